@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package boltdns needs to build, test and benchmark.
+# Run as root. Safe to run again.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(
+  # build
+  meson ninja-build pkg-config gcc g++ clang llvm lld libclang-rt-14-dev
+  dpdk-dev libdpdk-dev libbpf-dev libxdp-dev libxxhash-dev libinih-dev
+  libuv1-dev libmicrohttpd-dev libcmocka-dev libbenchmark-dev
+  # run and test
+  iproute2 procps dnsutils dnsperf nsd unbound dns-root-data curl python3
+  # benchmarks and their peers
+  gnuplot-nox knot-resolver pdns-recursor dnsdist
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# Debian starts these daemons on install; boltdns's tests run their own instances.
+for s in nsd unbound kresd@1 pdns-recursor dnsdist; do
+  systemctl disable --now "$s" >/dev/null 2>&1 || true
+done

@@ -1,0 +1,165 @@
+/*
+ * The shared packet-level answer cache.
+ *
+ * Keyed by (lower-cased QNAME, QTYPE, QCLASS, DO), hashed with XXH3. The value
+ * is what the dataplane needs to answer without thinking: the response header
+ * flags, the section counts, the answer/authority/additional sections in wire
+ * form as they follow a question at offset 12 (compression pointers assume
+ * the question is at offset 12 and qsize bytes long, which is the case for
+ * every query with the same QNAME), the offsets of every TTL field inside the
+ * sections, the time of insertion and the absolute expiry.
+ *
+ * Lives inside the shared region (boltdns/region.h), addressed by offsets.
+ * Readers (dataplane lcores) take no lock and write no shared line; writers
+ * (control plane threads, any process) are serialised per shard. The
+ * consistency scheme is documented at the top of lib/cache/cache.c.
+ *
+ * Time: seconds from bolt_now() (CLOCK_REALTIME, so both processes agree and
+ * the value survives a restart of either).
+ */
+#ifndef BOLTDNS_CACHE_H
+#define BOLTDNS_CACHE_H
+
+#include "boltdns/common.h"
+#include "boltdns/errcode.h"
+
+struct bolt_cache;
+
+#define BOLT_CACHE_EXPIRES_NEVER UINT32_MAX
+
+/* A lookup key. Fill name/name_len/qtype/qclass/do_bit, then call
+ * bolt_cache_key_hash. name must be lower-case uncompressed wire form. */
+struct bolt_cache_key {
+	uint64_t hash;
+	uint16_t qtype;
+	uint16_t qclass;
+	uint8_t do_bit;
+	uint8_t name_len;
+	uint8_t name[255];
+};
+
+/* Kind of a cached answer. */
+enum bolt_cache_kind {
+	BOLT_CACHE_POSITIVE = 0,
+	BOLT_CACHE_NXDOMAIN = 1,
+	BOLT_CACHE_NODATA = 2,
+	BOLT_CACHE_SERVFAIL = 3,
+	BOLT_CACHE_STATIC = 4,   /* local data: never expires */
+};
+
+/* Fixed part of a cached answer (copied out by lookups). */
+struct bolt_cache_val {
+	uint16_t flags;        /* response header flags word (QR, AA, RA, RCODE); the
+	                          dataplane adds the query's RD and CD */
+	uint16_t ancount;
+	uint16_t nscount;
+	uint16_t arcount;      /* without OPT: the dataplane adds its own */
+	uint16_t qsize;        /* question length the sections were built after */
+	uint16_t nttl;         /* TTL offsets that follow */
+	uint32_t len;          /* bytes of sections */
+	uint32_t inserted;     /* bolt_now() at insertion */
+	uint32_t expires;      /* absolute; BOLT_CACHE_EXPIRES_NEVER for static */
+	uint8_t kind;          /* enum bolt_cache_kind */
+	uint8_t reserved[3];
+};
+
+/* Where a lookup copies the variable part. */
+struct bolt_cache_out {
+	struct bolt_cache_val val;
+	uint16_t *ttl_off;     /* caller's array of ttl_cap entries, offsets into sections */
+	uint16_t ttl_cap;
+	uint8_t *sections;     /* caller's buffer of cap bytes */
+	uint32_t cap;
+};
+
+/* Counters (approximate snapshots; writers maintain them per shard). */
+struct bolt_cache_stats {
+	uint64_t entries;
+	uint64_t bytes_used;     /* value bytes held */
+	uint64_t bytes_total;    /* value space available */
+	uint64_t inserts;
+	uint64_t replaces;
+	uint64_t evictions;
+	uint64_t expirations;    /* expired entries reclaimed */
+	uint64_t deletes;
+	uint32_t shards;
+	uint32_t buckets;        /* per shard */
+};
+
+/* Current time in seconds, as the cache uses it. Any thread. */
+BOLT_API uint32_t bolt_now(void);
+
+/* Compute k->hash (XXH3) over name, qtype, qclass and do_bit. */
+BOLT_API void bolt_cache_key_hash(struct bolt_cache_key *k);
+
+/*
+ * Look up one key. On a hit copies the value into out (a consistent copy:
+ * a torn value is never returned). Returns 0 (hit, not expired),
+ * BOLT_EEXPIRED (found but expired at now; out is filled, for serve-stale),
+ * BOLT_ENOENT (miss), BOLT_ESPACE (found but out->cap or out->ttl_cap is too
+ * small). Lock-free; any thread of any process; writes no shared memory.
+ */
+BOLT_API int bolt_cache_lookup(const struct bolt_cache *c, const struct bolt_cache_key *k,
+                               uint32_t now, struct bolt_cache_out *out);
+
+/* Prefetch the bucket of a hashed key (burst lookups: hash all, prefetch all,
+ * then look up each). */
+BOLT_API void bolt_cache_prefetch(const struct bolt_cache *c, const struct bolt_cache_key *k);
+
+/*
+ * Burst lookup: hash-and-prefetch done by the caller or not, looks up n keys
+ * (n <= 64) with their buckets prefetched first. rc[i] gets what
+ * bolt_cache_lookup would return for keys[i]. Returns the number of hits.
+ */
+BOLT_API unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
+                                          const struct bolt_cache_key *const *keys,
+                                          unsigned n, uint32_t now,
+                                          struct bolt_cache_out *outs, int *rc);
+
+/*
+ * Insert or replace an entry. val->len bytes of sections, val->nttl TTL
+ * offsets. val->expires is absolute (BOLT_CACHE_EXPIRES_NEVER for static).
+ * Evicts entries of the shard when space is short; never fails for lack of
+ * space unless the value itself is larger than a shard can hold
+ * (BOLT_ETOOBIG). Values up to 65535 section bytes are storable with the
+ * default geometry. Serialised per shard; any thread of any process.
+ */
+BOLT_API int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
+                               const struct bolt_cache_val *val, const uint16_t *ttl_off,
+                               const uint8_t *sections);
+
+/* Delete one (name, type) for every class and DO value; type 0 = all types.
+ * name: lower-case wire form. Returns the number deleted. */
+BOLT_API int bolt_cache_delete(struct bolt_cache *c, const uint8_t *name, size_t name_len,
+                               uint16_t qtype);
+
+/* Delete name and everything below it. Returns the number deleted. */
+BOLT_API int bolt_cache_delete_zone(struct bolt_cache *c, const uint8_t *name, size_t name_len);
+
+/* Delete entries of one kind (e.g. every NXDOMAIN/NODATA); returns count. */
+BOLT_API int bolt_cache_delete_kind(struct bolt_cache *c, uint8_t kind);
+
+/* Delete every entry. */
+BOLT_API void bolt_cache_flush(struct bolt_cache *c);
+
+/*
+ * Visit every entry without blocking readers (each entry is copied
+ * consistently first). cb returns 0 to continue, non-zero to stop (that value
+ * is returned). key and out are valid only during the call.
+ */
+typedef int (*bolt_cache_walk_cb)(const struct bolt_cache_key *key,
+                                  const struct bolt_cache_out *out, void *arg);
+BOLT_API int bolt_cache_walk(struct bolt_cache *c, bolt_cache_walk_cb cb, void *arg);
+
+/* Counters snapshot. */
+BOLT_API void bolt_cache_get_stats(const struct bolt_cache *c, struct bolt_cache_stats *st);
+
+/*
+ * Lay out an empty cache in mem[0..size) (region creation), or validate an
+ * existing one (attach). Return the handle (a pointer into mem) or NULL with
+ * *err set (BOLT_EGEOMETRY when the stored geometry does not fit size).
+ */
+BOLT_API struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, int *err);
+BOLT_API struct bolt_cache *bolt_cache_open(void *mem, uint64_t size, int *err);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * The INI configuration file read by both processes (parsed with libinih).
+ * Every key is documented in deploy/boltdns.conf.example. Unknown sections
+ * or keys and bad values stop start-up with "FILE:LINE: what is wrong".
+ *
+ * Implementation: lib/config/config.c.
+ */
+#ifndef BOLTDNS_CONFIG_H
+#define BOLTDNS_CONFIG_H
+
+#include <netinet/in.h>
+
+#include "boltdns/common.h"
+#include "boltdns/errcode.h"
+
+#define BOLT_CFG_MAX_ADDRS 16
+#define BOLT_CFG_MAX_PREFIXES 64
+#define BOLT_CFG_MAX_LOCAL 256
+#define BOLT_CFG_STR 512
+
+/* An address with an optional port (network order). */
+struct bolt_sockaddr {
+	uint8_t family;        /* AF_INET / AF_INET6 */
+	uint16_t port;         /* host order; 0 when not given */
+	uint8_t addr[16];      /* network order; IPv4 in the first 4 bytes */
+};
+
+struct bolt_prefix {
+	uint8_t family;
+	uint8_t len;           /* prefix length in bits */
+	uint8_t addr[16];
+};
+
+enum bolt_io_mode { BOLT_IO_DPDK = 0, BOLT_IO_SOCKET = 1 };
+enum bolt_acl_action { BOLT_ACL_REFUSE = 0, BOLT_ACL_DROP = 1 };
+
+struct bolt_config {
+	char path[BOLT_CFG_STR];               /* the file this came from */
+
+	/* [dataplane] */
+	int io;                                 /* io = dpdk | socket */
+	char eal[BOLT_CFG_STR];                 /* eal = EAL arguments */
+	struct bolt_sockaddr address[BOLT_CFG_MAX_ADDRS]; /* address = service addresses */
+	unsigned naddress;
+	struct bolt_sockaddr listen[BOLT_CFG_MAX_ADDRS];  /* listen = addr@port list (io = socket) */
+	unsigned nlisten;
+	unsigned workers;                       /* workers = socket io threads (default 1) */
+	unsigned udp_max;                       /* udp-max = max UDP payload (default 1232) */
+	char exception[BOLT_CFG_STR];           /* exception = tap iface for non-DNS frames, "" = none */
+	char xdp_prog[BOLT_CFG_STR];            /* xdp-prog = path of the XDP object (net_af_xdp) */
+
+	/* [cache] */
+	char cache_path[BOLT_CFG_STR];          /* path */
+	uint64_t cache_size;                    /* size = bytes (K/M/G suffixes) */
+	unsigned cache_shards;                  /* shards = power of two, 0 = auto */
+	bool cache_wipe;                        /* wipe = yes: never reuse an existing region */
+	unsigned ring_slots;                    /* ring-slots = power of two (default 4096) */
+
+	/* [control] */
+	char control_socket[BOLT_CFG_STR];      /* socket */
+	unsigned socket_mode;                   /* socket-mode = octal (default 0660) */
+	char socket_owner[64];                  /* socket-owner = user name or "" */
+	char socket_group[64];                  /* socket-group = group name or "" */
+	struct bolt_sockaddr tcp_listen[BOLT_CFG_MAX_ADDRS]; /* tcp-listen = addr@port list */
+	unsigned ntcp_listen;
+	struct bolt_sockaddr metrics;           /* metrics = addr@port ("" = off) */
+	bool metrics_enabled;
+	int verbosity;                          /* verbosity = 0..4 (default 1) */
+
+	/* [resolver] */
+	char root_hints[BOLT_CFG_STR];          /* root-hints (default /usr/share/dns/root.hints) */
+	bool qname_minimisation;                /* qname-minimisation = yes|no (default yes) */
+	unsigned edns_size;                     /* edns-size (default 1232) */
+	unsigned timeout_ms;                    /* timeout = upstream timeout ms (default 800) */
+	unsigned retries;                       /* retries = per server (default 2) */
+	unsigned max_upstream;                  /* max-upstream-queries per client query (default 64) */
+	unsigned max_cname;                     /* max-cname (default 12) */
+	unsigned max_ns_chase;                  /* max-ns-chase = NS names without glue (default 6) */
+	unsigned max_depth;                     /* max-depth = sub-resolution depth (default 4) */
+	unsigned servfail_ttl;                  /* servfail-ttl (default 5) */
+	unsigned max_ttl;                       /* max-ttl (default 86400) */
+	unsigned max_negative_ttl;              /* max-negative-ttl (default 3600) */
+	unsigned infra_entries;                 /* infra-cache = entries (default 65536) */
+	bool serve_stale;                       /* serve-stale = yes|no (default yes) */
+	unsigned stale_max_age;                 /* stale-max-age seconds (default 86400) */
+	bool prefetch;                          /* prefetch = yes|no (default yes) */
+	struct bolt_sockaddr outgoing[BOLT_CFG_MAX_ADDRS]; /* outgoing = source addresses */
+	unsigned noutgoing;
+
+	/* [local] */
+	char hosts_file[BOLT_CFG_STR];          /* hosts = hosts-format file */
+	char local_data[BOLT_CFG_MAX_LOCAL][BOLT_CFG_STR]; /* data = "NAME TTL TYPE RDATA" (repeatable) */
+	unsigned nlocal_data;
+
+	/* [acl] */
+	struct bolt_prefix allow[BOLT_CFG_MAX_PREFIXES]; /* allow = prefix list (default all) */
+	unsigned nallow;
+	int acl_action;                         /* action = refuse | drop */
+
+	/* [ratelimit] */
+	unsigned rl_rate;                       /* rate = responses/s per client prefix, 0 = off */
+	unsigned rl_slip;                       /* slip = every Nth limited answer is TC=1 (0 = never) */
+	unsigned rl_v4_prefix;                  /* ipv4-prefix (default 24) */
+	unsigned rl_v6_prefix;                  /* ipv6-prefix (default 56) */
+};
+
+/* Fill cfg with the built-in defaults (no file). */
+BOLT_API void bolt_config_defaults(struct bolt_config *cfg);
+
+/*
+ * Read path into cfg (defaults first). On error writes "FILE:LINE: message"
+ * into errbuf and returns BOLT_ECONFIG (or -errno when the file cannot be
+ * read). Thread: any; cfg is owned by the caller.
+ */
+BOLT_API int bolt_config_load(struct bolt_config *cfg, const char *path,
+                              char *errbuf, size_t errlen);
+
+/* Same, from a NUL-terminated string (tests, fuzzing); name is used in errors. */
+BOLT_API int bolt_config_load_string(struct bolt_config *cfg, const char *text,
+                                     const char *name, char *errbuf, size_t errlen);
+
+/* Parse "addr", "addr@port" or "[v6]@port" (port optional). */
+BOLT_API int bolt_sockaddr_parse(const char *text, struct bolt_sockaddr *out);
+
+/* Parse "addr/len" (len optional = host prefix). */
+BOLT_API int bolt_prefix_parse(const char *text, struct bolt_prefix *out);
+
+/* True when addr (family, network-order bytes) is inside prefix. */
+BOLT_API bool bolt_prefix_match(const struct bolt_prefix *p, uint8_t family, const uint8_t *addr);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * The shared-memory region both processes map: header, per-lcore counters,
+ * per-lcore rings (misses to the control plane, answers back), the cache.
+ *
+ * Layout (offsets from the region start, every part cache-line aligned):
+ *   struct bolt_region_hdr            magic, layout version, geometry
+ *   struct bolt_lcore_stats[BOLT_MAX_LCORES]
+ *   miss ring  [BOLT_MAX_LCORES]      dataplane lcore k -> control plane
+ *   answer ring[BOLT_MAX_LCORES]      control plane -> dataplane lcore k
+ *   cache                             see boltdns/cache.h
+ *
+ * Everything is addressed by offsets, never pointers, so the two processes
+ * may map it at different addresses. The region outlives both processes: it
+ * is a file on hugetlbfs (fallback /dev/shm); a restarted process attaches to
+ * it and sees every cache entry.
+ *
+ * Implementation: lib/cache/region.c.
+ */
+#ifndef BOLTDNS_REGION_H
+#define BOLTDNS_REGION_H
+
+#include <stdatomic.h>
+
+#include "boltdns/common.h"
+#include "boltdns/errcode.h"
+#include "boltdns/msg.h"
+#include "boltdns/ring.h"
+
+#define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
+/* Bump whenever any structure in the region changes shape. */
+#define BOLT_REGION_LAYOUT_VERSION 1u
+#define BOLT_MAX_LCORES 16
+
+/* Counters of one dataplane lcore; written only by that lcore. */
+struct bolt_lcore_stats {
+	_Alignas(BOLT_CACHE_LINE) uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t tx_drops;       /* TX refused and freed */
+	uint64_t queries;        /* DNS queries parsed (good or bad) */
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t expired;        /* found but expired: counted as misses too */
+	uint64_t formerr;        /* FORMERR answers sent */
+	uint64_t notimp;
+	uint64_t refused;
+	uint64_t dropped_bad;    /* unparseable, dropped */
+	uint64_t not_dns;        /* frames that were not UDP/53 to us */
+	uint64_t ring_drops;     /* misses dropped: miss ring full */
+	uint64_t answers_sent;   /* control plane answers sent by this lcore */
+	uint64_t truncated;      /* TC set */
+	uint64_t arp;            /* ARP / ND / ICMP handled */
+	uint64_t exception;      /* frames passed to the exception path */
+	uint64_t rl_dropped;     /* rate-limited (dropped) */
+	uint64_t rl_slipped;     /* rate-limited (TC=1 slip) */
+	uint64_t rcode[16];      /* responses by rcode (low 4 bits) */
+	uint64_t qtype[8];       /* A, AAAA, CNAME, MX, NS, TXT, SOA, other */
+	uint64_t reserved[8];
+};
+
+/* Region header. Written at creation; geometry is read-only afterwards. */
+struct bolt_region_hdr {
+	uint64_t magic;
+	uint32_t layout_version;
+	uint32_t hdr_size;              /* sizeof(struct bolt_region_hdr) */
+	uint64_t region_size;           /* bytes of the whole file */
+	uint64_t created;               /* unix seconds */
+	uint32_t max_lcores;            /* BOLT_MAX_LCORES at creation */
+	uint32_t ring_slots;            /* slots of each ring, power of two */
+	uint64_t stats_off;
+	uint64_t miss_ring_off;         /* first miss ring */
+	uint64_t miss_ring_stride;      /* bytes between two miss rings */
+	uint64_t answer_ring_off;
+	uint64_t answer_ring_stride;
+	uint64_t cache_off;
+	uint64_t cache_size;
+	uint64_t checksum;              /* over the fields above */
+	/* Live state, written by the processes. */
+	_Alignas(BOLT_CACHE_LINE) _Atomic uint32_t dp_lcores;  /* lcores running */
+	_Atomic int32_t dp_pid;
+	_Atomic uint64_t dp_started;    /* unix seconds */
+	_Atomic uint64_t dp_heartbeat;  /* unix seconds, updated by the main lcore */
+	_Atomic int32_t cp_pid;
+	_Atomic uint64_t cp_started;
+	_Atomic uint64_t cp_heartbeat;
+};
+
+/* Creation parameters. */
+struct bolt_region_params {
+	const char *path;     /* file on hugetlbfs or /dev/shm */
+	uint64_t size;        /* total bytes; the cache gets what the rest leaves */
+	uint32_t shards;      /* power of two; 0 = choose from size */
+	uint32_t ring_slots;  /* power of two; 0 = 4096 */
+	bool wipe;            /* recreate even if a compatible region exists */
+};
+
+/* A process's mapping of the region. */
+struct bolt_region {
+	struct bolt_region_hdr *hdr;
+	uint8_t *base;
+	size_t size;
+	int fd;
+	bool created;         /* this process created (or wiped) it */
+	struct bolt_cache *cache;
+};
+
+/*
+ * Create the region at p->path, or attach to a compatible existing one
+ * (same magic, layout version and size) unless p->wipe is set. The path's
+ * directory should be hugetlbfs; if the file cannot be created there, the
+ * same file name under /dev/shm is used (reported in r->created / logged by
+ * the caller). Returns NULL and sets *err on failure.
+ * Thread: the dataplane's main thread, once.
+ */
+BOLT_API struct bolt_region *bolt_region_create(const struct bolt_region_params *p, int *err);
+
+/*
+ * Attach to an existing region. Checks magic (BOLT_EMAGIC), layout version
+ * (BOLT_EVERSION), size and geometry (BOLT_EGEOMETRY); never crashes on a
+ * corrupted file. Returns NULL and sets *err on failure.
+ */
+BOLT_API struct bolt_region *bolt_region_attach(const char *path, int *err);
+
+/* Unmap and free the handle; the file stays. */
+BOLT_API void bolt_region_detach(struct bolt_region *r);
+
+/* Per-lcore counters, ring accessors. lcore < hdr->max_lcores. */
+BOLT_API struct bolt_lcore_stats *bolt_region_stats(struct bolt_region *r, unsigned lcore);
+BOLT_API struct bolt_ring *bolt_region_miss_ring(struct bolt_region *r, unsigned lcore);
+BOLT_API struct bolt_ring *bolt_region_answer_ring(struct bolt_region *r, unsigned lcore);
+
+#endif

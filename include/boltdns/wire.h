@@ -1,0 +1,300 @@
+/*
+ * DNS wire format: query parsing (dataplane hot path), full message parsing
+ * (control plane), response building and presentation format.
+ *
+ * All functions are pure and thread-safe: they touch only the buffers they
+ * are given. Nothing here allocates. Names are handled in uncompressed wire
+ * form (length-prefixed labels ending with the root label) of at most
+ * BOLT_NAME_MAX bytes.
+ *
+ * Implementation: lib/wire/. The bounds-checked cursor with a sticky error
+ * that every parser uses is in boltdns/wire_ctx.h.
+ */
+#ifndef BOLTDNS_WIRE_H
+#define BOLTDNS_WIRE_H
+
+#include "boltdns/common.h"
+#include "boltdns/errcode.h"
+
+#define BOLT_NAME_MAX 255
+#define BOLT_LABEL_MAX 63
+#define BOLT_HDR_LEN 12
+#define BOLT_UDP_DEFAULT 512      /* client without EDNS */
+#define BOLT_EDNS_DEFAULT 1232    /* our advertised and default max UDP payload */
+#define BOLT_MSG_MAX 65535
+#define BOLT_PTR_CHAIN_MAX 32     /* compression pointers followed for one name */
+
+/* Header flag bits, host order, as in the 16-bit flags word. */
+#define BOLT_FLAG_QR 0x8000
+#define BOLT_FLAG_AA 0x0400
+#define BOLT_FLAG_TC 0x0200
+#define BOLT_FLAG_RD 0x0100
+#define BOLT_FLAG_RA 0x0080
+#define BOLT_FLAG_AD 0x0020
+#define BOLT_FLAG_CD 0x0010
+#define BOLT_OPCODE(flags) (((flags) >> 11) & 0xf)
+#define BOLT_RCODE(flags) ((flags) & 0xf)
+
+enum bolt_rcode {
+	BOLT_RCODE_NOERROR = 0,
+	BOLT_RCODE_FORMERR = 1,
+	BOLT_RCODE_SERVFAIL = 2,
+	BOLT_RCODE_NXDOMAIN = 3,
+	BOLT_RCODE_NOTIMP = 4,
+	BOLT_RCODE_REFUSED = 5,
+	BOLT_RCODE_BADVERS = 16, /* extended: needs OPT */
+};
+
+enum bolt_rrtype {
+	BOLT_TYPE_A = 1,
+	BOLT_TYPE_NS = 2,
+	BOLT_TYPE_CNAME = 5,
+	BOLT_TYPE_SOA = 6,
+	BOLT_TYPE_PTR = 12,
+	BOLT_TYPE_MX = 15,
+	BOLT_TYPE_TXT = 16,
+	BOLT_TYPE_AAAA = 28,
+	BOLT_TYPE_SRV = 33,
+	BOLT_TYPE_OPT = 41,
+	BOLT_TYPE_DS = 43,
+	BOLT_TYPE_RRSIG = 46,
+	BOLT_TYPE_ANY = 255,
+};
+
+#define BOLT_CLASS_IN 1
+
+enum bolt_section {
+	BOLT_SEC_ANSWER = 0,
+	BOLT_SEC_AUTHORITY = 1,
+	BOLT_SEC_ADDITIONAL = 2,
+};
+
+/* ------------------------------------------------------------------ */
+/* Query parsing: the dataplane hot path.                              */
+/* ------------------------------------------------------------------ */
+
+/* A parsed client query. The client's original question bytes stay in the
+ * packet at offset BOLT_HDR_LEN, question_len bytes long. */
+struct bolt_query {
+	uint16_t id;
+	uint16_t flags;          /* header flags word, host order */
+	uint16_t qtype;
+	uint16_t qclass;
+	uint16_t qname_len;      /* wire length including the root label */
+	uint16_t question_len;   /* qname_len + 4 */
+	bool has_edns;
+	bool do_bit;
+	uint8_t edns_version;
+	uint16_t edns_udp_size;  /* as sent by the client; 0 without EDNS */
+	uint8_t qname_lc[BOLT_NAME_MAX]; /* lower-cased QNAME (cache key) */
+};
+
+/*
+ * Parse a client query: header, exactly one question, optional OPT in the
+ * additional section.
+ * Rejects (returns the code): len < 12 (BOLT_ETRUNC), QR set (BOLT_EQR),
+ * opcode != QUERY (BOLT_ENOTIMP, q->id/flags are filled), QDCOUNT != 1
+ * (BOLT_EQDCOUNT), truncated question (BOLT_ETRUNC), label > 63 (BOLT_ELABEL),
+ * name > 255 (BOLT_ENAME), compression in the question (BOLT_ECOMPR), two OPTs,
+ * OPT outside the additional section or with a non-root owner (BOLT_EOPT),
+ * EDNS version != 0 (BOLT_EBADVERS, the rest of q is filled), trailing bytes
+ * (BOLT_ETRAIL).
+ * Whenever len >= 12, q->id and q->flags are filled even on error so that the
+ * caller can answer FORMERR/NOTIMP/BADVERS.
+ * Returns 0 or a negative BOLT_E* code.
+ */
+BOLT_API int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q);
+
+/* ------------------------------------------------------------------ */
+/* Names.                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Read a possibly compressed name at *pos in msg[0..len), writing the
+ * uncompressed lower-case-preserving wire form into out (>= BOLT_NAME_MAX
+ * bytes). Pointers must point strictly backwards and at most
+ * BOLT_PTR_CHAIN_MAX are followed. *pos is advanced past the name as it
+ * appears at *pos. Returns the uncompressed length or a negative code.
+ */
+BOLT_API int bolt_name_unpack(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out);
+
+/* Lower-case a wire name in place (ASCII only, labels untouched otherwise). */
+BOLT_API void bolt_name_lower(uint8_t *name, size_t len);
+
+/* Length of an uncompressed wire name, or a negative code if malformed. */
+BOLT_API int bolt_name_len(const uint8_t *name, size_t max);
+
+/* Case-insensitive equality of two uncompressed wire names. */
+BOLT_API bool bolt_name_equal(const uint8_t *a, const uint8_t *b);
+
+/* True when name is equal to or below zone (both uncompressed wire form). */
+BOLT_API bool bolt_name_in_zone(const uint8_t *name, const uint8_t *zone);
+
+/* Number of labels, not counting the root label. */
+BOLT_API int bolt_name_labels(const uint8_t *name);
+
+/* ------------------------------------------------------------------ */
+/* Full message parsing: the control plane's path.                     */
+/* ------------------------------------------------------------------ */
+
+/* One resource record of a parsed message. */
+struct bolt_rr {
+	uint8_t owner[BOLT_NAME_MAX]; /* uncompressed, original case */
+	uint8_t owner_len;
+	uint8_t section;              /* enum bolt_section; the question is not an RR */
+	uint16_t type;
+	uint16_t rclass;
+	uint32_t ttl;
+	uint16_t rdlen;               /* length of rdata below (decompressed) */
+	const uint8_t *rdata;         /* points into the packet or into the scratch
+	                                 buffer given to bolt_msg_parse; names inside
+	                                 NS, CNAME, PTR, MX, SOA (and SRV) are decompressed */
+};
+
+/* A parsed message. The question is kept apart from the RRs. */
+struct bolt_msg {
+	uint16_t id;
+	uint16_t flags;
+	uint16_t qdcount, ancount, nscount, arcount; /* counts as in the header */
+	uint8_t qname[BOLT_NAME_MAX];
+	uint8_t qname_len;            /* 0 when qdcount == 0 */
+	uint16_t qtype, qclass;
+	bool has_edns;                /* OPT was present (and is not among rrs) */
+	bool do_bit;
+	uint8_t edns_version;
+	uint8_t ext_rcode;            /* upper 8 bits of the extended rcode */
+	uint16_t edns_udp_size;
+	uint16_t rrcount;             /* RRs stored in rrs (OPT excluded) */
+	struct bolt_rr *rrs;          /* caller's array */
+};
+
+/*
+ * Parse a whole DNS message: header, question (qdcount 0 or 1), every RR of
+ * the three sections. Counts are checked against the message size before any
+ * loop; RDATA lengths are checked against the message; names inside RDATA
+ * of NS, CNAME, PTR, MX, SOA, SRV are decompressed into scratch. The OPT RR
+ * fills the EDNS fields and is not stored among rrs.
+ * rrs/max_rrs: caller's array; more RRs than max_rrs is BOLT_ESPACE.
+ * scratch: at least 2 * len bytes is always enough.
+ * Returns 0 or a negative code. m->rrs points to rrs afterwards.
+ */
+BOLT_API int bolt_msg_parse(const uint8_t *pkt, size_t len, struct bolt_msg *m,
+                            struct bolt_rr *rrs, size_t max_rrs,
+                            uint8_t *scratch, size_t scratch_len);
+
+/* ------------------------------------------------------------------ */
+/* Building responses.                                                 */
+/* ------------------------------------------------------------------ */
+
+#define BOLT_BUILD_COMPR_MAX 64   /* names remembered for compression */
+#define BOLT_BUILD_TTL_MAX 512    /* TTL offsets remembered */
+
+/* Response builder state. Fill with bolt_build_init, then add the question,
+ * RRs in section order, optionally OPT, then bolt_build_finish. */
+struct bolt_build {
+	uint8_t *buf;
+	size_t cap;                 /* hard limit for this message (e.g. client UDP size) */
+	size_t pos;
+	int err;                    /* sticky */
+	bool truncated;             /* an RR did not fit: TC is set by finish */
+	uint8_t cur_section;
+	uint16_t counts[4];         /* qd, an, ns, ar */
+	uint16_t ncompr;
+	uint16_t compr_off[BOLT_BUILD_COMPR_MAX]; /* offsets of names written */
+	uint16_t nttl;
+	uint16_t ttl_off[BOLT_BUILD_TTL_MAX];     /* offset of each RR's TTL field */
+	size_t opt_reserve;         /* bytes kept free for OPT */
+};
+
+/*
+ * Start a message in buf[0..cap). flags is the full header flags word.
+ * Returns 0 or BOLT_ESPACE (cap < 12).
+ */
+BOLT_API int bolt_build_init(struct bolt_build *b, uint8_t *buf, size_t cap,
+                             uint16_t id, uint16_t flags);
+
+/* Keep room for an OPT record (11 bytes) so RRs never push it out. */
+BOLT_API void bolt_build_reserve_opt(struct bolt_build *b);
+
+/* Write the question (qname uncompressed wire form, written as given). */
+BOLT_API int bolt_build_question(struct bolt_build *b, const uint8_t *qname,
+                                 size_t qname_len, uint16_t qtype, uint16_t qclass);
+
+/*
+ * Append an RR to section sec (sections must come in order). The owner and
+ * the names inside NS, CNAME, PTR, MX, SOA RDATA are compressed against names
+ * already written. If it does not fit in cap, nothing is written, b->truncated
+ * is set and BOLT_ESPACE is returned (not sticky: the caller may stop or go on
+ * with the next section). The RR's TTL offset is recorded in b->ttl_off.
+ */
+BOLT_API int bolt_build_rr(struct bolt_build *b, uint8_t sec, const uint8_t *owner,
+                           uint16_t type, uint16_t rclass, uint32_t ttl,
+                           const uint8_t *rdata, uint16_t rdlen);
+
+/* Append the OPT RR (root owner, udp_size, ext rcode, version 0, DO). */
+BOLT_API int bolt_build_opt(struct bolt_build *b, uint16_t udp_size,
+                            uint8_t ext_rcode, bool do_bit);
+
+/*
+ * Write the section counts (and TC when truncated) into the header.
+ * Returns the message length or a negative code (the sticky error).
+ */
+BOLT_API int bolt_build_finish(struct bolt_build *b);
+
+/*
+ * UDP payload size a response to this client may use:
+ * 512 without EDNS, else min(max(client, 512), server_max).
+ */
+BOLT_API size_t bolt_udp_limit(const struct bolt_query *q, size_t server_max);
+
+/*
+ * Build a header-only error response (FORMERR, NOTIMP, REFUSED, SERVFAIL,
+ * BADVERS) echoing the question when it is given (qname may be NULL).
+ * Returns the length or a negative code.
+ */
+BOLT_API int bolt_build_error(uint8_t *buf, size_t cap, uint16_t id, uint16_t qflags,
+                              const uint8_t *question, size_t question_len,
+                              uint16_t rcode, bool with_opt);
+
+/* ------------------------------------------------------------------ */
+/* Presentation format.                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Name to text ("www.example.com.", root is "."), escaping non-printable
+ * bytes as \DDD and '.' or '\' inside labels with a backslash.
+ * Returns the text length (NUL-terminated) or BOLT_ESPACE.
+ */
+BOLT_API int bolt_name_to_text(const uint8_t *name, char *out, size_t cap);
+
+/*
+ * Text to uncompressed wire name (absolute; a missing final dot is accepted),
+ * with \DDD and \X escapes. out >= BOLT_NAME_MAX. Returns the wire length or
+ * BOLT_ESYNTAX / BOLT_ELABEL / BOLT_ENAME.
+ */
+BOLT_API int bolt_name_from_text(const char *text, uint8_t *out);
+
+/* Type mnemonic ("A", "TYPE65280" for unknown) into out; returns length. */
+BOLT_API int bolt_type_to_text(uint16_t type, char *out, size_t cap);
+
+/* Type from text ("A", "aaaa", "TYPE123"); returns the type or BOLT_ETYPE. */
+BOLT_API int bolt_type_from_text(const char *text);
+
+/* Rcode mnemonic ("NOERROR", "NXDOMAIN", ...). Static string. */
+BOLT_API const char *bolt_rcode_to_text(uint16_t rcode);
+
+/*
+ * One RR in dig's format: "owner.\tTTL\tIN\tTYPE\tRDATA". Known types get
+ * their presentation form, others the RFC 3597 "\# len hex" form.
+ * Returns the length or BOLT_ESPACE.
+ */
+BOLT_API int bolt_rr_to_text(const struct bolt_rr *rr, char *out, size_t cap);
+
+/*
+ * RDATA from text for A, AAAA, NS, CNAME, PTR, MX, TXT, SOA (and "\# len hex"
+ * for any type). Names in RDATA are written uncompressed. out/cap: destination.
+ * Returns the RDATA length or BOLT_ESYNTAX / BOLT_ETYPE / BOLT_ESPACE.
+ */
+BOLT_API int bolt_rdata_from_text(uint16_t type, const char *text, uint8_t *out, size_t cap);
+
+#endif
