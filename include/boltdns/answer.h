@@ -1,0 +1,58 @@
+/*
+ * Turning complete responses into cache values and cache values back into
+ * responses. Shared by the dataplane (answers from the cache on the hot
+ * path), the control plane (inserting what it resolved, TCP/53) and tests.
+ *
+ * Implementation: lib/answer/answer.c. Pure functions, any thread.
+ */
+#ifndef BOLTDNS_ANSWER_H
+#define BOLTDNS_ANSWER_H
+
+#include "boltdns/cache.h"
+#include "boltdns/common.h"
+#include "boltdns/wire.h"
+
+/* TTL served for a stale answer (RFC 8767 recommends 30 s). */
+#define BOLT_STALE_TTL 30
+
+/*
+ * Describe a complete response msg[0..len) whose question (one, at offset
+ * 12, qsize bytes) is followed by the answer, authority and additional
+ * sections, as a cache value. ttl_off/nttl are the absolute offsets of the
+ * TTL fields (struct bolt_build records them); an OPT RR must not be among
+ * the records (build the cache copy without OPT). On success val is filled,
+ * rel_off[0..nttl) gets offsets relative to the sections and *sections points
+ * into msg. ttl is the entry lifetime from now (BOLT_CACHE_EXPIRES_NEVER for
+ * static data). Returns 0 or a negative code.
+ */
+BOLT_API int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
+                                  uint16_t nttl, uint32_t now, uint32_t ttl, uint8_t kind,
+                                  struct bolt_cache_val *val, uint16_t *rel_off,
+                                  const uint8_t **sections);
+
+/*
+ * Convenience for writers: build the cache value from msg (as above) and
+ * insert it under the key derived from the message's question (lower-cased)
+ * and do_bit. Returns what bolt_cache_insert returns.
+ */
+BOLT_API int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                                const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                                uint32_t now, uint32_t ttl, uint8_t kind);
+
+/*
+ * Turn the cache value in out into a response to query q in place: buf holds
+ * the client's query (header + question at offset 12); the response is
+ * written into buf[0..cap). The question bytes are kept as the client sent
+ * them, the sections copied after it (if out->sections is not already there),
+ * every TTL rewritten to its remaining lifetime at now (or BOLT_STALE_TTL
+ * when stale is true; static entries unchanged), ID echoed, flags from the
+ * entry plus the query's RD and CD, OPT added when the query had EDNS
+ * (udp size server_udp, DO echoed). When the result would exceed limit (see
+ * bolt_udp_limit) the answer is header + question (+ OPT) with TC=1.
+ * Returns the response length, or a negative code.
+ */
+BOLT_API int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
+                                    const struct bolt_query *q, const struct bolt_cache_out *out,
+                                    uint32_t now, bool stale, uint16_t server_udp);
+
+#endif

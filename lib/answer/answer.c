@@ -1,0 +1,180 @@
+/*
+ * Cache values from responses and responses from cache values.
+ *
+ * A cache value holds the sections exactly as they follow a question at
+ * offset 12. Every query for the same key has a question of the same length
+ * (the name differs at most in case), so compression pointers in the cached
+ * sections stay valid when they are copied behind the client's own question,
+ * and names that point into the question come out in the client's case.
+ */
+#include <string.h>
+#include <endian.h>
+
+#include "boltdns/answer.h"
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return be16toh(v);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return be32toh(v);
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
+                         uint16_t nttl, uint32_t now, uint32_t ttl, uint8_t kind,
+                         struct bolt_cache_val *val, uint16_t *rel_off,
+                         const uint8_t **sections)
+{
+	if (len < BOLT_HDR_LEN || rd16(msg + 4) != 1)
+		return BOLT_EMALF;
+	size_t pos = BOLT_HDR_LEN;
+	int qlen = bolt_name_len(msg + pos, len - pos);
+	if (qlen < 0)
+		return qlen;
+	size_t qsize = (size_t)qlen + 4;
+	if (pos + qsize > len)
+		return BOLT_ETRUNC;
+	size_t start = pos + qsize;
+
+	for (uint16_t i = 0; i < nttl; i++) {
+		/* A TTL field must lie wholly inside the sections. */
+		if (ttl_off[i] < start || (size_t)ttl_off[i] + 4 > len)
+			return BOLT_EMALF;
+		rel_off[i] = (uint16_t)(ttl_off[i] - start);
+	}
+
+	memset(val, 0, sizeof(*val));
+	val->flags = rd16(msg + 2);
+	val->ancount = rd16(msg + 6);
+	val->nscount = rd16(msg + 8);
+	val->arcount = rd16(msg + 10);
+	val->qsize = (uint16_t)qsize;
+	val->nttl = nttl;
+	val->len = (uint32_t)(len - start);
+	val->inserted = now;
+	if (ttl == BOLT_CACHE_EXPIRES_NEVER || kind == BOLT_CACHE_STATIC)
+		val->expires = BOLT_CACHE_EXPIRES_NEVER;
+	else if ((uint64_t)now + ttl >= BOLT_CACHE_EXPIRES_NEVER)
+		val->expires = BOLT_CACHE_EXPIRES_NEVER - 1;
+	else
+		val->expires = now + ttl;
+	val->kind = kind;
+	*sections = msg + start;
+	return 0;
+}
+
+int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                       const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                       uint32_t now, uint32_t ttl, uint8_t kind)
+{
+	struct bolt_cache_val val;
+	uint16_t rel[BOLT_BUILD_TTL_MAX];
+	const uint8_t *sections;
+
+	if (nttl > BOLT_BUILD_TTL_MAX)
+		return BOLT_ESPACE;
+	int ret = bolt_answer_to_cache(msg, len, ttl_off, nttl, now, ttl, kind, &val, rel,
+	                               &sections);
+	if (ret < 0)
+		return ret;
+
+	struct bolt_cache_key key;
+	key.name_len = (uint8_t)(val.qsize - 4);
+	memcpy(key.name, msg + BOLT_HDR_LEN, key.name_len);
+	bolt_name_lower(key.name, key.name_len);
+	key.qtype = rd16(msg + BOLT_HDR_LEN + key.name_len);
+	key.qclass = rd16(msg + BOLT_HDR_LEN + key.name_len + 2);
+	key.do_bit = do_bit;
+	bolt_cache_key_hash(&key);
+	return bolt_cache_insert(c, &key, &val, rel, sections);
+}
+
+/* Write an OPT RR at p: root owner, type 41, class = UDP size, TTL = ext
+ * rcode/version/flags, empty RDATA. 11 bytes. */
+static void put_opt(uint8_t *p, uint16_t udp, bool do_bit)
+{
+	p[0] = 0;
+	wr16(p + 1, BOLT_TYPE_OPT);
+	wr16(p + 3, udp);
+	wr32(p + 5, do_bit ? 0x8000u : 0);
+	wr16(p + 9, 0);
+}
+
+#define OPT_LEN 11
+
+int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
+                           const struct bolt_query *q, const struct bolt_cache_out *out,
+                           uint32_t now, bool stale, uint16_t server_udp)
+{
+	const struct bolt_cache_val *v = &out->val;
+	size_t qend = BOLT_HDR_LEN + (size_t)q->question_len;
+
+	if (v->qsize != q->question_len || v->nttl > out->ttl_cap || v->len > out->cap)
+		return BOLT_EMALF;
+	if (limit > cap)
+		limit = cap;
+	if (qend + (q->has_edns ? OPT_LEN : 0) > limit)
+		return BOLT_ESPACE;
+
+	size_t opt = q->has_edns ? OPT_LEN : 0;
+	bool tc = qend + v->len + opt > limit;
+	/* Response flags: cached QR/AA/RA/RCODE, the client's RD and CD. */
+	uint16_t flags = (uint16_t)((v->flags & ~(BOLT_FLAG_RD | BOLT_FLAG_CD | BOLT_FLAG_TC)) |
+	                            (q->flags & (BOLT_FLAG_RD | BOLT_FLAG_CD)) | BOLT_FLAG_QR);
+	uint16_t an = v->ancount, ns = v->nscount, ar = v->arcount;
+	size_t pos = qend;
+
+	if (tc) {
+		flags |= BOLT_FLAG_TC;
+		an = ns = ar = 0;
+	} else {
+		uint8_t *dst = buf + qend;
+		if (out->sections != dst)
+			memmove(dst, out->sections, v->len);
+		if (v->kind != BOLT_CACHE_STATIC) {
+			uint32_t age = now > v->inserted ? now - v->inserted : 0;
+			for (uint16_t i = 0; i < v->nttl; i++) {
+				uint16_t off = out->ttl_off[i];
+				if ((size_t)off + 4 > v->len)
+					return BOLT_EMALF;
+				uint32_t ttl = rd32(dst + off);
+				if (stale)
+					ttl = BOLT_STALE_TTL;
+				else
+					ttl = ttl > age ? ttl - age : 0;
+				wr32(dst + off, ttl);
+			}
+		}
+		pos += v->len;
+	}
+	if (q->has_edns) {
+		put_opt(buf + pos, server_udp, q->do_bit);
+		pos += OPT_LEN;
+		ar++;
+	}
+	wr16(buf, q->id);
+	wr16(buf + 2, flags);
+	wr16(buf + 4, 1);
+	wr16(buf + 6, an);
+	wr16(buf + 8, ns);
+	wr16(buf + 10, ar);
+	return (int)pos;
+}
