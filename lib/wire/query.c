@@ -1,0 +1,166 @@
+/*
+ * Client query parsing: the dataplane hot path. No allocation; the QNAME is
+ * validated and lower-cased in one pass.
+ *
+ * Records after the question: a query may carry exactly one OPT RR, in the
+ * additional section. Any other record (in any section, including TSIG or
+ * SIG(0) in the additional section, which boltdns does not verify) makes the
+ * query malformed (BOLT_EMALF -> FORMERR); an OPT in the answer or authority
+ * section, a second OPT or an OPT with a non-root owner is BOLT_EOPT. Records
+ * are taken in order, so the first offending record decides the code.
+ */
+#include <string.h>
+
+#include "boltdns/wire.h"
+#include "boltdns/wire_ctx.h"
+#include "internal.h"
+
+/* Skip an owner name without following pointers (a pointer ends it). */
+static int skip_name(const uint8_t *pkt, size_t len, size_t *pos, bool *is_root)
+{
+	size_t p = *pos;
+	*is_root = p < len && pkt[p] == 0;
+	for (;;) {
+		if (p >= len)
+			return BOLT_ETRUNC;
+		uint8_t l = pkt[p];
+		if (l == 0) {
+			p += 1;
+			break;
+		}
+		if ((l & 0xc0) == 0xc0) {
+			p += 2;
+			break;
+		}
+		if (l > BOLT_LABEL_MAX)
+			return BOLT_ELABEL;
+		p += (size_t)l + 1;
+	}
+	if (p > len)
+		return BOLT_ETRUNC;
+	*pos = p;
+	return 0;
+}
+
+/* EDNS options must exactly fill the OPT RDATA. */
+static bool opt_options_ok(const uint8_t *rd, size_t rdlen)
+{
+	size_t p = 0;
+	while (p < rdlen) {
+		if (rdlen - p < 4)
+			return false;
+		size_t olen = bolt_wire_get_u16(rd + p + 2);
+		if (olen > rdlen - p - 4)
+			return false;
+		p += 4 + olen;
+	}
+	return true;
+}
+
+int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q)
+{
+	if (bolt_unlikely(len < BOLT_HDR_LEN))
+		return BOLT_ETRUNC;
+
+	q->id = bolt_wire_get_u16(pkt);
+	q->flags = bolt_wire_get_u16(pkt + 2);
+	uint16_t qdcount = bolt_wire_get_u16(pkt + 4);
+	uint16_t ancount = bolt_wire_get_u16(pkt + 6);
+	uint16_t nscount = bolt_wire_get_u16(pkt + 8);
+	uint16_t arcount = bolt_wire_get_u16(pkt + 10);
+	q->qtype = 0;
+	q->qclass = 0;
+	q->qname_len = 0;
+	q->question_len = 0;
+	q->has_edns = false;
+	q->do_bit = false;
+	q->edns_version = 0;
+	q->edns_udp_size = 0;
+
+	if (bolt_unlikely(q->flags & BOLT_FLAG_QR))
+		return BOLT_EQR;
+	if (bolt_unlikely(BOLT_OPCODE(q->flags) != 0))
+		return BOLT_ENOTIMP;
+	if (bolt_unlikely(qdcount != 1))
+		return BOLT_EQDCOUNT;
+
+	/* QNAME: validate and lower-case label by label. A length byte is <= 63
+	 * and so is unchanged by wire_lower; copying it through keeps the loop
+	 * simple. */
+	const uint8_t *name = pkt + BOLT_HDR_LEN;
+	size_t avail = len - BOLT_HDR_LEN;
+	size_t n = 0;
+	for (;;) {
+		if (bolt_unlikely(n >= avail))
+			return BOLT_ETRUNC;
+		uint8_t l = name[n];
+		if (l == 0)
+			break;
+		if (bolt_unlikely(l > BOLT_LABEL_MAX))
+			return (l & 0xc0) == 0xc0 ? BOLT_ECOMPR : BOLT_ELABEL;
+		if (bolt_unlikely(n + 1 + l + 1 > BOLT_NAME_MAX))
+			return BOLT_ENAME;
+		if (bolt_unlikely(l >= avail - n))
+			return BOLT_ETRUNC;
+		q->qname_lc[n] = l;
+		for (size_t i = 1; i <= l; i++)
+			q->qname_lc[n + i] = wire_lower(name[n + i]);
+		n += (size_t)l + 1;
+	}
+	q->qname_lc[n] = 0;
+	n += 1;
+	if (bolt_unlikely(avail - n < 4))
+		return BOLT_ETRUNC;
+	q->qname_len = (uint16_t)n;
+	q->question_len = (uint16_t)(n + 4);
+	q->qtype = bolt_wire_get_u16(name + n);
+	q->qclass = bolt_wire_get_u16(name + n + 2);
+
+	size_t pos = BOLT_HDR_LEN + n + 4;
+	uint32_t nrr = (uint32_t)ancount + nscount + arcount;
+	if (bolt_likely(nrr == 0))
+		return pos == len ? 0 : BOLT_ETRAIL;
+	if (nrr > (len - pos) / WIRE_RR_MIN)
+		return BOLT_ECOUNT;
+
+	bool badvers = false;
+	for (uint32_t i = 0; i < nrr; i++) {
+		bool root;
+		int ret = skip_name(pkt, len, &pos, &root);
+		if (ret != 0)
+			return ret;
+		if (len - pos < 10)
+			return BOLT_ETRUNC;
+		uint16_t type = bolt_wire_get_u16(pkt + pos);
+		uint16_t rclass = bolt_wire_get_u16(pkt + pos + 2);
+		uint32_t ttl = bolt_wire_get_u32(pkt + pos + 4);
+		uint16_t rdlen = bolt_wire_get_u16(pkt + pos + 8);
+		pos += 10;
+		if (rdlen > len - pos)
+			return BOLT_ETRUNC;
+		if (type != BOLT_TYPE_OPT)
+			return BOLT_EMALF;
+		if (i < (uint32_t)ancount + nscount || !root || q->has_edns)
+			return BOLT_EOPT;
+		if (!opt_options_ok(pkt + pos, rdlen))
+			return BOLT_EOPT;
+		q->has_edns = true;
+		q->edns_udp_size = rclass;
+		q->edns_version = (uint8_t)(ttl >> 16);
+		q->do_bit = (ttl & 0x8000) != 0;
+		badvers = q->edns_version != 0;
+		pos += rdlen;
+	}
+	if (pos != len)
+		return BOLT_ETRAIL;
+	/* Malformed beats BADVERS: only a well-formed query gets BADVERS. */
+	return badvers ? BOLT_EBADVERS : 0;
+}
+
+size_t bolt_udp_limit(const struct bolt_query *q, size_t server_max)
+{
+	if (!q->has_edns)
+		return BOLT_UDP_DEFAULT;
+	size_t client = q->edns_udp_size < BOLT_UDP_DEFAULT ? BOLT_UDP_DEFAULT : q->edns_udp_size;
+	return client < server_max ? client : server_max;
+}
