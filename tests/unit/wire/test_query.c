@@ -1,0 +1,420 @@
+/*
+ * bolt_query_parse: the accept path and every reject rule of wire.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "pkt.h"
+
+/* A query for name/type with RD, optionally with OPT. */
+static void make_query(struct tpkt *t, const char *name, uint16_t type, bool edns)
+{
+	tp_hdr(t, 0x1234, BOLT_FLAG_RD, 1, 0, 0, edns ? 1 : 0);
+	tp_name(t, name);
+	tp_u16(t, type);
+	tp_u16(t, BOLT_CLASS_IN);
+	if (edns)
+		tp_opt(t, 4096, 0, true);
+}
+
+static void test_simple(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "WwW.ExAmple.COM.", BOLT_TYPE_AAAA, false);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_int_equal(q.id, 0x1234);
+	assert_int_equal(q.flags, BOLT_FLAG_RD);
+	assert_int_equal(q.qtype, BOLT_TYPE_AAAA);
+	assert_int_equal(q.qclass, BOLT_CLASS_IN);
+	assert_int_equal(q.qname_len, 17);
+	assert_int_equal(q.question_len, 21);
+	assert_memory_equal(q.qname_lc, "\3www\7example\3com", 17);
+	assert_false(q.has_edns);
+	assert_int_equal(q.edns_udp_size, 0);
+	/* The packet keeps the client's case. */
+	assert_memory_equal(t.b + 12, "\3WwW\7ExAmple\3COM", 17);
+}
+
+static void test_root_name(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, ".", BOLT_TYPE_NS, false);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_int_equal(q.qname_len, 1);
+	assert_int_equal(q.qname_lc[0], 0);
+}
+
+static void test_edns(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, true);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_true(q.has_edns);
+	assert_true(q.do_bit);
+	assert_int_equal(q.edns_version, 0);
+	assert_int_equal(q.edns_udp_size, 4096);
+}
+
+static void test_edns_options(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	tp_hdr(&t, 1, 0, 1, 0, 0, 1);
+	tp_name(&t, "example.org");
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	tp_u8(&t, 0);
+	tp_rrhdr(&t, BOLT_TYPE_OPT, 1232, 0, 12);
+	tp_u16(&t, 10); /* COOKIE */
+	tp_u16(&t, 8);
+	tp_bytes(&t, "abcdefgh", 8);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_int_equal(q.edns_udp_size, 1232);
+	assert_false(q.do_bit);
+
+	/* An option claiming more than the RDATA holds. */
+	tp_set16(&t, t.n - 10, 9);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+	/* RDATA too short for an option header. */
+	tp_hdr(&t, 1, 0, 1, 0, 0, 1);
+	tp_name(&t, "example.org");
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	tp_u8(&t, 0);
+	tp_rrhdr(&t, BOLT_TYPE_OPT, 1232, 0, 3);
+	tp_bytes(&t, "\0\12\0", 3);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+}
+
+static void test_truncated_header(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	assert_int_equal(bolt_query_parse(t.b, 11, &q), BOLT_ETRUNC);
+	assert_int_equal(bolt_query_parse(t.b, 0, &q), BOLT_ETRUNC);
+	/* Header only, QDCOUNT 1: the question is missing. */
+	q.id = 0;
+	assert_int_equal(bolt_query_parse(t.b, 12, &q), BOLT_ETRUNC);
+	assert_int_equal(q.id, 0x1234);
+}
+
+static void test_every_prefix_fails(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "a.example.org", BOLT_TYPE_A, true);
+	for (size_t n = 0; n < t.n; n++)
+		assert_int_not_equal(bolt_query_parse(t.b, n, &q), 0);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+}
+
+static void test_qr_set(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_set16(&t, 2, BOLT_FLAG_QR | BOLT_FLAG_RD);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EQR);
+	assert_int_equal(q.id, 0x1234);
+	assert_int_equal(q.flags, BOLT_FLAG_QR | BOLT_FLAG_RD);
+}
+
+static void test_opcode(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_set16(&t, 2, 2 << 11); /* STATUS */
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ENOTIMP);
+	assert_int_equal(q.id, 0x1234);
+	assert_int_equal(BOLT_OPCODE(q.flags), 2);
+}
+
+static void test_qdcount(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_set16(&t, 4, 0);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EQDCOUNT);
+	tp_set16(&t, 4, 2);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EQDCOUNT);
+	/* Two real questions. */
+	tp_name(&t, "example.net");
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EQDCOUNT);
+}
+
+static void test_label_64(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	uint8_t label[65];
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	label[0] = 64;
+	memset(label + 1, 'a', 64);
+	tp_bytes(&t, label, sizeof(label));
+	tp_u8(&t, 0);
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ELABEL);
+	/* 0x80: obsolete extended label type. */
+	t.b[12] = 0x80;
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ELABEL);
+	/* 63 is fine. */
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	label[0] = 63;
+	tp_bytes(&t, label, 64);
+	tp_u8(&t, 0);
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_int_equal(q.qname_len, 65);
+}
+
+/* A name of exactly total wire bytes: labels of 63 then a shorter one. */
+static void put_long_name(struct tpkt *t, size_t total)
+{
+	size_t left = total - 1;
+	while (left > 0) {
+		size_t l = left - 1 > 63 ? 63 : left - 1;
+		uint8_t lab[64];
+		lab[0] = (uint8_t)l;
+		memset(lab + 1, 'X', l);
+		tp_bytes(t, lab, l + 1);
+		left -= l + 1;
+	}
+	tp_u8(t, 0);
+}
+
+static void test_name_256(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	put_long_name(&t, 255);
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_int_equal(q.qname_len, 255);
+	assert_int_equal(q.qname_lc[1], 'x');
+
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	put_long_name(&t, 256);
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ENAME);
+}
+
+static void test_compressed_question(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	tp_bytes(&t, "\3www", 4);
+	tp_ptr(&t, 12);
+	tp_u16(&t, 1);
+	tp_u16(&t, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ECOMPR);
+}
+
+static void test_truncated_question(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	/* Label runs past the end. */
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	tp_bytes(&t, "\7exam", 5);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ETRUNC);
+	/* No root label. */
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	tp_bytes(&t, "\7example", 8);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ETRUNC);
+	/* QCLASS missing. */
+	tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+	tp_name(&t, "example");
+	tp_u16(&t, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ETRUNC);
+}
+
+static void test_two_opts(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, true);
+	tp_set16(&t, 10, 2);
+	tp_opt(&t, 1232, 0, false);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+}
+
+static void test_opt_in_answer(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, true);
+	tp_set16(&t, 10, 0);
+	tp_set16(&t, 6, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+	/* ... or in the authority section. */
+	tp_set16(&t, 6, 0);
+	tp_set16(&t, 8, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+}
+
+static void test_opt_owner(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_set16(&t, 10, 1);
+	tp_name(&t, "org");
+	tp_rrhdr(&t, BOLT_TYPE_OPT, 1232, 0, 0);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+	/* A compressed non-root owner is just as wrong. */
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_set16(&t, 10, 1);
+	tp_ptr(&t, 12);
+	tp_rrhdr(&t, BOLT_TYPE_OPT, 1232, 0, 0);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+}
+
+static void test_edns_version(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	tp_hdr(&t, 7, BOLT_FLAG_RD, 1, 0, 0, 1);
+	tp_name(&t, "Example.org");
+	tp_u16(&t, BOLT_TYPE_MX);
+	tp_u16(&t, 1);
+	tp_opt(&t, 1400, 1, true);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EBADVERS);
+	/* The rest is filled so the caller can answer BADVERS. */
+	assert_int_equal(q.id, 7);
+	assert_true(q.has_edns);
+	assert_int_equal(q.edns_version, 1);
+	assert_int_equal(q.edns_udp_size, 1400);
+	assert_true(q.do_bit);
+	assert_int_equal(q.qtype, BOLT_TYPE_MX);
+	assert_memory_equal(q.qname_lc, "\7example\3org", 13);
+	/* A malformed query with a bad version is FORMERR, not BADVERS. */
+	tp_u8(&t, 0);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ETRAIL);
+}
+
+static void test_trailing(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_u8(&t, 0);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ETRAIL);
+	make_query(&t, "example.org", BOLT_TYPE_A, true);
+	tp_bytes(&t, "junk", 4);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ETRAIL);
+}
+
+static void test_other_records(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	/* An A record in the additional section. */
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_set16(&t, 10, 1);
+	tp_ptr(&t, 12);
+	tp_rrhdr(&t, BOLT_TYPE_A, 1, 60, 4);
+	tp_bytes(&t, "\1\2\3\4", 4);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EMALF);
+	/* ... in the answer section. */
+	tp_set16(&t, 10, 0);
+	tp_set16(&t, 6, 1);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EMALF);
+	/* RDLENGTH past the end of the packet. */
+	make_query(&t, "example.org", BOLT_TYPE_A, false);
+	tp_set16(&t, 10, 1);
+	tp_u8(&t, 0);
+	tp_rrhdr(&t, BOLT_TYPE_OPT, 1232, 0, 20);
+	tp_bytes(&t, "\0\12\0\4abcd", 8);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ETRUNC);
+}
+
+static void test_count_bomb(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	make_query(&t, "example.org", BOLT_TYPE_A, true);
+	tp_set16(&t, 10, 0xffff);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ECOUNT);
+	tp_set16(&t, 10, 1);
+	tp_set16(&t, 6, 0xffff);
+	tp_set16(&t, 8, 0xffff);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ECOUNT);
+}
+
+static void test_udp_limit(void **state)
+{
+	(void)state;
+	struct bolt_query q = { 0 };
+	assert_int_equal(bolt_udp_limit(&q, 1232), 512);
+	q.has_edns = true;
+	q.edns_udp_size = 100;
+	assert_int_equal(bolt_udp_limit(&q, 1232), 512);
+	q.edns_udp_size = 4096;
+	assert_int_equal(bolt_udp_limit(&q, 1232), 1232);
+	q.edns_udp_size = 1400;
+	assert_int_equal(bolt_udp_limit(&q, 4096), 1400);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_simple),
+		cmocka_unit_test(test_root_name),
+		cmocka_unit_test(test_edns),
+		cmocka_unit_test(test_edns_options),
+		cmocka_unit_test(test_truncated_header),
+		cmocka_unit_test(test_every_prefix_fails),
+		cmocka_unit_test(test_qr_set),
+		cmocka_unit_test(test_opcode),
+		cmocka_unit_test(test_qdcount),
+		cmocka_unit_test(test_label_64),
+		cmocka_unit_test(test_name_256),
+		cmocka_unit_test(test_compressed_question),
+		cmocka_unit_test(test_truncated_question),
+		cmocka_unit_test(test_two_opts),
+		cmocka_unit_test(test_opt_in_answer),
+		cmocka_unit_test(test_opt_owner),
+		cmocka_unit_test(test_edns_version),
+		cmocka_unit_test(test_trailing),
+		cmocka_unit_test(test_other_records),
+		cmocka_unit_test(test_count_bomb),
+		cmocka_unit_test(test_udp_limit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
