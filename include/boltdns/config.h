@@ -12,6 +12,7 @@
 
 #include "boltdns/common.h"
 #include "boltdns/errcode.h"
+#include "boltdns/hosts.h"
 
 #define BOLT_CFG_MAX_ADDRS 16
 #define BOLT_CFG_MAX_PREFIXES 64
@@ -104,13 +105,22 @@ struct bolt_config {
 	unsigned rl_v6_prefix;                  /* ipv6-prefix (default 56) */
 };
 
-/* Fill cfg with the built-in defaults (no file). */
+/*
+ * Fill cfg with the built-in defaults (no file): the values in the comments
+ * above, plus io = dpdk, cache path /dev/hugepages/boltdns, size 1G,
+ * control socket /run/boltdns/control.sock, allow = 0.0.0.0/0, ::/0,
+ * action = refuse, slip 2. Thread: any.
+ */
 BOLT_API void bolt_config_defaults(struct bolt_config *cfg);
 
 /*
- * Read path into cfg (defaults first). On error writes "FILE:LINE: message"
- * into errbuf and returns BOLT_ECONFIG (or -errno when the file cannot be
- * read). Thread: any; cfg is owned by the caller.
+ * Read path into cfg (defaults first, then the file). On error writes
+ * "FILE:LINE: message" into errbuf (when errlen > 0) and returns BOLT_ECONFIG,
+ * or -errno when the file cannot be read; cfg is left unchanged on any error,
+ * so a failed reload keeps the running configuration.
+ * Lists (address, listen, tcp-listen, outgoing, allow) take comma-separated
+ * items and may be repeated: the first line replaces the default, later lines
+ * add. Scalar keys may appear once. Thread: any; cfg is owned by the caller.
  */
 BOLT_API int bolt_config_load(struct bolt_config *cfg, const char *path,
                               char *errbuf, size_t errlen);
@@ -119,13 +129,30 @@ BOLT_API int bolt_config_load(struct bolt_config *cfg, const char *path,
 BOLT_API int bolt_config_load_string(struct bolt_config *cfg, const char *text,
                                      const char *name, char *errbuf, size_t errlen);
 
-/* Parse "addr", "addr@port" or "[v6]@port" (port optional). */
+/*
+ * Parse "addr", "addr@port", "[v6]" or "[v6]@port" (port 1..65535; 0 in out
+ * when absent). Returns 0 or BOLT_ESYNTAX; out is untouched on error.
+ */
 BOLT_API int bolt_sockaddr_parse(const char *text, struct bolt_sockaddr *out);
 
-/* Parse "addr/len" (len optional = host prefix). */
+/*
+ * Write sa as text in the syntax bolt_sockaddr_parse reads ("198.18.0.1@53",
+ * "[2001:db8::1]@53", no "@port" when port is 0). Returns the length or
+ * BOLT_ESPACE when cap is too small.
+ */
+BOLT_API int bolt_sockaddr_format(const struct bolt_sockaddr *sa, char *out, size_t cap);
+
+/*
+ * Parse "addr/len" (len optional = host prefix). Bits set beyond len are an
+ * error (BOLT_ESYNTAX), as they usually mean a typo. out untouched on error.
+ */
 BOLT_API int bolt_prefix_parse(const char *text, struct bolt_prefix *out);
 
-/* True when addr (family, network-order bytes) is inside prefix. */
+/*
+ * True when addr (family, network-order bytes: 4 for AF_INET, 16 for
+ * AF_INET6) is inside prefix. An IPv4-mapped IPv6 address (::ffff:a.b.c.d)
+ * matches IPv4 prefixes. Any thread; no state.
+ */
 BOLT_API bool bolt_prefix_match(const struct bolt_prefix *p, uint8_t family, const uint8_t *addr);
 
 #endif

@@ -1,0 +1,1014 @@
+/*
+ * The INI configuration: keys, their syntax, defaults and checks.
+ *
+ * libinih splits lines into section/key/value, but its handler is not told
+ * the line number (Debian builds it without INI_HANDLER_LINENO) and its line
+ * buffer is short (200 bytes). So lines reach inih through our own reader,
+ * which counts physical lines (the handler runs before the next line is read,
+ * so the reader's count is the handler's line), strips leading blanks (which
+ * also turns off inih's indented continuation lines, a surprise in a daemon's
+ * config) and hands long "key = value" lines over in two parts: inih sees
+ * "key=<marker>", the handler takes the value from the reader.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "boltdns/config.h"
+#include "boltdns/msg.h"
+#include "boltdns/region.h"
+#include "boltdns/ring.h"
+#include "lib/config/text.h"
+
+/* A physical line longer than this is refused whole (no value needs more). */
+#define LINE_MAX_BYTES 4096
+/* Stands for a value that did not fit inih's line buffer. */
+#define LONG_VALUE_MARK "\x01"
+
+enum kind {
+	K_STR,      /* text; max = longest length */
+	K_UINT,     /* unsigned decimal in [min, max] */
+	K_SIZE,     /* bytes with K/M/G/T suffix (uint64_t) */
+	K_BOOL,
+	K_MSEC,     /* milliseconds: "800", "800ms", "2s" */
+	K_SECS,     /* seconds: "300", "5m", "1h", "1d", "1w" */
+	K_OCTAL,
+	K_ENUM,     /* one of choices[], stored as its index (int) */
+	K_ADDRS,    /* list of bolt_sockaddr; port = default port */
+	K_ADDR_OPT, /* one bolt_sockaddr or "" (off) */
+	K_PREFIXES, /* list of bolt_prefix */
+	K_DATA,     /* "NAME TTL TYPE RDATA" (repeatable) */
+	K_IFNAME,
+	K_USER,     /* user or group name */
+};
+
+enum {
+	F_EMPTY_OK = 1 << 0, /* "" is a valid value */
+	F_POW2 = 1 << 1,     /* power of two (0 too when min is 0) */
+	F_NO_PORT = 1 << 2,  /* addresses without @port */
+	F_REPEAT = 1 << 3,   /* may appear several times (lists append) */
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	uint8_t kind;
+	uint8_t flags;
+	uint16_t port;        /* default port for addresses */
+	size_t off;           /* field in struct bolt_config */
+	size_t size;          /* field size (strings, arrays) */
+	size_t count_off;     /* list count field */
+	size_t aux_off;       /* K_ADDR_OPT: the bool "enabled" field */
+	uint64_t min, max;
+	const char *const *choices;
+};
+
+#define FIELD(f) .off = offsetof(struct bolt_config, f), .size = sizeof(((struct bolt_config *)0)->f)
+#define COUNT(f) .count_off = offsetof(struct bolt_config, f)
+
+static const char *const io_choices[] = { "dpdk", "socket", NULL };
+static const char *const action_choices[] = { "refuse", "drop", NULL };
+
+/* The largest signed 32-bit TTL (RFC 2181 section 8). */
+#define TTL_MAX 2147483647u
+
+static const struct key keys[] = {
+	{ "dataplane", "io", K_ENUM, 0, 0, FIELD(io), .choices = io_choices },
+	{ "dataplane", "eal", K_STR, F_EMPTY_OK, 0, FIELD(eal), .max = BOLT_CFG_STR - 1 },
+	{ "dataplane", "address", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(address), COUNT(naddress) },
+	{ "dataplane", "listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(listen), COUNT(nlisten) },
+	{ "dataplane", "workers", K_UINT, 0, 0, FIELD(workers), .min = 1, .max = 64 },
+	/* responses travel through answer slots of BOLT_ANSWER_PAYLOAD_MAX bytes */
+	{ "dataplane", "udp-max", K_UINT, 0, 0, FIELD(udp_max), .min = 512, .max = BOLT_ANSWER_PAYLOAD_MAX },
+	{ "dataplane", "exception", K_IFNAME, F_EMPTY_OK, 0, FIELD(exception) },
+	{ "dataplane", "xdp-prog", K_STR, F_EMPTY_OK, 0, FIELD(xdp_prog), .max = BOLT_CFG_STR - 1 },
+
+	{ "cache", "path", K_STR, 0, 0, FIELD(cache_path), .max = BOLT_CFG_STR - 1 },
+	{ "cache", "size", K_SIZE, 0, 0, FIELD(cache_size), .min = 1ull << 20, .max = 1ull << 44 },
+	{ "cache", "shards", K_UINT, F_POW2, 0, FIELD(cache_shards), .min = 0, .max = 65536 },
+	{ "cache", "wipe", K_BOOL, 0, 0, FIELD(cache_wipe) },
+	{ "cache", "ring-slots", K_UINT, F_POW2, 0, FIELD(ring_slots), .min = 16, .max = 1u << 20 },
+
+	/* a unix socket path must fit sun_path with its NUL */
+	{ "control", "socket", K_STR, 0, 0, FIELD(control_socket),
+	  .max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1 },
+	{ "control", "socket-mode", K_OCTAL, 0, 0, FIELD(socket_mode), .max = 0777 },
+	{ "control", "socket-owner", K_USER, F_EMPTY_OK, 0, FIELD(socket_owner) },
+	{ "control", "socket-group", K_USER, F_EMPTY_OK, 0, FIELD(socket_group) },
+	{ "control", "tcp-listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(tcp_listen), COUNT(ntcp_listen) },
+	{ "control", "metrics", K_ADDR_OPT, F_EMPTY_OK, 9153, FIELD(metrics),
+	  .aux_off = offsetof(struct bolt_config, metrics_enabled) },
+	{ "control", "verbosity", K_UINT, 0, 0, FIELD(verbosity), .min = 0, .max = 4 },
+
+	{ "resolver", "root-hints", K_STR, 0, 0, FIELD(root_hints), .max = BOLT_CFG_STR - 1 },
+	{ "resolver", "qname-minimisation", K_BOOL, 0, 0, FIELD(qname_minimisation) },
+	{ "resolver", "edns-size", K_UINT, 0, 0, FIELD(edns_size), .min = 512, .max = 4096 },
+	{ "resolver", "timeout", K_MSEC, 0, 0, FIELD(timeout_ms), .min = 10, .max = 60000 },
+	{ "resolver", "retries", K_UINT, 0, 0, FIELD(retries), .min = 0, .max = 10 },
+	{ "resolver", "max-upstream-queries", K_UINT, 0, 0, FIELD(max_upstream), .min = 1, .max = 1000 },
+	{ "resolver", "max-cname", K_UINT, 0, 0, FIELD(max_cname), .min = 0, .max = 64 },
+	{ "resolver", "max-ns-chase", K_UINT, 0, 0, FIELD(max_ns_chase), .min = 0, .max = 64 },
+	{ "resolver", "max-depth", K_UINT, 0, 0, FIELD(max_depth), .min = 1, .max = 16 },
+	{ "resolver", "servfail-ttl", K_SECS, 0, 0, FIELD(servfail_ttl), .min = 0, .max = 3600 },
+	{ "resolver", "max-ttl", K_SECS, 0, 0, FIELD(max_ttl), .min = 1, .max = TTL_MAX },
+	{ "resolver", "max-negative-ttl", K_SECS, 0, 0, FIELD(max_negative_ttl), .min = 0, .max = TTL_MAX },
+	{ "resolver", "infra-cache", K_UINT, 0, 0, FIELD(infra_entries), .min = 64, .max = 1u << 24 },
+	{ "resolver", "serve-stale", K_BOOL, 0, 0, FIELD(serve_stale) },
+	{ "resolver", "stale-max-age", K_SECS, 0, 0, FIELD(stale_max_age), .min = 0, .max = TTL_MAX },
+	{ "resolver", "prefetch", K_BOOL, 0, 0, FIELD(prefetch) },
+	{ "resolver", "outgoing", K_ADDRS, F_REPEAT | F_NO_PORT, 0, FIELD(outgoing), COUNT(noutgoing) },
+
+	{ "local", "hosts", K_STR, F_EMPTY_OK, 0, FIELD(hosts_file), .max = BOLT_CFG_STR - 1 },
+	{ "local", "data", K_DATA, F_REPEAT, 0, FIELD(local_data), COUNT(nlocal_data) },
+
+	{ "acl", "allow", K_PREFIXES, F_REPEAT, 0, FIELD(allow), COUNT(nallow) },
+	{ "acl", "action", K_ENUM, 0, 0, FIELD(acl_action), .choices = action_choices },
+
+	{ "ratelimit", "rate", K_UINT, 0, 0, FIELD(rl_rate), .min = 0, .max = 10000000 },
+	{ "ratelimit", "slip", K_UINT, 0, 0, FIELD(rl_slip), .min = 0, .max = 100 },
+	{ "ratelimit", "ipv4-prefix", K_UINT, 0, 0, FIELD(rl_v4_prefix), .min = 1, .max = 32 },
+	{ "ratelimit", "ipv6-prefix", K_UINT, 0, 0, FIELD(rl_v6_prefix), .min = 1, .max = 128 },
+};
+
+#define NKEYS BOLT_ARRAY_SIZE(keys)
+
+static const char *const sections[] = {
+	"dataplane", "cache", "control", "resolver", "local", "acl", "ratelimit",
+};
+
+struct state {
+	struct bolt_config *cfg;
+	const char *name;          /* file name in messages */
+	/* line source: a FILE or a string */
+	FILE *f;
+	const char *text;
+	size_t pos;
+	char *line;                /* current physical line */
+	unsigned lineno;
+	const char *stash;         /* value of a long line (inside line) */
+	unsigned stash_line;
+	int io_err;                /* -errno of a read error */
+	/* first error found by the reader or the handler */
+	unsigned err_line;
+	char err[384];
+	/* line where each key was first set (0 = not set) */
+	unsigned seen[NKEYS];
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static void fail(struct state *st, const char *fmt, ...)
+{
+	if (st->err_line != 0)
+		return;
+	st->err_line = st->lineno;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- */
+/* Line source.                                                     */
+/* ---------------------------------------------------------------- */
+
+/*
+ * Read the next physical line into st->line (without the newline). Returns
+ * its length, or -1 at the end / on a read error. Longer lines are consumed
+ * to their end but reported as LINE_MAX_BYTES + 1 so that the caller refuses
+ * them: a config line can never grow memory without bound.
+ */
+static long next_line(struct state *st, bool *nul)
+{
+	size_t n = 0;
+	bool any = false;
+
+	*nul = false;
+	errno = 0;
+	if (st->f != NULL) {
+		int c;
+		while ((c = getc(st->f)) != EOF) {
+			any = true;
+			if (c == '\n')
+				break;
+			if (c == '\0')
+				*nul = true;
+			if (n < LINE_MAX_BYTES + 1)
+				st->line[n++] = (char)c;
+		}
+		if (c == EOF && ferror(st->f)) {
+			st->io_err = errno != 0 ? -errno : -EIO;
+			return -1;
+		}
+	} else {
+		const char *s = st->text + st->pos;
+		while (*s != '\0') {
+			any = true;
+			char c = *s++;
+			if (c == '\n')
+				break;
+			if (n < LINE_MAX_BYTES + 1)
+				st->line[n++] = c;
+		}
+		st->pos = (size_t)(s - st->text);
+	}
+	if (!any)
+		return -1;
+	st->line[n] = '\0';
+	return (long)n;
+}
+
+static bool known_section(const char *s, size_t len)
+{
+	for (size_t i = 0; i < BOLT_ARRAY_SIZE(sections); i++)
+		if (strlen(sections[i]) == len && memcmp(sections[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+/* "[name]" lines: inih would accept any name and ignore text after ']'. */
+static void check_section(struct state *st, const char *s)
+{
+	const char *close = strchr(s, ']');
+	if (close == NULL)
+		return; /* inih reports it as a syntax error on this line */
+	const char *a = s + 1, *b = close;
+	while (a < b && is_blank(*a))
+		a++;
+	while (b > a && is_blank(b[-1]))
+		b--;
+	if (!known_section(a, (size_t)(b - a))) {
+		fail(st, "unknown section [%.*s] (known: dataplane, cache, control, resolver, "
+		         "local, acl, ratelimit)", (int)(b - a > 64 ? 64 : b - a), a);
+		return;
+	}
+	const char *t = close + 1;
+	while (is_blank(*t))
+		t++;
+	if (*t != '\0' && *t != ';' && *t != '#')
+		fail(st, "unexpected text after [%.*s]", (int)(b - a), a);
+}
+
+/* Split a long "key = value" line: write "key=MARK" into out, keep the value. */
+static bool split_long(struct state *st, char *s, char *out, size_t cap)
+{
+	size_t klen = strcspn(s, "=:");
+	if (s[klen] == '\0') {
+		fail(st, "expected 'key = value' or '[section]'");
+		return false;
+	}
+	char *value = s + klen + 1;
+	while (klen > 0 && is_blank(s[klen - 1]))
+		klen--;
+	if (klen + sizeof(LONG_VALUE_MARK) + 2 > cap) {
+		fail(st, "key name too long");
+		return false;
+	}
+	while (is_blank(*value))
+		value++;
+	/* same inline comment rule as inih: ';' after a blank */
+	for (char *p = value + 1; *value != '\0' && *p != '\0'; p++) {
+		if (*p == ';' && is_blank(p[-1])) {
+			*p = '\0';
+			break;
+		}
+	}
+	size_t vlen = strlen(value);
+	while (vlen > 0 && is_blank(value[vlen - 1]))
+		value[--vlen] = '\0';
+	memcpy(out, s, klen);
+	snprintf(out + klen, cap - klen, "=%s\n", LONG_VALUE_MARK);
+	st->stash = value;
+	st->stash_line = st->lineno;
+	return true;
+}
+
+/* inih's reader: one physical line per call, so inih's line count is ours. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct state *st = stream;
+	bool nul;
+
+	if (num < 8)
+		return NULL;
+	long n = next_line(st, &nul);
+	if (n < 0)
+		return NULL;
+	st->lineno++;
+	st->stash = NULL;
+
+	char *s = st->line;
+	while (is_blank(*s))
+		s++;
+	size_t len = strlen(s);
+	while (len > 0 && is_blank(s[len - 1]))
+		s[--len] = '\0';
+
+	/* whatever is wrong with the line, inih gets an empty one so the counts stay equal */
+	str[0] = '\n';
+	str[1] = '\0';
+	if (nul) {
+		fail(st, "NUL byte in line");
+		return str;
+	}
+	/* comments may be of any length */
+	if (s[0] == ';' || s[0] == '#')
+		return str;
+	if (n > LINE_MAX_BYTES) {
+		fail(st, "line longer than %d bytes", LINE_MAX_BYTES);
+		return str;
+	}
+	if (s[0] == '[')
+		check_section(st, s);
+	/* room for the text, a newline (so inih never thinks the line was cut) and NUL */
+	if (len + 2 <= (size_t)num) {
+		memcpy(str, s, len);
+		str[len] = '\n';
+		str[len + 1] = '\0';
+		return str;
+	}
+	if (s[0] == '[') {
+		fail(st, "section line too long");
+		return str;
+	}
+	if (!split_long(st, s, str, (size_t)num)) {
+		str[0] = '\n';
+		str[1] = '\0';
+	}
+	return str;
+}
+
+/* ---------------------------------------------------------------- */
+/* Values.                                                          */
+/* ---------------------------------------------------------------- */
+
+static bool is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* Digits followed by an optional unit; *mult gets the unit's factor. */
+static int number_unit(const char *v, uint64_t max, uint64_t *out,
+                       const char *const *units, const uint64_t *mults)
+{
+	size_t digits = strspn(v, "0123456789");
+	const char *unit = v + digits;
+	uint64_t mult = 1, n;
+
+	if (digits == 0)
+		return BOLT_ESYNTAX;
+	if (*unit != '\0') {
+		size_t i;
+		for (i = 0; units[i] != NULL; i++)
+			if (strcasecmp(unit, units[i]) == 0)
+				break;
+		if (units[i] == NULL)
+			return BOLT_ESYNTAX;
+		mult = mults[i];
+	}
+	int ret = bolt_text_uint(v, digits, UINT64_MAX, &n);
+	if (ret != 0)
+		return ret;
+	if (n > max / mult)
+		return -ERANGE;
+	*out = n * mult;
+	return 0;
+}
+
+static int parse_size(const char *v, uint64_t *out)
+{
+	static const char *const units[] = { "K", "M", "G", "T", "KB", "MB", "GB", "TB", NULL };
+	static const uint64_t mults[] = { 1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40,
+	                                  1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40 };
+	return number_unit(v, UINT64_MAX, out, units, mults);
+}
+
+static int parse_msec(const char *v, uint64_t *out)
+{
+	static const char *const units[] = { "ms", "s", NULL };
+	static const uint64_t mults[] = { 1, 1000 };
+	return number_unit(v, UINT64_MAX, out, units, mults);
+}
+
+static int parse_secs(const char *v, uint64_t *out)
+{
+	static const char *const units[] = { "s", "m", "h", "d", "w", NULL };
+	static const uint64_t mults[] = { 1, 60, 3600, 86400, 604800 };
+	return number_unit(v, UINT64_MAX, out, units, mults);
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < BOLT_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return BOLT_ESYNTAX;
+}
+
+static int parse_octal(const char *v, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (*v == '\0')
+		return BOLT_ESYNTAX;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '7')
+			return BOLT_ESYNTAX;
+		n = n * 8 + (uint64_t)(*v - '0');
+		if (n > max)
+			return -ERANGE;
+	}
+	*out = n;
+	return 0;
+}
+
+static bool valid_ifname(const char *v)
+{
+	size_t len = strlen(v);
+
+	/* IFNAMSIZ is 16 with the NUL; '/' and blanks cannot appear in an interface name */
+	if (len == 0 || len > 15)
+		return false;
+	for (const char *p = v; *p != '\0'; p++)
+		if (*p == '/' || *p == ':' || is_blank(*p) || (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+static bool valid_user(const char *v, size_t cap)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len >= cap || v[0] == '-')
+		return false;
+	for (const char *p = v; *p != '\0'; p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.' || c == '$'))
+			return false;
+	}
+	return true;
+}
+
+/* "NAME TTL TYPE RDATA": the fields the configuration can check without a zone parser. */
+static const char *check_data(const char *v)
+{
+	const char *p = v;
+	const char *field[3];
+	size_t flen[3];
+
+	for (int i = 0; i < 3; i++) {
+		while (is_blank(*p))
+			p++;
+		field[i] = p;
+		while (*p != '\0' && !is_blank(*p))
+			p++;
+		flen[i] = (size_t)(p - field[i]);
+		if (flen[i] == 0)
+			return "expected 'NAME TTL TYPE RDATA'";
+	}
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0')
+		return "expected 'NAME TTL TYPE RDATA' (RDATA missing)";
+	for (const char *q = v; *q != '\0'; q++)
+		if ((unsigned char)*q < 0x20 && *q != '\t')
+			return "control character in data";
+	if (flen[0] > 1004) /* 255 octets written as \DDD escapes */
+		return "NAME too long";
+	uint64_t ttl;
+	if (bolt_text_uint(field[1], flen[1], TTL_MAX, &ttl) != 0)
+		return "TTL must be a number 0..2147483647";
+	if ((flen[2] == 2 && strncasecmp(field[2], "IN", 2) == 0) ||
+	    (flen[2] == 2 && strncasecmp(field[2], "CH", 2) == 0))
+		return "the class is not written: use 'NAME TTL TYPE RDATA'";
+	if (flen[2] > 16)
+		return "TYPE too long";
+	for (size_t i = 0; i < flen[2]; i++) {
+		char c = field[2][i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return "TYPE must be a mnemonic (A, AAAA, TXT, ...) or TYPEnnn";
+	}
+	return NULL;
+}
+
+/* Quoted values ("..."): strip one pair of outer quotes when they enclose everything. */
+static const char *unquote(const char *v, char *buf, size_t cap)
+{
+	size_t len = strlen(v);
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"' && memchr(v + 1, '"', len - 2) == NULL &&
+	    len - 2 < cap) {
+		memcpy(buf, v + 1, len - 2);
+		buf[len - 2] = '\0';
+		return buf;
+	}
+	return v;
+}
+
+/* Copy the next comma-separated item (trimmed) of *p into buf; false at the end. */
+static bool next_item(const char **p, char *buf, size_t cap, bool *too_long)
+{
+	const char *s = *p;
+
+	*too_long = false;
+	if (*s == '\0')
+		return false;
+	const char *end = strchr(s, ',');
+	const char *next = end != NULL ? end + 1 : s + strlen(s);
+	if (end == NULL)
+		end = s + strlen(s);
+	while (s < end && is_blank(*s))
+		s++;
+	while (end > s && is_blank(end[-1]))
+		end--;
+	size_t len = (size_t)(end - s);
+	if (len >= cap) {
+		*too_long = true;
+		len = cap - 1;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	*p = next;
+	return true;
+}
+
+#define AT(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
+#define COUNT_AT(cfg, k) ((unsigned *)(void *)((char *)(cfg) + (k)->count_off))
+
+static void set_addrs(struct state *st, const struct key *k, const char *v, bool first)
+{
+	struct bolt_sockaddr *arr = AT(st->cfg, k, struct bolt_sockaddr);
+	unsigned *count = COUNT_AT(st->cfg, k);
+	unsigned cap = (unsigned)(k->size / sizeof(*arr));
+	const char *p = v;
+	char item[128];
+	bool too_long;
+
+	/* the first line of a list replaces the default, later lines add; "" empties it */
+	if (first || *v == '\0')
+		*count = 0;
+	while (next_item(&p, item, sizeof(item), &too_long)) {
+		struct bolt_sockaddr sa;
+		if (too_long || item[0] == '\0' || bolt_sockaddr_parse(item, &sa) != 0) {
+			fail(st, "[%s] %s: bad address '%.64s' (expected 198.18.0.1, 198.18.0.1@53, "
+			         "2001:db8::1 or [2001:db8::1]@53)", k->section, k->name, item);
+			return;
+		}
+		if ((k->flags & F_NO_PORT) && sa.port != 0) {
+			fail(st, "[%s] %s: '%s': a source address takes no port", k->section, k->name, item);
+			return;
+		}
+		if (sa.port == 0)
+			sa.port = k->port;
+		if (*count >= cap) {
+			fail(st, "[%s] %s: more than %u addresses", k->section, k->name, cap);
+			return;
+		}
+		arr[(*count)++] = sa;
+	}
+}
+
+static void set_prefixes(struct state *st, const struct key *k, const char *v, bool first)
+{
+	struct bolt_prefix *arr = AT(st->cfg, k, struct bolt_prefix);
+	unsigned *count = COUNT_AT(st->cfg, k);
+	unsigned cap = (unsigned)(k->size / sizeof(*arr));
+	const char *p = v;
+	char item[128];
+	bool too_long;
+
+	if (first)
+		*count = 0;
+	while (next_item(&p, item, sizeof(item), &too_long)) {
+		struct bolt_prefix pf;
+		const char *why = "not an address or prefix";
+		if (too_long || item[0] == '\0' || bolt_prefix_parse_why(item, &pf, &why) != 0) {
+			fail(st, "[%s] %s: bad prefix '%.64s': %s", k->section, k->name, item, why);
+			return;
+		}
+		if (*count >= cap) {
+			fail(st, "[%s] %s: more than %u prefixes", k->section, k->name, cap);
+			return;
+		}
+		arr[(*count)++] = pf;
+	}
+}
+
+static void set_value(struct state *st, const struct key *k, const char *raw, bool first)
+{
+	struct bolt_config *cfg = st->cfg;
+	char qbuf[LINE_MAX_BYTES + 1];
+	const char *v = unquote(raw, qbuf, sizeof(qbuf));
+	uint64_t n = 0;
+	int ret;
+
+	if (*v == '\0' && !(k->flags & F_EMPTY_OK)) {
+		fail(st, "[%s] %s: empty value", k->section, k->name);
+		return;
+	}
+	switch ((enum kind)k->kind) {
+	case K_STR:
+		if (strlen(v) > k->max) {
+			fail(st, "[%s] %s: longer than %u characters", k->section, k->name,
+			     (unsigned)k->max);
+			return;
+		}
+		snprintf(AT(cfg, k, char), k->size, "%s", v);
+		return;
+	case K_UINT:
+		ret = bolt_text_uint(v, strlen(v), UINT64_MAX, &n);
+		goto number;
+	case K_MSEC:
+		ret = parse_msec(v, &n);
+		goto number;
+	case K_SECS:
+		ret = parse_secs(v, &n);
+		goto number;
+	case K_OCTAL:
+		ret = parse_octal(v, k->max, &n);
+		if (ret != 0) {
+			fail(st, "[%s] %s: '%.64s' is not an octal mode 0..0777", k->section, k->name, v);
+			return;
+		}
+		*AT(cfg, k, unsigned) = (unsigned)n;
+		return;
+	case K_SIZE:
+		ret = parse_size(v, &n);
+		if (ret == BOLT_ESYNTAX) {
+			fail(st, "[%s] %s: '%.64s' is not a size (bytes, or a number with K, M, G or T)",
+			     k->section, k->name, v);
+			return;
+		}
+		if (ret != 0 || n < k->min || n > k->max) {
+			fail(st, "[%s] %s: '%.64s' out of range (1M..16T)", k->section, k->name, v);
+			return;
+		}
+		*AT(cfg, k, uint64_t) = n;
+		return;
+	case K_BOOL:
+		if (parse_bool(v, AT(cfg, k, bool)) != 0)
+			fail(st, "[%s] %s: '%.64s' is not yes/no/true/false/on/off/1/0",
+			     k->section, k->name, v);
+		return;
+	case K_ENUM:
+		for (int i = 0; k->choices[i] != NULL; i++) {
+			if (strcasecmp(v, k->choices[i]) == 0) {
+				*AT(cfg, k, int) = i;
+				return;
+			}
+		}
+		fail(st, "[%s] %s: '%.64s' is not one of %s | %s", k->section, k->name, v,
+		     k->choices[0], k->choices[1]);
+		return;
+	case K_ADDRS:
+		set_addrs(st, k, v, first);
+		return;
+	case K_ADDR_OPT: {
+		bool *enabled = (bool *)(void *)((char *)cfg + k->aux_off);
+		struct bolt_sockaddr sa;
+		if (*v == '\0') {
+			*enabled = false;
+			return;
+		}
+		if (bolt_sockaddr_parse(v, &sa) != 0) {
+			fail(st, "[%s] %s: bad address '%.64s' (expected 127.0.0.1@9153 or "
+			         "[::1]@9153, or nothing to turn it off)", k->section, k->name, v);
+			return;
+		}
+		if (sa.port == 0)
+			sa.port = k->port;
+		*AT(cfg, k, struct bolt_sockaddr) = sa;
+		*enabled = true;
+		return;
+	}
+	case K_PREFIXES:
+		set_prefixes(st, k, v, first);
+		return;
+	case K_DATA: {
+		unsigned *count = COUNT_AT(cfg, k);
+		const char *why = check_data(v);
+		if (why != NULL) {
+			fail(st, "[%s] %s: %s", k->section, k->name, why);
+			return;
+		}
+		if (strlen(v) >= BOLT_CFG_STR) {
+			fail(st, "[%s] %s: longer than %d characters", k->section, k->name,
+			     BOLT_CFG_STR - 1);
+			return;
+		}
+		if (*count >= BOLT_CFG_MAX_LOCAL) {
+			fail(st, "[%s] %s: more than %d lines (use 'hosts =' for bulk data)",
+			     k->section, k->name, BOLT_CFG_MAX_LOCAL);
+			return;
+		}
+		snprintf(cfg->local_data[(*count)++], BOLT_CFG_STR, "%s", v);
+		return;
+	}
+	case K_IFNAME:
+		if (*v != '\0' && !valid_ifname(v)) {
+			fail(st, "[%s] %s: '%.64s' is not an interface name (1..15 characters)",
+			     k->section, k->name, v);
+			return;
+		}
+		snprintf(AT(cfg, k, char), k->size, "%s", v);
+		return;
+	case K_USER:
+		if (*v != '\0' && !valid_user(v, k->size)) {
+			fail(st, "[%s] %s: '%.64s' is not a user or group name", k->section, k->name, v);
+			return;
+		}
+		snprintf(AT(cfg, k, char), k->size, "%s", v);
+		return;
+	}
+	return;
+
+number:
+	if (ret == BOLT_ESYNTAX) {
+		fail(st, "[%s] %s: '%.64s' is not a number%s", k->section, k->name, v,
+		     k->kind == K_MSEC ? " (milliseconds, or with ms / s)"
+		     : k->kind == K_SECS ? " (seconds, or with s / m / h / d / w)" : "");
+		return;
+	}
+	if (ret != 0 || n < k->min || n > k->max) {
+		fail(st, "[%s] %s: '%.64s' out of range %llu..%llu", k->section, k->name, v,
+		     (unsigned long long)k->min, (unsigned long long)k->max);
+		return;
+	}
+	if ((k->flags & F_POW2) && !(n == 0 && k->min == 0) && !is_pow2(n)) {
+		fail(st, "[%s] %s: %s is not a power of two%s", k->section, k->name, v,
+		     k->min == 0 ? " (or 0 for automatic)" : "");
+		return;
+	}
+	*AT(cfg, k, unsigned) = (unsigned)n;
+}
+
+/* Keys are written with '-'; '_' is accepted too since both appear in other resolvers' files. */
+static bool key_equal(const char *table, const char *name)
+{
+	for (; *table != '\0' && *name != '\0'; table++, name++) {
+		char c = *name == '_' ? '-' : *name;
+		if (*table != c)
+			return false;
+	}
+	return *table == *name;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct state *st = user;
+
+	/* a section start (if inih calls for it), or anything after the first error */
+	if (name == NULL || value == NULL || st->err_line != 0)
+		return 1;
+	if (st->stash != NULL && st->stash_line == st->lineno && strcmp(value, LONG_VALUE_MARK) == 0)
+		value = st->stash;
+	if (section[0] == '\0') {
+		fail(st, "'%.64s' outside any [section]", name);
+		return 1;
+	}
+	size_t i;
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && key_equal(keys[i].name, name))
+			break;
+	if (i == NKEYS) {
+		fail(st, "unknown key '%.64s' in [%.64s]", name, section);
+		return 1;
+	}
+	const struct key *k = &keys[i];
+	bool first = st->seen[i] == 0;
+	if (!first && !(k->flags & F_REPEAT)) {
+		fail(st, "[%s] %s: already set on line %u", k->section, k->name, st->seen[i]);
+		return 1;
+	}
+	if (first)
+		st->seen[i] = st->lineno;
+	set_value(st, k, value, first);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- */
+/* Checks across keys.                                              */
+/* ---------------------------------------------------------------- */
+
+static unsigned seen_line(const struct state *st, const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return st->seen[i];
+	return 0;
+}
+
+static void fail_at(struct state *st, unsigned line, const char *fmt, ...)
+{
+	if (st->err_line != 0)
+		return;
+	st->err_line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Bytes the rings of the region take: the cache needs room beyond them. */
+static uint64_t rings_bytes(uint32_t slots)
+{
+	return (uint64_t)BOLT_MAX_LCORES *
+	       (bolt_ring_bytes(slots, BOLT_MISS_SLOT) + bolt_ring_bytes(slots, BOLT_ANSWER_SLOT));
+}
+
+static void check_all(struct state *st)
+{
+	struct bolt_config *cfg = st->cfg;
+
+	if (cfg->io == BOLT_IO_SOCKET && cfg->nlisten == 0) {
+		/* with socket io the service addresses are where to listen */
+		for (unsigned i = 0; i < cfg->naddress; i++)
+			cfg->listen[cfg->nlisten++] = cfg->address[i];
+		if (cfg->nlisten == 0)
+			fail_at(st, seen_line(st, "dataplane", "io"),
+			        "[dataplane] io = socket needs 'listen' (or 'address')");
+	}
+	/* 1 MiB covers the header, counters and the smallest cache */
+	uint64_t need = rings_bytes(cfg->ring_slots) + (1ull << 20);
+	if (cfg->cache_size < need) {
+		unsigned line = seen_line(st, "cache", "size");
+		if (line == 0)
+			line = seen_line(st, "cache", "ring-slots");
+		fail_at(st, line, "[cache] size = %llu bytes is too small for ring-slots = %u: "
+		        "the rings take %lluM, size must be at least %lluM",
+		        (unsigned long long)cfg->cache_size, cfg->ring_slots,
+		        (unsigned long long)(rings_bytes(cfg->ring_slots) >> 20),
+		        (unsigned long long)((need + (1ull << 20) - 1) >> 20));
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* API.                                                             */
+/* ---------------------------------------------------------------- */
+
+void bolt_config_defaults(struct bolt_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	memset(cfg, 0, sizeof(*cfg));
+
+	cfg->io = BOLT_IO_DPDK;
+	cfg->workers = 1;
+	cfg->udp_max = 1232;
+
+	snprintf(cfg->cache_path, sizeof(cfg->cache_path), "/dev/hugepages/boltdns");
+	cfg->cache_size = 1ull << 30;
+	cfg->cache_shards = 0;
+	cfg->cache_wipe = false;
+	cfg->ring_slots = 4096;
+
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "/run/boltdns/control.sock");
+	cfg->socket_mode = 0660;
+	cfg->metrics_enabled = false;
+	cfg->verbosity = 1;
+
+	snprintf(cfg->root_hints, sizeof(cfg->root_hints), "/usr/share/dns/root.hints");
+	cfg->qname_minimisation = true;
+	cfg->edns_size = 1232;
+	cfg->timeout_ms = 800;
+	cfg->retries = 2;
+	cfg->max_upstream = 64;
+	cfg->max_cname = 12;
+	cfg->max_ns_chase = 6;
+	cfg->max_depth = 4;
+	cfg->servfail_ttl = 5;
+	cfg->max_ttl = 86400;
+	cfg->max_negative_ttl = 3600;
+	cfg->infra_entries = 65536;
+	cfg->serve_stale = true;
+	cfg->stale_max_age = 86400;
+	cfg->prefetch = true;
+
+	/* everyone may ask until [acl] allow says otherwise */
+	bolt_prefix_parse("0.0.0.0/0", &cfg->allow[0]);
+	bolt_prefix_parse("::/0", &cfg->allow[1]);
+	cfg->nallow = 2;
+	cfg->acl_action = BOLT_ACL_REFUSE;
+
+	cfg->rl_rate = 0;
+	cfg->rl_slip = 2;
+	cfg->rl_v4_prefix = 24;
+	cfg->rl_v6_prefix = 56;
+}
+
+static int run(struct bolt_config *cfg, struct state *st, char *errbuf, size_t errlen)
+{
+	/* parse into a copy so that a failed reload leaves the caller's config as it was */
+	struct bolt_config *tmp = malloc(sizeof(*tmp));
+	char *line = malloc(LINE_MAX_BYTES + 2);
+	int ret = 0;
+
+	if (tmp == NULL || line == NULL) {
+		ret = -ENOMEM;
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "%s: out of memory", st->name);
+		goto out;
+	}
+	bolt_config_defaults(tmp);
+	snprintf(tmp->path, sizeof(tmp->path), "%s", st->name);
+	st->cfg = tmp;
+	st->line = line;
+
+	int r = ini_parse_stream(reader, st, handler, st);
+	if (st->io_err != 0) {
+		ret = st->io_err;
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "%s:%u: read error: %s", st->name, st->lineno + 1,
+			         strerror(-ret));
+		goto out;
+	}
+	if (r < 0) {
+		ret = -ENOMEM;
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "%s: out of memory", st->name);
+		goto out;
+	}
+	/* inih's own error (a line that is neither [section] nor key = value) may come first */
+	if (r > 0 && (st->err_line == 0 || (unsigned)r < st->err_line)) {
+		st->err_line = (unsigned)r;
+		snprintf(st->err, sizeof(st->err), "expected 'key = value' or '[section]'");
+	}
+	if (st->err_line == 0)
+		check_all(st);
+	if (st->err_line != 0 || st->err[0] != '\0') {
+		if (errbuf != NULL && errlen > 0) {
+			if (st->err_line != 0)
+				snprintf(errbuf, errlen, "%s:%u: %s", st->name, st->err_line, st->err);
+			else
+				snprintf(errbuf, errlen, "%s: %s", st->name, st->err);
+		}
+		ret = BOLT_ECONFIG;
+		goto out;
+	}
+	memcpy(cfg, tmp, sizeof(*cfg));
+out:
+	free(line);
+	free(tmp);
+	return ret;
+}
+
+int bolt_config_load(struct bolt_config *cfg, const char *path, char *errbuf, size_t errlen)
+{
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (cfg == NULL || path == NULL)
+		return -EINVAL;
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		int ret = -errno;
+		if (errbuf != NULL && errlen > 0)
+			snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	struct state *st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	st->name = path;
+	st->f = f;
+	int ret = run(cfg, st, errbuf, errlen);
+	free(st);
+	fclose(f);
+	return ret;
+}
+
+int bolt_config_load_string(struct bolt_config *cfg, const char *text, const char *name,
+                            char *errbuf, size_t errlen)
+{
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (cfg == NULL || text == NULL)
+		return -EINVAL;
+	struct state *st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return -ENOMEM;
+	st->name = name != NULL ? name : "<string>";
+	st->text = text;
+	int ret = run(cfg, st, errbuf, errlen);
+	free(st);
+	return ret;
+}

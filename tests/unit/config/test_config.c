@@ -1,0 +1,736 @@
+/*
+ * The INI configuration: every key good and bad, defaults, line numbers,
+ * repeatable keys, long lines, files.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "boltdns/config.h"
+
+static struct bolt_config *cfg_new(void)
+{
+	struct bolt_config *c = malloc(sizeof(*c));
+	assert_non_null(c);
+	bolt_config_defaults(c);
+	return c;
+}
+
+/* Load text that must be good. */
+static struct bolt_config *load_ok(const char *text)
+{
+	struct bolt_config *c = cfg_new();
+	char err[512];
+	int ret = bolt_config_load_string(c, text, "t.conf", err, sizeof(err));
+	if (ret != 0)
+		fail_msg("refused (%d): %s\n--- text ---\n%s", ret, err, text);
+	assert_string_equal(err, "");
+	return c;
+}
+
+/* Load text that must be refused with "t.conf:LINE: ..." mentioning what. */
+static void load_bad(const char *text, unsigned line, const char *what)
+{
+	struct bolt_config *c = cfg_new();
+	struct bolt_config *orig = cfg_new();
+	char err[512], prefix[32];
+	int ret = bolt_config_load_string(c, text, "t.conf", err, sizeof(err));
+	if (ret != BOLT_ECONFIG)
+		fail_msg("accepted (%d)\n--- text ---\n%s", ret, text);
+	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", line);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, what) == NULL)
+		fail_msg("got '%s', wanted '%s...%s'\n--- text ---\n%s", err, prefix, what, text);
+	/* a refused file leaves the caller's configuration as it was */
+	assert_memory_equal(c, orig, sizeof(*c));
+	free(c);
+	free(orig);
+}
+
+/* One key in its section on line 2 must be refused on line 2. */
+static void key_bad(const char *section, const char *kv, const char *what)
+{
+	char text[1024];
+	snprintf(text, sizeof(text), "[%s]\n%s\n", section, kv);
+	load_bad(text, 2, what);
+}
+
+static bool addr_is(const struct bolt_sockaddr *sa, const char *text)
+{
+	char buf[64];
+	return bolt_sockaddr_format(sa, buf, sizeof(buf)) > 0 && strcmp(buf, text) == 0;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct bolt_config *c = cfg_new();
+
+	assert_int_equal(c->io, BOLT_IO_DPDK);
+	assert_string_equal(c->eal, "");
+	assert_int_equal(c->naddress, 0);
+	assert_int_equal(c->nlisten, 0);
+	assert_int_equal(c->workers, 1);
+	assert_int_equal(c->udp_max, 1232);
+	assert_string_equal(c->exception, "");
+	assert_string_equal(c->xdp_prog, "");
+
+	assert_string_equal(c->cache_path, "/dev/hugepages/boltdns");
+	assert_int_equal(c->cache_size, 1ull << 30);
+	assert_int_equal(c->cache_shards, 0);
+	assert_false(c->cache_wipe);
+	assert_int_equal(c->ring_slots, 4096);
+
+	assert_string_equal(c->control_socket, "/run/boltdns/control.sock");
+	assert_int_equal(c->socket_mode, 0660);
+	assert_string_equal(c->socket_owner, "");
+	assert_string_equal(c->socket_group, "");
+	assert_int_equal(c->ntcp_listen, 0);
+	assert_false(c->metrics_enabled);
+	assert_int_equal(c->verbosity, 1);
+
+	assert_string_equal(c->root_hints, "/usr/share/dns/root.hints");
+	assert_true(c->qname_minimisation);
+	assert_int_equal(c->edns_size, 1232);
+	assert_int_equal(c->timeout_ms, 800);
+	assert_int_equal(c->retries, 2);
+	assert_int_equal(c->max_upstream, 64);
+	assert_int_equal(c->max_cname, 12);
+	assert_int_equal(c->max_ns_chase, 6);
+	assert_int_equal(c->max_depth, 4);
+	assert_int_equal(c->servfail_ttl, 5);
+	assert_int_equal(c->max_ttl, 86400);
+	assert_int_equal(c->max_negative_ttl, 3600);
+	assert_int_equal(c->infra_entries, 65536);
+	assert_true(c->serve_stale);
+	assert_int_equal(c->stale_max_age, 86400);
+	assert_true(c->prefetch);
+	assert_int_equal(c->noutgoing, 0);
+
+	assert_string_equal(c->hosts_file, "");
+	assert_int_equal(c->nlocal_data, 0);
+
+	assert_int_equal(c->nallow, 2);
+	uint8_t any4[4] = { 203, 0, 113, 1 }, any6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	assert_true(bolt_prefix_match(&c->allow[0], AF_INET, any4));
+	assert_true(bolt_prefix_match(&c->allow[1], AF_INET6, any6));
+	assert_int_equal(c->acl_action, BOLT_ACL_REFUSE);
+
+	assert_int_equal(c->rl_rate, 0);
+	assert_int_equal(c->rl_slip, 2);
+	assert_int_equal(c->rl_v4_prefix, 24);
+	assert_int_equal(c->rl_v6_prefix, 56);
+
+	/* an empty file gives the defaults, with the name recorded */
+	struct bolt_config *e = load_ok("");
+	strcpy(c->path, "t.conf");
+	assert_memory_equal(c, e, sizeof(*c));
+	free(e);
+	free(c);
+}
+
+static void test_every_key_good(void **state)
+{
+	(void)state;
+	struct bolt_config *c = load_ok(
+		"[dataplane]\n"
+		"io = socket\n"
+		"eal = -l 0-1 -n 4 --file-prefix boltdns\n"
+		"address = 198.18.0.53, 2001:db8::53\n"
+		"listen = 198.18.0.53@5300, [2001:db8::53]@5300\n"
+		"workers = 2\n"
+		"udp-max = 4096\n"
+		"exception = dtap0\n"
+		"xdp-prog = /usr/lib/boltdns/xdp.o\n"
+		"[cache]\n"
+		"path = /dev/shm/boltdns\n"
+		"size = 512M\n"
+		"shards = 64\n"
+		"wipe = yes\n"
+		"ring-slots = 1024\n"
+		"[control]\n"
+		"socket = /run/boltdns/ctl.sock\n"
+		"socket-mode = 0600\n"
+		"socket-owner = bolt\n"
+		"socket-group = bolt-admin\n"
+		"tcp-listen = 198.18.0.53, [2001:db8::53]@5353\n"
+		"metrics = 127.0.0.1@9100\n"
+		"verbosity = 3\n"
+		"[resolver]\n"
+		"root-hints = /etc/boltdns/root.hints\n"
+		"qname-minimisation = no\n"
+		"edns-size = 1400\n"
+		"timeout = 1500\n"
+		"retries = 3\n"
+		"max-upstream-queries = 100\n"
+		"max-cname = 8\n"
+		"max-ns-chase = 3\n"
+		"max-depth = 5\n"
+		"servfail-ttl = 30\n"
+		"max-ttl = 172800\n"
+		"max-negative-ttl = 900\n"
+		"infra-cache = 1024\n"
+		"serve-stale = off\n"
+		"stale-max-age = 3600\n"
+		"prefetch = false\n"
+		"outgoing = 198.18.0.60, 2001:db8::60\n"
+		"[local]\n"
+		"hosts = /etc/boltdns/hosts\n"
+		"data = router.lan. 300 A 198.18.0.1\n"
+		"[acl]\n"
+		"allow = 198.18.0.0/15, 2001:db8::/32\n"
+		"action = drop\n"
+		"[ratelimit]\n"
+		"rate = 200\n"
+		"slip = 3\n"
+		"ipv4-prefix = 28\n"
+		"ipv6-prefix = 64\n");
+
+	assert_string_equal(c->path, "t.conf");
+	assert_int_equal(c->io, BOLT_IO_SOCKET);
+	assert_string_equal(c->eal, "-l 0-1 -n 4 --file-prefix boltdns");
+	assert_int_equal(c->naddress, 2);
+	/* addresses without a port get 53 */
+	assert_true(addr_is(&c->address[0], "198.18.0.53@53"));
+	assert_true(addr_is(&c->address[1], "[2001:db8::53]@53"));
+	assert_int_equal(c->nlisten, 2);
+	assert_true(addr_is(&c->listen[0], "198.18.0.53@5300"));
+	assert_true(addr_is(&c->listen[1], "[2001:db8::53]@5300"));
+	assert_int_equal(c->workers, 2);
+	assert_int_equal(c->udp_max, 4096);
+	assert_string_equal(c->exception, "dtap0");
+	assert_string_equal(c->xdp_prog, "/usr/lib/boltdns/xdp.o");
+
+	assert_string_equal(c->cache_path, "/dev/shm/boltdns");
+	assert_int_equal(c->cache_size, 512ull << 20);
+	assert_int_equal(c->cache_shards, 64);
+	assert_true(c->cache_wipe);
+	assert_int_equal(c->ring_slots, 1024);
+
+	assert_string_equal(c->control_socket, "/run/boltdns/ctl.sock");
+	assert_int_equal(c->socket_mode, 0600);
+	assert_string_equal(c->socket_owner, "bolt");
+	assert_string_equal(c->socket_group, "bolt-admin");
+	assert_int_equal(c->ntcp_listen, 2);
+	assert_true(addr_is(&c->tcp_listen[0], "198.18.0.53@53"));
+	assert_true(addr_is(&c->tcp_listen[1], "[2001:db8::53]@5353"));
+	assert_true(c->metrics_enabled);
+	assert_true(addr_is(&c->metrics, "127.0.0.1@9100"));
+	assert_int_equal(c->verbosity, 3);
+
+	assert_string_equal(c->root_hints, "/etc/boltdns/root.hints");
+	assert_false(c->qname_minimisation);
+	assert_int_equal(c->edns_size, 1400);
+	assert_int_equal(c->timeout_ms, 1500);
+	assert_int_equal(c->retries, 3);
+	assert_int_equal(c->max_upstream, 100);
+	assert_int_equal(c->max_cname, 8);
+	assert_int_equal(c->max_ns_chase, 3);
+	assert_int_equal(c->max_depth, 5);
+	assert_int_equal(c->servfail_ttl, 30);
+	assert_int_equal(c->max_ttl, 172800);
+	assert_int_equal(c->max_negative_ttl, 900);
+	assert_int_equal(c->infra_entries, 1024);
+	assert_false(c->serve_stale);
+	assert_int_equal(c->stale_max_age, 3600);
+	assert_false(c->prefetch);
+	assert_int_equal(c->noutgoing, 2);
+	assert_true(addr_is(&c->outgoing[0], "198.18.0.60"));
+	assert_true(addr_is(&c->outgoing[1], "2001:db8::60"));
+
+	assert_string_equal(c->hosts_file, "/etc/boltdns/hosts");
+	assert_int_equal(c->nlocal_data, 1);
+	assert_string_equal(c->local_data[0], "router.lan. 300 A 198.18.0.1");
+
+	assert_int_equal(c->nallow, 2);
+	uint8_t in4[4] = { 198, 19, 1, 1 }, out4[4] = { 203, 0, 113, 1 };
+	assert_true(bolt_prefix_match(&c->allow[0], AF_INET, in4));
+	assert_false(bolt_prefix_match(&c->allow[0], AF_INET, out4));
+	assert_int_equal(c->allow[1].family, AF_INET6);
+	assert_int_equal(c->allow[1].len, 32);
+	assert_int_equal(c->acl_action, BOLT_ACL_DROP);
+
+	assert_int_equal(c->rl_rate, 200);
+	assert_int_equal(c->rl_slip, 3);
+	assert_int_equal(c->rl_v4_prefix, 28);
+	assert_int_equal(c->rl_v6_prefix, 64);
+	free(c);
+}
+
+static void test_every_key_bad(void **state)
+{
+	(void)state;
+	key_bad("dataplane", "io = xdp", "not one of dpdk | socket");
+	key_bad("dataplane", "io =", "empty value");
+	key_bad("dataplane", "address = 198.18.0.300", "bad address '198.18.0.300'");
+	key_bad("dataplane", "address = 198.18.0.1, , 198.18.0.2", "bad address ''");
+	key_bad("dataplane", "address = 198.18.0.1@0", "bad address");
+	key_bad("dataplane", "listen = 198.18.0.1@65536", "bad address");
+	key_bad("dataplane", "listen = 2001:db8::1]@53", "bad address");
+	key_bad("dataplane", "workers = 0", "out of range 1..64");
+	key_bad("dataplane", "workers = 65", "out of range 1..64");
+	key_bad("dataplane", "workers = two", "not a number");
+	key_bad("dataplane", "workers = -1", "not a number");
+	key_bad("dataplane", "workers = 1.5", "not a number");
+	key_bad("dataplane", "udp-max = 511", "out of range 512..4096");
+	key_bad("dataplane", "udp-max = 4097", "out of range");
+	key_bad("dataplane", "exception = a-very-long-interface-name", "not an interface name");
+	key_bad("dataplane", "exception = eth/0", "not an interface name");
+
+	key_bad("cache", "path =", "empty value");
+	key_bad("cache", "size = 1G1", "not a size");
+	key_bad("cache", "size = 1X", "not a size");
+	key_bad("cache", "size = G", "not a size");
+	key_bad("cache", "size = -1G", "not a size");
+	key_bad("cache", "size = 1023K", "out of range");
+	key_bad("cache", "size = 17T", "out of range");
+	key_bad("cache", "size = 99999999999999999999", "out of range");
+	key_bad("cache", "size = 18014398509481984K", "out of range"); /* 2^54 K overflows 64 bits */
+	key_bad("cache", "shards = 3", "not a power of two (or 0 for automatic)");
+	key_bad("cache", "shards = 131072", "out of range");
+	key_bad("cache", "wipe = maybe", "not yes/no");
+	key_bad("cache", "ring-slots = 1000", "not a power of two");
+	key_bad("cache", "ring-slots = 0", "out of range");
+	key_bad("cache", "ring-slots = 8", "out of range");
+
+	key_bad("control", "socket =", "empty value");
+	key_bad("control", "socket = /run/boltdns/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock", "longer than 107");
+	key_bad("control", "socket-mode = 0800", "not an octal mode");
+	key_bad("control", "socket-mode = 1777", "not an octal mode");
+	key_bad("control", "socket-mode = rw", "not an octal mode");
+	key_bad("control", "socket-owner = bad user", "not a user or group name");
+	key_bad("control", "socket-group = -g", "not a user or group name");
+	key_bad("control", "socket-owner = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	        "not a user or group name");
+	key_bad("control", "tcp-listen = localhost@53", "bad address 'localhost@53'");
+	key_bad("control", "metrics = 127.0.0.1:9153", "bad address");
+	key_bad("control", "verbosity = 5", "out of range 0..4");
+
+	key_bad("resolver", "root-hints =", "empty value");
+	key_bad("resolver", "qname-minimisation = 2", "not yes/no");
+	key_bad("resolver", "edns-size = 4097", "out of range 512..4096");
+	key_bad("resolver", "edns-size = 100", "out of range");
+	key_bad("resolver", "timeout = 5", "out of range 10..60000");
+	key_bad("resolver", "timeout = 61s", "out of range");
+	key_bad("resolver", "timeout = 1m", "not a number (milliseconds");
+	key_bad("resolver", "retries = 11", "out of range 0..10");
+	key_bad("resolver", "max-upstream-queries = 0", "out of range 1..1000");
+	key_bad("resolver", "max-cname = 65", "out of range 0..64");
+	key_bad("resolver", "max-ns-chase = 65", "out of range 0..64");
+	key_bad("resolver", "max-depth = 0", "out of range 1..16");
+	key_bad("resolver", "servfail-ttl = 2h", "out of range 0..3600");
+	key_bad("resolver", "max-ttl = 0", "out of range 1..2147483647");
+	key_bad("resolver", "max-ttl = 2147483648", "out of range");
+	key_bad("resolver", "max-negative-ttl = 1y", "not a number (seconds");
+	key_bad("resolver", "infra-cache = 10", "out of range 64..16777216");
+	key_bad("resolver", "serve-stale = yess", "not yes/no");
+	key_bad("resolver", "stale-max-age = 99999999999w", "out of range");
+	key_bad("resolver", "prefetch = nope", "not yes/no");
+	key_bad("resolver", "outgoing = 198.18.0.60@53", "a source address takes no port");
+	key_bad("resolver", "outgoing = 198.18.0", "bad address");
+
+	key_bad("local", "data = router.lan. 300 A", "RDATA missing");
+	key_bad("local", "data = router.lan.", "expected 'NAME TTL TYPE RDATA'");
+	key_bad("local", "data = router.lan. x A 198.18.0.1", "TTL must be a number");
+	key_bad("local", "data = router.lan. 2147483648 A 198.18.0.1", "TTL must be a number");
+	key_bad("local", "data = router.lan. 300 IN A 198.18.0.1", "class is not written");
+	key_bad("local", "data = router.lan. 300 A-RR 198.18.0.1", "TYPE must be");
+	key_bad("local", "data =", "empty value");
+
+	key_bad("acl", "allow = 198.18.0.1/15", "bits set beyond the prefix length");
+	key_bad("acl", "allow = 198.18.0.0/33", "prefix length must be 0..32");
+	key_bad("acl", "allow = 2001:db8::/129", "prefix length must be 0..128");
+	key_bad("acl", "allow = everyone", "bad prefix 'everyone'");
+	key_bad("acl", "allow =", "empty value");
+	key_bad("acl", "action = deny", "not one of refuse | drop");
+
+	key_bad("ratelimit", "rate = 10000001", "out of range 0..10000000");
+	key_bad("ratelimit", "slip = 101", "out of range 0..100");
+	key_bad("ratelimit", "ipv4-prefix = 33", "out of range 1..32");
+	key_bad("ratelimit", "ipv4-prefix = 0", "out of range");
+	key_bad("ratelimit", "ipv6-prefix = 129", "out of range 1..128");
+}
+
+static void test_value_syntax(void **state)
+{
+	(void)state;
+	static const char *const yes[] = { "yes", "true", "on", "1", "YES", "True", "On" };
+	static const char *const no[] = { "no", "false", "off", "0", "NO", "False", "OFF" };
+	char text[128];
+
+	for (size_t i = 0; i < BOLT_ARRAY_SIZE(yes); i++) {
+		snprintf(text, sizeof(text), "[cache]\nwipe = %s\n[resolver]\nprefetch = %s\n",
+		         yes[i], no[i]);
+		struct bolt_config *c = load_ok(text);
+		assert_true(c->cache_wipe);
+		assert_false(c->prefetch);
+		free(c);
+	}
+
+	static const struct { const char *text; uint64_t bytes; } sizes[] = {
+		{ "4194304", 4194304 }, { "4096K", 4ull << 20 }, { "4096k", 4ull << 20 },
+		{ "64M", 64ull << 20 }, { "64MB", 64ull << 20 }, { "2G", 2ull << 30 },
+		{ "2g", 2ull << 30 }, { "1T", 1ull << 40 }, { "16T", 16ull << 40 },
+	};
+	for (size_t i = 0; i < BOLT_ARRAY_SIZE(sizes); i++) {
+		snprintf(text, sizeof(text), "[cache]\nsize = %s\nring-slots = 16\n", sizes[i].text);
+		struct bolt_config *c = load_ok(text);
+		assert_int_equal(c->cache_size, sizes[i].bytes);
+		free(c);
+	}
+
+	struct bolt_config *c = load_ok("[resolver]\ntimeout = 2s\nmax-ttl = 2d\n"
+	                                "max-negative-ttl = 15m\nstale-max-age = 1w\n"
+	                                "servfail-ttl = 1h\n");
+	assert_int_equal(c->timeout_ms, 2000);
+	assert_int_equal(c->max_ttl, 2 * 86400);
+	assert_int_equal(c->max_negative_ttl, 900);
+	assert_int_equal(c->stale_max_age, 7 * 86400);
+	assert_int_equal(c->servfail_ttl, 3600);
+	free(c);
+	c = load_ok("[resolver]\ntimeout = 250ms\n");
+	assert_int_equal(c->timeout_ms, 250);
+	free(c);
+
+	/* upper bounds are accepted */
+	c = load_ok("[resolver]\nmax-ttl = 2147483647\n[control]\nsocket-mode = 777\n"
+	            "[cache]\nshards = 65536\n");
+	assert_int_equal(c->max_ttl, 2147483647u);
+	assert_int_equal(c->socket_mode, 0777);
+	assert_int_equal(c->cache_shards, 65536);
+	free(c);
+
+	/* spelling: '_' for '-', quotes, inline comments, blanks, "key: value" */
+	c = load_ok("  [resolver]  \n"
+	            "\tmax_cname=3   ; inline comment\n"
+	            "root-hints = \"/etc/a file.hints\"\n"
+	            "[dataplane]\n"
+	            "eal: \"-l 0\"\n");
+	assert_int_equal(c->max_cname, 3);
+	assert_string_equal(c->root_hints, "/etc/a file.hints");
+	assert_string_equal(c->eal, "-l 0");
+	free(c);
+
+	/* empty values that mean "none" */
+	c = load_ok("[control]\nmetrics =\nsocket-owner =\n[dataplane]\nexception =\nxdp-prog =\n");
+	assert_false(c->metrics_enabled);
+	free(c);
+	c = load_ok("[control]\nmetrics = [::1]\n");
+	assert_true(c->metrics_enabled);
+	/* the metrics port defaults to 9153 */
+	assert_true(addr_is(&c->metrics, "[::1]@9153"));
+	free(c);
+}
+
+static void test_repeatable(void **state)
+{
+	(void)state;
+	struct bolt_config *c = load_ok(
+		"[local]\n"
+		"data = a.lan. 60 A 198.18.0.1\n"
+		"data = a.lan. 60 AAAA 2001:db8::1\n"
+		"data = \"t.lan. 60 TXT hello\"\n"
+		"data = t.lan. 60 TXT \"quoted words\"\n"
+		"[acl]\n"
+		"allow = 198.18.0.0/16\n"
+		"allow = 198.19.0.0/16, 2001:db8::/48\n"
+		"[dataplane]\n"
+		"address = 198.18.0.1\n"
+		"address = 198.18.0.2,198.18.0.3\n");
+	assert_int_equal(c->nlocal_data, 4);
+	assert_string_equal(c->local_data[1], "a.lan. 60 AAAA 2001:db8::1");
+	assert_string_equal(c->local_data[2], "t.lan. 60 TXT hello");
+	assert_string_equal(c->local_data[3], "t.lan. 60 TXT \"quoted words\"");
+	/* the first allow line replaced the default "everyone" */
+	assert_int_equal(c->nallow, 3);
+	assert_int_equal(c->allow[0].len, 16);
+	assert_int_equal(c->allow[2].family, AF_INET6);
+	assert_int_equal(c->naddress, 3);
+	assert_true(addr_is(&c->address[2], "198.18.0.3@53"));
+	free(c);
+
+	/* an empty list line clears: tcp-listen = (TCP off) */
+	c = load_ok("[control]\ntcp-listen = 198.18.0.1\ntcp-listen =\n");
+	assert_int_equal(c->ntcp_listen, 0);
+	free(c);
+
+	/* scalar keys may appear once */
+	load_bad("[cache]\nsize = 2G\n\nsize = 4G\n", 4, "already set on line 2");
+	load_bad("[cache]\nsize = 2G\n[cache]\nsize = 4G\n", 4, "already set on line 2");
+
+	/* list limits */
+	char text[16384];
+	size_t n = (size_t)snprintf(text, sizeof(text), "[dataplane]\n");
+	for (int i = 0; i < BOLT_CFG_MAX_ADDRS + 1; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "address = 198.18.1.%d\n", i);
+	load_bad(text, BOLT_CFG_MAX_ADDRS + 2, "more than 16 addresses");
+
+	n = (size_t)snprintf(text, sizeof(text), "[acl]\nallow = 198.18.0.0/15");
+	for (int i = 0; i < BOLT_CFG_MAX_PREFIXES; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, ",10.%d.0.0/16", i);
+	snprintf(text + n, sizeof(text) - n, "\n");
+	load_bad(text, 2, "more than 64 prefixes");
+
+	char *big = malloc(BOLT_CFG_MAX_LOCAL * 40 + 64);
+	assert_non_null(big);
+	n = (size_t)sprintf(big, "[local]\n");
+	for (int i = 0; i < BOLT_CFG_MAX_LOCAL; i++)
+		n += (size_t)sprintf(big + n, "data = h%d.lan. 60 A 198.18.2.1\n", i);
+	c = load_ok(big);
+	assert_int_equal(c->nlocal_data, BOLT_CFG_MAX_LOCAL);
+	free(c);
+	sprintf(big + n, "data = one.more. 60 A 198.18.2.1\n");
+	load_bad(big, BOLT_CFG_MAX_LOCAL + 2, "more than 256 lines");
+	free(big);
+}
+
+static void test_structure_errors(void **state)
+{
+	(void)state;
+	load_bad("[nosuch]\nkey = 1\n", 1, "unknown section [nosuch]");
+	load_bad("# c\n\n[cache]\nsize = 2G\n[Cache]\n", 5, "unknown section [Cache]");
+	load_bad("[cache]\nsize = 2G\n[nosuch]\n", 3, "unknown section");
+	load_bad("[cache] junk\n", 1, "unexpected text after [cache]");
+	load_bad("size = 2G\n", 1, "'size' outside any [section]");
+	load_bad("[cache]\nsise = 2G\n", 2, "unknown key 'sise' in [cache]");
+	load_bad("[cache]\nworkers = 2\n", 2, "unknown key 'workers' in [cache]");
+	/* inih's own syntax errors keep their line */
+	load_bad("[cache]\nsize = 2G\njust words\n", 3, "expected 'key = value'");
+	load_bad("[cache\nsize = 2G\n", 1, "expected 'key = value'");
+	/* the first error wins, whichever kind it is */
+	load_bad("[cache]\nwords\nsize = x\n", 2, "expected");
+	load_bad("[cache]\nsize = x\nwords\n", 2, "not a size");
+	load_bad("[cache]\n\n\n\nshards = 5\n\n[resolver]\nmax-cname = x\n", 5, "power of two");
+}
+
+static void test_line_numbers(void **state)
+{
+	(void)state;
+	/* comments, blanks, CRLF, indentation and a long line before the error */
+	char text[4096];
+	char eal[600];
+	memset(eal, 'x', 400);
+	eal[400] = '\0';
+	snprintf(text, sizeof(text),
+	         "; comment\r\n"
+	         "# comment\r\n"
+	         "\r\n"
+	         "[dataplane]\r\n"
+	         "    io = dpdk\r\n"
+	         "eal = %s\r\n"
+	         "\t\r\n"
+	         "   ; indented comment\n"
+	         "  workers = many\n", eal);
+	load_bad(text, 9, "[dataplane] workers: 'many' is not a number");
+
+	/* an indented line is a key of its own, not a continuation of the line above */
+	load_bad("[dataplane]\neal = -l 0\n    -n 4\n", 3, "expected 'key = value'");
+	load_bad("[dataplane]\neal = -l 0\n    workers = 1\nworkers = 2\n", 4, "already set on line 3");
+}
+
+static void test_long_lines(void **state)
+{
+	(void)state;
+	char text[8192], val[1024];
+
+	/* around inih's 200-byte line buffer, and beyond it */
+	static const size_t lens[] = { 180, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200,
+	                               201, 250, 500, BOLT_CFG_STR - 1 };
+	for (size_t i = 0; i < BOLT_ARRAY_SIZE(lens); i++) {
+		for (size_t j = 0; j < lens[i]; j++)
+			val[j] = (char)('a' + j % 26);
+		val[lens[i]] = '\0';
+		snprintf(text, sizeof(text), "[dataplane]\neal = %s   ; comment\nworkers = 3\n", val);
+		struct bolt_config *c = load_ok(text);
+		assert_string_equal(c->eal, val);
+		assert_int_equal(c->workers, 3);
+		free(c);
+
+		snprintf(text, sizeof(text), "[dataplane]\neal   :   \"%s\"\n", val);
+		c = load_ok(text);
+		assert_string_equal(c->eal, val);
+		free(c);
+	}
+
+	/* a long data line (TXT) */
+	memset(val, 'y', 300);
+	val[300] = '\0';
+	snprintf(text, sizeof(text), "[local]\ndata = long.lan. 60 TXT \"%s\"\n", val);
+	struct bolt_config *c = load_ok(text);
+	assert_int_equal(strlen(c->local_data[0]), 300 + strlen("long.lan. 60 TXT \"\""));
+	free(c);
+
+	/* a long value that is wrong is reported on its line */
+	memset(val, '9', 300);
+	val[300] = '\0';
+	snprintf(text, sizeof(text), "[cache]\n\nsize = %s\n", val);
+	load_bad(text, 3, "out of range");
+
+	/* longer than a string field */
+	memset(val, 'z', 512);
+	val[512] = '\0';
+	snprintf(text, sizeof(text), "[dataplane]\neal = %s\n", val);
+	load_bad(text, 2, "longer than 511 characters");
+
+	/* a very long comment is fine; a very long key line is not */
+	char *huge = malloc(20000);
+	assert_non_null(huge);
+	memset(huge, 'c', 19990);
+	huge[0] = '#';
+	strcpy(huge + 19990, "\n[cache]\n");
+	c = load_ok(huge);
+	free(c);
+	memcpy(huge, "[cache]\neal=", 12);
+	strcpy(huge + 19990, "\n");
+	load_bad(huge, 2, "line longer than 4096 bytes");
+	/* a long line with no '=' */
+	memset(huge, 'w', 19990);
+	memcpy(huge, "[cache]\n", 8);
+	load_bad(huge, 2, "line longer than");
+	memset(huge + 8, 'w', 300);
+	strcpy(huge + 308, "\n");
+	load_bad(huge, 2, "expected 'key = value'");
+	/* a long section line */
+	memcpy(huge, "[cache]\n[", 9);
+	huge[250] = ']';
+	strcpy(huge + 251, "\n");
+	load_bad(huge, 2, "unknown section");
+	free(huge);
+}
+
+static void test_cross_checks(void **state)
+{
+	(void)state;
+	/* io = socket listens on the service addresses when listen is not given */
+	struct bolt_config *c = load_ok("[dataplane]\nio = socket\naddress = 198.18.0.1@5300\n");
+	assert_int_equal(c->nlisten, 1);
+	assert_true(addr_is(&c->listen[0], "198.18.0.1@5300"));
+	free(c);
+	load_bad("\n[dataplane]\nio = socket\n", 3, "io = socket needs 'listen'");
+
+	/* rings of 16 lcores x 4096 slots need about 288M */
+	load_bad("[cache]\nring-slots = 4096\n\nsize = 64M\n", 4, "too small for ring-slots = 4096");
+	load_bad("[cache]\nring-slots = 65536\n", 2, "too small for ring-slots = 65536");
+	c = load_ok("[cache]\nsize = 16M\nring-slots = 128\n");
+	free(c);
+}
+
+static void test_errbuf(void **state)
+{
+	(void)state;
+	struct bolt_config *c = cfg_new();
+	char err[10];
+	assert_int_equal(bolt_config_load_string(c, "[x]\n", "a-long-name.conf", err, sizeof(err)),
+	                 BOLT_ECONFIG);
+	assert_string_equal(err, "a-long-na");
+	assert_int_equal(bolt_config_load_string(c, "[x]\n", NULL, NULL, 0), BOLT_ECONFIG);
+	assert_int_equal(bolt_config_load_string(c, "[cache]\nsize = 1G\n", NULL, NULL, 0), 0);
+	assert_string_equal(c->path, "<string>");
+	assert_int_equal(bolt_config_load_string(NULL, "", NULL, NULL, 0), -EINVAL);
+	assert_int_equal(bolt_config_load_string(c, NULL, NULL, NULL, 0), -EINVAL);
+	free(c);
+}
+
+static void test_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/boltdns-conf-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static const char text[] = "[cache]\nsize = 256M\nring-slots = 256\n[control]\nverbosity = 9\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+
+	struct bolt_config *c = cfg_new();
+	char err[512], want[512];
+	assert_int_equal(bolt_config_load(c, path, err, sizeof(err)), BOLT_ECONFIG);
+	snprintf(want, sizeof(want), "%s:5: [control] verbosity: '9' out of range 0..4", path);
+	assert_string_equal(err, want);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	static const char good[] = "[cache]\nsize = 256M\nring-slots = 256\n";
+	assert_int_equal(write(fd, good, sizeof(good) - 1), (ssize_t)(sizeof(good) - 1));
+	close(fd);
+	assert_int_equal(bolt_config_load(c, path, err, sizeof(err)), 0);
+	assert_int_equal(c->cache_size, 256ull << 20);
+	assert_string_equal(c->path, path);
+
+	/* a NUL byte is refused on its line */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "[cache]\n\nsize = 1G\0\n", 20), 20);
+	close(fd);
+	assert_int_equal(bolt_config_load(c, path, err, sizeof(err)), BOLT_ECONFIG);
+	snprintf(want, sizeof(want), "%s:3: NUL byte", path);
+	assert_true(strncmp(err, want, strlen(want)) == 0);
+	unlink(path);
+
+	assert_int_equal(bolt_config_load(c, "/nonexistent/boltdns.conf", err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "/nonexistent/boltdns.conf: No such file or directory");
+	assert_int_equal(bolt_config_load(c, "/tmp", err, sizeof(err)), -EISDIR);
+	assert_non_null(strstr(err, "/tmp"));
+	free(c);
+}
+
+/* The shipped files must load: argv gives their paths. */
+static const char *const *files;
+static int nfiles;
+
+static void test_shipped_files(void **state)
+{
+	(void)state;
+	for (int i = 0; i < nfiles; i++) {
+		struct bolt_config *c = cfg_new();
+		char err[512];
+		int ret = bolt_config_load(c, files[i], err, sizeof(err));
+		if (ret != 0)
+			fail_msg("%s: %d %s", files[i], ret, err);
+		if (strstr(files[i], "boltdns-test.conf") != NULL) {
+			assert_int_equal(c->io, BOLT_IO_SOCKET);
+			assert_int_equal(c->nlisten, 1);
+			assert_true(addr_is(&c->listen[0], "127.0.0.1@5300"));
+			assert_true(strncmp(c->cache_path, "/dev/shm/", 9) == 0);
+			assert_true(strncmp(c->control_socket, "/run/boltdns/", 13) == 0);
+		}
+		if (strstr(files[i], "boltdns.conf.example") != NULL) {
+			/* the example sets every section, so check a key of each */
+			assert_true(c->naddress > 0);
+			assert_true(c->nlocal_data > 0);
+			assert_true(c->nallow > 0);
+			assert_true(c->rl_rate > 0);
+		}
+		free(c);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	files = (const char *const *)argv + 1;
+	nfiles = argc - 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key_good),
+		cmocka_unit_test(test_every_key_bad),
+		cmocka_unit_test(test_value_syntax),
+		cmocka_unit_test(test_repeatable),
+		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_line_numbers),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_cross_checks),
+		cmocka_unit_test(test_errbuf),
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_shipped_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
