@@ -30,6 +30,11 @@
 /* Bump whenever any structure in the region changes shape. */
 #define BOLT_REGION_LAYOUT_VERSION 1u
 #define BOLT_MAX_LCORES 16
+/* Smallest region accepted (rings shrink to fit, the cache needs the rest). */
+#define BOLT_REGION_MIN_SIZE (32ull << 20)
+/* Directory of the fallback when the path is not on hugetlbfs or tmpfs, or
+ * hugepages are short. */
+#define BOLT_REGION_FALLBACK_DIR "/dev/shm"
 
 /* Counters of one dataplane lcore; written only by that lcore. */
 struct bolt_lcore_stats {
@@ -89,7 +94,8 @@ struct bolt_region_params {
 	const char *path;     /* file on hugetlbfs or /dev/shm */
 	uint64_t size;        /* total bytes; the cache gets what the rest leaves */
 	uint32_t shards;      /* power of two; 0 = choose from size */
-	uint32_t ring_slots;  /* power of two; 0 = 4096 */
+	uint32_t ring_slots;  /* power of two; 0 = 4096, halved (not below 64) until
+	                         the rings take at most a quarter of size */
 	bool wipe;            /* recreate even if a compatible region exists */
 };
 
@@ -101,6 +107,8 @@ struct bolt_region {
 	int fd;
 	bool created;         /* this process created (or wiped) it */
 	struct bolt_cache *cache;
+	bool hugetlb;         /* backed by hugetlbfs (false: tmpfs fallback) */
+	char path[4096];      /* file actually mapped (the fallback when used) */
 };
 
 /*

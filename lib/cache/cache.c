@@ -1,0 +1,1091 @@
+/*
+ * The shared answer cache: shards -> buckets of one cache line -> records in
+ * a per-shard circular log.
+ *
+ * Layout (offsets only, the region may sit at different addresses in the
+ * two processes):
+ *   struct bolt_cache            geometry, read-only after formatting
+ *   shard[0 .. shards)           each shard_stride bytes:
+ *     struct shard               writer lock (own line), log state, counters
+ *     struct bucket[buckets]     64 bytes: version counter + 7 (tag, ref) slots
+ *     arena                      records, appended at head, reclaimed at tail
+ *
+ * Hash bits: shard = hash >> 56, bucket = low bits, tag = bits 24..55. A slot
+ * holds the tag and ref = (record offset / 8) + 1 (0 = empty), so a lookup
+ * reads one line and touches a record only when the tag matches.
+ *
+ * Why a reader never serves a torn value (seqlock per bucket):
+ *   A writer changes a bucket only between two increments of its version:
+ *   first to an odd value (then a release fence), last to the next even value
+ *   (release store). A reader loads the version (acquire), skips an odd one,
+ *   copies the slots and the record into its own memory, issues an acquire
+ *   fence and loads the version again; only if both loads are equal is the
+ *   copy returned. If any byte the reader copied was written after the first
+ *   increment, the fence pairing makes the second load see that increment, so
+ *   the copy is discarded and retried (a bounded number of times, then the
+ *   lookup is a miss: a reader never waits on a writer).
+ *
+ * Why reusing record memory is safe:
+ *   Record memory is only ever overwritten after the record has been unlinked
+ *   from its bucket, and unlinking is a bucket change (version bumped). All
+ *   writes to one shard's arena happen under that shard's lock, so the unlink
+ *   (and its fence) happens before every later write to the same bytes. A
+ *   reader that still holds the old ref and copies overwritten bytes therefore
+ *   sees its bucket version changed and retries. Lengths and offsets read from
+ *   a record that may be torn are clamped to the record's own size and to the
+ *   arena before anything is copied, so a torn read is wasted work, never an
+ *   out-of-bounds access. Nothing is ever unmapped: the arena is fixed.
+ *
+ * Writers: one lock per shard, an atomic word holding the owner's pid, so it
+ *   works across processes. A writer that finds the lock held for a long time
+ *   checks whether the owner is alive (kill(pid, 0)); if the owner is dead it
+ *   steals the lock and resets the shard (every bucket cleared, log emptied),
+ *   because the dead writer may have left the shard half-changed and a lost
+ *   shard of cache is cheap next to a wrong answer. (A recycled pid makes the
+ *   stealer wait on as if the owner were alive: it never steals from a live
+ *   process.)
+ *
+ * Storage and eviction: each shard's arena is a circular log (no malloc, no
+ *   size classes, so no calcification). An insert appends the record at the
+ *   head; when the head reaches the tail, the oldest records are reclaimed at
+ *   the tail: live ones are unlinked (counted as evictions, or expirations if
+ *   already expired), replaced or deleted ones were unlinked already. This is
+ *   FIFO by insertion time: readers must not write (no reference bits, no hit
+ *   counters), so recency of use is unknowable, and insertion order is what a
+ *   resolver has: every re-resolution or prefetch of a popular name re-inserts
+ *   it at the head. Within a full bucket (7 slots) the victim is the entry
+ *   expiring soonest (expired ones first). An insert therefore never fails
+ *   for lack of space. Expired entries stay readable (BOLT_EEXPIRED, for
+ *   serve-stale) until a writer reclaims them: at the tail, or when their
+ *   bucket needs a slot and has no empty one.
+ *
+ * ThreadSanitizer: the seqlock's racy copies are formally data races in C11.
+ *   Under TSan every access to shared record bytes is a relaxed atomic (byte
+ *   by byte), which is what the algorithm assumes anyway; normal builds use
+ *   memcpy/memcmp on the same bytes.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "boltdns/cache.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define CACHE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CACHE_TSAN 1
+#endif
+#endif
+#ifndef CACHE_TSAN
+#define CACHE_TSAN 0
+#endif
+
+#define CACHE_MAGIC 0x48434143544c4f42ULL /* "BOLTCACH" */
+#define CACHE_VERSION 1u
+#define SLOTS 7
+#define REC_ALIGN 8u
+#define MAX_SHARDS 256u
+#define MIN_ARENA (1u << 20)      /* two largest records fit */
+#define MAX_ARENA ((uint64_t)UINT32_MAX * REC_ALIGN - REC_ALIGN)
+#define READ_TRIES 64             /* then a lookup gives up: a miss */
+#define LOCK_SPINS 4096           /* spins before checking the owner */
+#define MAX_SECTIONS 65535u
+/* Bucket sizing: one slot per 56 arena bytes (a small record is ~90). */
+#define BYTES_PER_SLOT 56u
+
+struct slot {
+	_Atomic uint32_t tag;
+	_Atomic uint32_t ref;         /* (offset / REC_ALIGN) + 1; 0 = empty */
+};
+
+struct bucket {
+	_Alignas(BOLT_CACHE_LINE) _Atomic uint32_t seq;
+	uint32_t reserved;
+	struct slot s[SLOTS];
+};
+_Static_assert(sizeof(struct bucket) == BOLT_CACHE_LINE, "bucket is one cache line");
+
+/* Per-shard writer state. Counters are read without the lock (stats), hence
+ * relaxed atomics; they are only modified under the lock. */
+struct shard {
+	_Alignas(BOLT_CACHE_LINE) _Atomic int32_t lock; /* owner pid, 0 = free */
+	_Alignas(BOLT_CACHE_LINE) uint64_t head;        /* next append offset */
+	uint64_t tail;                                  /* oldest record */
+	uint64_t wrap;                                  /* end of data before the head wrapped */
+	uint64_t used;                                  /* bytes of records in the log */
+	_Atomic uint64_t entries;
+	_Atomic uint64_t bytes_used;
+	_Atomic uint64_t inserts;
+	_Atomic uint64_t replaces;
+	_Atomic uint64_t evictions;
+	_Atomic uint64_t expirations;
+	_Atomic uint64_t deletes;
+	_Atomic uint64_t steals;
+};
+
+/* Record header in the arena; followed by ttl_off[nttl], name[name_len],
+ * sections[len]; padded to REC_ALIGN. */
+struct rec {
+	uint64_t hash;
+	uint32_t size;                /* bytes of the whole record */
+	uint16_t qtype;
+	uint16_t qclass;
+	uint8_t do_bit;
+	uint8_t name_len;
+	uint8_t pad[2];
+	struct bolt_cache_val val;
+};
+_Static_assert(sizeof(struct rec) == 48, "record header size");
+_Static_assert(sizeof(struct rec) % REC_ALIGN == 0, "record header alignment");
+
+struct bolt_cache {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t size;                /* bytes given to the cache */
+	uint32_t shards;              /* power of two */
+	uint32_t shard_mask;
+	uint32_t buckets;             /* per shard, power of two */
+	uint32_t bucket_mask;
+	uint64_t shard_off;           /* first shard, from the cache start */
+	uint64_t shard_stride;
+	uint64_t bucket_off;          /* bucket array, from the shard start */
+	uint64_t arena_off;           /* arena, from the shard start */
+	uint64_t arena_size;
+	uint64_t checksum;            /* over the fields above */
+};
+
+/* ---- shared-memory access (see ThreadSanitizer above) ---- */
+
+static inline void shm_read(void *dst, const void *src, size_t n)
+{
+#if CACHE_TSAN
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)dst)[i] = __atomic_load_n((const uint8_t *)src + i, __ATOMIC_RELAXED);
+#else
+	memcpy(dst, src, n);
+#endif
+}
+
+static inline void shm_write(void *dst, const void *src, size_t n)
+{
+#if CACHE_TSAN
+	for (size_t i = 0; i < n; i++)
+		__atomic_store_n((uint8_t *)dst + i, ((const uint8_t *)src)[i], __ATOMIC_RELAXED);
+#else
+	memcpy(dst, src, n);
+#endif
+}
+
+static inline bool shm_equal(const void *shm, const void *local, size_t n)
+{
+#if CACHE_TSAN
+	for (size_t i = 0; i < n; i++)
+		if (__atomic_load_n((const uint8_t *)shm + i, __ATOMIC_RELAXED) !=
+		    ((const uint8_t *)local)[i])
+			return false;
+	return true;
+#else
+	return memcmp(shm, local, n) == 0;
+#endif
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* ---- geometry ---- */
+
+static inline uint8_t *shard_base(const struct bolt_cache *c, uint32_t i)
+{
+	return (uint8_t *)c + c->shard_off + (uint64_t)i * c->shard_stride;
+}
+
+static inline struct shard *shard_at(const struct bolt_cache *c, uint32_t i)
+{
+	return (struct shard *)shard_base(c, i);
+}
+
+static inline struct bucket *bucket_at(const struct bolt_cache *c, uint8_t *sbase, uint32_t b)
+{
+	return (struct bucket *)(sbase + c->bucket_off) + b;
+}
+
+static inline uint8_t *arena_of(const struct bolt_cache *c, uint8_t *sbase)
+{
+	return sbase + c->arena_off;
+}
+
+static inline uint32_t hash_shard(const struct bolt_cache *c, uint64_t h)
+{
+	return (uint32_t)(h >> 56) & c->shard_mask;
+}
+
+static inline uint32_t hash_bucket(const struct bolt_cache *c, uint64_t h)
+{
+	return (uint32_t)h & c->bucket_mask;
+}
+
+static inline uint32_t hash_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 24);
+}
+
+static inline uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static inline uint64_t rec_bytes(uint32_t len, uint16_t nttl, uint8_t name_len)
+{
+	return align_up(sizeof(struct rec) + 2u * nttl + name_len + (uint64_t)len, REC_ALIGN);
+}
+
+static uint64_t pow2_floor(uint64_t v)
+{
+	uint64_t p = 1;
+	while (p <= v / 2)
+		p <<= 1;
+	return p;
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+static uint64_t hdr_checksum(const struct bolt_cache *c)
+{
+	return XXH3_64bits(c, offsetof(struct bolt_cache, checksum));
+}
+
+/* ---- clock, pid ---- */
+
+uint32_t bolt_now(void)
+{
+	struct timespec ts;
+	/* coarse is a vDSO read of the last tick: seconds do not need better */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+static _Atomic int32_t cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void pid_forget(void)
+{
+	atomic_store_explicit(&cached_pid, 0, memory_order_relaxed);
+}
+
+static void pid_init(void)
+{
+	/* a forked child must not take locks under its parent's pid */
+	pthread_atfork(NULL, NULL, pid_forget);
+}
+
+static int32_t self_pid(void)
+{
+	int32_t p = atomic_load_explicit(&cached_pid, memory_order_relaxed);
+	if (bolt_likely(p != 0))
+		return p;
+	pthread_once(&pid_once, pid_init);
+	p = (int32_t)getpid();
+	atomic_store_explicit(&cached_pid, p, memory_order_relaxed);
+	return p;
+}
+
+/* ---- keys ---- */
+
+void bolt_cache_key_hash(struct bolt_cache_key *k)
+{
+	uint64_t seed = (uint64_t)k->qtype | ((uint64_t)k->qclass << 16) |
+	                ((uint64_t)(k->do_bit ? 1 : 0) << 32);
+	k->hash = XXH3_64bits_withSeed(k->name, k->name_len, seed);
+}
+
+/* ---- seqlock, writer side ---- */
+
+static inline uint32_t write_begin(struct bucket *b)
+{
+	uint32_t s = atomic_load_explicit(&b->seq, memory_order_relaxed);
+	atomic_store_explicit(&b->seq, s + 1, memory_order_relaxed);
+	/* the odd version must be visible before any byte it protects changes */
+	atomic_thread_fence(memory_order_release);
+	return s;
+}
+
+static inline void write_end(struct bucket *b, uint32_t s)
+{
+	atomic_store_explicit(&b->seq, s + 2, memory_order_release);
+}
+
+static inline void slot_set(struct slot *s, uint32_t tag, uint32_t ref)
+{
+	atomic_store_explicit(&s->tag, tag, memory_order_relaxed);
+	atomic_store_explicit(&s->ref, ref, memory_order_relaxed);
+}
+
+static inline uint32_t slot_ref(const struct slot *s)
+{
+	return atomic_load_explicit(&s->ref, memory_order_relaxed);
+}
+
+static inline void cnt_add(_Atomic uint64_t *c, int64_t v)
+{
+	/* only ever changed under the shard lock: no read-modify-write needed */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)v,
+	                      memory_order_relaxed);
+}
+
+/* Writer: the record a ref points at, or NULL if the ref is out of range. */
+static inline struct rec *wrec(const struct bolt_cache *c, uint8_t *arena, uint32_t ref)
+{
+	uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
+	if (ref == 0 || off > c->arena_size - sizeof(struct rec))
+		return NULL;
+	return (struct rec *)(arena + off);
+}
+
+static inline bool rec_expired(const struct rec *r, uint32_t now)
+{
+	return r->val.expires != BOLT_CACHE_EXPIRES_NEVER && r->val.expires <= now;
+}
+
+/* Unlink slot i of b (lock held); counts in the given counter. */
+static void unlink_slot(const struct bolt_cache *c, struct shard *sh, uint8_t *arena,
+                        struct bucket *b, unsigned i, _Atomic uint64_t *counter)
+{
+	struct rec *r = wrec(c, arena, slot_ref(&b->s[i]));
+	uint32_t s = write_begin(b);
+	slot_set(&b->s[i], 0, 0);
+	write_end(b, s);
+	cnt_add(&sh->entries, -1);
+	if (r != NULL && r->size <= c->arena_size)
+		cnt_add(&sh->bytes_used, -(int64_t)r->size);
+	if (counter != NULL)
+		cnt_add(counter, 1);
+}
+
+/* Empty the shard (lock held): every bucket cleared, log reset. */
+static void shard_reset(const struct bolt_cache *c, uint8_t *sbase)
+{
+	struct shard *sh = (struct shard *)sbase;
+	for (uint32_t i = 0; i < c->buckets; i++) {
+		struct bucket *b = bucket_at(c, sbase, i);
+		uint32_t s = atomic_load_explicit(&b->seq, memory_order_relaxed);
+		/* a dead writer may have left it odd: make it odd, then even again */
+		s |= 1u;
+		atomic_store_explicit(&b->seq, s, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		for (unsigned j = 0; j < SLOTS; j++)
+			slot_set(&b->s[j], 0, 0);
+		atomic_store_explicit(&b->seq, s + 1, memory_order_release);
+	}
+	sh->head = 0;
+	sh->tail = 0;
+	sh->wrap = c->arena_size;
+	sh->used = 0;
+	atomic_store_explicit(&sh->entries, 0, memory_order_relaxed);
+	atomic_store_explicit(&sh->bytes_used, 0, memory_order_relaxed);
+}
+
+/* The log state is only changed under the lock, but a corrupted file or a
+ * writer that died mid-change can leave it inconsistent: check cheaply. */
+static bool shard_sane(const struct bolt_cache *c, const struct shard *sh)
+{
+	uint64_t a = c->arena_size;
+	if (sh->head > a || sh->tail > a || sh->wrap > a || sh->used > a)
+		return false;
+	if (sh->head % REC_ALIGN || sh->tail % REC_ALIGN || sh->wrap % REC_ALIGN)
+		return false;
+	return true;
+}
+
+static void shard_lock(const struct bolt_cache *c, uint8_t *sbase)
+{
+	struct shard *sh = (struct shard *)sbase;
+	int32_t me = self_pid();
+	unsigned spins = 0;
+
+	for (;;) {
+		int32_t owner = 0;
+		if (atomic_compare_exchange_weak_explicit(&sh->lock, &owner, me,
+		                                          memory_order_acquire,
+		                                          memory_order_relaxed))
+			break;
+		if (owner == 0)
+			continue;
+		if (++spins < LOCK_SPINS) {
+			cpu_relax();
+			continue;
+		}
+		spins = 0;
+		if (owner != me && kill(owner, 0) != 0 && errno == ESRCH &&
+		    atomic_compare_exchange_strong_explicit(&sh->lock, &owner, me,
+		                                            memory_order_acquire,
+		                                            memory_order_relaxed)) {
+			/* the owner died inside its critical section */
+			shard_reset(c, sbase);
+			cnt_add(&sh->steals, 1);
+			return;
+		}
+		sched_yield();
+	}
+	if (bolt_unlikely(!shard_sane(c, sh)))
+		shard_reset(c, sbase);
+}
+
+static void shard_unlock(uint8_t *sbase)
+{
+	struct shard *sh = (struct shard *)sbase;
+	atomic_store_explicit(&sh->lock, 0, memory_order_release);
+}
+
+/* Reclaim the record at the tail (lock held). Returns false if the log is
+ * corrupt (the caller resets the shard). */
+static bool reclaim_tail(const struct bolt_cache *c, uint8_t *sbase, uint32_t now)
+{
+	struct shard *sh = (struct shard *)sbase;
+	uint8_t *arena = arena_of(c, sbase);
+
+	if (sh->tail >= sh->wrap) {
+		sh->tail = 0;
+		sh->wrap = c->arena_size;
+		return true;
+	}
+	if (sh->wrap - sh->tail < sizeof(struct rec))
+		return false;
+	struct rec *r = (struct rec *)(arena + sh->tail);
+	uint32_t size = r->size;
+	if (size < sizeof(struct rec) || size % REC_ALIGN || size > sh->wrap - sh->tail ||
+	    size > sh->used)
+		return false;
+
+	/* live iff its bucket still points at it */
+	uint32_t ref = (uint32_t)(sh->tail / REC_ALIGN) + 1;
+	struct bucket *b = bucket_at(c, sbase, hash_bucket(c, r->hash));
+	for (unsigned i = 0; i < SLOTS; i++) {
+		if (slot_ref(&b->s[i]) == ref) {
+			unlink_slot(c, sh, arena, b, i,
+			            rec_expired(r, now) ? &sh->expirations : &sh->evictions);
+			break;
+		}
+	}
+	sh->tail += size;
+	sh->used -= size;
+	if (sh->tail >= sh->wrap) {
+		sh->tail = 0;
+		sh->wrap = c->arena_size;
+	}
+	return true;
+}
+
+/* Reserve n bytes at the head of the log, reclaiming at the tail as needed
+ * (lock held). n <= arena_size / 2. */
+static uint64_t log_alloc(const struct bolt_cache *c, uint8_t *sbase, uint64_t n, uint32_t now)
+{
+	struct shard *sh = (struct shard *)sbase;
+	/* bounded: every pass reclaims, wraps, or allocates; a corrupt log
+	 * cannot make it spin forever */
+	for (uint64_t guard = 0;; guard++) {
+		if (sh->used == 0 || guard > c->arena_size) {
+			if (sh->used != 0)
+				shard_reset(c, sbase);
+			sh->head = 0;
+			sh->tail = 0;
+			sh->wrap = c->arena_size;
+		}
+		if (sh->head > sh->tail || sh->used == 0) {
+			/* data in [tail, head): free space after head, then before tail */
+			if (c->arena_size - sh->head >= n)
+				break;
+			sh->wrap = sh->head;
+			sh->head = 0;
+			continue;
+		}
+		/* wrapped: data in [tail, wrap) and [0, head); free in [head, tail) */
+		if (sh->tail - sh->head >= n)
+			break;
+		if (!reclaim_tail(c, sbase, now))
+			shard_reset(c, sbase);
+	}
+	uint64_t off = sh->head;
+	sh->head += n;
+	sh->used += n;
+	return off;
+}
+
+/* ---- reader ---- */
+
+/* Copy the value of a record that matches k. Returns 1 on a match (rc set),
+ * 0 when the record is not k's or looks torn. */
+static inline int read_rec(const struct bolt_cache *c, const uint8_t *arena, uint32_t ref,
+                           const struct bolt_cache_key *k, uint32_t now,
+                           struct bolt_cache_out *out, int *rc)
+{
+	uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
+	if (bolt_unlikely(off > c->arena_size - sizeof(struct rec)))
+		return 0;
+	const uint8_t *p = arena + off;
+	struct rec h;
+	shm_read(&h, p, sizeof(h));
+	if (h.hash != k->hash || h.qtype != k->qtype || h.qclass != k->qclass ||
+	    h.do_bit != (k->do_bit ? 1 : 0) || h.name_len != k->name_len)
+		return 0;
+	/* clamp everything a torn header could make up */
+	uint64_t need = sizeof(h) + 2u * (uint64_t)h.val.nttl + h.name_len + (uint64_t)h.val.len;
+	if (bolt_unlikely(h.size > c->arena_size - off || need > h.size))
+		return 0;
+	const uint8_t *ttl = p + sizeof(h);
+	const uint8_t *name = ttl + 2u * h.val.nttl;
+	if (!shm_equal(name, k->name, h.name_len))
+		return 0;
+	out->val = h.val;
+	if (h.val.len > out->cap || h.val.nttl > out->ttl_cap) {
+		*rc = BOLT_ESPACE;
+		return 1;
+	}
+	if (h.val.nttl)
+		shm_read(out->ttl_off, ttl, 2u * h.val.nttl);
+	if (h.val.len)
+		shm_read(out->sections, name + h.name_len, h.val.len);
+	*rc = rec_expired(&h, now) ? BOLT_EEXPIRED : 0;
+	return 1;
+}
+
+static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
+                         const uint8_t *arena, const struct bolt_cache_key *k, uint32_t now,
+                         struct bolt_cache_out *out)
+{
+	uint32_t tag = hash_tag(k->hash);
+	for (unsigned tries = 0; tries < READ_TRIES; tries++) {
+		uint32_t s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
+		if (bolt_unlikely(s1 & 1u)) {
+			cpu_relax();
+			continue;
+		}
+		int rc = BOLT_ENOENT;
+		for (unsigned i = 0; i < SLOTS; i++) {
+			if (atomic_load_explicit(&b->s[i].tag, memory_order_relaxed) != tag)
+				continue;
+			uint32_t ref = atomic_load_explicit(&b->s[i].ref, memory_order_relaxed);
+			if (ref != 0 && read_rec(c, arena, ref, k, now, out, &rc))
+				break;
+		}
+		/* everything copied above must be read before the version re-check */
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&b->seq, memory_order_relaxed) == s1)
+			return rc;
+	}
+	return BOLT_ENOENT;
+}
+
+static inline bool key_ok(const struct bolt_cache_key *k)
+{
+	return k->name_len > 0;
+}
+
+int bolt_cache_lookup(const struct bolt_cache *c, const struct bolt_cache_key *k, uint32_t now,
+                      struct bolt_cache_out *out)
+{
+	if (bolt_unlikely(!key_ok(k)))
+		return BOLT_ENOENT;
+	uint8_t *sbase = shard_base(c, hash_shard(c, k->hash));
+	return lookup_bucket(c, bucket_at(c, sbase, hash_bucket(c, k->hash)), arena_of(c, sbase),
+	                     k, now, out);
+}
+
+void bolt_cache_prefetch(const struct bolt_cache *c, const struct bolt_cache_key *k)
+{
+	uint8_t *sbase = shard_base(c, hash_shard(c, k->hash));
+	__builtin_prefetch(bucket_at(c, sbase, hash_bucket(c, k->hash)), 0, 3);
+}
+
+unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
+                                 const struct bolt_cache_key *const *keys, unsigned n,
+                                 uint32_t now, struct bolt_cache_out *outs, int *rc)
+{
+	const struct bucket *bk[64];
+	const uint8_t *ar[64];
+	unsigned hits = 0;
+
+	if (n > 64)
+		n = 64;
+	/* stage 1: locate and prefetch every bucket */
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *sbase = shard_base(c, hash_shard(c, keys[i]->hash));
+		bk[i] = bucket_at(c, sbase, hash_bucket(c, keys[i]->hash));
+		ar[i] = arena_of(c, sbase);
+		__builtin_prefetch(bk[i], 0, 3);
+	}
+	/* stage 2: compare tags, prefetch the first candidate record (a hint
+	 * only: the real read below is validated) */
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t tag = hash_tag(keys[i]->hash);
+		for (unsigned j = 0; j < SLOTS; j++) {
+			if (atomic_load_explicit(&bk[i]->s[j].tag, memory_order_relaxed) != tag)
+				continue;
+			uint32_t ref = atomic_load_explicit(&bk[i]->s[j].ref, memory_order_relaxed);
+			uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
+			if (ref != 0 && off < c->arena_size) {
+				__builtin_prefetch(ar[i] + off, 0, 3);
+				__builtin_prefetch(ar[i] + off + BOLT_CACHE_LINE, 0, 3);
+			}
+			break;
+		}
+	}
+	/* stage 3: full compare and copy */
+	for (unsigned i = 0; i < n; i++) {
+		rc[i] = key_ok(keys[i]) ? lookup_bucket(c, bk[i], ar[i], keys[i], now, &outs[i])
+		                        : BOLT_ENOENT;
+		if (rc[i] == 0)
+			hits++;
+	}
+	return hits;
+}
+
+/* ---- writer ---- */
+
+static bool rec_is_key(const struct rec *r, const uint8_t *name, const struct bolt_cache_key *k)
+{
+	return r->hash == k->hash && r->qtype == k->qtype && r->qclass == k->qclass &&
+	       r->do_bit == (k->do_bit ? 1 : 0) && r->name_len == k->name_len &&
+	       memcmp(name, k->name, k->name_len) == 0;
+}
+
+static inline const uint8_t *rec_name(const struct rec *r)
+{
+	return (const uint8_t *)(r + 1) + 2u * r->val.nttl;
+}
+
+/* A record reached through a slot is sane enough for a writer to parse. */
+static bool rec_valid(const struct bolt_cache *c, const uint8_t *arena, const struct rec *r)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)r - arena);
+	return r->size >= sizeof(*r) && r->size <= c->arena_size - off &&
+	       rec_bytes(r->val.len, r->val.nttl, r->name_len) <= r->size;
+}
+
+int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
+                      const struct bolt_cache_val *val, const uint16_t *ttl_off,
+                      const uint8_t *sections)
+{
+	if (c == NULL || k == NULL || val == NULL || !key_ok(k))
+		return -EINVAL;
+	if ((val->len && sections == NULL) || (val->nttl && ttl_off == NULL))
+		return -EINVAL;
+	if (val->len > MAX_SECTIONS)
+		return BOLT_ETOOBIG;
+	uint64_t size = rec_bytes(val->len, val->nttl, k->name_len);
+	if (size > c->arena_size / 2)
+		return BOLT_ETOOBIG;
+
+	uint32_t now = bolt_now();
+	uint32_t sidx = hash_shard(c, k->hash);
+	uint8_t *sbase = shard_base(c, sidx);
+	struct shard *sh = (struct shard *)sbase;
+	uint8_t *arena = arena_of(c, sbase);
+
+	shard_lock(c, sbase);
+
+	/* reclaiming at the tail may change our bucket, so allocate first */
+	uint64_t off = log_alloc(c, sbase, size, now);
+	struct rec h;
+	memset(&h, 0, sizeof(h));
+	h.hash = k->hash;
+	h.size = (uint32_t)size;
+	h.qtype = k->qtype;
+	h.qclass = k->qclass;
+	h.do_bit = k->do_bit ? 1 : 0;
+	h.name_len = k->name_len;
+	h.val = *val;
+	if (h.val.inserted == 0)
+		h.val.inserted = now;
+	memset(h.val.reserved, 0, sizeof(h.val.reserved));
+	/* the bytes are unreachable until linked below: no version needed */
+	uint8_t *p = arena + off;
+	shm_write(p, &h, sizeof(h));
+	p += sizeof(h);
+	if (val->nttl)
+		shm_write(p, ttl_off, 2u * val->nttl);
+	p += 2u * val->nttl;
+	shm_write(p, k->name, k->name_len);
+	p += k->name_len;
+	if (val->len)
+		shm_write(p, sections, val->len);
+
+	/* choose the slot: same key > empty > expired > expiring soonest */
+	struct bucket *b = bucket_at(c, sbase, hash_bucket(c, k->hash));
+	int same = -1, empty = -1, expired = -1, victim = -1;
+	uint32_t victim_exp = 0;
+	for (unsigned i = 0; i < SLOTS; i++) {
+		uint32_t ref = slot_ref(&b->s[i]);
+		struct rec *r = ref ? wrec(c, arena, ref) : NULL;
+		if (ref == 0 || r == NULL || !rec_valid(c, arena, r)) {
+			if (empty < 0)
+				empty = (int)i;
+			continue;
+		}
+		if (rec_is_key(r, rec_name(r), k)) {
+			same = (int)i;
+			break;
+		}
+		if (rec_expired(r, now)) {
+			if (expired < 0)
+				expired = (int)i;
+		} else if (victim < 0 || r->val.expires < victim_exp) {
+			victim = (int)i;
+			victim_exp = r->val.expires;
+		}
+	}
+	int pick;
+	if (same >= 0) {
+		pick = same;
+		unlink_slot(c, sh, arena, b, (unsigned)pick, &sh->replaces);
+	} else if (empty >= 0) {
+		pick = empty;
+		if (slot_ref(&b->s[pick]) != 0) /* points at garbage */
+			unlink_slot(c, sh, arena, b, (unsigned)pick, NULL);
+	} else if (expired >= 0) {
+		pick = expired;
+		unlink_slot(c, sh, arena, b, (unsigned)pick, &sh->expirations);
+	} else {
+		pick = victim;
+		unlink_slot(c, sh, arena, b, (unsigned)pick, &sh->evictions);
+	}
+
+	uint32_t s = write_begin(b);
+	slot_set(&b->s[pick], hash_tag(k->hash), (uint32_t)(off / REC_ALIGN) + 1);
+	write_end(b, s);
+	cnt_add(&sh->entries, 1);
+	cnt_add(&sh->bytes_used, (int64_t)size);
+	cnt_add(&sh->inserts, 1);
+
+	shard_unlock(sbase);
+	return 0;
+}
+
+/* ---- deletion by predicate ---- */
+
+typedef bool (*match_fn)(const struct rec *r, const uint8_t *name, const void *arg);
+
+static int delete_matching(struct bolt_cache *c, match_fn match, const void *arg)
+{
+	int n = 0;
+	for (uint32_t si = 0; si < c->shards; si++) {
+		uint8_t *sbase = shard_base(c, si);
+		struct shard *sh = (struct shard *)sbase;
+		uint8_t *arena = arena_of(c, sbase);
+		shard_lock(c, sbase);
+		for (uint32_t bi = 0; bi < c->buckets; bi++) {
+			struct bucket *b = bucket_at(c, sbase, bi);
+			for (unsigned i = 0; i < SLOTS; i++) {
+				uint32_t ref = slot_ref(&b->s[i]);
+				if (ref == 0)
+					continue;
+				struct rec *r = wrec(c, arena, ref);
+				if (r == NULL || !rec_valid(c, arena, r)) {
+					unlink_slot(c, sh, arena, b, i, NULL);
+					continue;
+				}
+				if (match(r, rec_name(r), arg)) {
+					unlink_slot(c, sh, arena, b, i, &sh->deletes);
+					if (n < INT32_MAX)
+						n++;
+				}
+			}
+		}
+		shard_unlock(sbase);
+	}
+	return n;
+}
+
+struct name_type {
+	const uint8_t *name;
+	size_t len;
+	uint16_t qtype;
+};
+
+static bool match_name_type(const struct rec *r, const uint8_t *name, const void *arg)
+{
+	const struct name_type *nt = arg;
+	return r->name_len == nt->len && (nt->qtype == 0 || r->qtype == nt->qtype) &&
+	       memcmp(name, nt->name, nt->len) == 0;
+}
+
+/* Is name (wire form) equal to or below zone? Label-boundary aware. */
+static bool name_under(const uint8_t *name, size_t len, const uint8_t *zone, size_t zlen)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		if (len - pos == zlen && memcmp(name + pos, zone, zlen) == 0)
+			return true;
+		uint8_t l = name[pos];
+		if (l == 0)
+			break;
+		pos += 1u + l;
+	}
+	return false;
+}
+
+static bool match_zone(const struct rec *r, const uint8_t *name, const void *arg)
+{
+	const struct name_type *nt = arg;
+	return name_under(name, r->name_len, nt->name, nt->len);
+}
+
+static bool match_kind(const struct rec *r, const uint8_t *name, const void *arg)
+{
+	(void)name;
+	return r->val.kind == *(const uint8_t *)arg;
+}
+
+int bolt_cache_delete(struct bolt_cache *c, const uint8_t *name, size_t name_len, uint16_t qtype)
+{
+	if (c == NULL || name == NULL || name_len == 0 || name_len > 255)
+		return -EINVAL;
+	struct name_type nt = { name, name_len, qtype };
+	return delete_matching(c, match_name_type, &nt);
+}
+
+int bolt_cache_delete_zone(struct bolt_cache *c, const uint8_t *name, size_t name_len)
+{
+	if (c == NULL || name == NULL || name_len == 0 || name_len > 255)
+		return -EINVAL;
+	struct name_type nt = { name, name_len, 0 };
+	return delete_matching(c, match_zone, &nt);
+}
+
+int bolt_cache_delete_kind(struct bolt_cache *c, uint8_t kind)
+{
+	if (c == NULL)
+		return -EINVAL;
+	return delete_matching(c, match_kind, &kind);
+}
+
+void bolt_cache_flush(struct bolt_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (uint32_t si = 0; si < c->shards; si++) {
+		uint8_t *sbase = shard_base(c, si);
+		struct shard *sh = (struct shard *)sbase;
+		shard_lock(c, sbase);
+		cnt_add(&sh->deletes,
+		        (int64_t)atomic_load_explicit(&sh->entries, memory_order_relaxed));
+		shard_reset(c, sbase);
+		shard_unlock(sbase);
+	}
+}
+
+/* ---- walk ---- */
+
+int bolt_cache_walk(struct bolt_cache *c, bolt_cache_walk_cb cb, void *arg)
+{
+	if (c == NULL || cb == NULL)
+		return -EINVAL;
+	/* scratch for one record; the walk is a control-plane operation */
+	uint8_t *sections = malloc(MAX_SECTIONS + 1);
+	uint16_t *ttl = malloc(sizeof(uint16_t) * 65536);
+	if (sections == NULL || ttl == NULL) {
+		free(sections);
+		free(ttl);
+		return -ENOMEM;
+	}
+	struct bolt_cache_key key;
+	struct bolt_cache_out out = { .ttl_off = ttl, .ttl_cap = 65535, .sections = sections,
+	                              .cap = MAX_SECTIONS + 1 };
+	int ret = 0;
+
+	for (uint32_t si = 0; si < c->shards && ret == 0; si++) {
+		uint8_t *sbase = shard_base(c, si);
+		const uint8_t *arena = arena_of(c, sbase);
+		for (uint32_t bi = 0; bi < c->buckets && ret == 0; bi++) {
+			const struct bucket *b = bucket_at(c, sbase, bi);
+			for (unsigned i = 0; i < SLOTS && ret == 0; i++) {
+				bool got = false;
+				for (unsigned tries = 0; tries < READ_TRIES && !got; tries++) {
+					uint32_t s1 = atomic_load_explicit(&b->seq,
+					                                   memory_order_acquire);
+					if (s1 & 1u) {
+						cpu_relax();
+						continue;
+					}
+					uint32_t ref = atomic_load_explicit(&b->s[i].ref,
+					                                    memory_order_relaxed);
+					uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
+					bool ok = false;
+					if (ref != 0 && off <= c->arena_size - sizeof(struct rec)) {
+						struct rec h;
+						shm_read(&h, arena + off, sizeof(h));
+						uint64_t need = sizeof(h) + 2u * (uint64_t)h.val.nttl +
+						                h.name_len + (uint64_t)h.val.len;
+						if (h.size <= c->arena_size - off && need <= h.size &&
+						    h.val.len <= MAX_SECTIONS) {
+							const uint8_t *p = arena + off + sizeof(h);
+							shm_read(ttl, p, 2u * h.val.nttl);
+							p += 2u * h.val.nttl;
+							shm_read(key.name, p, h.name_len);
+							p += h.name_len;
+							shm_read(sections, p, h.val.len);
+							key.hash = h.hash;
+							key.qtype = h.qtype;
+							key.qclass = h.qclass;
+							key.do_bit = h.do_bit;
+							key.name_len = h.name_len;
+							out.val = h.val;
+							ok = true;
+						}
+					}
+					atomic_thread_fence(memory_order_acquire);
+					if (atomic_load_explicit(&b->seq, memory_order_relaxed) != s1)
+						continue;
+					got = true;
+					if (ok)
+						ret = cb(&key, &out, arg);
+				}
+			}
+		}
+	}
+	free(sections);
+	free(ttl);
+	return ret;
+}
+
+/* ---- stats ---- */
+
+void bolt_cache_get_stats(const struct bolt_cache *c, struct bolt_cache_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (c == NULL)
+		return;
+	for (uint32_t si = 0; si < c->shards; si++) {
+		struct shard *sh = shard_at(c, si);
+		st->entries += atomic_load_explicit(&sh->entries, memory_order_relaxed);
+		st->bytes_used += atomic_load_explicit(&sh->bytes_used, memory_order_relaxed);
+		st->inserts += atomic_load_explicit(&sh->inserts, memory_order_relaxed);
+		st->replaces += atomic_load_explicit(&sh->replaces, memory_order_relaxed);
+		st->evictions += atomic_load_explicit(&sh->evictions, memory_order_relaxed);
+		st->expirations += atomic_load_explicit(&sh->expirations, memory_order_relaxed);
+		st->deletes += atomic_load_explicit(&sh->deletes, memory_order_relaxed);
+	}
+	st->bytes_total = (uint64_t)c->shards * c->arena_size;
+	st->shards = c->shards;
+	st->buckets = c->buckets;
+}
+
+/* ---- format / open ---- */
+
+/* Fill the geometry for size bytes and the given shard count. */
+static int plan(struct bolt_cache *g, uint64_t size, uint32_t shards)
+{
+	uint64_t hdr = align_up(sizeof(struct bolt_cache), BOLT_CACHE_LINE);
+	if (size < hdr + MIN_ARENA)
+		return BOLT_EGEOMETRY;
+	uint64_t avail = size - hdr;
+	if (shards == 0) {
+		/* ~16 MiB per shard spreads writers; at most MAX_SHARDS */
+		uint64_t s = pow2_floor(avail / (16u << 20) ? avail / (16u << 20) : 1);
+		shards = (uint32_t)(s > MAX_SHARDS ? MAX_SHARDS : s);
+	}
+	if (!is_pow2(shards) || shards > MAX_SHARDS)
+		return BOLT_EGEOMETRY;
+	uint64_t stride = (avail / shards) & ~(uint64_t)(BOLT_CACHE_LINE - 1);
+	uint64_t shdr = align_up(sizeof(struct shard), BOLT_CACHE_LINE);
+	if (stride < shdr + BOLT_CACHE_LINE + MIN_ARENA)
+		return BOLT_EGEOMETRY;
+	uint64_t rest = stride - shdr;
+	uint64_t buckets = pow2_floor(rest / (BOLT_CACHE_LINE + SLOTS * BYTES_PER_SLOT));
+	if (buckets == 0)
+		buckets = 1;
+	if (buckets > (1u << 30))
+		buckets = 1u << 30;
+	uint64_t arena = rest - buckets * BOLT_CACHE_LINE;
+	arena &= ~(uint64_t)(REC_ALIGN - 1);
+	if (arena > MAX_ARENA)
+		arena = MAX_ARENA & ~(uint64_t)(REC_ALIGN - 1);
+	if (arena < MIN_ARENA)
+		return BOLT_EGEOMETRY;
+
+	memset(g, 0, sizeof(*g));
+	g->magic = CACHE_MAGIC;
+	g->version = CACHE_VERSION;
+	g->hdr_size = sizeof(struct bolt_cache);
+	g->size = size;
+	g->shards = shards;
+	g->shard_mask = shards - 1;
+	g->buckets = (uint32_t)buckets;
+	g->bucket_mask = (uint32_t)buckets - 1;
+	g->shard_off = hdr;
+	g->shard_stride = stride;
+	g->bucket_off = shdr;
+	g->arena_off = shdr + buckets * BOLT_CACHE_LINE;
+	g->arena_size = arena;
+	g->checksum = hdr_checksum(g);
+	return 0;
+}
+
+struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, int *err)
+{
+	struct bolt_cache g;
+	int e = (mem == NULL || ((uintptr_t)mem % BOLT_CACHE_LINE)) ? -EINVAL : plan(&g, size, shards);
+	if (e != 0) {
+		if (err)
+			*err = e;
+		return NULL;
+	}
+	struct bolt_cache *c = mem;
+	/* the magic goes last so a half-formatted cache never opens */
+	c->magic = 0;
+	atomic_thread_fence(memory_order_seq_cst);
+	for (uint32_t si = 0; si < g.shards; si++) {
+		uint8_t *sbase = (uint8_t *)mem + g.shard_off + (uint64_t)si * g.shard_stride;
+		memset(sbase, 0, g.arena_off);
+		struct shard *sh = (struct shard *)sbase;
+		sh->wrap = g.arena_size;
+	}
+	memcpy(c, &g, sizeof(g));
+	if (err)
+		*err = 0;
+	return c;
+}
+
+struct bolt_cache *bolt_cache_open(void *mem, uint64_t size, int *err)
+{
+	int e = 0;
+	struct bolt_cache g;
+	const struct bolt_cache *c = mem;
+
+	if (mem == NULL || ((uintptr_t)mem % BOLT_CACHE_LINE)) {
+		e = -EINVAL;
+	} else if (size < sizeof(struct bolt_cache)) {
+		e = BOLT_EGEOMETRY;
+	} else if (c->magic != CACHE_MAGIC) {
+		e = BOLT_EMAGIC;
+	} else if (c->version != CACHE_VERSION || c->hdr_size != sizeof(struct bolt_cache)) {
+		e = BOLT_EVERSION;
+	} else if (c->checksum != hdr_checksum(c) || c->size != size) {
+		e = BOLT_EGEOMETRY;
+	} else if (plan(&g, size, c->shards) != 0 || memcmp(&g, c, sizeof(g)) != 0) {
+		/* the stored geometry must be exactly what this code would lay out */
+		e = BOLT_EGEOMETRY;
+	}
+	if (err)
+		*err = e;
+	return e == 0 ? (struct bolt_cache *)mem : NULL;
+}

@@ -1,0 +1,559 @@
+/*
+ * Cache operations on a cache formatted in ordinary memory: insert, lookup,
+ * burst lookup, replace, expiry, eviction at capacity, deletes, walk, stats,
+ * large values, header validation, recovery from a dead lock owner.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "boltdns/cache.h"
+#include "helpers.h"
+
+struct fixture {
+	void *mem;
+	uint64_t size;
+	struct bolt_cache *c;
+	uint8_t sec[65536];
+	uint16_t ttl[4096];
+	uint8_t buf[65536];
+	uint16_t tbuf[4096];
+};
+
+static struct fixture *fixture_new(uint64_t size, uint32_t shards)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->size = size;
+	f->mem = aligned_alloc(4096, size);
+	assert_non_null(f->mem);
+	memset(f->mem, 0, size);
+	int err = 1;
+	f->c = bolt_cache_format(f->mem, size, shards, &err);
+	assert_non_null(f->c);
+	assert_int_equal(err, 0);
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	free(f->mem);
+	free(f);
+}
+
+static int setup(void **state)
+{
+	*state = fixture_new(16u << 20, 4);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_free(*state);
+	return 0;
+}
+
+static struct bolt_cache_out out_of(struct fixture *f)
+{
+	struct bolt_cache_out o = { .ttl_off = f->tbuf, .ttl_cap = 4096, .sections = f->buf,
+	                            .cap = sizeof(f->buf) };
+	return o;
+}
+
+static void put(struct fixture *f, const struct bolt_cache_key *k, uint32_t len, uint16_t nttl,
+                uint32_t expires, uint8_t kind, uint32_t seed)
+{
+	struct bolt_cache_val v = test_val(len, nttl, expires, kind);
+	test_fill(f->sec, len, seed);
+	for (uint16_t i = 0; i < nttl; i++)
+		f->ttl[i] = (uint16_t)(i * 16 + seed % 7);
+	assert_int_equal(bolt_cache_insert(f->c, k, &v, f->ttl, f->sec), 0);
+}
+
+/* Look k up and check the value has the pattern of seed. */
+static int get_check(struct fixture *f, const struct bolt_cache_key *k, uint32_t len,
+                     uint16_t nttl, uint32_t seed)
+{
+	struct bolt_cache_out o = out_of(f);
+	int rc = bolt_cache_lookup(f->c, k, bolt_now(), &o);
+	if (rc == 0 || rc == BOLT_EEXPIRED) {
+		uint8_t want[65536];
+		test_fill(want, len, seed);
+		assert_int_equal(o.val.len, len);
+		assert_int_equal(o.val.nttl, nttl);
+		assert_memory_equal(o.sections, want, len);
+		for (uint16_t i = 0; i < nttl; i++)
+			assert_int_equal(o.ttl_off[i], (uint16_t)(i * 16 + seed % 7));
+	}
+	return rc;
+}
+
+static void test_insert_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	uint32_t now = bolt_now();
+	test_key(&k, "www.example.com", 1, 1, 0);
+	put(f, &k, 100, 3, now + 300, BOLT_CACHE_POSITIVE, 42);
+	assert_int_equal(get_check(f, &k, 100, 3, 42), 0);
+
+	struct bolt_cache_out o = out_of(f);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, now, &o), 0);
+	assert_int_equal(o.val.flags, 0x8180);
+	assert_int_equal(o.val.qsize, 17);
+	assert_int_equal(o.val.expires, now + 300);
+	assert_true(o.val.inserted >= now && o.val.inserted <= bolt_now());
+	assert_int_equal(o.val.kind, BOLT_CACHE_POSITIVE);
+}
+
+static void test_miss_other_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k, m;
+	uint32_t now = bolt_now();
+	test_key(&k, "www.example.com", 1, 1, 0);
+	put(f, &k, 40, 1, now + 300, BOLT_CACHE_POSITIVE, 1);
+
+	struct bolt_cache_out o = out_of(f);
+	test_key(&m, "www.example.com", 28, 1, 0);
+	assert_int_equal(bolt_cache_lookup(f->c, &m, now, &o), BOLT_ENOENT);
+	test_key(&m, "www.example.com", 1, 3, 0);
+	assert_int_equal(bolt_cache_lookup(f->c, &m, now, &o), BOLT_ENOENT);
+	test_key(&m, "www.example.com", 1, 1, 1);
+	assert_int_equal(bolt_cache_lookup(f->c, &m, now, &o), BOLT_ENOENT);
+	test_key(&m, "ww.example.com", 1, 1, 0);
+	assert_int_equal(bolt_cache_lookup(f->c, &m, now, &o), BOLT_ENOENT);
+	/* same hash, different name: the full key decides, not the hash */
+	m = k;
+	m.name[1] = 'x';
+	assert_int_equal(bolt_cache_lookup(f->c, &m, now, &o), BOLT_ENOENT);
+	/* an empty name is never a hit */
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(bolt_cache_lookup(f->c, &m, now, &o), BOLT_ENOENT);
+}
+
+static void test_replace(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	struct bolt_cache_stats st;
+	uint32_t now = bolt_now();
+	test_key(&k, "example.org", 15, 1, 1);
+	put(f, &k, 10, 0, now + 60, BOLT_CACHE_POSITIVE, 5);
+	put(f, &k, 500, 7, now + 600, BOLT_CACHE_POSITIVE, 6);
+	assert_int_equal(get_check(f, &k, 500, 7, 6), 0);
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.inserts, 2);
+	assert_int_equal(st.replaces, 1);
+}
+
+static void test_expiry(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k, s;
+	uint32_t now = bolt_now();
+	test_key(&k, "old.example", 1, 1, 0);
+	put(f, &k, 30, 1, now - 1, BOLT_CACHE_POSITIVE, 9);
+	/* expired: a miss, but the data comes along for serve-stale */
+	assert_int_equal(get_check(f, &k, 30, 1, 9), BOLT_EEXPIRED);
+
+	struct bolt_cache_out o = out_of(f);
+	test_key(&k, "soon.example", 1, 1, 0);
+	put(f, &k, 30, 1, now + 10, BOLT_CACHE_POSITIVE, 9);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, now, &o), 0);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, now + 10, &o), BOLT_EEXPIRED);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, now + 1000, &o), BOLT_EEXPIRED);
+
+	test_key(&s, "static.example", 1, 1, 0);
+	put(f, &s, 30, 1, BOLT_CACHE_EXPIRES_NEVER, BOLT_CACHE_STATIC, 3);
+	assert_int_equal(bolt_cache_lookup(f->c, &s, UINT32_MAX - 1, &o), 0);
+}
+
+static void test_espace(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	test_key(&k, "big.example", 16, 1, 0);
+	put(f, &k, 1000, 20, bolt_now() + 100, BOLT_CACHE_POSITIVE, 1);
+	struct bolt_cache_out o = out_of(f);
+	o.cap = 999;
+	assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), BOLT_ESPACE);
+	assert_int_equal(o.val.len, 1000); /* tells the caller what it needs */
+	o = out_of(f);
+	o.ttl_cap = 19;
+	assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), BOLT_ESPACE);
+	o.ttl_cap = 20;
+	assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), 0);
+}
+
+static void test_bad_insert(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	struct bolt_cache_val v = test_val(10, 0, bolt_now() + 10, 0);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(bolt_cache_insert(f->c, &k, &v, NULL, f->sec), -EINVAL);
+	test_key(&k, "a.example", 1, 1, 0);
+	assert_int_equal(bolt_cache_insert(f->c, &k, &v, NULL, NULL), -EINVAL);
+	v.nttl = 1;
+	assert_int_equal(bolt_cache_insert(f->c, &k, &v, NULL, f->sec), -EINVAL);
+	v = test_val(65536, 0, bolt_now() + 10, 0);
+	uint8_t *big = calloc(1, 65536);
+	assert_int_equal(bolt_cache_insert(f->c, &k, &v, NULL, big), BOLT_ETOOBIG);
+	free(big);
+}
+
+static void test_64k_value(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	test_key(&k, "huge.example", 255, 1, 1);
+	put(f, &k, 65535, 4000, bolt_now() + 100, BOLT_CACHE_POSITIVE, 77);
+	assert_int_equal(get_check(f, &k, 65535, 4000, 77), 0);
+}
+
+static void test_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	uint32_t exp = bolt_now() + 100;
+	uint8_t name[256];
+	size_t nl = test_wire_name("d.example", name);
+
+	test_key(&k, "d.example", 1, 1, 0);
+	put(f, &k, 8, 0, exp, 0, 1);
+	test_key(&k, "d.example", 1, 1, 1);
+	put(f, &k, 8, 0, exp, 0, 1);
+	test_key(&k, "d.example", 1, 3, 0);
+	put(f, &k, 8, 0, exp, 0, 1);
+	test_key(&k, "d.example", 28, 1, 0);
+	put(f, &k, 8, 0, exp, 0, 1);
+	test_key(&k, "x.d.example", 1, 1, 0);
+	put(f, &k, 8, 0, exp, 0, 1);
+
+	/* type 1 in every class and DO value */
+	assert_int_equal(bolt_cache_delete(f->c, name, nl, 1), 3);
+	struct bolt_cache_out o = out_of(f);
+	test_key(&k, "d.example", 1, 1, 0);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), BOLT_ENOENT);
+	test_key(&k, "d.example", 28, 1, 0);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), 0);
+	/* type 0: every type; the child name stays */
+	assert_int_equal(bolt_cache_delete(f->c, name, nl, 0), 1);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), BOLT_ENOENT);
+	test_key(&k, "x.d.example", 1, 1, 0);
+	assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), 0);
+	assert_int_equal(bolt_cache_delete(f->c, name, nl, 0), 0);
+	assert_int_equal(bolt_cache_delete(f->c, name, 0, 0), -EINVAL);
+
+	struct bolt_cache_stats st;
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.deletes, 4);
+}
+
+static void test_delete_zone(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	uint32_t exp = bolt_now() + 100;
+	const char *names[] = { "example.com", "www.example.com", "a.b.example.com",
+		                "xexample.com", "example.net", "com" };
+	for (unsigned i = 0; i < BOLT_ARRAY_SIZE(names); i++) {
+		test_key(&k, names[i], 1, 1, 0);
+		put(f, &k, 8, 0, exp, 0, i);
+	}
+	uint8_t zone[256];
+	size_t zl = test_wire_name("example.com", zone);
+	assert_int_equal(bolt_cache_delete_zone(f->c, zone, zl), 3);
+	struct bolt_cache_out o = out_of(f);
+	for (unsigned i = 0; i < BOLT_ARRAY_SIZE(names); i++) {
+		test_key(&k, names[i], 1, 1, 0);
+		assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o),
+		                 i < 3 ? BOLT_ENOENT : 0);
+	}
+	zl = test_wire_name(".", zone);
+	assert_int_equal(bolt_cache_delete_zone(f->c, zone, zl), 3);
+	struct bolt_cache_stats st;
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, 0);
+}
+
+static void test_delete_kind_flush(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	uint32_t exp = bolt_now() + 100;
+	for (unsigned i = 0; i < 300; i++) {
+		test_key_n(&k, i, 1);
+		put(f, &k, 20, 1, exp, (uint8_t)(i % 3), i);
+	}
+	assert_int_equal(bolt_cache_delete_kind(f->c, BOLT_CACHE_NXDOMAIN), 100);
+	struct bolt_cache_out o = out_of(f);
+	for (unsigned i = 0; i < 300; i++) {
+		test_key_n(&k, i, 1);
+		assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o),
+		                 i % 3 == BOLT_CACHE_NXDOMAIN ? BOLT_ENOENT : 0);
+	}
+	bolt_cache_flush(f->c);
+	struct bolt_cache_stats st;
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.bytes_used, 0);
+	for (unsigned i = 0; i < 300; i++) {
+		test_key_n(&k, i, 1);
+		assert_int_equal(bolt_cache_lookup(f->c, &k, bolt_now(), &o), BOLT_ENOENT);
+	}
+	/* still usable after a flush */
+	test_key_n(&k, 1, 1);
+	put(f, &k, 20, 1, exp, 0, 1);
+	assert_int_equal(get_check(f, &k, 20, 1, 1), 0);
+}
+
+struct walk_state {
+	unsigned seen;
+	unsigned bad;
+	unsigned stop_after;
+};
+
+static int walk_cb(const struct bolt_cache_key *key, const struct bolt_cache_out *out, void *arg)
+{
+	struct walk_state *w = arg;
+	uint8_t want[64];
+	unsigned i;
+	/* the pattern seed is the number in the name "h<i>" */
+	if (sscanf((const char *)key->name + 2, "%u", &i) != 1 || out->val.len != 20)
+		w->bad++;
+	test_fill(want, 20, i);
+	if (memcmp(want, out->sections, 20) != 0)
+		w->bad++;
+	struct bolt_cache_key k;
+	test_key_n(&k, i, 1);
+	if (k.hash != key->hash)
+		w->bad++;
+	w->seen++;
+	return w->stop_after && w->seen == w->stop_after ? 7 : 0;
+}
+
+static void test_walk(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	for (unsigned i = 0; i < 1000; i++) {
+		test_key_n(&k, i, 1);
+		put(f, &k, 20, 1, bolt_now() + 100, 0, i);
+	}
+	struct walk_state w = { 0, 0, 0 };
+	assert_int_equal(bolt_cache_walk(f->c, walk_cb, &w), 0);
+	assert_int_equal(w.seen, 1000);
+	assert_int_equal(w.bad, 0);
+	w = (struct walk_state){ 0, 0, 10 };
+	assert_int_equal(bolt_cache_walk(f->c, walk_cb, &w), 7);
+	assert_int_equal(w.seen, 10);
+}
+
+static void test_burst(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key keys[64];
+	const struct bolt_cache_key *kp[64];
+	struct bolt_cache_out outs[64];
+	static uint8_t bufs[64][256];
+	static uint16_t tbufs[64][8];
+	int rc[64];
+	uint32_t now = bolt_now();
+
+	for (unsigned i = 0; i < 64; i++) {
+		test_key_n(&keys[i], i, 1);
+		kp[i] = &keys[i];
+		outs[i] = (struct bolt_cache_out){ .ttl_off = tbufs[i], .ttl_cap = 8,
+			                           .sections = bufs[i], .cap = 256 };
+		if (i % 2 == 0)
+			put(f, &keys[i], 100 + i, 2, now + 100, 0, i);
+		else if (i % 4 == 1)
+			put(f, &keys[i], 10, 0, now - 5, 0, i);
+	}
+	unsigned hits = bolt_cache_lookup_burst(f->c, kp, 64, now, outs, rc);
+	assert_int_equal(hits, 32);
+	for (unsigned i = 0; i < 64; i++) {
+		if (i % 2 == 0) {
+			uint8_t want[256];
+			test_fill(want, 100 + i, i);
+			assert_int_equal(rc[i], 0);
+			assert_int_equal(outs[i].val.len, 100 + i);
+			assert_memory_equal(outs[i].sections, want, 100 + i);
+		} else {
+			assert_int_equal(rc[i], i % 4 == 1 ? BOLT_EEXPIRED : BOLT_ENOENT);
+		}
+		struct bolt_cache_out o = out_of(f);
+		assert_int_equal(bolt_cache_lookup(f->c, &keys[i], now, &o), rc[i]);
+	}
+	/* n above 64 is clamped, n = 0 is nothing */
+	assert_int_equal(bolt_cache_lookup_burst(f->c, kp, 0, now, outs, rc), 0);
+}
+
+static void test_eviction_at_capacity(void **state)
+{
+	(void)state;
+	/* a small cache filled ~40 times over */
+	struct fixture *f = fixture_new(4u << 20, 2);
+	struct bolt_cache_key k;
+	struct bolt_cache_stats st;
+	uint32_t exp = bolt_now() + 1000;
+	const unsigned total = 200000;
+	for (unsigned i = 0; i < total; i++) {
+		test_key_n(&k, i, 1);
+		put(f, &k, 200 + i % 300, 2, exp, 0, i);
+	}
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.inserts, total);
+	assert_true(st.evictions > 0);
+	assert_true(st.entries < total);
+	assert_int_equal(st.entries + st.evictions, total);
+	assert_true(st.bytes_used <= st.bytes_total);
+	/* the most recent entries are all present and intact */
+	for (unsigned i = total - 500; i < total; i++) {
+		test_key_n(&k, i, 1);
+		assert_int_equal(get_check(f, &k, 200 + i % 300, 2, i), 0);
+	}
+	/* the oldest are gone */
+	test_key_n(&k, 0, 1);
+	assert_int_equal(get_check(f, &k, 200, 2, 0), BOLT_ENOENT);
+	/* walk agrees with the counter */
+	struct walk_state w = { 0, 0, 0 };
+	bolt_cache_walk(f->c, walk_cb, &w);
+	assert_int_equal(w.seen, st.entries);
+	fixture_free(f);
+}
+
+static void test_expired_reclaimed(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(4u << 20, 1);
+	struct bolt_cache_key k;
+	struct bolt_cache_stats st;
+	uint32_t now = bolt_now();
+	for (unsigned i = 0; i < 100000; i++) {
+		test_key_n(&k, i, 1);
+		put(f, &k, 100, 1, now - 1, 0, i);
+	}
+	bolt_cache_get_stats(f->c, &st);
+	assert_true(st.expirations > 0);
+	assert_int_equal(st.evictions, 0);
+	assert_int_equal(st.entries + st.expirations, 100000);
+	fixture_free(f);
+}
+
+static void test_many_values_mixed(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_cache_key k;
+	uint32_t exp = bolt_now() + 1000;
+	/* sizes from empty to large, all retrievable while the cache has room */
+	for (unsigned i = 0; i < 200; i++) {
+		test_key_n(&k, i, 16);
+		put(f, &k, (i * 331) % 9000, (uint16_t)(i % 50), exp, 0, i);
+	}
+	for (unsigned i = 0; i < 200; i++) {
+		test_key_n(&k, i, 16);
+		assert_int_equal(get_check(f, &k, (i * 331) % 9000, (uint16_t)(i % 50), i), 0);
+	}
+}
+
+static void test_format_open(void **state)
+{
+	(void)state;
+	uint64_t size = 8u << 20;
+	uint8_t *mem = aligned_alloc(4096, size);
+	int err = 0;
+	memset(mem, 0, size);
+	assert_null(bolt_cache_open(mem, size, &err));
+	assert_int_equal(err, BOLT_EMAGIC);
+	struct bolt_cache *c = bolt_cache_format(mem, size, 2, &err);
+	assert_non_null(c);
+	assert_ptr_equal(bolt_cache_open(mem, size, &err), c);
+	assert_int_equal(err, 0);
+	/* a different size than stored */
+	assert_null(bolt_cache_open(mem, size - 4096, &err));
+	assert_int_equal(err, BOLT_EGEOMETRY);
+	/* a flipped geometry byte */
+	mem[24] ^= 0x10;
+	assert_null(bolt_cache_open(mem, size, &err));
+	assert_int_equal(err, BOLT_EGEOMETRY);
+	mem[24] ^= 0x10;
+	/* a different version */
+	mem[8] ^= 0x01;
+	assert_null(bolt_cache_open(mem, size, &err));
+	assert_int_equal(err, BOLT_EVERSION);
+	mem[8] ^= 0x01;
+	assert_non_null(bolt_cache_open(mem, size, &err));
+	/* too small, bad shard counts */
+	assert_null(bolt_cache_format(mem, 4096, 1, &err));
+	assert_int_equal(err, BOLT_EGEOMETRY);
+	assert_null(bolt_cache_format(mem, size, 3, &err));
+	assert_int_equal(err, BOLT_EGEOMETRY);
+	assert_null(bolt_cache_format(mem, size, 64, &err)); /* shards too small */
+	assert_int_equal(err, BOLT_EGEOMETRY);
+	free(mem);
+}
+
+static void test_dead_lock_owner(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(8u << 20, 1);
+	struct bolt_cache_key k;
+	test_key(&k, "before.example", 1, 1, 0);
+	put(f, &k, 10, 0, bolt_now() + 100, 0, 1);
+
+	/* a process that has exited: its pid is free */
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+
+	/* the shard lock is the first word of shard 0, one line-aligned header
+	 * after the cache start; pretend the dead child holds it */
+	int32_t dead = (int32_t)child;
+	memcpy((uint8_t *)f->c + 128, &dead, sizeof(dead));
+	test_key(&k, "after.example", 1, 1, 0);
+	put(f, &k, 10, 0, bolt_now() + 100, 0, 2);
+	assert_int_equal(get_check(f, &k, 10, 0, 2), 0);
+	/* the shard was reset: the dead writer may have left it half-changed */
+	test_key(&k, "before.example", 1, 1, 0);
+	assert_int_equal(get_check(f, &k, 10, 0, 1), BOLT_ENOENT);
+	fixture_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_insert_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_miss_other_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_espace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_insert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_64k_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_zone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_kind_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_values_mixed, setup, teardown),
+		cmocka_unit_test(test_eviction_at_capacity),
+		cmocka_unit_test(test_expired_reclaimed),
+		cmocka_unit_test(test_format_open),
+		cmocka_unit_test(test_dead_lock_owner),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
