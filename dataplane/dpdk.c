@@ -1,0 +1,557 @@
+/*
+ * io = dpdk: the polling dataplane over DPDK ethdev ports (PCI NICs,
+ * net_af_xdp, net_af_packet).
+ *
+ * Every enabled lcore (the main one included) is a worker with one RX/TX
+ * queue pair on each port (RSS spreads clients when a port has several).
+ * A worker receives a burst, classifies every frame (frame.c), answers the
+ * DNS queries of the burst in place through dp_process_burst, answers ARP,
+ * neighbour solicitations and pings for the service addresses, hands other
+ * frames to the exception TAP when there is one, queues misses, sends what
+ * the control plane answered, and flushes its TX buffers when full or on a
+ * TSC deadline. Nothing is allocated on this path but mbufs from the pool
+ * created at start-up; no lock is taken.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dp.h"
+#include "frame.h"
+#include "log.h"
+#include "process.h"
+
+#define RX_BURST 32
+#define TX_BUF 32
+#define NB_RXD 1024
+#define NB_TXD 1024
+#define MAX_PORTS 8
+#define POOL_CACHE 256
+#define TX_DRAIN_US 100          /* longest a partial TX burst waits */
+#define EXC_VDEV "net_tap_bexc"  /* the exception-path TAP's vdev name */
+#define MAX_EAL_ARGS 64
+
+struct dp_port {
+	uint16_t id;
+	uint16_t nq;                 /* queue pairs: worker i uses queue i < nq */
+	bool ol_ip;                  /* IPv4 header checksum offloaded */
+	bool ol_udp;                 /* UDP checksum offloaded */
+	struct dp_svc svc;
+};
+
+struct tx_buf {
+	uint16_t n;
+	struct rte_mbuf *m[TX_BUF];
+};
+
+struct dp_lcore {
+	struct dp_worker w;
+	unsigned index;
+	uint64_t tx_deadline;
+	uint64_t hb_next;
+	struct tx_buf tx[MAX_PORTS];
+	struct tx_buf exc_tx;
+	struct rte_mbuf *rx[RX_BURST];
+	struct rte_mbuf *pm[RX_BURST];
+	struct dp_frame fr[RX_BURST];
+	struct dp_pkt pkts[RX_BURST];
+};
+
+static struct {
+	struct dp_app *app;
+	struct rte_mempool *pool;
+	struct dp_port ports[MAX_PORTS];
+	unsigned nports;
+	int exc_port;                /* -1: no exception path */
+	uint16_t exc_nq;
+	unsigned nw;
+	struct dp_lcore *lc;         /* nw of them */
+	unsigned lcore_index[RTE_MAX_LCORE];
+	uint64_t drain_tsc;
+	uint64_t hz;
+} g;
+
+static void tx_flush(struct dp_lcore *l, uint16_t port, uint16_t q, struct tx_buf *b)
+{
+	if (b->n == 0)
+		return;
+	uint16_t sent = rte_eth_tx_burst(port, q, b->m, b->n);
+	DP_STAT_ADD(l->w.st, tx_pkts, sent);
+	if (sent < b->n) {
+		/* The NIC ring is full: drop rather than wait on the hot path. */
+		DP_STAT_ADD(l->w.st, tx_drops, b->n - sent);
+		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
+	}
+	b->n = 0;
+}
+
+static inline void tx_port(struct dp_lcore *l, unsigned pi, struct rte_mbuf *m)
+{
+	struct tx_buf *b = &l->tx[pi];
+	b->m[b->n++] = m;
+	if (b->n == TX_BUF)
+		tx_flush(l, g.ports[pi].id, (uint16_t)l->index, b);
+}
+
+static inline void tx_exception(struct dp_lcore *l, struct rte_mbuf *m)
+{
+	struct tx_buf *b = &l->exc_tx;
+	b->m[b->n++] = m;
+	if (b->n == TX_BUF)
+		tx_flush(l, (uint16_t)g.exc_port, (uint16_t)l->index, b);
+}
+
+static void set_len(struct rte_mbuf *m, size_t len)
+{
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+}
+
+/* Offload metadata for a frame whose checksums the NIC completes. */
+static void set_offload(struct rte_mbuf *m, const struct dp_port *p, uint8_t family,
+                        uint16_t l2, uint16_t l3)
+{
+	if (!p->ol_udp && !p->ol_ip)
+		return;
+	m->l2_len = l2;
+	m->l3_len = l3;
+	if (family == AF_INET) {
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 | (p->ol_ip ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
+		              (p->ol_udp ? RTE_MBUF_F_TX_UDP_CKSUM : 0);
+	} else {
+		m->ol_flags = RTE_MBUF_F_TX_IPV6 | (p->ol_udp ? RTE_MBUF_F_TX_UDP_CKSUM : 0);
+	}
+}
+
+/* Frames that are not DNS for us: exception TAP or drop. */
+static void not_dns(struct dp_lcore *l, struct rte_mbuf *m, int kind)
+{
+	if (kind == DP_FRAME_BAD || kind == DP_FRAME_SLOW)
+		DP_STAT_INC(l->w.st, dropped_bad);
+	if (kind != DP_FRAME_BAD && g.exc_port >= 0 && l->index < g.exc_nq) {
+		DP_STAT_INC(l->w.st, exception);
+		tx_exception(l, m);
+		return;
+	}
+	if (kind == DP_FRAME_OTHER)
+		DP_STAT_INC(l->w.st, not_dns);
+	rte_pktmbuf_free(m);
+}
+
+static void rx_port(struct dp_lcore *l, unsigned pi)
+{
+	struct dp_port *p = &g.ports[pi];
+	uint16_t q = (uint16_t)l->index;
+	uint16_t n = rte_eth_rx_burst(p->id, q, l->rx, RX_BURST);
+	unsigned np = 0;
+
+	if (n == 0)
+		return;
+	DP_STAT_ADD(l->w.st, rx_pkts, n);
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(l->rx[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = l->rx[i];
+		uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+		size_t room = (size_t)m->buf_len - m->data_off;
+		struct dp_frame *f = &l->fr[np];
+		size_t out;
+
+		if (m->nb_segs != 1) {
+			/* Queries fit one segment; anything else is not ours. */
+			not_dns(l, m, DP_FRAME_SLOW);
+			continue;
+		}
+		int kind = dp_frame_parse(data, m->data_len, &p->svc, f);
+		switch (kind) {
+		case DP_FRAME_DNS: {
+			struct dp_pkt *pk = &l->pkts[np];
+			size_t cap = room - f->dns_off;
+			pk->dns = data + f->dns_off;
+			pk->len = f->dns_len;
+			pk->cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
+			l->pm[np++] = m;
+			break;
+		}
+		case DP_FRAME_ARP:
+			out = dp_frame_reply_arp(data, room, f, &p->svc);
+			goto reply;
+		case DP_FRAME_ND:
+			out = dp_frame_reply_nd(data, room, f, &p->svc);
+			goto reply;
+		case DP_FRAME_ECHO:
+			out = dp_frame_reply_echo(data, f);
+		reply:
+			if (out == 0) {
+				rte_pktmbuf_free(m);
+				break;
+			}
+			DP_STAT_INC(l->w.st, arp);
+			m->ol_flags = 0;
+			set_len(m, out);
+			tx_port(l, pi, m);
+			break;
+		default:
+			not_dns(l, m, kind);
+			break;
+		}
+	}
+	if (np == 0)
+		return;
+
+	dp_process_burst(&l->w, l->pkts, np);
+
+	for (unsigned j = 0; j < np; j++) {
+		struct rte_mbuf *m = l->pm[j];
+		struct dp_pkt *pk = &l->pkts[j];
+		const struct dp_frame *f = &l->fr[j];
+		uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+
+		if (pk->verdict == DP_TX) {
+			size_t len = dp_frame_reply_dns(data, f, pk->out_len, !p->ol_ip, !p->ol_udp);
+			set_len(m, len);
+			m->ol_flags = 0;
+			set_offload(m, p, f->family, f->l3_off,
+			            f->family == AF_INET ? DP_IP4_HLEN : DP_IP6_HLEN);
+			tx_port(l, pi, m);
+			continue;
+		}
+		if (pk->verdict == DP_MISS) {
+			struct bolt_client c;
+			dp_frame_client(data, f, &c);
+			c.port_id = (uint8_t)pi;
+			c.queue_id = q;
+			dp_miss_push(&l->w, j, pk, &c);
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* Frames the kernel sends through the exception TAP leave on port 0. */
+static void rx_exception(struct dp_lcore *l)
+{
+	uint16_t n = rte_eth_rx_burst((uint16_t)g.exc_port, (uint16_t)l->index, l->rx, RX_BURST);
+	for (uint16_t i = 0; i < n; i++) {
+		if (g.nports > 0 && l->index < g.ports[0].nq)
+			tx_port(l, 0, l->rx[i]);
+		else
+			rte_pktmbuf_free(l->rx[i]);
+	}
+}
+
+static void drain_answers(struct dp_lcore *l)
+{
+	const struct bolt_answer_msg *a;
+	unsigned budget = RX_BURST;
+
+	while (budget-- && (a = dp_answer_next(&l->w)) != NULL) {
+		const struct bolt_client *c = &a->client;
+		unsigned pi = c->port_id;
+		struct rte_mbuf *m = NULL;
+		size_t len = 0;
+		uint16_t l2 = 0, l3 = 0;
+
+		if (pi < g.nports && l->index < g.ports[pi].nq)
+			m = rte_pktmbuf_alloc(g.pool);
+		if (m) {
+			len = dp_frame_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), c,
+			                     a->payload, a->len, !g.ports[pi].ol_ip,
+			                     !g.ports[pi].ol_udp, &l2, &l3);
+		}
+		if (len == 0) {
+			/* No such port, no mbuf, or larger than one segment. */
+			DP_STAT_INC(l->w.st, tx_drops);
+			if (m)
+				rte_pktmbuf_free(m);
+		} else {
+			set_len(m, len);
+			set_offload(m, &g.ports[pi], c->family, l2, l3);
+			DP_STAT_INC(l->w.st, answers_sent);
+			dp_count_response(&l->w, a->payload, a->len);
+			tx_port(l, pi, m);
+		}
+		dp_answer_done(&l->w);
+	}
+}
+
+static int lcore_main(void *arg)
+{
+	(void)arg;
+	struct dp_lcore *l = &g.lc[g.lcore_index[rte_lcore_id()]];
+	struct dp_app *app = g.app;
+
+	l->tx_deadline = rte_rdtsc() + g.drain_tsc;
+	l->hb_next = rte_rdtsc() + g.hz;
+	dp_info("worker %u polling on lcore %u", l->index, rte_lcore_id());
+	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
+		for (unsigned pi = 0; pi < g.nports; pi++)
+			if (l->index < g.ports[pi].nq)
+				rx_port(l, pi);
+		if (g.exc_port >= 0 && l->index < g.exc_nq)
+			rx_exception(l);
+		drain_answers(l);
+
+		uint64_t now = rte_rdtsc();
+		if (now >= l->tx_deadline) {
+			for (unsigned pi = 0; pi < g.nports; pi++)
+				if (l->index < g.ports[pi].nq)
+					tx_flush(l, g.ports[pi].id, (uint16_t)l->index, &l->tx[pi]);
+			if (g.exc_port >= 0 && l->index < g.exc_nq)
+				tx_flush(l, (uint16_t)g.exc_port, (uint16_t)l->index, &l->exc_tx);
+			l->tx_deadline = now + g.drain_tsc;
+		}
+		if (l->index == 0 && now >= l->hb_next) {
+			dp_heartbeat(app);
+			l->hb_next = now + g.hz;
+		}
+	}
+	/* Whatever is still buffered goes out before the ports stop. */
+	for (unsigned pi = 0; pi < g.nports; pi++)
+		if (l->index < g.ports[pi].nq)
+			tx_flush(l, g.ports[pi].id, (uint16_t)l->index, &l->tx[pi]);
+	if (g.exc_port >= 0 && l->index < g.exc_nq)
+		tx_flush(l, (uint16_t)g.exc_port, (uint16_t)l->index, &l->exc_tx);
+	return 0;
+}
+
+/* Split the eal string into argv (whitespace separated), adding the
+ * exception TAP and the XDP program the configuration asks for. */
+static int build_eal_argv(const struct bolt_config *cfg, char *store, size_t store_len,
+                          char **argv)
+{
+	int argc = 0;
+	size_t used = 0;
+	const char *s = cfg->eal;
+
+	argv[argc++] = (char *)"boltdns-dp";
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		size_t n = strcspn(s, " \t");
+		bool afxdp = strstr(s, "net_af_xdp") != NULL && strstr(s, "net_af_xdp") < s + n;
+		bool has_prog = false;
+		const char *hp = strstr(s, "xdp_prog=");
+		if (hp && hp < s + n)
+			has_prog = true;
+		int w = snprintf(store + used, store_len - used, "%.*s%s%s", (int)n, s,
+		                 afxdp && !has_prog && cfg->xdp_prog[0] ? ",xdp_prog=" : "",
+		                 afxdp && !has_prog && cfg->xdp_prog[0] ? cfg->xdp_prog : "");
+		if (w < 0 || (size_t)w >= store_len - used || argc >= MAX_EAL_ARGS - 2)
+			return BOLT_ECONFIG;
+		argv[argc++] = store + used;
+		used += (size_t)w + 1;
+		s += n;
+	}
+	if (cfg->exception[0]) {
+		int w = snprintf(store + used, store_len - used, "--vdev=%s,iface=%s", EXC_VDEV,
+		                 cfg->exception);
+		if (w < 0 || (size_t)w >= store_len - used)
+			return BOLT_ECONFIG;
+		argv[argc++] = store + used;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static void fill_svc(struct dp_svc *svc, const struct bolt_config *cfg)
+{
+	memset(svc, 0, sizeof(*svc));
+	svc->dns_port = DP_DNS_PORT;
+	for (unsigned i = 0; i < cfg->naddress; i++) {
+		const struct bolt_sockaddr *a = &cfg->address[i];
+		if (a->family == AF_INET && svc->n4 < DP_MAX_SVC)
+			memcpy(svc->v4[svc->n4++], a->addr, 4);
+		else if (a->family == AF_INET6 && svc->n6 < DP_MAX_SVC)
+			memcpy(svc->v6[svc->n6++], a->addr, 16);
+	}
+	svc->any_addr = cfg->naddress == 0;
+}
+
+static int port_setup(uint16_t id, uint16_t want_q, struct dp_port *p)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t nrxd = NB_RXD, ntxd = NB_TXD;
+	int ret = rte_eth_dev_info_get(id, &info);
+	if (ret != 0)
+		return ret;
+
+	uint16_t nq = want_q;
+	if (nq > info.max_rx_queues)
+		nq = info.max_rx_queues;
+	if (nq > info.max_tx_queues)
+		nq = info.max_tx_queues;
+	if (nq == 0)
+		return -EINVAL;
+	memset(&conf, 0, sizeof(conf));
+	if (nq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	}
+	p->ol_ip = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
+	p->ol_udp = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
+	if (p->ol_ip)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	if (p->ol_udp)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	ret = rte_eth_dev_configure(id, nq, nq, &conf);
+	if (ret != 0)
+		return ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nrxd, &ntxd);
+	if (ret != 0)
+		return ret;
+	int socket = rte_eth_dev_socket_id(id);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	struct rte_eth_txconf txc = info.default_txconf;
+	txc.offloads = conf.txmode.offloads;
+	for (uint16_t q = 0; q < nq; q++) {
+		ret = rte_eth_rx_queue_setup(id, q, nrxd, (unsigned)socket, NULL, g.pool);
+		if (ret < 0)
+			return ret;
+		ret = rte_eth_tx_queue_setup(id, q, ntxd, (unsigned)socket, &txc);
+		if (ret < 0)
+			return ret;
+	}
+	ret = rte_eth_dev_start(id);
+	if (ret < 0)
+		return ret;
+	/* Neighbour solicitations come to multicast addresses. */
+	(void)rte_eth_allmulticast_enable(id);
+	p->id = id;
+	p->nq = nq;
+	return 0;
+}
+
+int dp_dpdk_run(struct dp_app *app)
+{
+	const struct bolt_config *cfg = app->cfg;
+	static char store[4096];
+	char *argv[MAX_EAL_ARGS + 2];
+	int err = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.app = app;
+	g.exc_port = -1;
+	int argc = build_eal_argv(cfg, store, sizeof(store), argv);
+	if (argc < 0) {
+		dp_err("eal: too many or too long arguments");
+		return BOLT_ECONFIG;
+	}
+	for (int i = 0; i < argc; i++)
+		dp_debug("eal argv[%d] = %s", i, argv[i]);
+	if (rte_eal_init(argc, argv) < 0) {
+		dp_err("rte_eal_init failed: %s", rte_strerror(rte_errno));
+		return BOLT_ECONFIG;
+	}
+
+	g.nw = rte_lcore_count();
+	if (g.nw > app->region->hdr->max_lcores) {
+		dp_err("%u lcores: the region has rings for %u", g.nw, app->region->hdr->max_lcores);
+		err = BOLT_ECONFIG;
+		goto err_eal;
+	}
+	if (posix_memalign((void **)&g.lc, BOLT_CACHE_LINE, g.nw * sizeof(*g.lc)) != 0) {
+		err = -ENOMEM;
+		goto err_eal;
+	}
+	memset(g.lc, 0, g.nw * sizeof(*g.lc));
+	unsigned idx = 0, lid;
+	RTE_LCORE_FOREACH(lid) {
+		g.lcore_index[lid] = idx;
+		g.lc[idx].index = idx;
+		err = dp_worker_init(&g.lc[idx].w, app->region, idx, cfg->udp_max);
+		if (err < 0)
+			goto err_lc;
+		idx++;
+	}
+
+	uint16_t nports = rte_eth_dev_count_avail();
+	unsigned nmbufs = (nports ? nports : 1) * g.nw * (NB_RXD + NB_TXD + 2 * TX_BUF) +
+	                  g.nw * (POOL_CACHE + RX_BURST) + 1024;
+	g.pool = rte_pktmbuf_pool_create("bolt_mbufs", nmbufs, POOL_CACHE, 0,
+	                                 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (!g.pool) {
+		dp_err("mbuf pool of %u: %s", nmbufs, rte_strerror(rte_errno));
+		err = -ENOMEM;
+		goto err_lc;
+	}
+
+	uint16_t id;
+	RTE_ETH_FOREACH_DEV(id) {
+		char name[RTE_ETH_NAME_MAX_LEN] = "";
+		rte_eth_dev_get_name_by_port(id, name);
+		if (strcmp(name, EXC_VDEV) == 0) {
+			struct dp_port tmp;
+			int ret = port_setup(id, (uint16_t)g.nw, &tmp);
+			if (ret < 0) {
+				dp_err("exception port %s: %s", name, rte_strerror(-ret));
+				err = BOLT_ECONFIG;
+				goto err_ports;
+			}
+			g.exc_port = id;
+			g.exc_nq = tmp.nq;
+			dp_notice("exception path: TAP %s (%u queues)", cfg->exception, tmp.nq);
+			continue;
+		}
+		if (g.nports == MAX_PORTS) {
+			dp_warn("port %u (%s) ignored: at most %d ports", id, name, MAX_PORTS);
+			continue;
+		}
+		struct dp_port *p = &g.ports[g.nports];
+		fill_svc(&p->svc, cfg);
+		int ret = port_setup(id, (uint16_t)g.nw, p);
+		if (ret < 0) {
+			dp_err("port %u (%s): %s", id, name, rte_strerror(-ret));
+			err = BOLT_ECONFIG;
+			goto err_ports;
+		}
+		struct rte_ether_addr mac;
+		rte_eth_macaddr_get(id, &mac);
+		memcpy(p->svc.mac, mac.addr_bytes, 6);
+		dp_notice("port %u (%s): %u queue(s), mac " RTE_ETHER_ADDR_PRT_FMT
+		          ", checksum offload ip=%d udp=%d", id, name, p->nq,
+		          RTE_ETHER_ADDR_BYTES(&mac), p->ol_ip, p->ol_udp);
+		g.nports++;
+	}
+	if (g.nports == 0) {
+		dp_err("no DPDK port found: give one with --vdev or -a in 'eal'");
+		err = BOLT_ECONFIG;
+		goto err_ports;
+	}
+	if (cfg->naddress == 0)
+		dp_warn("no 'address' configured: answering DNS to any address, no ARP/ND");
+
+	g.hz = rte_get_tsc_hz();
+	g.drain_tsc = (g.hz + 1000000 - 1) / 1000000 * TX_DRAIN_US;
+	atomic_store(&app->region->hdr->dp_lcores, g.nw);
+	dp_notice("io = dpdk: %u worker lcore(s), %u port(s)", g.nw, g.nports);
+
+	rte_eal_mp_remote_launch(lcore_main, NULL, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+
+err_ports:
+	RTE_ETH_FOREACH_DEV(id) {
+		rte_eth_dev_stop(id);
+		rte_eth_dev_close(id);
+	}
+	if (g.pool)
+		rte_mempool_free(g.pool);
+err_lc:
+	free(g.lc);
+err_eal:
+	rte_eal_cleanup();
+	return err;
+}

@@ -1,0 +1,115 @@
+/*
+ * Ethernet / IPv4 / IPv6 / UDP framing for the DPDK dataplane, on plain
+ * byte buffers so that the same code is unit-tested and fuzzed without a NIC.
+ *
+ * Classifies a received frame (DNS query to a service address, ARP request,
+ * IPv6 neighbour solicitation, ICMP echo, anything else, malformed), turns a
+ * query frame into its response frame in place (swap MACs, addresses, ports;
+ * lengths; checksums), answers ARP / ND / echo in place, and builds a frame
+ * from a client tuple (answers coming back from the control plane).
+ *
+ * Every function is pure and thread-safe: it touches only the buffers given.
+ */
+#ifndef BOLTDNS_DP_FRAME_H
+#define BOLTDNS_DP_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boltdns/common.h"
+#include "boltdns/msg.h"
+
+#define DP_ETH_HLEN 14
+#define DP_VLAN_HLEN 4
+#define DP_IP4_HLEN 20
+#define DP_IP6_HLEN 40
+#define DP_UDP_HLEN 8
+#define DP_DNS_PORT 53
+#define DP_MAX_SVC 16
+
+/* The service addresses a port answers for, and its MAC. */
+struct dp_svc {
+	uint8_t mac[6];
+	uint8_t n4;
+	uint8_t n6;
+	bool any_addr;                 /* no address configured: DNS to any address */
+	uint8_t v4[DP_MAX_SVC][4];
+	uint8_t v6[DP_MAX_SVC][16];
+	uint16_t dns_port;             /* host order, normally 53 */
+};
+
+enum dp_frame_kind {
+	DP_FRAME_DNS = 0,      /* UDP to a service address and the DNS port */
+	DP_FRAME_ARP,          /* ARP request for a service IPv4 address */
+	DP_FRAME_ND,           /* neighbour solicitation for a service IPv6 address */
+	DP_FRAME_ECHO,         /* ICMP / ICMPv6 echo request to a service address */
+	DP_FRAME_OTHER,        /* well-formed, not for the dataplane (exception path) */
+	DP_FRAME_SLOW,         /* IPv4 with options or fragmented: not handled here */
+	DP_FRAME_BAD,          /* malformed: lengths, versions, truncation */
+};
+
+/* Where the layers of a parsed frame are. */
+struct dp_frame {
+	uint16_t l3_off;       /* IP (or ARP) header */
+	uint16_t l4_off;       /* UDP / ICMP header */
+	uint16_t dns_off;      /* UDP payload */
+	uint16_t dns_len;      /* UDP payload length from the UDP header */
+	uint16_t vlan_tci;     /* host order; 0 = untagged */
+	uint8_t family;        /* AF_INET / AF_INET6 (0 for ARP) */
+	uint8_t vlan;          /* 1 when tagged */
+};
+
+/*
+ * Classify frame[0..len) for a port whose service is svc. On DP_FRAME_DNS,
+ * DP_FRAME_ARP, DP_FRAME_ND and DP_FRAME_ECHO, f is filled. Bytes after the
+ * IP packet (Ethernet padding) are ignored.
+ */
+int dp_frame_parse(const uint8_t *frame, size_t len, const struct dp_svc *svc,
+                   struct dp_frame *f);
+
+/*
+ * Turn a DNS query frame (parsed as f) whose UDP payload was replaced by a
+ * response of dns_len bytes into the response frame: MACs, addresses and
+ * ports swapped, IP and UDP lengths set, IPv4 header checksum and UDP
+ * checksum computed (unless the caller offloads them: csum_ip / csum_udp
+ * false leave those fields for the NIC; with UDP offload the pseudo-header
+ * sum is written as NICs expect). Returns the frame length.
+ */
+size_t dp_frame_reply_dns(uint8_t *frame, const struct dp_frame *f, size_t dns_len,
+                          bool csum_ip, bool csum_udp);
+
+/* Answer an ARP request (parsed as f) in place with svc's MAC.
+ * Returns the frame length (never shorter than 60 bytes). */
+size_t dp_frame_reply_arp(uint8_t *frame, size_t cap, const struct dp_frame *f,
+                          const struct dp_svc *svc);
+
+/* Answer an IPv6 neighbour solicitation in place with a neighbour
+ * advertisement (solicited, override, target link-layer address option).
+ * cap: bytes writable at frame. Returns the frame length or 0 (no room). */
+size_t dp_frame_reply_nd(uint8_t *frame, size_t cap, const struct dp_frame *f,
+                         const struct dp_svc *svc);
+
+/* Answer an ICMP or ICMPv6 echo request in place. Returns the frame length. */
+size_t dp_frame_reply_echo(uint8_t *frame, const struct dp_frame *f);
+
+/* Fill the client tuple of a parsed DNS frame (port/queue left to the caller). */
+void dp_frame_client(const uint8_t *frame, const struct dp_frame *f, struct bolt_client *c);
+
+/*
+ * Build a whole Ethernet/IP/UDP frame to client c carrying payload[0..len)
+ * into buf[0..cap) (source = c's server side). Checksums as in
+ * dp_frame_reply_dns. Returns the frame length, 0 when it does not fit or
+ * the family is unknown. *l3_len gets the IP header length (offload metadata).
+ */
+size_t dp_frame_build(uint8_t *buf, size_t cap, const struct bolt_client *c,
+                      const uint8_t *payload, size_t len, bool csum_ip, bool csum_udp,
+                      uint16_t *l2_len, uint16_t *l3_len);
+
+/* Internet checksum helpers (RFC 1071), exposed for tests and offload set-up. */
+/* The sums are kept in memory byte order: store the folded, complemented
+ * result with memcpy and it is in network order. */
+uint64_t dp_csum_add(uint64_t sum, const uint8_t *p, size_t len);
+uint16_t dp_csum_fold(uint64_t sum);
+
+#endif

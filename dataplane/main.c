@@ -1,0 +1,143 @@
+/*
+ * boltdns-dp: the dataplane process. Reads the configuration, creates or
+ * re-attaches the shared region, runs the configured I/O mode until SIGINT or
+ * SIGTERM. The region file stays behind so a restart keeps the cache warm.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boltdns/config.h"
+#include "boltdns/errcode.h"
+#include "boltdns/region.h"
+#include "boltdns_config.h"
+#include "dp.h"
+#include "log.h"
+
+static struct dp_app app;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&app.stop, true);
+}
+
+void dp_heartbeat(struct dp_app *a)
+{
+	atomic_store_explicit(&a->region->hdr->dp_heartbeat, (uint64_t)time(NULL),
+	                      memory_order_relaxed);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: boltdns-dp -c FILE [-v LEVEL]\n"
+	           "  -c FILE   configuration file (INI)\n"
+	           "  -v LEVEL  log level 0 (errors) .. 4 (debug), overrides the file\n"
+	           "  -V        print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int verbosity = -1, opt, ret = 1;
+	char errbuf[512];
+
+	while ((opt = getopt(argc, argv, "c:v:Vh")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'v':
+			verbosity = atoi(optarg);
+			break;
+		case 'V':
+			printf("boltdns-dp %s\n", BOLTDNS_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		fprintf(stderr, "boltdns-dp: out of memory\n");
+		return 1;
+	}
+	int err = bolt_config_load(cfg, path, errbuf, sizeof(errbuf));
+	if (err < 0) {
+		if (err == BOLT_ECONFIG)
+			fprintf(stderr, "boltdns-dp: %s\n", errbuf);
+		else
+			fprintf(stderr, "boltdns-dp: %s: %s\n", path, bolt_strerror(err));
+		goto err_cfg;
+	}
+	/* verbosity 1 (the default) shows start-up notices. */
+	dp_log_set_level(verbosity >= 0 ? verbosity : cfg->verbosity + 1);
+
+	struct bolt_region_params rp = {
+		.path = cfg->cache_path,
+		.size = cfg->cache_size,
+		.shards = cfg->cache_shards,
+		.ring_slots = cfg->ring_slots,
+		.wipe = cfg->cache_wipe,
+	};
+	struct bolt_region *r = bolt_region_create(&rp, &err);
+	if (!r) {
+		dp_err("cannot create or attach region %s: %s", cfg->cache_path, bolt_strerror(err));
+		goto err_cfg;
+	}
+	dp_notice("region %s: %zu bytes, %s", cfg->cache_path, r->size,
+	          r->created ? "created" : "re-attached (cache kept)");
+
+	app.cfg = cfg;
+	app.region = r;
+	atomic_store(&app.stop, false);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	uint64_t now = (uint64_t)time(NULL);
+	atomic_store(&r->hdr->dp_pid, (int32_t)getpid());
+	atomic_store(&r->hdr->dp_started, now);
+	dp_heartbeat(&app);
+
+	if (cfg->io == BOLT_IO_SOCKET) {
+		err = dp_socket_run(&app);
+	} else {
+#if BOLTDNS_HAVE_DPDK
+		err = dp_dpdk_run(&app);
+#else
+		dp_err("io = dpdk: this boltdns-dp was built without DPDK (use io = socket)");
+		err = BOLT_ECONFIG;
+#endif
+	}
+	ret = err < 0 ? 1 : 0;
+	if (err < 0)
+		dp_err("stopped: %s", bolt_strerror(err));
+	else
+		dp_notice("stopped");
+
+	atomic_store(&r->hdr->dp_lcores, 0);
+	atomic_store(&r->hdr->dp_pid, 0);
+	bolt_region_detach(r);
+err_cfg:
+	free(cfg);
+	return ret;
+}

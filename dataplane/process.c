@@ -1,0 +1,267 @@
+/*
+ * DNS processing of a burst of queries (see process.h).
+ */
+#include <endian.h>
+#include <string.h>
+
+#include "boltdns/answer.h"
+#include "process.h"
+
+#define OPT_LEN 11
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return be16toh(v);
+}
+
+int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
+                   unsigned udp_max)
+{
+	if (index >= r->hdr->max_lcores || index >= BOLT_MAX_LCORES)
+		return BOLT_EGEOMETRY;
+	memset(w, 0, sizeof(*w));
+	w->cache = r->cache;
+	w->st = bolt_region_stats(r, index);
+	w->miss_ring = bolt_region_miss_ring(r, index);
+	w->answer_ring = bolt_region_answer_ring(r, index);
+	w->index = index;
+	w->udp_max = udp_max ? udp_max : BOLT_EDNS_DEFAULT;
+	if (!w->st || !w->miss_ring || !w->answer_ring)
+		return BOLT_EGEOMETRY;
+	return 0;
+}
+
+static unsigned qtype_slot(uint16_t qtype)
+{
+	switch (qtype) {
+	case BOLT_TYPE_A: return 0;
+	case BOLT_TYPE_AAAA: return 1;
+	case BOLT_TYPE_CNAME: return 2;
+	case BOLT_TYPE_MX: return 3;
+	case BOLT_TYPE_NS: return 4;
+	case BOLT_TYPE_TXT: return 5;
+	case BOLT_TYPE_SOA: return 6;
+	default: return 7;
+	}
+}
+
+void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len)
+{
+	if (len < BOLT_HDR_LEN)
+		return;
+	uint16_t flags = rd16(dns + 2);
+	DP_STAT_INC(w->st, rcode[BOLT_RCODE(flags)]);
+	if (flags & BOLT_FLAG_TC)
+		DP_STAT_INC(w->st, truncated);
+}
+
+/* Header + question (+ OPT) with TC=1: the cached answer exists but does not
+ * fit the buffer, so the client should come back over TCP. */
+static int tc_response(uint8_t *dns, size_t cap, const struct bolt_query *q, uint16_t udp)
+{
+	size_t pos = BOLT_HDR_LEN + (size_t)q->question_len;
+	if (pos + (q->has_edns ? OPT_LEN : 0) > cap)
+		return BOLT_ESPACE;
+	uint16_t flags = BOLT_FLAG_QR | BOLT_FLAG_RA | BOLT_FLAG_TC |
+	                 (q->flags & (BOLT_FLAG_RD | BOLT_FLAG_CD));
+	wr16(dns, q->id);
+	wr16(dns + 2, flags);
+	wr16(dns + 4, 1);
+	wr16(dns + 6, 0);
+	wr16(dns + 8, 0);
+	wr16(dns + 10, q->has_edns ? 1 : 0);
+	if (q->has_edns) {
+		uint8_t *o = dns + pos;
+		memset(o, 0, OPT_LEN);
+		wr16(o + 1, BOLT_TYPE_OPT);
+		wr16(o + 3, udp);
+		if (q->do_bit)
+			o[7] = 0x80;
+		pos += OPT_LEN;
+	}
+	return (int)pos;
+}
+
+/* Error response for a query that failed to parse with code rc. Returns the
+ * response length, or 0 to drop. */
+static int error_response(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
+                          int rc)
+{
+	uint8_t question[BOLT_NAME_MAX + 4];
+	int len;
+
+	switch (rc) {
+	case BOLT_ETRUNC:
+		if (p->len < BOLT_HDR_LEN) {
+			DP_STAT_INC(w->st, dropped_bad);
+			return 0;
+		}
+		break;
+	case BOLT_EQR:
+		/* Never answer a response: that is how reflection loops start. */
+		DP_STAT_INC(w->st, dropped_bad);
+		return 0;
+	case BOLT_ENOTIMP:
+		len = bolt_build_error(p->dns, p->cap, q->id, q->flags, NULL, 0,
+		                       BOLT_RCODE_NOTIMP, false);
+		if (len > 0)
+			DP_STAT_INC(w->st, notimp);
+		return len > 0 ? len : 0;
+	case BOLT_EBADVERS:
+		/* The question parsed; echo it (copied out: source and
+		 * destination would overlap). */
+		memcpy(question, p->dns + BOLT_HDR_LEN, q->question_len);
+		len = bolt_build_error(p->dns, p->cap, q->id, q->flags, question,
+		                       q->question_len, BOLT_RCODE_BADVERS, true);
+		return len > 0 ? len : 0;
+	default:
+		break;
+	}
+	len = bolt_build_error(p->dns, p->cap, q->id, q->flags, NULL, 0, BOLT_RCODE_FORMERR,
+	                       false);
+	if (len > 0)
+		DP_STAT_INC(w->st, formerr);
+	return len > 0 ? len : 0;
+}
+
+unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
+{
+	struct bolt_lcore_stats *st = w->st;
+	unsigned tx = 0, queries = 0;
+
+	if (n > DP_BURST_MAX)
+		n = DP_BURST_MAX;
+	w->now = bolt_now();
+
+	/* Stage 1: parse every query and build its key. */
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_pkt *p = &pkts[i];
+		struct bolt_query *q = &w->q[i];
+		int rc = bolt_query_parse(p->dns, p->len, q);
+		w->parse_rc[i] = rc;
+		p->verdict = DP_DROP;
+		p->out_len = 0;
+		if (p->len >= BOLT_HDR_LEN)
+			queries++;
+		if (rc < 0)
+			continue;
+		struct bolt_cache_key *k = &w->key[i];
+		k->qtype = q->qtype;
+		k->qclass = q->qclass;
+		k->do_bit = q->do_bit;
+		k->name_len = (uint8_t)q->qname_len;
+		memcpy(k->name, q->qname_lc, q->qname_len);
+		bolt_cache_key_hash(k);
+	}
+	DP_STAT_ADD(st, queries, queries);
+
+	/* Stage 2: start fetching every bucket before touching any. */
+	for (unsigned i = 0; i < n; i++)
+		if (w->parse_rc[i] == 0)
+			bolt_cache_prefetch(w->cache, &w->key[i]);
+
+	/* Stage 3: look up, copying the sections behind the question. */
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_pkt *p = &pkts[i];
+		struct bolt_query *q = &w->q[i];
+		int len;
+
+		if (w->parse_rc[i] < 0) {
+			len = error_response(w, p, q, w->parse_rc[i]);
+			if (len > 0) {
+				p->verdict = DP_TX;
+				p->out_len = (uint16_t)len;
+				dp_count_response(w, p->dns, (size_t)len);
+				tx++;
+			}
+			continue;
+		}
+		DP_STAT_INC(st, qtype[qtype_slot(q->qtype)]);
+
+		size_t qend = BOLT_HDR_LEN + (size_t)q->question_len;
+		struct bolt_cache_out out;
+		out.ttl_off = w->ttl_off;
+		out.ttl_cap = BOLT_BUILD_TTL_MAX;
+		out.sections = p->dns + qend;
+		out.cap = p->cap > qend ? (uint32_t)(p->cap - qend) : 0;
+		int rc = bolt_cache_lookup(w->cache, &w->key[i], w->now, &out);
+		if (rc == 0) {
+			size_t limit = bolt_udp_limit(q, w->udp_max);
+			len = bolt_answer_from_cache(p->dns, p->cap, limit, q, &out, w->now, false,
+			                             (uint16_t)w->udp_max);
+		} else if (rc == BOLT_ESPACE) {
+			len = tc_response(p->dns, p->cap, q, (uint16_t)w->udp_max);
+		} else {
+			if (rc == BOLT_EEXPIRED)
+				DP_STAT_INC(st, expired);
+			DP_STAT_INC(st, misses);
+			p->verdict = DP_MISS;
+			continue;
+		}
+		if (len < 0) {
+			/* An entry that cannot be served as it is (its question
+			 * size disagrees): let the control plane answer. */
+			DP_STAT_INC(st, misses);
+			p->verdict = DP_MISS;
+			continue;
+		}
+		DP_STAT_INC(st, hits);
+		p->verdict = DP_TX;
+		p->out_len = (uint16_t)len;
+		dp_count_response(w, p->dns, (size_t)len);
+		tx++;
+	}
+	return tx;
+}
+
+int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
+                 const struct bolt_client *c)
+{
+	const struct bolt_query *q = &w->q[i];
+	struct bolt_miss_msg *m = bolt_ring_reserve(w->miss_ring);
+
+	if (!m || q->question_len > BOLT_MISS_QUESTION_MAX) {
+		DP_STAT_INC(w->st, ring_drops);
+		return BOLT_ERING;
+	}
+	m->client = *c;
+	m->id = q->id;
+	m->qflags = q->flags;
+	m->qtype = q->qtype;
+	m->qclass = q->qclass;
+	m->edns_udp_size = q->has_edns ? q->edns_udp_size : 0;
+	m->has_edns = q->has_edns;
+	m->do_bit = q->do_bit;
+	m->question_len = q->question_len;
+	m->reserved = 0;
+	m->received = w->now;
+	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
+	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
+	bolt_ring_commit(w->miss_ring);
+	return 0;
+}
+
+const struct bolt_answer_msg *dp_answer_next(struct dp_worker *w)
+{
+	const struct bolt_answer_msg *m = bolt_ring_peek(w->answer_ring);
+	if (m && m->len > BOLT_ANSWER_PAYLOAD_MAX) {
+		/* A corrupted slot must not make us read past it. */
+		bolt_ring_release(w->answer_ring);
+		DP_STAT_INC(w->st, tx_drops);
+		return NULL;
+	}
+	return m;
+}
+
+void dp_answer_done(struct dp_worker *w)
+{
+	bolt_ring_release(w->answer_ring);
+}

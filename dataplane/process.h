@@ -1,0 +1,96 @@
+/*
+ * DNS processing shared by both I/O modes (DPDK and kernel sockets).
+ *
+ * A worker (one DPDK lcore or one socket thread) owns a struct dp_worker: its
+ * counters and rings in the shared region, and scratch space for one burst.
+ * dp_process_burst takes DNS payloads that sit in buffers with room behind
+ * them and decides, for each: answer in place (cache hit or error response),
+ * miss (the caller fills the client tuple and dp_miss_push queues it) or drop.
+ *
+ * The burst is handled in stages so that memory latency overlaps: parse all,
+ * key + hash all, prefetch every bucket, then look up each with the cached
+ * sections copied straight behind the client's question, then patch TTLs,
+ * ID and flags (bolt_answer_from_cache).
+ *
+ * Thread: a dp_worker is used by exactly one thread.
+ */
+#ifndef BOLTDNS_DP_PROCESS_H
+#define BOLTDNS_DP_PROCESS_H
+
+#include "boltdns/cache.h"
+#include "boltdns/common.h"
+#include "boltdns/msg.h"
+#include "boltdns/region.h"
+#include "boltdns/wire.h"
+
+#define DP_BURST_MAX 64
+
+enum dp_verdict {
+	DP_DROP = 0,           /* nothing to send */
+	DP_TX = 1,             /* response in place, out_len bytes */
+	DP_MISS = 2,           /* not in the cache: call dp_miss_push */
+};
+
+/* One DNS payload of a burst. */
+struct dp_pkt {
+	uint8_t *dns;          /* query in, response out (in place) */
+	uint16_t len;          /* query length */
+	uint16_t cap;          /* bytes writable at dns */
+	uint16_t out_len;      /* response length when DP_TX */
+	uint8_t verdict;       /* enum dp_verdict */
+};
+
+/* Per-worker state; cache-line aligned so workers share nothing. */
+struct dp_worker {
+	_Alignas(BOLT_CACHE_LINE) struct bolt_cache *cache;
+	struct bolt_lcore_stats *st;
+	struct bolt_ring *miss_ring;
+	struct bolt_ring *answer_ring;
+	unsigned index;                  /* lcore / worker index in the region */
+	unsigned udp_max;                /* cfg->udp_max */
+	uint32_t now;                    /* bolt_now() for the current burst */
+	/* Burst scratch. */
+	struct bolt_query q[DP_BURST_MAX];
+	struct bolt_cache_key key[DP_BURST_MAX];
+	int parse_rc[DP_BURST_MAX];
+	uint16_t ttl_off[BOLT_BUILD_TTL_MAX];
+};
+
+/*
+ * Bind w to worker/lcore index of region r (stats and rings), r->cache for
+ * lookups. udp_max: the configured maximum UDP payload.
+ * Returns 0 or BOLT_EGEOMETRY when index is beyond the region's lcores.
+ */
+int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
+                   unsigned udp_max);
+
+/*
+ * Process n (<= DP_BURST_MAX) DNS payloads. Sets each pkt's verdict (and
+ * out_len for DP_TX). Counts queries, hits, misses, errors per rcode and qtype
+ * in w->st. Returns the number of DP_TX packets.
+ */
+unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n);
+
+/*
+ * Queue the miss of p == &pkts[i] of the last dp_process_burst call on the
+ * miss ring with client tuple c. Ring full: counted in ring_drops.
+ * Returns 0 or BOLT_ERING.
+ */
+int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
+                 const struct bolt_client *c);
+
+/* Next control-plane answer on this worker's ring, or NULL. Release it with
+ * dp_answer_done once sent (or dropped). */
+const struct bolt_answer_msg *dp_answer_next(struct dp_worker *w);
+void dp_answer_done(struct dp_worker *w);
+
+/* Count a response leaving with this DNS header (rcode, TC). */
+void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len);
+
+/* Increment a counter of the shared stats: only the owning worker writes it,
+ * a relaxed store keeps readers in other processes from seeing torn values. */
+#define DP_STAT_ADD(st, field, n) \
+	__atomic_store_n(&(st)->field, (st)->field + (uint64_t)(n), __ATOMIC_RELAXED)
+#define DP_STAT_INC(st, field) DP_STAT_ADD(st, field, 1)
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * ring-drain: take the misses the dataplane queued off the miss rings of a
+ * region and print one line per question; optionally answer each through the
+ * answer ring of the lcore that queued it (what the control plane does).
+ * For tests and for looking at a dataplane running without control plane.
+ *
+ *   ring-drain [-w SECONDS] [-n COUNT] [-a RCODE] REGION
+ *
+ * -w waits up to SECONDS for the first miss (default: do not wait), -n stops
+ * after COUNT misses, -a answers each miss with an empty response of RCODE
+ * (NOERROR, SERVFAIL, NXDOMAIN, REFUSED or a number).
+ * Output: "lcore=K id=ID NAME TYPE client=ADDR#PORT edns=SIZE do=D"
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boltdns/region.h"
+#include "boltdns/wire.h"
+
+static int parse_rcode(const char *s)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+	                                     "NOTIMP", "REFUSED" };
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return (int)i;
+	return atoi(s);
+}
+
+static void answer(struct bolt_region *r, unsigned lcore, const struct bolt_miss_msg *m, int rcode)
+{
+	struct bolt_ring *ring = bolt_region_answer_ring(r, lcore);
+	struct bolt_answer_msg *a = bolt_ring_reserve(ring);
+	if (!a) {
+		fprintf(stderr, "ring-drain: answer ring %u full\n", lcore);
+		return;
+	}
+	int len = bolt_build_error(a->payload, BOLT_ANSWER_PAYLOAD_MAX, m->id, m->qflags,
+	                           m->question, m->question_len, (uint16_t)rcode, m->has_edns);
+	if (len < 0) {
+		fprintf(stderr, "ring-drain: cannot build the answer: %s\n", bolt_strerror(len));
+		return;
+	}
+	a->client = m->client;
+	a->len = (uint16_t)len;
+	memset(a->reserved, 0, sizeof(a->reserved));
+	bolt_ring_commit(ring);
+}
+
+static void print_miss(unsigned lcore, const struct bolt_miss_msg *m)
+{
+	char name[1024] = "?", type[32] = "?", addr[INET6_ADDRSTRLEN] = "?";
+	uint8_t wire[BOLT_NAME_MAX];
+	size_t qlen = m->question_len > BOLT_MISS_QUESTION_MAX ? 0 : m->question_len;
+	int nlen = qlen > 4 ? bolt_name_len(m->question, qlen - 4) : -1;
+	if (nlen > 0) {
+		memcpy(wire, m->question, (size_t)nlen);
+		bolt_name_to_text(wire, name, sizeof(name));
+	}
+	bolt_type_to_text(m->qtype, type, sizeof(type));
+	inet_ntop(m->client.family, m->client.client_addr, addr, sizeof(addr));
+	printf("lcore=%u id=%u %s %s client=%s#%u edns=%u do=%u\n", lcore, m->id, name, type, addr,
+	       ntohs(m->client.client_port), m->edns_udp_size, m->do_bit);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	double wait_s = 0;
+	long count = -1;
+	int rcode = -1, opt, err;
+
+	while ((opt = getopt(argc, argv, "w:n:a:")) != -1) {
+		switch (opt) {
+		case 'w':
+			wait_s = atof(optarg);
+			break;
+		case 'n':
+			count = atol(optarg);
+			break;
+		case 'a':
+			rcode = parse_rcode(optarg);
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (argc - optind != 1)
+		goto usage;
+
+	struct bolt_region *r = bolt_region_attach(argv[optind], &err);
+	if (!r) {
+		fprintf(stderr, "ring-drain: %s: %s\n", argv[optind], bolt_strerror(err));
+		return 1;
+	}
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long seen = 0;
+	for (;;) {
+		unsigned got = 0;
+		for (unsigned l = 0; l < r->hdr->max_lcores && count != seen; l++) {
+			struct bolt_ring *ring = bolt_region_miss_ring(r, l);
+			const struct bolt_miss_msg *m;
+			while (count != seen && (m = bolt_ring_peek(ring)) != NULL) {
+				print_miss(l, m);
+				if (rcode >= 0)
+					answer(r, l, m, rcode);
+				bolt_ring_release(ring);
+				seen++;
+				got++;
+			}
+		}
+		if (count == seen)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double el = (double)(now.tv_sec - start.tv_sec) +
+		            (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		/* Keep waiting while no miss came yet (or while -n wants more). */
+		if (el >= wait_s || (got == 0 && seen > 0 && count < 0))
+			break;
+		usleep(10000);
+	}
+	bolt_region_detach(r);
+	return seen > 0 || wait_s == 0 ? 0 : 1;
+usage:
+	fprintf(stderr, "usage: ring-drain [-w SECONDS] [-n COUNT] [-a RCODE] REGION\n");
+	return 2;
+}
