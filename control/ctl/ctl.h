@@ -1,0 +1,118 @@
+/*
+ * The control socket of boltdns-cp: a Unix stream socket speaking the line
+ * protocol of control/ctl/PROTOCOL.md (boltctl is its client), plus the
+ * Prometheus /metrics endpoint.
+ *
+ * The server runs on the control plane's libuv loop: every callback, hook
+ * included, is called on the loop's thread. The only other threads are the
+ * one that walks the cache for dump_cache (it never calls a hook) and the
+ * libmicrohttpd thread of /metrics (it reads the region's counters and a
+ * snapshot of the hook statistics refreshed by the loop once a second).
+ *
+ * Implementation: control/ctl/server.c and its neighbours.
+ */
+#ifndef BOLTDNS_CTL_H
+#define BOLTDNS_CTL_H
+
+#include <uv.h>
+
+#include "boltdns/common.h"
+#include "boltdns/config.h"
+#include "boltdns/errcode.h"
+#include "boltdns/region.h"
+
+/* Longest request line accepted, without its newline. */
+#define BOLT_CTL_LINE_MAX 4096
+
+/* Where a hook reports statistics or status fields (opaque). */
+struct bolt_ctl_sink;
+
+/*
+ * Callbacks into the control plane. Any of them may be NULL: the command
+ * then answers "error: not supported" (reload, verbosity) or shows nothing
+ * extra (stats, status). All are called on the loop's thread.
+ */
+struct bolt_ctl_hooks {
+	void *arg;
+	/* Re-read the configuration. Return 0, or a negative code with a
+	 * one-line reason written into err[0..errlen). After success the
+	 * server reloads local data from the bolt_config given to
+	 * bolt_ctl_start, so update that structure in place. */
+	int (*reload)(void *arg, char *err, size_t errlen);
+	/* Set the log verbosity (0..4 checked by the server). Return 0 or a
+	 * negative code. */
+	int (*set_verbosity)(void *arg, int level);
+	/* Report the control plane's counters, gauges and histograms with
+	 * bolt_ctl_sink_counter/_gauge/_histogram (upstream queries, timeouts,
+	 * resolutions in flight, resolution latency...). */
+	void (*stats)(void *arg, struct bolt_ctl_sink *sink);
+	/* Report extra status fields with bolt_ctl_sink_text/_gauge. */
+	void (*status)(void *arg, struct bolt_ctl_sink *sink);
+};
+
+/*
+ * Report a monotonically increasing counter. name: [a-z0-9_]+, shown as is
+ * by stats and as boltdns_cp_<name>_total by /metrics. help: one line.
+ * `stats` shows counters relative to the last reset.
+ */
+BOLT_API void bolt_ctl_sink_counter(struct bolt_ctl_sink *s, const char *name,
+                                    const char *help, uint64_t value);
+
+/* Report a value that goes up and down (never reset). */
+BOLT_API void bolt_ctl_sink_gauge(struct bolt_ctl_sink *s, const char *name,
+                                  const char *help, uint64_t value);
+
+/*
+ * Report a histogram: n buckets with upper bounds le[i] (seconds, strictly
+ * increasing; the +Inf bucket is implied by count) and cumulative counts
+ * cum[i] (observations <= le[i]), the sum of all observations in seconds
+ * and their number. n <= 32. Shown as name_le_<bound> lines by stats and as
+ * a Prometheus histogram boltdns_cp_<name> by /metrics.
+ */
+BOLT_API void bolt_ctl_sink_histogram(struct bolt_ctl_sink *s, const char *name,
+                                      const char *help, const double *le,
+                                      const uint64_t *cum, unsigned n, double sum,
+                                      uint64_t count);
+
+/* Report a text status field (status command only). */
+BOLT_API void bolt_ctl_sink_text(struct bolt_ctl_sink *s, const char *name, const char *value);
+
+struct bolt_ctl;
+
+/*
+ * Start the control socket at cfg->control_socket (its directory is created,
+ * mode cfg->socket_mode, owner/group cfg->socket_owner/socket_group when
+ * set; a stale socket file is replaced) and, when cfg->metrics_enabled and
+ * libmicrohttpd was found at build time, /metrics on cfg->metrics. Local data
+ * of cfg ([local] hosts and data) is (re)inserted into the region's cache
+ * and kept so that flushes never lose it.
+ * cfg, region and hooks must stay valid until bolt_ctl_stop (hooks is
+ * copied; cfg is read again after a successful reload).
+ * Returns the server, or NULL with *err set (a negative code). Thread: the
+ * loop's thread.
+ */
+BOLT_API struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
+                                         struct bolt_region *region,
+                                         const struct bolt_ctl_hooks *hooks, int *err);
+
+/*
+ * Close every connection and the listening socket (its file is removed),
+ * stop /metrics, wait for a running dump_cache walk to stop, free
+ * everything. The loop must run once more (uv_run) for the handles to
+ * finish closing; the memory is released by their close callbacks. NULL is
+ * accepted. Thread: the loop's thread.
+ */
+BOLT_API void bolt_ctl_stop(struct bolt_ctl *ctl);
+
+/*
+ * Load the local data of cfg (the [local] hosts file: A/AAAA records and
+ * their PTR records under in-addr.arpa / ip6.arpa; the data = lines) into
+ * cache as static entries, for DO=0 and DO=1 queries. Writes a one-line
+ * reason into err and returns a negative code on the first bad entry
+ * (entries before it stay loaded). bolt_ctl_start does the same; this is for
+ * a control plane that runs without the control socket. Thread: any.
+ */
+BOLT_API int bolt_local_load(const struct bolt_config *cfg, struct bolt_cache *cache,
+                             char *err, size_t errlen);
+
+#endif
