@@ -1,0 +1,61 @@
+/*
+ * State of the boltdns-cp process shared by its parts (ring service, TCP
+ * server, iterator). Everything runs on one libuv loop thread, so none of
+ * it is locked.
+ */
+#ifndef BOLTDNS_CONTROL_CP_H
+#define BOLTDNS_CONTROL_CP_H
+
+#include <uv.h>
+
+#include "boltdns/config.h"
+#include "boltdns/region.h"
+#include "iter/hints.h"
+#include "iter/infra.h"
+#include "pending.h"
+
+/* Counters of the control plane (written to the stats file). */
+struct cp_counters {
+	uint64_t misses;          /* miss messages taken from the rings */
+	uint64_t bad_misses;      /* miss messages that did not parse */
+	uint64_t miss_hits;       /* misses answered from the cache (raced an insert) */
+	uint64_t coalesced;       /* clients that joined a question in flight */
+	uint64_t overload;        /* clients answered SERVFAIL: too much in flight */
+	uint64_t resolutions;     /* top-level resolutions finished */
+	uint64_t noerror;
+	uint64_t nxdomain;
+	uint64_t nodata;
+	uint64_t servfail;
+	uint64_t limit_hits;      /* resolutions stopped by a work limit */
+	uint64_t sub_resolutions; /* NS address look-ups started */
+	uint64_t scrubbed;        /* upstream RRs dropped by scrubbing */
+	uint64_t cache_inserts;
+	uint64_t cache_errors;
+	uint64_t answers;         /* answers pushed on answer rings */
+	uint64_t answer_retries;  /* pushes that found the ring full at first */
+	uint64_t answer_drops;    /* answers dropped: ring full for too long */
+	uint64_t tcp_conns;
+	uint64_t tcp_refused;     /* connections refused: limit reached */
+	uint64_t tcp_queries;
+	uint64_t tcp_hits;
+	uint64_t tcp_formerr;
+	uint64_t attaches;        /* successful region attaches */
+};
+
+struct ring_svc;
+struct tcp_srv;
+
+struct cp {
+	const struct bolt_config *cfg;
+	uv_loop_t *loop;
+	struct bolt_region *region;   /* NULL until attached */
+	struct infra *infra;
+	struct root_hints hints;
+	struct pend_tab pend;
+	struct cp_counters ctr;
+	struct ring_svc *rings;
+	struct tcp_srv *tcp;
+	uint16_t upstream_port;       /* port of every upstream server (53) */
+};
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * The iterative resolver: one struct res per question being resolved from
+ * the root down (zone cuts, referrals, glue, CNAME chains across zones,
+ * negative answers), with sub-resolutions for NS names that came without
+ * glue. Work limits (upstream queries, NS chases, depth, CNAME length, a
+ * wall-clock deadline) are shared by a question and all its sub-resolutions,
+ * so NXNS-style referrals and cyclic delegations end in SERVFAIL quickly.
+ *
+ * Runs on the libuv loop thread of struct cp.
+ */
+#ifndef BOLTDNS_CONTROL_RESOLVE_H
+#define BOLTDNS_CONTROL_RESOLVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boltdns/wire.h"
+#include "../cp.h"
+
+struct res;
+
+/* Called once when the resolution ends; r is freed right after it returns. */
+typedef void (*res_done_cb)(struct res *r, void *arg);
+
+/*
+ * Resolve (qname, qtype, qclass) for a client; do_bit only tags the result.
+ * cb may run before res_start returns (e.g. no server usable): the caller
+ * must not touch anything cb frees after calling res_start.
+ * Returns 0 or -ENOMEM (cb is then never called).
+ */
+int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
+              bool do_bit, res_done_cb cb, void *arg);
+
+/* Outcome of a finished resolution (valid inside the callback). */
+uint8_t res_rcode(const struct res *r);
+
+/*
+ * Build the response for the finished resolution into buf[0..cap): flags
+ * QR|RA|rcode, the question (lower-case), the answer chain, the authority
+ * (SOA of negative answers), no OPT. b receives the builder (its ttl_off and
+ * nttl locate the TTLs). *ttl: the cache lifetime (min TTL of the records;
+ * negative: min(SOA TTL, SOA MINIMUM) bounded by max-negative-ttl; SERVFAIL:
+ * servfail-ttl); *kind: enum bolt_cache_kind. Returns the length or a
+ * negative code.
+ */
+int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bolt_build *b,
+                       uint32_t *ttl, uint8_t *kind);
+
+/* Upstream queries the resolution (with its sub-resolutions) sent. */
+unsigned res_upstream_used(const struct res *r);
+
+/* Resolutions alive now (top-level and sub-resolutions). */
+unsigned res_alive(void);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * Bailiwick and relevance scrubbing of upstream responses.
+ */
+#include <endian.h>
+#include <string.h>
+
+#include "scrub.h"
+
+int rr_target(const struct bolt_rr *rr, uint8_t *out)
+{
+	int len = bolt_name_len(rr->rdata, rr->rdlen);
+	if (len < 0)
+		return len;
+	/* RDATA of NS and CNAME is exactly one name. */
+	if ((size_t)len != rr->rdlen)
+		return BOLT_ERDATA;
+	memcpy(out, rr->rdata, (size_t)len);
+	return len;
+}
+
+uint32_t neg_ttl(const struct bolt_rr *soa, uint32_t max_neg)
+{
+	/* MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM: MINIMUM is the
+	 * last 4 bytes; the two names take at least 1 byte each. */
+	if (soa->rdlen < 22)
+		return max_neg;
+	uint32_t minimum;
+	memcpy(&minimum, soa->rdata + soa->rdlen - 4, sizeof(minimum));
+	minimum = be32toh(minimum);
+	uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum;
+	return ttl < max_neg ? ttl : max_neg;
+}
+
+unsigned scrub_response(const struct bolt_msg *m, const uint8_t *zone, const uint8_t *qname,
+                        uint16_t qtype, bool *keep)
+{
+	unsigned n = m->rrcount;
+	for (unsigned i = 0; i < n; i++)
+		keep[i] = false;
+
+	/* Answer: walk the chain from qname; each step keeps the RRset of the asked
+	 * type at the current name or the CNAME that moves it on. */
+	uint8_t cur[BOLT_NAME_MAX];
+	int cl = bolt_name_len(qname, BOLT_NAME_MAX);
+	if (cl < 0)
+		return n;
+	memcpy(cur, qname, (size_t)cl);
+	for (int step = 0; step <= SCRUB_CHAIN_MAX; step++) {
+		bool moved = false, found = false;
+		uint8_t next[BOLT_NAME_MAX];
+		for (unsigned i = 0; i < n; i++) {
+			const struct bolt_rr *rr = &m->rrs[i];
+			if (rr->section != BOLT_SEC_ANSWER || keep[i] || rr->rclass != m->qclass ||
+			    !bolt_name_in_zone(rr->owner, zone) || !bolt_name_equal(rr->owner, cur))
+				continue;
+			if (rr->type == qtype || qtype == BOLT_TYPE_ANY) {
+				keep[i] = true;
+				found = true;
+			} else if (rr->type == BOLT_TYPE_CNAME && !moved) {
+				/* Only the first CNAME of a name: a name has at most one. */
+				if (rr_target(rr, next) > 0) {
+					keep[i] = true;
+					moved = true;
+				}
+			}
+		}
+		if (found || !moved)
+			break;
+		memcpy(cur, next, (size_t)bolt_name_len(next, BOLT_NAME_MAX));
+	}
+
+	/* Authority: the first NS owner that is an ancestor of the chain's end
+	 * fixes the NS RRset; SOA must be above the end of the chain too. */
+	const uint8_t *ns_owner = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		const struct bolt_rr *rr = &m->rrs[i];
+		if (rr->section != BOLT_SEC_AUTHORITY || rr->rclass != m->qclass ||
+		    !bolt_name_in_zone(rr->owner, zone) || !bolt_name_in_zone(cur, rr->owner))
+			continue;
+		if (rr->type == BOLT_TYPE_SOA) {
+			keep[i] = true;
+		} else if (rr->type == BOLT_TYPE_NS) {
+			if (ns_owner == NULL)
+				ns_owner = rr->owner;
+			if (bolt_name_equal(rr->owner, ns_owner))
+				keep[i] = true;
+		}
+	}
+
+	/* Additional: addresses of the kept NS names (from authority or answer). */
+	for (unsigned i = 0; i < n; i++) {
+		const struct bolt_rr *rr = &m->rrs[i];
+		if (rr->section != BOLT_SEC_ADDITIONAL || rr->rclass != m->qclass ||
+		    (rr->type != BOLT_TYPE_A && rr->type != BOLT_TYPE_AAAA) ||
+		    !bolt_name_in_zone(rr->owner, zone))
+			continue;
+		for (unsigned j = 0; j < n; j++) {
+			const struct bolt_rr *ns = &m->rrs[j];
+			uint8_t target[BOLT_NAME_MAX];
+			if (!keep[j] || ns->type != BOLT_TYPE_NS)
+				continue;
+			if (rr_target(ns, target) > 0 && bolt_name_equal(target, rr->owner)) {
+				keep[i] = true;
+				break;
+			}
+		}
+	}
+
+	unsigned dropped = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!keep[i])
+			dropped++;
+	return dropped;
+}

@@ -1,0 +1,45 @@
+/*
+ * Scrubbing of upstream responses and the TTL rules of what is cached.
+ *
+ * Every upstream answer passes through scrub_response before the iterator
+ * looks at it: a server asked about zone Z may only speak for names inside Z
+ * (bailiwick), and only records that belong to the question survive:
+ *   answer      the CNAME chain from the question name and the RRset of the
+ *               asked type at its end (owners inside Z);
+ *   authority   one NS RRset whose owner is an ancestor of the chain's end
+ *               (a referral or the zone's own NS), SOA records above the end;
+ *   additional  A/AAAA of the kept NS names (glue), inside Z.
+ * Pure functions; any thread.
+ */
+#ifndef BOLTDNS_CONTROL_SCRUB_H
+#define BOLTDNS_CONTROL_SCRUB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boltdns/wire.h"
+
+/* Longest CNAME chain scrub_response follows inside one response. */
+#define SCRUB_CHAIN_MAX 16
+
+/*
+ * Decide for each RR of m (m->rrcount entries) whether it is kept.
+ * zone: the zone cut whose server was asked; qname/qtype: what was asked.
+ * keep: caller's array of m->rrcount entries, filled. Returns the number of
+ * RRs dropped.
+ */
+unsigned scrub_response(const struct bolt_msg *m, const uint8_t *zone, const uint8_t *qname,
+                        uint16_t qtype, bool *keep);
+
+/*
+ * Negative-answer TTL (RFC 2308 section 5): min(SOA TTL, SOA MINIMUM),
+ * bounded by max_neg. soa: a parsed SOA RR with decompressed RDATA.
+ * Returns the TTL, or max_neg when the RDATA is too short to be an SOA.
+ */
+uint32_t neg_ttl(const struct bolt_rr *soa, uint32_t max_neg);
+
+/* The name an NS/CNAME RR points to (decompressed RDATA), its length or a
+ * negative code. out >= BOLT_NAME_MAX. */
+int rr_target(const struct bolt_rr *rr, uint8_t *out);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * boltdns-cp: the control plane. Attaches to the shared region the
+ * dataplane created, takes its cache misses, resolves them iteratively and
+ * fills the cache; serves DNS over TCP.
+ *
+ *   boltdns-cp -c FILE [-s STATS_FILE] [-v LEVEL]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boltdns/cache.h"
+#include "cp.h"
+#include "iter/resolve.h"
+#include "log.h"
+#include "net/upstream.h"
+#include "ringsvc.h"
+#include "tcpsrv.h"
+
+struct main_state {
+	struct cp cp;
+	struct bolt_config cfg;
+	const char *stats_path;
+	uv_timer_t tick;
+	uv_signal_t sigterm, sigint;
+	int last_attach_err;
+	char region_path[PATH_MAX];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: boltdns-cp -c FILE [-s STATS_FILE] [-v LEVEL]\n"
+	           "  -c FILE        configuration (INI, see deploy/boltdns.conf.example)\n"
+	           "  -s STATS_FILE  write counters there every second (\"name value\" lines)\n"
+	           "  -v LEVEL       verbosity 0..4 (overrides [control] verbosity)\n");
+}
+
+/* The region file: the configured path, or the same name under /dev/shm
+ * where the dataplane falls back when hugetlbfs is not available. */
+static struct bolt_region *try_attach(struct main_state *s, int *err)
+{
+	const char *path = s->cfg.cache_path;
+	struct bolt_region *r = bolt_region_attach(path, err);
+	if (r != NULL) {
+		snprintf(s->region_path, sizeof(s->region_path), "%s", path);
+		return r;
+	}
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	char alt[PATH_MAX];
+	snprintf(alt, sizeof(alt), "/dev/shm/%s", base);
+	if (strcmp(alt, path) == 0)
+		return NULL;
+	int err2;
+	r = bolt_region_attach(alt, &err2);
+	if (r != NULL) {
+		snprintf(s->region_path, sizeof(s->region_path), "%s", alt);
+		return r;
+	}
+	return NULL;
+}
+
+static void detach(struct main_state *s)
+{
+	struct cp *cp = &s->cp;
+	if (cp->region == NULL)
+		return;
+	ring_svc_reset(cp);
+	bolt_region_detach(cp->region);
+	cp->region = NULL;
+}
+
+/* The dataplane may have recreated the region (wipe, new geometry): the
+ * file we map is then no longer the one at the path. */
+static bool region_replaced(struct main_state *s)
+{
+	struct stat a, b;
+	if (stat(s->region_path, &a) != 0)
+		return true;
+	if (fstat(s->cp.region->fd, &b) != 0)
+		return true;
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+static void attach_step(struct main_state *s)
+{
+	struct cp *cp = &s->cp;
+	if (cp->region != NULL && region_replaced(s)) {
+		cp_log(CP_LOG_NOTICE, "region %s was replaced: re-attaching", s->region_path);
+		detach(s);
+	}
+	if (cp->region != NULL)
+		return;
+	int err = 0;
+	struct bolt_region *r = try_attach(s, &err);
+	if (r == NULL) {
+		/* Say it once per distinct reason, then keep retrying quietly. */
+		if (err != s->last_attach_err)
+			cp_log(CP_LOG_NOTICE, "cannot attach region %s: %s (retrying every second)",
+			       s->cfg.cache_path, bolt_strerror(err));
+		s->last_attach_err = err;
+		return;
+	}
+	s->last_attach_err = 0;
+	cp->region = r;
+	cp->ctr.attaches++;
+	uint64_t now = (uint64_t)time(NULL);
+	atomic_store(&r->hdr->cp_pid, (int32_t)getpid());
+	atomic_store(&r->hdr->cp_started, now);
+	atomic_store(&r->hdr->cp_heartbeat, now);
+	cp_log(CP_LOG_NOTICE, "attached region %s (%u lcores running, dataplane pid %d)",
+	       s->region_path, (unsigned)atomic_load(&r->hdr->dp_lcores),
+	       (int)atomic_load(&r->hdr->dp_pid));
+}
+
+static void write_stats(struct main_state *s)
+{
+	if (s->stats_path == NULL)
+		return;
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->stats_path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	const struct cp_counters *c = &s->cp.ctr;
+#define W(name, v) fprintf(f, "%s %llu\n", name, (unsigned long long)(v))
+	W("upstream_queries", upq_counters.sent);
+	W("upstream_tcp", upq_counters.tcp);
+	W("upstream_timeouts", upq_counters.timeouts);
+	W("upstream_errors", upq_counters.errors);
+	W("upstream_mismatched", upq_counters.mismatched);
+	W("upstream_answers", upq_counters.answers);
+	W("misses", c->misses);
+	W("bad_misses", c->bad_misses);
+	W("miss_hits", c->miss_hits);
+	W("coalesced", c->coalesced);
+	W("overload", c->overload);
+	W("resolutions", c->resolutions);
+	W("noerror", c->noerror);
+	W("nxdomain", c->nxdomain);
+	W("nodata", c->nodata);
+	W("servfail", c->servfail);
+	W("limit_hits", c->limit_hits);
+	W("sub_resolutions", c->sub_resolutions);
+	W("scrubbed", c->scrubbed);
+	W("cache_inserts", c->cache_inserts);
+	W("cache_errors", c->cache_errors);
+	W("answers", c->answers);
+	W("answer_retries", c->answer_retries);
+	W("answer_drops", c->answer_drops);
+	W("tcp_conns", c->tcp_conns);
+	W("tcp_refused", c->tcp_refused);
+	W("tcp_queries", c->tcp_queries);
+	W("tcp_hits", c->tcp_hits);
+	W("tcp_formerr", c->tcp_formerr);
+	W("attaches", c->attaches);
+	W("attached", s->cp.region != NULL);
+	W("in_flight", s->cp.pend.count);
+	W("resolutions_alive", res_alive());
+	W("infra_entries", infra_count(s->cp.infra));
+	W("infra_evictions", infra_evictions(s->cp.infra));
+#undef W
+	if (fclose(f) == 0)
+		rename(tmp, s->stats_path);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct main_state *s = t->data;
+	attach_step(s);
+	if (s->cp.region != NULL)
+		atomic_store(&s->cp.region->hdr->cp_heartbeat, (uint64_t)time(NULL));
+	write_stats(s);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	cp_log(CP_LOG_NOTICE, "signal %d: stopping", signum);
+	uv_stop(h->loop);
+}
+
+int main(int argc, char **argv)
+{
+	static struct main_state s;
+	const char *conf = NULL;
+	int verbosity = -1;
+	int opt;
+	while ((opt = getopt(argc, argv, "c:s:v:h")) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 's': s.stats_path = optarg; break;
+		case 'v': verbosity = atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (conf == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	char err[512];
+	int ret = bolt_config_load(&s.cfg, conf, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "boltdns-cp: %s\n", ret == BOLT_ECONFIG ? err : bolt_strerror(ret));
+		return 1;
+	}
+	cp_log_verbosity = verbosity >= 0 ? verbosity : s.cfg.verbosity;
+
+	struct cp *cp = &s.cp;
+	cp->cfg = &s.cfg;
+	cp->upstream_port = 53;
+	ret = hints_load(s.cfg.root_hints, cp->upstream_port, &cp->hints, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "boltdns-cp: root hints: %s\n", err);
+		return 1;
+	}
+	cp_log(CP_LOG_NOTICE, "%u root servers from %s", cp->hints.n, s.cfg.root_hints);
+	cp->infra = infra_new(s.cfg.infra_entries > 0 ? s.cfg.infra_entries : 65536);
+	if (cp->infra == NULL || pend_init(&cp->pend, 100000, 4096) < 0) {
+		fprintf(stderr, "boltdns-cp: out of memory\n");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	cp->loop = uv_default_loop();
+
+	uv_signal_init(cp->loop, &s.sigterm);
+	uv_signal_init(cp->loop, &s.sigint);
+	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&s.sigint, on_signal, SIGINT);
+
+	if ((ret = ring_svc_start(cp)) < 0 || (ret = tcp_srv_start(cp)) < 0) {
+		cp_log(CP_LOG_ERR, "start-up failed: %s", bolt_strerror(ret));
+		return 1;
+	}
+	attach_step(&s);
+	uv_timer_init(cp->loop, &s.tick);
+	s.tick.data = &s;
+	uv_timer_start(&s.tick, on_tick, 1000, 1000);
+	write_stats(&s);
+	cp_log(CP_LOG_NOTICE, "running (pid %d)", (int)getpid());
+
+	uv_run(cp->loop, UV_RUN_DEFAULT);
+
+	if (cp->region != NULL)
+		atomic_store(&cp->region->hdr->cp_pid, 0);
+	write_stats(&s);
+	detach(&s);
+	/* Resolutions in flight die with the process: the OS reclaims sockets. */
+	return 0;
+}

@@ -1,0 +1,195 @@
+/*
+ * Serving clients from the cache or from resolutions.
+ */
+#include <string.h>
+
+#include "boltdns/answer.h"
+#include "iter/resolve.h"
+#include "log.h"
+#include "ringsvc.h"
+#include "serve.h"
+#include "tcpsrv.h"
+
+/* Working buffers: the process is single-threaded. */
+static uint8_t resp_buf[BOLT_MSG_MAX];
+static uint8_t sect_buf[BOLT_MSG_MAX];
+static uint16_t ttl_buf[BOLT_BUILD_TTL_MAX];
+static uint8_t out_buf[BOLT_MSG_MAX];
+
+static size_t limit_for(const struct cp *cp, const struct waiter *w, size_t *cap)
+{
+	if (w->kind == WAITER_TCP) {
+		*cap = BOLT_MSG_MAX;
+		return BOLT_MSG_MAX;
+	}
+	size_t server = cp->cfg->udp_max > 0 ? cp->cfg->udp_max : BOLT_EDNS_DEFAULT;
+	if (server > BOLT_ANSWER_PAYLOAD_MAX)
+		server = BOLT_ANSWER_PAYLOAD_MAX;
+	*cap = BOLT_ANSWER_PAYLOAD_MAX;
+	return bolt_udp_limit(&w->q, server);
+}
+
+static void deliver(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len)
+{
+	if (w->kind == WAITER_TCP)
+		tcp_conn_deliver(w->conn, msg, len, w->held);
+	else if (msg != NULL)
+		ring_push(cp, w->lcore, &w->client, msg, len);
+}
+
+void serve_error(struct cp *cp, const struct waiter *w, uint16_t rcode)
+{
+	bool opt = w->q.has_edns || rcode == BOLT_RCODE_BADVERS;
+	int len = bolt_build_error(out_buf, sizeof(out_buf), w->q.id, w->q.flags, w->question,
+	                           w->q.question_len, rcode, opt);
+	if (len < 0)
+		len = bolt_build_error(out_buf, sizeof(out_buf), w->q.id, w->q.flags, NULL, 0, rcode,
+		                       opt);
+	deliver(cp, w, len > 0 ? out_buf : NULL, len > 0 ? (size_t)len : 0);
+}
+
+int serve_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
+                 uint32_t now, uint8_t *buf, size_t cap, size_t limit)
+{
+	size_t qend = BOLT_HDR_LEN + (size_t)w->q.question_len;
+	if (qend > cap)
+		return BOLT_ESPACE;
+	memset(buf, 0, BOLT_HDR_LEN);
+	memcpy(buf + BOLT_HDR_LEN, w->question, w->q.question_len);
+	uint16_t server_udp = (uint16_t)(cp->cfg->udp_max > 0 ? cp->cfg->udp_max : BOLT_EDNS_DEFAULT);
+	return bolt_answer_from_cache(buf, cap, limit, &w->q, out, now, false, server_udp);
+}
+
+static void answer_from(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
+                        uint32_t now)
+{
+	size_t cap;
+	size_t limit = limit_for(cp, w, &cap);
+	int len = serve_render(cp, w, out, now, out_buf, cap, limit);
+	if (len < 0) {
+		serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+		return;
+	}
+	deliver(cp, w, out_buf, (size_t)len);
+}
+
+bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter *w)
+{
+	if (cp->region == NULL)
+		return false;
+	struct bolt_cache_key k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.name, key->name, key->name_len);
+	k.name_len = key->name_len;
+	k.qtype = key->qtype;
+	k.qclass = key->qclass;
+	k.do_bit = key->do_bit;
+	bolt_cache_key_hash(&k);
+	struct bolt_cache_out out = {
+		.ttl_off = ttl_buf,
+		.ttl_cap = BOLT_BUILD_TTL_MAX,
+		.sections = sect_buf,
+		.cap = sizeof(sect_buf),
+	};
+	uint32_t now = bolt_now();
+	if (bolt_cache_lookup(cp->region->cache, &k, now, &out) != 0)
+		return false;
+	answer_from(cp, w, &out, now);
+	return true;
+}
+
+static void on_resolved(struct res *r, void *arg)
+{
+	struct pend *p = arg;
+	struct cp *cp = p->ctx;
+	pend_remove(&cp->pend, p);
+
+	struct bolt_build b;
+	uint32_t ttl = 0;
+	uint8_t kind = BOLT_CACHE_SERVFAIL;
+	uint32_t now = bolt_now();
+	int len = res_build_response(r, resp_buf, sizeof(resp_buf), &b, &ttl, &kind);
+
+	cp->ctr.resolutions++;
+	switch (kind) {
+	case BOLT_CACHE_POSITIVE: cp->ctr.noerror++; break;
+	case BOLT_CACHE_NXDOMAIN: cp->ctr.nxdomain++; break;
+	case BOLT_CACHE_NODATA: cp->ctr.nodata++; break;
+	default: cp->ctr.servfail++; break;
+	}
+
+	struct bolt_cache_val val;
+	static uint16_t rel[BOLT_BUILD_TTL_MAX];
+	const uint8_t *sections = NULL;
+	int ret = len;
+	if (len >= 0)
+		ret = bolt_answer_to_cache(resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind,
+		                           &val, rel, &sections);
+	if (ret < 0) {
+		cp_log(CP_LOG_ERR, "cannot build a response: %s", bolt_strerror(ret));
+		for (struct waiter *w = p->waiters; w != NULL; w = w->next)
+			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+		pend_free(p);
+		return;
+	}
+	if (cp->region != NULL) {
+		ret = bolt_answer_insert(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
+		                         p->key.do_bit, now, ttl, kind);
+		if (ret < 0) {
+			cp->ctr.cache_errors++;
+			cp_log(CP_LOG_INFO, "cache insert failed: %s", bolt_strerror(ret));
+		} else {
+			cp->ctr.cache_inserts++;
+		}
+	}
+	struct bolt_cache_out out = {
+		.val = val,
+		.ttl_off = rel,
+		.ttl_cap = BOLT_BUILD_TTL_MAX,
+		.sections = (uint8_t *)(uintptr_t)sections,
+		.cap = val.len,
+	};
+	for (struct waiter *w = p->waiters; w != NULL; w = w->next)
+		answer_from(cp, w, &out, now);
+	pend_free(p);
+}
+
+void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w)
+{
+	/* The stored copy holds a TCP connection open (as memory) until answered. */
+	struct waiter held = *w;
+	held.held = w->kind == WAITER_TCP;
+	struct pend *p = pend_find(&cp->pend, key);
+	if (p != NULL) {
+		if (pend_join(&cp->pend, p, &held) < 0) {
+			cp->ctr.overload++;
+			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+			return;
+		}
+		if (held.held)
+			tcp_conn_hold(w->conn);
+		cp->ctr.coalesced++;
+		return;
+	}
+	p = pend_add(&cp->pend, key);
+	if (p == NULL || pend_join(&cp->pend, p, &held) < 0) {
+		if (p != NULL) {
+			pend_remove(&cp->pend, p);
+			pend_free(p);
+		}
+		cp->ctr.overload++;
+		serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+		return;
+	}
+	if (held.held)
+		tcp_conn_hold(w->conn);
+	p->ctx = cp;
+	/* res_start may call on_resolved (freeing p) before it returns. */
+	int ret = res_start(cp, key->name, key->qtype, key->qclass, key->do_bit, on_resolved, p);
+	if (ret < 0) {
+		pend_remove(&cp->pend, p);
+		for (struct waiter *x = p->waiters; x != NULL; x = x->next)
+			serve_error(cp, x, BOLT_RCODE_SERVFAIL);
+		pend_free(p);
+	}
+}

@@ -1,0 +1,35 @@
+/*
+ * Serving clients: a question either joins one in flight or starts a
+ * resolution; when it ends, the answer is inserted into the shared cache
+ * once and rendered for every waiting client from its own query (ID, RD/CD,
+ * EDNS/DO echo, TC over its UDP limit), then delivered on the client's
+ * answer ring or TCP connection.
+ */
+#ifndef BOLTDNS_CONTROL_SERVE_H
+#define BOLTDNS_CONTROL_SERVE_H
+
+#include "boltdns/cache.h"
+#include "cp.h"
+#include "pending.h"
+
+/* Resolve key for the client w (copied): coalesce or start a resolution.
+ * On overload the client gets SERVFAIL at once. */
+void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w);
+
+/*
+ * Look key up in the shared cache and, on a fresh hit, answer w from it.
+ * Returns true when w was answered.
+ */
+bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter *w);
+
+/* Answer w with a header-only error (SERVFAIL, FORMERR, ...). */
+void serve_error(struct cp *cp, const struct waiter *w, uint16_t rcode);
+
+/*
+ * Render the response to w's query from a cache value into buf[0..cap),
+ * within limit bytes. Returns the length or a negative code.
+ */
+int serve_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
+                 uint32_t now, uint8_t *buf, size_t cap, size_t limit);
+
+#endif

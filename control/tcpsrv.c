@@ -1,0 +1,301 @@
+/*
+ * Client TCP/53 server on libuv.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "serve.h"
+#include "tcpsrv.h"
+
+#define TCP_BUF (2 + BOLT_MSG_MAX)
+/* A client that does not read its answers is dropped past this backlog. */
+#define TCP_WRITE_QUEUE_MAX (1u << 20)
+
+struct tcp_srv {
+	unsigned nlisten;
+	uv_tcp_t listen[BOLT_CFG_MAX_ADDRS];
+	unsigned nconns;
+};
+
+struct tcp_conn {
+	uv_tcp_t h;
+	uv_timer_t idle;
+	struct cp *cp;
+	int open_handles;
+	unsigned holds;        /* waiters pointing at this connection */
+	bool closing;
+	size_t len;
+	uint8_t buf[TCP_BUF];
+};
+
+struct wreq {
+	uv_write_t req;
+	uint8_t data[];
+};
+
+static void maybe_free(struct tcp_conn *c)
+{
+	if (c->open_handles == 0 && c->holds == 0)
+		free(c);
+}
+
+static void on_conn_close(uv_handle_t *h)
+{
+	struct tcp_conn *c = h->data;
+	c->open_handles--;
+	maybe_free(c);
+}
+
+static void conn_close(struct tcp_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->cp->tcp != NULL && c->cp->tcp->nconns > 0)
+		c->cp->tcp->nconns--;
+	uv_read_stop((uv_stream_t *)&c->h);
+	uv_timer_stop(&c->idle);
+	uv_close((uv_handle_t *)&c->h, on_conn_close);
+	uv_close((uv_handle_t *)&c->idle, on_conn_close);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
+static void conn_send(struct tcp_conn *c, const uint8_t *msg, size_t len)
+{
+	if (c->closing || len > BOLT_MSG_MAX)
+		return;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->h) > TCP_WRITE_QUEUE_MAX) {
+		conn_close(c);
+		return;
+	}
+	struct wreq *w = malloc(sizeof(*w) + 2 + len);
+	if (w == NULL) {
+		conn_close(c);
+		return;
+	}
+	uint16_t l16 = htobe16((uint16_t)len);
+	memcpy(w->data, &l16, 2);
+	memcpy(w->data + 2, msg, len);
+	uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)(2 + len));
+	if (uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, on_written) < 0) {
+		free(w);
+		conn_close(c);
+		return;
+	}
+	uv_timer_again(&c->idle);
+}
+
+void tcp_conn_hold(struct tcp_conn *c)
+{
+	c->holds++;
+}
+
+void tcp_conn_deliver(struct tcp_conn *c, const uint8_t *msg, size_t len, bool held)
+{
+	if (c == NULL)
+		return;
+	if (msg != NULL)
+		conn_send(c, msg, len);
+	if (held && c->holds > 0) {
+		c->holds--;
+		if (c->closing)
+			maybe_free(c);
+	}
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	struct tcp_conn *c = t->data;
+	/* Answers still being resolved keep the connection (RFC 7766 6.2.3). */
+	if (c->holds > 0) {
+		uv_timer_again(&c->idle);
+		return;
+	}
+	conn_close(c);
+}
+
+static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
+{
+	struct cp *cp = c->cp;
+	cp->ctr.tcp_queries++;
+	struct waiter w;
+	memset(&w, 0, sizeof(w));
+	w.kind = WAITER_TCP;
+	w.conn = c;
+	int ret = bolt_query_parse(msg, len, &w.q);
+	if (ret == 0 && w.q.question_len > BOLT_MISS_QUESTION_MAX)
+		ret = BOLT_ENAME;
+	if (ret < 0) {
+		cp->ctr.tcp_formerr++;
+		uint16_t rcode = ret == BOLT_ENOTIMP ? BOLT_RCODE_NOTIMP
+		                 : ret == BOLT_EBADVERS ? BOLT_RCODE_BADVERS
+		                                        : BOLT_RCODE_FORMERR;
+		uint8_t out[64];
+		int ol = bolt_build_error(out, sizeof(out), w.q.id, w.q.flags, NULL, 0, rcode,
+		                          ret == BOLT_EBADVERS || w.q.has_edns);
+		if (ol > 0)
+			conn_send(c, out, (size_t)ol);
+		return;
+	}
+	memcpy(w.question, msg + BOLT_HDR_LEN, w.q.question_len);
+	struct pkey key;
+	if (pkey_make(&key, w.q.qname_lc, w.q.qtype, w.q.qclass, w.q.do_bit) < 0) {
+		serve_error(cp, &w, BOLT_RCODE_FORMERR);
+		return;
+	}
+	if (serve_from_cache(cp, &key, &w)) {
+		cp->ctr.tcp_hits++;
+		return;
+	}
+	if (c->holds >= TCP_MAX_PENDING) {
+		serve_error(cp, &w, BOLT_RCODE_SERVFAIL);
+		return;
+	}
+	serve_resolve(cp, &key, &w);
+}
+
+static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	struct tcp_conn *c = h->data;
+	buf->base = (char *)c->buf + c->len;
+	buf->len = TCP_BUF - c->len;
+}
+
+static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	(void)buf;
+	struct tcp_conn *c = s->data;
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->closing)
+		return;
+	c->len += (size_t)nread;
+	uv_timer_again(&c->idle);
+	size_t pos = 0;
+	while (!c->closing && c->len - pos >= 2) {
+		uint16_t l16;
+		memcpy(&l16, c->buf + pos, 2);
+		size_t mlen = be16toh(l16);
+		if (mlen < BOLT_HDR_LEN) {
+			/* Too short to carry even an ID to answer: not DNS. */
+			conn_close(c);
+			return;
+		}
+		if (c->len - pos < 2 + mlen)
+			break;
+		handle_query(c, c->buf + pos + 2, mlen);
+		pos += 2 + mlen;
+	}
+	if (pos > 0 && !c->closing) {
+		memmove(c->buf, c->buf + pos, c->len - pos);
+		c->len -= pos;
+	}
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct cp *cp = server->data;
+	if (status < 0)
+		return;
+	struct tcp_conn *c = malloc(sizeof(*c));
+	if (c == NULL)
+		return;
+	memset(c, 0, offsetof(struct tcp_conn, buf));
+	c->cp = cp;
+	uv_tcp_init(cp->loop, &c->h);
+	uv_timer_init(cp->loop, &c->idle);
+	c->h.data = c;
+	c->idle.data = c;
+	c->open_handles = 2;
+	if (uv_accept(server, (uv_stream_t *)&c->h) < 0) {
+		c->closing = true;
+		uv_close((uv_handle_t *)&c->h, on_conn_close);
+		uv_close((uv_handle_t *)&c->idle, on_conn_close);
+		return;
+	}
+	cp->tcp->nconns++;
+	cp->ctr.tcp_conns++;
+	if (cp->tcp->nconns > TCP_MAX_CONNS) {
+		cp->ctr.tcp_refused++;
+		conn_close(c);
+		return;
+	}
+	uv_timer_start(&c->idle, on_idle, TCP_IDLE_MS, TCP_IDLE_MS);
+	if (uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read) < 0)
+		conn_close(c);
+}
+
+static int to_sockaddr(const struct bolt_sockaddr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	uint16_t port = a->port != 0 ? a->port : 53;
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, a->addr, 4);
+		return 0;
+	}
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->addr, 16);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+int tcp_srv_start(struct cp *cp)
+{
+	struct tcp_srv *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	cp->tcp = t;
+	for (unsigned i = 0; i < cp->cfg->ntcp_listen && i < BOLT_CFG_MAX_ADDRS; i++) {
+		struct sockaddr_storage ss;
+		int ret = to_sockaddr(&cp->cfg->tcp_listen[i], &ss);
+		uv_tcp_t *l = &t->listen[t->nlisten];
+		if (ret == 0)
+			ret = uv_tcp_init(cp->loop, l);
+		if (ret < 0)
+			return ret;
+		l->data = cp;
+		t->nlisten++;
+		char ip[64];
+		inet_ntop(cp->cfg->tcp_listen[i].family, cp->cfg->tcp_listen[i].addr, ip, sizeof(ip));
+		if ((ret = uv_tcp_bind(l, (const struct sockaddr *)&ss, 0)) < 0 ||
+		    (ret = uv_listen((uv_stream_t *)l, 128, on_connection)) < 0) {
+			cp_log(CP_LOG_ERR, "tcp-listen %s@%u: %s", ip,
+			       cp->cfg->tcp_listen[i].port ? cp->cfg->tcp_listen[i].port : 53,
+			       uv_strerror(ret));
+			return ret;
+		}
+		cp_log(CP_LOG_NOTICE, "listening on TCP %s@%u", ip,
+		       cp->cfg->tcp_listen[i].port ? cp->cfg->tcp_listen[i].port : 53);
+	}
+	return 0;
+}
+
+void tcp_srv_stop(struct cp *cp)
+{
+	struct tcp_srv *t = cp->tcp;
+	if (t == NULL)
+		return;
+	for (unsigned i = 0; i < t->nlisten; i++)
+		uv_close((uv_handle_t *)&t->listen[i], NULL);
+	t->nlisten = 0;
+}
