@@ -1,0 +1,378 @@
+/*
+ * Unit tests of the dataplane's DNS burst processing (dataplane/process.c)
+ * against a real region and cache in /dev/shm.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <endian.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "boltdns/answer.h"
+#include "boltdns/region.h"
+#include "boltdns/wire.h"
+#include "process.h"
+
+#define BUF 4096
+#define RING_SLOTS 16
+
+struct fixture {
+	char path[128];
+	struct bolt_region *r;
+	struct dp_worker *w;
+	uint8_t bufs[DP_BURST_MAX][BUF];
+	struct dp_pkt pkts[DP_BURST_MAX];
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return be16toh(v);
+}
+
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	struct fixture *f = &fx;
+	int err;
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "/dev/shm/boltdns-ut-dp-%d", (int)getpid());
+	struct bolt_region_params p = {
+		.path = f->path, .size = 32u << 20, .shards = 0, .ring_slots = RING_SLOTS, .wipe = true,
+	};
+	f->r = bolt_region_create(&p, &err);
+	if (!f->r) {
+		fprintf(stderr, "region: %s\n", bolt_strerror(err));
+		return -1;
+	}
+	static struct dp_worker w;
+	f->w = &w;
+	if (dp_worker_init(f->w, f->r, 3, 1232) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	bolt_region_detach(f->r);
+	unlink(f->path);
+	return 0;
+}
+
+/* Insert NAME A with n addresses 198.18.1.i, ttl, inserted at `when`. */
+static void put_a(struct fixture *f, const char *name, unsigned n, uint32_t ttl, uint32_t when,
+                  bool do_bit)
+{
+	uint8_t msg[BUF], qname[BOLT_NAME_MAX];
+	struct bolt_build b;
+	int ql = bolt_name_from_text(name, qname);
+	assert_true(ql > 0);
+	assert_int_equal(bolt_build_init(&b, msg, sizeof(msg), 0,
+	                                 BOLT_FLAG_QR | BOLT_FLAG_RD | BOLT_FLAG_RA), 0);
+	assert_int_equal(bolt_build_question(&b, qname, (size_t)ql, BOLT_TYPE_A, BOLT_CLASS_IN), 0);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t rd[4] = { 198, 18, 1, (uint8_t)i };
+		assert_int_equal(bolt_build_rr(&b, BOLT_SEC_ANSWER, qname, BOLT_TYPE_A, BOLT_CLASS_IN,
+		                               ttl, rd, 4), 0);
+	}
+	int len = bolt_build_finish(&b);
+	assert_true(len > 0);
+	assert_int_equal(bolt_answer_insert(f->r->cache, msg, (size_t)len, b.ttl_off, b.nttl, do_bit,
+	                                    when, ttl, BOLT_CACHE_POSITIVE), 0);
+}
+
+/* A query into pkts[i]; edns < 0: none. Returns its length. */
+static uint16_t mk_query(struct fixture *f, unsigned i, uint16_t id, const char *name,
+                         uint16_t qtype, int edns, bool do_bit)
+{
+	uint8_t qname[BOLT_NAME_MAX];
+	struct bolt_build b;
+	int ql = bolt_name_from_text(name, qname);
+	assert_true(ql > 0);
+	assert_int_equal(bolt_build_init(&b, f->bufs[i], BUF, id, BOLT_FLAG_RD), 0);
+	assert_int_equal(bolt_build_question(&b, qname, (size_t)ql, qtype, BOLT_CLASS_IN), 0);
+	if (edns >= 0)
+		assert_int_equal(bolt_build_opt(&b, (uint16_t)edns, 0, do_bit), 0);
+	int len = bolt_build_finish(&b);
+	assert_true(len > 0);
+	f->pkts[i].dns = f->bufs[i];
+	f->pkts[i].len = (uint16_t)len;
+	f->pkts[i].cap = BUF;
+	return (uint16_t)len;
+}
+
+static void raw(struct fixture *f, unsigned i, const uint8_t *bytes, size_t len)
+{
+	memcpy(f->bufs[i], bytes, len);
+	f->pkts[i].dns = f->bufs[i];
+	f->pkts[i].len = (uint16_t)len;
+	f->pkts[i].cap = BUF;
+}
+
+static void test_hit(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t hits = f->w->st->hits;
+	put_a(f, "www.example.com.", 2, 300, bolt_now() - 10, false);
+	uint16_t qlen = mk_query(f, 0, 0xbeef, "WWW.Example.COM.", BOLT_TYPE_A, 1232, false);
+	uint8_t question[300];
+	memcpy(question, f->bufs[0] + 12, qlen - 12 - 11);
+
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	assert_int_equal(f->pkts[0].verdict, DP_TX);
+	assert_int_equal(f->w->st->hits, hits + 1);
+
+	struct bolt_msg m;
+	struct bolt_rr rrs[8];
+	uint8_t scratch[2 * BUF];
+	const uint8_t *resp = f->pkts[0].dns;
+	assert_int_equal(bolt_msg_parse(resp, f->pkts[0].out_len, &m, rrs, 8, scratch,
+	                                sizeof(scratch)), 0);
+	assert_int_equal(m.id, 0xbeef);
+	assert_true(m.flags & BOLT_FLAG_QR);
+	assert_true(m.flags & BOLT_FLAG_RD);
+	assert_true(m.flags & BOLT_FLAG_RA);
+	assert_int_equal(BOLT_RCODE(m.flags), 0);
+	assert_int_equal(m.ancount, 2);
+	assert_true(m.has_edns);
+	assert_int_equal(m.edns_udp_size, 1232);
+	/* The question comes back exactly as the client wrote it. */
+	assert_memory_equal(resp + 12, question, (size_t)(qlen - 12 - 11));
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(rrs[i].type, BOLT_TYPE_A);
+		/* Inserted 10 s ago with 300: 290 left (289 if a second ticked). */
+		assert_true(rrs[i].ttl == 290 || rrs[i].ttl == 289);
+		uint8_t want[4] = { 198, 18, 1, (uint8_t)i };
+		assert_memory_equal(rrs[i].rdata, want, 4);
+	}
+}
+
+static void test_miss_and_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_ring *ring = bolt_region_miss_ring(f->r, 3);
+	uint64_t misses = f->w->st->misses;
+	uint16_t qlen = mk_query(f, 0, 77, "nothere.example.", BOLT_TYPE_AAAA, 4096, true);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 0);
+	assert_int_equal(f->pkts[0].verdict, DP_MISS);
+	assert_int_equal(f->w->st->misses, misses + 1);
+
+	struct bolt_client c;
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	c.client_port = htobe16(40000);
+	c.client_addr[0] = 198;
+	assert_int_equal(dp_miss_push(f->w, 0, &f->pkts[0], &c), 0);
+	const struct bolt_miss_msg *m = bolt_ring_peek(ring);
+	assert_non_null(m);
+	assert_int_equal(m->id, 77);
+	assert_int_equal(m->qtype, BOLT_TYPE_AAAA);
+	assert_int_equal(m->qclass, BOLT_CLASS_IN);
+	assert_int_equal(m->has_edns, 1);
+	assert_int_equal(m->do_bit, 1);
+	assert_int_equal(m->edns_udp_size, 4096);
+	assert_true(m->qflags & BOLT_FLAG_RD);
+	assert_int_equal(m->question_len, qlen - 12 - 11);
+	assert_memory_equal(m->question, f->bufs[0] + 12, m->question_len);
+	assert_int_equal(m->client.client_port, htobe16(40000));
+	bolt_ring_release(ring);
+	assert_null(bolt_ring_peek(ring));
+
+	/* Fill the ring: the next miss is dropped and counted. */
+	uint64_t drops = f->w->st->ring_drops;
+	for (unsigned i = 0; i < RING_SLOTS; i++)
+		assert_int_equal(dp_miss_push(f->w, 0, &f->pkts[0], &c), 0);
+	assert_int_equal(dp_miss_push(f->w, 0, &f->pkts[0], &c), BOLT_ERING);
+	assert_int_equal(f->w->st->ring_drops, drops + 1);
+	while (bolt_ring_peek(ring))
+		bolt_ring_release(ring);
+}
+
+static void test_do_bit_keyed(void **state)
+{
+	struct fixture *f = *state;
+	put_a(f, "do.example.", 1, 60, bolt_now(), false);
+	mk_query(f, 0, 1, "do.example.", BOLT_TYPE_A, 1232, true);
+	mk_query(f, 1, 2, "do.example.", BOLT_TYPE_A, 1232, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 2), 1);
+	assert_int_equal(f->pkts[0].verdict, DP_MISS);
+	assert_int_equal(f->pkts[1].verdict, DP_TX);
+}
+
+static void test_expired(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t expired = f->w->st->expired;
+	put_a(f, "old.example.", 1, 60, bolt_now() - 1000, false);
+	mk_query(f, 0, 1, "old.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 0);
+	assert_int_equal(f->pkts[0].verdict, DP_MISS);
+	assert_int_equal(f->w->st->expired, expired + 1);
+}
+
+static void expect_rcode(struct fixture *f, unsigned i, uint16_t id, unsigned rcode)
+{
+	assert_int_equal(f->pkts[i].verdict, DP_TX);
+	const uint8_t *r = f->pkts[i].dns;
+	assert_true(f->pkts[i].out_len >= 12);
+	assert_int_equal(get16(r), id);
+	assert_true(get16(r + 2) & BOLT_FLAG_QR);
+	assert_int_equal(BOLT_RCODE(get16(r + 2)), rcode);
+}
+
+static void test_bad_queries(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t formerr = f->w->st->formerr, notimp = f->w->st->notimp;
+	uint64_t bad = f->w->st->dropped_bad;
+
+	/* Compression pointer as the question name. */
+	const uint8_t compr[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1 };
+	raw(f, 0, compr, sizeof(compr));
+	/* A 64-byte label. */
+	uint8_t huge[12 + 1 + 64 + 1 + 4] = { 0, 2, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 64 };
+	memset(huge + 13, 'a', 64);
+	huge[12 + 1 + 64 + 1 + 1] = 1;
+	huge[12 + 1 + 64 + 1 + 3] = 1;
+	raw(f, 1, huge, sizeof(huge));
+	/* QDCOUNT 2 with one question. */
+	uint8_t two[sizeof(compr)];
+	memcpy(two, compr, sizeof(compr));
+	two[1] = 3;
+	two[5] = 2;
+	two[12] = 0;
+	two[13] = 0;
+	raw(f, 2, two, sizeof(two) - 1);
+	/* Opcode STATUS (2). */
+	const uint8_t status[] = { 0, 4, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	raw(f, 3, status, sizeof(status));
+	/* Shorter than a header. */
+	raw(f, 4, status, 11);
+	/* A response (QR set). */
+	const uint8_t resp[] = { 0, 6, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0 };
+	raw(f, 5, resp, sizeof(resp));
+	/* Trailing garbage after the question. */
+	uint16_t l = mk_query(f, 6, 7, "trail.example.", BOLT_TYPE_A, -1, false);
+	f->bufs[6][l] = 0xff;
+	f->pkts[6].len = (uint16_t)(l + 1);
+
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 7), 5);
+	expect_rcode(f, 0, 1, BOLT_RCODE_FORMERR);
+	expect_rcode(f, 1, 2, BOLT_RCODE_FORMERR);
+	expect_rcode(f, 2, 3, BOLT_RCODE_FORMERR);
+	expect_rcode(f, 3, 4, BOLT_RCODE_NOTIMP);
+	assert_int_equal(f->pkts[4].verdict, DP_DROP);
+	assert_int_equal(f->pkts[5].verdict, DP_DROP);
+	expect_rcode(f, 6, 7, BOLT_RCODE_FORMERR);
+	/* Error responses echo no question. */
+	assert_int_equal(get16(f->pkts[0].dns + 4), 0);
+	assert_int_equal(f->w->st->formerr, formerr + 4);
+	assert_int_equal(f->w->st->notimp, notimp + 1);
+	assert_int_equal(f->w->st->dropped_bad, bad + 2);
+}
+
+static void test_badvers(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t len = mk_query(f, 0, 9, "v1.example.", BOLT_TYPE_A, 1232, false);
+	/* OPT: owner(1) type(2) class(2) ext-rcode(1) version(1) ... */
+	f->bufs[0][len - 11 + 6] = 1;
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	struct bolt_msg m;
+	struct bolt_rr rrs[4];
+	uint8_t scratch[2 * BUF];
+	assert_int_equal(bolt_msg_parse(f->pkts[0].dns, f->pkts[0].out_len, &m, rrs, 4, scratch,
+	                                sizeof(scratch)), 0);
+	assert_int_equal(m.id, 9);
+	assert_true(m.has_edns);
+	/* BADVERS = 16: upper bits 1 in OPT, lower bits 0 in the header. */
+	assert_int_equal(m.ext_rcode, 1);
+	assert_int_equal(BOLT_RCODE(m.flags), 0);
+	assert_int_equal(m.qdcount, 1);
+	assert_int_equal(m.qtype, BOLT_TYPE_A);
+}
+
+static void test_truncation(void **state)
+{
+	struct fixture *f = *state;
+	/* 40 A records: 12 + 17 + 40 * 16 > 512, fits 1232. */
+	put_a(f, "big.example.", 40, 60, bolt_now(), false);
+	mk_query(f, 0, 1, "big.example.", BOLT_TYPE_A, -1, false);
+	mk_query(f, 1, 2, "big.example.", BOLT_TYPE_A, 1232, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 2), 2);
+	assert_true(get16(f->pkts[0].dns + 2) & BOLT_FLAG_TC);
+	assert_int_equal(get16(f->pkts[0].dns + 6), 0);
+	assert_true(f->pkts[0].out_len <= 512);
+	assert_false(get16(f->pkts[1].dns + 2) & BOLT_FLAG_TC);
+	assert_int_equal(get16(f->pkts[1].dns + 6), 40);
+
+	/* A buffer too small for the cached sections: TC, never an overflow. */
+	mk_query(f, 0, 3, "big.example.", BOLT_TYPE_A, 1232, false);
+	f->pkts[0].cap = 200;
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	assert_true(f->pkts[0].out_len <= 200);
+	assert_true(get16(f->pkts[0].dns + 2) & BOLT_FLAG_TC);
+	assert_int_equal(get16(f->pkts[0].dns), 3);
+}
+
+static void test_full_burst(void **state)
+{
+	struct fixture *f = *state;
+	put_a(f, "burst.example.", 1, 60, bolt_now(), false);
+	for (unsigned i = 0; i < DP_BURST_MAX; i++)
+		mk_query(f, i, (uint16_t)i, i % 2 ? "burst.example." : "nope.example.", BOLT_TYPE_A,
+		         -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, DP_BURST_MAX), DP_BURST_MAX / 2);
+	for (unsigned i = 0; i < DP_BURST_MAX; i++) {
+		assert_int_equal(f->pkts[i].verdict, i % 2 ? DP_TX : DP_MISS);
+		if (i % 2)
+			assert_int_equal(get16(f->pkts[i].dns), i);
+	}
+}
+
+static void test_answer_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_ring *ring = bolt_region_answer_ring(f->r, 3);
+	assert_null(dp_answer_next(f->w));
+	struct bolt_answer_msg *a = bolt_ring_reserve(ring);
+	assert_non_null(a);
+	a->len = 12;
+	bolt_ring_commit(ring);
+	const struct bolt_answer_msg *got = dp_answer_next(f->w);
+	assert_ptr_equal(got, a);
+	dp_answer_done(f->w);
+	assert_null(dp_answer_next(f->w));
+	/* A corrupted length is skipped, never read past the slot. */
+	a = bolt_ring_reserve(ring);
+	a->len = BOLT_ANSWER_PAYLOAD_MAX + 1;
+	bolt_ring_commit(ring);
+	assert_null(dp_answer_next(f->w));
+	assert_int_equal(bolt_ring_count(ring), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hit),
+		cmocka_unit_test(test_miss_and_ring),
+		cmocka_unit_test(test_do_bit_keyed),
+		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_bad_queries),
+		cmocka_unit_test(test_badvers),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_full_burst),
+		cmocka_unit_test(test_answer_ring),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
