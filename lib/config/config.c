@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <ini.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -914,14 +915,22 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->rl_v6_prefix = 56;
 }
 
+/*
+ * Loads parse into this copy so that a failed reload leaves the caller's
+ * configuration as it was. It is static, not malloc'ed, because the struct is
+ * over 128K, which every allocator serves with mmap/munmap per call; loads
+ * are rare, so serialising them costs nothing.
+ */
+static struct bolt_config scratch;
+static pthread_mutex_t scratch_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int run(struct bolt_config *cfg, struct state *st, char *errbuf, size_t errlen)
 {
-	/* parse into a copy so that a failed reload leaves the caller's config as it was */
-	struct bolt_config *tmp = malloc(sizeof(*tmp));
+	struct bolt_config *tmp = &scratch;
 	char *line = malloc(LINE_MAX_BYTES + 2);
 	int ret = 0;
 
-	if (tmp == NULL || line == NULL) {
+	if (line == NULL) {
 		ret = -ENOMEM;
 		if (errbuf != NULL && errlen > 0)
 			snprintf(errbuf, errlen, "%s: out of memory", st->name);
@@ -966,7 +975,14 @@ static int run(struct bolt_config *cfg, struct state *st, char *errbuf, size_t e
 	memcpy(cfg, tmp, sizeof(*cfg));
 out:
 	free(line);
-	free(tmp);
+	return ret;
+}
+
+static int run_locked(struct bolt_config *cfg, struct state *st, char *errbuf, size_t errlen)
+{
+	pthread_mutex_lock(&scratch_lock);
+	int ret = run(cfg, st, errbuf, errlen);
+	pthread_mutex_unlock(&scratch_lock);
 	return ret;
 }
 
@@ -990,7 +1006,7 @@ int bolt_config_load(struct bolt_config *cfg, const char *path, char *errbuf, si
 	}
 	st->name = path;
 	st->f = f;
-	int ret = run(cfg, st, errbuf, errlen);
+	int ret = run_locked(cfg, st, errbuf, errlen);
 	free(st);
 	fclose(f);
 	return ret;
@@ -1008,7 +1024,7 @@ int bolt_config_load_string(struct bolt_config *cfg, const char *text, const cha
 		return -ENOMEM;
 	st->name = name != NULL ? name : "<string>";
 	st->text = text;
-	int ret = run(cfg, st, errbuf, errlen);
+	int ret = run_locked(cfg, st, errbuf, errlen);
 	free(st);
 	return ret;
 }

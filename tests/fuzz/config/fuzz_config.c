@@ -1,0 +1,85 @@
+/*
+ * libFuzzer target: bolt_config_load_string, and the address and prefix
+ * parsers on the same text. Checks the promises of config.h: only 0 or
+ * BOLT_ECONFIG, an error always "NAME:LINE: ...", counts within their arrays,
+ * addresses that format and parse back to the same value.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "boltdns/config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool pow2_or_zero(unsigned v)
+{
+	return (v & (v - 1)) == 0;
+}
+
+static void check_config(const struct bolt_config *c)
+{
+	if (c->naddress > BOLT_CFG_MAX_ADDRS || c->nlisten > BOLT_CFG_MAX_ADDRS ||
+	    c->ntcp_listen > BOLT_CFG_MAX_ADDRS || c->noutgoing > BOLT_CFG_MAX_ADDRS ||
+	    c->nallow > BOLT_CFG_MAX_PREFIXES || c->nlocal_data > BOLT_CFG_MAX_LOCAL)
+		abort();
+	if (!pow2_or_zero(c->cache_shards) || c->ring_slots == 0 || !pow2_or_zero(c->ring_slots))
+		abort();
+	if (c->io == BOLT_IO_SOCKET && c->nlisten == 0)
+		abort();
+	if (memchr(c->eal, '\0', sizeof(c->eal)) == NULL ||
+	    memchr(c->cache_path, '\0', sizeof(c->cache_path)) == NULL ||
+	    memchr(c->control_socket, '\0', sizeof(c->control_socket)) == NULL)
+		abort();
+	for (unsigned i = 0; i < c->nallow; i++)
+		if (c->allow[i].len > (c->allow[i].family == AF_INET ? 32 : 128))
+			abort();
+	for (unsigned i = 0; i < c->nlocal_data; i++)
+		if (memchr(c->local_data[i], '\0', BOLT_CFG_STR) == NULL || c->local_data[i][0] == '\0')
+			abort();
+}
+
+static void check_addr(const char *text)
+{
+	struct bolt_sockaddr sa, back;
+	struct bolt_prefix p;
+	char buf[64];
+
+	if (bolt_sockaddr_parse(text, &sa) == 0) {
+		if (bolt_sockaddr_format(&sa, buf, sizeof(buf)) <= 0)
+			abort();
+		if (bolt_sockaddr_parse(buf, &back) != 0 || memcmp(&sa, &back, sizeof(sa)) != 0)
+			abort();
+	}
+	if (bolt_prefix_parse(text, &p) == 0) {
+		/* a prefix contains its own network address */
+		if (!bolt_prefix_match(&p, p.family, p.addr))
+			abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* the struct is large (local data); keep it off the stack */
+	static struct bolt_config cfg;
+	char err[512];
+	char *text = malloc(size + 1);
+
+	if (text == NULL)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+
+	bolt_config_defaults(&cfg);
+	int ret = bolt_config_load_string(&cfg, text, "fuzz", err, sizeof(err));
+	if (ret == 0)
+		check_config(&cfg);
+	else if (ret != BOLT_ECONFIG || strncmp(err, "fuzz:", 5) != 0)
+		abort();
+
+	if (size < 128)
+		check_addr(text);
+	free(text);
+	return 0;
+}
