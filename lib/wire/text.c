@@ -75,7 +75,10 @@ static int out_done(struct out *o)
 static void out_escaped(struct out *o, uint8_t ch, const char *special)
 {
 	if (ch <= 0x20 || ch >= 0x7f) {
-		out_fmt(o, "\\%03u", ch);
+		out_ch(o, '\\');
+		out_ch(o, (char)('0' + ch / 100));
+		out_ch(o, (char)('0' + ch / 10 % 10));
+		out_ch(o, (char)('0' + ch % 10));
 		return;
 	}
 	if (strchr(special, ch) != NULL)
@@ -303,8 +306,11 @@ static void out_generic(struct out *o, const uint8_t *rd, size_t len)
 	out_fmt(o, "\\# %zu", len);
 	if (len > 0)
 		out_ch(o, ' ');
-	for (size_t i = 0; i < len; i++)
-		out_fmt(o, "%02X", rd[i]);
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < len; i++) {
+		out_ch(o, hex[rd[i] >> 4]);
+		out_ch(o, hex[rd[i] & 0xf]);
+	}
 }
 
 /* Known-type RDATA; returns false when it does not have the type's shape
