@@ -99,9 +99,15 @@ struct bolt_query {
  * OPT outside the additional section or with a non-root owner (BOLT_EOPT),
  * EDNS version != 0 (BOLT_EBADVERS, the rest of q is filled), trailing bytes
  * (BOLT_ETRAIL).
+ * Also: any record other than OPT, in any section (non-zero ANCOUNT/NSCOUNT,
+ * TSIG or other non-OPT records in the additional section), is BOLT_EMALF
+ * (answer FORMERR); the first offending record decides the code. Counts
+ * impossible for the size are BOLT_ECOUNT, an RR running past the end
+ * BOLT_ETRUNC, EDNS options not exactly filling the OPT RDATA BOLT_EOPT.
+ * BOLT_EBADVERS is returned only for an otherwise well-formed query.
  * Whenever len >= 12, q->id and q->flags are filled even on error so that the
  * caller can answer FORMERR/NOTIMP/BADVERS.
- * Returns 0 or a negative BOLT_E* code.
+ * Returns 0 or a negative BOLT_E* code. Any thread; no allocation.
  */
 BOLT_API int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q);
 
@@ -111,17 +117,24 @@ BOLT_API int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query 
 
 /*
  * Read a possibly compressed name at *pos in msg[0..len), writing the
- * uncompressed lower-case-preserving wire form into out (>= BOLT_NAME_MAX
- * bytes). Pointers must point strictly backwards and at most
- * BOLT_PTR_CHAIN_MAX are followed. *pos is advanced past the name as it
- * appears at *pos. Returns the uncompressed length or a negative code.
+ * uncompressed case-preserving wire form into out (>= BOLT_NAME_MAX
+ * bytes). Pointers must point strictly backwards: before the start of the
+ * run of labels that holds the pointer (so no loop is possible), and not
+ * into the 12-byte header; at most BOLT_PTR_CHAIN_MAX are followed.
+ * *pos is advanced past the name as it appears at *pos (only on success).
+ * Returns the uncompressed length or BOLT_ETRUNC / BOLT_EPTR (bad pointer,
+ * loop, chain too long) / BOLT_ELABEL (label type 0x40 or 0x80) / BOLT_ENAME.
  */
 BOLT_API int bolt_name_unpack(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out);
 
-/* Lower-case a wire name in place (ASCII only, labels untouched otherwise). */
+/* Lower-case a wire name in place (ASCII only, labels untouched otherwise).
+ * The helpers below expect valid uncompressed names; on corrupt input they
+ * stay within BOLT_NAME_MAX bytes and return a harmless answer. */
 BOLT_API void bolt_name_lower(uint8_t *name, size_t len);
 
-/* Length of an uncompressed wire name, or a negative code if malformed. */
+/* Length of an uncompressed wire name within name[0..max), or BOLT_ETRUNC
+ * (no root label within max) / BOLT_ECOMPR (a pointer) / BOLT_ELABEL /
+ * BOLT_ENAME. */
 BOLT_API int bolt_name_len(const uint8_t *name, size_t max);
 
 /* Case-insensitive equality of two uncompressed wire names. */
@@ -174,9 +187,23 @@ struct bolt_msg {
  * loop; RDATA lengths are checked against the message; names inside RDATA
  * of NS, CNAME, PTR, MX, SOA, SRV are decompressed into scratch. The OPT RR
  * fills the EDNS fields and is not stored among rrs.
+ * RDATA rules: A is 4 bytes, AAAA 16; NS/CNAME/PTR one name, MX 2 bytes +
+ * name, SRV 6 bytes + name, SOA two names + 20 bytes, each exactly filling
+ * RDLENGTH (names may not reach outside their RDATA); TXT one or more
+ * character-strings exactly filling RDLENGTH. Violations are BOLT_ERDATA.
+ * Other types are not looked into (rdata points into the packet).
+ * Other codes: BOLT_ETRUNC, BOLT_EQDCOUNT (qdcount > 1), BOLT_ECOUNT
+ * (an+ns+ar > remaining bytes / 11), BOLT_EPTR, BOLT_ELABEL, BOLT_ENAME,
+ * BOLT_EOPT (OPT outside the additional section, twice, non-root owner,
+ * options not filling its RDATA), BOLT_ETRAIL, BOLT_EMALF (len > 65535).
+ * An EDNS version other than 0 is reported in m->edns_version, not rejected.
  * rrs/max_rrs: caller's array; more RRs than max_rrs is BOLT_ESPACE.
- * scratch: at least 2 * len bytes is always enough.
- * Returns 0 or a negative code. m->rrs points to rrs afterwards.
+ * scratch: receives the decompressed RDATA of the types above. 2 * len
+ * bytes is plenty for real responses; the worst case (every name a 2-byte
+ * pointer to a 255-byte name) needs up to 19 * len. Running out is
+ * BOLT_ESPACE (treat as malformed). scratch may be NULL when scratch_len
+ * is 0.
+ * Returns 0 or a negative code. m->rrs points to rrs afterwards. Any thread.
  */
 BOLT_API int bolt_msg_parse(const uint8_t *pkt, size_t len, struct bolt_msg *m,
                             struct bolt_rr *rrs, size_t max_rrs,
@@ -190,7 +217,11 @@ BOLT_API int bolt_msg_parse(const uint8_t *pkt, size_t len, struct bolt_msg *m,
 #define BOLT_BUILD_TTL_MAX 512    /* TTL offsets remembered */
 
 /* Response builder state. Fill with bolt_build_init, then add the question,
- * RRs in section order, optionally OPT, then bolt_build_finish. */
+ * RRs in section order, optionally OPT, then bolt_build_finish.
+ * Compression is case-insensitive and by longest common suffix: a name
+ * shows the case of the earlier occurrence it points to (for a cached
+ * answer, the client's question). The caller owns buf; one thread at a
+ * time per builder. */
 struct bolt_build {
 	uint8_t *buf;
 	size_t cap;                 /* hard limit for this message (e.g. client UDP size) */
@@ -216,7 +247,10 @@ BOLT_API int bolt_build_init(struct bolt_build *b, uint8_t *buf, size_t cap,
 /* Keep room for an OPT record (11 bytes) so RRs never push it out. */
 BOLT_API void bolt_build_reserve_opt(struct bolt_build *b);
 
-/* Write the question (qname uncompressed wire form, written as given). */
+/* Write the question (qname uncompressed wire form, written as given).
+ * Returns 0, -EINVAL (not first, or twice), a name error when qname is not
+ * a valid name of exactly qname_len bytes, or BOLT_ESPACE (sticky: a
+ * response without its question is useless). */
 BOLT_API int bolt_build_question(struct bolt_build *b, const uint8_t *qname,
                                  size_t qname_len, uint16_t qtype, uint16_t qclass);
 
@@ -226,12 +260,18 @@ BOLT_API int bolt_build_question(struct bolt_build *b, const uint8_t *qname,
  * already written. If it does not fit in cap, nothing is written, b->truncated
  * is set and BOLT_ESPACE is returned (not sticky: the caller may stop or go on
  * with the next section). The RR's TTL offset is recorded in b->ttl_off.
+ * More than BOLT_BUILD_TTL_MAX RRs are treated as not fitting. SRV targets
+ * are never compressed (RFC 2782). Returns 0, BOLT_ESPACE, -EINVAL (section
+ * out of order or > additional), a name error for a bad owner, or
+ * BOLT_ERDATA when the RDATA of NS/CNAME/PTR/MX/SOA does not have its shape.
  */
 BOLT_API int bolt_build_rr(struct bolt_build *b, uint8_t sec, const uint8_t *owner,
                            uint16_t type, uint16_t rclass, uint32_t ttl,
                            const uint8_t *rdata, uint16_t rdlen);
 
-/* Append the OPT RR (root owner, udp_size, ext rcode, version 0, DO). */
+/* Append the OPT RR (root owner, udp_size, ext rcode, version 0, DO, no
+ * options), using the reserve if any. BOLT_ESPACE (and TC) if it does not
+ * fit. */
 BOLT_API int bolt_build_opt(struct bolt_build *b, uint16_t udp_size,
                             uint8_t ext_rcode, bool do_bit);
 
@@ -249,7 +289,12 @@ BOLT_API size_t bolt_udp_limit(const struct bolt_query *q, size_t server_max);
 
 /*
  * Build a header-only error response (FORMERR, NOTIMP, REFUSED, SERVFAIL,
- * BADVERS) echoing the question when it is given (qname may be NULL).
+ * BADVERS) echoing the question when it is given (question may be NULL;
+ * otherwise qname + QTYPE + QCLASS, question_len bytes, copied verbatim).
+ * Flags: QR, RA (boltdns always offers recursion), the query's opcode, RD
+ * and CD, the low 4 bits of rcode. An rcode above 15 (BADVERS) always gets
+ * an OPT carrying its upper bits; with_opt adds one otherwise (udp size
+ * BOLT_EDNS_DEFAULT, DO clear).
  * Returns the length or a negative code.
  */
 BOLT_API int bolt_build_error(uint8_t *buf, size_t cap, uint16_t id, uint16_t qflags,
@@ -284,16 +329,21 @@ BOLT_API int bolt_type_from_text(const char *text);
 BOLT_API const char *bolt_rcode_to_text(uint16_t rcode);
 
 /*
- * One RR in dig's format: "owner.\tTTL\tIN\tTYPE\tRDATA". Known types get
- * their presentation form, others the RFC 3597 "\# len hex" form.
- * Returns the length or BOLT_ESPACE.
+ * One RR in dig's format: "owner.\tTTL\tIN\tTYPE\tRDATA". Known types (A,
+ * AAAA, NS, CNAME, PTR, MX, TXT, SOA, SRV) get their presentation form,
+ * others, and known types whose RDATA is malformed, the RFC 3597
+ * "\# len HEX" form. Classes: IN, CH, HS, NONE, ANY, else CLASSn.
+ * Returns the length or BOLT_ESPACE (or a name error for a bad owner).
  */
 BOLT_API int bolt_rr_to_text(const struct bolt_rr *rr, char *out, size_t cap);
 
 /*
- * RDATA from text for A, AAAA, NS, CNAME, PTR, MX, TXT, SOA (and "\# len hex"
- * for any type). Names in RDATA are written uncompressed. out/cap: destination.
- * Returns the RDATA length or BOLT_ESYNTAX / BOLT_ETYPE / BOLT_ESPACE.
+ * RDATA from text for A, AAAA, NS, CNAME, PTR, MX, TXT, SOA, SRV (and
+ * "\# len hex" for any type; hex may be split by blanks). Names in RDATA are
+ * written uncompressed; TXT takes quoted or bare strings with \X and \DDD
+ * escapes, each at most 255 bytes. out/cap: destination.
+ * Returns the RDATA length or BOLT_ESYNTAX / BOLT_ETYPE / BOLT_ESPACE (or
+ * BOLT_ELABEL / BOLT_ENAME from a name).
  */
 BOLT_API int bolt_rdata_from_text(uint16_t type, const char *text, uint8_t *out, size_t cap);
 
