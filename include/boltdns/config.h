@@ -155,4 +155,22 @@ BOLT_API int bolt_prefix_parse(const char *text, struct bolt_prefix *out);
  */
 BOLT_API bool bolt_prefix_match(const struct bolt_prefix *p, uint8_t family, const uint8_t *addr);
 
+/* One [local] data line in wire form. */
+struct bolt_local_rr {
+	uint8_t owner[255];     /* uncompressed wire name, case as written */
+	uint16_t owner_len;
+	uint16_t type;
+	uint32_t ttl;
+	uint16_t rdlen;
+	uint8_t rdata[2 * BOLT_CFG_STR]; /* a line of < BOLT_CFG_STR characters fits */
+};
+
+/*
+ * Parse a [local] data line "NAME TTL TYPE RDATA" (no class; RDATA in
+ * presentation form, or "\# LENGTH HEX" for any type) into rr. Returns 0, or
+ * BOLT_ESYNTAX / BOLT_ETYPE / BOLT_ELABEL / BOLT_ENAME / BOLT_ESPACE with *why
+ * (when why is not NULL) set to a static one-line reason. Any thread.
+ */
+BOLT_API int bolt_local_data_parse(const char *line, struct bolt_local_rr *rr, const char **why);
+
 #endif

@@ -469,48 +469,6 @@ static bool valid_user(const char *v, size_t cap)
 	return true;
 }
 
-/* "NAME TTL TYPE RDATA": the fields the configuration can check without a zone parser. */
-static const char *check_data(const char *v)
-{
-	const char *p = v;
-	const char *field[3];
-	size_t flen[3];
-
-	for (int i = 0; i < 3; i++) {
-		while (is_blank(*p))
-			p++;
-		field[i] = p;
-		while (*p != '\0' && !is_blank(*p))
-			p++;
-		flen[i] = (size_t)(p - field[i]);
-		if (flen[i] == 0)
-			return "expected 'NAME TTL TYPE RDATA'";
-	}
-	while (is_blank(*p))
-		p++;
-	if (*p == '\0')
-		return "expected 'NAME TTL TYPE RDATA' (RDATA missing)";
-	for (const char *q = v; *q != '\0'; q++)
-		if ((unsigned char)*q < 0x20 && *q != '\t')
-			return "control character in data";
-	if (flen[0] > 1004) /* 255 octets written as \DDD escapes */
-		return "NAME too long";
-	uint64_t ttl;
-	if (bolt_text_uint(field[1], flen[1], TTL_MAX, &ttl) != 0)
-		return "TTL must be a number 0..2147483647";
-	if ((flen[2] == 2 && strncasecmp(field[2], "IN", 2) == 0) ||
-	    (flen[2] == 2 && strncasecmp(field[2], "CH", 2) == 0))
-		return "the class is not written: use 'NAME TTL TYPE RDATA'";
-	if (flen[2] > 16)
-		return "TYPE too long";
-	for (size_t i = 0; i < flen[2]; i++) {
-		char c = field[2][i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			return "TYPE must be a mnemonic (A, AAAA, TXT, ...) or TYPEnnn";
-	}
-	return NULL;
-}
-
 /* Quoted values ("..."): strip one pair of outer quotes when they enclose everything. */
 static const char *unquote(const char *v, char *buf, size_t cap)
 {
@@ -705,8 +663,9 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		return;
 	case K_DATA: {
 		unsigned *count = COUNT_AT(cfg, k);
-		const char *why = check_data(v);
-		if (why != NULL) {
+		struct bolt_local_rr rr;
+		const char *why;
+		if (bolt_local_data_parse(v, &rr, &why) != 0) {
 			fail(st, "[%s] %s: %s", k->section, k->name, why);
 			return;
 		}

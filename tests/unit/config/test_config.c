@@ -344,7 +344,14 @@ static void test_every_key_bad(void **state)
 	key_bad("local", "data = router.lan. x A 198.18.0.1", "TTL must be a number");
 	key_bad("local", "data = router.lan. 2147483648 A 198.18.0.1", "TTL must be a number");
 	key_bad("local", "data = router.lan. 300 IN A 198.18.0.1", "class is not written");
-	key_bad("local", "data = router.lan. 300 A-RR 198.18.0.1", "TYPE must be");
+	key_bad("local", "data = router.lan. 300 A-RR 198.18.0.1", "unknown TYPE");
+	key_bad("local", "data = router.lan. 300 A 198.18.0", "RDATA malformed");
+	key_bad("local", "data = router.lan. 300 AAAA 198.18.0.1", "RDATA malformed");
+	key_bad("local", "data = router.lan. 300 A 198.18.0.1 extra", "RDATA malformed");
+	key_bad("local", "data = a..lan. 300 A 198.18.0.1", "NAME is not a domain name");
+	key_bad("local", "data = router.lan. 300 HINFO x y", "no text form here");
+	key_bad("local", "data = router.lan. 300 ANY 198.18.0.1", "not a record that can be served");
+	key_bad("local", "data = t.lan. 300 TXT \"unterminated", "RDATA malformed");
 	key_bad("local", "data =", "empty value");
 
 	key_bad("acl", "allow = 198.18.0.1/15", "bits set beyond the prefix length");
@@ -562,13 +569,17 @@ static void test_long_lines(void **state)
 		free(c);
 	}
 
-	/* a long data line (TXT) */
-	memset(val, 'y', 300);
-	val[300] = '\0';
-	snprintf(text, sizeof(text), "[local]\ndata = long.lan. 60 TXT \"%s\"\n", val);
+	/* a long data line (TXT of two strings; one string holds at most 255) */
+	memset(val, 'y', 150);
+	val[150] = '\0';
+	snprintf(text, sizeof(text), "[local]\ndata = long.lan. 60 TXT \"%s\" \"%s\"\n", val, val);
 	struct bolt_config *c = load_ok(text);
-	assert_int_equal(strlen(c->local_data[0]), 300 + strlen("long.lan. 60 TXT \"\""));
+	assert_int_equal(strlen(c->local_data[0]), 300 + strlen("long.lan. 60 TXT \"\" \"\""));
 	free(c);
+	memset(val, 'y', 256);
+	val[256] = '\0';
+	snprintf(text, sizeof(text), "[local]\ndata = long.lan. 60 TXT \"%s\"\n", val);
+	load_bad(text, 2, "RDATA malformed");
 
 	/* a long value that is wrong is reported on its line */
 	memset(val, '9', 300);
