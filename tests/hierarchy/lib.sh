@@ -1,0 +1,128 @@
+# Shared definitions of the boltdns test hierarchy; sourced by start.sh,
+# stop.sh, selftest.sh and unbound.sh. Not executable on its own.
+
+HIER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HIER_ZONES="$HIER_DIR/zones"
+HIER_HINTS="$HIER_DIR/root.hints"
+HIER_DEFAULT_WORKDIR=/tmp/boltdns-hierarchy
+
+# One line per server: NAME ADDRESS KIND ZONE...
+#   KIND nsd    — a real NSD instance serving the zones from zones/
+#   KIND forge  — fakeauth.py answering with forged out-of-bailiwick records
+#   KIND silent — fakeauth.py reading queries and never answering
+# The first zone of each line is the one probed for readiness.
+HIER_SERVERS=(
+  "root-a      198.18.1.1  nsd    ."
+  "root-b      198.18.1.2  nsd    ."
+  "tld-boltnet 198.18.1.10 nsd    boltnet"
+  "tld-boltorg 198.18.1.11 nsd    boltorg"
+  "auth1       198.18.1.20 nsd    dom1.boltnet bulk.boltnet"
+  "auth2       198.18.1.21 nsd    dom2.boltorg hosting.boltorg half.boltorg"
+  "auth3       198.18.1.22 nsd    dom3.boltnet dom4.boltorg cyc1.boltnet cyc2.boltorg"
+  "evil        198.18.1.66 forge  evil.boltorg"
+  "silent      198.18.1.99 silent dead.boltnet"
+)
+
+# Debian ships python3 as /usr/bin/python3; prefer it over any user shim so
+# the hierarchy does not depend on someone's login environment.
+if [ -x /usr/bin/python3 ]; then HIER_PYTHON=/usr/bin/python3; else HIER_PYTHON=python3; fi
+
+hier_die() {
+  echo "hierarchy: error: $*" >&2
+  exit 1
+}
+
+hier_log() {
+  echo "hierarchy: $*" >&2
+}
+
+# zone_file ZONE — path of the checked-in zone file of ZONE
+hier_zone_file() {
+  if [ "$1" = "." ]; then echo "$HIER_ZONES/root.zone"; else echo "$HIER_ZONES/$1.zone"; fi
+}
+
+# hier_pid_alive PIDFILE MARK — print the pid in PIDFILE if that process is
+# alive and its command line contains MARK (our own config or pid file path),
+# so a recycled pid of an unrelated process is never mistaken for ours.
+hier_pid_alive() {
+  local pidfile=$1 mark=$2 pid
+  [ -s "$pidfile" ] || return 1
+  pid=$(tr -dc '0-9' < "$pidfile")
+  [ -n "$pid" ] || return 1
+  hier_cmdline_has "$pid" "$mark" || return 1
+  echo "$pid"
+}
+
+# hier_cmdline_has PID MARK — succeed if the command line of PID contains
+# MARK. Pure bash: a grep child would carry MARK in its own command line.
+hier_cmdline_has() {
+  local -a args
+  mapfile -d '' args 2>/dev/null < "/proc/$1/cmdline" || return 1
+  [ ${#args[@]} -gt 0 ] || return 1
+  [[ " ${args[*]} " == *"$2"* ]]
+}
+
+# hier_find_pids MARK — pids of live processes whose command line contains
+# MARK (an absolute path under the work directory). Used to adopt servers
+# whose pid file was lost, e.g. after a crash or a wiped work directory.
+# One grep reads every command line; each hit is re-checked in bash because
+# the grep itself carried MARK in its own command line.
+hier_find_pids() {
+  local mark=$1 f pid
+  for f in $(grep -alF -- "$mark" /proc/[0-9]*/cmdline 2>/dev/null); do
+    pid=${f#/proc/}
+    pid=${pid%/cmdline}
+    [ "$pid" = "$$" ] && continue
+    hier_cmdline_has "$pid" "$mark" && echo "$pid"
+  done
+  return 0
+}
+
+# hier_lo_has ADDR — succeed if ADDR/32 is configured on lo. The output is
+# captured first: `ip | grep -q` under pipefail fails when grep exits early.
+hier_lo_has() {
+  local out
+  out=$(ip -4 -o addr show dev lo)
+  [[ "$out" == *" $1/32 "* ]]
+}
+
+# hier_kill_pids PID... — TERM them all, wait up to 5 s for all, then KILL
+# what is left. Signalled together because NSD takes about a second to exit.
+hier_kill_pids() {
+  local pid i left
+  [ $# -gt 0 ] || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  for i in $(seq 50); do
+    left=0
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    [ $left -eq 0 ] && return 0
+    sleep 0.1
+  done
+  kill -KILL "$@" 2>/dev/null || true
+}
+
+# hier_main_pid PID... — of processes found by hier_find_pids, the one whose
+# parent is not among them (NSD's main process, not its server children).
+hier_main_pid() {
+  local pid ppid stat
+  for pid in "$@"; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    stat=${stat##*) }          # the fields after "(comm) "
+    read -r _ ppid _ <<<"$stat"
+    [[ " $* " == *" $ppid "* ]] || { echo "$pid"; return 0; }
+  done
+  return 1
+}
+
+# hier_mark NAME KIND WORKDIR — the string identifying this server's process
+hier_mark() {
+  local name=$1 kind=$2 workdir=$3
+  if [ "$kind" = nsd ]; then echo "$workdir/$name/nsd.conf"; else echo "$workdir/$name/pid"; fi
+}
+
+# hier_probe ADDR ZONE — succeed if ADDR answers SOA ZONE authoritatively.
+hier_probe() {
+  local out
+  out=$(dig +norec +time=1 +tries=1 @"$1" "$2" SOA 2>/dev/null) || return 1
+  grep -q 'status: NOERROR' <<<"$out" && grep -q 'flags:.* aa' <<<"$out"
+}
