@@ -375,7 +375,7 @@ static int cmd_local(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
                      struct ctl_out *o, char *err, size_t errlen)
 {
 	(void)c;
-	if (strcmp(r->argv[1], "add") == 0) {
+	if (strcmp(r->argv[1], "add") == 0 && r->argc >= 3) {
 		/* One quoted argument, or the rest of the line as it was sent. */
 		const char *text = r->argc == 3 && !r->more ? r->argv[2] : r->raw[2];
 		int ret = ctl_local_add_text(ctl->local, text, err, errlen);
@@ -384,7 +384,7 @@ static int cmd_local(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 		ctl_out_u64(o, "records", ctl_local_count(ctl->local));
 		return 0;
 	}
-	if (strcmp(r->argv[1], "remove") == 0) {
+	if (strcmp(r->argv[1], "remove") == 0 && r->argc >= 3) {
 		uint8_t name[BOLT_NAME_MAX];
 		int type = 0;
 		if (r->argc > 4) {

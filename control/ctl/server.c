@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -725,10 +726,17 @@ struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
 	int ret, fd;
 	char why[512];
 
-	/* A client that hangs up mid-reply must not kill the process. */
+	/* A client that hangs up mid-reply must not kill the process: libuv
+	 * writes to pipes without MSG_NOSIGNAL. SIGPIPE is blocked in this
+	 * (the loop's) thread, so a write fails with EPIPE whatever handler the
+	 * process has, and ignored if nobody cares for it. */
 	struct sigaction sa;
+	sigset_t pipe_set;
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
 
 	size_t size = (sizeof(*ctl) + BOLT_CACHE_LINE - 1) / BOLT_CACHE_LINE * BOLT_CACHE_LINE;
 	ctl = aligned_alloc(BOLT_CACHE_LINE, size);
@@ -828,11 +836,12 @@ void bolt_ctl_stop(struct bolt_ctl *ctl)
 		conn_close(c);
 		/* The walker stops at its next entry; wait for it here so that
 		 * nothing runs once the caller's loop has gone. */
-		if (c->dump && !c->dump->joined) {
-			uv_thread_join(&c->dump->thr);
-			c->dump->joined = true;
-			c->dump->c->dump = NULL;
-			uv_close((uv_handle_t *)&c->dump->async, dump_closed_cb);
+		struct dump *d = c->dump;
+		if (d && !d->joined) {
+			uv_thread_join(&d->thr);
+			d->joined = true;
+			c->dump = NULL;
+			uv_close((uv_handle_t *)&d->async, dump_closed_cb);
 		}
 	}
 	unlink(ctl->path);
