@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# End-to-end test of boltdns-dp in one I/O mode, with real clients (dig,
+# raw UDP from python3) and without the control plane: the cache is seeded
+# with cache-put, misses are read (and answered) with ring-drain.
+#
+#   dp-e2e.sh MODE BUILD_DIR SOURCE_DIR
+#   MODE: socket (127.0.0.1), af_packet or af_xdp (veth pair + namespace)
+#
+# Cleans up (dataplane process, namespace, region file) on every exit path.
+set -euo pipefail
+
+MODE=$1
+BUILD=$(cd "$2" && pwd)
+SRC=$(cd "$3" && pwd)
+DP=$BUILD/dataplane/boltdns-dp
+PUT=$BUILD/dataplane/tools/cache-put
+DRAIN=$BUILD/dataplane/tools/ring-drain
+STATS=$BUILD/dataplane/tools/dp-stats
+XDP_OBJ=$BUILD/dataplane/xdp/boltdns_xdp.o
+NETNS=$SRC/tests/tools/netns.sh
+RAW=$SRC/tests/e2e/dataplane/dnsraw.py
+
+TMP=$(mktemp -d /tmp/boltdns-e2e-dp.XXXXXX)
+REGION=/dev/shm/boltdns-e2e-dp-$MODE-$$
+NS=""
+DP_PID=""
+FAILS=0
+
+cleanup() {
+	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
+		kill -TERM "$DP_PID" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$DP_PID" 2>/dev/null || true
+	fi
+	[ -n "$NS" ] && "$NETNS" down "$NS" || true
+	rm -f "$REGION"
+	if [ "$FAILS" -ne 0 ] && [ -f "$TMP/dp.log" ]; then
+		echo "---- boltdns-dp log ----"
+		tail -n 40 "$TMP/dp.log"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+say() { echo "# $*"; }
+ok() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else fail "$d"; fi
+}
+
+case "$MODE" in
+socket)
+	SERVER=127.0.0.1
+	PORT=25353
+	CLIENT=()
+	IO="io = socket
+listen = $SERVER@$PORT
+workers = 2"
+	;;
+af_packet|af_xdp)
+	# Namespaces and raw sockets need root; meson counts 77 as skipped.
+	[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
+	if [ "$MODE" = af_packet ]; then
+		NS=bdp-pkt
+		SUBNET=41
+		# The dataplane owns the address: it answers ARP and pings itself.
+		eval "$("$NETNS" up "$NS" "$SUBNET" --no-host-addr)"
+		VDEV="net_af_packet0,iface=$HOST_IF"
+		XDP=""
+	else
+		NS=bdp-xdp
+		SUBNET=42
+		# The kernel keeps the address (ARP, ping); the XDP program
+		# steals UDP/53 for the dataplane.
+		eval "$("$NETNS" up "$NS" "$SUBNET")"
+		VDEV="net_af_xdp0,iface=$HOST_IF"
+		XDP="xdp-prog = $XDP_OBJ"
+		[ -f "$XDP_OBJ" ] || { echo "1..0 # SKIP no XDP object (build with -Dxdp)"; exit 77; }
+	fi
+	SERVER=$HOST_ADDR
+	PORT=53
+	CLIENT=(ip netns exec "$NS")
+	IO="io = dpdk
+eal = -l 0 --no-huge -m 256 --no-pci --file-prefix=bdp-$MODE-$$ --log-level=lib.eal:error --vdev=$VDEV
+address = $SERVER
+$XDP"
+	;;
+*)
+	echo "unknown mode $MODE" >&2
+	exit 2
+	;;
+esac
+
+write_conf() { # write_conf WIPE
+	cat > "$TMP/dp.conf" <<EOF
+[dataplane]
+$IO
+[cache]
+path = $REGION
+size = 48M
+wipe = $1
+ring-slots = 64
+EOF
+}
+
+start_dp() {
+	"$DP" -c "$TMP/dp.conf" >> "$TMP/dp.log" 2>&1 &
+	DP_PID=$!
+	for _ in $(seq 100); do
+		if ! kill -0 "$DP_PID" 2>/dev/null; then
+			echo "boltdns-dp exited early"; cat "$TMP/dp.log"; exit 1
+		fi
+		if [ -f "$REGION" ] && [ "$(stat_of dp_lcores)" -ge 1 ] 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "boltdns-dp did not come up"; cat "$TMP/dp.log"; exit 1
+}
+
+stop_dp() {
+	kill -TERM "$DP_PID"
+	local rc=0
+	wait "$DP_PID" || rc=$?
+	DP_PID=""
+	return $rc
+}
+
+stat_of() { "$STATS" "$REGION" 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'; }
+
+client() { "${CLIENT[@]}" "$@"; }
+qdig() { client dig @"$SERVER" -p "$PORT" +time=2 +tries=1 "$@"; }
+
+say "mode $MODE, server $SERVER port $PORT"
+write_conf yes
+start_dp
+check "dataplane pid and heartbeat in the region" \
+	test "$(stat_of dp_pid)" = "$DP_PID" -a "$(stat_of dp_heartbeat)" -gt 0
+
+# ---- cached answers --------------------------------------------------------
+"$PUT" "$REGION" www.example.com A 300 198.18.5.5 198.18.5.6
+"$PUT" -x "alias.example.com. 120 CNAME www.example.com." -x "www.example.com. 300 A 198.18.5.5" \
+	"$REGION" alias.example.com A 120
+"$PUT" -r NXDOMAIN "$REGION" nx.example.com A 60
+
+out=$(qdig www.example.com A +noall +answer)
+check "cached A answer exact" test "$(echo "$out" | awk '{print $1, $3, $4, $5}' | sort)" = \
+"$(printf 'www.example.com. IN A 198.18.5.5\nwww.example.com. IN A 198.18.5.6')"
+ttl1=$(echo "$out" | awk 'NR==1 {print $2}')
+check "TTL fresh ($ttl1)" test "$ttl1" -ge 299 -a "$ttl1" -le 300
+
+out=$(qdig WwW.ExAmPlE.cOm A +noall +answer +noedns)
+check "case-insensitive hit keeps the client's case" \
+	test "$(echo "$out" | awk 'NR==1 {print $1}')" = "WwW.ExAmPlE.cOm."
+out=$(qdig alias.example.com A +noall +answer)
+check "CNAME chain served" test "$(echo "$out" | awk '{print $4}' | tr '\n' ' ')" = "CNAME A "
+out=$(qdig nx.example.com A)
+check "cached NXDOMAIN" grep -q "status: NXDOMAIN" <<<"$out"
+
+sleep 2
+ttl2=$(qdig www.example.com A +noall +answer | awk 'NR==1 {print $2}')
+check "TTL decreased after 2 s ($ttl1 -> $ttl2)" test "$ttl2" -le $((ttl1 - 2)) -a "$ttl2" -ge $((ttl1 - 4))
+
+# ---- misses -----------------------------------------------------------------
+out=$(qdig miss.example.com AAAA || true)
+check "miss is not answered by the dataplane" grep -q "timed out" <<<"$out"
+out=$("$DRAIN" -w 2 "$REGION")
+check "miss reached the ring" grep -q "miss.example.com. AAAA client=" <<<"$out"
+
+qdig answered.example.com MX > "$TMP/dig.out" 2>&1 &
+dig_pid=$!
+out=$("$DRAIN" -w 3 -n 1 -a SERVFAIL "$REGION")
+wait "$dig_pid" || true
+check "control-plane answer from the answer ring reaches the client" \
+	grep -q "status: SERVFAIL" "$TMP/dig.out"
+
+# ---- bad packets -------------------------------------------------------------
+q() { client python3 "$RAW" query "$SERVER" "$PORT" "$1" 1; }
+check "compressed question -> FORMERR" grep -q "^rcode=1 id=4097 qd=0" <<<"$(q compressed)"
+check "64-byte label -> FORMERR" grep -q "^rcode=1 id=4098" <<<"$(q hugelabel)"
+check "QDCOUNT 2 -> FORMERR" grep -q "^rcode=1 id=4102" <<<"$(q qdcount)"
+check "opcode STATUS -> NOTIMP" grep -q "^rcode=4 id=4099" <<<"$(q status)"
+check "EDNS version 1 -> BADVERS (OPT, question echoed)" grep -q "^rcode=0 id=4100 qd=1 an=0 ar=1" <<<"$(q badvers)"
+check "5-byte datagram dropped" test "$(q short)" = noreply
+
+# ---- counters -----------------------------------------------------------------
+"$STATS" "$REGION" > "$TMP/stats"
+st() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/stats"; }
+check "counters: hits $(st hits) >= 5" test "$(st hits)" -ge 5
+check "counters: misses $(st misses) >= 2" test "$(st misses)" -ge 2
+check "counters: formerr $(st formerr) >= 3" test "$(st formerr)" -ge 3
+check "counters: notimp $(st notimp) >= 1" test "$(st notimp)" -ge 1
+check "counters: dropped_bad $(st dropped_bad) >= 1" test "$(st dropped_bad)" -ge 1
+check "counters: answers_sent $(st answers_sent) >= 1" test "$(st answers_sent)" -ge 1
+check "counters: rx $(st rx_pkts) >= tx $(st tx_pkts) > 0" test "$(st rx_pkts)" -ge "$(st tx_pkts)" -a "$(st tx_pkts)" -gt 0
+
+# ---- link-level duties (DPDK modes) --------------------------------------------
+if [ "$MODE" = af_packet ]; then
+	mac=$(client ip neigh show "$SERVER" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}')
+	check "ARP for $SERVER answered by the dataplane ($mac)" test "$mac" = "$HOST_MAC"
+	check "ping answered by the dataplane" test "$(client python3 "$RAW" ping "$SERVER" 1)" = reply
+	check "counters: arp $(stat_of arp) >= 2" test "$(stat_of arp)" -ge 2
+fi
+if [ "$MODE" = af_xdp ]; then
+	check "XDP program attached" grep -q "prog/xdp" <<<"$(ip -d link show "$HOST_IF")"
+	check "ping still answered by the kernel" test "$(client python3 "$RAW" ping "$SERVER" 1)" = reply
+fi
+
+# ---- restart keeps the cache ------------------------------------------------------
+stop_rc=0
+stop_dp || stop_rc=$?
+check "clean exit on SIGTERM (rc $stop_rc)" test "$stop_rc" = 0
+check "region file kept, dp_pid cleared" test -f "$REGION" -a "$(stat_of dp_pid)" = 0
+write_conf no
+start_dp
+out=$(qdig www.example.com A +short | sort | tr '\n' ' ')
+check "cache survives a dataplane restart" test "$out" = "198.18.5.5 198.18.5.6 "
+
+if [ "$FAILS" -ne 0 ]; then
+	echo "$FAILS check(s) failed"
+	exit 1
+fi
+echo "all checks passed"
