@@ -37,6 +37,7 @@
 /* One outstanding query, found again from (source port, ID) of its response. */
 struct slot {
 	uint64_t tsc;
+	uint64_t k;        /* sequence number of the query in this slot */
 	uint32_t qidx;
 	uint32_t busy;
 };
@@ -60,7 +61,7 @@ struct args {
 };
 
 struct stats {
-	uint64_t sent, answered, late, mismatched, unexpected, tx_fail, reused, arp;
+	uint64_t sent, answered, late, expired, mismatched, unexpected, tx_fail, reused, arp;
 	uint64_t rcode[16];
 	struct lg_hist hist;
 };
@@ -257,17 +258,22 @@ struct run {
 	uint64_t slot_mask;
 	unsigned sport_shift;
 	uint64_t inflight;
+	uint64_t oldest;   /* no query before this sequence number is outstanding */
 	uint64_t timeout_tsc;
 	double us_per_tsc;
 	struct rte_mempool *pool;
 	struct stats st;
 };
 
-static void rx_poll(struct run *r, uint64_t now)
+static void rx_poll(struct run *r)
 {
 	struct rte_mbuf *pkts[BURST];
 	uint16_t port = r->a->port;
 	uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
+	if (n == 0)
+		return;
+	/* the receive time of this burst, not of the loop iteration */
+	uint64_t now = rte_rdtsc();
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
@@ -313,6 +319,26 @@ static void rx_poll(struct run *r, uint64_t now)
 	}
 }
 
+/*
+ * Give up on queries older than the timeout, oldest first, so that a lost
+ * query frees its place in the --outstanding window instead of holding it
+ * for good. Stops at the first one still young: sends are in time order.
+ */
+static void expire(struct run *r, uint64_t now)
+{
+	while (r->oldest < r->st.sent) {
+		struct slot *s = &r->slots[r->oldest & r->slot_mask];
+		if (s->busy && s->k == r->oldest) {
+			if (now - s->tsc <= r->timeout_tsc)
+				return;
+			s->busy = 0;
+			r->inflight--;
+			r->st.expired++;
+		}
+		r->oldest++;
+	}
+}
+
 /* Send up to want queries; returns how many the port took. */
 static uint16_t tx_some(struct run *r, uint16_t want, uint64_t now)
 {
@@ -344,6 +370,7 @@ static uint16_t tx_some(struct run *r, uint16_t want, uint64_t now)
 			r->inflight--;
 		}
 		s->busy = 1;
+		s->k = k;
 		s->tsc = now;
 		s->qidx = (uint32_t)(k % qs->n);
 		r->inflight++;
@@ -371,17 +398,23 @@ static void report(const struct run *r, double send_s)
 	                                   "REFUSED"};
 
 	printf("boltdns-loadgen: %s\n", a->label);
-	printf("  target          %s\n", a->rate > 0 ? "fixed rate" : "flat out");
+	printf("  target          %s", a->rate > 0 ? "fixed rate" : "flat out");
+	if (a->outstanding)
+		printf(", at most %" PRIu64 " outstanding", a->outstanding);
+	printf("\n");
 	if (a->rate > 0)
 		printf("  target rate     %.0f qps\n", a->rate);
 	printf("  sending time    %.3f s, then up to %d ms for late answers\n", send_s, (int)a->wait_ms);
 	printf("  sent            %" PRIu64 " (%.0f qps)\n", st->sent, st->sent / send_s);
 	printf("  answered        %" PRIu64 " (%.0f qps)\n", st->answered, st->answered / send_s);
-	printf("  lost            %" PRIu64 " (%.2f %%: %" PRIu64 " after %u ms timeout, %" PRIu64
-	       " never)\n",
-	       lost, lost_pct, st->late, a->timeout_ms, lost - st->late);
+	printf("  lost            %" PRIu64 " (%.2f %%: %" PRIu64 " answered after the %u ms timeout,"
+	       " %" PRIu64 " given up while sending, %" PRIu64 " still unanswered at the end)\n",
+	       lost, lost_pct, st->late, a->timeout_ms, st->expired + st->reused,
+	       lost - st->late - st->expired - st->reused);
 	printf("  tx refused      %" PRIu64 " (retried, not counted as sent)\n", st->tx_fail);
-	printf("  mismatched      %" PRIu64 "   unexpected %" PRIu64 "\n", st->mismatched, st->unexpected);
+	printf("  mismatched      %" PRIu64 " (question differs)   unexpected %" PRIu64
+	       " (no such query outstanding, e.g. answered after it was given up)\n",
+	       st->mismatched, st->unexpected);
 	printf("  rcodes         ");
 	for (int i = 0; i < 16; i++) {
 		if (st->rcode[i] == 0)
@@ -394,13 +427,13 @@ static void report(const struct run *r, double send_s)
 	}
 	printf("\n  latency (us)    avg %.1f  p50 %u  p90 %u  p99 %u  p99.9 %u  max %u\n", avg, p50, p90,
 	       p99, p999, st->hist.max_us);
-	printf("RESULT label=%s mode=%s rate=%.0f duration_s=%.3f sent=%" PRIu64 " answered=%" PRIu64
+	printf("RESULT label=%s mode=%s rate=%.0f outstanding=%" PRIu64 " duration_s=%.3f sent=%" PRIu64 " answered=%" PRIu64
 	       " lost=%" PRIu64 " lost_pct=%.3f late=%" PRIu64 " send_qps=%.0f answer_qps=%.0f"
 	       " avg_us=%.1f p50_us=%u p90_us=%u p99_us=%u p999_us=%u max_us=%u"
 	       " noerror=%" PRIu64 " servfail=%" PRIu64 " nxdomain=%" PRIu64 " refused=%" PRIu64
 	       " formerr=%" PRIu64 " mismatched=%" PRIu64 " unexpected=%" PRIu64 " tx_refused=%" PRIu64
 	       "\n",
-	       a->label, a->rate > 0 ? "rate" : "flat", a->rate, send_s, st->sent, st->answered, lost,
+	       a->label, a->rate > 0 ? "rate" : "flat", a->rate, a->outstanding, send_s, st->sent, st->answered, lost,
 	       lost_pct, st->late, st->sent / send_s, st->answered / send_s, avg, p50, p90, p99, p999,
 	       st->hist.max_us, st->rcode[0], st->rcode[2], st->rcode[3], st->rcode[5], st->rcode[1],
 	       st->mismatched, st->unexpected, st->tx_fail);
@@ -492,8 +525,9 @@ int main(int argc, char **argv)
 	double per_tsc = a.rate / (double)hz;
 	uint64_t now = start;
 	while (!stop && now < end_send && (a.count == 0 || r.st.sent < a.count)) {
-		rx_poll(&r, now);
+		rx_poll(&r);
 		now = rte_rdtsc();
+		expire(&r, now);
 		uint64_t want = BURST;
 		if (a.rate > 0) {
 			uint64_t due = (uint64_t)((double)(now - start) * per_tsc);
@@ -509,8 +543,8 @@ int main(int argc, char **argv)
 	uint64_t send_end = rte_rdtsc();
 	double send_s = (double)(send_end - start) / (double)hz;
 	uint64_t drain_end = send_end + (uint64_t)a.wait_ms * hz / 1000;
-	while (!stop && r.inflight > 0 && (now = rte_rdtsc()) < drain_end)
-		rx_poll(&r, now);
+	while (!stop && r.inflight > 0 && rte_rdtsc() < drain_end)
+		rx_poll(&r);
 
 	report(&r, send_s > 0 ? send_s : 1e-9);
 	ret = 0;

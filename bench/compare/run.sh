@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# boltdns against Unbound, Knot Resolver, PowerDNS Recursor and dnsdist, in
+# one command. See bench/README.md for what is measured and how to read it.
+#
+#   bench/compare/run.sh [--quick] [--rounds N] [--servers "a b ..."] [--out FILE]
+#
+# Sets up a veth pair (server end here, client end in network namespace
+# "boltbench"), starts the fake DNS hierarchy (tests/hierarchy/start.sh),
+# then, one server at a time, in ROUNDS interleaved rounds:
+#   hot        cache warmed until a pass sends nothing upstream
+#   realistic  Zipf-distributed names, 30 % NXDOMAIN, mixed types, cold start
+#   miss       unique names only (every query goes upstream), cold start
+# each measured two ways:
+#   budget     dnsperf/resperf from the namespace while the server's cgroup
+#              may use BUDGET_PCT % of one core (equal CPU for every server)
+#   loadgen    boltdns-loadgen (DPDK, net_af_packet) flat out for LG_DUR s
+#              with LG_WINDOW queries in flight, against the server with a
+#              whole core
+# Writes bench/results/DATE-HOST.md and PNG plots next to it.
+# Needs root. Servers whose binary is missing or that fail to start are
+# skipped with a note in the results.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/lib.sh"
+. "$HERE/servers.sh"
+
+ROUNDS=${ROUNDS:-3}
+DUR=${DUR:-3}                 # seconds per dnsperf measurement
+LG_DUR=${LG_DUR:-2}           # seconds of sending per load generator run
+RAMP=${RAMP:-4}               # resperf ramp seconds (miss path, budget)
+RAMP_MAX=${RAMP_MAX:-20000}   # resperf target at the end of the ramp, qps
+LG_WINDOW=${LG_WINDOW:-200}   # load generator: most queries in flight (as dnsperf -q 200)
+BUDGET_PCT=${BUDGET_PCT:-10}  # CPU quota of the server under test, % of one core
+BB_SERVER_CPU=${BB_SERVER_CPU:-0}
+BB_CLIENT_CPU=${BB_CLIENT_CPU:-1}
+SERVERS=${SERVERS:-$BB_SERVERS_ALL}
+WORK=${WORK:-/tmp/boltdns-bench}
+BB_BUILD=${BB_BUILD:-$ROOT/build-bench}
+BB_PEERS=$ROOT/bench/peers
+OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --quick) ROUNDS=1; DUR=2; LG_DUR=1; RAMP=3 ;;
+  --rounds) ROUNDS=$2; shift ;;
+  --servers) SERVERS=$2; shift ;;
+  --out) OUT=$2; shift ;;
+  -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+  *) bb_die "unknown argument $1 (see --help)" ;;
+  esac
+  shift
+done
+[ "$(id -u)" -eq 0 ] || bb_die "must run as root (namespaces, cgroups, DPDK)"
+for t in ip dig dnsperf resperf python3 taskset; do
+  command -v "$t" >/dev/null 2>&1 || bb_die "'$t' not found (bash deploy/install-deps.sh)"
+done
+HOSTNAME_S=$(hostname -s 2>/dev/null || echo host)
+[ -n "$OUT" ] || OUT=$ROOT/bench/results/$(date -u +%Y-%m-%d)-$HOSTNAME_S.md
+export BB_SERVER_CPU BB_CLIENT_CPU BB_BUILD BB_PEERS
+T_START=$(date +%s)
+rm -rf "$WORK"
+mkdir -p "$WORK"
+RAW=$WORK/raw.txt
+NOTES=$WORK/notes.txt
+: > "$RAW"
+: > "$NOTES"
+note() { echo "$*" >> "$NOTES"; bb_log "$*"; }
+
+# ---- build: the load generator always, boltdns when the tree builds --------
+build() {
+  if [ ! -d "$BB_BUILD" ]; then
+    meson setup "$BB_BUILD" "$ROOT" >"$WORK/meson-setup.log" 2>&1 || return 1
+  fi
+  meson compile -C "$BB_BUILD" >"$WORK/meson-compile.log" 2>&1
+}
+LOADGEN=$BB_BUILD/bench/loadgen/boltdns-loadgen
+REFLECTOR=$BB_BUILD/bench/loadgen/boltdns-reflector
+if ! build; then
+  note "meson build of the tree failed (see $WORK/meson-*.log); boltdns may be skipped"
+fi
+if [ ! -x "$LOADGEN" ] || [ ! -x "$REFLECTOR" ]; then
+  # the load generator needs only DPDK: build it on its own when the tree does not
+  mkdir -p "$WORK/lg"
+  for prog in loadgen reflector; do
+    gcc -std=gnu11 -D_GNU_SOURCE -O2 -o "$WORK/lg/boltdns-$prog" "$ROOT/bench/loadgen/$prog.c" \
+      "$ROOT/bench/loadgen/query_file.c" "$ROOT/bench/loadgen/frame.c" "$ROOT/bench/loadgen/hist.c" \
+      $(pkg-config --cflags --libs libdpdk) -lm >>"$WORK/lg/build.log" 2>&1 || true
+  done
+  LOADGEN=$WORK/lg/boltdns-loadgen
+  REFLECTOR=$WORK/lg/boltdns-reflector
+  [ -x "$LOADGEN" ] && note "boltdns-loadgen built outside meson (the tree's meson build failed)"
+fi
+HAVE_LG=1
+[ -x "$LOADGEN" ] || { HAVE_LG=0; note "boltdns-loadgen unavailable: loadgen measurements skipped"; }
+
+# AF_XDP port of boltdns-dp on the server end; one lcore on the server CPU.
+BB_BOLT_EAL=${BB_BOLT_EAL:-"-l $BB_SERVER_CPU --no-huge -m 512 --no-shconf --vdev net_af_xdp0,iface=$BB_VS,start_queue=0,queue_count=1"}
+LG_EAL=(-l "$BB_CLIENT_CPU" --no-huge --no-shconf -m 512 "--vdev=net_af_packet0,iface=$BB_VC")
+
+# ---- query files ---------------------------------------------------------
+bb_log "generating query files"
+python3 "$HERE/gen-queries.py" "$WORK/q"
+Q=$WORK/q
+
+# ---- network, cgroup, hierarchy, cleanup ----------------------------------
+HIER_STARTED=0
+cleanup() {
+  set +e
+  bb_cg_quota max 2>/dev/null
+  bb_cg_remove 2>/dev/null
+  [ -n "${REFL_PID:-}" ] && kill "$REFL_PID" 2>/dev/null
+  bb_net_down
+  if [ "$HIER_STARTED" = 1 ]; then bash "$ROOT/tests/hierarchy/stop.sh" >/dev/null 2>&1; fi
+  rm -f /dev/shm/boltbench-region
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+bb_net_up
+bb_cg_init
+bb_cg_stop_all
+BB_HINTS=$ROOT/tests/hierarchy/root.hints
+if dig +norec +time=1 +tries=1 @198.18.1.1 . SOA >/dev/null 2>&1 &&
+   dig +norec +time=1 +tries=1 @198.18.1.20 bulk.boltnet SOA >/dev/null 2>&1; then
+  # already running (another user of tests/hierarchy): use it, leave it running
+  note "the fake hierarchy was already running; used as is"
+else
+  [ -f "$ROOT/tests/hierarchy/start.sh" ] || bb_die "tests/hierarchy/start.sh missing"
+  HIER_STARTED=1
+  BB_HINTS=$(bash "$ROOT/tests/hierarchy/start.sh" 2>"$WORK/hierarchy.log" | tail -n1) ||
+    bb_die "the fake hierarchy did not start (see $WORK/hierarchy.log)"
+  [ -f "$BB_HINTS" ] || BB_HINTS=$ROOT/tests/hierarchy/root.hints
+fi
+export BB_HINTS
+
+# ---- measurement helpers --------------------------------------------------
+# record KEY=VALUE... — one measurement, one line of $RAW
+record() { echo "$*" >> "$RAW"; }
+
+# cpu_pct NS_DELTA SECONDS
+cpu_pct() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", n / (s * 1e9) * 100; else print 0 }'; }
+
+# dnsperf run; prints "qps= lost_pct= avg_us= p99_us= rcodes=" from its output
+parse_dnsperf() {
+  local out=$1 n p99=0
+  awk '/^> / { print $NF }' "$out" | sort -g > "$out.lat"
+  n=$(wc -l < "$out.lat")
+  if [ "$n" -gt 0 ]; then
+    p99=$(sed -n "$(( (n * 99 + 99) / 100 ))p" "$out.lat" | awk '{ printf "%d", $1 * 1e6 }')
+  fi
+  awk -v p99="$p99" '
+    /Queries sent:/ { sent = $3 }
+    /Queries lost:/ { lost = $4; gsub(/[()%]/, "", lost) }
+    /Queries per second:/ { qps = $4 }
+    /Average Latency/ { avg = $4 * 1e6 }
+    /Response codes:/ { $1 = ""; $2 = ""; rc = $0; gsub(/^ +/, "", rc); gsub(/ /, "_", rc) }
+    END { printf "qps=%.0f lost_pct=%s avg_us=%.0f p99_us=%s sent=%s rcodes=%s\n", qps, lost, avg, p99, sent, rc }' "$out"
+}
+
+m_dnsperf() {   # m_dnsperf SERVER WORKLOAD FILE ROUND
+  local s=$1 w=$2 f=$3 r=$4 out u0 u1 t0 t1 secs
+  out=$WORK/$s/r$r-$w-budget.dnsperf
+  bb_cg_quota "$BUDGET_PCT"
+  u0=$(bb_cg_usage_ns); t0=$(date +%s%N)
+  bb_client dnsperf -s "$BB_SERVER_IP" -d "$f" -l "$DUR" -t 2 -q 200 -v > "$out" 2>&1 || true
+  t1=$(date +%s%N); u1=$(bb_cg_usage_ns)
+  bb_cg_quota max
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')
+  record "round=$r server=$s workload=$w method=budget tool=dnsperf $(parse_dnsperf "$out") cpu_pct=$(cpu_pct $((u1 - u0)) "$secs")"
+}
+
+m_resperf() {   # m_resperf SERVER FILE ROUND — the miss path under the budget
+  local s=$1 f=$2 r=$3 out u0 u1 t0 t1 secs plot
+  out=$WORK/$s/r$r-miss-budget.resperf
+  plot=$WORK/$s/r$r-miss-budget.plot
+  bb_cg_quota "$BUDGET_PCT"
+  u0=$(bb_cg_usage_ns); t0=$(date +%s%N)
+  bb_client resperf -s "$BB_SERVER_IP" -d "$f" -m "$RAMP_MAX" -r "$RAMP" -c 1 -t 1 -L 10 \
+    -P "$plot" > "$out" 2>&1 || true
+  t1=$(date +%s%N); u1=$(bb_cg_usage_ns)
+  bb_cg_quota max
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')
+  # resperf's plot columns: time, target qps, actual qps, responses/s,
+  # failures/s, average latency (s); latency at the best response rate
+  local lat
+  lat=$(awk '!/^#/ && NF >= 6 { if ($4 > best) { best = $4; l = $6 } } END { printf "%.0f", l * 1e6 }' "$plot" 2>/dev/null || echo 0)
+  awk -v lat="$lat" '
+    /Maximum throughput:/ { qps = $3 }
+    /Lost at that point:/ { lost = $5; gsub(/%/, "", lost) }
+    END { printf "qps=%.0f lost_pct=%s avg_us=%s p99_us=NA\n", qps, lost, lat }' "$out" > "$out.kv"
+  record "round=$r server=$s workload=miss method=budget tool=resperf $(cat "$out.kv") cpu_pct=$(cpu_pct $((u1 - u0)) "$secs")"
+}
+
+m_loadgen() {   # m_loadgen SERVER WORKLOAD FILE ROUND [DST_IP]
+  local s=$1 w=$2 f=$3 r=$4 dst=${5:-$BB_SERVER_IP} out u0 u1 res secs
+  [ "$HAVE_LG" = 1 ] || return 0
+  out=$WORK/$s/r$r-$w-loadgen.txt
+  u0=$(bb_cg_usage_ns)
+  ip netns exec "$BB_NS" "$LOADGEN" "${LG_EAL[@]}" -- --queries "$f" --src-ip "$BB_LOADGEN_IP" \
+    --dst-ip "$dst" --dst-mac "$BB_VS_MAC" --duration "$LG_DUR" --outstanding "$LG_WINDOW" \
+    --timeout 1000 --wait 500 \
+    --label "$s/$w" > "$out" 2>&1 || true
+  u1=$(bb_cg_usage_ns)
+  res=$(grep '^RESULT ' "$out" | tail -n1 || true)
+  if [ -z "$res" ]; then
+    note "loadgen failed against $s ($w), see $out"
+    return 0
+  fi
+  secs=$(sed -n 's/.* duration_s=\([0-9.]*\).*/\1/p' <<<"$res")
+  record "round=$r server=$s workload=$w method=loadgen tool=loadgen $(sed 's/^RESULT //; s/label=[^ ]* //; s/answer_qps=/qps=/' <<<"$res") cpu_pct=$(cpu_pct $((u1 - u0)) "$secs")"
+}
+
+# Warm the cache with the hot set until one pass causes (almost) no upstream
+# traffic; the hierarchy is on lo, so lo's packet counter is the upstream
+# meter (others' traffic on lo can only make this stricter).
+warm() {   # warm SERVER ROUND
+  local s=$1 r=$2 pass lo0 lo1 n
+  n=$(wc -l < "$Q/hot.txt")
+  for pass in 1 2 3 4 5 6; do
+    lo0=$(bb_lo_rx)
+    bb_client dnsperf -s "$BB_SERVER_IP" -d "$Q/hot.txt" -n 1 -t 2 -q 200 > "$WORK/$s/r$r-warm$pass.txt" 2>&1 || true
+    lo1=$(bb_lo_rx)
+    if [ $((lo1 - lo0)) -le $((n / 200 + 10)) ]; then
+      record "round=$r server=$s workload=hot method=warm passes=$pass upstream_pkts_last=$((lo1 - lo0))"
+      return 0
+    fi
+  done
+  note "$s round $r: still $((lo1 - lo0)) upstream packets on the 6th warming pass"
+  record "round=$r server=$s workload=hot method=warm passes=6 upstream_pkts_last=$((lo1 - lo0))"
+}
+
+declare -A SKIPPED=()
+run_server() {   # run_server SERVER ROUND
+  local s=$1 r=$2
+  [ -z "${SKIPPED[$s]:-}" ] || return 0
+  mkdir -p "$WORK/$s"
+  bb_log "round $r: $s"
+  start() {
+    bb_cg_stop_all
+    if ! bb_server_start "$s" "$WORK/$s/run"; then
+      SKIPPED[$s]=$BB_SKIP_REASON
+      note "skipped $s: $BB_SKIP_REASON"
+      return 1
+    fi
+    # the logs of this start survive the next start's rm -rf of run/
+    return 0
+  }
+  # hot: warm, then both methods on the warm cache
+  start || return 0
+  warm "$s" "$r"
+  m_dnsperf "$s" hot "$Q/hot.txt" "$r"
+  m_loadgen "$s" hot "$Q/hot.txt" "$r"
+  # realistic: a cold cache for each method
+  start || return 0
+  m_dnsperf "$s" realistic "$Q/zipf.txt" "$r"
+  if [ "$HAVE_LG" = 1 ]; then
+    start || return 0
+    m_loadgen "$s" realistic "$Q/zipf.txt" "$r"
+  fi
+  # miss path: a cold cache; resperf and the load generator use different
+  # unique names, so the second run misses as much as the first
+  start || return 0
+  m_resperf "$s" "$Q/miss-rp.txt" "$r"
+  m_loadgen "$s" miss "$Q/miss-lg.txt" "$r"
+  bb_cg_stop_all
+}
+
+# ---- the path's own ceiling: a bare reflector on the server end -----------
+ceiling() {
+  local out=$WORK/reflector
+  mkdir -p "$out"
+  [ "$HAVE_LG" = 1 ] && [ -x "$REFLECTOR" ] || { note "no reflector: path ceiling not measured"; return 0; }
+  bb_log "path ceiling: boltdns-reflector"
+  taskset -c "$BB_SERVER_CPU" "$REFLECTOR" -l "$BB_SERVER_CPU" --no-huge --no-shconf -m 256 \
+    "--vdev=net_af_packet1,iface=$BB_VS" -- --ip "$BB_REFLECT_IP" > "$out/reflector.log" 2>&1 &
+  REFL_PID=$!
+  sleep 1.5
+  m_loadgen reflector hot "$Q/hot.txt" 0 "$BB_REFLECT_IP"
+  mv "$WORK/reflector/r0-hot-loadgen.txt" "$out/flat.txt" 2>/dev/null || true
+  # dnsperf's own ceiling on this path: the kernel client against the reflector
+  bb_client dnsperf -s "$BB_REFLECT_IP" -d "$Q/hot.txt" -l "$DUR" -t 2 -q 200 -v > "$out/dnsperf.txt" 2>&1 || true
+  record "round=0 server=reflector workload=hot method=dnsperf tool=dnsperf $(parse_dnsperf "$out/dnsperf.txt") cpu_pct=NA"
+  kill "$REFL_PID" 2>/dev/null || true
+  wait "$REFL_PID" 2>/dev/null || true
+  REFL_PID=""
+}
+
+{
+  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "cgroup: $BB_CG_MODE; server CPU $BB_SERVER_CPU, client CPU $BB_CLIENT_CPU; budget $BUDGET_PCT % of one core (period ${BB_CG_PERIOD_US} us)"
+  echo "rounds $ROUNDS; dnsperf ${DUR} s (-q 200); loadgen ${LG_DUR} s (${LG_WINDOW} in flight); resperf ramp ${RAMP} s to ${RAMP_MAX} qps"
+  echo "versions: $(unbound -V 2>/dev/null | head -n1); $(kresd --version 2>/dev/null | head -n1); $(pdns_recursor --version 2>&1 | grep -m1 -o 'PowerDNS Recursor [0-9.]*'); $(dnsdist --version 2>/dev/null | head -n1 | cut -d'(' -f1); $(dnsperf -h 2>&1 | grep -m1 Version)"
+  echo "boltdns: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) $(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo '(work tree has uncommitted changes)')"
+} > "$WORK/meta.txt"
+
+ceiling
+# Interleaved rounds: every server once per round, each round starting one
+# server later, so slow drift of the machine is spread over all servers.
+read -r -a SRV <<<"$SERVERS"
+for r in $(seq 1 "$ROUNDS"); do
+  n=${#SRV[@]}
+  for i in $(seq 0 $((n - 1))); do
+    run_server "${SRV[$(( (i + r - 1) % n ))]}" "$r"
+  done
+done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); total $(( $(date +%s) - T_START )) s" >> "$WORK/meta.txt"
+
+python3 "$HERE/report.py" --raw "$RAW" --meta "$WORK/meta.txt" --notes "$NOTES" \
+  --servers "$SERVERS" --budget "$BUDGET_PCT" --out "$OUT"
+bb_log "results: $OUT (raw data in $WORK)"
