@@ -354,11 +354,11 @@ int ctl_local_remove(struct ctl_local *l, const uint8_t *name, uint16_t type)
 void ctl_local_clear(struct ctl_local *l)
 {
 	normalise(l);
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < l->n; i++)
 		if (i == 0 || !same_set(l->rec[i - 1], l->rec[i]))
 			delete_set(l, l->rec[i]->name, l->rec[i]->name_len, l->rec[i]->type);
+	for (size_t i = 0; i < l->n; i++)
 		free(l->rec[i]);
-	}
 	l->n = 0;
 }
 

@@ -388,7 +388,7 @@ static void test_parse(void **state)
 	assert_string_equal(r.more, "8 9");
 
 	const char *bad[] = { "", "   ", "json", "a \"unterminated", "a \"x\"y", "a b\"c",
-	                      "a\x01" "b", "a\x7f", "status\n" };
+	                      ("a\x01" "b"), "a\x7f", "status\n" };
 	for (size_t i = 0; i < BOLT_ARRAY_SIZE(bad); i++) {
 		why = NULL;
 		assert_true(ctl_req_parse(&r, bad[i], strlen(bad[i]), &why) < 0);
