@@ -37,6 +37,29 @@ down() {
 	ip link del "$host_if" 2>/dev/null || true
 }
 
+setup_pair() { # setup_pair SUBNET HOST_ADDR(0|1)
+	ip netns add "$name" &&
+	ip link add "$host_if" type veth peer name "$ns_if" &&
+	ip link set "$ns_if" netns "$name" &&
+	ip -n "$name" link set lo up &&
+	ip -n "$name" addr add "198.18.$1.2/24" dev "$ns_if" &&
+	ip -n "$name" link set "$ns_if" up || return 1
+	if [ "$2" = 1 ]; then
+		ip addr add "198.18.$1.1/24" dev "$host_if" || return 1
+	fi
+	# No IPv6 autoconfiguration chatter on the test link.
+	sysctl -qw "net.ipv6.conf.$host_if.disable_ipv6=1" 2>/dev/null || true
+	ip link set "$host_if" up || return 1
+	# Frames leaving the namespace carry complete checksums (no offload),
+	# and GRO on the namespace end gives veth the NAPI context that XDP
+	# frames sent from the host end (AF_XDP TX) need.
+	if command -v ethtool >/dev/null; then
+		ip netns exec "$name" ethtool -K "$ns_if" tx off gro on >/dev/null 2>&1 || true
+		ethtool -K "$host_if" tx off >/dev/null 2>&1 || true
+	fi
+	ip netns exec "$name" true
+}
+
 case "$cmd" in
 up)
 	subnet=0
@@ -50,26 +73,16 @@ up)
 		esac
 	done
 	[ "$subnet" -le 255 ] || die "SUBNET must be 0..255"
-	down
-	ip netns add "$name"
-	ip link add "$host_if" type veth peer name "$ns_if"
-	ip link set "$ns_if" netns "$name"
-	ip -n "$name" link set lo up
-	ip -n "$name" addr add "198.18.$subnet.2/24" dev "$ns_if"
-	ip -n "$name" link set "$ns_if" up
-	if [ "$host_addr" = 1 ]; then
-		ip addr add "198.18.$subnet.1/24" dev "$host_if"
-	fi
-	# No IPv6 autoconfiguration chatter on the test link.
-	sysctl -qw "net.ipv6.conf.$host_if.disable_ipv6=1" 2>/dev/null || true
-	ip link set "$host_if" up
-	# Frames leaving the namespace carry complete checksums (no offload),
-	# and GRO on the namespace end gives veth the NAPI context that XDP
-	# frames sent from the host end (AF_XDP TX) need.
-	if command -v ethtool >/dev/null; then
-		ip netns exec "$name" ethtool -K "$ns_if" tx off gro on >/dev/null 2>&1 || true
-		ethtool -K "$host_if" tx off >/dev/null 2>&1 || true
-	fi
+	# Namespace creation can race with other processes' ip netns calls
+	# (the /run/netns mount is shared): retry a failed set-up from scratch.
+	for attempt in 1 2 3; do
+		down
+		if setup_pair "$subnet" "$host_addr"; then
+			break
+		fi
+		[ "$attempt" = 3 ] && die "could not set up $name"
+		sleep 0.5
+	done
 	echo "HOST_IF=$host_if"
 	echo "NS_IF=$ns_if"
 	echo "HOST_ADDR=198.18.$subnet.1"

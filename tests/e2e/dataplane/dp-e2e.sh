@@ -67,7 +67,8 @@ af_packet|af_xdp)
 		NS=bdp-pkt
 		SUBNET=41
 		# The dataplane owns the address: it answers ARP and pings itself.
-		eval "$("$NETNS" up "$NS" "$SUBNET" --no-host-addr)"
+		vars=$("$NETNS" up "$NS" "$SUBNET" --no-host-addr) || exit 1
+		eval "$vars"
 		VDEV="net_af_packet0,iface=$HOST_IF"
 		XDP=""
 	else
@@ -75,7 +76,8 @@ af_packet|af_xdp)
 		SUBNET=42
 		# The kernel keeps the address (ARP, ping); the XDP program
 		# steals UDP/53 for the dataplane.
-		eval "$("$NETNS" up "$NS" "$SUBNET")"
+		vars=$("$NETNS" up "$NS" "$SUBNET") || exit 1
+		eval "$vars"
 		VDEV="net_af_xdp0,iface=$HOST_IF"
 		XDP="xdp-prog = $XDP_OBJ"
 		[ -f "$XDP_OBJ" ] || { echo "1..0 # SKIP no XDP object (build with -Dxdp)"; exit 77; }
