@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# boltdns quick start on a machine with no spare NIC (Debian 12, as root):
+# installs the packages, builds, reserves hugepages, makes a veth pair with one
+# end in a network namespace "bq-client", starts boltdns-dp on net_af_xdp with
+# our XDP program and boltdns-cp next to it, then from the namespace shows a
+# query resolved, the same query answered from the cache, and a short dnsperf
+# run. Everything is stopped at the end (--keep leaves it running).
+#
+#   bash deploy/quickstart.sh [--offline] [--keep] [--io socket]
+#
+# Upstream is the internet's root (Debian's IANA root hints). With --offline,
+# or by itself when no root server answers, the project's fake hierarchy of
+# NSD servers (tests/hierarchy/) is started on 198.18.1.x and used instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+offline=0 keep=0 io=dpdk
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--offline) offline=1 ;;
+	--keep) keep=1 ;;
+	--io) shift; io=${1:-} ;;
+	-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+	*) echo "quickstart: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case "$io" in dpdk|socket) ;; *) echo "quickstart: --io dpdk|socket" >&2; exit 2 ;; esac
+[ "$(id -u)" -eq 0 ] || { echo "quickstart: run as root (hugepages, namespaces, DPDK)" >&2; exit 1; }
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "installing packages"
+bash deploy/install-deps.sh
+
+say "building"
+[ -d build ] || meson setup build >/dev/null
+meson compile -C build >/dev/null
+DP=$top/build/dataplane/boltdns-dp
+CP=$top/build/control/boltdns-cp
+CTL=$top/build/control/ctl/boltctl
+XDP_OBJ=$top/build/dataplane/xdp/boltdns_xdp.o
+
+work=/run/boltdns-quickstart
+mkdir -p "$work"
+NS=bq-client
+pids=()
+cleanup() {
+	set +e
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ "$hier_started" = 1 ] && bash tests/hierarchy/stop.sh "$work/hier" >/dev/null 2>&1
+	bash tests/tools/netns.sh down "$NS" >/dev/null 2>&1
+}
+hier_started=0
+
+say "hugepages and the veth pair"
+echo 512 > /proc/sys/vm/nr_hugepages || true
+eval "$(bash tests/tools/netns.sh up "$NS" 0)"
+echo "client namespace $NS: $NS_IF $NS_ADDR  <->  $HOST_IF $HOST_ADDR (boltdns)"
+
+hints=/usr/share/dns/root.hints
+if [ "$offline" = 0 ]; then
+	# One root server answering is enough to resolve from the internet.
+	if ! dig +time=2 +tries=1 +norec @198.41.0.4 . NS >/dev/null 2>&1 &&
+	   ! dig +time=2 +tries=1 +norec @199.9.14.201 . NS >/dev/null 2>&1; then
+		echo "no root server answers: using the fake hierarchy (--offline)"
+		offline=1
+	fi
+fi
+if [ "$offline" = 1 ]; then
+	say "starting the fake DNS hierarchy (NSD on 198.18.1.x, tests/hierarchy/)"
+	hints=$(bash tests/hierarchy/start.sh "$work/hier")
+	hier_started=1
+	names=(www.dom1.boltnet. a.dom1.boltnet. mail.dom1.boltnet. nope.dom1.boltnet.)
+	for i in $(seq -w 1 500); do echo "h0$i.bulk.boltnet. A"; done > "$work/queries.txt"
+else
+	names=(www.debian.org. www.wikipedia.org. mail.google.com. nxdomain-example.debian.org.)
+	printf '%s A\n' "${names[@]}" > "$work/queries.txt"
+fi
+trap cleanup EXIT
+
+if [ "$io" = dpdk ]; then
+	server=$HOST_ADDR port=53
+	io_conf="io = dpdk
+eal = -l 1 --in-memory --file-prefix=boltdns-qs --log-level=lib.eal:error --vdev=net_af_xdp0,iface=$HOST_IF
+address = $HOST_ADDR
+xdp-prog = $XDP_OBJ"
+else
+	server=$HOST_ADDR port=53
+	io_conf="io = socket
+listen = $HOST_ADDR@53"
+fi
+cat > "$work/boltdns.conf" <<EOF
+[dataplane]
+$io_conf
+[cache]
+path = /dev/hugepages/boltdns-quickstart
+size = 256M
+[control]
+socket = $work/control.sock
+tcp-listen = $HOST_ADDR@53
+[resolver]
+root-hints = $hints
+EOF
+echo "configuration: $work/boltdns.conf"
+
+say "starting boltdns-dp ($io) and boltdns-cp"
+mkdir -p /dev/hugepages
+mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null || true
+"$DP" -c "$work/boltdns.conf" > "$work/dp.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+	"$CTL" -s "$work/control.sock" status >/dev/null 2>&1 && break
+	[ -e /dev/hugepages/boltdns-quickstart ] || [ -e /dev/shm/boltdns-quickstart ] && break
+	sleep 0.1
+done
+"$CP" -c "$work/boltdns.conf" > "$work/cp.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+	"$CTL" -s "$work/control.sock" status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+if ! "$CTL" -s "$work/control.sock" status; then
+	echo "boltdns did not come up; logs:"; tail -20 "$work/dp.log" "$work/cp.log"; exit 1
+fi
+
+q() { ip netns exec "$NS" dig @"$server" -p "$port" +time=3 +tries=1 "$@"; }
+say "first query (a miss: resolved by boltdns-cp from the root down)"
+q "${names[0]}" A
+say "the same query again (a hit: answered by the dataplane from the shared cache)"
+q "${names[0]}" A
+say "dataplane counters"
+"$CTL" -s "$work/control.sock" stats_noreset | grep -E '^(total\.)?(queries|hits|misses)|hits|misses' | head -10 || true
+
+say "a short dnsperf run from the namespace (warm-up pass, then 10 s cache hot)"
+ip netns exec "$NS" dnsperf -s "$server" -p "$port" -d "$work/queries.txt" -n 1 -c 4 >/dev/null 2>&1 || true
+ip netns exec "$NS" dnsperf -s "$server" -p "$port" -d "$work/queries.txt" -l 10 -c 8 -q 200 2>&1 |
+	grep -E 'Queries (sent|completed|lost)|Queries per second|Average Latency|Response codes'
+
+if [ "$keep" = 1 ]; then
+	trap - EXIT
+	echo
+	echo "boltdns keeps running: boltctl -s $work/control.sock status;"
+	echo "stop with: kill ${pids[*]}; bash tests/tools/netns.sh down $NS"
+fi
