@@ -1,0 +1,133 @@
+# Shared set-up of the control plane's end-to-end tests (sourced).
+#
+# Every test runs in a network namespace of its own, so the fake hierarchy's
+# 198.18.1.x addresses, port 53 and the resolver's ports never collide with
+# anything else on the host (or with other tests). Everything started here
+# is stopped by the EXIT trap, also on failure.
+#
+# Usage from a test:  . lib.sh; e2e_init NAME DP CP DPSTATS; e2e_start_all
+set -uo pipefail
+
+E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+E2E_HIER="$E2E_SRC/tests/hierarchy"
+E2E_PORT=5300
+E2E_FAILS=0
+E2E_PASSES=0
+
+e2e_log() { echo "e2e: $*" >&2; }
+
+e2e_skip() { echo "SKIP: $*" >&2; exit 77; }
+
+ok() { E2E_PASSES=$((E2E_PASSES + 1)); echo "ok   $*"; }
+bad() { E2E_FAILS=$((E2E_FAILS + 1)); echo "FAIL $*"; }
+
+# ns CMD...: run inside the test's namespace
+ns() { ip netns exec "$E2E_NS" "$@"; }
+
+e2e_init() {
+  local name=$1
+  E2E_DP=$2 E2E_CP=$3 E2E_DPSTATS=$4
+  [ "$(id -u)" -eq 0 ] || e2e_skip "needs root (network namespace, port 53)"
+  for t in ip dig nsd; do command -v $t >/dev/null 2>&1 || e2e_skip "$t not installed"; done
+  E2E_NS="bcp-$name-$$"
+  E2E_DIR=$(mktemp -d "/tmp/boltdns-e2e-cp-$name.XXXXXX")
+  E2E_REGION="/dev/shm/boltdns-e2e-cp-$name-$$"
+  trap e2e_cleanup EXIT
+  ip netns add "$E2E_NS" || { echo "cannot create namespace"; exit 1; }
+  ns ip link set lo up
+}
+
+e2e_cleanup() {
+  local rc=$?
+  set +e
+  for p in "${E2E_CP_PID:-}" "${E2E_DP_PID:-}"; do
+    [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+  done
+  [ -n "${E2E_UNBOUND:-}" ] && ns bash "$E2E_HIER/unbound.sh" stop "$E2E_UNBOUND" "$E2E_DIR" >/dev/null 2>&1
+  ns bash "$E2E_HIER/stop.sh" "$E2E_DIR/hier" >/dev/null 2>&1
+  # Whatever still runs in the namespace (nsd, fakeauth) dies with it.
+  for p in $(ip netns pids "$E2E_NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  ip netns delete "$E2E_NS" 2>/dev/null
+  rm -f "$E2E_REGION"
+  if [ "$rc" -ne 0 ] && [ -d "$E2E_DIR" ]; then
+    echo "--- boltdns-cp log (tail)"; tail -40 "$E2E_DIR/cp.log" 2>/dev/null
+    echo "--- boltdns-dp log (tail)"; tail -20 "$E2E_DIR/dp.log" 2>/dev/null
+  fi
+  rm -rf "$E2E_DIR"
+  exit $rc
+}
+
+e2e_write_conf() {
+  cat > "$E2E_DIR/boltdns.conf" <<CONF
+[dataplane]
+io = socket
+listen = 127.0.0.1@$E2E_PORT
+[cache]
+path = $E2E_REGION
+size = 96M
+ring-slots = 256
+wipe = yes
+[control]
+socket = $E2E_DIR/control.sock
+tcp-listen = 127.0.0.1@$E2E_PORT
+verbosity = 2
+[resolver]
+root-hints = $E2E_HIER/root.hints
+timeout = 500
+${E2E_EXTRA_RESOLVER:-}
+CONF
+}
+
+e2e_start_hierarchy() {
+  ns bash "$E2E_HIER/start.sh" "$E2E_DIR/hier" >"$E2E_DIR/hier.log" 2>&1 ||
+    { cat "$E2E_DIR/hier.log"; echo "hierarchy did not start"; exit 1; }
+}
+
+e2e_start_dp() {
+  ns "$E2E_DP" -c "$E2E_DIR/boltdns.conf" >>"$E2E_DIR/dp.log" 2>&1 &
+  E2E_DP_PID=$!
+  for _ in $(seq 1 50); do
+    [ -e "$E2E_REGION" ] && break
+    sleep 0.1
+  done
+  [ -e "$E2E_REGION" ] || { echo "dataplane did not create the region"; exit 1; }
+}
+
+e2e_start_cp() {
+  ns "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -s "$E2E_DIR/cp.stats" >>"$E2E_DIR/cp.log" 2>&1 &
+  E2E_CP_PID=$!
+  for _ in $(seq 1 50); do
+    grep -q '^attached 1' "$E2E_DIR/cp.stats" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "control plane did not attach"; exit 1
+}
+
+e2e_start_all() {
+  e2e_write_conf
+  e2e_start_hierarchy
+  e2e_start_dp
+  e2e_start_cp
+}
+
+# q ARGS...: dig through boltdns over UDP (TC is not retried over TCP)
+q() { ns dig @127.0.0.1 -p "$E2E_PORT" +time=6 +tries=1 +ignore "$@"; }
+
+# rcode_and_answer ARGS...: "RCODE;sorted +short lines" of a query to boltdns
+rcode_of() { q "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
+short_of() { q +short "$@" | sort | tr '\n' ' '; }
+
+# auth SERVER ARGS...: dig +norec against an authoritative server
+auth_short() { local s=$1; shift; ns dig @"$s" +norec +time=3 +tries=1 +short "$@" | sort | tr '\n' ' '; }
+
+# stat NAME: one counter of boltdns-cp (its stats file is rewritten every second)
+cp_stat() { awk -v k="$1" '$1 == k { print $2 }' "$E2E_DIR/cp.stats"; }
+dp_stat() { "$E2E_DPSTATS" "$E2E_REGION" | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# wait_stats: let boltdns-cp rewrite its stats file (once a second)
+wait_stats() { sleep 1.2; }
+
+e2e_finish() {
+  echo "$E2E_PASSES passed, $E2E_FAILS failed"
+  [ "$E2E_FAILS" -eq 0 ]
+}
