@@ -36,7 +36,9 @@ if [ -z "${HIER_SELFTEST_INNER:-}" ]; then
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
     case "$ns" in "$NS_PREFIX"[0-9]*) ;; *) continue ;; esac
     owner=${ns#"$NS_PREFIX"}
-    kill -0 "$owner" 2>/dev/null && continue
+    # A zombie (no reaper in some containers) or a recycled pid has no
+    # selftest.sh in its command line.
+    hier_cmdline_has "$owner" selftest.sh && continue
     echo "cleaning up stale namespace $ns"
     cleanup_ns "$ns" "$WORKDIR_PREFIX$owner"
   done
