@@ -20,6 +20,9 @@ for tool in nsd nsd-checkconf dig ip; do
 done
 "$HIER_PYTHON" -c 'import socket, struct' 2>/dev/null || hier_die "python3 not usable"
 mkdir -p "$WORKDIR"
+# Two tests starting the same hierarchy at once must not both launch servers.
+exec 9>"$WORKDIR/.lock"
+flock -w 60 9 || hier_die "$WORKDIR is locked by another start.sh or stop.sh"
 
 # Debian's own nsd service listens on the wildcard address, port 53, which
 # would collide with ours: stop it, with or without systemd.
@@ -118,14 +121,15 @@ start_server() {
   if [ "$kind" = nsd ]; then
     write_nsd_conf "$name" "$addr" "$dir" "$@"
     nsd-checkconf "$dir/nsd.conf" || hier_die "$name: bad NSD config $dir/nsd.conf"
-    if ! nsd -c "$dir/nsd.conf" >>"$dir/nsd.log" 2>&1; then
+    # 9>&-: the daemon must not inherit (and hold forever) the start lock.
+    if ! nsd -c "$dir/nsd.conf" >>"$dir/nsd.log" 2>&1 9>&-; then
       port_holder "$addr" >&2
       hier_die "$name: nsd failed to start on $addr (see $dir/nsd.log)"
     fi
   else
     : > "$dir/log"
     setsid "$HIER_PYTHON" "$HIER_DIR/fakeauth.py" --mode "$kind" --addr "$addr" \
-      --pidfile "$dir/pid" </dev/null >>"$dir/log" 2>&1 &
+      --pidfile "$dir/pid" </dev/null >>"$dir/log" 2>&1 9>&- &
   fi
   hier_log "$name ($addr) started"
 }

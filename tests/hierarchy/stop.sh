@@ -9,6 +9,10 @@ set -euo pipefail
 WORKDIR=${1:-$HIER_DEFAULT_WORKDIR}
 case "$WORKDIR" in /*) ;; *) WORKDIR="$PWD/$WORKDIR" ;; esac
 [ "$(id -u)" -eq 0 ] || hier_die "must run as root"
+if [ -d "$WORKDIR" ]; then
+  exec 9>"$WORKDIR/.lock"
+  flock -w 60 9 || hier_die "$WORKDIR is locked by another start.sh or stop.sh"
+fi
 
 # Every server's main process is signalled at once, then waited for: NSD
 # needs about a second to shut down.
