@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "burst.h"
 #include "dp.h"
 #include "frame.h"
 #include "log.h"
@@ -61,9 +62,8 @@ struct dp_lcore {
 	struct tx_buf tx[MAX_PORTS];
 	struct tx_buf exc_tx;
 	struct rte_mbuf *rx[RX_BURST];
-	struct rte_mbuf *pm[RX_BURST];
-	struct dp_frame fr[RX_BURST];
-	struct dp_pkt pkts[RX_BURST];
+	struct dp_frame_pkt fp[RX_BURST];
+	struct dp_burst_scratch scratch;
 };
 
 static struct {
@@ -132,107 +132,53 @@ static void set_offload(struct rte_mbuf *m, const struct dp_port *p, uint8_t fam
 	}
 }
 
-/* Frames that are not DNS for us: exception TAP or drop. */
-static void not_dns(struct dp_lcore *l, struct rte_mbuf *m, int kind)
-{
-	if (kind == DP_FRAME_BAD || kind == DP_FRAME_SLOW)
-		DP_STAT_INC(l->w.st, dropped_bad);
-	if (kind != DP_FRAME_BAD && g.exc_port >= 0 && l->index < g.exc_nq) {
-		DP_STAT_INC(l->w.st, exception);
-		tx_exception(l, m);
-		return;
-	}
-	if (kind == DP_FRAME_OTHER)
-		DP_STAT_INC(l->w.st, not_dns);
-	rte_pktmbuf_free(m);
-}
-
 static void rx_port(struct dp_lcore *l, unsigned pi)
 {
 	struct dp_port *p = &g.ports[pi];
 	uint16_t q = (uint16_t)l->index;
 	uint16_t n = rte_eth_rx_burst(p->id, q, l->rx, RX_BURST);
-	unsigned np = 0;
 
 	if (n == 0)
 		return;
 	DP_STAT_ADD(l->w.st, rx_pkts, n);
-	for (uint16_t i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(l->rx[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = l->rx[i];
-		uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+		struct dp_frame_pkt *fp = &l->fp[i];
 		size_t room = (size_t)m->buf_len - m->data_off;
-		struct dp_frame *f = &l->fr[np];
-		size_t out;
-
-		if (m->nb_segs != 1) {
-			/* Queries fit one segment; anything else is not ours. */
-			not_dns(l, m, DP_FRAME_SLOW);
-			continue;
-		}
-		int kind = dp_frame_parse(data, m->data_len, &p->svc, f);
-		switch (kind) {
-		case DP_FRAME_DNS: {
-			struct dp_pkt *pk = &l->pkts[np];
-			size_t cap = room - f->dns_off;
-			pk->dns = data + f->dns_off;
-			pk->len = f->dns_len;
-			pk->cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
-			l->pm[np++] = m;
-			break;
-		}
-		case DP_FRAME_ARP:
-			out = dp_frame_reply_arp(data, room, f, &p->svc);
-			goto reply;
-		case DP_FRAME_ND:
-			out = dp_frame_reply_nd(data, room, f, &p->svc);
-			goto reply;
-		case DP_FRAME_ECHO:
-			out = dp_frame_reply_echo(data, f);
-		reply:
-			if (out == 0) {
-				rte_pktmbuf_free(m);
-				break;
-			}
-			DP_STAT_INC(l->w.st, arp);
+		fp->data = rte_pktmbuf_mtod(m, uint8_t *);
+		fp->room = (uint16_t)(room > UINT16_MAX ? UINT16_MAX : room);
+		/* Queries fit one segment: a chained frame is only looked at as
+		 * far as its first segment goes (and is then malformed). */
+		fp->len = m->data_len;
+		rte_prefetch0(fp->data);
+	}
+	struct dp_port_ctx pc = {
+		.svc = &p->svc,
+		.ol_ip = p->ol_ip,
+		.ol_udp = p->ol_udp,
+		.have_exc = g.exc_port >= 0 && l->index < g.exc_nq,
+		.port_index = (uint8_t)pi,
+		.queue = q,
+	};
+	dp_burst_handle(&l->w, &l->scratch, &pc, l->fp, n);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = l->rx[i];
+		const struct dp_frame_pkt *fp = &l->fp[i];
+		switch (fp->action) {
+		case DP_ACT_TX:
+			set_len(m, fp->out_len);
 			m->ol_flags = 0;
-			set_len(m, out);
+			if (fp->family)
+				set_offload(m, p, fp->family, fp->l2_len, fp->l3_len);
 			tx_port(l, pi, m);
+			break;
+		case DP_ACT_EXC:
+			tx_exception(l, m);
 			break;
 		default:
-			not_dns(l, m, kind);
+			rte_pktmbuf_free(m);
 			break;
 		}
-	}
-	if (np == 0)
-		return;
-
-	dp_process_burst(&l->w, l->pkts, np);
-
-	for (unsigned j = 0; j < np; j++) {
-		struct rte_mbuf *m = l->pm[j];
-		struct dp_pkt *pk = &l->pkts[j];
-		const struct dp_frame *f = &l->fr[j];
-		uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
-
-		if (pk->verdict == DP_TX) {
-			size_t len = dp_frame_reply_dns(data, f, pk->out_len, !p->ol_ip, !p->ol_udp);
-			set_len(m, len);
-			m->ol_flags = 0;
-			set_offload(m, p, f->family, f->l3_off,
-			            f->family == AF_INET ? DP_IP4_HLEN : DP_IP6_HLEN);
-			tx_port(l, pi, m);
-			continue;
-		}
-		if (pk->verdict == DP_MISS) {
-			struct bolt_client c;
-			dp_frame_client(data, f, &c);
-			c.port_id = (uint8_t)pi;
-			c.queue_id = q;
-			dp_miss_push(&l->w, j, pk, &c);
-		}
-		rte_pktmbuf_free(m);
 	}
 }
 

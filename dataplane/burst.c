@@ -1,0 +1,99 @@
+/*
+ * Per-burst frame handling shared by every DPDK port type (see burst.h).
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "burst.h"
+
+/* Frames that are not DNS for us: exception path or drop, counted. */
+static void not_dns(struct dp_worker *w, const struct dp_port_ctx *p, struct dp_frame_pkt *fp,
+                    int kind)
+{
+	if (kind == DP_FRAME_BAD || kind == DP_FRAME_SLOW)
+		DP_STAT_INC(w->st, dropped_bad);
+	/* Malformed frames are not worth the kernel's time either. */
+	if (kind != DP_FRAME_BAD && p->have_exc) {
+		DP_STAT_INC(w->st, exception);
+		fp->action = DP_ACT_EXC;
+		return;
+	}
+	if (kind == DP_FRAME_OTHER)
+		DP_STAT_INC(w->st, not_dns);
+	fp->action = DP_ACT_DROP;
+}
+
+unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
+                         const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n)
+{
+	unsigned np = 0, ntx = 0;
+
+	if (n > DP_BURST_MAX)
+		n = DP_BURST_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_frame_pkt *fp = &f[i];
+		struct dp_frame *fr = &s->fr[np];
+		size_t out = 0;
+
+		fp->action = DP_ACT_DROP;
+		fp->family = 0;
+		if (fp->len > fp->room)
+			fp->len = fp->room;
+		int kind = dp_frame_parse(fp->data, fp->len, p->svc, fr);
+		switch (kind) {
+		case DP_FRAME_DNS: {
+			struct dp_pkt *pk = &s->pkts[np];
+			pk->dns = fp->data + fr->dns_off;
+			pk->len = fr->dns_len;
+			pk->cap = (uint16_t)(fp->room - fr->dns_off);
+			s->idx[np++] = (uint8_t)i;
+			continue;
+		}
+		case DP_FRAME_ARP:
+			out = dp_frame_reply_arp(fp->data, fp->room, fr, p->svc);
+			break;
+		case DP_FRAME_ND:
+			out = dp_frame_reply_nd(fp->data, fp->room, fr, p->svc);
+			break;
+		case DP_FRAME_ECHO:
+			out = dp_frame_reply_echo(fp->data, fr);
+			break;
+		default:
+			not_dns(w, p, fp, kind);
+			continue;
+		}
+		if (out > 0) {
+			DP_STAT_INC(w->st, arp);
+			fp->action = DP_ACT_TX;
+			fp->out_len = (uint16_t)out;
+			ntx++;
+		}
+	}
+	if (np == 0)
+		return ntx;
+
+	dp_process_burst(w, s->pkts, np);
+
+	for (unsigned j = 0; j < np; j++) {
+		struct dp_pkt *pk = &s->pkts[j];
+		const struct dp_frame *fr = &s->fr[j];
+		struct dp_frame_pkt *fp = &f[s->idx[j]];
+
+		if (pk->verdict == DP_TX) {
+			fp->out_len = (uint16_t)dp_frame_reply_dns(fp->data, fr, pk->out_len,
+			                                           !p->ol_ip, !p->ol_udp);
+			fp->action = DP_ACT_TX;
+			fp->family = fr->family;
+			fp->l2_len = fr->l3_off;
+			fp->l3_len = fr->family == AF_INET ? DP_IP4_HLEN : DP_IP6_HLEN;
+			ntx++;
+		} else if (pk->verdict == DP_MISS) {
+			struct bolt_client c;
+			dp_frame_client(fp->data, fr, &c);
+			c.port_id = p->port_index;
+			c.queue_id = p->queue;
+			dp_miss_push(w, j, pk, &c);
+		}
+	}
+	return ntx;
+}

@@ -1,0 +1,64 @@
+/*
+ * The per-burst frame handler of the DPDK dataplane, over plain frame
+ * buffers so that boltdns-dp, the fuzz target and the benchmark run the very
+ * same code (dpdk.c only maps rte_mbufs to and from struct dp_frame_pkt).
+ *
+ * For each frame: classify (frame.c); DNS queries of the whole burst go
+ * through dp_process_burst together; hits and error responses become the
+ * response frame in place; misses are queued with their client tuple;
+ * ARP / neighbour solicitations / echo requests for the service addresses
+ * are answered in place; other frames are marked for the exception path
+ * (when the port has one) or dropped. Counters: arp, not_dns, dropped_bad,
+ * exception (rx/tx are the I/O layer's).
+ *
+ * Thread: the worker's own thread.
+ */
+#ifndef BOLTDNS_DP_BURST_H
+#define BOLTDNS_DP_BURST_H
+
+#include "frame.h"
+#include "process.h"
+
+enum dp_action {
+	DP_ACT_DROP = 0,       /* free it */
+	DP_ACT_TX = 1,         /* send data[0..out_len) back out of the port */
+	DP_ACT_EXC = 2,        /* hand to the exception path unchanged */
+};
+
+/* One received frame. */
+struct dp_frame_pkt {
+	uint8_t *data;         /* frame start */
+	uint16_t len;          /* frame length */
+	uint16_t room;         /* bytes writable from data */
+	uint16_t out_len;      /* DP_ACT_TX: response frame length */
+	uint8_t action;        /* enum dp_action */
+	uint8_t family;        /* DP_ACT_TX of DNS: AF_INET/AF_INET6 (offload), else 0 */
+	uint16_t l2_len;       /* DP_ACT_TX of DNS: Ethernet (+VLAN) header length */
+	uint16_t l3_len;       /* DP_ACT_TX of DNS: IP header length */
+};
+
+/* The port a burst came from. */
+struct dp_port_ctx {
+	const struct dp_svc *svc;
+	bool ol_ip;            /* IPv4 header checksum left to the NIC */
+	bool ol_udp;           /* UDP checksum left to the NIC (pseudo-header sum written) */
+	bool have_exc;         /* an exception path exists for this worker */
+	uint8_t port_index;    /* bolt_client.port_id of misses */
+	uint16_t queue;        /* bolt_client.queue_id of misses */
+};
+
+/* Scratch for one burst (per worker, so nothing is on the stack). */
+struct dp_burst_scratch {
+	struct dp_frame fr[DP_BURST_MAX];
+	struct dp_pkt pkts[DP_BURST_MAX];
+	uint8_t idx[DP_BURST_MAX];
+};
+
+/*
+ * Handle n (<= DP_BURST_MAX) frames received on port p: sets each frame's
+ * action (and out_len etc. for DP_ACT_TX). Returns the number to transmit.
+ */
+unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
+                         const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n);
+
+#endif
