@@ -259,6 +259,24 @@ done
 check "evil NXDOMAIN (SOA TTL 3600, MINIMUM 300)" status=NXDOMAIN flag=aa "auth=evil.boltorg. IN SOA ns.evil.boltorg. hostmaster.evil.boltorg. 2026010101 3600 600 86400 300" ttl=auth:evil.boltorg.:SOA:3600 -- "${AUTH[@]}" @$s nx.evil.boltorg A
 check "evil NODATA" status=NOERROR flag=aa nans=0 "auth=evil.boltorg. IN SOA" -- "${AUTH[@]}" @$s www.evil.boltorg AAAA
 check "evil refuses other zones" status=REFUSED -- "${AUTH[@]}" @$s www.dom1.boltnet A
+# Malformed queries over UDP and TCP must not take the responder down.
+"$HIER_PYTHON" - "$s" <<'PY'
+import os, socket, sys
+addr = (sys.argv[1], 53)
+hdr = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+junk = [b"", b"\x00", hdr[:6], hdr, hdr + b"\xc0\x0c\x00\x01\x00\x01",
+        hdr + b"\x3fabc", hdr + b"\x03www\x00\x00", b"\xff" * 300]
+junk += [os.urandom(n) for n in range(12, 80)]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for j in junk:
+    u.sendto(j, addr)
+for j in junk[:8]:
+    t = socket.create_connection(addr, timeout=2)
+    t.sendall(len(j).to_bytes(2, "big") + j)
+    t.close()
+PY
+check "evil survives malformed queries (UDP)" status=NOERROR "ans=www.evil.boltorg. IN A 198.19.66.80" -- "${AUTH[@]}" @$s www.evil.boltorg A
+check "evil survives malformed queries (TCP)" status=NOERROR "ans=www.evil.boltorg. IN A 198.19.66.80" -- "${AUTH[@]}" +tcp @$s www.evil.boltorg A
 
 echo "== silent 198.18.1.99 (never answers)"
 check "silent over UDP" timeout -- +norec +time=1 +tries=1 @198.18.1.99 www.dead.boltnet A
