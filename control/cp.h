@@ -18,6 +18,7 @@
 struct cp_counters {
 	uint64_t misses;          /* miss messages taken from the rings */
 	uint64_t bad_misses;      /* miss messages that did not parse */
+	uint64_t stale_misses;    /* miss messages too old to answer */
 	uint64_t miss_hits;       /* misses answered from the cache (raced an insert) */
 	uint64_t coalesced;       /* clients that joined a question in flight */
 	uint64_t overload;        /* clients answered SERVFAIL: too much in flight */

@@ -139,6 +139,7 @@ static void write_stats(struct main_state *s)
 	W("upstream_answers", upq_counters.answers);
 	W("misses", c->misses);
 	W("bad_misses", c->bad_misses);
+	W("stale_misses", c->stale_misses);
 	W("miss_hits", c->miss_hits);
 	W("coalesced", c->coalesced);
 	W("overload", c->overload);

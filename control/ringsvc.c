@@ -18,6 +18,9 @@
 /* Answers waiting for a full answer ring at most, and for how long. */
 #define RING_BACKLOG 1024
 #define RING_RETRY_MS 200
+/* Seconds after which a miss is not worth resolving (stub resolvers retry
+ * after 1-5 s and give up after about 10). */
+#define RING_MISS_MAX_AGE 10
 
 struct backlog_ent {
 	uint64_t since_ms;
@@ -99,6 +102,12 @@ void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m)
 {
 	cp->ctr.misses++;
+	/* Misses queued while no control plane ran: the client gave up long ago. */
+	uint32_t now = bolt_now();
+	if (m->received != 0 && m->received + RING_MISS_MAX_AGE < now) {
+		cp->ctr.stale_misses++;
+		return;
+	}
 	struct waiter w;
 	memset(&w, 0, sizeof(w));
 	w.kind = WAITER_RING;

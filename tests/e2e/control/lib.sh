@@ -84,7 +84,7 @@ e2e_start_hierarchy() {
 }
 
 e2e_start_dp() {
-  ns "$E2E_DP" -c "$E2E_DIR/boltdns.conf" >>"$E2E_DIR/dp.log" 2>&1 &
+  ip netns exec "$E2E_NS" "$E2E_DP" -c "$E2E_DIR/boltdns.conf" >>"$E2E_DIR/dp.log" 2>&1 &
   E2E_DP_PID=$!
   for _ in $(seq 1 50); do
     [ -e "$E2E_REGION" ] && break
@@ -94,7 +94,7 @@ e2e_start_dp() {
 }
 
 e2e_start_cp() {
-  ns "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -s "$E2E_DIR/cp.stats" >>"$E2E_DIR/cp.log" 2>&1 &
+  ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -s "$E2E_DIR/cp.stats" >>"$E2E_DIR/cp.log" 2>&1 &
   E2E_CP_PID=$!
   for _ in $(seq 1 50); do
     grep -q '^attached 1' "$E2E_DIR/cp.stats" 2>/dev/null && return 0
@@ -128,6 +128,11 @@ dp_stat() { "$E2E_DPSTATS" "$E2E_REGION" | awk -v k="$1" '$1 == k { print $2 }';
 wait_stats() { sleep 1.2; }
 
 e2e_finish() {
+  # A sanitizer build reports memory and UB errors in the logs.
+  if grep -qE 'Sanitizer|runtime error:' "$E2E_DIR/cp.log" "$E2E_DIR/dp.log" 2>/dev/null; then
+    grep -E -A5 'Sanitizer|runtime error:' "$E2E_DIR/cp.log" "$E2E_DIR/dp.log" | head -40
+    bad "sanitizer reports in the logs"
+  fi
   echo "$E2E_PASSES passed, $E2E_FAILS failed"
   [ "$E2E_FAILS" -eq 0 ]
 }

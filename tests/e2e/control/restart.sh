@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End-to-end: SIGKILL boltdns-cp while the dataplane runs. Cached answers are
+# still served (by the dataplane alone); a restarted boltdns-cp re-attaches to
+# the region and resolves new names again; one started before the dataplane
+# waits for the region instead of failing.
+#
+# Usage: restart.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
+. "$(dirname "$0")/lib.sh"
+e2e_init restart "$1" "$2" "$3"
+e2e_write_conf
+e2e_start_hierarchy
+
+# Control plane first: no region yet, it must wait and retry, not exit.
+ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -s "$E2E_DIR/cp.stats" >>"$E2E_DIR/cp.log" 2>&1 &
+E2E_CP_PID=$!
+sleep 1.5
+if kill -0 "$E2E_CP_PID" 2>/dev/null && grep -q 'retrying' "$E2E_DIR/cp.log"; then
+  ok "boltdns-cp without a region waits and retries"
+else
+  bad "boltdns-cp without a region: not waiting"
+fi
+e2e_start_dp
+attached=no
+for _ in $(seq 1 30); do
+  grep -q '^attached 1' "$E2E_DIR/cp.stats" 2>/dev/null && { attached=yes; break; }
+  sleep 0.1
+done
+[ $attached = yes ] && ok "attached once the dataplane created the region" || bad "never attached"
+
+expect() { # DESCRIPTION WANT_SHORT QUERY...
+  local d=$1 ws=$2; shift 2
+  local s; s=$(short_of "$@")
+  if [ "$s" = "$ws" ]; then ok "$d: $s"; else bad "$d: got '$s', want '$ws'"; fi
+}
+expect "resolved before the kill" "198.19.1.80 " www.dom1.boltnet A
+expect "resolved before the kill" "198.19.2.80 " www.dom2.boltorg A
+
+kill -9 "$E2E_CP_PID"
+wait "$E2E_CP_PID" 2>/dev/null
+E2E_CP_PID=
+
+h0=$(dp_stat hits)
+expect "hit with the control plane dead" "198.19.1.80 " www.dom1.boltnet A
+expect "hit with the control plane dead" "198.19.2.80 " www.dom2.boltorg A
+h1=$(dp_stat hits)
+if [ $((h1 - h0)) -eq 2 ]; then ok "both answered from the cache ($h0 -> $h1)"; else bad "hits $h0 -> $h1"; fi
+r=$(q +time=2 www.dom3.boltnet A | grep -c 'ANSWER SECTION')
+if [ "$r" -eq 0 ]; then ok "a miss gets no answer while the control plane is down"; else bad "a miss was answered with no control plane"; fi
+
+rm -f "$E2E_DIR/cp.stats"
+e2e_start_cp
+expect "resolves again after restart" "198.19.3.80 " www.dom3.boltnet A
+expect "old entries survive the restart" "198.19.1.80 " www.dom1.boltnet A
+e2e_finish
