@@ -57,11 +57,13 @@ static void init(void)
 	int err;
 	snprintf(path, sizeof(path), "/dev/shm/boltdns-fuzz-dp-%d", (int)getpid());
 	struct bolt_region_params p = {
-		.path = path, .size = 16u << 20, .ring_slots = 16, .wipe = true,
+		.path = path, .size = 32u << 20, .ring_slots = 16, .wipe = true,
 	};
 	region = bolt_region_create(&p, &err);
-	if (!region || dp_worker_init(&worker, region, 0, 1232) != 0)
+	if (!region || dp_worker_init(&worker, region, 0, 1232) != 0) {
+		fprintf(stderr, "region %s: %s\n", path, bolt_strerror(err));
 		abort();
+	}
 	atexit(cleanup);
 	static const uint8_t a[4] = { 198, 18, 0, 53 };
 	static const uint8_t aaaa[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 };
