@@ -9,6 +9,7 @@
 #define BOLTDNS_CONFIG_H
 
 #include <netinet/in.h>
+#include <stdio.h>
 
 #include "boltdns/common.h"
 #include "boltdns/errcode.h"
@@ -128,6 +129,13 @@ BOLT_API int bolt_config_load(struct bolt_config *cfg, const char *path,
 /* Same, from a NUL-terminated string (tests, fuzzing); name is used in errors. */
 BOLT_API int bolt_config_load_string(struct bolt_config *cfg, const char *text,
                                      const char *name, char *errbuf, size_t errlen);
+
+/*
+ * Write cfg to f as a complete configuration file (every key, every section,
+ * defaults included) that bolt_config_load reads back to the same values:
+ * for logs and "show the effective configuration". Returns 0 or -EIO.
+ */
+BOLT_API int bolt_config_print(const struct bolt_config *cfg, FILE *f);
 
 /*
  * Parse "addr", "addr@port", "[v6]" or "[v6]@port" (port 1..65535; 0 in out

@@ -10,6 +10,7 @@
  * config) and hands long "key = value" lines over in two parts: inih sees
  * "key=<marker>", the handler takes the value from the reader.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <pthread.h>
@@ -273,15 +274,16 @@ static bool split_long(struct state *st, char *s, char *out, size_t cap)
 		fail(st, "key name too long");
 		return false;
 	}
-	while (is_blank(*value))
-		value++;
-	/* same inline comment rule as inih: ';' after a blank */
-	for (char *p = value + 1; *value != '\0' && *p != '\0'; p++) {
-		if (*p == ';' && is_blank(p[-1])) {
+	/* inih's inline comment rule: ';' after a blank, looked for before the value's
+	 * leading blanks are skipped (so "key = ;x" is empty but "key =;x" is ";x") */
+	for (char *p = value; *p != '\0'; p++) {
+		if (*p == ';' && p > value && is_blank(p[-1])) {
 			*p = '\0';
 			break;
 		}
 	}
+	while (is_blank(*value))
+		value++;
 	size_t vlen = strlen(value);
 	while (vlen > 0 && is_blank(value[vlen - 1]))
 		value[--vlen] = '\0';
@@ -511,6 +513,8 @@ static bool next_item(const char **p, char *buf, size_t cap, bool *too_long)
 
 #define AT(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
 #define COUNT_AT(cfg, k) ((unsigned *)(void *)((char *)(cfg) + (k)->count_off))
+#define CAT(cfg, k, type) ((const type *)(const void *)((const char *)(cfg) + (k)->off))
+#define CCOUNT_AT(cfg, k) ((const unsigned *)(const void *)((const char *)(cfg) + (k)->count_off))
 
 static void set_addrs(struct state *st, const struct key *k, const char *v, bool first)
 {
@@ -818,6 +822,122 @@ static void check_all(struct state *st)
 		        (unsigned long long)(rings_bytes(cfg->ring_slots) >> 20),
 		        (unsigned long long)((need + (1ull << 20) - 1) >> 20));
 	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Printing.                                                        */
+/* ---------------------------------------------------------------- */
+
+/*
+ * "name = value" that reads back the same: quoted when blanks at its ends
+ * would be trimmed, no blank before a leading ';'. A loaded value never holds a blank followed by ';'
+ * (inih cut it there) nor starts and ends with '"' around no other '"'
+ * (unquote stripped those), so nothing else needs care.
+ */
+static void print_str(FILE *f, const char *name, const char *v)
+{
+	size_t len = strlen(v);
+	if (len > 0 && (is_blank(v[0]) || is_blank(v[len - 1])))
+		fprintf(f, "%s = \"%s\"\n", name, v);
+	else if (v[0] == ';')
+		fprintf(f, "%s =%s\n", name, v); /* " ;" would start a comment */
+	else
+		fprintf(f, "%s = %s\n", name, v);
+}
+
+static void print_addr(FILE *f, const struct bolt_sockaddr *sa)
+{
+	char buf[64];
+	if (bolt_sockaddr_format(sa, buf, sizeof(buf)) > 0)
+		fputs(buf, f);
+}
+
+static void print_prefix(FILE *f, const struct bolt_prefix *p)
+{
+	char buf[64];
+	if (inet_ntop(p->family == AF_INET6 ? AF_INET6 : AF_INET, p->addr, buf, sizeof(buf)) != NULL)
+		fprintf(f, "%s/%u", buf, (unsigned)p->len);
+}
+
+static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *k)
+{
+	unsigned count = k->count_off != 0 ? *CCOUNT_AT(cfg, k) : 0;
+
+	switch ((enum kind)k->kind) {
+	case K_STR:
+	case K_IFNAME:
+	case K_USER:
+		print_str(f, k->name, CAT(cfg, k, char));
+		return;
+	case K_UINT:
+	case K_MSEC:
+	case K_SECS:
+		fprintf(f, "%s = %u\n", k->name, *CAT(cfg, k, unsigned));
+		return;
+	case K_SIZE:
+		fprintf(f, "%s = %llu\n", k->name, (unsigned long long)*CAT(cfg, k, uint64_t));
+		return;
+	case K_BOOL:
+		fprintf(f, "%s = %s\n", k->name, *CAT(cfg, k, bool) ? "yes" : "no");
+		return;
+	case K_OCTAL:
+		fprintf(f, "%s = %04o\n", k->name, *CAT(cfg, k, unsigned));
+		return;
+	case K_ENUM: {
+		int v = *CAT(cfg, k, int);
+		fprintf(f, "%s = %s\n", k->name, v == 1 ? k->choices[1] : k->choices[0]);
+		return;
+	}
+	case K_ADDRS:
+		if (count == 0 && !(k->flags & F_EMPTY_OK))
+			return;
+		fprintf(f, "%s = ", k->name);
+		for (unsigned i = 0; i < count; i++) {
+			if (i > 0)
+				fputs(", ", f);
+			print_addr(f, CAT(cfg, k, struct bolt_sockaddr) + i);
+		}
+		fputc('\n', f);
+		return;
+	case K_ADDR_OPT:
+		fprintf(f, "%s = ", k->name);
+		if (*(const bool *)(const void *)((const char *)cfg + k->aux_off))
+			print_addr(f, CAT(cfg, k, struct bolt_sockaddr));
+		fputc('\n', f);
+		return;
+	case K_PREFIXES:
+		if (count == 0)
+			return;
+		fprintf(f, "%s = ", k->name);
+		for (unsigned i = 0; i < count; i++) {
+			if (i > 0)
+				fputs(", ", f);
+			print_prefix(f, CAT(cfg, k, struct bolt_prefix) + i);
+		}
+		fputc('\n', f);
+		return;
+	case K_DATA:
+		for (unsigned i = 0; i < count && i < BOLT_CFG_MAX_LOCAL; i++) {
+			print_str(f, k->name, cfg->local_data[i]);
+		}
+		return;
+	}
+}
+
+int bolt_config_print(const struct bolt_config *cfg, FILE *f)
+{
+	const char *section = "";
+
+	if (cfg == NULL || f == NULL)
+		return -EINVAL;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(section, keys[i].section) != 0) {
+			section = keys[i].section;
+			fprintf(f, "%s[%s]\n", i == 0 ? "" : "\n", section);
+		}
+		print_key(f, cfg, &keys[i]);
+	}
+	return ferror(f) ? -EIO : 0;
 }
 
 /* ---------------------------------------------------------------- */

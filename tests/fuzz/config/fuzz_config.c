@@ -2,6 +2,7 @@
  * libFuzzer target: bolt_config_load_string, and the address and prefix
  * parsers on the same text. Checks the promises of config.h: only 0 or
  * BOLT_ECONFIG, an error always "NAME:LINE: ...", counts within their arrays,
+ * a loaded configuration prints to a file that loads to the same print,
  * addresses that format and parse back to the same value.
  */
 #include <stdio.h>
@@ -59,6 +60,40 @@ static void check_addr(const char *text)
 	}
 }
 
+/* Print into a malloc'ed string (NULL when the stream cannot be made). */
+static char *print_cfg(const struct bolt_config *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return NULL;
+	if (bolt_config_print(c, f) != 0)
+		abort();
+	fclose(f);
+	return buf;
+}
+
+static void check_roundtrip(const struct bolt_config *c)
+{
+	static struct bolt_config back;
+	char err[512];
+	char *text = print_cfg(c);
+	if (text == NULL)
+		return;
+	if (bolt_config_load_string(&back, text, "printed", err, sizeof(err)) != 0) {
+		fprintf(stderr, "printed config refused: %s\n%s", err, text);
+		abort();
+	}
+	char *again = print_cfg(&back);
+	if (again != NULL && strcmp(text, again) != 0) {
+		fprintf(stderr, "print differs:\n%s\n---\n%s", text, again);
+		abort();
+	}
+	free(again);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* the struct is large (local data); keep it off the stack */
@@ -73,8 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	bolt_config_defaults(&cfg);
 	int ret = bolt_config_load_string(&cfg, text, "fuzz", err, sizeof(err));
-	if (ret == 0)
+	if (ret == 0) {
 		check_config(&cfg);
+		check_roundtrip(&cfg);
+	}
 	else if (ret != BOLT_ECONFIG || strncmp(err, "fuzz:", 5) != 0)
 		abort();
 

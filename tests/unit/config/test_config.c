@@ -692,6 +692,85 @@ static void test_file(void **state)
 	free(c);
 }
 
+/* bolt_config_print into a malloc'ed string. */
+static char *print_cfg(const struct bolt_config *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(bolt_config_print(c, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/* print -> load -> print gives the same text, and the loaded values equal the first. */
+static void check_roundtrip(const struct bolt_config *c)
+{
+	char *text = print_cfg(c);
+	struct bolt_config *back = load_ok(text);
+	char *again = print_cfg(back);
+	assert_string_equal(text, again);
+	assert_int_equal(back->cache_size, c->cache_size);
+	assert_int_equal(back->nlocal_data, c->nlocal_data);
+	assert_int_equal(back->nallow, c->nallow);
+	free(again);
+	free(back);
+	free(text);
+}
+
+static void test_print(void **state)
+{
+	(void)state;
+	struct bolt_config *c = cfg_new();
+	char *text = print_cfg(c);
+	/* every section and a few keys, in the documented spelling */
+	assert_non_null(strstr(text, "[dataplane]\nio = dpdk\n"));
+	assert_non_null(strstr(text, "\n[ratelimit]\n"));
+	assert_non_null(strstr(text, "size = 1073741824\n"));
+	assert_non_null(strstr(text, "socket-mode = 0660\n"));
+	assert_non_null(strstr(text, "allow = 0.0.0.0/0, ::/0\n"));
+	assert_non_null(strstr(text, "metrics = \n"));
+	free(text);
+	check_roundtrip(c);
+	free(c);
+
+	c = load_ok("[dataplane]\nio = socket\neal = \"  blanks at both ends  \"\n"
+	            "address = 198.18.0.1@5300, [2001:db8::1]\n"
+	            "[control]\nmetrics = [::1]@9100\ntcp-listen =\n"
+	            "[resolver]\noutgoing = 198.18.0.9\ntimeout = 2s\n"
+	            "[local]\ndata = a.lan. 60 TXT \"x \\059 y\"\ndata = b.lan. 60 A 198.18.0.2\n"
+	            "[acl]\nallow = 198.18.0.0/15, 2001:db8::/32\naction = drop\n");
+	assert_string_equal(c->eal, "  blanks at both ends  ");
+	check_roundtrip(c);
+	free(c);
+
+	/* a value may start with ';' when no blank comes before it (inih's rule), long or not */
+	load_bad("[cache]\npath = ;comment only\n", 2, "empty value");
+	c = load_ok("[dataplane]\neal =;x\n");
+	assert_string_equal(c->eal, ";x");
+	check_roundtrip(c);
+	free(c);
+	char ltext[1024] = "[dataplane]\neal =;";
+	memset(ltext + strlen(ltext), 'l', 300);
+	c = load_ok(ltext);
+	assert_int_equal(strlen(c->eal), 301);
+	check_roundtrip(c);
+	free(c);
+	snprintf(ltext, sizeof(ltext), "[cache]\npath = ;%0300d\n", 7);
+	load_bad(ltext, 2, "empty value");
+	snprintf(ltext, sizeof(ltext), "[dataplane]\neal = %0300d ;comment\n", 7);
+	c = load_ok(ltext);
+	assert_int_equal(strlen(c->eal), 300);
+	free(c);
+
+	/* " ;" starts a comment even inside quotes (inih's rule): a TXT ';' is written \059 */
+	load_bad("[local]\ndata = a.lan. 60 TXT \"x ; y\"\n", 2, "RDATA malformed");
+	c = load_ok("[local]\ndata = a.lan. 60 TXT \"x;y\"\n");
+	assert_string_equal(c->local_data[0], "a.lan. 60 TXT \"x;y\"");
+	free(c);
+}
+
 /* The shipped files must load: argv gives their paths. */
 static const char *const *files;
 static int nfiles;
@@ -719,6 +798,7 @@ static void test_shipped_files(void **state)
 			assert_true(c->nallow > 0);
 			assert_true(c->rl_rate > 0);
 		}
+		check_roundtrip(c);
 		free(c);
 	}
 }
@@ -739,6 +819,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cross_checks),
 		cmocka_unit_test(test_errbuf),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_shipped_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
