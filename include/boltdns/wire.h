@@ -290,7 +290,8 @@ BOLT_API size_t bolt_udp_limit(const struct bolt_query *q, size_t server_max);
 /*
  * Build a header-only error response (FORMERR, NOTIMP, REFUSED, SERVFAIL,
  * BADVERS) echoing the question when it is given (question may be NULL;
- * otherwise qname + QTYPE + QCLASS, question_len bytes, copied verbatim).
+ * otherwise qname + QTYPE + QCLASS, question_len bytes, copied verbatim;
+ * it may point into buf, e.g. at buf + 12 when answering a query in place).
  * Flags: QR, RA (boltdns always offers recursion), the query's opcode, RD
  * and CD, the low 4 bits of rcode. An rcode above 15 (BADVERS) always gets
  * an OPT carrying its upper bits; with_opt adds one otherwise (udp size

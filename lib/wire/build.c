@@ -311,16 +311,23 @@ int bolt_build_error(uint8_t *buf, size_t cap, uint16_t id, uint16_t qflags,
 	if (rcode > 0xfff)
 		return -EINVAL;
 
+	/* The question may sit inside buf (a query answered in place): copy it
+	 * out before the header is written over anything. */
+	uint8_t q[BOLT_NAME_MAX + 4];
+	if (question != NULL && question_len > 0) {
+		if (question_len < 5 || question_len > sizeof(q))
+			return BOLT_EMALF;
+		memmove(q, question, question_len);
+	}
+
 	struct bolt_build b;
 	int ret = bolt_build_init(&b, buf, cap, id, flags);
 	if (ret != 0)
 		return ret;
 	if (question != NULL && question_len > 0) {
-		if (question_len < 5)
-			return BOLT_EMALF;
-		ret = bolt_build_question(&b, question, question_len - 4,
-		                          bolt_wire_get_u16(question + question_len - 4),
-		                          bolt_wire_get_u16(question + question_len - 2));
+		ret = bolt_build_question(&b, q, question_len - 4,
+		                          bolt_wire_get_u16(q + question_len - 4),
+		                          bolt_wire_get_u16(q + question_len - 2));
 		if (ret != 0)
 			return ret;
 	}

@@ -314,6 +314,18 @@ static void test_error_response(void **state)
 	len = bolt_build_error(buf, sizeof(buf), 80, 2 << 11, NULL, 0, BOLT_RCODE_NOTIMP, false);
 	assert_int_equal(BOLT_OPCODE(bolt_wire_get_u16(buf + 2)), 2);
 
+	/* Answering in place: the question is read from the buffer itself. */
+	struct tpkt t;
+	tp_hdr(&t, 81, BOLT_FLAG_RD, 1, 0, 0, 0);
+	tp_bytes(&t, question, (size_t)qlen + 4);
+	len = bolt_build_error(t.b, sizeof(t.b), 81, BOLT_FLAG_RD, t.b + 12, (size_t)qlen + 4,
+	                       BOLT_RCODE_SERVFAIL, false);
+	assert_int_equal(len, 12 + qlen + 4);
+	assert_int_equal(bolt_msg_parse(t.b, (size_t)len, &m, rrs, 2, NULL, 0), 0);
+	assert_memory_equal(m.qname, qname, (size_t)qlen);
+	assert_int_equal(m.qtype, BOLT_TYPE_A);
+	assert_int_equal(BOLT_RCODE(m.flags), BOLT_RCODE_SERVFAIL);
+
 	/* Errors: too small, bad question. */
 	assert_int_equal(bolt_build_error(buf, 11, 1, 0, NULL, 0, 1, false), BOLT_ESPACE);
 	assert_int_equal(bolt_build_error(buf, 20, 1, 0, question, (size_t)qlen + 4, 1, false),
