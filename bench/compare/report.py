@@ -158,6 +158,25 @@ def main():
             out.append(f"- {line}")
         out.append("")
 
+    val = [r for r in rows if r.get("workload") == "validate"]
+    if val:
+        out.append("## Load generator check: boltdns-loadgen and dnsperf at the same fixed rate")
+        out.append("")
+        out.append("Unbound with a warm cache, the hot questions, one rate: the two clients should agree on "
+                   "rcodes and on the order of the latency.")
+        out.append("")
+        out.append("| client | target qps | answered qps | lost % | avg ms | p99 ms | rcodes |")
+        out.append("|---|---|---|---|---|---|---|")
+        for r in val:
+            rc = r.get("rcodes")
+            if rc is None:
+                rc = "NOERROR_{}_NXDOMAIN_{}_SERVFAIL_{}".format(r.get("noerror"), r.get("nxdomain"),
+                                                                 r.get("servfail"))
+            out.append(f"| {r.get('method')} | {r.get('rate')} | {r.get('qps')} | {r.get('lost_pct')} | "
+                       f"{(ms(r.get('avg_us')) or 0):.3f} | {(ms(r.get('p99_us')) or 0):.3f} | "
+                       f"{rc.replace('_', ' ')} |")
+        out.append("")
+
     refl = [r for r in rows if r.get("server") == "reflector"]
     if refl:
         out.append("## The path's own ceiling (bare reflector, no DNS work)")
@@ -167,7 +186,7 @@ def main():
         for r in refl:
             who = "boltdns-loadgen (flat out)" if r.get("method") == "loadgen" else "dnsperf (kernel sockets)"
             out.append(f"| {who} | {r.get('qps')} | {r.get('lost_pct')} | "
-                       f"{(ms(r.get('avg_us')) or 0):.2f} | {(ms(r.get('p99_us')) or 0):.2f} |")
+                       f"{(ms(r.get('avg_us')) or 0):.3f} | {(ms(r.get('p99_us')) or 0):.3f} |")
         out.append("")
 
     budget_data, lg_data = {}, {}

@@ -83,9 +83,11 @@ bb_server_start() {
     if [ "$name" = boltdns-xdp ]; then tmpl=boltdns-xdp.conf.in; else tmpl=boltdns-socket.conf.in; fi
     rm -f /dev/shm/boltbench-region
     bb_fill "$BB_PEERS/$tmpl" "$work/boltdns.conf" ADDR="$BB_SERVER_IP" WORKDIR="$work" \
-      HINTS="$BB_HINTS" EAL="$BB_BOLT_EAL"
+      HINTS="$BB_HINTS" EAL="$BB_BOLT_EAL" XDP="$BB_BOLT_XDP"
     bb_cg_spawn "$work/dp.log" "$dp" -c "$work/boltdns.conf" >/dev/null
-    sleep 0.5
+    # the control plane attaches to the region the dataplane creates
+    local i
+    for i in $(seq 50); do [ -e /dev/shm/boltbench-region ] && break; sleep 0.1; done
     bb_cg_spawn "$work/cp.log" "$cp" -c "$work/boltdns.conf" >/dev/null
     bb_up_or_skip "$name" "$work/dp.log"
     ;;
