@@ -91,7 +91,7 @@ struct bolt_config {
 
 	/* [local] */
 	char hosts_file[BOLT_CFG_STR];          /* hosts = hosts-format file */
-	char local_data[BOLT_CFG_MAX_LOCAL][BOLT_CFG_STR]; /* data = "NAME TTL TYPE RDATA" (repeatable) */
+	char local_data[BOLT_CFG_MAX_LOCAL][BOLT_CFG_STR]; /* data = "NAME TTL [IN] TYPE RDATA" (repeatable) */
 	unsigned nlocal_data;
 
 	/* [acl] */
@@ -174,7 +174,7 @@ struct bolt_local_rr {
 };
 
 /*
- * Parse a [local] data line "NAME TTL TYPE RDATA" (no class; RDATA in
+ * Parse a [local] data line "NAME TTL [IN] TYPE RDATA" (RDATA in
  * presentation form, or "\# LENGTH HEX" for any type) into rr. Returns 0, or
  * BOLT_ESYNTAX / BOLT_ETYPE / BOLT_ELABEL / BOLT_ENAME / BOLT_ESPACE with *why
  * (when why is not NULL) set to a static one-line reason. Any thread.

@@ -1,5 +1,5 @@
 /*
- * [local] data lines, "NAME TTL TYPE RDATA", into wire form. The
+ * [local] data lines, "NAME TTL [IN] TYPE RDATA", into wire form. The
  * configuration loader runs every line through this so a bad record stops
  * start-up with FILE:LINE; the control plane runs it again to build answers.
  */
@@ -45,7 +45,7 @@ int bolt_local_data_parse(const char *line, struct bolt_local_rr *rr, const char
 
 	if (why == NULL)
 		why = &dummy;
-	*why = "expected 'NAME TTL TYPE RDATA'";
+	*why = "expected 'NAME TTL [IN] TYPE RDATA'";
 	if (line == NULL || rr == NULL)
 		return BOLT_ESYNTAX;
 	for (const char *q = line; *q != '\0'; q++) {
@@ -61,23 +61,28 @@ int bolt_local_data_parse(const char *line, struct bolt_local_rr *rr, const char
 		return BOLT_ESYNTAX;
 	}
 	if (!field(&p, ttl, sizeof(ttl), &len) || bolt_text_uint(ttl, len, 2147483647u, &v) != 0) {
-		*why = len == 0 ? "expected 'NAME TTL TYPE RDATA'" : "TTL must be a number 0..2147483647";
+		*why = len == 0 ? "expected 'NAME TTL [IN] TYPE RDATA'" : "TTL must be a number 0..2147483647";
 		return BOLT_ESYNTAX;
 	}
 	rr->ttl = (uint32_t)v;
 	if (!field(&p, type, sizeof(type), &len)) {
-		*why = len == 0 ? "expected 'NAME TTL TYPE RDATA'" : "unknown TYPE";
+		*why = len == 0 ? "expected 'NAME TTL [IN] TYPE RDATA'" : "unknown TYPE";
 		return BOLT_ESYNTAX;
 	}
-	/* "NAME TTL IN A ..." is the zone-file habit; say what is wrong instead of "unknown type" */
-	if (strcasecmp(type, "IN") == 0 || strcasecmp(type, "CH") == 0 || strcasecmp(type, "HS") == 0) {
-		*why = "the class is not written: use 'NAME TTL TYPE RDATA'";
+	/* "NAME TTL IN TYPE ..." is the zone-file habit: the class may be written, if it is IN */
+	if (strcasecmp(type, "IN") == 0 && !field(&p, type, sizeof(type), &len)) {
+		*why = len == 0 ? "expected 'NAME TTL [IN] TYPE RDATA'" : "unknown TYPE";
+		return BOLT_ESYNTAX;
+	}
+	if (strcasecmp(type, "CH") == 0 || strcasecmp(type, "HS") == 0 ||
+	    strcasecmp(type, "IN") == 0) {
+		*why = "only class IN is served (and it need not be written)";
 		return BOLT_ESYNTAX;
 	}
 	while (is_blank(*p))
 		p++;
 	if (*p == '\0') {
-		*why = "expected 'NAME TTL TYPE RDATA' (RDATA missing)";
+		*why = "expected 'NAME TTL [IN] TYPE RDATA' (RDATA missing)";
 		return BOLT_ESYNTAX;
 	}
 

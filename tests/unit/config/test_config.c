@@ -186,6 +186,7 @@ static void test_every_key_good(void **state)
 		"[local]\n"
 		"hosts = /etc/boltdns/hosts\n"
 		"data = router.lan. 300 A 198.18.0.1\n"
+		"data = router.lan. 300 IN AAAA 2001:db8::1\n"
 		"[acl]\n"
 		"allow = 198.18.0.0/15, 2001:db8::/32\n"
 		"action = drop\n"
@@ -248,8 +249,9 @@ static void test_every_key_good(void **state)
 	assert_true(addr_is(&c->outgoing[1], "2001:db8::60"));
 
 	assert_string_equal(c->hosts_file, "/etc/boltdns/hosts");
-	assert_int_equal(c->nlocal_data, 1);
+	assert_int_equal(c->nlocal_data, 2);
 	assert_string_equal(c->local_data[0], "router.lan. 300 A 198.18.0.1");
+	assert_string_equal(c->local_data[1], "router.lan. 300 IN AAAA 2001:db8::1");
 
 	assert_int_equal(c->nallow, 2);
 	uint8_t in4[4] = { 198, 19, 1, 1 }, out4[4] = { 203, 0, 113, 1 };
@@ -340,10 +342,12 @@ static void test_every_key_bad(void **state)
 	key_bad("resolver", "outgoing = 198.18.0", "bad address");
 
 	key_bad("local", "data = router.lan. 300 A", "RDATA missing");
-	key_bad("local", "data = router.lan.", "expected 'NAME TTL TYPE RDATA'");
+	key_bad("local", "data = router.lan.", "expected 'NAME TTL [IN] TYPE RDATA'");
 	key_bad("local", "data = router.lan. x A 198.18.0.1", "TTL must be a number");
 	key_bad("local", "data = router.lan. 2147483648 A 198.18.0.1", "TTL must be a number");
-	key_bad("local", "data = router.lan. 300 IN A 198.18.0.1", "class is not written");
+	key_bad("local", "data = router.lan. 300 CH A 198.18.0.1", "only class IN");
+	key_bad("local", "data = router.lan. 300 IN IN 198.18.0.1", "only class IN");
+	key_bad("local", "data = router.lan. 300 IN", "expected");
 	key_bad("local", "data = router.lan. 300 A-RR 198.18.0.1", "unknown TYPE");
 	key_bad("local", "data = router.lan. 300 A 198.18.0", "RDATA malformed");
 	key_bad("local", "data = router.lan. 300 AAAA 198.18.0.1", "RDATA malformed");
