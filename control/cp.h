@@ -57,6 +57,7 @@ struct cp {
 	struct ring_svc *rings;
 	struct tcp_srv *tcp;
 	uint16_t upstream_port;       /* port of every upstream server (53) */
+	bool offline;                 /* never send upstream (fuzzing): a query fails at once */
 };
 
 #endif

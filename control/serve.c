@@ -193,3 +193,24 @@ void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w
 		pend_free(p);
 	}
 }
+
+void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
+                  const uint8_t *zone, const struct infra_addr *server, const uint8_t *pkt,
+                  size_t len)
+{
+	if (pend_find(&cp->pend, key) != NULL)
+		return;
+	struct pend *p = pend_add(&cp->pend, key);
+	if (p == NULL)
+		return;
+	if (pend_join(&cp->pend, p, w) < 0) {
+		pend_remove(&cp->pend, p);
+		pend_free(p);
+		return;
+	}
+	p->ctx = cp;
+	if (res_inject(cp, zone, server, key->name, key->qtype, pkt, len, on_resolved, p) < 0) {
+		pend_remove(&cp->pend, p);
+		pend_free(p);
+	}
+}

@@ -17,6 +17,15 @@
 void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w);
 
 /*
+ * Resolve key for w from one injected upstream response (see res_inject):
+ * the whole answer path (scrub, cache insert, rendering, delivery) without
+ * the network. For fuzzing and tests.
+ */
+void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
+                  const uint8_t *zone, const struct infra_addr *server, const uint8_t *pkt,
+                  size_t len);
+
+/*
  * Look key up in the shared cache and, on a fresh hit, answer w from it.
  * Returns true when w was answered.
  */

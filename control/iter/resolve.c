@@ -540,6 +540,10 @@ static void send_query(struct res *r, const struct infra_addr *a)
 		name_text(r->zone, zn, sizeof(zn));
 		cp_log(CP_LOG_DEBUG, "query %s %s to %s (zone %s)", qn, ty, ip, zn);
 	}
+	if (cp->offline) {
+		fail(r, "offline");
+		return;
+	}
 	int err = 0;
 	r->q = upq_send(cp->loop, &p, on_answer, r, &err);
 	if (r->q == NULL)
@@ -942,6 +946,35 @@ int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qcla
 	r->cb = cb;
 	r->arg = arg;
 	step(r);
+	return 0;
+}
+
+int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *server,
+               const uint8_t *qname, uint16_t qtype, const uint8_t *pkt, size_t len,
+               res_done_cb cb, void *arg)
+{
+	if (nlen(qname) < 0 || nlen(zone) < 0)
+		return BOLT_EMALF;
+	struct res *r = res_new(cp, qname, qtype, BOLT_CLASS_IN, false, NULL);
+	if (r == NULL)
+		return -ENOMEM;
+	r->cb = cb;
+	r->arg = arg;
+	struct infra_nsset ns;
+	memset(&ns, 0, sizeof(ns));
+	uint8_t z[BOLT_NAME_MAX];
+	name_copy(z, zone);
+	bolt_name_lower(z, (size_t)nlen(z));
+	set_cut(r, z, &ns);
+	/* Ask the full name: the response answers the question as given. */
+	r->mlabels = bolt_name_labels(r->cur);
+	name_copy(r->q_name, r->cur);
+	r->q_type = qtype;
+	r->q_edns = true;
+	r->q_server = *server;
+	add_try(r, server, 1);
+	r->budget->upstream++;
+	on_answer(r, 0, pkt, len, 1, false);
 	return 0;
 }
 

@@ -31,6 +31,18 @@ typedef void (*res_done_cb)(struct res *r, void *arg);
 int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
               bool do_bit, res_done_cb cb, void *arg);
 
+/*
+ * Feed one upstream response to a new resolution as if it had been asked
+ * (qname, qtype) of server, a server of zone, and had just answered pkt
+ * (fuzzing and tests; normally only upstream I/O calls this path). What
+ * follows runs as usual: with cp->offline set, any further query fails at
+ * once, so the resolution always ends before res_inject returns.
+ * Returns 0 or -ENOMEM.
+ */
+int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *server,
+               const uint8_t *qname, uint16_t qtype, const uint8_t *pkt, size_t len,
+               res_done_cb cb, void *arg);
+
 /* Outcome of a finished resolution (valid inside the callback). */
 uint8_t res_rcode(const struct res *r);
 
