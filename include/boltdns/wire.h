@@ -198,11 +198,11 @@ struct bolt_msg {
  * options not filling its RDATA), BOLT_ETRAIL, BOLT_EMALF (len > 65535).
  * An EDNS version other than 0 is reported in m->edns_version, not rejected.
  * rrs/max_rrs: caller's array; more RRs than max_rrs is BOLT_ESPACE.
- * scratch: receives the decompressed RDATA of the types above. 2 * len
- * bytes is plenty for real responses; the worst case (every name a 2-byte
- * pointer to a 255-byte name) needs up to 19 * len. Running out is
- * BOLT_ESPACE (treat as malformed). scratch may be NULL when scratch_len
- * is 0.
+ * scratch: receives the RDATA of the types above whose names were
+ * compressed (uncompressed RDATA points into the packet). 2 * len bytes is
+ * plenty for real responses; the worst case (every name a 2-byte pointer
+ * to a 255-byte name) needs up to 19 * len. Running out is BOLT_ESPACE
+ * (treat as malformed). scratch may be NULL when scratch_len is 0.
  * Returns 0 or a negative code. m->rrs points to rrs afterwards. Any thread.
  */
 BOLT_API int bolt_msg_parse(const uint8_t *pkt, size_t len, struct bolt_msg *m,

@@ -101,6 +101,13 @@ static int parse_rdata(const uint8_t *pkt, size_t rd_start, size_t rdlen,
 	/* The names (and fixed fields) must exactly fill RDLENGTH. */
 	if (pos != rd_end)
 		return BOLT_ERDATA;
+	/* Nothing was compressed: use the packet's bytes and spare the scratch
+	 * space for RDATA that needs it. */
+	if (tlen == rdlen && memcmp(tmp, pkt + rd_start, rdlen) == 0) {
+		rr->rdata = pkt + rd_start;
+		rr->rdlen = (uint16_t)rdlen;
+		return 0;
+	}
 	if (tlen > s->cap - s->used)
 		return BOLT_ESPACE;
 	memcpy(s->buf + s->used, tmp, tlen);

@@ -101,6 +101,8 @@ static void test_full(void **state)
 	assert_int_equal(rr->type, BOLT_TYPE_SRV);
 	assert_int_equal(rr->rdlen, 24);
 	assert_memory_equal(rr->rdata + 6, "\4mail\7example\3com", 18);
+	/* Nothing compressed in it: it needs no scratch space. */
+	assert_true(rr->rdata > t.b && rr->rdata < t.b + t.n);
 
 	rr = &p.rrs[3];
 	assert_int_equal(rr->section, BOLT_SEC_AUTHORITY);
@@ -316,6 +318,10 @@ static void test_limits(void **state)
 	                 BOLT_ESPACE);
 	/* Scratch too small for the decompressed names. */
 	assert_int_equal(bolt_msg_parse(t.b, t.n, &p.m, p.rrs, MAXRR, p.scratch, 30), BOLT_ESPACE);
+	assert_int_equal(bolt_msg_parse(t.b, t.n, &p.m, p.rrs, MAXRR, NULL, 0), BOLT_ESPACE);
+	/* Exactly enough: MX 20 + CNAME 18 + SOA 51 bytes (SRV is uncompressed). */
+	assert_int_equal(bolt_msg_parse(t.b, t.n, &p.m, p.rrs, MAXRR, p.scratch, 89), 0);
+	assert_int_equal(bolt_msg_parse(t.b, t.n, &p.m, p.rrs, MAXRR, p.scratch, 88), BOLT_ESPACE);
 	/* Twice the message size is enough for this one. */
 	assert_int_equal(bolt_msg_parse(t.b, t.n, &p.m, p.rrs, MAXRR, p.scratch, 2 * t.n), 0);
 	/* Trailing bytes. */
