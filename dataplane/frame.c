@@ -53,12 +53,22 @@ static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 
 uint64_t dp_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 {
-	/* 32-bit loads into a 64-bit accumulator: the one's complement sum is
-	 * independent of byte order as long as it is folded the same way. */
-	while (len >= 4) {
+	/* A 64-bit one's complement accumulator (end-around carry): eight
+	 * bytes per add. The sum is independent of byte order as long as it is
+	 * folded the same way, so words are loaded in memory order. */
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		sum += w;
+		sum += sum < w;
+		p += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
 		uint32_t w;
 		memcpy(&w, p, 4);
 		sum += w;
+		sum += sum < w;
 		p += 4;
 		len -= 4;
 	}
@@ -66,6 +76,7 @@ uint64_t dp_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 		uint16_t w;
 		memcpy(&w, p, 2);
 		sum += w;
+		sum += sum < w;
 		p += 2;
 		len -= 2;
 	}
@@ -75,14 +86,18 @@ uint64_t dp_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 		uint16_t w;
 		memcpy(&w, tmp, 2);
 		sum += w;
+		sum += sum < w;
 	}
 	return sum;
 }
 
 uint16_t dp_csum_fold(uint64_t sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
+	/* 2^32 and 2^16 are both 1 modulo 2^16 - 1: fold the halves. */
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
 }
 
@@ -90,7 +105,8 @@ uint16_t dp_csum_fold(uint64_t sum)
 static inline uint64_t csum_add16(uint64_t sum, uint16_t host)
 {
 	uint16_t w = htobe16(host);
-	return sum + w;
+	sum += w;
+	return sum + (sum < w);
 }
 
 static inline void put_csum(uint8_t *field, uint16_t folded)
