@@ -309,6 +309,9 @@ static char *reader(char *str, int num, void *stream)
 	st->stash = NULL;
 
 	char *s = st->line;
+	/* a UTF-8 byte order mark (some editors write one) would hide a first "[section]" */
+	if (st->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
 	while (is_blank(*s))
 		s++;
 	size_t len = strlen(s);

@@ -512,6 +512,10 @@ static void test_structure_errors(void **state)
 	load_bad("# c\n\n[cache]\nsize = 2G\n[Cache]\n", 5, "unknown section [Cache]");
 	load_bad("[cache]\nsize = 2G\n[nosuch]\n", 3, "unknown section");
 	load_bad("[cache] junk\n", 1, "unexpected text after [cache]");
+	load_bad("\xEF\xBB\xBF[nosuch]\n", 1, "unknown section [nosuch]");
+	struct bolt_config *c = load_ok("\xEF\xBB\xBF[cache]\r\nwipe = on\r\n");
+	assert_true(c->cache_wipe);
+	free(c);
 	load_bad("size = 2G\n", 1, "'size' outside any [section]");
 	load_bad("[cache]\nsise = 2G\n", 2, "unknown key 'sise' in [cache]");
 	load_bad("[cache]\nworkers = 2\n", 2, "unknown key 'workers' in [cache]");
