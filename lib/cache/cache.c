@@ -98,7 +98,7 @@
 #define MIN_ARENA (1u << 20)      /* two largest records fit */
 #define MAX_ARENA ((uint64_t)UINT32_MAX * REC_ALIGN - REC_ALIGN)
 #define READ_TRIES 64             /* then a lookup gives up: a miss */
-#define LOCK_SPINS 4096           /* spins before checking the owner */
+#define LOCK_SPINS 128            /* busy spins before yielding the CPU */
 #define MAX_SECTIONS 65535u
 /* Bucket sizing: one slot per 56 arena bytes (a small record is ~90). */
 #define BYTES_PER_SLOT 56u
@@ -430,11 +430,14 @@ static void shard_lock(const struct bolt_cache *c, uint8_t *sbase)
 			break;
 		if (owner == 0)
 			continue;
+		/* critical sections are short: spin a little, then give the CPU
+		 * away, since the owner may be descheduled on this very core */
 		if (++spins < LOCK_SPINS) {
 			cpu_relax();
 			continue;
 		}
-		spins = 0;
+		/* a yield can cost a whole time slice when the CPUs are busy, so
+		 * the (cheap) liveness check runs before every one */
 		if (owner != me && kill(owner, 0) != 0 && errno == ESRCH &&
 		    atomic_compare_exchange_strong_explicit(&sh->lock, &owner, me,
 		                                            memory_order_acquire,
@@ -999,8 +1002,8 @@ static int plan(struct bolt_cache *g, uint64_t size, uint32_t shards)
 		return BOLT_EGEOMETRY;
 	uint64_t avail = size - hdr;
 	if (shards == 0) {
-		/* ~16 MiB per shard spreads writers; at most MAX_SHARDS */
-		uint64_t s = pow2_floor(avail / (16u << 20) ? avail / (16u << 20) : 1);
+		/* ~4-8 MiB per shard spreads writers; at most MAX_SHARDS */
+		uint64_t s = pow2_floor(avail / (4u << 20) ? avail / (4u << 20) : 1);
 		shards = (uint32_t)(s > MAX_SHARDS ? MAX_SHARDS : s);
 	}
 	if (!is_pow2(shards) || shards > MAX_SHARDS)

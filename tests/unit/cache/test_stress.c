@@ -3,7 +3,9 @@
  * process plus a writer in a forked second process, all on one region, for a
  * bounded time (argv[1] seconds, default 5). Every value carries its key
  * number, a generation and a checksum; readers check each hit and count any
- * value that is not exactly what some writer wrote (a torn read). The forked
+ * value that is not exactly what some writer wrote (a torn read). Two phases: many
+ * keys with small values, then few keys with values up to 64 KiB in small
+ * shards, where record memory is reused while readers copy it. The forked
  * writer is killed with SIGKILL while it runs, possibly inside a shard lock:
  * the remaining writer must take over (never hang) and readers must still
  * never see a torn value.
@@ -25,8 +27,15 @@
 #include "boltdns/region.h"
 #include "helpers.h"
 
-#define KEYS 40000u
-#define MAX_LEN 1600u
+#define MAX_LEN 65535u
+#define MAX_TTL (MAX_LEN / 100 + 1)
+#define BUF_LEN 65536u /* per value buffer: keeps the next one aligned */
+
+/* Phase parameters: many small values, then few large ones in small shards
+ * (the log wraps every few dozen inserts, so memory is reused under readers
+ * all the time). */
+static uint32_t keys_n;
+static uint32_t len_max;
 
 static char path[256];
 static double duration = 5.0;
@@ -51,7 +60,7 @@ static uint32_t rnd(uint64_t *s)
 
 static uint32_t len_of(uint32_t i, uint32_t gen)
 {
-	return 24 + (uint32_t)(XXH64(&gen, sizeof(gen), i) % (MAX_LEN - 24));
+	return 24 + (uint32_t)(XXH64(&gen, sizeof(gen), i) % (len_max - 24));
 }
 
 /* Value of key i, generation gen: [i][gen][pattern...][xxh64 of the rest]. */
@@ -75,7 +84,7 @@ static bool value_ok(uint32_t i, const struct bolt_cache_out *o)
 {
 	uint32_t ki, gen;
 	uint64_t sum;
-	if (o->val.len < 24 || o->val.len > MAX_LEN)
+	if (o->val.len < 24 || o->val.len > len_max)
 		return false;
 	memcpy(&ki, o->sections, 4);
 	memcpy(&gen, o->sections + 4, 4);
@@ -95,16 +104,18 @@ static bool value_ok(uint32_t i, const struct bolt_cache_out *o)
 /* Writes until stop (or forever in the child, which is killed). */
 static void writer_loop(struct bolt_cache *c, uint64_t seed, uint32_t gen_base, bool child)
 {
-	uint8_t sec[MAX_LEN];
-	uint16_t ttl[MAX_LEN / 100 + 1];
+	uint8_t *sec = malloc(MAX_LEN);
+	uint16_t *ttl = malloc(MAX_TTL * sizeof(uint16_t));
 	struct bolt_cache_val v;
 	struct bolt_cache_key k;
 	uint32_t gen = gen_base;
+	if (sec == NULL || ttl == NULL)
+		abort();
 	uint64_t n = 0;
 	while (child || !atomic_load_explicit(&stop, memory_order_relaxed)) {
-		uint32_t i = rnd(&seed) % KEYS;
+		uint32_t i = rnd(&seed) % keys_n;
 		test_key_n(&k, i, 1);
-		if (++n % 97 == 0) {
+		if (++n % 1000 == 0) {
 			bolt_cache_delete(c, k.name, k.name_len, 1);
 			continue;
 		}
@@ -115,6 +126,8 @@ static void writer_loop(struct bolt_cache *c, uint64_t seed, uint32_t gen_base, 
 		if (!child)
 			atomic_fetch_add_explicit(&writes, 1, memory_order_relaxed);
 	}
+	free(sec);
+	free(ttl);
 }
 
 static void *writer_thread(void *arg)
@@ -127,30 +140,31 @@ static void *writer_thread(void *arg)
 static void *reader_thread(void *arg)
 {
 	uint64_t seed = (uint64_t)(uintptr_t)arg * 0x2545F4914F6CDD1Dull + 1;
-	static _Thread_local uint8_t sec[MAX_LEN];
-	static _Thread_local uint16_t ttl[MAX_LEN / 100 + 1];
-	struct bolt_cache_out o = { .ttl_off = ttl, .ttl_cap = BOLT_ARRAY_SIZE(ttl),
-		                    .sections = sec, .cap = sizeof(sec) };
+	uint8_t *mem = malloc(33 * ((size_t)BUF_LEN + MAX_TTL * sizeof(uint16_t)));
+	if (mem == NULL)
+		abort();
+	struct bolt_cache_out o = { .ttl_off = (uint16_t *)(mem + 33 * (size_t)BUF_LEN),
+		                    .ttl_cap = MAX_TTL, .sections = mem, .cap = MAX_LEN };
 	struct bolt_cache_key keys[32];
 	const struct bolt_cache_key *kp[32];
 	struct bolt_cache_out outs[32];
-	static _Thread_local uint8_t bsec[32][MAX_LEN];
-	static _Thread_local uint16_t bttl[32][MAX_LEN / 100 + 1];
 	uint32_t bi[32];
 	int rc[32];
 	uint64_t h = 0, m = 0, t = 0;
 
 	for (unsigned j = 0; j < 32; j++) {
 		kp[j] = &keys[j];
-		outs[j] = (struct bolt_cache_out){ .ttl_off = bttl[j],
-			                           .ttl_cap = BOLT_ARRAY_SIZE(bttl[j]),
-			                           .sections = bsec[j], .cap = MAX_LEN };
+		uint16_t *t0 = (uint16_t *)(mem + 33 * (size_t)BUF_LEN);
+		outs[j] = (struct bolt_cache_out){ .ttl_off = t0 + (j + 1) * MAX_TTL,
+			                           .ttl_cap = MAX_TTL,
+			                           .sections = mem + (j + 1) * (size_t)BUF_LEN,
+			                           .cap = MAX_LEN };
 	}
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		/* single lookups */
 		for (unsigned j = 0; j < 32; j++) {
 			struct bolt_cache_key k;
-			uint32_t i = rnd(&seed) % KEYS;
+			uint32_t i = rnd(&seed) % keys_n;
 			test_key_n(&k, i, 1);
 			int r = bolt_cache_lookup(region->cache, &k, bolt_now(), &o);
 			if (r == 0) {
@@ -165,7 +179,7 @@ static void *reader_thread(void *arg)
 		}
 		/* a burst */
 		for (unsigned j = 0; j < 32; j++) {
-			bi[j] = rnd(&seed) % KEYS;
+			bi[j] = rnd(&seed) % keys_n;
 			test_key_n(&keys[j], bi[j], 1);
 		}
 		bolt_cache_lookup_burst(region->cache, kp, 32, bolt_now(), outs, rc);
@@ -181,6 +195,7 @@ static void *reader_thread(void *arg)
 			}
 		}
 	}
+	free(mem);
 	atomic_fetch_add(&hits, h);
 	atomic_fetch_add(&misses, m);
 	atomic_fetch_add(&torn, t);
@@ -201,15 +216,37 @@ static int walk_cb(const struct bolt_cache_key *key, const struct bolt_cache_out
 	return 0;
 }
 
-static void test_stress(void **state)
+static void run_phase(uint32_t keys, uint32_t max_len, uint32_t shards, double seconds,
+                      bool full)
 {
-	(void)state;
 	int err;
+	keys_n = keys;
+	len_max = max_len;
+	atomic_store(&stop, false);
+	atomic_store(&hits, 0);
+	atomic_store(&misses, 0);
+	atomic_store(&torn, 0);
+	atomic_store(&writes, 0);
 	snprintf(path, sizeof(path), "/dev/shm/boltdns-test-stress-%d", (int)getpid());
 	/* 32 MiB: small enough that the writers evict constantly */
-	struct bolt_region_params p = { .path = path, .size = 32u << 20, .wipe = true };
+	struct bolt_region_params p = { .path = path, .size = 32u << 20, .shards = shards,
+		                        .wipe = true };
 	region = bolt_region_create(&p, &err);
 	assert_non_null(region);
+
+	/* start from a full cache (every key once, some already evicted when
+	 * the keys do not fit) however slow the build is */
+	{
+		static uint8_t sec[MAX_LEN];
+		static uint16_t ttl[MAX_TTL];
+		struct bolt_cache_val v;
+		struct bolt_cache_key k;
+		for (uint32_t i = 0; i < keys; i++) {
+			test_key_n(&k, i, 1);
+			make_value(i, 3, sec, ttl, &v);
+			assert_int_equal(bolt_cache_insert(region->cache, &k, &v, ttl, sec), 0);
+		}
+	}
 
 	/* fork before any thread exists (sanitizers and fork+threads do not mix) */
 	pid_t child = fork();
@@ -229,7 +266,7 @@ static void test_stress(void **state)
 
 	double t0 = now_s();
 	/* kill the other writer while it works, then go on without it */
-	while (now_s() - t0 < duration * 0.6)
+	while (now_s() - t0 < seconds * 0.6)
 		usleep(10000);
 	int status = 0;
 	assert_int_equal(waitpid(child, &status, WNOHANG), 0); /* still running */
@@ -237,7 +274,7 @@ static void test_stress(void **state)
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFSIGNALED(status));
 	uint64_t w_at_kill = atomic_load(&writes);
-	while (now_s() - t0 < duration)
+	while (now_s() - t0 < seconds)
 		usleep(10000);
 	atomic_store(&stop, true);
 	pthread_join(w, NULL);
@@ -256,7 +293,10 @@ static void test_stress(void **state)
 	              (unsigned long long)st.evictions, (unsigned long long)st.entries);
 	assert_int_equal(atomic_load(&torn), 0);
 	assert_true(atomic_load(&hits) > 0);
-	assert_true(st.evictions > 0);
+	if (full)
+		assert_true(st.evictions > 0);
+	else
+		assert_true(st.replaces > 0);
 	/* the surviving writer kept going after the kill */
 	assert_true(atomic_load(&writes) > w_at_kill);
 
@@ -267,17 +307,30 @@ static void test_stress(void **state)
 	assert_true(wc.seen > 0);
 
 	/* and every shard still takes inserts */
-	uint8_t sec[MAX_LEN];
-	uint16_t ttl[MAX_LEN / 100 + 1];
+	static uint8_t sec[MAX_LEN];
+	static uint16_t ttl[MAX_TTL];
 	struct bolt_cache_val v;
 	struct bolt_cache_key k;
-	for (uint32_t i = 0; i < 1000; i++) {
+	for (uint32_t i = 0; i < keys && i < 1000; i++) {
 		test_key_n(&k, i, 1);
 		make_value(i, 7, sec, ttl, &v);
 		assert_int_equal(bolt_cache_insert(region->cache, &k, &v, ttl, sec), 0);
 	}
 	bolt_region_detach(region);
 	unlink(path);
+}
+
+static void test_small_values(void **state)
+{
+	(void)state;
+	run_phase(40000, 1600, 0, duration / 2, true);
+}
+
+static void test_large_values(void **state)
+{
+	(void)state;
+	/* 16 shards of ~1.6 MiB: each log wraps every few dozen inserts */
+	run_phase(64, MAX_LEN, 16, duration / 2, false);
 }
 
 int main(int argc, char **argv)
@@ -287,7 +340,8 @@ int main(int argc, char **argv)
 	if (duration <= 0)
 		duration = 5.0;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stress),
+		cmocka_unit_test(test_small_values),
+		cmocka_unit_test(test_large_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
