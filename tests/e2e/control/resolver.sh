@@ -7,9 +7,15 @@
 # cyclic delegations end in SERVFAIL after few upstream queries, malformed
 # TCP input gets FORMERR.
 #
-# Usage: resolver.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
+# Usage: resolver.sh BOLTDNS_DP BOLTDNS_CP DP_STATS [no-qmin]
+#   no-qmin: the same with qname-minimisation = no
 . "$(dirname "$0")/lib.sh"
-e2e_init resolver "$1" "$2" "$3"
+if [ "${4:-}" = no-qmin ]; then
+  E2E_EXTRA_RESOLVER="qname-minimisation = no"
+  e2e_init resolver-nq "$1" "$2" "$3"
+else
+  e2e_init resolver "$1" "$2" "$3"
+fi
 e2e_start_all
 
 AUTH1=198.18.1.20 AUTH2=198.18.1.21 AUTH3=198.18.1.22
