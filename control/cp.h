@@ -27,6 +27,7 @@ struct cp_counters {
 	uint64_t nxdomain;
 	uint64_t nodata;
 	uint64_t servfail;
+	uint64_t stale_answers;   /* failed resolutions answered from stale data */
 	uint64_t limit_hits;      /* resolutions stopped by a work limit */
 	uint64_t sub_resolutions; /* NS address look-ups started */
 	uint64_t scrubbed;        /* upstream RRs dropped by scrubbing */

@@ -148,6 +148,7 @@ static void write_stats(struct main_state *s)
 	W("nxdomain", c->nxdomain);
 	W("nodata", c->nodata);
 	W("servfail", c->servfail);
+	W("stale_answers", c->stale_answers);
 	W("limit_hits", c->limit_hits);
 	W("sub_resolutions", c->sub_resolutions);
 	W("scrubbed", c->scrubbed);

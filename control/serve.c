@@ -49,7 +49,7 @@ void serve_error(struct cp *cp, const struct waiter *w, uint16_t rcode)
 }
 
 int serve_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
-                 uint32_t now, uint8_t *buf, size_t cap, size_t limit)
+                 uint32_t now, bool stale, uint8_t *buf, size_t cap, size_t limit)
 {
 	size_t qend = BOLT_HDR_LEN + (size_t)w->q.question_len;
 	if (qend > cap)
@@ -57,15 +57,15 @@ int serve_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_
 	memset(buf, 0, BOLT_HDR_LEN);
 	memcpy(buf + BOLT_HDR_LEN, w->question, w->q.question_len);
 	uint16_t server_udp = (uint16_t)(cp->cfg->udp_max > 0 ? cp->cfg->udp_max : BOLT_EDNS_DEFAULT);
-	return bolt_answer_from_cache(buf, cap, limit, &w->q, out, now, false, server_udp);
+	return bolt_answer_from_cache(buf, cap, limit, &w->q, out, now, stale, server_udp);
 }
 
 static void answer_from(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
-                        uint32_t now)
+                        uint32_t now, bool stale)
 {
 	size_t cap;
 	size_t limit = limit_for(cp, w, &cap);
-	int len = serve_render(cp, w, out, now, out_buf, cap, limit);
+	int len = serve_render(cp, w, out, now, stale, out_buf, cap, limit);
 	if (len < 0) {
 		serve_error(cp, w, BOLT_RCODE_SERVFAIL);
 		return;
@@ -73,10 +73,10 @@ static void answer_from(struct cp *cp, const struct waiter *w, const struct bolt
 	deliver(cp, w, out_buf, (size_t)len);
 }
 
-bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter *w)
+/* Look key up; 0 (fresh), BOLT_EEXPIRED (out filled), or a miss code. */
+static int lookup(struct cp *cp, const struct pkey *key, struct bolt_cache_out *out,
+                  uint32_t now)
 {
-	if (cp->region == NULL)
-		return false;
 	struct bolt_cache_key k;
 	memset(&k, 0, sizeof(k));
 	memcpy(k.name, key->name, key->name_len);
@@ -85,16 +85,44 @@ bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter
 	k.qclass = key->qclass;
 	k.do_bit = key->do_bit;
 	bolt_cache_key_hash(&k);
-	struct bolt_cache_out out = {
-		.ttl_off = ttl_buf,
-		.ttl_cap = BOLT_BUILD_TTL_MAX,
-		.sections = sect_buf,
-		.cap = sizeof(sect_buf),
-	};
-	uint32_t now = bolt_now();
-	if (bolt_cache_lookup(cp->region->cache, &k, now, &out) != 0)
+	out->ttl_off = ttl_buf;
+	out->ttl_cap = BOLT_BUILD_TTL_MAX;
+	out->sections = sect_buf;
+	out->cap = sizeof(sect_buf);
+	return bolt_cache_lookup(cp->region->cache, &k, now, out);
+}
+
+bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter *w)
+{
+	if (cp->region == NULL)
 		return false;
-	answer_from(cp, w, &out, now);
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	if (lookup(cp, key, &out, now) != 0)
+		return false;
+	answer_from(cp, w, &out, now, false);
+	return true;
+}
+
+/*
+ * Serve-stale (RFC 8767): the resolution failed, but an expired positive or
+ * negative answer younger than stale-max-age is still in the cache. Answer
+ * every waiter with it (TTL BOLT_STALE_TTL) and keep it in the cache instead
+ * of overwriting it with the SERVFAIL. Returns true when the waiters were
+ * answered.
+ */
+static bool serve_stale(struct cp *cp, struct pend *p, uint32_t now)
+{
+	if (!cp->cfg->serve_stale || cp->region == NULL)
+		return false;
+	struct bolt_cache_out out;
+	if (lookup(cp, &p->key, &out, now) != BOLT_EEXPIRED || out.val.kind == BOLT_CACHE_SERVFAIL ||
+	    out.val.expires == BOLT_CACHE_EXPIRES_NEVER ||
+	    now - out.val.expires > cp->cfg->stale_max_age)
+		return false;
+	for (struct waiter *w = p->waiters; w != NULL; w = w->next)
+		answer_from(cp, w, &out, now, true);
+	cp->ctr.stale_answers++;
 	return true;
 }
 
@@ -132,6 +160,10 @@ static void on_resolved(struct res *r, void *arg)
 		pend_free(p);
 		return;
 	}
+	if (kind == BOLT_CACHE_SERVFAIL && serve_stale(cp, p, now)) {
+		pend_free(p);
+		return;
+	}
 	if (cp->region != NULL) {
 		ret = bolt_answer_insert(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
 		                         p->key.do_bit, now, ttl, kind);
@@ -150,7 +182,7 @@ static void on_resolved(struct res *r, void *arg)
 		.cap = val.len,
 	};
 	for (struct waiter *w = p->waiters; w != NULL; w = w->next)
-		answer_from(cp, w, &out, now);
+		answer_from(cp, w, &out, now, false);
 	pend_free(p);
 }
 

@@ -13,7 +13,9 @@
 #include "pending.h"
 
 /* Resolve key for the client w (copied): coalesce or start a resolution.
- * On overload the client gets SERVFAIL at once. */
+ * On overload the client gets SERVFAIL at once. A failed resolution answers
+ * from an expired entry when serve-stale allows (RFC 8767) and leaves that
+ * entry in the cache instead of a SERVFAIL. */
 void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w);
 
 /*
@@ -36,9 +38,10 @@ void serve_error(struct cp *cp, const struct waiter *w, uint16_t rcode);
 
 /*
  * Render the response to w's query from a cache value into buf[0..cap),
- * within limit bytes. Returns the length or a negative code.
+ * within limit bytes; stale: every TTL becomes BOLT_STALE_TTL. Returns the
+ * length or a negative code.
  */
 int serve_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
-                 uint32_t now, uint8_t *buf, size_t cap, size_t limit);
+                 uint32_t now, bool stale, uint8_t *buf, size_t cap, size_t limit);
 
 #endif
