@@ -28,7 +28,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 1u
+#define BOLT_REGION_LAYOUT_VERSION 2u
 #define BOLT_MAX_LCORES 16
 /* Smallest region accepted (rings shrink to fit, the cache needs the rest). */
 #define BOLT_REGION_MIN_SIZE (32ull << 20)

@@ -10,7 +10,9 @@
  *     struct bucket[buckets]     64 bytes: version counter + 7 (tag, ref) slots
  *     arena                      records, appended at head, reclaimed at tail
  *
- * Hash bits: shard = hash >> 56, bucket = low bits, tag = bits 24..55. A slot
+ * Hash bits: shard = top 8 bits, bucket = low 32 bits scaled to the bucket
+ * count (multiply-shift, so the count need not be a power of two and the
+ * bucket array can be sized exactly), tag = high 32 bits. A slot
  * holds the tag and ref = (record offset / 8) + 1 (0 = empty), so a lookup
  * reads one line and touches a record only when the tag matches.
  *
@@ -91,7 +93,7 @@
 #endif
 
 #define CACHE_MAGIC 0x48434143544c4f42ULL /* "BOLTCACH" */
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u
 #define SLOTS 7
 #define REC_ALIGN 8u
 #define MAX_SHARDS 256u
@@ -100,8 +102,10 @@
 #define READ_TRIES 64             /* then a lookup gives up: a miss */
 #define LOCK_SPINS 128            /* busy spins before yielding the CPU */
 #define MAX_SECTIONS 65535u
-/* Bucket sizing: one slot per 56 arena bytes (a small record is ~90). */
-#define BYTES_PER_SLOT 56u
+/* Bucket sizing: one slot per 40 arena bytes. A small record is ~90 bytes,
+ * so a full arena loads buckets to ~45%, where a 7-slot bucket overflows
+ * (forcing an early eviction) for ~2% of buckets. */
+#define BYTES_PER_SLOT 40u
 
 struct slot {
 	_Atomic uint32_t tag;
@@ -155,8 +159,8 @@ struct bolt_cache {
 	uint64_t size;                /* bytes given to the cache */
 	uint32_t shards;              /* power of two */
 	uint32_t shard_mask;
-	uint32_t buckets;             /* per shard, power of two */
-	uint32_t bucket_mask;
+	uint32_t buckets;             /* per shard */
+	uint32_t reserved;
 	uint64_t shard_off;           /* first shard, from the cache start */
 	uint64_t shard_stride;
 	uint64_t bucket_off;          /* bucket array, from the shard start */
@@ -200,6 +204,24 @@ static inline bool shm_equal(const void *shm, const void *local, size_t n)
 #endif
 }
 
+/*
+ * Fences of the seqlock. ThreadSanitizer does not model standalone fences
+ * (gcc warns with -Wtsan); in TSan builds every shared access is an atomic
+ * anyway, and the fences become seq_cst accesses of the version word, which
+ * order the same way on the hardware the sanitizer runs on.
+ */
+#if CACHE_TSAN
+#define fence_release() ((void)0)
+#define fence_acquire() ((void)0)
+#define VERSION_ODD_ORDER memory_order_seq_cst
+#define VERSION_RECHECK_ORDER memory_order_seq_cst
+#else
+#define fence_release() atomic_thread_fence(memory_order_release)
+#define fence_acquire() atomic_thread_fence(memory_order_acquire)
+#define VERSION_ODD_ORDER memory_order_relaxed
+#define VERSION_RECHECK_ORDER memory_order_relaxed
+#endif
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -238,12 +260,12 @@ static inline uint32_t hash_shard(const struct bolt_cache *c, uint64_t h)
 
 static inline uint32_t hash_bucket(const struct bolt_cache *c, uint64_t h)
 {
-	return (uint32_t)h & c->bucket_mask;
+	return (uint32_t)(((uint64_t)(uint32_t)h * c->buckets) >> 32);
 }
 
 static inline uint32_t hash_tag(uint64_t h)
 {
-	return (uint32_t)(h >> 24);
+	return (uint32_t)(h >> 32);
 }
 
 static inline uint64_t align_up(uint64_t v, uint64_t a)
@@ -323,9 +345,9 @@ void bolt_cache_key_hash(struct bolt_cache_key *k)
 static inline uint32_t write_begin(struct bucket *b)
 {
 	uint32_t s = atomic_load_explicit(&b->seq, memory_order_relaxed);
-	atomic_store_explicit(&b->seq, s + 1, memory_order_relaxed);
+	atomic_store_explicit(&b->seq, s + 1, VERSION_ODD_ORDER);
 	/* the odd version must be visible before any byte it protects changes */
-	atomic_thread_fence(memory_order_release);
+	fence_release();
 	return s;
 }
 
@@ -390,8 +412,8 @@ static void shard_reset(const struct bolt_cache *c, uint8_t *sbase)
 		uint32_t s = atomic_load_explicit(&b->seq, memory_order_relaxed);
 		/* a dead writer may have left it odd: make it odd, then even again */
 		s |= 1u;
-		atomic_store_explicit(&b->seq, s, memory_order_relaxed);
-		atomic_thread_fence(memory_order_release);
+		atomic_store_explicit(&b->seq, s, VERSION_ODD_ORDER);
+		fence_release();
 		for (unsigned j = 0; j < SLOTS; j++)
 			slot_set(&b->s[j], 0, 0);
 		atomic_store_explicit(&b->seq, s + 1, memory_order_release);
@@ -591,8 +613,8 @@ static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
 				break;
 		}
 		/* everything copied above must be read before the version re-check */
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&b->seq, memory_order_relaxed) == s1)
+		fence_acquire();
+		if (atomic_load_explicit(&b->seq, VERSION_RECHECK_ORDER) == s1)
 			return rc;
 	}
 	return BOLT_ENOENT;
@@ -955,8 +977,9 @@ int bolt_cache_walk(struct bolt_cache *c, bolt_cache_walk_cb cb, void *arg)
 							ok = true;
 						}
 					}
-					atomic_thread_fence(memory_order_acquire);
-					if (atomic_load_explicit(&b->seq, memory_order_relaxed) != s1)
+					fence_acquire();
+					if (atomic_load_explicit(&b->seq,
+					                         VERSION_RECHECK_ORDER) != s1)
 						continue;
 					got = true;
 					if (ok)
@@ -1013,11 +1036,11 @@ static int plan(struct bolt_cache *g, uint64_t size, uint32_t shards)
 	if (stride < shdr + BOLT_CACHE_LINE + MIN_ARENA)
 		return BOLT_EGEOMETRY;
 	uint64_t rest = stride - shdr;
-	uint64_t buckets = pow2_floor(rest / (BOLT_CACHE_LINE + SLOTS * BYTES_PER_SLOT));
+	uint64_t buckets = rest / (BOLT_CACHE_LINE + SLOTS * BYTES_PER_SLOT);
 	if (buckets == 0)
 		buckets = 1;
-	if (buckets > (1u << 30))
-		buckets = 1u << 30;
+	if (buckets > UINT32_MAX)
+		buckets = UINT32_MAX;
 	uint64_t arena = rest - buckets * BOLT_CACHE_LINE;
 	arena &= ~(uint64_t)(REC_ALIGN - 1);
 	if (arena > MAX_ARENA)
@@ -1033,7 +1056,6 @@ static int plan(struct bolt_cache *g, uint64_t size, uint32_t shards)
 	g->shards = shards;
 	g->shard_mask = shards - 1;
 	g->buckets = (uint32_t)buckets;
-	g->bucket_mask = (uint32_t)buckets - 1;
 	g->shard_off = hdr;
 	g->shard_stride = stride;
 	g->bucket_off = shdr;
@@ -1055,7 +1077,6 @@ struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, 
 	struct bolt_cache *c = mem;
 	/* the magic goes last so a half-formatted cache never opens */
 	c->magic = 0;
-	atomic_thread_fence(memory_order_seq_cst);
 	for (uint32_t si = 0; si < g.shards; si++) {
 		uint8_t *sbase = (uint8_t *)mem + g.shard_off + (uint64_t)si * g.shard_stride;
 		memset(sbase, 0, g.arena_off);
