@@ -213,7 +213,8 @@ BOLT_API int bolt_msg_parse(const uint8_t *pkt, size_t len, struct bolt_msg *m,
 /* Building responses.                                                 */
 /* ------------------------------------------------------------------ */
 
-#define BOLT_BUILD_COMPR_MAX 64   /* names remembered for compression */
+#define BOLT_BUILD_COMPR_MAX 64   /* names remembered for compression (then the
+                                     most recent ones, plus the question) */
 #define BOLT_BUILD_TTL_MAX 512    /* TTL offsets remembered */
 
 /* Response builder state. Fill with bolt_build_init, then add the question,
@@ -235,6 +236,7 @@ struct bolt_build {
 	uint16_t nttl;
 	uint16_t ttl_off[BOLT_BUILD_TTL_MAX];     /* offset of each RR's TTL field */
 	size_t opt_reserve;         /* bytes kept free for OPT */
+	uint16_t compr_next;        /* next compr_off slot to replace once full */
 };
 
 /*

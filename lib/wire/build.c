@@ -64,32 +64,45 @@ static int name_labels(const uint8_t *name, uint16_t *lab)
 	return n;
 }
 
+/* Names written by the RR being built: remembered only once it fits, so
+ * that a rolled-back RR never leaves offsets into bytes that are gone. */
+struct pending {
+	uint16_t off[3]; /* owner + at most two names in RDATA (SOA) */
+	unsigned n;
+};
+
+/* Longest common suffix of name (nn labels at nlab) with the name at off in
+ * buf; updates *best / *best_off when it beats them. */
+static void match(const uint8_t *buf, size_t end, uint16_t off, const uint8_t *name,
+                  const uint16_t *nlab, int nn, int *best, uint16_t *best_off)
+{
+	uint16_t clab[LABELS_MAX];
+	int cn = buf_labels(buf, end, off, clab);
+	int k = 0;
+	while (k < nn && k < cn && wire_label_eq(name + nlab[nn - 1 - k], buf + clab[cn - 1 - k]))
+		k++;
+	if (k > *best && clab[cn - k] <= PTR_OFF_MAX) {
+		*best = k;
+		*best_off = clab[cn - k];
+	}
+}
+
 /*
  * Write name (validated, uncompressed) at the cursor, compressing against
- * the remembered names. *ncompr is the working count of remembered names
- * (committed by the caller only when the whole RR fits).
+ * the remembered names and those of the same RR (pd).
  */
 static void write_name(struct bolt_build *b, struct bolt_wire_ctx *c,
-                       const uint8_t *name, uint16_t *ncompr)
+                       const uint8_t *name, struct pending *pd)
 {
-	uint16_t nlab[LABELS_MAX], clab[LABELS_MAX];
+	uint16_t nlab[LABELS_MAX];
 	int nn = name_labels(name, nlab);
 	int best = 0;           /* labels matched by the best candidate */
 	uint16_t best_off = 0;  /* where the matched suffix starts in buf */
 
-	for (uint16_t i = 0; i < *ncompr && best < nn; i++) {
-		int cn = buf_labels(b->buf, c->pos, b->compr_off[i], clab);
-		if (cn <= 0)
-			continue;
-		int k = 0;
-		while (k < nn && k < cn &&
-		       wire_label_eq(name + nlab[nn - 1 - k], b->buf + clab[cn - 1 - k]))
-			k++;
-		if (k > best && clab[cn - k] <= PTR_OFF_MAX) {
-			best = k;
-			best_off = clab[cn - k];
-		}
-	}
+	for (unsigned i = 0; i < pd->n && best < nn; i++)
+		match(b->buf, c->pos, pd->off[i], name, nlab, nn, &best, &best_off);
+	for (uint16_t i = 0; i < b->ncompr && best < nn; i++)
+		match(b->buf, c->pos, b->compr_off[i], name, nlab, nn, &best, &best_off);
 
 	size_t start = c->pos;
 	size_t plain = nn - best; /* labels written in full */
@@ -103,8 +116,23 @@ static void write_name(struct bolt_build *b, struct bolt_wire_ctx *c,
 		bolt_wire_write_u16(c, 0xc000 | best_off);
 	else
 		bolt_wire_write_u8(c, 0);
-	if (c->err == 0 && plain > 0 && start <= PTR_OFF_MAX && *ncompr < BOLT_BUILD_COMPR_MAX)
-		b->compr_off[(*ncompr)++] = (uint16_t)start;
+	if (c->err == 0 && plain > 0 && start <= PTR_OFF_MAX && pd->n < BOLT_ARRAY_SIZE(pd->off))
+		pd->off[pd->n++] = (uint16_t)start;
+}
+
+/* Remember the names of an RR that fitted. When the table is full, slot 0
+ * (normally the question, the most shared name) stays and the others are
+ * replaced in turn: recent names are the likeliest to repeat. */
+static void remember(struct bolt_build *b, const struct pending *pd)
+{
+	for (unsigned i = 0; i < pd->n; i++) {
+		if (b->ncompr < BOLT_BUILD_COMPR_MAX) {
+			b->compr_off[b->ncompr++] = pd->off[i];
+			continue;
+		}
+		b->compr_off[1 + b->compr_next % (BOLT_BUILD_COMPR_MAX - 1)] = pd->off[i];
+		b->compr_next++;
+	}
 }
 
 int bolt_build_init(struct bolt_build *b, uint8_t *buf, size_t cap, uint16_t id, uint16_t flags)
@@ -222,11 +250,11 @@ int bolt_build_rr(struct bolt_build *b, uint8_t sec, const uint8_t *owner,
 		return BOLT_ESPACE;
 	}
 
-	uint16_t ncompr = b->ncompr;
+	struct pending pd = { .n = 0 };
 	struct bolt_wire_ctx c;
 	bolt_wire_init(&c, b->buf, rr_limit(b));
 	bolt_wire_seek(&c, b->pos);
-	write_name(b, &c, owner, &ncompr);
+	write_name(b, &c, owner, &pd);
 	bolt_wire_write_u16(&c, type);
 	bolt_wire_write_u16(&c, rclass);
 	size_t ttl_pos = c.pos;
@@ -237,10 +265,10 @@ int bolt_build_rr(struct bolt_build *b, uint8_t sec, const uint8_t *owner,
 	if (compressible(type)) {
 		bolt_wire_write(&c, rdata, (size_t)fixed);
 		const uint8_t *p = rdata + fixed;
-		write_name(b, &c, p, &ncompr);
+		write_name(b, &c, p, &pd);
 		if (type == BOLT_TYPE_SOA) {
 			p += bolt_name_len(p, BOLT_NAME_MAX);
-			write_name(b, &c, p, &ncompr);
+			write_name(b, &c, p, &pd);
 			p += bolt_name_len(p, BOLT_NAME_MAX);
 			bolt_wire_write(&c, p, 20);
 		}
@@ -248,12 +276,13 @@ int bolt_build_rr(struct bolt_build *b, uint8_t sec, const uint8_t *owner,
 		bolt_wire_write(&c, rdata, rdlen);
 	}
 	if (c.err != 0) {
-		/* Nothing of it stays: pos and the compression table are unchanged. */
+		/* Nothing of it stays: pos and the compression table are unchanged
+		 * (its names were only pending). */
 		b->truncated = true;
 		return BOLT_ESPACE;
 	}
 	bolt_wire_put_u16(b->buf + rdlen_pos, (uint16_t)(c.pos - rd_start));
-	b->ncompr = ncompr;
+	remember(b, &pd);
 	b->ttl_off[b->nttl++] = (uint16_t)ttl_pos;
 	b->counts[1 + sec]++;
 	b->pos = c.pos;

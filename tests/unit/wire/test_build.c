@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "pkt.h"
@@ -357,6 +358,72 @@ static void test_many_rrs(void **state)
 	assert_int_equal(m.rrcount, BOLT_BUILD_TTL_MAX);
 }
 
+static void test_large_message(void **state)
+{
+	(void)state;
+	/* Past offset 0x3fff no name can be pointed to; names written there
+	 * still compress against earlier ones and everything parses back. */
+	static uint8_t buf[BOLT_MSG_MAX];
+	static struct bolt_rr rrs[BOLT_BUILD_TTL_MAX];
+	static uint8_t scratch[4 * BOLT_MSG_MAX];
+	struct bolt_build b;
+	uint8_t owner[BOLT_NAME_MAX], rd[BOLT_NAME_MAX];
+	char text[128];
+	bolt_build_init(&b, buf, sizeof(buf), 1, BOLT_FLAG_QR);
+	bolt_build_question(&b, qname, (size_t)qlen, BOLT_TYPE_NS, 1);
+	int n = 0;
+	while (b.pos < 0x3fff + 2000) {
+		snprintf(text, sizeof(text), "host-%d-padding-padding-padding.sub-%d.example.com", n, n % 7);
+		wname(text, owner);
+		int rl = wname(text, rd);
+		assert_int_equal(bolt_build_rr(&b, 0, owner, BOLT_TYPE_CNAME, 1, 60, rd,
+		                               (uint16_t)rl), 0);
+		n++;
+	}
+	int len = bolt_build_finish(&b);
+	struct bolt_msg m;
+	assert_int_equal(bolt_msg_parse(buf, (size_t)len, &m, rrs, BOLT_BUILD_TTL_MAX, scratch,
+	                                 sizeof(scratch)), 0);
+	assert_int_equal(m.rrcount, n);
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "host-%d-padding-padding-padding.sub-%d.example.com", i, i % 7);
+		wname(text, owner);
+		assert_true(bolt_name_equal(rrs[i].owner, owner));
+		assert_true(bolt_name_equal(rrs[i].rdata, owner));
+		/* The CNAME target is the owner: always one pointer. */
+		if (i > 0 && b.ttl_off[i] < 0x3fff)
+			assert_int_equal(bolt_wire_get_u16(buf + b.ttl_off[i] + 4), 2);
+	}
+	/* The last RR is past 0x3fff: its owner cannot be pointed to, so its
+	 * CNAME target is its first label plus a pointer to the suffix
+	 * ".sub-N.example.com" written earlier. */
+	assert_true(b.ttl_off[n - 1] > 0x3fff);
+	size_t first = (size_t)rrs[n - 1].owner[0];
+	assert_int_equal(bolt_wire_get_u16(buf + b.ttl_off[n - 1] + 4), 1 + first + 2);
+}
+
+static void test_more_misuse(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct bolt_build b;
+	bolt_build_init(&b, buf, sizeof(buf), 1, 0);
+	assert_int_equal(bolt_build_question(&b, qname, (size_t)qlen, 1, 1), 0);
+	/* A second question. */
+	assert_int_equal(bolt_build_question(&b, qname, (size_t)qlen, 1, 1), -EINVAL);
+	/* An OPT that does not fit: ESPACE and TC, not sticky. */
+	bolt_build_init(&b, buf, 12 + 10, 1, 0);
+	assert_int_equal(bolt_build_opt(&b, 1232, 0, false), BOLT_ESPACE);
+	assert_true(b.truncated);
+	assert_int_equal(bolt_build_finish(&b), 12);
+	/* Rcodes beyond 12 bits cannot be expressed. */
+	assert_int_equal(bolt_build_error(buf, sizeof(buf), 1, 0, NULL, 0, 0x1000, false), -EINVAL);
+	/* A bad owner name. */
+	bolt_build_init(&b, buf, sizeof(buf), 1, 0);
+	assert_int_equal(bolt_build_rr(&b, 0, (const uint8_t *)"@", 1, 1, 1,
+	                               (const uint8_t *)"abcd", 4), BOLT_ELABEL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +434,8 @@ int main(void)
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_error_response),
 		cmocka_unit_test(test_many_rrs),
+		cmocka_unit_test(test_large_message),
+		cmocka_unit_test(test_more_misuse),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
