@@ -158,6 +158,18 @@ static void msg_seeds(void)
 	len = bolt_build_finish(&b);
 	put("msg", n++, buf, (size_t)len);
 
+	/* More distinct names than the builder's compression table holds. */
+	bolt_build_init(&b, buf, sizeof(buf), 6, resp);
+	bolt_build_question(&b, q, wname("example.com", q), BOLT_TYPE_NS, 1);
+	for (int i = 0; i < 80; i++) {
+		char owner[64], target[64];
+		snprintf(owner, sizeof(owner), "n%d.example.com", i);
+		snprintf(target, sizeof(target), "t%d.n%d.example.com.", i, i % 9);
+		rr(&b, 0, owner, BOLT_TYPE_CNAME, target);
+	}
+	len = bolt_build_finish(&b);
+	put("msg", n++, buf, (size_t)len);
+
 	/* The queries are messages too. */
 	bolt_build_init(&b, buf, sizeof(buf), 5, 0);
 	bolt_build_question(&b, q, wname("example.com", q), BOLT_TYPE_SOA, 1);
