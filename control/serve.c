@@ -188,6 +188,12 @@ static void on_resolved(struct res *r, void *arg)
 
 void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w)
 {
+	/* The iterator speaks for class IN only (CHAOS and HESIOD have no public
+	 * tree to walk): refuse rather than bother the root servers. */
+	if (key->qclass != BOLT_CLASS_IN) {
+		serve_error(cp, w, BOLT_RCODE_REFUSED);
+		return;
+	}
 	/* The stored copy holds a TCP connection open (as memory) until answered. */
 	struct waiter held = *w;
 	held.held = w->kind == WAITER_TCP;
