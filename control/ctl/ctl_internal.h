@@ -207,6 +207,7 @@ struct bolt_ctl {
 	struct conn *conns;
 	unsigned nconns;
 	int handles;                   /* open handles; freed at 0 after stop */
+	uint64_t idle_ms;              /* idle connections are closed after this */
 	bool stopping;
 	uint64_t started;
 	struct ctl_local *local;

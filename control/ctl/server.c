@@ -32,8 +32,13 @@
 /* dump_cache: bytes per chunk and chunks queued before the walker waits. */
 #define DUMP_CHUNK (64u << 10)
 #define DUMP_INFLIGHT 4
-/* How often the hook statistics served by /metrics are refreshed (ms). */
-#define METRICS_REFRESH_MS 1000
+/* The housekeeping tick (ms): hook statistics for /metrics are refreshed and
+ * idle connections looked for. */
+#define TICK_MS 1000
+/* A connection with no request and no reply progress for this long is
+ * closed, so that clients that connect and go quiet cannot use up the
+ * MAX_CONNS slots. */
+#define IDLE_MS 60000
 
 struct conn {
 	uv_pipe_t pipe;
@@ -45,6 +50,7 @@ struct conn {
 	bool reading;
 	bool close_when_done;      /* after the pending writes: close */
 	size_t pending;            /* reply bytes not yet written */
+	uint64_t active;           /* uv_now() of the last read or write */
 	struct dump *dump;
 	size_t inlen;
 	char in[BOLT_CTL_LINE_MAX + 2];
@@ -132,6 +138,7 @@ static void write_cb(uv_write_t *req, int status)
 	struct wreq *w = (struct wreq *)req;
 	struct conn *c = w->c;
 	c->pending -= w->len;
+	c->active = uv_now(c->ctl->loop);
 	if (w->d) {
 		struct dump *d = w->d;
 		uv_mutex_lock(&d->mu);
@@ -326,6 +333,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	(void)buf;
 	struct conn *c = s->data;
+	c->active = uv_now(c->ctl->loop);
 	if (nread > 0) {
 		c->inlen += (size_t)nread;
 		process_input(c);
@@ -384,6 +392,7 @@ static void on_connection(uv_stream_t *server, int status)
 	c->pipe.data = c;
 	c->ctl = ctl;
 	c->refs = 1;
+	c->active = uv_now(ctl->loop);
 	ctl->handles++;
 	c->next = ctl->conns;
 	if (ctl->conns)
@@ -710,7 +719,17 @@ static void refresh_hook_stats(struct bolt_ctl *ctl)
 
 static void timer_cb(uv_timer_t *t)
 {
-	refresh_hook_stats(t->data);
+	struct bolt_ctl *ctl = t->data;
+	uint64_t now = uv_now(ctl->loop);
+	refresh_hook_stats(ctl);
+	/* A dump in progress is never idle: its walker waits on the peer,
+	 * and a peer that stopped reading is caught by the same rule since
+	 * no write completes. */
+	for (struct conn *c = ctl->conns, *next; c; c = next) {
+		next = c->next;
+		if (now - c->active >= ctl->idle_ms)
+			conn_close(c);
+	}
 }
 
 static void handle_closed_cb(uv_handle_t *h)
@@ -751,6 +770,7 @@ struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
 	if (hooks)
 		ctl->hooks = *hooks;
 	ctl->started = (uint64_t)time(NULL);
+	ctl->idle_ms = IDLE_MS;
 	ctl->reset_at = ctl->started;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", cfg->control_socket);
 	ctl_stats_read(region, ctl->base);
@@ -804,10 +824,8 @@ struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
 		*err = ret;
 		return NULL;
 	}
-	if (ctl->metrics) {
-		refresh_hook_stats(ctl);
-		uv_timer_start(&ctl->timer, timer_cb, METRICS_REFRESH_MS, METRICS_REFRESH_MS);
-	}
+	refresh_hook_stats(ctl);
+	uv_timer_start(&ctl->timer, timer_cb, TICK_MS, TICK_MS);
 	return ctl;
 
 err_metrics:

@@ -56,6 +56,8 @@ struct srv {
 };
 
 static struct srv S;
+/* When set, the server closes idle connections after this many ms. */
+static uint64_t idle_override;
 
 /* ---- hooks ---- */
 
@@ -130,6 +132,8 @@ static void srv_start(void)
 	assert_int_equal(uv_loop_init(&S.loop), 0);
 	S.ctl = bolt_ctl_start(&S.loop, &S.cfg, S.region, &hooks, &err);
 	assert_non_null(S.ctl);
+	if (idle_override)
+		S.ctl->idle_ms = idle_override;
 	assert_int_equal(uv_async_init(&S.loop, &S.stop, stop_cb), 0);
 	S.stop.data = &S;
 	assert_int_equal(uv_thread_create(&S.thr, run_loop, &S), 0);
@@ -821,6 +825,39 @@ static void test_bad_input(void **state)
 	srv_stop();
 }
 
+/* Clients that connect and go quiet are disconnected; busy ones are not. */
+static void test_idle(void **state)
+{
+	(void)state;
+	idle_override = 300;
+	srv_start();
+	int quiet = cconnect();
+	int partial = cconnect();
+	send_all(partial, "stat", 4);
+	/* the server hangs up on both: read_all sees the end, no reply */
+	char *r = read_all(quiet);
+	assert_string_equal(r, "");
+	free(r);
+	r = read_all(partial);
+	assert_string_equal(r, "");
+	free(r);
+	close(quiet);
+	close(partial);
+	/* one that keeps asking stays connected */
+	int busy = cconnect();
+	for (int i = 0; i < 8; i++) {
+		send_all(busy, "help\n", 5);
+		usleep(100000);
+	}
+	shutdown(busy, SHUT_WR);
+	r = read_all(busy);
+	assert_int_equal(count(r, "\nok\n"), 8);
+	free(r);
+	close(busy);
+	srv_stop();
+	idle_override = 0;
+}
+
 /* Reads dump_cache slowly: the walker waits for the reader (bounded queue)
  * and every entry arrives once. */
 static void test_dump(void **state)
@@ -1039,6 +1076,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_local_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_render, setup, teardown),
