@@ -44,6 +44,14 @@ struct cp_counters {
 	uint64_t attaches;        /* successful region attaches */
 };
 
+/* Resolution latency histogram (cumulative buckets, see serve_latency_le). */
+#define SERVE_LATENCY_BUCKETS 10
+struct cp_latency {
+	uint64_t cum[SERVE_LATENCY_BUCKETS];
+	uint64_t count;
+	uint64_t sum_ms;
+};
+
 struct ring_svc;
 struct tcp_srv;
 
@@ -55,6 +63,7 @@ struct cp {
 	struct root_hints hints;
 	struct pend_tab pend;
 	struct cp_counters ctr;
+	struct cp_latency lat;
 	struct ring_svc *rings;
 	struct tcp_srv *tcp;
 	uint16_t upstream_port;       /* port of every upstream server (53) */

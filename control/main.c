@@ -18,10 +18,12 @@
 
 #include "boltdns/cache.h"
 #include "cp.h"
+#include "ctl.h"
 #include "iter/resolve.h"
 #include "log.h"
 #include "net/upstream.h"
 #include "ringsvc.h"
+#include "serve.h"
 #include "tcpsrv.h"
 
 struct main_state {
@@ -32,7 +34,11 @@ struct main_state {
 	uv_signal_t sigterm, sigint;
 	int last_attach_err;
 	char region_path[PATH_MAX];
+	struct bolt_ctl *ctl;         /* control socket, while attached */
+	const char *conf_path;
 };
+
+static void ctl_start(struct main_state *s);
 
 static void usage(FILE *f)
 {
@@ -72,6 +78,9 @@ static void detach(struct main_state *s)
 	struct cp *cp = &s->cp;
 	if (cp->region == NULL)
 		return;
+	/* The control socket works on the region: it goes with it. */
+	bolt_ctl_stop(s->ctl);
+	s->ctl = NULL;
 	ring_svc_reset(cp);
 	bolt_region_detach(cp->region);
 	cp->region = NULL;
@@ -118,6 +127,126 @@ static void attach_step(struct main_state *s)
 	cp_log(CP_LOG_NOTICE, "attached region %s (%u lcores running, dataplane pid %d)",
 	       s->region_path, (unsigned)atomic_load(&r->hdr->dp_lcores),
 	       (int)atomic_load(&r->hdr->dp_pid));
+	ctl_start(s);
+}
+
+/* ---- control socket hooks (control/ctl) ---- */
+
+static int hook_reload(void *arg, char *err, size_t errlen)
+{
+	struct main_state *s = arg;
+	struct bolt_config *fresh = malloc(sizeof(*fresh));
+	if (fresh == NULL)
+		return -ENOMEM;
+	int ret = bolt_config_load(fresh, s->conf_path, err, errlen);
+	struct root_hints *hints = NULL;
+	if (ret == 0) {
+		hints = malloc(sizeof(*hints));
+		ret = hints == NULL ? -ENOMEM
+		                    : hints_load(fresh->root_hints, s->cp.upstream_port, hints, err,
+		                                 errlen);
+	}
+	if (ret == 0) {
+		/* What may change without a restart: local data, verbosity and the
+		 * resolver's policy. Sockets, the region and the infra cache size stay. */
+		struct bolt_config *c = &s->cfg;
+		memcpy(c->hosts_file, fresh->hosts_file, sizeof(c->hosts_file));
+		memcpy(c->local_data, fresh->local_data, sizeof(c->local_data));
+		c->nlocal_data = fresh->nlocal_data;
+		c->verbosity = fresh->verbosity;
+		memcpy(c->root_hints, fresh->root_hints, sizeof(c->root_hints));
+		c->qname_minimisation = fresh->qname_minimisation;
+		c->edns_size = fresh->edns_size;
+		c->timeout_ms = fresh->timeout_ms;
+		c->retries = fresh->retries;
+		c->max_upstream = fresh->max_upstream;
+		c->max_cname = fresh->max_cname;
+		c->max_ns_chase = fresh->max_ns_chase;
+		c->max_depth = fresh->max_depth;
+		c->servfail_ttl = fresh->servfail_ttl;
+		c->max_ttl = fresh->max_ttl;
+		c->max_negative_ttl = fresh->max_negative_ttl;
+		c->serve_stale = fresh->serve_stale;
+		c->stale_max_age = fresh->stale_max_age;
+		s->cp.hints = *hints;
+		cp_log_verbosity = c->verbosity;
+		cp_log(CP_LOG_NOTICE, "configuration reloaded from %s", s->conf_path);
+	}
+	free(hints);
+	free(fresh);
+	return ret;
+}
+
+static int hook_verbosity(void *arg, int level)
+{
+	(void)arg;
+	cp_log_verbosity = level;
+	return 0;
+}
+
+static void hook_stats(void *arg, struct bolt_ctl_sink *k)
+{
+	struct main_state *s = arg;
+	const struct cp_counters *c = &s->cp.ctr;
+	bolt_ctl_sink_counter(k, "upstream_queries", "Upstream queries sent", upq_counters.sent);
+	bolt_ctl_sink_counter(k, "upstream_tcp", "Upstream queries retried over TCP", upq_counters.tcp);
+	bolt_ctl_sink_counter(k, "upstream_timeouts", "Upstream queries timed out", upq_counters.timeouts);
+	bolt_ctl_sink_counter(k, "upstream_errors", "Upstream socket errors", upq_counters.errors);
+	bolt_ctl_sink_counter(k, "upstream_mismatched", "Upstream responses ignored (ID or question)",
+	                      upq_counters.mismatched);
+	bolt_ctl_sink_counter(k, "misses", "Miss messages taken from the rings", c->misses);
+	bolt_ctl_sink_counter(k, "bad_misses", "Miss messages that did not parse", c->bad_misses);
+	bolt_ctl_sink_counter(k, "stale_misses", "Miss messages too old to answer", c->stale_misses);
+	bolt_ctl_sink_counter(k, "coalesced", "Clients joined to a question in flight", c->coalesced);
+	bolt_ctl_sink_counter(k, "overload", "Clients refused: too much in flight", c->overload);
+	bolt_ctl_sink_counter(k, "resolutions", "Resolutions finished", c->resolutions);
+	bolt_ctl_sink_counter(k, "resolutions_noerror", "Positive answers", c->noerror);
+	bolt_ctl_sink_counter(k, "resolutions_nxdomain", "NXDOMAIN answers", c->nxdomain);
+	bolt_ctl_sink_counter(k, "resolutions_nodata", "NODATA answers", c->nodata);
+	bolt_ctl_sink_counter(k, "resolutions_servfail", "Failed resolutions", c->servfail);
+	bolt_ctl_sink_counter(k, "stale_answers", "Failures answered from stale data", c->stale_answers);
+	bolt_ctl_sink_counter(k, "limit_hits", "Resolutions stopped by a work limit", c->limit_hits);
+	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
+	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
+	bolt_ctl_sink_counter(k, "cache_inserts", "Answers inserted into the cache", c->cache_inserts);
+	bolt_ctl_sink_counter(k, "answers", "Answers pushed on answer rings", c->answers);
+	bolt_ctl_sink_counter(k, "answer_drops", "Answers dropped: ring full", c->answer_drops);
+	bolt_ctl_sink_counter(k, "tcp_connections", "Client TCP connections", c->tcp_conns);
+	bolt_ctl_sink_counter(k, "tcp_queries", "Client TCP queries", c->tcp_queries);
+	bolt_ctl_sink_gauge(k, "in_flight", "Questions being resolved", s->cp.pend.count);
+	bolt_ctl_sink_gauge(k, "infra_entries", "Infrastructure cache entries",
+	                    infra_count(s->cp.infra));
+	bolt_ctl_sink_histogram(k, "resolution_seconds", "Time to resolve a question",
+	                        serve_latency_le, s->cp.lat.cum, SERVE_LATENCY_BUCKETS,
+	                        s->cp.lat.sum_ms / 1000.0, s->cp.lat.count);
+}
+
+static void hook_status(void *arg, struct bolt_ctl_sink *k)
+{
+	struct main_state *s = arg;
+	bolt_ctl_sink_text(k, "root_hints", s->cfg.root_hints);
+	bolt_ctl_sink_gauge(k, "root_servers", NULL, s->cp.hints.n);
+	bolt_ctl_sink_gauge(k, "in_flight", NULL, s->cp.pend.count);
+	bolt_ctl_sink_gauge(k, "verbosity", NULL, (uint64_t)cp_log_verbosity);
+}
+
+static void ctl_start(struct main_state *s)
+{
+	if (s->ctl != NULL || s->cp.region == NULL || s->cfg.control_socket[0] == '\0')
+		return;
+	static const struct bolt_ctl_hooks hooks_tmpl = {
+		.reload = hook_reload,
+		.set_verbosity = hook_verbosity,
+		.stats = hook_stats,
+		.status = hook_status,
+	};
+	struct bolt_ctl_hooks hooks = hooks_tmpl;
+	hooks.arg = s;
+	int err = 0;
+	s->ctl = bolt_ctl_start(s->cp.loop, &s->cfg, s->cp.region, &hooks, &err);
+	if (s->ctl == NULL)
+		cp_log(CP_LOG_ERR, "control socket %s: %s (resolving goes on without it)",
+		       s->cfg.control_socket, bolt_strerror(err));
 }
 
 static void write_stats(struct main_state *s)
@@ -192,6 +321,7 @@ int main(int argc, char **argv)
 {
 	static struct main_state s;
 	const char *conf = NULL;
+	s.conf_path = NULL;
 	int verbosity = -1;
 	int opt;
 	while ((opt = getopt(argc, argv, "c:s:v:h")) != -1) {
@@ -207,6 +337,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	s.conf_path = conf;
 	char err[512];
 	int ret = bolt_config_load(&s.cfg, conf, err, sizeof(err));
 	if (ret < 0) {
@@ -254,6 +385,8 @@ int main(int argc, char **argv)
 		atomic_store(&cp->region->hdr->cp_pid, 0);
 	write_stats(&s);
 	detach(&s);
+	/* Let the control socket's handles finish closing (its file is removed). */
+	uv_run(cp->loop, UV_RUN_NOWAIT);
 	/* Resolutions in flight die with the process: the OS reclaims sockets. */
 	return 0;
 }

@@ -10,6 +10,19 @@
 #include "serve.h"
 #include "tcpsrv.h"
 
+const double serve_latency_le[SERVE_LATENCY_BUCKETS] = {
+	0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+};
+
+static void record_latency(struct cp *cp, uint64_t ms)
+{
+	cp->lat.count++;
+	cp->lat.sum_ms += ms;
+	for (unsigned i = 0; i < SERVE_LATENCY_BUCKETS; i++)
+		if ((double)ms / 1000.0 <= serve_latency_le[i])
+			cp->lat.cum[i]++;
+}
+
 /* Working buffers: the process is single-threaded. */
 static uint8_t resp_buf[BOLT_MSG_MAX];
 static uint8_t sect_buf[BOLT_MSG_MAX];
@@ -139,6 +152,7 @@ static void on_resolved(struct res *r, void *arg)
 	int len = res_build_response(r, resp_buf, sizeof(resp_buf), &b, &ttl, &kind);
 
 	cp->ctr.resolutions++;
+	record_latency(cp, res_elapsed_ms(r));
 	switch (kind) {
 	case BOLT_CACHE_POSITIVE: cp->ctr.noerror++; break;
 	case BOLT_CACHE_NXDOMAIN: cp->ctr.nxdomain++; break;

@@ -12,6 +12,9 @@
 #include "cp.h"
 #include "pending.h"
 
+/* Upper bounds (seconds) of the resolution latency buckets of cp->lat. */
+extern const double serve_latency_le[SERVE_LATENCY_BUCKETS];
+
 /* Resolve key for the client w (copied): coalesce or start a resolution.
  * On overload the client gets SERVFAIL at once. A failed resolution answers
  * from an expired entry when serve-stale allows (RFC 8767) and leaves that

@@ -119,6 +119,11 @@ uint8_t res_rcode(const struct res *r)
 	return r->rcode;
 }
 
+uint64_t res_elapsed_ms(const struct res *r)
+{
+	return uv_now(r->cp->loop) - r->started_ms;
+}
+
 unsigned res_upstream_used(const struct res *r)
 {
 	return r->budget->upstream;

@@ -58,6 +58,9 @@ uint8_t res_rcode(const struct res *r);
 int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bolt_build *b,
                        uint32_t *ttl, uint8_t *kind);
 
+/* Milliseconds since the resolution started (loop time). */
+uint64_t res_elapsed_ms(const struct res *r);
+
 /* Upstream queries the resolution (with its sub-resolutions) sent. */
 unsigned res_upstream_used(const struct res *r);
 

@@ -4,8 +4,11 @@
 # the region and resolves new names again; one started before the dataplane
 # waits for the region instead of failing.
 #
-# Usage: restart.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
+# The control socket (boltctl) follows the control plane's life.
+#
+# Usage: restart.sh BOLTDNS_DP BOLTDNS_CP DP_STATS [BOLTCTL]
 . "$(dirname "$0")/lib.sh"
+BOLTCTL=${4:-}
 e2e_init restart "$1" "$2" "$3"
 e2e_write_conf
 e2e_start_hierarchy
@@ -35,6 +38,12 @@ expect() { # DESCRIPTION WANT_SHORT QUERY...
 expect "resolved before the kill" "198.19.1.80 " www.dom1.boltnet A
 expect "resolved before the kill" "198.19.2.80 " www.dom2.boltorg A
 
+if [ -n "$BOLTCTL" ]; then
+  n=$("$BOLTCTL" -s "$E2E_DIR/control.sock" stats_noreset | awk '$1 == "cp.resolutions:" { print $2 }')
+  [ "${n:-0}" -ge 2 ] && ok "boltctl stats: cp.resolutions $n" || bad "boltctl stats: '$n'"
+  l=$("$BOLTCTL" -s "$E2E_DIR/control.sock" lookup www.dom1.boltnet A | grep -c 198.19.1.80)
+  [ "$l" -ge 1 ] && ok "boltctl lookup finds the resolved entry" || bad "boltctl lookup"
+fi
 kill -9 "$E2E_CP_PID"
 wait "$E2E_CP_PID" 2>/dev/null
 E2E_CP_PID=
@@ -51,4 +60,8 @@ rm -f "$E2E_DIR/cp.stats"
 e2e_start_cp
 expect "resolves again after restart" "198.19.3.80 " www.dom3.boltnet A
 expect "old entries survive the restart" "198.19.1.80 " www.dom1.boltnet A
+if [ -n "$BOLTCTL" ]; then
+  "$BOLTCTL" -s "$E2E_DIR/control.sock" status | grep -q '^controlplane.pid: '"$E2E_CP_PID" &&
+    ok "control socket back with the new control plane" || bad "control socket after restart"
+fi
 e2e_finish
