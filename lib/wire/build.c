@@ -137,8 +137,18 @@ static void remember(struct bolt_build *b, const struct pending *pd)
 
 int bolt_build_init(struct bolt_build *b, uint8_t *buf, size_t cap, uint16_t id, uint16_t flags)
 {
-	memset(b, 0, sizeof(*b));
+	/* Scalars only: the offset tables (1 KiB) are valid up to their counts,
+	 * and clearing them would cost more than building a small answer. */
 	b->buf = buf;
+	b->pos = 0;
+	b->err = 0;
+	b->truncated = false;
+	b->cur_section = 0;
+	memset(b->counts, 0, sizeof(b->counts));
+	b->ncompr = 0;
+	b->nttl = 0;
+	b->opt_reserve = 0;
+	b->compr_next = 0;
 	b->cap = cap > BOLT_MSG_MAX ? BOLT_MSG_MAX : cap;
 	if (cap < BOLT_HDR_LEN) {
 		b->err = BOLT_ESPACE;
