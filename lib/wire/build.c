@@ -2,7 +2,9 @@
  * Response building with name compression.
  *
  * Compression: every name written as labels (the question, owners, names in
- * NS/CNAME/PTR/MX/SOA RDATA) has its offset remembered in b->compr_off. A new
+ * NS/CNAME/PTR/MX/SOA RDATA) below offset 0x3fff has its offset remembered
+ * in b->compr_off (when full, the first entry stays and the others are
+ * replaced in turn). A new
  * name is compared, label by label from the right, with each remembered name
  * (following the pointers we wrote ourselves); the longest common suffix is
  * replaced by a pointer. Matching is case-insensitive, as DNS names are: a
