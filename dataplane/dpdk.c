@@ -479,6 +479,15 @@ int dp_dpdk_run(struct dp_app *app)
 	}
 	if (cfg->naddress == 0)
 		dp_warn("no 'address' configured: answering DNS to any address, no ARP/ND");
+	if (g.exc_port >= 0) {
+		/* Clients learn the port's MAC (our ARP replies): the kernel
+		 * behind the TAP must accept frames sent to it and use it. */
+		struct rte_ether_addr mac;
+		memcpy(mac.addr_bytes, g.ports[0].svc.mac, 6);
+		int ret = rte_eth_dev_default_mac_addr_set((uint16_t)g.exc_port, &mac);
+		if (ret != 0)
+			dp_warn("exception TAP: cannot set its MAC to port 0's: %s", rte_strerror(-ret));
+	}
 
 	g.hz = rte_get_tsc_hz();
 	g.drain_tsc = (g.hz + 1000000 - 1) / 1000000 * TX_DRAIN_US;
