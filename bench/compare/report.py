@@ -165,14 +165,14 @@ def main():
         out.append("Unbound with a warm cache, the hot questions, one rate: the two clients should agree on "
                    "rcodes and on the order of the latency.")
         out.append("")
-        out.append("| client | target qps | answered qps | lost % | avg ms | p99 ms | rcodes |")
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("| pair | client | target qps | answered qps | lost % | avg ms | p99 ms | rcodes |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for r in val:
             rc = r.get("rcodes")
             if rc is None:
                 rc = "NOERROR_{}_NXDOMAIN_{}_SERVFAIL_{}".format(r.get("noerror"), r.get("nxdomain"),
                                                                  r.get("servfail"))
-            out.append(f"| {r.get('method')} | {r.get('rate')} | {r.get('qps')} | {r.get('lost_pct')} | "
+            out.append(f"| {r.get('round')} | {r.get('method')} | {r.get('rate')} | {r.get('qps')} | {r.get('lost_pct')} | "
                        f"{(ms(r.get('avg_us')) or 0):.3f} | {(ms(r.get('p99_us')) or 0):.3f} | "
                        f"{rc.replace('_', ' ')} |")
         out.append("")

@@ -14,8 +14,8 @@
 #   budget     dnsperf/resperf from the namespace while the server's cgroup
 #              may use BUDGET_PCT % of one core (equal CPU for every server)
 #   loadgen    boltdns-loadgen (DPDK, net_af_packet) flat out for LG_DUR s
-#              with LG_WINDOW queries in flight, against the server with a
-#              whole core
+#              with WIN_HOT / WIN_COLD queries in flight, against the server
+#              with a whole core
 # Writes bench/results/DATE-HOST.md and PNG plots next to it.
 # Needs root. Servers whose binary is missing or that fail to start are
 # skipped with a note in the results.
@@ -31,8 +31,15 @@ ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-3}                 # seconds per dnsperf measurement
 LG_DUR=${LG_DUR:-2}           # seconds of sending per load generator run
 RAMP=${RAMP:-4}               # resperf ramp seconds (miss path, budget)
-RAMP_MAX=${RAMP_MAX:-12000}   # resperf target at the end of the ramp, qps
-LG_WINDOW=${LG_WINDOW:-200}   # load generator: most queries in flight (as dnsperf -q 200)
+RAMP_MAX=${RAMP_MAX:-20000}   # resperf target at the end of the ramp, qps
+# Queries in flight (dnsperf -q, loadgen --outstanding). Hot: enough that a
+# throttled server (answers up to ~9 ms late) is not capped by the window.
+# Cold workloads: a window of simultaneous misses, all aimed at the same
+# fake authoritative servers; far larger windows measure how each resolver
+# backs off from an overloaded upstream rather than how it resolves.
+WIN_HOT=${WIN_HOT:-500}
+WIN_COLD=${WIN_COLD:-200}
+SOCKBUF=${SOCKBUF:-4194304}   # default socket buffers while the run lasts (bytes)
 WARM_QPS=${WARM_QPS:-4000}    # rate of the first (all-miss) warming pass
 BUDGET_PCT=${BUDGET_PCT:-10}  # CPU quota of the server under test, % of one core
 BB_SERVER_CPU=${BB_SERVER_CPU:-0}
@@ -102,7 +109,9 @@ BB_BOLT_EAL=${BB_BOLT_EAL:-"-l $BB_SERVER_CPU --no-huge -m 512 --no-pci --file-p
 BB_BOLT_XDP=${BB_BOLT_XDP:-$BB_BUILD/dataplane/xdp/boltdns_xdp.o}
 [ -f "$BB_BOLT_XDP" ] || BB_BOLT_XDP=""
 export BB_BOLT_XDP
-LG_EAL=(-l "$BB_CLIENT_CPU" --no-huge --no-shconf -m 512 "--vdev=net_af_packet0,iface=$BB_VC")
+# a deep receive ring: the answers to a window of queries arrive in bursts
+LG_EAL=(-l "$BB_CLIENT_CPU" --no-huge --no-shconf -m 512
+        "--vdev=net_af_packet0,iface=$BB_VC,blocksz=4096,framesz=2048,framecnt=8192")
 
 # ---- query files ---------------------------------------------------------
 bb_log "generating query files"
@@ -111,8 +120,11 @@ Q=$WORK/q
 
 # ---- network, cgroup, hierarchy, cleanup ----------------------------------
 HIER_STARTED=0
+SYSCTL_SAVED=()
 cleanup() {
   set +e
+  local kv
+  for kv in "${SYSCTL_SAVED[@]}"; do sysctl -qw "$kv" >/dev/null; done
   bb_cg_quota max 2>/dev/null
   bb_cg_remove 2>/dev/null
   [ -n "${REFL_PID:-}" ] && kill "$REFL_PID" 2>/dev/null
@@ -122,7 +134,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Every server gets the same, generous default socket buffers (the same on
+# both ends): a server throttled by its quota for 9 ms must not lose queries
+# only because its distribution's default buffer is 208 KB. Restored at exit.
+for k in net.core.rmem_default net.core.wmem_default net.core.rmem_max net.core.wmem_max; do
+  SYSCTL_SAVED+=("$k=$(sysctl -n "$k")")
+done
+for k in net.core.rmem_default net.core.wmem_default net.core.rmem_max net.core.wmem_max; do
+  sysctl -qw "$k=$SOCKBUF" >/dev/null || note "cannot set $k"
+done
 bb_net_up
+for k in net.core.rmem_default net.core.wmem_default net.core.rmem_max net.core.wmem_max; do
+  ip netns exec "$BB_NS" sysctl -qw "$k=$SOCKBUF" >/dev/null 2>&1 || true
+done
 bb_cg_init
 bb_cg_stop_all
 BB_HINTS=$ROOT/tests/hierarchy/root.hints
@@ -163,16 +187,18 @@ parse_dnsperf() {
     END { printf "qps=%.0f lost_pct=%s avg_us=%.0f p99_us=%s sent=%s rcodes=%s\n", qps, lost, avg, p99, sent, rc }' "$out"
 }
 
+win_of() { if [ "$1" = hot ]; then echo "$WIN_HOT"; else echo "$WIN_COLD"; fi; }
+
 m_dnsperf() {   # m_dnsperf SERVER WORKLOAD FILE ROUND
   local s=$1 w=$2 f=$3 r=$4 out u0 u1 t0 t1 secs
   out=$WORK/$s/r$r-$w-budget.dnsperf
   bb_cg_quota "$BUDGET_PCT"
   u0=$(bb_cg_usage_ns); t0=$(date +%s%N)
-  bb_client dnsperf -s "$BB_SERVER_IP" -d "$f" -l "$DUR" -t 2 -q 200 -v > "$out" 2>&1 || true
+  bb_client dnsperf -s "$BB_SERVER_IP" -d "$f" -l "$DUR" -t 2 -q "$(win_of "$w")" -b 4096 -v > "$out" 2>&1 || true
   t1=$(date +%s%N); u1=$(bb_cg_usage_ns)
   bb_cg_quota max
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')
-  record "round=$r server=$s workload=$w method=budget tool=dnsperf $(parse_dnsperf "$out") cpu_pct=$(cpu_pct $((u1 - u0)) "$secs")"
+  record "round=$r server=$s workload=$w method=budget tool=dnsperf window=$(win_of "$w") $(parse_dnsperf "$out") cpu_pct=$(cpu_pct $((u1 - u0)) "$secs")"
 }
 
 m_resperf() {   # m_resperf SERVER FILE ROUND — the miss path under the budget
@@ -181,7 +207,7 @@ m_resperf() {   # m_resperf SERVER FILE ROUND — the miss path under the budget
   plot=$WORK/$s/r$r-miss-budget.plot
   bb_cg_quota "$BUDGET_PCT"
   u0=$(bb_cg_usage_ns); t0=$(date +%s%N)
-  bb_client resperf -s "$BB_SERVER_IP" -d "$f" -m "$RAMP_MAX" -r "$RAMP" -c 1 -t 1 \
+  bb_client resperf -s "$BB_SERVER_IP" -d "$f" -m "$RAMP_MAX" -r "$RAMP" -c 1 -t 1 -b 4096 \
     -P "$plot" > "$out" 2>&1 || true
   t1=$(date +%s%N); u1=$(bb_cg_usage_ns)
   bb_cg_quota max
@@ -208,7 +234,7 @@ m_loadgen() {   # m_loadgen SERVER WORKLOAD FILE ROUND [DST_IP]
   out=$WORK/$s/r$r-$w-loadgen.txt
   u0=$(bb_cg_usage_ns)
   ip netns exec "$BB_NS" "$LOADGEN" "${LG_EAL[@]}" -- --queries "$f" --src-ip "$BB_LOADGEN_IP" \
-    --dst-ip "$dst" --dst-mac "$BB_VS_MAC" --duration "$LG_DUR" --outstanding "$LG_WINDOW" \
+    --dst-ip "$dst" --dst-mac "$BB_VS_MAC" --duration "$LG_DUR" --outstanding "$(win_of "$w")" \
     --timeout 1000 --wait 500 \
     --label "$s/$w" > "$out" 2>&1 || true
   u1=$(bb_cg_usage_ns)
@@ -293,7 +319,7 @@ ceiling() {
   m_loadgen reflector hot "$Q/hot.txt" 0 "$BB_REFLECT_IP"
   mv "$WORK/reflector/r0-hot-loadgen.txt" "$out/flat.txt" 2>/dev/null || true
   # dnsperf's own ceiling on this path: the kernel client against the reflector
-  bb_client dnsperf -s "$BB_REFLECT_IP" -d "$Q/hot.txt" -l "$DUR" -t 2 -q 200 -v > "$out/dnsperf.txt" 2>&1 || true
+  bb_client dnsperf -s "$BB_REFLECT_IP" -d "$Q/hot.txt" -l "$DUR" -t 2 -q "$WIN_HOT" -b 4096 -v > "$out/dnsperf.txt" 2>&1 || true
   record "round=0 server=reflector workload=hot method=dnsperf tool=dnsperf $(parse_dnsperf "$out/dnsperf.txt") cpu_pct=NA"
   kill "$REFL_PID" 2>/dev/null || true
   wait "$REFL_PID" 2>/dev/null || true
@@ -314,18 +340,21 @@ validate() {
     return 0
   fi
   bb_client dnsperf -s "$BB_SERVER_IP" -d "$Q/hot.txt" -n 2 -t 2 -q 200 > "$dir/warm.txt" 2>&1 || true
-  bb_client dnsperf -s "$BB_SERVER_IP" -d "$Q/hot.txt" -l "$DUR" -Q "$rate" -t 2 -q 200 -v > "$dir/dnsperf.txt" 2>&1 || true
-  record "round=0 server=unbound workload=validate method=dnsperf tool=dnsperf rate=$rate $(parse_dnsperf "$dir/dnsperf.txt")"
-  ip netns exec "$BB_NS" "$LOADGEN" "${LG_EAL[@]}" -- --queries "$Q/hot.txt" --src-ip "$BB_LOADGEN_IP" \
-    --dst-ip "$BB_SERVER_IP" --dst-mac "$BB_VS_MAC" --duration "$DUR" --rate "$rate" \
-    --timeout 2000 --wait 500 --label validate > "$dir/loadgen.txt" 2>&1 || true
-  local res
-  res=$(grep '^RESULT ' "$dir/loadgen.txt" | tail -n1 || true)
-  if [ -n "$res" ]; then
-    record "round=0 server=unbound workload=validate method=loadgen tool=loadgen $(sed 's/^RESULT //; s/label=[^ ]* //; s/answer_qps=/qps=/' <<<"$res")"
-  else
-    note "load generator validation run failed, see $dir/loadgen.txt"
-  fi
+  # a few alternating pairs: one pair can catch a busy moment of the machine
+  local rep res
+  for rep in $(seq 1 "${VALIDATE_REPS:-3}"); do
+    bb_client dnsperf -s "$BB_SERVER_IP" -d "$Q/hot.txt" -l 2 -Q "$rate" -t 2 -q 200 -v > "$dir/dnsperf$rep.txt" 2>&1 || true
+    record "round=$rep server=unbound workload=validate method=dnsperf tool=dnsperf rate=$rate $(parse_dnsperf "$dir/dnsperf$rep.txt")"
+    ip netns exec "$BB_NS" "$LOADGEN" "${LG_EAL[@]}" -- --queries "$Q/hot.txt" --src-ip "$BB_LOADGEN_IP" \
+      --dst-ip "$BB_SERVER_IP" --dst-mac "$BB_VS_MAC" --duration 2 --rate "$rate" \
+      --timeout 2000 --wait 500 --label validate > "$dir/loadgen$rep.txt" 2>&1 || true
+    res=$(grep '^RESULT ' "$dir/loadgen$rep.txt" | tail -n1 || true)
+    if [ -n "$res" ]; then
+      record "round=$rep server=unbound workload=validate method=loadgen tool=loadgen $(sed 's/^RESULT //; s/label=[^ ]* //; s/answer_qps=/qps=/' <<<"$res")"
+    else
+      note "load generator validation run failed, see $dir/loadgen$rep.txt"
+    fi
+  done
   bb_cg_stop_all
 }
 
@@ -333,7 +362,7 @@ validate() {
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "cgroup: $BB_CG_MODE; server CPU $BB_SERVER_CPU, client CPU $BB_CLIENT_CPU; budget $BUDGET_PCT % of one core (period ${BB_CG_PERIOD_US} us)"
-  echo "rounds $ROUNDS; dnsperf ${DUR} s (-q 200); loadgen ${LG_DUR} s (${LG_WINDOW} in flight); resperf ramp ${RAMP} s to ${RAMP_MAX} qps"
+  echo "rounds $ROUNDS; dnsperf ${DUR} s; loadgen ${LG_DUR} s; in flight: hot $WIN_HOT, realistic/miss $WIN_COLD; socket buffers $SOCKBUF B; resperf ramp ${RAMP} s to ${RAMP_MAX} qps"
   echo "versions: $(unbound -V 2>/dev/null | head -n1); $(kresd --version 2>/dev/null | head -n1); $(pdns_recursor --version 2>&1 | grep -m1 -o 'PowerDNS Recursor [0-9.]*'); $(dnsdist --version 2>/dev/null | head -n1 | cut -d'(' -f1); $(dnsperf -h 2>&1 | grep -m1 Version)"
   echo "boltdns: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) $(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo '(work tree has uncommitted changes)')"
 } > "$WORK/meta.txt"
