@@ -46,6 +46,8 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 			pk->dns = fp->data + fr->dns_off;
 			pk->len = fr->dns_len;
 			pk->cap = (uint16_t)(fp->room - fr->dns_off);
+			pk->family = fr->family;
+			pk->client = fp->data + fr->l3_off + (fr->family == AF_INET ? 12 : 8);
 			s->idx[np++] = (uint8_t)i;
 			continue;
 		}

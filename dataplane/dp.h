@@ -9,11 +9,13 @@
 
 #include "boltdns/config.h"
 #include "boltdns/region.h"
+#include "process.h"
 
 struct dp_app {
 	const struct bolt_config *cfg;
 	struct bolt_region *region;
 	atomic_bool stop;          /* set by SIGINT / SIGTERM */
+	struct dp_policy policy;   /* [acl] and [ratelimit], shared read-only */
 };
 
 /* Write the dataplane heartbeat (unix seconds) into the region header. */

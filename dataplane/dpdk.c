@@ -419,6 +419,8 @@ int dp_dpdk_run(struct dp_app *app)
 		g.lcore_index[lid] = idx;
 		g.lc[idx].index = idx;
 		err = dp_worker_init(&g.lc[idx].w, app->region, idx, cfg->udp_max);
+		if (err == 0)
+			err = dp_worker_set_policy(&g.lc[idx].w, &app->policy);
 		if (err < 0)
 			goto err_lc;
 		idx++;
@@ -505,6 +507,8 @@ err_ports:
 	if (g.pool)
 		rte_mempool_free(g.pool);
 err_lc:
+	for (unsigned i = 0; i < g.nw; i++)
+		dp_worker_fini(&g.lc[i].w);
 	free(g.lc);
 err_eal:
 	rte_eal_cleanup();

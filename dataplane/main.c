@@ -103,6 +103,7 @@ int main(int argc, char **argv)
 
 	app.cfg = cfg;
 	app.region = r;
+	dp_policy_from_config(&app.policy, cfg);
 	atomic_store(&app.stop, false);
 
 	struct sigaction sa;

@@ -2,7 +2,10 @@
  * DNS processing of a burst of queries (see process.h).
  */
 #include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "boltdns/answer.h"
 #include "process.h"
@@ -37,6 +40,86 @@ int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
 	if (!w->st || !w->miss_ring || !w->answer_ring)
 		return BOLT_EGEOMETRY;
 	return 0;
+}
+
+void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->nallow = cfg->nallow < BOLT_CFG_MAX_PREFIXES ? cfg->nallow : BOLT_CFG_MAX_PREFIXES;
+	memcpy(pol->allow, cfg->allow, pol->nallow * sizeof(pol->allow[0]));
+	for (unsigned i = 0; i < pol->nallow; i++) {
+		if (pol->allow[i].len != 0)
+			continue;
+		if (pol->allow[i].family == AF_INET)
+			pol->allow_all4 = true;
+		else if (pol->allow[i].family == AF_INET6)
+			pol->allow_all6 = true;
+	}
+	pol->acl_drop = cfg->acl_action == BOLT_ACL_DROP;
+	pol->rl_rate = cfg->rl_rate;
+	pol->rl_slip = cfg->rl_slip;
+	pol->rl_v4_prefix = cfg->rl_v4_prefix ? cfg->rl_v4_prefix : 24;
+	pol->rl_v6_prefix = cfg->rl_v6_prefix ? cfg->rl_v6_prefix : 56;
+}
+
+int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
+{
+	w->pol = pol;
+	if (pol && pol->rl_rate > 0 && !w->rl) {
+		w->rl = calloc(DP_RL_SLOTS, sizeof(*w->rl));
+		if (!w->rl)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void dp_worker_fini(struct dp_worker *w)
+{
+	free(w->rl);
+	w->rl = NULL;
+}
+
+static bool acl_allows(const struct dp_policy *pol, uint8_t family, const uint8_t *addr)
+{
+	if (family == AF_INET ? pol->allow_all4 : pol->allow_all6)
+		return true;
+	for (unsigned i = 0; i < pol->nallow; i++)
+		if (bolt_prefix_match(&pol->allow[i], family, addr))
+			return true;
+	return false;
+}
+
+/* Count one response to the client's prefix; true when it is over the
+ * limit for the current second. Collisions share a budget (never more). */
+static bool rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bool *slip)
+{
+	const struct dp_policy *pol = w->pol;
+	unsigned bits = family == AF_INET ? pol->rl_v4_prefix : pol->rl_v6_prefix;
+	unsigned alen = family == AF_INET ? 4 : 16;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ family;
+
+	if (bits > alen * 8)
+		bits = alen * 8;
+	for (unsigned i = 0; i < alen && bits > 0; i++) {
+		unsigned take = bits >= 8 ? 8 : bits;
+		uint8_t b = (uint8_t)(addr[i] & (0xff << (8 - take)));
+		h = (h ^ b) * 0x100000001b3ull;
+		bits -= take;
+	}
+	h ^= h >> 29;
+	struct dp_rl_slot *s = &w->rl[h & (DP_RL_SLOTS - 1)];
+	uint32_t tag = (uint32_t)(h >> 32);
+	if (s->tag != tag || s->second != w->now) {
+		s->tag = tag;
+		s->second = w->now;
+		s->count = 0;
+		s->limited = 0;
+	}
+	if (++s->count <= pol->rl_rate)
+		return false;
+	s->limited++;
+	*slip = pol->rl_slip > 0 && s->limited % pol->rl_slip == 0;
+	return true;
 }
 
 static unsigned qtype_slot(uint16_t qtype)
@@ -90,6 +173,22 @@ static int tc_response(uint8_t *dns, size_t cap, const struct bolt_query *q, uin
 	return (int)pos;
 }
 
+/* REFUSED for a client the ACL denies, echoing a question that parsed. */
+static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc)
+{
+	uint8_t question[BOLT_NAME_MAX + 4];
+	const uint8_t *qp = NULL;
+	size_t ql = 0;
+	if (rc == 0 || rc == BOLT_EBADVERS) {
+		memcpy(question, p->dns + BOLT_HDR_LEN, q->question_len);
+		qp = question;
+		ql = q->question_len;
+	}
+	int len = bolt_build_error(p->dns, p->cap, q->id, q->flags, qp, ql, BOLT_RCODE_REFUSED,
+	                           false);
+	return len > 0 ? len : 0;
+}
+
 /* Error response for a query that failed to parse with code rc. Returns the
  * response length, or 0 to drop. */
 static int error_response(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
@@ -132,6 +231,44 @@ static int error_response(struct dp_worker *w, struct dp_pkt *p, const struct bo
 	return len > 0 ? len : 0;
 }
 
+/* Cache lookup for a parsed query: the response length (hit, or TC when the
+ * cached answer does not fit), or -1 for a miss. */
+static int lookup_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
+                      const struct bolt_cache_key *k)
+{
+	struct bolt_lcore_stats *st = w->st;
+	size_t qend = BOLT_HDR_LEN + (size_t)q->question_len;
+	struct bolt_cache_out out;
+	int len;
+
+	DP_STAT_INC(st, qtype[qtype_slot(q->qtype)]);
+	out.ttl_off = w->ttl_off;
+	out.ttl_cap = BOLT_BUILD_TTL_MAX;
+	out.sections = p->dns + qend;
+	out.cap = p->cap > qend ? (uint32_t)(p->cap - qend) : 0;
+	int rc = bolt_cache_lookup(w->cache, k, w->now, &out);
+	if (rc == 0) {
+		size_t limit = bolt_udp_limit(q, w->udp_max);
+		len = bolt_answer_from_cache(p->dns, p->cap, limit, q, &out, w->now, false,
+		                             (uint16_t)w->udp_max);
+	} else if (rc == BOLT_ESPACE) {
+		len = tc_response(p->dns, p->cap, q, (uint16_t)w->udp_max);
+	} else {
+		if (rc == BOLT_EEXPIRED)
+			DP_STAT_INC(st, expired);
+		DP_STAT_INC(st, misses);
+		return -1;
+	}
+	if (len < 0) {
+		/* An entry that cannot be served as it is (its question size
+		 * disagrees): let the control plane answer. */
+		DP_STAT_INC(st, misses);
+		return -1;
+	}
+	DP_STAT_INC(st, hits);
+	return len;
+}
+
 unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 {
 	struct bolt_lcore_stats *st = w->st;
@@ -147,10 +284,17 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		struct bolt_query *q = &w->q[i];
 		int rc = bolt_query_parse(p->dns, p->len, q);
 		w->parse_rc[i] = rc;
+		w->denied[i] = 0;
 		p->verdict = DP_DROP;
 		p->out_len = 0;
 		if (p->len >= BOLT_HDR_LEN)
 			queries++;
+		if (w->pol && p->client && p->len >= BOLT_HDR_LEN && rc != BOLT_EQR &&
+		    !acl_allows(w->pol, p->family, p->client)) {
+			/* Not a customer: no cache lookup, no miss, no error detail. */
+			w->denied[i] = 1;
+			continue;
+		}
 		if (rc < 0)
 			continue;
 		struct bolt_cache_key *k = &w->key[i];
@@ -165,7 +309,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 
 	/* Stage 2: start fetching every bucket before touching any. */
 	for (unsigned i = 0; i < n; i++)
-		if (w->parse_rc[i] == 0)
+		if (w->parse_rc[i] == 0 && !w->denied[i])
 			bolt_cache_prefetch(w->cache, &w->key[i]);
 
 	/* Stage 3: look up, copying the sections behind the question. */
@@ -174,49 +318,40 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		struct bolt_query *q = &w->q[i];
 		int len;
 
-		if (w->parse_rc[i] < 0) {
+		if (w->denied[i]) {
+			DP_STAT_INC(st, refused);
+			len = w->pol->acl_drop ? 0 : refused_response(p, q, w->parse_rc[i]);
+		} else if (w->parse_rc[i] < 0) {
 			len = error_response(w, p, q, w->parse_rc[i]);
-			if (len > 0) {
-				p->verdict = DP_TX;
-				p->out_len = (uint16_t)len;
-				dp_count_response(w, p->dns, (size_t)len);
-				tx++;
-			}
-			continue;
-		}
-		DP_STAT_INC(st, qtype[qtype_slot(q->qtype)]);
-
-		size_t qend = BOLT_HDR_LEN + (size_t)q->question_len;
-		struct bolt_cache_out out;
-		out.ttl_off = w->ttl_off;
-		out.ttl_cap = BOLT_BUILD_TTL_MAX;
-		out.sections = p->dns + qend;
-		out.cap = p->cap > qend ? (uint32_t)(p->cap - qend) : 0;
-		int rc = bolt_cache_lookup(w->cache, &w->key[i], w->now, &out);
-		if (rc == 0) {
-			size_t limit = bolt_udp_limit(q, w->udp_max);
-			len = bolt_answer_from_cache(p->dns, p->cap, limit, q, &out, w->now, false,
-			                             (uint16_t)w->udp_max);
-		} else if (rc == BOLT_ESPACE) {
-			len = tc_response(p->dns, p->cap, q, (uint16_t)w->udp_max);
 		} else {
-			if (rc == BOLT_EEXPIRED)
-				DP_STAT_INC(st, expired);
-			DP_STAT_INC(st, misses);
-			p->verdict = DP_MISS;
-			continue;
+			len = lookup_one(w, p, q, &w->key[i]);
+			if (len < 0) {
+				p->verdict = DP_MISS;
+				continue;
+			}
 		}
-		if (len < 0) {
-			/* An entry that cannot be served as it is (its question
-			 * size disagrees): let the control plane answer. */
-			DP_STAT_INC(st, misses);
-			p->verdict = DP_MISS;
+		if (len <= 0)
 			continue;
-		}
-		DP_STAT_INC(st, hits);
 		p->verdict = DP_TX;
 		p->out_len = (uint16_t)len;
-		dp_count_response(w, p->dns, (size_t)len);
+		if (w->rl && p->client) {
+			bool slip = false;
+			if (rl_over(w, p->family, p->client, &slip)) {
+				/* Over the limit: a slipped TC=1 answer tells a real
+				 * client to retry over TCP; a spoofed victim gets
+				 * no amplification from it. */
+				len = slip && w->parse_rc[i] == 0 && !w->denied[i]
+				      ? tc_response(p->dns, p->cap, q, (uint16_t)w->udp_max) : 0;
+				if (len <= 0) {
+					DP_STAT_INC(st, rl_dropped);
+					p->verdict = DP_DROP;
+					continue;
+				}
+				DP_STAT_INC(st, rl_slipped);
+				p->out_len = (uint16_t)len;
+			}
+		}
+		dp_count_response(w, p->dns, p->out_len);
 		tx++;
 	}
 	return tx;

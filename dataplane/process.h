@@ -19,6 +19,7 @@
 
 #include "boltdns/cache.h"
 #include "boltdns/common.h"
+#include "boltdns/config.h"
 #include "boltdns/msg.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
@@ -34,11 +35,38 @@ enum dp_verdict {
 /* One DNS payload of a burst. */
 struct dp_pkt {
 	uint8_t *dns;          /* query in, response out (in place) */
+	const uint8_t *client; /* client address (network order) for the ACL and
+	                          the rate limit; NULL: neither applies */
 	uint16_t len;          /* query length */
 	uint16_t cap;          /* bytes writable at dns */
 	uint16_t out_len;      /* response length when DP_TX */
 	uint8_t verdict;       /* enum dp_verdict */
+	uint8_t family;        /* of client: AF_INET / AF_INET6 */
 };
+
+/* Who may query and how fast: built once from the configuration, read-only
+ * afterwards and shared by every worker. */
+struct dp_policy {
+	struct bolt_prefix allow[BOLT_CFG_MAX_PREFIXES];
+	unsigned nallow;
+	bool allow_all4;       /* an allow prefix of length 0: no check needed */
+	bool allow_all6;
+	bool acl_drop;         /* denied clients get nothing (else REFUSED) */
+	unsigned rl_rate;      /* responses per second per client prefix, 0 = off */
+	unsigned rl_slip;      /* every Nth limited response goes out TC=1; 0 = none */
+	unsigned rl_v4_prefix;
+	unsigned rl_v6_prefix;
+};
+
+/* Rate-limit state of one client prefix (hash slot). */
+struct dp_rl_slot {
+	uint32_t tag;
+	uint32_t second;
+	uint32_t count;
+	uint32_t limited;
+};
+
+#define DP_RL_SLOTS 8192       /* per worker, power of two */
 
 /* Per-worker state; cache-line aligned so workers share nothing. */
 struct dp_worker {
@@ -49,10 +77,13 @@ struct dp_worker {
 	unsigned index;                  /* lcore / worker index in the region */
 	unsigned udp_max;                /* cfg->udp_max */
 	uint32_t now;                    /* bolt_now() for the current burst */
+	const struct dp_policy *pol;     /* NULL: everyone, no limit */
+	struct dp_rl_slot *rl;           /* DP_RL_SLOTS when rate limiting */
 	/* Burst scratch. */
 	struct bolt_query q[DP_BURST_MAX];
 	struct bolt_cache_key key[DP_BURST_MAX];
 	int parse_rc[DP_BURST_MAX];
+	uint8_t denied[DP_BURST_MAX];
 	uint16_t ttl_off[BOLT_BUILD_TTL_MAX];
 };
 
@@ -63,6 +94,18 @@ struct dp_worker {
  */
 int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
                    unsigned udp_max);
+
+/* Build the policy from the [acl] and [ratelimit] configuration. */
+void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg);
+
+/*
+ * Apply pol (kept by pointer, must outlive w) to w: allocates the rate-limit
+ * table when pol->rl_rate > 0. Returns 0 or -ENOMEM. Start-up only.
+ */
+int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol);
+
+/* Free what dp_worker_set_policy allocated. */
+void dp_worker_fini(struct dp_worker *w);
 
 /*
  * Process n (<= DP_BURST_MAX) DNS payloads. Sets each pkt's verdict (and

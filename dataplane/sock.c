@@ -159,6 +159,11 @@ static void serve_socket(struct sock_worker *sw, unsigned k)
 		p->dns = sw->bufs[i];
 		p->len = (uint16_t)sw->msgs[i].msg_len;
 		p->cap = SOCK_SLOT;
+		p->family = (uint8_t)sw->peer[i].ss_family;
+		if (p->family == AF_INET)
+			p->client = (const uint8_t *)&((struct sockaddr_in *)&sw->peer[i])->sin_addr;
+		else
+			p->client = (const uint8_t *)&((struct sockaddr_in6 *)&sw->peer[i])->sin6_addr;
 		idx[np++] = i;
 	}
 	dp_process_burst(&sw->w, sw->pkts, np);
@@ -271,6 +276,8 @@ int dp_socket_run(struct dp_app *app)
 		sw->app = app;
 		sw->index = i;
 		err = dp_worker_init(&sw->w, r, i, cfg->udp_max);
+		if (err == 0)
+			err = dp_worker_set_policy(&sw->w, &app->policy);
 		if (err < 0)
 			goto err_socks;
 		for (unsigned k = 0; k < cfg->nlisten; k++) {
@@ -308,9 +315,11 @@ int dp_socket_run(struct dp_app *app)
 		if (ws[i].started)
 			pthread_join(ws[i].tid, NULL);
 err_socks:
-	for (unsigned i = 0; i < nw; i++)
+	for (unsigned i = 0; i < nw; i++) {
 		for (unsigned k = 0; k < ws[i].nfds; k++)
 			close(ws[i].fds[k]);
+		dp_worker_fini(&ws[i].w);
+	}
 	free(ws);
 	return err;
 }

@@ -7,7 +7,8 @@
  * Input: one or more frames, each prefixed by a 2-byte big-endian length
  * (the last takes what is left), so bursts of mixed frames are explored.
  * Checks: a response never exceeds the buffer, a DNS response frame parses
- * back as UDP from the port, misses land on the ring.
+ * back as UDP from the port, misses land on the ring. An ACL and a rate
+ * limit are configured so that their paths are explored too.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "boltdns/answer.h"
+#include "boltdns/config.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
 #include "burst.h"
@@ -78,6 +80,19 @@ static void init(void)
 	memcpy(svc.v4[svc.n4++], v4, 4);
 	memcpy(svc.v6[svc.n6++], v6, 16);
 	memcpy(svc.mac, "\x02\x00\x00\x00\x00\x01", 6);
+
+	/* An ACL and a low rate limit, so both paths are explored. */
+	static struct dp_policy pol;
+	static struct bolt_config cfg;
+	bolt_config_defaults(&cfg);
+	cfg.nallow = 2;
+	bolt_prefix_parse("198.18.0.0/16", &cfg.allow[0]);
+	bolt_prefix_parse("2001:db8::/48", &cfg.allow[1]);
+	cfg.rl_rate = 50;
+	cfg.rl_slip = 3;
+	dp_policy_from_config(&pol, &cfg);
+	if (dp_worker_set_policy(&worker, &pol) != 0)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <endian.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "boltdns/answer.h"
+#include "boltdns/config.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
 #include "process.h"
@@ -361,6 +363,118 @@ static void test_answer_ring(void **state)
 	assert_int_equal(bolt_ring_count(ring), 0);
 }
 
+static void set_client(struct fixture *f, unsigned i, const uint8_t *a4)
+{
+	f->pkts[i].family = AF_INET;
+	f->pkts[i].client = a4;
+}
+
+static void test_acl(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t inside[4] = { 10, 1, 2, 3 }, outside[4] = { 198, 18, 0, 2 };
+	struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+	static struct dp_policy pol;
+	assert_non_null(cfg);
+	bolt_config_defaults(cfg);
+	cfg->nallow = 1;
+	assert_int_equal(bolt_prefix_parse("10.0.0.0/8", &cfg->allow[0]), 0);
+	dp_policy_from_config(&pol, cfg);
+	assert_int_equal(dp_worker_set_policy(f->w, &pol), 0);
+	put_a(f, "acl.example.", 1, 60, bolt_now(), false);
+	uint64_t refused = f->w->st->refused, misses = f->w->st->misses;
+
+	mk_query(f, 0, 1, "acl.example.", BOLT_TYPE_A, -1, false);
+	set_client(f, 0, inside);
+	uint16_t qlen = mk_query(f, 1, 2, "acl.example.", BOLT_TYPE_A, -1, false);
+	set_client(f, 1, outside);
+	mk_query(f, 2, 3, "elsewhere.example.", BOLT_TYPE_A, -1, false);
+	set_client(f, 2, outside);
+	/* Garbage from outside gets REFUSED too, not FORMERR. */
+	const uint8_t junk[] = { 0, 4, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0 };
+	raw(f, 3, junk, sizeof(junk));
+	set_client(f, 3, outside);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 4), 4);
+	expect_rcode(f, 0, 1, BOLT_RCODE_NOERROR);
+	expect_rcode(f, 1, 2, BOLT_RCODE_REFUSED);
+	/* The question is echoed. */
+	assert_int_equal(get16(f->pkts[1].dns + 4), 1);
+	assert_int_equal(f->pkts[1].out_len, qlen);
+	expect_rcode(f, 2, 3, BOLT_RCODE_REFUSED);
+	expect_rcode(f, 3, 4, BOLT_RCODE_REFUSED);
+	assert_int_equal(f->w->st->refused, refused + 3);
+	/* Denied clients never reach the control plane. */
+	assert_int_equal(f->w->st->misses, misses);
+
+	/* action = drop: nothing at all. */
+	cfg->acl_action = BOLT_ACL_DROP;
+	dp_policy_from_config(&pol, cfg);
+	mk_query(f, 0, 1, "acl.example.", BOLT_TYPE_A, -1, false);
+	set_client(f, 0, outside);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 0);
+	assert_int_equal(f->pkts[0].verdict, DP_DROP);
+
+	/* No client address (an internal caller): no ACL. */
+	mk_query(f, 0, 1, "acl.example.", BOLT_TYPE_A, -1, false);
+	f->pkts[0].client = NULL;
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	dp_worker_fini(f->w);
+	dp_worker_set_policy(f->w, NULL);
+	for (unsigned i = 0; i < 4; i++)
+		f->pkts[i].client = NULL;
+	free(cfg);
+}
+
+static void test_ratelimit(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t a[4] = { 198, 18, 0, 2 }, b[4] = { 198, 18, 0, 77 };
+	static const uint8_t other[4] = { 198, 18, 9, 2 };
+	struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+	static struct dp_policy pol;
+	assert_non_null(cfg);
+	bolt_config_defaults(cfg);
+	cfg->rl_rate = 3;
+	cfg->rl_slip = 2;
+	dp_policy_from_config(&pol, cfg);
+	assert_int_equal(dp_worker_set_policy(f->w, &pol), 0);
+	put_a(f, "rl.example.", 1, 60, bolt_now(), false);
+	uint64_t dropped = f->w->st->rl_dropped, slipped = f->w->st->rl_slipped;
+
+	/* Ten from one /24 (two addresses), then one from another /24. */
+	for (unsigned i = 0; i < 10; i++) {
+		mk_query(f, i, (uint16_t)i, "rl.example.", BOLT_TYPE_A, -1, false);
+		set_client(f, i, i % 2 ? a : b);
+	}
+	mk_query(f, 10, 10, "rl.example.", BOLT_TYPE_A, -1, false);
+	set_client(f, 10, other);
+	unsigned tx = dp_process_burst(f->w, f->pkts, 11);
+	/* 3 within the rate; of the 7 over it every 2nd slips: 3 TC, 4 dropped. */
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(f->pkts[i].verdict, DP_TX);
+		assert_false(get16(f->pkts[i].dns + 2) & BOLT_FLAG_TC);
+	}
+	unsigned tc = 0, drop = 0;
+	for (unsigned i = 3; i < 10; i++) {
+		if (f->pkts[i].verdict == DP_DROP)
+			drop++;
+		else if (get16(f->pkts[i].dns + 2) & BOLT_FLAG_TC)
+			tc++;
+	}
+	assert_int_equal(tc, 3);
+	assert_int_equal(drop, 4);
+	assert_int_equal(f->pkts[10].verdict, DP_TX);
+	assert_false(get16(f->pkts[10].dns + 2) & BOLT_FLAG_TC);
+	assert_int_equal(tx, 3 + 3 + 1);
+	assert_int_equal(f->w->st->rl_dropped, dropped + 4);
+	assert_int_equal(f->w->st->rl_slipped, slipped + 3);
+	dp_worker_fini(f->w);
+	dp_worker_set_policy(f->w, NULL);
+	for (unsigned i = 0; i < 11; i++)
+		f->pkts[i].client = NULL;
+	free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +487,8 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_full_burst),
 		cmocka_unit_test(test_answer_ring),
+		cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_ratelimit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
