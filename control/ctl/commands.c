@@ -26,6 +26,7 @@ struct cmd {
 	unsigned max_args;
 	cmd_fn fn;
 	const char *usage;
+	bool region;           /* needs the shared region */
 };
 
 static int parse_name(const char *text, uint8_t *name, char *err, size_t errlen)
@@ -56,17 +57,33 @@ static uint64_t now_s(void)
 
 /* ---- status ---- */
 
+static void status_extra(struct bolt_ctl *ctl, struct ctl_out *o);
+
 static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
                       struct ctl_out *o, char *err, size_t errlen)
 {
 	(void)c, (void)r, (void)err, (void)errlen;
-	struct bolt_region_hdr *h = ctl->region->hdr;
 	struct bolt_cache_stats cs;
 	uint64_t now = now_s();
 
-	bolt_cache_get_stats(ctl->region->cache, &cs);
 	ctl_out_str(o, "version", BOLTDNS_VERSION);
 	ctl_out_u64(o, "uptime", now - ctl->started);
+	if (!ctl->region) {
+		/* The control plane runs, the dataplane has not made the region. */
+		ctl_out_obj_begin(o, "dataplane");
+		ctl_out_bool(o, "running", false);
+		ctl_out_obj_end(o);
+		ctl_out_obj_begin(o, "region");
+		ctl_out_bool(o, "attached", false);
+		ctl_out_obj_end(o);
+		ctl_out_obj_begin(o, "cache");
+		ctl_out_u64(o, "local_records", ctl_local_count(ctl->local));
+		ctl_out_obj_end(o);
+		status_extra(ctl, o);
+		return 0;
+	}
+	struct bolt_region_hdr *h = ctl->region->hdr;
+	bolt_cache_get_stats(ctl->region->cache, &cs);
 
 	int32_t dp_pid = atomic_load(&h->dp_pid);
 	uint64_t hb = atomic_load(&h->dp_heartbeat);
@@ -89,6 +106,7 @@ static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	ctl_out_obj_end(o);
 
 	ctl_out_obj_begin(o, "region");
+	ctl_out_bool(o, "attached", true);
 	ctl_out_u64(o, "layout_version", h->layout_version);
 	ctl_out_u64(o, "size", h->region_size);
 	ctl_out_u64(o, "created", h->created);
@@ -105,6 +123,12 @@ static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	ctl_out_u64(o, "local_records", ctl_local_count(ctl->local));
 	ctl_out_obj_end(o);
 
+	status_extra(ctl, o);
+	return 0;
+}
+
+static void status_extra(struct bolt_ctl *ctl, struct ctl_out *o)
+{
 	if (ctl->hooks.status) {
 		ctl->sink.n = 0;
 		ctl->hooks.status(ctl->hooks.arg, &ctl->sink);
@@ -118,7 +142,6 @@ static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 		}
 		ctl_out_obj_end(o);
 	}
-	return 0;
 }
 
 /* ---- stats ---- */
@@ -463,21 +486,21 @@ static int cmd_help(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
                     struct ctl_out *o, char *err, size_t errlen);
 
 static const struct cmd commands[] = {
-	{ "status", 0, 0, cmd_status, "status" },
-	{ "stats", 0, 0, cmd_stats, "stats" },
-	{ "stats_noreset", 0, 0, cmd_stats, "stats_noreset" },
-	{ "lookup", 1, 2, cmd_lookup, "lookup NAME [TYPE]" },
-	{ "flush", 1, 1, cmd_flush, "flush NAME" },
-	{ "flush_type", 2, 2, cmd_flush, "flush_type NAME TYPE" },
-	{ "flush_zone", 1, 1, cmd_flush, "flush_zone NAME" },
-	{ "flush_all", 0, 0, cmd_flush, "flush_all" },
-	{ "flush_negative", 0, 0, cmd_flush, "flush_negative" },
-	{ "dump_cache", 0, 0, cmd_dump, "dump_cache" },
+	{ "status", 0, 0, cmd_status, "status", false },
+	{ "stats", 0, 0, cmd_stats, "stats", true },
+	{ "stats_noreset", 0, 0, cmd_stats, "stats_noreset", true },
+	{ "lookup", 1, 2, cmd_lookup, "lookup NAME [TYPE]", true },
+	{ "flush", 1, 1, cmd_flush, "flush NAME", true },
+	{ "flush_type", 2, 2, cmd_flush, "flush_type NAME TYPE", true },
+	{ "flush_zone", 1, 1, cmd_flush, "flush_zone NAME", true },
+	{ "flush_all", 0, 0, cmd_flush, "flush_all", true },
+	{ "flush_negative", 0, 0, cmd_flush, "flush_negative", true },
+	{ "dump_cache", 0, 0, cmd_dump, "dump_cache", true },
 	{ "local_data", 1, 7, cmd_local,
-	  "local_data add \"NAME TTL TYPE RDATA\" | local_data remove NAME [TYPE]" },
-	{ "reload", 0, 0, cmd_reload, "reload" },
-	{ "verbosity", 1, 1, cmd_verbosity, "verbosity N" },
-	{ "help", 0, 0, cmd_help, "help" },
+	  "local_data add \"NAME TTL TYPE RDATA\" | local_data remove NAME [TYPE]", false },
+	{ "reload", 0, 0, cmd_reload, "reload", false },
+	{ "verbosity", 1, 1, cmd_verbosity, "verbosity N", false },
+	{ "help", 0, 0, cmd_help, "help", false },
 };
 
 static int cmd_help(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
@@ -507,6 +530,10 @@ int ctl_command(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r, struct 
 		if (nargs < cmd->min_args || nargs > cmd->max_args) {
 			snprintf(err, errlen, "usage: %s", cmd->usage);
 			return BOLT_ESYNTAX;
+		}
+		if (cmd->region && !ctl->region) {
+			snprintf(err, errlen, "no shared region: the dataplane has not created it yet");
+			return BOLT_ENOENT;
 		}
 		return cmd->fn(ctl, c, r, o, err, errlen);
 	}

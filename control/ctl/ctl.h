@@ -86,14 +86,27 @@ struct bolt_ctl;
  * libmicrohttpd was found at build time, /metrics on cfg->metrics. Local data
  * of cfg ([local] hosts and data) is (re)inserted into the region's cache
  * and kept so that flushes never lose it.
- * cfg, region and hooks must stay valid until bolt_ctl_stop (hooks is
- * copied; cfg is read again after a successful reload).
+ * region may be NULL when the control plane has not attached yet (see
+ * bolt_ctl_set_region). cfg, region and hooks must stay valid until
+ * bolt_ctl_stop or bolt_ctl_set_region (hooks is copied; cfg is read again
+ * after a successful reload).
  * Returns the server, or NULL with *err set (a negative code). Thread: the
  * loop's thread.
  */
 BOLT_API struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
                                          struct bolt_region *region,
                                          const struct bolt_ctl_hooks *hooks, int *err);
+
+/*
+ * Tell the server which region to use: NULL before the control plane unmaps
+ * its region (running dump_cache walks are stopped and /metrics stops
+ * reading it before this returns), the new one after it attached again
+ * (local data is inserted into it, the `stats` baseline starts over).
+ * Without a region, commands that need the cache answer "error: no shared
+ * region"; status, local_data, reload and verbosity work. Thread: the
+ * loop's thread.
+ */
+BOLT_API void bolt_ctl_set_region(struct bolt_ctl *ctl, struct bolt_region *region);
 
 /*
  * Close every connection and the listening socket (its file is removed),

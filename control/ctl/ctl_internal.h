@@ -94,7 +94,10 @@ int ctl_req_parse(struct ctl_req *r, const char *line, size_t len, const char **
 
 struct ctl_local;
 
+/* cache may be NULL (no region yet): records are kept, inserted later. */
 struct ctl_local *ctl_local_new(struct bolt_cache *cache);
+/* Switch to another cache (or none); the caller reapplies. */
+void ctl_local_set_cache(struct ctl_local *l, struct bolt_cache *cache);
 void ctl_local_free(struct ctl_local *l);
 /* Add the [local] data of cfg (hosts file and data lines) and insert it. */
 int ctl_local_load_config(struct ctl_local *l, const struct bolt_config *cfg,
@@ -173,13 +176,16 @@ void ctl_fmt_out(struct ctl_fmt *f, struct bolt_cache_out *out);
 /* ---- metrics ---- */
 
 struct ctl_metrics;
-/* Start /metrics on addr; returns NULL with *err set. */
+/* Start /metrics on addr (region may be NULL); returns NULL with *err set. */
 struct ctl_metrics *ctl_metrics_start(struct bolt_region *region,
                                       const struct bolt_sockaddr *addr, int *err);
+/* Switch the region /metrics reads; returns once no scrape uses the old one. */
+void ctl_metrics_set_region(struct ctl_metrics *m, struct bolt_region *region);
 /* Replace the hook statistics snapshot served by /metrics. */
 void ctl_metrics_set_hooks(struct ctl_metrics *m, const struct bolt_ctl_sink *s);
 void ctl_metrics_stop(struct ctl_metrics *m);
-/* Render every metric in the Prometheus text format into b. */
+/* Render every metric in the Prometheus text format into b (region may be
+ * NULL: only what does not come from it). */
 void ctl_metrics_render(struct bolt_region *region, const struct bolt_ctl_sink *hooks,
                         struct sbuf *b);
 

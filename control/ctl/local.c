@@ -63,6 +63,11 @@ void ctl_local_free(struct ctl_local *l)
 	free(l);
 }
 
+void ctl_local_set_cache(struct ctl_local *l, struct bolt_cache *cache)
+{
+	l->cache = cache;
+}
+
 size_t ctl_local_count(const struct ctl_local *l)
 {
 	return l->n;
@@ -181,6 +186,8 @@ static int insert_set(struct ctl_local *l, size_t from, size_t to)
 	struct bolt_build b;
 	int ret;
 
+	if (!l->cache)
+		return 0; /* kept; inserted once a region is attached */
 	if (to - from > BOLT_BUILD_TTL_MAX)
 		return BOLT_ETOOBIG;
 	uint8_t *buf = malloc(cap);
@@ -213,7 +220,8 @@ static int insert_set(struct ctl_local *l, size_t from, size_t to)
 /* Delete the cache entries of one (name, type) for both DO values. */
 static void delete_set(struct ctl_local *l, const uint8_t *name, size_t len, uint16_t type)
 {
-	bolt_cache_delete(l->cache, name, len, type);
+	if (l->cache)
+		bolt_cache_delete(l->cache, name, len, type);
 }
 
 int ctl_local_reapply(struct ctl_local *l, const uint8_t *name, bool zone)

@@ -44,9 +44,25 @@ static void label_value(struct sbuf *b, const char *v)
 	}
 }
 
+static void render_region(struct bolt_region *region, struct sbuf *b);
+static void render_hooks(const struct bolt_ctl_sink *hooks, struct sbuf *b);
+
 void ctl_metrics_render(struct bolt_region *region, const struct bolt_ctl_sink *hooks,
                         struct sbuf *b)
 {
+	family(b, "boltdns_build_info", "gauge", "Version of the running control plane");
+	ctl_sbuf_printf(b, "boltdns_build_info{version=\"%s\"} 1\n", BOLTDNS_VERSION);
+	family(b, "boltdns_region_attached", "gauge",
+	       "1 when the control plane is attached to the shared region");
+	ctl_sbuf_printf(b, "boltdns_region_attached %d\n", region != NULL);
+	if (region)
+		render_region(region, b);
+	render_hooks(hooks, b);
+}
+
+static void render_region(struct bolt_region *region, struct sbuf *b)
+{
+	char name[128];
 	struct bolt_lcore_stats *st = aligned_alloc(BOLT_CACHE_LINE,
 	                                            sizeof(*st) * BOLT_MAX_LCORES);
 	if (!st) {
@@ -55,10 +71,7 @@ void ctl_metrics_render(struct bolt_region *region, const struct bolt_ctl_sink *
 	}
 	ctl_stats_read(region, st);
 	unsigned nl = ctl_stats_lcores(region, st);
-	char name[128];
 
-	family(b, "boltdns_build_info", "gauge", "Version of the running control plane");
-	ctl_sbuf_printf(b, "boltdns_build_info{version=\"%s\"} 1\n", BOLTDNS_VERSION);
 	family(b, "boltdns_dataplane_lcores", "gauge", "Dataplane lcores running");
 	ctl_sbuf_printf(b, "boltdns_dataplane_lcores %u\n",
 	                atomic_load_explicit(&region->hdr->dp_lcores, memory_order_relaxed));
@@ -136,6 +149,11 @@ void ctl_metrics_render(struct bolt_region *region, const struct bolt_ctl_sink *
 		ctl_sbuf_printf(b, "%s %llu\n", cache_fields[i].name, (unsigned long long)v);
 	}
 
+}
+
+static void render_hooks(const struct bolt_ctl_sink *hooks, struct sbuf *b)
+{
+	char name[128];
 	for (unsigned i = 0; hooks && i < hooks->n; i++) {
 		const struct ctl_stat_item *it = &hooks->item[i];
 		switch (it->kind) {
@@ -177,7 +195,8 @@ typedef int mhd_result;
 
 struct ctl_metrics {
 	struct MHD_Daemon *daemon;
-	struct bolt_region *region;
+	pthread_mutex_t region_mu;
+	struct bolt_region *region;   /* under region_mu */
 	pthread_mutex_t mu;
 	struct bolt_ctl_sink hooks;   /* under mu */
 };
@@ -213,7 +232,10 @@ static mhd_result handler(void *cls, struct MHD_Connection *conn, const char *ur
 		memcpy(snap, &m->hooks, sizeof(*snap));
 		pthread_mutex_unlock(&m->mu);
 		ctl_sbuf_init(&b);
+		/* Held while the region is read: switching regions waits. */
+		pthread_mutex_lock(&m->region_mu);
 		ctl_metrics_render(m->region, snap, &b);
+		pthread_mutex_unlock(&m->region_mu);
 		free(snap);
 		if (b.oom) {
 			ctl_sbuf_free(&b);
@@ -268,6 +290,7 @@ struct ctl_metrics *ctl_metrics_start(struct bolt_region *region,
 	}
 	m->region = region;
 	pthread_mutex_init(&m->mu, NULL);
+	pthread_mutex_init(&m->region_mu, NULL);
 	m->daemon = MHD_start_daemon(flags, addr->port, NULL, NULL, handler, m,
 	                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
@@ -275,6 +298,7 @@ struct ctl_metrics *ctl_metrics_start(struct bolt_region *region,
 	                             MHD_OPTION_END);
 	if (!m->daemon) {
 		pthread_mutex_destroy(&m->mu);
+		pthread_mutex_destroy(&m->region_mu);
 		free(m);
 		*err = -EADDRNOTAVAIL;
 		return NULL;
@@ -289,12 +313,20 @@ void ctl_metrics_set_hooks(struct ctl_metrics *m, const struct bolt_ctl_sink *s)
 	pthread_mutex_unlock(&m->mu);
 }
 
+void ctl_metrics_set_region(struct ctl_metrics *m, struct bolt_region *region)
+{
+	pthread_mutex_lock(&m->region_mu);
+	m->region = region;
+	pthread_mutex_unlock(&m->region_mu);
+}
+
 void ctl_metrics_stop(struct ctl_metrics *m)
 {
 	if (!m)
 		return;
 	MHD_stop_daemon(m->daemon);
 	pthread_mutex_destroy(&m->mu);
+	pthread_mutex_destroy(&m->region_mu);
 	free(m);
 }
 
@@ -312,6 +344,11 @@ struct ctl_metrics *ctl_metrics_start(struct bolt_region *region,
 void ctl_metrics_set_hooks(struct ctl_metrics *m, const struct bolt_ctl_sink *s)
 {
 	(void)m, (void)s;
+}
+
+void ctl_metrics_set_region(struct ctl_metrics *m, struct bolt_region *region)
+{
+	(void)m, (void)region;
 }
 
 void ctl_metrics_stop(struct ctl_metrics *m)

@@ -76,6 +76,7 @@ struct dump {
 	bool finished;
 	int result;
 	/* Walker thread only. */
+	struct bolt_cache *cache;
 	struct sbuf cur;
 	struct ctl_fmt *fmt;
 	uint64_t count;
@@ -301,7 +302,7 @@ static void set_reading(struct conn *c, bool on)
  * unwritten replies pauses the connection until it drains. */
 static void process_input(struct conn *c)
 {
-	while (!c->closing && !c->dump && c->pending < PENDING_HIGH) {
+	while (!c->closing && !c->dump && !c->close_when_done && c->pending < PENDING_HIGH) {
 		char *nl = memchr(c->in, '\n', c->inlen);
 		size_t len;
 		if (nl) {
@@ -496,7 +497,9 @@ static int dump_entry(const struct bolt_cache_key *k, const struct bolt_cache_ou
 static void dump_thread(void *arg)
 {
 	struct dump *d = arg;
-	int ret = bolt_cache_walk(d->ctl->region->cache, dump_entry, d);
+	/* The region cannot go while the walk runs: bolt_ctl_set_region
+	 * joins this thread first. */
+	int ret = bolt_cache_walk(d->cache, dump_entry, d);
 	if (ret == 0 && d->cur.len > 0 && !push_chunk(d))
 		ret = 1;
 	uv_mutex_lock(&d->mu);
@@ -506,11 +509,50 @@ static void dump_thread(void *arg)
 	uv_async_send(&d->async);
 }
 
+/* The walker has been joined: finish the reply, release the connection. */
+static void dump_complete(struct dump *d)
+{
+	struct conn *c = d->c;
+	uv_mutex_lock(&d->mu);
+	bool cancel = d->cancel;
+	uv_mutex_unlock(&d->mu);
+	if (!c->closing && !cancel) {
+		struct sbuf b;
+		ctl_sbuf_init(&b);
+		if (d->json)
+			ctl_sbuf_printf(&b, "{\"ok\":true,\"result\":{\"entries\":%llu}}\n",
+			                (unsigned long long)d->count);
+		else
+			ctl_sbuf_printf(&b, ";; %llu entries\nok\n", (unsigned long long)d->count);
+		conn_write_sbuf(c, &b);
+	} else if (!c->closing) {
+		/* Part of the dump went out: the only honest end is an error
+		 * and a closed connection. */
+		reply_error(c, d->json, "dump interrupted");
+		c->close_when_done = true;
+	}
+	c->dump = NULL;
+	uv_close((uv_handle_t *)&d->async, dump_closed_cb);
+	if (!c->closing)
+		process_input(c);
+}
+
+/* Stop a running dump now (server stop, region going away). */
+static void dump_abort(struct dump *d)
+{
+	dump_cancel(d);
+	uv_thread_join(&d->thr);
+	d->joined = true;
+	dump_complete(d);
+}
+
 static void dump_async_cb(uv_async_t *a)
 {
 	struct dump *d = a->data;
 	struct conn *c = d->c;
 
+	if (d->joined)
+		return;
 	uv_mutex_lock(&d->mu);
 	struct chunk *list = d->head;
 	d->head = d->tail = NULL;
@@ -532,27 +574,11 @@ static void dump_async_cb(uv_async_t *a)
 		}
 		free(ch);
 	}
-	if (!finished || d->joined)
+	if (!finished)
 		return;
 	uv_thread_join(&d->thr);
 	d->joined = true;
-	if (!c->closing && !cancel) {
-		struct sbuf b;
-		ctl_sbuf_init(&b);
-		if (d->json)
-			ctl_sbuf_printf(&b, "{\"ok\":true,\"result\":{\"entries\":%llu}}\n",
-			                (unsigned long long)d->count);
-		else
-			ctl_sbuf_printf(&b, ";; %llu entries\nok\n", (unsigned long long)d->count);
-		conn_write_sbuf(c, &b);
-	} else if (!c->closing) {
-		reply_error(c, d->json, "dump interrupted");
-		c->close_when_done = true;
-	}
-	c->dump = NULL;
-	uv_close((uv_handle_t *)&d->async, dump_closed_cb);
-	if (!c->closing)
-		process_input(c);
+	dump_complete(d);
 }
 
 int ctl_dump_start(struct bolt_ctl *ctl, struct conn *c, bool json, char *err, size_t errlen)
@@ -573,6 +599,7 @@ int ctl_dump_start(struct bolt_ctl *ctl, struct conn *c, bool json, char *err, s
 	d->ctl = ctl;
 	d->c = c;
 	d->json = json;
+	d->cache = ctl->region->cache;
 	d->now = bolt_now();
 	ctl_sbuf_init(&d->cur);
 	d->refs = 1;
@@ -773,13 +800,15 @@ struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
 	ctl->idle_ms = IDLE_MS;
 	ctl->reset_at = ctl->started;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", cfg->control_socket);
-	ctl_stats_read(region, ctl->base);
-	bolt_cache_get_stats(region->cache, &ctl->cache_base);
+	if (region) {
+		ctl_stats_read(region, ctl->base);
+		bolt_cache_get_stats(region->cache, &ctl->cache_base);
+	}
 	if (ctl->hooks.stats)
 		ctl->hooks.stats(ctl->hooks.arg, &ctl->hook_base);
 
 	ctl->fmt = ctl_fmt_new();
-	ctl->local = ctl_local_new(region->cache);
+	ctl->local = ctl_local_new(region ? region->cache : NULL);
 	if (!ctl->fmt || !ctl->local) {
 		ret = -ENOMEM;
 		goto err_local;
@@ -840,6 +869,29 @@ err_alloc:
 	return NULL;
 }
 
+void bolt_ctl_set_region(struct bolt_ctl *ctl, struct bolt_region *region)
+{
+	if (!ctl || ctl->stopping || ctl->region == region)
+		return;
+	/* Nothing may read the old mapping once this returns. */
+	for (struct conn *c = ctl->conns; c; c = c->next)
+		if (c->dump)
+			dump_abort(c->dump);
+	if (ctl->metrics)
+		ctl_metrics_set_region(ctl->metrics, region);
+	ctl->region = region;
+	ctl_local_set_cache(ctl->local, region ? region->cache : NULL);
+	if (!region)
+		return;
+	/* A new region has its own counters: they start a new baseline. */
+	ctl_stats_read(region, ctl->base);
+	bolt_cache_get_stats(region->cache, &ctl->cache_base);
+	ctl->reset_at = (uint64_t)time(NULL);
+	int ret = ctl_local_reapply(ctl->local, NULL, false);
+	if (ret < 0)
+		fprintf(stderr, "boltdns: cannot insert local data: %s\n", bolt_strerror(ret));
+}
+
 void bolt_ctl_stop(struct bolt_ctl *ctl)
 {
 	if (!ctl || ctl->stopping)
@@ -854,13 +906,8 @@ void bolt_ctl_stop(struct bolt_ctl *ctl)
 		conn_close(c);
 		/* The walker stops at its next entry; wait for it here so that
 		 * nothing runs once the caller's loop has gone. */
-		struct dump *d = c->dump;
-		if (d && !d->joined) {
-			uv_thread_join(&d->thr);
-			d->joined = true;
-			c->dump = NULL;
-			uv_close((uv_handle_t *)&d->async, dump_closed_cb);
-		}
+		if (c->dump)
+			dump_abort(c->dump);
 	}
 	unlink(ctl->path);
 	uv_close((uv_handle_t *)&ctl->timer, handle_closed_cb);

@@ -48,6 +48,10 @@ struct hooks_state {
 struct srv {
 	uv_loop_t loop;
 	uv_async_t stop;
+	uv_async_t switch_region;  /* runs bolt_ctl_set_region(next) on the loop */
+	uv_sem_t switched;
+	struct bolt_region *next;
+	struct bolt_region *use;   /* region given to bolt_ctl_start */
 	uv_thread_t thr;
 	struct bolt_ctl *ctl;
 	struct bolt_config cfg;
@@ -117,6 +121,23 @@ static void stop_cb(uv_async_t *a)
 	struct srv *s = a->data;
 	bolt_ctl_stop(s->ctl);
 	uv_close((uv_handle_t *)&s->stop, NULL);
+	uv_close((uv_handle_t *)&s->switch_region, NULL);
+}
+
+static void switch_cb(uv_async_t *a)
+{
+	struct srv *s = a->data;
+	bolt_ctl_set_region(s->ctl, s->next);
+	uv_sem_post(&s->switched);
+}
+
+/* Switch the server's region from the test thread, as the control plane
+ * does when it detaches and attaches again. */
+static void srv_set_region(struct bolt_region *r)
+{
+	S.next = r;
+	uv_async_send(&S.switch_region);
+	uv_sem_wait(&S.switched);
 }
 
 static void srv_start(void)
@@ -130,12 +151,15 @@ static void srv_start(void)
 		.status = h_status,
 	};
 	assert_int_equal(uv_loop_init(&S.loop), 0);
-	S.ctl = bolt_ctl_start(&S.loop, &S.cfg, S.region, &hooks, &err);
+	S.ctl = bolt_ctl_start(&S.loop, &S.cfg, S.use, &hooks, &err);
 	assert_non_null(S.ctl);
 	if (idle_override)
 		S.ctl->idle_ms = idle_override;
 	assert_int_equal(uv_async_init(&S.loop, &S.stop, stop_cb), 0);
 	S.stop.data = &S;
+	assert_int_equal(uv_async_init(&S.loop, &S.switch_region, switch_cb), 0);
+	S.switch_region.data = &S;
+	assert_int_equal(uv_sem_init(&S.switched, 0), 0);
 	assert_int_equal(uv_thread_create(&S.thr, run_loop, &S), 0);
 }
 
@@ -143,6 +167,7 @@ static void srv_stop(void)
 {
 	uv_async_send(&S.stop);
 	uv_thread_join(&S.thr);
+	uv_sem_destroy(&S.switched);
 	/* Every handle closed: nothing left behind by the server. */
 	assert_int_equal(uv_loop_close(&S.loop), 0);
 	struct stat st;
@@ -333,6 +358,7 @@ static int setup(void **state)
 	};
 	S.region = bolt_region_create(&p, &err);
 	assert_non_null(S.region);
+	S.use = S.region;
 	bolt_config_defaults(&S.cfg);
 	snprintf(S.cfg.control_socket, sizeof(S.cfg.control_socket), "%s", sock_path);
 	S.cfg.socket_mode = 0600;
@@ -735,6 +761,9 @@ static void test_hooks(void **state)
 	assert_non_null(S.ctl);
 	assert_int_equal(uv_async_init(&S.loop, &S.stop, stop_cb), 0);
 	S.stop.data = &S;
+	assert_int_equal(uv_async_init(&S.loop, &S.switch_region, switch_cb), 0);
+	S.switch_region.data = &S;
+	assert_int_equal(uv_sem_init(&S.switched, 0), 0);
 	assert_int_equal(uv_thread_create(&S.thr, run_loop, &S), 0);
 	expect_error("reload", "not supported");
 	expect_error("verbosity 2", "not supported");
@@ -822,6 +851,56 @@ static void test_bad_input(void **state)
 		close(fd);
 	}
 	expect_ok("status", NULL);
+	srv_stop();
+}
+
+/* The control plane starts before the region exists, attaches, detaches
+ * (with a dump running) and attaches again. */
+static void test_region_switch(void **state)
+{
+	(void)state;
+	char name[64];
+	/* Enough text (~8 MB) that the dump cannot fit in socket buffers. */
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "h%u.switch.example.", i);
+		put_entry(name, BOLT_TYPE_A, BOLT_CACHE_POSITIVE, 3600, 8, false);
+	}
+	S.use = NULL;
+	srv_start();
+	expect_ok("status", "region.attached: no\n");
+	expect_ok("status", "dataplane.running: no\n");
+	expect_error("lookup h1.switch.example.", "no shared region");
+	expect_error("stats", "no shared region");
+	expect_error("dump_cache", "no shared region");
+	expect_error("flush_all", "no shared region");
+	/* local data waits for the region */
+	expect_ok("local_data add \"pending.example. 60 A 198.18.6.6\"", "records: 1\n");
+	expect_ok("verbosity 2", NULL);
+
+	srv_set_region(S.region);
+	expect_ok("status", "region.attached: yes\n");
+	expect_ok("lookup pending.example.", "198.18.6.6\n");
+	expect_ok("lookup h7.switch.example.", "198.18.0.7\n");
+
+	/* a dump stalled on a peer that does not read, then the region goes */
+	int fd = cconnect();
+	send_all(fd, "dump_cache\n", 11);
+	shutdown(fd, SHUT_WR);
+	usleep(100000);
+	srv_set_region(NULL);
+	char *r = read_all(fd);
+	close(fd);
+	assert_non_null(strstr(r, ";; h"));
+	const char *last = r + strlen(r);
+	assert_true(last - r > 30);
+	assert_string_equal(last - strlen("error: dump interrupted\n"), "error: dump interrupted\n");
+	free(r);
+	expect_error("lookup pending.example.", "no shared region");
+
+	/* attached again (a new region would do the same) */
+	srv_set_region(S.region);
+	expect_ok("lookup pending.example.", "198.18.6.6\n");
+	expect_ok("stats", "total.queries: 0\n");
 	srv_stop();
 }
 
@@ -1077,6 +1156,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_region_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_render, setup, teardown),
