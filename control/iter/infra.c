@@ -339,6 +339,7 @@ void infra_srv_timeout(struct infra *t, const struct infra_addr *a, uint32_t now
 	infra_srv_get(t, a, now, &s);
 	s.srtt_ms = s.srtt_ms * 2 > INFRA_SRTT_MAX ? INFRA_SRTT_MAX : s.srtt_ms * 2;
 	s.timeouts++;
+	s.last_timeout = now;
 	srv_store(t, a, now, &s);
 }
 

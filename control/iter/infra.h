@@ -50,8 +50,14 @@ struct infra_nsset {
 struct infra_srv {
 	uint32_t srtt_ms;    /* smoothed round-trip time */
 	uint32_t timeouts;   /* consecutive timeouts */
+	uint32_t last_timeout; /* bolt_now() of the latest timeout */
 	uint8_t no_edns;     /* answered FORMERR/NOTIMP/BADVERS to EDNS */
 };
+
+/* A server with this many consecutive timeouts counts as down for
+ * INFRA_DOWN_SECS after the latest one (only probed now and then). */
+#define INFRA_DOWN_TIMEOUTS 3
+#define INFRA_DOWN_SECS 30
 
 /* Round-trip time assumed for a server never asked (Unbound uses 376 ms). */
 #define INFRA_SRTT_INITIAL 300

@@ -387,6 +387,11 @@ static bool pick_server(struct res *r, struct infra_addr *out)
 				continue;
 			struct infra_srv s;
 			infra_srv_get(cp->infra, &a[k], now, &s);
+			/* A server that keeps timing out is down: ask it again only
+			 * once in a while, so its return is noticed. */
+			if (s.timeouts >= INFRA_DOWN_TIMEOUTS &&
+			    now - s.last_timeout < INFRA_DOWN_SECS && rand32() % 16 != 0)
+				continue;
 			cand[nc] = a[k];
 			score[nc] = ((uint64_t)t << 32) | s.srtt_ms;
 			nc++;

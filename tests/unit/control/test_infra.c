@@ -113,6 +113,7 @@ static void test_typed(void **state)
 	infra_srv_get(t, &a[0], 1000, &s);
 	assert_int_equal(s.srtt_ms, INFRA_SRTT_MAX);
 	assert_int_equal(s.timeouts, 40);
+	assert_int_equal(s.last_timeout, 1000);
 	infra_srv_rtt(t, &a[0], 1000, 5);
 	infra_srv_get(t, &a[0], 1000, &s);
 	assert_int_equal(s.timeouts, 0);
