@@ -345,12 +345,14 @@ int ctl_local_remove(struct ctl_local *l, const uint8_t *name, uint16_t type)
 
 	size_t from = lower_bound(l, lc, (size_t)len, type);
 	size_t to = from;
+	int prev_type = -1;
 	while (to < l->n && l->rec[to]->name_len == len &&
 	       memcmp(l->rec[to]->name, lc, (size_t)len) == 0 &&
 	       (type == 0 || l->rec[to]->type == type)) {
-		/* Each RRset's cache entry goes once, when its first record does. */
-		if (to == from || l->rec[to]->type != l->rec[to - 1]->type)
+		/* Each RRset's cache entry goes once, with its first record. */
+		if (l->rec[to]->type != prev_type)
 			delete_set(l, lc, (size_t)len, l->rec[to]->type);
+		prev_type = l->rec[to]->type;
 		free(l->rec[to]);
 		to++;
 	}

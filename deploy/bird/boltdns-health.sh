@@ -22,6 +22,7 @@
 #   FALL / RISE    thresholds (default 3 / 3)
 #   HEALTH_QUERY   optional "NAME TYPE" to query, e.g. "health.boltdns TXT"
 #   HEALTH_SERVER  address to query (default 127.0.0.1)
+#   HEALTH_PORT    its port (default 53)
 #   REQUIRE_DATAPLANE  1 (default): status must say dataplane.running: yes
 set -uo pipefail
 
@@ -34,6 +35,7 @@ FALL=${FALL:-3}
 RISE=${RISE:-3}
 HEALTH_QUERY=${HEALTH_QUERY:-}
 HEALTH_SERVER=${HEALTH_SERVER:-127.0.0.1}
+HEALTH_PORT=${HEALTH_PORT:-53}
 REQUIRE_DATAPLANE=${REQUIRE_DATAPLANE:-1}
 
 log() { echo "boltdns-health: $*"; }
@@ -52,7 +54,7 @@ check() {
 	fi
 	if [ -n "$HEALTH_QUERY" ]; then
 		# shellcheck disable=SC2086 # NAME TYPE are two words on purpose
-		if ! dig +time=1 +tries=1 +short @"$HEALTH_SERVER" $HEALTH_QUERY | grep -q .; then
+		if ! dig +time=1 +tries=1 +short -p "$HEALTH_PORT" @"$HEALTH_SERVER" $HEALTH_QUERY | grep -q .; then
 			why="no answer to $HEALTH_QUERY from $HEALTH_SERVER"
 			return 1
 		fi

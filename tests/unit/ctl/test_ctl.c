@@ -638,6 +638,12 @@ static void test_local_data(void **state)
 	assert_true(cache_has("txt.example.", BOLT_TYPE_TXT, true));
 
 	expect_error("local_data remove svc.example. TXT", "no local data");
+	/* an RRset of two records and a second type at the same name */
+	expect_ok("local_data add \"svc.example. 120 AAAA 2001:db8::1\"", NULL);
+	expect_ok("local_data remove svc.example.", "removed: 3\n");
+	assert_false(cache_has("svc.example.", BOLT_TYPE_A, false));
+	assert_false(cache_has("svc.example.", BOLT_TYPE_AAAA, true));
+	assert_true(cache_has("txt.example.", BOLT_TYPE_TXT, false));
 	srv_stop();
 }
 
