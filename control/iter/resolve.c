@@ -36,6 +36,8 @@
 #define LAME_TTL 120
 /* A failed NS address look-up is remembered this long. */
 #define ADDR_FAIL_TTL 30
+/* Added to the RTT of IPv6 servers when choosing (prefer IPv4). */
+#define V6_PENALTY_MS 200
 /* Negative TTL when a negative answer came without SOA. */
 #define NEG_TTL_NO_SOA 30
 
@@ -372,8 +374,7 @@ static bool pick_server(struct res *r, struct infra_addr *out)
 		struct infra_addr a[INFRA_ADDR_MAX];
 		int n = ns_addrs(r, i, a, INFRA_ADDR_MAX);
 		for (int k = 0; k < n && nc < BOLT_ARRAY_SIZE(cand); k++) {
-			/* IPv4 only: the service network has no IPv6 transport upstream. */
-			if (a[k].family != AF_INET)
+			if (a[k].family != AF_INET && a[k].family != AF_INET6)
 				continue;
 			a[k].port = cp->upstream_port;
 			int t = tries_of(r, &a[k]);
@@ -393,7 +394,10 @@ static bool pick_server(struct res *r, struct infra_addr *out)
 			    now - s.last_timeout < INFRA_DOWN_SECS && rand32() % 16 != 0)
 				continue;
 			cand[nc] = a[k];
-			score[nc] = ((uint64_t)t << 32) | s.srtt_ms;
+			/* IPv6 only after IPv4 of equal standing: many hosts have no IPv6
+			 * route, and a failed send just moves on to the next server. */
+			uint32_t srtt = s.srtt_ms + (a[k].family == AF_INET6 ? V6_PENALTY_MS : 0);
+			score[nc] = ((uint64_t)t << 32) | srtt;
 			nc++;
 		}
 	}
