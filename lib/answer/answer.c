@@ -8,42 +8,16 @@
  * and names that point into the question come out in the client's case.
  */
 #include <string.h>
-#include <endian.h>
 
 #include "boltdns/answer.h"
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
+#include "boltdns/wire_ctx.h"
 
 int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
                          uint16_t nttl, uint32_t now, uint32_t ttl, uint8_t kind,
                          struct bolt_cache_val *val, uint16_t *rel_off,
                          const uint8_t **sections)
 {
-	if (len < BOLT_HDR_LEN || rd16(msg + 4) != 1)
+	if (len < BOLT_HDR_LEN || bolt_wire_get_u16(msg + 4) != 1)
 		return BOLT_EMALF;
 	size_t pos = BOLT_HDR_LEN;
 	int qlen = bolt_name_len(msg + pos, len - pos);
@@ -62,10 +36,10 @@ int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t *ttl_off
 	}
 
 	memset(val, 0, sizeof(*val));
-	val->flags = rd16(msg + 2);
-	val->ancount = rd16(msg + 6);
-	val->nscount = rd16(msg + 8);
-	val->arcount = rd16(msg + 10);
+	val->flags = bolt_wire_get_u16(msg + 2);
+	val->ancount = bolt_wire_get_u16(msg + 6);
+	val->nscount = bolt_wire_get_u16(msg + 8);
+	val->arcount = bolt_wire_get_u16(msg + 10);
 	val->qsize = (uint16_t)qsize;
 	val->nttl = nttl;
 	val->len = (uint32_t)(len - start);
@@ -100,8 +74,8 @@ int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t len,
 	key.name_len = (uint8_t)(val.qsize - 4);
 	memcpy(key.name, msg + BOLT_HDR_LEN, key.name_len);
 	bolt_name_lower(key.name, key.name_len);
-	key.qtype = rd16(msg + BOLT_HDR_LEN + key.name_len);
-	key.qclass = rd16(msg + BOLT_HDR_LEN + key.name_len + 2);
+	key.qtype = bolt_wire_get_u16(msg + BOLT_HDR_LEN + key.name_len);
+	key.qclass = bolt_wire_get_u16(msg + BOLT_HDR_LEN + key.name_len + 2);
 	key.do_bit = do_bit;
 	bolt_cache_key_hash(&key);
 	return bolt_cache_insert(c, &key, &val, rel, sections);
@@ -112,10 +86,10 @@ int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t len,
 static void put_opt(uint8_t *p, uint16_t udp, bool do_bit)
 {
 	p[0] = 0;
-	wr16(p + 1, BOLT_TYPE_OPT);
-	wr16(p + 3, udp);
-	wr32(p + 5, do_bit ? 0x8000u : 0);
-	wr16(p + 9, 0);
+	bolt_wire_put_u16(p + 1, BOLT_TYPE_OPT);
+	bolt_wire_put_u16(p + 3, udp);
+	bolt_wire_put_u32(p + 5, do_bit ? 0x8000u : 0);
+	bolt_wire_put_u16(p + 9, 0);
 }
 
 #define OPT_LEN 11
@@ -155,12 +129,12 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 				uint16_t off = out->ttl_off[i];
 				if ((size_t)off + 4 > v->len)
 					return BOLT_EMALF;
-				uint32_t ttl = rd32(dst + off);
+				uint32_t ttl = bolt_wire_get_u32(dst + off);
 				if (stale)
 					ttl = BOLT_STALE_TTL;
 				else
 					ttl = ttl > age ? ttl - age : 0;
-				wr32(dst + off, ttl);
+				bolt_wire_put_u32(dst + off, ttl);
 			}
 		}
 		pos += v->len;
@@ -170,11 +144,11 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 		pos += OPT_LEN;
 		ar++;
 	}
-	wr16(buf, q->id);
-	wr16(buf + 2, flags);
-	wr16(buf + 4, 1);
-	wr16(buf + 6, an);
-	wr16(buf + 8, ns);
-	wr16(buf + 10, ar);
+	bolt_wire_put_u16(buf, q->id);
+	bolt_wire_put_u16(buf + 2, flags);
+	bolt_wire_put_u16(buf + 4, 1);
+	bolt_wire_put_u16(buf + 6, an);
+	bolt_wire_put_u16(buf + 8, ns);
+	bolt_wire_put_u16(buf + 10, ar);
 	return (int)pos;
 }
