@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -311,6 +312,30 @@ static void on_tick(uv_timer_t *t)
 	write_stats(s);
 }
 
+/*
+ * Questions in flight at most. Each holds an upstream socket (two while a
+ * sub-resolution runs), so the bound follows the file descriptor limit,
+ * raised to its hard maximum first; past it clients get SERVFAIL instead
+ * of every resolution failing for want of sockets.
+ */
+static unsigned max_in_flight(void)
+{
+	struct rlimit rl = { .rlim_cur = 1024, .rlim_max = 1024 };
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	uint64_t fds = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : rl.rlim_cur;
+	/* Keep room for TCP clients, the control socket and the region. */
+	uint64_t n = fds > TCP_MAX_CONNS + 256 ? (fds - TCP_MAX_CONNS - 256) / 3 : 64;
+	if (n < 64)
+		n = 64;
+	if (n > 20000)
+		n = 20000;
+	return (unsigned)n;
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	cp_log(CP_LOG_NOTICE, "signal %d: stopping", signum);
@@ -356,7 +381,9 @@ int main(int argc, char **argv)
 	}
 	cp_log(CP_LOG_NOTICE, "%u root servers from %s", cp->hints.n, s.cfg.root_hints);
 	cp->infra = infra_new(s.cfg.infra_entries > 0 ? s.cfg.infra_entries : 65536);
-	if (cp->infra == NULL || pend_init(&cp->pend, 100000, 4096) < 0) {
+	unsigned inflight = max_in_flight();
+	cp_log(CP_LOG_NOTICE, "at most %u questions in flight", inflight);
+	if (cp->infra == NULL || pend_init(&cp->pend, inflight, 4096) < 0) {
 		fprintf(stderr, "boltdns-cp: out of memory\n");
 		return 1;
 	}
