@@ -668,8 +668,14 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 			uint32_t ref = atomic_load_explicit(&bk[i]->s[j].ref, memory_order_relaxed);
 			uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
 			if (ref != 0 && off < c->arena_size) {
-				__builtin_prefetch(ar[i] + off, 0, 3);
-				__builtin_prefetch(ar[i] + off + BOLT_CACHE_LINE, 0, 3);
+				/* a small record (~100 bytes) at an 8-byte offset
+				 * can touch three lines; the header's size is not
+				 * known yet, so fetch all three */
+				const uint8_t *r = ar[i] + off;
+				__builtin_prefetch(r, 0, 3);
+				__builtin_prefetch(r + BOLT_CACHE_LINE, 0, 3);
+				if (((uintptr_t)r & (BOLT_CACHE_LINE - 1)) > 32)
+					__builtin_prefetch(r + 2 * BOLT_CACHE_LINE, 0, 3);
 			}
 			break;
 		}
