@@ -231,25 +231,18 @@ static int error_response(struct dp_worker *w, struct dp_pkt *p, const struct bo
 	return len > 0 ? len : 0;
 }
 
-/* Cache lookup for a parsed query: the response length (hit, or TC when the
- * cached answer does not fit), or -1 for a miss. */
-static int lookup_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
-                      const struct bolt_cache_key *k)
+/* Response for a parsed query from its lookup result rc / out: the length
+ * (hit, or TC when the cached answer did not fit), or -1 for a miss. */
+static int serve_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q, int rc,
+                     const struct bolt_cache_out *out)
 {
 	struct bolt_lcore_stats *st = w->st;
-	size_t qend = BOLT_HDR_LEN + (size_t)q->question_len;
-	struct bolt_cache_out out;
 	int len;
 
 	DP_STAT_INC(st, qtype[qtype_slot(q->qtype)]);
-	out.ttl_off = w->ttl_off;
-	out.ttl_cap = BOLT_BUILD_TTL_MAX;
-	out.sections = p->dns + qend;
-	out.cap = p->cap > qend ? (uint32_t)(p->cap - qend) : 0;
-	int rc = bolt_cache_lookup(w->cache, k, w->now, &out);
 	if (rc == 0) {
 		size_t limit = bolt_udp_limit(q, w->udp_max);
-		len = bolt_answer_from_cache(p->dns, p->cap, limit, q, &out, w->now, false,
+		len = bolt_answer_from_cache(p->dns, p->cap, limit, q, out, w->now, false,
 		                             (uint16_t)w->udp_max);
 	} else if (rc == BOLT_ESPACE) {
 		len = tc_response(p->dns, p->cap, q, (uint16_t)w->udp_max);
@@ -307,10 +300,29 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 	}
 	DP_STAT_ADD(st, queries, queries);
 
-	/* Stage 2: start fetching every bucket before touching any. */
-	for (unsigned i = 0; i < n; i++)
-		if (w->parse_rc[i] == 0 && !w->denied[i])
-			bolt_cache_prefetch(w->cache, &w->key[i]);
+	/* Stage 2: look up every key of the burst at once. The cache
+	 * prefetches all buckets, then the first candidate record of each,
+	 * before it compares anything, so memory latency overlaps; the
+	 * sections are copied straight behind each client's question. */
+	unsigned nk = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (w->parse_rc[i] != 0 || w->denied[i])
+			continue;
+		struct dp_pkt *p = &pkts[i];
+		size_t qend = BOLT_HDR_LEN + (size_t)w->q[i].question_len;
+		struct bolt_cache_out *o = &w->kout[nk];
+		o->ttl_off = w->ttl_off[nk];
+		o->ttl_cap = DP_TTL_MAX;
+		o->sections = p->dns + qend;
+		o->cap = p->cap > qend ? (uint32_t)(p->cap - qend) : 0;
+		w->kp[nk] = &w->key[i];
+		w->kidx[nk++] = (uint8_t)i;
+	}
+	if (nk > 0) {
+		bolt_cache_lookup_burst(w->cache, w->kp, nk, w->now, w->kout, w->krc);
+		for (unsigned j = 0; j < nk; j++)
+			w->kslot[w->kidx[j]] = (uint8_t)j;
+	}
 
 	/* Stage 3: look up, copying the sections behind the question. */
 	for (unsigned i = 0; i < n; i++) {
@@ -324,7 +336,8 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		} else if (w->parse_rc[i] < 0) {
 			len = error_response(w, p, q, w->parse_rc[i]);
 		} else {
-			len = lookup_one(w, p, q, &w->key[i]);
+			unsigned j = w->kslot[i];
+			len = serve_one(w, p, q, w->krc[j], &w->kout[j]);
 			if (len < 0) {
 				p->verdict = DP_MISS;
 				continue;

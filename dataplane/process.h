@@ -8,9 +8,10 @@
  * miss (the caller fills the client tuple and dp_miss_push queues it) or drop.
  *
  * The burst is handled in stages so that memory latency overlaps: parse all,
- * key + hash all, prefetch every bucket, then look up each with the cached
- * sections copied straight behind the client's question, then patch TTLs,
- * ID and flags (bolt_answer_from_cache).
+ * key + hash all, then one burst lookup (the cache prefetches every bucket,
+ * then every first candidate record, then compares) with the cached sections
+ * copied straight behind each client's question, then patch TTLs, ID and
+ * flags (bolt_answer_from_cache).
  *
  * Thread: a dp_worker is used by exactly one thread.
  */
@@ -25,6 +26,9 @@
 #include "boltdns/wire.h"
 
 #define DP_BURST_MAX 64
+/* TTL offsets one cached answer may have (an answer with more is served
+ * truncated, TC=1: that many records do not fit a UDP response anyway). */
+#define DP_TTL_MAX 256
 
 enum dp_verdict {
 	DP_DROP = 0,           /* nothing to send */
@@ -84,7 +88,13 @@ struct dp_worker {
 	struct bolt_cache_key key[DP_BURST_MAX];
 	int parse_rc[DP_BURST_MAX];
 	uint8_t denied[DP_BURST_MAX];
-	uint16_t ttl_off[BOLT_BUILD_TTL_MAX];
+	/* Burst lookup: keys, results and copies, compacted to the parsed ones. */
+	const struct bolt_cache_key *kp[DP_BURST_MAX];
+	uint8_t kidx[DP_BURST_MAX];        /* compact index -> packet index */
+	uint8_t kslot[DP_BURST_MAX];       /* packet index -> compact index */
+	int krc[DP_BURST_MAX];
+	struct bolt_cache_out kout[DP_BURST_MAX];
+	uint16_t ttl_off[DP_BURST_MAX][DP_TTL_MAX];
 };
 
 /*
