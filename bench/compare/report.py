@@ -95,7 +95,7 @@ def plot(data_by_wl, title, ylabel, idx, png, servers):
     if not present:
         return False
     with open(dat, "w") as f:
-        f.write("server " + " ".join(w for w, _ in WORKLOADS) + "\n")
+        f.write("# server " + " ".join(w for w, _ in WORKLOADS) + "\n")
         for s in present:
             vals = []
             for w, _ in WORKLOADS:
@@ -213,10 +213,11 @@ def main():
     if warm:
         out.append("## Cache warming (hot workload)")
         out.append("")
-        out.append("| server | round | passes | upstream packets in the last pass |")
-        out.append("|---|---|---|---|")
+        out.append("| server | round | passes | upstream packets in the last pass | answered in the last pass (of 4000) |")
+        out.append("|---|---|---|---|---|")
         for r in warm:
-            out.append(f"| {r.get('server')} | {r.get('round')} | {r.get('passes')} | {r.get('upstream_pkts_last')} |")
+            out.append(f"| {r.get('server')} | {r.get('round')} | {r.get('passes')} | "
+                       f"{r.get('upstream_pkts_last')} | {r.get('answered_last', '–')} |")
         out.append("")
 
     plots = [
