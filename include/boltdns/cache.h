@@ -129,7 +129,9 @@ BOLT_API int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key
                                const uint8_t *sections);
 
 /* Delete one (name, type) for every class and DO value; type 0 = all types.
- * name: lower-case wire form. Returns the number deleted. */
+ * name: lower-case wire form. Returns the number deleted, or -EINVAL.
+ * Every delete below scans the whole cache one shard at a time (each shard
+ * locked for its own scan only): meant for the control socket, not per query. */
 BOLT_API int bolt_cache_delete(struct bolt_cache *c, const uint8_t *name, size_t name_len,
                                uint16_t qtype);
 
@@ -139,19 +141,22 @@ BOLT_API int bolt_cache_delete_zone(struct bolt_cache *c, const uint8_t *name, s
 /* Delete entries of one kind (e.g. every NXDOMAIN/NODATA); returns count. */
 BOLT_API int bolt_cache_delete_kind(struct bolt_cache *c, uint8_t kind);
 
-/* Delete every entry. */
+/* Delete every entry (counted in deletes). */
 BOLT_API void bolt_cache_flush(struct bolt_cache *c);
 
 /*
- * Visit every entry without blocking readers (each entry is copied
- * consistently first). cb returns 0 to continue, non-zero to stop (that value
- * is returned). key and out are valid only during the call.
+ * Visit every entry without blocking readers or writers (each entry is
+ * copied consistently first, like a lookup; entries changed during the walk
+ * may be seen in either state or missed). cb returns 0 to continue, non-zero
+ * to stop (that value is returned); -ENOMEM if the scratch buffers cannot be
+ * allocated. key and out are valid only during the call. Expired entries are
+ * visited too (compare out->val.expires with bolt_now()).
  */
 typedef int (*bolt_cache_walk_cb)(const struct bolt_cache_key *key,
                                   const struct bolt_cache_out *out, void *arg);
 BOLT_API int bolt_cache_walk(struct bolt_cache *c, bolt_cache_walk_cb cb, void *arg);
 
-/* Counters snapshot. */
+/* Counters snapshot (sum over shards, read without locks). Any thread. */
 BOLT_API void bolt_cache_get_stats(const struct bolt_cache *c, struct bolt_cache_stats *st);
 
 /*

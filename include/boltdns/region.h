@@ -113,25 +113,36 @@ struct bolt_region {
 
 /*
  * Create the region at p->path, or attach to a compatible existing one
- * (same magic, layout version and size) unless p->wipe is set. The path's
- * directory should be hugetlbfs; if the file cannot be created there, the
- * same file name under /dev/shm is used (reported in r->created / logged by
- * the caller). Returns NULL and sets *err on failure.
+ * (same magic, layout version and size, and the same shards / ring_slots
+ * when those are given) unless p->wipe is set. The path's directory should be
+ * hugetlbfs (tmpfs is accepted too); if it is another filesystem, missing, or
+ * the file cannot be created there (e.g. no free hugepages), the same file
+ * name under BOLT_REGION_FALLBACK_DIR is used; r->path and r->hugetlb say
+ * which, for the caller to log. The size is rounded up to 2 MiB (or the
+ * hugepage size). A new region is formatted under a temporary name and
+ * renamed into place, so a process still mapping an old one keeps a valid
+ * mapping. Errors: BOLT_ECONFIG (size below BOLT_REGION_MIN_SIZE, shards or
+ * ring_slots not a power of two), -EINVAL, -ENOSPC, other -errno.
+ * Returns NULL and sets *err on failure.
  * Thread: the dataplane's main thread, once.
  */
 BOLT_API struct bolt_region *bolt_region_create(const struct bolt_region_params *p, int *err);
 
 /*
- * Attach to an existing region. Checks magic (BOLT_EMAGIC), layout version
- * (BOLT_EVERSION), size and geometry (BOLT_EGEOMETRY); never crashes on a
- * corrupted file. Returns NULL and sets *err on failure.
+ * Attach to an existing region at path, or, if there is no file there, at
+ * the same name under BOLT_REGION_FALLBACK_DIR (where bolt_region_create puts
+ * it without hugepages). Checks the file size before reading anything, then
+ * magic (BOLT_EMAGIC), layout version (BOLT_EVERSION), checksum, size and
+ * the whole layout, ring headers and cache header (BOLT_EGEOMETRY); never
+ * crashes on a truncated or corrupted file. -ENOENT when neither file
+ * exists. Returns NULL and sets *err on failure. Any thread, once per process.
  */
 BOLT_API struct bolt_region *bolt_region_attach(const char *path, int *err);
 
-/* Unmap and free the handle; the file stays. */
+/* Unmap and free the handle (NULL is fine); the file stays. */
 BOLT_API void bolt_region_detach(struct bolt_region *r);
 
-/* Per-lcore counters, ring accessors. lcore < hdr->max_lcores. */
+/* Per-lcore counters, ring accessors. NULL when lcore >= BOLT_MAX_LCORES. */
 BOLT_API struct bolt_lcore_stats *bolt_region_stats(struct bolt_region *r, unsigned lcore);
 BOLT_API struct bolt_ring *bolt_region_miss_ring(struct bolt_region *r, unsigned lcore);
 BOLT_API struct bolt_ring *bolt_region_answer_ring(struct bolt_region *r, unsigned lcore);
