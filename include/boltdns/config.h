@@ -46,17 +46,21 @@ struct bolt_config {
 	unsigned naddress;
 	struct bolt_sockaddr listen[BOLT_CFG_MAX_ADDRS];  /* listen = addr@port list (io = socket) */
 	unsigned nlisten;
-	unsigned workers;                       /* workers = socket io threads (default 1) */
+	unsigned workers;                       /* workers = socket io threads, 1..BOLT_MAX_LCORES
+	                                           (default 1) */
 	unsigned udp_max;                       /* udp-max = max UDP payload (default 1232) */
 	char exception[BOLT_CFG_STR];           /* exception = tap iface for non-DNS frames, "" = none */
 	char xdp_prog[BOLT_CFG_STR];            /* xdp-prog = path of the XDP object (net_af_xdp) */
 
 	/* [cache] */
 	char cache_path[BOLT_CFG_STR];          /* path */
-	uint64_t cache_size;                    /* size = bytes (K/M/G suffixes) */
-	unsigned cache_shards;                  /* shards = power of two, 0 = auto */
+	uint64_t cache_size;                    /* size = bytes (K/M/G/T suffixes; default 1G,
+	                                           at least BOLT_REGION_MIN_SIZE) */
+	unsigned cache_shards;                  /* shards = power of two up to 256, 0 = auto */
 	bool cache_wipe;                        /* wipe = yes: never reuse an existing region */
-	unsigned ring_slots;                    /* ring-slots = power of two (default 4096) */
+	unsigned ring_slots;                    /* ring-slots = power of two, 0 = auto (default 0:
+	                                           4096, fewer when the rings would take over a
+	                                           quarter of the region; see region.h) */
 
 	/* [control] */
 	char control_socket[BOLT_CFG_STR];      /* socket */

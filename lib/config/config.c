@@ -51,9 +51,10 @@ enum kind {
 
 enum {
 	F_EMPTY_OK = 1 << 0, /* "" is a valid value */
-	F_POW2 = 1 << 1,     /* power of two (0 too when min is 0) */
+	F_POW2 = 1 << 1,     /* power of two */
 	F_NO_PORT = 1 << 2,  /* addresses without @port */
 	F_REPEAT = 1 << 3,   /* may appear several times (lists append) */
+	F_ZERO_AUTO = 1 << 4, /* 0 (automatic) besides [min, max] */
 };
 
 struct key {
@@ -84,17 +85,20 @@ static const struct key keys[] = {
 	{ "dataplane", "eal", K_STR, F_EMPTY_OK, 0, FIELD(eal), .max = BOLT_CFG_STR - 1 },
 	{ "dataplane", "address", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(address), COUNT(naddress) },
 	{ "dataplane", "listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(listen), COUNT(nlisten) },
-	{ "dataplane", "workers", K_UINT, 0, 0, FIELD(workers), .min = 1, .max = 64 },
+	/* each worker uses one lcore's pair of rings */
+	{ "dataplane", "workers", K_UINT, 0, 0, FIELD(workers), .min = 1, .max = BOLT_MAX_LCORES },
 	/* responses travel through answer slots of BOLT_ANSWER_PAYLOAD_MAX bytes */
 	{ "dataplane", "udp-max", K_UINT, 0, 0, FIELD(udp_max), .min = 512, .max = BOLT_ANSWER_PAYLOAD_MAX },
 	{ "dataplane", "exception", K_IFNAME, F_EMPTY_OK, 0, FIELD(exception) },
 	{ "dataplane", "xdp-prog", K_STR, F_EMPTY_OK, 0, FIELD(xdp_prog), .max = BOLT_CFG_STR - 1 },
 
 	{ "cache", "path", K_STR, 0, 0, FIELD(cache_path), .max = BOLT_CFG_STR - 1 },
-	{ "cache", "size", K_SIZE, 0, 0, FIELD(cache_size), .min = 1ull << 20, .max = 1ull << 44 },
-	{ "cache", "shards", K_UINT, F_POW2, 0, FIELD(cache_shards), .min = 0, .max = 65536 },
+	{ "cache", "size", K_SIZE, 0, 0, FIELD(cache_size), .min = BOLT_REGION_MIN_SIZE, .max = 1ull << 44 },
+	/* the limits bolt_region_create enforces (lib/cache: MAX_SHARDS, MAX_RING_SLOTS) */
+	{ "cache", "shards", K_UINT, F_POW2 | F_ZERO_AUTO, 0, FIELD(cache_shards), .min = 1, .max = 256 },
 	{ "cache", "wipe", K_BOOL, 0, 0, FIELD(cache_wipe) },
-	{ "cache", "ring-slots", K_UINT, F_POW2, 0, FIELD(ring_slots), .min = 16, .max = 1u << 20 },
+	{ "cache", "ring-slots", K_UINT, F_POW2 | F_ZERO_AUTO, 0, FIELD(ring_slots), .min = 16,
+	  .max = 1u << 20 },
 
 	/* a unix socket path must fit sun_path with its NUL */
 	{ "control", "socket", K_STR, 0, 0, FIELD(control_socket),
@@ -624,7 +628,8 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 			return;
 		}
 		if (ret != 0 || n < k->min || n > k->max) {
-			fail(st, "[%s] %s: '%.64s' out of range (1M..16T)", k->section, k->name, v);
+			fail(st, "[%s] %s: '%.64s' out of range %lluM..%lluT", k->section, k->name, v,
+			     (unsigned long long)(k->min >> 20), (unsigned long long)(k->max >> 40));
 			return;
 		}
 		*AT(cfg, k, uint64_t) = n;
@@ -714,14 +719,16 @@ number:
 		     : k->kind == K_SECS ? " (seconds, or with s / m / h / d / w)" : "");
 		return;
 	}
-	if (ret != 0 || n < k->min || n > k->max) {
-		fail(st, "[%s] %s: '%.64s' out of range %llu..%llu", k->section, k->name, v,
-		     (unsigned long long)k->min, (unsigned long long)k->max);
+	bool zero_auto = (k->flags & F_ZERO_AUTO) && ret == 0 && n == 0;
+	if (!zero_auto && (ret != 0 || n < k->min || n > k->max)) {
+		fail(st, "[%s] %s: '%.64s' out of range %llu..%llu%s", k->section, k->name, v,
+		     (unsigned long long)k->min, (unsigned long long)k->max,
+		     (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)" : "");
 		return;
 	}
-	if ((k->flags & F_POW2) && !(n == 0 && k->min == 0) && !is_pow2(n)) {
+	if (!zero_auto && (k->flags & F_POW2) && !is_pow2(n)) {
 		fail(st, "[%s] %s: %s is not a power of two%s", k->section, k->name, v,
-		     k->min == 0 ? " (or 0 for automatic)" : "");
+		     (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)" : "");
 		return;
 	}
 	*AT(cfg, k, unsigned) = (unsigned)n;
@@ -794,11 +801,44 @@ static void fail_at(struct state *st, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Bytes the rings of the region take: the cache needs room beyond them. */
+/*
+ * The region's layout, as bolt_region_create plans it (lib/cache/region.c),
+ * so that a size it would refuse is reported here with its line.
+ */
+#define REGION_MIN_CACHE (8ull << 20)      /* region.c MIN_CACHE_SIZE */
+#define REGION_AUTO_SLOTS 4096u            /* region.c DEFAULT_RING_SLOTS */
+#define REGION_MIN_AUTO_SLOTS 64u          /* region.c MIN_AUTO_RING_SLOTS */
+/* cache.c: a shard's 1M minimum arena shares its bytes with buckets (64 per 344), plus its header */
+#define SHARD_MIN_BYTES ((1ull << 20) * 344 / 280 + 8192)
+
+static uint64_t align64(uint64_t v)
+{
+	return (v + BOLT_CACHE_LINE - 1) & ~(uint64_t)(BOLT_CACHE_LINE - 1);
+}
+
+/* Bytes the rings of the region take. */
 static uint64_t rings_bytes(uint32_t slots)
 {
-	return (uint64_t)BOLT_MAX_LCORES *
-	       (bolt_ring_bytes(slots, BOLT_MISS_SLOT) + bolt_ring_bytes(slots, BOLT_ANSWER_SLOT));
+	return (uint64_t)BOLT_MAX_LCORES * (align64(bolt_ring_bytes(slots, BOLT_MISS_SLOT)) +
+	                                    align64(bolt_ring_bytes(slots, BOLT_ANSWER_SLOT)));
+}
+
+/* Everything before the cache: header, counters, rings, page alignment. */
+static uint64_t fixed_bytes(uint32_t slots)
+{
+	return align64(sizeof(struct bolt_region_hdr)) +
+	       align64(BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats)) + rings_bytes(slots) + 4096;
+}
+
+/* ring-slots = 0: the region halves 4096 until the rings take at most a quarter. */
+static uint32_t effective_slots(const struct bolt_config *cfg)
+{
+	if (cfg->ring_slots != 0)
+		return cfg->ring_slots;
+	uint32_t slots = REGION_AUTO_SLOTS;
+	while (slots > REGION_MIN_AUTO_SLOTS && rings_bytes(slots) > cfg->cache_size / 4)
+		slots /= 2;
+	return slots;
 }
 
 static void check_all(struct state *st)
@@ -813,17 +853,26 @@ static void check_all(struct state *st)
 			fail_at(st, seen_line(st, "dataplane", "io"),
 			        "[dataplane] io = socket needs 'listen' (or 'address')");
 	}
-	/* 1 MiB covers the header, counters and the smallest cache */
-	uint64_t need = rings_bytes(cfg->ring_slots) + (1ull << 20);
-	if (cfg->cache_size < need) {
-		unsigned line = seen_line(st, "cache", "size");
-		if (line == 0)
-			line = seen_line(st, "cache", "ring-slots");
+
+	uint32_t slots = effective_slots(cfg);
+	uint64_t fixed = fixed_bytes(slots);
+	unsigned size_line = seen_line(st, "cache", "size");
+	if (cfg->cache_size < fixed + REGION_MIN_CACHE) {
+		unsigned line = size_line != 0 ? size_line : seen_line(st, "cache", "ring-slots");
 		fail_at(st, line, "[cache] size = %llu bytes is too small for ring-slots = %u: "
 		        "the rings take %lluM, size must be at least %lluM",
-		        (unsigned long long)cfg->cache_size, cfg->ring_slots,
-		        (unsigned long long)(rings_bytes(cfg->ring_slots) >> 20),
-		        (unsigned long long)((need + (1ull << 20) - 1) >> 20));
+		        (unsigned long long)cfg->cache_size, slots,
+		        (unsigned long long)(rings_bytes(slots) >> 20),
+		        (unsigned long long)((fixed + REGION_MIN_CACHE + (1ull << 20) - 1) >> 20));
+		return;
+	}
+	uint64_t cache = cfg->cache_size - fixed;
+	if (cfg->cache_shards != 0 && cache / cfg->cache_shards < SHARD_MIN_BYTES) {
+		unsigned line = seen_line(st, "cache", "shards");
+		fail_at(st, line, "[cache] shards = %u is too many for a %lluM cache "
+		        "(each shard needs about 1.25M; at most %llu)", cfg->cache_shards,
+		        (unsigned long long)(cache >> 20),
+		        (unsigned long long)(cache / SHARD_MIN_BYTES));
 	}
 }
 
@@ -961,7 +1010,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->cache_size = 1ull << 30;
 	cfg->cache_shards = 0;
 	cfg->cache_wipe = false;
-	cfg->ring_slots = 4096;
+	cfg->ring_slots = 0;
 
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "/run/boltdns/control.sock");
 	cfg->socket_mode = 0660;

@@ -42,8 +42,9 @@ def config_seeds(d, files):
     edge = [
         "",
         "[cache]\nsize = 18446744073709551616\n",
-        "[cache]\nsize = 16T\nshards = 65536\nring-slots = 1048576\n",
+        "[cache]\nsize = 16T\nshards = 256\nring-slots = 1048576\n",
         "[cache]\nsize = 1M\nring-slots = 16\n",
+        "[cache]\nsize = 32M\nring-slots = 16\nshards = 16\n",
         "[dataplane]\neal = " + "x" * 198 + "\n",
         "[dataplane]\neal = " + "x" * 600 + " ; c\n",
         "[dataplane]\neal : \"" + "q" * 300 + "\"\n",

@@ -88,7 +88,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->cache_size, 1ull << 30);
 	assert_int_equal(c->cache_shards, 0);
 	assert_false(c->cache_wipe);
-	assert_int_equal(c->ring_slots, 4096);
+	assert_int_equal(c->ring_slots, 0);
 
 	assert_string_equal(c->control_socket, "/run/boltdns/control.sock");
 	assert_int_equal(c->socket_mode, 0660);
@@ -278,8 +278,8 @@ static void test_every_key_bad(void **state)
 	key_bad("dataplane", "address = 198.18.0.1@0", "bad address");
 	key_bad("dataplane", "listen = 198.18.0.1@65536", "bad address");
 	key_bad("dataplane", "listen = 2001:db8::1]@53", "bad address");
-	key_bad("dataplane", "workers = 0", "out of range 1..64");
-	key_bad("dataplane", "workers = 65", "out of range 1..64");
+	key_bad("dataplane", "workers = 0", "out of range 1..16");
+	key_bad("dataplane", "workers = 17", "out of range 1..16");
 	key_bad("dataplane", "workers = two", "not a number");
 	key_bad("dataplane", "workers = -1", "not a number");
 	key_bad("dataplane", "workers = 1.5", "not a number");
@@ -293,16 +293,18 @@ static void test_every_key_bad(void **state)
 	key_bad("cache", "size = 1X", "not a size");
 	key_bad("cache", "size = G", "not a size");
 	key_bad("cache", "size = -1G", "not a size");
-	key_bad("cache", "size = 1023K", "out of range");
+	key_bad("cache", "size = 1023K", "out of range 32M..16T");
+	key_bad("cache", "size = 31M", "out of range 32M..16T");
 	key_bad("cache", "size = 17T", "out of range");
 	key_bad("cache", "size = 99999999999999999999", "out of range");
 	key_bad("cache", "size = 18014398509481984K", "out of range"); /* 2^54 K overflows 64 bits */
 	key_bad("cache", "shards = 3", "not a power of two (or 0 for automatic)");
-	key_bad("cache", "shards = 131072", "out of range");
+	key_bad("cache", "shards = 512", "out of range 1..256 (or 0 for automatic)");
+	key_bad("cache", "shards = 256\nsize = 200M", "shards = 256 is too many for a");
 	key_bad("cache", "wipe = maybe", "not yes/no");
-	key_bad("cache", "ring-slots = 1000", "not a power of two");
-	key_bad("cache", "ring-slots = 0", "out of range");
-	key_bad("cache", "ring-slots = 8", "out of range");
+	key_bad("cache", "ring-slots = 1000", "not a power of two (or 0 for automatic)");
+	key_bad("cache", "ring-slots = 8", "out of range 16..1048576 (or 0 for automatic)");
+	key_bad("cache", "ring-slots = 2097152", "out of range");
 
 	key_bad("control", "socket =", "empty value");
 	key_bad("control", "socket = /run/boltdns/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -389,7 +391,7 @@ static void test_value_syntax(void **state)
 	}
 
 	static const struct { const char *text; uint64_t bytes; } sizes[] = {
-		{ "4194304", 4194304 }, { "4096K", 4ull << 20 }, { "4096k", 4ull << 20 },
+		{ "33554432", 32ull << 20 }, { "32768K", 32ull << 20 }, { "32768k", 32ull << 20 },
 		{ "64M", 64ull << 20 }, { "64MB", 64ull << 20 }, { "2G", 2ull << 30 },
 		{ "2g", 2ull << 30 }, { "1T", 1ull << 40 }, { "16T", 16ull << 40 },
 	};
@@ -415,10 +417,10 @@ static void test_value_syntax(void **state)
 
 	/* upper bounds are accepted */
 	c = load_ok("[resolver]\nmax-ttl = 2147483647\n[control]\nsocket-mode = 777\n"
-	            "[cache]\nshards = 65536\n");
+	            "[cache]\nshards = 256\n");
 	assert_int_equal(c->max_ttl, 2147483647u);
 	assert_int_equal(c->socket_mode, 0777);
-	assert_int_equal(c->cache_shards, 65536);
+	assert_int_equal(c->cache_shards, 256);
 	free(c);
 
 	/* spelling: '_' for '-', quotes, inline comments, blanks, "key: value" */
@@ -638,7 +640,12 @@ static void test_cross_checks(void **state)
 	/* rings of 16 lcores x 4096 slots need about 288M */
 	load_bad("[cache]\nring-slots = 4096\n\nsize = 64M\n", 4, "too small for ring-slots = 4096");
 	load_bad("[cache]\nring-slots = 65536\n", 2, "too small for ring-slots = 65536");
-	c = load_ok("[cache]\nsize = 16M\nring-slots = 128\n");
+	c = load_ok("[cache]\nsize = 32M\nring-slots = 128\n");
+	free(c);
+	/* automatic ring slots fit any size */
+	c = load_ok("[cache]\nsize = 32M\nshards = 16\n");
+	free(c);
+	c = load_ok("[cache]\nsize = 16T\nshards = 256\nring-slots = 0\n");
 	free(c);
 }
 
