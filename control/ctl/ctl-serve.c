@@ -20,6 +20,15 @@
 #include "boltdns/region.h"
 #include "ctl.h"
 
+/* Under -fsanitize=undefined, undefined behaviour fails the run instead of
+ * printing a line nobody reads (the sanitizer runtime calls this hook). */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}
+
+
 struct serve {
 	struct bolt_config cfg;
 	char path[BOLT_CFG_STR];

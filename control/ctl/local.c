@@ -152,7 +152,7 @@ static int append(struct ctl_local *l, const uint8_t *name, size_t name_len, uin
  * an address is the canonical one, as in /etc/hosts). */
 static void normalise(struct ctl_local *l)
 {
-	if (l->sorted)
+	if (l->sorted || l->n == 0)
 		return;
 	qsort(l->rec, l->n, sizeof(l->rec[0]), cmp_rec);
 	size_t w = 0, set = 0;
@@ -356,6 +356,8 @@ int ctl_local_remove(struct ctl_local *l, const uint8_t *name, uint16_t type)
 		free(l->rec[to]);
 		to++;
 	}
+	if (to == from)
+		return 0;
 	memmove(l->rec + from, l->rec + to, (l->n - to) * sizeof(l->rec[0]));
 	l->n -= to - from;
 	return (int)(to - from);

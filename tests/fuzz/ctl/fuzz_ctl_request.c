@@ -12,6 +12,15 @@
 #include "boltdns/region.h"
 #include "ctl_internal.h"
 
+/* Under -fsanitize=undefined, undefined behaviour fails the run instead of
+ * printing a line nobody reads (the sanitizer runtime calls this hook). */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}
+
+
 static struct bolt_ctl *ctl;
 static struct bolt_config cfg;
 static char path[64];

@@ -30,6 +30,15 @@
 #include "ctl.h"
 #include "ctl_internal.h"
 
+/* Under -fsanitize=undefined, undefined behaviour fails the run instead of
+ * printing a line nobody reads (the sanitizer runtime calls this hook). */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}
+
+
 #define REGION_SIZE BOLT_REGION_MIN_SIZE
 
 static char region_path[128];
