@@ -42,9 +42,11 @@ struct bolt_config {
 	/* [dataplane] */
 	int io;                                 /* io = dpdk | socket */
 	char eal[BOLT_CFG_STR];                 /* eal = EAL arguments */
-	struct bolt_sockaddr address[BOLT_CFG_MAX_ADDRS]; /* address = service addresses */
+	/* address = service addresses (port 53 unless written) */
+	struct bolt_sockaddr address[BOLT_CFG_MAX_ADDRS];
 	unsigned naddress;
-	struct bolt_sockaddr listen[BOLT_CFG_MAX_ADDRS];  /* listen = addr@port list (io = socket) */
+	struct bolt_sockaddr listen[BOLT_CFG_MAX_ADDRS];  /* listen = addr@port list (io = socket; port 53
+	                                                     unless written; default: the addresses) */
 	unsigned nlisten;
 	unsigned workers;                       /* workers = socket io threads, 1..BOLT_MAX_LCORES
 	                                           (default 1) */
@@ -67,9 +69,11 @@ struct bolt_config {
 	unsigned socket_mode;                   /* socket-mode = octal (default 0660) */
 	char socket_owner[64];                  /* socket-owner = user name or "" */
 	char socket_group[64];                  /* socket-group = group name or "" */
-	struct bolt_sockaddr tcp_listen[BOLT_CFG_MAX_ADDRS]; /* tcp-listen = addr@port list */
+	struct bolt_sockaddr tcp_listen[BOLT_CFG_MAX_ADDRS]; /* tcp-listen = addr@port list (port 53
+	                                                        unless written) */
 	unsigned ntcp_listen;
-	struct bolt_sockaddr metrics;           /* metrics = addr@port ("" = off) */
+	struct bolt_sockaddr metrics;           /* metrics = addr@port ("" = off; port 9153
+	                                           unless written) */
 	bool metrics_enabled;
 	int verbosity;                          /* verbosity = 0..4 (default 1) */
 
@@ -90,7 +94,7 @@ struct bolt_config {
 	bool serve_stale;                       /* serve-stale = yes|no (default yes) */
 	unsigned stale_max_age;                 /* stale-max-age seconds (default 86400) */
 	bool prefetch;                          /* prefetch = yes|no (default yes) */
-	struct bolt_sockaddr outgoing[BOLT_CFG_MAX_ADDRS]; /* outgoing = source addresses */
+	struct bolt_sockaddr outgoing[BOLT_CFG_MAX_ADDRS]; /* outgoing = source addresses (port 0) */
 	unsigned noutgoing;
 
 	/* [local] */
@@ -99,7 +103,8 @@ struct bolt_config {
 	unsigned nlocal_data;
 
 	/* [acl] */
-	struct bolt_prefix allow[BOLT_CFG_MAX_PREFIXES]; /* allow = prefix list (default all) */
+	struct bolt_prefix allow[BOLT_CFG_MAX_PREFIXES]; /* allow = prefix list (default all:
+	                                                    0.0.0.0/0 and ::/0, so nallow >= 1) */
 	unsigned nallow;
 	int acl_action;                         /* action = refuse | drop */
 
