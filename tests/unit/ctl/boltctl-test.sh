@@ -132,6 +132,17 @@ if [ "$HAVE_MHD" = 1 ] && command -v curl >/dev/null; then
 			bad "malformed sample lines in /metrics"
 		else ok; fi
 	fi
+	# a real exposition-format parser, when installed (python3-prometheus-client)
+	if /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null; then
+		if /usr/bin/python3 -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(sys.stdin.read())}
+assert fams["boltdns_hits"].type == "counter", fams["boltdns_hits"].type
+assert fams["boltdns_cache_entries"].type == "gauge"
+assert fams["boltdns_cp_reloads"].samples[0].value == 1
+' <<<"$m"; then ok; else bad "prometheus_client cannot parse /metrics"; fi
+	fi
 	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nothing")
 	[ "$code" = 404 ] && ok || bad "/nothing gave $code"
 	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/metrics")
