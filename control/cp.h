@@ -28,6 +28,7 @@ struct cp_counters {
 	uint64_t nodata;
 	uint64_t servfail;
 	uint64_t stale_answers;   /* failed resolutions answered from stale data */
+	uint64_t prefetches;      /* refreshes started by prefetch */
 	uint64_t limit_hits;      /* resolutions stopped by a work limit */
 	uint64_t sub_resolutions; /* NS address look-ups started */
 	uint64_t scrubbed;        /* upstream RRs dropped by scrubbing */
@@ -53,6 +54,7 @@ struct cp_latency {
 };
 
 struct ring_svc;
+struct prefetch;
 struct tcp_srv;
 
 struct cp {
@@ -66,6 +68,7 @@ struct cp {
 	struct cp_latency lat;
 	struct ring_svc *rings;
 	struct tcp_srv *tcp;
+	struct prefetch *pf;          /* NULL when [resolver] prefetch = no */
 	uint16_t upstream_port;       /* port of every upstream server (53) */
 	bool offline;                 /* never send upstream (fuzzing): a query fails at once */
 };

@@ -23,6 +23,7 @@
 #include "iter/resolve.h"
 #include "log.h"
 #include "net/upstream.h"
+#include "prefetch.h"
 #include "ringsvc.h"
 #include "serve.h"
 #include "tcpsrv.h"
@@ -206,6 +207,7 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "resolutions_nodata", "NODATA answers", c->nodata);
 	bolt_ctl_sink_counter(k, "resolutions_servfail", "Failed resolutions", c->servfail);
 	bolt_ctl_sink_counter(k, "stale_answers", "Failures answered from stale data", c->stale_answers);
+	bolt_ctl_sink_counter(k, "prefetches", "Answers refreshed before expiry", c->prefetches);
 	bolt_ctl_sink_counter(k, "limit_hits", "Resolutions stopped by a work limit", c->limit_hits);
 	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
 	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
@@ -279,6 +281,7 @@ static void write_stats(struct main_state *s)
 	W("nodata", c->nodata);
 	W("servfail", c->servfail);
 	W("stale_answers", c->stale_answers);
+	W("prefetches", c->prefetches);
 	W("limit_hits", c->limit_hits);
 	W("sub_resolutions", c->sub_resolutions);
 	W("scrubbed", c->scrubbed);
@@ -309,6 +312,7 @@ static void on_tick(uv_timer_t *t)
 	attach_step(s);
 	if (s->cp.region != NULL)
 		atomic_store(&s->cp.region->hdr->cp_heartbeat, (uint64_t)time(NULL));
+	serve_prefetch_tick(&s->cp);
 	write_stats(s);
 }
 
@@ -381,6 +385,10 @@ int main(int argc, char **argv)
 	}
 	cp_log(CP_LOG_NOTICE, "%u root servers from %s", cp->hints.n, s.cfg.root_hints);
 	cp->infra = infra_new(s.cfg.infra_entries > 0 ? s.cfg.infra_entries : 65536);
+	if (s.cfg.prefetch && (cp->pf = prefetch_new()) == NULL) {
+		fprintf(stderr, "boltdns-cp: out of memory\n");
+		return 1;
+	}
 	unsigned inflight = max_in_flight();
 	cp_log(CP_LOG_NOTICE, "at most %u questions in flight", inflight);
 	if (cp->infra == NULL || pend_init(&cp->pend, inflight, 4096) < 0) {

@@ -54,6 +54,7 @@ struct pend {
 	struct waiter *waiters;       /* in arrival order */
 	struct waiter **wtail;
 	unsigned nwaiters;
+	uint8_t prefetch;             /* a refresh started by prefetch, not by a client */
 	void *ctx;                    /* the owner's context, for the completion callback */
 };
 

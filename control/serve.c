@@ -6,6 +6,7 @@
 #include "boltdns/answer.h"
 #include "iter/resolve.h"
 #include "log.h"
+#include "prefetch.h"
 #include "ringsvc.h"
 #include "serve.h"
 #include "tcpsrv.h"
@@ -151,8 +152,12 @@ static void on_resolved(struct res *r, void *arg)
 	uint32_t now = bolt_now();
 	int len = res_build_response(r, resp_buf, sizeof(resp_buf), &b, &ttl, &kind);
 
-	cp->ctr.resolutions++;
-	record_latency(cp, res_elapsed_ms(r));
+	if (cp->pf != NULL && len >= 0)
+		prefetch_note(cp->pf, &p->key, kind, ttl, p->prefetch != 0, now);
+	if (!p->prefetch) {
+		cp->ctr.resolutions++;
+		record_latency(cp, res_elapsed_ms(r));
+	}
 	switch (kind) {
 	case BOLT_CACHE_POSITIVE: cp->ctr.noerror++; break;
 	case BOLT_CACHE_NXDOMAIN: cp->ctr.nxdomain++; break;
@@ -264,5 +269,36 @@ void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
 	if (res_inject(cp, zone, server, key->name, key->qtype, pkt, len, on_resolved, p) < 0) {
 		pend_remove(&cp->pend, p);
 		pend_free(p);
+	}
+}
+
+/* Refreshes started per tick at most, so a wave of expiries is spread out. */
+#define PREFETCH_PER_TICK 512
+
+void serve_prefetch_tick(struct cp *cp)
+{
+	if (cp->pf == NULL)
+		return;
+	uint32_t now = bolt_now();
+	struct pkey key;
+	for (unsigned n = 0; n < PREFETCH_PER_TICK && prefetch_due(cp->pf, now, &key); n++) {
+		/* A client's resolution in flight will refresh it anyway (and
+		 * report to the prefetch table when it ends). */
+		if (pend_find(&cp->pend, &key) != NULL)
+			continue;
+		struct pend *p = pend_add(&cp->pend, &key);
+		if (p == NULL) {
+			/* Too busy: drop the series rather than leave it running. */
+			prefetch_note(cp->pf, &key, BOLT_CACHE_SERVFAIL, 0, true, now);
+			return;
+		}
+		p->prefetch = 1;
+		p->ctx = cp;
+		cp->ctr.prefetches++;
+		if (res_start(cp, key.name, key.qtype, key.qclass, key.do_bit, on_resolved, p) < 0) {
+			pend_remove(&cp->pend, p);
+			pend_free(p);
+			prefetch_note(cp->pf, &key, BOLT_CACHE_SERVFAIL, 0, true, now);
+		}
 	}
 }

@@ -30,6 +30,9 @@ void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
                   const uint8_t *zone, const struct infra_addr *server, const uint8_t *pkt,
                   size_t len);
 
+/* Start the prefetch refreshes that are due (called once a second). */
+void serve_prefetch_tick(struct cp *cp);
+
 /*
  * Look key up in the shared cache and, on a fresh hit, answer w from it.
  * Returns true when w was answered.
