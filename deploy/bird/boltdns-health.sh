@@ -20,6 +20,7 @@
 #   PROTOCOLS      BIRD protocols to toggle (default "boltdns_anycast boltdns_anycast6")
 #   INTERVAL       seconds between checks (default 1)
 #   FALL / RISE    thresholds (default 3 / 3)
+#   REASSERT       while healthy, enable again every REASSERT checks (default 30)
 #   HEALTH_QUERY   optional "NAME TYPE" to query, e.g. "health.boltdns TXT"
 #   HEALTH_SERVER  address to query (default 127.0.0.1)
 #   HEALTH_PORT    its port (default 53)
@@ -33,6 +34,7 @@ PROTOCOLS=${PROTOCOLS:-boltdns_anycast boltdns_anycast6}
 INTERVAL=${INTERVAL:-1}
 FALL=${FALL:-3}
 RISE=${RISE:-3}
+REASSERT=${REASSERT:-30}
 HEALTH_QUERY=${HEALTH_QUERY:-}
 HEALTH_SERVER=${HEALTH_SERVER:-127.0.0.1}
 HEALTH_PORT=${HEALTH_PORT:-53}
@@ -92,6 +94,10 @@ while :; do
 				state=up
 				log "healthy: announcing"
 			fi
+		elif [ "$state" = up ] && [ $((ok_run % REASSERT)) = 0 ]; then
+			# A restarted BIRD starts with the protocols disabled
+			# (bird.conf): say it again now and then (idempotent).
+			set_bird enable || log "birdc enable failed"
 		fi
 	else
 		fail_run=$((fail_run + 1)); ok_run=0
