@@ -126,10 +126,23 @@ static uint64_t pseudo_sum(const uint8_t *src, const uint8_t *dst, size_t alen,
 	return csum_add16(s, (uint16_t)l4_len);
 }
 
+/* Sum of n (even) bytes read 16 bits at a time. For bytes just written
+ * field by field: a wider load spanning several narrower stores cannot be
+ * forwarded from the store buffer and stalls the pipeline. */
+static inline uint64_t sum16(uint64_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 2) {
+		uint16_t w;
+		memcpy(&w, p + i, 2);
+		sum += w;
+	}
+	return sum;
+}
+
 static void ip4_csum(uint8_t *ip)
 {
 	memset(ip + 10, 0, 2);
-	put_csum(ip + 10, dp_csum_fold(dp_csum_add(0, ip, DP_IP4_HLEN)));
+	put_csum(ip + 10, dp_csum_fold(sum16(0, ip, DP_IP4_HLEN)));
 }
 
 /* UDP checksum: full in software, or the pseudo-header sum NICs complete. */
@@ -143,7 +156,10 @@ static void udp_csum(uint8_t *udp, const uint8_t *src, const uint8_t *dst, size_
 		memcpy(udp + 6, &f, 2);
 		return;
 	}
-	uint16_t f = (uint16_t)~dp_csum_fold(dp_csum_add(s, udp, udp_len));
+	/* The UDP and DNS headers were just rewritten field by field. */
+	size_t head = udp_len >= DP_UDP_HLEN + 12 ? DP_UDP_HLEN + 12 : 0;
+	s = sum16(s, udp, head);
+	uint16_t f = (uint16_t)~dp_csum_fold(dp_csum_add(s, udp + head, udp_len - head));
 	/* 0 means "no checksum" in UDP: send its one's complement twin. */
 	if (f == 0)
 		f = 0xffff;
