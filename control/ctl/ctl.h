@@ -90,8 +90,11 @@ struct bolt_ctl;
  * bolt_ctl_set_region). cfg, region and hooks must stay valid until
  * bolt_ctl_stop or bolt_ctl_set_region (hooks is copied; cfg is read again
  * after a successful reload).
- * Returns the server, or NULL with *err set (a negative code). Thread: the
- * loop's thread.
+ * SIGPIPE is ignored (when it had its default action) and blocked in the
+ * calling thread: libuv writes to a departed peer must fail, not kill.
+ * Returns the server, or NULL with *err set (a negative code; the details,
+ * such as a bad local data line, are written to stderr). Thread: the loop's
+ * thread.
  */
 BOLT_API struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
                                          struct bolt_region *region,
