@@ -60,7 +60,7 @@ socket)
 	PORT=25353
 	CLIENT=()
 	IO="io = socket
-listen = $SERVER@$PORT
+listen = $SERVER@$PORT, [::1]@$PORT
 workers = 2"
 	;;
 af_packet|af_xdp)
@@ -169,6 +169,14 @@ check "cached NXDOMAIN" grep -q "status: NXDOMAIN" <<<"$out"
 sleep 2
 ttl2=$(qdig www.example.com A +noall +answer | awk 'NR==1 {print $2}')
 check "TTL decreased after 2 s ($ttl1 -> $ttl2)" test "$ttl2" -le $((ttl1 - 2)) -a "$ttl2" -ge $((ttl1 - 4))
+
+if [ "$MODE" = socket ]; then
+	out=$(dig @::1 -p "$PORT" +time=2 +tries=1 www.example.com A +short | sort | tr '\n' ' ')
+	check "IPv6 listener answers from the cache" test "$out" = "198.18.5.5 198.18.5.6 "
+	dig @::1 -p "$PORT" +time=1 +tries=1 v6miss.example.com A > /dev/null 2>&1 || true
+	check "IPv6 miss reached the ring with the client address" \
+		grep -q "v6miss.example.com. A client=::1#" <<<"$("$DRAIN" -w 2 "$REGION")"
+fi
 
 # ---- misses -----------------------------------------------------------------
 out=$(qdig miss.example.com AAAA || true)
