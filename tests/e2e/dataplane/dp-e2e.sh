@@ -4,7 +4,8 @@
 # with cache-put, misses are read (and answered) with ring-drain.
 #
 #   dp-e2e.sh MODE BUILD_DIR SOURCE_DIR
-#   MODE: socket (127.0.0.1), af_packet or af_xdp (veth pair + namespace)
+#   MODE: socket (127.0.0.1), af_packet, af_packet_mq (two queues, two
+#         lcores) or af_xdp (veth pair + namespace)
 #
 # Cleans up (dataplane process, namespace, region file) on every exit path.
 set -euo pipefail
@@ -63,18 +64,27 @@ socket)
 listen = $SERVER@$PORT, [::1]@$PORT
 workers = 2"
 	;;
-af_packet|af_xdp)
+af_packet|af_packet_mq|af_xdp)
 	# Namespaces and raw sockets need root; meson counts 77 as skipped.
 	[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
-	if [ "$MODE" = af_packet ]; then
+	LCORES=0
+	if [ "$MODE" = af_packet ] || [ "$MODE" = af_packet_mq ]; then
 		NS=bdp-pkt
 		SUBNET=41
 		# The dataplane owns the address: it answers ARP and pings itself.
-		vars=$("$NETNS" up "$NS" "$SUBNET" --no-host-addr) || exit 1
-		eval "$vars"
-		VDEV="net_af_packet0,iface=$HOST_IF"
+		VDEV="net_af_packet0,iface=bh-$NS"
 		# Frames that are not DNS go to the kernel through a TAP.
 		XDP="exception = bdpexc$SUBNET"
+		if [ "$MODE" = af_packet_mq ]; then
+			# Two queue pairs (PACKET_FANOUT spreads flows), two lcores.
+			NS=bdp-pmq
+			SUBNET=43
+			VDEV="net_af_packet0,iface=bh-$NS,qpairs=2"
+			XDP="exception = bdpexc$SUBNET"
+			LCORES=0-1
+		fi
+		vars=$("$NETNS" up "$NS" "$SUBNET" --no-host-addr) || exit 1
+		eval "$vars"
 	else
 		NS=bdp-xdp
 		SUBNET=42
@@ -90,7 +100,7 @@ af_packet|af_xdp)
 	PORT=53
 	CLIENT=(ip netns exec "$NS")
 	IO="io = dpdk
-eal = -l 0 --no-huge -m 256 --no-pci --file-prefix=bdp-$MODE-$$ --log-level=lib.eal:error --vdev=$VDEV
+eal = -l $LCORES --no-huge -m 256 --no-pci --file-prefix=bdp-$MODE-$$ --log-level=lib.eal:error --vdev=$VDEV
 address = $SERVER
 $XDP"
 	;;
@@ -213,10 +223,10 @@ check "counters: answers_sent $(st answers_sent) >= 1" test "$(st answers_sent)"
 check "counters: rx $(st rx_pkts) >= 13, tx $(st tx_pkts) >= 11" test "$(st rx_pkts)" -ge 13 -a "$(st tx_pkts)" -ge 11
 
 # ---- link-level duties (DPDK modes) --------------------------------------------
-if [ "$MODE" = af_packet ]; then
+if [ "$MODE" = af_packet ] || [ "$MODE" = af_packet_mq ]; then
 	mac=$(client ip neigh show "$SERVER" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}')
 	check "ARP for $SERVER answered by the dataplane ($mac)" test "$mac" = "$HOST_MAC"
-	check "ping answered by the dataplane" test "$(client python3 "$RAW" ping "$SERVER" 1)" = reply
+	check "ping answered by the dataplane" test "$(client python3 "$RAW" ping "$SERVER" 3)" = reply
 	check "counters: arp $(stat_of arp) >= 2" test "$(stat_of arp)" -ge 2
 	# The kernel behind the exception TAP owns TCP: nothing listens on
 	# port 9, so a refused connection proves the round trip through it.
@@ -239,6 +249,16 @@ fi
 if [ "$MODE" = af_xdp ]; then
 	check "XDP program attached" grep -q "prog/xdp" <<<"$(ip -d link show "$HOST_IF")"
 	check "ping still answered by the kernel" test "$(client python3 "$RAW" ping "$SERVER" 1)" = reply
+fi
+
+if [ "$MODE" = af_packet_mq ]; then
+	# Flows from random source ports land on both queues.
+	for i in $(seq 16); do qdig "spread$i.example.com" A +short > /dev/null 2>&1 || true; done
+	r0=$("$STATS" -l 0 "$REGION" | awk '$1 == "rx_pkts" {print $2}')
+	r1=$("$STATS" -l 1 "$REGION" | awk '$1 == "rx_pkts" {print $2}')
+	check "both lcores received queries (rx $r0 / $r1)" test "$r0" -gt 0 -a "$r1" -gt 0
+	check "two lcores running" test "$(stat_of dp_lcores)" = 2
+	"$DRAIN" "$REGION" > /dev/null
 fi
 
 # ---- restart keeps the cache ------------------------------------------------------
