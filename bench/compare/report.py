@@ -150,6 +150,18 @@ def main():
         out.extend(line.rstrip("\n") for line in f)
     out.append("```")
     out.append("")
+    # a machine busier than its CPU count makes every figure noisy: say so
+    try:
+        with open(a.meta) as f:
+            meta = f.read()
+        load = float(meta.split("load average at start: ")[1].split()[0])
+        if load > (os.cpu_count() or 1):
+            out.append(f"**Measured on a busy machine** (load average {load:.1f} on {os.cpu_count()} CPUs "
+                       "at the start: other work competed for both cores). Expect wide [min–max] ranges; "
+                       "compare servers within a table, not with runs on a quiet machine.")
+            out.append("")
+    except (OSError, IndexError, ValueError):
+        pass
     notes = open(a.notes).read().strip()
     if notes:
         out.append("## Notes from the run")

@@ -372,7 +372,7 @@ validate() {
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "cgroup: $BB_CG_MODE; server CPU $BB_SERVER_CPU, client CPU $BB_CLIENT_CPU; budget $BUDGET_PCT % of one core (period ${BB_CG_PERIOD_US} us)"
   echo "rounds $ROUNDS; dnsperf ${DUR} s; loadgen ${LG_DUR} s; in flight: hot $WIN_HOT, realistic/miss $WIN_COLD; socket buffers $SOCKBUF B; resperf ramp ${RAMP} s to ${RAMP_MAX} qps"
-  echo "versions: $(unbound -V 2>/dev/null | head -n1); $(kresd --version 2>/dev/null | head -n1); $(pdns_recursor --version 2>&1 | grep -m1 -o 'PowerDNS Recursor [0-9.]*'); $(dnsdist --version 2>/dev/null | head -n1 | cut -d'(' -f1); $(dnsperf -h 2>&1 | grep -m1 Version)"
+  echo "versions: unbound $(unbound -V 2>/dev/null | awk 'NR == 1 { print $2 }'); $(kresd --version 2>/dev/null | head -n1); $(pdns_recursor --version 2>&1 | grep -m1 -o 'PowerDNS Recursor [0-9.]*'); $(dnsdist --version 2>/dev/null | head -n1 | cut -d'(' -f1 | sed 's/ *$//'); dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2; exit }')"
   echo "boltdns: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) $(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo '(work tree has uncommitted changes)')"
 } > "$WORK/meta.txt"
 
