@@ -460,7 +460,9 @@ static void shard_lock(const struct bolt_cache *c, uint8_t *sbase)
 		}
 		/* a yield can cost a whole time slice when the CPUs are busy, so
 		 * the (cheap) liveness check runs before every one */
-		if (owner != me && kill(owner, 0) != 0 && errno == ESRCH &&
+		/* a negative owner is garbage (and kill() would address a
+		 * process group): never a live writer */
+		if ((owner < 0 || (owner != me && kill(owner, 0) != 0 && errno == ESRCH)) &&
 		    atomic_compare_exchange_strong_explicit(&sh->lock, &owner, me,
 		                                            memory_order_acquire,
 		                                            memory_order_relaxed)) {
