@@ -25,7 +25,10 @@ static void check_config(const struct bolt_config *c)
 	    c->ntcp_listen > BOLT_CFG_MAX_ADDRS || c->noutgoing > BOLT_CFG_MAX_ADDRS ||
 	    c->nallow > BOLT_CFG_MAX_PREFIXES || c->nlocal_data > BOLT_CFG_MAX_LOCAL)
 		abort();
-	if (!pow2_or_zero(c->cache_shards) || c->ring_slots == 0 || !pow2_or_zero(c->ring_slots))
+	/* 0 is "automatic" for both */
+	if (!pow2_or_zero(c->cache_shards) || !pow2_or_zero(c->ring_slots) || c->cache_shards > 256)
+		abort();
+	if (c->workers == 0 || c->cache_size < (32ull << 20))
 		abort();
 	if (c->io == BOLT_IO_SOCKET && c->nlisten == 0)
 		abort();
