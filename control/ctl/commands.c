@@ -67,6 +67,7 @@ static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 
 	ctl_out_str(o, "version", BOLTDNS_VERSION);
 	ctl_out_u64(o, "uptime", now - ctl->started);
+	ctl_out_str(o, "metrics", ctl->metrics_state);
 	if (!ctl->region) {
 		/* The control plane runs, the dataplane has not made the region. */
 		ctl_out_obj_begin(o, "dataplane");

@@ -82,8 +82,9 @@ struct bolt_ctl;
 /*
  * Start the control socket at cfg->control_socket (its directory is created,
  * mode cfg->socket_mode, owner/group cfg->socket_owner/socket_group when
- * set; a stale socket file is replaced) and, when cfg->metrics_enabled and
- * libmicrohttpd was found at build time, /metrics on cfg->metrics. Local data
+ * set; a stale socket file is replaced) and, when cfg->metrics_enabled,
+ * /metrics on cfg->metrics (when that fails, e.g. built without
+ * libmicrohttpd, the reason goes to stderr and `status`; the rest runs). Local data
  * of cfg ([local] hosts and data) is (re)inserted into the region's cache
  * and kept so that flushes never lose it.
  * region may be NULL when the control plane has not attached yet (see

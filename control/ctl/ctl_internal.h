@@ -219,6 +219,7 @@ struct bolt_ctl {
 	struct ctl_local *local;
 	struct ctl_fmt *fmt;
 	struct ctl_metrics *metrics;
+	char metrics_state[160];       /* "off", "http://.../metrics", "failed: ..." */
 };
 
 /* Result of a command that answers later by itself (dump_cache). */

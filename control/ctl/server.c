@@ -9,6 +9,7 @@
  * The server itself is freed when its last handle has closed after
  * bolt_ctl_stop.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -829,11 +830,25 @@ struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
 	}
 
 	if (cfg->metrics_enabled) {
-		ctl->metrics = ctl_metrics_start(region, &cfg->metrics, &ret);
+		/* /metrics is worth less than the control socket: without it
+		 * (no libmicrohttpd, port taken) say so loudly and go on. */
+		int merr = 0;
+		ctl->metrics = ctl_metrics_start(region, &cfg->metrics, &merr);
 		if (!ctl->metrics) {
-			fprintf(stderr, "boltdns: metrics: %s\n", bolt_strerror(ret));
-			goto err_metrics;
+			snprintf(ctl->metrics_state, sizeof(ctl->metrics_state), "failed: %s",
+			         merr == -ENOTSUP ? "built without libmicrohttpd"
+			                          : bolt_strerror(merr));
+			fprintf(stderr, "boltdns: metrics: %s\n", ctl->metrics_state);
+		} else {
+			char addr[INET6_ADDRSTRLEN] = "?";
+			bool v6 = cfg->metrics.family == AF_INET6;
+			inet_ntop(v6 ? AF_INET6 : AF_INET, cfg->metrics.addr, addr, sizeof(addr));
+			snprintf(ctl->metrics_state, sizeof(ctl->metrics_state),
+			         v6 ? "http://[%s]:%u/metrics" : "http://%s:%u/metrics", addr,
+			         cfg->metrics.port);
 		}
+	} else {
+		snprintf(ctl->metrics_state, sizeof(ctl->metrics_state), "off");
 	}
 
 	/* From here on the handles own the memory (freed by their callbacks). */
@@ -857,9 +872,6 @@ struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
 	uv_timer_start(&ctl->timer, timer_cb, TICK_MS, TICK_MS);
 	return ctl;
 
-err_metrics:
-	close(fd);
-	unlink(cfg->control_socket);
 err_local:
 	ctl_local_free(ctl->local);
 	ctl_fmt_free(ctl->fmt);

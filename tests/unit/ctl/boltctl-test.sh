@@ -69,6 +69,7 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 
 S=(-s "$sock")
 expect 0 '^version: ' -- "${S[@]}" status
+[ "$HAVE_MHD" = 1 ] && expect 0 "^metrics: http://127.0.0.1:$port/metrics\$" -- "${S[@]}" status
 expect 0 'dataplane.running: no' -- -c "$conf" status
 expect 0 '^\{"ok":true,"result":\{"version":' -- "${S[@]}" --json status
 expect 0 'total.queries: 0' -- "${S[@]}" stats
@@ -147,6 +148,19 @@ assert fams["boltdns_cp_reloads"].samples[0].value == 1
 	[ "$code" = 404 ] && ok || bad "/nothing gave $code"
 	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/metrics")
 	[ "$code" = 405 ] && ok || bad "POST gave $code"
+fi
+
+# /metrics cannot bind (the port is taken): the control socket still works
+if [ "$HAVE_MHD" = 1 ]; then
+	sed -e "s|^socket = .*|socket = $tmp/second.sock|" -e "s|^path = .*|path = $region-2|" \
+		"$conf" >"$tmp/second.conf"
+	"$SERVE" -c "$tmp/second.conf" -w >"$tmp/second.log" 2>&1 &
+	second=$!
+	for _ in $(seq 100); do [ -S "$tmp/second.sock" ] && break; sleep 0.05; done
+	expect 0 '^metrics: failed: ' -- -s "$tmp/second.sock" status
+	grep -q 'metrics: failed' "$tmp/second.log" && ok || bad "no metrics warning logged"
+	kill "$second"; wait "$second" 2>/dev/null
+	rm -f "$region-2"
 fi
 
 # a server that accepts and never answers: boltctl gives up

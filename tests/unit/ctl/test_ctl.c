@@ -455,6 +455,7 @@ static void test_status(void **state)
 	assert_non_null(strstr(r, "region.ring_slots: 64\n"));
 	assert_non_null(strstr(r, "cache.shards: "));
 	assert_non_null(strstr(r, "extra.mode: unit test\n"));
+	assert_non_null(strstr(r, "metrics: off\n"));
 	free(r);
 
 	r = req("json status");
