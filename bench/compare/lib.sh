@@ -162,6 +162,20 @@ bb_cg_spawn() {
   echo $!
 }
 
+# Move a process of the group to another CPU while it stays in the group for
+# quota and accounting (cgroup v1: cpuset is its own hierarchy). Used for
+# boltdns-cp next to a busy-polling boltdns-dp lcore. Returns 1 where this is
+# not possible (cgroup v2, no cpuset): the process stays on the server CPU.
+bb_cg_move_cpu() {
+  local pid=$1 cpu=$2 d
+  [ "$BB_CG_MODE" = v1 ] && [ -n "$BB_CG_SET" ] || return 1
+  d=${BB_CG_SET}-cpu$cpu
+  mkdir -p "$d"
+  echo "$cpu" > "$d/cpuset.cpus"
+  cat /sys/fs/cgroup/cpuset/cpuset.mems > "$d/cpuset.mems"
+  echo "$pid" > "$d/cgroup.procs"
+}
+
 # Stop every process of the group (only ever the servers this script started).
 bb_cg_stop_all() {
   local pid i
@@ -177,7 +191,9 @@ bb_cg_stop_all() {
 bb_cg_remove() {
   bb_cg_stop_all
   local d
-  for d in "$BB_CG_CPU" "$BB_CG_ACCT" $BB_CG_SET; do rmdir "$d" 2>/dev/null || true; done
+  for d in "$BB_CG_CPU" "$BB_CG_ACCT" $BB_CG_SET ${BB_CG_SET:+"$BB_CG_SET"-cpu*}; do
+    rmdir "$d" 2>/dev/null || true
+  done
 }
 
 # ---- probes --------------------------------------------------------------

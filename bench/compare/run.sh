@@ -254,28 +254,26 @@ m_loadgen() {   # m_loadgen SERVER WORKLOAD FILE ROUND [DST_IP]
 # traffic; the hierarchy is on lo, so lo's packet counter is the upstream
 # meter (others' traffic on lo can only make this stricter).
 warm() {   # warm SERVER ROUND
-  local s=$1 r=$2 pass lo0 lo1 n done_n out
+  local s=$1 r=$2 pass lo0 lo1 n done_n out rate=$WARM_QPS
   n=$(wc -l < "$Q/hot.txt")
   for pass in 1 2 3 4; do
     lo0=$(bb_lo_rx)
     out=$WORK/$s/r$r-warm$pass.txt
-    # the first pass (all misses) at a moderate rate, as a real cache fills
-    # up, not as a burst of 4000 simultaneous misses; later passes flat out.
-    # -l bounds a pass against a server that stopped answering.
-    local pace=()
-    [ "$pass" -gt 1 ] || pace=(-Q "$WARM_QPS")
-    bb_client dnsperf -s "$BB_SERVER_IP" -d "$Q/hot.txt" -n 1 -l 5 -t 1 -q 200 "${pace[@]}" > "$out" 2>&1 || true
+    # Paced, as a real cache fills up, not as a burst of 4000 simultaneous
+    # misses; a server that did not answer a pass gets the next one at half
+    # the rate. -l bounds a pass against a server that stopped answering.
+    bb_client dnsperf -s "$BB_SERVER_IP" -d "$Q/hot.txt" -n 1 -l 6 -t 1 -q 200 -Q "$rate" > "$out" 2>&1 || true
     lo1=$(bb_lo_rx)
     done_n=$(awk '/Queries completed:/ { print $3 }' "$out")
     if [ $((lo1 - lo0)) -le $((n / 200 + 10)) ] && [ "${done_n:-0}" -ge $((n * 99 / 100)) ]; then
       record "round=$r server=$s workload=hot method=warm passes=$pass upstream_pkts_last=$((lo1 - lo0)) answered_last=${done_n:-0}"
       return 0
     fi
-    if [ "${done_n:-0}" -lt $((n / 2)) ] && [ "$pass" -gt 1 ]; then
-      break   # not answering: warming cannot finish
+    if [ "${done_n:-0}" -lt $((n * 99 / 100)) ] && [ "$rate" -gt 500 ]; then
+      rate=$((rate / 2))
     fi
   done
-  note "$s round $r: cache not warm after $pass passes (last pass: $((lo1 - lo0)) upstream packets, ${done_n:-0} of $n answered); hot figures measure what it answers"
+  note "$s round $r: cache not warm after $pass passes (last pass at $rate qps: $((lo1 - lo0)) upstream packets, ${done_n:-0} of $n answered); its hot figures measure what it answers"
   record "round=$r server=$s workload=hot method=warm passes=$pass upstream_pkts_last=$((lo1 - lo0)) answered_last=${done_n:-0}"
 }
 
