@@ -23,6 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # Debian starts these daemons on install; boltdns's tests run their own instances.
-for s in nsd unbound kresd@1 pdns-recursor dnsdist; do
+for s in nsd unbound kresd@1 pdns-recursor dnsdist bird; do
   systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
