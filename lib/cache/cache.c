@@ -47,6 +47,13 @@
  *   stealer wait on as if the owner were alive: it never steals from a live
  *   process.)
  *
+ * Full buckets: an entry whose home bucket is full goes to the partner
+ *   bucket (the other line of the same 128-byte pair) if that has room, and
+ *   the home bucket counts it in its spill counter; lookups read the partner
+ *   only when the home bucket's counter is non-zero, so a miss normally costs
+ *   one line. A spilled entry can be missed for an instant while it is being
+ *   linked (a miss is always safe: the control plane answers it).
+ *
  * Storage and eviction: each shard's arena is a circular log (no malloc, no
  *   size classes, so no calcification). An insert appends the record at the
  *   head; when the head reaches the tail, the oldest records are reclaimed at
@@ -55,8 +62,8 @@
  *   FIFO by insertion time: readers must not write (no reference bits, no hit
  *   counters), so recency of use is unknowable, and insertion order is what a
  *   resolver has: every re-resolution or prefetch of a popular name re-inserts
- *   it at the head. Within a full bucket (7 slots) the victim is the entry
- *   expiring soonest (expired ones first). An insert therefore never fails
+ *   it at the head. When both the home and the partner bucket are full, the
+ *   victim is the home bucket's entry expiring soonest (expired ones first). An insert therefore never fails
  *   for lack of space. Expired entries stay readable (BOLT_EEXPIRED, for
  *   serve-stale) until a writer reclaims them: at the tail, or when their
  *   bucket needs a slot and has no empty one.
@@ -114,7 +121,7 @@ struct slot {
 
 struct bucket {
 	_Alignas(BOLT_CACHE_LINE) _Atomic uint32_t seq;
-	uint32_t reserved;
+	_Atomic uint32_t spill;       /* entries homed here, stored in the partner */
 	struct slot s[SLOTS];
 };
 _Static_assert(sizeof(struct bucket) == BOLT_CACHE_LINE, "bucket is one cache line");
@@ -246,6 +253,13 @@ static inline struct shard *shard_at(const struct bolt_cache *c, uint32_t i)
 static inline struct bucket *bucket_at(const struct bolt_cache *c, uint8_t *sbase, uint32_t b)
 {
 	return (struct bucket *)(sbase + c->bucket_off) + b;
+}
+
+/* The partner of bucket b: the other line of its 128-byte pair. */
+static inline uint32_t partner_of(const struct bolt_cache *c, uint32_t b)
+{
+	uint32_t p = b ^ 1u;
+	return p < c->buckets ? p : b - 1; /* odd bucket count: the last one */
 }
 
 static inline uint8_t *arena_of(const struct bolt_cache *c, uint8_t *sbase)
@@ -389,18 +403,37 @@ static inline bool rec_expired(const struct rec *r, uint32_t now)
 }
 
 /* Unlink slot i of b (lock held); counts in the given counter. */
-static void unlink_slot(const struct bolt_cache *c, struct shard *sh, uint8_t *arena,
-                        struct bucket *b, unsigned i, _Atomic uint64_t *counter)
+/* Count the removal of the entry in slot i of bucket bi (lock held); if it
+ * was spilled there from its home bucket, the home's counter drops. */
+static void account_drop(const struct bolt_cache *c, uint8_t *sbase, uint32_t bi, unsigned i,
+                         _Atomic uint64_t *counter)
 {
-	struct rec *r = wrec(c, arena, slot_ref(&b->s[i]));
+	struct shard *sh = (struct shard *)sbase;
+	struct bucket *b = bucket_at(c, sbase, bi);
+	struct rec *r = wrec(c, arena_of(c, sbase), slot_ref(&b->s[i]));
+	cnt_add(&sh->entries, -1);
+	if (counter != NULL)
+		cnt_add(counter, 1);
+	if (r == NULL || r->size > c->arena_size)
+		return;
+	cnt_add(&sh->bytes_used, -(int64_t)r->size);
+	uint32_t home = hash_bucket(c, r->hash);
+	if (home != bi) {
+		struct bucket *hb = bucket_at(c, sbase, home);
+		uint32_t n = atomic_load_explicit(&hb->spill, memory_order_relaxed);
+		if (n > 0)
+			atomic_store_explicit(&hb->spill, n - 1, memory_order_relaxed);
+	}
+}
+
+static void unlink_slot(const struct bolt_cache *c, uint8_t *sbase, uint32_t bi, unsigned i,
+                        _Atomic uint64_t *counter)
+{
+	struct bucket *b = bucket_at(c, sbase, bi);
+	account_drop(c, sbase, bi, i, counter);
 	uint32_t s = write_begin(b);
 	slot_set(&b->s[i], 0, 0);
 	write_end(b, s);
-	cnt_add(&sh->entries, -1);
-	if (r != NULL && r->size <= c->arena_size)
-		cnt_add(&sh->bytes_used, -(int64_t)r->size);
-	if (counter != NULL)
-		cnt_add(counter, 1);
 }
 
 /* Empty the shard (lock held): every bucket cleared, log reset. */
@@ -416,6 +449,7 @@ static void shard_reset(const struct bolt_cache *c, uint8_t *sbase)
 		fence_release();
 		for (unsigned j = 0; j < SLOTS; j++)
 			slot_set(&b->s[j], 0, 0);
+		atomic_store_explicit(&b->spill, 0, memory_order_relaxed);
 		atomic_store_explicit(&b->seq, s + 1, memory_order_release);
 	}
 	sh->head = 0;
@@ -503,14 +537,20 @@ static bool reclaim_tail(const struct bolt_cache *c, uint8_t *sbase, uint32_t no
 	    size > sh->used)
 		return false;
 
-	/* live iff its bucket still points at it */
+	/* live iff its home or partner bucket still points at it */
 	uint32_t ref = (uint32_t)(sh->tail / REC_ALIGN) + 1;
-	struct bucket *b = bucket_at(c, sbase, hash_bucket(c, r->hash));
-	for (unsigned i = 0; i < SLOTS; i++) {
-		if (slot_ref(&b->s[i]) == ref) {
-			unlink_slot(c, sh, arena, b, i,
-			            rec_expired(r, now) ? &sh->expirations : &sh->evictions);
-			break;
+	uint32_t home = hash_bucket(c, r->hash);
+	uint32_t where[2] = { home, partner_of(c, home) };
+	_Atomic uint64_t *why = rec_expired(r, now) ? &sh->expirations : &sh->evictions;
+	bool found = false;
+	for (unsigned w = 0; w < 2 && !found; w++) {
+		struct bucket *b = bucket_at(c, sbase, where[w]);
+		for (unsigned i = 0; i < SLOTS; i++) {
+			if (slot_ref(&b->s[i]) == ref) {
+				unlink_slot(c, sbase, where[w], i, why);
+				found = true;
+				break;
+			}
 		}
 	}
 	sh->tail += size;
@@ -595,11 +635,14 @@ static inline int read_rec(const struct bolt_cache *c, const uint8_t *arena, uin
 	return 1;
 }
 
+/* Look k up in one bucket; *spill gets the bucket's spill counter as read in
+ * the same consistent snapshot. */
 static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
                          const uint8_t *arena, const struct bolt_cache_key *k, uint32_t now,
-                         struct bolt_cache_out *out)
+                         struct bolt_cache_out *out, uint32_t *spill)
 {
 	uint32_t tag = hash_tag(k->hash);
+	*spill = 0;
 	for (unsigned tries = 0; tries < READ_TRIES; tries++) {
 		uint32_t s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
 		if (bolt_unlikely(s1 & 1u)) {
@@ -607,6 +650,7 @@ static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
 			continue;
 		}
 		int rc = BOLT_ENOENT;
+		uint32_t sp = atomic_load_explicit(&b->spill, memory_order_relaxed);
 		for (unsigned i = 0; i < SLOTS; i++) {
 			if (atomic_load_explicit(&b->s[i].tag, memory_order_relaxed) != tag)
 				continue;
@@ -616,10 +660,26 @@ static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
 		}
 		/* everything copied above must be read before the version re-check */
 		fence_acquire();
-		if (atomic_load_explicit(&b->seq, VERSION_RECHECK_ORDER) == s1)
+		if (atomic_load_explicit(&b->seq, VERSION_RECHECK_ORDER) == s1) {
+			*spill = sp;
 			return rc;
+		}
 	}
 	return BOLT_ENOENT;
+}
+
+/* Home bucket first; the partner only if the home has spilled entries. */
+static inline int lookup_home(const struct bolt_cache *c, uint8_t *sbase, uint32_t hi,
+                              const struct bolt_cache_key *k, uint32_t now,
+                              struct bolt_cache_out *out)
+{
+	uint32_t spill;
+	const uint8_t *arena = arena_of(c, sbase);
+	int rc = lookup_bucket(c, bucket_at(c, sbase, hi), arena, k, now, out, &spill);
+	if (rc != BOLT_ENOENT || bolt_likely(spill == 0))
+		return rc;
+	return lookup_bucket(c, bucket_at(c, sbase, partner_of(c, hi)), arena, k, now, out,
+	                     &spill);
 }
 
 static inline bool key_ok(const struct bolt_cache_key *k)
@@ -633,8 +693,7 @@ int bolt_cache_lookup(const struct bolt_cache *c, const struct bolt_cache_key *k
 	if (bolt_unlikely(!key_ok(k)))
 		return BOLT_ENOENT;
 	uint8_t *sbase = shard_base(c, hash_shard(c, k->hash));
-	return lookup_bucket(c, bucket_at(c, sbase, hash_bucket(c, k->hash)), arena_of(c, sbase),
-	                     k, now, out);
+	return lookup_home(c, sbase, hash_bucket(c, k->hash), k, now, out);
 }
 
 void bolt_cache_prefetch(const struct bolt_cache *c, const struct bolt_cache_key *k)
@@ -649,15 +708,18 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 {
 	const struct bucket *bk[64];
 	const uint8_t *ar[64];
+	uint8_t *sb[64];
+	uint32_t bidx[64];
 	unsigned hits = 0;
 
 	if (n > 64)
 		n = 64;
 	/* stage 1: locate and prefetch every bucket */
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *sbase = shard_base(c, hash_shard(c, keys[i]->hash));
-		bk[i] = bucket_at(c, sbase, hash_bucket(c, keys[i]->hash));
-		ar[i] = arena_of(c, sbase);
+		sb[i] = shard_base(c, hash_shard(c, keys[i]->hash));
+		bidx[i] = hash_bucket(c, keys[i]->hash);
+		bk[i] = bucket_at(c, sb[i], bidx[i]);
+		ar[i] = arena_of(c, sb[i]);
 		__builtin_prefetch(bk[i], 0, 3);
 	}
 	/* stage 2: compare tags, prefetch the first candidate record (a hint
@@ -682,10 +744,17 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 			break;
 		}
 	}
-	/* stage 3: full compare and copy */
+	/* stage 3: full compare and copy (and the partner bucket, rarely) */
 	for (unsigned i = 0; i < n; i++) {
-		rc[i] = key_ok(keys[i]) ? lookup_bucket(c, bk[i], ar[i], keys[i], now, &outs[i])
-		                        : BOLT_ENOENT;
+		uint32_t spill;
+		if (bolt_unlikely(!key_ok(keys[i]))) {
+			rc[i] = BOLT_ENOENT;
+			continue;
+		}
+		rc[i] = lookup_bucket(c, bk[i], ar[i], keys[i], now, &outs[i], &spill);
+		if (bolt_unlikely(rc[i] == BOLT_ENOENT && spill != 0))
+			rc[i] = lookup_bucket(c, bucket_at(c, sb[i], partner_of(c, bidx[i])), ar[i],
+			                      keys[i], now, &outs[i], &spill);
 		if (rc[i] == 0)
 			hits++;
 	}
@@ -712,6 +781,38 @@ static bool rec_valid(const struct bolt_cache *c, const uint8_t *arena, const st
 	uint64_t off = (uint64_t)((const uint8_t *)r - arena);
 	return r->size >= sizeof(*r) && r->size <= c->arena_size - off &&
 	       rec_bytes(r->val.len, r->val.nttl, r->name_len) <= r->size;
+}
+
+/* What an insert can use in one bucket (lock held). */
+struct scan {
+	int same, empty, expired, victim;
+};
+
+static void scan_bucket(const struct bolt_cache *c, uint8_t *arena, const struct bucket *b,
+                        const struct bolt_cache_key *k, uint32_t now, struct scan *sc)
+{
+	uint32_t victim_exp = 0;
+	sc->same = sc->empty = sc->expired = sc->victim = -1;
+	for (unsigned i = 0; i < SLOTS; i++) {
+		uint32_t ref = slot_ref(&b->s[i]);
+		struct rec *r = ref ? wrec(c, arena, ref) : NULL;
+		if (r == NULL || !rec_valid(c, arena, r)) {
+			if (sc->empty < 0)
+				sc->empty = (int)i;
+			continue;
+		}
+		if (rec_is_key(r, rec_name(r), k)) {
+			sc->same = (int)i;
+			return;
+		}
+		if (rec_expired(r, now)) {
+			if (sc->expired < 0)
+				sc->expired = (int)i;
+		} else if (sc->victim < 0 || r->val.expires < victim_exp) {
+			sc->victim = (int)i;
+			victim_exp = r->val.expires;
+		}
+	}
 }
 
 int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
@@ -762,46 +863,59 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	if (val->len)
 		shm_write(p, sections, val->len);
 
-	/* choose the slot: same key > empty > expired > expiring soonest */
-	struct bucket *b = bucket_at(c, sbase, hash_bucket(c, k->hash));
-	int same = -1, empty = -1, expired = -1, victim = -1;
-	uint32_t victim_exp = 0;
-	for (unsigned i = 0; i < SLOTS; i++) {
-		uint32_t ref = slot_ref(&b->s[i]);
-		struct rec *r = ref ? wrec(c, arena, ref) : NULL;
-		if (ref == 0 || r == NULL || !rec_valid(c, arena, r)) {
-			if (empty < 0)
-				empty = (int)i;
-			continue;
-		}
-		if (rec_is_key(r, rec_name(r), k)) {
-			same = (int)i;
-			break;
-		}
-		if (rec_expired(r, now)) {
-			if (expired < 0)
-				expired = (int)i;
-		} else if (victim < 0 || r->val.expires < victim_exp) {
-			victim = (int)i;
-			victim_exp = r->val.expires;
-		}
+	/* choose the slot: same key (home or partner) > empty home > expired
+	 * home > empty partner > expired partner > home entry expiring soonest */
+	uint32_t hi = hash_bucket(c, k->hash);
+	uint32_t pi = partner_of(c, hi);
+	struct bucket *hb = bucket_at(c, sbase, hi);
+	struct scan sc_home, sc_part;
+	scan_bucket(c, arena, hb, k, now, &sc_home);
+	bool part_scanned = false;
+	if (sc_home.same < 0 &&
+	    (atomic_load_explicit(&hb->spill, memory_order_relaxed) > 0 || sc_home.empty < 0)) {
+		scan_bucket(c, arena, bucket_at(c, sbase, pi), k, now, &sc_part);
+		part_scanned = true;
 	}
+	uint32_t bi = hi;
 	int pick;
-	if (same >= 0) {
-		pick = same;
-		unlink_slot(c, sh, arena, b, (unsigned)pick, &sh->replaces);
-	} else if (empty >= 0) {
-		pick = empty;
-		if (slot_ref(&b->s[pick]) != 0) /* points at garbage */
-			unlink_slot(c, sh, arena, b, (unsigned)pick, NULL);
-	} else if (expired >= 0) {
-		pick = expired;
-		unlink_slot(c, sh, arena, b, (unsigned)pick, &sh->expirations);
+	bool spill = false;
+	_Atomic uint64_t *why = NULL;
+	if (sc_home.same >= 0) {
+		pick = sc_home.same;
+		why = &sh->replaces;
+	} else if (part_scanned && sc_part.same >= 0) {
+		bi = pi;
+		pick = sc_part.same;
+		why = &sh->replaces;
+	} else if (sc_home.empty >= 0) {
+		pick = sc_home.empty;
+	} else if (sc_home.expired >= 0) {
+		pick = sc_home.expired;
+		why = &sh->expirations;
+	} else if (part_scanned && sc_part.empty >= 0) {
+		bi = pi;
+		pick = sc_part.empty;
+		spill = true;
+	} else if (part_scanned && sc_part.expired >= 0) {
+		bi = pi;
+		pick = sc_part.expired;
+		why = &sh->expirations;
+		spill = true;
 	} else {
-		pick = victim;
-		unlink_slot(c, sh, arena, b, (unsigned)pick, &sh->evictions);
+		pick = sc_home.victim;
+		why = &sh->evictions;
 	}
+	struct bucket *b = bucket_at(c, sbase, bi);
+	/* an empty slot may still point at garbage (corruption): count it out */
+	if (why != NULL || slot_ref(&b->s[pick]) != 0)
+		account_drop(c, sbase, bi, (unsigned)pick, why);
+	if (spill)
+		atomic_store_explicit(&hb->spill,
+		                      atomic_load_explicit(&hb->spill, memory_order_relaxed) + 1,
+		                      memory_order_relaxed);
 
+	/* the old entry leaves and the new one arrives in one bucket change, so
+	 * a reader sees one or the other, never a miss in between */
 	uint32_t s = write_begin(b);
 	slot_set(&b->s[pick], hash_tag(k->hash), (uint32_t)(off / REC_ALIGN) + 1);
 	write_end(b, s);
@@ -833,11 +947,11 @@ static int delete_matching(struct bolt_cache *c, match_fn match, const void *arg
 					continue;
 				struct rec *r = wrec(c, arena, ref);
 				if (r == NULL || !rec_valid(c, arena, r)) {
-					unlink_slot(c, sh, arena, b, i, NULL);
+					unlink_slot(c, sbase, bi, i, NULL);
 					continue;
 				}
 				if (match(r, rec_name(r), arg)) {
-					unlink_slot(c, sh, arena, b, i, &sh->deletes);
+					unlink_slot(c, sbase, bi, i, &sh->deletes);
 					if (n < INT32_MAX)
 						n++;
 				}
@@ -1045,8 +1159,8 @@ static int plan(struct bolt_cache *g, uint64_t size, uint32_t shards)
 		return BOLT_EGEOMETRY;
 	uint64_t rest = stride - shdr;
 	uint64_t buckets = rest / (BOLT_CACHE_LINE + SLOTS * BYTES_PER_SLOT);
-	if (buckets == 0)
-		buckets = 1;
+	if (buckets < 2)
+		buckets = 2; /* every bucket has a partner */
 	if (buckets > UINT32_MAX)
 		buckets = UINT32_MAX;
 	uint64_t arena = rest - buckets * BOLT_CACHE_LINE;

@@ -468,6 +468,82 @@ static void test_many_values_mixed(void **state)
 	}
 }
 
+/* Keys whose home bucket is the same: the layout's bucket formula (low 32
+ * hash bits scaled to the bucket count) with a single shard. */
+static unsigned same_bucket_keys(struct bolt_cache *c, struct bolt_cache_key *out, unsigned want)
+{
+	struct bolt_cache_stats st;
+	bolt_cache_get_stats(c, &st);
+	assert_int_equal(st.shards, 1);
+	uint32_t target = UINT32_MAX;
+	unsigned n = 0;
+	/* the bucket of key 0 gets company eventually */
+	for (unsigned i = 0; n < want && i < 10000000; i++) {
+		struct bolt_cache_key k;
+		test_key_n(&k, i, 1);
+		uint32_t b = (uint32_t)(((uint64_t)(uint32_t)k.hash * st.buckets) >> 32);
+		if (target == UINT32_MAX)
+			target = b;
+		if (b == target)
+			out[n++] = k;
+	}
+	return n;
+}
+
+static void test_full_bucket_spills_to_partner(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(2u << 20, 1);
+	struct bolt_cache_key keys[16];
+	struct bolt_cache_stats st;
+	uint32_t now = bolt_now();
+	assert_int_equal(same_bucket_keys(f->c, keys, 16), 16);
+
+	/* 14 keys of one bucket: 7 at home, 7 in the partner, all found */
+	for (unsigned i = 0; i < 14; i++)
+		put(f, &keys[i], 50, 1, now + 1000 + i, 0, i);
+	for (unsigned i = 0; i < 14; i++)
+		assert_int_equal(get_check(f, &keys[i], 50, 1, i), 0);
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, 14);
+	assert_int_equal(st.evictions, 0);
+
+	/* the burst path finds spilled entries too */
+	const struct bolt_cache_key *kp[14];
+	struct bolt_cache_out outs[14];
+	static uint8_t bufs[14][64];
+	static uint16_t tb[14][2];
+	int rc[14];
+	for (unsigned i = 0; i < 14; i++) {
+		kp[i] = &keys[i];
+		outs[i] = (struct bolt_cache_out){ .ttl_off = tb[i], .ttl_cap = 2,
+			                           .sections = bufs[i], .cap = 64 };
+	}
+	assert_int_equal(bolt_cache_lookup_burst(f->c, kp, 14, now, outs, rc), 14);
+
+	/* replacing a spilled entry keeps it where it is */
+	put(f, &keys[12], 60, 1, now + 2000, 0, 99);
+	assert_int_equal(get_check(f, &keys[12], 60, 1, 99), 0);
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, 14);
+
+	/* both full: the home entry expiring soonest (keys[0]) makes room */
+	put(f, &keys[14], 50, 1, now + 5000, 0, 14);
+	assert_int_equal(get_check(f, &keys[14], 50, 1, 14), 0);
+	assert_int_equal(get_check(f, &keys[0], 50, 1, 0), BOLT_ENOENT);
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.evictions, 1);
+
+	/* deleting spilled entries, then inserting again, still works */
+	for (unsigned i = 7; i < 14; i++)
+		assert_int_equal(bolt_cache_delete(f->c, keys[i].name, keys[i].name_len, 1), 1);
+	put(f, &keys[15], 50, 1, now + 5000, 0, 15);
+	assert_int_equal(get_check(f, &keys[15], 50, 1, 15), 0);
+	for (unsigned i = 1; i < 7; i++)
+		assert_int_equal(get_check(f, &keys[i], 50, 1, i), 0);
+	fixture_free(f);
+}
+
 static void test_format_open(void **state)
 {
 	(void)state;
@@ -552,6 +628,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_values_mixed, setup, teardown),
 		cmocka_unit_test(test_eviction_at_capacity),
 		cmocka_unit_test(test_expired_reclaimed),
+		cmocka_unit_test(test_full_bucket_spills_to_partner),
 		cmocka_unit_test(test_format_open),
 		cmocka_unit_test(test_dead_lock_owner),
 	};
