@@ -25,6 +25,12 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#if BOLTDNS_DP_LIBBPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+#endif
+
 #include "burst.h"
 #include "dp.h"
 #include "frame.h"
@@ -324,6 +330,84 @@ static void fill_svc(struct dp_svc *svc, const struct bolt_config *cfg)
 	svc->any_addr = cfg->naddress == 0;
 }
 
+#if BOLTDNS_DP_LIBBPF
+/*
+ * Tell our XDP program (loaded by the af_xdp PMD on ifindex) which addresses
+ * are the service's, so that UDP/53 to the host's other addresses stays with
+ * the kernel. Found through the interface's program and its maps by name;
+ * a foreign program (no bolt_cfg map) is left alone.
+ */
+static void xdp_fill_service(unsigned ifindex, const struct dp_svc *svc)
+{
+	__u32 prog_id = 0, map_ids[16], n;
+	int fd_cfg = -1, fd4 = -1, fd6 = -1;
+	struct bpf_prog_info pi;
+
+	if (svc->any_addr || bpf_xdp_query_id((int)ifindex, 0, &prog_id) != 0 || prog_id == 0)
+		return;
+	int pfd = bpf_prog_get_fd_by_id(prog_id);
+	if (pfd < 0)
+		return;
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = BOLT_ARRAY_SIZE(map_ids);
+	pi.map_ids = (__u64)(uintptr_t)map_ids;
+	n = sizeof(pi);
+	if (bpf_obj_get_info_by_fd(pfd, &pi, &n) != 0)
+		pi.nr_map_ids = 0;
+	close(pfd);
+	for (__u32 i = 0; i < pi.nr_map_ids && i < BOLT_ARRAY_SIZE(map_ids); i++) {
+		struct bpf_map_info mi;
+		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
+		if (mfd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		n = sizeof(mi);
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &n) == 0) {
+			if (strcmp(mi.name, "bolt_cfg") == 0 && fd_cfg < 0) {
+				fd_cfg = mfd;
+				continue;
+			}
+			if (strcmp(mi.name, "bolt_svc4") == 0 && fd4 < 0) {
+				fd4 = mfd;
+				continue;
+			}
+			if (strcmp(mi.name, "bolt_svc6") == 0 && fd6 < 0) {
+				fd6 = mfd;
+				continue;
+			}
+		}
+		close(mfd);
+	}
+	if (fd_cfg >= 0 && fd4 >= 0 && fd6 >= 0) {
+		uint8_t one = 1;
+		int err = 0;
+		for (unsigned i = 0; i < svc->n4 && !err; i++)
+			err = bpf_map_update_elem(fd4, svc->v4[i], &one, BPF_ANY);
+		for (unsigned i = 0; i < svc->n6 && !err; i++)
+			err = bpf_map_update_elem(fd6, svc->v6[i], &one, BPF_ANY);
+		/* Filtering starts only once every address is in. */
+		__u32 k0 = 0, on = 1;
+		if (!err)
+			err = bpf_map_update_elem(fd_cfg, &k0, &on, BPF_ANY);
+		if (err)
+			dp_warn("XDP program on ifindex %u: cannot fill the service maps (%d)",
+			        ifindex, err);
+		else
+			dp_notice("XDP program on ifindex %u redirects UDP/53 to the service "
+			          "addresses only", ifindex);
+	} else {
+		dp_info("XDP program on ifindex %u is not boltdns_xdp: it filters nothing for us",
+		        ifindex);
+	}
+	if (fd_cfg >= 0)
+		close(fd_cfg);
+	if (fd4 >= 0)
+		close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+}
+#endif
+
 static int port_setup(uint16_t id, uint16_t want_q, struct dp_port *p)
 {
 	struct rte_eth_dev_info info;
@@ -469,6 +553,12 @@ int dp_dpdk_run(struct dp_app *app)
 		struct rte_ether_addr mac;
 		rte_eth_macaddr_get(id, &mac);
 		memcpy(p->svc.mac, mac.addr_bytes, 6);
+#if BOLTDNS_DP_LIBBPF
+		struct rte_eth_dev_info info;
+		if (strncmp(name, "net_af_xdp", 10) == 0 && rte_eth_dev_info_get(id, &info) == 0 &&
+		    info.if_index > 0)
+			xdp_fill_service(info.if_index, &p->svc);
+#endif
 		dp_notice("port %u (%s): %u queue(s), mac " RTE_ETHER_ADDR_PRT_FMT
 		          ", checksum offload ip=%d udp=%d", id, name, p->nq,
 		          RTE_ETHER_ADDR_BYTES(&mac), p->ol_ip, p->ol_udp);

@@ -10,11 +10,12 @@
  * ARP, neighbour discovery, pings, TCP/53 (the control plane) and the replies
  * to the control plane's own upstream queries (they come *from* port 53).
  *
- * Choice: every UDP/53 datagram is redirected, whatever its destination
- * address; boltdns-dp then answers only its configured service addresses
- * and counts the rest as not_dns. Filtering addresses here would need a map
- * filled after the PMD has loaded the program; on an interface dedicated to
- * DNS service this buys nothing, so the program stays free of state.
+ * Service addresses: once boltdns-dp has started, it writes its configured
+ * service addresses into bolt_svc4 / bolt_svc6 and then sets bolt_cfg[0] to
+ * 1; from then on only UDP/53 to those addresses is redirected and DNS to the
+ * host's other addresses stays with the kernel. Until then (or with no
+ * address configured, or a dataplane built without libbpf) every UDP/53
+ * datagram is redirected and boltdns-dp counts what is not for it as not_dns.
  *
  * The map must be called xsks_map: the PMD looks it up by that name and
  * inserts its socket at the queue index.
@@ -38,6 +39,32 @@ struct {
 	__type(value, __u32);
 } xsks_map SEC(".maps");
 
+/* [0] = 1: redirect only the addresses below (set last by boltdns-dp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bolt_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);              /* IPv4 address, network order */
+	__type(value, __u8);
+} bolt_svc4 SEC(".maps");
+
+struct v6key {
+	__u32 w[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct v6key);       /* IPv6 address, network order */
+	__type(value, __u8);
+} bolt_svc6 SEC(".maps");
+
 struct vlan_hdr {
 	__be16 tci;
 	__be16 proto;
@@ -53,6 +80,8 @@ int boltdns_xdp(struct xdp_md *ctx)
 	__u16 proto;
 	__u8 l4proto;
 	struct udphdr *udp;
+	__u32 dst4 = 0;
+	struct v6key dst6 = {};
 
 	if ((void *)(eth + 1) > end)
 		return XDP_PASS;
@@ -73,12 +102,14 @@ int boltdns_xdp(struct xdp_md *ctx)
 		if (ip->frag_off & bpf_htons(0x1fff))
 			return XDP_PASS;
 		l4proto = ip->protocol;
+		dst4 = ip->daddr;
 		udp = (void *)ip + ip->ihl * 4;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = l3;
 		if ((void *)(ip6 + 1) > end)
 			return XDP_PASS;
 		l4proto = ip6->nexthdr;
+		__builtin_memcpy(&dst6, &ip6->daddr, sizeof(dst6));
 		udp = (void *)(ip6 + 1);
 	} else {
 		return XDP_PASS;
@@ -87,6 +118,14 @@ int boltdns_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (udp->dest != bpf_htons(DNS_PORT))
 		return XDP_PASS;
+	__u32 k0 = 0;
+	__u32 *only_svc = bpf_map_lookup_elem(&bolt_cfg, &k0);
+	if (only_svc && *only_svc) {
+		void *hit = proto == bpf_htons(ETH_P_IP) ? bpf_map_lookup_elem(&bolt_svc4, &dst4)
+		                                          : bpf_map_lookup_elem(&bolt_svc6, &dst6);
+		if (!hit)
+			return XDP_PASS;
+	}
 	/* No socket on this queue (dataplane not running): the kernel gets it. */
 	return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
 }

@@ -255,6 +255,15 @@ print(res)
 fi
 if [ "$MODE" = af_xdp ]; then
 	check "XDP program attached" grep -q "prog/xdp" <<<"$(ip -d link show "$HOST_IF")"
+	# DNS to another address of the host stays with the kernel (nothing
+	# listens there: refused), never reaching the dataplane.
+	other=${SERVER%.*}.3
+	ip addr add "$other/24" dev "$HOST_IF"
+	nd0=$(stat_of not_dns)
+	out=$(client dig @"$other" +time=2 +tries=1 www.example.com A 2>&1 || true)
+	check "XDP program redirects only the service address (kernel refused $other)" \
+		grep -q "connection refused" <<<"$out"
+	check "not_dns unchanged ($nd0 -> $(stat_of not_dns))" test "$(stat_of not_dns)" = "$nd0"
 	check "ping still answered by the kernel" test "$(client python3 "$RAW" ping "$SERVER" 1)" = reply
 fi
 
