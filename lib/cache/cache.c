@@ -878,7 +878,6 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	}
 	uint32_t bi = hi;
 	int pick;
-	bool spill = false;
 	_Atomic uint64_t *why = NULL;
 	if (sc_home.same >= 0) {
 		pick = sc_home.same;
@@ -895,12 +894,10 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	} else if (part_scanned && sc_part.empty >= 0) {
 		bi = pi;
 		pick = sc_part.empty;
-		spill = true;
 	} else if (part_scanned && sc_part.expired >= 0) {
 		bi = pi;
 		pick = sc_part.expired;
 		why = &sh->expirations;
-		spill = true;
 	} else {
 		pick = sc_home.victim;
 		why = &sh->evictions;
@@ -909,7 +906,9 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	/* an empty slot may still point at garbage (corruption): count it out */
 	if (why != NULL || slot_ref(&b->s[pick]) != 0)
 		account_drop(c, sbase, bi, (unsigned)pick, why);
-	if (spill)
+	/* whatever left the slot was counted out of its own home's spill (a
+	 * replaced spilled entry included): count the new one in */
+	if (bi != hi)
 		atomic_store_explicit(&hb->spill,
 		                      atomic_load_explicit(&hb->spill, memory_order_relaxed) + 1,
 		                      memory_order_relaxed);

@@ -541,6 +541,12 @@ static void test_full_bucket_spills_to_partner(void **state)
 	assert_int_equal(get_check(f, &keys[15], 50, 1, 15), 0);
 	for (unsigned i = 1; i < 7; i++)
 		assert_int_equal(get_check(f, &keys[i], 50, 1, i), 0);
+	/* the only spilled entry, replaced twice, stays reachable */
+	put(f, &keys[15], 70, 1, now + 5000, 0, 16);
+	put(f, &keys[15], 80, 1, now + 5000, 0, 17);
+	assert_int_equal(get_check(f, &keys[15], 80, 1, 17), 0);
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, 8);
 	fixture_free(f);
 }
 
