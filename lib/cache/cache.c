@@ -7,7 +7,7 @@
  *   struct bolt_cache            geometry, read-only after formatting
  *   shard[0 .. shards)           each shard_stride bytes:
  *     struct shard               writer lock (own line), log state, counters
- *     struct bucket[buckets]     64 bytes: version counter + 7 (tag, ref) slots
+ *     struct bucket[buckets]     64 bytes: version, spill count, 7 (tag, ref) slots
  *     arena                      records, appended at head, reclaimed at tail
  *
  * Hash bits: shard = top 8 bits, bucket = low 32 bits scaled to the bucket
@@ -39,8 +39,9 @@
  *   out-of-bounds access. Nothing is ever unmapped: the arena is fixed.
  *
  * Writers: one lock per shard, an atomic word holding the owner's pid, so it
- *   works across processes. A writer that finds the lock held for a long time
- *   checks whether the owner is alive (kill(pid, 0)); if the owner is dead it
+ *   works across processes. A writer that finds the lock held spins briefly,
+ *   then yields, checking before each yield whether the owner is alive
+ *   (kill(pid, 0)); if the owner is dead (or the word is negative garbage) it
  *   steals the lock and resets the shard (every bucket cleared, log emptied),
  *   because the dead writer may have left the shard half-changed and a lost
  *   shard of cache is cheap next to a wrong answer. (A recycled pid makes the
@@ -63,10 +64,14 @@
  *   counters), so recency of use is unknowable, and insertion order is what a
  *   resolver has: every re-resolution or prefetch of a popular name re-inserts
  *   it at the head. When both the home and the partner bucket are full, the
- *   victim is the home bucket's entry expiring soonest (expired ones first). An insert therefore never fails
- *   for lack of space. Expired entries stay readable (BOLT_EEXPIRED, for
+ *   victim is the home bucket's entry expiring soonest (expired ones first).
+ *   An insert therefore never fails for lack of space. Expired entries stay readable (BOLT_EEXPIRED, for
  *   serve-stale) until a writer reclaims them: at the tail, or when their
  *   bucket needs a slot and has no empty one.
+ *
+ * Costs: deletes by name, zone or kind scan every bucket of every shard
+ *   (one shard locked at a time): control-socket operations, not per query.
+ *   A walk is a reader: it takes no lock.
  *
  * ThreadSanitizer: the seqlock's racy copies are formally data races in C11.
  *   Under TSan every access to shared record bytes is a relaxed atomic (byte
