@@ -89,7 +89,7 @@ build() {
 LOADGEN=$BB_BUILD/bench/loadgen/boltdns-loadgen
 REFLECTOR=$BB_BUILD/bench/loadgen/boltdns-reflector
 if ! build; then
-  note "meson build of the tree failed (see $WORK/meson-*.log); boltdns may be skipped"
+  note "meson build of the tree failed (see $WORK/meson-*.log): binaries already in $BB_BUILD are used as they are (possibly older than the tree), missing ones are skipped"
 fi
 if [ ! -x "$LOADGEN" ] || [ ! -x "$REFLECTOR" ]; then
   # the load generator needs only DPDK: build it on its own when the tree does not
