@@ -55,16 +55,20 @@ def ctl_exchange(path, data, shut=True, timeout=5):
     s.connect(path)
     out = b''
     try:
-        s.sendall(data)
-        if shut:
-            s.shutdown(socket.SHUT_WR)
+        try:
+            s.sendall(data)
+            if shut:
+                s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed after an error, before reading all: read the reply
         while True:
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
             if not chunk:
                 break
             out += chunk
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the server may close after an error before reading it all
     finally:
         s.close()
     return out.decode('utf-8', 'replace')
