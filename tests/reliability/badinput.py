@@ -246,7 +246,7 @@ def tcp_tests(addr, port):
         s.close()
     # Pipelined good queries with junk between.
     s = socket.create_connection((addr, port), timeout=5)
-    q = query(0x4242, 'www.dom2.boltorg')
+    q = query(0x4242, 'www.dom1.boltnet')  # cached by tcp_works above
     s.sendall(struct.pack('!H', len(q)) + q + b'\0\x03abc' + struct.pack('!H', len(q)) + q)
     s.settimeout(3)
     got = b''
@@ -259,7 +259,11 @@ def tcp_tests(addr, port):
     except OSError:
         pass
     s.close()
-    ok('pipelined query, junk, query: %d bytes back, connection handled' % len(got))
+    # The query before the junk is answered; the junk may end the connection.
+    if len(got) >= 14 and struct.unpack('!HH', got[:4])[1] == 0x4242:
+        ok('pipelined query, junk, query: the first one answered (%d bytes back)' % len(got))
+    else:
+        bad('pipelined query, junk, query: %r' % got[:40])
     tcp_works(addr, port, 'after TCP junk')
 
 
