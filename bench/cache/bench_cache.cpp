@@ -50,7 +50,7 @@ struct Mem {
 	size_t n = 0;
 	Mem(size_t bytes) : n(bytes)
 	{
-		p = std::aligned_alloc(2u << 20, bytes);
+		p = aligned_alloc(2u << 20, bytes);
 		if (p == nullptr)
 			std::abort();
 		// 2 MiB pages where the kernel allows (THP): a deployment maps the
