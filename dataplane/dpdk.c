@@ -84,7 +84,11 @@ static struct {
 	unsigned lcore_index[RTE_MAX_LCORE];
 	uint64_t drain_tsc;
 	uint64_t hz;
+	unsigned idle_sleep_us;      /* longest nap of an idle lcore; 0 = poll only */
 } g;
+
+/* Empty polls in a row before an lcore starts to nap (idle-sleep > 0). */
+#define IDLE_POLLS 1024
 
 static void tx_flush(struct dp_lcore *l, uint16_t port, uint16_t q, struct tx_buf *b)
 {
@@ -138,14 +142,14 @@ static void set_offload(struct rte_mbuf *m, const struct dp_port *p, uint8_t fam
 	}
 }
 
-static void rx_port(struct dp_lcore *l, unsigned pi)
+static unsigned rx_port(struct dp_lcore *l, unsigned pi)
 {
 	struct dp_port *p = &g.ports[pi];
 	uint16_t q = (uint16_t)l->index;
 	uint16_t n = rte_eth_rx_burst(p->id, q, l->rx, RX_BURST);
 
 	if (n == 0)
-		return;
+		return 0;
 	DP_STAT_ADD(l->w.st, rx_pkts, n);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = l->rx[i];
@@ -186,10 +190,11 @@ static void rx_port(struct dp_lcore *l, unsigned pi)
 			break;
 		}
 	}
+	return n;
 }
 
 /* Frames the kernel sends through the exception TAP leave on port 0. */
-static void rx_exception(struct dp_lcore *l)
+static unsigned rx_exception(struct dp_lcore *l)
 {
 	uint16_t n = rte_eth_rx_burst((uint16_t)g.exc_port, (uint16_t)l->index, l->rx, RX_BURST);
 	for (uint16_t i = 0; i < n; i++) {
@@ -198,9 +203,10 @@ static void rx_exception(struct dp_lcore *l)
 		else
 			rte_pktmbuf_free(l->rx[i]);
 	}
+	return n;
 }
 
-static void drain_answers(struct dp_lcore *l)
+static unsigned drain_answers(struct dp_lcore *l)
 {
 	const struct bolt_answer_msg *a;
 	unsigned budget = RX_BURST;
@@ -233,6 +239,7 @@ static void drain_answers(struct dp_lcore *l)
 		}
 		dp_answer_done(&l->w);
 	}
+	return RX_BURST - 1 - budget;
 }
 
 static int lcore_main(void *arg)
@@ -244,13 +251,31 @@ static int lcore_main(void *arg)
 	l->tx_deadline = rte_rdtsc() + g.drain_tsc;
 	l->hb_next = rte_rdtsc() + g.hz;
 	dp_info("worker %u polling on lcore %u", l->index, rte_lcore_id());
+	unsigned idle_polls = 0, nap_us = 1;
 	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
+		unsigned work = 0;
 		for (unsigned pi = 0; pi < g.nports; pi++)
 			if (l->index < g.ports[pi].nq)
-				rx_port(l, pi);
+				work += rx_port(l, pi);
 		if (g.exc_port >= 0 && l->index < g.exc_nq)
-			rx_exception(l);
-		drain_answers(l);
+			work += rx_exception(l);
+		work += drain_answers(l);
+
+		if (g.idle_sleep_us > 0) {
+			/* Give a shared core back when there is nothing to do: nap
+			 * after IDLE_POLLS empty polls, doubling up to idle-sleep. */
+			if (work > 0) {
+				idle_polls = 0;
+				nap_us = 1;
+			} else if (++idle_polls >= IDLE_POLLS) {
+				for (unsigned pi = 0; pi < g.nports; pi++)
+					if (l->index < g.ports[pi].nq)
+						tx_flush(l, g.ports[pi].id, (uint16_t)l->index, &l->tx[pi]);
+				rte_delay_us_sleep(nap_us);
+				if (nap_us < g.idle_sleep_us)
+					nap_us = nap_us * 2 < g.idle_sleep_us ? nap_us * 2 : g.idle_sleep_us;
+			}
+		}
 
 		uint64_t now = rte_rdtsc();
 		if (now >= l->tx_deadline) {
@@ -583,6 +608,7 @@ int dp_dpdk_run(struct dp_app *app)
 
 	g.hz = rte_get_tsc_hz();
 	g.drain_tsc = (g.hz + 1000000 - 1) / 1000000 * TX_DRAIN_US;
+	g.idle_sleep_us = cfg->idle_sleep_us;
 	atomic_store(&app->region->hdr->dp_lcores, g.nw);
 	dp_notice("io = dpdk: %u worker lcore(s), %u port(s)", g.nw, g.nports);
 

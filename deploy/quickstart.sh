@@ -86,7 +86,9 @@ if [ "$io" = dpdk ]; then
 	io_conf="io = dpdk
 eal = -l 1 --in-memory --file-prefix=boltdns-qs --log-level=lib.eal:error --vdev=net_af_xdp0,iface=$HOST_IF
 address = $HOST_ADDR
-xdp-prog = $XDP_OBJ"
+xdp-prog = $XDP_OBJ
+# a small machine: give the core back to the control plane when idle
+idle-sleep = 200"
 else
 	server=$HOST_ADDR port=53
 	io_conf="io = socket

@@ -89,6 +89,8 @@ static const struct key keys[] = {
 	{ "dataplane", "workers", K_UINT, 0, 0, FIELD(workers), .min = 1, .max = BOLT_MAX_LCORES },
 	/* responses travel through answer slots of BOLT_ANSWER_PAYLOAD_MAX bytes */
 	{ "dataplane", "udp-max", K_UINT, 0, 0, FIELD(udp_max), .min = 512, .max = BOLT_ANSWER_PAYLOAD_MAX },
+	/* an idle lcore naps at most this long (us); 0 = pure busy polling */
+	{ "dataplane", "idle-sleep", K_UINT, 0, 0, FIELD(idle_sleep_us), .min = 0, .max = 10000 },
 	{ "dataplane", "exception", K_IFNAME, F_EMPTY_OK, 0, FIELD(exception) },
 	{ "dataplane", "xdp-prog", K_STR, F_EMPTY_OK, 0, FIELD(xdp_prog), .max = BOLT_CFG_STR - 1 },
 

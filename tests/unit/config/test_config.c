@@ -81,6 +81,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->nlisten, 0);
 	assert_int_equal(c->workers, 1);
 	assert_int_equal(c->udp_max, 1232);
+	assert_int_equal(c->idle_sleep_us, 0);
 	assert_string_equal(c->exception, "");
 	assert_string_equal(c->xdp_prog, "");
 
@@ -149,6 +150,7 @@ static void test_every_key_good(void **state)
 		"listen = 198.18.0.53@5300, [2001:db8::53]@5300\n"
 		"workers = 2\n"
 		"udp-max = 4096\n"
+		"idle-sleep = 250\n"
 		"exception = dtap0\n"
 		"xdp-prog = /usr/lib/boltdns/xdp.o\n"
 		"[cache]\n"
@@ -208,6 +210,7 @@ static void test_every_key_good(void **state)
 	assert_true(addr_is(&c->listen[1], "[2001:db8::53]@5300"));
 	assert_int_equal(c->workers, 2);
 	assert_int_equal(c->udp_max, 4096);
+	assert_int_equal(c->idle_sleep_us, 250);
 	assert_string_equal(c->exception, "dtap0");
 	assert_string_equal(c->xdp_prog, "/usr/lib/boltdns/xdp.o");
 
@@ -285,6 +288,8 @@ static void test_every_key_bad(void **state)
 	key_bad("dataplane", "workers = 1.5", "not a number");
 	key_bad("dataplane", "udp-max = 511", "out of range 512..4096");
 	key_bad("dataplane", "udp-max = 4097", "out of range");
+	key_bad("dataplane", "idle-sleep = 10001", "out of range");
+	key_bad("dataplane", "idle-sleep = -1", "");
 	key_bad("dataplane", "exception = a-very-long-interface-name", "not an interface name");
 	key_bad("dataplane", "exception = eth/0", "not an interface name");
 
