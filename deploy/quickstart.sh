@@ -50,10 +50,12 @@ cleanup() {
 	set +e
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	[ "$hier_started" = 1 ] && bash tests/hierarchy/stop.sh "$work/hier" >/dev/null 2>&1
+	[ "$hier_started" = 1 ] && bash tests/hierarchy/stop.sh >/dev/null 2>&1
 	bash tests/tools/netns.sh down "$NS" >/dev/null 2>&1
 }
 hier_started=0
+
+trap cleanup EXIT
 
 say "hugepages and the veth pair"
 echo 512 > /proc/sys/vm/nr_hugepages || true
@@ -71,15 +73,15 @@ if [ "$offline" = 0 ]; then
 fi
 if [ "$offline" = 1 ]; then
 	say "starting the fake DNS hierarchy (NSD on 198.18.1.x, tests/hierarchy/)"
-	hints=$(bash tests/hierarchy/start.sh "$work/hier")
-	hier_started=1
+	# A hierarchy that already runs (tests, benchmarks) is reused and left running.
+	dig +time=1 +tries=1 +norec @198.18.1.1 . SOA >/dev/null 2>&1 || hier_started=1
+	hints=$(bash tests/hierarchy/start.sh)
 	names=(www.dom1.boltnet. a.dom1.boltnet. mail.dom1.boltnet. nope.dom1.boltnet.)
 	for i in $(seq -w 1 500); do echo "h0$i.bulk.boltnet. A"; done > "$work/queries.txt"
 else
 	names=(www.debian.org. www.wikipedia.org. mail.google.com. nxdomain-example.debian.org.)
 	printf '%s A\n' "${names[@]}" > "$work/queries.txt"
 fi
-trap cleanup EXIT
 
 if [ "$io" = dpdk ]; then
 	server=$HOST_ADDR port=53
@@ -120,11 +122,12 @@ for _ in $(seq 100); do
 done
 "$CP" -c "$work/boltdns.conf" > "$work/cp.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-	"$CTL" -s "$work/control.sock" status >/dev/null 2>&1 && break
+# Ready when the control socket answers and the dataplane's lcores poll.
+for _ in $(seq 300); do
+	"$CTL" -s "$work/control.sock" status 2>/dev/null | grep -Eq '^dataplane.lcores: [1-9]' && break
 	sleep 0.1
 done
-if ! "$CTL" -s "$work/control.sock" status; then
+if ! "$CTL" -s "$work/control.sock" status | grep -E '^(version|dataplane|cache\.(shards|bytes_total)|region\.size)'; then
 	echo "boltdns did not come up; logs:"; tail -20 "$work/dp.log" "$work/cp.log"; exit 1
 fi
 
