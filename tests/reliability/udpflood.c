@@ -5,10 +5,11 @@
  * more than the server answers plus its timeouts; an overload test needs a
  * sender that does not slow down when the server does.
  *
- *   udpflood ADDR PORT QUERYFILE SECONDS
+ *   udpflood ADDR PORT QUERYFILE SECONDS [QPS]
  *
  * QUERYFILE holds "NAME TYPE" lines (TYPE: A, AAAA, MX, TXT, NS). Prints
- * "sent N seconds S qps Q" at the end. IPv4 only.
+ * "sent N seconds S qps Q" at the end. QPS caps the rate (0 or absent: as
+ * fast as the kernel takes them). IPv4 only.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* sendmmsg */
@@ -86,8 +87,8 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: udpflood ADDR PORT QUERYFILE SECONDS\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: udpflood ADDR PORT QUERYFILE SECONDS [QPS]\n");
 		return 2;
 	}
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])) };
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	double secs = atof(argv[4]);
+	double rate = argc == 6 ? atof(argv[5]) : 0;
 	FILE *f = fopen(argv[3], "r");
 	if (f == NULL) {
 		perror(argv[3]);
@@ -150,8 +152,17 @@ int main(int argc, char **argv)
 			perror("udpflood: sendmmsg");
 			return 1;
 		}
-		if ((sent & 0x3ff) < BATCH)
+		if (rate > 0) {
+			/* Paced: wait until the schedule catches up with what was sent. */
 			t = now_s();
+			while ((double)sent > rate * (t - t0) && t - t0 < secs) {
+				struct timespec ns = { 0, 50000 };
+				nanosleep(&ns, NULL);
+				t = now_s();
+			}
+		} else if ((sent & 0x3ff) < BATCH) {
+			t = now_s();
+		}
 	}
 	t = now_s() - t0;
 	printf("sent %llu seconds %.2f qps %.0f\n", (unsigned long long)sent, t, (double)sent / t);
