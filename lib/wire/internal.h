@@ -5,6 +5,7 @@
 #define BOLTDNS_WIRE_INTERNAL_H
 
 #include "boltdns/wire.h"
+#include "boltdns/wire_ctx.h"
 
 /* Minimum size of an RR on the wire: root owner (1), type, class, TTL,
  * RDLENGTH (10). Used to reject impossible counts before looping. */
@@ -27,6 +28,21 @@ static inline bool wire_label_eq(const uint8_t *a, const uint8_t *b)
 	for (unsigned i = 1; i <= a[0]; i++) {
 		if (wire_lower(a[i]) != wire_lower(b[i]))
 			return false;
+	}
+	return true;
+}
+
+/* EDNS options must exactly fill the OPT RDATA (query and message parsers). */
+static inline bool wire_opt_options_ok(const uint8_t *rd, size_t rdlen)
+{
+	size_t p = 0;
+	while (p < rdlen) {
+		if (rdlen - p < 4)
+			return false;
+		size_t olen = bolt_wire_get_u16(rd + p + 2);
+		if (olen > rdlen - p - 4)
+			return false;
+		p += 4 + olen;
 	}
 	return true;
 }

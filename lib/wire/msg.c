@@ -117,21 +117,6 @@ static int parse_rdata(const uint8_t *pkt, size_t rd_start, size_t rdlen,
 	return 0;
 }
 
-/* EDNS options must exactly fill the OPT RDATA. */
-static bool opt_options_ok(const uint8_t *rd, size_t rdlen)
-{
-	size_t p = 0;
-	while (p < rdlen) {
-		if (rdlen - p < 4)
-			return false;
-		size_t olen = bolt_wire_get_u16(rd + p + 2);
-		if (olen > rdlen - p - 4)
-			return false;
-		p += 4 + olen;
-	}
-	return true;
-}
-
 int bolt_msg_parse(const uint8_t *pkt, size_t len, struct bolt_msg *m,
                    struct bolt_rr *rrs, size_t max_rrs,
                    uint8_t *scratch, size_t scratch_len)
@@ -200,7 +185,7 @@ int bolt_msg_parse(const uint8_t *pkt, size_t len, struct bolt_msg *m,
 		if (rr->type == BOLT_TYPE_OPT) {
 			if (section != BOLT_SEC_ADDITIONAL || rr->owner_len != 1 || m->has_edns)
 				return BOLT_EOPT;
-			if (!opt_options_ok(pkt + pos, rdlen))
+			if (!wire_opt_options_ok(pkt + pos, rdlen))
 				return BOLT_EOPT;
 			m->has_edns = true;
 			m->edns_udp_size = rr->rclass;

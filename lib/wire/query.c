@@ -42,21 +42,6 @@ static int skip_name(const uint8_t *pkt, size_t len, size_t *pos, bool *is_root)
 	return 0;
 }
 
-/* EDNS options must exactly fill the OPT RDATA. */
-static bool opt_options_ok(const uint8_t *rd, size_t rdlen)
-{
-	size_t p = 0;
-	while (p < rdlen) {
-		if (rdlen - p < 4)
-			return false;
-		size_t olen = bolt_wire_get_u16(rd + p + 2);
-		if (olen > rdlen - p - 4)
-			return false;
-		p += 4 + olen;
-	}
-	return true;
-}
-
 int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q)
 {
 	if (bolt_unlikely(len < BOLT_HDR_LEN))
@@ -142,7 +127,7 @@ int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q)
 			return BOLT_EMALF;
 		if (i < (uint32_t)ancount + nscount || !root || q->has_edns)
 			return BOLT_EOPT;
-		if (!opt_options_ok(pkt + pos, rdlen))
+		if (!wire_opt_options_ok(pkt + pos, rdlen))
 			return BOLT_EOPT;
 		q->has_edns = true;
 		q->edns_udp_size = rclass;
