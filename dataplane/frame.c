@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "boltdns/wire_ctx.h"
 #include "frame.h"
 
 #define ETH_P_IP4 0x0800
@@ -29,19 +30,6 @@
 #define ND_NA_LEN 32            /* NA + target link-layer address option */
 #define ETH_MIN_FRAME 60        /* without FCS */
 #define REPLY_TTL 64
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
 
 static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 {
@@ -187,10 +175,10 @@ static int parse_udp(const uint8_t *frame, size_t l4, size_t l3_end,
 {
 	if (l4 + DP_UDP_HLEN > l3_end)
 		return DP_FRAME_BAD;
-	uint16_t ulen = rd16(frame + l4 + 4);
+	uint16_t ulen = bolt_wire_get_u16(frame + l4 + 4);
 	if (ulen < DP_UDP_HLEN || l4 + ulen > l3_end)
 		return DP_FRAME_BAD;
-	if (rd16(frame + l4 + 2) != svc->dns_port)
+	if (bolt_wire_get_u16(frame + l4 + 2) != svc->dns_port)
 		return DP_FRAME_OTHER;
 	f->l4_off = (uint16_t)l4;
 	f->dns_off = (uint16_t)(l4 + DP_UDP_HLEN);
@@ -204,9 +192,9 @@ static int parse_arp(const uint8_t *frame, size_t len, size_t off,
 	if (off + ARP_HLEN > len)
 		return DP_FRAME_BAD;
 	const uint8_t *a = frame + off;
-	if (rd16(a) != 1 || rd16(a + 2) != ETH_P_IP4 || a[4] != 6 || a[5] != 4)
+	if (bolt_wire_get_u16(a) != 1 || bolt_wire_get_u16(a + 2) != ETH_P_IP4 || a[4] != 6 || a[5] != 4)
 		return DP_FRAME_OTHER;
-	if (rd16(a + 6) != 1 || !svc_has_v4(svc, a + 24))
+	if (bolt_wire_get_u16(a + 6) != 1 || !svc_has_v4(svc, a + 24))
 		return DP_FRAME_OTHER;
 	f->l3_off = (uint16_t)off;
 	f->family = 0;
@@ -222,14 +210,14 @@ static int parse_ip4(const uint8_t *frame, size_t len, size_t off,
 	if ((ip[0] >> 4) != 4)
 		return DP_FRAME_BAD;
 	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
-	size_t total = rd16(ip + 2);
+	size_t total = bolt_wire_get_u16(ip + 2);
 	if (ihl < DP_IP4_HLEN || total < ihl || off + total > len)
 		return DP_FRAME_BAD;
 	if (!svc->any_addr && !svc_has_v4(svc, ip + 16))
 		return DP_FRAME_OTHER;
 	/* Options and fragments are rare for DNS and need reassembly or
 	 * rewriting the fast path does not do. */
-	if (ihl != DP_IP4_HLEN || (rd16(ip + 6) & 0x3fff) != 0)
+	if (ihl != DP_IP4_HLEN || (bolt_wire_get_u16(ip + 6) & 0x3fff) != 0)
 		return DP_FRAME_SLOW;
 	f->l3_off = (uint16_t)off;
 	f->family = AF_INET;
@@ -255,7 +243,7 @@ static int parse_ip6(const uint8_t *frame, size_t len, size_t off,
 	const uint8_t *ip = frame + off;
 	if ((ip[0] >> 4) != 6)
 		return DP_FRAME_BAD;
-	size_t plen = rd16(ip + 4);
+	size_t plen = bolt_wire_get_u16(ip + 4);
 	size_t l4 = off + DP_IP6_HLEN, end = l4 + plen;
 	if (end > len)
 		return DP_FRAME_BAD;
@@ -299,14 +287,14 @@ int dp_frame_parse(const uint8_t *frame, size_t len, const struct dp_svc *svc,
 	memset(f, 0, sizeof(*f));
 	if (len < DP_ETH_HLEN)
 		return DP_FRAME_BAD;
-	uint16_t et = rd16(frame + 12);
+	uint16_t et = bolt_wire_get_u16(frame + 12);
 	size_t off = DP_ETH_HLEN;
 	if (et == ETH_P_VLAN) {
 		if (len < DP_ETH_HLEN + DP_VLAN_HLEN)
 			return DP_FRAME_BAD;
 		f->vlan = 1;
-		f->vlan_tci = rd16(frame + 14);
-		et = rd16(frame + 16);
+		f->vlan_tci = bolt_wire_get_u16(frame + 14);
+		et = bolt_wire_get_u16(frame + 16);
 		off += DP_VLAN_HLEN;
 	}
 	switch (et) {
@@ -330,10 +318,10 @@ size_t dp_frame_reply_dns(uint8_t *frame, const struct dp_frame *f, size_t dns_l
 
 	swap_bytes(frame, frame + 6, 6);
 	swap_bytes(udp, udp + 2, 2);
-	wr16(udp + 4, ulen);
+	bolt_wire_put_u16(udp + 4, ulen);
 	if (f->family == AF_INET) {
 		swap_bytes(ip + 12, ip + 16, 4);
-		wr16(ip + 2, (uint16_t)(DP_IP4_HLEN + ulen));
+		bolt_wire_put_u16(ip + 2, (uint16_t)(DP_IP4_HLEN + ulen));
 		ip[8] = REPLY_TTL;
 		if (csum_ip)
 			ip4_csum(ip);
@@ -342,7 +330,7 @@ size_t dp_frame_reply_dns(uint8_t *frame, const struct dp_frame *f, size_t dns_l
 		udp_csum(udp, ip + 12, ip + 16, 4, ulen, csum_udp);
 	} else {
 		swap_bytes(ip + 8, ip + 24, 16);
-		wr16(ip + 4, ulen);
+		bolt_wire_put_u16(ip + 4, ulen);
 		ip[7] = REPLY_TTL;
 		udp_csum(udp, ip + 8, ip + 24, 16, ulen, csum_udp);
 	}
@@ -359,7 +347,7 @@ size_t dp_frame_reply_arp(uint8_t *frame, size_t cap, const struct dp_frame *f,
 	memcpy(tpa, a + 24, 4);
 	memcpy(frame, frame + 6, 6);
 	memcpy(frame + 6, svc->mac, 6);
-	wr16(a + 6, 2);
+	bolt_wire_put_u16(a + 6, 2);
 	memcpy(a + 18, a + 8, 6);     /* target hw = requester */
 	memcpy(a + 24, spa, 4);
 	memcpy(a + 8, svc->mac, 6);
@@ -397,7 +385,7 @@ size_t dp_frame_reply_nd(uint8_t *frame, size_t cap, const struct dp_frame *f,
 	}
 	memcpy(frame + 6, svc->mac, 6);
 	memcpy(ip + 8, target, 16);
-	wr16(ip + 4, ND_NA_LEN);
+	bolt_wire_put_u16(ip + 4, ND_NA_LEN);
 	ip[6] = PROTO_ICMP6;
 	ip[7] = 255;
 	memset(icmp, 0, ND_NA_LEN);
@@ -419,7 +407,7 @@ size_t dp_frame_reply_echo(uint8_t *frame, const struct dp_frame *f)
 
 	swap_bytes(frame, frame + 6, 6);
 	if (f->family == AF_INET) {
-		size_t ilen = rd16(ip + 2) - DP_IP4_HLEN;
+		size_t ilen = bolt_wire_get_u16(ip + 2) - DP_IP4_HLEN;
 		swap_bytes(ip + 12, ip + 16, 4);
 		ip[8] = REPLY_TTL;
 		ip4_csum(ip);
@@ -428,7 +416,7 @@ size_t dp_frame_reply_echo(uint8_t *frame, const struct dp_frame *f)
 		put_csum(icmp + 2, dp_csum_fold(dp_csum_add(0, icmp, ilen)));
 		return (size_t)f->l4_off + ilen;
 	}
-	size_t plen = rd16(ip + 4);
+	size_t plen = bolt_wire_get_u16(ip + 4);
 	swap_bytes(ip + 8, ip + 24, 16);
 	ip[7] = REPLY_TTL;
 	icmp[0] = ICMP6_ECHO_REPLY;
@@ -473,22 +461,22 @@ size_t dp_frame_build(uint8_t *buf, size_t cap, const struct bolt_client *c,
 	memcpy(buf, c->client_mac, 6);
 	memcpy(buf + 6, c->server_mac, 6);
 	if (c->vlan_tci) {
-		wr16(buf + 12, ETH_P_VLAN);
-		wr16(buf + 14, c->vlan_tci);
+		bolt_wire_put_u16(buf + 12, ETH_P_VLAN);
+		bolt_wire_put_u16(buf + 14, c->vlan_tci);
 	}
-	wr16(buf + l2 - 2, c->family == AF_INET ? ETH_P_IP4 : ETH_P_IP6);
+	bolt_wire_put_u16(buf + l2 - 2, c->family == AF_INET ? ETH_P_IP4 : ETH_P_IP6);
 	uint8_t *ip = buf + l2;
 	uint8_t *udp = ip + l3;
 	memcpy(udp, &c->server_port, 2);
 	memcpy(udp + 2, &c->client_port, 2);
-	wr16(udp + 4, (uint16_t)ulen);
+	bolt_wire_put_u16(udp + 4, (uint16_t)ulen);
 	memcpy(udp + DP_UDP_HLEN, payload, len);
 	if (c->family == AF_INET) {
 		ip[0] = 0x45;
 		ip[1] = 0;
-		wr16(ip + 2, (uint16_t)(l3 + ulen));
-		wr16(ip + 4, 0);
-		wr16(ip + 6, 0x4000);  /* don't fragment */
+		bolt_wire_put_u16(ip + 2, (uint16_t)(l3 + ulen));
+		bolt_wire_put_u16(ip + 4, 0);
+		bolt_wire_put_u16(ip + 6, 0x4000);  /* don't fragment */
 		ip[8] = REPLY_TTL;
 		ip[9] = PROTO_UDP;
 		memcpy(ip + 12, c->server_addr, 4);
@@ -501,7 +489,7 @@ size_t dp_frame_build(uint8_t *buf, size_t cap, const struct bolt_client *c,
 	} else {
 		memset(ip, 0, 4);
 		ip[0] = 0x60;
-		wr16(ip + 4, (uint16_t)ulen);
+		bolt_wire_put_u16(ip + 4, (uint16_t)ulen);
 		ip[6] = PROTO_UDP;
 		ip[7] = REPLY_TTL;
 		memcpy(ip + 8, c->server_addr, 16);
