@@ -18,11 +18,9 @@ MODE=$1; shift
 command -v dnsperf >/dev/null 2>&1 || e2e_skip "dnsperf not installed"
 PUT=$4 FLOOD=$5
 DURATION=${OVERLOAD_DURATION:-8}
-OVERLOAD_FACTOR=${OVERLOAD_FACTOR:-3}
 NETNS="$E2E_SRC/tests/tools/netns.sh"
 
 perf_field() { awk -v k="$1" '$1 " " $2 == k { print $3 }' "$2"; }
-perf_qps() { awk '$1 == "Queries" && $2 == "per" { print int($4) }' "$1"; }
 
 case "$MODE" in
 socket)
@@ -88,16 +86,14 @@ q1=$(ns dig @$SERVER -p $PORT +time=2 +tries=3 +short h0001.bulk.boltnet A)
 pid=$E2E_DP_PID
 rss0=$(proc_kb "$pid" VmRSS) anon0=$(proc_kb "$pid" RssAnon) hwm0=$(proc_kb "$pid" VmHWM)
 
-# What the dataplane answers flat out to dnsperf alone (a window kept full).
-ns dnsperf -s $SERVER -p $PORT -d "$E2E_DIR/hits" -l 3 -c 20 -q 200 -t 1 > "$E2E_DIR/calib" 2>&1
-cap=$(perf_qps "$E2E_DIR/calib"); cap=${cap:-0}
-# The overload: udpflood offers OVERLOAD_FACTOR (3) times the flat-out rate
-# (it does not slow down with the server, unlike dnsperf), and dnsperf with
-# 100 clients and no rate limit plays the real clients next to it. Not more:
-# with tail drop, a client's query gets through about answered/offered of
-# the time, and dig must still get its answers.
+# The overload: udpflood offers queries as fast as the kernel takes them (it
+# does not slow down with the server, unlike dnsperf), and dnsperf with 100
+# clients and no rate limit plays the real clients next to it. What the
+# dataplane answers meanwhile is what one core sustains; the offered load
+# should be at least twice that (a note says so when the generator, which
+# shares the 2 CPUs, falls short).
 a0=$(dp_stat hits)
-ns "$FLOOD" $SERVER $PORT "$E2E_DIR/hits" "$DURATION" $((OVERLOAD_FACTOR * cap)) > "$E2E_DIR/flood" 2>&1 &
+ns "$FLOOD" $SERVER $PORT "$E2E_DIR/hits" "$DURATION" > "$E2E_DIR/flood" 2>&1 &
 P1=$!
 ns dnsperf -s $SERVER -p $PORT -d "$E2E_DIR/hits" -l "$DURATION" -c 100 -q 2000 -t 1 -Q 10000000 > "$E2E_DIR/over" 2>&1 &
 P2=$!
@@ -115,7 +111,7 @@ fsent=$(awk '{ print $2 }' "$E2E_DIR/flood")
 psent=$(perf_field "Queries sent:" "$E2E_DIR/over")
 pdone=$(perf_field "Queries completed:" "$E2E_DIR/over")
 offered=$(( (${fsent:-0} + ${psent:-0}) / DURATION )) ans=$(( (a1 - a0) / DURATION ))
-echo "overload $MODE: flat-out answered $cap qps (dnsperf alone); overload offered $offered qps" \
+echo "overload $MODE: offered $offered qps" \
      "(udpflood $((${fsent:-0} / DURATION)), dnsperf $((${psent:-0} / DURATION))), dataplane answered $ans qps;" \
      "dnsperf completed $pdone of $psent"
 # Under an offered load above what it answers, a UDP server must drop; what
@@ -124,10 +120,10 @@ echo "overload $MODE: flat-out answered $cap qps (dnsperf alone); overload offer
 [ "${pdone:-0}" -gt 0 ] && ok "$MODE: dnsperf clients answered during the overload ($pdone of $psent)" ||
   { cat "$E2E_DIR/over"; bad "$MODE: no dnsperf answers"; }
 [ "$ans" -gt 0 ] && ok "$MODE: dataplane answered $ans qps under an offered $offered qps" || bad "$MODE: nothing answered"
-if [ "$offered" -ge $((2 * cap)) ]; then
-  ok "$MODE: offered load $offered qps >= 2x the flat-out rate $cap"
+if [ "$offered" -ge $((2 * ans)) ]; then
+  ok "$MODE: offered $offered qps >= 2x the $ans qps one core answered"
 else
-  echo "note: offered $offered qps < 2x $cap (the load generator shares the 2 CPUs)"
+  echo "note: offered $offered qps < 2x the $ans qps answered: the load generator shares the 2 CPUs"
 fi
 alive "$pid" && ok "$MODE: boltdns-dp up after the overload" || bad "$MODE: boltdns-dp died"
 rss1=$(proc_kb "$pid" VmRSS) anon1=$(proc_kb "$pid" RssAnon) hwm1=$(proc_kb "$pid" VmHWM)
