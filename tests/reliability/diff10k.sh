@@ -80,5 +80,6 @@ h0=$(dp_stat hits)
 n2=$(diff "$E2E_DIR/boltdns.out" "$E2E_DIR/boltdns2.out" | grep -c '^>')
 [ "$n2" -eq 0 ] && ok "second (cached) pass gives the same results (dataplane hits $h0)" ||
   { diff "$E2E_DIR/boltdns.out" "$E2E_DIR/boltdns2.out" | head -20; bad "$n2 results changed from cache"; }
+# REL_KEEP=DIR keeps both result files there (to study differences)
 rel_keep=${REL_KEEP:-}; [ -n "$rel_keep" ] && cp "$E2E_DIR"/*.out "$rel_keep"/
 e2e_finish

@@ -28,8 +28,3 @@ bulk_addr() { local v=$((128 * 256 + $1)); echo "198.19.$((v / 256)).$((v % 256)
 
 # client SERVER PORT FILE [OPTIONS]: the parallel stub client, in the namespace
 client() { local s=$1 p=$2 f=$3; shift 3; ns python3 "$REL_CLIENT" "$s" "$p" "$f" "$@"; }
-
-# cp_udp_ports PID: local UDP ports of boltdns-cp (its upstream query sockets)
-cp_udp_ports() {
-  ns ss -uanpH 2>/dev/null | grep "pid=$1," | awk '{ n = split($4, a, ":"); print a[n] }' | sort -un
-}
