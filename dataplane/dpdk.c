@@ -35,6 +35,7 @@
 #include "dp.h"
 #include "frame.h"
 #include "log.h"
+#include "pool.h"
 #include "process.h"
 
 #define RX_BURST 32
@@ -538,8 +539,18 @@ int dp_dpdk_run(struct dp_app *app)
 	uint16_t nports = rte_eth_dev_count_avail();
 	unsigned nmbufs = (nports ? nports : 1) * g.nw * (NB_RXD + NB_TXD + 2 * TX_BUF) +
 	                  g.nw * (POOL_CACHE + RX_BURST) + 1024;
-	g.pool = rte_pktmbuf_pool_create("bolt_mbufs", nmbufs, POOL_CACHE, 0,
-	                                 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	/* An af_xdp port sends our mbufs from its UMEM, which covers a packed
+	 * pool only (pool.h). */
+	bool afxdp = false;
+	uint16_t pid;
+	RTE_ETH_FOREACH_DEV(pid) {
+		char pname[RTE_ETH_NAME_MAX_LEN] = "";
+		rte_eth_dev_get_name_by_port(pid, pname);
+		if (strncmp(pname, "net_af_xdp", 10) == 0)
+			afxdp = true;
+	}
+	g.pool = dp_pool_create("bolt_mbufs", nmbufs, POOL_CACHE, RTE_MBUF_DEFAULT_BUF_SIZE,
+	                        (int)rte_socket_id(), afxdp);
 	if (!g.pool) {
 		dp_err("mbuf pool of %u: %s", nmbufs, rte_strerror(rte_errno));
 		err = -ENOMEM;
