@@ -45,8 +45,11 @@ run_build gcc -Dbuildtype=debugoptimized -- --no-suite fuzz
 if [ -z "${QUICK:-}" ]; then
 	CC=clang CXX=clang++ run_build asan -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dfuzz=enabled -- --suite unit --suite fuzz
+	# TSan: the cache stress test (threads and a second process) and the
+	# dataplane + control plane under load; the other stress tests are
+	# floods whose point is the gcc build's speed.
 	CC=clang CXX=clang++ run_build tsan -Db_sanitize=thread -Db_lundef=false -Dbench=disabled \
-		-- --suite stress
+		-- cache_stress rel-load-2workers
 fi
 
 # One closing line for the whole run: N passed, N failed, N skipped.
