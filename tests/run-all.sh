@@ -44,7 +44,7 @@ run_build gcc -Dbuildtype=debugoptimized -- --no-suite fuzz
 
 if [ -z "${QUICK:-}" ]; then
 	CC=clang CXX=clang++ run_build asan -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dfuzz=enabled -- --suite unit --suite fuzz
+		-Dfuzz=enabled
 	# TSan: the cache stress test (threads and a second process) and the
 	# dataplane + control plane under load; the other stress tests are
 	# floods whose point is the gcc build's speed.
