@@ -28,7 +28,10 @@ struct cp_counters {
 	uint64_t nodata;
 	uint64_t servfail;
 	uint64_t stale_answers;   /* failed resolutions answered from stale data */
-	uint64_t prefetches;      /* refreshes started by prefetch */
+	uint64_t prefetches;      /* refreshes started by prefetch (both kinds) */
+	uint64_t prefetch_hints;  /* dataplane hints: hits late in their TTL */
+	uint64_t prefetch_hint_skips; /* hints not needing a refresh: one in flight,
+	                                 already refreshed, or prefetch off */
 	uint64_t limit_hits;      /* resolutions stopped by a work limit */
 	uint64_t sub_resolutions; /* NS address look-ups started */
 	uint64_t scrubbed;        /* upstream RRs dropped by scrubbing */

@@ -208,6 +208,11 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "resolutions_servfail", "Failed resolutions", c->servfail);
 	bolt_ctl_sink_counter(k, "stale_answers", "Failures answered from stale data", c->stale_answers);
 	bolt_ctl_sink_counter(k, "prefetches", "Answers refreshed before expiry", c->prefetches);
+	bolt_ctl_sink_counter(k, "prefetch_hints", "Dataplane hits late in their TTL reported",
+	                      c->prefetch_hints);
+	bolt_ctl_sink_counter(k, "prefetch_hint_skips",
+	                      "Prefetch hints not needing a refresh (in flight, fresh, or off)",
+	                      c->prefetch_hint_skips);
 	bolt_ctl_sink_counter(k, "limit_hits", "Resolutions stopped by a work limit", c->limit_hits);
 	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
 	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
@@ -282,6 +287,8 @@ static void write_stats(struct main_state *s)
 	W("servfail", c->servfail);
 	W("stale_answers", c->stale_answers);
 	W("prefetches", c->prefetches);
+	W("prefetch_hints", c->prefetch_hints);
+	W("prefetch_hint_skips", c->prefetch_hint_skips);
 	W("limit_hits", c->limit_hits);
 	W("sub_resolutions", c->sub_resolutions);
 	W("scrubbed", c->scrubbed);

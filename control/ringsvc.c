@@ -101,8 +101,13 @@ void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
 
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m)
 {
-	cp->ctr.misses++;
-	/* Misses queued while no control plane ran: the client gave up long ago. */
+	bool hint = (m->flags & BOLT_MISS_F_PREFETCH) != 0;
+	if (hint)
+		cp->ctr.prefetch_hints++;
+	else
+		cp->ctr.misses++;
+	/* Misses queued while no control plane ran: the client gave up long ago
+	 * (and a hint that old is about an entry that expired since). */
 	uint32_t now = bolt_now();
 	if (m->received != 0 && m->received + RING_MISS_MAX_AGE < now) {
 		cp->ctr.stale_misses++;
@@ -143,6 +148,11 @@ void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg 
 		return;
 	}
 	memcpy(w.q.qname_lc, key.name, key.name_len);
+	if (hint) {
+		/* Nobody waits: refresh the entry, answer no one. */
+		serve_prefetch_hint(cp, &key);
+		return;
+	}
 	/* The dataplane missed, but an answer may have landed since. */
 	if (serve_from_cache(cp, &key, &w)) {
 		cp->ctr.miss_hits++;

@@ -275,6 +275,28 @@ void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
 /* Refreshes started per tick at most, so a wave of expiries is spread out. */
 #define PREFETCH_PER_TICK 512
 
+/* Start a refresh of key, which has no resolution in flight. Returns false
+ * when it could not be started (the prefetch table is told). */
+static bool start_refresh(struct cp *cp, const struct pkey *key, uint32_t now)
+{
+	struct pend *p = pend_add(&cp->pend, key);
+	if (p == NULL) {
+		/* Too busy: drop the series rather than leave it running. */
+		prefetch_note(cp->pf, key, BOLT_CACHE_SERVFAIL, 0, true, now);
+		return false;
+	}
+	p->prefetch = 1;
+	p->ctx = cp;
+	cp->ctr.prefetches++;
+	/* res_start may call on_resolved (freeing p) before it returns. */
+	if (res_start(cp, key->name, key->qtype, key->qclass, key->do_bit, on_resolved, p) < 0) {
+		pend_remove(&cp->pend, p);
+		pend_free(p);
+		prefetch_note(cp->pf, key, BOLT_CACHE_SERVFAIL, 0, true, now);
+	}
+	return true;
+}
+
 void serve_prefetch_tick(struct cp *cp)
 {
 	if (cp->pf == NULL)
@@ -286,19 +308,28 @@ void serve_prefetch_tick(struct cp *cp)
 		 * report to the prefetch table when it ends). */
 		if (pend_find(&cp->pend, &key) != NULL)
 			continue;
-		struct pend *p = pend_add(&cp->pend, &key);
-		if (p == NULL) {
-			/* Too busy: drop the series rather than leave it running. */
-			prefetch_note(cp->pf, &key, BOLT_CACHE_SERVFAIL, 0, true, now);
+		if (!start_refresh(cp, &key, now))
 			return;
-		}
-		p->prefetch = 1;
-		p->ctx = cp;
-		cp->ctr.prefetches++;
-		if (res_start(cp, key.name, key.qtype, key.qclass, key.do_bit, on_resolved, p) < 0) {
-			pend_remove(&cp->pend, p);
-			pend_free(p);
-			prefetch_note(cp->pf, &key, BOLT_CACHE_SERVFAIL, 0, true, now);
-		}
 	}
+}
+
+void serve_prefetch_hint(struct cp *cp, const struct pkey *key)
+{
+	if (cp->pf == NULL || cp->region == NULL || key->qclass != BOLT_CLASS_IN ||
+	    pend_find(&cp->pend, key) != NULL) {
+		cp->ctr.prefetch_hint_skips++;
+		return;
+	}
+	/* Every lcore hints on its own: the first hint's refresh may have
+	 * landed already. An entry gone or expired is refreshed all the same
+	 * (it was popular a moment ago). */
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	if (lookup(cp, key, &out, now) == 0 &&
+	    (out.val.kind == BOLT_CACHE_STATIC || out.val.expires == BOLT_CACHE_EXPIRES_NEVER ||
+	     (uint64_t)(out.val.expires - now) * 10 > (uint64_t)(out.val.expires - out.val.inserted))) {
+		cp->ctr.prefetch_hint_skips++;
+		return;
+	}
+	start_refresh(cp, key, now);
 }

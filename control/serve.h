@@ -33,6 +33,12 @@ void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
 /* Start the prefetch refreshes that are due (called once a second). */
 void serve_prefetch_tick(struct cp *cp);
 
+/* A dataplane hint: key was hit in the last 10% of its TTL. Starts a refresh
+ * (no waiter: nobody is answered, the cache gets the fresh answer) unless
+ * prefetch is off, a resolution of key is in flight, or the entry was already
+ * refreshed. */
+void serve_prefetch_hint(struct cp *cp, const struct pkey *key);
+
 /*
  * Look key up in the shared cache and, on a fresh hit, answer w from it.
  * Returns true when w was answered.

@@ -3,6 +3,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -262,6 +263,49 @@ static int serve_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_qu
 	return len;
 }
 
+/* A hit on an entry in the last 10% of its TTL: ask the control plane to
+ * refresh it before it expires, so popular names never miss. Rate-limited
+ * per key; never blocks (ring full: the hint is dropped and counted). */
+static void prefetch_hint(struct dp_worker *w, const struct bolt_query *q,
+                          const struct bolt_cache_key *k, const struct bolt_cache_val *val)
+{
+	if (val->kind == BOLT_CACHE_STATIC || val->kind == BOLT_CACHE_SERVFAIL ||
+	    val->expires == BOLT_CACHE_EXPIRES_NEVER || val->expires <= w->now ||
+	    val->expires <= val->inserted)
+		return;
+	if ((uint64_t)(val->expires - w->now) * 10 > (uint64_t)(val->expires - val->inserted))
+		return;
+	uint32_t tag = (uint32_t)(k->hash >> 32);
+	unsigned slot = (unsigned)(k->hash % DP_PF_SLOTS);
+	if (w->pf[slot].at != 0 && w->pf[slot].tag == tag &&
+	    w->now - w->pf[slot].at < DP_PF_INTERVAL)
+		return;
+	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
+	if (q->qname_len + 4u > BOLT_MISS_QUESTION_MAX)
+		return;
+	struct bolt_miss_msg *m = bolt_ring_reserve(w->miss_ring);
+	if (!m) {
+		DP_STAT_INC(w->st, prefetch_hint_drops);
+		return;
+	}
+	memset(m, 0, offsetof(struct bolt_miss_msg, question));
+	m->qtype = q->qtype;
+	m->qclass = q->qclass;
+	m->do_bit = q->do_bit;
+	m->flags = BOLT_MISS_F_PREFETCH;
+	m->received = w->now;
+	/* The key's lower-cased name: the client's bytes behind the header
+	 * are being overwritten by the response. */
+	memcpy(m->question, k->name, k->name_len);
+	wr16(m->question + k->name_len, q->qtype);
+	wr16(m->question + k->name_len + 2, q->qclass);
+	m->question_len = (uint16_t)(k->name_len + 4u);
+	bolt_ring_commit(w->miss_ring);
+	w->pf[slot].tag = tag;
+	w->pf[slot].at = w->now;
+	DP_STAT_INC(w->st, prefetch_hints);
+}
+
 unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 {
 	struct bolt_lcore_stats *st = w->st;
@@ -342,6 +386,8 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 				p->verdict = DP_MISS;
 				continue;
 			}
+			if (w->krc[j] == 0)
+				prefetch_hint(w, q, &w->key[i], &w->kout[j].val);
 		}
 		if (len <= 0)
 			continue;
@@ -389,7 +435,7 @@ int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
 	m->has_edns = q->has_edns;
 	m->do_bit = q->do_bit;
 	m->question_len = q->question_len;
-	m->reserved = 0;
+	m->flags = 0;
 	m->received = w->now;
 	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
 	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);

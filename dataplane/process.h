@@ -29,6 +29,12 @@
 /* TTL offsets one cached answer may have (an answer with more is served
  * truncated, TC=1: that many records do not fit a UDP response anyway). */
 #define DP_TTL_MAX 256
+/* Prefetch hints: a hit in the last 10% of an entry's TTL asks the control
+ * plane to refresh it. One hint per key per DP_PF_INTERVAL seconds per
+ * worker, remembered in a direct-mapped table of DP_PF_SLOTS (a collision
+ * only costs an extra hint, which the control plane coalesces). */
+#define DP_PF_SLOTS 1024
+#define DP_PF_INTERVAL 2
 
 enum dp_verdict {
 	DP_DROP = 0,           /* nothing to send */
@@ -83,6 +89,10 @@ struct dp_worker {
 	uint32_t now;                    /* bolt_now() for the current burst */
 	const struct dp_policy *pol;     /* NULL: everyone, no limit */
 	struct dp_rl_slot *rl;           /* DP_RL_SLOTS when rate limiting */
+	struct {
+		uint32_t tag;                /* upper half of the key hash */
+		uint32_t at;                 /* when hinted; 0 = never */
+	} pf[DP_PF_SLOTS];
 	/* Burst scratch. */
 	struct bolt_query q[DP_BURST_MAX];
 	struct bolt_cache_key key[DP_BURST_MAX];

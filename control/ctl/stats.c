@@ -28,6 +28,8 @@ const struct ctl_lcore_field ctl_lcore_fields[] = {
 	F(exception, "Frames passed to the exception path"),
 	F(rl_dropped, "Answers dropped by rate limiting"),
 	F(rl_slipped, "Rate-limited answers sent truncated"),
+	F(prefetch_hints, "Hits late in their TTL hinted to the control plane for refresh"),
+	F(prefetch_hint_drops, "Prefetch hints dropped because the miss ring was full"),
 };
 #undef F
 const unsigned ctl_lcore_nfields = BOLT_ARRAY_SIZE(ctl_lcore_fields);

@@ -36,10 +36,15 @@ struct bolt_miss_msg {
 	uint8_t has_edns;
 	uint8_t do_bit;
 	uint16_t question_len;    /* bytes used in question */
-	uint16_t reserved;
+	uint16_t flags;           /* BOLT_MISS_F_*; 0 for a client's miss */
 	uint32_t received;        /* unix seconds at the dataplane */
 	uint8_t question[BOLT_MISS_QUESTION_MAX]; /* client's original bytes */
 };
+
+/* Not a miss but a prefetch hint: the entry was hit in the last 10% of its
+ * TTL. No client waits: the control plane refreshes the entry and answers
+ * nobody (client, id, qflags and EDNS fields are zero). */
+#define BOLT_MISS_F_PREFETCH 0x0001u
 
 #define BOLT_MISS_SLOT 384
 _Static_assert(sizeof(struct bolt_miss_msg) <= BOLT_MISS_SLOT, "miss slot too small");

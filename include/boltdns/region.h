@@ -28,7 +28,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 2u
+#define BOLT_REGION_LAYOUT_VERSION 3u
 #define BOLT_MAX_LCORES 16
 /* Smallest region accepted (rings shrink to fit, the cache needs the rest). */
 #define BOLT_REGION_MIN_SIZE (32ull << 20)
@@ -59,7 +59,9 @@ struct bolt_lcore_stats {
 	uint64_t rl_slipped;     /* rate-limited (TC=1 slip) */
 	uint64_t rcode[16];      /* responses by rcode (low 4 bits) */
 	uint64_t qtype[8];       /* A, AAAA, CNAME, MX, NS, TXT, SOA, other */
-	uint64_t reserved[8];
+	uint64_t prefetch_hints; /* hits late in their TTL hinted to the control plane */
+	uint64_t prefetch_hint_drops; /* hints not sent: miss ring full */
+	uint64_t reserved[6];
 };
 
 /* Region header. Written at creation; geometry is read-only afterwards. */

@@ -475,6 +475,108 @@ static void test_ratelimit(void **state)
 	free(cfg);
 }
 
+/* Drain the miss ring of worker 3; returns the number of messages taken. */
+static unsigned drain(struct fixture *f)
+{
+	struct bolt_ring *ring = bolt_region_miss_ring(f->r, 3);
+	unsigned n = 0;
+	while (bolt_ring_peek(ring)) {
+		bolt_ring_release(ring);
+		n++;
+	}
+	return n;
+}
+
+/* One hit in the last 10% of the TTL: expect exactly one hint for name. */
+static void expect_hint(struct fixture *f, const char *lc_name)
+{
+	struct bolt_ring *ring = bolt_region_miss_ring(f->r, 3);
+	const struct bolt_miss_msg *m = bolt_ring_peek(ring);
+	uint8_t qname[BOLT_NAME_MAX];
+	int ql = bolt_name_from_text(lc_name, qname);
+	assert_true(ql > 0);
+	assert_non_null(m);
+	assert_true(m->flags & BOLT_MISS_F_PREFETCH);
+	assert_int_equal(m->qtype, BOLT_TYPE_A);
+	assert_int_equal(m->qclass, BOLT_CLASS_IN);
+	assert_int_equal(m->do_bit, 0);
+	assert_int_equal(m->id, 0);
+	assert_int_equal(m->client.family, 0);
+	assert_int_equal(m->question_len, ql + 4);
+	/* The lower-cased name, then type and class: a question the control
+	 * plane parses like a client's. */
+	assert_memory_equal(m->question, qname, (size_t)ql);
+	assert_int_equal(get16(m->question + ql), BOLT_TYPE_A);
+	assert_int_equal(get16(m->question + ql + 2), BOLT_CLASS_IN);
+	bolt_ring_release(ring);
+	assert_null(bolt_ring_peek(ring));
+}
+
+static void test_prefetch_hint(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t now = bolt_now();
+	uint64_t hints = f->w->st->prefetch_hints, misses = f->w->st->misses;
+	drain(f);
+
+	/* 5 s left of 100: in the last 10%. The client is answered (a hit)
+	 * and the control plane gets one hint. */
+	put_a(f, "late.example.", 1, 100, now - 95, false);
+	mk_query(f, 0, 1, "LATE.Example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	assert_int_equal(f->pkts[0].verdict, DP_TX);
+	assert_int_equal(f->w->st->prefetch_hints, hints + 1);
+	assert_int_equal(f->w->st->misses, misses);
+	expect_hint(f, "late.example.");
+
+	/* Asked again at once, also in one burst of 8: rate-limited, no hint. */
+	for (unsigned i = 0; i < 8; i++)
+		mk_query(f, i, (uint16_t)i, "late.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 8), 8);
+	assert_int_equal(f->w->st->prefetch_hints, hints + 1);
+	assert_int_equal(drain(f), 0);
+
+	/* Once the interval has passed (the table's clock moved back), the
+	 * next hit hints again. */
+	for (unsigned i = 0; i < DP_PF_SLOTS; i++)
+		if (f->w->pf[i].at != 0)
+			f->w->pf[i].at -= DP_PF_INTERVAL;
+	mk_query(f, 0, 2, "late.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	assert_int_equal(f->w->st->prefetch_hints, hints + 2);
+	expect_hint(f, "late.example.");
+
+	/* 89 s of 100 left: no hint. */
+	put_a(f, "early.example.", 1, 100, now - 11, false);
+	mk_query(f, 0, 3, "early.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	assert_int_equal(f->w->st->prefetch_hints, hints + 2);
+	assert_int_equal(drain(f), 0);
+
+	/* Miss ring full: the hint is dropped and counted, the client still
+	 * answered, nothing blocks. */
+	struct bolt_client c;
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	mk_query(f, 0, 4, "filler.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 0);
+	for (unsigned i = 0; i < RING_SLOTS; i++)
+		assert_int_equal(dp_miss_push(f->w, 0, &f->pkts[0], &c), 0);
+	uint64_t drops = f->w->st->prefetch_hint_drops;
+	put_a(f, "late2.example.", 1, 100, now - 98, false);
+	mk_query(f, 0, 5, "late2.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	assert_int_equal(f->pkts[0].verdict, DP_TX);
+	assert_int_equal(f->w->st->prefetch_hint_drops, drops + 1);
+	assert_int_equal(f->w->st->prefetch_hints, hints + 2);
+	assert_int_equal(drain(f), RING_SLOTS);
+	/* Not remembered as hinted: with room again, the next hit hints. */
+	mk_query(f, 0, 6, "late2.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	assert_int_equal(f->w->st->prefetch_hints, hints + 3);
+	expect_hint(f, "late2.example.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_answer_ring),
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_prefetch_hint),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
