@@ -2,9 +2,10 @@
  * Prefetch: refresh popular answers shortly before they expire, so clients
  * keep hitting the dataplane's cache instead of waiting for a resolution.
  *
- * The control plane never sees cache hits (they stay in the dataplane), so
- * popularity is inferred from misses: a question asked again after its
- * answer expired is popular. Its answer is then re-resolved when 90% of its
+ * Hits late in an entry's TTL arrive as dataplane hints and are refreshed
+ * directly (serve_prefetch_hint); this table covers names hit too sparsely
+ * for that, inferring popularity from misses: a question asked again after
+ * its answer expired is popular. Its answer is then re-resolved when 90% of its
  * TTL has passed, PREFETCH_ROUNDS times in a row; the next client miss after
  * that starts a new series. The table is direct-mapped and bounded
  * (PREFETCH_SLOTS): a colliding question simply replaces the older one.
