@@ -29,16 +29,6 @@ static int usage(void)
 	return 2;
 }
 
-static int parse_rcode(const char *s)
-{
-	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-	                                     "NOTIMP", "REFUSED" };
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(s, names[i]) == 0)
-			return (int)i;
-	return atoi(s);
-}
-
 static int parse_kind(const char *s)
 {
 	static const char *const names[] = { "positive", "nxdomain", "nodata", "servfail",
@@ -101,7 +91,9 @@ int main(int argc, char **argv)
 			do_bit = true;
 			break;
 		case 'r':
-			rcode = parse_rcode(optarg);
+			rcode = bolt_rcode_from_text(optarg);
+			if (rcode < 0)
+				return usage();
 			break;
 		case 'k':
 			kind = parse_kind(optarg);

@@ -15,22 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
-
-static int parse_rcode(const char *s)
-{
-	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-	                                     "NOTIMP", "REFUSED" };
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(s, names[i]) == 0)
-			return (int)i;
-	return atoi(s);
-}
 
 static void answer(struct bolt_region *r, unsigned lcore, const struct bolt_miss_msg *m, int rcode)
 {
@@ -84,7 +73,9 @@ int main(int argc, char **argv)
 			count = atol(optarg);
 			break;
 		case 'a':
-			rcode = parse_rcode(optarg);
+			rcode = bolt_rcode_from_text(optarg);
+			if (rcode < 0)
+				goto usage;
 			break;
 		default:
 			goto usage;

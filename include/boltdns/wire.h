@@ -331,6 +331,9 @@ BOLT_API int bolt_type_from_text(const char *text);
 /* Rcode mnemonic ("NOERROR", "NXDOMAIN", ...). Static string. */
 BOLT_API const char *bolt_rcode_to_text(uint16_t rcode);
 
+/* Rcode from its mnemonic (any case) or a decimal 0..4095; BOLT_ESYNTAX otherwise. */
+BOLT_API int bolt_rcode_from_text(const char *text);
+
 /*
  * One RR in dig's format: "owner.\tTTL\tIN\tTYPE\tRDATA". Known types (A,
  * AAAA, NS, CNAME, PTR, MX, TXT, SOA, SRV) get their presentation form,

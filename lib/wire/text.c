@@ -278,6 +278,29 @@ const char *bolt_rcode_to_text(uint16_t rcode)
 	return "UNKNOWN";
 }
 
+int bolt_rcode_from_text(const char *text)
+{
+	if (text == NULL || *text == '\0')
+		return BOLT_ESYNTAX;
+	if (*text >= '0' && *text <= '9') {
+		unsigned v = 0;
+		for (const char *p = text; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return BOLT_ESYNTAX;
+			v = v * 10 + (unsigned)(*p - '0');
+			if (v > 4095) /* 12 bits with the EDNS extension */
+				return BOLT_ESYNTAX;
+		}
+		return (int)v;
+	}
+	for (uint16_t r = 0; r <= BOLT_RCODE_BADVERS; r++) {
+		const char *name = bolt_rcode_to_text(r);
+		if (strcmp(name, "UNKNOWN") != 0 && strcasecmp(text, name) == 0)
+			return r;
+	}
+	return BOLT_ESYNTAX;
+}
+
 static void out_class(struct out *o, uint16_t rclass)
 {
 	switch (rclass) {

@@ -113,6 +113,16 @@ static void test_types(void **state)
 	assert_string_equal(bolt_rcode_to_text(0), "NOERROR");
 	assert_string_equal(bolt_rcode_to_text(3), "NXDOMAIN");
 	assert_string_equal(bolt_rcode_to_text(BOLT_RCODE_BADVERS), "BADVERS");
+	assert_int_equal(bolt_rcode_from_text("nxdomain"), BOLT_RCODE_NXDOMAIN);
+	assert_int_equal(bolt_rcode_from_text("REFUSED"), BOLT_RCODE_REFUSED);
+	assert_int_equal(bolt_rcode_from_text("BADVERS"), BOLT_RCODE_BADVERS);
+	assert_int_equal(bolt_rcode_from_text("2"), BOLT_RCODE_SERVFAIL);
+	assert_int_equal(bolt_rcode_from_text("4095"), 4095);
+	assert_int_equal(bolt_rcode_from_text("4096"), BOLT_ESYNTAX);
+	assert_int_equal(bolt_rcode_from_text("2x"), BOLT_ESYNTAX);
+	assert_int_equal(bolt_rcode_from_text("UNKNOWN"), BOLT_ESYNTAX);
+	assert_int_equal(bolt_rcode_from_text("nosuch"), BOLT_ESYNTAX);
+	assert_int_equal(bolt_rcode_from_text(""), BOLT_ESYNTAX);
 	assert_string_equal(bolt_rcode_to_text(4000), "UNKNOWN");
 }
 
