@@ -165,6 +165,10 @@ BOLT_API void bolt_cache_get_stats(const struct bolt_cache *c, struct bolt_cache
  * *err set (BOLT_EGEOMETRY when the stored geometry does not fit size).
  */
 BOLT_API struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, int *err);
+
+/* True when bolt_cache_format would accept size bytes split into shards
+ * (0 = automatic). Touches no memory: configuration checks use it. */
+BOLT_API bool bolt_cache_fits(uint64_t size, uint32_t shards);
 BOLT_API struct bolt_cache *bolt_cache_open(void *mem, uint64_t size, int *err);
 
 #endif

@@ -141,6 +141,26 @@ BOLT_API struct bolt_region *bolt_region_create(const struct bolt_region_params 
  */
 BOLT_API struct bolt_region *bolt_region_attach(const char *path, int *err);
 
+/* What bolt_region_create lays out for a region of size bytes (on 4 KiB
+ * pages) with ring_slots slots per ring (0 = automatic). */
+struct bolt_region_geometry {
+	uint32_t ring_slots;   /* slots per ring, after the automatic choice */
+	uint64_t rings_bytes;  /* bytes of all the rings */
+	uint64_t min_size;     /* smallest region these rings allow */
+	uint64_t cache_size;   /* bytes left for the cache (0 below min_size) */
+	uint32_t max_shards;   /* largest shard count the cache accepts (0: none) */
+};
+
+/*
+ * Compute the geometry without creating anything, so that a configuration
+ * can be checked (and its errors reported with their line) by the same rules
+ * bolt_region_create applies. Returns 0, BOLT_ECONFIG (ring_slots not a power
+ * of two or too large) or BOLT_EGEOMETRY (size below g->min_size; the ring
+ * fields of g are filled). Any thread.
+ */
+BOLT_API int bolt_region_geometry(uint64_t size, uint32_t ring_slots,
+                                  struct bolt_region_geometry *g);
+
 /* Unmap and free the handle (NULL is fine); the file stays. */
 BOLT_API void bolt_region_detach(struct bolt_region *r);
 

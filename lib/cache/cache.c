@@ -1191,6 +1191,12 @@ static int plan(struct bolt_cache *g, uint64_t size, uint32_t shards)
 	return 0;
 }
 
+bool bolt_cache_fits(uint64_t size, uint32_t shards)
+{
+	struct bolt_cache g;
+	return plan(&g, size, shards) == 0;
+}
+
 struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, int *err)
 {
 	struct bolt_cache g;

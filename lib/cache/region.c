@@ -341,6 +341,33 @@ static uint32_t choose_slots(const struct bolt_region_params *p, uint64_t size)
 	return slots;
 }
 
+int bolt_region_geometry(uint64_t size, uint32_t ring_slots, struct bolt_region_geometry *g)
+{
+	struct bolt_region_params p = { .size = size, .ring_slots = ring_slots };
+	struct layout l;
+
+	memset(g, 0, sizeof(*g));
+	if (ring_slots != 0 && (!is_pow2(ring_slots) || ring_slots > MAX_RING_SLOTS))
+		return BOLT_ECONFIG;
+	size = round_size(size, 4096);
+	g->ring_slots = choose_slots(&p, size);
+	g->rings_bytes = rings_bytes(g->ring_slots);
+	/* everything before the cache, plus the cache's minimum */
+	if (plan(UINT64_MAX / 2, g->ring_slots, &l) != 0)
+		return BOLT_EGEOMETRY;
+	g->min_size = l.cache_off + MIN_CACHE_SIZE;
+	if (plan(size, g->ring_slots, &l) != 0)
+		return BOLT_EGEOMETRY;
+	g->cache_size = l.cache_size;
+	for (uint32_t s = 256; s >= 1; s /= 2) {
+		if (bolt_cache_fits(g->cache_size, s)) {
+			g->max_shards = s;
+			break;
+		}
+	}
+	return 0;
+}
+
 struct bolt_region *bolt_region_create(const struct bolt_region_params *p, int *err)
 {
 	char fb[PATH_MAX];

@@ -803,46 +803,6 @@ static void fail_at(struct state *st, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * The region's layout, as bolt_region_create plans it (lib/cache/region.c),
- * so that a size it would refuse is reported here with its line.
- */
-#define REGION_MIN_CACHE (8ull << 20)      /* region.c MIN_CACHE_SIZE */
-#define REGION_AUTO_SLOTS 4096u            /* region.c DEFAULT_RING_SLOTS */
-#define REGION_MIN_AUTO_SLOTS 64u          /* region.c MIN_AUTO_RING_SLOTS */
-/* cache.c: a shard's 1M minimum arena shares its bytes with buckets (64 per 344), plus its header */
-#define SHARD_MIN_BYTES ((1ull << 20) * 344 / 280 + 8192)
-
-static uint64_t align64(uint64_t v)
-{
-	return (v + BOLT_CACHE_LINE - 1) & ~(uint64_t)(BOLT_CACHE_LINE - 1);
-}
-
-/* Bytes the rings of the region take. */
-static uint64_t rings_bytes(uint32_t slots)
-{
-	return (uint64_t)BOLT_MAX_LCORES * (align64(bolt_ring_bytes(slots, BOLT_MISS_SLOT)) +
-	                                    align64(bolt_ring_bytes(slots, BOLT_ANSWER_SLOT)));
-}
-
-/* Everything before the cache: header, counters, rings, page alignment. */
-static uint64_t fixed_bytes(uint32_t slots)
-{
-	return align64(sizeof(struct bolt_region_hdr)) +
-	       align64(BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats)) + rings_bytes(slots) + 4096;
-}
-
-/* ring-slots = 0: the region halves 4096 until the rings take at most a quarter. */
-static uint32_t effective_slots(const struct bolt_config *cfg)
-{
-	if (cfg->ring_slots != 0)
-		return cfg->ring_slots;
-	uint32_t slots = REGION_AUTO_SLOTS;
-	while (slots > REGION_MIN_AUTO_SLOTS && rings_bytes(slots) > cfg->cache_size / 4)
-		slots /= 2;
-	return slots;
-}
-
 static void check_all(struct state *st)
 {
 	struct bolt_config *cfg = st->cfg;
@@ -856,25 +816,25 @@ static void check_all(struct state *st)
 			        "[dataplane] io = socket needs 'listen' (or 'address')");
 	}
 
-	uint32_t slots = effective_slots(cfg);
-	uint64_t fixed = fixed_bytes(slots);
+	/* The region's own rules (lib/cache), so a size it would refuse is
+	 * reported here with its line. */
+	struct bolt_region_geometry g;
 	unsigned size_line = seen_line(st, "cache", "size");
-	if (cfg->cache_size < fixed + REGION_MIN_CACHE) {
+	int ret = bolt_region_geometry(cfg->cache_size, cfg->ring_slots, &g);
+	if (ret == BOLT_EGEOMETRY) {
 		unsigned line = size_line != 0 ? size_line : seen_line(st, "cache", "ring-slots");
 		fail_at(st, line, "[cache] size = %llu bytes is too small for ring-slots = %u: "
 		        "the rings take %lluM, size must be at least %lluM",
-		        (unsigned long long)cfg->cache_size, slots,
-		        (unsigned long long)(rings_bytes(slots) >> 20),
-		        (unsigned long long)((fixed + REGION_MIN_CACHE + (1ull << 20) - 1) >> 20));
+		        (unsigned long long)cfg->cache_size, g.ring_slots,
+		        (unsigned long long)(g.rings_bytes >> 20),
+		        (unsigned long long)((g.min_size + (1ull << 20) - 1) >> 20));
 		return;
 	}
-	uint64_t cache = cfg->cache_size - fixed;
-	if (cfg->cache_shards != 0 && cache / cfg->cache_shards < SHARD_MIN_BYTES) {
+	if (ret == 0 && cfg->cache_shards != 0 && cfg->cache_shards > g.max_shards) {
 		unsigned line = seen_line(st, "cache", "shards");
 		fail_at(st, line, "[cache] shards = %u is too many for a %lluM cache "
-		        "(each shard needs about 1.25M; at most %llu)", cfg->cache_shards,
-		        (unsigned long long)(cache >> 20),
-		        (unsigned long long)(cache / SHARD_MIN_BYTES));
+		        "(each shard needs about 1.25M; at most %u)", cfg->cache_shards,
+		        (unsigned long long)(g.cache_size >> 20), g.max_shards);
 	}
 }
 

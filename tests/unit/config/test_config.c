@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "boltdns/config.h"
+#include "boltdns/region.h"
 
 static struct bolt_config *cfg_new(void)
 {
@@ -823,6 +824,43 @@ static void test_shipped_files(void **state)
 	}
 }
 
+/* The configuration accepts exactly the [cache] geometries the region
+ * accepts: each combination is loaded and also created for real in /dev/shm. */
+static void test_geometry_agrees_with_region(void **state)
+{
+	(void)state;
+	static const unsigned sizes_m[] = { 32, 40, 48, 64, 200 };
+	static const unsigned slots[] = { 0, 64, 4096, 65536 };
+	static const unsigned shards[] = { 0, 1, 16, 64, 256 };
+	char path[64], text[256], err[512];
+	snprintf(path, sizeof(path), "/dev/shm/boltdns-test-geometry-%d", (int)getpid());
+
+	for (size_t a = 0; a < BOLT_ARRAY_SIZE(sizes_m); a++)
+		for (size_t b = 0; b < BOLT_ARRAY_SIZE(slots); b++)
+			for (size_t c = 0; c < BOLT_ARRAY_SIZE(shards); c++) {
+				struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+				assert_non_null(cfg);
+				snprintf(text, sizeof(text),
+				         "[cache]\npath = %s\nsize = %uM\nring-slots = %u\nshards = %u\n",
+				         path, sizes_m[a], slots[b], shards[c]);
+				bool cfg_ok = bolt_config_load_string(cfg, text, "geo.conf", err,
+				                                      sizeof(err)) == 0;
+				free(cfg);
+				struct bolt_region_params p = {
+					.path = path, .size = (uint64_t)sizes_m[a] << 20,
+					.shards = shards[c], .ring_slots = slots[b], .wipe = true,
+				};
+				int e = 0;
+				struct bolt_region *r = bolt_region_create(&p, &e);
+				if (cfg_ok != (r != NULL))
+					fail_msg("size %uM ring-slots %u shards %u: config %s, region %s (%s)",
+					         sizes_m[a], slots[b], shards[c], cfg_ok ? "ok" : err,
+					         r ? "ok" : "refused", bolt_strerror(e));
+				bolt_region_detach(r);
+				unlink(path);
+			}
+}
+
 int main(int argc, char **argv)
 {
 	files = (const char *const *)argv + 1;
@@ -841,6 +879,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_shipped_files),
+		cmocka_unit_test(test_geometry_agrees_with_region),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
