@@ -5,6 +5,7 @@
  * Layout (offsets from the region start, every part cache-line aligned):
  *   struct bolt_region_hdr            magic, layout version, geometry
  *   struct bolt_lcore_stats[BOLT_MAX_LCORES]
+ *   struct bolt_port_table            the dataplane's ports (or sockets)
  *   miss ring  [BOLT_MAX_LCORES]      dataplane lcore k -> control plane
  *   answer ring[BOLT_MAX_LCORES]      control plane -> dataplane lcore k
  *   cache                             see boltdns/cache.h
@@ -28,8 +29,10 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 3u
+#define BOLT_REGION_LAYOUT_VERSION 4u
 #define BOLT_MAX_LCORES 16
+/* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
+#define BOLT_MAX_PORTS 8
 /* Smallest region accepted (rings shrink to fit, the cache needs the rest). */
 #define BOLT_REGION_MIN_SIZE (32ull << 20)
 /* Directory of the fallback when the path is not on hugetlbfs or tmpfs, or
@@ -64,6 +67,73 @@ struct bolt_lcore_stats {
 	uint64_t reserved[6];
 };
 
+/* How the dataplane does its I/O (struct bolt_port_table.io). */
+enum bolt_port_io {
+	BOLT_PORT_IO_NONE = 0,    /* no dataplane has described its ports yet */
+	BOLT_PORT_IO_DPDK = 1,
+	BOLT_PORT_IO_SOCKET = 2,
+};
+
+/* No lcore polls this queue (struct bolt_port_info.queue_lcore). */
+#define BOLT_PORT_NO_LCORE 0xffffu
+
+/*
+ * Counters of one port, rte_eth_stats_get() of the DPDK port as of the last
+ * refresh (cumulative since the port started; zero with io = socket).
+ * Written by the dataplane's main lcore only, relaxed.
+ */
+struct bolt_port_counters {
+	_Atomic uint64_t ipackets;
+	_Atomic uint64_t opackets;
+	_Atomic uint64_t ibytes;
+	_Atomic uint64_t obytes;
+	_Atomic uint64_t imissed;    /* dropped by the NIC: RX ring full */
+	_Atomic uint64_t ierrors;
+	_Atomic uint64_t oerrors;
+	_Atomic uint64_t rx_nombuf;  /* RX refused: mbuf pool empty */
+};
+
+/*
+ * One port of the dataplane. The descriptive fields are written once at
+ * start-up before bolt_port_table.nports is published (release); link state
+ * and counters are refreshed about once a second.
+ */
+struct bolt_port_info {
+	_Alignas(BOLT_CACHE_LINE) char name[64]; /* dpdk: ethdev name (PCI address, vdev
+	                                            name); socket: "ADDR@PORT" */
+	char args[192];              /* dpdk: device arguments (the vdev's "iface=..." or
+	                                the -a/--vdev text); socket: "" */
+	char driver[32];             /* dpdk: driver (net_af_xdp, net_ice...); "socket" */
+	uint8_t mac[6];              /* all zero with io = socket */
+	uint16_t port_id;            /* ethdev port id; socket: listen address index */
+	uint16_t rx_queues;          /* socket: one SO_REUSEPORT socket per worker */
+	uint16_t tx_queues;
+	uint16_t queue_lcore[BOLT_MAX_LCORES]; /* lcore (socket: worker) polling queue q,
+	                                          BOLT_PORT_NO_LCORE for none */
+	_Atomic uint32_t link_up;    /* 1 up, 0 down (socket: 1 while bound) */
+	_Atomic uint32_t link_speed; /* Mb/s, 0 when unknown */
+	struct bolt_port_counters ctr;
+};
+
+/*
+ * The dataplane's ports, for operators (boltctl status). The dataplane
+ * zeroes nports, fills the table and stores nports again at start-up; its
+ * main lcore (the main thread with io = socket) refreshes links and counters
+ * about once a second and stamps updated. Readers load nports (acquire) and
+ * read no entry beyond it.
+ */
+struct bolt_port_table {
+	_Atomic uint32_t nports;     /* entries of port[] in use */
+	uint32_t io;                 /* enum bolt_port_io */
+	uint32_t workers;            /* worker lcores (threads with io = socket) */
+	uint32_t nports_total;       /* ports the dataplane has; more than nports when
+	                                they did not all fit */
+	_Atomic uint64_t updated;    /* unix seconds of the last refresh */
+	int32_t worker_tid[BOLT_MAX_LCORES];   /* kernel thread id of worker i */
+	uint16_t worker_lcore[BOLT_MAX_LCORES]; /* EAL lcore id of worker i (socket: i) */
+	struct bolt_port_info port[BOLT_MAX_PORTS];
+};
+
 /* Region header. Written at creation; geometry is read-only afterwards. */
 struct bolt_region_hdr {
 	uint64_t magic;
@@ -74,6 +144,7 @@ struct bolt_region_hdr {
 	uint32_t max_lcores;            /* BOLT_MAX_LCORES at creation */
 	uint32_t ring_slots;            /* slots of each ring, power of two */
 	uint64_t stats_off;
+	uint64_t ports_off;             /* struct bolt_port_table */
 	uint64_t miss_ring_off;         /* first miss ring */
 	uint64_t miss_ring_stride;      /* bytes between two miss rings */
 	uint64_t answer_ring_off;
@@ -163,6 +234,9 @@ BOLT_API int bolt_region_geometry(uint64_t size, uint32_t ring_slots,
 
 /* Unmap and free the handle (NULL is fine); the file stays. */
 BOLT_API void bolt_region_detach(struct bolt_region *r);
+
+/* The port table (never NULL for an attached region). */
+BOLT_API struct bolt_port_table *bolt_region_ports(struct bolt_region *r);
 
 /* Per-lcore counters, ring accessors. NULL when lcore >= BOLT_MAX_LCORES. */
 BOLT_API struct bolt_lcore_stats *bolt_region_stats(struct bolt_region *r, unsigned lcore);

@@ -39,6 +39,7 @@
 
 struct layout {
 	uint64_t stats_off;
+	uint64_t ports_off;
 	uint64_t miss_off;
 	uint64_t miss_stride;
 	uint64_t answer_off;
@@ -70,8 +71,9 @@ static int plan(uint64_t size, uint32_t slots, struct layout *l)
 	if (!is_pow2(slots) || slots > MAX_RING_SLOTS)
 		return BOLT_EGEOMETRY;
 	l->stats_off = align_up(sizeof(struct bolt_region_hdr), BOLT_CACHE_LINE);
-	l->miss_off = align_up(l->stats_off + BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats),
-	                       BOLT_CACHE_LINE);
+	l->ports_off = align_up(l->stats_off + BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats),
+	                        BOLT_CACHE_LINE);
+	l->miss_off = align_up(l->ports_off + sizeof(struct bolt_port_table), BOLT_CACHE_LINE);
 	l->miss_stride = align_up(bolt_ring_bytes(slots, BOLT_MISS_SLOT), BOLT_CACHE_LINE);
 	l->answer_off = l->miss_off + BOLT_MAX_LCORES * l->miss_stride;
 	l->answer_stride = align_up(bolt_ring_bytes(slots, BOLT_ANSWER_SLOT), BOLT_CACHE_LINE);
@@ -138,7 +140,8 @@ static int check_hdr(const struct bolt_region_hdr *h, uint64_t file_size, struct
 		return BOLT_EGEOMETRY;
 	if (plan(h->region_size, h->ring_slots, l) != 0)
 		return BOLT_EGEOMETRY;
-	if (h->stats_off != l->stats_off || h->miss_ring_off != l->miss_off ||
+	if (h->stats_off != l->stats_off || h->ports_off != l->ports_off ||
+	    h->miss_ring_off != l->miss_off ||
 	    h->miss_ring_stride != l->miss_stride || h->answer_ring_off != l->answer_off ||
 	    h->answer_ring_stride != l->answer_stride || h->cache_off != l->cache_off ||
 	    h->cache_size != l->cache_size)
@@ -286,6 +289,7 @@ static struct bolt_region *create_path(const char *path, uint64_t size, uint32_t
 	h->max_lcores = BOLT_MAX_LCORES;
 	h->ring_slots = slots;
 	h->stats_off = l.stats_off;
+	h->ports_off = l.ports_off;
 	h->miss_ring_off = l.miss_off;
 	h->miss_ring_stride = l.miss_stride;
 	h->answer_ring_off = l.answer_off;
@@ -293,6 +297,7 @@ static struct bolt_region *create_path(const char *path, uint64_t size, uint32_t
 	h->cache_off = l.cache_off;
 	h->cache_size = l.cache_size;
 	memset(r->base + l.stats_off, 0, BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats));
+	memset(r->base + l.ports_off, 0, sizeof(struct bolt_port_table));
 	for (unsigned i = 0; i < BOLT_MAX_LCORES; i++) {
 		bolt_ring_init(bolt_region_miss_ring(r, i), slots, BOLT_MISS_SLOT);
 		bolt_ring_init(bolt_region_answer_ring(r, i), slots, BOLT_ANSWER_SLOT);
@@ -454,6 +459,13 @@ struct bolt_region *bolt_region_attach(const char *path, int *err)
 void bolt_region_detach(struct bolt_region *r)
 {
 	region_free(r);
+}
+
+struct bolt_port_table *bolt_region_ports(struct bolt_region *r)
+{
+	if (r == NULL)
+		return NULL;
+	return (struct bolt_port_table *)(r->base + r->hdr->ports_off);
 }
 
 struct bolt_lcore_stats *bolt_region_stats(struct bolt_region *r, unsigned lcore)
