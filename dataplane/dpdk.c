@@ -17,8 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -243,6 +246,84 @@ static unsigned drain_answers(struct dp_lcore *l)
 	return RX_BURST - 1 - budget;
 }
 
+/* Link state and rte_eth_stats of every service port into the region's port
+ * table (main lcore, about once a second: a few ethdev calls, no lock). */
+static void ports_refresh(struct bolt_region *r)
+{
+	struct bolt_port_table *t = bolt_region_ports(r);
+	unsigned n = atomic_load_explicit(&t->nports, memory_order_relaxed);
+
+	for (unsigned i = 0; i < n && i < g.nports; i++) {
+		struct bolt_port_info *pi = &t->port[i];
+		struct rte_eth_link link;
+		struct rte_eth_stats st;
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(g.ports[i].id, &link) == 0) {
+			atomic_store_explicit(&pi->link_up, link.link_status == RTE_ETH_LINK_UP,
+			                      memory_order_relaxed);
+			atomic_store_explicit(&pi->link_speed,
+			                      link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0
+			                                                                    : link.link_speed,
+			                      memory_order_relaxed);
+		}
+		if (rte_eth_stats_get(g.ports[i].id, &st) == 0) {
+			struct bolt_port_counters *c = &pi->ctr;
+			atomic_store_explicit(&c->ipackets, st.ipackets, memory_order_relaxed);
+			atomic_store_explicit(&c->opackets, st.opackets, memory_order_relaxed);
+			atomic_store_explicit(&c->ibytes, st.ibytes, memory_order_relaxed);
+			atomic_store_explicit(&c->obytes, st.obytes, memory_order_relaxed);
+			atomic_store_explicit(&c->imissed, st.imissed, memory_order_relaxed);
+			atomic_store_explicit(&c->ierrors, st.ierrors, memory_order_relaxed);
+			atomic_store_explicit(&c->oerrors, st.oerrors, memory_order_relaxed);
+			atomic_store_explicit(&c->rx_nombuf, st.rx_nombuf, memory_order_relaxed);
+		}
+	}
+	atomic_store_explicit(&t->updated, (uint64_t)time(NULL), memory_order_relaxed);
+}
+
+/* Describe the service ports in the region (once, before the workers start):
+ * what `boltctl status` lists. */
+static void ports_publish(struct bolt_region *r, const uint16_t *worker_lcore)
+{
+	struct bolt_port_table *t = bolt_region_ports(r);
+	unsigned n = g.nports < BOLT_MAX_PORTS ? g.nports : BOLT_MAX_PORTS;
+
+	atomic_store_explicit(&t->nports, 0, memory_order_release);
+	t->io = BOLT_PORT_IO_DPDK;
+	t->workers = g.nw;
+	t->nports_total = g.nports;
+	for (unsigned w = 0; w < BOLT_MAX_LCORES; w++) {
+		t->worker_lcore[w] = w < g.nw ? worker_lcore[w] : BOLT_PORT_NO_LCORE;
+		__atomic_store_n(&t->worker_tid[w], 0, __ATOMIC_RELAXED);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_port *p = &g.ports[i];
+		struct bolt_port_info *pi = &t->port[i];
+		struct rte_eth_dev_info info;
+		char name[RTE_ETH_NAME_MAX_LEN] = "";
+
+		memset(pi, 0, sizeof(*pi));
+		rte_eth_dev_get_name_by_port(p->id, name);
+		snprintf(pi->name, sizeof(pi->name), "%s", name);
+		if (rte_eth_dev_info_get(p->id, &info) == 0) {
+			snprintf(pi->driver, sizeof(pi->driver), "%s",
+			         info.driver_name ? info.driver_name : "");
+			const struct rte_devargs *da = info.device ? rte_dev_devargs(info.device) : NULL;
+			if (da && da->args)
+				snprintf(pi->args, sizeof(pi->args), "%s", da->args);
+		}
+		memcpy(pi->mac, p->svc.mac, 6);
+		pi->port_id = p->id;
+		pi->rx_queues = p->nq;
+		pi->tx_queues = p->nq;
+		/* Worker w polls queue pair w of every port that has it. */
+		for (unsigned q = 0; q < BOLT_MAX_LCORES; q++)
+			pi->queue_lcore[q] = q < p->nq && q < g.nw ? worker_lcore[q] : BOLT_PORT_NO_LCORE;
+	}
+	atomic_store_explicit(&t->nports, n, memory_order_release);
+	ports_refresh(r);
+}
+
 static int lcore_main(void *arg)
 {
 	(void)arg;
@@ -251,6 +332,8 @@ static int lcore_main(void *arg)
 
 	l->tx_deadline = rte_rdtsc() + g.drain_tsc;
 	l->hb_next = rte_rdtsc() + g.hz;
+	__atomic_store_n(&bolt_region_ports(app->region)->worker_tid[l->index],
+	                 (int32_t)rte_sys_gettid(), __ATOMIC_RELAXED);
 	dp_info("worker %u polling on lcore %u", l->index, rte_lcore_id());
 	unsigned idle_polls = 0, nap_us = 1;
 	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
@@ -289,6 +372,7 @@ static int lcore_main(void *arg)
 		}
 		if (l->index == 0 && now >= l->hb_next) {
 			dp_heartbeat(app);
+			ports_refresh(app->region);
 			l->hb_next = now + g.hz;
 		}
 	}
@@ -525,8 +609,10 @@ int dp_dpdk_run(struct dp_app *app)
 	}
 	memset(g.lc, 0, g.nw * sizeof(*g.lc));
 	unsigned idx = 0, lid;
+	uint16_t worker_lcore[BOLT_MAX_LCORES];
 	RTE_LCORE_FOREACH(lid) {
 		g.lcore_index[lid] = idx;
+		worker_lcore[idx] = (uint16_t)lid;
 		g.lc[idx].index = idx;
 		err = dp_worker_init(&g.lc[idx].w, app->region, idx, cfg->udp_max);
 		if (err == 0)
@@ -620,6 +706,7 @@ int dp_dpdk_run(struct dp_app *app)
 	g.hz = rte_get_tsc_hz();
 	g.drain_tsc = (g.hz + 1000000 - 1) / 1000000 * TX_DRAIN_US;
 	g.idle_sleep_us = cfg->idle_sleep_us;
+	ports_publish(app->region, worker_lcore);
 	atomic_store(&app->region->hdr->dp_lcores, g.nw);
 	dp_notice("io = dpdk: %u worker lcore(s), %u port(s)", g.nw, g.nports);
 

@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 	uint64_t now = (uint64_t)time(NULL);
 	atomic_store(&r->hdr->dp_pid, (int32_t)getpid());
 	atomic_store(&r->hdr->dp_started, now);
+	/* A dataplane that died left its ports behind: each I/O mode lists its own. */
+	atomic_store(&bolt_region_ports(r)->nports, 0);
 	dp_heartbeat(&app);
 
 	if (cfg->io == BOLT_IO_SOCKET) {
@@ -136,6 +138,8 @@ int main(int argc, char **argv)
 		dp_notice("stopped");
 
 	atomic_store(&r->hdr->dp_lcores, 0);
+	/* The ports listed are those of a running dataplane. */
+	atomic_store(&bolt_region_ports(r)->nports, 0);
 	atomic_store(&r->hdr->dp_pid, 0);
 	bolt_region_detach(r);
 err_cfg:

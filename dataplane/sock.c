@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -235,6 +236,8 @@ static void *worker_main(void *arg)
 	struct sock_worker *sw = arg;
 	struct pollfd pfd[BOLT_CFG_MAX_ADDRS];
 
+	__atomic_store_n(&bolt_region_ports(sw->app->region)->worker_tid[sw->index],
+	                 (int32_t)gettid(), __ATOMIC_RELAXED);
 	for (unsigned k = 0; k < sw->nfds; k++) {
 		pfd[k].fd = sw->fds[k];
 		pfd[k].events = POLLIN;
@@ -249,6 +252,42 @@ static void *worker_main(void *arg)
 		drain_answers(sw);
 	}
 	return NULL;
+}
+
+/* Describe the listen sockets in the region's port table (what `boltctl
+ * status` lists): one entry per listen address, one socket per worker. */
+static void ports_publish(struct bolt_region *r, const struct bolt_config *cfg, unsigned nw)
+{
+	struct bolt_port_table *t = bolt_region_ports(r);
+	unsigned n = cfg->nlisten < BOLT_MAX_PORTS ? cfg->nlisten : BOLT_MAX_PORTS;
+
+	atomic_store_explicit(&t->nports, 0, memory_order_release);
+	t->io = BOLT_PORT_IO_SOCKET;
+	t->workers = nw;
+	t->nports_total = cfg->nlisten;
+	for (unsigned w = 0; w < BOLT_MAX_LCORES; w++) {
+		t->worker_lcore[w] = w < nw ? (uint16_t)w : BOLT_PORT_NO_LCORE;
+		__atomic_store_n(&t->worker_tid[w], 0, __ATOMIC_RELAXED);
+	}
+	for (unsigned k = 0; k < n; k++) {
+		const struct bolt_sockaddr *a = &cfg->listen[k];
+		struct bolt_port_info *pi = &t->port[k];
+		char txt[INET6_ADDRSTRLEN] = "?";
+
+		memset(pi, 0, sizeof(*pi));
+		inet_ntop(a->family, a->addr, txt, sizeof(txt));
+		snprintf(pi->name, sizeof(pi->name), a->family == AF_INET6 ? "[%s]@%u" : "%s@%u", txt,
+		         a->port ? a->port : 53);
+		snprintf(pi->driver, sizeof(pi->driver), "socket");
+		pi->port_id = (uint16_t)k;
+		pi->rx_queues = (uint16_t)nw;
+		pi->tx_queues = (uint16_t)nw;
+		for (unsigned q = 0; q < BOLT_MAX_LCORES; q++)
+			pi->queue_lcore[q] = q < nw ? (uint16_t)q : BOLT_PORT_NO_LCORE;
+		atomic_store_explicit(&pi->link_up, 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&t->updated, (uint64_t)time(NULL), memory_order_relaxed);
+	atomic_store_explicit(&t->nports, n, memory_order_release);
 }
 
 int dp_socket_run(struct dp_app *app)
@@ -293,6 +332,7 @@ int dp_socket_run(struct dp_app *app)
 			sw->fds[sw->nfds++] = fd;
 		}
 	}
+	ports_publish(r, cfg, nw);
 	for (unsigned i = 0; i < nw; i++) {
 		if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
 			err = -EAGAIN;
@@ -310,6 +350,8 @@ int dp_socket_run(struct dp_app *app)
 		struct timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		dp_heartbeat(app);
+		atomic_store_explicit(&bolt_region_ports(r)->updated, (uint64_t)time(NULL),
+		                      memory_order_relaxed);
 	}
 	for (unsigned i = 0; i < nw; i++)
 		if (ws[i].started)

@@ -98,6 +98,12 @@ static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	ctl_out_u64(o, "lcores", atomic_load(&h->dp_lcores));
 	ctl_out_u64(o, "uptime", dp_started && dp_started <= now ? now - dp_started : 0);
 	ctl_out_u64(o, "heartbeat_age", hb && hb <= now ? now - hb : 0);
+	struct ctl_ports *ports = malloc(sizeof(*ports));
+	if (ports) {
+		ctl_ports_read(ctl->region, ports);
+		ctl_ports_out(o, ports, now);
+		free(ports);
+	}
 	ctl_out_obj_end(o);
 
 	ctl_out_obj_begin(o, "controlplane");
@@ -237,6 +243,26 @@ static int do_stats(struct bolt_ctl *ctl, struct ctl_out *o, bool reset)
 	}
 	ctl_out_obj_end(o);
 
+	struct ctl_ports *ports = malloc(sizeof(*ports));
+	if (!ports) {
+		free(rel);
+		return -ENOMEM;
+	}
+	ctl_ports_read(ctl->region, ports);
+	if (ports->io == BOLT_PORT_IO_DPDK) {
+		/* The NIC's own view: what it received, sent and dropped. */
+		ctl_out_obj_begin(o, "port");
+		for (unsigned i = 0; i < ports->n; i++) {
+			char key[16];
+			snprintf(key, sizeof(key), "%u", i);
+			ctl_out_obj_begin(o, key);
+			ctl_out_str(o, "name", ports->port[i].name);
+			ctl_ports_counters(o, &ports->port[i], ctl->port_base[i]);
+			ctl_out_obj_end(o);
+		}
+		ctl_out_obj_end(o);
+	}
+
 	ctl_out_obj_begin(o, "cache");
 	ctl_out_u64(o, "entries", cs.entries);
 	ctl_out_u64(o, "bytes_used", cs.bytes_used);
@@ -277,9 +303,13 @@ static int do_stats(struct bolt_ctl *ctl, struct ctl_out *o, bool reset)
 	if (reset) {
 		memcpy(ctl->base, cur, sizeof(ctl->base));
 		ctl->cache_base = cs;
+		memset(ctl->port_base, 0, sizeof(ctl->port_base));
+		for (unsigned i = 0; i < ports->n; i++)
+			memcpy(ctl->port_base[i], ports->port[i].ctr, sizeof(ctl->port_base[i]));
 		ctl->hook_base = ctl->sink;
 		ctl->reset_at = now;
 	}
+	free(ports);
 	return 0;
 }
 

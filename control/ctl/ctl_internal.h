@@ -158,6 +158,46 @@ unsigned ctl_stats_lcores(struct bolt_region *r, const struct bolt_lcore_stats *
 /* cur -= base field by field (a counter below its base counts from 0). */
 void ctl_stats_sub(struct bolt_lcore_stats *cur, const struct bolt_lcore_stats *base);
 
+/* ---- ports (the region's port table) ---- */
+
+#define CTL_PORT_NCTR 8   /* the counters of struct bolt_port_counters */
+
+/* A copy of one port entry, safe to format (strings terminated). */
+struct ctl_port {
+	char name[65];
+	char args[193];
+	char driver[33];
+	uint8_t mac[6];
+	uint16_t port_id;
+	uint16_t rx_queues;        /* at most BOLT_MAX_LCORES */
+	uint16_t tx_queues;
+	uint16_t queue_lcore[BOLT_MAX_LCORES];
+	bool link_up;
+	uint32_t link_speed;
+	uint64_t ctr[CTL_PORT_NCTR];
+};
+
+/* A copy of the port table. */
+struct ctl_ports {
+	unsigned n;
+	uint32_t io;               /* enum bolt_port_io */
+	unsigned workers;          /* at most BOLT_MAX_LCORES */
+	unsigned total;
+	uint64_t updated;
+	uint16_t worker_lcore[BOLT_MAX_LCORES];
+	int32_t worker_tid[BOLT_MAX_LCORES];
+	struct ctl_port port[BOLT_MAX_PORTS];
+};
+
+/* Copy the region's port table (acquire on nports, relaxed counters). */
+void ctl_ports_read(struct bolt_region *r, struct ctl_ports *out);
+/* Show the table as status members: io, workers, ports_updated_age,
+ * worker.W.{lcore,tid}, port.I.{name,driver,...,queue.Q.lcore,counters}
+ * (now: unix seconds, for the age). */
+void ctl_ports_out(struct ctl_out *o, const struct ctl_ports *ps, uint64_t now);
+/* The counters of p as members, each minus base[k] (base may be NULL). */
+void ctl_ports_counters(struct ctl_out *o, const struct ctl_port *p, const uint64_t *base);
+
 /* ---- cache entries as text ---- */
 
 struct ctl_fmt;
@@ -199,6 +239,7 @@ struct bolt_ctl {
 	struct bolt_lcore_stats base[BOLT_MAX_LCORES];
 	struct bolt_lcore_stats cur[BOLT_MAX_LCORES];
 	struct bolt_cache_stats cache_base;
+	uint64_t port_base[BOLT_MAX_PORTS][CTL_PORT_NCTR]; /* port counters at the last reset */
 	struct bolt_ctl_sink hook_base;
 	struct bolt_ctl_sink sink;     /* scratch for hook calls */
 	uint64_t reset_at;             /* unix seconds of the last reset */

@@ -152,3 +152,124 @@ void bolt_ctl_sink_text(struct bolt_ctl_sink *s, const char *name, const char *v
 	if (it)
 		snprintf(it->text, sizeof(it->text), "%s", value ? value : "");
 }
+
+/* ---- ports ---- */
+
+/* The counters of struct bolt_port_counters, in order. */
+static const char *const port_ctr_names[CTL_PORT_NCTR] = {
+	"ipackets", "opackets", "ibytes", "obytes", "imissed", "ierrors", "oerrors", "rx_nombuf",
+};
+
+void ctl_ports_read(struct bolt_region *r, struct ctl_ports *out)
+{
+	memset(out, 0, sizeof(*out));
+	const struct bolt_port_table *t = bolt_region_ports(r);
+	if (!t)
+		return;
+	unsigned n = atomic_load_explicit(&t->nports, memory_order_acquire);
+	out->n = n < BOLT_MAX_PORTS ? n : BOLT_MAX_PORTS;
+	out->io = t->io;
+	out->workers = t->workers < BOLT_MAX_LCORES ? t->workers : BOLT_MAX_LCORES;
+	out->total = t->nports_total;
+	out->updated = atomic_load_explicit(&t->updated, memory_order_relaxed);
+	for (unsigned w = 0; w < BOLT_MAX_LCORES; w++) {
+		out->worker_lcore[w] = t->worker_lcore[w];
+		out->worker_tid[w] = __atomic_load_n(&t->worker_tid[w], __ATOMIC_RELAXED);
+	}
+	for (unsigned i = 0; i < out->n; i++) {
+		const struct bolt_port_info *pi = &t->port[i];
+		struct ctl_port *p = &out->port[i];
+		/* Strings are copied bounded and terminated: the region is shared
+		 * memory and a damaged one must not make us read past a field. */
+		snprintf(p->name, sizeof(p->name), "%.*s", (int)sizeof(pi->name), pi->name);
+		snprintf(p->args, sizeof(p->args), "%.*s", (int)sizeof(pi->args), pi->args);
+		snprintf(p->driver, sizeof(p->driver), "%.*s", (int)sizeof(pi->driver), pi->driver);
+		memcpy(p->mac, pi->mac, 6);
+		p->port_id = pi->port_id;
+		p->rx_queues = pi->rx_queues < BOLT_MAX_LCORES ? pi->rx_queues : BOLT_MAX_LCORES;
+		p->tx_queues = pi->tx_queues;
+		memcpy(p->queue_lcore, pi->queue_lcore, sizeof(p->queue_lcore));
+		p->link_up = atomic_load_explicit(&pi->link_up, memory_order_relaxed) != 0;
+		p->link_speed = atomic_load_explicit(&pi->link_speed, memory_order_relaxed);
+		const _Atomic uint64_t *c = &pi->ctr.ipackets;
+		for (unsigned k = 0; k < CTL_PORT_NCTR; k++)
+			p->ctr[k] = atomic_load_explicit(&c[k], memory_order_relaxed);
+	}
+}
+
+static const char *io_name(uint32_t io)
+{
+	switch (io) {
+	case BOLT_PORT_IO_DPDK: return "dpdk";
+	case BOLT_PORT_IO_SOCKET: return "socket";
+	default: return "none";
+	}
+}
+
+void ctl_ports_counters(struct ctl_out *o, const struct ctl_port *p, const uint64_t *base)
+{
+	for (unsigned k = 0; k < CTL_PORT_NCTR; k++) {
+		uint64_t v = p->ctr[k], b = base ? base[k] : 0;
+		/* A counter below its base (the port restarted) counts from zero. */
+		ctl_out_u64(o, port_ctr_names[k], v >= b ? v - b : v);
+	}
+}
+
+void ctl_ports_out(struct ctl_out *o, const struct ctl_ports *ps, uint64_t now)
+{
+	ctl_out_str(o, "io", io_name(ps->io));
+	ctl_out_u64(o, "workers", ps->workers);
+	ctl_out_u64(o, "ports_updated_age", ps->updated && ps->updated <= now ? now - ps->updated : 0);
+	if (ps->total > ps->n)
+		ctl_out_u64(o, "ports_not_listed", ps->total - ps->n);
+	ctl_out_obj_begin(o, "worker");
+	for (unsigned w = 0; w < ps->workers; w++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%u", w);
+		ctl_out_obj_begin(o, key);
+		if (ps->io == BOLT_PORT_IO_DPDK)
+			ctl_out_u64(o, "lcore", ps->worker_lcore[w]);
+		ctl_out_i64(o, "tid", ps->worker_tid[w]);
+		ctl_out_obj_end(o);
+	}
+	ctl_out_obj_end(o);
+
+	ctl_out_obj_begin(o, "port");
+	for (unsigned i = 0; i < ps->n; i++) {
+		const struct ctl_port *p = &ps->port[i];
+		char key[16], mac[18];
+		snprintf(key, sizeof(key), "%u", i);
+		ctl_out_obj_begin(o, key);
+		ctl_out_str(o, "name", p->name);
+		ctl_out_str(o, "driver", p->driver);
+		if (ps->io == BOLT_PORT_IO_DPDK) {
+			ctl_out_u64(o, "port_id", p->port_id);
+			ctl_out_str(o, "args", p->args);
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1],
+			         p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
+			ctl_out_str(o, "mac", mac);
+			ctl_out_str(o, "link", p->link_up ? "up" : "down");
+			ctl_out_u64(o, "speed_mbps", p->link_speed);
+			ctl_out_u64(o, "rx_queues", p->rx_queues);
+			ctl_out_u64(o, "tx_queues", p->tx_queues);
+		} else {
+			ctl_out_u64(o, "sockets", p->rx_queues);
+		}
+		/* Which lcore (socket: worker) polls each queue. */
+		ctl_out_obj_begin(o, ps->io == BOLT_PORT_IO_DPDK ? "queue" : "socket");
+		for (unsigned q = 0; q < p->rx_queues; q++) {
+			if (p->queue_lcore[q] == BOLT_PORT_NO_LCORE)
+				continue;
+			char qk[16];
+			snprintf(qk, sizeof(qk), "%u", q);
+			ctl_out_obj_begin(o, qk);
+			ctl_out_u64(o, ps->io == BOLT_PORT_IO_DPDK ? "lcore" : "worker", p->queue_lcore[q]);
+			ctl_out_obj_end(o);
+		}
+		ctl_out_obj_end(o);
+		if (ps->io == BOLT_PORT_IO_DPDK)
+			ctl_ports_counters(o, p, NULL);
+		ctl_out_obj_end(o);
+	}
+	ctl_out_obj_end(o);
+}

@@ -17,6 +17,9 @@ DP=$BUILD/dataplane/boltdns-dp
 PUT=$BUILD/dataplane/tools/cache-put
 DRAIN=$BUILD/dataplane/tools/ring-drain
 STATS=$BUILD/dataplane/tools/dp-stats
+# The control socket without resolution (ctl-serve) for boltctl status/stats.
+SERVE=$BUILD/control/ctl/ctl-serve
+BOLTCTL=$BUILD/control/ctl/boltctl
 XDP_OBJ=$BUILD/dataplane/xdp/boltdns_xdp.o
 NETNS=$SRC/tests/tools/netns.sh
 RAW=$SRC/tests/e2e/dataplane/dnsraw.py
@@ -28,9 +31,14 @@ TMP=$(mktemp -d /tmp/boltdns-e2e-dp.XXXXXX)
 REGION=/dev/shm/boltdns-e2e-dp-$MODE-$$
 NS=""
 DP_PID=""
+SERVE_PID=""
 FAILS=0
 
 cleanup() {
+	if [ -n "$SERVE_PID" ]; then
+		kill -TERM "$SERVE_PID" 2>/dev/null || true
+		wait "$SERVE_PID" 2>/dev/null || true
+	fi
 	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
 		kill -TERM "$DP_PID" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
@@ -119,6 +127,8 @@ path = $REGION
 size = 48M
 wipe = $1
 ring-slots = 64
+[control]
+socket = $TMP/ctl.sock
 EOF
 }
 
@@ -300,6 +310,56 @@ if [ "$MODE" = af_packet_mq ]; then
 	"$DRAIN" "$REGION" > /dev/null
 fi
 
+# ---- ports in boltctl status / stats ---------------------------------------------
+if [ -x "$SERVE" ] && [ -x "$BOLTCTL" ]; then
+	# The same file, but attaching to the region, never wiping it.
+	sed 's/^wipe = yes$/wipe = no/' "$TMP/dp.conf" > "$TMP/ctl.conf"
+	"$SERVE" -c "$TMP/ctl.conf" > "$TMP/serve.log" 2>&1 &
+	SERVE_PID=$!
+	for _ in $(seq 100); do [ -S "$TMP/ctl.sock" ] && break; sleep 0.05; done
+	sleep 1.2 # one refresh of the port table after the queries above
+	"$BOLTCTL" -s "$TMP/ctl.sock" status > "$TMP/status" 2>&1 || true
+	"$BOLTCTL" -s "$TMP/ctl.sock" --json status > "$TMP/status.json" 2>&1 || true
+	"$BOLTCTL" -s "$TMP/ctl.sock" stats_noreset > "$TMP/cstats" 2>&1 || true
+	sv() { awk -v k="$1" 'index($0, k ": ") == 1 { print substr($0, length(k) + 3) }' "$2"; }
+	pv() { sv "dataplane.port.0.$1" "$TMP/status"; }
+	check "status lists the ports in the JSON reply too" \
+		python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["result"]["dataplane"]; sys.exit(0 if r["port"]["0"]["name"] and r["io"] else 1)' "$TMP/status.json"
+	if [ "$MODE" = socket ]; then
+		check "status: io socket, 2 workers, listen addresses ($(pv name), $(sv dataplane.port.1.name "$TMP/status"))" \
+			test "$(sv dataplane.io "$TMP/status")" = socket -a "$(sv dataplane.workers "$TMP/status")" = 2 \
+			-a "$(pv name)" = "127.0.0.1@$PORT" -a "$(sv dataplane.port.1.name "$TMP/status")" = "[::1]@$PORT" \
+			-a "$(pv socket.1.worker)" = 1
+		check "status: worker threads have thread ids" test "$(sv dataplane.worker.1.tid "$TMP/status")" -gt 0
+	else
+		case "$MODE" in
+		af_xdp) drv=net_af_xdp ;;
+		*) drv=net_af_packet ;;
+		esac
+		check "status: io dpdk, port driver $(pv driver)" \
+			test "$(sv dataplane.io "$TMP/status")" = dpdk -a "$(pv driver)" = "$drv"
+		check "status: port MAC $(pv mac) is the veth's ($HOST_MAC)" test "$(pv mac)" = "$HOST_MAC"
+		# (af_xdp: xdp_prog= is appended to the vdev's arguments)
+		args_ok=no
+		case "$(pv args)" in "${VDEV#*,}"*) args_ok=yes ;; esac
+		check "status: link $(pv link), device $(pv name) args '$(pv args)'" \
+			test "$(pv link)" = up -a "$(pv name)" = "${VDEV%%,*}" -a "$args_ok" = yes
+		nq=1
+		[ "$MODE" = af_packet_mq ] && nq=2
+		check "status: $(pv rx_queues) RX / $(pv tx_queues) TX queues, queue $((nq - 1)) polled by lcore $(pv queue.$((nq - 1)).lcore)" \
+			test "$(pv rx_queues)" = "$nq" -a "$(pv tx_queues)" = "$nq" -a "$(pv queue.$((nq - 1)).lcore)" = $((nq - 1))
+		check "status: port counters ipackets $(pv ipackets) >= 13, opackets $(pv opackets) >= 5" \
+			test "$(pv ipackets)" -ge 13 -a "$(pv opackets)" -ge 5
+		check "stats: per-port counters (port.0.ipackets $(sv port.0.ipackets "$TMP/cstats"))" \
+			test "$(sv port.0.ipackets "$TMP/cstats")" -ge 13 -a -n "$(sv port.0.imissed "$TMP/cstats")"
+	fi
+	kill -TERM "$SERVE_PID" 2>/dev/null || true
+	wait "$SERVE_PID" 2>/dev/null || true
+	SERVE_PID=""
+else
+	say "no ctl-serve/boltctl in $BUILD: port listing not checked"
+fi
+
 # ---- restart keeps the cache ------------------------------------------------------
 stop_rc=0
 stop_dp || stop_rc=$?
@@ -309,6 +369,19 @@ write_conf no
 start_dp
 out=$(qdig www.example.com A +short | sort | tr '\n' ' ')
 check "cache survives a dataplane restart" test "$out" = "198.18.5.5 198.18.5.6 "
+
+# ---- a region of an older layout ---------------------------------------------------
+if [ "$MODE" = socket ]; then
+	stop_dp || true
+	# layout_version (offset 8) back to 3, the layout before the port table
+	printf '\x03\x00\x00\x00' | dd of="$REGION" bs=1 seek=8 conv=notrunc status=none
+	out=$("$STATS" "$REGION" 2>&1 || true)
+	check "an old region is refused with a clear error ($out)" grep -q "layout version mismatch" <<<"$out"
+	start_dp
+	check "the dataplane re-creates an old region (wipe = no)" \
+		test "$(grep -c 'bytes, created' "$TMP/dp.log")" = 2
+	check "two workers running on the re-created region" test "$(stat_of dp_lcores)" = 2
+fi
 
 if [ "$FAILS" -ne 0 ]; then
 	echo "$FAILS check(s) failed"
