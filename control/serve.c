@@ -5,6 +5,7 @@
 
 #include "boltdns/answer.h"
 #include "iter/resolve.h"
+#include "localdata.h"
 #include "log.h"
 #include "prefetch.h"
 #include "ringsvc.h"
@@ -213,6 +214,9 @@ void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w
 		serve_error(cp, w, BOLT_RCODE_REFUSED);
 		return;
 	}
+	/* Local data answers its names before anything is resolved. */
+	if (serve_local(cp, key, w))
+		return;
 	/* The stored copy holds a TCP connection open (as memory) until answered. */
 	struct waiter held = *w;
 	held.held = w->kind == WAITER_TCP;
@@ -279,6 +283,9 @@ void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
  * when it could not be started (the prefetch table is told). */
 static bool start_refresh(struct cp *cp, const struct pkey *key, uint32_t now)
 {
+	/* A name of local data is refreshed from it, never asked upstream. */
+	if (serve_local(cp, key, NULL))
+		return true;
 	struct pend *p = pend_add(&cp->pend, key);
 	if (p == NULL) {
 		/* Too busy: drop the series rather than leave it running. */

@@ -16,10 +16,12 @@
 
 #include <uv.h>
 
+#include "boltdns/cache.h"
 #include "boltdns/common.h"
 #include "boltdns/config.h"
 #include "boltdns/errcode.h"
 #include "boltdns/region.h"
+#include "boltdns/wire.h"
 
 /* Longest request line accepted, without its newline. */
 #define BOLT_CTL_LINE_MAX 4096
@@ -131,5 +133,81 @@ BOLT_API void bolt_ctl_stop(struct bolt_ctl *ctl);
  */
 BOLT_API int bolt_local_load(const struct bolt_config *cfg, struct bolt_cache *cache,
                              char *err, size_t errlen);
+
+/* ---- answering from local data (the resolver's miss path) ---- */
+
+/* A table of local data (the control server's; opaque). */
+struct ctl_local;
+
+/* What bolt_local_query found. */
+enum bolt_local_result {
+	BOLT_LOCAL_NONE = 0,   /* the name has no local data: resolve as usual */
+	BOLT_LOCAL_ANSWER = 1, /* msg is the whole answer (authoritative, static) */
+	BOLT_LOCAL_CHAIN = 2,  /* msg holds a local CNAME chain that leaves local data
+	                          at target: resolve (target, qtype) and complete it */
+};
+
+/* Local CNAMEs followed at most in one answer. */
+#define BOLT_LOCAL_CHAIN_MAX 8
+
+/* An answer from local data (large: allocate it, don't put it on a stack). */
+struct bolt_local_answer {
+	uint64_t gen;                 /* bolt_local_generation() when made */
+	size_t len;                   /* msg[0..len): QR AA RA, NOERROR, ID 0 */
+	uint16_t nttl;
+	uint16_t ttl_off[BOLT_BUILD_TTL_MAX];
+	uint8_t target[BOLT_NAME_MAX];/* BOLT_LOCAL_CHAIN: lower-case wire name */
+	uint8_t target_len;
+	uint8_t ncname;               /* CNAMEs in the chain */
+	uint16_t deps_len;
+	uint8_t deps[(BOLT_LOCAL_CHAIN_MAX + 1) * BOLT_NAME_MAX]; /* names consulted */
+	uint8_t msg[BOLT_MSG_MAX];
+};
+
+/*
+ * The local data the resolver consults: that of the running control server
+ * (bolt_ctl_start), NULL when there is none. Thread: the loop's thread.
+ */
+BOLT_API struct ctl_local *bolt_local_active(void);
+
+/* A number that changes whenever any local data changes. */
+BOLT_API uint64_t bolt_local_generation(void);
+
+/*
+ * Answer (qname, qtype, class IN) from local data as Unbound's transparent
+ * local zone does: the name's RRset of qtype; else, when the name has a
+ * CNAME, the chain followed through local data (up to BOLT_LOCAL_CHAIN_MAX,
+ * a loop ends it: the answer is the chain so far); else NODATA (NOERROR, no
+ * record). ANY gets every RRset of the name. Names without local data of
+ * their own (below a local name, too) are BOLT_LOCAL_NONE. With cache set,
+ * a BOLT_LOCAL_ANSWER is inserted as a static entry for DO=0 and DO=1 and
+ * remembered, so that a change of the local data it came from deletes it.
+ * Returns an enum bolt_local_result or a negative code. Loop thread.
+ */
+BOLT_API int bolt_local_query(struct ctl_local *l, struct bolt_cache *cache,
+                              const uint8_t *qname, size_t qname_len, uint16_t qtype,
+                              struct bolt_local_answer *a);
+
+/*
+ * Complete a BOLT_LOCAL_CHAIN answer with ext[0..ext_len), the response to
+ * (a->target, qtype): the chain, then ext's answer, authority and additional
+ * records, ext's rcode (SERVFAIL: no records), not authoritative. Built in
+ * out[0..cap) through b (its TTL offsets are for bolt_answer_insert).
+ * Returns the length or a negative code. Any thread.
+ */
+BOLT_API int bolt_local_complete(const struct bolt_local_answer *a, const uint8_t *ext,
+                                 size_t ext_len, uint8_t *out, size_t cap,
+                                 struct bolt_build *b);
+
+/*
+ * Insert a completed chain msg[0..len) into cache for do_bit with ttl and
+ * kind (the resolved part's: the entry expires with it, never static) and
+ * remember it like a derived answer. Refused (BOLT_ELIMIT) when the local
+ * data changed since a was made. Loop thread.
+ */
+BOLT_API int bolt_local_insert_chain(struct ctl_local *l, struct bolt_cache *cache,
+                                     const struct bolt_local_answer *a, const uint8_t *msg,
+                                     size_t len, const uint16_t *ttl_off, uint16_t nttl,
+                                     bool do_bit, uint32_t now, uint32_t ttl, uint8_t kind);
 
 #endif

@@ -113,6 +113,9 @@ void ctl_local_clear(struct ctl_local *l);
  * of name, or (zone) those at or below name. Returns the first error or 0. */
 int ctl_local_reapply(struct ctl_local *l, const uint8_t *name, bool zone);
 size_t ctl_local_count(const struct ctl_local *l);
+/* Cache entries answered from local data on a miss (NODATA, chains) that
+ * are remembered for deletion. */
+size_t ctl_local_derived_count(const struct ctl_local *l);
 
 /* ---- statistics ---- */
 
