@@ -49,6 +49,7 @@ struct derived {
 	uint8_t name[BOLT_NAME_MAX];  /* lower-case wire form */
 	uint8_t name_len;
 	uint16_t type;
+	bool chain;                   /* a chain completed by resolution (not static) */
 	uint16_t deps_len;
 	uint8_t deps[];               /* wire names back to back: the question's
 	                                 name, each CNAME target (the last one
@@ -310,7 +311,7 @@ static size_t der_lower_bound(const struct ctl_local *l, const uint8_t *name, si
 /* Remember (name, type) as derived from deps; BOLT_ELIMIT when the table is
  * full (the caller then leaves the answer out of the cache). */
 static int der_add(struct ctl_local *l, const uint8_t *name, size_t len, uint16_t type,
-                   const uint8_t *deps, size_t deps_len)
+                   bool chain, const uint8_t *deps, size_t deps_len)
 {
 	size_t i = der_lower_bound(l, name, len, type);
 	bool found = i < l->nder && cmp_der(name, len, type, l->der[i]) == 0;
@@ -322,6 +323,7 @@ static int der_add(struct ctl_local *l, const uint8_t *name, size_t len, uint16_
 	memcpy(d->name, name, len);
 	d->name_len = (uint8_t)len;
 	d->type = type;
+	d->chain = chain;
 	d->deps_len = (uint16_t)deps_len;
 	memcpy(d->deps, deps, deps_len);
 	if (found) {
@@ -358,8 +360,9 @@ static bool der_depends(const struct derived *d, const uint8_t *name)
 	return false;
 }
 
-/* Delete every derived entry made from name (all of them: name NULL), from
- * the cache and from the table. */
+/* Delete every derived entry made from name, from the cache and from the
+ * table; name NULL: forget them all and delete the chains only (the caller
+ * deletes every static entry at once: each delete scans the whole cache). */
 static void der_invalidate(struct ctl_local *l, const uint8_t *name)
 {
 	size_t w = 0;
@@ -370,11 +373,68 @@ static void der_invalidate(struct ctl_local *l, const uint8_t *name)
 			l->der[w++] = d;
 			continue;
 		}
-		if (l->cache)
+		if (l->cache && (name || d->chain))
 			bolt_cache_delete(l->cache, d->name, d->name_len, d->type);
 		free(d);
 	}
 	l->nder = w;
+}
+
+/* Cached answers of local names that are not local data's own (resolved
+ * before the name became local), found by one walk of the cache. */
+struct takeover {
+	const struct ctl_local *l;
+	struct { uint8_t name[BOLT_NAME_MAX]; uint8_t len; uint16_t type; } *k;
+	size_t n, cap;
+};
+
+#define TAKEOVER_MAX 4096
+
+static int takeover_cb(const struct bolt_cache_key *key, const struct bolt_cache_out *out,
+                       void *arg)
+{
+	struct takeover *t = arg;
+	if (out->val.kind == BOLT_CACHE_STATIC)
+		return 0;
+	size_t i = lower_bound(t->l, key->name, key->name_len, 0);
+	if (i >= t->l->n || t->l->rec[i]->name_len != key->name_len ||
+	    memcmp(t->l->rec[i]->name, key->name, key->name_len) != 0)
+		return 0;
+	if (t->n == t->cap) {
+		if (t->cap >= TAKEOVER_MAX)
+			return 1;
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		void *p = realloc(t->k, cap * sizeof(*t->k));
+		if (!p)
+			return 1;
+		t->k = p;
+		t->cap = cap;
+	}
+	memcpy(t->k[t->n].name, key->name, key->name_len);
+	t->k[t->n].len = key->name_len;
+	t->k[t->n].type = key->qtype;
+	t->n++;
+	return 0;
+}
+
+/* A name with local data answers every type from it: delete what the
+ * cache holds for those names from elsewhere. */
+static void takeover(struct ctl_local *l)
+{
+	struct takeover t = { .l = l };
+	if (!l->cache || l->n == 0)
+		return;
+	(void)bolt_cache_walk(l->cache, takeover_cb, &t);
+	for (size_t i = 0; i < t.n; i++) {
+		bool seen = false;
+		/* Each delete scans the cache: one per (name, type). */
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = t.k[j].type == t.k[i].type && t.k[j].len == t.k[i].len &&
+			       memcmp(t.k[j].name, t.k[i].name, t.k[i].len) == 0;
+		if (!seen)
+			bolt_cache_delete(l->cache, t.k[i].name, t.k[i].len, t.k[i].type);
+	}
+	free(t.k);
 }
 
 size_t ctl_local_derived_count(const struct ctl_local *l)
@@ -389,8 +449,10 @@ int ctl_local_reapply(struct ctl_local *l, const uint8_t *name, bool zone)
 	/* Static entries are local data only: a full reapply starts from none, so
 	 * that what an earlier process (or configuration) left in a cache that
 	 * outlived it does not stay forever. */
-	if (!name && l->cache)
+	if (!name && l->cache) {
 		bolt_cache_delete_kind(l->cache, BOLT_CACHE_STATIC);
+		takeover(l);
+	}
 	for (size_t i = 0; i < l->n;) {
 		size_t j = i + 1;
 		while (j < l->n && same_set(l->rec[i], l->rec[j]))
@@ -553,9 +615,10 @@ void ctl_local_clear(struct ctl_local *l)
 {
 	normalise(l);
 	der_invalidate(l, NULL);
-	for (size_t i = 0; i < l->n; i++)
-		if (i == 0 || !same_set(l->rec[i - 1], l->rec[i]))
-			delete_set(l, l->rec[i]->name, l->rec[i]->name_len, l->rec[i]->type);
+	/* Static entries are local data only (its RRsets and NODATA answers):
+	 * one scan deletes them all. */
+	if (l->cache && l->n)
+		bolt_cache_delete_kind(l->cache, BOLT_CACHE_STATIC);
 	for (size_t i = 0; i < l->n; i++)
 		free(l->rec[i]);
 	l->n = 0;
@@ -671,7 +734,7 @@ static int insert_derived(struct ctl_local *l, struct bolt_cache *cache,
 	int qlen = bolt_name_len(qname, a->len - BOLT_HDR_LEN);
 	if (qlen <= 0)
 		return BOLT_EMALF;
-	int ret = der_add(l, qname, (size_t)qlen, qtype, a->deps, a->deps_len);
+	int ret = der_add(l, qname, (size_t)qlen, qtype, false, a->deps, a->deps_len);
 	if (ret < 0)
 		return ret;
 	uint32_t now = bolt_now();
@@ -869,7 +932,7 @@ int bolt_local_insert_chain(struct ctl_local *l, struct bolt_cache *cache,
 	uint16_t qtype;
 	memcpy(&qtype, qname + qlen, 2);
 	qtype = be16toh(qtype);
-	int ret = der_add(l, qname, (size_t)qlen, qtype, a->deps, a->deps_len);
+	int ret = der_add(l, qname, (size_t)qlen, qtype, true, a->deps, a->deps_len);
 	if (ret < 0)
 		return ret;
 	/* Not static: it lives as long as the part that was resolved. */
