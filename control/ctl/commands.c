@@ -128,6 +128,7 @@ static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	ctl_out_u64(o, "bytes_used", cs.bytes_used);
 	ctl_out_u64(o, "entries", cs.entries);
 	ctl_out_u64(o, "local_records", ctl_local_count(ctl->local));
+	ctl_out_u64(o, "local_derived", ctl_local_derived_count(ctl->local));
 	ctl_out_obj_end(o);
 
 	status_extra(ctl, o);
