@@ -10,8 +10,6 @@
 #include "ringsvc.h"
 #include "serve.h"
 
-/* Empty polls in a row before falling back from busy polling to the timer. */
-#define RING_IDLE_ROUNDS 200
 /* Messages taken from one miss ring per poll, so one busy lcore cannot
  * starve the others. */
 #define RING_BATCH 64
@@ -32,9 +30,7 @@ struct backlog_ent {
 
 struct ring_svc {
 	uv_timer_t timer;
-	uv_idle_t idle;
-	bool idle_on;
-	unsigned empty_rounds;
+	uv_check_t check;
 	struct backlog_ent *bl;
 	unsigned bl_head, bl_count;
 };
@@ -192,29 +188,17 @@ static unsigned poll_rings(struct cp *cp)
 	return total;
 }
 
-static void on_idle(uv_idle_t *h)
+/* After every wake-up of the loop (upstream answers, TCP, timers): misses
+ * that arrived meanwhile are started at once, for free. */
+static void on_check(uv_check_t *h)
 {
-	struct cp *cp = h->data;
-	struct ring_svc *s = cp->rings;
-	if (poll_rings(cp) > 0) {
-		s->empty_rounds = 0;
-		return;
-	}
-	if (++s->empty_rounds >= RING_IDLE_ROUNDS) {
-		uv_idle_stop(&s->idle);
-		s->idle_on = false;
-	}
+	poll_rings(h->data);
 }
 
+/* A quiet loop wakes every millisecond to look at the rings. */
 static void on_timer(uv_timer_t *t)
 {
-	struct cp *cp = t->data;
-	struct ring_svc *s = cp->rings;
-	if (poll_rings(cp) > 0 && !s->idle_on) {
-		s->empty_rounds = 0;
-		s->idle_on = true;
-		uv_idle_start(&s->idle, on_idle);
-	}
+	poll_rings(t->data);
 }
 
 int ring_svc_start(struct cp *cp)
@@ -228,11 +212,12 @@ int ring_svc_start(struct cp *cp)
 		return -ENOMEM;
 	}
 	uv_timer_init(cp->loop, &s->timer);
-	uv_idle_init(cp->loop, &s->idle);
+	uv_check_init(cp->loop, &s->check);
 	s->timer.data = cp;
-	s->idle.data = cp;
+	s->check.data = cp;
 	cp->rings = s;
 	uv_timer_start(&s->timer, on_timer, 1, 1);
+	uv_check_start(&s->check, on_check);
 	return 0;
 }
 
@@ -251,9 +236,9 @@ void ring_svc_stop(struct cp *cp)
 	if (s == NULL)
 		return;
 	uv_timer_stop(&s->timer);
-	uv_idle_stop(&s->idle);
+	uv_check_stop(&s->check);
 	uv_close((uv_handle_t *)&s->timer, NULL);
-	uv_close((uv_handle_t *)&s->idle, NULL);
+	uv_close((uv_handle_t *)&s->check, NULL);
 }
 
 void ring_svc_free(struct cp *cp)

@@ -2,11 +2,13 @@
  * Ring service: takes misses from every dataplane lcore's miss ring and
  * pushes answers on the answer ring of the lcore the miss came from.
  *
- * Polling is adaptive: while misses keep arriving the loop polls on every
- * turn (uv_idle); after RING_IDLE_ROUNDS empty turns it falls back to a 1 ms
- * uv timer. An idle control plane therefore adds up to ~1 ms (the libuv
- * timer granularity) to the first miss of a burst, and nothing to the
- * misses that follow while it is busy.
+ * Polling never spins: the rings are looked at after every wake-up of the
+ * loop (a uv_check handle: upstream answers, TCP, timers) and by a 1 ms
+ * timer. A loop busy with resolutions picks misses up within one wake-up;
+ * a quiet one within ~1 ms (the libuv timer granularity). A busy-polling
+ * loop (uv_idle) would answer the first miss sooner, but burns a whole CPU
+ * for as long as misses keep coming, which is most of the miss path's cost
+ * at moderate rates.
  */
 #ifndef BOLTDNS_CONTROL_RINGSVC_H
 #define BOLTDNS_CONTROL_RINGSVC_H

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "boltdns/cache.h"
 #include "../log.h"
@@ -353,7 +352,7 @@ static int ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned ma
 static uint32_t rand32(void)
 {
 	uint32_t v = 0;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+	if (upq_random(&v, sizeof(v)) < 0)
 		v = (uint32_t)uv_hrtime();
 	return v;
 }

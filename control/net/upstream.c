@@ -4,9 +4,13 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "boltdns/errcode.h"
 #include "boltdns/wire.h"
@@ -16,16 +20,42 @@
 struct upq_counters upq_counters;
 
 #define RBUF_CAP (2 + BOLT_MSG_MAX)
+/* Ready sockets taken from the upstream epoll set per wake-up. */
+#define EVENTS_MAX 64
+
+/*
+ * The upstream sockets of one loop. Each UDP query owns a plain non-blocking
+ * socket registered in a private epoll set, which libuv watches as one
+ * uv_poll_t; one uv_timer_t serves every deadline. Compared with a uv_udp_t
+ * and a uv_timer_t per query this saves a bind() (connect() binds the random
+ * port itself), an epoll_ctl(DEL) (close() drops the socket from the set),
+ * a second recvmsg() and the handle close round trips; the ready sockets of
+ * a wake-up come from one epoll_wait().
+ */
+struct upq_io {
+	struct upq_io *next;          /* other loops (tests) */
+	uv_loop_t *loop;
+	int epfd;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	bool timer_on;
+	int closing;                  /* handles still closing (upq_shutdown) */
+	uint64_t timer_due;           /* uv_now() the timer fires at */
+	struct upq *head, *tail;      /* queries in flight, by deadline */
+	unsigned busy;                /* > 0 while a batch is handled: frees wait */
+	struct upq *dead;             /* finished during a batch, freed after it */
+};
 
 struct upq {
-	uv_loop_t *loop;
-	uv_udp_t udp;
+	struct upq_io *io;
+	struct upq *prev, *next;      /* deadline list, or the dead list */
+	uint64_t deadline;            /* uv_now() */
+	bool listed;
+	int fd;                       /* UDP socket, -1 once closed */
 	uv_tcp_t tcp;
-	uv_timer_t timer;
 	uv_connect_t conn_req;
 	uv_write_t wreq;
-	int open_handles;
-	bool udp_open, tcp_open;
+	bool tcp_open;
 	bool done;
 	bool tcp_mode;
 	int pending_status;           /* delivered by the timer when send failed */
@@ -40,10 +70,45 @@ struct upq {
 	struct sockaddr_storage src;
 	bool have_src;
 	size_t qlen;
-	uint8_t query[2 + 600];       /* 2-byte TCP length prefix, then the query */
 	size_t rlen;
-	uint8_t rbuf[RBUF_CAP];
+	uint8_t *rbuf;                /* TCP only: RBUF_CAP bytes */
+	uint8_t query[2 + 600];       /* 2-byte TCP length prefix, then the query */
 };
+
+static struct upq_io *ios;
+
+/* UDP responses are read here: they are valid only during the callback. */
+static uint8_t udp_rbuf[BOLT_MSG_MAX];
+
+/* getrandom() output taken in blocks: one system call per 512 bytes instead
+ * of one per query ID. */
+static uint8_t rnd_pool[512];
+static size_t rnd_left;
+
+int upq_random(void *buf, size_t len)
+{
+	uint8_t *out = buf;
+	while (len > 0) {
+		if (rnd_left == 0) {
+			ssize_t n = getrandom(rnd_pool, sizeof(rnd_pool), 0);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			rnd_left = (size_t)n;
+			continue;
+		}
+		size_t take = len < rnd_left ? len : rnd_left;
+		/* Consumed from the end, and wiped, so no byte is handed out twice. */
+		memcpy(out, rnd_pool + rnd_left - take, take);
+		memset(rnd_pool + rnd_left - take, 0, take);
+		rnd_left -= take;
+		out += take;
+		len -= take;
+	}
+	return 0;
+}
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -96,26 +161,123 @@ bool upq_response_matches(const uint8_t *resp, size_t len, uint16_t id, const ui
 	       rd16(resp + pos + 2) == qclass;
 }
 
-static void on_close(uv_handle_t *h)
+/* ---- deadlines ---- */
+
+static void on_timer(uv_timer_t *t);
+
+static void arm(struct upq_io *io)
+{
+	if (io->head == NULL) {
+		if (io->timer_on) {
+			uv_timer_stop(&io->timer);
+			io->timer_on = false;
+		}
+		return;
+	}
+	/* A timer already due no later than the head is left alone: firing
+	 * early costs one wake-up, re-arming on every answer would cost more. */
+	if (io->timer_on && io->timer_due <= io->head->deadline)
+		return;
+	uint64_t now = uv_now(io->loop);
+	uint64_t due = io->head->deadline > now ? io->head->deadline : now;
+	uv_timer_start(&io->timer, on_timer, due - now, 0);
+	io->timer_on = true;
+	io->timer_due = due;
+}
+
+static void unlist(struct upq *q)
+{
+	if (!q->listed)
+		return;
+	struct upq_io *io = q->io;
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		io->head = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	else
+		io->tail = q->prev;
+	q->prev = q->next = NULL;
+	q->listed = false;
+}
+
+/* (Re)place q in the deadline list, due in ms from now. */
+static void set_deadline(struct upq *q, uint64_t ms)
+{
+	struct upq_io *io = q->io;
+	unlist(q);
+	q->deadline = uv_now(io->loop) + ms;
+	/* Deadlines mostly grow with time: search from the tail. */
+	struct upq *after = io->tail;
+	while (after != NULL && after->deadline > q->deadline)
+		after = after->prev;
+	q->prev = after;
+	q->next = after != NULL ? after->next : io->head;
+	if (q->next != NULL)
+		q->next->prev = q;
+	else
+		io->tail = q;
+	if (after != NULL)
+		after->next = q;
+	else
+		io->head = q;
+	q->listed = true;
+	arm(io);
+}
+
+/* ---- life cycle ---- */
+
+static void release(struct upq *q)
+{
+	struct upq_io *io = q->io;
+	if (q->tcp_open)
+		return; /* freed by on_tcp_close */
+	if (io->busy > 0) {
+		q->next = io->dead;
+		io->dead = q;
+		return;
+	}
+	free(q->rbuf);
+	free(q);
+}
+
+static void end_batch(struct upq_io *io)
+{
+	if (--io->busy > 0)
+		return;
+	while (io->dead != NULL) {
+		struct upq *q = io->dead;
+		io->dead = q->next;
+		free(q->rbuf);
+		free(q);
+	}
+}
+
+static void on_tcp_close(uv_handle_t *h)
 {
 	struct upq *q = h->data;
-	if (--q->open_handles == 0)
-		free(q);
+	q->tcp_open = false;
+	if (q->done)
+		release(q);
+}
+
+static void close_udp(struct upq *q)
+{
+	if (q->fd >= 0) {
+		/* Closing drops the socket from the epoll set as well. */
+		close(q->fd);
+		q->fd = -1;
+	}
 }
 
 static void close_all(struct upq *q)
 {
-	uv_timer_stop(&q->timer);
-	if (q->udp_open) {
-		q->udp_open = false;
-		uv_udp_recv_stop(&q->udp);
-		uv_close((uv_handle_t *)&q->udp, on_close);
-	}
-	if (q->tcp_open) {
-		q->tcp_open = false;
-		uv_close((uv_handle_t *)&q->tcp, on_close);
-	}
-	uv_close((uv_handle_t *)&q->timer, on_close);
+	unlist(q);
+	arm(q->io);
+	close_udp(q);
+	if (q->tcp_open)
+		uv_close((uv_handle_t *)&q->tcp, on_tcp_close);
 }
 
 static void finish(struct upq *q, int status, const uint8_t *pkt, size_t len)
@@ -130,24 +292,38 @@ static void finish(struct upq *q, int status, const uint8_t *pkt, size_t len)
 		upq_counters.errors++;
 	else
 		upq_counters.answers++;
+	unlist(q);
+	struct upq_io *io = q->io;
+	/* The callback may start queries: q stays allocated until it returns. */
+	io->busy++;
 	if (q->cb != NULL)
 		q->cb(q->arg, status, pkt, len, rtt, q->tcp_mode);
 	close_all(q);
+	release(q);
+	end_batch(io);
 }
 
 static void on_timer(uv_timer_t *t)
 {
-	struct upq *q = t->data;
-	finish(q, q->pending_status != 0 ? q->pending_status : BOLT_ETIMEOUT, NULL, 0);
+	struct upq_io *io = t->data;
+	io->timer_on = false;
+	uint64_t now = uv_now(io->loop);
+	io->busy++;
+	while (io->head != NULL && io->head->deadline <= now) {
+		struct upq *q = io->head;
+		finish(q, q->pending_status != 0 ? q->pending_status : BOLT_ETIMEOUT, NULL, 0);
+	}
+	arm(io);
+	end_batch(io);
 }
 
 static void fail_soon(struct upq *q, int status)
 {
 	/* Never call back from inside upq_send or a libuv callback chain that the
 	 * caller does not expect: deliver on the next loop turn. */
+	close_udp(q);
 	q->pending_status = status;
-	uv_timer_stop(&q->timer);
-	uv_timer_start(&q->timer, on_timer, 0, 0);
+	set_deadline(q, 0);
 }
 
 static bool accept_response(struct upq *q, const uint8_t *pkt, size_t len)
@@ -227,72 +403,129 @@ static void tcp_connected(uv_connect_t *req, int status)
 
 static int start_tcp(struct upq *q)
 {
-	if (q->udp_open) {
-		q->udp_open = false;
-		uv_udp_recv_stop(&q->udp);
-		uv_close((uv_handle_t *)&q->udp, on_close);
-	}
+	close_udp(q);
 	q->tcp_mode = true;
 	q->rlen = 0;
 	upq_counters.tcp++;
-	int ret = uv_tcp_init(q->loop, &q->tcp);
+	/* The TCP timeout runs from now, whatever happens below. */
+	set_deadline(q, (uint64_t)q->timeout_ms * 2);
+	if (q->rbuf == NULL && (q->rbuf = malloc(RBUF_CAP)) == NULL)
+		return -ENOMEM;
+	int ret = uv_tcp_init(q->io->loop, &q->tcp);
 	if (ret < 0)
 		return ret;
 	q->tcp.data = q;
 	q->tcp_open = true;
-	q->open_handles++;
 	if (q->have_src) {
 		ret = uv_tcp_bind(&q->tcp, (const struct sockaddr *)&q->src, 0);
 		if (ret < 0)
 			return ret;
 	}
 	q->conn_req.data = q;
-	ret = uv_tcp_connect(&q->conn_req, &q->tcp, (const struct sockaddr *)&q->sa,
-	                     tcp_connected);
-	if (ret < 0)
-		return ret;
-	uv_timer_stop(&q->timer);
-	uv_timer_start(&q->timer, on_timer, (uint64_t)q->timeout_ms * 2, 0);
-	return 0;
+	return uv_tcp_connect(&q->conn_req, &q->tcp, (const struct sockaddr *)&q->sa,
+	                      tcp_connected);
 }
 
 /* ---- UDP ---- */
 
-static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* Read what socket q holds: the first datagram that answers the query ends
+ * it; anything else is counted and ignored. */
+static void udp_readable(struct upq *q)
 {
-	(void)suggested;
-	struct upq *q = h->data;
-	buf->base = (char *)q->rbuf;
-	buf->len = RBUF_CAP;
-}
-
-static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-                     unsigned flags)
-{
-	(void)addr;
-	struct upq *q = h->data;
-	if (q->done || q->tcp_mode)
-		return;
-	if (nread < 0) {
-		finish(q, (int)nread, NULL, 0);
+	while (!q->done && q->fd >= 0) {
+		ssize_t n = recv(q->fd, udp_rbuf, sizeof(udp_rbuf), MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			/* ICMP unreachable and other errors of a connected socket. */
+			finish(q, -errno, NULL, 0);
+			return;
+		}
+		/* Empty or larger than any DNS message: not an answer. */
+		if (n == 0 || (size_t)n > sizeof(udp_rbuf))
+			continue;
+		if (!accept_response(q, udp_rbuf, (size_t)n))
+			continue;
+		if (rd16(udp_rbuf + 2) & BOLT_FLAG_TC) {
+			int ret = start_tcp(q);
+			if (ret < 0)
+				finish(q, ret, NULL, 0);
+			return;
+		}
+		finish(q, 0, udp_rbuf, (size_t)n);
 		return;
 	}
-	if (nread == 0 || (flags & UV_UDP_PARTIAL))
-		return;
-	const uint8_t *pkt = (const uint8_t *)buf->base;
-	size_t len = (size_t)nread;
-	if (!accept_response(q, pkt, len))
-		return;
-	if (rd16(pkt + 2) & BOLT_FLAG_TC) {
-		int ret = start_tcp(q);
-		if (ret < 0)
-			finish(q, ret, NULL, 0);
-		return;
-	}
-	finish(q, 0, pkt, len);
 }
 
-static int to_sockaddr(const struct infra_addr *a, struct sockaddr_storage *ss)
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	(void)status;
+	(void)events;
+	struct upq_io *io = h->data;
+	struct epoll_event ev[EVENTS_MAX];
+	int n;
+	do {
+		n = epoll_wait(io->epfd, ev, EVENTS_MAX, 0);
+	} while (n < 0 && errno == EINTR);
+	/* Queries finished while the batch runs stay allocated until its end,
+	 * so a later event never points at freed memory (it is skipped: done). */
+	io->busy++;
+	for (int i = 0; i < n; i++) {
+		struct upq *q = ev[i].data.ptr;
+		if (!q->done && !q->tcp_mode)
+			udp_readable(q);
+	}
+	end_batch(io);
+}
+
+static struct upq_io *io_of(uv_loop_t *loop, int *err)
+{
+	for (struct upq_io *io = ios; io != NULL; io = io->next)
+		if (io->loop == loop)
+			return io;
+	struct upq_io *io = calloc(1, sizeof(*io));
+	if (io == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	io->loop = loop;
+	io->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (io->epfd < 0) {
+		*err = -errno;
+		free(io);
+		return NULL;
+	}
+	int ret = uv_poll_init(loop, &io->poll, io->epfd);
+	if (ret < 0) {
+		*err = ret;
+		close(io->epfd);
+		free(io);
+		return NULL;
+	}
+	uv_timer_init(loop, &io->timer);
+	io->poll.data = io;
+	io->timer.data = io;
+	/* Watched for good (stopping and starting it with the traffic would cost
+	 * two epoll_ctl calls each time), but unreferenced: it is the timer,
+	 * armed while queries are in flight, that keeps uv_run() going. */
+	ret = uv_poll_start(&io->poll, UV_READABLE, on_poll);
+	if (ret < 0) {
+		*err = ret;
+		uv_close((uv_handle_t *)&io->poll, NULL);
+		uv_close((uv_handle_t *)&io->timer, NULL);
+		/* The handles are gone once the loop runs: leak io rather than free
+		 * memory libuv still points to (start-up failure only). */
+		return NULL;
+	}
+	uv_unref((uv_handle_t *)&io->poll);
+	io->next = ios;
+	ios = io;
+	return io;
+}
+
+static int to_sockaddr(const struct infra_addr *a, struct sockaddr_storage *ss, socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (a->family == AF_INET) {
@@ -300,6 +533,7 @@ static int to_sockaddr(const struct infra_addr *a, struct sockaddr_storage *ss)
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(a->port);
 		memcpy(&s4->sin_addr, a->addr, 4);
+		*len = sizeof(*s4);
 		return 0;
 	}
 	if (a->family == AF_INET6) {
@@ -307,40 +541,67 @@ static int to_sockaddr(const struct infra_addr *a, struct sockaddr_storage *ss)
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(a->port);
 		memcpy(&s6->sin6_addr, a->addr, 16);
+		*len = sizeof(*s6);
 		return 0;
 	}
 	return -EAFNOSUPPORT;
 }
 
+/* A fresh socket connected to the server; the kernel gives it a random
+ * ephemeral port when it binds it (at bind() or, with no source address, at
+ * connect()), as RFC 5452 asks. Returns 0 or a negative errno. */
+static int open_udp(struct upq *q, socklen_t salen, socklen_t srclen)
+{
+	int fd = socket(q->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	q->fd = fd;
+	if (q->have_src && bind(fd, (const struct sockaddr *)&q->src, srclen) < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&q->sa, salen) < 0)
+		return -errno;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = q };
+	if (epoll_ctl(q->io->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, void *arg,
                      int *err)
 {
-	struct upq *q = calloc(1, sizeof(*q));
+	struct upq_io *io = io_of(loop, err);
+	if (io == NULL)
+		return NULL;
+	struct upq *q = malloc(sizeof(*q));
 	if (q == NULL) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	q->loop = loop;
+	/* The query buffer is written before use: no need to clear it. */
+	memset(q, 0, offsetof(struct upq, query));
+	q->io = io;
+	q->fd = -1;
+	q->rlen = 0;
+	q->rbuf = NULL;
 	q->cb = cb;
 	q->arg = arg;
 	q->qtype = p->qtype;
 	q->qclass = p->qclass;
 	q->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : 800;
+	socklen_t salen = 0, srclen = 0;
 	int ql = bolt_name_len(p->qname, BOLT_NAME_MAX);
 	int ret = ql;
-	if (ql < 0 || (ret = to_sockaddr(p->server, &q->sa)) < 0)
+	if (ql < 0 || (ret = to_sockaddr(p->server, &q->sa, &salen)) < 0)
 		goto err_free;
 	memcpy(q->qname, p->qname, (size_t)ql);
 	if (p->source != NULL && p->source->family == p->server->family) {
 		struct infra_addr src = *p->source;
 		src.port = 0; /* the kernel picks a random ephemeral port */
-		to_sockaddr(&src, &q->src);
+		to_sockaddr(&src, &q->src, &srclen);
 		q->have_src = true;
 	}
-	if (getrandom(&q->id, sizeof(q->id), 0) != sizeof(q->id)) {
-		ret = -errno;
+	if ((ret = upq_random(&q->id, sizeof(q->id))) < 0)
 		goto err_free;
-	}
 	ret = upq_build_query(q->query + 2, sizeof(q->query) - 2, q->id, q->qname, q->qtype,
 	                      q->qclass, p->edns, p->edns_size);
 	if (ret < 0)
@@ -349,45 +610,18 @@ struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, voi
 	uint16_t l16 = htobe16((uint16_t)q->qlen);
 	memcpy(q->query, &l16, 2);
 
-	ret = uv_timer_init(loop, &q->timer);
-	if (ret < 0)
-		goto err_free;
-	q->timer.data = q;
-	q->open_handles = 1;
 	q->start_ns = uv_hrtime();
-	uv_timer_start(&q->timer, on_timer, q->timeout_ms, 0);
-
+	upq_counters.sent++;
 	if (p->tcp_only) {
-		upq_counters.sent++;
 		ret = start_tcp(q);
 		if (ret < 0)
 			fail_soon(q, ret);
 		return q;
 	}
-	ret = uv_udp_init(loop, &q->udp);
-	if (ret < 0) {
-		fail_soon(q, ret);
-		return q;
-	}
-	q->udp.data = q;
-	q->udp_open = true;
-	q->open_handles++;
-	struct sockaddr_storage any;
-	if (q->have_src) {
-		any = q->src;
-	} else {
-		memset(&any, 0, sizeof(any));
-		any.ss_family = q->sa.ss_family;
-	}
-	if ((ret = uv_udp_bind(&q->udp, (const struct sockaddr *)&any, 0)) < 0 ||
-	    (ret = uv_udp_connect(&q->udp, (const struct sockaddr *)&q->sa)) < 0 ||
-	    (ret = uv_udp_recv_start(&q->udp, udp_alloc, udp_recv)) < 0) {
-		fail_soon(q, ret);
-		return q;
-	}
-	uv_buf_t b = uv_buf_init((char *)q->query + 2, (unsigned)q->qlen);
-	ret = uv_udp_try_send(&q->udp, &b, 1, NULL);
-	upq_counters.sent++;
+	set_deadline(q, q->timeout_ms);
+	ret = open_udp(q, salen, srclen);
+	if (ret == 0 && send(q->fd, q->query + 2, q->qlen, 0) < 0)
+		ret = -errno;
 	if (ret < 0)
 		fail_soon(q, ret);
 	return q;
@@ -405,6 +639,35 @@ void upq_cancel(struct upq *q)
 	q->cb = NULL;
 	if (!q->done) {
 		q->done = true;
+		struct upq_io *io = q->io;
+		io->busy++;
 		close_all(q);
+		release(q);
+		end_batch(io);
+	}
+}
+
+static void on_io_close(uv_handle_t *h)
+{
+	struct upq_io *io = h->data;
+	if (--io->closing == 0) {
+		close(io->epfd);
+		free(io);
+	}
+}
+
+void upq_shutdown(uv_loop_t *loop)
+{
+	for (struct upq_io **pp = &ios; *pp != NULL; pp = &(*pp)->next) {
+		struct upq_io *io = *pp;
+		if (io->loop != loop)
+			continue;
+		while (io->head != NULL)
+			upq_cancel(io->head);
+		*pp = io->next;
+		io->closing = 2;
+		uv_close((uv_handle_t *)&io->timer, on_io_close);
+		uv_close((uv_handle_t *)&io->poll, on_io_close);
+		return;
 	}
 }

@@ -3,8 +3,8 @@
  * truncated.
  *
  * Every query gets a fresh UDP socket bound to an ephemeral port the kernel
- * picks at random, a query ID from getrandom() (RFC 5452), and is connect()ed
- * so only the queried address and port can answer. A response is accepted
+ * picks at random, a query ID from getrandom() (RFC 5452, see upq_random),
+ * and is connect()ed so only the queried address and port can answer. A response is accepted
  * only with the query's ID and question (name compared case-insensitively);
  * anything else is ignored and the query keeps waiting until its timeout.
  *
@@ -63,6 +63,19 @@ struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, voi
 /* Stop a query; its callback is never called. The memory is released once
  * libuv has closed its handles. */
 void upq_cancel(struct upq *q);
+
+/*
+ * Close the upstream machinery of loop (its poll and timer handles; queries
+ * still in flight are cancelled). The handles are closed once the loop runs
+ * again. For tests and orderly shutdown.
+ */
+void upq_shutdown(uv_loop_t *loop);
+
+/*
+ * Fill buf[0..len) with bytes from getrandom(), read in blocks of 512 bytes
+ * (each byte is handed out once). 0 or a negative errno. Loop thread only.
+ */
+int upq_random(void *buf, size_t len);
 
 /*
  * Build the wire query the way upq_send does (exposed for tests and fuzzing).
