@@ -7,8 +7,12 @@
  *
  *   boltdns-reflector -l 0 --in-memory --no-huge --vdev=net_af_packet1,iface=veth0 -- \
  *       --ip 198.19.200.4 [--port 53] [--seconds N]
+ *
+ * Any port works, net_af_xdp included: the mbuf pool is the dataplane's
+ * packed one, so the PMD's UMEM covers every mbuf (see dataplane/pool.h).
  */
 #include "loadgen.h"
+#include "pool.h"
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -114,7 +118,7 @@ int main(int argc, char **argv)
 	uint16_t nrx = 1024, ntx = 1024;
 	int ret = 1;
 	struct rte_mempool *pool =
-		rte_pktmbuf_pool_create("rf_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+		dp_pool_create("rf_pool", 8191, 256, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id(), true);
 	if (pool == NULL) {
 		fprintf(stderr, "reflector: mbuf pool: %s\n", rte_strerror(rte_errno));
 		goto err_eal;
