@@ -91,6 +91,10 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "boltdns/cache.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -604,20 +608,111 @@ static uint64_t log_alloc(const struct bolt_cache *c, uint8_t *sbase, uint64_t n
 
 /* ---- reader ---- */
 
-/* Copy the value of a record that matches k. Returns 1 on a match (rc set),
- * 0 when the record is not k's or looks torn. */
+/*
+ * Slot matching. A bucket line read as 16 dwords is seq, spill, then (tag,
+ * ref) for slot 0..6, so slot i's tag is dword 2 + 2i. Matches are returned
+ * as a bitmap in that dword numbering (bit 2 + 2i = slot i): one compare per
+ * line instead of a loop with a branch per slot, whose outcome (which slot
+ * holds the key) is random and mispredicts on every lookup.
+ */
+#define TAG_BITS 0x5554u
+#define SLOT_OF_BIT(bit) (((bit) >> 1) - 1u)
+
+static inline uint32_t tag_matches(const struct bucket *b, uint32_t tag)
+{
+#if defined(__SSE2__) && !CACHE_TSAN
+	/* a plain load of the line: the version check that follows every
+	 * lookup covers these bytes like the record bytes it copies */
+	const __m128i *v = (const __m128i *)(const void *)b;
+	__m128i t = _mm_set1_epi32((int)tag);
+	uint32_t m0 = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[0], t)));
+	uint32_t m1 = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[1], t)));
+	uint32_t m2 = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[2], t)));
+	uint32_t m3 = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[3], t)));
+	return (m0 | m1 << 4 | m2 << 8 | m3 << 12) & TAG_BITS;
+#else
+	uint32_t m = 0;
+	for (unsigned i = 0; i < SLOTS; i++)
+		m |= (uint32_t)(atomic_load_explicit(&b->s[i].tag, memory_order_relaxed) == tag)
+		     << (2u + 2u * i);
+	return m;
+#endif
+}
+
+/* The key's qtype, qclass, DO and name length as the 8 record bytes from
+ * qtype to the end of the padding hold them (the padding is always zero), so
+ * one compare checks them all. */
+static inline uint64_t key_word(const struct bolt_cache_key *k)
+{
+	struct {
+		uint16_t qtype, qclass;
+		uint8_t do_bit, name_len, pad[2];
+	} w = { k->qtype, k->qclass, k->do_bit ? 1 : 0, k->name_len, { 0, 0 } };
+	uint64_t v;
+	_Static_assert(sizeof(w) == 8, "key word");
+	_Static_assert(offsetof(struct rec, pad) + sizeof(((struct rec *)0)->pad) -
+	               offsetof(struct rec, qtype) == 8, "record key word");
+	memcpy(&v, &w, sizeof(v));
+	return v;
+}
+
+static inline uint64_t rec_key_word(const struct rec *h)
+{
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)h + offsetof(struct rec, qtype), sizeof(v));
+	return v;
+}
+
+#if !CACHE_TSAN
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+#endif
+
+/* Compare n (1..255) bytes of a record's name with the key's. Names are a few
+ * dozen bytes and nearly always equal once the hash matched: whole words, the
+ * last one overlapping the one before, and no call to memcmp. */
+static inline bool name_equal(const uint8_t *shm, const uint8_t *key, size_t n)
+{
+#if CACHE_TSAN
+	return shm_equal(shm, key, n);
+#else
+	if (bolt_likely(n >= 8)) {
+		uint64_t d = load64(shm + n - 8) ^ load64(key + n - 8);
+		for (size_t i = 0; i + 8 < n; i += 8)
+			d |= load64(shm + i) ^ load64(key + i);
+		return d == 0;
+	}
+	if (n >= 4)
+		return ((load32(shm) ^ load32(key)) | (load32(shm + n - 4) ^ load32(key + n - 4))) ==
+		       0;
+	return shm_equal(shm, key, n);
+#endif
+}
+
+/* Copy the value of a record that matches k (kw = key_word(k)). Returns 1 on
+ * a match (rc set), 0 when the record is not k's or looks torn. */
 static inline int read_rec(const struct bolt_cache *c, const uint8_t *arena, uint32_t ref,
-                           const struct bolt_cache_key *k, uint32_t now,
+                           const struct bolt_cache_key *k, uint64_t kw, uint32_t now,
                            struct bolt_cache_out *out, int *rc)
 {
 	uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
-	if (bolt_unlikely(off > c->arena_size - sizeof(struct rec)))
+	if (bolt_unlikely(ref == 0 || off > c->arena_size - sizeof(struct rec)))
 		return 0;
 	const uint8_t *p = arena + off;
 	struct rec h;
 	shm_read(&h, p, sizeof(h));
-	if (h.hash != k->hash || h.qtype != k->qtype || h.qclass != k->qclass ||
-	    h.do_bit != (k->do_bit ? 1 : 0) || h.name_len != k->name_len)
+	if (h.hash != k->hash || rec_key_word(&h) != kw)
 		return 0;
 	/* clamp everything a torn header could make up */
 	uint64_t need = sizeof(h) + 2u * (uint64_t)h.val.nttl + h.name_len + (uint64_t)h.val.len;
@@ -625,10 +720,10 @@ static inline int read_rec(const struct bolt_cache *c, const uint8_t *arena, uin
 		return 0;
 	const uint8_t *ttl = p + sizeof(h);
 	const uint8_t *name = ttl + 2u * h.val.nttl;
-	if (!shm_equal(name, k->name, h.name_len))
+	if (!name_equal(name, k->name, h.name_len))
 		return 0;
 	out->val = h.val;
-	if (h.val.len > out->cap || h.val.nttl > out->ttl_cap) {
+	if (bolt_unlikely(h.val.len > out->cap || h.val.nttl > out->ttl_cap)) {
 		*rc = BOLT_ESPACE;
 		return 1;
 	}
@@ -640,6 +735,23 @@ static inline int read_rec(const struct bolt_cache *c, const uint8_t *arena, uin
 	return 1;
 }
 
+/* Try the slots of b whose tags matched (bitmap m), in slot order, until one
+ * holds k. Unvalidated: the caller checks b's version afterwards. */
+static inline int probe_slots(const struct bolt_cache *c, const struct bucket *b,
+                              const uint8_t *arena, uint32_t m,
+                              const struct bolt_cache_key *k, uint64_t kw, uint32_t now,
+                              struct bolt_cache_out *out)
+{
+	int rc = BOLT_ENOENT;
+	for (; m != 0; m &= m - 1) {
+		unsigned i = SLOT_OF_BIT((unsigned)__builtin_ctz(m));
+		uint32_t ref = atomic_load_explicit(&b->s[i].ref, memory_order_relaxed);
+		if (read_rec(c, arena, ref, k, kw, now, out, &rc))
+			break;
+	}
+	return rc;
+}
+
 /* Look k up in one bucket; *spill gets the bucket's spill counter as read in
  * the same consistent snapshot. */
 static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
@@ -647,6 +759,7 @@ static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
                          struct bolt_cache_out *out, uint32_t *spill)
 {
 	uint32_t tag = hash_tag(k->hash);
+	uint64_t kw = key_word(k);
 	*spill = 0;
 	for (unsigned tries = 0; tries < READ_TRIES; tries++) {
 		uint32_t s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
@@ -654,15 +767,8 @@ static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
 			cpu_relax();
 			continue;
 		}
-		int rc = BOLT_ENOENT;
 		uint32_t sp = atomic_load_explicit(&b->spill, memory_order_relaxed);
-		for (unsigned i = 0; i < SLOTS; i++) {
-			if (atomic_load_explicit(&b->s[i].tag, memory_order_relaxed) != tag)
-				continue;
-			uint32_t ref = atomic_load_explicit(&b->s[i].ref, memory_order_relaxed);
-			if (ref != 0 && read_rec(c, arena, ref, k, now, out, &rc))
-				break;
-		}
+		int rc = probe_slots(c, b, arena, tag_matches(b, tag), k, kw, now, out);
 		/* everything copied above must be read before the version re-check */
 		fence_acquire();
 		if (atomic_load_explicit(&b->seq, VERSION_RECHECK_ORDER) == s1) {
@@ -707,61 +813,87 @@ void bolt_cache_prefetch(const struct bolt_cache *c, const struct bolt_cache_key
 	__builtin_prefetch(bucket_at(c, sbase, hash_bucket(c, k->hash)), 0, 3);
 }
 
+/* What the second stage of a burst found in one key's home bucket. */
+struct probe {
+	const struct bucket *b;
+	uint8_t *sbase;
+	uint32_t bi;
+	uint32_t seq;                 /* version the tags were read at (odd: retry) */
+	uint32_t match;               /* tag_matches() */
+	uint32_t spill;
+};
+
+/*
+ * A burst is a pipeline over all its keys, so the memory latency of one key
+ * overlaps with the others': (1) locate and prefetch every home bucket;
+ * (2) read each bucket's version, match its tags and prefetch the first
+ * candidate record; (3) compare and copy each candidate, then re-check the
+ * version read in (2). The version load in (2) opens the same read section
+ * that the re-check in (3) closes, so each bucket's line and record are read
+ * once, under one validation; only a key whose bucket changed in between (or
+ * whose home has spilled entries, for a miss) goes through lookup_bucket.
+ */
 unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
                                  const struct bolt_cache_key *const *keys, unsigned n,
                                  uint32_t now, struct bolt_cache_out *outs, int *rc)
 {
-	const struct bucket *bk[64];
-	const uint8_t *ar[64];
-	uint8_t *sb[64];
-	uint32_t bidx[64];
+	struct probe pr[64];
 	unsigned hits = 0;
 
 	if (n > 64)
 		n = 64;
-	/* stage 1: locate and prefetch every bucket */
 	for (unsigned i = 0; i < n; i++) {
-		sb[i] = shard_base(c, hash_shard(c, keys[i]->hash));
-		bidx[i] = hash_bucket(c, keys[i]->hash);
-		bk[i] = bucket_at(c, sb[i], bidx[i]);
-		ar[i] = arena_of(c, sb[i]);
-		__builtin_prefetch(bk[i], 0, 3);
+		uint64_t h = keys[i]->hash;
+		pr[i].sbase = shard_base(c, hash_shard(c, h));
+		pr[i].bi = hash_bucket(c, h);
+		pr[i].b = bucket_at(c, pr[i].sbase, pr[i].bi);
+		__builtin_prefetch(pr[i].b, 0, 3);
 	}
-	/* stage 2: compare tags, prefetch the first candidate record (a hint
-	 * only: the real read below is validated) */
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t tag = hash_tag(keys[i]->hash);
-		for (unsigned j = 0; j < SLOTS; j++) {
-			if (atomic_load_explicit(&bk[i]->s[j].tag, memory_order_relaxed) != tag)
-				continue;
-			uint32_t ref = atomic_load_explicit(&bk[i]->s[j].ref, memory_order_relaxed);
-			uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
-			if (ref != 0 && off < c->arena_size) {
-				/* a small record (~100 bytes) at an 8-byte offset
-				 * can touch three lines; the header's size is not
-				 * known yet, so fetch all three */
-				const uint8_t *r = ar[i] + off;
-				__builtin_prefetch(r, 0, 3);
-				__builtin_prefetch(r + BOLT_CACHE_LINE, 0, 3);
-				if (((uintptr_t)r & (BOLT_CACHE_LINE - 1)) > 32)
-					__builtin_prefetch(r + 2 * BOLT_CACHE_LINE, 0, 3);
-			}
-			break;
+		const struct bucket *b = pr[i].b;
+		pr[i].seq = atomic_load_explicit(&b->seq, memory_order_acquire);
+		pr[i].spill = atomic_load_explicit(&b->spill, memory_order_relaxed);
+		uint32_t m = tag_matches(b, hash_tag(keys[i]->hash));
+		pr[i].match = m;
+		if (m == 0)
+			continue;
+		/* a hint only: the read in stage 3 is validated */
+		uint32_t ref = atomic_load_explicit(&b->s[SLOT_OF_BIT((unsigned)__builtin_ctz(m))].ref,
+		                                    memory_order_relaxed);
+		uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
+		if (ref != 0 && off < c->arena_size) {
+			/* a small record (~90 bytes) at an 8-byte offset can
+			 * touch three lines; its size is not known yet */
+			const uint8_t *r = arena_of(c, pr[i].sbase) + off;
+			__builtin_prefetch(r, 0, 3);
+			__builtin_prefetch(r + BOLT_CACHE_LINE, 0, 3);
+			if (((uintptr_t)r & (BOLT_CACHE_LINE - 1)) > 40)
+				__builtin_prefetch(r + 2 * BOLT_CACHE_LINE, 0, 3);
 		}
 	}
-	/* stage 3: full compare and copy (and the partner bucket, rarely) */
 	for (unsigned i = 0; i < n; i++) {
+		const struct bolt_cache_key *k = keys[i];
+		const struct probe *p = &pr[i];
+		const uint8_t *arena = arena_of(c, p->sbase);
 		uint32_t spill;
-		if (bolt_unlikely(!key_ok(keys[i]))) {
+		int r = BOLT_ENOENT;
+		if (bolt_unlikely(!key_ok(k))) {
 			rc[i] = BOLT_ENOENT;
 			continue;
 		}
-		rc[i] = lookup_bucket(c, bk[i], ar[i], keys[i], now, &outs[i], &spill);
-		if (bolt_unlikely(rc[i] == BOLT_ENOENT && spill != 0))
-			rc[i] = lookup_bucket(c, bucket_at(c, sb[i], partner_of(c, bidx[i])), ar[i],
-			                      keys[i], now, &outs[i], &spill);
-		if (rc[i] == 0)
-			hits++;
+		bool valid = false;
+		if (bolt_likely(!(p->seq & 1u))) {
+			r = probe_slots(c, p->b, arena, p->match, k, key_word(k), now, &outs[i]);
+			fence_acquire();
+			valid = atomic_load_explicit(&p->b->seq, VERSION_RECHECK_ORDER) == p->seq;
+		}
+		if (bolt_unlikely(!valid))
+			r = lookup_home(c, p->sbase, p->bi, k, now, &outs[i]);
+		else if (bolt_unlikely(r == BOLT_ENOENT && p->spill != 0))
+			r = lookup_bucket(c, bucket_at(c, p->sbase, partner_of(c, p->bi)), arena, k,
+			                  now, &outs[i], &spill);
+		rc[i] = r;
+		hits += r == 0;
 	}
 	return hits;
 }
