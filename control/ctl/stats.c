@@ -191,9 +191,13 @@ void ctl_ports_read(struct bolt_region *r, struct ctl_ports *out)
 		memcpy(p->queue_lcore, pi->queue_lcore, sizeof(p->queue_lcore));
 		p->link_up = atomic_load_explicit(&pi->link_up, memory_order_relaxed) != 0;
 		p->link_speed = atomic_load_explicit(&pi->link_speed, memory_order_relaxed);
-		const _Atomic uint64_t *c = &pi->ctr.ipackets;
+		const struct bolt_port_counters *c = &pi->ctr;
+		const _Atomic uint64_t *src[CTL_PORT_NCTR] = {
+			&c->ipackets, &c->opackets, &c->ibytes, &c->obytes,
+			&c->imissed, &c->ierrors, &c->oerrors, &c->rx_nombuf,
+		};
 		for (unsigned k = 0; k < CTL_PORT_NCTR; k++)
-			p->ctr[k] = atomic_load_explicit(&c[k], memory_order_relaxed);
+			p->ctr[k] = atomic_load_explicit(src[k], memory_order_relaxed);
 	}
 }
 
