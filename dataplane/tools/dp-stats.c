@@ -2,7 +2,7 @@
  * dp-stats: print the dataplane counters of a region, summed over lcores
  * (or of one lcore with -l), one "name value" per line, plus the liveness
  * fields of the header. For tests and for a quick look without the control
- * plane.
+ * plane. -p prints the port table instead ("port.I.key value" lines).
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -24,13 +24,41 @@ static const struct {
 	F(prefetch_hints), F(prefetch_hint_drops),
 };
 
+/* The region's port table, one "port.I.key value" per line. */
+static void print_ports(struct bolt_region *r)
+{
+	const struct bolt_port_table *t = bolt_region_ports(r);
+	unsigned n = atomic_load_explicit(&t->nports, memory_order_acquire);
+	if (n > BOLT_MAX_PORTS)
+		n = BOLT_MAX_PORTS;
+	printf("ports %u\nio %u\nworkers %u\n", n, t->io, t->workers);
+	for (unsigned i = 0; i < n; i++) {
+		const struct bolt_port_info *p = &t->port[i];
+		printf("port.%u.name %.*s\n", i, (int)sizeof(p->name), p->name);
+		printf("port.%u.driver %.*s\n", i, (int)sizeof(p->driver), p->driver);
+		printf("port.%u.mac %02x:%02x:%02x:%02x:%02x:%02x\n", i, p->mac[0], p->mac[1],
+		       p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
+		printf("port.%u.link %s\n", i,
+		       atomic_load_explicit(&p->link_up, memory_order_relaxed) ? "up" : "down");
+		printf("port.%u.rx_queues %u\n", i, p->rx_queues);
+		printf("port.%u.ipackets %" PRIu64 "\n", i,
+		       (uint64_t)atomic_load_explicit(&p->ctr.ipackets, memory_order_relaxed));
+		printf("port.%u.opackets %" PRIu64 "\n", i,
+		       (uint64_t)atomic_load_explicit(&p->ctr.opackets, memory_order_relaxed));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int lcore = -1, opt, err;
-	while ((opt = getopt(argc, argv, "l:")) != -1) {
-		if (opt != 'l')
+	bool ports = false;
+	while ((opt = getopt(argc, argv, "l:p")) != -1) {
+		if (opt == 'p')
+			ports = true;
+		else if (opt == 'l')
+			lcore = atoi(optarg);
+		else
 			goto usage;
-		lcore = atoi(optarg);
 	}
 	if (argc - optind != 1)
 		goto usage;
@@ -38,6 +66,11 @@ int main(int argc, char **argv)
 	if (!r) {
 		fprintf(stderr, "dp-stats: %s: %s\n", argv[optind], bolt_strerror(err));
 		return 1;
+	}
+	if (ports) {
+		print_ports(r);
+		bolt_region_detach(r);
+		return 0;
 	}
 	uint64_t sum[sizeof(fields) / sizeof(fields[0])] = { 0 }, rcode[16] = { 0 };
 	for (unsigned l = 0; l < r->hdr->max_lcores; l++) {
@@ -63,6 +96,6 @@ int main(int argc, char **argv)
 	bolt_region_detach(r);
 	return 0;
 usage:
-	fprintf(stderr, "usage: dp-stats [-l LCORE] REGION\n");
+	fprintf(stderr, "usage: dp-stats [-l LCORE | -p] REGION\n");
 	return 2;
 }

@@ -310,7 +310,13 @@ if [ "$MODE" = af_packet_mq ]; then
 	"$DRAIN" "$REGION" > /dev/null
 fi
 
-# ---- ports in boltctl status / stats ---------------------------------------------
+# ---- ports in the region (dp-stats -p), in boltctl status / stats ------------------
+if [ "$MODE" != socket ]; then
+	out=$("$STATS" -p "$REGION")
+	check "dp-stats -p: the port with the veth's MAC, link up" \
+		grep -qx "port.0.mac $HOST_MAC" <<<"$out"
+	check "dp-stats -p: link up" grep -qx "port.0.link up" <<<"$out"
+fi
 if [ -x "$SERVE" ] && [ -x "$BOLTCTL" ]; then
 	# The same file, but attaching to the region, never wiping it.
 	sed 's/^wipe = yes$/wipe = no/' "$TMP/dp.conf" > "$TMP/ctl.conf"
