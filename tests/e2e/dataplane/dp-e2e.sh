@@ -313,7 +313,7 @@ fi
 # ---- ports in the region (dp-stats -p), in boltctl status / stats ------------------
 if [ "$MODE" != socket ]; then
 	out=$("$STATS" -p "$REGION")
-	check "dp-stats -p: the port with the veth's MAC, link up" \
+	check "dp-stats -p: the port with the veth's MAC" \
 		grep -qx "port.0.mac $HOST_MAC" <<<"$out"
 	check "dp-stats -p: link up" grep -qx "port.0.link up" <<<"$out"
 fi
