@@ -6,13 +6,17 @@
 # length: a baseline without control traffic, then one with three loops
 # hammering the control socket as fast as commands complete (stats,
 # stats_noreset, status, lookup, local_data add/remove, flush of names the
-# load does not ask, reload; dump_cache of the whole cache, 4 x CTL_HOSTS
-# entries; a /metrics scrape loop). Asserted:
+# load does not ask, reload; dump_cache of the whole cache, 2 x CTL_NAMES
+# entries filled by ctl-load-seed; a /metrics scrape loop). Asserted:
 #
 #   - queries lost in the hammered window <= those lost in the baseline
-#     + a tolerance of max(20, 0.05 % of sent) (see below);
+#     + a tolerance of max(20, 0.05 % of sent) (see below), in at least one
+#     of up to 3 pairs of windows (a noisy neighbour on the shared machine
+#     costs one pair; a control socket that delays the dataplane costs all);
 #   - every answer in both windows is NOERROR with the question asked
 #     (no miss, no SERVFAIL, no mismatch: the cache is not disturbed);
+#   - the dataplane's counters over the hammered window: every query it
+#     received was a hit and was transmitted (no miss, no TX drop);
 #   - every control command and scrape succeeded, and each loop ran (a
 #     complete dump_cache ends with ";; N entries", N >= the seeded count
 #     minus what the loop flushed);
@@ -27,12 +31,12 @@
 # dataplane loss. Timings are reported (bench/ctl-load/run.sh measures
 # them), never asserted.
 #
-#   ctl-load.sh BOLTDNS_DP BOLTDNS_CP BOLTCTL DP_STATS LOADGEN
+#   ctl-load.sh BOLTDNS_DP BOLTDNS_CP BOLTCTL DP_STATS LOADGEN CTL_LOAD_SEED
 set -uo pipefail
-DP=$1 CP=$2 CTL=$3 DPSTATS=$4 LG=$5
+DP=$1 CP=$2 CTL=$3 DPSTATS=$4 LG=$5 SEED=$6
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 NETNS=$SRC/tests/tools/netns.sh
-HOSTS=${CTL_HOSTS:-10000}
+NAMES=${CTL_NAMES:-20000}
 HOT=${CTL_HOT:-1000}
 RATE=${CTL_RATE:-20000}
 WIN=${CTL_WIN:-6}
@@ -79,11 +83,11 @@ eval "$(bash "$NETNS" up "$NSN" "$SUBNET" --no-host-addr)" || { echo "netns.sh u
 LG_IP=198.18.$SUBNET.3
 nsx() { ip netns exec "$NSN" "$@"; }
 
-conf() { # conf FILE HOSTS_FILE
+conf() { # conf FILE
   cat > "$1" <<CONF
 [dataplane]
 io = dpdk
-eal = -l 0 --no-huge -m 256 --no-pci --file-prefix=bctl-$$ --log-level=lib.eal:error --vdev=net_af_packet0,iface=$HOST_IF
+eal = -l 0 --no-huge -m 256 --no-pci --file-prefix=bctl-$$ --log-level=lib.eal:error --vdev=net_af_packet0,iface=$HOST_IF,blocksz=4096,framesz=2048,framecnt=8192
 address = $HOST_ADDR
 [cache]
 path = $REGION
@@ -98,7 +102,6 @@ verbosity = 1
 root-hints = $SRC/tests/hierarchy/root.hints
 prefetch = no
 [local]
-hosts = $2
 data = reload1.ctl.test. 300 A 192.0.2.1
 [acl]
 allow = 198.18.0.0/15, 127.0.0.0/8
@@ -106,20 +109,15 @@ allow = 198.18.0.0/15, 127.0.0.0/8
 rate = 0
 CONF
 }
-python3 - "$HOSTS" > "$T/hosts" <<'PY'
-import sys
-for i in range(int(sys.argv[1])):
-    v = 0x0a000000 + i + 1
-    print("%d.%d.%d.%d n%06d.hot.test" % (v >> 24, v >> 16 & 255, v >> 8 & 255, v & 255, i))
-PY
-head -n "$HOT" "$T/hosts" | awk '{ print $2 " A" }' > "$T/queries.txt"
-conf "$T/seed.conf" "$T/hosts"
-conf "$T/boltdns.conf" ""
+# the load asks the first HOT of the seeded names (nNNNNNN.hot.test A)
+for i in $(seq 0 $((HOT - 1))); do printf 'n%06d.hot.test A\n' "$i"; done > "$T/queries.txt"
+conf "$T/boltdns.conf"
 
 ctl() { taskset -c 1 "$CTL" -s "$SOCK" -t 30 "$@"; }
 entries() { ctl status 2>/dev/null | awk '$1 == "cache.entries:" { print $2 }'; }
 start_cp() { # start_cp CONF LOG
-  nsx taskset -c 1 "$CP" -c "$1" >> "$2" 2>&1 &
+  # not through nsx: $! of a backgrounded function is its subshell, not boltdns-cp
+  ip netns exec "$NSN" taskset -c 1 "$CP" -c "$1" >> "$2" 2>&1 &
   CP_PID=$!
   for _ in $(seq 100); do
     ctl status 2>/dev/null | grep -q '^region.attached: yes' && return 0
@@ -135,13 +133,10 @@ for _ in $(seq 150); do
   alive "$DP_PID" || { cat "$T/dp.log"; echo "boltdns-dp exited"; exit 1; }
   sleep 0.1
 done
-# A control plane with the hosts file fills the cache and exits (the region
-# keeps the entries); the one under test has one local record, so its
-# reloads do not re-insert (and eventually evict) the whole cache.
-start_cp "$T/seed.conf" "$T/cp-seed.log"
-want=$((HOSTS * 4))
-for _ in $(seq 300); do [ "$(entries)" -ge "$want" ] 2>/dev/null && break; sleep 0.1; done
-kill "$CP_PID"; wait "$CP_PID" 2>/dev/null; CP_PID=""
+# Ordinary expiring answers (a day's TTL), as resolution would leave them;
+# not local data, which is static and re-inserted by every reload.
+"$SEED" "$REGION" "$NAMES" hot.test > "$T/seed.out" || { echo "ctl-load-seed failed"; exit 1; }
+want=$((NAMES * 2))
 start_cp "$T/boltdns.conf" "$T/cp.log"
 n=$(entries)
 [ "${n:-0}" -ge "$want" ] && ok "cache seeded: $n entries" || { bad "cache has ${n:-0} entries, $want expected"; exit 1; }
@@ -169,7 +164,7 @@ ctl_loop() { # ctl_loop NAME: until SIGTERM; writes "OK FAIL" to loop-NAME.count
       for c in stats stats_noreset status "lookup n000001.hot.test A" "lookup reload1.ctl.test" \
                "local_data add \"tmp$i.ctl.test 60 A 192.0.2.9\"" "lookup tmp$i.ctl.test" \
                "flush tmp$i.ctl.test" "local_data remove tmp$i.ctl.test" \
-               "flush $(printf n%06d $((HOSTS - 1 - i % 100))).hot.test" reload; do
+               "flush $(printf n%06d $((NAMES - 1 - i % 100))).hot.test" reload; do
         if eval ctl "$c" > /dev/null 2>> "$T/loop-$name.err"; then ok=$((ok + 1))
         else fail=$((fail + 1)); echo "failed: $c" >> "$T/loop-$name.err"; fi
       done ;;
@@ -185,32 +180,74 @@ ctl_loop() { # ctl_loop NAME: until SIGTERM; writes "OK FAIL" to loop-NAME.count
   done
 }
 
-base=$(loadgen base "$WIN" "$RATE")
-for n in short dump metrics; do ctl_loop "$n" & LOOP_PIDS="$LOOP_PIDS $!"; done
-sleep 0.5
-hammer=$(loadgen ctl "$WIN" "$RATE")
-for p in $LOOP_PIDS; do kill -TERM "$p" 2>/dev/null; done
-for p in $LOOP_PIDS; do wait "$p" 2>/dev/null; done
-LOOP_PIDS=""
-[ -n "$base" ] && [ -n "$hammer" ] || { tail "$T"/lg-*.txt; bad "load generator failed"; exit 1; }
-echo "baseline: $base"
-echo "control:  $hammer"
-
-for w in base ctl; do
-  r=$base; [ $w = ctl ] && r=$hammer
-  ans=$(field answered "$r") noe=$(field noerror "$r") mis=$(field mismatched "$r")
-  [ "${ans:-0}" -gt 0 ] && [ "$noe" = "$ans" ] && [ "$mis" = 0 ] &&
-    ok "$w: all $ans answers NOERROR, none mismatched" ||
-    bad "$w: answered $ans, noerror $noe, mismatched $mis"
+# A pair of windows: baseline, then hammered. The machine is shared: a
+# neighbour taking CPU 0 from the lcore for some milliseconds loses queries
+# in whichever window it happens. A pair with excess loss is therefore run
+# again, up to ATTEMPTS pairs; a control socket that costs the dataplane
+# answers does so in every pair, and only that fails the test.
+ATTEMPTS=${CTL_ATTEMPTS:-3}
+# the dataplane's own view of a window: what it received, hit, missed, sent
+DP_KEYS="rx_pkts queries hits misses tx_pkts tx_drops ring_drops"
+dp_counts() { "$DPSTATS" "$REGION" | awk -v keys="$DP_KEYS" 'BEGIN { n = split(keys, k) }
+  { v[$1] = $2 } END { for (i = 1; i <= n; i++) printf "%s ", v[k[i]] }'; }
+dp_field() { sed -n "s/.*\b$1=\([0-9-]*\).*/\1/p" <<<"$2"; }
+dp_delta() { local -a a=($1) b=($2) k=($DP_KEYS); local i out=""
+  for i in "${!k[@]}"; do out="$out ${k[$i]}=$((b[i] - a[i]))"; done; echo "${out# }"; }
+declare -A OKS FAILED
+for n in short dump metrics; do OKS[$n]=0 FAILED[$n]=0; done
+loss_ok=no
+for attempt in $(seq "$ATTEMPTS"); do
+  c0=$(dp_counts)
+  base=$(loadgen "base$attempt" "$WIN" "$RATE")
+  c1=$(dp_counts)
+  for n in short dump metrics; do
+    rm -f "$T/loop-$n.count"
+    ctl_loop "$n" & LOOP_PIDS="$LOOP_PIDS $!"
+  done
+  sleep 0.5
+  c2=$(dp_counts)
+  hammer=$(loadgen "ctl$attempt" "$WIN" "$RATE")
+  c3=$(dp_counts)
+  for p in $LOOP_PIDS; do kill -TERM "$p" 2>/dev/null; done
+  for p in $LOOP_PIDS; do wait "$p" 2>/dev/null; done
+  LOOP_PIDS=""
+  echo "pair $attempt dataplane, baseline: $(dp_delta "$c0" "$c1")"
+  echo "pair $attempt dataplane, control:  $(dp_delta "$c2" "$c3")"
+  [ -n "$base" ] && [ -n "$hammer" ] || { tail "$T"/lg-*.txt; bad "load generator failed"; exit 1; }
+  echo "pair $attempt baseline: $base"
+  echo "pair $attempt control:  $hammer"
+  for n in short dump metrics; do
+    read -r o f < "$T/loop-$n.count" 2>/dev/null || { o=0; f=1; }
+    OKS[$n]=$((OKS[$n] + o)) FAILED[$n]=$((FAILED[$n] + f))
+  done
+  for w in base ctl; do
+    r=$base; [ $w = ctl ] && r=$hammer
+    ans=$(field answered "$r") noe=$(field noerror "$r") mis=$(field mismatched "$r")
+    [ "${ans:-0}" -gt 0 ] && [ "$noe" = "$ans" ] && [ "$mis" = 0 ] &&
+      ok "pair $attempt $w: all $ans answers NOERROR, none mismatched" ||
+      bad "pair $attempt $w: answered $ans, noerror $noe, mismatched $mis"
+  done
+  # The dataplane's own view, free of the client's noise: every query it
+  # received in the hammered window was a hit and was sent back.
+  dv=$(dp_delta "$c2" "$c3")
+  dq=$(dp_field queries "$dv")
+  [ "${dq:-0}" -gt 0 ] && [ "$(dp_field hits "$dv")" = "$dq" ] && [ "$(dp_field tx_pkts "$dv")" = "$dq" ] &&
+    [ "$(dp_field misses "$dv")" = 0 ] && [ "$(dp_field tx_drops "$dv")" = 0 ] &&
+    ok "pair $attempt: the dataplane answered all $dq queries it received with control traffic from the cache" ||
+    bad "pair $attempt: dataplane with control traffic: $dv"
+  lb=$(field lost "$base") lc=$(field lost "$hammer") sc=$(field sent "$hammer")
+  tol=$((sc / 2000)); [ "$tol" -ge 20 ] || tol=20
+  if [ "$lc" -le $((lb + tol)) ]; then
+    ok "pair $attempt: lost with control traffic $lc of $sc <= baseline $lb + $tol"
+    loss_ok=yes
+    break
+  fi
+  echo "pair $attempt: lost with control traffic $lc of $sc > baseline $lb + $tol (noise or the control socket: again)"
 done
-lb=$(field lost "$base") lc=$(field lost "$hammer") sc=$(field sent "$hammer")
-tol=$((sc / 2000)); [ "$tol" -ge 20 ] || tol=20
-[ "$lc" -le $((lb + tol)) ] &&
-  ok "lost with control traffic $lc of $sc <= baseline $lb + $tol" ||
-  bad "lost with control traffic $lc of $sc > baseline $lb + $tol"
+[ $loss_ok = yes ] || bad "every one of $ATTEMPTS pairs lost more queries with control traffic than without"
 
 for n in short dump metrics; do
-  read -r o f < "$T/loop-$n.count" 2>/dev/null || { o=0; f=1; }
+  o=${OKS[$n]} f=${FAILED[$n]}
   [ "$f" = 0 ] && [ "$o" -gt 0 ] && ok "control loop $n: $o succeeded, 0 failed" ||
     { bad "control loop $n: $o succeeded, $f failed"; head -5 "$T/loop-$n.err" 2>/dev/null; }
 done
@@ -220,7 +257,7 @@ dumped=$(awk '{ print $2 }' "$T/dump.last" 2>/dev/null)
   bad "last complete dump_cache had ${dumped:-0} entries, >= $((want - 200)) expected"
 alive "$DP_PID" && ok "boltdns-dp up" || bad "boltdns-dp died"
 alive "$CP_PID" && ok "boltdns-cp up" || bad "boltdns-cp died"
-if grep -qE 'Sanitizer|runtime error:' "$T/dp.log" "$T/cp.log" "$T/cp-seed.log" 2>/dev/null; then
+if grep -qE 'Sanitizer|runtime error:' "$T/dp.log" "$T/cp.log" 2>/dev/null; then
   grep -E -A5 'Sanitizer|runtime error:' "$T/dp.log" "$T/cp.log" | head -30
   bad "sanitizer reports in the logs"
 fi
