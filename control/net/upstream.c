@@ -256,10 +256,12 @@ static void end_batch(struct upq_io *io)
 
 static void on_tcp_close(uv_handle_t *h)
 {
+	/* Only a finished or cancelled query closes its connection, and libuv
+	 * never calls this inside a batch: free at once, without touching io
+	 * (upq_shutdown may have freed it already). */
 	struct upq *q = h->data;
-	q->tcp_open = false;
-	if (q->done)
-		release(q);
+	free(q->rbuf);
+	free(q);
 }
 
 static void close_udp(struct upq *q)
