@@ -164,6 +164,9 @@ void ctl_stats_sub(struct bolt_lcore_stats *cur, const struct bolt_lcore_stats *
 /* ---- ports (the region's port table) ---- */
 
 #define CTL_PORT_NCTR 8   /* the counters of struct bolt_port_counters */
+/* Their names (as in rte_eth_stats) and one-line descriptions, in order. */
+extern const char *const ctl_port_ctr_names[CTL_PORT_NCTR];
+extern const char *const ctl_port_ctr_help[CTL_PORT_NCTR];
 
 /* A copy of one port entry, safe to format (strings terminated). */
 struct ctl_port {

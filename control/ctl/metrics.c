@@ -31,7 +31,8 @@ static uint64_t field(const struct bolt_lcore_stats *s, size_t off)
 	return v;
 }
 
-/* Label values are fixed mnemonics here, but escape as the format says. */
+/* Escape a label value as the exposition format says (port names come from
+ * the shared region and may hold anything). */
 static void label_value(struct sbuf *b, const char *v)
 {
 	for (; *v; v++) {
@@ -46,6 +47,7 @@ static void label_value(struct sbuf *b, const char *v)
 
 static void render_region(struct bolt_region *region, struct sbuf *b);
 static void render_hooks(const struct bolt_ctl_sink *hooks, struct sbuf *b);
+static void render_ports(struct bolt_region *region, struct sbuf *b);
 
 void ctl_metrics_render(struct bolt_region *region, const struct bolt_ctl_sink *hooks,
                         struct sbuf *b)
@@ -118,6 +120,7 @@ static void render_region(struct bolt_region *region, struct sbuf *b)
 			                bolt_ring_count(ring));
 	}
 	free(st);
+	render_ports(region, b);
 
 	struct bolt_cache_stats cs;
 	bolt_cache_get_stats(region->cache, &cs);
@@ -149,6 +152,47 @@ static void render_region(struct bolt_region *region, struct sbuf *b)
 		ctl_sbuf_printf(b, "%s %llu\n", cache_fields[i].name, (unsigned long long)v);
 	}
 
+}
+
+/* The dataplane's ports (the region's port table): link state and speed as
+ * gauges, the port's own counters (rte_eth_stats with io = dpdk) as counters
+ * labelled by port name. Nothing is written when no dataplane has described
+ * its ports. */
+static void render_ports(struct bolt_region *region, struct sbuf *b)
+{
+	struct ctl_ports *ps = malloc(sizeof(*ps));
+	if (!ps) {
+		b->oom = true;
+		return;
+	}
+	ctl_ports_read(region, ps);
+	if (ps->n == 0) {
+		free(ps);
+		return;
+	}
+	family(b, "boltdns_port_link_up", "gauge", "1 when the port's link is up");
+	for (unsigned i = 0; i < ps->n; i++) {
+		ctl_sbuf_printf(b, "boltdns_port_link_up{port=\"");
+		label_value(b, ps->port[i].name);
+		ctl_sbuf_printf(b, "\"} %u\n", ps->port[i].link_up ? 1u : 0u);
+	}
+	family(b, "boltdns_port_link_speed_mbps", "gauge", "Link speed in Mb/s (0: unknown)");
+	for (unsigned i = 0; i < ps->n; i++) {
+		ctl_sbuf_printf(b, "boltdns_port_link_speed_mbps{port=\"");
+		label_value(b, ps->port[i].name);
+		ctl_sbuf_printf(b, "\"} %u\n", (unsigned)ps->port[i].link_speed);
+	}
+	char name[64];
+	for (unsigned k = 0; k < CTL_PORT_NCTR; k++) {
+		snprintf(name, sizeof(name), "boltdns_port_%s_total", ctl_port_ctr_names[k]);
+		family(b, name, "counter", ctl_port_ctr_help[k]);
+		for (unsigned i = 0; i < ps->n; i++) {
+			ctl_sbuf_printf(b, "%s{port=\"", name);
+			label_value(b, ps->port[i].name);
+			ctl_sbuf_printf(b, "\"} %llu\n", (unsigned long long)ps->port[i].ctr[k]);
+		}
+	}
+	free(ps);
 }
 
 static void render_hooks(const struct bolt_ctl_sink *hooks, struct sbuf *b)

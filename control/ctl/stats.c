@@ -156,8 +156,18 @@ void bolt_ctl_sink_text(struct bolt_ctl_sink *s, const char *name, const char *v
 /* ---- ports ---- */
 
 /* The counters of struct bolt_port_counters, in order. */
-static const char *const port_ctr_names[CTL_PORT_NCTR] = {
+const char *const ctl_port_ctr_names[CTL_PORT_NCTR] = {
 	"ipackets", "opackets", "ibytes", "obytes", "imissed", "ierrors", "oerrors", "rx_nombuf",
+};
+const char *const ctl_port_ctr_help[CTL_PORT_NCTR] = {
+	"Packets received by the port",
+	"Packets sent by the port",
+	"Bytes received by the port",
+	"Bytes sent by the port",
+	"Packets the port dropped because its RX ring was full",
+	"Receive errors",
+	"Transmit errors",
+	"Packets refused because the mbuf pool was empty",
 };
 
 void ctl_ports_read(struct bolt_region *r, struct ctl_ports *out)
@@ -215,7 +225,7 @@ void ctl_ports_counters(struct ctl_out *o, const struct ctl_port *p, const uint6
 	for (unsigned k = 0; k < CTL_PORT_NCTR; k++) {
 		uint64_t v = p->ctr[k], b = base ? base[k] : 0;
 		/* A counter below its base (the port restarted) counts from zero. */
-		ctl_out_u64(o, port_ctr_names[k], v >= b ? v - b : v);
+		ctl_out_u64(o, ctl_port_ctr_names[k], v >= b ? v - b : v);
 	}
 }
 

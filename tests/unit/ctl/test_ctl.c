@@ -1112,6 +1112,7 @@ static void test_metrics_render(void **state)
 	assert_non_null(strstr(t, "boltdns_cp_resolution_seconds_bucket{le=\"+Inf\"} 8\n"));
 	assert_non_null(strstr(t, "boltdns_cp_resolution_seconds_count 8\n"));
 	assert_null(strstr(t, "lcore=\"1\""));
+	assert_null(strstr(t, "boltdns_port_")); /* no dataplane ports described yet */
 	/* every line is a comment or "name{labels} value" */
 	for (const char *l = t; *l; l = strchr(l, '\n') + 1) {
 		assert_non_null(strchr(l, '\n'));
@@ -1553,6 +1554,36 @@ static void test_local_answers(void **state)
 	free(a);
 }
 
+/* /metrics carries the port table: link gauges and the NIC counters by
+ * port name. */
+static void test_metrics_ports(void **state)
+{
+	(void)state;
+	struct bolt_port_table *t = bolt_region_ports(S.region);
+	fill_ports(t);
+	struct sbuf b;
+	ctl_sbuf_init(&b);
+	ctl_metrics_render(S.region, NULL, &b);
+	assert_false(b.oom);
+	const char *m = b.data;
+	assert_non_null(strstr(m, "# TYPE boltdns_port_link_up gauge\n"
+	                          "boltdns_port_link_up{port=\"0000:3b:00.0\"} 1\n"));
+	assert_non_null(strstr(m, "boltdns_port_link_speed_mbps{port=\"0000:3b:00.0\"} 25000\n"));
+	assert_non_null(strstr(m, "# TYPE boltdns_port_ipackets_total counter\n"
+	                          "boltdns_port_ipackets_total{port=\"0000:3b:00.0\"} 100\n"));
+	assert_non_null(strstr(m, "boltdns_port_imissed_total{port=\"0000:3b:00.0\"} 7\n"));
+	assert_non_null(strstr(m, "boltdns_port_rx_nombuf_total{port=\"0000:3b:00.0\"} 3\n"));
+	ctl_sbuf_free(&b);
+
+	/* a name with a quote and a backslash is escaped as a label value */
+	strcpy(t->port[0].name, "a\"b\\c");
+	ctl_sbuf_init(&b);
+	ctl_metrics_render(S.region, NULL, &b);
+	assert_non_null(strstr(b.data, "boltdns_port_link_up{port=\"a\\\"b\\\\c\"} 1\n"));
+	ctl_sbuf_free(&b);
+	memset(t, 0, sizeof(*t));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1560,6 +1591,7 @@ int main(void)
 		cmocka_unit_test(test_output),
 		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
