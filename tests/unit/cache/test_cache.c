@@ -400,6 +400,108 @@ static void test_burst(void **state)
 	assert_int_equal(bolt_cache_lookup_burst(f->c, kp, 0, now, outs, rc), 0);
 }
 
+/*
+ * Keys that share a hash (so a tag, a bucket and the record's hash field) but
+ * differ in one name byte, at every name length and at the first, a middle
+ * and the last byte: each lookup finds its own entry and nothing else, single
+ * and in a burst (the name compare is word-wise with an overlapping tail).
+ */
+static void test_same_hash_names(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t now = bolt_now();
+	static uint8_t bufs[3][256];
+	static uint16_t tbufs[3][8];
+
+	for (unsigned len = 1; len <= 255; len++) {
+		struct bolt_cache_key a, b, absent;
+		memset(&a, 0, sizeof(a));
+		for (unsigned i = 0; i < len; i++)
+			a.name[i] = (uint8_t)('a' + (len + i) % 26);
+		a.name_len = (uint8_t)len;
+		a.qtype = 1;
+		a.qclass = 1;
+		bolt_cache_key_hash(&a);
+		unsigned pos[3] = { 0, len / 2, len - 1 };
+		for (unsigned j = 0; j < 3; j++) {
+			b = a;
+			b.name[pos[j]] ^= 0x20;
+			absent = a;
+			absent.name[pos[j]] ^= 0x01;
+			put(f, &a, 20, 1, now + 100, 0, len);
+			put(f, &b, 30, 1, now + 100, 0, len + 1000);
+			assert_int_equal(get_check(f, &a, 20, 1, len), 0);
+			assert_int_equal(get_check(f, &b, 30, 1, len + 1000), 0);
+			assert_int_equal(get_check(f, &absent, 0, 0, 0), BOLT_ENOENT);
+
+			const struct bolt_cache_key *kp[3] = { &absent, &b, &a };
+			struct bolt_cache_out outs[3];
+			int rc[3];
+			for (unsigned i = 0; i < 3; i++)
+				outs[i] = (struct bolt_cache_out){ .ttl_off = tbufs[i], .ttl_cap = 8,
+					                           .sections = bufs[i], .cap = 256 };
+			assert_int_equal(bolt_cache_lookup_burst(f->c, kp, 3, now, outs, rc), 2);
+			assert_int_equal(rc[0], BOLT_ENOENT);
+			assert_int_equal(rc[1], 0);
+			assert_int_equal(outs[1].val.len, 30);
+			assert_int_equal(rc[2], 0);
+			assert_int_equal(outs[2].val.len, 20);
+			assert_int_equal(bolt_cache_delete(f->c, a.name, len, 0), 1);
+			assert_int_equal(bolt_cache_delete(f->c, b.name, len, 0), 1);
+		}
+	}
+}
+
+/*
+ * Values of every length from 0 to 600 bytes with 0 to 40 TTL offsets, looked
+ * up in bursts: each copy is exact and writes nothing past the value's length
+ * in the caller's buffers (small values are copied with overlapping moves).
+ */
+static void test_value_lengths(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t now = bolt_now();
+	enum { N = 601, BURST = 32, GUARD = 0xa5 };
+	static struct bolt_cache_key keys[N];
+	static uint8_t bufs[BURST][700];
+	static uint16_t tbufs[BURST][48];
+
+	for (unsigned i = 0; i < N; i++) {
+		test_key_n(&keys[i], i, 1);
+		put(f, &keys[i], i, (uint16_t)(i % 41), now + 100, 0, i);
+	}
+	for (unsigned base = 0; base < N; base += BURST) {
+		unsigned n = N - base < BURST ? N - base : BURST;
+		const struct bolt_cache_key *kp[BURST];
+		struct bolt_cache_out outs[BURST];
+		int rc[BURST];
+		memset(bufs, GUARD, sizeof(bufs));
+		memset(tbufs, GUARD, sizeof(tbufs));
+		for (unsigned j = 0; j < n; j++) {
+			kp[j] = &keys[base + j];
+			outs[j] = (struct bolt_cache_out){ .ttl_off = tbufs[j], .ttl_cap = 48,
+				                           .sections = bufs[j], .cap = 700 };
+		}
+		assert_int_equal(bolt_cache_lookup_burst(f->c, kp, n, now, outs, rc), n);
+		for (unsigned j = 0; j < n; j++) {
+			unsigned i = base + j;
+			uint8_t want[700];
+			test_fill(want, i, i);
+			assert_int_equal(rc[j], 0);
+			assert_int_equal(outs[j].val.len, i);
+			assert_int_equal(outs[j].val.nttl, i % 41);
+			assert_memory_equal(bufs[j], want, i);
+			for (unsigned b = i; b < sizeof(bufs[j]); b++)
+				assert_int_equal(bufs[j][b], GUARD);
+			for (unsigned t = 0; t < i % 41; t++)
+				assert_int_equal(tbufs[j][t], (uint16_t)(t * 16 + i % 7));
+			const uint8_t *tb = (const uint8_t *)tbufs[j];
+			for (unsigned b = 2 * (i % 41); b < sizeof(tbufs[j]); b++)
+				assert_int_equal(tb[b], GUARD);
+		}
+	}
+}
+
 static void test_eviction_at_capacity(void **state)
 {
 	(void)state;
@@ -632,6 +734,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_values_mixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_hash_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_value_lengths, setup, teardown),
 		cmocka_unit_test(test_eviction_at_capacity),
 		cmocka_unit_test(test_expired_reclaimed),
 		cmocka_unit_test(test_full_bucket_spills_to_partner),
