@@ -63,11 +63,23 @@ case "$RATE$MISSES" in *[!0-9]*) die "-r and -n take numbers" ;; esac
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
+# Servers inherit the descriptors of whoever runs this script, the bench
+# lock's among them: one left running would hold the lock for everybody.
+# Everything started is killed on any exit (TERM, then KILL after 3 s).
 STARTED=()
+kill_all() {
+  local p i
+  for p in "$@"; do kill "$p" 2>/dev/null || true; done
+  for i in $(seq 30); do
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && break; p=""; done
+    [ -z "${p:-}" ] && break
+    sleep 0.1
+  done
+  for p in "$@"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
+}
 cleanup() {
-  local p
-  for p in "${STARTED[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${STARTED[@]}"; do wait "$p" 2>/dev/null || true; done
+  kill_all "${STARTED[@]}"
   if ip netns list | grep -qw "$NS"; then
     in_ns bash "$ROOT/tests/hierarchy/stop.sh" "$WORK/hier" >/dev/null 2>&1 || true
     ip netns del "$NS" 2>/dev/null || true
@@ -75,6 +87,7 @@ cleanup() {
   rm -f "/dev/shm/misscost-$NS-region"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # CPU nanoseconds of every thread of process $1: se.sum_exec_runtime of
 # /proc/PID/task/*/sched (ns precision), else utime+stime of /proc/PID/stat
@@ -160,9 +173,7 @@ start_server() {   # start_server NAME DIR — sets PIDS and LABELS
 }
 
 stop_server() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  kill_all "${PIDS[@]}"
 }
 
 secs=$(( (MISSES + RATE - 1) / RATE ))
