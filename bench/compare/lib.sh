@@ -45,6 +45,15 @@ bb_net_up() {
       ethtool -K "$BB_VS" tx off >/dev/null 2>&1 || true
     fi
   fi
+  # BB_RPS=1: answers reaching the client end are processed (GRO aside) on
+  # the client CPU. Without it the client namespace's receive path (its IP
+  # stack, dnsperf's socket, the load generator's packet socket) runs in the
+  # softirq the server's own transmit raises, on the server CPU, charged to
+  # the server. bench/README.md, "Where the cycles go".
+  if [ "${BB_RPS:-0}" = 1 ]; then
+    printf '%x\n' $((1 << BB_CLIENT_CPU)) |
+      ip netns exec "$BB_NS" tee "/sys/class/net/$BB_VC/queues/rx-0/rps_cpus" >/dev/null
+  fi
   BB_VS_MAC=$(cat "/sys/class/net/$BB_VS/address")
   BB_VC_MAC=$(ip netns exec "$BB_NS" cat "/sys/class/net/$BB_VC/address")
   # The load generator's and reflector's addresses are not the kernel's, so
@@ -134,7 +143,7 @@ bb_cg_usage_ns() {
   if [ "$BB_CG_MODE" = v1 ]; then
     cat "$BB_CG_ACCT/cpuacct.usage"
   else
-    awk '$1 == "usage_usec" { printf "%d\n", $2 * 1000 }' "$BB_CG_CPU/cpu.stat"
+    awk '$1 == "usage_usec" { printf "%.0f\n", $2 * 1000 }' "$BB_CG_CPU/cpu.stat"
   fi
 }
 

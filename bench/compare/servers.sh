@@ -83,7 +83,7 @@ bb_server_start() {
     if [ "$name" = boltdns-xdp ]; then tmpl=boltdns-xdp.conf.in; else tmpl=boltdns-socket.conf.in; fi
     rm -f /dev/shm/boltbench-region
     bb_fill "$BB_PEERS/$tmpl" "$work/boltdns.conf" ADDR="$BB_SERVER_IP" WORKDIR="$work" \
-      HINTS="$BB_HINTS" EAL="$BB_BOLT_EAL" XDP="$BB_BOLT_XDP"
+      HINTS="$BB_HINTS" EAL="$BB_BOLT_EAL" XDP="$BB_BOLT_XDP" IDLE_SLEEP="${BB_IDLE_SLEEP:-200}"
     bb_cg_spawn "$work/dp.log" "$dp" -c "$work/boltdns.conf" >/dev/null
     # the control plane attaches to the region the dataplane creates
     local i
@@ -105,7 +105,11 @@ bb_server_start() {
         [ -z "$cppid" ] || break
         sleep 0.05
       done
-      if [ -z "$cppid" ] || ! bb_cg_move_cpu "$cppid" "$BB_CLIENT_CPU"; then
+      # BB_CP_CPU: another CPU for it (default the client CPU); the server
+      # CPU itself leaves it next to the lcore
+      if [ "${BB_CP_CPU:-$BB_CLIENT_CPU}" = "$BB_SERVER_CPU" ]; then
+        echo "compare: boltdns-cp stays on CPU $BB_SERVER_CPU (BB_CP_CPU)" >> "$work/cp.log"
+      elif [ -z "$cppid" ] || ! bb_cg_move_cpu "$cppid" "${BB_CP_CPU:-$BB_CLIENT_CPU}"; then
         echo "compare: boltdns-cp stays on CPU $BB_SERVER_CPU" >> "$work/cp.log"
       fi
     fi
