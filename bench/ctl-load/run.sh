@@ -55,6 +55,10 @@ for f in "$DP" "$CP" "$CTL" "$LG" "$DPSTATS" "$SEED"; do [ -x "$f" ] || die "$f 
 [ -f "$XDP" ] || XDP=""
 
 rm -rf "$WORK"; mkdir -p "$WORK"
+# Everything this script starts runs on the client CPU (the control loops'
+# own shells included) except the dataplane, started on DP_CPU: a deployment
+# keeps the lcore's core isolated from all housekeeping work.
+taskset -cp "$CLIENT_CPU" $$ > /dev/null || die "cannot pin to CPU $CLIENT_CPU"
 REGION=/dev/shm/boltdns-ctl-load-$$
 SOCK=$WORK/control.sock
 METRICS_PORT=9380
@@ -127,7 +131,7 @@ start_cp() { # start_cp CONF LOG
   die "boltdns-cp did not attach"
 }
 log "boltdns-dp on CPU $DP_CPU (net_af_xdp on $HOST_IF, $HOST_ADDR)"
-"$DP" -c "$WORK/boltdns.conf" > "$WORK/dp.log" 2>&1 &
+taskset -c "$DP_CPU" "$DP" -c "$WORK/boltdns.conf" > "$WORK/dp.log" 2>&1 &
 DP_PID=$!
 for _ in $(seq 100); do
   [ "$("$DPSTATS" "$REGION" 2>/dev/null | awk '$1 == "dp_lcores" { print $2 }')" = 1 ] && break
@@ -157,9 +161,18 @@ loadgen() { # loadgen LABEL DURATION [LOADGEN OPTIONS]
 }
 xdp_drops() { ethtool -S "$HOST_IF" 2>/dev/null | awk '/drop/ { s += $2 } END { print s + 0 }'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+# the lcore thread (the dataplane thread with the most CPU time) and what the
+# scheduler took from it: run_delay (ns runnable but not running) and
+# involuntary context switches, from /proc
+lcore_tid() { local t best=0 tid=""; for t in /proc/"$DP_PID"/task/*; do
+  u=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null); [ "${u:-0}" -ge "$best" ] && { best=$u; tid=${t##*/}; }
+  done; echo "$tid"; }
+lcore_sched() { echo "$(awk '{ print $2 }' "/proc/$DP_PID/task/$LCORE/schedstat") $(awk '/^nonvoluntary_ctxt_switches/ { print $2 }' "/proc/$DP_PID/task/$LCORE/status")"; }
 dp_counter() { "$DPSTATS" "$REGION" | awk -v k="$1" '$1 == k { print $2 }'; }
 
 loadgen warm 2 --rate 20000 > /dev/null
+LCORE=$(lcore_tid)
+log "lcore thread $LCORE, affinity $(taskset -cp "$LCORE" | sed 's/.*: //')"
 if [ -z "$RATE" ]; then
   res=$(loadgen capacity 3 --outstanding "$WINDOW")
   [ -n "$res" ] || { cat "$WORK/lg-capacity.txt"; die "load generator failed"; }
@@ -230,8 +243,8 @@ hogs_start() {
   for _ in 1 2 3; do taskset -c "$CLIENT_CPU" bash -c 'while :; do :; done' & LOOP_PIDS="$LOOP_PIDS $!"; done
 }
 window() { # window KIND ROUND
-  local kind=$1 r=$2 res q0 q1 t0 t1 d0 d1 h0 h1 x0 x1 counts="-"
-  x0=$(xdp_drops)
+  local kind=$1 r=$2 res q0 q1 t0 t1 d0 d1 h0 h1 x0 x1 s0 s1 counts="-"
+  x0=$(xdp_drops) s0=($(lcore_sched))
   q0=$(dp_counter queries) t0=$(dp_counter tx_pkts) d0=$(dp_counter tx_drops) h0=$(dp_counter hits)
   [ "$kind" = ctl ] && { loops_start; sleep 0.5; }
   [ "$kind" = cpu ] && { hogs_start; sleep 0.5; }
@@ -239,10 +252,10 @@ window() { # window KIND ROUND
   [ "$kind" = ctl ] && { loops_stop; counts=$(loop_counts); }
   [ "$kind" = cpu ] && loops_stop
   sleep 0.2
-  x1=$(xdp_drops)
+  x1=$(xdp_drops) s1=($(lcore_sched))
   q1=$(dp_counter queries) t1=$(dp_counter tx_pkts) d1=$(dp_counter tx_drops) h1=$(dp_counter hits)
   [ -n "$res" ] || { tail "$WORK/lg-r$r-$kind.txt"; die "load generator failed"; }
-  local line="round=$r window=$kind rate=$RATE sent=$(field sent "$res") answered=$(field answered "$res") lost=$(field lost "$res") lost_pct=$(field lost_pct "$res") avg_us=$(field avg_us "$res") p50_us=$(field p50_us "$res") p99_us=$(field p99_us "$res") p999_us=$(field p999_us "$res") max_us=$(field max_us "$res") dp_queries=$((q1 - q0)) dp_hits=$((h1 - h0)) dp_tx=$((t1 - t0)) dp_tx_drops=$((d1 - d0)) veth_drops=$((x1 - x0)) commands=$counts"
+  local line="round=$r window=$kind win=$WIN rate=$RATE sent=$(field sent "$res") answered=$(field answered "$res") lost=$(field lost "$res") lost_pct=$(field lost_pct "$res") avg_us=$(field avg_us "$res") p50_us=$(field p50_us "$res") p99_us=$(field p99_us "$res") p999_us=$(field p999_us "$res") max_us=$(field max_us "$res") dp_queries=$((q1 - q0)) dp_hits=$((h1 - h0)) dp_tx=$((t1 - t0)) dp_tx_drops=$((d1 - d0)) veth_drops=$((x1 - x0)) lcore_run_delay_ms=$(((s1[0] - s0[0]) / 1000000)) lcore_preempted=$((s1[1] - s0[1])) commands=$counts"
   echo "$line" | tee -a "$WORK/results.txt"
 }
 # interleaved, each round starting one kind later
@@ -270,16 +283,18 @@ def agg(kind, key, fmt):
     if not v:
         return "-"
     return (fmt + " [" + fmt + "-" + fmt + "]") % (statistics.median(v), min(v), max(v))
-print("| window | answered % | lost | lost before the dataplane | dataplane unanswered | avg us | p99 us | p99.9 us |")
-print("|---|---|---|---|---|---|---|---|")
+print("| window | sent qps | answered % | lost | lost before the dataplane | dataplane unanswered | avg us | p99 us | p99.9 us | lcore run delay ms |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     r["ans_pct"] = str(100.0 * float(r["answered"]) / max(1.0, float(r["sent"])))
     r["lost_before"] = str(int(r["sent"]) - int(r["dp_queries"]))
     r["dp_unanswered"] = str(int(r["dp_queries"]) - int(r["dp_tx"]))
+    r["sent_qps"] = str(float(r["sent"]) / float(r.get("win", "1")))
 for k in ("base", "ctl", "cpu"):
-    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (k, agg(k, "ans_pct", "%.3f"), agg(k, "lost", "%.0f"),
-          agg(k, "lost_before", "%.0f"), agg(k, "dp_unanswered", "%.0f"),
-          agg(k, "avg_us", "%.0f"), agg(k, "p99_us", "%.0f"), agg(k, "p999_us", "%.0f")))
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (k, agg(k, "sent_qps", "%.0f"), agg(k, "ans_pct", "%.3f"),
+          agg(k, "lost", "%.0f"), agg(k, "lost_before", "%.0f"), agg(k, "dp_unanswered", "%.0f"),
+          agg(k, "avg_us", "%.0f"), agg(k, "p99_us", "%.0f"), agg(k, "p999_us", "%.0f"),
+          agg(k, "lcore_run_delay_ms", "%.0f")))
 ctl = [r["commands"] for r in rows if r["window"] == "ctl"]
 print("\ncontrol commands completed/failed per ctl window (short loop, dump_cache loop, /metrics loop): " + "; ".join(ctl))
 PY
