@@ -61,6 +61,9 @@ for t in ip dig dnsperf; do command -v "$t" >/dev/null || die "'$t' not found"; 
 case "$RATE$MISSES" in *[!0-9]*) die "-r and -n take numbers" ;; esac
 [ "$RATE" -gt 0 ] && [ "$MISSES" -gt 0 ] || die "-r and -n must be positive"
 
+# Servers are started with "ip netns exec" itself in the background (it
+# execs the server, so $! is the server's pid), never through in_ns: a
+# backgrounded function is a subshell, and $! would be that subshell.
 in_ns() { ip netns exec "$NS" "$@"; }
 
 # Servers inherit the descriptors of whoever runs this script, the bench
@@ -82,6 +85,8 @@ cleanup() {
   kill_all "${STARTED[@]}"
   if ip netns list | grep -qw "$NS"; then
     in_ns bash "$ROOT/tests/hierarchy/stop.sh" "$WORK/hier" >/dev/null 2>&1 || true
+    # Nothing of this private namespace may outlive the run.
+    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     ip netns del "$NS" 2>/dev/null || true
   fi
   rm -f "/dev/shm/misscost-$NS-region"
@@ -138,13 +143,13 @@ start_server() {   # start_server NAME DIR — sets PIDS and LABELS
     sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
         -e "s|^path = .*|path = $region|" "$ROOT/bench/peers/boltdns-socket.conf.in" \
         > "$dir/boltdns.conf"
-    in_ns "$dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
+    ip netns exec "$NS" "$dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
     STARTED+=($!)
     PIDS+=($!)
     LABELS+=(dp)
     local i
     for i in $(seq 50); do [ -e "$region" ] && break; sleep 0.1; done
-    in_ns "$cp" -c "$dir/boltdns.conf" -s "$dir/cp.stats" > "$dir/cp.log" 2>&1 &
+    ip netns exec "$NS" "$cp" -c "$dir/boltdns.conf" -s "$dir/cp.stats" > "$dir/cp.log" 2>&1 &
     STARTED+=($!)
     PIDS+=($!)
     LABELS+=(cp)
@@ -153,7 +158,7 @@ start_server() {   # start_server NAME DIR — sets PIDS and LABELS
     command -v unbound >/dev/null || return 1
     sed -e "s|@ADDR@|$ADDR|g" -e "s|@PORT@|53|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
         "$ROOT/bench/peers/unbound.conf.in" > "$dir/unbound.conf"
-    in_ns unbound -d -c "$dir/unbound.conf" > "$dir/out.log" 2>&1 &
+    ip netns exec "$NS" unbound -d -c "$dir/unbound.conf" > "$dir/out.log" 2>&1 &
     STARTED+=($!)
     PIDS+=($!)
     LABELS+=(unbound)
@@ -162,7 +167,7 @@ start_server() {   # start_server NAME DIR — sets PIDS and LABELS
     command -v kresd >/dev/null || return 1
     sed -e "s|@ADDR@|$ADDR|g" -e "s|@PORT@|53|g" -e "s|@WORKDIR@|$dir|g" \
         "$ROOT/bench/peers/kresd.conf.in" > "$dir/kresd.conf"
-    in_ns kresd -n -q -c "$dir/kresd.conf" "$dir" > "$dir/out.log" 2>&1 &
+    ip netns exec "$NS" kresd -n -q -c "$dir/kresd.conf" "$dir" > "$dir/out.log" 2>&1 &
     STARTED+=($!)
     PIDS+=($!)
     LABELS+=(kresd)
