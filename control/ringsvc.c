@@ -188,17 +188,23 @@ static unsigned poll_rings(struct cp *cp)
 	return total;
 }
 
-/* After every wake-up of the loop (upstream answers, TCP, timers): misses
- * that arrived meanwhile are started at once, for free. */
-static void on_check(uv_check_t *h)
-{
-	poll_rings(h->data);
-}
-
-/* A quiet loop wakes every millisecond to look at the rings. */
+/* A loop with nothing else to do wakes after 1 ms to look at the rings. */
 static void on_timer(uv_timer_t *t)
 {
 	poll_rings(t->data);
+}
+
+/* After every wake-up of the loop (upstream answers, TCP, the timer): misses
+ * that arrived meanwhile are started at once, for free, and the timer is
+ * pushed back to 1 ms from now. A loop woken often enough by its own I/O
+ * thus never wakes for the timer at all (each wake-up is several
+ * microseconds of CPU), and the rings are still looked at every ~1 ms. */
+static void on_check(uv_check_t *h)
+{
+	struct cp *cp = h->data;
+	poll_rings(cp);
+	if (cp->rings != NULL)
+		uv_timer_start(&cp->rings->timer, on_timer, 1, 0);
 }
 
 int ring_svc_start(struct cp *cp)
@@ -216,7 +222,7 @@ int ring_svc_start(struct cp *cp)
 	s->timer.data = cp;
 	s->check.data = cp;
 	cp->rings = s;
-	uv_timer_start(&s->timer, on_timer, 1, 1);
+	uv_timer_start(&s->timer, on_timer, 1, 0);
 	uv_check_start(&s->check, on_check);
 	return 0;
 }

@@ -3,8 +3,9 @@
  * pushes answers on the answer ring of the lcore the miss came from.
  *
  * Polling never spins: the rings are looked at after every wake-up of the
- * loop (a uv_check handle: upstream answers, TCP, timers) and by a 1 ms
- * timer. A loop busy with resolutions picks misses up within one wake-up;
+ * loop (a uv_check handle: upstream answers, TCP, timers) and by a timer
+ * due 1 ms after the last look, so a loop woken by its own traffic never
+ * wakes for the timer. A loop busy with resolutions picks misses up within one wake-up;
  * a quiet one within ~1 ms (the libuv timer granularity). A busy-polling
  * loop (uv_idle) would answer the first miss sooner, but burns a whole CPU
  * for as long as misses keep coming, which is most of the miss path's cost
