@@ -201,8 +201,11 @@ ctl_loop() { # ctl_loop NAME: runs until killed, writes NAME.ok / NAME.fail coun
         else fail=$((fail + 1)); echo "failed: $c" >> "$WORK/loop-$name.err"; fi
       done ;;
     dump)
-      if ctl dump_cache > "$WORK/dump.out" 2>>"$WORK/loop-$name.err" &&
-         tail -n1 "$WORK/dump.out" | grep -q '^;; [0-9]* entries'; then ok=$((ok + 1));
+      # DUMP_FILE=1: into a file on disk (its page-cache writeback is kernel
+      # work the scheduler may put on any CPU); default: through a pipe
+      if [ "${DUMP_FILE:-0}" = 1 ]; then ctl dump_cache > "$WORK/dump.out" 2>>"$WORK/loop-$name.err"
+      else ctl dump_cache 2>>"$WORK/loop-$name.err" | tail -n1 > "$WORK/dump.out"; fi
+      if [ "${PIPESTATUS[0]}" = 0 ] && tail -n1 "$WORK/dump.out" | grep -q '^;; [0-9]* entries'; then ok=$((ok + 1));
       else fail=$((fail + 1)); echo "failed: dump_cache" >> "$WORK/loop-$name.err"; fi ;;
     metrics)
       if taskset -c "$CLIENT_CPU" ip netns exec "$NSN" curl -sf -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics"; then
@@ -248,9 +251,22 @@ window() { # window KIND ROUND
   q0=$(dp_counter queries) t0=$(dp_counter tx_pkts) d0=$(dp_counter tx_drops) h0=$(dp_counter hits)
   [ "$kind" = ctl ] && { loops_start; sleep 0.5; }
   [ "$kind" = cpu ] && { hogs_start; sleep 0.5; }
+  # DIAG=1: in round 1, what else ran on the lcore's CPU (perf sched_switch)
+  local perf_pid=""
+  if [ "${DIAG:-0}" = 1 ] && [ "$r" = 1 ] && command -v perf >/dev/null; then
+    perf record -q -e sched:sched_switch -C "$DP_CPU" -o "$WORK/sched-$kind.data" -- sleep "$WIN" > /dev/null 2>&1 &
+    perf_pid=$!
+  fi
   res=$(loadgen "r$r-$kind" "$WIN" --rate "$RATE")
   [ "$kind" = ctl ] && { loops_stop; counts=$(loop_counts); }
   [ "$kind" = cpu ] && loops_stop
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid"
+    perf script -i "$WORK/sched-$kind.data" -F comm,pid,event,trace 2>/dev/null |
+      sed -n 's/.*next_comm=\([^ ]*\) next_pid=\([0-9]*\).*/\1/p' | sort | uniq -c | sort -rn | head -12 \
+      > "$WORK/sched-$kind.top"
+    log "round 1 $kind: switches to, on CPU $DP_CPU: $(awk '{ printf "%s %s; ", $2, $1 }' "$WORK/sched-$kind.top")"
+  fi
   sleep 0.2
   x1=$(xdp_drops) s1=($(lcore_sched))
   q1=$(dp_counter queries) t1=$(dp_counter tx_pkts) d1=$(dp_counter tx_drops) h1=$(dp_counter hits)
@@ -268,7 +284,7 @@ kill -0 "$DP_PID" 2>/dev/null && dpup=yes || dpup=no
 kill -0 "$CP_PID" 2>/dev/null && cpup=yes || cpup=no
 dumped=$(tail -n1 "$WORK/dump.out" 2>/dev/null)
 {
-  echo "# ctl-load $(date -u +%F\ %H:%M) UTC, $(uname -r), $(nproc) CPUs; lcore CPU $DP_CPU, client CPU $CLIENT_CPU"
+  echo "# ctl-load $(date -u +%F\ %H:%M) UTC, $(uname -r), $(nproc --all) CPUs; lcore CPU $DP_CPU, client CPU $CLIENT_CPU"
   echo "# cache $ENTRIES entries; last dump_cache: ${dumped:-none}; load: $HOT names, rate $RATE qps${CAP:+ of $CAP flat out}; windows ${WIN}s x $ROUNDS rounds"
   echo "# boltdns-dp up: $dpup, boltdns-cp up: $cpup"
 } | tee -a "$WORK/results.txt"
