@@ -188,10 +188,13 @@ static unsigned poll_rings(struct cp *cp)
 	return total;
 }
 
-/* A loop with nothing else to do wakes after 1 ms to look at the rings. */
+/* A loop with nothing else to do wakes after 1 ms to look at the rings. The
+ * timer re-arms itself: timers run before the loop computes how long to
+ * sleep, the check handle only after that sleep. */
 static void on_timer(uv_timer_t *t)
 {
 	poll_rings(t->data);
+	uv_timer_start(t, on_timer, 1, 0);
 }
 
 /* After every wake-up of the loop (upstream answers, TCP, the timer): misses
