@@ -189,15 +189,29 @@ def main():
                        f"{rc.replace('_', ' ')} |")
         out.append("")
 
-    refl = [r for r in rows if r.get("server") == "reflector"]
+    refl = [r for r in rows if r.get("server", "").startswith("reflector")]
     if refl:
         out.append("## The path's own ceiling (bare reflector, no DNS work)")
         out.append("")
-        out.append("| client | answered qps | lost % | avg ms | p99 ms |")
-        out.append("|---|---|---|---|---|")
+        out.append("`boltdns-reflector` in the server's cgroup on the server CPU: it swaps addresses and "
+                   "sets QR, nothing else. It busy-polls, so it holds the whole core (no quota) or the whole "
+                   "quota whatever the load: *ns CPU per answer* = that share of a second / answered qps. "
+                   "(*CPU used %* is measured over the client's whole run, set-up included, and so reads "
+                   "above the core or the quota for the load generator.)")
+        out.append("")
+        out.append("| port | client | CPU quota | answered qps | CPU used % | ns CPU per answer | lost % | avg ms | p99 ms |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        pmd = {"reflector-packet": "net_af_packet", "reflector-xdp": "net_af_xdp", "reflector": "net_af_packet"}
         for r in refl:
-            who = "boltdns-loadgen (flat out)" if r.get("method") == "loadgen" else "dnsperf (kernel sockets)"
-            out.append(f"| {who} | {r.get('qps')} | {r.get('lost_pct')} | "
+            m = r.get("method")
+            who = "boltdns-loadgen" if m.startswith("loadgen") else "dnsperf"
+            quota = f"{a.budget} %" if m in ("budget", "loadgen-budget") else "none"
+            q, c = num(r.get("qps")), num(r.get("cpu_pct"))
+            if c is not None:
+                c = min(c, float(a.budget) if quota != "none" else 100.0)
+            per = f"{c / 100.0 * 1e9 / q:.0f}" if q and c else "–"
+            out.append(f"| {pmd.get(r.get('server'), r.get('server'))} | {who} | {quota} | {r.get('qps')} | "
+                       f"{r.get('cpu_pct', '–')} | {per} | {r.get('lost_pct')} | "
                        f"{(ms(r.get('avg_us')) or 0):.3f} | {(ms(r.get('p99_us')) or 0):.3f} |")
         out.append("")
 
