@@ -168,8 +168,15 @@ proc_ns > "$WORK/proc0.txt"
 thr0=$(throttle)
 u0=$(bb_cg_usage_ns); t0=$(date +%s%N)
 read -r -a st0 < <(grep "^cpu$BB_SERVER_CPU " /proc/stat)
+# system calls per thread of the server over the same seconds (wake-up
+# kicks of a PMD, naps of an idle lcore, socket I/O)
+perf stat -x, --per-thread -p "$(bb_cg_pids | paste -sd, -)" -o "$WORK/syscalls.csv" \
+  -e syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_poll,syscalls:sys_enter_clock_nanosleep,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_sendmmsg \
+  -- sleep "$SECS" > "$WORK/perf-stat.log" 2>&1 &
+STAT_PID=$!
 perf record -q -C "$BB_SERVER_CPU" -e cpu-clock -F "$PERF_FREQ" -g -o "$WORK/perf.data" -- sleep "$SECS" \
   > "$WORK/perf-record.log" 2>&1
+wait "$STAT_PID" || true
 read -r -a st1 < <(grep "^cpu$BB_SERVER_CPU " /proc/stat)
 u1=$(bb_cg_usage_ns); t1=$(date +%s%N)
 thr1=$(throttle)
@@ -189,6 +196,9 @@ bb_cg_quota max
   echo "cgroup cpu.stat after:  $thr1"
   awk -v t=$((t1 - t0)) 'NR == FNR { a[$1] = $3; next } ($1 in a) { printf "process %s (%s): %.1f %% of a core\n", $2, $1, ($3 - a[$1]) / t * 100 }' \
     "$WORK/proc0.txt" "$WORK/proc1.txt"
+  # per thread: "comm-tid,count,,event,..." -> system calls per second
+  awk -F, -v s="$SECS" '$2 ~ /^[0-9]+$/ && $2 > 0 { sub(/syscalls:sys_enter_/, "", $4); printf "syscalls/s %s %s: %.0f\n", $1, $4, $2 / s }' \
+    "$WORK/syscalls.csv" 2>/dev/null
   echo "procstat_ticks user=$(( st1[1] - st0[1] + st1[2] - st0[2] )) system=$(( st1[3] - st0[3] )) idle=$(( st1[4] - st0[4] + st1[5] - st0[5] )) irq=$(( st1[6] - st0[6] )) softirq=$(( st1[7] - st0[7] ))"
   case "$SERVER" in
   reflector-*) ;;
