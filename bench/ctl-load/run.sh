@@ -262,9 +262,12 @@ window() { # window KIND ROUND
   [ "$kind" = cpu ] && loops_stop
   if [ -n "$perf_pid" ]; then
     wait "$perf_pid"
+    # switches to a thread of this run's boltdns-cp are marked "(ours)"
+    local ours; ours=" $(ls /proc/"$CP_PID"/task | tr '\n' ' ')"
     perf script -i "$WORK/sched-$kind.data" -F comm,pid,event,trace 2>/dev/null |
-      sed -n 's/.*next_comm=\([^ ]*\) next_pid=\([0-9]*\).*/\1/p' | sort | uniq -c | sort -rn | head -12 \
-      > "$WORK/sched-$kind.top"
+      sed -n 's/.*next_comm=\([^ ]*\) next_pid=\([0-9]*\).*/\1 \2/p' |
+      awk -v ours="$ours" '{ c = $1; if (index(ours, " " $2 " ")) c = c "(ours)"; print c }' |
+      sort | uniq -c | sort -rn | head -12 > "$WORK/sched-$kind.top"
     log "round 1 $kind: switches to, on CPU $DP_CPU: $(awk '{ printf "%s %s; ", $2, $1 }' "$WORK/sched-$kind.top")"
   fi
   sleep 0.2
