@@ -208,7 +208,10 @@ ctl_loop() { # ctl_loop NAME: runs until killed, writes NAME.ok / NAME.fail coun
       if [ "${PIPESTATUS[0]}" = 0 ] && tail -n1 "$WORK/dump.out" | grep -q '^;; [0-9]* entries'; then ok=$((ok + 1));
       else fail=$((fail + 1)); echo "failed: dump_cache" >> "$WORK/loop-$name.err"; fi ;;
     metrics)
-      if taskset -c "$CLIENT_CPU" ip netns exec "$NSN" curl -sf -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics"; then
+      # nsenter --net, not ip netns exec: that one builds and tears down a
+      # mount namespace per call, whose expedited RCU grace periods interrupt
+      # every CPU, the lcore's included
+      if nsenter --net=/run/netns/"$NSN" curl -sf -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics"; then
         ok=$((ok + 1)); else fail=$((fail + 1)); fi ;;
     esac
   done

@@ -178,7 +178,9 @@ ctl_loop() { # ctl_loop NAME: until SIGTERM; writes "OK FAIL" to loop-NAME.count
         ok=$((ok + 1)); tail -n1 "$T/dump.out" > "$T/dump.last"
       else fail=$((fail + 1)); echo "failed: dump_cache" >> "$T/loop-$name.err"; fi ;;
     metrics)
-      if nsx taskset -c 1 curl -sf -o /dev/null "http://127.0.0.1:$MPORT/metrics"; then ok=$((ok + 1))
+      # nsenter --net, not ip netns exec: no mount namespace per scrape (its
+      # teardown interrupts every CPU, the lcore's included)
+      if nsenter --net=/run/netns/"$NSN" curl -sf -o /dev/null "http://127.0.0.1:$MPORT/metrics"; then ok=$((ok + 1))
       else fail=$((fail + 1)); echo "failed: /metrics" >> "$T/loop-$name.err"; fi ;;
     esac
   done
