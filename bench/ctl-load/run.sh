@@ -209,8 +209,8 @@ ctl_loop() { # ctl_loop NAME: runs until killed, writes NAME.ok / NAME.fail coun
       else fail=$((fail + 1)); echo "failed: dump_cache" >> "$WORK/loop-$name.err"; fi ;;
     metrics)
       # nsenter --net, not ip netns exec: that one builds and tears down a
-      # mount namespace per call, whose expedited RCU grace periods interrupt
-      # every CPU, the lcore's included
+      # mount namespace per call, kernel work that also lands on the lcore's
+      # CPU (README: runs 4 and 5)
       if nsenter --net=/run/netns/"$NSN" curl -sf -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics"; then
         ok=$((ok + 1)); else fail=$((fail + 1)); fi ;;
     esac

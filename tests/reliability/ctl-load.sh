@@ -178,8 +178,8 @@ ctl_loop() { # ctl_loop NAME: until SIGTERM; writes "OK FAIL" to loop-NAME.count
         ok=$((ok + 1)); tail -n1 "$T/dump.out" > "$T/dump.last"
       else fail=$((fail + 1)); echo "failed: dump_cache" >> "$T/loop-$name.err"; fi ;;
     metrics)
-      # nsenter --net, not ip netns exec: no mount namespace per scrape (its
-      # teardown interrupts every CPU, the lcore's included)
+      # nsenter --net, not ip netns exec: no mount namespace per scrape (kernel
+      # work that also lands on the lcore's CPU; bench/ctl-load/README.md)
       if nsenter --net=/run/netns/"$NSN" curl -sf -o /dev/null "http://127.0.0.1:$MPORT/metrics"; then ok=$((ok + 1))
       else fail=$((fail + 1)); echo "failed: /metrics" >> "$T/loop-$name.err"; fi ;;
     esac
