@@ -35,6 +35,7 @@ struct main_state {
 	uv_timer_t tick;
 	uv_signal_t sigterm, sigint;
 	int last_attach_err;
+	int32_t last_owner;           /* pid of the other control plane we wait for */
 	char region_path[PATH_MAX];
 	struct bolt_ctl *ctl;         /* control socket, while attached */
 	const char *conf_path;
@@ -100,6 +101,52 @@ static bool region_replaced(struct main_state *s)
 	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
+/* Seconds without a heartbeat after which a recorded control plane is
+ * taken for dead even if a process with its pid exists (pid reuse). */
+#define CP_OWNER_STALE 30
+
+/* Whether pid names a live process (not a zombie) in our pid namespace. */
+static bool pid_alive(int32_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')'. */
+	const char *rp = strrchr(buf, ')');
+	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/*
+ * The miss rings have a single reader: two control planes on one region
+ * would both consume them and corrupt their indices. Claim the region's
+ * cp_pid with a compare-and-swap; a live owner (its process exists in this
+ * pid namespace, it is not a zombie and its heartbeat is recent) makes
+ * this one wait, retrying every second, and take over when it is gone.
+ * Returns 0, or -EBUSY with the owner's pid in *owner.
+ */
+static int claim_region(struct bolt_region *r, int32_t *owner)
+{
+	int32_t me = (int32_t)getpid();
+	int32_t cur = atomic_load(&r->hdr->cp_pid);
+	for (;;) {
+		if (cur != 0 && cur != me && pid_alive(cur)) {
+			uint64_t hb = atomic_load(&r->hdr->cp_heartbeat);
+			uint64_t now = (uint64_t)time(NULL);
+			if (hb + CP_OWNER_STALE >= now) {
+				*owner = cur;
+				return -EBUSY;
+			}
+		}
+		if (atomic_compare_exchange_strong(&r->hdr->cp_pid, &cur, me))
+			return 0;
+	}
+}
+
 static void attach_step(struct main_state *s)
 {
 	struct cp *cp = &s->cp;
@@ -119,11 +166,23 @@ static void attach_step(struct main_state *s)
 		s->last_attach_err = err;
 		return;
 	}
+	int32_t owner = 0;
+	err = claim_region(r, &owner);
+	if (err < 0) {
+		bolt_region_detach(r);
+		if (err != s->last_attach_err || owner != s->last_owner)
+			cp_log(CP_LOG_NOTICE, "region %s is in use by another boltdns-cp (pid %d): "
+			       "waiting for it to exit (retrying every second)",
+			       s->region_path, (int)owner);
+		s->last_attach_err = err;
+		s->last_owner = owner;
+		return;
+	}
 	s->last_attach_err = 0;
+	s->last_owner = 0;
 	cp->region = r;
 	cp->ctr.attaches++;
 	uint64_t now = (uint64_t)time(NULL);
-	atomic_store(&r->hdr->cp_pid, (int32_t)getpid());
 	atomic_store(&r->hdr->cp_started, now);
 	atomic_store(&r->hdr->cp_heartbeat, now);
 	cp_log(CP_LOG_NOTICE, "attached region %s (%u lcores running, dataplane pid %d)",
@@ -423,8 +482,10 @@ int main(int argc, char **argv)
 
 	uv_run(cp->loop, UV_RUN_DEFAULT);
 
-	if (cp->region != NULL)
-		atomic_store(&cp->region->hdr->cp_pid, 0);
+	if (cp->region != NULL) {
+		int32_t me = (int32_t)getpid();
+		atomic_compare_exchange_strong(&cp->region->hdr->cp_pid, &me, 0);
+	}
 	write_stats(&s);
 	detach(&s);
 	/* Let the control socket's handles finish closing (its file is removed). */

@@ -64,4 +64,34 @@ if [ -n "$BOLTCTL" ]; then
   "$BOLTCTL" -s "$E2E_DIR/control.sock" status | grep -q '^controlplane.pid: '"$E2E_CP_PID" &&
     ok "control socket back with the new control plane" || bad "control socket after restart"
 fi
+
+# A second control plane on the same region must not attach: the miss rings
+# have one reader. It waits, and takes over when the first one dies. (Its
+# own control socket, no TCP listener: otherwise the busy TCP port alone
+# would stop it. It runs in the namespace: the cleanup kills it on failure.)
+sed -e '/^tcp-listen/d' -e "s|^socket = .*|socket = $E2E_DIR/control2.sock|" \
+  "$E2E_DIR/boltdns.conf" >"$E2E_DIR/boltdns2.conf"
+ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns2.conf" -s "$E2E_DIR/cp2.stats" \
+  >>"$E2E_DIR/cp2.log" 2>&1 &
+CP2_PID=$!
+sleep 2.5
+if kill -0 "$CP2_PID" 2>/dev/null && grep -q "in use by another boltdns-cp (pid $E2E_CP_PID)" "$E2E_DIR/cp2.log" &&
+   grep -q '^attached 0' "$E2E_DIR/cp2.stats"; then
+  ok "a second boltdns-cp waits: the region is in use by pid $E2E_CP_PID"
+else
+  bad "a second boltdns-cp on the same region: $(tail -n 2 "$E2E_DIR/cp2.log" | tr '\n' ' ')"
+fi
+expect "the first one still resolves" "198.19.4.80 " www.dom4.boltorg A
+kill -9 "$E2E_CP_PID"
+wait "$E2E_CP_PID" 2>/dev/null
+E2E_CP_PID=
+took=no
+for _ in $(seq 1 40); do
+  grep -q '^attached 1' "$E2E_DIR/cp2.stats" 2>/dev/null && { took=yes; break; }
+  sleep 0.1
+done
+[ $took = yes ] && ok "the waiting boltdns-cp took over when the first died" || bad "no take-over"
+expect "resolves after the take-over" "198.19.1.25 " mail.dom1.boltnet A
+E2E_CP_PID=$CP2_PID
+cat "$E2E_DIR/cp2.log" >>"$E2E_DIR/cp.log"
 e2e_finish
