@@ -87,12 +87,16 @@ static struct {
 	struct dp_lcore *lc;         /* nw of them */
 	unsigned lcore_index[RTE_MAX_LCORE];
 	uint64_t drain_tsc;
+	uint64_t idle_tsc;           /* IDLE_AFTER_US in TSC cycles */
 	uint64_t hz;
 	unsigned idle_sleep_us;      /* longest nap of an idle lcore; 0 = poll only */
 } g;
 
-/* Empty polls in a row before an lcore starts to nap (idle-sleep > 0). */
-#define IDLE_POLLS 1024
+/* Time without work after which an lcore starts to nap (idle-sleep > 0).
+ * A time, not a count of empty polls: with net_af_xdp an empty poll can be
+ * a system call of half a microsecond, and a thousand of them outlast the
+ * gap between queries at a few thousand qps, so the lcore never napped. */
+#define IDLE_AFTER_US 50
 
 static void tx_flush(struct dp_lcore *l, uint16_t port, uint16_t q, struct tx_buf *b)
 {
@@ -335,7 +339,8 @@ static int lcore_main(void *arg)
 	__atomic_store_n(&bolt_region_ports(app->region)->worker_tid[l->index],
 	                 (int32_t)rte_sys_gettid(), __ATOMIC_RELAXED);
 	dp_info("worker %u polling on lcore %u", l->index, rte_lcore_id());
-	unsigned idle_polls = 0, nap_us = 1;
+	unsigned nap_us = 1;
+	uint64_t last_work = rte_rdtsc();
 	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
 		unsigned work = 0;
 		for (unsigned pi = 0; pi < g.nports; pi++)
@@ -347,11 +352,12 @@ static int lcore_main(void *arg)
 
 		if (g.idle_sleep_us > 0) {
 			/* Give a shared core back when there is nothing to do: nap
-			 * after IDLE_POLLS empty polls, doubling up to idle-sleep. */
+			 * once IDLE_AFTER_US passed with no work, doubling up to
+			 * idle-sleep. */
 			if (work > 0) {
-				idle_polls = 0;
+				last_work = rte_rdtsc();
 				nap_us = 1;
-			} else if (++idle_polls >= IDLE_POLLS) {
+			} else if (rte_rdtsc() - last_work >= g.idle_tsc) {
 				for (unsigned pi = 0; pi < g.nports; pi++)
 					if (l->index < g.ports[pi].nq)
 						tx_flush(l, g.ports[pi].id, (uint16_t)l->index, &l->tx[pi]);
@@ -705,6 +711,7 @@ int dp_dpdk_run(struct dp_app *app)
 
 	g.hz = rte_get_tsc_hz();
 	g.drain_tsc = (g.hz + 1000000 - 1) / 1000000 * TX_DRAIN_US;
+	g.idle_tsc = (g.hz + 1000000 - 1) / 1000000 * IDLE_AFTER_US;
 	g.idle_sleep_us = cfg->idle_sleep_us;
 	ports_publish(app->region, worker_lcore);
 	atomic_store(&app->region->hdr->dp_lcores, g.nw);
