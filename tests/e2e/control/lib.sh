@@ -93,14 +93,20 @@ e2e_start_dp() {
   [ -e "$E2E_REGION" ] || { echo "dataplane did not create the region"; exit 1; }
 }
 
+# e2e_wait_attached STATS_FILE [TENTHS]: wait until the control plane writing
+# STATS_FILE says it is attached (default 5 s); fails if it never does.
+e2e_wait_attached() {
+  for _ in $(seq 1 "${2:-50}"); do
+    grep -q '^attached 1' "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 e2e_start_cp() {
   ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -s "$E2E_DIR/cp.stats" >>"$E2E_DIR/cp.log" 2>&1 &
   E2E_CP_PID=$!
-  for _ in $(seq 1 50); do
-    grep -q '^attached 1' "$E2E_DIR/cp.stats" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "control plane did not attach"; exit 1
+  e2e_wait_attached "$E2E_DIR/cp.stats" || { echo "control plane did not attach"; exit 1; }
 }
 
 e2e_start_all() {

@@ -23,12 +23,8 @@ else
   bad "boltdns-cp without a region: not waiting"
 fi
 e2e_start_dp
-attached=no
-for _ in $(seq 1 30); do
-  grep -q '^attached 1' "$E2E_DIR/cp.stats" 2>/dev/null && { attached=yes; break; }
-  sleep 0.1
-done
-[ $attached = yes ] && ok "attached once the dataplane created the region" || bad "never attached"
+e2e_wait_attached "$E2E_DIR/cp.stats" 30 && ok "attached once the dataplane created the region" ||
+  bad "never attached"
 
 expect() { # DESCRIPTION WANT_SHORT QUERY...
   local d=$1 ws=$2; shift 2
@@ -85,12 +81,8 @@ expect "the first one still resolves" "198.19.4.80 " www.dom4.boltorg A
 kill -9 "$E2E_CP_PID"
 wait "$E2E_CP_PID" 2>/dev/null
 E2E_CP_PID=
-took=no
-for _ in $(seq 1 40); do
-  grep -q '^attached 1' "$E2E_DIR/cp2.stats" 2>/dev/null && { took=yes; break; }
-  sleep 0.1
-done
-[ $took = yes ] && ok "the waiting boltdns-cp took over when the first died" || bad "no take-over"
+e2e_wait_attached "$E2E_DIR/cp2.stats" 40 && ok "the waiting boltdns-cp took over when the first died" ||
+  bad "no take-over"
 expect "resolves after the take-over" "198.19.1.25 " mail.dom1.boltnet A
 E2E_CP_PID=$CP2_PID
 cat "$E2E_DIR/cp2.log" >>"$E2E_DIR/cp.log"
