@@ -10,7 +10,7 @@ PKGS=(
   libuv1-dev libmicrohttpd-dev libcmocka-dev libbenchmark-dev
   # run and test
   iproute2 procps dnsutils dnsperf nsd unbound dns-root-data curl python3
-  bird2 python3-prometheus-client
+  bird2 python3-prometheus-client systemd-container
   # benchmarks and their peers
   gnuplot-nox knot-resolver pdns-recursor dnsdist
 )
