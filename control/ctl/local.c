@@ -133,16 +133,22 @@ size_t ctl_local_count(const struct ctl_local *l)
 
 /* Order by name (length, then bytes: any total order groups an RRset),
  * type, then order of addition. */
-static int cmp_key(const uint8_t *an, size_t al, uint16_t at, const struct lrec *b)
+/* The order of both tables (records and derived entries): name length,
+ * name bytes, type. */
+static int cmp_name_type(const uint8_t *an, size_t al, uint16_t at,
+                         const uint8_t *bn, size_t bl, uint16_t bt)
 {
-	if (al != b->name_len)
-		return al < b->name_len ? -1 : 1;
-	int c = memcmp(an, b->name, al);
+	if (al != bl)
+		return al < bl ? -1 : 1;
+	int c = memcmp(an, bn, al);
 	if (c)
 		return c;
-	if (at != b->type)
-		return at < b->type ? -1 : 1;
-	return 0;
+	return at == bt ? 0 : at < bt ? -1 : 1;
+}
+
+static int cmp_key(const uint8_t *an, size_t al, uint16_t at, const struct lrec *b)
+{
+	return cmp_name_type(an, al, at, b->name, b->name_len, b->type);
 }
 
 static int cmp_rec(const void *pa, const void *pb)
@@ -286,12 +292,7 @@ static void delete_set(struct ctl_local *l, const uint8_t *name, size_t len, uin
 
 static int cmp_der(const uint8_t *an, size_t al, uint16_t at, const struct derived *b)
 {
-	if (al != b->name_len)
-		return al < b->name_len ? -1 : 1;
-	int c = memcmp(an, b->name, al);
-	if (c)
-		return c;
-	return at == b->type ? 0 : at < b->type ? -1 : 1;
+	return cmp_name_type(an, al, at, b->name, b->name_len, b->type);
 }
 
 static size_t der_lower_bound(const struct ctl_local *l, const uint8_t *name, size_t len,

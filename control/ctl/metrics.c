@@ -154,6 +154,14 @@ static void render_region(struct bolt_region *region, struct sbuf *b)
 
 }
 
+/* One sample "NAME{port="PORT"} V". */
+static void port_sample(struct sbuf *b, const char *name, const char *port, uint64_t v)
+{
+	ctl_sbuf_printf(b, "%s{port=\"", name);
+	label_value(b, port);
+	ctl_sbuf_printf(b, "\"} %llu\n", (unsigned long long)v);
+}
+
 /* The dataplane's ports (the region's port table): link state and speed as
  * gauges, the port's own counters (rte_eth_stats with io = dpdk) as counters
  * labelled by port name. Nothing is written when no dataplane has described
@@ -171,26 +179,18 @@ static void render_ports(struct bolt_region *region, struct sbuf *b)
 		return;
 	}
 	family(b, "boltdns_port_link_up", "gauge", "1 when the port's link is up");
-	for (unsigned i = 0; i < ps->n; i++) {
-		ctl_sbuf_printf(b, "boltdns_port_link_up{port=\"");
-		label_value(b, ps->port[i].name);
-		ctl_sbuf_printf(b, "\"} %u\n", ps->port[i].link_up ? 1u : 0u);
-	}
+	for (unsigned i = 0; i < ps->n; i++)
+		port_sample(b, "boltdns_port_link_up", ps->port[i].name, ps->port[i].link_up);
 	family(b, "boltdns_port_link_speed_mbps", "gauge", "Link speed in Mb/s (0: unknown)");
-	for (unsigned i = 0; i < ps->n; i++) {
-		ctl_sbuf_printf(b, "boltdns_port_link_speed_mbps{port=\"");
-		label_value(b, ps->port[i].name);
-		ctl_sbuf_printf(b, "\"} %u\n", (unsigned)ps->port[i].link_speed);
-	}
+	for (unsigned i = 0; i < ps->n; i++)
+		port_sample(b, "boltdns_port_link_speed_mbps", ps->port[i].name,
+		            ps->port[i].link_speed);
 	char name[64];
 	for (unsigned k = 0; k < CTL_PORT_NCTR; k++) {
 		snprintf(name, sizeof(name), "boltdns_port_%s_total", ctl_port_ctr_names[k]);
 		family(b, name, "counter", ctl_port_ctr_help[k]);
-		for (unsigned i = 0; i < ps->n; i++) {
-			ctl_sbuf_printf(b, "%s{port=\"", name);
-			label_value(b, ps->port[i].name);
-			ctl_sbuf_printf(b, "\"} %llu\n", (unsigned long long)ps->port[i].ctr[k]);
-		}
+		for (unsigned i = 0; i < ps->n; i++)
+			port_sample(b, name, ps->port[i].name, ps->port[i].ctr[k]);
 	}
 	free(ps);
 }
