@@ -120,6 +120,14 @@ uint8_t res_rcode(const struct res *r)
 	return r->rcode;
 }
 
+uint16_t res_ede(const struct res *r, const char **text)
+{
+	/* Placeholder until the iterator records the reason of each failure. */
+	if (text != NULL)
+		*text = NULL;
+	return r->rcode == BOLT_RCODE_SERVFAIL ? BOLT_EDE_NO_REACHABLE_AUTHORITY : BOLT_EDE_NONE;
+}
+
 uint64_t res_elapsed_ms(const struct res *r)
 {
 	return uv_now(r->cp->loop) - r->started_ms;

@@ -47,6 +47,13 @@ int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *serv
 uint8_t res_rcode(const struct res *r);
 
 /*
+ * Why a finished resolution failed, as an Extended DNS Error info code
+ * (enum bolt_ede; BOLT_EDE_NONE when it did not fail). *text (may be NULL):
+ * a short static explanation for the EXTRA-TEXT field, or NULL.
+ */
+uint16_t res_ede(const struct res *r, const char **text);
+
+/*
  * Build the response for the finished resolution into buf[0..cap): flags
  * QR|RA|rcode, the question (lower-case), the answer chain, the authority
  * (SOA of negative answers), no OPT. b receives the builder (its ttl_off and

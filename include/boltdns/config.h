@@ -35,6 +35,7 @@ struct bolt_prefix {
 
 enum bolt_io_mode { BOLT_IO_DPDK = 0, BOLT_IO_SOCKET = 1 };
 enum bolt_acl_action { BOLT_ACL_REFUSE = 0, BOLT_ACL_DROP = 1 };
+enum bolt_local_zones { BOLT_LOCAL_ZONES_DEFAULT = 0, BOLT_LOCAL_ZONES_NONE = 1 };
 
 struct bolt_config {
 	char path[BOLT_CFG_STR];               /* the file this came from */
@@ -97,6 +98,19 @@ struct bolt_config {
 	bool prefetch;                          /* prefetch = yes|no (default yes) */
 	struct bolt_sockaddr outgoing[BOLT_CFG_MAX_ADDRS]; /* outgoing = source addresses (port 0) */
 	unsigned noutgoing;
+	unsigned stale_answer_timeout_ms;       /* stale-answer-timeout = ms before a client waiting on
+	                                           a resolution gets the stale entry (RFC 8767 client
+	                                           response timer; default 1800, 0 = only on failure) */
+	bool do_not_query_localhost;            /* do-not-query-localhost = yes|no (default yes:
+	                                           never send to 127.0.0.0/8 or ::1) */
+	/* do-not-query-address = prefix list never queried (default 0.0.0.0/8, ::/128,
+	   224.0.0.0/4, 255.255.255.255/32, ff00::/8; "" = none) */
+	struct bolt_prefix do_not_query[BOLT_CFG_MAX_PREFIXES];
+	unsigned ndo_not_query;
+	int local_zones;                        /* local-zones = default | none (RFC 6303, RFC 6761,
+	                                           RFC 7686 zones answered locally; default default) */
+	unsigned min_ttl;                       /* min-ttl = seconds, lower bound of cached positive
+	                                           TTLs (default 0) */
 
 	/* [local] */
 	char hosts_file[BOLT_CFG_STR];          /* hosts = hosts-format file */

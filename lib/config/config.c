@@ -76,6 +76,7 @@ struct key {
 
 static const char *const io_choices[] = { "dpdk", "socket", NULL };
 static const char *const action_choices[] = { "refuse", "drop", NULL };
+static const char *const local_zones_choices[] = { "default", "none", NULL };
 
 /* The largest signed 32-bit TTL (RFC 2181 section 8). */
 #define TTL_MAX 2147483647u
@@ -130,6 +131,15 @@ static const struct key keys[] = {
 	{ "resolver", "stale-max-age", K_SECS, 0, 0, FIELD(stale_max_age), .min = 0, .max = TTL_MAX },
 	{ "resolver", "prefetch", K_BOOL, 0, 0, FIELD(prefetch) },
 	{ "resolver", "outgoing", K_ADDRS, F_REPEAT | F_NO_PORT, 0, FIELD(outgoing), COUNT(noutgoing) },
+	/* RFC 8767 suggests 1.8 s; 0 turns the timer off (stale only after a failure) */
+	{ "resolver", "stale-answer-timeout", K_MSEC, 0, 0, FIELD(stale_answer_timeout_ms), .min = 0,
+	  .max = 60000 },
+	{ "resolver", "do-not-query-localhost", K_BOOL, 0, 0, FIELD(do_not_query_localhost) },
+	{ "resolver", "do-not-query-address", K_PREFIXES, F_REPEAT | F_EMPTY_OK, 0, FIELD(do_not_query),
+	  COUNT(ndo_not_query) },
+	{ "resolver", "local-zones", K_ENUM, 0, 0, FIELD(local_zones), .choices = local_zones_choices },
+	/* above a day a record would outlive any operator's idea of a change */
+	{ "resolver", "min-ttl", K_SECS, 0, 0, FIELD(min_ttl), .min = 0, .max = 86400 },
 
 	{ "local", "hosts", K_STR, F_EMPTY_OK, 0, FIELD(hosts_file), .max = BOLT_CFG_STR - 1 },
 	{ "local", "data", K_DATA, F_REPEAT, 0, FIELD(local_data), COUNT(nlocal_data) },
@@ -920,7 +930,7 @@ static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *
 		fputc('\n', f);
 		return;
 	case K_PREFIXES:
-		if (count == 0)
+		if (count == 0 && !(k->flags & F_EMPTY_OK))
 			return;
 		fprintf(f, "%s = ", k->name);
 		for (unsigned i = 0; i < count; i++) {
@@ -995,6 +1005,15 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->serve_stale = true;
 	cfg->stale_max_age = 86400;
 	cfg->prefetch = true;
+	cfg->stale_answer_timeout_ms = 1800;
+	cfg->do_not_query_localhost = true;
+	/* addresses no name server can have (Unbound's defaults) */
+	static const char *const dnq[] = { "0.0.0.0/8", "::/128", "224.0.0.0/4",
+	                                    "255.255.255.255/32", "ff00::/8" };
+	for (size_t i = 0; i < BOLT_ARRAY_SIZE(dnq); i++)
+		bolt_prefix_parse(dnq[i], &cfg->do_not_query[cfg->ndo_not_query++]);
+	cfg->local_zones = BOLT_LOCAL_ZONES_DEFAULT;
+	cfg->min_ttl = 0;
 
 	/* everyone may ask until [acl] allow says otherwise */
 	bolt_prefix_parse("0.0.0.0/0", &cfg->allow[0]);
