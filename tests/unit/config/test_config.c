@@ -117,6 +117,24 @@ static void test_defaults(void **state)
 	assert_int_equal(c->stale_max_age, 86400);
 	assert_true(c->prefetch);
 	assert_int_equal(c->noutgoing, 0);
+	assert_int_equal(c->stale_answer_timeout_ms, 1800);
+	assert_true(c->do_not_query_localhost);
+	assert_int_equal(c->ndo_not_query, 5);
+	uint8_t zero4[4] = { 0, 1, 2, 3 }, mc4[4] = { 224, 0, 0, 1 }, bc4[4] = { 255, 255, 255, 255 };
+	uint8_t unspec6[16] = { 0 }, mc6[16] = { 0xff, 0x02 };
+	bool hit[5] = { false };
+	for (unsigned i = 0; i < c->ndo_not_query; i++) {
+		hit[0] |= bolt_prefix_match(&c->do_not_query[i], AF_INET, zero4);
+		hit[1] |= bolt_prefix_match(&c->do_not_query[i], AF_INET, mc4);
+		hit[2] |= bolt_prefix_match(&c->do_not_query[i], AF_INET, bc4);
+		hit[3] |= bolt_prefix_match(&c->do_not_query[i], AF_INET6, unspec6);
+		hit[4] |= bolt_prefix_match(&c->do_not_query[i], AF_INET6, mc6);
+		assert_false(bolt_prefix_match(&c->do_not_query[i], AF_INET, (uint8_t[4]){ 198, 18, 1, 1 }));
+	}
+	for (unsigned i = 0; i < 5; i++)
+		assert_true(hit[i]);
+	assert_int_equal(c->local_zones, BOLT_LOCAL_ZONES_DEFAULT);
+	assert_int_equal(c->min_ttl, 0);
 
 	assert_string_equal(c->hosts_file, "");
 	assert_int_equal(c->nlocal_data, 0);
@@ -186,6 +204,12 @@ static void test_every_key_good(void **state)
 		"stale-max-age = 3600\n"
 		"prefetch = false\n"
 		"outgoing = 198.18.0.60, 2001:db8::60\n"
+		"stale-answer-timeout = 2s\n"
+		"do-not-query-localhost = no\n"
+		"do-not-query-address = 198.51.100.0/24\n"
+		"do-not-query-address = 2001:db8:dead::/48\n"
+		"local-zones = none\n"
+		"min-ttl = 1m\n"
 		"[local]\n"
 		"hosts = /etc/boltdns/hosts\n"
 		"data = router.lan. 300 A 198.18.0.1\n"
@@ -251,6 +275,14 @@ static void test_every_key_good(void **state)
 	assert_int_equal(c->noutgoing, 2);
 	assert_true(addr_is(&c->outgoing[0], "198.18.0.60"));
 	assert_true(addr_is(&c->outgoing[1], "2001:db8::60"));
+	assert_int_equal(c->stale_answer_timeout_ms, 2000);
+	assert_false(c->do_not_query_localhost);
+	assert_int_equal(c->ndo_not_query, 2);
+	assert_true(bolt_prefix_match(&c->do_not_query[0], AF_INET, (uint8_t[4]){ 198, 51, 100, 7 }));
+	assert_int_equal(c->do_not_query[1].family, AF_INET6);
+	assert_int_equal(c->do_not_query[1].len, 48);
+	assert_int_equal(c->local_zones, BOLT_LOCAL_ZONES_NONE);
+	assert_int_equal(c->min_ttl, 60);
 
 	assert_string_equal(c->hosts_file, "/etc/boltdns/hosts");
 	assert_int_equal(c->nlocal_data, 2);
@@ -348,6 +380,17 @@ static void test_every_key_bad(void **state)
 	key_bad("resolver", "prefetch = nope", "not yes/no");
 	key_bad("resolver", "outgoing = 198.18.0.60@53", "a source address takes no port");
 	key_bad("resolver", "outgoing = 198.18.0", "bad address");
+	key_bad("resolver", "stale-answer-timeout = 61s", "out of range 0..60000");
+	key_bad("resolver", "stale-answer-timeout = 1.8s", "not a number (milliseconds");
+	key_bad("resolver", "stale-answer-timeout =", "empty value");
+	key_bad("resolver", "do-not-query-localhost = maybe", "not yes/no");
+	key_bad("resolver", "do-not-query-address = 127.0.0.1/8", "bits set beyond the prefix length");
+	key_bad("resolver", "do-not-query-address = localhost", "bad prefix 'localhost'");
+	key_bad("resolver", "do-not-query-address = 10.0.0.0/8, 300.1.1.1", "bad prefix '300.1.1.1'");
+	key_bad("resolver", "local-zones = all", "not one of default | none");
+	key_bad("resolver", "local-zones =", "empty value");
+	key_bad("resolver", "min-ttl = 2d", "out of range 0..86400");
+	key_bad("resolver", "min-ttl = -5", "not a number (seconds");
 
 	key_bad("local", "data = router.lan. 300 A", "RDATA missing");
 	key_bad("local", "data = router.lan.", "expected 'NAME TTL [IN] TYPE RDATA'");
@@ -472,6 +515,13 @@ static void test_repeatable(void **state)
 	assert_string_equal(c->local_data[3], "t.lan. 60 TXT \"quoted words\"");
 	/* the first allow line replaced the default "everyone" */
 	assert_int_equal(c->nallow, 3);
+	/* an empty do-not-query-address clears the default list; a later line adds */
+	struct bolt_config *d = load_ok("[resolver]\ndo-not-query-address =\n");
+	assert_int_equal(d->ndo_not_query, 0);
+	free(d);
+	d = load_ok("[resolver]\ndo-not-query-address =\ndo-not-query-address = 192.0.2.0/24\n");
+	assert_int_equal(d->ndo_not_query, 1);
+	free(d);
 	assert_int_equal(c->allow[0].len, 16);
 	assert_int_equal(c->allow[2].family, AF_INET6);
 	assert_int_equal(c->naddress, 3);
