@@ -174,7 +174,8 @@ static int tc_response(uint8_t *dns, size_t cap, const struct bolt_query *q, uin
 	return (int)pos;
 }
 
-/* REFUSED for a client the ACL denies, echoing a question that parsed. */
+/* REFUSED for a client the ACL denies, echoing a question that parsed, with
+ * EDE 18 Prohibited (RFC 8914 4.19) when the query had EDNS. */
 static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc)
 {
 	uint8_t question[BOLT_NAME_MAX + 4];
@@ -185,8 +186,8 @@ static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc
 		qp = question;
 		ql = q->question_len;
 	}
-	int len = bolt_build_error(p->dns, p->cap, q->id, q->flags, qp, ql, BOLT_RCODE_REFUSED,
-	                           false);
+	int len = bolt_answer_error(p->dns, p->cap, q->id, q->flags, qp, ql, BOLT_RCODE_REFUSED,
+	                            rc == 0 && q->has_edns, BOLT_EDE_PROHIBITED, NULL);
 	return len > 0 ? len : 0;
 }
 

@@ -15,6 +15,29 @@
 /* TTL served for a stale answer (RFC 8767 recommends 30 s). */
 #define BOLT_STALE_TTL 30
 
+/* Longest EXTRA-TEXT of an Extended DNS Error boltdns writes (bytes). */
+#define BOLT_EDE_TEXT_MAX 80
+/* Bytes of an EDE option: option code, length, info code, then the text. */
+#define BOLT_EDE_HDR_LEN 6
+
+/*
+ * Write one Extended DNS Error option (RFC 8914: OPTION-CODE 15,
+ * OPTION-LENGTH, INFO-CODE, EXTRA-TEXT) at p[0..cap). text: NULL or "" for
+ * none, cut at BOLT_EDE_TEXT_MAX bytes. code BOLT_EDE_NONE writes nothing.
+ * Returns the bytes written (0 for BOLT_EDE_NONE) or BOLT_ESPACE.
+ */
+BOLT_API int bolt_answer_put_ede(uint8_t *p, size_t cap, uint16_t code, const char *text);
+
+/*
+ * A header-only error response (bolt_build_error) whose OPT, when with_opt,
+ * carries the EDE option (code, text) unless code is BOLT_EDE_NONE. RFC 8914
+ * options exist only inside an OPT, so a client without EDNS gets none.
+ * Returns the length or a negative code.
+ */
+BOLT_API int bolt_answer_error(uint8_t *buf, size_t cap, uint16_t id, uint16_t qflags,
+                               const uint8_t *question, size_t question_len, uint16_t rcode,
+                               bool with_opt, uint16_t code, const char *text);
+
 /*
  * Describe a complete response msg[0..len) whose question (one, at offset
  * 12, qsize bytes) is followed by the answer, authority and additional
@@ -31,6 +54,17 @@ BOLT_API int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t
                                   const uint8_t **sections);
 
 /*
+ * As bolt_answer_to_cache, for a msg whose last ede_len bytes are an EDE
+ * option (bolt_answer_put_ede) written after the records and not counted in
+ * the header: they are kept at the end of the sections and val->ede_len
+ * says so (cached SERVFAILs carry their reason to the dataplane this way).
+ */
+BOLT_API int bolt_answer_to_cache_ede(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
+                                      uint16_t nttl, uint32_t now, uint32_t ttl, uint8_t kind,
+                                      uint8_t ede_len, struct bolt_cache_val *val,
+                                      uint16_t *rel_off, const uint8_t **sections);
+
+/*
  * Convenience for writers: build the cache value from msg (as above) and
  * insert it under the key derived from the message's question (lower-cased)
  * and do_bit. Returns what bolt_cache_insert returns.
@@ -38,6 +72,12 @@ BOLT_API int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t
 BOLT_API int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t len,
                                 const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
                                 uint32_t now, uint32_t ttl, uint8_t kind);
+
+/* bolt_answer_insert for a msg ending in an EDE option of ede_len bytes
+ * (see bolt_answer_to_cache_ede). */
+BOLT_API int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                                    const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                                    uint32_t now, uint32_t ttl, uint8_t kind, uint8_t ede_len);
 
 /*
  * Turn the cache value in out into a response to query q in place: buf holds
@@ -47,8 +87,11 @@ BOLT_API int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t
  * every TTL rewritten to its remaining lifetime at now (or BOLT_STALE_TTL
  * when stale is true; static entries unchanged), ID echoed, flags from the
  * entry plus the query's RD and CD, OPT added when the query had EDNS
- * (udp size server_udp, DO echoed). When the result would exceed limit (see
- * bolt_udp_limit) the answer is header + question (+ OPT) with TC=1.
+ * (udp size server_udp, DO echoed) with the entry's EDE option inside it
+ * (val.ede_len), or for a stale answer EDE 3 Stale Answer (19 Stale NXDOMAIN
+ * Answer for NXDOMAIN) instead. When the result would exceed limit (see
+ * bolt_udp_limit) the answer is header + question (+ OPT, with the EDE when
+ * it fits) with TC=1.
  * Returns the response length, or a negative code.
  */
 BOLT_API int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,

@@ -60,7 +60,12 @@ struct bolt_cache_val {
 	uint32_t inserted;     /* bolt_now() at insertion */
 	uint32_t expires;      /* absolute; BOLT_CACHE_EXPIRES_NEVER for static */
 	uint8_t kind;          /* enum bolt_cache_kind */
-	uint8_t reserved[3];
+	uint8_t ede_len;       /* the last ede_len bytes of the sections (counted in
+	                          len) are one Extended DNS Error option (RFC 8914:
+	                          code 15, length, info code, text) that goes into the
+	                          OPT of clients that sent EDNS; 0: none. Was a spare
+	                          byte (always 0), so older entries read as no EDE. */
+	uint8_t reserved[2];
 };
 
 /* Where a lookup copies the variable part. */

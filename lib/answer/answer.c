@@ -12,25 +12,68 @@
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
 
+int bolt_answer_put_ede(uint8_t *p, size_t cap, uint16_t code, const char *text)
+{
+	if (code == BOLT_EDE_NONE)
+		return 0;
+	size_t tl = text != NULL ? strnlen(text, BOLT_EDE_TEXT_MAX) : 0;
+	if (cap < BOLT_EDE_HDR_LEN + tl)
+		return BOLT_ESPACE;
+	bolt_wire_put_u16(p, BOLT_OPT_EDE);
+	bolt_wire_put_u16(p + 2, (uint16_t)(2 + tl));
+	bolt_wire_put_u16(p + 4, code);
+	if (tl > 0)
+		memcpy(p + BOLT_EDE_HDR_LEN, text, tl);
+	return (int)(BOLT_EDE_HDR_LEN + tl);
+}
+
+int bolt_answer_error(uint8_t *buf, size_t cap, uint16_t id, uint16_t qflags,
+                      const uint8_t *question, size_t question_len, uint16_t rcode,
+                      bool with_opt, uint16_t code, const char *text)
+{
+	int len = bolt_build_error(buf, cap, id, qflags, question, question_len, rcode, with_opt);
+	if (len < 0 || !with_opt || code == BOLT_EDE_NONE)
+		return len;
+	/* The OPT is the last record: grow its RDATA by the option. */
+	int n = bolt_answer_put_ede(buf + len, cap - (size_t)len, code, text);
+	if (n <= 0)
+		return len;
+	bolt_wire_put_u16(buf + len - 2, (uint16_t)n);
+	return len + n;
+}
+
 int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
                          uint16_t nttl, uint32_t now, uint32_t ttl, uint8_t kind,
                          struct bolt_cache_val *val, uint16_t *rel_off,
                          const uint8_t **sections)
 {
+	return bolt_answer_to_cache_ede(msg, len, ttl_off, nttl, now, ttl, kind, 0, val, rel_off,
+	                                sections);
+}
+
+int bolt_answer_to_cache_ede(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
+                             uint16_t nttl, uint32_t now, uint32_t ttl, uint8_t kind,
+                             uint8_t ede_len, struct bolt_cache_val *val, uint16_t *rel_off,
+                             const uint8_t **sections)
+{
 	if (len < BOLT_HDR_LEN || bolt_wire_get_u16(msg + 4) != 1)
+		return BOLT_EMALF;
+	if (ede_len != 0 && (ede_len < BOLT_EDE_HDR_LEN || ede_len > len - BOLT_HDR_LEN ||
+	                     bolt_wire_get_u16(msg + len - ede_len) != BOLT_OPT_EDE ||
+	                     bolt_wire_get_u16(msg + len - ede_len + 2) + 4u != ede_len))
 		return BOLT_EMALF;
 	size_t pos = BOLT_HDR_LEN;
 	int qlen = bolt_name_len(msg + pos, len - pos);
 	if (qlen < 0)
 		return qlen;
 	size_t qsize = (size_t)qlen + 4;
-	if (pos + qsize > len)
+	if (pos + qsize + ede_len > len)
 		return BOLT_ETRUNC;
 	size_t start = pos + qsize;
 
 	for (uint16_t i = 0; i < nttl; i++) {
-		/* A TTL field must lie wholly inside the sections. */
-		if (ttl_off[i] < start || (size_t)ttl_off[i] + 4 > len)
+		/* A TTL field must lie wholly inside the records. */
+		if (ttl_off[i] < start || (size_t)ttl_off[i] + 4 > len - ede_len)
 			return BOLT_EMALF;
 		rel_off[i] = (uint16_t)(ttl_off[i] - start);
 	}
@@ -51,6 +94,7 @@ int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t *ttl_off
 	else
 		val->expires = now + ttl;
 	val->kind = kind;
+	val->ede_len = ede_len;
 	*sections = msg + start;
 	return 0;
 }
@@ -59,14 +103,21 @@ int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t len,
                        const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
                        uint32_t now, uint32_t ttl, uint8_t kind)
 {
+	return bolt_answer_insert_ede(c, msg, len, ttl_off, nttl, do_bit, now, ttl, kind, 0);
+}
+
+int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                           const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                           uint32_t now, uint32_t ttl, uint8_t kind, uint8_t ede_len)
+{
 	struct bolt_cache_val val;
 	uint16_t rel[BOLT_BUILD_TTL_MAX];
 	const uint8_t *sections;
 
 	if (nttl > BOLT_BUILD_TTL_MAX)
 		return BOLT_ESPACE;
-	int ret = bolt_answer_to_cache(msg, len, ttl_off, nttl, now, ttl, kind, &val, rel,
-	                               &sections);
+	int ret = bolt_answer_to_cache_ede(msg, len, ttl_off, nttl, now, ttl, kind, ede_len, &val,
+	                                   rel, &sections);
 	if (ret < 0)
 		return ret;
 
@@ -101,15 +152,31 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 	const struct bolt_cache_val *v = &out->val;
 	size_t qend = BOLT_HDR_LEN + (size_t)q->question_len;
 
-	if (v->qsize != q->question_len || v->nttl > out->ttl_cap || v->len > out->cap)
+	if (v->qsize != q->question_len || v->nttl > out->ttl_cap || v->len > out->cap ||
+	    v->ede_len > v->len)
 		return BOLT_EMALF;
 	if (limit > cap)
 		limit = cap;
 	if (qend + (q->has_edns ? OPT_LEN : 0) > limit)
 		return BOLT_ESPACE;
 
-	size_t opt = q->has_edns ? OPT_LEN : 0;
-	bool tc = qend + v->len + opt > limit;
+	/* The records, then (only for a client with EDNS) the EDE option: the
+	 * entry's own, or Stale Answer for a stale one. */
+	size_t rlen = v->len - v->ede_len;
+	uint8_t stale_ede[BOLT_EDE_HDR_LEN];
+	const uint8_t *ede = out->sections + rlen;
+	size_t ede_len = v->ede_len;
+	if (stale) {
+		ede_len = (size_t)bolt_answer_put_ede(stale_ede, sizeof(stale_ede),
+		                                      v->kind == BOLT_CACHE_NXDOMAIN
+		                                      ? BOLT_EDE_STALE_NXDOMAIN : BOLT_EDE_STALE_ANSWER,
+		                                      NULL);
+		ede = stale_ede;
+	}
+	if (!q->has_edns)
+		ede_len = 0;
+	size_t opt = q->has_edns ? OPT_LEN + ede_len : 0;
+	bool tc = qend + rlen + opt > limit;
 	/* Response flags: cached QR/AA/RA/RCODE, the client's RD and CD. */
 	uint16_t flags = (uint16_t)((v->flags & ~(BOLT_FLAG_RD | BOLT_FLAG_CD | BOLT_FLAG_TC)) |
 	                            (q->flags & (BOLT_FLAG_RD | BOLT_FLAG_CD)) | BOLT_FLAG_QR);
@@ -119,15 +186,21 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 	if (tc) {
 		flags |= BOLT_FLAG_TC;
 		an = ns = ar = 0;
+		if (qend + OPT_LEN + ede_len > limit)
+			ede_len = 0;
 	} else {
 		uint8_t *dst = buf + qend;
-		if (out->sections != dst)
-			memmove(dst, out->sections, v->len);
+		if (out->sections != dst) {
+			/* The entry's EDE comes along when it is to be sent. */
+			memmove(dst, out->sections, rlen + (ede == out->sections + rlen ? ede_len : 0));
+			if (ede == out->sections + rlen)
+				ede = dst + rlen;
+		}
 		if (v->kind != BOLT_CACHE_STATIC) {
 			uint32_t age = now > v->inserted ? now - v->inserted : 0;
 			for (uint16_t i = 0; i < v->nttl; i++) {
 				uint16_t off = out->ttl_off[i];
-				if ((size_t)off + 4 > v->len)
+				if ((size_t)off + 4 > rlen)
 					return BOLT_EMALF;
 				uint32_t ttl = bolt_wire_get_u32(dst + off);
 				if (stale)
@@ -137,11 +210,15 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 				bolt_wire_put_u32(dst + off, ttl);
 			}
 		}
-		pos += v->len;
+		pos += rlen;
 	}
 	if (q->has_edns) {
+		/* The option first (it may lie where the OPT header goes). */
+		if (ede_len > 0)
+			memmove(buf + pos + OPT_LEN, ede, ede_len);
 		put_opt(buf + pos, server_udp, q->do_bit);
-		pos += OPT_LEN;
+		bolt_wire_put_u16(buf + pos + 9, (uint16_t)ede_len);
+		pos += OPT_LEN + ede_len;
 		ar++;
 	}
 	bolt_wire_put_u16(buf, q->id);

@@ -369,6 +369,40 @@ static void set_client(struct fixture *f, unsigned i, const uint8_t *a4)
 	f->pkts[i].client = a4;
 }
 
+/* A SERVFAIL the control plane cached with its EDE: the dataplane answers
+ * it from the cache with the EDE inside the OPT, and without EDNS plainly. */
+static void test_cached_servfail_ede(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t msg[BUF], qname[BOLT_NAME_MAX];
+	struct bolt_build b;
+	int ql = bolt_name_from_text("sf.example.", qname);
+	assert_int_equal(bolt_build_init(&b, msg, sizeof(msg), 0,
+	                                 BOLT_FLAG_QR | BOLT_FLAG_RA | BOLT_RCODE_SERVFAIL), 0);
+	assert_int_equal(bolt_build_question(&b, qname, (size_t)ql, BOLT_TYPE_A, BOLT_CLASS_IN), 0);
+	int len = bolt_build_finish(&b);
+	int n = bolt_answer_put_ede(msg + len, sizeof(msg) - (size_t)len,
+	                            BOLT_EDE_NO_REACHABLE_AUTHORITY, "timeout");
+	assert_int_equal(bolt_answer_insert_ede(f->r->cache, msg, (size_t)(len + n), b.ttl_off,
+	                                        b.nttl, false, bolt_now(), 30, BOLT_CACHE_SERVFAIL,
+	                                        (uint8_t)n), 0);
+	uint16_t qlen = mk_query(f, 0, 7, "sf.example.", BOLT_TYPE_A, 1232, false);
+	uint16_t plain = mk_query(f, 1, 8, "SF.example.", BOLT_TYPE_A, -1, false);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 2), 2);
+	expect_rcode(f, 0, 7, BOLT_RCODE_SERVFAIL);
+	expect_rcode(f, 1, 8, BOLT_RCODE_SERVFAIL);
+	assert_int_equal(f->pkts[0].out_len, qlen + n);
+	const uint8_t *o = f->pkts[0].dns + qlen - 11;
+	assert_int_equal(get16(o + 1), BOLT_TYPE_OPT);
+	assert_int_equal(get16(o + 9), n);
+	assert_int_equal(get16(o + 11), BOLT_OPT_EDE);
+	assert_int_equal(get16(o + 15), BOLT_EDE_NO_REACHABLE_AUTHORITY);
+	assert_memory_equal(o + 17, "timeout", 7);
+	/* Not a byte of the option without EDNS. */
+	assert_int_equal(f->pkts[1].out_len, plain);
+	assert_int_equal(get16(f->pkts[1].dns + 10), 0);
+}
+
 static void test_acl(void **state)
 {
 	struct fixture *f = *state;
@@ -405,6 +439,19 @@ static void test_acl(void **state)
 	assert_int_equal(f->w->st->refused, refused + 3);
 	/* Denied clients never reach the control plane. */
 	assert_int_equal(f->w->st->misses, misses);
+
+	/* With EDNS the REFUSED says why: EDE 18 Prohibited (RFC 8914). */
+	qlen = mk_query(f, 0, 5, "acl.example.", BOLT_TYPE_A, 1232, false);
+	set_client(f, 0, outside);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	expect_rcode(f, 0, 5, BOLT_RCODE_REFUSED);
+	assert_int_equal(f->pkts[0].out_len, qlen + 6);
+	const uint8_t *o = f->pkts[0].dns + qlen - 11;
+	assert_int_equal(get16(o + 1), BOLT_TYPE_OPT);
+	assert_int_equal(get16(o + 9), 6);
+	assert_int_equal(get16(o + 11), BOLT_OPT_EDE);
+	assert_int_equal(get16(o + 13), 2);
+	assert_int_equal(get16(o + 15), BOLT_EDE_PROHIBITED);
 
 	/* action = drop: nothing at all. */
 	cfg->acl_action = BOLT_ACL_DROP;
@@ -590,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_full_burst),
 		cmocka_unit_test(test_answer_ring),
 		cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_cached_servfail_ede),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_prefetch_hint),
 	};
