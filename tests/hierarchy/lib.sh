@@ -10,7 +10,13 @@ HIER_DEFAULT_WORKDIR=/tmp/boltdns-hierarchy
 #   KIND nsd    — a real NSD instance serving the zones from zones/
 #   KIND forge  — fakeauth.py answering with forged out-of-bailiwick records
 #   KIND silent — fakeauth.py reading queries and never answering
-# The first zone of each line is the one probed for readiness.
+#   KIND script — scriptauth.py answering from script/NAME.rules (copied to
+#                 WORKDIR/NAME/rules at start), logging every query it gets
+#                 to WORKDIR/NAME/queries.log
+# The first zone of each line is the one probed for readiness (NSD and the
+# forging responder); fakeauth and scriptauth servers are ready once their
+# pid file exists (written after both sockets are bound).
+# An ADDRESS with ':' is IPv6 (added to lo as /128).
 HIER_SERVERS=(
   "root-a      198.18.1.1  nsd    ."
   "root-b      198.18.1.2  nsd    ."
@@ -21,6 +27,24 @@ HIER_SERVERS=(
   "auth3       198.18.1.22 nsd    dom3.boltnet dom4.boltorg cyc1.boltnet cyc2.boltorg"
   "evil        198.18.1.66 forge  evil.boltorg"
   "silent      198.18.1.99 silent dead.boltnet"
+  # Scriptable misbehaving servers (issue 12): see README.md, "Scriptable servers".
+  "mis         198.18.1.70 script mis.boltnet"
+  "pair-bad    198.18.1.71 script pair.boltnet"
+  "pair-good   198.18.1.72 script pair.boltnet"
+  "pair-lame   198.18.1.73 script pair.boltnet"
+  "glue        198.18.1.74 script glue.boltnet"
+  "moved       198.18.1.75 script moved.boltnet"
+  "six         198.18.1.76 script six.boltorg"
+  "v6only      2001:db8:18::77 script v6.boltnet"
+  "old         198.18.1.78 script old.boltnet"
+  "arpa        198.18.1.79 script arpa"
+  "ip6rev      198.18.1.80 script 8.b.d.0.1.0.0.2.ip6.arpa"
+  "qm          198.18.1.81 script qm.boltnet"
+  "stale       198.18.1.82 script stale.boltnet"
+  "testtld     198.18.1.83 script test"
+  "logroot     198.18.1.84 script ."
+  "intercept   198.18.1.85 script ."
+  "loopback    127.0.18.70 script loopback.boltnet"
 )
 
 # Debian ships python3 as /usr/bin/python3; prefer it over any user shim so
@@ -82,8 +106,28 @@ hier_find_pids() {
 # captured first: `ip | grep -q` under pipefail fails when grep exits early.
 hier_lo_has() {
   local out
-  out=$(ip -4 -o addr show dev lo)
-  [[ "$out" == *" $1/32 "* ]]
+  if [[ "$1" == *:* ]]; then
+    out=$(ip -6 -o addr show dev lo)
+    [[ "$out" == *" $1/128 "* ]]
+  else
+    out=$(ip -4 -o addr show dev lo)
+    [[ "$out" == *" $1/32 "* ]]
+  fi
+}
+
+# hier_lo_add ADDR / hier_lo_del ADDR — add or remove ADDR on lo (/32 or
+# /128; IPv6 without duplicate address detection, usable at once).
+hier_lo_add() {
+  if [[ "$1" == *:* ]]; then ip -6 addr add "$1/128" dev lo nodad; else ip addr add "$1/32" dev lo; fi
+}
+hier_lo_del() {
+  if [[ "$1" == *:* ]]; then ip -6 addr del "$1/128" dev lo; else ip addr del "$1/32" dev lo; fi
+}
+
+# hier_query_log WORKDIR NAME — the query log of scriptauth server NAME:
+#   EPOCH TRANSPORT QNAME QTYPE edns|noedns ACTION
+hier_query_log() {
+  echo "$1/$2/queries.log"
 }
 
 # hier_kill_pids PID... — TERM them all, wait up to 5 s for all, then KILL

@@ -282,6 +282,60 @@ echo "== silent 198.18.1.99 (never answers)"
 check "silent over UDP" timeout -- +norec +time=1 +tries=1 @198.18.1.99 www.dead.boltnet A
 check "silent over TCP" timeout -- +norec +time=1 +tries=1 +tcp @198.18.1.99 www.dead.boltnet A
 
+echo "== scriptable servers (scriptauth.py)"
+check "mis www A" status=NOERROR flag=aa "ans=www.mis.boltnet. IN A 198.19.70.80" -- "${AUTH[@]}" @198.18.1.70 www.mis.boltnet A
+check "mis HTTPS: NOTIMP" status=NOTIMP noflag=aa -- "${AUTH[@]}" @198.18.1.70 https.mis.boltnet HTTPS
+check "mis https A still answered" status=NOERROR "ans=https.mis.boltnet. IN A 198.19.70.65" -- "${AUTH[@]}" @198.18.1.70 https.mis.boltnet A
+check "mis sf: SERVFAIL" status=SERVFAIL -- "${AUTH[@]}" @198.18.1.70 sf.mis.boltnet A
+check "mis ref: REFUSED" status=REFUSED -- "${AUTH[@]}" @198.18.1.70 ref.mis.boltnet A
+check "mis fe: FORMERR" status=FORMERR -- "${AUTH[@]}" @198.18.1.70 fe.mis.boltnet A
+check "mis v4only AAAA: the A in the answer" status=NOERROR "ans=v4only.mis.boltnet. IN A 198.19.70.4" nans=1 -- "${AUTH[@]}" @198.18.1.70 v4only.mis.boltnet AAAA
+check "mis NXDOMAIN: SOA TTL 120 as is, NS too" status=NXDOMAIN flag=aa ttl=auth:mis.boltnet.:SOA:120 "auth=mis.boltnet. IN SOA ns1.mis.boltnet. hostmaster.mis.boltnet. 2026120401 3600 600 86400 600" "auth=mis.boltnet. IN NS ns1.mis.boltnet." -- "${AUTH[@]}" @198.18.1.70 nx.mis.boltnet A
+check "mis NXDOMAIN without SOA" status=NXDOMAIN nauth=0 -- "${AUTH[@]}" @198.18.1.70 nosoa-nx.mis.boltnet A
+check "mis NODATA without SOA" status=NOERROR nans=0 nauth=0 -- "${AUTH[@]}" @198.18.1.70 nosoa-nd.mis.boltnet A
+check "mis TTL 2^31" ttl=ans:bigttl.mis.boltnet.:A:2147483648 -- "${AUTH[@]}" @198.18.1.70 bigttl.mis.boltnet A
+check "mis DNAME + CNAME" "ans=dn.mis.boltnet. IN DNAME dom1.boltnet." "ans=www.dn.mis.boltnet. IN CNAME www.dom1.boltnet." -- "${AUTH[@]}" @198.18.1.70 www.dn.mis.boltnet A
+check "mis DNAME without CNAME" nans=1 "ans=dn2.mis.boltnet. IN DNAME dom2.boltorg." -- "${AUTH[@]}" @198.18.1.70 www.dn2.mis.boltnet A
+check "mis child-side DS 11111" "ans=mis.boltnet. IN DS 11111" -- "${AUTH[@]}" @198.18.1.70 mis.boltnet DS
+check "boltnet parent-side DS 22222" flag=aa "ans=mis.boltnet. IN DS 22222" -- "${AUTH[@]}" @198.18.1.10 mis.boltnet DS
+check "mis over TCP" status=NOERROR "ans=www.mis.boltnet. IN A 198.19.70.80" -- "${AUTH[@]}" +tcp @198.18.1.70 www.mis.boltnet A
+check "pair-bad upward referral" noflag=aa nans=0 "auth=. IN NS a.root.boltnet." -- "${AUTH[@]}" @198.18.1.71 up.pair.boltnet A
+check "pair-bad sideways referral" noflag=aa nans=0 "auth=dom1.boltnet. IN NS ns1.dom1.boltnet." -- "${AUTH[@]}" @198.18.1.71 side.pair.boltnet A
+check "pair-bad odd: unexpected types" nans=3 "ans=odd.pair.boltnet. IN HINFO" -- "${AUTH[@]}" @198.18.1.71 odd.pair.boltnet A
+check "pair-good up" flag=aa "ans=up.pair.boltnet. IN A 198.19.72.1" -- "${AUTH[@]}" @198.18.1.72 up.pair.boltnet A
+check "pair-lame REFUSED" status=REFUSED -- "${AUTH[@]}" @198.18.1.73 www.pair.boltnet A
+check "glue: parent glue TTL 2" ttl=add:ns1.glue.boltnet.:A:2 -- "${AUTH[@]}" @198.18.1.10 www.glue.boltnet A
+check "moved: child says 198.18.1.99" "ans=ns1.moved.boltnet. IN A 198.18.1.99" -- "${AUTH[@]}" @198.18.1.75 ns1.moved.boltnet A
+check "six: AAAA only" "ans=ns.six.boltorg. IN AAAA 2001:db8:18::77" -- "${AUTH[@]}" @198.18.1.76 ns.six.boltorg AAAA
+check "six: no A" status=NOERROR nans=0 -- "${AUTH[@]}" @198.18.1.76 ns.six.boltorg A
+check "v6only over IPv6" flag=aa "ans=www.v6.boltnet. IN A 198.19.77.80" -- "${AUTH[@]}" @2001:db8:18::77 www.v6.boltnet A
+check "old: FORMERR to EDNS" status=FORMERR -- "${AUTH[@]}" @198.18.1.78 www.old.boltnet A
+check "old: answers without EDNS" status=NOERROR "ans=www.old.boltnet. IN A 198.19.78.80" -- "${AUTH[@]}" +noedns @198.18.1.78 www.old.boltnet A
+check "arpa: referral to 2001:db8::/32" noflag=aa "auth=8.b.d.0.1.0.0.2.ip6.arpa. IN NS" -- "${AUTH[@]}" @198.18.1.79 -x 2001:db8::1
+check "arpa: 192.168 bait" "ans=1.1.168.192.in-addr.arpa. IN PTR leak-192-168.boltnet." -- "${AUTH[@]}" @198.18.1.79 -x 192.168.1.1
+check "ip6rev: 34-label PTR" flag=aa "ans=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. IN PTR host1.dom1.boltnet." -- "${AUTH[@]}" @198.18.1.80 -x 2001:db8::1
+check "qm: ancestor SERVFAIL" status=SERVFAIL -- "${AUTH[@]}" @198.18.1.81 sf.qm.boltnet A
+check "qm: full name answered" "ans=x.y.sf.qm.boltnet. IN A 198.19.81.2" -- "${AUTH[@]}" @198.18.1.81 x.y.sf.qm.boltnet A
+check "qm: ancestor timeout" timeout -- +norec +time=1 +tries=1 @198.18.1.81 to.qm.boltnet A
+check "test. www" flag=aa "ans=www.test. IN A 198.19.83.80" -- "${AUTH[@]}" @198.18.1.83 www.test A
+check "root: test. delegated" "auth=test. IN NS ns1.nic.test." -- "${AUTH[@]}" @198.18.1.1 www.test A
+check "root: arpa. delegated" "auth=arpa. IN NS a.ns.arpa." -- "${AUTH[@]}" @198.18.1.1 -x 192.0.2.1
+check "logroot drops the first . NS" timeout -- +norec +time=1 +tries=1 @198.18.1.84 . NS
+check "logroot . NS" flag=aa nans=2 "add=a.root.boltnet. IN A 198.18.1.1" -- "${AUTH[@]}" @198.18.1.84 . NS
+check "intercept: . NS without AA" noflag=aa "ans=. IN NS a.root-servers.net." -- "${AUTH[@]}" @198.18.1.85 . NS
+check "intercept: NXDOMAIN without AA" status=NXDOMAIN noflag=aa -- "${AUTH[@]}" @198.18.1.85 www.dom1.boltnet A
+check "loopback server" flag=aa "ans=www.loopback.boltnet. IN A 198.19.127.80" -- "${AUTH[@]}" @127.0.18.70 www.loopback.boltnet A
+if grep -q ' udp https.mis.boltnet. HTTPS edns notimp$' "$(hier_query_log "$WORKDIR" mis)" &&
+   grep -q ' tcp www.mis.boltnet. A edns answer$' "$(hier_query_log "$WORKDIR" mis)"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL mis query log lacks the queries above"; cat "$(hier_query_log "$WORKDIR" mis)"
+fi
+# A rewritten rules file takes effect without a restart.
+sed 's/^option noedns/# option noedns/' "$WORKDIR/old/rules" > "$WORKDIR/old/rules.new"
+mv "$WORKDIR/old/rules.new" "$WORKDIR/old/rules"
+check "old: rules reloaded, EDNS now answered" status=NOERROR "ans=www.old.boltnet. IN A 198.19.78.80" -- "${AUTH[@]}" @198.18.1.78 www.old.boltnet A
+
 echo "== unbound over the hierarchy"
 if ! "$HIER_DIR/unbound.sh" start "$UNBOUND_PORT" "$UNBOUND_DIR"; then
   echo "FAIL unbound.sh start"

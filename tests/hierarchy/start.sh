@@ -49,7 +49,7 @@ ip link set lo up
 for line in "${HIER_SERVERS[@]}"; do
   read -r name addr kind zones <<<"$line"
   if ! hier_lo_has "$addr"; then
-    ip addr add "$addr/32" dev lo || hier_die "cannot add $addr/32 to lo"
+    hier_lo_add "$addr" || hier_die "cannot add $addr to lo"
   fi
 done
 
@@ -126,6 +126,14 @@ start_server() {
       port_holder "$addr" >&2
       hier_die "$name: nsd failed to start on $addr (see $dir/nsd.log)"
     fi
+  elif [ "$kind" = script ]; then
+    # The server reads a copy, so a test may rewrite it (the server re-reads
+    # it when its modification time changes) without touching the source.
+    cp "$HIER_DIR/script/$name.rules" "$dir/rules"
+    : > "$dir/log"
+    : > "$dir/queries.log"
+    setsid "$HIER_PYTHON" "$HIER_DIR/scriptauth.py" --addr "$addr" --rules "$dir/rules" \
+      --log "$dir/queries.log" --pidfile "$dir/pid" </dev/null >>"$dir/log" 2>&1 9>&- &
   else
     : > "$dir/log"
     setsid "$HIER_PYTHON" "$HIER_DIR/fakeauth.py" --mode "$kind" --addr "$addr" \
@@ -149,7 +157,7 @@ for line in "${HIER_SERVERS[@]}"; do
   dir="$WORKDIR/$name"
   for z in $zones; do
     while :; do
-      if [ "$kind" = silent ]; then
+      if [ "$kind" = silent ] || [ "$kind" = script ]; then
         hier_pid_alive "$dir/pid" "$(hier_mark "$name" "$kind" "$WORKDIR")" >/dev/null && break
       elif hier_probe "$addr" "$z"; then
         break

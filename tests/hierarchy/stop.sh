@@ -45,7 +45,7 @@ for line in "${HIER_SERVERS[@]}"; do
   read -r name addr kind zones <<<"$line"
   rm -f "$WORKDIR/$name/nsd.pid" "$WORKDIR/$name/pid"
   if hier_lo_has "$addr"; then
-    ip addr del "$addr/32" dev lo 2>/dev/null || true
+    hier_lo_del "$addr" 2>/dev/null || true
   fi
 done
 hier_log "stopped (work directory $WORKDIR)"
