@@ -24,6 +24,7 @@ Rules file (one statement a line, '#' starts a comment):
     option negns       negative answers carry the apex NS set after the SOA
     option authns      positive answers carry the apex NS set in authority
                        and its in-zone addresses in additional
+    option delay MS    answer MS milliseconds late (a far-away server)
     zone NAME          the following records belong to zone NAME
     soa MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM [TTL]
                        SOA of the zone (TTL default 3600; sent as is in
@@ -170,6 +171,7 @@ class Rules:
         self.zones = []
         self.rules = []
         self.counters = {}
+        self.delay = 0.0
         self.lock = threading.Lock()
         self.reload()
 
@@ -180,7 +182,7 @@ class Rules:
             return
         if self.mtime == st.st_mtime_ns:
             return
-        options, zones, rules = set(), [], []
+        options, zones, rules, delay = set(), [], [], 0.0
         zone = None
         with open(self.path) as f:
             for lineno, line in enumerate(f, 1):
@@ -190,6 +192,8 @@ class Rules:
                 try:
                     if w[0] == "option":
                         options.add(w[1])
+                        if w[1] == "delay":
+                            delay = int(w[2]) / 1000.0
                     elif w[0] == "zone":
                         zone = Zone(fqdn(w[1], "."))
                         zones.append(zone)
@@ -214,7 +218,7 @@ class Rules:
         # Longest zone first, so the deepest zone of a name is found first.
         zones.sort(key=lambda z: -len(z.name))
         with self.lock:
-            self.options, self.zones, self.rules = options, zones, rules
+            self.options, self.zones, self.rules, self.delay = options, zones, rules, delay
             self.counters = {}
             self.mtime = st.st_mtime_ns
 
@@ -444,10 +448,17 @@ def serve_udp(sock, server):
             sys.stderr.write("udp: error %r from %s\n" % (exc, peer))
             continue
         if resp is not None:
-            try:
-                sock.sendto(resp, peer)
-            except OSError:
-                pass
+            if server.rules.delay > 0:
+                threading.Timer(server.rules.delay, send_quietly, (sock, resp, peer)).start()
+            else:
+                send_quietly(sock, resp, peer)
+
+
+def send_quietly(sock, resp, peer):
+    try:
+        sock.sendto(resp, peer)
+    except OSError:
+        pass
 
 
 def recv_exact(conn, n):
@@ -471,6 +482,8 @@ def serve_tcp_conn(conn, server):
             if msg is None:
                 return
             resp = server.respond(msg, "tcp")
+            if resp is not None and server.rules.delay > 0:
+                time.sleep(server.rules.delay)
             if resp is not None:
                 conn.sendall(struct.pack("!H", len(resp)) + resp)
     except Exception:
