@@ -270,25 +270,38 @@ int infra_ns_get(struct infra *t, const uint8_t *zone, uint32_t now, struct infr
 	return 0;
 }
 
-int infra_addr_put(struct infra *t, const uint8_t *host, const struct infra_addr *a, unsigned n,
-                   uint32_t now, uint32_t ttl)
+/* Key of a host's addresses: the source byte, then the name. */
+static int addr_key(const uint8_t *host, uint8_t src, uint8_t *key)
 {
 	int hl = name_key(host);
 	if (hl < 0)
 		return hl;
-	if (n > INFRA_ADDR_MAX)
-		n = INFRA_ADDR_MAX;
-	return infra_put(t, INFRA_ADDR, host, (size_t)hl, a, n * sizeof(*a), expiry(now, ttl));
+	key[0] = src;
+	memcpy(key + 1, host, (size_t)hl);
+	return hl + 1;
 }
 
-int infra_addr_get(struct infra *t, const uint8_t *host, uint32_t now, struct infra_addr *a,
-                   unsigned max)
+int infra_addr_put(struct infra *t, const uint8_t *host, uint8_t src, const struct infra_addr *a,
+                   unsigned n, uint32_t now, uint32_t ttl)
 {
-	int hl = name_key(host);
-	if (hl < 0)
-		return hl;
+	uint8_t key[1 + BOLT_NAME_MAX];
+	int kl = addr_key(host, src, key);
+	if (kl < 0)
+		return kl;
+	if (n > INFRA_ADDR_MAX)
+		n = INFRA_ADDR_MAX;
+	return infra_put(t, INFRA_ADDR, key, (size_t)kl, a, n * sizeof(*a), expiry(now, ttl));
+}
+
+int infra_addr_get(struct infra *t, const uint8_t *host, uint8_t src, uint32_t now,
+                   struct infra_addr *a, unsigned max)
+{
+	uint8_t key[1 + BOLT_NAME_MAX];
+	int kl = addr_key(host, src, key);
+	if (kl < 0)
+		return kl;
 	size_t vlen;
-	const uint8_t *v = infra_get(t, INFRA_ADDR, host, (size_t)hl, now, &vlen);
+	const uint8_t *v = infra_get(t, INFRA_ADDR, key, (size_t)kl, now, &vlen);
 	if (v == NULL)
 		return BOLT_ENOENT;
 	unsigned n = (unsigned)(vlen / sizeof(*a));
@@ -325,8 +338,13 @@ void infra_srv_rtt(struct infra *t, const struct infra_addr *a, uint32_t now, ui
 {
 	struct infra_srv s;
 	infra_srv_get(t, a, now, &s);
-	/* Exponential smoothing, 0.7 old + 0.3 new, in integers. */
-	s.srtt_ms = (s.srtt_ms * 7 + rtt_ms * 3) / 10;
+	/* Exponential smoothing, 0.7 old + 0.3 new, in integers; a server back
+	 * from a timeout streak starts afresh, or its doubled estimate would
+	 * keep it unused for many answers. */
+	if (s.timeouts > 0)
+		s.srtt_ms = rtt_ms;
+	else
+		s.srtt_ms = (s.srtt_ms * 7 + rtt_ms * 3) / 10;
 	if (s.srtt_ms == 0)
 		s.srtt_ms = 1;
 	s.timeouts = 0;
@@ -343,36 +361,10 @@ void infra_srv_timeout(struct infra *t, const struct infra_addr *a, uint32_t now
 	srv_store(t, a, now, &s);
 }
 
-void infra_srv_no_edns(struct infra *t, const struct infra_addr *a, uint32_t now)
+void infra_srv_no_edns(struct infra *t, const struct infra_addr *a, uint32_t now, uint32_t secs)
 {
 	struct infra_srv s;
 	infra_srv_get(t, a, now, &s);
-	s.no_edns = 1;
+	s.no_edns_until = expiry(now, secs);
 	srv_store(t, a, now, &s);
-}
-
-static size_t lame_key(const struct infra_addr *a, const uint8_t *zone, uint8_t *key)
-{
-	memcpy(key, a, sizeof(*a));
-	int zl = name_key(zone);
-	if (zl < 0)
-		zl = 0;
-	memcpy(key + sizeof(*a), zone, (size_t)zl);
-	return sizeof(*a) + (size_t)zl;
-}
-
-void infra_lame_put(struct infra *t, const struct infra_addr *a, const uint8_t *zone,
-                    uint32_t now, uint32_t ttl)
-{
-	uint8_t key[sizeof(*a) + BOLT_NAME_MAX];
-	size_t kl = lame_key(a, zone, key);
-	(void)infra_put(t, INFRA_LAME, key, kl, "", 0, expiry(now, ttl));
-}
-
-bool infra_lame_get(struct infra *t, const struct infra_addr *a, const uint8_t *zone,
-                    uint32_t now)
-{
-	uint8_t key[sizeof(*a) + BOLT_NAME_MAX];
-	size_t kl = lame_key(a, zone, key);
-	return infra_get(t, INFRA_LAME, key, kl, now, NULL) != NULL;
 }

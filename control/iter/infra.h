@@ -2,13 +2,20 @@
  * The control plane's infrastructure cache: what the iterator learns about
  * the DNS tree and its servers, in the process's own memory.
  *
- * One bounded table (LRU eviction) holds four kinds of entries:
+ * One bounded table (LRU eviction) holds these kinds of entries:
  *   INFRA_NS    zone cut name       -> NS names (delegation), TTL-bound
- *   INFRA_ADDR  host name           -> IPv4/IPv6 addresses (glue or resolved);
- *                                      an empty list caches a failed lookup
+ *   INFRA_ADDR  host name           -> addresses of one source (below); an
+ *                                      empty list caches a failed lookup
  *   INFRA_SRV   server address      -> smoothed RTT, timeouts, EDNS support
- *   INFRA_LAME  server address+zone -> the server is lame for that zone
  * Names are keys in lower-case uncompressed wire form.
+ *
+ * Addresses are kept apart by where they came from (RFC 2181 section 5.4.1
+ * ranking): glue from a parent's referral never overwrites what the host's
+ * own zone answered, and a failed look-up of the host never hides the glue.
+ * The iterator uses the union of both.
+ *
+ * There is no zone-wide lameness any more: a bad answer only excludes the
+ * server for the question that got it (see select.h).
  *
  * Single-threaded (the libuv loop thread); no locking.
  */
@@ -25,7 +32,13 @@ enum infra_kind {
 	INFRA_NS = 1,
 	INFRA_ADDR = 2,
 	INFRA_SRV = 3,
-	INFRA_LAME = 4,
+};
+
+/* Where a host's addresses came from (a key of their own each). */
+enum infra_addr_src {
+	INFRA_SRC_GLUE = 0,    /* A/AAAA in a referral's additional section */
+	INFRA_SRC_A = 1,       /* an answer to our own A look-up of the host */
+	INFRA_SRC_AAAA = 2,    /* an answer to our own AAAA look-up of the host */
 };
 
 /* One server address (port in host order, 53 unless configured otherwise). */
@@ -51,13 +64,16 @@ struct infra_srv {
 	uint32_t srtt_ms;    /* smoothed round-trip time */
 	uint32_t timeouts;   /* consecutive timeouts */
 	uint32_t last_timeout; /* bolt_now() of the latest timeout */
-	uint8_t no_edns;     /* answered FORMERR/NOTIMP/BADVERS to EDNS */
+	uint32_t no_edns_until; /* bolt_now() until which it is asked without EDNS
+	                           (0: EDNS works or was never refused) */
 };
 
-/* A server with this many consecutive timeouts counts as down for
- * INFRA_DOWN_SECS after the latest one (only probed now and then). */
+/* A server with this many consecutive timeouts counts as down; it is
+ * probed again INFRA_DOWN_SECS after the latest timeout, then after twice
+ * as long for each further one, at most INFRA_DOWN_MAX_SECS (select.c). */
 #define INFRA_DOWN_TIMEOUTS 3
-#define INFRA_DOWN_SECS 30
+#define INFRA_DOWN_SECS 2
+#define INFRA_DOWN_MAX_SECS 120
 
 /* Round-trip time assumed for a server never asked (Unbound uses 376 ms). */
 #define INFRA_SRTT_INITIAL 300
@@ -96,12 +112,13 @@ int infra_ns_put(struct infra *t, const uint8_t *zone, const struct infra_nsset 
                  uint32_t now, uint32_t ttl);
 int infra_ns_get(struct infra *t, const uint8_t *zone, uint32_t now, struct infra_nsset *ns);
 
-/* Addresses of a host. n == 0 records a failed lookup. infra_addr_get
- * returns the count (0 for a cached failure) or BOLT_ENOENT. */
-int infra_addr_put(struct infra *t, const uint8_t *host, const struct infra_addr *a, unsigned n,
-                   uint32_t now, uint32_t ttl);
-int infra_addr_get(struct infra *t, const uint8_t *host, uint32_t now, struct infra_addr *a,
-                   unsigned max);
+/* Addresses of a host from source src (enum infra_addr_src). n == 0
+ * records a failed lookup. infra_addr_get returns the count (0 for a cached
+ * failure) or BOLT_ENOENT. */
+int infra_addr_put(struct infra *t, const uint8_t *host, uint8_t src, const struct infra_addr *a,
+                   unsigned n, uint32_t now, uint32_t ttl);
+int infra_addr_get(struct infra *t, const uint8_t *host, uint8_t src, uint32_t now,
+                   struct infra_addr *a, unsigned max);
 
 /* Server state; a server never seen gets the initial RTT. */
 void infra_srv_get(struct infra *t, const struct infra_addr *a, uint32_t now,
@@ -110,13 +127,8 @@ void infra_srv_get(struct infra *t, const struct infra_addr *a, uint32_t now,
 void infra_srv_rtt(struct infra *t, const struct infra_addr *a, uint32_t now, uint32_t rtt_ms);
 /* A query timed out: back off (double the SRTT, bounded). */
 void infra_srv_timeout(struct infra *t, const struct infra_addr *a, uint32_t now);
-/* The server does not speak EDNS. */
-void infra_srv_no_edns(struct infra *t, const struct infra_addr *a, uint32_t now);
-
-/* Lameness of a server for a zone, remembered for ttl seconds. */
-void infra_lame_put(struct infra *t, const struct infra_addr *a, const uint8_t *zone,
-                    uint32_t now, uint32_t ttl);
-bool infra_lame_get(struct infra *t, const struct infra_addr *a, const uint8_t *zone,
-                    uint32_t now);
+/* The server does not speak EDNS: ask it without for secs seconds, then
+ * probe with EDNS again. */
+void infra_srv_no_edns(struct infra *t, const struct infra_addr *a, uint32_t now, uint32_t secs);
 
 #endif

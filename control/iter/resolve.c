@@ -3,15 +3,19 @@
  *
  * A resolution walks from the closest known zone cut of the name it is
  * resolving down to the authoritative servers:
- *   step()       find the cut, pick a server (lowest smoothed RTT, some
- *                exploration), or chase the address of an NS name without
- *                glue in a sub-resolution, or give up;
- *   on_answer()  check and scrub the response, then follow a referral,
+ *   step()       find the cut, have select.c choose a server, or chase the
+ *                address of an NS name without glue in a sub-resolution, or
+ *                go back to the parent for a fresh referral, or give up;
+ *   on_answer()  check and scrub the response, have answer.c classify it,
+ *                report the outcome to select.c, then follow a referral,
  *                extend the CNAME chain, or finish with a positive or
  *                negative answer.
- * With QNAME minimisation (RFC 9156) the servers of a cut are asked for one
- * more label at a time (type A) until a referral or the full name; an
- * empty non-terminal answers NODATA and just moves on one label.
+ * A bad answer only moves this question on to the next server (select.c);
+ * nothing here marks a server or a zone for other questions.
+ * With QNAME minimisation (RFC 9156) the servers of a cut are asked for a
+ * few more labels at a time (type A) until a referral or the full name, at
+ * most MAX_MINIMISE_COUNT times per resolution; an error or an empty
+ * non-authoritative answer to a minimised query falls back to the full name.
  *
  * Every exit goes through finish(), which calls the owner back and frees the
  * resolution; a function that calls step(), finish() or starts a child does
@@ -19,41 +23,33 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "boltdns/cache.h"
 #include "../log.h"
 #include "../net/upstream.h"
+#include "answer.h"
+#include "prime.h"
 #include "resolve.h"
 #include "scrub.h"
+#include "select.h"
 
 /* Parsed RRs per upstream response at most: more is not a sane referral or answer. */
 #define PARSE_RRS_MAX 1024
-#define TRIED_MAX 48
-/* A server answering SERVFAIL/REFUSED for a zone is skipped this long. */
-#define LAME_TTL 120
 /* A failed NS address look-up is remembered this long. */
 #define ADDR_FAIL_TTL 30
-/* Added to the RTT of IPv6 servers when choosing (prefer IPv4). */
-#define V6_PENALTY_MS 200
-/* Negative TTL when a negative answer came without SOA. */
-#define NEG_TTL_NO_SOA 30
-
-/* An RR owned by the resolution (copied out of an upstream response). */
-struct orr {
-	uint8_t owner[BOLT_NAME_MAX];
-	uint16_t type;
-	uint16_t rclass;
-	uint32_t ttl;
-	uint16_t rdlen;
-	uint8_t *rdata;
-};
-
-struct orr_list {
-	struct orr *v;
-	unsigned n, cap;
-};
+/* RFC 9156 section 2.3: at most this many minimised queries per resolution,
+ * the first MINIMISE_ONE_LAB of them one label at a time. */
+#define MAX_MINIMISE_COUNT 10
+#define MINIMISE_ONE_LAB 4
+/* Candidate addresses per cut at most. */
+#define CAND_MAX SEL_SERVERS_MAX
+/* ns_chased bits */
+#define CHASED_A 1
+#define CHASED_AAAA 2
 
 /* Work limits shared by a question and its sub-resolutions. */
 struct budget {
@@ -61,11 +57,6 @@ struct budget {
 	unsigned ns_chase;
 	uint64_t deadline_ms;   /* uv_now() */
 	bool limit_hit;
-};
-
-struct tried {
-	struct infra_addr a;
-	uint8_t count;
 };
 
 struct res {
@@ -86,26 +77,37 @@ struct res {
 	unsigned ncname;
 
 	bool have_cut;
+	int above;                      /* find_cut: only cuts with fewer labels (-1: any) */
+	bool refetched;                 /* went back to the parent for refetch_zone */
+	uint8_t refetch_zone[BOLT_NAME_MAX];
 	uint8_t zone[BOLT_NAME_MAX];
 	struct infra_nsset ns;
-	bool ns_chased[INFRA_NS_MAX];
+	uint8_t ns_chased[INFRA_NS_MAX];
 	int mlabels;                    /* labels of the next name asked */
-	struct tried tried[TRIED_MAX];
-	unsigned ntried;
+	unsigned qmin_count;            /* minimised names chosen so far */
+	bool qmin_off;                  /* fell back to full names (RFC 9156) */
+	struct sel_query sel;
 
 	struct upq *q;                  /* query in flight */
 	struct infra_addr q_server;
 	uint8_t q_name[BOLT_NAME_MAX];
 	uint16_t q_type;
 	bool q_edns;
+	bool q_minimised;
 	struct res *child;              /* sub-resolution in flight */
 	unsigned child_idx;
+	uint16_t child_type;
 
 	uint8_t rcode;
+	uint8_t last_rcode;             /* latest error rcode a server gave */
 	struct orr_list answer;
 	struct orr_list authority;
 	uint32_t neg_ttl;
 	bool negative;
+	uint16_t ede;                   /* enum bolt_ede of a failure */
+	uint16_t child_ede;             /* reason of the latest failed sub-resolution */
+	char ede_text[128];
+	char child_text[128];
 };
 
 static unsigned alive;
@@ -122,10 +124,9 @@ uint8_t res_rcode(const struct res *r)
 
 uint16_t res_ede(const struct res *r, const char **text)
 {
-	/* Placeholder until the iterator records the reason of each failure. */
 	if (text != NULL)
-		*text = NULL;
-	return r->rcode == BOLT_RCODE_SERVFAIL ? BOLT_EDE_NO_REACHABLE_AUTHORITY : BOLT_EDE_NONE;
+		*text = r->ede != BOLT_EDE_NONE && r->ede_text[0] != 0 ? r->ede_text : NULL;
+	return r->ede;
 }
 
 uint64_t res_elapsed_ms(const struct res *r)
@@ -172,44 +173,6 @@ static uint32_t now_s(void)
 	return bolt_now();
 }
 
-static void orr_list_free(struct orr_list *l)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		free(l->v[i].rdata);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int orr_add(struct orr_list *l, const uint8_t *owner, uint16_t type, uint16_t rclass,
-                   uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
-{
-	if (l->n == l->cap) {
-		unsigned nc = l->cap ? l->cap * 2 : 8;
-		struct orr *nv = realloc(l->v, nc * sizeof(*nv));
-		if (nv == NULL)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = nc;
-	}
-	struct orr *o = &l->v[l->n];
-	o->rdata = malloc(rdlen > 0 ? rdlen : 1);
-	if (o->rdata == NULL)
-		return -ENOMEM;
-	memcpy(o->rdata, rdata, rdlen);
-	name_copy(o->owner, owner);
-	o->type = type;
-	o->rclass = rclass;
-	o->ttl = ttl;
-	o->rdlen = rdlen;
-	l->n++;
-	return 0;
-}
-
-static int orr_add_rr(struct orr_list *l, const struct bolt_rr *rr)
-{
-	return orr_add(l, rr->owner, rr->type, rr->rclass, rr->ttl, rr->rdata, rr->rdlen);
-}
-
 static void res_free(struct res *r)
 {
 	orr_list_free(&r->answer);
@@ -228,10 +191,11 @@ static void finish(struct res *r)
 		char qn[1024], ty[16];
 		name_text(r->qname, qn, sizeof(qn));
 		bolt_type_to_text(r->qtype, ty, sizeof(ty));
-		cp_log(CP_LOG_INFO, "resolved %s %s: %s upstream=%u chased=%u ms=%llu%s", qn, ty,
+		cp_log(CP_LOG_INFO, "resolved %s %s: %s upstream=%u chased=%u ms=%llu%s%s%s", qn, ty,
 		       bolt_rcode_to_text(r->rcode), r->budget->upstream, r->budget->ns_chase,
 		       (unsigned long long)(uv_now(r->cp->loop) - r->started_ms),
-		       r->budget->limit_hit ? " (work limit)" : "");
+		       r->budget->limit_hit ? " (work limit)" : "", r->ede_text[0] ? ": " : "",
+		       r->ede_text);
 	}
 	res_done_cb cb = r->cb;
 	void *arg = r->arg;
@@ -239,12 +203,20 @@ static void finish(struct res *r)
 	res_free(r);
 }
 
-static void fail(struct res *r, const char *why)
+/* End with SERVFAIL for reason ede, explained by the printf-style text. */
+static void fail(struct res *r, uint16_t ede, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct res *r, uint16_t ede, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->ede_text, sizeof(r->ede_text), fmt, ap);
+	va_end(ap);
+	r->ede = ede;
 	if (cp_log_enabled(CP_LOG_DEBUG)) {
 		char qn[1024];
 		name_text(r->cur, qn, sizeof(qn));
-		cp_log(CP_LOG_DEBUG, "SERVFAIL for %s (depth %u): %s", qn, r->depth, why);
+		cp_log(CP_LOG_DEBUG, "SERVFAIL for %s (depth %u): %s", qn, r->depth, r->ede_text);
 	}
 	r->rcode = BOLT_RCODE_SERVFAIL;
 	r->negative = false;
@@ -259,43 +231,42 @@ static void limit(struct res *r, const char *why)
 		r->budget->limit_hit = true;
 		r->cp->ctr.limit_hits++;
 	}
-	fail(r, why);
+	fail(r, BOLT_EDE_OTHER, "work limit reached: %s", why);
 }
 
-/* ---- zone cut and server choice ---- */
+/* ---- zone cut ---- */
 
 static bool zone_is_root(const struct res *r)
 {
 	return r->zone[0] == 0;
 }
 
-static void reset_tries(struct res *r)
+/* Labels of the next minimised name after from labels, counting it
+ * (RFC 9156 section 2.3: one label at a time for the first few, then larger
+ * steps so the full name is reached within MAX_MINIMISE_COUNT queries). */
+static int qmin_next(struct res *r, int from)
 {
-	r->ntried = 0;
+	int total = bolt_name_labels(r->cur);
+	if (!r->cp->cfg->qname_minimisation || r->qmin_off || from >= total ||
+	    r->qmin_count >= MAX_MINIMISE_COUNT)
+		return total;
+	int step = 1;
+	if (r->qmin_count >= MINIMISE_ONE_LAB) {
+		int left = MAX_MINIMISE_COUNT - (int)r->qmin_count;
+		step = (total - from + left - 1) / left;
+		if (step < 1)
+			step = 1;
+	}
+	int l = from + step < total ? from + step : total;
+	if (l < total)
+		r->qmin_count++;
+	return l;
 }
 
-static int tries_of(const struct res *r, const struct infra_addr *a)
+static void qmin_fallback(struct res *r)
 {
-	for (unsigned i = 0; i < r->ntried; i++)
-		if (memcmp(&r->tried[i].a, a, sizeof(*a)) == 0)
-			return r->tried[i].count;
-	return 0;
-}
-
-static void add_try(struct res *r, const struct infra_addr *a, int delta)
-{
-	for (unsigned i = 0; i < r->ntried; i++) {
-		if (memcmp(&r->tried[i].a, a, sizeof(*a)) == 0) {
-			int c = r->tried[i].count + delta;
-			r->tried[i].count = (uint8_t)(c < 0 ? 0 : c > 255 ? 255 : c);
-			return;
-		}
-	}
-	if (r->ntried < TRIED_MAX && delta > 0) {
-		r->tried[r->ntried].a = *a;
-		r->tried[r->ntried].count = (uint8_t)(delta > 255 ? 255 : delta);
-		r->ntried++;
-	}
+	r->qmin_off = true;
+	r->mlabels = bolt_name_labels(r->cur);
 }
 
 static void set_cut(struct res *r, const uint8_t *zone, const struct infra_nsset *ns)
@@ -304,15 +275,8 @@ static void set_cut(struct res *r, const uint8_t *zone, const struct infra_nsset
 	r->ns = *ns;
 	memset(r->ns_chased, 0, sizeof(r->ns_chased));
 	r->have_cut = true;
-	reset_tries(r);
-	int cl = bolt_name_labels(r->cur);
-	if (r->cp->cfg->qname_minimisation) {
-		r->mlabels = bolt_name_labels(r->zone) + 1;
-		if (r->mlabels > cl)
-			r->mlabels = cl;
-	} else {
-		r->mlabels = cl;
-	}
+	sel_reset(&r->sel);
+	r->mlabels = qmin_next(r, bolt_name_labels(r->zone));
 }
 
 static void find_cut(struct res *r)
@@ -321,6 +285,12 @@ static void find_cut(struct res *r)
 	uint32_t now = now_s();
 	struct infra_nsset ns;
 	int labels = bolt_name_labels(r->cur);
+	/* DS lives on the parent side of the cut (RFC 4035 section 3.1.4.1). */
+	if (r->qtype == BOLT_TYPE_DS && labels > 0)
+		labels--;
+	if (r->above >= 0 && labels >= r->above)
+		labels = r->above - 1;
+	r->above = -1;
 	for (int l = labels; l >= 1; l--) {
 		const uint8_t *suffix = name_suffix(r->cur, l);
 		if (infra_ns_get(cp->infra, suffix, now, &ns) == 0 && ns.n > 0) {
@@ -328,33 +298,60 @@ static void find_cut(struct res *r)
 			return;
 		}
 	}
-	/* The root comes from the hints, which are never evicted. */
+	static const uint8_t root[1] = { 0 };
+	if (infra_ns_get(cp->infra, root, now, &ns) == 0 && ns.n > 0) {
+		set_cut(r, root, &ns);
+		return;
+	}
+	/* Not primed (or expired): the hints seed this resolution while the
+	 * root's own NS set is fetched (RFC 8109). */
+	prime_start(cp);
 	memset(&ns, 0, sizeof(ns));
 	for (unsigned i = 0; i < cp->hints.n && ns.n < INFRA_NS_MAX; i++) {
 		memcpy(ns.name[ns.n], cp->hints.s[i].name, cp->hints.s[i].name_len);
 		ns.len[ns.n] = cp->hints.s[i].name_len;
 		ns.n++;
 	}
-	static const uint8_t root[1] = { 0 };
 	set_cut(r, root, &ns);
 }
 
-/* Addresses of NS name i of the current cut: hints for the root, else the
- * infrastructure cache. Returns the count, or BOLT_ENOENT when unknown. */
-static int ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned max)
+/* Every address known for NS name i of the cut: hints for the root, glue,
+ * and what our own A/AAAA look-ups found. Appends to a[*n..max). Returns
+ * true when any source knows the name (even as a failed look-up). */
+static bool ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned *n, unsigned max)
 {
 	struct cp *cp = r->cp;
+	uint32_t now = now_s();
+	bool known = false;
 	if (zone_is_root(r)) {
 		for (unsigned k = 0; k < cp->hints.n; k++) {
 			const struct hint_server *s = &cp->hints.s[k];
-			if (bolt_name_equal(s->name, r->ns.name[i])) {
-				unsigned n = s->naddr < max ? s->naddr : max;
-				memcpy(a, s->addr, n * sizeof(*a));
-				return (int)n;
-			}
+			if (!bolt_name_equal(s->name, r->ns.name[i]))
+				continue;
+			for (unsigned j = 0; j < s->naddr && *n < max; j++)
+				a[(*n)++] = s->addr[j];
+			known = true;
 		}
 	}
-	return infra_addr_get(cp->infra, r->ns.name[i], now_s(), a, max);
+	static const uint8_t srcs[] = { INFRA_SRC_A, INFRA_SRC_AAAA, INFRA_SRC_GLUE };
+	for (unsigned k = 0; k < BOLT_ARRAY_SIZE(srcs) && *n < max; k++) {
+		int got = infra_addr_get(cp->infra, r->ns.name[i], srcs[k], now, a + *n, max - *n);
+		if (got >= 0) {
+			known = true;
+			*n += (unsigned)got;
+		}
+	}
+	return known;
+}
+
+static unsigned candidates(struct res *r, struct infra_addr *cand, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < r->ns.n && n < max; i++)
+		ns_addrs(r, i, cand, &n, max);
+	for (unsigned k = 0; k < n; k++)
+		cand[k].port = r->cp->upstream_port;
+	return n;
 }
 
 static uint32_t rand32(void)
@@ -365,66 +362,7 @@ static uint32_t rand32(void)
 	return v;
 }
 
-/* Choose the server to ask next: fewest tries for this question first, then
- * the lowest smoothed RTT; one time in ten a random usable server instead,
- * so a server that was slow once gets measured again. */
-static bool pick_server(struct res *r, struct infra_addr *out)
-{
-	struct cp *cp = r->cp;
-	uint32_t now = now_s();
-	struct infra_addr cand[INFRA_NS_MAX * 4];
-	uint64_t score[INFRA_NS_MAX * 4];
-	unsigned nc = 0;
-	unsigned max_tries = cp->cfg->retries > 0 ? cp->cfg->retries : 1;
-
-	for (unsigned i = 0; i < r->ns.n; i++) {
-		struct infra_addr a[INFRA_ADDR_MAX];
-		int n = ns_addrs(r, i, a, INFRA_ADDR_MAX);
-		for (int k = 0; k < n && nc < BOLT_ARRAY_SIZE(cand); k++) {
-			if (a[k].family != AF_INET && a[k].family != AF_INET6)
-				continue;
-			a[k].port = cp->upstream_port;
-			int t = tries_of(r, &a[k]);
-			if ((unsigned)t >= max_tries || infra_lame_get(cp->infra, &a[k], r->zone, now))
-				continue;
-			bool dup = false;
-			for (unsigned j = 0; j < nc; j++)
-				if (memcmp(&cand[j], &a[k], sizeof(a[k])) == 0)
-					dup = true;
-			if (dup)
-				continue;
-			struct infra_srv s;
-			infra_srv_get(cp->infra, &a[k], now, &s);
-			/* A server that keeps timing out is down: ask it again only
-			 * once in a while, so its return is noticed. */
-			if (s.timeouts >= INFRA_DOWN_TIMEOUTS &&
-			    now - s.last_timeout < INFRA_DOWN_SECS && rand32() % 16 != 0)
-				continue;
-			cand[nc] = a[k];
-			/* IPv6 only after IPv4 of equal standing: many hosts have no IPv6
-			 * route, and a failed send just moves on to the next server. */
-			uint32_t srtt = s.srtt_ms + (a[k].family == AF_INET6 ? V6_PENALTY_MS : 0);
-			score[nc] = ((uint64_t)t << 32) | srtt;
-			nc++;
-		}
-	}
-	if (nc == 0)
-		return false;
-	unsigned best = 0;
-	for (unsigned j = 1; j < nc; j++)
-		if (score[j] < score[best])
-			best = j;
-	if (nc > 1 && rand32() % 10 == 0) {
-		unsigned j = rand32() % nc;
-		/* Explore only among servers as fresh for this question as the best. */
-		if ((score[j] >> 32) == (score[best] >> 32))
-			best = j;
-	}
-	*out = cand[best];
-	return true;
-}
-
-/* ---- sub-resolutions of NS names without glue ---- */
+/* ---- sub-resolutions of NS names without (usable) addresses ---- */
 
 static void step(struct res *r);
 static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
@@ -438,25 +376,33 @@ static void child_done(struct res *c, void *arg)
 	struct infra_addr a[INFRA_ADDR_MAX];
 	unsigned n = 0;
 	uint32_t ttl = UINT32_MAX;
+	uint16_t want = c->qtype;
 	if (c->rcode == BOLT_RCODE_NOERROR) {
 		for (unsigned i = 0; i < c->answer.n && n < INFRA_ADDR_MAX; i++) {
 			const struct orr *o = &c->answer.v[i];
-			if (o->type != BOLT_TYPE_A || o->rdlen != 4 || !bolt_name_equal(o->owner, c->cur))
+			if (o->type != want || o->rdlen != (want == BOLT_TYPE_A ? 4 : 16))
 				continue;
 			memset(&a[n], 0, sizeof(a[n]));
-			a[n].family = AF_INET;
+			a[n].family = want == BOLT_TYPE_A ? AF_INET : AF_INET6;
 			a[n].port = cp->upstream_port;
-			memcpy(a[n].addr, o->rdata, 4);
+			memcpy(a[n].addr, o->rdata, o->rdlen);
 			n++;
 			if (o->ttl < ttl)
 				ttl = o->ttl;
 		}
 	}
-	if (n == 0)
-		ttl = ADDR_FAIL_TTL;
+	if (n == 0) {
+		/* NODATA/NXDOMAIN are remembered as the zone says, failures briefly. */
+		ttl = c->negative && c->neg_ttl > ADDR_FAIL_TTL ? c->neg_ttl : ADDR_FAIL_TTL;
+		if (c->rcode == BOLT_RCODE_SERVFAIL && c->ede != BOLT_EDE_NONE) {
+			r->child_ede = c->ede;
+			memcpy(r->child_text, c->ede_text, sizeof(r->child_text));
+		}
+	}
 	if (ttl > cp->cfg->max_ttl)
 		ttl = cp->cfg->max_ttl;
-	infra_addr_put(cp->infra, c->qname, a, n, now_s(), ttl);
+	infra_addr_put(cp->infra, c->qname, want == BOLT_TYPE_A ? INFRA_SRC_A : INFRA_SRC_AAAA, a, n,
+	               now_s(), ttl);
 	step(r);
 }
 
@@ -469,42 +415,58 @@ static bool in_chain(const struct res *r, const uint8_t *name)
 	return false;
 }
 
-/* Start looking up NS name i. Returns true when r is now waiting for it. */
-static int chase(struct res *r, unsigned i)
+/* Start looking up NS name i for qtype. 1: r now waits for it; 0: not
+ * possible (depth, cycle); negative: limit or ENOMEM. */
+static int chase(struct res *r, unsigned i, uint16_t qtype)
 {
 	struct cp *cp = r->cp;
-	r->ns_chased[i] = true;
+	r->ns_chased[i] |= qtype == BOLT_TYPE_A ? CHASED_A : CHASED_AAAA;
 	if (r->depth + 1 > cp->cfg->max_depth || in_chain(r, r->ns.name[i]))
 		return 0;
 	if (r->budget->ns_chase >= cp->cfg->max_ns_chase)
 		return BOLT_ELIMIT;
 	r->budget->ns_chase++;
 	cp->ctr.sub_resolutions++;
-	struct res *c = res_new(cp, r->ns.name[i], BOLT_TYPE_A, BOLT_CLASS_IN, false, r);
+	struct res *c = res_new(cp, r->ns.name[i], qtype, BOLT_CLASS_IN, false, r);
 	if (c == NULL)
 		return -ENOMEM;
 	c->cb = child_done;
 	c->arg = r;
 	r->child = c;
 	r->child_idx = i;
+	r->child_type = qtype;
 	return 1;
 }
 
-/* Index of an NS name worth chasing, or -1. */
-static int pick_chase(struct res *r)
+/* An NS name worth looking up, and for which type; -1 when none. First the
+ * names with no address at all (A), then A of the others, then AAAA
+ * (IPv6-only name servers, or more servers when the known ones failed). */
+static int pick_chase(struct res *r, uint16_t *qtype)
 {
-	struct infra_addr a[1];
-	for (unsigned i = 0; i < r->ns.n; i++) {
-		if (r->ns_chased[i])
-			continue;
-		/* A name inside the zone it serves needs glue: resolving it would
-		 * ask the very servers we are looking for. */
-		if (bolt_name_in_zone(r->ns.name[i], r->zone)) {
-			r->ns_chased[i] = true;
-			continue;
-		}
-		if (ns_addrs(r, i, a, 1) == BOLT_ENOENT)
+	struct cp *cp = r->cp;
+	uint32_t now = now_s();
+	for (int pass = 0; pass < 3; pass++) {
+		for (unsigned i = 0; i < r->ns.n; i++) {
+			/* A name inside the zone it serves needs glue: resolving it would
+			 * ask the very servers we are looking for. */
+			if (bolt_name_in_zone(r->ns.name[i], r->zone))
+				continue;
+			uint8_t bit = pass < 2 ? CHASED_A : CHASED_AAAA;
+			if (r->ns_chased[i] & bit)
+				continue;
+			struct infra_addr a[INFRA_ADDR_MAX];
+			uint8_t src = pass < 2 ? INFRA_SRC_A : INFRA_SRC_AAAA;
+			if (infra_addr_get(cp->infra, r->ns.name[i], src, now, a, INFRA_ADDR_MAX) !=
+			    BOLT_ENOENT)
+				continue;
+			if (pass == 0) {
+				unsigned n = 0;
+				if (ns_addrs(r, i, a, &n, INFRA_ADDR_MAX) && n > 0)
+					continue;
+			}
+			*qtype = pass < 2 ? BOLT_TYPE_A : BOLT_TYPE_AAAA;
 			return (int)i;
+		}
 	}
 	return -1;
 }
@@ -514,11 +476,12 @@ static int pick_chase(struct res *r)
 static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uint32_t rtt_ms,
                       bool tcp);
 
-static void send_query(struct res *r, const struct infra_addr *a)
+static void send_query(struct res *r, const struct sel_choice *ch)
 {
 	struct cp *cp = r->cp;
 	int cl = bolt_name_labels(r->cur);
-	if (r->mlabels < cl) {
+	r->q_minimised = r->mlabels < cl;
+	if (r->q_minimised) {
 		name_copy(r->q_name, name_suffix(r->cur, r->mlabels));
 		/* RFC 9156 section 2.3: A for the intermediate names. */
 		r->q_type = BOLT_TYPE_A;
@@ -526,15 +489,13 @@ static void send_query(struct res *r, const struct infra_addr *a)
 		name_copy(r->q_name, r->cur);
 		r->q_type = r->qtype;
 	}
-	struct infra_srv s;
-	infra_srv_get(cp->infra, a, now_s(), &s);
-	r->q_edns = !s.no_edns;
-	r->q_server = *a;
-	add_try(r, a, 1);
+	r->q_edns = ch->edns;
+	r->q_server = ch->a;
+	sel_sent(&r->sel, &ch->a);
 	r->budget->upstream++;
 
 	struct upq_params p = {
-		.server = a,
+		.server = &ch->a,
 		.source = NULL,
 		.qname = r->q_name,
 		.qtype = r->q_type,
@@ -553,22 +514,56 @@ static void send_query(struct res *r, const struct infra_addr *a)
 		p.source = &src;
 	}
 	if (cp_log_enabled(CP_LOG_DEBUG)) {
-		char qn[1024], ty[16], ip[64];
+		char qn[1024], ty[16], ip[64], zn[1024];
 		name_text(r->q_name, qn, sizeof(qn));
 		bolt_type_to_text(r->q_type, ty, sizeof(ty));
-		inet_ntop(a->family, a->addr, ip, sizeof(ip));
-		char zn[1024];
+		inet_ntop(ch->a.family, ch->a.addr, ip, sizeof(ip));
 		name_text(r->zone, zn, sizeof(zn));
-		cp_log(CP_LOG_DEBUG, "query %s %s to %s (zone %s)", qn, ty, ip, zn);
+		cp_log(CP_LOG_DEBUG, "query %s %s to %s (zone %s%s)", qn, ty, ip, zn,
+		       r->q_edns ? "" : ", no EDNS");
 	}
 	if (cp->offline) {
-		fail(r, "offline");
+		fail(r, BOLT_EDE_NETWORK_ERROR, "offline");
 		return;
 	}
 	int err = 0;
 	r->q = upq_send(cp->loop, &p, on_answer, r, &err);
-	if (r->q == NULL)
-		fail(r, "cannot send upstream");
+	if (r->q == NULL) {
+		sel_report(&r->sel, cp->infra, &ch->a, ch->edns, r->q_type, SEL_NET_ERROR, 0, now_s());
+		step(r);
+	}
+}
+
+/* No server of the cut can be asked: fail with the reason the tries gave. */
+static void fail_no_server(struct res *r)
+{
+	char zn[300];
+	name_text(r->zone, zn, sizeof(zn));
+	const unsigned *c = r->sel.count;
+	unsigned bad = c[SEL_BAD_RCODE] + c[SEL_EDNS_FAIL];
+	unsigned answered = bad + c[SEL_MALFORMED] + c[SEL_LAME] + c[SEL_OK] + c[SEL_QMIN_ERROR];
+	if (answered + c[SEL_TIMEOUT] + c[SEL_NET_ERROR] == 0) {
+		if (r->child_ede != BOLT_EDE_NONE)
+			fail(r, r->child_ede, "%s", r->child_text);
+		else
+			fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "no usable address for the servers of %s",
+			     zn);
+	} else if (answered == 0 && c[SEL_TIMEOUT] == 0) {
+		fail(r, BOLT_EDE_NETWORK_ERROR, "network error reaching the servers of %s", zn);
+	} else if (answered == 0) {
+		fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "all servers for %s timed out", zn);
+	} else if (bad > 0 && r->last_rcode == BOLT_RCODE_REFUSED) {
+		fail(r, BOLT_EDE_NOT_AUTHORITATIVE, "servers for %s answered REFUSED", zn);
+	} else if (bad > 0) {
+		fail(r, BOLT_EDE_OTHER, "servers for %s answered %s", zn,
+		     bolt_rcode_to_text(r->last_rcode));
+	} else if (c[SEL_LAME] > 0) {
+		fail(r, BOLT_EDE_NOT_AUTHORITATIVE, "servers for %s are not authoritative (lame)", zn);
+	} else if (c[SEL_MALFORMED] > 0) {
+		fail(r, BOLT_EDE_INVALID_DATA, "servers for %s sent malformed answers", zn);
+	} else {
+		fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "no usable answer from the servers of %s", zn);
+	}
 }
 
 static void step(struct res *r)
@@ -580,20 +575,21 @@ static void step(struct res *r)
 	}
 	if (!r->have_cut)
 		find_cut(r);
-	struct infra_addr a;
-	if (pick_server(r, &a)) {
+	struct infra_addr cand[CAND_MAX];
+	unsigned nc = candidates(r, cand, CAND_MAX);
+	struct sel_choice ch;
+	if (sel_choose(&r->sel, cp->infra, cp->cfg, cand, nc, now_s(), rand32(), &ch) == 0) {
 		if (r->budget->upstream >= cp->cfg->max_upstream) {
 			limit(r, "max-upstream-queries");
 			return;
 		}
-		send_query(r, &a);
+		send_query(r, &ch);
 		return;
 	}
-	for (;;) {
-		int i = pick_chase(r);
-		if (i < 0)
-			break;
-		int ret = chase(r, (unsigned)i);
+	uint16_t qtype;
+	int i;
+	while ((i = pick_chase(r, &qtype)) >= 0) {
+		int ret = chase(r, (unsigned)i, qtype);
 		if (ret == 0)
 			continue;
 		if (ret == BOLT_ELIMIT) {
@@ -601,258 +597,159 @@ static void step(struct res *r)
 			return;
 		}
 		if (ret < 0) {
-			fail(r, "out of memory");
+			fail(r, BOLT_EDE_OTHER, "out of memory");
 			return;
 		}
 		step(r->child);
 		return;
 	}
-	fail(r, "no usable server");
+	/* Every address of the cut's servers expired or failed (glue shorter
+	 * lived than the NS set, renumbered servers): ask the parent once for a
+	 * fresh referral, with fresh glue. */
+	if (!zone_is_root(r) && !(r->refetched && bolt_name_equal(r->refetch_zone, r->zone))) {
+		r->refetched = true;
+		name_copy(r->refetch_zone, r->zone);
+		r->above = bolt_name_labels(r->zone);
+		r->have_cut = false;
+		if (cp_log_enabled(CP_LOG_DEBUG)) {
+			char zn[300];
+			name_text(r->zone, zn, sizeof(zn));
+			cp_log(CP_LOG_DEBUG, "no usable server for %s: asking its parent again", zn);
+		}
+		step(r);
+		return;
+	}
+	fail_no_server(r);
 }
 
 /* ---- using an answer ---- */
 
-static uint32_t min_ttl_of(const struct bolt_msg *m, const bool *keep, uint16_t type,
-                           const uint8_t *owner, uint32_t cap)
-{
-	uint32_t ttl = cap;
-	for (unsigned i = 0; i < m->rrcount; i++) {
-		const struct bolt_rr *rr = &m->rrs[i];
-		if (keep[i] && rr->type == type && bolt_name_equal(rr->owner, owner) && rr->ttl < ttl)
-			ttl = rr->ttl;
-	}
-	return ttl;
-}
-
-/* Learn the delegation to owner from a referral; returns the new NS set. */
+/* Learn the delegation to zone (lower-case) from a referral. */
 static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *keep,
-                           const uint8_t *owner, struct infra_nsset *ns)
+                           const uint8_t *zone, struct infra_nsset *ns)
 {
 	struct cp *cp = r->cp;
 	uint32_t now = now_s();
-	memset(ns, 0, sizeof(*ns));
-	for (unsigned i = 0; i < m->rrcount && ns->n < INFRA_NS_MAX; i++) {
-		const struct bolt_rr *rr = &m->rrs[i];
-		if (!keep[i] || rr->section != BOLT_SEC_AUTHORITY || rr->type != BOLT_TYPE_NS ||
-		    !bolt_name_equal(rr->owner, owner))
-			continue;
-		int tl = rr_target(rr, ns->name[ns->n]);
-		if (tl <= 0)
-			continue;
-		bolt_name_lower(ns->name[ns->n], (size_t)tl);
-		ns->len[ns->n] = (uint8_t)tl;
-		ns->n++;
-	}
-	uint32_t ttl = min_ttl_of(m, keep, BOLT_TYPE_NS, owner, cp->cfg->max_ttl);
-	uint8_t zone[BOLT_NAME_MAX];
-	name_copy(zone, owner);
-	bolt_name_lower(zone, (size_t)nlen(zone));
+	uint32_t ttl;
+	ans_referral_ns(m, keep, zone, ns, &ttl, cp->cfg->max_ttl);
+	if (ns->n == 0)
+		return;
 	infra_ns_put(cp->infra, zone, ns, now, ttl);
-
-	/* Glue: scrubbing kept only addresses of these NS names inside the zone
-	 * the server was asked about. */
+	/* Glue is kept apart from the hosts' own answers (RFC 2181 5.4.1). */
 	for (unsigned k = 0; k < ns->n; k++) {
 		struct infra_addr a[INFRA_ADDR_MAX];
-		unsigned n = 0;
-		uint32_t gttl = cp->cfg->max_ttl;
-		for (unsigned i = 0; i < m->rrcount && n < INFRA_ADDR_MAX; i++) {
-			const struct bolt_rr *rr = &m->rrs[i];
-			if (!keep[i] || rr->section != BOLT_SEC_ADDITIONAL ||
-			    !bolt_name_equal(rr->owner, ns->name[k]))
-				continue;
-			memset(&a[n], 0, sizeof(a[n]));
-			if (rr->type == BOLT_TYPE_A && rr->rdlen == 4) {
-				a[n].family = AF_INET;
-				memcpy(a[n].addr, rr->rdata, 4);
-			} else if (rr->type == BOLT_TYPE_AAAA && rr->rdlen == 16) {
-				a[n].family = AF_INET6;
-				memcpy(a[n].addr, rr->rdata, 16);
-			} else {
-				continue;
-			}
-			a[n].port = cp->upstream_port;
-			if (rr->ttl < gttl)
-				gttl = rr->ttl;
-			n++;
-		}
+		uint32_t gttl;
+		unsigned n = ans_glue(m, keep, ns->name[k], cp->upstream_port, a, INFRA_ADDR_MAX, &gttl,
+		                      cp->cfg->max_ttl);
 		if (n > 0)
-			infra_addr_put(cp->infra, ns->name[k], a, n, now, gttl);
+			infra_addr_put(cp->infra, ns->name[k], INFRA_SRC_GLUE, a, n, now, gttl);
 	}
 }
 
-/* Record a negative ending: rcode, SOA (TTL lowered to the negative TTL). */
-static void set_negative(struct res *r, const struct bolt_msg *m, const bool *keep,
-                         uint8_t rcode)
+static void report(struct res *r, enum sel_outcome o, uint32_t rtt_ms)
 {
-	struct cp *cp = r->cp;
-	r->rcode = rcode;
-	r->negative = true;
-	r->neg_ttl = NEG_TTL_NO_SOA < cp->cfg->max_negative_ttl ? NEG_TTL_NO_SOA
-	                                                        : cp->cfg->max_negative_ttl;
-	for (unsigned i = 0; i < m->rrcount; i++) {
-		const struct bolt_rr *rr = &m->rrs[i];
-		if (!keep[i] || rr->section != BOLT_SEC_AUTHORITY || rr->type != BOLT_TYPE_SOA)
-			continue;
-		r->neg_ttl = neg_ttl(rr, cp->cfg->max_negative_ttl);
-		struct bolt_rr soa = *rr;
-		soa.ttl = r->neg_ttl;
-		orr_add_rr(&r->authority, &soa);
-		break;
-	}
-}
-
-static bool has_soa(const struct bolt_msg *m, const bool *keep)
-{
-	for (unsigned i = 0; i < m->rrcount; i++)
-		if (keep[i] && m->rrs[i].section == BOLT_SEC_AUTHORITY &&
-		    m->rrs[i].type == BOLT_TYPE_SOA)
-			return true;
-	return false;
-}
-
-/* Is name the question or the owner of a CNAME already in the chain? */
-static bool chain_has(const struct res *r, const uint8_t *name)
-{
-	if (bolt_name_equal(r->qname, name))
-		return true;
-	for (unsigned i = 0; i < r->answer.n; i++)
-		if (r->answer.v[i].type == BOLT_TYPE_CNAME && bolt_name_equal(r->answer.v[i].owner, name))
-			return true;
-	return false;
+	sel_report(&r->sel, r->cp->infra, &r->q_server, r->q_edns, r->q_type, o, rtt_ms, now_s());
 }
 
 /* Handle a checked, scrubbed response. Ends with step() or finish(). */
-static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep)
+static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep, uint32_t rtt_ms)
 {
 	struct cp *cp = r->cp;
-	uint8_t rcode = BOLT_RCODE(m->flags);
-	bool aa = (m->flags & BOLT_FLAG_AA) != 0;
-	bool minimised = !bolt_name_equal(r->q_name, r->cur) || r->q_type != r->qtype;
-
-	/* Answer records kept by scrubbing form the chain from q_name. */
-	bool any_answer = false;
-	for (unsigned i = 0; i < m->rrcount; i++)
-		if (keep[i] && m->rrs[i].section == BOLT_SEC_ANSWER)
-			any_answer = true;
-
-	/* Referral: an NS set strictly below the zone asked, above the name. */
-	const uint8_t *ref = NULL;
-	if (!any_answer && rcode == BOLT_RCODE_NOERROR) {
-		for (unsigned i = 0; i < m->rrcount; i++) {
-			const struct bolt_rr *rr = &m->rrs[i];
-			if (keep[i] && rr->section == BOLT_SEC_AUTHORITY && rr->type == BOLT_TYPE_NS &&
-			    bolt_name_labels(rr->owner) > bolt_name_labels(r->zone) &&
-			    bolt_name_in_zone(r->q_name, rr->owner)) {
-				ref = rr->owner;
-				break;
-			}
-		}
+	struct ans_query aq = {
+		.zone = r->zone,
+		.asked = r->q_name,
+		.asked_type = r->q_type,
+		.qname = r->qname,
+		.cur = r->cur,
+		.qtype = r->qtype,
+		.minimised = r->q_minimised,
+		.max_cname = cp->cfg->max_cname,
+	};
+	struct ans_result res;
+	res.ncname = r->ncname;
+	if (ans_classify(m, keep, &aq, &r->answer, &res) < 0) {
+		fail(r, BOLT_EDE_OTHER, "out of memory");
+		return;
 	}
-	if (ref != NULL) {
+	r->ncname = res.ncname;
+
+	switch (res.kind) {
+	case ANS_REFERRAL: {
 		struct infra_nsset ns;
-		learn_referral(r, m, keep, ref, &ns);
+		learn_referral(r, m, keep, res.ref, &ns);
 		if (ns.n == 0) {
-			fail(r, "referral without usable NS");
+			report(r, SEL_LAME, rtt_ms);
+			step(r);
 			return;
 		}
-		uint8_t zone[BOLT_NAME_MAX];
-		name_copy(zone, ref);
-		bolt_name_lower(zone, (size_t)nlen(zone));
-		set_cut(r, zone, &ns);
+		report(r, SEL_OK, rtt_ms);
+		set_cut(r, res.ref, &ns);
 		step(r);
 		return;
 	}
-
-	/* A server that neither answers, refers down, nor speaks with authority
-	 * is lame for this zone (upward or sideways referral). */
-	if (rcode == BOLT_RCODE_NOERROR && !any_answer && !aa && !has_soa(m, keep)) {
-		infra_lame_put(cp->infra, &r->q_server, r->zone, now_s(), LAME_TTL);
+	case ANS_LAME:
+		if (r->q_minimised) {
+			/* An empty non-authoritative answer to a minimised name: some
+			 * servers mishandle empty non-terminals; ask the full name. */
+			report(r, SEL_QMIN_ERROR, rtt_ms);
+			qmin_fallback(r);
+		} else {
+			report(r, SEL_LAME, rtt_ms);
+		}
 		step(r);
 		return;
+	case ANS_LOOP:
+		report(r, SEL_OK, rtt_ms);
+		fail(r, BOLT_EDE_OTHER, "CNAME loop");
+		return;
+	case ANS_TOO_LONG:
+		report(r, SEL_OK, rtt_ms);
+		limit(r, "max-cname");
+		return;
+	default:
+		break;
 	}
-
-	if (minimised) {
-		if (rcode == BOLT_RCODE_NXDOMAIN) {
+	report(r, SEL_OK, rtt_ms);
+	if (r->q_minimised) {
+		if (res.kind == ANS_NXDOMAIN)
 			/* RFC 8020 says nothing exists below; ask the full name once so
 			 * the cached answer carries the server's own SOA. */
 			r->mlabels = bolt_name_labels(r->cur);
-		} else {
+		else
 			/* The name exists (or is an empty non-terminal) and is no cut. */
-			r->mlabels++;
-		}
-		reset_tries(r);
+			r->mlabels = qmin_next(r, r->mlabels);
 		step(r);
 		return;
 	}
-
-	/* Full question: follow the chain through the kept answer records. */
-	uint8_t x[BOLT_NAME_MAX];
-	name_copy(x, r->cur);
-	for (;;) {
-		bool found = false, moved = false;
-		uint8_t next[BOLT_NAME_MAX];
-		for (unsigned i = 0; i < m->rrcount; i++) {
-			const struct bolt_rr *rr = &m->rrs[i];
-			if (!keep[i] || rr->section != BOLT_SEC_ANSWER || !bolt_name_equal(rr->owner, x))
-				continue;
-			if (rr->type == r->qtype || r->qtype == BOLT_TYPE_ANY) {
-				orr_add_rr(&r->answer, rr);
-				found = true;
-			}
-		}
-		if (found) {
-			r->rcode = BOLT_RCODE_NOERROR;
-			finish(r);
-			return;
-		}
-		for (unsigned i = 0; i < m->rrcount && !moved; i++) {
-			const struct bolt_rr *rr = &m->rrs[i];
-			if (!keep[i] || rr->section != BOLT_SEC_ANSWER || rr->type != BOLT_TYPE_CNAME ||
-			    !bolt_name_equal(rr->owner, x))
-				continue;
-			if (rr_target(rr, next) <= 0)
-				continue;
-			orr_add_rr(&r->answer, rr);
-			moved = true;
-		}
-		if (!moved)
-			break;
-		if (++r->ncname > cp->cfg->max_cname) {
-			limit(r, "max-cname");
-			return;
-		}
-		name_copy(x, next);
-		if (chain_has(r, x)) {
-			fail(r, "CNAME loop");
-			return;
-		}
-	}
-
-	if (!bolt_name_equal(x, r->cur)) {
-		/* The chain moved on to x. */
-		name_copy(r->cur, x);
-		if (bolt_name_in_zone(x, r->zone) && has_soa(m, keep) &&
-		    (rcode == BOLT_RCODE_NXDOMAIN || aa)) {
-			/* The same server settled the end of the chain negatively. */
-			set_negative(r, m, keep, rcode);
-			finish(r);
-			return;
-		}
+	switch (res.kind) {
+	case ANS_DATA:
+		r->rcode = BOLT_RCODE_NOERROR;
+		finish(r);
+		return;
+	case ANS_CNAME:
 		/* Resolve the target afresh from its own closest cut. */
+		name_copy(r->cur, res.next);
 		r->have_cut = false;
-		reset_tries(r);
+		r->refetched = false;
 		step(r);
 		return;
-	}
-
-	if (rcode == BOLT_RCODE_NXDOMAIN) {
-		set_negative(r, m, keep, BOLT_RCODE_NXDOMAIN);
+	default: /* ANS_NXDOMAIN, ANS_NODATA */
+		name_copy(r->cur, res.next);
+		r->rcode = res.kind == ANS_NXDOMAIN ? BOLT_RCODE_NXDOMAIN : BOLT_RCODE_NOERROR;
+		r->negative = true;
+		if (ans_negative(m, keep, cp->cfg->max_negative_ttl, &r->authority, &r->neg_ttl) < 0) {
+			fail(r, BOLT_EDE_OTHER, "out of memory");
+			return;
+		}
 		finish(r);
 		return;
 	}
-	/* NOERROR without the asked type: NODATA (AA or SOA present). */
-	set_negative(r, m, keep, BOLT_RCODE_NOERROR);
-	finish(r);
+}
+
+static bool edns_complaint(uint16_t rcode)
+{
+	return rcode == BOLT_RCODE_FORMERR || rcode == BOLT_RCODE_NOTIMP ||
+	       rcode == BOLT_RCODE_BADVERS;
 }
 
 static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uint32_t rtt_ms,
@@ -860,23 +757,18 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 {
 	struct res *r = arg;
 	struct cp *cp = r->cp;
-	uint32_t now = now_s();
 	r->q = NULL;
 	(void)tcp;
 
-	if (status == BOLT_ETIMEOUT) {
-		infra_srv_timeout(cp->infra, &r->q_server, now);
-		step(r);
-		return;
-	}
 	if (status < 0) {
-		/* Unreachable or broken transport: treat like silence. */
-		infra_srv_timeout(cp->infra, &r->q_server, now);
-		add_try(r, &r->q_server, 255);
+		report(r, status == BOLT_ETIMEOUT ? SEL_TIMEOUT : SEL_NET_ERROR, 0);
+		/* RFC 9156 section 2.3: a minimised query timing out may be a
+		 * server choking on it; the full name goes next. */
+		if (r->q_minimised && status == BOLT_ETIMEOUT)
+			qmin_fallback(r);
 		step(r);
 		return;
 	}
-	infra_srv_rtt(cp->infra, &r->q_server, now, rtt_ms);
 
 	size_t max_rrs = len / 11 + 1;
 	if (max_rrs > PARSE_RRS_MAX)
@@ -889,35 +781,36 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 		free(rrs);
 		free(scratch);
 		free(keep);
-		fail(r, "out of memory");
+		fail(r, BOLT_EDE_OTHER, "out of memory");
 		return;
 	}
 	int ret = bolt_msg_parse(pkt, len, &m, rrs, max_rrs, scratch, 2 * len + 16);
 	uint16_t rcode = ret == 0 ? (uint16_t)(BOLT_RCODE(m.flags) | (m.ext_rcode << 4)) : 0;
 
 	if (ret < 0) {
-		/* An unparseable answer from this server is as good as none. */
-		add_try(r, &r->q_server, 255);
-		goto next;
+		report(r, SEL_MALFORMED, rtt_ms);
+	} else if (r->q_edns && edns_complaint(rcode)) {
+		/* Maybe EDNS it does not like: this server again without (select.c
+		 * learns it server-wide only once that works). */
+		report(r, SEL_EDNS_FAIL, rtt_ms);
+	} else if (rcode != BOLT_RCODE_NOERROR && rcode != BOLT_RCODE_NXDOMAIN) {
+		/* A bad answer to this question only: the next server. */
+		r->last_rcode = (uint8_t)(rcode & 0xf);
+		if (r->q_minimised) {
+			report(r, SEL_QMIN_ERROR, rtt_ms);
+			qmin_fallback(r);
+		} else {
+			report(r, SEL_BAD_RCODE, rtt_ms);
+		}
+	} else {
+		ans_fix_ttls(&m);
+		cp->ctr.scrubbed += scrub_response(&m, r->zone, r->q_name, r->q_type, keep);
+		use_answer(r, &m, keep, rtt_ms);
+		free(rrs);
+		free(scratch);
+		free(keep);
+		return;
 	}
-	if (r->q_edns && (rcode == BOLT_RCODE_FORMERR || rcode == BOLT_RCODE_NOTIMP ||
-	                  rcode == BOLT_RCODE_BADVERS)) {
-		/* Retry this server once more without EDNS. */
-		infra_srv_no_edns(cp->infra, &r->q_server, now);
-		add_try(r, &r->q_server, -1);
-		goto next;
-	}
-	if (rcode != BOLT_RCODE_NOERROR && rcode != BOLT_RCODE_NXDOMAIN) {
-		infra_lame_put(cp->infra, &r->q_server, r->zone, now, LAME_TTL);
-		goto next;
-	}
-	cp->ctr.scrubbed += scrub_response(&m, r->zone, r->q_name, r->q_type, keep);
-	use_answer(r, &m, keep);
-	free(rrs);
-	free(scratch);
-	free(keep);
-	return;
-next:
 	free(rrs);
 	free(scratch);
 	free(keep);
@@ -953,7 +846,17 @@ static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
 	r->qtype = qtype;
 	r->qclass = qclass;
 	r->do_bit = do_bit;
+	r->above = -1;
+	r->ede = BOLT_EDE_NONE;
+	r->child_ede = BOLT_EDE_NONE;
 	return r;
+}
+
+/* Types only a zone's own servers or a cache can answer (zone transfers,
+ * obsolete mail meta types): never sent upstream as asked. */
+static bool never_upstream(uint16_t qtype)
+{
+	return qtype == BOLT_TYPE_AXFR || qtype == BOLT_TYPE_IXFR || qtype == 253 || qtype == 254;
 }
 
 int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
@@ -966,6 +869,13 @@ int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qcla
 		return -ENOMEM;
 	r->cb = cb;
 	r->arg = arg;
+	if (never_upstream(qtype)) {
+		r->rcode = BOLT_RCODE_NOTIMP;
+		r->ede = BOLT_EDE_NOT_SUPPORTED;
+		snprintf(r->ede_text, sizeof(r->ede_text), "zone transfers are not served");
+		finish(r);
+		return 0;
+	}
 	step(r);
 	return 0;
 }
@@ -989,11 +899,12 @@ int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *serv
 	set_cut(r, z, &ns);
 	/* Ask the full name: the response answers the question as given. */
 	r->mlabels = bolt_name_labels(r->cur);
+	r->q_minimised = false;
 	name_copy(r->q_name, r->cur);
 	r->q_type = qtype;
 	r->q_edns = true;
 	r->q_server = *server;
-	add_try(r, server, 1);
+	sel_sent(&r->sel, server);
 	r->budget->upstream++;
 	on_answer(r, 0, pkt, len, 1, false);
 	return 0;
@@ -1013,7 +924,10 @@ int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bol
 	uint32_t min = cfg->max_ttl;
 	for (unsigned i = 0; i < r->answer.n; i++) {
 		const struct orr *o = &r->answer.v[i];
-		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
+		/* min-ttl raises short positive TTLs; max-ttl bounds them all. */
+		uint32_t t = o->ttl < cfg->min_ttl ? cfg->min_ttl : o->ttl;
+		if (t > cfg->max_ttl)
+			t = cfg->max_ttl;
 		if (t < min)
 			min = t;
 		if (bolt_build_rr(b, BOLT_SEC_ANSWER, o->owner, o->type, o->rclass, t, o->rdata,
@@ -1022,16 +936,18 @@ int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bol
 	}
 	for (unsigned i = 0; i < r->authority.n; i++) {
 		const struct orr *o = &r->authority.v[i];
-		if (bolt_build_rr(b, BOLT_SEC_AUTHORITY, o->owner, o->type, o->rclass, o->ttl,
-		                  o->rdata, o->rdlen) < 0)
+		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
+		if (bolt_build_rr(b, BOLT_SEC_AUTHORITY, o->owner, o->type, o->rclass, t, o->rdata,
+		                  o->rdlen) < 0)
 			break;
 	}
-	if (r->rcode == BOLT_RCODE_SERVFAIL) {
+	if (r->rcode == BOLT_RCODE_SERVFAIL || (!r->negative && r->rcode != BOLT_RCODE_NOERROR)) {
 		*kind = BOLT_CACHE_SERVFAIL;
 		*ttl = cfg->servfail_ttl;
 	} else if (r->negative) {
 		*kind = r->rcode == BOLT_RCODE_NXDOMAIN ? BOLT_CACHE_NXDOMAIN : BOLT_CACHE_NODATA;
-		/* The CNAMEs leading to the negative end bound its lifetime too. */
+		/* The CNAMEs leading to the negative end bound its lifetime too; a
+		 * negative answer without SOA is not cached (RFC 2308 section 5). */
 		*ttl = r->neg_ttl < min ? r->neg_ttl : min;
 	} else {
 		*kind = BOLT_CACHE_POSITIVE;

@@ -48,19 +48,27 @@ uint8_t res_rcode(const struct res *r);
 
 /*
  * Why a finished resolution failed, as an Extended DNS Error info code
- * (enum bolt_ede; BOLT_EDE_NONE when it did not fail). *text (may be NULL):
- * a short static explanation for the EXTRA-TEXT field, or NULL.
+ * (enum bolt_ede; BOLT_EDE_NONE when it did not fail): 22 No Reachable
+ * Authority (every server timed out, or none had an address), 23 Network
+ * Error (send or ICMP errors), 20 Not Authoritative (lame servers, REFUSED),
+ * 24 Invalid Data (malformed answers), 21 Not Supported (zone transfer
+ * types, answered NOTIMP), 0 Other (error rcodes, CNAME loops, work
+ * limits). *text (may be NULL): a short explanation for the EXTRA-TEXT
+ * field ("all servers for dom1.boltnet. timed out"), owned by r and valid
+ * until the callback returns, or NULL.
  */
 uint16_t res_ede(const struct res *r, const char **text);
 
 /*
  * Build the response for the finished resolution into buf[0..cap): flags
  * QR|RA|rcode, the question (lower-case), the answer chain, the authority
- * (SOA of negative answers), no OPT. b receives the builder (its ttl_off and
- * nttl locate the TTLs). *ttl: the cache lifetime (min TTL of the records;
- * negative: min(SOA TTL, SOA MINIMUM) bounded by max-negative-ttl; SERVFAIL:
- * servfail-ttl); *kind: enum bolt_cache_kind. Returns the length or a
- * negative code.
+ * (SOA and NS set of negative answers as the server sent them, the SOA's
+ * TTL lowered to the negative TTL), no OPT. b receives the builder (its
+ * ttl_off and nttl locate the TTLs). *ttl: the cache lifetime (min TTL of
+ * the records, each raised to min-ttl and bounded by max-ttl; negative:
+ * min(SOA TTL, SOA MINIMUM) bounded by max-negative-ttl, 0 without an SOA,
+ * which is then not to be cached; SERVFAIL and NOTIMP: servfail-ttl);
+ * *kind: enum bolt_cache_kind. Returns the length or a negative code.
  */
 int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bolt_build *b,
                        uint32_t *ttl, uint8_t *kind);

@@ -18,6 +18,24 @@ int rr_target(const struct bolt_rr *rr, uint8_t *out)
 	return len;
 }
 
+int dname_synth(const uint8_t *name, const uint8_t *owner, const uint8_t *target, uint8_t *out)
+{
+	int nl = bolt_name_len(name, BOLT_NAME_MAX);
+	int ol = bolt_name_len(owner, BOLT_NAME_MAX);
+	int tl = bolt_name_len(target, BOLT_NAME_MAX);
+	if (nl < 0 || ol < 0 || tl < 0)
+		return BOLT_EMALF;
+	if (nl <= ol || !bolt_name_in_zone(name, owner))
+		return BOLT_EMALF;
+	/* The labels of name above owner stay, the owner part becomes target. */
+	size_t keep = (size_t)(nl - ol);
+	if (keep + (size_t)tl > BOLT_NAME_MAX)
+		return BOLT_ESPACE;
+	memmove(out, name, keep);
+	memcpy(out + keep, target, (size_t)tl);
+	return (int)keep + tl;
+}
+
 uint32_t neg_ttl(const struct bolt_rr *soa, uint32_t max_neg)
 {
 	/* MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM: MINIMUM is the
@@ -46,8 +64,22 @@ unsigned scrub_response(const struct bolt_msg *m, const uint8_t *zone, const uin
 		return n;
 	memcpy(cur, qname, (size_t)cl);
 	for (int step = 0; step <= SCRUB_CHAIN_MAX; step++) {
-		bool moved = false, found = false;
+		bool moved = false, found = false, cname = false;
 		uint8_t next[BOLT_NAME_MAX];
+		/* A DNAME above cur (RFC 6672) rewrites it: keep the first one, and
+		 * the CNAME the server synthesised from it (matched below). */
+		for (unsigned i = 0; i < n && qtype != BOLT_TYPE_DNAME; i++) {
+			const struct bolt_rr *rr = &m->rrs[i];
+			uint8_t target[BOLT_NAME_MAX];
+			if (rr->section != BOLT_SEC_ANSWER || rr->type != BOLT_TYPE_DNAME ||
+			    rr->rclass != m->qclass || !bolt_name_in_zone(rr->owner, zone) ||
+			    bolt_name_equal(rr->owner, cur) || !bolt_name_in_zone(cur, rr->owner) ||
+			    rr_target(rr, target) <= 0 || dname_synth(cur, rr->owner, target, next) <= 0)
+				continue;
+			keep[i] = true;
+			moved = true;
+			break;
+		}
 		for (unsigned i = 0; i < n; i++) {
 			const struct bolt_rr *rr = &m->rrs[i];
 			if (rr->section != BOLT_SEC_ANSWER || keep[i] || rr->rclass != m->qclass ||
@@ -56,10 +88,15 @@ unsigned scrub_response(const struct bolt_msg *m, const uint8_t *zone, const uin
 			if (rr->type == qtype || qtype == BOLT_TYPE_ANY) {
 				keep[i] = true;
 				found = true;
-			} else if (rr->type == BOLT_TYPE_CNAME && !moved) {
-				/* Only the first CNAME of a name: a name has at most one. */
-				if (rr_target(rr, next) > 0) {
+			} else if (rr->type == BOLT_TYPE_CNAME && !cname) {
+				/* Only the first CNAME of a name: a name has at most one; after
+				 * a DNAME the name it gives wins over the server's CNAME. */
+				uint8_t t[BOLT_NAME_MAX];
+				if (rr_target(rr, t) > 0) {
 					keep[i] = true;
+					cname = true;
+					if (!moved)
+						memcpy(next, t, (size_t)bolt_name_len(t, BOLT_NAME_MAX));
 					moved = true;
 				}
 			}

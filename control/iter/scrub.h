@@ -5,7 +5,9 @@
  * looks at it: a server asked about zone Z may only speak for names inside Z
  * (bailiwick), and only records that belong to the question survive:
  *   answer      the CNAME chain from the question name and the RRset of the
- *               asked type at its end (owners inside Z);
+ *               asked type at its end (owners inside Z); a DNAME (RFC 6672)
+ *               owned by an ancestor of a name of the chain moves the chain
+ *               on like a CNAME and is kept with it;
  *   authority   one NS RRset whose owner is an ancestor of the chain's end
  *               (a referral or the zone's own NS), SOA records above the end;
  *   additional  A/AAAA of the kept NS names (glue), inside Z.
@@ -38,8 +40,16 @@ unsigned scrub_response(const struct bolt_msg *m, const uint8_t *zone, const uin
  */
 uint32_t neg_ttl(const struct bolt_rr *soa, uint32_t max_neg);
 
-/* The name an NS/CNAME RR points to (decompressed RDATA), its length or a
- * negative code. out >= BOLT_NAME_MAX. */
+/*
+ * DNAME substitution (RFC 6672 section 2.2): name, below owner, with owner
+ * replaced by target. out >= BOLT_NAME_MAX. Returns the length, or
+ * BOLT_ESPACE when the result would exceed 255 octets (the server then
+ * owes a YXDOMAIN), or a negative code for a name not below owner.
+ */
+int dname_synth(const uint8_t *name, const uint8_t *owner, const uint8_t *target, uint8_t *out);
+
+/* The name an NS/CNAME/DNAME RR points to (decompressed RDATA), its length
+ * or a negative code. out >= BOLT_NAME_MAX. */
 int rr_target(const struct bolt_rr *rr, uint8_t *out);
 
 #endif
