@@ -28,6 +28,12 @@ struct cp_counters {
 	uint64_t nodata;
 	uint64_t servfail;
 	uint64_t stale_answers;   /* failed resolutions answered from stale data */
+	uint64_t stale_timer_answers; /* clients answered stale by the client-response timer */
+	uint64_t kept_on_failure; /* failed resolutions that left a usable entry in place */
+	uint64_t refused_meta;    /* AXFR/IXFR and other meta types refused (EDE 21) */
+	uint64_t refused_norec;   /* RD=0 queries the cache could not answer (EDE 20) */
+	uint64_t any_queries;     /* ANY answered with a minimal answer (RFC 8482) */
+	uint64_t local_zone_answers; /* answers from the locally served zones (RFC 6303) */
 	uint64_t prefetches;      /* refreshes started by prefetch (both kinds) */
 	uint64_t prefetch_hints;  /* dataplane hints: hits late in their TTL */
 	uint64_t prefetch_hint_skips; /* hints not needing a refresh: one in flight,
@@ -59,6 +65,7 @@ struct cp_latency {
 struct ring_svc;
 struct prefetch;
 struct tcp_srv;
+struct ctl_local;
 
 struct cp {
 	const struct bolt_config *cfg;
@@ -72,6 +79,8 @@ struct cp {
 	struct ring_svc *rings;
 	struct tcp_srv *tcp;
 	struct prefetch *pf;          /* NULL when [resolver] prefetch = no */
+	struct ctl_local *local;      /* local data the serving side answers from (the
+	                                 control server's table, set by main.c); NULL: none */
 	uint16_t upstream_port;       /* port of every upstream server (53) */
 	bool offline;                 /* never send upstream (fuzzing): a query fails at once */
 };

@@ -1,7 +1,8 @@
 /*
  * Cache misses answered from local data (see localdata.h). The records and
- * the rules live with the control server's table (control/ctl/local.c);
- * this file delivers its answers to clients, and for a local CNAME chain
+ * the rules live with the control server's table (control/ctl/local.c),
+ * which main.c hands over as cp->local; this file delivers its answers to
+ * clients through their own delivery callbacks (respond.h), and for a local CNAME chain
  * that leaves local data resolves the target, appends the result and
  * inserts the whole answer with the resolved part's TTL.
  */
@@ -13,9 +14,7 @@
 #include "iter/resolve.h"
 #include "localdata.h"
 #include "log.h"
-#include "ringsvc.h"
-#include "serve.h"
-#include "tcpsrv.h"
+#include "respond.h"
 
 /* A local chain waiting for the resolution of its target. */
 struct chain_job {
@@ -27,55 +26,9 @@ struct chain_job {
 /* Working buffers: the process is single-threaded. */
 static uint8_t ext_buf[BOLT_MSG_MAX];
 static uint8_t full_buf[BOLT_MSG_MAX];
-static uint8_t render_buf[BOLT_MSG_MAX];
 static uint8_t sect_buf[BOLT_MSG_MAX];
 static uint16_t ttl_buf[BOLT_BUILD_TTL_MAX];
-static uint16_t rel_buf[BOLT_BUILD_TTL_MAX];
 static struct bolt_local_answer *scratch;  /* one, allocated at first use */
-
-static void deliver(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len)
-{
-	if (w->kind == WAITER_TCP)
-		tcp_conn_deliver(w->conn, msg, len, w->held);
-	else
-		ring_push(cp, w->lcore, &w->client, msg, len);
-}
-
-/* Render msg, a whole response to w's question kept as a cache value of
- * lifetime ttl and kind, for w (its ID, flags, EDNS and size limit). */
-static void answer(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len,
-                   const uint16_t *ttl_off, uint16_t nttl, uint32_t ttl, uint8_t kind)
-{
-	struct bolt_cache_val val;
-	const uint8_t *sections = NULL;
-	uint32_t now = bolt_now();
-	int ret = bolt_answer_to_cache(msg, len, ttl_off, nttl, now, ttl, kind, &val, rel_buf,
-	                               &sections);
-	if (ret < 0) {
-		serve_error(cp, w, BOLT_RCODE_SERVFAIL);
-		return;
-	}
-	struct bolt_cache_out out = {
-		.val = val,
-		.ttl_off = rel_buf,
-		.ttl_cap = BOLT_BUILD_TTL_MAX,
-		.sections = (uint8_t *)(uintptr_t)sections,
-		.cap = val.len,
-	};
-	size_t cap = BOLT_MSG_MAX, limit = BOLT_MSG_MAX;
-	if (w->kind != WAITER_TCP) {
-		size_t server = cp->cfg->udp_max > 0 ? cp->cfg->udp_max : BOLT_EDNS_DEFAULT;
-		if (server > BOLT_ANSWER_PAYLOAD_MAX)
-			server = BOLT_ANSWER_PAYLOAD_MAX;
-		cap = BOLT_ANSWER_PAYLOAD_MAX;
-		limit = bolt_udp_limit(&w->q, server);
-	}
-	ret = serve_render(cp, w, &out, now, false, render_buf, cap, limit);
-	if (ret < 0)
-		serve_error(cp, w, BOLT_RCODE_SERVFAIL);
-	else
-		deliver(cp, w, render_buf, (size_t)ret);
-}
 
 /* The chain a completed with ext (the target's response, lifetime ttl,
  * kind): insert it, answer the waiters (list) or w. */
@@ -90,19 +43,21 @@ static void complete(struct cp *cp, const struct bolt_local_answer *a, bool do_b
 	if (len < 0) {
 		cp_log(CP_LOG_INFO, "local CNAME chain: cannot complete: %s", bolt_strerror(len));
 		for (const struct waiter *x = list; x != NULL; x = x->next)
-			serve_error(cp, x, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, x, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER,
+			              "cannot complete a local CNAME chain");
 		if (w)
-			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER,
+			              "cannot complete a local CNAME chain");
 		return;
 	}
-	if (cp->region != NULL)
-		(void)bolt_local_insert_chain(bolt_local_active(), cp->region->cache, a, full_buf,
+	if (cp->region != NULL && cp->local != NULL)
+		(void)bolt_local_insert_chain(cp->local, cp->region->cache, a, full_buf,
 		                              (size_t)len, b.ttl_off, b.nttl, do_bit, bolt_now(), ttl,
 		                              kind);
 	for (const struct waiter *x = list; x != NULL; x = x->next)
-		answer(cp, x, full_buf, (size_t)len, b.ttl_off, b.nttl, ttl, kind);
+		respond_msg(cp, x, full_buf, (size_t)len, b.ttl_off, b.nttl, ttl, kind, 0);
 	if (w)
-		answer(cp, w, full_buf, (size_t)len, b.ttl_off, b.nttl, ttl, kind);
+		respond_msg(cp, w, full_buf, (size_t)len, b.ttl_off, b.nttl, ttl, kind, 0);
 }
 
 static void chain_done(struct res *r, void *arg)
@@ -174,18 +129,15 @@ static void start_chain(struct cp *cp, const struct pkey *key, const struct wait
 	/* The stored copy holds a TCP connection open until answered. */
 	struct waiter held;
 	memset(&held, 0, sizeof(held));
-	if (w) {
-		held = *w;
-		held.held = w->kind == WAITER_TCP;
-	}
+	if (w)
+		held = waiter_copy(w);
 	struct pend *p = pend_find(&cp->pend, key);
 	if (p != NULL) {
 		if (w && pend_join(&cp->pend, p, &held) < 0) {
 			cp->ctr.overload++;
-			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "overloaded");
 		} else if (w) {
-			if (held.held)
-				tcp_conn_hold(w->conn);
+			waiter_hold(w);
 			cp->ctr.coalesced++;
 		}
 		return;
@@ -200,11 +152,11 @@ static void start_chain(struct cp *cp, const struct pkey *key, const struct wait
 		free(j);
 		cp->ctr.overload++;
 		if (w)
-			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "overloaded");
 		return;
 	}
-	if (w && held.held)
-		tcp_conn_hold(w->conn);
+	if (w)
+		waiter_hold(w);
 	j->cp = cp;
 	j->p = p;
 	memcpy(&j->a, a, sizeof(j->a));
@@ -214,7 +166,7 @@ static void start_chain(struct cp *cp, const struct pkey *key, const struct wait
 	if (res_start(cp, j->a.target, key->qtype, BOLT_CLASS_IN, key->do_bit, chain_done, j) < 0) {
 		pend_remove(&cp->pend, p);
 		for (struct waiter *x = p->waiters; x != NULL; x = x->next)
-			serve_error(cp, x, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, x, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "out of memory");
 		pend_free(p);
 		free(j);
 	}
@@ -222,7 +174,7 @@ static void start_chain(struct cp *cp, const struct pkey *key, const struct wait
 
 bool serve_local(struct cp *cp, const struct pkey *key, const struct waiter *w)
 {
-	struct ctl_local *l = bolt_local_active();
+	struct ctl_local *l = cp->local;
 	if (l == NULL || key->qclass != BOLT_CLASS_IN)
 		return false;
 	if (scratch == NULL && (scratch = malloc(sizeof(*scratch))) == NULL)
@@ -234,13 +186,13 @@ bool serve_local(struct cp *cp, const struct pkey *key, const struct waiter *w)
 	if (r < 0) {
 		cp_log(CP_LOG_INFO, "local data answer failed: %s", bolt_strerror(r));
 		if (w)
-			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "local data");
 		return true;
 	}
 	if (r == BOLT_LOCAL_ANSWER) {
 		if (w)
-			answer(cp, w, scratch->msg, scratch->len, scratch->ttl_off, scratch->nttl,
-			       BOLT_CACHE_EXPIRES_NEVER, BOLT_CACHE_STATIC);
+			respond_msg(cp, w, scratch->msg, scratch->len, scratch->ttl_off, scratch->nttl,
+			            BOLT_CACHE_EXPIRES_NEVER, BOLT_CACHE_STATIC, 0);
 		return true;
 	}
 	/* A refresh (no client) always resolves: the cached target may be as

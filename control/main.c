@@ -20,6 +20,7 @@
 #include "boltdns/cache.h"
 #include "cp.h"
 #include "ctl.h"
+#include "iter/prime.h"
 #include "iter/resolve.h"
 #include "log.h"
 #include "net/upstream.h"
@@ -84,6 +85,7 @@ static void detach(struct main_state *s)
 	/* The control socket works on the region: it goes with it. */
 	bolt_ctl_stop(s->ctl);
 	s->ctl = NULL;
+	cp->local = NULL;
 	ring_svc_reset(cp);
 	bolt_region_detach(cp->region);
 	cp->region = NULL;
@@ -229,6 +231,7 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		c->max_negative_ttl = fresh->max_negative_ttl;
 		c->serve_stale = fresh->serve_stale;
 		c->stale_max_age = fresh->stale_max_age;
+		c->stale_answer_timeout_ms = fresh->stale_answer_timeout_ms;
 		s->cp.hints = *hints;
 		cp_log_verbosity = c->verbosity;
 		cp_log(CP_LOG_NOTICE, "configuration reloaded from %s", s->conf_path);
@@ -266,6 +269,15 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "resolutions_nodata", "NODATA answers", c->nodata);
 	bolt_ctl_sink_counter(k, "resolutions_servfail", "Failed resolutions", c->servfail);
 	bolt_ctl_sink_counter(k, "stale_answers", "Failures answered from stale data", c->stale_answers);
+	bolt_ctl_sink_counter(k, "stale_timer_answers",
+	                      "Clients answered stale while the resolution went on",
+	                      c->stale_timer_answers);
+	bolt_ctl_sink_counter(k, "refused_meta", "AXFR/IXFR and other classes refused",
+	                      c->refused_meta);
+	bolt_ctl_sink_counter(k, "refused_norec", "RD=0 queries not in the cache, refused",
+	                      c->refused_norec);
+	bolt_ctl_sink_counter(k, "local_zone_answers", "Answers from locally served zones",
+	                      c->local_zone_answers);
 	bolt_ctl_sink_counter(k, "prefetches", "Answers refreshed before expiry", c->prefetches);
 	bolt_ctl_sink_counter(k, "prefetch_hints", "Dataplane hits late in their TTL reported",
 	                      c->prefetch_hints);
@@ -311,6 +323,9 @@ static void ctl_start(struct main_state *s)
 	hooks.arg = s;
 	int err = 0;
 	s->ctl = bolt_ctl_start(s->cp.loop, &s->cfg, s->cp.region, &hooks, &err);
+	/* The serving side answers from the control server's local data, given
+	 * here so that it never reaches into the control socket's module. */
+	s->cp.local = s->ctl != NULL ? bolt_local_active() : NULL;
 	if (s->ctl == NULL)
 		cp_log(CP_LOG_ERR, "control socket %s: %s (resolving goes on without it)",
 		       s->cfg.control_socket, bolt_strerror(err));
@@ -345,6 +360,12 @@ static void write_stats(struct main_state *s)
 	W("nodata", c->nodata);
 	W("servfail", c->servfail);
 	W("stale_answers", c->stale_answers);
+	W("stale_timer_answers", c->stale_timer_answers);
+	W("kept_on_failure", c->kept_on_failure);
+	W("refused_meta", c->refused_meta);
+	W("refused_norec", c->refused_norec);
+	W("any_queries", c->any_queries);
+	W("local_zone_answers", c->local_zone_answers);
 	W("prefetches", c->prefetches);
 	W("prefetch_hints", c->prefetch_hints);
 	W("prefetch_hint_skips", c->prefetch_hint_skips);
@@ -479,6 +500,8 @@ int main(int argc, char **argv)
 	uv_timer_start(&s.tick, on_tick, 1000, 1000);
 	write_stats(&s);
 	cp_log(CP_LOG_NOTICE, "running (pid %d)", (int)getpid());
+	/* RFC 8109: fetch the root's own NS set now; the hints only seed it. */
+	prime_start(cp);
 
 	uv_run(cp->loop, UV_RUN_DEFAULT);
 

@@ -53,17 +53,30 @@ int pend_init(struct pend_tab *t, unsigned max, unsigned max_waiters)
 	return 0;
 }
 
-void pend_free(struct pend *p)
+void waiter_list_free(struct waiter *w)
 {
-	if (p == NULL)
-		return;
-	struct waiter *w = p->waiters;
 	while (w != NULL) {
 		struct waiter *n = w->next;
 		free(w);
 		w = n;
 	}
+}
+
+void pend_free(struct pend *p)
+{
+	if (p == NULL)
+		return;
+	waiter_list_free(p->waiters);
 	free(p);
+}
+
+struct waiter *pend_take_waiters(struct pend *p)
+{
+	struct waiter *w = p->waiters;
+	p->waiters = NULL;
+	p->wtail = &p->waiters;
+	p->nwaiters = 0;
+	return w;
 }
 
 void pend_destroy(struct pend_tab *t)

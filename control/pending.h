@@ -13,29 +13,67 @@
 #define BOLTDNS_CONTROL_PENDING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "boltdns/msg.h"
 #include "boltdns/wire.h"
 
-struct tcp_conn;
+struct waiter;
 
-enum waiter_kind {
-	WAITER_RING = 0,   /* answer goes on the answer ring of lcore */
-	WAITER_TCP = 1,    /* answer goes on a client TCP connection */
+/*
+ * How a waiting client is answered, filled in by the transport that took
+ * its query (answer ring, TCP, later TLS or HTTP/2): the resolver and the
+ * serving code render the response and hand it over without knowing which
+ * transport asked.
+ */
+struct waiter_ops {
+	/* Send msg[0..len) to w's client; msg NULL: nothing to send (the
+	 * answer could not be built). When w->held, also release what hold
+	 * took. Loop thread. */
+	void (*deliver)(const struct waiter *w, const uint8_t *msg, size_t len);
+	/* A copy of w is being stored until its answer: keep the transport's
+	 * state (ctx) alive until that copy is delivered. NULL: nothing to
+	 * keep. */
+	void (*hold)(const struct waiter *w);
 };
 
-/* One client waiting for an answer: what is needed to render its response. */
+/* One client waiting for an answer: what is needed to render its response
+ * and the transport's way to deliver it. */
 struct waiter {
 	struct waiter *next;
-	uint8_t kind;                 /* enum waiter_kind */
-	uint16_t lcore;               /* WAITER_RING: dataplane lcore */
-	struct bolt_client client;    /* WAITER_RING: copied into the answer */
-	struct tcp_conn *conn;        /* WAITER_TCP */
-	bool held;                    /* WAITER_TCP: holds conn until answered */
+	const struct waiter_ops *ops; /* NULL: nobody to answer (answers are dropped) */
+	void *ctx;                    /* the transport's (a ring service's cp, a TCP connection) */
+	bool stream;                  /* a stream transport: up to 65535 bytes, never truncated */
+	bool held;                    /* this copy holds ctx (ops->hold) until delivered */
+	uint16_t lcore;               /* answer ring: the dataplane lcore */
+	struct bolt_client client;    /* answer ring: copied into the answer */
 	struct bolt_query q;          /* id, flags, EDNS of the client's query */
 	uint8_t question[BOLT_MISS_QUESTION_MAX]; /* the client's question bytes */
 };
+
+/* Hand msg (NULL: nothing) to w's transport. */
+static inline void waiter_deliver(const struct waiter *w, const uint8_t *msg, size_t len)
+{
+	if (w->ops != NULL)
+		w->ops->deliver(w, msg, len);
+}
+
+/* The copy of w to store in a waiting list: it holds the transport when the
+ * transport needs that. Call waiter_hold(w) once the copy is stored. */
+static inline struct waiter waiter_copy(const struct waiter *w)
+{
+	struct waiter c = *w;
+	c.next = NULL;
+	c.held = w->ops != NULL && w->ops->hold != NULL;
+	return c;
+}
+
+static inline void waiter_hold(const struct waiter *w)
+{
+	if (w->ops != NULL && w->ops->hold != NULL)
+		w->ops->hold(w);
+}
 
 /* A question key. */
 struct pkey {
@@ -55,7 +93,9 @@ struct pend {
 	struct waiter **wtail;
 	unsigned nwaiters;
 	uint8_t prefetch;             /* a refresh started by prefetch, not by a client */
+	uint8_t stale_sent;           /* the client-response timer answered stale already */
 	void *ctx;                    /* the owner's context, for the completion callback */
+	void *timer;                  /* the owner's client-response timer, NULL when none */
 };
 
 struct pend_tab {
@@ -94,5 +134,11 @@ void pend_remove(struct pend_tab *t, struct pend *p);
 
 /* Free a removed entry and its waiters. */
 void pend_free(struct pend *p);
+
+/* Take p's waiters (p has none afterwards); free them with waiter_list_free. */
+struct waiter *pend_take_waiters(struct pend *p);
+
+/* Free a list of waiters (without delivering anything). */
+void waiter_list_free(struct waiter *w);
 
 #endif

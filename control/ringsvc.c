@@ -95,6 +95,26 @@ void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
 	s->bl_count++;
 }
 
+/* A ring client's answer: pushed on its lcore's answer ring. */
+static void ring_deliver(const struct waiter *w, const uint8_t *msg, size_t len)
+{
+	if (msg != NULL)
+		ring_push(w->ctx, w->lcore, &w->client, msg, len);
+}
+
+static const struct waiter_ops ring_ops = { .deliver = ring_deliver };
+
+void ring_waiter_init(struct waiter *w, struct cp *cp, unsigned lcore,
+                      const struct bolt_client *client)
+{
+	memset(w, 0, sizeof(*w));
+	w->ops = &ring_ops;
+	w->ctx = cp;
+	w->lcore = (uint16_t)lcore;
+	if (client != NULL)
+		w->client = *client;
+}
+
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m)
 {
 	bool hint = (m->flags & BOLT_MISS_F_PREFETCH) != 0;
@@ -110,10 +130,7 @@ void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg 
 		return;
 	}
 	struct waiter w;
-	memset(&w, 0, sizeof(w));
-	w.kind = WAITER_RING;
-	w.lcore = (uint16_t)lcore;
-	w.client = m->client;
+	ring_waiter_init(&w, cp, lcore, &m->client);
 	size_t ql = m->question_len;
 	int nl = ql <= BOLT_MISS_QUESTION_MAX ? bolt_name_len(m->question, ql) : -1;
 	if (nl < 0 || (size_t)nl + 4 != ql) {

@@ -16,6 +16,7 @@
 
 #include "boltdns/msg.h"
 #include "cp.h"
+#include "pending.h"
 
 /* Start polling (does nothing until cp->region is set). 0 or negative. */
 int ring_svc_start(struct cp *cp);
@@ -35,6 +36,13 @@ void ring_svc_reset(struct cp *cp);
  */
 void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
                const uint8_t *payload, size_t len);
+
+/*
+ * Make w a client of lcore's answer ring: its answers are pushed there for
+ * client (copied; NULL: zeroed). The query fields are left to the caller.
+ */
+void ring_waiter_init(struct waiter *w, struct cp *cp, unsigned lcore,
+                      const struct bolt_client *client);
 
 /* Handle one miss message from lcore (exposed for the fuzzer and tests). */
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m);

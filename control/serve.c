@@ -1,16 +1,18 @@
 /*
- * Serving clients from the cache or from resolutions.
+ * Serving clients from the cache or from resolutions (see serve.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "boltdns/answer.h"
+#include "boltdns/wire_ctx.h"
 #include "iter/resolve.h"
 #include "localdata.h"
+#include "localzones.h"
 #include "log.h"
 #include "prefetch.h"
-#include "ringsvc.h"
+#include "respond.h"
 #include "serve.h"
-#include "tcpsrv.h"
 
 const double serve_latency_le[SERVE_LATENCY_BUCKETS] = {
 	0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -27,118 +29,246 @@ static void record_latency(struct cp *cp, uint64_t ms)
 
 /* Working buffers: the process is single-threaded. */
 static uint8_t resp_buf[BOLT_MSG_MAX];
-static uint8_t sect_buf[BOLT_MSG_MAX];
-static uint16_t ttl_buf[BOLT_BUILD_TTL_MAX];
-static uint8_t out_buf[BOLT_MSG_MAX];
-
-static size_t limit_for(const struct cp *cp, const struct waiter *w, size_t *cap)
-{
-	if (w->kind == WAITER_TCP) {
-		*cap = BOLT_MSG_MAX;
-		return BOLT_MSG_MAX;
-	}
-	size_t server = cp->cfg->udp_max > 0 ? cp->cfg->udp_max : BOLT_EDNS_DEFAULT;
-	if (server > BOLT_ANSWER_PAYLOAD_MAX)
-		server = BOLT_ANSWER_PAYLOAD_MAX;
-	*cap = BOLT_ANSWER_PAYLOAD_MAX;
-	return bolt_udp_limit(&w->q, server);
-}
-
-static void deliver(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len)
-{
-	if (w->kind == WAITER_TCP)
-		tcp_conn_deliver(w->conn, msg, len, w->held);
-	else if (msg != NULL)
-		ring_push(cp, w->lcore, &w->client, msg, len);
-}
-
-void serve_error(struct cp *cp, const struct waiter *w, uint16_t rcode)
-{
-	bool opt = w->q.has_edns || rcode == BOLT_RCODE_BADVERS;
-	int len = bolt_build_error(out_buf, sizeof(out_buf), w->q.id, w->q.flags, w->question,
-	                           w->q.question_len, rcode, opt);
-	if (len < 0)
-		len = bolt_build_error(out_buf, sizeof(out_buf), w->q.id, w->q.flags, NULL, 0, rcode,
-		                       opt);
-	deliver(cp, w, len > 0 ? out_buf : NULL, len > 0 ? (size_t)len : 0);
-}
-
-int serve_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
-                 uint32_t now, bool stale, uint8_t *buf, size_t cap, size_t limit)
-{
-	size_t qend = BOLT_HDR_LEN + (size_t)w->q.question_len;
-	if (qend > cap)
-		return BOLT_ESPACE;
-	memset(buf, 0, BOLT_HDR_LEN);
-	memcpy(buf + BOLT_HDR_LEN, w->question, w->q.question_len);
-	uint16_t server_udp = (uint16_t)(cp->cfg->udp_max > 0 ? cp->cfg->udp_max : BOLT_EDNS_DEFAULT);
-	return bolt_answer_from_cache(buf, cap, limit, &w->q, out, now, stale, server_udp);
-}
-
-static void answer_from(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
-                        uint32_t now, bool stale)
-{
-	size_t cap;
-	size_t limit = limit_for(cp, w, &cap);
-	int len = serve_render(cp, w, out, now, stale, out_buf, cap, limit);
-	if (len < 0) {
-		serve_error(cp, w, BOLT_RCODE_SERVFAIL);
-		return;
-	}
-	deliver(cp, w, out_buf, (size_t)len);
-}
-
-/* Look key up; 0 (fresh), BOLT_EEXPIRED (out filled), or a miss code. */
-static int lookup(struct cp *cp, const struct pkey *key, struct bolt_cache_out *out,
-                  uint32_t now)
-{
-	struct bolt_cache_key k;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.name, key->name, key->name_len);
-	k.name_len = key->name_len;
-	k.qtype = key->qtype;
-	k.qclass = key->qclass;
-	k.do_bit = key->do_bit;
-	bolt_cache_key_hash(&k);
-	out->ttl_off = ttl_buf;
-	out->ttl_cap = BOLT_BUILD_TTL_MAX;
-	out->sections = sect_buf;
-	out->cap = sizeof(sect_buf);
-	return bolt_cache_lookup(cp->region->cache, &k, now, out);
-}
+static uint8_t any_buf[BOLT_MSG_MAX];
+static uint16_t rel_buf[BOLT_BUILD_TTL_MAX];
 
 bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter *w)
 {
-	if (cp->region == NULL)
-		return false;
 	struct bolt_cache_out out;
 	uint32_t now = bolt_now();
-	if (lookup(cp, key, &out, now) != 0)
+	if (respond_lookup(cp, key, &out, now) != 0)
 		return false;
-	answer_from(cp, w, &out, now, false);
+	respond_cached(cp, w, &out, now, false);
 	return true;
 }
 
+/* ---- ANY (RFC 8482) ---- */
+
 /*
- * Serve-stale (RFC 8767): the resolution failed, but an expired positive or
- * negative answer younger than stale-max-age is still in the cache. Answer
- * every waiter with it (TTL BOLT_STALE_TTL) and keep it in the cache instead
- * of overwriting it with the SERVFAIL. Returns true when the waiters were
- * answered.
+ * The answer to (name, ANY) made from msg[0..len), the response to
+ * (name, A) of kind and lifetime ttl: the same sections under an ANY
+ * question, or, when the name exists without an A record and without a
+ * CNAME, the synthesised HINFO "RFC8482" "" of RFC 8482 4.2 with the
+ * negative answer's lifetime. Built in any_buf through b. Returns the
+ * length or a negative code.
  */
-static bool serve_stale(struct cp *cp, struct pend *p, uint32_t now)
+static int any_response(const uint8_t *msg, size_t len, const uint16_t *ttl_off, uint16_t nttl,
+                        uint8_t kind, uint32_t ttl, struct bolt_build *b)
 {
-	if (!cp->cfg->serve_stale || cp->region == NULL)
+	if (len < BOLT_HDR_LEN)
+		return BOLT_EMALF;
+	int ql = bolt_name_len(msg + BOLT_HDR_LEN, len - BOLT_HDR_LEN);
+	if (ql < 0 || BOLT_HDR_LEN + (size_t)ql + 4 > len || nttl > BOLT_BUILD_TTL_MAX)
+		return BOLT_EMALF;
+	if (kind == BOLT_CACHE_NODATA && bolt_wire_get_u16(msg + 6) == 0) {
+		static const uint8_t hinfo[] = { 7, 'R', 'F', 'C', '8', '4', '8', '2', 0 };
+		bolt_build_init(b, any_buf, sizeof(any_buf), 0, BOLT_FLAG_QR | BOLT_FLAG_RA);
+		bolt_build_question(b, msg + BOLT_HDR_LEN, (size_t)ql, BOLT_TYPE_ANY, BOLT_CLASS_IN);
+		bolt_build_rr(b, BOLT_SEC_ANSWER, msg + BOLT_HDR_LEN, BOLT_TYPE_HINFO, BOLT_CLASS_IN,
+		              ttl, hinfo, sizeof(hinfo));
+		return bolt_build_finish(b);
+	}
+	memcpy(any_buf, msg, len);
+	bolt_wire_put_u16(any_buf + BOLT_HDR_LEN + ql, BOLT_TYPE_ANY);
+	memcpy(b->ttl_off, ttl_off, nttl * sizeof(*ttl_off));
+	b->nttl = nttl;
+	return (int)len;
+}
+
+/* Answer the ANY waiters of list (others are skipped) from the A response
+ * msg (kind, ttl), and cache that answer under (name, ANY, do_bit) so the
+ * dataplane answers the next one. */
+static void any_answer(struct cp *cp, const struct waiter *list, const struct waiter *one,
+                       const uint8_t *msg, size_t len, const uint16_t *ttl_off, uint16_t nttl,
+                       uint8_t kind, uint32_t ttl, bool do_bit)
+{
+	struct bolt_build b;
+	int al = any_response(msg, len, ttl_off, nttl, kind, ttl, &b);
+	if (al < 0) {
+		for (const struct waiter *w = list; w != NULL; w = w->next)
+			if (w->q.qtype == BOLT_TYPE_ANY)
+				respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "ANY");
+		if (one != NULL)
+			respond_error(cp, one, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "ANY");
+		return;
+	}
+	uint8_t akind = kind == BOLT_CACHE_NODATA && bolt_wire_get_u16(any_buf + 6) > 0
+	                ? BOLT_CACHE_POSITIVE : kind;
+	if (cp->region != NULL && bolt_answer_insert(cp->region->cache, any_buf, (size_t)al,
+	                                             b.ttl_off, b.nttl, do_bit, bolt_now(), ttl,
+	                                             akind) == 0)
+		cp->ctr.cache_inserts++;
+	for (const struct waiter *w = list; w != NULL; w = w->next) {
+		if (w->q.qtype != BOLT_TYPE_ANY)
+			continue;
+		respond_msg(cp, w, any_buf, (size_t)al, b.ttl_off, b.nttl, ttl, akind, 0);
+		cp->ctr.any_queries++;
+	}
+	if (one != NULL) {
+		respond_msg(cp, one, any_buf, (size_t)al, b.ttl_off, b.nttl, ttl, akind, 0);
+		cp->ctr.any_queries++;
+	}
+}
+
+/* ANY for w when the name's A answer is in the cache, fresh: answered now. */
+static bool any_from_cache(struct cp *cp, const struct pkey *akey, const struct waiter *w)
+{
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	if (respond_lookup(cp, akey, &out, now) != 0 || out.val.kind == BOLT_CACHE_SERVFAIL ||
+	    out.val.kind == BOLT_CACHE_STATIC || out.val.expires == BOLT_CACHE_EXPIRES_NEVER)
+		return false;
+	/* The A response as a client without EDNS would get it now (aged
+	 * TTLs), then turned into the ANY answer. */
+	struct bolt_query q;
+	memset(&q, 0, sizeof(q));
+	q.qtype = BOLT_TYPE_A;
+	q.qclass = BOLT_CLASS_IN;
+	q.qname_len = akey->name_len;
+	q.question_len = (uint16_t)(akey->name_len + 4);
+	memset(resp_buf, 0, BOLT_HDR_LEN);
+	memcpy(resp_buf + BOLT_HDR_LEN, akey->name, akey->name_len);
+	bolt_wire_put_u16(resp_buf + BOLT_HDR_LEN + akey->name_len, BOLT_TYPE_A);
+	bolt_wire_put_u16(resp_buf + BOLT_HDR_LEN + akey->name_len + 2, BOLT_CLASS_IN);
+	int len = bolt_answer_from_cache(resp_buf, sizeof(resp_buf), sizeof(resp_buf), &q, &out,
+	                                 now, false, 0);
+	if (len < 0)
+		return false;
+	size_t qend = BOLT_HDR_LEN + q.question_len;
+	for (uint16_t i = 0; i < out.val.nttl; i++)
+		rel_buf[i] = (uint16_t)(out.ttl_off[i] + qend);
+	any_answer(cp, NULL, w, resp_buf, (size_t)len, rel_buf, out.val.nttl,
+	           out.val.kind, out.val.expires - now, akey->do_bit);
+	return true;
+}
+
+/* ---- the client-response timer (RFC 8767) ---- */
+
+struct stale_timer {
+	uv_timer_t h;
+	struct cp *cp;
+	struct pend *p;   /* NULL once the question ended */
+};
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+/* Stop p's timer (the question ended or the timer fired). */
+static void timer_stop(struct pend *p)
+{
+	struct stale_timer *st = p->timer;
+	if (st == NULL)
+		return;
+	p->timer = NULL;
+	st->p = NULL;
+	uv_timer_stop(&st->h);
+	uv_close((uv_handle_t *)&st->h, on_timer_closed);
+}
+
+/* The resolution of p is still running after stale-answer-timeout: answer
+ * its waiters with the expired entry (it goes on for the cache's sake). */
+static void on_stale_timer(uv_timer_t *h)
+{
+	struct stale_timer *st = h->data;
+	struct pend *p = st->p;
+	struct cp *cp = st->cp;
+	if (p == NULL)
+		return;
+	timer_stop(p);
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	int rc = respond_lookup(cp, &p->key, &out, now);
+	if (!respond_stale_usable(cp, rc, &out, now))
+		return;
+	p->stale_sent = 1;
+	struct waiter *list = pend_take_waiters(p);
+	for (struct waiter *w = list; w != NULL; w = w->next) {
+		respond_cached(cp, w, &out, now, true);
+		cp->ctr.stale_timer_answers++;
+	}
+	waiter_list_free(list);
+}
+
+/* Arm p's client-response timer when an expired entry could answer its
+ * waiters (RFC 8767 section 5: 1.8 s by default). */
+static void timer_arm(struct cp *cp, struct pend *p)
+{
+	if (p->timer != NULL || p->stale_sent || p->waiters == NULL || !cp->cfg->serve_stale ||
+	    cp->cfg->stale_answer_timeout_ms == 0)
+		return;
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	if (!respond_stale_usable(cp, respond_lookup(cp, &p->key, &out, now), &out, now))
+		return;
+	struct stale_timer *st = malloc(sizeof(*st));
+	if (st == NULL)
+		return;
+	st->cp = cp;
+	st->p = p;
+	uv_timer_init(cp->loop, &st->h);
+	st->h.data = st;
+	p->timer = st;
+	uv_timer_start(&st->h, on_stale_timer, cp->cfg->stale_answer_timeout_ms, 0);
+}
+
+/* A client joining a question whose waiters were answered stale already:
+ * the resolution has run past the timer, so it is answered stale at once.
+ * Returns true when w was answered. */
+static bool stale_now(struct cp *cp, const struct pend *p, const struct waiter *w)
+{
+	if (!p->stale_sent)
 		return false;
 	struct bolt_cache_out out;
-	if (lookup(cp, &p->key, &out, now) != BOLT_EEXPIRED || out.val.kind == BOLT_CACHE_SERVFAIL ||
-	    out.val.expires == BOLT_CACHE_EXPIRES_NEVER ||
-	    now - out.val.expires > cp->cfg->stale_max_age)
+	uint32_t now = bolt_now();
+	if (!respond_stale_usable(cp, respond_lookup(cp, &p->key, &out, now), &out, now))
 		return false;
-	for (struct waiter *w = p->waiters; w != NULL; w = w->next)
-		answer_from(cp, w, &out, now, true);
-	cp->ctr.stale_answers++;
+	respond_cached(cp, w, &out, now, true);
+	cp->ctr.stale_timer_answers++;
 	return true;
+}
+
+/* ---- the end of a resolution ---- */
+
+/* Answer every waiter of p from out (stale or not). */
+static void answer_all(struct cp *cp, struct pend *p, const struct bolt_cache_out *out,
+                       uint32_t now, bool stale)
+{
+	for (struct waiter *w = p->waiters; w != NULL; w = w->next)
+		respond_cached(cp, w, out, now, stale);
+}
+
+/*
+ * The resolution of p failed. A usable entry stays in the cache instead of
+ * the SERVFAIL (RFC 8767 section 4: a failed refresh or prefetch never
+ * throws good data away): a fresh one answers the waiters as it is, an
+ * expired one within stale-max-age answers them stale. Returns true when
+ * the entry was kept (and the waiters answered).
+ */
+static bool keep_usable(struct cp *cp, struct pend *p, uint32_t now)
+{
+	struct bolt_cache_out out;
+	int rc = respond_lookup(cp, &p->key, &out, now);
+	if (rc == 0 && out.val.kind != BOLT_CACHE_SERVFAIL) {
+		answer_all(cp, p, &out, now, false);
+	} else if (respond_stale_usable(cp, rc, &out, now)) {
+		answer_all(cp, p, &out, now, true);
+		if (p->waiters != NULL)
+			cp->ctr.stale_answers++;
+	} else {
+		return false;
+	}
+	cp->ctr.kept_on_failure++;
+	return true;
+}
+
+static bool has_any_waiter(const struct pend *p)
+{
+	for (const struct waiter *w = p->waiters; w != NULL; w = w->next)
+		if (w->q.qtype == BOLT_TYPE_ANY)
+			return true;
+	return false;
 }
 
 static void on_resolved(struct res *r, void *arg)
@@ -146,6 +276,7 @@ static void on_resolved(struct res *r, void *arg)
 	struct pend *p = arg;
 	struct cp *cp = p->ctx;
 	pend_remove(&cp->pend, p);
+	timer_stop(p);
 
 	struct bolt_build b;
 	uint32_t ttl = 0;
@@ -166,27 +297,41 @@ static void on_resolved(struct res *r, void *arg)
 	default: cp->ctr.servfail++; break;
 	}
 
+	/* A SERVFAIL says why (RFC 8914), in the cache too, so the dataplane
+	 * repeats the reason to the clients it answers from there. */
+	uint8_t ede_len = 0;
+	if (len >= 0 && kind == BOLT_CACHE_SERVFAIL) {
+		const char *text = NULL;
+		uint16_t code = res_ede(r, &text);
+		int n = bolt_answer_put_ede(resp_buf + len, sizeof(resp_buf) - (size_t)len,
+		                            code != BOLT_EDE_NONE ? code : BOLT_EDE_OTHER, text);
+		if (n > 0) {
+			ede_len = (uint8_t)n;
+			len += n;
+		}
+	}
+
 	struct bolt_cache_val val;
-	static uint16_t rel[BOLT_BUILD_TTL_MAX];
 	const uint8_t *sections = NULL;
 	int ret = len;
 	if (len >= 0)
-		ret = bolt_answer_to_cache(resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind,
-		                           &val, rel, &sections);
+		ret = bolt_answer_to_cache_ede(resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind,
+		                               ede_len, &val, rel_buf, &sections);
 	if (ret < 0) {
 		cp_log(CP_LOG_ERR, "cannot build a response: %s", bolt_strerror(ret));
 		for (struct waiter *w = p->waiters; w != NULL; w = w->next)
-			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER,
+			              "cannot build the response");
 		pend_free(p);
 		return;
 	}
-	if (kind == BOLT_CACHE_SERVFAIL && serve_stale(cp, p, now)) {
+	if (kind == BOLT_CACHE_SERVFAIL && keep_usable(cp, p, now)) {
 		pend_free(p);
 		return;
 	}
 	if (cp->region != NULL) {
-		ret = bolt_answer_insert(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
-		                         p->key.do_bit, now, ttl, kind);
+		ret = bolt_answer_insert_ede(cp->region->cache, resp_buf, (size_t)len, b.ttl_off,
+		                             b.nttl, p->key.do_bit, now, ttl, kind, ede_len);
 		if (ret < 0) {
 			cp->ctr.cache_errors++;
 			cp_log(CP_LOG_INFO, "cache insert failed: %s", bolt_strerror(ret));
@@ -196,40 +341,89 @@ static void on_resolved(struct res *r, void *arg)
 	}
 	struct bolt_cache_out out = {
 		.val = val,
-		.ttl_off = rel,
+		.ttl_off = rel_buf,
 		.ttl_cap = BOLT_BUILD_TTL_MAX,
 		.sections = (uint8_t *)(uintptr_t)sections,
 		.cap = val.len,
 	};
+	bool any = kind != BOLT_CACHE_SERVFAIL && has_any_waiter(p);
 	for (struct waiter *w = p->waiters; w != NULL; w = w->next)
-		answer_from(cp, w, &out, now, false);
+		if (!any || w->q.qtype != BOLT_TYPE_ANY)
+			respond_cached(cp, w, &out, now, false);
+	/* Last: any_answer reuses the buffers out points into. */
+	if (any)
+		any_answer(cp, p->waiters, NULL, resp_buf, (size_t)len, b.ttl_off, b.nttl, kind, ttl,
+		           p->key.do_bit);
 	pend_free(p);
+}
+
+/* Refused locally, never sent upstream: other classes and the meta types
+ * a resolver does not serve (zone transfers, MAILA/MAILB). */
+static bool not_supported(const struct pkey *key)
+{
+	if (key->qclass != BOLT_CLASS_IN)
+		return true;
+	switch (key->qtype) {
+	case BOLT_TYPE_IXFR:
+	case BOLT_TYPE_AXFR:
+	case 253: /* MAILB */
+	case 254: /* MAILA */
+		return true;
+	default:
+		return false;
+	}
 }
 
 void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w)
 {
 	/* The iterator speaks for class IN only (CHAOS and HESIOD have no public
-	 * tree to walk): refuse rather than bother the root servers. */
-	if (key->qclass != BOLT_CLASS_IN) {
-		serve_error(cp, w, BOLT_RCODE_REFUSED);
+	 * tree to walk), and a resolver transfers no zones: refuse rather than
+	 * bother the authoritative servers. */
+	if (not_supported(key)) {
+		cp->ctr.refused_meta++;
+		respond_error(cp, w, BOLT_RCODE_REFUSED, BOLT_EDE_NOT_SUPPORTED,
+		              key->qclass != BOLT_CLASS_IN ? "only class IN is resolved"
+		                                           : "zone transfers are not served here");
 		return;
 	}
-	/* Local data answers its names before anything is resolved. */
+	/* The operator's local data first, then the zones every resolver
+	 * answers itself (RFC 6303, RFC 6761, RFC 7686). */
 	if (serve_local(cp, key, w))
 		return;
-	/* The stored copy holds a TCP connection open (as memory) until answered. */
-	struct waiter held = *w;
-	held.held = w->kind == WAITER_TCP;
+	if (localzones_answer(cp, key, w))
+		return;
+	/* RD=0: the cache was the only source (the client asked it already). */
+	if (!(w->q.flags & BOLT_FLAG_RD)) {
+		cp->ctr.refused_norec++;
+		respond_error(cp, w, BOLT_RCODE_REFUSED, BOLT_EDE_NOT_AUTHORITATIVE,
+		              "recursion not desired and not cached");
+		return;
+	}
+	/* ANY is resolved as A (RFC 8482): one question upstream that every
+	 * server answers, shared with the A clients of the name. */
+	struct pkey akey;
+	if (key->qtype == BOLT_TYPE_ANY) {
+		akey = *key;
+		akey.qtype = BOLT_TYPE_A;
+		key = &akey;
+		if (any_from_cache(cp, key, w))
+			return;
+	}
+	/* The stored copy holds its transport (e.g. a TCP connection) until answered. */
+	struct waiter held = waiter_copy(w);
 	struct pend *p = pend_find(&cp->pend, key);
 	if (p != NULL) {
+		if (stale_now(cp, p, w))
+			return;
 		if (pend_join(&cp->pend, p, &held) < 0) {
 			cp->ctr.overload++;
-			serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "overloaded");
 			return;
 		}
-		if (held.held)
-			tcp_conn_hold(w->conn);
+		waiter_hold(w);
 		cp->ctr.coalesced++;
+		/* A prefetch had nobody waiting: the first client starts the clock. */
+		timer_arm(cp, p);
 		return;
 	}
 	p = pend_add(&cp->pend, key);
@@ -239,18 +433,19 @@ void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w
 			pend_free(p);
 		}
 		cp->ctr.overload++;
-		serve_error(cp, w, BOLT_RCODE_SERVFAIL);
+		respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "overloaded");
 		return;
 	}
-	if (held.held)
-		tcp_conn_hold(w->conn);
+	waiter_hold(w);
 	p->ctx = cp;
+	timer_arm(cp, p);
 	/* res_start may call on_resolved (freeing p) before it returns. */
 	int ret = res_start(cp, key->name, key->qtype, key->qclass, key->do_bit, on_resolved, p);
 	if (ret < 0) {
 		pend_remove(&cp->pend, p);
+		timer_stop(p);
 		for (struct waiter *x = p->waiters; x != NULL; x = x->next)
-			serve_error(cp, x, BOLT_RCODE_SERVFAIL);
+			respond_error(cp, x, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "out of memory");
 		pend_free(p);
 	}
 }
@@ -283,13 +478,15 @@ void serve_inject(struct cp *cp, const struct pkey *key, const struct waiter *w,
  * when it could not be started (the prefetch table is told). */
 static bool start_refresh(struct cp *cp, const struct pkey *key, uint32_t now)
 {
-	/* A name of local data is refreshed from it, never asked upstream. */
-	if (serve_local(cp, key, NULL))
+	/* A name of local data or of a local zone is refreshed from it, never
+	 * asked upstream. */
+	if (serve_local(cp, key, NULL) || localzones_answer(cp, key, NULL))
 		return true;
 	struct pend *p = pend_add(&cp->pend, key);
 	if (p == NULL) {
 		/* Too busy: drop the series rather than leave it running. */
-		prefetch_note(cp->pf, key, BOLT_CACHE_SERVFAIL, 0, true, now);
+		if (cp->pf != NULL)
+			prefetch_note(cp->pf, key, BOLT_CACHE_SERVFAIL, 0, true, now);
 		return false;
 	}
 	p->prefetch = 1;
@@ -299,7 +496,8 @@ static bool start_refresh(struct cp *cp, const struct pkey *key, uint32_t now)
 	if (res_start(cp, key->name, key->qtype, key->qclass, key->do_bit, on_resolved, p) < 0) {
 		pend_remove(&cp->pend, p);
 		pend_free(p);
-		prefetch_note(cp->pf, key, BOLT_CACHE_SERVFAIL, 0, true, now);
+		if (cp->pf != NULL)
+			prefetch_note(cp->pf, key, BOLT_CACHE_SERVFAIL, 0, true, now);
 	}
 	return true;
 }
@@ -323,7 +521,7 @@ void serve_prefetch_tick(struct cp *cp)
 void serve_prefetch_hint(struct cp *cp, const struct pkey *key)
 {
 	if (cp->pf == NULL || cp->region == NULL || key->qclass != BOLT_CLASS_IN ||
-	    pend_find(&cp->pend, key) != NULL) {
+	    key->qtype == BOLT_TYPE_ANY || pend_find(&cp->pend, key) != NULL) {
 		cp->ctr.prefetch_hint_skips++;
 		return;
 	}
@@ -332,7 +530,7 @@ void serve_prefetch_hint(struct cp *cp, const struct pkey *key)
 	 * (it was popular a moment ago). */
 	struct bolt_cache_out out;
 	uint32_t now = bolt_now();
-	if (lookup(cp, key, &out, now) == 0 &&
+	if (respond_lookup(cp, key, &out, now) == 0 &&
 	    (out.val.kind == BOLT_CACHE_STATIC || out.val.expires == BOLT_CACHE_EXPIRES_NEVER ||
 	     (uint64_t)(out.val.expires - now) * 10 > (uint64_t)(out.val.expires - out.val.inserted))) {
 		cp->ctr.prefetch_hint_skips++;

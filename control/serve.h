@@ -1,9 +1,18 @@
 /*
- * Serving clients: a question either joins one in flight or starts a
- * resolution; when it ends, the answer is inserted into the shared cache
- * once and rendered for every waiting client from its own query (ID, RD/CD,
- * EDNS/DO echo, TC over its UDP limit), then delivered on the client's
- * answer ring or TCP connection.
+ * Serving clients: a question is answered locally (meta types refused,
+ * local data, locally served zones), from the cache, or joins a resolution
+ * in flight or starts one; when it ends, the answer is inserted into the
+ * shared cache once and rendered for every waiting client from its own
+ * query (ID, RD/CD, EDNS/DO echo, TC over its UDP limit), then handed to
+ * that client's own delivery callback (struct waiter_ops): this file never
+ * knows which transport asked.
+ *
+ * Serve-stale (RFC 8767): a client waiting on the resolution of an expired
+ * entry gets that entry (EDE 3 Stale Answer, 19 for NXDOMAIN) once
+ * [resolver] stale-answer-timeout passes; the resolution goes on and its
+ * result lands in the cache. A failed resolution (a client's, a refresh's or
+ * a prefetch's) never replaces a usable entry - fresh, or stale within
+ * stale-max-age - with its SERVFAIL.
  */
 #ifndef BOLTDNS_CONTROL_SERVE_H
 #define BOLTDNS_CONTROL_SERVE_H
@@ -15,10 +24,19 @@
 /* Upper bounds (seconds) of the resolution latency buckets of cp->lat. */
 extern const double serve_latency_le[SERVE_LATENCY_BUCKETS];
 
-/* Resolve key for the client w (copied): coalesce or start a resolution.
- * On overload the client gets SERVFAIL at once. A failed resolution answers
- * from an expired entry when serve-stale allows (RFC 8767) and leaves that
- * entry in the cache instead of a SERVFAIL. */
+/*
+ * Answer the client w (copied) for key, which missed the cache:
+ * - class other than IN, AXFR, IXFR, MAILA, MAILB: REFUSED with EDE 21
+ *   Not Supported (never sent upstream);
+ * - names of local data, then of the locally served zones: answered here;
+ * - RD=0: the cache was all there was: REFUSED with EDE 20 Not
+ *   Authoritative, as Unbound answers (never recursed);
+ * - ANY (RFC 8482): the name's A answer stands for it (the A RRset or the
+ *   CNAME chain, NXDOMAIN), a synthesised HINFO "RFC8482" when the name
+ *   exists without an A; never asked upstream as ANY;
+ * - otherwise coalesced with or starts a resolution. On overload the client
+ *   gets SERVFAIL at once.
+ */
 void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w);
 
 /*
@@ -44,16 +62,5 @@ void serve_prefetch_hint(struct cp *cp, const struct pkey *key);
  * Returns true when w was answered.
  */
 bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter *w);
-
-/* Answer w with a header-only error (SERVFAIL, FORMERR, ...). */
-void serve_error(struct cp *cp, const struct waiter *w, uint16_t rcode);
-
-/*
- * Render the response to w's query from a cache value into buf[0..cap),
- * within limit bytes; stale: every TTL becomes BOLT_STALE_TTL. Returns the
- * length or a negative code.
- */
-int serve_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
-                 uint32_t now, bool stale, uint8_t *buf, size_t cap, size_t limit);
 
 #endif

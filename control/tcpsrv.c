@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "respond.h"
 #include "serve.h"
 #include "tcpsrv.h"
 
@@ -113,6 +114,19 @@ void tcp_conn_deliver(struct tcp_conn *c, const uint8_t *msg, size_t len, bool h
 	}
 }
 
+/* A TCP client's answer: sent on its connection (kept open meanwhile). */
+static void tcp_deliver(const struct waiter *w, const uint8_t *msg, size_t len)
+{
+	tcp_conn_deliver(w->ctx, msg, len, w->held);
+}
+
+static void tcp_hold(const struct waiter *w)
+{
+	tcp_conn_hold(w->ctx);
+}
+
+static const struct waiter_ops tcp_ops = { .deliver = tcp_deliver, .hold = tcp_hold };
+
 static void on_idle(uv_timer_t *t)
 {
 	struct tcp_conn *c = t->data;
@@ -130,8 +144,9 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 	cp->ctr.tcp_queries++;
 	struct waiter w;
 	memset(&w, 0, sizeof(w));
-	w.kind = WAITER_TCP;
-	w.conn = c;
+	w.ops = &tcp_ops;
+	w.ctx = c;
+	w.stream = true;
 	int ret = bolt_query_parse(msg, len, &w.q);
 	if (ret == 0 && w.q.question_len > BOLT_MISS_QUESTION_MAX)
 		ret = BOLT_ENAME;
@@ -150,7 +165,7 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 	memcpy(w.question, msg + BOLT_HDR_LEN, w.q.question_len);
 	struct pkey key;
 	if (pkey_make(&key, w.q.qname_lc, w.q.qtype, w.q.qclass, w.q.do_bit) < 0) {
-		serve_error(cp, &w, BOLT_RCODE_FORMERR);
+		respond_error(cp, &w, BOLT_RCODE_FORMERR, BOLT_EDE_NONE, NULL);
 		return;
 	}
 	if (serve_from_cache(cp, &key, &w)) {
@@ -158,7 +173,8 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 		return;
 	}
 	if (c->holds >= TCP_MAX_PENDING) {
-		serve_error(cp, &w, BOLT_RCODE_SERVFAIL);
+		respond_error(cp, &w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER,
+		              "too many queries in flight on this connection");
 		return;
 	}
 	serve_resolve(cp, &key, &w);

@@ -94,8 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)upq_response_matches(pkt, len, id, qname, cases[c].qtype, BOLT_CLASS_IN);
 
 	struct waiter w;
-	memset(&w, 0, sizeof(w));
-	w.kind = WAITER_RING;
+	ring_waiter_init(&w, &cp, 0, NULL);
 	w.q.id = 0x4242;
 	w.q.flags = BOLT_FLAG_RD;
 	w.q.qtype = cases[c].qtype;
