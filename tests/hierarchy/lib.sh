@@ -38,7 +38,7 @@ HIER_SERVERS=(
   "v6only      2001:db8:18::77 script v6.boltnet"
   "old         198.18.1.78 script old.boltnet"
   "arpa        198.18.1.79 script arpa"
-  "ip6rev      198.18.1.80 script 8.b.d.0.1.0.0.2.ip6.arpa"
+  "ip6rev      198.18.1.80 script 8.1.0.0.2.0.a.2.ip6.arpa"
   "qm          198.18.1.81 script qm.boltnet"
   "stale       198.18.1.82 script stale.boltnet"
   "testtld     198.18.1.83 script test"

@@ -311,9 +311,9 @@ check "six: no A" status=NOERROR nans=0 -- "${AUTH[@]}" @198.18.1.76 ns.six.bolt
 check "v6only over IPv6" flag=aa "ans=www.v6.boltnet. IN A 198.19.77.80" -- "${AUTH[@]}" @2001:db8:18::77 www.v6.boltnet A
 check "old: FORMERR to EDNS" status=FORMERR -- "${AUTH[@]}" @198.18.1.78 www.old.boltnet A
 check "old: answers without EDNS" status=NOERROR "ans=www.old.boltnet. IN A 198.19.78.80" -- "${AUTH[@]}" +noedns @198.18.1.78 www.old.boltnet A
-check "arpa: referral to 2001:db8::/32" noflag=aa "auth=8.b.d.0.1.0.0.2.ip6.arpa. IN NS" -- "${AUTH[@]}" @198.18.1.79 -x 2001:db8::1
+check "arpa: referral to 2a02:18::/32" noflag=aa "auth=8.1.0.0.2.0.a.2.ip6.arpa. IN NS" -- "${AUTH[@]}" @198.18.1.79 -x 2a02:18::1
 check "arpa: 192.168 bait" "ans=1.1.168.192.in-addr.arpa. IN PTR leak-192-168.boltnet." -- "${AUTH[@]}" @198.18.1.79 -x 192.168.1.1
-check "ip6rev: 34-label PTR" flag=aa "ans=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. IN PTR host1.dom1.boltnet." -- "${AUTH[@]}" @198.18.1.80 -x 2001:db8::1
+check "ip6rev: 34-label PTR" flag=aa "ans=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.1.0.0.2.0.a.2.ip6.arpa. IN PTR host1.dom1.boltnet." -- "${AUTH[@]}" @198.18.1.80 -x 2a02:18::1
 check "qm: ancestor SERVFAIL" status=SERVFAIL -- "${AUTH[@]}" @198.18.1.81 sf.qm.boltnet A
 check "qm: full name answered" "ans=x.y.sf.qm.boltnet. IN A 198.19.81.2" -- "${AUTH[@]}" @198.18.1.81 x.y.sf.qm.boltnet A
 check "qm: ancestor timeout" timeout -- +norec +time=1 +tries=1 @198.18.1.81 to.qm.boltnet A

@@ -4,7 +4,9 @@
 #
 # Usage: unbound.sh start PORT WORKDIR   — listen on ADDR:PORT (ADDR from
 #                                          $UNBOUND_ADDR, default 127.0.0.1),
-#                                          return once it answers queries
+#                                          return once it answers queries;
+#                                          UNBOUND_DO_IP6=yes lets it query
+#                                          IPv6 servers (default no)
 #        unbound.sh stop  PORT WORKDIR   — stop it (no-op if not running)
 # The configuration, pid file and log are WORKDIR/unbound.{conf,pid,log}.
 set -euo pipefail
@@ -42,6 +44,7 @@ start)
   # A restart always uses the current config: stop any earlier instance.
   stop_unbound
   sed -e "s|@ADDR@|$addr|g" -e "s|@PORT@|$port|g" -e "s|@WORKDIR@|$workdir|g" \
+      -e "s|@DO_IP6@|${UNBOUND_DO_IP6:-no}|g" \
       -e "s|@HINTS@|$HIER_HINTS|g" "$HIER_DIR/unbound.conf.in" > "$conf"
   unbound-checkconf "$conf" >/dev/null || hier_die "bad unbound config $conf"
   : > "$workdir/unbound.log"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Resilience (issue 12, items 5 and 10): QNAME minimisation (RFC 9156) and
 # locally served zones (RFC 6303, RFC 6761).
-# - The PTR of 2001:db8::1 (34 labels, 24 below the zone cut of
-#   8.b.d.0.1.0.0.2.ip6.arpa) resolves within the work budget, with at most
+# - The PTR of 2a02:18::1 (34 labels, 24 below the zone cut of
+#   8.1.0.0.2.0.a.2.ip6.arpa) resolves within the work budget, with at most
 #   10 minimised queries (MAX_MINIMISE_COUNT) seen by arpa + ip6rev.
 # - qm.boltnet: the first name below the apex answers SERVFAIL, REFUSED,
 #   NOTIMP, FORMERR, nothing (timeout) or an empty non-authoritative
@@ -19,11 +19,11 @@ e2e_init rs-qmin "$1" "$2" "$3"
 rs_start_all
 
 # ---- 34-label ip6.arpa name ----
-full=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.
+full=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.1.0.0.2.0.a.2.ip6.arpa.
 ma=$(qmark arpa) mi=$(qmark ip6rev)
 wait_stats
 u0=$(cp_stat upstream_queries)
-expect "PTR of 2001:db8::1 (34 labels)" NOERROR "host1.dom1.boltnet. " -x 2001:db8::1
+expect "PTR of 2a02:18::1 (34 labels)" NOERROR "host1.dom1.boltnet. " -x 2a02:18::1
 wait_stats
 u1=$(cp_stat upstream_queries)
 minimised=$(( $(qsince arpa "$ma" | awk -v f="$full" '$1 != f' | wc -l) +
@@ -33,7 +33,7 @@ minimised=$(( $(qsince arpa "$ma" | awk -v f="$full" '$1 != f' | wc -l) +
 n=$(qcount ip6rev "$mi" "$full" PTR)
 [ "$n" -ge 1 ] && ok "the full name asked of ip6rev ($n)" || bad "the full name never asked of ip6rev"
 echo "note: $((u1 - u0)) upstream queries in all for the 34-label name; ip6rev got: $(qsince ip6rev "$mi" | awk '{ print $1 }' | awk -F. '{ print NF - 1 }' | tr '\n' ' ')(labels)"
-expect "another name in the same /32 (uses the cut found)" NXDOMAIN "" -x 2001:db8::2
+expect "another name in the same /32 (uses the cut found)" NXDOMAIN "" -x 2a02:18::2
 
 # ---- fall back to the full name when an ancestor misbehaves ----
 # A branch without errors first (control); the timeout last, as timeouts
