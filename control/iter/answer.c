@@ -195,6 +195,12 @@ int ans_classify(const struct bolt_msg *m, const bool *keep, const struct ans_qu
 		out->kind = ANS_LAME;
 		return 0;
 	}
+	/* Only a zone's own servers may say a name does not exist: NXDOMAIN
+	 * without AA is what an interceptor or a confused cache sends. */
+	if (rcode == BOLT_RCODE_NXDOMAIN && !aa) {
+		out->kind = ANS_LAME;
+		return 0;
+	}
 	if (q->minimised) {
 		out->kind = rcode == BOLT_RCODE_NXDOMAIN ? ANS_NXDOMAIN : ANS_NODATA;
 		return 0;

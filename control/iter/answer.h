@@ -51,7 +51,8 @@ enum ans_kind {
 	ANS_NXDOMAIN,      /* the chain's end does not exist */
 	ANS_NODATA,        /* the chain's end exists without the asked type */
 	ANS_LAME,          /* no answer, no referral down, no authority: upward or
-	                      sideways referral, empty non-authoritative answer */
+	                      sideways referral, empty non-authoritative answer,
+	                      NXDOMAIN without AA */
 	ANS_LOOP,          /* the chain came back to a name it holds */
 	ANS_TOO_LONG,      /* more CNAMEs than allowed, or a DNAME result over 255 */
 };

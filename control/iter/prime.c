@@ -15,7 +15,8 @@
 #include "select.h"
 
 #define PRIME_RRS_MAX 256
-#define PRIME_TARGETS_MAX (HINTS_MAX * INFRA_ADDR_MAX)
+#define PRIME_TARGETS_MAX (HINTS_MAX * INFRA_ADDR_MAX * PRIME_ROUNDS)
+#define REJECTED_MAX 16
 
 static const uint8_t root[1] = { 0 };
 
@@ -26,6 +27,10 @@ static struct {
 	unsigned ntarget, next;
 	uint32_t failed_at;     /* bolt_now() of the last complete failure, 0 = none */
 	unsigned done;
+	unsigned fails;         /* failed tries of the priming in flight */
+	struct prime_waiter *waiters;
+	struct infra_addr rejected[REJECTED_MAX];
+	unsigned nrejected;
 } st;
 
 int prime_check(const uint8_t *pkt, size_t len, uint16_t port, struct prime_result *res,
@@ -96,6 +101,42 @@ bool prime_running(void)
 	return st.q != NULL;
 }
 
+int prime_wait(struct prime_waiter *w)
+{
+	if (st.q == NULL || st.fails >= PRIME_WAIT_TRIES)
+		return BOLT_ENOENT;
+	w->next = st.waiters;
+	st.waiters = w;
+	return 0;
+}
+
+bool prime_rejected(const struct infra_addr *a)
+{
+	for (unsigned i = 0; i < st.nrejected; i++)
+		if (st.rejected[i].family == a->family &&
+		    memcmp(st.rejected[i].addr, a->addr, sizeof(a->addr)) == 0)
+			return true;
+	return false;
+}
+
+/* Let every waiting resolution go on (each may start queries, or end). */
+static void wake(void)
+{
+	struct prime_waiter *w = st.waiters;
+	st.waiters = NULL;
+	while (w != NULL) {
+		struct prime_waiter *next = w->next;
+		w->cb(w->arg);
+		w = next;
+	}
+}
+
+static void reject(const struct infra_addr *a)
+{
+	if (!prime_rejected(a) && st.nrejected < REJECTED_MAX)
+		st.rejected[st.nrejected++] = *a;
+}
+
 unsigned prime_count(void)
 {
 	return st.done;
@@ -138,7 +179,10 @@ static void on_prime(void *arg, int status, const uint8_t *pkt, size_t len, uint
 	if (status != 0) {
 		cp_log(CP_LOG_NOTICE, "root priming: %s: %s; trying the next root server", ip,
 		       status == BOLT_ETIMEOUT ? "timeout" : bolt_strerror(status));
+		/* The next try is in flight before anyone woken could restart priming. */
 		send_next();
+		if (++st.fails >= PRIME_WAIT_TRIES)
+			wake();
 		return;
 	}
 	static struct prime_result res;
@@ -147,7 +191,11 @@ static void on_prime(void *arg, int status, const uint8_t *pkt, size_t len, uint
 		cp_log(CP_LOG_NOTICE,
 		       "root priming: the answer from %s is not the root's NS set (%s): is port 53 "
 		       "intercepted? trying the next root server", ip, why);
+		reject(a);
+		/* The next try is in flight before anyone woken could restart priming. */
 		send_next();
+		if (++st.fails >= PRIME_WAIT_TRIES)
+			wake();
 		return;
 	}
 	store(cp, &res);
@@ -155,6 +203,7 @@ static void on_prime(void *arg, int status, const uint8_t *pkt, size_t len, uint
 	st.failed_at = 0;
 	cp_log(CP_LOG_NOTICE, "root primed from %s: %u name servers, TTL %u", ip, res.ns.n,
 	       res.ns_ttl);
+	wake();
 }
 
 static void send_next(void)
@@ -162,6 +211,8 @@ static void send_next(void)
 	struct cp *cp = st.cp;
 	while (st.next < st.ntarget) {
 		const struct infra_addr *a = &st.target[st.next++];
+		if (prime_rejected(a))
+			continue;
 		static const uint8_t qname[1] = { 0 };
 		struct upq_params p = {
 			.server = a,
@@ -192,6 +243,7 @@ static void send_next(void)
 		st.failed_at = 1;
 	cp_log(CP_LOG_ERR, "root priming failed: no root server gave the root's NS set; "
 	                   "resolving from the root hints, priming again in %u s", PRIME_RETRY_SECS);
+	wake();
 }
 
 void prime_start(struct cp *cp)
@@ -203,6 +255,7 @@ void prime_start(struct cp *cp)
 		return;
 	st.cp = cp;
 	st.ntarget = st.next = 0;
+	st.fails = 0;
 	for (unsigned i = 0; i < cp->hints.n; i++) {
 		const struct hint_server *s = &cp->hints.s[i];
 		for (unsigned k = 0; k < s->naddr && st.ntarget < PRIME_TARGETS_MAX; k++) {
@@ -227,6 +280,10 @@ void prime_start(struct cp *cp)
 		for (unsigned j = 0; j < cnt; j++)
 			sorted[n++] = st.target[idx[(j + rnd) % cnt]];
 	}
-	memcpy(st.target, sorted, n * sizeof(sorted[0]));
+	/* Then the same list again: one lost packet must not fail priming. */
+	st.ntarget = 0;
+	for (unsigned round = 0; round < PRIME_ROUNDS; round++)
+		for (unsigned j = 0; j < n && st.ntarget < PRIME_TARGETS_MAX; j++)
+			st.target[st.ntarget++] = sorted[j];
 	send_next();
 }

@@ -24,6 +24,20 @@
 
 /* After every root server failed, priming waits this long before retrying. */
 #define PRIME_RETRY_SECS 10
+/* Resolutions wait for priming at most this many failed tries; then they
+ * go on from the hints (minus the servers whose priming answer was bad)
+ * while priming goes on. */
+#define PRIME_WAIT_TRIES 3
+/* Each root server address is tried this many times at most (a lost
+ * packet must not leave the resolver unprimed). */
+#define PRIME_ROUNDS 2
+
+/* A resolution waiting for priming (embedded in the waiter's own memory). */
+struct prime_waiter {
+	struct prime_waiter *next;
+	void (*cb)(void *arg);
+	void *arg;
+};
 
 /* A checked priming answer. */
 struct prime_result {
@@ -52,6 +66,18 @@ void prime_start(struct cp *cp);
 
 /* Is priming in flight? */
 bool prime_running(void);
+
+/*
+ * Wait for the priming in flight: w->cb(w->arg) is called once it succeeds,
+ * fails, or has failed PRIME_WAIT_TRIES times. w (with cb and arg set) must
+ * stay valid until then. Returns 0, or BOLT_ENOENT when there is nothing to
+ * wait for (cb is then never called).
+ */
+int prime_wait(struct prime_waiter *w);
+
+/* Did a (a root hint's address) give a priming answer that is not the
+ * root's NS set? Such a server is not asked anything else. */
+bool prime_rejected(const struct infra_addr *a);
 
 /* Successful primings since start-up. */
 unsigned prime_count(void);

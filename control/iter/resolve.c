@@ -94,6 +94,7 @@ struct res {
 	uint16_t q_type;
 	bool q_edns;
 	bool q_minimised;
+	struct prime_waiter prime_w;    /* waiting for root priming */
 	struct res *child;              /* sub-resolution in flight */
 	unsigned child_idx;
 	uint16_t child_type;
@@ -279,7 +280,15 @@ static void set_cut(struct res *r, const uint8_t *zone, const struct infra_nsset
 	r->mlabels = qmin_next(r, bolt_name_labels(r->zone));
 }
 
-static void find_cut(struct res *r)
+static void step(struct res *r);
+
+static void prime_woken(void *arg)
+{
+	step(arg);
+}
+
+/* Returns true when r must wait for root priming (step() follows then). */
+static bool find_cut(struct res *r)
 {
 	struct cp *cp = r->cp;
 	uint32_t now = now_s();
@@ -295,17 +304,21 @@ static void find_cut(struct res *r)
 		const uint8_t *suffix = name_suffix(r->cur, l);
 		if (infra_ns_get(cp->infra, suffix, now, &ns) == 0 && ns.n > 0) {
 			set_cut(r, suffix, &ns);
-			return;
+			return false;
 		}
 	}
 	static const uint8_t root[1] = { 0 };
 	if (infra_ns_get(cp->infra, root, now, &ns) == 0 && ns.n > 0) {
 		set_cut(r, root, &ns);
-		return;
+		return false;
 	}
-	/* Not primed (or expired): the hints seed this resolution while the
-	 * root's own NS set is fetched (RFC 8109). */
+	/* Not primed (or expired): wait for the root's own NS set (RFC 8109);
+	 * if priming keeps failing, the hints seed this resolution. */
 	prime_start(cp);
+	r->prime_w.cb = prime_woken;
+	r->prime_w.arg = r;
+	if (prime_wait(&r->prime_w) == 0)
+		return true;
 	memset(&ns, 0, sizeof(ns));
 	for (unsigned i = 0; i < cp->hints.n && ns.n < INFRA_NS_MAX; i++) {
 		memcpy(ns.name[ns.n], cp->hints.s[i].name, cp->hints.s[i].name_len);
@@ -313,6 +326,7 @@ static void find_cut(struct res *r)
 		ns.n++;
 	}
 	set_cut(r, root, &ns);
+	return false;
 }
 
 /* Every address known for NS name i of the cut: hints for the root, glue,
@@ -328,8 +342,11 @@ static bool ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned *
 			const struct hint_server *s = &cp->hints.s[k];
 			if (!bolt_name_equal(s->name, r->ns.name[i]))
 				continue;
+			/* A hint whose priming answer was not the root's (an
+			 * interceptor) is asked nothing else. */
 			for (unsigned j = 0; j < s->naddr && *n < max; j++)
-				a[(*n)++] = s->addr[j];
+				if (!prime_rejected(&s->addr[j]))
+					a[(*n)++] = s->addr[j];
 			known = true;
 		}
 	}
@@ -364,7 +381,6 @@ static uint32_t rand32(void)
 
 /* ---- sub-resolutions of NS names without (usable) addresses ---- */
 
-static void step(struct res *r);
 static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
                            uint16_t qclass, bool do_bit, struct res *parent);
 
@@ -573,8 +589,8 @@ static void step(struct res *r)
 		limit(r, "deadline");
 		return;
 	}
-	if (!r->have_cut)
-		find_cut(r);
+	if (!r->have_cut && find_cut(r))
+		return;
 	struct infra_addr cand[CAND_MAX];
 	unsigned nc = candidates(r, cand, CAND_MAX);
 	struct sel_choice ch;
@@ -605,8 +621,10 @@ static void step(struct res *r)
 	}
 	/* Every address of the cut's servers expired or failed (glue shorter
 	 * lived than the NS set, renumbered servers): ask the parent once for a
-	 * fresh referral, with fresh glue. */
-	if (!zone_is_root(r) && !(r->refetched && bolt_name_equal(r->refetch_zone, r->zone))) {
+	 * fresh referral, with fresh glue. Not when servers did answer: their
+	 * bad answers to this question say nothing about their addresses. */
+	if (!zone_is_root(r) && !sel_answered(&r->sel) &&
+	    !(r->refetched && bolt_name_equal(r->refetch_zone, r->zone))) {
 		r->refetched = true;
 		name_copy(r->refetch_zone, r->zone);
 		r->above = bolt_name_labels(r->zone);

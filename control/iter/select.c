@@ -184,6 +184,14 @@ void sel_report(struct sel_query *q, struct infra *t, const struct infra_addr *a
 	}
 }
 
+bool sel_answered(const struct sel_query *q)
+{
+	for (unsigned o = 0; o < SEL_OUTCOMES; o++)
+		if (o != SEL_TIMEOUT && o != SEL_NET_ERROR && q->count[o] > 0)
+			return true;
+	return false;
+}
+
 const char *sel_outcome_text(enum sel_outcome o)
 {
 	switch (o) {

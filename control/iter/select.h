@@ -114,6 +114,9 @@ void sel_sent(struct sel_query *q, const struct infra_addr *a);
 void sel_report(struct sel_query *q, struct infra *t, const struct infra_addr *a, bool edns,
                 uint16_t qtype, enum sel_outcome o, uint32_t rtt_ms, uint32_t now);
 
+/* Did any server of this cut answer this question (well or badly)? */
+bool sel_answered(const struct sel_query *q);
+
 /* Outcome text for logs ("timeout", "SERVFAIL/REFUSED/...", ...). */
 const char *sel_outcome_text(enum sel_outcome o);
 

@@ -297,6 +297,15 @@ static void test_ede_reason(void **state)
 	inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.ede, BOLT_EDE_NOT_AUTHORITATIVE);
 
+	/* NXDOMAIN without AA (an interceptor's): not the zone speaking. */
+	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_RCODE_NXDOMAIN);
+	add(&p, BOLT_SEC_AUTHORITY, ".", BOLT_TYPE_SOA, 3600,
+	    "a.root.test. hostmaster.root.test. 1 7200 3600 1209600 300");
+	finish_pkt(&p);
+	inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
+	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
+	assert_int_equal(o.ede, BOLT_EDE_NOT_AUTHORITATIVE);
+
 	/* Garbage. */
 	static const uint8_t junk[5] = { 0, 1, 0x80, 0, 0 };
 	memcpy(p.buf, junk, sizeof(junk));
