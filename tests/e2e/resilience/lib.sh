@@ -137,6 +137,24 @@ rs_start_all() {
   e2e_start_cp
 }
 
+# rs_restart_cp KEY VALUE: restart boltdns-cp with [resolver] KEY = VALUE
+# (replacing the line lib.sh wrote, e.g. timeout); the dataplane and its
+# cache stay
+rs_restart_cp() {
+  kill "$E2E_CP_PID" 2>/dev/null
+  for _ in $(seq 1 50); do kill -0 "$E2E_CP_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$E2E_CP_PID" 2>/dev/null
+  wait "$E2E_CP_PID" 2>/dev/null
+  if grep -q "^$1 = " "$E2E_DIR/boltdns.conf"; then
+    sed -i "s|^$1 = .*|$1 = $2|" "$E2E_DIR/boltdns.conf"
+  else
+    sed -i "s|^\[resolver\]\$|[resolver]\n$1 = $2|" "$E2E_DIR/boltdns.conf"
+  fi
+  rm -f "$E2E_DIR/cp.stats"
+  e2e_start_cp
+}
+
+
 # rs_rules SERVER TEXT...: append rule lines to a scriptable server's rules
 # (it re-reads the file when it changes); the file is replaced atomically
 rs_rules() {
