@@ -62,12 +62,30 @@ echo 512 > /proc/sys/vm/nr_hugepages || true
 eval "$(bash tests/tools/netns.sh up "$NS" 0)"
 echo "client namespace $NS: $NS_IF $NS_ADDR  <->  $HOST_IF $HOST_ADDR (boltdns)"
 
+# Does ADDR give the root's own NS set? The test boltdns-cp applies to a
+# priming answer (RFC 8109, control/iter/prime.c): NOERROR, the AA flag, NS
+# records owned by the root. A network that intercepts port 53 answers too,
+# but not like this (no AA, NXDOMAIN for everything): "dig exited 0" is not
+# enough. Prints why not on stdout.
+root_primes() {
+	local out st
+	out=$(dig +time=2 +tries=1 +norec @"$1" . NS 2>/dev/null) || { echo "no answer"; return 1; }
+	st=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out")
+	[ "$st" = NOERROR ] || { echo "rcode ${st:-none}"; return 1; }
+	grep -qE '^;; flags:[^;]* aa[ ;]' <<<"$out" || { echo "no AA flag"; return 1; }
+	awk '!/^;/ && $1 == "." && $4 == "NS"' <<<"$out" | grep -q . ||
+		{ echo "no NS records of the root"; return 1; }
+}
+
 hints=/usr/share/dns/root.hints
 if [ "$offline" = 0 ]; then
-	# One root server answering is enough to resolve from the internet.
-	if ! dig +time=2 +tries=1 +norec @198.41.0.4 . NS >/dev/null 2>&1 &&
-	   ! dig +time=2 +tries=1 +norec @199.9.14.201 . NS >/dev/null 2>&1; then
-		echo "no root server answers: using the fake hierarchy (--offline)"
+	# One root server giving the root's NS set is enough to resolve from the internet.
+	if ! why1=$(root_primes 198.41.0.4) && ! why2=$(root_primes 199.9.14.201); then
+		echo "the internet's root is not reachable (198.41.0.4: $why1; 199.9.14.201: $why2)"
+		case "$why1$why2" in *"no AA"*|*NXDOMAIN*|*REFUSED*)
+			echo "(something answers on port 53 in the root's place: the network intercepts DNS)" ;;
+		esac
+		echo "using the fake hierarchy (--offline)"
 		offline=1
 	fi
 fi

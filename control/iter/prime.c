@@ -31,6 +31,7 @@ static struct {
 	struct prime_waiter *waiters;
 	struct infra_addr rejected[REJECTED_MAX];
 	unsigned nrejected;
+	unsigned nhints;        /* distinct usable hint addresses */
 } st;
 
 int prime_check(const uint8_t *pkt, size_t len, uint16_t port, struct prime_result *res,
@@ -110,13 +111,19 @@ int prime_wait(struct prime_waiter *w)
 	return 0;
 }
 
-bool prime_rejected(const struct infra_addr *a)
+static bool rejected(const struct infra_addr *a)
 {
 	for (unsigned i = 0; i < st.nrejected; i++)
 		if (st.rejected[i].family == a->family &&
 		    memcmp(st.rejected[i].addr, a->addr, sizeof(a->addr)) == 0)
 			return true;
 	return false;
+}
+
+bool prime_rejected(const struct infra_addr *a)
+{
+	/* When every hint failed the test, they are all there is: use them. */
+	return st.nrejected < st.nhints && rejected(a);
 }
 
 /* Let every waiting resolution go on (each may start queries, or end). */
@@ -133,7 +140,7 @@ static void wake(void)
 
 static void reject(const struct infra_addr *a)
 {
-	if (!prime_rejected(a) && st.nrejected < REJECTED_MAX)
+	if (!rejected(a) && st.nrejected < REJECTED_MAX)
 		st.rejected[st.nrejected++] = *a;
 }
 
@@ -211,7 +218,7 @@ static void send_next(void)
 	struct cp *cp = st.cp;
 	while (st.next < st.ntarget) {
 		const struct infra_addr *a = &st.target[st.next++];
-		if (prime_rejected(a))
+		if (rejected(a))
 			continue;
 		static const uint8_t qname[1] = { 0 };
 		struct upq_params p = {
@@ -281,6 +288,7 @@ void prime_start(struct cp *cp)
 			sorted[n++] = st.target[idx[(j + rnd) % cnt]];
 	}
 	/* Then the same list again: one lost packet must not fail priming. */
+	st.nhints = n;
 	st.ntarget = 0;
 	for (unsigned round = 0; round < PRIME_ROUNDS; round++)
 		for (unsigned j = 0; j < n && st.ntarget < PRIME_TARGETS_MAX; j++)

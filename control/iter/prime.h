@@ -76,7 +76,8 @@ bool prime_running(void);
 int prime_wait(struct prime_waiter *w);
 
 /* Did a (a root hint's address) give a priming answer that is not the
- * root's NS set? Such a server is not asked anything else. */
+ * root's NS set? Such a server is not asked anything else, unless every
+ * hint did (then the hints are all there is). */
 bool prime_rejected(const struct infra_addr *a);
 
 /* Successful primings since start-up. */
