@@ -16,6 +16,14 @@
 #                            boltdns resolves it normally (issue 12 item 10).
 #   any.mis.boltnet ANY      RFC 8482: the answer to ANY depends on what
 #                            each cache holds.
+#   *.pair.boltnet           when Unbound picks pair-bad, it may take its
+#                            sideways (or upward) referral for NODATA: it
+#                            scrubs the out-of-zone NS set and is left with
+#                            an empty NOERROR. boltdns drops such a referral
+#                            and asks the next server (RFC 1034 §4.3.2: a
+#                            referral must lead closer to the name; issue 12
+#                            item 1). Where the two differ, the answer of
+#                            pair-good (dig +norec @198.18.1.72) decides.
 #
 # Usage: differential.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
 . "$(dirname "$0")/lib.sh"
@@ -65,6 +73,14 @@ norm() {
   echo "${rcode:-NO_ANSWER}|$(section_rrs ANSWER <<<"$out")"
 }
 
+# norm_auth SERVER NAME TYPE: the same for an authoritative server's answer
+norm_auth() {
+  local out rcode
+  out=$(ns dig @"$1" +norec +time=3 +tries=1 +noall +comments +answer "$2" "$3" 2>&1)
+  rcode=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out")
+  echo "${rcode:-NO_ANSWER}|$(section_rrs ANSWER <<<"$out")"
+}
+
 total=0 same=0 better=0 skipped=0
 while read -r name type; do
   total=$((total + 1))
@@ -75,6 +91,9 @@ while read -r name type; do
     echo "note: $name $type skipped ($why): boltdns '$a' unbound '$b'"
   elif [ "$a" = "$b" ]; then
     same=$((same + 1))
+  elif [[ "$name" == *.pair.boltnet ]] && [ "$a" = "$(norm_auth 198.18.1.72 "$name" "$type")" ]; then
+    better=$((better + 1))
+    echo "note: $name $type: unbound '$b', boltdns '$a' = pair-good's authoritative answer"
   elif [[ "$b" == SERVFAIL\|* ]] || [[ "$b" == NO_ANSWER\|* ]]; then
     better=$((better + 1))
     echo "note: $name $type: unbound '$b', boltdns '$a'"
@@ -82,5 +101,5 @@ while read -r name type; do
     bad "$name $type: boltdns '$a' unbound '$b'"
   fi
 done < "$queries"
-ok "$same/$total agree with unbound, $better where unbound fails, $skipped deliberate differences"
+ok "$same/$total agree with unbound, $better where unbound fails or errs, $skipped deliberate differences"
 e2e_finish
