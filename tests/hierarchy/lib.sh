@@ -44,6 +44,7 @@ HIER_SERVERS=(
   "testtld     198.18.1.83 script test"
   "logroot     198.18.1.84 script ."
   "intercept   198.18.1.85 script ."
+  "deadlog     198.18.1.86 script -"
   "loopback    127.0.18.70 script loopback.boltnet"
 )
 

@@ -305,7 +305,7 @@ check "pair-bad odd: unexpected types" nans=3 "ans=odd.pair.boltnet. IN HINFO" -
 check "pair-good up" flag=aa "ans=up.pair.boltnet. IN A 198.19.72.1" -- "${AUTH[@]}" @198.18.1.72 up.pair.boltnet A
 check "pair-lame REFUSED" status=REFUSED -- "${AUTH[@]}" @198.18.1.73 www.pair.boltnet A
 check "glue: parent glue TTL 2" ttl=add:ns1.glue.boltnet.:A:2 -- "${AUTH[@]}" @198.18.1.10 www.glue.boltnet A
-check "moved: child says 198.18.1.99" "ans=ns1.moved.boltnet. IN A 198.18.1.99" -- "${AUTH[@]}" @198.18.1.75 ns1.moved.boltnet A
+check "moved: child says 198.18.1.86" "ans=ns1.moved.boltnet. IN A 198.18.1.86" -- "${AUTH[@]}" @198.18.1.75 ns1.moved.boltnet A
 check "six: AAAA only" "ans=ns.six.boltorg. IN AAAA 2001:db8:18::77" -- "${AUTH[@]}" @198.18.1.76 ns.six.boltorg AAAA
 check "six: no A" status=NOERROR nans=0 -- "${AUTH[@]}" @198.18.1.76 ns.six.boltorg A
 check "v6only over IPv6" flag=aa "ans=www.v6.boltnet. IN A 198.19.77.80" -- "${AUTH[@]}" @2001:db8:18::77 www.v6.boltnet A

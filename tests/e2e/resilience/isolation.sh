@@ -40,6 +40,9 @@ n=$(awk '$2 == "HTTPS"' <<<"$log" | wc -l)
 for n in sf ref fe; do
   r=$(rcode_of $n.mis.boltnet A)
   [ "$r" = SERVFAIL ] && ok "$n.mis.boltnet (server answers $n): SERVFAIL" || bad "$n.mis.boltnet: '$r', want SERVFAIL"
+  # Issue 12 item 8: every SERVFAIL the resolver makes carries an EDE.
+  e=$(ede_of $n.mis.boltnet A)
+  [ -n "$e" ] && ok "  with EDE $e" || bad "  SERVFAIL for $n.mis.boltnet without an EDE (RFC 8914)"
 done
 m=$(qmark mis)
 expect "other name after SERVFAIL/REFUSED/FORMERR for three names" NOERROR "198.19.70.81 " www2.mis.boltnet A

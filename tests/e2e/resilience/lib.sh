@@ -84,7 +84,7 @@ ede_of() { q "$@" | sed -n 's/^; EDE: \([0-9]*\).*/\1/p' | sort -n | tr '\n' ' '
 
 # rawq TRANSPORT QNAME QTYPE [norec]: one query over udp|tcp with EDNS, any
 # type number or mnemonic dig would not send as asked (AXFR over UDP);
-# prints "RCODE-NUMBER ANCOUNT" or "timeout"
+# prints "RCODE-NUMBER ANCOUNT ede=CODE[,CODE]|-" or "timeout"
 rawq() {
   ns python3 - "$E2E_PORT" "$@" <<'PY'
 import random, socket, struct, sys
@@ -118,8 +118,34 @@ try:
         s.settimeout(6)
         s.sendto(msg, ("127.0.0.1", port))
         resp, _ = s.recvfrom(65535)
-    rid, rflags, _, an = struct.unpack("!HHHH", resp[:8])
-    print("%d %d" % (rflags & 0xF, an) if rid == qid else "badid")
+    rid, rflags, qd, an, au, ad = struct.unpack("!HHHHHH", resp[:12])
+
+    def skip_name(off):
+        while resp[off] != 0:
+            if resp[off] & 0xC0 == 0xC0:
+                return off + 2
+            off += resp[off] + 1
+        return off + 1
+    off = 12
+    for _ in range(qd):
+        off = skip_name(off) + 4
+    ede = []
+    for i in range(an + au + ad):
+        off = skip_name(off)
+        rtype, _, _, rdlen = struct.unpack("!HHIH", resp[off:off + 10])
+        off += 10
+        if rtype == 41 and i >= an + au:
+            o = off
+            while o + 4 <= off + rdlen:
+                code, olen = struct.unpack("!HH", resp[o:o + 4])
+                if code == 15 and olen >= 2:
+                    ede.append(str(struct.unpack("!H", resp[o + 4:o + 6])[0]))
+                o += 4 + olen
+        off += rdlen
+    if rid != qid:
+        print("badid")
+    else:
+        print("%d %d ede=%s" % (rflags & 0xF, an, ",".join(ede) or "-"))
 except (socket.timeout, OSError):
     print("timeout")
 PY

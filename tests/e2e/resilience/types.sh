@@ -82,15 +82,18 @@ m=$(qmark mis)
 for tr in udp tcp; do
   for t in AXFR IXFR; do
     r=$(rawq $tr mis.boltnet $t)
-    case "$r" in "5 0"|"4 0") ok "$t over $tr: rcode $r (REFUSED=5/NOTIMP=4, no records)" ;;
+    case "$r" in "5 0 "*|"4 0 "*) ok "$t over $tr: rcode $r (REFUSED=5/NOTIMP=4, no records)" ;;
       *) bad "$t over $tr: '$r', want REFUSED or NOTIMP from the resolver" ;; esac
+    # RFC 8914: 21 Not Supported (or 18 Prohibited) says why.
+    case "$r" in *ede=*21*|*ede=*18*) ok "$t over $tr: EDE ${r##*ede=}" ;;
+      *) bad "$t over $tr: EDE '${r##*ede=}', want 21 (Not Supported) or 18 (Prohibited)" ;; esac
   done
 done
 r=$(ns dig @127.0.0.1 -p "$E2E_PORT" +time=6 +tries=1 mis.boltnet AXFR 2>&1 | grep -c 'IN.SOA')
 [ "$r" -eq 0 ] && ok "dig AXFR through the resolver: no transfer" || bad "dig AXFR through the resolver transferred records"
 for tr in udp tcp; do
   r=$(rawq $tr any.mis.boltnet ANY)
-  case "$r" in "0 "*) ok "ANY over $tr: NOERROR (${r#0 } records)" ;; *) bad "ANY over $tr: '$r', want NOERROR (RFC 8482)" ;; esac
+  case "$r" in "0 "*) ok "ANY over $tr: NOERROR ($r)" ;; *) bad "ANY over $tr: '$r', want NOERROR (RFC 8482)" ;; esac
 done
 types=$(qtypes mis "$m")
 case " $types" in *" AXFR "*|*" IXFR "*|*" ANY "*) bad "meta types sent upstream: $types" ;;
@@ -102,6 +105,10 @@ out=$(q +norec rd.mis.boltnet A)
 n=$(grep -o 'ANSWER: [0-9]*' <<<"$out" | awk '{ print $2 }')
 r=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out")
 [ "${n:-x}" = 0 ] && ok "RD=0, not cached: no answer ($r)" || bad "RD=0, not cached: ANSWER '$n' ($r)"
+if [ "$r" = REFUSED ] || [ "$r" = SERVFAIL ]; then
+  e=$(sed -n 's/^; EDE: \([0-9]*\).*/\1/p' <<<"$out" | tr '\n' ' ')
+  [ -n "$e" ] && ok "RD=0 $r carries EDE $e" || bad "RD=0 $r without an EDE (RFC 8914; 20 Not Authoritative)"
+fi
 sleep 0.3
 c=$(qcount mis "$m" rd.mis.boltnet.)
 [ "$c" -eq 0 ] && ok "RD=0 query not recursed" || bad "RD=0 query sent upstream ($c queries to mis)"
