@@ -35,6 +35,11 @@ static const struct {
 	{ "evil.boltorg.", "www.evil.boltorg.", BOLT_TYPE_A },
 	{ "dom1.boltnet.", "big.dom1.boltnet.", BOLT_TYPE_TXT },
 	{ "boltnet.", "www.nxns.boltnet.", BOLT_TYPE_A },
+	/* DNAME chains, DS at the parent, AAAA (NODATA from an A), HTTPS. */
+	{ "dom1.boltnet.", "www.old.dom1.boltnet.", BOLT_TYPE_A },
+	{ "boltnet.", "dom1.boltnet.", BOLT_TYPE_DS },
+	{ "dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_AAAA },
+	{ "dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_HTTPS },
 };
 
 static struct bolt_config cfg;
