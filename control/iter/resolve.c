@@ -550,36 +550,19 @@ static void send_query(struct res *r, const struct sel_choice *ch)
 	}
 }
 
-/* No server of the cut can be asked: fail with the reason the tries gave. */
+/* No server of the cut can be asked: fail with the reason the tries gave
+ * (or, when nothing was tried, the reason an NS look-up failed). */
 static void fail_no_server(struct res *r)
 {
-	char zn[300];
+	char zn[300], text[sizeof(r->ede_text)];
 	name_text(r->zone, zn, sizeof(zn));
-	const unsigned *c = r->sel.count;
-	unsigned bad = c[SEL_BAD_RCODE] + c[SEL_EDNS_FAIL];
-	unsigned answered = bad + c[SEL_MALFORMED] + c[SEL_LAME] + c[SEL_OK] + c[SEL_QMIN_ERROR];
-	if (answered + c[SEL_TIMEOUT] + c[SEL_NET_ERROR] == 0) {
-		if (r->child_ede != BOLT_EDE_NONE)
-			fail(r, r->child_ede, "%s", r->child_text);
-		else
-			fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "no usable address for the servers of %s",
-			     zn);
-	} else if (answered == 0 && c[SEL_TIMEOUT] == 0) {
-		fail(r, BOLT_EDE_NETWORK_ERROR, "network error reaching the servers of %s", zn);
-	} else if (answered == 0) {
-		fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "all servers for %s timed out", zn);
-	} else if (bad > 0 && r->last_rcode == BOLT_RCODE_REFUSED) {
-		fail(r, BOLT_EDE_NOT_AUTHORITATIVE, "servers for %s answered REFUSED", zn);
-	} else if (bad > 0) {
-		fail(r, BOLT_EDE_OTHER, "servers for %s answered %s", zn,
-		     bolt_rcode_to_text(r->last_rcode));
-	} else if (c[SEL_LAME] > 0) {
-		fail(r, BOLT_EDE_NOT_AUTHORITATIVE, "servers for %s are not authoritative (lame)", zn);
-	} else if (c[SEL_MALFORMED] > 0) {
-		fail(r, BOLT_EDE_INVALID_DATA, "servers for %s sent malformed answers", zn);
-	} else {
-		fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "no usable answer from the servers of %s", zn);
-	}
+	uint16_t ede = sel_reason(&r->sel, r->last_rcode, zn, text, sizeof(text));
+	if (ede == BOLT_EDE_NONE && r->child_ede != BOLT_EDE_NONE)
+		fail(r, r->child_ede, "%s", r->child_text);
+	else if (ede == BOLT_EDE_NONE)
+		fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "no usable address for the servers of %s", zn);
+	else
+		fail(r, ede, "%s", text);
 }
 
 static void step(struct res *r)

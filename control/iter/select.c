@@ -3,6 +3,7 @@
  * exclusions, server-wide timeouts and EDNS status (see select.h).
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "boltdns/errcode.h"
@@ -190,6 +191,43 @@ bool sel_answered(const struct sel_query *q)
 		if (o != SEL_TIMEOUT && o != SEL_NET_ERROR && q->count[o] > 0)
 			return true;
 	return false;
+}
+
+uint16_t sel_reason(const struct sel_query *q, uint8_t last_rcode, const char *zone_text,
+                    char *text, size_t cap)
+{
+	const unsigned *c = q->count;
+	unsigned bad = c[SEL_BAD_RCODE] + c[SEL_EDNS_FAIL];
+	unsigned answered = bad + c[SEL_MALFORMED] + c[SEL_LAME] + c[SEL_OK] + c[SEL_QMIN_ERROR];
+	if (answered + c[SEL_TIMEOUT] + c[SEL_NET_ERROR] == 0)
+		return BOLT_EDE_NONE;
+	if (answered == 0 && c[SEL_TIMEOUT] == 0) {
+		snprintf(text, cap, "network error reaching the servers of %s", zone_text);
+		return BOLT_EDE_NETWORK_ERROR;
+	}
+	if (answered == 0) {
+		snprintf(text, cap, "all servers for %s timed out", zone_text);
+		return BOLT_EDE_NO_REACHABLE_AUTHORITY;
+	}
+	if (bad > 0 && last_rcode == BOLT_RCODE_REFUSED) {
+		snprintf(text, cap, "servers for %s answered REFUSED", zone_text);
+		return BOLT_EDE_NOT_AUTHORITATIVE;
+	}
+	if (bad > 0) {
+		snprintf(text, cap, "servers for %s answered %s", zone_text,
+		         bolt_rcode_to_text(last_rcode));
+		return BOLT_EDE_OTHER;
+	}
+	if (c[SEL_LAME] > 0) {
+		snprintf(text, cap, "servers for %s are not authoritative (lame)", zone_text);
+		return BOLT_EDE_NOT_AUTHORITATIVE;
+	}
+	if (c[SEL_MALFORMED] > 0) {
+		snprintf(text, cap, "servers for %s sent malformed answers", zone_text);
+		return BOLT_EDE_INVALID_DATA;
+	}
+	snprintf(text, cap, "no usable answer from the servers of %s", zone_text);
+	return BOLT_EDE_NO_REACHABLE_AUTHORITY;
 }
 
 const char *sel_outcome_text(enum sel_outcome o)

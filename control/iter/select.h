@@ -25,6 +25,7 @@
 #define BOLTDNS_CONTROL_SELECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "boltdns/config.h"
@@ -116,6 +117,17 @@ void sel_report(struct sel_query *q, struct infra *t, const struct infra_addr *a
 
 /* Did any server of this cut answer this question (well or badly)? */
 bool sel_answered(const struct sel_query *q);
+
+/*
+ * Why no server of the cut could answer, from the outcomes of this
+ * question's tries, as an Extended DNS Error code (enum bolt_ede) and a
+ * short text into text[0..cap) naming zone_text: 22 every try timed out,
+ * 23 network errors only, 20 REFUSED or lame answers, 24 malformed answers,
+ * 0 (Other) other error rcodes (last_rcode names it). BOLT_EDE_NONE (text
+ * untouched) when nothing was tried.
+ */
+uint16_t sel_reason(const struct sel_query *q, uint8_t last_rcode, const char *zone_text,
+                    char *text, size_t cap);
 
 /* Outcome text for logs ("timeout", "SERVFAIL/REFUSED/...", ...). */
 const char *sel_outcome_text(enum sel_outcome o);

@@ -111,6 +111,10 @@ static void test_timeouts_server_wide(void **state)
 	sel_report(&q, t, &c[1], true, BOLT_TYPE_A, SEL_TIMEOUT, 0, 1000);
 	assert_int_equal(choose(&q, t, &c[1], 1, 1000, &ch), BOLT_ENOENT);
 	assert_int_equal(q.count[SEL_TIMEOUT], 2);
+	char text[128];
+	assert_int_equal(sel_reason(&q, 0, "dom1.boltnet.", text, sizeof(text)),
+	                 BOLT_EDE_NO_REACHABLE_AUTHORITY);
+	assert_string_equal(text, "all servers for dom1.boltnet. timed out");
 
 	/* A third timeout (another question): down for everyone. */
 	sel_reset(&q);
@@ -134,8 +138,10 @@ static void test_timeouts_server_wide(void **state)
 
 	/* A network error excludes the server for this question at once. */
 	sel_reset(&q);
+	assert_int_equal(sel_reason(&q, 0, "x.", text, sizeof(text)), BOLT_EDE_NONE);
 	sel_report(&q, t, &c[1], true, BOLT_TYPE_A, SEL_NET_ERROR, 0, 1102);
 	assert_int_equal(choose(&q, t, &c[1], 1, 1102, &ch), BOLT_ENOENT);
+	assert_int_equal(sel_reason(&q, 0, "x.", text, sizeof(text)), BOLT_EDE_NETWORK_ERROR);
 	infra_free(t);
 }
 
