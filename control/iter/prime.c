@@ -90,9 +90,18 @@ int prime_check(const uint8_t *pkt, size_t len, uint16_t port, struct prime_resu
 		*why = wrong_owner ? "NS records not owned by the root" : "no NS records";
 		return BOLT_ENOENT;
 	}
-	for (unsigned k = 0; k < res->ns.n; k++)
+	unsigned total = 0;
+	for (unsigned k = 0; k < res->ns.n; k++) {
 		res->naddr[k] = ans_glue(&m, keep, res->ns.name[k], port, res->addr[k],
 		                         INFRA_ADDR_MAX, &res->addr_ttl[k], UINT32_MAX);
+		total += res->naddr[k];
+	}
+	/* Root server names are inside the root: without their addresses the
+	 * set could not be used (a root server always sends them). */
+	if (total == 0) {
+		*why = "no addresses for the root's name servers";
+		return BOLT_ENOENT;
+	}
 	*why = NULL;
 	return 0;
 }

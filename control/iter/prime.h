@@ -52,7 +52,8 @@ struct prime_result {
  * Is pkt[0..len) the root's NS set? Returns 0 and fills *res (addresses
  * get port), or a negative code with *why a short static reason ("no AA
  * flag", "no NS records", "NS records not owned by the root", "rcode
- * NXDOMAIN", "malformed", "not an answer to . NS"). Pure; any thread.
+ * NXDOMAIN", "malformed", "not an answer to . NS", "no addresses for the
+ * root's name servers"). Pure; any thread.
  */
 int prime_check(const uint8_t *pkt, size_t len, uint16_t port, struct prime_result *res,
                 const char **why);

@@ -423,6 +423,13 @@ static void test_prime_check(void **state)
 	assert_int_equal(res.naddr[0], 2);
 	assert_int_equal(res.naddr[1], 0);
 
+	/* NS without any address in the additional section. */
+	start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
+	add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
+	finish_pkt(&p);
+	assert_true(prime_check(p.buf, (size_t)p.len, 53, &res, &why) < 0);
+	assert_string_equal(why, "no addresses for the root's name servers");
+
 	/* An interceptor: no AA. */
 	start(&p, ".", BOLT_TYPE_NS, 0);
 	add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
