@@ -47,6 +47,8 @@
 #define MINIMISE_ONE_LAB 4
 /* Candidate addresses per cut at most. */
 #define CAND_MAX SEL_SERVERS_MAX
+/* Glue of the referral that made the cut, kept with the resolution. */
+#define CUT_GLUE_MAX 16
 /* ns_chased bits */
 #define CHASED_A 1
 #define CHASED_AAAA 2
@@ -83,6 +85,10 @@ struct res {
 	uint8_t zone[BOLT_NAME_MAX];
 	struct infra_nsset ns;
 	uint8_t ns_chased[INFRA_NS_MAX];
+	/* The referral's glue: usable by this resolution even when its TTL (0,
+	 * or 2^31 and more, which counts as 0) keeps it out of the infra cache. */
+	struct infra_addr cut_glue[CUT_GLUE_MAX];
+	unsigned ncut_glue;
 	int mlabels;                    /* labels of the next name asked */
 	unsigned qmin_count;            /* minimised names chosen so far */
 	bool qmin_off;                  /* fell back to full names (RFC 9156) */
@@ -275,6 +281,7 @@ static void set_cut(struct res *r, const uint8_t *zone, const struct infra_nsset
 	name_copy(r->zone, zone);
 	r->ns = *ns;
 	memset(r->ns_chased, 0, sizeof(r->ns_chased));
+	r->ncut_glue = 0;
 	r->have_cut = true;
 	sel_reset(&r->sel);
 	r->mlabels = qmin_next(r, bolt_name_labels(r->zone));
@@ -366,6 +373,8 @@ static unsigned candidates(struct res *r, struct infra_addr *cand, unsigned max)
 	unsigned n = 0;
 	for (unsigned i = 0; i < r->ns.n && n < max; i++)
 		ns_addrs(r, i, cand, &n, max);
+	for (unsigned i = 0; i < r->ncut_glue && n < max; i++)
+		cand[n++] = r->cut_glue[i];
 	for (unsigned k = 0; k < n; k++)
 		cand[k].port = r->cp->upstream_port;
 	return n;
@@ -625,7 +634,8 @@ static void step(struct res *r)
 
 /* ---- using an answer ---- */
 
-/* Learn the delegation to zone (lower-case) from a referral. */
+/* Learn the delegation to zone (lower-case) from a referral, and make it
+ * the cut of r (with the glue that came with it) unless it has no NS. */
 static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *keep,
                            const uint8_t *zone, struct infra_nsset *ns)
 {
@@ -636,6 +646,7 @@ static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *
 	if (ns->n == 0)
 		return;
 	infra_ns_put(cp->infra, zone, ns, now, ttl);
+	set_cut(r, zone, ns);
 	/* Glue is kept apart from the hosts' own answers (RFC 2181 5.4.1). */
 	for (unsigned k = 0; k < ns->n; k++) {
 		struct infra_addr a[INFRA_ADDR_MAX];
@@ -644,6 +655,8 @@ static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *
 		                      cp->cfg->max_ttl);
 		if (n > 0)
 			infra_addr_put(cp->infra, ns->name[k], INFRA_SRC_GLUE, a, n, now, gttl);
+		for (unsigned j = 0; j < n && r->ncut_glue < CUT_GLUE_MAX; j++)
+			r->cut_glue[r->ncut_glue++] = a[j];
 	}
 }
 
@@ -684,7 +697,6 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 			return;
 		}
 		report(r, SEL_OK, rtt_ms);
-		set_cut(r, res.ref, &ns);
 		step(r);
 		return;
 	}

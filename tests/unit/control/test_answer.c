@@ -204,6 +204,27 @@ static void test_ttl_2_31(void **state)
 	assert_int_equal(r.rrs[0].ttl, 0);
 }
 
+/* Glue with TTL 0 (or 2^31, which counts as 0) is gone from the infra
+ * cache at once, but the resolution that got the referral still uses it:
+ * here it tries to send (offline), instead of finding no address. */
+static void test_glue_ttl_0_used(void **state)
+{
+	(void)state;
+	static struct pkt p;
+	struct outcome o;
+	for (int big = 0; big < 2; big++) {
+		start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, 0);
+		add(&p, BOLT_SEC_AUTHORITY, "boltnet.", BOLT_TYPE_NS, 3600, "ns1.nic.boltnet.");
+		add(&p, BOLT_SEC_ADDITIONAL, "ns1.nic.boltnet.", BOLT_TYPE_A, big ? 0x80000000u : 0,
+		    "198.18.1.10");
+		finish_pkt(&p);
+		inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
+		assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
+		assert_int_equal(o.ede, BOLT_EDE_NETWORK_ERROR);
+		assert_string_equal(o.ede_text, "offline");
+	}
+}
+
 /* min-ttl raises short positive TTLs. */
 static void test_min_ttl(void **state)
 {
@@ -480,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aaaa_with_only_a, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ttl_2_31, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_min_ttl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_ttl_0_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negative_authority, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notimp_https_isolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ede_reason, setup, teardown),
