@@ -47,8 +47,9 @@
 #define MINIMISE_ONE_LAB 4
 /* Candidate addresses per cut at most. */
 #define CAND_MAX SEL_SERVERS_MAX
-/* Glue of the referral that made the cut, kept with the resolution. */
-#define CUT_GLUE_MAX 16
+/* Addresses of the cut's servers this resolution learnt (glue of the
+ * referral, its own look-ups), kept with it. */
+#define CUT_ADDR_MAX 16
 /* ns_chased bits */
 #define CHASED_A 1
 #define CHASED_AAAA 2
@@ -85,10 +86,11 @@ struct res {
 	uint8_t zone[BOLT_NAME_MAX];
 	struct infra_nsset ns;
 	uint8_t ns_chased[INFRA_NS_MAX];
-	/* The referral's glue: usable by this resolution even when its TTL (0,
-	 * or 2^31 and more, which counts as 0) keeps it out of the infra cache. */
-	struct infra_addr cut_glue[CUT_GLUE_MAX];
-	unsigned ncut_glue;
+	/* The referral's glue and what our look-ups of the NS names found:
+	 * usable by this resolution even when a TTL of 0 (or of 2^31 and more,
+	 * which counts as 0) keeps them out of the infra cache. */
+	struct infra_addr cut_addr[CUT_ADDR_MAX];
+	unsigned ncut_addr;
 	int mlabels;                    /* labels of the next name asked */
 	unsigned qmin_count;            /* minimised names chosen so far */
 	bool qmin_off;                  /* fell back to full names (RFC 9156) */
@@ -281,7 +283,7 @@ static void set_cut(struct res *r, const uint8_t *zone, const struct infra_nsset
 	name_copy(r->zone, zone);
 	r->ns = *ns;
 	memset(r->ns_chased, 0, sizeof(r->ns_chased));
-	r->ncut_glue = 0;
+	r->ncut_addr = 0;
 	r->have_cut = true;
 	sel_reset(&r->sel);
 	r->mlabels = qmin_next(r, bolt_name_labels(r->zone));
@@ -373,8 +375,8 @@ static unsigned candidates(struct res *r, struct infra_addr *cand, unsigned max)
 	unsigned n = 0;
 	for (unsigned i = 0; i < r->ns.n && n < max; i++)
 		ns_addrs(r, i, cand, &n, max);
-	for (unsigned i = 0; i < r->ncut_glue && n < max; i++)
-		cand[n++] = r->cut_glue[i];
+	for (unsigned i = 0; i < r->ncut_addr && n < max; i++)
+		cand[n++] = r->cut_addr[i];
 	for (unsigned k = 0; k < n; k++)
 		cand[k].port = r->cp->upstream_port;
 	return n;
@@ -428,6 +430,8 @@ static void child_done(struct res *c, void *arg)
 		ttl = cp->cfg->max_ttl;
 	infra_addr_put(cp->infra, c->qname, want == BOLT_TYPE_A ? INFRA_SRC_A : INFRA_SRC_AAAA, a, n,
 	               now_s(), ttl);
+	for (unsigned j = 0; j < n && r->ncut_addr < CUT_ADDR_MAX; j++)
+		r->cut_addr[r->ncut_addr++] = a[j];
 	step(r);
 }
 
@@ -655,8 +659,8 @@ static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *
 		                      cp->cfg->max_ttl);
 		if (n > 0)
 			infra_addr_put(cp->infra, ns->name[k], INFRA_SRC_GLUE, a, n, now, gttl);
-		for (unsigned j = 0; j < n && r->ncut_glue < CUT_GLUE_MAX; j++)
-			r->cut_glue[r->ncut_glue++] = a[j];
+		for (unsigned j = 0; j < n && r->ncut_addr < CUT_ADDR_MAX; j++)
+			r->cut_addr[r->ncut_addr++] = a[j];
 	}
 }
 
