@@ -24,7 +24,7 @@ int pkey_make(struct pkey *k, const uint8_t *name, uint16_t qtype, uint16_t qcla
 	return 0;
 }
 
-static uint64_t pkey_hash(const struct pkey *k)
+uint64_t pkey_hash(const struct pkey *k)
 {
 	uint8_t extra[5] = { (uint8_t)(k->qtype >> 8), (uint8_t)k->qtype, (uint8_t)(k->qclass >> 8),
 	                     (uint8_t)k->qclass, k->do_bit };

@@ -109,6 +109,9 @@ struct pend_tab {
 /* Fill k from a question's parts (name is lower-cased into k). */
 int pkey_make(struct pkey *k, const uint8_t *name, uint16_t qtype, uint16_t qclass, bool do_bit);
 
+/* XXH3 of the key (the table's hash). */
+uint64_t pkey_hash(const struct pkey *k);
+
 /* Table for at most max questions of at most max_waiters clients. 0 or -ENOMEM. */
 int pend_init(struct pend_tab *t, unsigned max, unsigned max_waiters);
 

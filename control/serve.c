@@ -229,6 +229,42 @@ static bool stale_now(struct cp *cp, const struct pend *p, const struct waiter *
 	return true;
 }
 
+/* ---- the failure recheck timer (RFC 8767 section 4) ---- */
+
+/* Questions whose resolution failed recently while a stale entry could
+ * answer: for FAILURE_RECHECK_S seconds clients get that entry at once
+ * instead of a new resolution each (and its wait for the client-response
+ * timer). Direct-mapped by key hash: a collision only costs a resolution. */
+#define FAILURE_RECHECK_S 30
+#define RECHECK_SLOTS 1024
+
+static struct {
+	uint64_t hash;
+	uint32_t until;
+} recheck[RECHECK_SLOTS];
+
+static void recheck_note(const struct pkey *key, uint32_t now)
+{
+	uint64_t h = pkey_hash(key);
+	recheck[h % RECHECK_SLOTS].hash = h;
+	recheck[h % RECHECK_SLOTS].until = now + FAILURE_RECHECK_S;
+}
+
+/* Answer w stale at once when key failed within the recheck time. */
+static bool recheck_stale(struct cp *cp, const struct pkey *key, const struct waiter *w)
+{
+	uint64_t h = pkey_hash(key);
+	uint32_t now = bolt_now();
+	if (recheck[h % RECHECK_SLOTS].hash != h || recheck[h % RECHECK_SLOTS].until <= now)
+		return false;
+	struct bolt_cache_out out;
+	if (!respond_stale_usable(cp, respond_lookup(cp, key, &out, now), &out, now))
+		return false;
+	respond_cached(cp, w, &out, now, true);
+	cp->ctr.stale_answers++;
+	return true;
+}
+
 /* ---- the end of a resolution ---- */
 
 /* Answer every waiter of p from out (stale or not). */
@@ -256,6 +292,7 @@ static bool keep_usable(struct cp *cp, struct pend *p, uint32_t now)
 		answer_all(cp, p, &out, now, true);
 		if (p->waiters != NULL)
 			cp->ctr.stale_answers++;
+		recheck_note(&p->key, now);
 	} else {
 		return false;
 	}
@@ -409,6 +446,9 @@ void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w
 		if (any_from_cache(cp, key, w))
 			return;
 	}
+	/* It failed a moment ago: the stale entry, without asking again. */
+	if (recheck_stale(cp, key, w))
+		return;
 	/* The stored copy holds its transport (e.g. a TCP connection) until answered. */
 	struct waiter held = waiter_copy(w);
 	struct pend *p = pend_find(&cp->pend, key);

@@ -12,7 +12,9 @@
  * [resolver] stale-answer-timeout passes; the resolution goes on and its
  * result lands in the cache. A failed resolution (a client's, a refresh's or
  * a prefetch's) never replaces a usable entry - fresh, or stale within
- * stale-max-age - with its SERVFAIL.
+ * stale-max-age - with its SERVFAIL; after a failure answered stale, clients
+ * get the stale entry at once for 30 s (the failure recheck timer) instead
+ * of starting a resolution each.
  */
 #ifndef BOLTDNS_CONTROL_SERVE_H
 #define BOLTDNS_CONTROL_SERVE_H

@@ -336,6 +336,14 @@ static void test_stale_on_failure(void **state)
 	assert_int_equal(ede_of(0), BOLT_EDE_STALE_ANSWER);
 	assert_int_equal(cached_kind("old.example.test.", BOLT_TYPE_A, NULL), BOLT_CACHE_POSITIVE);
 	assert_int_equal(cp.ctr.stale_answers, 1);
+	/* Within the failure recheck time: stale at once, nothing resolved. */
+	uint64_t res = cp.ctr.resolutions;
+	serve_resolve(&cp, &key, &w);
+	assert_int_equal(cp.pend.count, 0);
+	assert_int_equal(cp.ctr.resolutions, res);
+	assert_int_equal(ngot, 2);
+	assert_int_equal(ede_of(1), BOLT_EDE_STALE_ANSWER);
+	ngot = 1;
 	/* A stale NXDOMAIN says 19. */
 	put("oldnx.example.test.", 10, now - 100, BOLT_CACHE_NXDOMAIN);
 	client(&w, &key, "oldnx.example.test.", BOLT_TYPE_A, BOLT_CLASS_IN, true, true);
