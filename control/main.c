@@ -386,6 +386,7 @@ static void write_stats(struct main_state *s)
 	W("attached", s->cp.region != NULL);
 	W("in_flight", s->cp.pend.count);
 	W("resolutions_alive", res_alive());
+	W("root_primings", prime_count());
 	W("infra_entries", infra_count(s->cp.infra));
 	W("infra_evictions", infra_evictions(s->cp.infra));
 #undef W
