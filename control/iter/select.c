@@ -80,6 +80,7 @@ int sel_choose(struct sel_query *q, struct infra *t, const struct bolt_config *c
 	bool edns[SEL_SERVERS_MAX];
 	unsigned nc = 0;
 
+	q->down = 0;
 	for (unsigned i = 0; i < n && nc < SEL_SERVERS_MAX; i++) {
 		if (!sel_allowed(cfg, &cand[i]))
 			continue;
@@ -99,8 +100,10 @@ int sel_choose(struct sel_query *q, struct infra *t, const struct bolt_config *c
 		 * once its back-off has passed, so its return is noticed without
 		 * every question waiting for it. */
 		if (st.timeouts >= INFRA_DOWN_TIMEOUTS &&
-		    now - st.last_timeout < down_delay(st.timeouts))
+		    now - st.last_timeout < down_delay(st.timeouts)) {
+			q->down++;
 			continue;
+		}
 		uint32_t srtt = st.srtt_ms + (cand[i].family == AF_INET6 ? SEL_V6_PENALTY_MS : 0);
 		score[nc] = ((uint64_t)s->timeouts << 32) | srtt;
 		idx[nc] = k;
@@ -199,8 +202,12 @@ uint16_t sel_reason(const struct sel_query *q, uint8_t last_rcode, const char *z
 	const unsigned *c = q->count;
 	unsigned bad = c[SEL_BAD_RCODE] + c[SEL_EDNS_FAIL];
 	unsigned answered = bad + c[SEL_MALFORMED] + c[SEL_LAME] + c[SEL_OK] + c[SEL_QMIN_ERROR];
-	if (answered + c[SEL_TIMEOUT] + c[SEL_NET_ERROR] == 0)
-		return BOLT_EDE_NONE;
+	if (answered + c[SEL_TIMEOUT] + c[SEL_NET_ERROR] == 0) {
+		if (q->down == 0)
+			return BOLT_EDE_NONE;
+		snprintf(text, cap, "all servers for %s are down (timed out recently)", zone_text);
+		return BOLT_EDE_NO_REACHABLE_AUTHORITY;
+	}
 	if (answered == 0 && c[SEL_TIMEOUT] == 0) {
 		snprintf(text, cap, "network error reaching the servers of %s", zone_text);
 		return BOLT_EDE_NETWORK_ERROR;

@@ -68,6 +68,7 @@ struct sel_query {
 	unsigned n;
 	struct sel_server s[SEL_SERVERS_MAX];
 	unsigned count[SEL_OUTCOMES];  /* outcomes at this cut, for the EDE */
+	unsigned down;                 /* candidates the last choice skipped as down */
 };
 
 /* The server chosen and how to ask it. */
@@ -123,8 +124,9 @@ bool sel_answered(const struct sel_query *q);
  * question's tries, as an Extended DNS Error code (enum bolt_ede) and a
  * short text into text[0..cap) naming zone_text: 22 every try timed out,
  * 23 network errors only, 20 REFUSED or lame answers, 24 malformed answers,
- * 0 (Other) other error rcodes (last_rcode names it). BOLT_EDE_NONE (text
- * untouched) when nothing was tried.
+ * 0 (Other) other error rcodes (last_rcode names it), 22 too when nothing
+ * was tried because every server is down. BOLT_EDE_NONE (text untouched)
+ * when nothing was tried and no server is down.
  */
 uint16_t sel_reason(const struct sel_query *q, uint8_t last_rcode, const char *zone_text,
                     char *text, size_t cap);
