@@ -15,12 +15,12 @@ Usage: fakeauth.py --mode forge|silent --addr ADDR [--port 53]
 """
 
 import argparse
-import os
 import socket
 import struct
 import sys
-import threading
 import time
+
+import dnsserve  # beside this script
 
 ZONE = "evil.boltorg."
 NS_NAME = "ns.evil.boltorg."
@@ -169,66 +169,6 @@ def answer(msg):
     return hdr + question + b"".join(an) + b"".join(ns) + b"".join(ar)
 
 
-def serve_udp(sock, mode):
-    while True:
-        try:
-            msg, peer = sock.recvfrom(65535)
-        except OSError:
-            continue
-        if mode == "silent":
-            continue
-        try:
-            resp = answer(msg)
-        except Exception as exc:  # bad input must never kill the server
-            log("udp: error %r from %s" % (exc, peer))
-            continue
-        if resp is not None:
-            try:
-                sock.sendto(resp, peer)
-            except OSError:
-                pass
-
-
-def recv_exact(conn, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
-
-
-def serve_tcp_conn(conn, mode):
-    conn.settimeout(30)
-    try:
-        while True:
-            hdr = recv_exact(conn, 2)
-            if hdr is None:
-                return
-            msg = recv_exact(conn, struct.unpack("!H", hdr)[0])
-            if msg is None:
-                return
-            if mode == "silent":
-                continue
-            resp = answer(msg)
-            if resp is not None:
-                conn.sendall(struct.pack("!H", len(resp)) + resp)
-    except Exception:
-        pass
-    finally:
-        conn.close()
-
-
-def serve_tcp(sock, mode):
-    while True:
-        try:
-            conn, _ = sock.accept()
-        except OSError:
-            continue
-        threading.Thread(target=serve_tcp_conn, args=(conn, mode), daemon=True).start()
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", choices=("forge", "silent"), required=True)
@@ -237,23 +177,11 @@ def main():
     ap.add_argument("--pidfile", required=True)
     args = ap.parse_args()
 
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind((args.addr, args.port))
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind((args.addr, args.port))
-    tcp.listen(64)
-
-    # The pid file appears only once both sockets are bound: it is the
-    # readiness signal start.sh waits for.
-    tmp = args.pidfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % os.getpid())
-    os.rename(tmp, args.pidfile)
     log("%s mode on %s:%d" % (args.mode, args.addr, args.port))
-
-    threading.Thread(target=serve_tcp, args=(tcp, args.mode), daemon=True).start()
-    serve_udp(udp, args.mode)
+    if args.mode == "silent":
+        dnsserve.serve(args.addr, args.port, args.pidfile, lambda msg, transport: None)
+    else:
+        dnsserve.serve(args.addr, args.port, args.pidfile, lambda msg, transport: answer(msg))
 
 
 if __name__ == "__main__":

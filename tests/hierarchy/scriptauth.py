@@ -68,6 +68,8 @@ import sys
 import threading
 import time
 
+import dnsserve  # beside this script
+
 TYPES = {
     "A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "HINFO": 13, "MX": 15,
     "TXT": 16, "AAAA": 28, "DS": 43, "OPT": 41, "DNAME": 39, "HTTPS": 65,
@@ -436,71 +438,6 @@ class Server:
         return neg(0, "nodata")
 
 
-def serve_udp(sock, server):
-    while True:
-        try:
-            msg, peer = sock.recvfrom(65535)
-        except OSError:
-            continue
-        try:
-            resp = server.respond(msg, "udp")
-        except Exception as exc:  # bad input must never kill the server
-            sys.stderr.write("udp: error %r from %s\n" % (exc, peer))
-            continue
-        if resp is not None:
-            if server.rules.delay > 0:
-                threading.Timer(server.rules.delay, send_quietly, (sock, resp, peer)).start()
-            else:
-                send_quietly(sock, resp, peer)
-
-
-def send_quietly(sock, resp, peer):
-    try:
-        sock.sendto(resp, peer)
-    except OSError:
-        pass
-
-
-def recv_exact(conn, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
-
-
-def serve_tcp_conn(conn, server):
-    conn.settimeout(30)
-    try:
-        while True:
-            hdr = recv_exact(conn, 2)
-            if hdr is None:
-                return
-            msg = recv_exact(conn, struct.unpack("!H", hdr)[0])
-            if msg is None:
-                return
-            resp = server.respond(msg, "tcp")
-            if resp is not None and server.rules.delay > 0:
-                time.sleep(server.rules.delay)
-            if resp is not None:
-                conn.sendall(struct.pack("!H", len(resp)) + resp)
-    except Exception:
-        pass
-    finally:
-        conn.close()
-
-
-def serve_tcp(sock, server):
-    while True:
-        try:
-            conn, _ = sock.accept()
-        except OSError:
-            continue
-        threading.Thread(target=serve_tcp_conn, args=(conn, server), daemon=True).start()
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--addr", required=True)
@@ -514,25 +451,10 @@ def main():
     if rules.mtime is None:
         raise SystemExit("cannot read " + args.rules)
     server = Server(rules, args.log)
-    fam = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
-    udp = socket.socket(fam, socket.SOCK_DGRAM)
-    udp.bind((args.addr, args.port))
-    tcp = socket.socket(fam, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind((args.addr, args.port))
-    tcp.listen(64)
-
-    # The pid file appears only once both sockets are bound: it is the
-    # readiness signal start.sh waits for.
-    tmp = args.pidfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % os.getpid())
-    os.rename(tmp, args.pidfile)
     sys.stdout.write("scriptauth on %s:%d, rules %s\n" % (args.addr, args.port, args.rules))
     sys.stdout.flush()
-
-    threading.Thread(target=serve_tcp, args=(tcp, server), daemon=True).start()
-    serve_udp(udp, server)
+    dnsserve.serve(args.addr, args.port, args.pidfile, server.respond,
+                   lambda: server.rules.delay)
 
 
 if __name__ == "__main__":
