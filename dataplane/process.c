@@ -46,17 +46,7 @@ int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
 void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
 {
 	memset(pol, 0, sizeof(*pol));
-	pol->nallow = cfg->nallow < BOLT_CFG_MAX_PREFIXES ? cfg->nallow : BOLT_CFG_MAX_PREFIXES;
-	memcpy(pol->allow, cfg->allow, pol->nallow * sizeof(pol->allow[0]));
-	for (unsigned i = 0; i < pol->nallow; i++) {
-		if (pol->allow[i].len != 0)
-			continue;
-		if (pol->allow[i].family == AF_INET)
-			pol->allow_all4 = true;
-		else if (pol->allow[i].family == AF_INET6)
-			pol->allow_all6 = true;
-	}
-	pol->acl_drop = cfg->acl_action == BOLT_ACL_DROP;
+	bolt_acl_init(&pol->acl, cfg);
 	pol->rl_rate = cfg->rl_rate;
 	pol->rl_slip = cfg->rl_slip;
 	pol->rl_v4_prefix = cfg->rl_v4_prefix ? cfg->rl_v4_prefix : 24;
@@ -78,16 +68,6 @@ void dp_worker_fini(struct dp_worker *w)
 {
 	free(w->rl);
 	w->rl = NULL;
-}
-
-static bool acl_allows(const struct dp_policy *pol, uint8_t family, const uint8_t *addr)
-{
-	if (family == AF_INET ? pol->allow_all4 : pol->allow_all6)
-		return true;
-	for (unsigned i = 0; i < pol->nallow; i++)
-		if (bolt_prefix_match(&pol->allow[i], family, addr))
-			return true;
-	return false;
 }
 
 /* Count one response to the client's prefix; true when it is over the
@@ -327,10 +307,10 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		p->out_len = 0;
 		if (p->len >= BOLT_HDR_LEN)
 			queries++;
-		if (w->pol && p->client && p->len >= BOLT_HDR_LEN && rc != BOLT_EQR &&
-		    !acl_allows(w->pol, p->family, p->client)) {
+		if (w->pol && p->client && p->len >= BOLT_HDR_LEN && rc != BOLT_EQR)
+			w->denied[i] = (uint8_t)bolt_acl_check(&w->pol->acl, p->family, p->client);
+		if (w->denied[i]) {
 			/* Not a customer: no cache lookup, no miss, no error detail. */
-			w->denied[i] = 1;
 			continue;
 		}
 		if (rc < 0)
@@ -377,7 +357,8 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 
 		if (w->denied[i]) {
 			DP_STAT_INC(st, refused);
-			len = w->pol->acl_drop ? 0 : refused_response(p, q, w->parse_rc[i]);
+			len = w->denied[i] == BOLT_ACL_DROPPED ? 0
+			      : refused_response(p, q, w->parse_rc[i]);
 		} else if (w->parse_rc[i] < 0) {
 			len = error_response(w, p, q, w->parse_rc[i]);
 		} else {

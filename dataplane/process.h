@@ -18,6 +18,7 @@
 #ifndef BOLTDNS_DP_PROCESS_H
 #define BOLTDNS_DP_PROCESS_H
 
+#include "boltdns/acl.h"
 #include "boltdns/cache.h"
 #include "boltdns/common.h"
 #include "boltdns/config.h"
@@ -54,8 +55,29 @@ struct dp_pkt {
 	uint8_t family;        /* of client: AF_INET / AF_INET6 */
 };
 
+/*
+ * Rate-limit state shared by every worker of the process (lcores or socket
+ * threads), so that a client prefix gets `rate` responses per second however
+ * RSS / SO_REUSEPORT / PACKET_FANOUT spread its flows. Each slot is one
+ * 64-bit word updated with compare-and-swap:
+ *   bits 63..44 tag (20 bits of the prefix hash), 43..24 second (low 20 bits
+ *   of bolt_now()), 23..0 responses counted in that second (saturating).
+ * A prefix hashes to a bucket of DP_RL_WAYS slots (one cache line). Its slot
+ * is the one with its tag in the current second, else a slot last used in an
+ * earlier second (taken over with a fresh count), else, when every slot of
+ * the bucket is in use this second by other prefixes, the slot its tag picks:
+ * a collision makes prefixes share one budget, never grants a fresh one.
+ */
+#define DP_RL_WAYS 8
+#define DP_RL_BUCKETS 8192     /* power of two: 8192 * 8 slots * 8 bytes = 512 KiB */
+
+struct dp_rl_bucket {
+	_Alignas(BOLT_CACHE_LINE) _Atomic uint64_t slot[DP_RL_WAYS];
+};
+
 /* Who may query and how fast: built once from the configuration, read-only
- * afterwards and shared by every worker. */
+ * afterwards (except the rate-limit table, updated atomically) and shared by
+ * every worker. */
 struct dp_policy {
 	struct bolt_prefix allow[BOLT_CFG_MAX_PREFIXES];
 	unsigned nallow;
@@ -66,17 +88,8 @@ struct dp_policy {
 	unsigned rl_slip;      /* every Nth limited response goes out TC=1; 0 = none */
 	unsigned rl_v4_prefix;
 	unsigned rl_v6_prefix;
+	struct dp_rl_bucket rl[DP_RL_BUCKETS]; /* shared by all workers */
 };
-
-/* Rate-limit state of one client prefix (hash slot). */
-struct dp_rl_slot {
-	uint32_t tag;
-	uint32_t second;
-	uint32_t count;
-	uint32_t limited;
-};
-
-#define DP_RL_SLOTS 8192       /* per worker, power of two */
 
 /* Per-worker state; cache-line aligned so workers share nothing. */
 struct dp_worker {
@@ -88,7 +101,7 @@ struct dp_worker {
 	unsigned udp_max;                /* cfg->udp_max */
 	uint32_t now;                    /* bolt_now() for the current burst */
 	const struct dp_policy *pol;     /* NULL: everyone, no limit */
-	struct dp_rl_slot *rl;           /* DP_RL_SLOTS when rate limiting */
+	struct dp_rl_bucket *rl;         /* pol->rl when rate limiting, else NULL */
 	struct {
 		uint32_t tag;                /* upper half of the key hash */
 		uint32_t at;                 /* when hinted; 0 = never */
@@ -115,16 +128,17 @@ struct dp_worker {
 int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
                    unsigned udp_max);
 
-/* Build the policy from the [acl] and [ratelimit] configuration. */
+/* Build the policy from the [acl] and [ratelimit] configuration (the
+ * rate-limit table starts empty). Start-up only, before any worker runs. */
 void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg);
 
 /*
- * Apply pol (kept by pointer, must outlive w) to w: allocates the rate-limit
- * table when pol->rl_rate > 0. Returns 0 or -ENOMEM. Start-up only.
+ * Apply pol (kept by pointer, must outlive w) to w; workers given the same
+ * pol share its rate-limit table. Returns 0. Start-up only.
  */
 int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol);
 
-/* Free what dp_worker_set_policy allocated. */
+/* Undo dp_worker_set_policy (nothing is allocated: kept for symmetry). */
 void dp_worker_fini(struct dp_worker *w);
 
 /*
@@ -146,6 +160,13 @@ int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
  * dp_answer_done once sent (or dropped). */
 const struct bolt_answer_msg *dp_answer_next(struct dp_worker *w);
 void dp_answer_done(struct dp_worker *w);
+
+/*
+ * Rate-limit bucket of a client address under pol's prefix lengths, and its
+ * 20-bit tag: exposed so that tests can find prefixes that collide.
+ */
+unsigned dp_rl_bucket_of(const struct dp_policy *pol, uint8_t family, const uint8_t *addr,
+                         uint32_t *tag);
 
 /* Count a response leaving with this DNS header (rcode, TC). */
 void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len);
