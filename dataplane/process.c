@@ -3,6 +3,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,25 +57,27 @@ void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
 int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
 {
 	w->pol = pol;
-	if (pol && pol->rl_rate > 0 && !w->rl) {
-		w->rl = calloc(DP_RL_SLOTS, sizeof(*w->rl));
-		if (!w->rl)
-			return -ENOMEM;
-	}
+	/* The table is the one mutable part of the shared policy: every update
+	 * is an atomic compare-and-swap (process.h). */
+	w->rl = pol && pol->rl_rate > 0 ? (struct dp_rl_bucket *)pol->rl : NULL;
 	return 0;
 }
 
 void dp_worker_fini(struct dp_worker *w)
 {
-	free(w->rl);
 	w->rl = NULL;
 }
 
-/* Count one response to the client's prefix; true when it is over the
- * limit for the current second. Collisions share a budget (never more). */
-static bool rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bool *slip)
+#define RL_COUNT_BITS 24
+#define RL_COUNT_MAX ((1u << RL_COUNT_BITS) - 1)
+#define RL_SEC_BITS 20
+#define RL_SEC_MASK ((1u << RL_SEC_BITS) - 1)
+#define RL_TAG_SHIFT (RL_COUNT_BITS + RL_SEC_BITS)
+#define RL_TAG_MASK ((1u << (64 - RL_TAG_SHIFT)) - 1)
+
+unsigned dp_rl_bucket_of(const struct dp_policy *pol, uint8_t family, const uint8_t *addr,
+                         uint32_t *tag)
 {
-	const struct dp_policy *pol = w->pol;
 	unsigned bits = family == AF_INET ? pol->rl_v4_prefix : pol->rl_v6_prefix;
 	unsigned alen = family == AF_INET ? 4 : 16;
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ family;
@@ -88,18 +91,66 @@ static bool rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bo
 		bits -= take;
 	}
 	h ^= h >> 29;
-	struct dp_rl_slot *s = &w->rl[h & (DP_RL_SLOTS - 1)];
-	uint32_t tag = (uint32_t)(h >> 32);
-	if (s->tag != tag || s->second != w->now) {
-		s->tag = tag;
-		s->second = w->now;
-		s->count = 0;
-		s->limited = 0;
+	/* Tag 0 marks a slot never used. */
+	*tag = (uint32_t)(h >> 40) & RL_TAG_MASK;
+	if (*tag == 0)
+		*tag = 1;
+	return (unsigned)(h & (DP_RL_BUCKETS - 1));
+}
+
+/* Count one response to the client's prefix in the table every worker
+ * shares; true when it is over the limit for the current second, with *slip
+ * set for every rl_slip-th response over it. */
+static bool rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bool *slip)
+{
+	const struct dp_policy *pol = w->pol;
+	uint32_t tag;
+	struct dp_rl_bucket *bk = &w->rl[dp_rl_bucket_of(pol, family, addr, &tag)];
+	uint32_t sec = w->now & RL_SEC_MASK;
+	uint64_t cur[DP_RL_WAYS];
+	uint32_t count;
+
+	for (;;) {
+		int mine = -1, avail = -1;
+		for (int i = 0; i < DP_RL_WAYS; i++) {
+			cur[i] = atomic_load_explicit(&bk->slot[i], memory_order_relaxed);
+			uint32_t t = (uint32_t)(cur[i] >> RL_TAG_SHIFT);
+			uint32_t s = (uint32_t)(cur[i] >> RL_COUNT_BITS) & RL_SEC_MASK;
+			if (t == tag && s == sec) {
+				mine = i;
+				break;
+			}
+			if (avail < 0 && (t == 0 || s != sec))
+				avail = i;
+		}
+		int i;
+		uint64_t want;
+		if (mine >= 0 || avail < 0) {
+			/* Our slot, or (every slot in use this second by other
+			 * prefixes) the one our tag picks: its budget is shared,
+			 * never reset. */
+			i = mine >= 0 ? mine : (int)(tag % DP_RL_WAYS);
+			count = (uint32_t)cur[i] & RL_COUNT_MAX;
+			if (count < RL_COUNT_MAX)
+				count++;
+			want = (cur[i] & ~(uint64_t)RL_COUNT_MAX) | count;
+		} else {
+			/* A slot of an earlier second (or never used) becomes
+			 * ours. Two workers racing for it: one CAS fails, and
+			 * the retry finds the winner's slot. */
+			i = avail;
+			count = 1;
+			want = (uint64_t)tag << RL_TAG_SHIFT | (uint64_t)sec << RL_COUNT_BITS | 1u;
+		}
+		if (want == cur[i] ||
+		    atomic_compare_exchange_weak_explicit(&bk->slot[i], &cur[i], want,
+		                                          memory_order_relaxed, memory_order_relaxed))
+			break;
 	}
-	if (++s->count <= pol->rl_rate)
+	if (count <= pol->rl_rate)
 		return false;
-	s->limited++;
-	*slip = pol->rl_slip > 0 && s->limited % pol->rl_slip == 0;
+	uint32_t limited = count - pol->rl_rate;
+	*slip = pol->rl_slip > 0 && limited % pol->rl_slip == 0;
 	return true;
 }
 

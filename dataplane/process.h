@@ -79,11 +79,7 @@ struct dp_rl_bucket {
  * afterwards (except the rate-limit table, updated atomically) and shared by
  * every worker. */
 struct dp_policy {
-	struct bolt_prefix allow[BOLT_CFG_MAX_PREFIXES];
-	unsigned nallow;
-	bool allow_all4;       /* an allow prefix of length 0: no check needed */
-	bool allow_all6;
-	bool acl_drop;         /* denied clients get nothing (else REFUSED) */
+	struct bolt_acl acl;   /* [acl]: the decision TCP/53 takes too (boltdns/acl.h) */
 	unsigned rl_rate;      /* responses per second per client prefix, 0 = off */
 	unsigned rl_slip;      /* every Nth limited response goes out TC=1; 0 = none */
 	unsigned rl_v4_prefix;

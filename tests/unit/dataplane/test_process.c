@@ -522,6 +522,151 @@ static void test_ratelimit(void **state)
 	free(cfg);
 }
 
+/* Count the answers (not TC) and TC slips among pkts[from, from + n). */
+static void rl_tally(struct fixture *f, unsigned from, unsigned n, unsigned *ans, unsigned *tc)
+{
+	for (unsigned i = from; i < from + n; i++) {
+		if (f->pkts[i].verdict != DP_TX)
+			continue;
+		if (get16(f->pkts[i].dns + 2) & BOLT_FLAG_TC)
+			(*tc)++;
+		else
+			(*ans)++;
+	}
+}
+
+/* One prefix whose queries two workers (two lcores, RSS spreading its
+ * flows) share: `rate` answers per second in all, not rate per worker. */
+static void test_ratelimit_shared(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t a[4] = { 198, 18, 7, 2 }, b[4] = { 198, 18, 7, 9 };
+	static struct dp_worker w2;
+	struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+	static struct dp_policy pol;
+	assert_non_null(cfg);
+	bolt_config_defaults(cfg);
+	cfg->rl_rate = 3;
+	cfg->rl_slip = 2;
+	put_a(f, "rls.example.", 1, 60, bolt_now(), false);
+	assert_int_equal(dp_worker_init(&w2, f->r, 2, 1232), 0);
+	/* A second boundary between the two bursts grants a new budget
+	 * legitimately: try again then. */
+	unsigned ans = 0, tc = 0;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		dp_policy_from_config(&pol, cfg);
+		assert_int_equal(dp_worker_set_policy(f->w, &pol), 0);
+		assert_int_equal(dp_worker_set_policy(&w2, &pol), 0);
+		uint32_t t0 = bolt_now();
+		for (unsigned i = 0; i < 16; i++) {
+			mk_query(f, i, (uint16_t)i, "rls.example.", BOLT_TYPE_A, -1, false);
+			set_client(f, i, i % 2 ? a : b);
+		}
+		ans = tc = 0;
+		/* Eight queries on each worker, alternating. */
+		for (unsigned k = 0; k < 4; k++) {
+			dp_process_burst(f->w, f->pkts + 4 * k, 2);
+			dp_process_burst(&w2, f->pkts + 4 * k + 2, 2);
+		}
+		if (bolt_now() != t0)
+			continue;
+		rl_tally(f, 0, 16, &ans, &tc);
+		break;
+	}
+	/* 3 answers; of the 13 over the limit every 2nd slips: 6 TC. */
+	assert_int_equal(ans, 3);
+	assert_int_equal(tc, 6);
+	dp_worker_fini(&w2);
+	dp_worker_fini(f->w);
+	dp_worker_set_policy(f->w, NULL);
+	for (unsigned i = 0; i < 16; i++)
+		f->pkts[i].client = NULL;
+	free(cfg);
+}
+
+/* Prefixes that hash to one bucket: taking turns never resets the other's
+ * budget, and when every slot of the bucket is taken this second, a further
+ * prefix shares a budget instead of getting a fresh one. */
+static void test_ratelimit_collision(void **state)
+{
+	struct fixture *f = *state;
+	struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+	static struct dp_policy pol;
+	static uint8_t pfx[DP_RL_WAYS + 1][4];
+	static uint16_t seen[DP_RL_BUCKETS];
+	assert_non_null(cfg);
+	bolt_config_defaults(cfg);
+	cfg->rl_rate = 3;
+	cfg->rl_slip = 0;
+	dp_policy_from_config(&pol, cfg);
+	put_a(f, "rlc.example.", 1, 60, bolt_now(), false);
+
+	/* /24s 10.x.y.0: the first bucket that DP_RL_WAYS + 1 of them share. */
+	uint32_t tag;
+	unsigned want = 0;
+	bool found = false;
+	memset(seen, 0, sizeof(seen));
+	for (uint32_t n = 0; n < 65536 && !found; n++) {
+		uint8_t addr[4] = { 10, (uint8_t)(n >> 8), (uint8_t)n, 1 };
+		unsigned bk = dp_rl_bucket_of(&pol, AF_INET, addr, &tag);
+		if (++seen[bk] == DP_RL_WAYS + 1) {
+			want = bk;
+			found = true;
+		}
+	}
+	assert_true(found);
+	unsigned np = 0;
+	for (uint32_t n = 0; n < 65536 && np < DP_RL_WAYS + 1; n++) {
+		uint8_t addr[4] = { 10, (uint8_t)(n >> 8), (uint8_t)n, 1 };
+		if (dp_rl_bucket_of(&pol, AF_INET, addr, &tag) == want)
+			memcpy(pfx[np++], addr, 4);
+	}
+	assert_int_equal(np, DP_RL_WAYS + 1);
+
+	for (int attempt = 0; attempt < 5; attempt++) {
+		dp_policy_from_config(&pol, cfg);
+		assert_int_equal(dp_worker_set_policy(f->w, &pol), 0);
+		uint32_t t0 = bolt_now();
+		/* Two colliding prefixes taking turns, five queries each. */
+		for (unsigned i = 0; i < 10; i++) {
+			mk_query(f, i, (uint16_t)i, "rlc.example.", BOLT_TYPE_A, -1, false);
+			set_client(f, i, pfx[i % 2]);
+		}
+		dp_process_burst(f->w, f->pkts, 10);
+		unsigned ans0 = 0, ans1 = 0, tc = 0;
+		for (unsigned i = 0; i < 10; i++)
+			rl_tally(f, i, 1, i % 2 ? &ans1 : &ans0, &tc);
+		/* The bucket's other slots, one query each; then the ninth
+		 * prefix, which finds every slot taken this second. */
+		for (unsigned i = 0; i < DP_RL_WAYS - 2; i++) {
+			mk_query(f, i, (uint16_t)i, "rlc.example.", BOLT_TYPE_A, -1, false);
+			set_client(f, i, pfx[2 + i]);
+		}
+		dp_process_burst(f->w, f->pkts, DP_RL_WAYS - 2);
+		for (unsigned i = 0; i < 10; i++) {
+			mk_query(f, i, (uint16_t)i, "rlc.example.", BOLT_TYPE_A, -1, false);
+			set_client(f, i, pfx[DP_RL_WAYS]);
+		}
+		dp_process_burst(f->w, f->pkts, 10);
+		unsigned ans9 = 0;
+		rl_tally(f, 0, 10, &ans9, &tc);
+		if (bolt_now() != t0)
+			continue;
+		assert_int_equal(ans0, 3);
+		assert_int_equal(ans1, 3);
+		/* At most what is left of the budget it shares (3 - 1 or
+		 * 3 - 3): never a fresh 3. */
+		assert_true(ans9 <= 2);
+		assert_int_equal(tc, 0);
+		break;
+	}
+	dp_worker_fini(f->w);
+	dp_worker_set_policy(f->w, NULL);
+	for (unsigned i = 0; i < 10; i++)
+		f->pkts[i].client = NULL;
+	free(cfg);
+}
+
 /* Drain the miss ring of worker 3; returns the number of messages taken. */
 static unsigned drain(struct fixture *f)
 {
@@ -639,6 +784,8 @@ int main(void)
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_cached_servfail_ede),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_ratelimit_shared),
+		cmocka_unit_test(test_ratelimit_collision),
 		cmocka_unit_test(test_prefetch_hint),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
