@@ -89,6 +89,7 @@ struct bolt_cache_stats {
 	uint64_t deletes;
 	uint32_t shards;
 	uint32_t buckets;        /* per shard */
+	uint64_t steals;         /* shard locks taken from a dead writer (shard reset) */
 };
 
 /* Current time in seconds, as the cache uses it. Any thread. */

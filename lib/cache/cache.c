@@ -41,15 +41,21 @@
  *   arena before anything is copied, so a torn read is wasted work, never an
  *   out-of-bounds access. Nothing is ever unmapped: the arena is fixed.
  *
- * Writers: one lock per shard, an atomic word holding the owner's pid, so it
- *   works across processes. A writer that finds the lock held spins briefly,
- *   then yields, checking before each yield whether the owner is alive
- *   (kill(pid, 0)); if the owner is dead (or the word is negative garbage) it
+ * Writers: one lock per shard, an atomic word holding the owner's token:
+ *   its pid in the low 32 bits and a random per-process nonce in the high 32
+ *   (drawn at the first lock, again in a forked child), so it works across
+ *   processes and a pid is never mistaken for its owner. A writer that finds
+ *   the lock held spins briefly, then yields, checking before each yield
+ *   whether the owner is alive: a token carrying this process's pid but not
+ *   its nonce belongs to an earlier process with the same pid (PID 1 of a
+ *   restarted container), which is gone; any other pid is asked with
+ *   kill(pid, 0). If the owner is dead (or the word is garbage) the writer
  *   steals the lock and resets the shard (every bucket cleared, log emptied),
  *   because the dead writer may have left the shard half-changed and a lost
  *   shard of cache is cheap next to a wrong answer. (A recycled pid makes the
  *   stealer wait on as if the owner were alive: it never steals from a live
- *   process.)
+ *   process. Writers sharing a region must share a PID namespace, which
+ *   kill() assumes anyway.)
  *
  * Full buckets: an entry whose home bucket is full goes to the partner
  *   bucket (the other line of the same 128-byte pair) if that has room, and
@@ -98,6 +104,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,7 +129,7 @@
 #endif
 
 #define CACHE_MAGIC 0x48434143544c4f42ULL /* "BOLTCACH" */
-#define CACHE_VERSION 3u
+#define CACHE_VERSION 4u        /* 4: 64-bit lock token */
 #define SLOTS 7
 #define REC_ALIGN 8u
 #define MAX_SHARDS 256u
@@ -151,7 +158,7 @@ _Static_assert(sizeof(struct bucket) == BOLT_CACHE_LINE, "bucket is one cache li
 /* Per-shard writer state. Counters are read without the lock (stats), hence
  * relaxed atomics; they are only modified under the lock. */
 struct shard {
-	_Alignas(BOLT_CACHE_LINE) _Atomic int32_t lock; /* owner pid, 0 = free */
+	_Alignas(BOLT_CACHE_LINE) _Atomic uint64_t lock; /* owner token, 0 = free */
 	_Alignas(BOLT_CACHE_LINE) uint64_t head;        /* next append offset */
 	uint64_t tail;                                  /* oldest record */
 	uint64_t wrap;                                  /* end of data before the head wrapped */
@@ -165,6 +172,9 @@ struct shard {
 	_Atomic uint64_t deletes;
 	_Atomic uint64_t steals;
 };
+
+/* the lock is shared between processes: it must not hide a mutex */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics are lock-free");
 
 /* Record header in the arena; followed by ttl_off[nttl], name[name_len],
  * sections[len]; padded to REC_ALIGN. */
@@ -354,29 +364,67 @@ uint32_t bolt_now(void)
 	return (uint32_t)ts.tv_sec;
 }
 
-static _Atomic int32_t cached_pid;
-static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+/* This process's lock token (see Writers above); 0 until first needed. */
+static _Atomic uint64_t cached_token;
+static pthread_once_t token_once = PTHREAD_ONCE_INIT;
 
-static void pid_forget(void)
+static void token_forget(void)
 {
-	atomic_store_explicit(&cached_pid, 0, memory_order_relaxed);
+	atomic_store_explicit(&cached_token, 0, memory_order_relaxed);
 }
 
-static void pid_init(void)
+static void token_init(void)
 {
-	/* a forked child must not take locks under its parent's pid */
-	pthread_atfork(NULL, NULL, pid_forget);
+	/* a forked child must not take locks under its parent's token */
+	pthread_atfork(NULL, NULL, token_forget);
 }
 
-static int32_t self_pid(void)
+static uint32_t token_nonce(void)
 {
-	int32_t p = atomic_load_explicit(&cached_pid, memory_order_relaxed);
-	if (bolt_likely(p != 0))
-		return p;
-	pthread_once(&pid_once, pid_init);
-	p = (int32_t)getpid();
-	atomic_store_explicit(&cached_pid, p, memory_order_relaxed);
-	return p;
+	uint32_t n = 0;
+	if (getrandom(&n, sizeof(n), GRND_NONBLOCK) != (ssize_t)sizeof(n)) {
+		/* no entropy yet (early boot): the clock and the stack address
+		 * still differ between two incarnations of one pid */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		n = (uint32_t)XXH3_64bits_withSeed(&ts, sizeof(ts), (uint64_t)(uintptr_t)&ts);
+	}
+	return n != 0 ? n : 1;
+}
+
+static uint64_t self_token(void)
+{
+	uint64_t t = atomic_load_explicit(&cached_token, memory_order_relaxed);
+	if (bolt_likely(t != 0))
+		return t;
+	pthread_once(&token_once, token_init);
+	uint64_t mine = (uint64_t)token_nonce() << 32 | (uint32_t)getpid();
+	/* threads racing here must agree on one token, or one would steal
+	 * from another */
+	if (atomic_compare_exchange_strong_explicit(&cached_token, &t, mine,
+	                                            memory_order_relaxed,
+	                                            memory_order_relaxed))
+		return mine;
+	return t;
+}
+
+static inline int32_t token_pid(uint64_t t)
+{
+	return (int32_t)(uint32_t)t;
+}
+
+/* Is the writer holding token owner (not ours) gone? */
+static bool owner_dead(uint64_t owner, uint64_t me)
+{
+	int32_t pid = token_pid(owner);
+	/* a non-positive pid is garbage (and kill() would address a process
+	 * group): never a live writer */
+	if (pid <= 0)
+		return true;
+	/* our pid with another nonce: an earlier process that had our pid */
+	if (pid == token_pid(me))
+		return true;
+	return kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 /* ---- keys ---- */
@@ -509,11 +557,11 @@ static bool shard_sane(const struct bolt_cache *c, const struct shard *sh)
 static void shard_lock(const struct bolt_cache *c, uint8_t *sbase)
 {
 	struct shard *sh = (struct shard *)sbase;
-	int32_t me = self_pid();
+	uint64_t me = self_token();
 	unsigned spins = 0;
 
 	for (;;) {
-		int32_t owner = 0;
+		uint64_t owner = 0;
 		if (atomic_compare_exchange_weak_explicit(&sh->lock, &owner, me,
 		                                          memory_order_acquire,
 		                                          memory_order_relaxed))
@@ -527,10 +575,9 @@ static void shard_lock(const struct bolt_cache *c, uint8_t *sbase)
 			continue;
 		}
 		/* a yield can cost a whole time slice when the CPUs are busy, so
-		 * the (cheap) liveness check runs before every one */
-		/* a negative owner is garbage (and kill() would address a
-		 * process group): never a live writer */
-		if ((owner < 0 || (owner != me && kill(owner, 0) != 0 && errno == ESRCH)) &&
+		 * the (cheap) liveness check runs before every one; owner == me
+		 * is another thread of this process */
+		if (owner != me && owner_dead(owner, me) &&
 		    atomic_compare_exchange_strong_explicit(&sh->lock, &owner, me,
 		                                            memory_order_acquire,
 		                                            memory_order_relaxed)) {
@@ -1340,6 +1387,7 @@ void bolt_cache_get_stats(const struct bolt_cache *c, struct bolt_cache_stats *s
 		st->evictions += atomic_load_explicit(&sh->evictions, memory_order_relaxed);
 		st->expirations += atomic_load_explicit(&sh->expirations, memory_order_relaxed);
 		st->deletes += atomic_load_explicit(&sh->deletes, memory_order_relaxed);
+		st->steals += atomic_load_explicit(&sh->steals, memory_order_relaxed);
 	}
 	st->bytes_total = (uint64_t)c->shards * c->arena_size;
 	st->shards = c->shards;

@@ -708,7 +708,7 @@ static void test_dead_lock_owner(void **state)
 	/* the shard lock is the first word of shard 0, one line-aligned header
 	 * after the cache start; pretend the dead child holds it */
 	int32_t dead = (int32_t)child;
-	memcpy((uint8_t *)f->c + 128, &dead, sizeof(dead));
+	memcpy((uint8_t *)f->c + 128, &dead, sizeof(dead)); /* low half of the token */
 	test_key(&k, "after.example", 1, 1, 0);
 	put(f, &k, 10, 0, bolt_now() + 100, 0, 2);
 	assert_int_equal(get_check(f, &k, 10, 0, 2), 0);
