@@ -39,6 +39,7 @@ struct cp_counters {
 	uint64_t prefetch_hint_skips; /* hints not needing a refresh: one in flight,
 	                                 already refreshed, or prefetch off */
 	uint64_t limit_hits;      /* resolutions stopped by a work limit */
+	uint64_t nxdomain_cut_answers; /* answered NXDOMAIN below a known NXDOMAIN (RFC 8020) */
 	uint64_t sub_resolutions; /* NS address look-ups started */
 	uint64_t scrubbed;        /* upstream RRs dropped by scrubbing */
 	uint64_t cache_inserts;

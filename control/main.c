@@ -20,6 +20,7 @@
 #include "boltdns/cache.h"
 #include "cp.h"
 #include "ctl.h"
+#include "iter/inflight.h"
 #include "iter/prime.h"
 #include "iter/resolve.h"
 #include "log.h"
@@ -285,6 +286,15 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      "Prefetch hints not needing a refresh (in flight, fresh, or off)",
 	                      c->prefetch_hint_skips);
 	bolt_ctl_sink_counter(k, "limit_hits", "Resolutions stopped by a work limit", c->limit_hits);
+	bolt_ctl_sink_counter(k, "zone_limit_hits",
+	                      "Questions failed at once: max-inflight-per-zone reached",
+	                      lim_zone_refusals());
+	bolt_ctl_sink_counter(k, "server_limit_hits",
+	                      "Questions failed: every server of the cut at max-inflight-per-server",
+	                      lim_server_refusals());
+	bolt_ctl_sink_counter(k, "nxdomain_cut_answers",
+	                      "Answered NXDOMAIN below a known NXDOMAIN (RFC 8020)",
+	                      c->nxdomain_cut_answers);
 	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
 	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
 	bolt_ctl_sink_counter(k, "cache_inserts", "Answers inserted into the cache", c->cache_inserts);
@@ -331,6 +341,19 @@ static void ctl_start(struct main_state *s)
 		       s->cfg.control_socket, bolt_strerror(err));
 }
 
+/* Misses the dataplane dropped because a miss ring was full (all lcores):
+ * the back-pressure the control plane puts on it, next to its own counters. */
+static uint64_t dp_ring_drops(struct bolt_region *r)
+{
+	uint64_t n = 0;
+	for (unsigned l = 0; r != NULL && l < r->hdr->max_lcores && l < BOLT_MAX_LCORES; l++) {
+		const struct bolt_lcore_stats *st = bolt_region_stats(r, l);
+		if (st != NULL)
+			n += __atomic_load_n(&st->ring_drops, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
 static void write_stats(struct main_state *s)
 {
 	if (s->stats_path == NULL)
@@ -370,6 +393,10 @@ static void write_stats(struct main_state *s)
 	W("prefetch_hints", c->prefetch_hints);
 	W("prefetch_hint_skips", c->prefetch_hint_skips);
 	W("limit_hits", c->limit_hits);
+	W("zone_limit_hits", lim_zone_refusals());
+	W("server_limit_hits", lim_server_refusals());
+	W("nxdomain_cut_answers", c->nxdomain_cut_answers);
+	W("dp_ring_drops", dp_ring_drops(s->cp.region));
 	W("sub_resolutions", c->sub_resolutions);
 	W("scrubbed", c->scrubbed);
 	W("cache_inserts", c->cache_inserts);

@@ -10,6 +10,7 @@
 #include "localdata.h"
 #include "localzones.h"
 #include "log.h"
+#include "nxcut.h"
 #include "prefetch.h"
 #include "respond.h"
 #include "serve.h"
@@ -376,6 +377,9 @@ static void on_resolved(struct res *r, void *arg)
 			cp->ctr.cache_inserts++;
 		}
 	}
+	/* RFC 8020: the names below an NXDOMAIN are answered from it. */
+	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut)
+		nxcut_note(resp_buf, (size_t)len, ttl, now);
 	struct bolt_cache_out out = {
 		.val = val,
 		.ttl_off = rel_buf,
@@ -392,6 +396,28 @@ static void on_resolved(struct res *r, void *arg)
 		any_answer(cp, p->waiters, NULL, resp_buf, (size_t)len, b.ttl_off, b.nttl, kind, ttl,
 		           p->key.do_bit);
 	pend_free(p);
+}
+
+/* A name at or below a known NXDOMAIN (RFC 8020): answered NXDOMAIN now,
+ * and inserted into the cache, so the dataplane answers the next one.
+ * Returns true when w was answered. */
+static bool nxcut_serve(struct cp *cp, const struct pkey *key, const struct waiter *w)
+{
+	struct bolt_build b;
+	uint32_t ttl = 0;
+	uint32_t now = bolt_now();
+	if (!cp->cfg->nxdomain_cut || w->q.qtype == BOLT_TYPE_ANY)
+		return false;
+	int len = nxcut_answer(key->name, key->qtype, now, resp_buf, sizeof(resp_buf), &b, &ttl);
+	if (len <= 0)
+		return false;
+	if (cp->region != NULL && bolt_answer_insert(cp->region->cache, resp_buf, (size_t)len,
+	                                             b.ttl_off, b.nttl, key->do_bit, now, ttl,
+	                                             BOLT_CACHE_NXDOMAIN) == 0)
+		cp->ctr.cache_inserts++;
+	respond_msg(cp, w, resp_buf, (size_t)len, b.ttl_off, b.nttl, ttl, BOLT_CACHE_NXDOMAIN, 0);
+	cp->ctr.nxdomain_cut_answers++;
+	return true;
 }
 
 /* Refused locally, never sent upstream: other classes and the meta types
@@ -448,6 +474,8 @@ void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w
 	}
 	/* It failed a moment ago: the stale entry, without asking again. */
 	if (recheck_stale(cp, key, w))
+		return;
+	if (nxcut_serve(cp, key, w))
 		return;
 	/* The stored copy holds its transport (e.g. a TCP connection) until answered. */
 	struct waiter held = waiter_copy(w);

@@ -32,6 +32,7 @@
 #include "../log.h"
 #include "../net/upstream.h"
 #include "answer.h"
+#include "inflight.h"
 #include "prime.h"
 #include "resolve.h"
 #include "scrub.h"
@@ -95,6 +96,7 @@ struct res {
 	unsigned qmin_count;            /* minimised names chosen so far */
 	bool qmin_off;                  /* fell back to full names (RFC 9156) */
 	struct sel_query sel;
+	bool zone_held;                 /* holds a slot of zone (inflight.h) */
 
 	struct upq *q;                  /* query in flight */
 	struct infra_addr q_server;
@@ -194,8 +196,11 @@ static void finish(struct res *r)
 {
 	if (r->q != NULL) {
 		upq_cancel(r->q);
+		lim_server_done(&r->q_server);
 		r->q = NULL;
 	}
+	if (r->zone_held)
+		lim_zone_leave(r->zone);
 	if (r->parent == NULL && cp_log_enabled(CP_LOG_INFO)) {
 		char qn[1024], ty[16];
 		name_text(r->qname, qn, sizeof(qn));
@@ -280,6 +285,9 @@ static void qmin_fallback(struct res *r)
 
 static void set_cut(struct res *r, const uint8_t *zone, const struct infra_nsset *ns)
 {
+	if (r->zone_held)
+		lim_zone_leave(r->zone);
+	r->zone_held = false;
 	name_copy(r->zone, zone);
 	r->ns = *ns;
 	memset(r->ns_chased, 0, sizeof(r->ns_chased));
@@ -560,6 +568,8 @@ static void send_query(struct res *r, const struct sel_choice *ch)
 	if (r->q == NULL) {
 		sel_report(&r->sel, cp->infra, &ch->a, ch->edns, r->q_type, SEL_NET_ERROR, 0, now_s());
 		step(r);
+	} else {
+		lim_server_sent(&ch->a); /* out of memory: not counted, no harm */
 	}
 }
 
@@ -587,6 +597,14 @@ static void step(struct res *r)
 	}
 	if (!r->have_cut && find_cut(r))
 		return;
+	/* A new question for a zone with max-inflight-per-zone resolutions in
+	 * flight fails now rather than queue behind a flood of it. */
+	if (!r->zone_held && !(r->zone_held = lim_zone_enter(r->zone, cp->cfg->max_inflight_zone))) {
+		char zn[300];
+		name_text(r->zone, zn, sizeof(zn));
+		fail(r, BOLT_EDE_OTHER, "too many questions in flight for %s", zn);
+		return;
+	}
 	struct infra_addr cand[CAND_MAX];
 	unsigned nc = candidates(r, cand, CAND_MAX);
 	struct sel_choice ch;
@@ -619,7 +637,7 @@ static void step(struct res *r)
 	 * lived than the NS set, renumbered servers): ask the parent once for a
 	 * fresh referral, with fresh glue. Not when servers did answer: their
 	 * bad answers to this question say nothing about their addresses. */
-	if (!zone_is_root(r) && !sel_answered(&r->sel) &&
+	if (!zone_is_root(r) && !sel_answered(&r->sel) && r->sel.busy == 0 &&
 	    !(r->refetched && bolt_name_equal(r->refetch_zone, r->zone))) {
 		r->refetched = true;
 		name_copy(r->refetch_zone, r->zone);
@@ -775,6 +793,7 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 	struct res *r = arg;
 	struct cp *cp = r->cp;
 	r->q = NULL;
+	lim_server_done(&r->q_server);
 	(void)tcp;
 
 	if (status < 0) {

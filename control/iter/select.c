@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "boltdns/errcode.h"
+#include "inflight.h"
 #include "select.h"
 
 void sel_reset(struct sel_query *q)
@@ -81,6 +82,7 @@ int sel_choose(struct sel_query *q, struct infra *t, const struct bolt_config *c
 	unsigned nc = 0;
 
 	q->down = 0;
+	q->busy = 0;
 	for (unsigned i = 0; i < n && nc < SEL_SERVERS_MAX; i++) {
 		if (!sel_allowed(cfg, &cand[i]))
 			continue;
@@ -102,6 +104,12 @@ int sel_choose(struct sel_query *q, struct infra *t, const struct bolt_config *c
 		if (st.timeouts >= INFRA_DOWN_TIMEOUTS &&
 		    now - st.last_timeout < down_delay(st.timeouts)) {
 			q->down++;
+			continue;
+		}
+		/* A server drowning in one zone's flood is not queued onto. */
+		if (cfg->max_inflight_server > 0 &&
+		    lim_server_count(&cand[i]) >= cfg->max_inflight_server) {
+			q->busy++;
 			continue;
 		}
 		uint32_t srtt = st.srtt_ms + (cand[i].family == AF_INET6 ? SEL_V6_PENALTY_MS : 0);
@@ -203,6 +211,12 @@ uint16_t sel_reason(const struct sel_query *q, uint8_t last_rcode, const char *z
 	unsigned bad = c[SEL_BAD_RCODE] + c[SEL_EDNS_FAIL];
 	unsigned answered = bad + c[SEL_MALFORMED] + c[SEL_LAME] + c[SEL_OK] + c[SEL_QMIN_ERROR];
 	if (answered + c[SEL_TIMEOUT] + c[SEL_NET_ERROR] == 0) {
+		if (q->busy > 0) {
+			lim_server_refused();
+			snprintf(text, cap, "too many queries in flight to the servers of %s",
+			         zone_text);
+			return BOLT_EDE_OTHER;
+		}
 		if (q->down == 0)
 			return BOLT_EDE_NONE;
 		snprintf(text, cap, "all servers for %s are down (timed out recently)", zone_text);

@@ -69,6 +69,7 @@ struct sel_query {
 	struct sel_server s[SEL_SERVERS_MAX];
 	unsigned count[SEL_OUTCOMES];  /* outcomes at this cut, for the EDE */
 	unsigned down;                 /* candidates the last choice skipped as down */
+	unsigned busy;                 /* ... as busy (max-inflight-per-server) */
 };
 
 /* The server chosen and how to ask it. */
@@ -88,7 +89,8 @@ bool sel_allowed(const struct bolt_config *cfg, const struct infra_addr *a);
 /*
  * Choose the server to ask among cand[0..n) (duplicates allowed): not
  * forbidden, not excluded for this question, fewer than cfg->retries
- * timeouts for this question, not down (unless its back-off has passed);
+ * timeouts for this question, not down (unless its back-off has passed),
+ * fewer than cfg->max_inflight_server queries in flight (inflight.h);
  * fewest timeouts for this question first, then the lowest smoothed RTT
  * (IPv6 after IPv4); one time in SEL_EXPLORE a random server as fresh as the
  * best. rnd: a random number. Returns 0 with *out, or BOLT_ENOENT when no
@@ -125,7 +127,8 @@ bool sel_answered(const struct sel_query *q);
  * short text into text[0..cap) naming zone_text: 22 every try timed out,
  * 23 network errors only, 20 REFUSED or lame answers, 24 malformed answers,
  * 0 (Other) other error rcodes (last_rcode names it), 22 too when nothing
- * was tried because every server is down. BOLT_EDE_NONE (text untouched)
+ * was tried because every server is down, 0 when nothing was tried because
+ * every server had max-inflight-per-server queries in flight. BOLT_EDE_NONE (text untouched)
  * when nothing was tried and no server is down.
  */
 uint16_t sel_reason(const struct sel_query *q, uint8_t last_rcode, const char *zone_text,

@@ -86,6 +86,9 @@ struct bolt_config {
 	unsigned timeout_ms;                    /* timeout = upstream timeout ms (default 800) */
 	unsigned retries;                       /* retries = per server (default 2) */
 	unsigned max_upstream;                  /* max-upstream-queries per client query (default 64) */
+	unsigned max_inflight_zone;             /* max-inflight-per-zone: resolutions at one zone cut (default 100, 0 = no limit) */
+	unsigned max_inflight_server;           /* max-inflight-per-server: queries to one address (default 400, 0 = no limit) */
+	bool nxdomain_cut;                      /* nxdomain-cut = yes|no: RFC 8020 (default yes) */
 	unsigned max_cname;                     /* max-cname (default 12) */
 	unsigned max_ns_chase;                  /* max-ns-chase = NS names without glue (default 6) */
 	unsigned max_depth;                     /* max-depth = sub-resolution depth (default 4) */

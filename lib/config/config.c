@@ -120,6 +120,9 @@ static const struct key keys[] = {
 	{ "resolver", "timeout", K_MSEC, 0, 0, FIELD(timeout_ms), .min = 10, .max = 60000 },
 	{ "resolver", "retries", K_UINT, 0, 0, FIELD(retries), .min = 0, .max = 10 },
 	{ "resolver", "max-upstream-queries", K_UINT, 0, 0, FIELD(max_upstream), .min = 1, .max = 1000 },
+	{ "resolver", "max-inflight-per-zone", K_UINT, 0, 0, FIELD(max_inflight_zone), .min = 0, .max = 100000 },
+	{ "resolver", "max-inflight-per-server", K_UINT, 0, 0, FIELD(max_inflight_server), .min = 0, .max = 100000 },
+	{ "resolver", "nxdomain-cut", K_BOOL, 0, 0, FIELD(nxdomain_cut) },
 	{ "resolver", "max-cname", K_UINT, 0, 0, FIELD(max_cname), .min = 0, .max = 64 },
 	{ "resolver", "max-ns-chase", K_UINT, 0, 0, FIELD(max_ns_chase), .min = 0, .max = 64 },
 	{ "resolver", "max-depth", K_UINT, 0, 0, FIELD(max_depth), .min = 1, .max = 16 },
@@ -995,6 +998,9 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->timeout_ms = 800;
 	cfg->retries = 2;
 	cfg->max_upstream = 64;
+	cfg->max_inflight_zone = 100;
+	cfg->max_inflight_server = 400;
+	cfg->nxdomain_cut = true;
 	cfg->max_cname = 12;
 	cfg->max_ns_chase = 6;
 	cfg->max_depth = 4;

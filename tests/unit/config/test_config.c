@@ -106,6 +106,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c->timeout_ms, 800);
 	assert_int_equal(c->retries, 2);
 	assert_int_equal(c->max_upstream, 64);
+	assert_int_equal(c->max_inflight_zone, 100);
+	assert_int_equal(c->max_inflight_server, 400);
+	assert_true(c->nxdomain_cut);
 	assert_int_equal(c->max_cname, 12);
 	assert_int_equal(c->max_ns_chase, 6);
 	assert_int_equal(c->max_depth, 4);
@@ -193,6 +196,9 @@ static void test_every_key_good(void **state)
 		"timeout = 1500\n"
 		"retries = 3\n"
 		"max-upstream-queries = 100\n"
+		"max-inflight-per-zone = 50\n"
+		"max-inflight-per-server = 0\n"
+		"nxdomain-cut = no\n"
 		"max-cname = 8\n"
 		"max-ns-chase = 3\n"
 		"max-depth = 5\n"
@@ -262,6 +268,9 @@ static void test_every_key_good(void **state)
 	assert_int_equal(c->timeout_ms, 1500);
 	assert_int_equal(c->retries, 3);
 	assert_int_equal(c->max_upstream, 100);
+	assert_int_equal(c->max_inflight_zone, 50);
+	assert_int_equal(c->max_inflight_server, 0);
+	assert_false(c->nxdomain_cut);
 	assert_int_equal(c->max_cname, 8);
 	assert_int_equal(c->max_ns_chase, 3);
 	assert_int_equal(c->max_depth, 5);
@@ -367,6 +376,9 @@ static void test_every_key_bad(void **state)
 	key_bad("resolver", "timeout = 1m", "not a number (milliseconds");
 	key_bad("resolver", "retries = 11", "out of range 0..10");
 	key_bad("resolver", "max-upstream-queries = 0", "out of range 1..1000");
+	key_bad("resolver", "max-inflight-per-zone = 100001", "out of range 0..100000");
+	key_bad("resolver", "max-inflight-per-server = -1", "not a number");
+	key_bad("resolver", "nxdomain-cut = 1x", "not yes/no");
 	key_bad("resolver", "max-cname = 65", "out of range 0..64");
 	key_bad("resolver", "max-ns-chase = 65", "out of range 0..64");
 	key_bad("resolver", "max-depth = 0", "out of range 1..16");
