@@ -4,10 +4,16 @@
   dnsraw.py udp SERVER PORT HEX [TIMEOUT]   -> "rcode=N id=N qd=N ar=N len=N" or "noreply"
   dnsraw.py query SERVER PORT KIND [TIMEOUT] -> same, KIND one of the built-in bad queries
   dnsraw.py ping SERVER [TIMEOUT]            -> "reply" or "noreply"
+  dnsraw.py flood SERVER PORT NAME COUNT     -> "sent=N answered=N tc=N noreply=N seconds=N"
+      COUNT queries for NAME/A, each from its own socket (source port), sent
+      within one wall-clock second (started just after a second boundary);
+      seconds: how many distinct seconds the sending spanned.
 """
+import select
 import socket
 import struct
 import sys
+import time
 
 
 def name(text):
@@ -87,6 +93,40 @@ def ping(server, timeout):
         print("noreply")
 
 
+def flood(server, port, qname, count):
+    fam = socket.AF_INET6 if ":" in server else socket.AF_INET
+    socks = [socket.socket(fam, socket.SOCK_DGRAM) for _ in range(count)]
+    for s in socks:
+        s.bind(("", 0))
+    # Start just after a second boundary so that the burst fits one second.
+    now = time.time()
+    time.sleep(1.05 - (now - int(now)))
+    start = time.time()
+    for i, s in enumerate(socks):
+        s.sendto(header(0x2000 + i, 0x0100) + name(qname) + struct.pack("!HH", 1, 1),
+                 (server, port))
+    end = time.time()
+    answered = tc = 0
+    pending = {s.fileno(): s for s in socks}
+    deadline = time.time() + 2.0
+    while pending and time.time() < deadline:
+        ready, _, _ = select.select(list(pending.values()), [], [], 0.2)
+        for s in ready:
+            data = s.recv(65535)
+            del pending[s.fileno()]
+            if len(data) < 12:
+                continue
+            flags = struct.unpack("!H", data[2:4])[0]
+            if flags & 0x0200:
+                tc += 1
+            else:
+                answered += 1
+    for s in socks:
+        s.close()
+    print("sent=%d answered=%d tc=%d noreply=%d seconds=%d" %
+          (count, answered, tc, len(pending), int(end) - int(start) + 1))
+
+
 def main():
     mode = sys.argv[1]
     if mode == "udp":
@@ -95,6 +135,8 @@ def main():
     elif mode == "query":
         udp(sys.argv[2], int(sys.argv[3]), KINDS[sys.argv[4]],
             float(sys.argv[5]) if len(sys.argv) > 5 else 1.0)
+    elif mode == "flood":
+        flood(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
     elif mode == "ping":
         ping(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 1.0)
     else:

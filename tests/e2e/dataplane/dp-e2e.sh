@@ -33,6 +33,7 @@ NS=""
 DP_PID=""
 SERVE_PID=""
 FAILS=0
+RL_CONF=""
 
 cleanup() {
 	if [ -n "$SERVE_PID" ]; then
@@ -129,6 +130,7 @@ wipe = $1
 ring-slots = 64
 [control]
 socket = $TMP/ctl.sock
+$RL_CONF
 EOF
 }
 
@@ -387,6 +389,33 @@ if [ "$MODE" = socket ]; then
 	check "the dataplane re-creates an old region (wipe = no)" \
 		test "$(grep -c 'bytes, created' "$TMP/dp.log")" = 2
 	check "two workers running on the re-created region" test "$(stat_of dp_lcores)" = 2
+fi
+
+# ---- rate limit across workers ------------------------------------------------------
+# One client prefix from 200 source ports: RSS / PACKET_FANOUT / SO_REUSEPORT
+# spread its flows over both workers, which share one budget per prefix.
+if [ "$MODE" = socket ] || [ "$MODE" = af_packet_mq ]; then
+	stop_dp || true
+	RL_CONF="[ratelimit]
+rate = 20
+slip = 2"
+	write_conf no
+	start_dp
+	"$PUT" "$REGION" rl.example.com A 300 198.18.5.7
+	lq() { "$STATS" -l "$1" "$REGION" | awk '$1 == "queries" {print $2}'; }
+	q0=$(lq 0)
+	q1=$(lq 1)
+	out=$(client python3 "$RAW" flood "$SERVER" "$PORT" rl.example.com 200)
+	say "flood: $out"
+	fv() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$out"; }
+	d0=$(($(lq 0) - q0))
+	d1=$(($(lq 1) - q1))
+	check "the flood reached both workers ($d0 / $d1 queries)" test "$d0" -gt 0 -a "$d1" -gt 0
+	check "one prefix gets at most rate answers per second in all ($(fv answered) <= 20 x $(fv seconds) s)" \
+		test "$(fv answered)" -ge 1 -a "$(fv answered)" -le $((20 * $(fv seconds)))
+	check "limited answers slip TC=1 ($(fv tc))" test "$(fv tc)" -ge 1
+	check "counters: rl_dropped $(stat_of rl_dropped), rl_slipped $(stat_of rl_slipped)" \
+		test "$(stat_of rl_dropped)" -ge 1 -a "$(stat_of rl_slipped)" -ge 1
 fi
 
 if [ "$FAILS" -ne 0 ]; then
