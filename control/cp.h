@@ -52,6 +52,8 @@ struct cp_counters {
 	uint64_t tcp_queries;
 	uint64_t tcp_hits;
 	uint64_t tcp_formerr;
+	uint64_t tcp_acl_refused; /* TCP queries answered REFUSED: [acl] refuses the client */
+	uint64_t tcp_acl_dropped; /* TCP connections closed at accept: [acl] action = drop */
 	uint64_t attaches;        /* successful region attaches */
 };
 

@@ -302,6 +302,10 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "answer_drops", "Answers dropped: ring full", c->answer_drops);
 	bolt_ctl_sink_counter(k, "tcp_connections", "Client TCP connections", c->tcp_conns);
 	bolt_ctl_sink_counter(k, "tcp_queries", "Client TCP queries", c->tcp_queries);
+	bolt_ctl_sink_counter(k, "tcp_acl_refused", "Client TCP queries refused by the ACL",
+	                      c->tcp_acl_refused);
+	bolt_ctl_sink_counter(k, "tcp_acl_dropped", "Client TCP connections dropped by the ACL",
+	                      c->tcp_acl_dropped);
 	bolt_ctl_sink_gauge(k, "in_flight", "Questions being resolved", s->cp.pend.count);
 	bolt_ctl_sink_gauge(k, "infra_entries", "Infrastructure cache entries",
 	                    infra_count(s->cp.infra));
@@ -409,6 +413,8 @@ static void write_stats(struct main_state *s)
 	W("tcp_queries", c->tcp_queries);
 	W("tcp_hits", c->tcp_hits);
 	W("tcp_formerr", c->tcp_formerr);
+	W("tcp_acl_refused", c->tcp_acl_refused);
+	W("tcp_acl_dropped", c->tcp_acl_dropped);
 	W("attaches", c->attaches);
 	W("attached", s->cp.region != NULL);
 	W("in_flight", s->cp.pend.count);

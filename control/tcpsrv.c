@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boltdns/acl.h"
+#include "boltdns/answer.h"
 #include "log.h"
 #include "respond.h"
 #include "serve.h"
@@ -18,6 +20,7 @@
 #define TCP_WRITE_QUEUE_MAX (1u << 20)
 
 struct tcp_srv {
+	struct bolt_acl acl;   /* [acl], the dataplane's decision (boltdns/acl.h) */
 	unsigned nlisten;
 	uv_tcp_t listen[BOLT_CFG_MAX_ADDRS];
 	unsigned nconns;
@@ -30,6 +33,7 @@ struct tcp_conn {
 	int open_handles;
 	unsigned holds;        /* waiters pointing at this connection */
 	bool closing;
+	bool refused;          /* the ACL refuses this client: every query gets REFUSED */
 	size_t len;
 	uint8_t buf[TCP_BUF];
 };
@@ -138,10 +142,34 @@ static void on_idle(uv_timer_t *t)
 	conn_close(c);
 }
 
+/* A client the ACL refuses: REFUSED without looking at the cache, with EDE
+ * 18 Prohibited when it sent EDNS, the same answer the dataplane gives. */
+static void refuse_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
+{
+	struct bolt_query q;
+	memset(&q, 0, sizeof(q));
+	int rc = bolt_query_parse(msg, len, &q);
+	/* Never answer a response: that is how reflection loops start. */
+	if (rc == BOLT_EQR)
+		return;
+	c->cp->ctr.tcp_acl_refused++;
+	bool echo = rc == 0 || rc == BOLT_EBADVERS;
+	uint8_t out[BOLT_HDR_LEN + BOLT_NAME_MAX + 4 + 64];
+	int ol = bolt_answer_error(out, sizeof(out), q.id, q.flags, echo ? msg + BOLT_HDR_LEN : NULL,
+	                           echo ? q.question_len : 0, BOLT_RCODE_REFUSED,
+	                           rc == 0 && q.has_edns, BOLT_EDE_PROHIBITED, NULL);
+	if (ol > 0)
+		conn_send(c, out, (size_t)ol);
+}
+
 static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
 	struct cp *cp = c->cp;
 	cp->ctr.tcp_queries++;
+	if (c->refused) {
+		refuse_query(c, msg, len);
+		return;
+	}
 	struct waiter w;
 	memset(&w, 0, sizeof(w));
 	w.ops = &tcp_ops;
@@ -221,6 +249,23 @@ static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
+/* The ACL's verdict for the peer of an accepted connection; a peer whose
+ * address cannot be read (gone already) is dropped. */
+static enum bolt_acl_verdict acl_verdict(const struct bolt_acl *acl, uv_tcp_t *h)
+{
+	struct sockaddr_storage ss;
+	int sl = sizeof(ss);
+	if (uv_tcp_getpeername(h, (struct sockaddr *)&ss, &sl) < 0)
+		return BOLT_ACL_DROPPED;
+	if (ss.ss_family == AF_INET)
+		return bolt_acl_check(acl, AF_INET,
+		                      (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr);
+	if (ss.ss_family == AF_INET6)
+		return bolt_acl_check(acl, AF_INET6,
+		                      (const uint8_t *)&((struct sockaddr_in6 *)&ss)->sin6_addr);
+	return BOLT_ACL_DROPPED;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct cp *cp = server->data;
@@ -246,6 +291,18 @@ static void on_connection(uv_stream_t *server, int status)
 	cp->ctr.tcp_conns++;
 	if (cp->tcp->nconns > TCP_MAX_CONNS) {
 		cp->ctr.tcp_refused++;
+		conn_close(c);
+		return;
+	}
+	switch (acl_verdict(&cp->tcp->acl, &c->h)) {
+	case BOLT_ACL_ALLOWED:
+		break;
+	case BOLT_ACL_REFUSED:
+		c->refused = true;
+		break;
+	default:
+		/* drop: the client learns nothing, not even a REFUSED */
+		cp->ctr.tcp_acl_dropped++;
 		conn_close(c);
 		return;
 	}
@@ -281,6 +338,7 @@ int tcp_srv_start(struct cp *cp)
 	if (t == NULL)
 		return -ENOMEM;
 	cp->tcp = t;
+	bolt_acl_init(&t->acl, cp->cfg);
 	for (unsigned i = 0; i < cp->cfg->ntcp_listen && i < BOLT_CFG_MAX_ADDRS; i++) {
 		struct sockaddr_storage ss;
 		int ret = to_sockaddr(&cp->cfg->tcp_listen[i], &ss);
