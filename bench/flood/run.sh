@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Random-subdomain ("water torture") flood: do ordinary misses to other zones
+# keep their success rate and latency while one zone is flooded?
+#
+#   bench/flood/run.sh [-b BUILD] [-f FLOOD_QPS] [-o ORDINARY_QPS] [-t SECS] [-k ROUNDS]
+#                      [-m "MODES"]
+#
+#   -b BUILD   meson build directory with boltdns-dp and boltdns-cp (default build)
+#   -f QPS     flood rate: unique random names under bulk.boltnet (default 20000)
+#   -o QPS     ordinary rate: unique names under wild.dom2.boltorg (a wildcard,
+#              so each is a miss answered NOERROR with one upstream query;
+#              default 200)
+#   -t SECS    length of each measurement (default 10)
+#   -k ROUNDS  rounds; each figure is the median over them (default 3)
+#   -m MODES   any of "base flood flood-nolimits" (default all three):
+#                base            ordinary misses alone
+#                flood           ordinary misses during the flood, default limits
+#                flood-nolimits  the same with max-inflight-per-zone = 0,
+#                                max-inflight-per-server = 0, nxdomain-cut = no
+#
+# Everything runs in a private network namespace (FL_NS, default bflood)
+# over the fake hierarchy of tests/hierarchy/ (auth1 198.18.1.20 serves
+# bulk.boltnet, auth2 198.18.1.21 serves dom2.boltorg), boltdns with kernel
+# sockets on 198.18.91.1 (bench/peers/boltdns-socket.conf.in), a fresh cache
+# each round, and two dnsperf processes (flood and ordinary, -t 2 s timeout).
+# Reported per mode: ordinary success (NOERROR answers / names sent), p50 and
+# p99 latency of the answered ordinary queries (ms, from dnsperf -v), the
+# flood's answered rate, and the control plane's overload counters.
+# Needs root, dnsperf, nsd. Take the bench lock:
+#   flock /tmp/boltdns-bench.lock bench/flood/run.sh -b BUILD
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=build
+FLOOD=20000
+ORD=200
+SECS=10
+ROUNDS=3
+MODES="base flood flood-nolimits"
+while getopts "b:f:o:t:k:m:h" opt; do
+  case "$opt" in
+  b) BUILD=$OPTARG ;;
+  f) FLOOD=$OPTARG ;;
+  o) ORD=$OPTARG ;;
+  t) SECS=$OPTARG ;;
+  k) ROUNDS=$OPTARG ;;
+  m) MODES=$OPTARG ;;
+  h) sed -n '2,30p' "$0"; exit 0 ;;
+  *) exit 2 ;;
+  esac
+done
+case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+NS=${FL_NS:-bflood}
+ADDR=198.18.91.1
+WORK=${FL_WORK:-/tmp/boltdns-flood}
+HINTS=$ROOT/tests/hierarchy/root.hints
+REGION=/dev/shm/flood-$NS-region
+
+die() { echo "flood: error: $*" >&2; exit 1; }
+log() { echo "flood: $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, port 53)"
+for t in ip dig dnsperf; do command -v "$t" >/dev/null || die "'$t' not found"; done
+case "$FLOOD$ORD$SECS$ROUNDS" in *[!0-9]*) die "-f -o -t -k take numbers" ;; esac
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+STARTED=()
+kill_all() {
+  local p i
+  for p in "$@"; do kill "$p" 2>/dev/null || true; done
+  for i in $(seq 30); do
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && break; p=""; done
+    [ -z "${p:-}" ] && break
+    sleep 0.1
+  done
+  for p in "$@"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
+}
+cleanup() {
+  kill_all "${STARTED[@]}"
+  if ip netns list | grep -qw "$NS"; then
+    in_ns bash "$ROOT/tests/hierarchy/stop.sh" "$WORK/hier" >/dev/null 2>&1 || true
+    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    ip netns del "$NS" 2>/dev/null || true
+  fi
+  rm -f "$REGION"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+ip netns del "$NS" 2>/dev/null || true
+ip netns add "$NS"
+in_ns ip link set lo up
+in_ns ip addr add "$ADDR/32" dev lo
+in_ns bash "$ROOT/tests/hierarchy/start.sh" "$WORK/hier" >/dev/null 2>"$WORK/hier.log" ||
+  die "the fake hierarchy did not start (see $WORK/hier.log)"
+
+DP=""
+CP=""
+start_boltdns() {   # start_boltdns MODE DIR
+  local mode=$1 dir=$2 extra=""
+  [ "$mode" = flood-nolimits ] &&
+    extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no'
+  rm -f "$REGION"
+  sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
+      -e "s|^path = .*|path = $REGION|" -e "s|^size = .*|size = 128M|" \
+      -e "s|^\[resolver\]|[resolver]\n$extra|" \
+      "$ROOT/bench/peers/boltdns-socket.conf.in" > "$dir/boltdns.conf"
+  ip netns exec "$NS" "$BUILD/dataplane/boltdns-dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
+  DP=$!
+  STARTED+=($DP)
+  local i
+  for i in $(seq 50); do [ -e "$REGION" ] && break; sleep 0.1; done
+  ip netns exec "$NS" "$BUILD/control/boltdns-cp" -c "$dir/boltdns.conf" -s "$dir/cp.stats" \
+    > "$dir/cp.log" 2>&1 &
+  CP=$!
+  STARTED+=($CP)
+  for i in $(seq 150); do
+    in_ns dig +time=1 +tries=1 +short @"$ADDR" h0001.bulk.boltnet A 2>/dev/null | grep -q . && return 0
+    sleep 0.1
+  done
+  die "boltdns did not answer (logs in $dir)"
+}
+
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$2" 2>/dev/null || true; }
+
+# One measurement: prints "success p50 p99 flood_answered_qps zone_hits server_hits nxcut ring_drops".
+measure() {   # measure MODE ROUND
+  local mode=$1 round=$2 dir=$WORK/$1-$2 tag
+  mkdir -p "$dir"
+  start_boltdns "$mode" "$dir"
+  tag=$RANDOM$round
+  # Warm the cuts both loads use, as a running resolver has them.
+  in_ns dig +short @"$ADDR" "warm$tag.wild.dom2.boltorg" A >/dev/null || true
+  in_ns dig +short @"$ADDR" "warm$tag.bulk.boltnet" A >/dev/null || true
+  awk -v n=$((ORD * SECS)) -v t="$tag" \
+    'BEGIN { for (i = 0; i < n; i++) printf "o%d-%s.wild.dom2.boltorg A\n", i, t }' > "$dir/ord.txt"
+  local fpid=""
+  if [ "$mode" != base ]; then
+    awk -v n=$((FLOOD * (SECS + 2))) -v t="$tag" -v seed="$tag" \
+      'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%x%x-%s.bulk.boltnet A\n", i, int(rand() * 2^30), t }' \
+      > "$dir/flood.txt"
+    in_ns dnsperf -s "$ADDR" -d "$dir/flood.txt" -n 1 -Q "$FLOOD" -q 10000 -t 2 -l $((SECS + 2)) \
+      > "$dir/flood-perf.txt" 2>&1 &
+    fpid=$!
+    sleep 1
+  fi
+  in_ns dnsperf -s "$ADDR" -d "$dir/ord.txt" -n 1 -Q "$ORD" -q 1000 -t 2 -v \
+    > "$dir/ord-perf.txt" 2>&1 || true
+  [ -n "$fpid" ] && wait "$fpid" 2>/dev/null || true
+  sleep 1.2
+  local sent noerr lat fq
+  sent=$(wc -l < "$dir/ord.txt")
+  noerr=$(awk '/^> NOERROR/ { n++ } END { print n + 0 }' "$dir/ord-perf.txt")
+  lat=$(awk '/^> NOERROR/ { print $NF * 1000 }' "$dir/ord-perf.txt" | sort -n |
+        awk '{ a[NR] = $1 } END { if (NR == 0) { print "- -"; exit }
+              i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1;
+              printf "%.2f %.2f", a[i50], a[i99] }')
+  fq=0
+  [ "$mode" != base ] && fq=$(awk '/Queries per second:/ { printf "%d", $4 }' "$dir/flood-perf.txt")
+  printf '%s %s %s %s %s %s %s\n' \
+    "$(awk -v a="$noerr" -v s="$sent" 'BEGIN { printf "%.2f", 100 * a / s }')" "$lat" "${fq:-0}" \
+    "$(stat_of zone_limit_hits "$dir/cp.stats")" "$(stat_of server_limit_hits "$dir/cp.stats")" \
+    "$(stat_of nxdomain_cut_answers "$dir/cp.stats")" "$(stat_of dp_ring_drops "$dir/cp.stats")"
+  kill_all "$DP" "$CP"
+}
+
+log "flood $FLOOD qps under bulk.boltnet, ordinary $ORD qps under wild.dom2.boltorg, $SECS s, $ROUNDS rounds, $(nproc) cores"
+for m in $MODES; do : > "$WORK/$m.txt"; done
+for r in $(seq "$ROUNDS"); do
+  for m in $MODES; do
+    line=$(measure "$m" "$r")
+    log "round $r $m: success% p50 p99 flood_qps zone_hits server_hits nxcut ring_drops = $line"
+    echo "$line" >> "$WORK/$m.txt"
+  done
+done
+med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+printf '%-15s %9s %8s %8s %10s %10s %12s %10s %11s\n' mode success% p50_ms p99_ms flood_qps \
+  zone_hits server_hits nxcut ring_drops
+for m in $MODES; do
+  f=$WORK/$m.txt
+  printf '%-15s' "$m"
+  for c in 1 2 3 4 5 6 7 8; do
+    printf ' %9s' "$(awk -v c=$c '{ print $c }' "$f" | med)"
+  done
+  echo
+done

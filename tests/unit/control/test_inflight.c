@@ -1,0 +1,132 @@
+/*
+ * Limits on work in flight (control/iter/inflight.c) and their use by
+ * server selection: a zone's slots are bounded and given back, other zones
+ * are not affected, a busy server is passed over and a cut whose servers
+ * are all busy fails with its own reason.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "boltdns/config.h"
+#include "boltdns/errcode.h"
+#include "iter/inflight.h"
+#include "iter/select.h"
+
+static const uint8_t bulk[] = "\4bulk\7boltnet";
+static const uint8_t dom1[] = "\4dom1\7boltnet";
+
+static struct infra_addr v4(const char *text)
+{
+	struct infra_addr a;
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	a.port = 53;
+	assert_int_equal(inet_pton(AF_INET, text, a.addr), 1);
+	return a;
+}
+
+static void test_zone_limit(void **state)
+{
+	(void)state;
+	uint64_t refused = lim_zone_refusals();
+	for (int i = 0; i < 3; i++)
+		assert_true(lim_zone_enter(bulk, 3));
+	/* The fourth question for the zone is refused, another zone is not. */
+	assert_false(lim_zone_enter(bulk, 3));
+	assert_int_equal(lim_zone_refusals(), refused + 1);
+	assert_true(lim_zone_enter(dom1, 3));
+	assert_int_equal(lim_zones_busy(), 2);
+	/* A slot given back is free again. */
+	lim_zone_leave(bulk);
+	assert_true(lim_zone_enter(bulk, 3));
+	for (int i = 0; i < 3; i++)
+		lim_zone_leave(bulk);
+	lim_zone_leave(dom1);
+	assert_int_equal(lim_zones_busy(), 0);
+	/* 0: no limit, but still counted. */
+	for (int i = 0; i < 1000; i++)
+		assert_true(lim_zone_enter(bulk, 0));
+	for (int i = 0; i < 1000; i++)
+		lim_zone_leave(bulk);
+	assert_int_equal(lim_zones_busy(), 0);
+	/* Leaving a zone never entered changes nothing. */
+	lim_zone_leave(dom1);
+	assert_int_equal(lim_zones_busy(), 0);
+}
+
+static void test_server_counts(void **state)
+{
+	(void)state;
+	struct infra_addr a = v4("198.18.1.20"), b = v4("198.18.1.21");
+	assert_int_equal(lim_server_count(&a), 0);
+	assert_int_equal(lim_server_sent(&a), 0);
+	assert_int_equal(lim_server_sent(&a), 0);
+	assert_int_equal(lim_server_count(&a), 2);
+	assert_int_equal(lim_server_count(&b), 0);
+	/* The port and padding bytes do not make another server. */
+	struct infra_addr a2 = a;
+	a2.port = 5353;
+	assert_int_equal(lim_server_count(&a2), 2);
+	lim_server_done(&a);
+	lim_server_done(&a);
+	assert_int_equal(lim_server_count(&a), 0);
+	assert_int_equal(lim_servers_busy(), 0);
+}
+
+/* Selection passes a busy server over for a free one; when every server is
+ * busy, nothing is chosen and the reason says why. */
+static void test_select_busy(void **state)
+{
+	(void)state;
+	struct bolt_config cfg;
+	bolt_config_defaults(&cfg);
+	cfg.do_not_query_localhost = false;
+	cfg.max_inflight_server = 2;
+	struct infra *t = infra_new(64);
+	struct infra_addr c[2] = { v4("198.18.1.20"), v4("198.18.1.21") };
+	/* .20 is faster, so chosen first while it is free. */
+	infra_srv_rtt(t, &c[0], 100, 5);
+	infra_srv_rtt(t, &c[1], 100, 50);
+	struct sel_query q;
+	struct sel_choice ch;
+	sel_reset(&q);
+	assert_int_equal(sel_choose(&q, t, &cfg, c, 2, 100, 1, &ch), 0);
+	assert_memory_equal(ch.a.addr, c[0].addr, 4);
+	lim_server_sent(&c[0]);
+	lim_server_sent(&c[0]);
+	assert_int_equal(sel_choose(&q, t, &cfg, c, 2, 100, 1, &ch), 0);
+	assert_memory_equal(ch.a.addr, c[1].addr, 4);
+	lim_server_sent(&c[1]);
+	lim_server_sent(&c[1]);
+	assert_int_equal(sel_choose(&q, t, &cfg, c, 2, 100, 1, &ch), BOLT_ENOENT);
+	assert_int_equal(q.busy, 2);
+	char text[128];
+	uint64_t before = lim_server_refusals();
+	assert_int_equal(sel_reason(&q, 0, "bulk.boltnet.", text, sizeof(text)), BOLT_EDE_OTHER);
+	assert_non_null(strstr(text, "too many queries in flight"));
+	assert_int_equal(lim_server_refusals(), before + 1);
+	/* No limit: busy servers are chosen as usual. */
+	cfg.max_inflight_server = 0;
+	assert_int_equal(sel_choose(&q, t, &cfg, c, 2, 100, 1, &ch), 0);
+	for (int i = 0; i < 2; i++) {
+		lim_server_done(&c[0]);
+		lim_server_done(&c[1]);
+	}
+	infra_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zone_limit),
+		cmocka_unit_test(test_server_counts),
+		cmocka_unit_test(test_select_busy),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
