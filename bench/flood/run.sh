@@ -3,10 +3,13 @@
 # keep their success rate and latency while one zone is flooded?
 #
 #   bench/flood/run.sh [-b BUILD] [-f FLOOD_QPS] [-o ORDINARY_QPS] [-t SECS] [-k ROUNDS]
-#                      [-m "MODES"]
+#                      [-m "MODES"] [-z ZONE]
 #
 #   -b BUILD   meson build directory with boltdns-dp and boltdns-cp (default build)
-#   -f QPS     flood rate: unique random names under bulk.boltnet (default 20000)
+#   -f QPS     flood rate: unique random names under ZONE (default 20000)
+#   -z ZONE    the flooded zone (default bulk.boltnet: auth1 answers NXDOMAIN
+#              at once; dead.boltnet: its server never answers, the case
+#              where a flood piles up in the resolver)
 #   -o QPS     ordinary rate: unique names under wild.dom2.boltorg (a wildcard,
 #              so each is a miss answered NOERROR with one upstream query;
 #              default 200)
@@ -37,7 +40,8 @@ ORD=200
 SECS=10
 ROUNDS=3
 MODES="base flood flood-nolimits"
-while getopts "b:f:o:t:k:m:h" opt; do
+ZONE=bulk.boltnet
+while getopts "b:f:o:t:k:m:z:h" opt; do
   case "$opt" in
   b) BUILD=$OPTARG ;;
   f) FLOOD=$OPTARG ;;
@@ -45,7 +49,8 @@ while getopts "b:f:o:t:k:m:h" opt; do
   t) SECS=$OPTARG ;;
   k) ROUNDS=$OPTARG ;;
   m) MODES=$OPTARG ;;
-  h) sed -n '2,30p' "$0"; exit 0 ;;
+  z) ZONE=$OPTARG ;;
+  h) sed -n '2,33p' "$0"; exit 0 ;;
   *) exit 2 ;;
   esac
 done
@@ -106,7 +111,7 @@ start_boltdns() {   # start_boltdns MODE DIR
     extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no'
   rm -f "$REGION"
   sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
-      -e "s|^path = .*|path = $REGION|" -e "s|^size = .*|size = 128M|" \
+      -e "s|^path = .*|path = $REGION|" \
       -e "s|^\[resolver\]|[resolver]\n$extra|" \
       "$ROOT/bench/peers/boltdns-socket.conf.in" > "$dir/boltdns.conf"
   ip netns exec "$NS" "$BUILD/dataplane/boltdns-dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
@@ -140,8 +145,8 @@ measure() {   # measure MODE ROUND
     'BEGIN { for (i = 0; i < n; i++) printf "o%d-%s.wild.dom2.boltorg A\n", i, t }' > "$dir/ord.txt"
   local fpid=""
   if [ "$mode" != base ]; then
-    awk -v n=$((FLOOD * (SECS + 2))) -v t="$tag" -v seed="$tag" \
-      'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%x%x-%s.bulk.boltnet A\n", i, int(rand() * 2^30), t }' \
+    awk -v n=$((FLOOD * (SECS + 2))) -v t="$tag" -v seed="$tag" -v z="$ZONE" \
+      'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%x%x-%s.%s A\n", i, int(rand() * 2^30), t, z }' \
       > "$dir/flood.txt"
     in_ns dnsperf -s "$ADDR" -d "$dir/flood.txt" -n 1 -Q "$FLOOD" -q 10000 -t 2 -l $((SECS + 2)) \
       > "$dir/flood-perf.txt" 2>&1 &
@@ -168,7 +173,7 @@ measure() {   # measure MODE ROUND
   kill_all "$DP" "$CP"
 }
 
-log "flood $FLOOD qps under bulk.boltnet, ordinary $ORD qps under wild.dom2.boltorg, $SECS s, $ROUNDS rounds, $(nproc) cores"
+log "flood $FLOOD qps under $ZONE, ordinary $ORD qps under wild.dom2.boltorg, $SECS s, $ROUNDS rounds, $(nproc) cores"
 for m in $MODES; do : > "$WORK/$m.txt"; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
