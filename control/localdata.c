@@ -90,7 +90,7 @@ static bool from_cached_target(struct cp *cp, const struct pkey *key, const stru
 	k.qtype = key->qtype;
 	k.qclass = BOLT_CLASS_IN;
 	k.do_bit = key->do_bit;
-	bolt_cache_key_hash(&k);
+	bolt_cache_key_hash(cp->region->cache, &k);
 	memset(&out, 0, sizeof(out));
 	out.ttl_off = ttl_buf;
 	out.ttl_cap = BOLT_BUILD_TTL_MAX;

@@ -7,6 +7,7 @@
 
 #include <xxhash.h>
 
+#include "boltdns/cache.h"
 #include "pending.h"
 
 int pkey_make(struct pkey *k, const uint8_t *name, uint16_t qtype, uint16_t qclass, bool do_bit)
@@ -28,8 +29,9 @@ uint64_t pkey_hash(const struct pkey *k)
 {
 	uint8_t extra[5] = { (uint8_t)(k->qtype >> 8), (uint8_t)k->qtype, (uint8_t)(k->qclass >> 8),
 	                     (uint8_t)k->qclass, k->do_bit };
+	/* seeded per process: names that collide cannot be computed outside */
 	return XXH3_64bits_withSeed(k->name, k->name_len,
-	                            XXH3_64bits(extra, sizeof(extra)));
+	                            XXH3_64bits_withSeed(extra, sizeof(extra), bolt_hash_seed()));
 }
 
 static bool pkey_equal(const struct pkey *a, const struct pkey *b)

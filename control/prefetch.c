@@ -48,7 +48,9 @@ static struct slot *slot_of(struct prefetch *pf, const struct pkey *k)
 {
 	uint8_t extra[5] = { (uint8_t)(k->qtype >> 8), (uint8_t)k->qtype, (uint8_t)(k->qclass >> 8),
 	                     (uint8_t)k->qclass, k->do_bit };
-	uint64_t h = XXH3_64bits_withSeed(k->name, k->name_len, XXH3_64bits(extra, sizeof(extra)));
+	/* seeded per process, like the pending table */
+	uint64_t h = XXH3_64bits_withSeed(k->name, k->name_len,
+	                                  XXH3_64bits_withSeed(extra, sizeof(extra), bolt_hash_seed()));
 	return &pf->slots[h % PREFETCH_SLOTS];
 }
 

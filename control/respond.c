@@ -100,7 +100,7 @@ int respond_lookup(struct cp *cp, const struct pkey *key, struct bolt_cache_out 
 	k.qtype = key->qtype;
 	k.qclass = key->qclass;
 	k.do_bit = key->do_bit;
-	bolt_cache_key_hash(&k);
+	bolt_cache_key_hash(cp->region->cache, &k);
 	out->ttl_off = ttl_buf;
 	out->ttl_cap = BOLT_BUILD_TTL_MAX;
 	out->sections = sect_buf;

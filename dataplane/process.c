@@ -372,7 +372,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		k->do_bit = q->do_bit;
 		k->name_len = (uint8_t)q->qname_len;
 		memcpy(k->name, q->qname_lc, q->qname_len);
-		bolt_cache_key_hash(k);
+		bolt_cache_key_hash(w->cache, k);
 	}
 	DP_STAT_ADD(st, queries, queries);
 

@@ -104,13 +104,13 @@ size_t wire_name(unsigned i, const char *zone, uint8_t *out)
 	return pos;
 }
 
-void make_key(bolt_cache_key *k, unsigned i, bool present)
+void make_key(const bolt_cache *c, bolt_cache_key *k, unsigned i, bool present)
 {
 	std::memset(k, 0, sizeof(*k));
 	k->name_len = (uint8_t)wire_name(i, present ? "bench.example" : "absent.example", k->name);
 	k->qtype = 1;
 	k->qclass = 1;
-	bolt_cache_key_hash(k);
+	bolt_cache_key_hash(c, k);
 }
 
 // A cache of kEntries entries with values of vlen bytes.
@@ -143,8 +143,8 @@ struct Dataset {
 		v.nttl = 1;
 		v.expires = bolt_now() + 86400;
 		for (unsigned i = 0; i < kEntries; i++) {
-			make_key(&hit[i], i, true);
-			make_key(&miss[i], i, false);
+			make_key(c, &hit[i], i, true);
+			make_key(c, &miss[i], i, false);
 			if (bolt_cache_insert(c, &hit[i], &v, ttl, sec.data()) != 0)
 				std::abort();
 		}
@@ -254,7 +254,7 @@ void BM_LookupBurst32(benchmark::State &st)
 		for (unsigned i = 0; i < kBurst; i++) {
 			std::memcpy(&bk[i], keys[pos + i].b, sizeof(keys[pos + i].b));
 			if (with_hash)
-				bolt_cache_key_hash(&bk[i]);
+				bolt_cache_key_hash(d.c, &bk[i]);
 			kp[i] = &bk[i];
 		}
 		good += bolt_cache_lookup_burst(d.c, kp, kBurst, now, ob.out, rc);
@@ -279,7 +279,7 @@ void BM_Insert(benchmark::State &st)
 	bolt_cache *c = bolt_cache_format(mem.p, mem.n, 0, &err);
 	std::vector<bolt_cache_key> keys(1u << 16);
 	for (unsigned i = 0; i < keys.size(); i++)
-		make_key(&keys[i], i, true);
+		make_key(c, &keys[i], i, true);
 	std::vector<uint8_t> sec((size_t)st.range(0), 0x5a);
 	uint16_t ttl[1] = { 6 };
 	bolt_cache_val v{};
@@ -290,7 +290,7 @@ void BM_Insert(benchmark::State &st)
 	for (unsigned r = 0; r < 8; r++)
 		for (unsigned i = 0; i < keys.size(); i++) {
 			keys[i].qtype = (uint16_t)(r + 1);
-			bolt_cache_key_hash(&keys[i]);
+			bolt_cache_key_hash(c, &keys[i]);
 			bolt_cache_insert(c, &keys[i], &v, ttl, sec.data());
 		}
 	unsigned pos = 0;
@@ -303,7 +303,7 @@ void BM_Insert(benchmark::State &st)
 			round++;
 		}
 		k->qtype = round;
-		bolt_cache_key_hash(k);
+		bolt_cache_key_hash(c, k);
 		if (bolt_cache_insert(c, k, &v, ttl, sec.data()) != 0)
 			st.SkipWithError("insert failed");
 		n++;
@@ -341,7 +341,7 @@ void BM_Overhead(benchmark::State &st)
 		v.expires = bolt_now() + 86400;
 		bolt_cache_key k;
 		for (uint64_t i = 0; i < n_entries; i++) {
-			make_key(&k, (unsigned)i, true);
+			make_key(c, &k, (unsigned)i, true);
 			bolt_cache_insert(c, &k, &v, ttl, sec);
 		}
 		bolt_cache_stats s;

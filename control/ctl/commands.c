@@ -349,7 +349,7 @@ static int cmd_lookup(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 		k.qtype = (uint16_t)type;
 		k.qclass = BOLT_CLASS_IN;
 		k.do_bit = (uint8_t)do_bit;
-		bolt_cache_key_hash(&k);
+		bolt_cache_key_hash(ctl->region->cache, &k);
 		ctl_fmt_out(ctl->fmt, &out);
 		int ret = bolt_cache_lookup(ctl->region->cache, &k, now, &out);
 		if (ret != 0 && ret != BOLT_EEXPIRED)

@@ -10,6 +10,7 @@
 
 #include <xxhash.h>
 
+#include "boltdns/cache.h"
 #include "boltdns/errcode.h"
 #include "infra.h"
 
@@ -89,7 +90,8 @@ uint64_t infra_evictions(const struct infra *t)
 
 static uint64_t key_hash(uint8_t kind, const uint8_t *key, size_t klen)
 {
-	return XXH3_64bits_withSeed(key, klen, kind);
+	/* seeded per process: keys that collide cannot be computed outside */
+	return XXH3_64bits_withSeed(key, klen, bolt_hash_seed() + kind);
 }
 
 static void lru_unlink(struct infra *t, struct entry *e)

@@ -1,7 +1,8 @@
 /*
  * The shared packet-level answer cache.
  *
- * Keyed by (lower-cased QNAME, QTYPE, QCLASS, DO), hashed with XXH3. The value
+ * Keyed by (lower-cased QNAME, QTYPE, QCLASS, DO), hashed with XXH3 and a
+ * random secret of the cache (hash flooding needs names that collide). The value
  * is what the dataplane needs to answer without thinking: the response header
  * flags, the section counts, the answer/authority/additional sections in wire
  * form as they follow a question at offset 12 (compression pointers assume
@@ -28,7 +29,8 @@ struct bolt_cache;
 #define BOLT_CACHE_EXPIRES_NEVER UINT32_MAX
 
 /* A lookup key. Fill name/name_len/qtype/qclass/do_bit, then call
- * bolt_cache_key_hash. name must be lower-case uncompressed wire form. */
+ * bolt_cache_key_hash. name must be lower-case uncompressed wire form.
+ * The fields from qtype to name are hashed as one input: keep them adjacent. */
 struct bolt_cache_key {
 	uint64_t hash;
 	uint16_t qtype;
@@ -95,8 +97,16 @@ struct bolt_cache_stats {
 /* Current time in seconds, as the cache uses it. Any thread. */
 BOLT_API uint32_t bolt_now(void);
 
-/* Compute k->hash (XXH3) over name, qtype, qclass and do_bit. */
-BOLT_API void bolt_cache_key_hash(struct bolt_cache_key *k);
+/* Compute k->hash for cache c: XXH3 over name, qtype, qclass and do_bit
+ * with c's random secret (drawn when c was formatted, kept in the region),
+ * so a hash is only valid for the cache it was computed for. Normalises
+ * k->do_bit to 0 or 1. Any thread. */
+BOLT_API void bolt_cache_key_hash(const struct bolt_cache *c, struct bolt_cache_key *k);
+
+/* A random 64-bit seed drawn once per process (getrandom), for hash tables
+ * private to one process; they must not use a fixed seed either. Any
+ * thread; never 0. */
+BOLT_API uint64_t bolt_hash_seed(void);
 
 /*
  * Look up one key. On a hit copies the value into out (a consistent copy:
@@ -166,9 +176,11 @@ BOLT_API int bolt_cache_walk(struct bolt_cache *c, bolt_cache_walk_cb cb, void *
 BOLT_API void bolt_cache_get_stats(const struct bolt_cache *c, struct bolt_cache_stats *st);
 
 /*
- * Lay out an empty cache in mem[0..size) (region creation), or validate an
- * existing one (attach). Return the handle (a pointer into mem) or NULL with
- * *err set (BOLT_EGEOMETRY when the stored geometry does not fit size).
+ * Lay out an empty cache in mem[0..size) (region creation), with a new
+ * random hash secret (getrandom; -errno if that fails), or validate an
+ * existing one (attach; its secret is kept). Return the handle (a pointer
+ * into mem) or NULL with *err set (BOLT_EGEOMETRY when the stored geometry
+ * does not fit size).
  */
 BOLT_API struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, int *err);
 

@@ -128,7 +128,7 @@ int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, size_t len,
 	key.qtype = bolt_wire_get_u16(msg + BOLT_HDR_LEN + key.name_len);
 	key.qclass = bolt_wire_get_u16(msg + BOLT_HDR_LEN + key.name_len + 2);
 	key.do_bit = do_bit;
-	bolt_cache_key_hash(&key);
+	bolt_cache_key_hash(c, &key);
 	return bolt_cache_insert(c, &key, &val, rel, sections);
 }
 

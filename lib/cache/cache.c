@@ -4,11 +4,18 @@
  *
  * Layout (offsets only, the region may sit at different addresses in the
  * two processes):
- *   struct bolt_cache            geometry, read-only after formatting
+ *   struct bolt_cache            geometry and hash secret, read-only after formatting
  *   shard[0 .. shards)           each shard_stride bytes:
  *     struct shard               writer lock (own line), log state, counters
  *     struct bucket[buckets]     64 bytes: version, spill count, 7 (tag, ref) slots
  *     arena                      records, appended at head, reclaimed at tail
+ *
+ * Hash: XXH3 of (qtype, qclass, DO, name) with a 192-byte secret drawn from
+ * getrandom when the cache is formatted and kept in its header, so nobody
+ * outside can compute names that share a bucket (hash flooding), and a
+ * restarted process (same secret) finds every entry. A hash is therefore
+ * only valid for the cache it was computed for. Costs the same as the
+ * seeded XXH3 it replaces (bench/results/2026-12-05-hash-secret.md).
  *
  * Hash bits: shard = top 8 bits, bucket = low 32 bits scaled to the bucket
  * count (multiply-shift, so the count need not be a power of two and the
@@ -129,7 +136,7 @@
 #endif
 
 #define CACHE_MAGIC 0x48434143544c4f42ULL /* "BOLTCACH" */
-#define CACHE_VERSION 4u        /* 4: 64-bit lock token */
+#define CACHE_VERSION 5u        /* 4: 64-bit lock token; 5: hash secret */
 #define SLOTS 7
 #define REC_ALIGN 8u
 #define MAX_SHARDS 256u
@@ -205,8 +212,15 @@ struct bolt_cache {
 	uint64_t bucket_off;          /* bucket array, from the shard start */
 	uint64_t arena_off;           /* arena, from the shard start */
 	uint64_t arena_size;
+	/* XXH3 secret of every key hash, random per cache (per region): names
+	 * that collide cannot be computed from outside. Kept with the cache,
+	 * so a restarted process computes the same hashes. */
+	uint8_t secret[XXH3_SECRET_DEFAULT_SIZE];
 	uint64_t checksum;            /* over the fields above */
 };
+/* bolt_cache_key_hash hashes qtype .. name as one input */
+_Static_assert(offsetof(struct bolt_cache_key, name) ==
+               offsetof(struct bolt_cache_key, qtype) + 6, "key fields before the name");
 
 /* ---- shared-memory access (see ThreadSanitizer above) ---- */
 
@@ -429,11 +443,37 @@ static bool owner_dead(uint64_t owner, uint64_t me)
 
 /* ---- keys ---- */
 
-void bolt_cache_key_hash(struct bolt_cache_key *k)
+void bolt_cache_key_hash(const struct bolt_cache *c, struct bolt_cache_key *k)
 {
-	uint64_t seed = (uint64_t)k->qtype | ((uint64_t)k->qclass << 16) |
-	                ((uint64_t)(k->do_bit ? 1 : 0) << 32);
-	k->hash = XXH3_64bits_withSeed(k->name, k->name_len, seed);
+	/* qtype, qclass, DO and the name length lie just before the name, so
+	 * one call hashes them all; XXH3 with a random secret rather than a
+	 * random seed: with the default secret, fixed pairs of names collide
+	 * for one seed in ~2^10.5 (xxHash issue #1127), with a random secret
+	 * for one in ~2^27 */
+	k->do_bit = k->do_bit ? 1 : 0;
+	k->hash = XXH3_64bits_withSecret(&k->qtype, 6u + k->name_len, c->secret,
+	                                 sizeof(c->secret));
+}
+
+static _Atomic uint64_t process_seed;
+
+uint64_t bolt_hash_seed(void)
+{
+	uint64_t s = atomic_load_explicit(&process_seed, memory_order_relaxed);
+	if (bolt_likely(s != 0))
+		return s;
+	uint64_t mine = 0;
+	if (getrandom(&mine, sizeof(mine), 0) != (ssize_t)sizeof(mine)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		mine = XXH3_64bits_withSeed(&ts, sizeof(ts), (uint64_t)(uintptr_t)&ts);
+	}
+	mine |= 1; /* 0 means not drawn yet */
+	/* every thread must see the same seed */
+	if (atomic_compare_exchange_strong_explicit(&process_seed, &s, mine, memory_order_relaxed,
+	                                            memory_order_relaxed))
+		return mine;
+	return s;
 }
 
 /* ---- seqlock, writer side ---- */
@@ -1440,7 +1480,6 @@ static int plan(struct bolt_cache *g, uint64_t size, uint32_t shards)
 	g->bucket_off = shdr;
 	g->arena_off = shdr + buckets * BOLT_CACHE_LINE;
 	g->arena_size = arena;
-	g->checksum = hdr_checksum(g);
 	return 0;
 }
 
@@ -1459,6 +1498,17 @@ struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, 
 			*err = e;
 		return NULL;
 	}
+	/* blocks only until the kernel's pool is first seeded (early boot) */
+	for (size_t got = 0; got < sizeof(g.secret);) {
+		ssize_t n = getrandom(g.secret + got, sizeof(g.secret) - got, 0);
+		if (n < 0 && errno != EINTR) {
+			if (err)
+				*err = -errno;
+			return NULL;
+		}
+		got += n > 0 ? (size_t)n : 0;
+	}
+	g.checksum = hdr_checksum(&g);
 	struct bolt_cache *c = mem;
 	/* the magic goes last so a half-formatted cache never opens */
 	c->magic = 0;
@@ -1490,7 +1540,8 @@ struct bolt_cache *bolt_cache_open(void *mem, uint64_t size, int *err)
 		e = BOLT_EVERSION;
 	} else if (c->checksum != hdr_checksum(c) || c->size != size) {
 		e = BOLT_EGEOMETRY;
-	} else if (plan(&g, size, c->shards) != 0 || memcmp(&g, c, sizeof(g)) != 0) {
+	} else if (plan(&g, size, c->shards) != 0 ||
+	           memcmp(&g, c, offsetof(struct bolt_cache, secret)) != 0) {
 		/* the stored geometry must be exactly what this code would lay out */
 		e = BOLT_EGEOMETRY;
 	}

@@ -32,7 +32,6 @@ static void key_init(struct bolt_cache_key *k, unsigned i)
 	k->name_len = (uint8_t)(3 + sizeof(zone) - 1);
 	k->qtype = (uint16_t)(1 + i % 3);
 	k->qclass = 1;
-	bolt_cache_key_hash(k);
 }
 
 static int walk_cb(const struct bolt_cache_key *key, const struct bolt_cache_out *out, void *arg)
@@ -64,6 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bolt_cache *c = bolt_cache_format(mem, MEM_SIZE, 1, &err);
 	if (c == NULL)
 		abort();
+	/* every format draws a new hash secret */
+	for (unsigned i = 0; i < NKEYS; i++)
+		bolt_cache_key_hash(c, &keys[i]);
 
 	uint8_t sec[512];
 	uint16_t ttl[8] = { 6, 22, 38 };

@@ -94,7 +94,7 @@ static int lookup(struct fx *f, const struct bolt_query *q, uint32_t now, struct
 	k.qtype = q->qtype;
 	k.qclass = q->qclass;
 	k.do_bit = q->do_bit;
-	bolt_cache_key_hash(&k);
+	bolt_cache_key_hash(f->c, &k);
 	l->out.ttl_off = l->ttl;
 	l->out.ttl_cap = 64;
 	l->out.sections = l->sec;

@@ -69,8 +69,7 @@ static void make_key(struct bolt_cache *c, struct bolt_cache_key *k, const char 
 	k->name_len = (uint8_t)(l + 2);
 	k->qtype = 1;
 	k->qclass = 1;
-	(void)c;
-	bolt_cache_key_hash(k);
+	bolt_cache_key_hash(c, k);
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include <xxhash.h>
+
 #include "boltdns/cache.h"
 #include "helpers.h"
 
@@ -38,6 +40,7 @@ static struct fixture *fixture_new(uint64_t size, uint32_t shards)
 	int err = 1;
 	f->c = bolt_cache_format(f->mem, size, shards, &err);
 	assert_non_null(f->c);
+	test_hash_cache = f->c;
 	assert_int_equal(err, 0);
 	return f;
 }
@@ -421,7 +424,7 @@ static void test_same_hash_names(void **state)
 		a.name_len = (uint8_t)len;
 		a.qtype = 1;
 		a.qclass = 1;
-		bolt_cache_key_hash(&a);
+		bolt_cache_key_hash(f->c, &a);
 		unsigned pos[3] = { 0, len / 2, len - 1 };
 		for (unsigned j = 0; j < 3; j++) {
 			b = a;
@@ -689,6 +692,168 @@ static void test_format_open(void **state)
 	free(mem);
 }
 
+/*
+ * Hash flooding. The key hash used to be XXH3 seeded with (qtype, qclass,
+ * DO) only: anyone could search offline for names landing in one bucket
+ * pair, and FLOOD_NAMES of them evicted one another (and any victim there)
+ * from a pair that holds 14. Under the cache's random secret the same names
+ * spread like random keys: every one is kept, no bucket pair holds many.
+ */
+#define FLOOD_NAMES 256
+
+static uint64_t old_fixed_hash(const struct bolt_cache_key *k)
+{
+	uint64_t seed = (uint64_t)k->qtype | ((uint64_t)k->qclass << 16) |
+	                ((uint64_t)(k->do_bit ? 1 : 0) << 32);
+	return XXH3_64bits_withSeed(k->name, k->name_len, seed);
+}
+
+static uint32_t home_bucket(uint64_t h, uint32_t buckets)
+{
+	return (uint32_t)(((uint64_t)(uint32_t)h * buckets) >> 32);
+}
+
+static void test_hash_flood_spread(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(8u << 20, 1);
+	struct bolt_cache_stats st;
+	bolt_cache_get_stats(f->c, &st);
+	uint32_t pairs = st.buckets / 2;
+	assert_true(pairs > 4 * FLOOD_NAMES);
+
+	/* the attacker's offline search: names whose fixed-seed hash lands in
+	 * the bucket pair of the first one */
+	static struct bolt_cache_key keys[FLOOD_NAMES];
+	unsigned n = 0;
+	uint32_t target = UINT32_MAX;
+	for (unsigned i = 0; n < FLOOD_NAMES; i++) {
+		struct bolt_cache_key k;
+		char name[64];
+		memset(&k, 0, sizeof(k));
+		snprintf(name, sizeof(name), "x%u.victim.example", i);
+		k.name_len = (uint8_t)test_wire_name(name, k.name);
+		k.qtype = 1;
+		k.qclass = 1;
+		uint32_t pair = home_bucket(old_fixed_hash(&k), st.buckets) / 2;
+		if (target == UINT32_MAX)
+			target = pair;
+		if (pair == target)
+			keys[n++] = k;
+	}
+
+	/* with the old hash they all fight for 14 slots */
+	struct fixture *old = fixture_new(8u << 20, 1);
+	uint32_t now = bolt_now();
+	for (unsigned i = 0; i < FLOOD_NAMES; i++) {
+		struct bolt_cache_key k = keys[i];
+		k.hash = old_fixed_hash(&k);
+		put(old, &k, 20, 0, now + 100, 0, i);
+	}
+	struct bolt_cache_stats ost;
+	bolt_cache_get_stats(old->c, &ost);
+	assert_true(ost.entries <= 14);
+	assert_true(ost.evictions >= FLOOD_NAMES - 14);
+	fixture_free(old);
+
+	/* with the cache's secret: spread, all kept */
+	static uint16_t load[1u << 20];
+	assert_true(pairs <= sizeof(load) / sizeof(load[0]));
+	memset(load, 0, sizeof(load));
+	unsigned distinct = 0, max = 0;
+	test_hash_cache = f->c;
+	for (unsigned i = 0; i < FLOOD_NAMES; i++) {
+		bolt_cache_key_hash(f->c, &keys[i]);
+		uint32_t pair = home_bucket(keys[i].hash, st.buckets) / 2;
+		if (load[pair]++ == 0)
+			distinct++;
+		if (load[pair] > max)
+			max = load[pair];
+		put(f, &keys[i], 20, 0, now + 100, 0, i);
+	}
+	/* 256 random keys in > 1024 pairs: a pair holding 5 has odds ~1e-5 */
+	assert_true(max <= 4);
+	assert_true(distinct >= FLOOD_NAMES * 3 / 4);
+	bolt_cache_get_stats(f->c, &st);
+	assert_int_equal(st.entries, FLOOD_NAMES);
+	assert_int_equal(st.evictions, 0);
+	for (unsigned i = 0; i < FLOOD_NAMES; i++)
+		assert_int_equal(get_check(f, &keys[i], 20, 0, i), 0);
+	fixture_free(f);
+}
+
+/* Each cache draws its own secret; it lives in the cache's memory, so the
+ * same bytes opened again (another process, another address) hash alike. */
+static void test_hash_secret_per_cache(void **state)
+{
+	(void)state;
+	struct fixture *a = fixture_new(4u << 20, 1);
+	struct fixture *b = fixture_new(4u << 20, 1);
+	struct bolt_cache_key ka, kb;
+	for (unsigned i = 0; i < 16; i++) {
+		test_hash_cache = a->c;
+		test_key_n(&ka, i, 1);
+		test_hash_cache = b->c;
+		test_key_n(&kb, i, 1);
+		assert_true(ka.hash != kb.hash);
+	}
+	test_hash_cache = a->c;
+	test_key(&ka, "kept.example", 1, 1, 0);
+	put(a, &ka, 30, 0, bolt_now() + 100, 0, 5);
+
+	/* a copy of the memory at another address, opened as an attach does */
+	struct fixture *copy = calloc(1, sizeof(*copy));
+	assert_non_null(copy);
+	copy->size = a->size;
+	copy->mem = aligned_alloc(4096, a->size);
+	assert_non_null(copy->mem);
+	memcpy(copy->mem, a->mem, a->size);
+	int err = 1;
+	copy->c = bolt_cache_open(copy->mem, copy->size, &err);
+	assert_non_null(copy->c);
+	assert_int_equal(err, 0);
+	test_key(&kb, "kept.example", 1, 1, 0);
+	bolt_cache_key_hash(copy->c, &kb);
+	assert_true(kb.hash == ka.hash);
+	assert_int_equal(get_check(copy, &kb, 30, 0, 5), 0);
+
+	/* the secret is covered by the header checksum */
+	((uint8_t *)copy->mem)[100] ^= 1;
+	assert_null(bolt_cache_open(copy->mem, copy->size, &err));
+	assert_int_equal(err, BOLT_EGEOMETRY);
+	fixture_free(copy);
+	fixture_free(a);
+	fixture_free(b);
+}
+
+/* The per-process seed of the control plane's private tables: drawn in
+ * each process (two children that draw it get different seeds), stable
+ * within one, never 0. Nothing in this binary draws it before this test. */
+static void test_process_hash_seed(void **state)
+{
+	(void)state;
+	uint64_t got[2];
+	for (unsigned i = 0; i < 2; i++) {
+		int fd[2];
+		assert_int_equal(pipe(fd), 0);
+		pid_t child = fork();
+		assert_true(child >= 0);
+		if (child == 0) {
+			uint64_t s = bolt_hash_seed();
+			_exit(write(fd[1], &s, sizeof(s)) == (ssize_t)sizeof(s) ? 0 : 1);
+		}
+		int status;
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_int_equal(read(fd[0], &got[i], sizeof(got[i])), sizeof(got[i]));
+		close(fd[0]);
+		close(fd[1]);
+	}
+	assert_true(got[0] != got[1]);
+	uint64_t s = bolt_hash_seed();
+	assert_true(s != 0);
+	assert_true(bolt_hash_seed() == s);
+}
+
 static void test_dead_lock_owner(void **state)
 {
 	(void)state;
@@ -705,10 +870,11 @@ static void test_dead_lock_owner(void **state)
 	int status;
 	assert_int_equal(waitpid(child, &status, 0), child);
 
-	/* the shard lock is the first word of shard 0, one line-aligned header
-	 * after the cache start; pretend the dead child holds it */
+	/* the shard lock is the first word of shard 0, after the line-aligned
+	 * header (geometry and hash secret: 5 lines); pretend the dead child
+	 * holds it (a token's pid is its low half) */
 	int32_t dead = (int32_t)child;
-	memcpy((uint8_t *)f->c + 128, &dead, sizeof(dead)); /* low half of the token */
+	memcpy((uint8_t *)f->c + 320, &dead, sizeof(dead));
 	test_key(&k, "after.example", 1, 1, 0);
 	put(f, &k, 10, 0, bolt_now() + 100, 0, 2);
 	assert_int_equal(get_check(f, &k, 10, 0, 2), 0);
@@ -741,6 +907,9 @@ int main(void)
 		cmocka_unit_test(test_full_bucket_spills_to_partner),
 		cmocka_unit_test(test_format_open),
 		cmocka_unit_test(test_dead_lock_owner),
+		cmocka_unit_test(test_hash_flood_spread),
+		cmocka_unit_test(test_hash_secret_per_cache),
+		cmocka_unit_test(test_process_hash_seed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@ static void put(struct bolt_cache *c, const char *name, uint32_t seed)
 {
 	struct bolt_cache_key k;
 	uint8_t sec[300];
+	test_hash_cache = c;
 	test_key(&k, name, 1, 1, 0);
 	struct bolt_cache_val v = test_val(300, 0, bolt_now() + 1000, 0);
 	test_fill(sec, 300, seed);
@@ -58,6 +59,7 @@ static int get(struct bolt_cache *c, const char *name, uint32_t seed)
 	struct bolt_cache_key k;
 	uint8_t sec[300], want[300];
 	struct bolt_cache_out o = { .sections = sec, .cap = 300 };
+	test_hash_cache = c;
 	test_key(&k, name, 1, 1, 0);
 	int rc = bolt_cache_lookup(c, &k, bolt_now(), &o);
 	if (rc == 0) {
@@ -111,6 +113,59 @@ static void test_create_attach_restart(void **state)
 	assert_non_null(r);
 	assert_true(r->created);
 	assert_int_equal(r->hdr->region_size, SIZE * 2);
+	bolt_region_detach(r);
+}
+
+static uint64_t hash_of(const struct bolt_cache *c, const char *name)
+{
+	struct bolt_cache_key k;
+	test_hash_cache = c;
+	test_key(&k, name, 1, 1, 0);
+	return k.hash;
+}
+
+/* The hash secret is drawn at creation and kept in the region: a restarted
+ * process (attach) hashes the same and finds every entry; another region,
+ * or this one wiped, has another secret. */
+static void test_hash_secret_kept(void **state)
+{
+	(void)state;
+	int err;
+	char path2[300];
+	snprintf(path2, sizeof(path2), "%s-other", path);
+	unlink(path2);
+
+	struct bolt_region *r = make(SIZE, false, &err);
+	assert_non_null(r);
+	assert_true(r->created);
+	uint64_t h = hash_of(r->cache, "secret.example");
+	put(r->cache, "secret.example", 7);
+	struct bolt_region *cp = bolt_region_attach(path, &err);
+	assert_non_null(cp);
+	assert_true(hash_of(cp->cache, "secret.example") == h);
+	bolt_region_detach(cp);
+	bolt_region_detach(r);
+
+	r = make(SIZE, false, &err);
+	assert_non_null(r);
+	assert_false(r->created);
+	assert_true(hash_of(r->cache, "secret.example") == h);
+	assert_int_equal(get(r->cache, "secret.example", 7), 0);
+
+	struct bolt_region_params p = { .path = path2, .size = SIZE, .wipe = true };
+	struct bolt_region *other = bolt_region_create(&p, &err);
+	assert_non_null(other);
+	assert_true(other->created);
+	assert_true(hash_of(other->cache, "secret.example") != h);
+	assert_int_equal(get(other->cache, "secret.example", 7), BOLT_ENOENT);
+	bolt_region_detach(other);
+	unlink(path2);
+	bolt_region_detach(r);
+
+	r = make(SIZE, true, &err);
+	assert_non_null(r);
+	assert_true(r->created);
+	assert_true(hash_of(r->cache, "secret.example") != h);
 	bolt_region_detach(r);
 }
 
@@ -418,6 +473,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_attach_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wipe_keeps_old_mapping_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_secret_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rings_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_missing, setup, teardown),

@@ -237,6 +237,7 @@ static void run_phase(uint32_t keys, uint32_t max_len, uint32_t shards, double s
 	struct bolt_region_params p = { .path = path, .size = 32u << 20, .shards = shards,
 		                        .wipe = true };
 	region = bolt_region_create(&p, &err);
+	test_hash_cache = region ? region->cache : NULL;
 	assert_non_null(region);
 
 	/* start from a full cache (every key once, some already evicted when

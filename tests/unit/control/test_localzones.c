@@ -167,7 +167,7 @@ static void test_answer_and_none(void **state)
 	k.name_len = key.name_len;
 	k.qtype = BOLT_TYPE_PTR;
 	k.qclass = BOLT_CLASS_IN;
-	bolt_cache_key_hash(&k);
+	bolt_cache_key_hash(cp.region->cache, &k);
 	static uint8_t sec[4096];
 	uint16_t ttl[16];
 	struct bolt_cache_out out = { .ttl_off = ttl, .ttl_cap = 16, .sections = sec,

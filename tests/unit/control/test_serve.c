@@ -142,7 +142,7 @@ static int cached_kind(const char *name, uint16_t qtype, struct bolt_cache_val *
 	k.name_len = (uint8_t)ql;
 	k.qtype = qtype;
 	k.qclass = BOLT_CLASS_IN;
-	bolt_cache_key_hash(&k);
+	bolt_cache_key_hash(cp.region->cache, &k);
 	static uint8_t sec[4096];
 	uint16_t ttl[16];
 	struct bolt_cache_out out = { .ttl_off = ttl, .ttl_cap = 16, .sections = sec,

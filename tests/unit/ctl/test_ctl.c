@@ -342,7 +342,7 @@ static int cache_has(const char *name, uint16_t type, bool do_bit)
 	k.qtype = type;
 	k.qclass = BOLT_CLASS_IN;
 	k.do_bit = do_bit;
-	bolt_cache_key_hash(&k);
+	bolt_cache_key_hash(S.region->cache, &k);
 	int ret = bolt_cache_lookup(S.region->cache, &k, bolt_now(), &out);
 	return ret == 0 || ret == BOLT_EEXPIRED;
 }
@@ -1351,7 +1351,7 @@ static int cache_kind(const char *name, uint16_t type, uint32_t *expires)
 	k.name_len = (uint8_t)l;
 	k.qtype = type;
 	k.qclass = BOLT_CLASS_IN;
-	bolt_cache_key_hash(&k);
+	bolt_cache_key_hash(S.region->cache, &k);
 	if (bolt_cache_lookup(S.region->cache, &k, bolt_now(), &out) != 0)
 		return -1;
 	if (expires)
