@@ -8,7 +8,9 @@
  *   struct bolt_port_table            the dataplane's ports (or sockets)
  *   miss ring  [BOLT_MAX_LCORES]      dataplane lcore k -> control plane
  *   answer ring[BOLT_MAX_LCORES]      control plane -> dataplane lcore k
- *   cache                             see boltdns/cache.h
+ *   cache                             see boltdns/cache.h; its header holds the
+ *                                     random secret of the key hash, drawn at
+ *                                     creation and kept across restarts
  *
  * Everything is addressed by offsets, never pointers, so the two processes
  * may map it at different addresses. The region outlives both processes: it
@@ -29,7 +31,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 4u
+#define BOLT_REGION_LAYOUT_VERSION 5u /* 5: cache lock token, cache hash secret */
 #define BOLT_MAX_LCORES 16
 /* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
 #define BOLT_MAX_PORTS 8
