@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# End-to-end: random-subdomain ("water torture") floods (issue 14 item 6).
+#  - RFC 8020 NXDOMAIN cut: after nope.bulk.boltnet is NXDOMAIN, names below
+#    it are answered NXDOMAIN (with the SOA) without asking upstream, and the
+#    answer lands in the cache (the next one is a dataplane hit).
+#  - per-zone limit: while random names under dead.boltnet (its server never
+#    answers, so they pile up) flood the resolver, questions for that zone
+#    past max-inflight-per-zone get SERVFAIL with EDE 0 at once, the counter
+#    shows it, and ordinary misses to another zone still succeed (>= 90 %).
+#    Rates are scaled down for a 2-core machine; no timing is asserted
+#    (bench/flood/run.sh measures latency).
+#
+# Usage: flood.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
+. "$(dirname "$0")/lib.sh"
+E2E_EXTRA_RESOLVER="max-inflight-per-zone = 20"
+e2e_init flood "$1" "$2" "$3"
+command -v dnsperf >/dev/null || { echo "SKIP: dnsperf not installed"; exit 77; }
+e2e_start_all
+
+# ---- NXDOMAIN cut ----
+r=$(rcode_of nope.bulk.boltnet A)
+[ "$r" = NXDOMAIN ] && ok "nope.bulk.boltnet: NXDOMAIN" || bad "nope.bulk.boltnet: $r"
+wait_stats
+u0=$(cp_stat upstream_queries)
+n0=$(cp_stat nxdomain_cut_answers)
+out=$(q x.y.nope.bulk.boltnet AAAA)
+echo "$out" | grep -q "status: NXDOMAIN" &&
+  echo "$out" | grep -qE "^bulk\.boltnet\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+SOA" &&
+  ok "below it: NXDOMAIN with the zone's SOA" || bad "x.y.nope.bulk.boltnet: $out"
+wait_stats
+u1=$(cp_stat upstream_queries)
+n1=$(cp_stat nxdomain_cut_answers)
+[ "$u1" = "$u0" ] && ok "answered without asking upstream ($u0 -> $u1 queries)" ||
+  bad "upstream queries $u0 -> $u1"
+[ "$((n1 - n0))" -eq 1 ] && ok "nxdomain_cut_answers $n0 -> $n1" || bad "nxdomain_cut_answers $n0 -> $n1"
+h0=$(dp_stat hits)
+r=$(rcode_of x.y.nope.bulk.boltnet AAAA)
+h1=$(dp_stat hits)
+[ "$r" = NXDOMAIN ] && [ $((h1 - h0)) -eq 1 ] && ok "asked again: a dataplane hit" ||
+  bad "again: $r, hits $h0 -> $h1"
+r=$(rcode_of h0001.bulk.boltnet A)
+[ "$r" = NOERROR ] && ok "a sibling is still resolved: h0001.bulk.boltnet NOERROR" ||
+  bad "h0001.bulk.boltnet: $r"
+
+# ---- a flood of one zone ----
+awk 'BEGIN { srand(7); for (i = 0; i < 40000; i++) printf "f%d-%x.dead.boltnet A\n", i, int(rand() * 2^30) }' \
+  > "$E2E_DIR/flood.txt"
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "o%d.wild.dom2.boltorg A\n", i }' > "$E2E_DIR/ord.txt"
+ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/flood.txt" -n 1 -Q 3000 -q 5000 -t 2 -l 9 \
+  > "$E2E_DIR/flood-perf.txt" 2>&1 &
+fpid=$!
+sleep 2
+out=$(q "during-$RANDOM.dead.boltnet" A)
+ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/ord.txt" -n 1 -Q 60 -q 100 -t 3 -v \
+  > "$E2E_DIR/ord-perf.txt" 2>&1 || true
+wait "$fpid" 2>/dev/null || true
+noerr=$(grep -c '^> NOERROR' "$E2E_DIR/ord-perf.txt" || true)
+[ "${noerr:-0}" -ge 270 ] && ok "ordinary misses during the flood: $noerr/300 NOERROR" ||
+  bad "ordinary misses during the flood: ${noerr:-0}/300 NOERROR (see $E2E_DIR/ord-perf.txt)"
+echo "$out" | grep -q "status: SERVFAIL" && echo "$out" | grep -q "too many questions in flight" &&
+  ok "a question for the flooded zone: SERVFAIL, EDE 'too many questions in flight'" ||
+  echo "note: the sampled flood question got: $(echo "$out" | grep -E 'status|EDE' | tr '\n' ' ')"
+wait_stats
+z=$(cp_stat zone_limit_hits)
+[ "${z:-0}" -gt 0 ] && ok "zone_limit_hits: $z" || bad "zone_limit_hits: '$z'"
+grep -q '^dp_ring_drops ' "$E2E_DIR/cp.stats" && grep -q '^server_limit_hits ' "$E2E_DIR/cp.stats" &&
+  ok "stats file: dp_ring_drops $(cp_stat dp_ring_drops), server_limit_hits $(cp_stat server_limit_hits)" ||
+  bad "stats file lacks dp_ring_drops / server_limit_hits"
+echo "flood: $(awk '/Queries completed:/ { print $3 }' "$E2E_DIR/flood-perf.txt") flood queries answered, zone_limit_hits $z"
+e2e_finish
