@@ -39,8 +39,12 @@ int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
 	w->answer_ring = bolt_region_answer_ring(r, index);
 	w->index = index;
 	w->udp_max = udp_max ? udp_max : BOLT_EDNS_DEFAULT;
+	w->hdr = r->hdr;
 	if (!w->st || !w->miss_ring || !w->answer_ring)
 		return BOLT_EGEOMETRY;
+	/* A region that never had a cookie secret gets one now (getrandom
+	 * failing only leaves cookies unanswered). */
+	(void)bolt_cookie_rotate(r->hdr, bolt_now(), BOLT_COOKIE_ROTATE_S);
 	return 0;
 }
 
@@ -205,6 +209,102 @@ static int tc_response(uint8_t *dns, size_t cap, const struct bolt_query *q, uin
 	return (int)pos;
 }
 
+/* Skip a (possibly compressed) name at pos in dns[0..len); 0 when it runs
+ * past the end. */
+static size_t skip_name(const uint8_t *dns, size_t len, size_t pos)
+{
+	while (pos < len) {
+		uint8_t l = dns[pos];
+		if (l == 0)
+			return pos + 1;
+		if ((l & 0xc0) == 0xc0)
+			return pos + 2 <= len ? pos + 2 : 0;
+		if (l > BOLT_LABEL_MAX)
+			return 0;
+		pos += (size_t)l + 1;
+	}
+	return 0;
+}
+
+/* Offset of the OPT RR that ends the response dns[0..len), or 0 when the
+ * last record is not an OPT (or the response does not walk cleanly). */
+static size_t last_opt(const uint8_t *dns, size_t len)
+{
+	if (len < BOLT_HDR_LEN)
+		return 0;
+	unsigned qd = rd16(dns + 4);
+	unsigned n = (unsigned)rd16(dns + 6) + rd16(dns + 8) + rd16(dns + 10);
+	size_t pos = BOLT_HDR_LEN, last = 0;
+	if (n == 0 || qd > 1)
+		return 0;
+	if (qd == 1) {
+		pos = skip_name(dns, len, pos);
+		if (pos == 0 || len - pos < 4)
+			return 0;
+		pos += 4;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		size_t start = pos;
+		pos = skip_name(dns, len, pos);
+		if (pos == 0 || len - pos < 10)
+			return 0;
+		size_t rdlen = rd16(dns + pos + 8);
+		if (rdlen > len - pos - 10)
+			return 0;
+		last = start;
+		pos += 10 + rdlen;
+	}
+	if (pos != len || dns[last] != 0 || rd16(dns + last + 1) != BOLT_TYPE_OPT)
+		return 0;
+	return last;
+}
+
+#define COOKIE_OPT_LEN (4 + BOLT_COOKIE_CLIENT_LEN + BOLT_COOKIE_SERVER_LEN)
+
+static size_t client_alen(const struct dp_pkt *p)
+{
+	return p->family == AF_INET ? 4 : 16;
+}
+
+/* Whether the query presents a server cookie this server issued. */
+static bool cookie_vouched(const struct dp_worker *w, const struct dp_pkt *p,
+                           const struct bolt_query *q)
+{
+	return q->cookie_len == BOLT_COOKIE_CLIENT_LEN + BOLT_COOKIE_SERVER_LEN &&
+	       bolt_cookie_valid(q->cookie, q->cookie + BOLT_COOKIE_CLIENT_LEN,
+	                         BOLT_COOKIE_SERVER_LEN, p->client, client_alen(p), w->now,
+	                         w->cookie_cur, w->cookie_prev);
+}
+
+/* Append COOKIE (the client cookie, a fresh server cookie) to the OPT that
+ * ends the response p->dns[0..len); a response it would push past the UDP
+ * limit becomes TC=1 with the cookie. Returns the new length. */
+static int add_cookie(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q, int len)
+{
+	size_t limit = bolt_udp_limit(q, w->udp_max);
+	if (limit > p->cap)
+		limit = p->cap;
+	size_t opt = last_opt(p->dns, (size_t)len);
+	if (opt == 0)
+		return len;
+	if ((size_t)len + COOKIE_OPT_LEN > limit) {
+		int tl = tc_response(p->dns, p->cap, q, (uint16_t)w->udp_max);
+		if (tl <= 0 || (size_t)tl + COOKIE_OPT_LEN > limit)
+			return len;
+		len = tl;
+		opt = (size_t)tl - OPT_LEN;
+	}
+	uint8_t *o = p->dns + len;
+	wr16(o, BOLT_OPT_COOKIE);
+	wr16(o + 2, BOLT_COOKIE_CLIENT_LEN + BOLT_COOKIE_SERVER_LEN);
+	memcpy(o + 4, q->cookie, BOLT_COOKIE_CLIENT_LEN);
+	bolt_cookie_make(o + 4 + BOLT_COOKIE_CLIENT_LEN, q->cookie, p->client, client_alen(p),
+	                 w->now, w->cookie_cur);
+	wr16(p->dns + opt + 9, (uint16_t)(rd16(p->dns + opt + 9) + COOKIE_OPT_LEN));
+	DP_STAT_INC(w->st, cookies_sent);
+	return len + COOKIE_OPT_LEN;
+}
+
 /* REFUSED for a client the ACL denies, echoing a question that parsed, with
  * EDE 18 Prohibited (RFC 8914 4.19) when the query had EDNS. */
 static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc)
@@ -346,6 +446,10 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
 	w->now = bolt_now();
+	/* The cookie secrets, copied again only after a rollover. */
+	uint64_t cseq = bolt_cookie_seq(w->hdr);
+	if (cseq != w->cookie_seq)
+		w->cookie_seq = bolt_cookie_secrets(w->hdr, w->cookie_cur, w->cookie_prev);
 
 	/* Stage 1: parse every query and build its key. */
 	for (unsigned i = 0; i < n; i++) {
@@ -426,7 +530,15 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 			continue;
 		p->verdict = DP_TX;
 		p->out_len = (uint16_t)len;
-		if (w->rl && p->client) {
+		/* A client cookie (parsed only inside an OPT) asks for a server
+		 * cookie back; a valid server cookie proves the address is not
+		 * spoofed, so the rate limit has nothing to protect against. */
+		bool cookie = w->parse_rc[i] == 0 && q->cookie_len != 0 && p->client &&
+		              w->cookie_seq != 0;
+		bool vouched = cookie && cookie_vouched(w, p, q);
+		if (vouched)
+			DP_STAT_INC(st, cookies_valid);
+		if (w->rl && p->client && !vouched) {
 			bool slip = false;
 			if (rl_over(w, p->family, p->client, &slip)) {
 				/* Over the limit: a slipped TC=1 answer tells a real
@@ -443,6 +555,8 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 				p->out_len = (uint16_t)len;
 			}
 		}
+		if (cookie)
+			p->out_len = (uint16_t)add_cookie(w, p, q, p->out_len);
 		dp_count_response(w, p->dns, p->out_len);
 		tx++;
 	}

@@ -22,6 +22,7 @@
 #include "boltdns/cache.h"
 #include "boltdns/common.h"
 #include "boltdns/config.h"
+#include "boltdns/cookie.h"
 #include "boltdns/msg.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
@@ -97,6 +98,10 @@ struct dp_worker {
 	unsigned udp_max;                /* cfg->udp_max */
 	uint32_t now;                    /* bolt_now() for the current burst */
 	const struct dp_policy *pol;     /* NULL: everyone, no limit */
+	struct bolt_region_hdr *hdr;     /* the cookie secrets */
+	uint64_t cookie_seq;             /* of the copies below; 0: no secret, no cookies */
+	uint8_t cookie_cur[BOLT_COOKIE_SECRET_LEN];
+	uint8_t cookie_prev[BOLT_COOKIE_SECRET_LEN];
 	struct dp_rl_bucket *rl;         /* pol->rl when rate limiting, else NULL */
 	struct {
 		uint32_t tag;                /* upper half of the key hash */
@@ -118,7 +123,9 @@ struct dp_worker {
 
 /*
  * Bind w to worker/lcore index of region r (stats and rings), r->cache for
- * lookups. udp_max: the configured maximum UDP payload.
+ * lookups. udp_max: the configured maximum UDP payload. Sets the region's
+ * first cookie secret when it has none (bolt_cookie_rotate; the control
+ * plane rolls it over from then on).
  * Returns 0 or BOLT_EGEOMETRY when index is beyond the region's lcores.
  */
 int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
@@ -141,6 +148,12 @@ void dp_worker_fini(struct dp_worker *w);
  * Process n (<= DP_BURST_MAX) DNS payloads. Sets each pkt's verdict (and
  * out_len for DP_TX). Counts queries, hits, misses, errors per rcode and qtype
  * in w->st. Returns the number of DP_TX packets.
+ * DNS Cookies (RFC 7873, RFC 9018): a query with a COOKIE option (and a
+ * client address) gets a fresh server cookie in the OPT of whatever the
+ * dataplane answers (TC=1 when it would not fit); one presenting a valid
+ * server cookie is not rate-limited (so never slipped); an invalid server
+ * cookie counts as a client cookie alone (no BADCOOKIE); a malformed COOKIE
+ * option gets FORMERR. Misses reach the control plane without the cookie.
  */
 unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n);
 

@@ -56,4 +56,40 @@ BOLT_API bool bolt_cookie_valid(const uint8_t cc[BOLT_COOKIE_CLIENT_LEN], const 
                                 const uint8_t secret[BOLT_COOKIE_SECRET_LEN],
                                 const uint8_t *prev);
 
+/* ------------------------------------------------------------------ */
+/* The secrets in the shared region (struct bolt_region_hdr).          */
+/* ------------------------------------------------------------------ */
+
+struct bolt_region_hdr;
+
+/* How often the control plane rolls the secret over (RFC 9018 section 4.4
+ * suggests months at most; an hour keeps a leaked secret short-lived). The
+ * previous secret stays accepted until the next rollover, and cookies live
+ * BOLT_COOKIE_MAX_AGE = the same hour, so no valid cookie is ever lost. */
+#define BOLT_COOKIE_ROTATE_S 3600
+
+/*
+ * Roll the secrets of h over when none was set yet or the last rollover is
+ * interval seconds or more before now: previous = current, current = 16
+ * fresh bytes from getrandom. A first secret also fills previous (with
+ * itself). Writers exclude each other through the seqlock (a writer that
+ * finds it held does nothing). Returns 1 when it rolled over, 0 when not due
+ * or busy, or -errno (getrandom failed). Any process mapping the region.
+ */
+BOLT_API int bolt_cookie_rotate(struct bolt_region_hdr *h, uint64_t now, uint32_t interval);
+
+/*
+ * Copy the current and previous secrets of h out (consistent: retried while
+ * a writer is inside). Returns the sequence number they were read under (a
+ * reader may keep its copy while bolt_cookie_seq(h) returns the same), or 0
+ * when no secret was ever set (cookies are then not answered).
+ */
+BOLT_API uint64_t bolt_cookie_secrets(const struct bolt_region_hdr *h,
+                                      uint8_t cur[BOLT_COOKIE_SECRET_LEN],
+                                      uint8_t prev[BOLT_COOKIE_SECRET_LEN]);
+
+/* The secrets' sequence number now (one acquire load): changes on every
+ * rollover, odd while one is being written. */
+BOLT_API uint64_t bolt_cookie_seq(const struct bolt_region_hdr *h);
+
 #endif

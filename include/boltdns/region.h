@@ -31,7 +31,8 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 5u /* 5: cache lock token, cache hash secret */
+#define BOLT_REGION_LAYOUT_VERSION 6u /* 5: cache lock token, cache hash secret;
+                                         6: ring owners (bolt_region_claim) */
 #define BOLT_MAX_LCORES 16
 /* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
 #define BOLT_MAX_PORTS 8
@@ -66,7 +67,9 @@ struct bolt_lcore_stats {
 	uint64_t qtype[8];       /* A, AAAA, CNAME, MX, NS, TXT, SOA, other */
 	uint64_t prefetch_hints; /* hits late in their TTL hinted to the control plane */
 	uint64_t prefetch_hint_drops; /* hints not sent: miss ring full */
-	uint64_t reserved[6];
+	uint64_t cookies_valid;  /* queries with a valid server cookie (RFC 7873): not rate-limited */
+	uint64_t cookies_sent;   /* responses that carried a server cookie */
+	uint64_t reserved[4];
 };
 
 /* How the dataplane does its I/O (struct bolt_port_table.io). */
@@ -136,6 +139,36 @@ struct bolt_port_table {
 	struct bolt_port_info port[BOLT_MAX_PORTS];
 };
 
+/*
+ * Ownership. Every ring has one producer and one consumer, so each side of
+ * the rings has one owner at a time: the dataplane (produces misses,
+ * consumes answers) and the control plane (the reverse; ring-drain takes
+ * the same role). A process claims its role with a token, its pid in the
+ * high 32 bits and a random from getrandom in the low 32 (never a bare pid:
+ * a process restarted with the same pid, PID 1 of a container, is another
+ * owner), and keeps a heartbeat in milliseconds of CLOCK_BOOTTIME, which no
+ * wall-clock step moves. A claim is taken over only from an owner that is
+ * gone: its pid no longer exists in this pid namespace (every process of a
+ * region must share one), its pid is the claimant's own (an earlier
+ * incarnation), or its heartbeat is older than BOLT_REGION_OWNER_STALE_MS.
+ * An owner checks its claim on every tick and before it touches a ring, and
+ * stops at once when the claim is no longer its own.
+ */
+enum bolt_region_role {
+	BOLT_REGION_DP = 0,   /* boltdns-dp: produces misses, consumes answers */
+	BOLT_REGION_CP = 1,   /* boltdns-cp, ring-drain: consumes misses, produces answers */
+	BOLT_REGION_ROLES = 2,
+};
+
+/* An owner whose heartbeat is this old is taken for gone even if its pid
+ * exists (pid reuse, a hung process); owners beat every second or faster. */
+#define BOLT_REGION_OWNER_STALE_MS 30000u
+
+struct bolt_region_owner {
+	_Alignas(BOLT_CACHE_LINE) _Atomic uint64_t token; /* 0: free */
+	_Atomic uint64_t heartbeat;   /* CLOCK_BOOTTIME ms of the owner's last beat */
+};
+
 /* Region header. Written at creation; geometry is read-only afterwards. */
 struct bolt_region_hdr {
 	uint64_t magic;
@@ -162,6 +195,16 @@ struct bolt_region_hdr {
 	_Atomic int32_t cp_pid;
 	_Atomic uint64_t cp_started;
 	_Atomic uint64_t cp_heartbeat;
+	/* Who produces and consumes on the rings (bolt_region_claim), by role. */
+	struct bolt_region_owner owner[BOLT_REGION_ROLES];
+	/* DNS Cookies (RFC 9018): the server-cookie secrets of every lcore,
+	 * [0] current, [1] previous (still accepted after a rollover), as
+	 * 2 x 64 bits each. Written under the seqlock cookie_seq (odd while a
+	 * writer is inside) by bolt_cookie_rotate; read by bolt_cookie_secrets
+	 * (boltdns/cookie.h). */
+	_Alignas(BOLT_CACHE_LINE) _Atomic uint64_t cookie_seq;
+	_Atomic uint64_t cookie_rotated;   /* unix seconds of the last rotation, 0: none yet */
+	_Atomic uint64_t cookie_secret[2][2];
 };
 
 /* Creation parameters. */
@@ -244,5 +287,49 @@ BOLT_API struct bolt_port_table *bolt_region_ports(struct bolt_region *r);
 BOLT_API struct bolt_lcore_stats *bolt_region_stats(struct bolt_region *r, unsigned lcore);
 BOLT_API struct bolt_ring *bolt_region_miss_ring(struct bolt_region *r, unsigned lcore);
 BOLT_API struct bolt_ring *bolt_region_answer_ring(struct bolt_region *r, unsigned lcore);
+
+/*
+ * A new owner token for this process: getpid() << 32 | a non-zero random
+ * 32-bit value from getrandom(2). Returns 0 or -errno. Call once per process
+ * (a forked child that wants a role needs its own). Any thread.
+ */
+BOLT_API int bolt_region_token_new(uint64_t *token);
+
+/* The pid in a token. */
+static inline int32_t bolt_region_token_pid(uint64_t token)
+{
+	return (int32_t)(token >> 32);
+}
+
+/* Milliseconds of CLOCK_BOOTTIME: the clock of heartbeats. Any thread. */
+BOLT_API uint64_t bolt_region_clock_ms(void);
+
+/*
+ * Claim role for token at time now_ms (bolt_region_clock_ms; a parameter so
+ * tests can move it): succeeds when the role is free, already token's, or
+ * its owner is gone (see "Ownership" above). Returns 0, -EBUSY with the live
+ * owner's token in *owner (may be NULL), or -EINVAL (bad role, zero token).
+ * The heartbeat is set on success. Any thread.
+ */
+BOLT_API int bolt_region_claim(struct bolt_region *r, unsigned role, uint64_t token,
+                               uint64_t now_ms, uint64_t *owner);
+
+/*
+ * The owner's tick: if role is still token's, beat the heartbeat (now_ms)
+ * and return 0; otherwise return -EOWNERDEAD with the new owner's token in
+ * *owner (0: the role was released), writing nothing. Any thread.
+ */
+BOLT_API int bolt_region_beat(struct bolt_region *r, unsigned role, uint64_t token,
+                              uint64_t now_ms, uint64_t *owner);
+
+/* Whether role is token's: one atomic load, for the ring paths. */
+static inline bool bolt_region_owns(const struct bolt_region *r, unsigned role, uint64_t token)
+{
+	return role < BOLT_REGION_ROLES &&
+	       atomic_load_explicit(&r->hdr->owner[role].token, memory_order_acquire) == token;
+}
+
+/* Give role up if token holds it (exit). Returns true when it did. */
+BOLT_API bool bolt_region_release(struct bolt_region *r, unsigned role, uint64_t token);
 
 #endif

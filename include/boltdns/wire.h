@@ -108,7 +108,10 @@ struct bolt_query {
 	bool do_bit;
 	uint8_t edns_version;
 	uint16_t edns_udp_size;  /* as sent by the client; 0 without EDNS */
+	uint8_t cookie_len;      /* first COOKIE option (RFC 7873): 0 none, 8 client
+	                            cookie only, 16..40 client + server cookie */
 	uint8_t qname_lc[BOLT_NAME_MAX]; /* lower-cased QNAME (cache key) */
+	uint8_t cookie[40];      /* its data, copied (the response overwrites the query) */
 };
 
 /*
@@ -126,6 +129,9 @@ struct bolt_query {
  * (answer FORMERR); the first offending record decides the code. Counts
  * impossible for the size are BOLT_ECOUNT, an RR running past the end
  * BOLT_ETRUNC, EDNS options not exactly filling the OPT RDATA BOLT_EOPT.
+ * The first COOKIE option (code 10) is copied into q->cookie / cookie_len; one
+ * of a length other than 8 or 16..40 is malformed (BOLT_EOPT: FORMERR, RFC
+ * 7873 section 5.2.2); later COOKIE options are ignored.
  * BOLT_EBADVERS is returned only for an otherwise well-formed query.
  * Whenever len >= 12, q->id and q->flags are filled even on error so that the
  * caller can answer FORMERR/NOTIMP/BADVERS.

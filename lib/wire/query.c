@@ -15,6 +15,8 @@
 #include "boltdns/wire_ctx.h"
 #include "internal.h"
 
+#define WIRE_OPT_COOKIE 10 /* RFC 7873 (BOLT_OPT_COOKIE in boltdns/cookie.h) */
+
 /* Skip an owner name without following pointers (a pointer ends it). */
 static int skip_name(const uint8_t *pkt, size_t len, size_t *pos, bool *is_root)
 {
@@ -42,6 +44,29 @@ static int skip_name(const uint8_t *pkt, size_t len, size_t *pos, bool *is_root)
 	return 0;
 }
 
+/* The OPT's options: they must fill the RDATA exactly; the first COOKIE
+ * option is copied into q. */
+static int scan_options(const uint8_t *rd, size_t rdlen, struct bolt_query *q)
+{
+	size_t p = 0;
+	while (p < rdlen) {
+		if (rdlen - p < 4)
+			return BOLT_EOPT;
+		uint16_t code = bolt_wire_get_u16(rd + p);
+		size_t olen = bolt_wire_get_u16(rd + p + 2);
+		if (olen > rdlen - p - 4)
+			return BOLT_EOPT;
+		if (code == WIRE_OPT_COOKIE && q->cookie_len == 0) {
+			if (olen != 8 && (olen < 16 || olen > 40))
+				return BOLT_EOPT;
+			memcpy(q->cookie, rd + p + 4, olen);
+			q->cookie_len = (uint8_t)olen;
+		}
+		p += 4 + olen;
+	}
+	return 0;
+}
+
 int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q)
 {
 	if (bolt_unlikely(len < BOLT_HDR_LEN))
@@ -61,6 +86,7 @@ int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q)
 	q->do_bit = false;
 	q->edns_version = 0;
 	q->edns_udp_size = 0;
+	q->cookie_len = 0;
 
 	if (bolt_unlikely(q->flags & BOLT_FLAG_QR))
 		return BOLT_EQR;
@@ -127,8 +153,9 @@ int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q)
 			return BOLT_EMALF;
 		if (i < (uint32_t)ancount + nscount || !root || q->has_edns)
 			return BOLT_EOPT;
-		if (!wire_opt_options_ok(pkt + pos, rdlen))
-			return BOLT_EOPT;
+		ret = scan_options(pkt + pos, rdlen, q);
+		if (ret != 0)
+			return ret;
 		q->has_edns = true;
 		q->edns_udp_size = rclass;
 		q->edns_version = (uint8_t)(ttl >> 16);

@@ -95,6 +95,18 @@ static void query_seeds(void)
 		0, 0, 41, 4, 0xd0, 0, 0, 0x80, 0, 0, 12, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,
 	};
 	put("query", n++, with_cookie, sizeof(with_cookie));
+
+	/* cookie: OPT RDATA (options) of a fixed query. */
+	static const uint8_t client_only[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+	put("cookie", 0, client_only, sizeof(client_only));
+	static const uint8_t full[28] = { 0, 10, 0, 24, 1, 2, 3, 4, 5, 6, 7, 8, 1, 0, 0, 0,
+	                                  0x65, 0x53, 0xf1, 0x00 };
+	put("cookie", 1, full, sizeof(full));
+	static const uint8_t pad_then_two[] = { 0, 12, 0, 1, 0, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,
+	                                        0, 10, 0, 3, 1, 2, 3 };
+	put("cookie", 2, pad_then_two, sizeof(pad_then_two));
+	static const uint8_t bad_len[] = { 0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	put("cookie", 3, bad_len, sizeof(bad_len));
 }
 
 static void rr(struct bolt_build *b, uint8_t sec, const char *owner, uint16_t type,
@@ -222,7 +234,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	outdir = argv[1];
-	static const char *targets[] = { "query", "msg", "name_text", "rdata_text" };
+	static const char *targets[] = { "query", "msg", "name_text", "rdata_text", "cookie" };
 	for (size_t i = 0; i < BOLT_ARRAY_SIZE(targets); i++) {
 		char d[64];
 		snprintf(d, sizeof(d), "seeds-%s", targets[i]);

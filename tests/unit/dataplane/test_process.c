@@ -17,6 +17,7 @@
 
 #include "boltdns/answer.h"
 #include "boltdns/config.h"
+#include "boltdns/cookie.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
 #include "process.h"
@@ -667,6 +668,159 @@ static void test_ratelimit_collision(void **state)
 	free(cfg);
 }
 
+/* Append a COOKIE option (data[0..len)) to the OPT that ends pkts[i]. */
+static void add_qcookie(struct fixture *f, unsigned i, const uint8_t *data, uint16_t len)
+{
+	uint8_t *d = f->pkts[i].dns;
+	uint16_t n = f->pkts[i].len;
+	uint16_t rdlen = get16(d + n - 2);
+	assert_int_equal(rdlen, 0);
+	d[n] = 0;
+	d[n + 1] = BOLT_OPT_COOKIE;
+	d[n + 2] = (uint8_t)(len >> 8);
+	d[n + 3] = (uint8_t)len;
+	memcpy(d + n + 4, data, len);
+	d[n - 2] = (uint8_t)((len + 4) >> 8);
+	d[n - 1] = (uint8_t)(len + 4);
+	f->pkts[i].len = (uint16_t)(n + 4 + len);
+}
+
+/* The COOKIE option that ends response i: its 24 bytes, or NULL. */
+static const uint8_t *resp_cookie(struct fixture *f, unsigned i)
+{
+	const uint8_t *d = f->pkts[i].dns;
+	uint16_t n = f->pkts[i].out_len;
+	if (f->pkts[i].verdict != DP_TX || n < 28 || get16(d + n - 28) != BOLT_OPT_COOKIE ||
+	    get16(d + n - 26) != 24)
+		return NULL;
+	return d + n - 24;
+}
+
+/* DNS Cookies in the dataplane (RFC 7873, RFC 9018 server cookies). */
+static void test_cookies(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t client[4] = { 198, 18, 44, 5 };
+	static const uint8_t cc[8] = { 0x24, 0x64, 0xc4, 0xab, 0xcf, 0x10, 0xc9, 0x57 };
+	uint8_t cur[16], prev[16], full[24];
+	struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+	static struct dp_policy pol;
+	assert_non_null(cfg);
+	/* dp_worker_init gave the region its first secret. */
+	assert_true(bolt_cookie_secrets(f->r->hdr, cur, prev) != 0);
+	put_a(f, "ck.example.", 1, 60, bolt_now(), false);
+
+	/* A client cookie alone: the answer carries it back with a server
+	 * cookie of ours, valid for this address, and the OPT grew by it. */
+	uint16_t qlen = mk_query(f, 0, 1, "ck.example.", BOLT_TYPE_A, 1232, false);
+	add_qcookie(f, 0, cc, 8);
+	set_client(f, 0, client);
+	/* Without EDNS there is no option to answer (and none was sent). */
+	mk_query(f, 1, 2, "ck.example.", BOLT_TYPE_A, -1, false);
+	set_client(f, 1, client);
+	uint64_t sent = f->w->st->cookies_sent;
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 2), 2);
+	expect_rcode(f, 0, 1, BOLT_RCODE_NOERROR);
+	const uint8_t *c = resp_cookie(f, 0);
+	assert_non_null(c);
+	assert_memory_equal(c, cc, 8);
+	assert_int_equal(c[8], 1);
+	assert_true(bolt_cookie_valid(cc, c + 8, 16, client, 4, bolt_now(), cur, NULL));
+	assert_int_equal(get16(f->pkts[0].dns + f->pkts[0].out_len - 28 - 2), 28);
+	assert_true(f->pkts[0].out_len > qlen);
+	assert_null(resp_cookie(f, 1));
+	assert_int_equal(f->w->st->cookies_sent, sent + 1);
+	memcpy(full, c, 24);
+
+	/* Rate 1, no slip: the prefix gets one answer a second, but queries
+	 * with the valid server cookie are not counted or limited. An invalid
+	 * server cookie is a client cookie alone: answered (no BADCOOKIE), with
+	 * a fresh cookie, and limited. */
+	bolt_config_defaults(cfg);
+	cfg->rl_rate = 1;
+	cfg->rl_slip = 0;
+	unsigned vouched_ok = 0, plain_ok = 0, bad_ok = 0, bad_cookie = 0;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		dp_policy_from_config(&pol, cfg);
+		assert_int_equal(dp_worker_set_policy(f->w, &pol), 0);
+		uint32_t t0 = bolt_now();
+		uint8_t bad[24];
+		memcpy(bad, full, 24);
+		bad[23] ^= 0x40;
+		for (unsigned i = 0; i < 12; i++) {
+			mk_query(f, i, (uint16_t)(100 + i), "ck.example.", BOLT_TYPE_A, 1232, false);
+			if (i % 3 == 0)
+				add_qcookie(f, i, full, 24);
+			else if (i % 3 == 1)
+				add_qcookie(f, i, cc, 8);
+			else
+				add_qcookie(f, i, bad, 24);
+			set_client(f, i, client);
+		}
+		uint64_t valid = f->w->st->cookies_valid;
+		dp_process_burst(f->w, f->pkts, 12);
+		if (bolt_now() != t0)
+			continue;
+		vouched_ok = plain_ok = bad_ok = bad_cookie = 0;
+		for (unsigned i = 0; i < 12; i++) {
+			if (f->pkts[i].verdict != DP_TX)
+				continue;
+			assert_int_equal(BOLT_RCODE(get16(f->pkts[i].dns + 2)), BOLT_RCODE_NOERROR);
+			*(i % 3 == 0 ? &vouched_ok : i % 3 == 1 ? &plain_ok : &bad_ok) += 1;
+			c = resp_cookie(f, i);
+			assert_non_null(c);
+			if (i % 3 == 2 && bolt_cookie_valid(cc, c + 8, 16, client, 4, bolt_now(), cur,
+			                                    NULL))
+				bad_cookie++;
+		}
+		assert_int_equal(f->w->st->cookies_valid, valid + 4);
+		break;
+	}
+	assert_int_equal(vouched_ok, 4);
+	assert_int_equal(plain_ok + bad_ok, 1);
+	assert_int_equal(bad_cookie, bad_ok);
+	dp_worker_fini(f->w);
+	dp_worker_set_policy(f->w, NULL);
+
+	/* A malformed COOKIE (9 bytes): FORMERR. */
+	mk_query(f, 0, 7, "ck.example.", BOLT_TYPE_A, 1232, false);
+	add_qcookie(f, 0, full, 9);
+	set_client(f, 0, client);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	expect_rcode(f, 0, 7, BOLT_RCODE_FORMERR);
+
+	/* After a rollover the cookie made with the old secret is still
+	 * accepted (previous secret), after a second one it is not. */
+	uint64_t seq = bolt_cookie_seq(f->r->hdr);
+	assert_int_equal(bolt_cookie_rotate(f->r->hdr, bolt_now() + BOLT_COOKIE_ROTATE_S,
+	                                    BOLT_COOKIE_ROTATE_S), 1);
+	assert_true(bolt_cookie_seq(f->r->hdr) != seq);
+	uint64_t valid = f->w->st->cookies_valid;
+	mk_query(f, 0, 8, "ck.example.", BOLT_TYPE_A, 1232, false);
+	add_qcookie(f, 0, full, 24);
+	set_client(f, 0, client);
+	dp_process_burst(f->w, f->pkts, 1);
+	assert_int_equal(f->w->st->cookies_valid, valid + 1);
+	/* The fresh cookie is made with the new secret. */
+	uint8_t ncur[16], nprev[16];
+	bolt_cookie_secrets(f->r->hdr, ncur, nprev);
+	assert_memory_equal(nprev, cur, 16);
+	c = resp_cookie(f, 0);
+	assert_non_null(c);
+	assert_true(bolt_cookie_valid(cc, c + 8, 16, client, 4, bolt_now(), ncur, NULL));
+	assert_int_equal(bolt_cookie_rotate(f->r->hdr, bolt_now() + 2 * BOLT_COOKIE_ROTATE_S,
+	                                    BOLT_COOKIE_ROTATE_S), 1);
+	mk_query(f, 0, 9, "ck.example.", BOLT_TYPE_A, 1232, false);
+	add_qcookie(f, 0, full, 24);
+	set_client(f, 0, client);
+	dp_process_burst(f->w, f->pkts, 1);
+	assert_int_equal(f->w->st->cookies_valid, valid + 1);
+
+	for (unsigned i = 0; i < 12; i++)
+		f->pkts[i].client = NULL;
+	free(cfg);
+}
+
 /* Drain the miss ring of worker 3; returns the number of messages taken. */
 static unsigned drain(struct fixture *f)
 {
@@ -786,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_ratelimit_shared),
 		cmocka_unit_test(test_ratelimit_collision),
+		cmocka_unit_test(test_cookies),
 		cmocka_unit_test(test_prefetch_hint),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -95,6 +95,66 @@ static void test_edns_options(void **state)
 	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
 }
 
+/* A query whose OPT holds the given options (code, length, data bytes). */
+static void query_with_cookies(struct tpkt *t, const uint8_t *opts, size_t optlen)
+{
+	tp_hdr(t, 7, 0, 1, 0, 0, 1);
+	tp_name(t, "example.org");
+	tp_u16(t, 1);
+	tp_u16(t, 1);
+	tp_u8(t, 0);
+	tp_rrhdr(t, BOLT_TYPE_OPT, 1232, 0, (uint16_t)optlen);
+	tp_bytes(t, opts, optlen);
+}
+
+/* COOKIE (RFC 7873): client cookie alone or with a server cookie of 8..32
+ * bytes is copied; any other length is FORMERR (BOLT_EOPT); only the first
+ * COOKIE option counts. */
+static void test_cookie_option(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	uint8_t o[128];
+	for (unsigned len = 0; len <= 48; len++) {
+		o[0] = 0;
+		o[1] = 10;
+		o[2] = 0;
+		o[3] = (uint8_t)len;
+		for (unsigned i = 0; i < len; i++)
+			o[4 + i] = (uint8_t)(0xa0 + i);
+		query_with_cookies(&t, o, 4 + len);
+		int rc = bolt_query_parse(t.b, t.n, &q);
+		bool ok = len == 8 || (len >= 16 && len <= 40);
+		if (ok) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(q.cookie_len, len);
+			assert_memory_equal(q.cookie, o + 4, len);
+		} else {
+			assert_int_equal(rc, BOLT_EOPT);
+		}
+	}
+	/* Without a COOKIE option: none. */
+	make_query(&t, "example.org", BOLT_TYPE_A, true);
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_int_equal(q.cookie_len, 0);
+	/* Another option first, then two COOKIEs: the first counts, the
+	 * second (malformed) is ignored. */
+	static const uint8_t two[] = {
+		0, 12, 0, 2, 0, 0,                      /* padding */
+		0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,    /* COOKIE, client only */
+		0, 10, 0, 3, 9, 9, 9,                   /* COOKIE, malformed */
+	};
+	query_with_cookies(&t, two, sizeof(two));
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+	assert_int_equal(q.cookie_len, 8);
+	assert_memory_equal(q.cookie, "\1\2\3\4\5\6\7\10", 8);
+	/* A COOKIE running past the RDATA. */
+	static const uint8_t past[] = { 0, 10, 0, 16, 1, 2, 3, 4, 5, 6, 7, 8 };
+	query_with_cookies(&t, past, sizeof(past));
+	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_EOPT);
+}
+
 static void test_truncated_header(void **state)
 {
 	(void)state;
@@ -398,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_root_name),
 		cmocka_unit_test(test_edns),
 		cmocka_unit_test(test_edns_options),
+		cmocka_unit_test(test_cookie_option),
 		cmocka_unit_test(test_truncated_header),
 		cmocka_unit_test(test_every_prefix_fails),
 		cmocka_unit_test(test_qr_set),
