@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "boltdns/cache.h"
+#include "boltdns/cookie.h"
 #include "cp.h"
 #include "ctl.h"
 #include "iter/inflight.h"
@@ -431,8 +432,13 @@ static void on_tick(uv_timer_t *t)
 {
 	struct main_state *s = t->data;
 	attach_step(s);
-	if (s->cp.region != NULL)
+	if (s->cp.region != NULL) {
 		atomic_store(&s->cp.region->hdr->cp_heartbeat, (uint64_t)time(NULL));
+		/* DNS Cookies: roll the dataplane's server-cookie secret over
+		 * hourly (the previous one stays accepted until the next). */
+		(void)bolt_cookie_rotate(s->cp.region->hdr, (uint64_t)time(NULL),
+		                         BOLT_COOKIE_ROTATE_S);
+	}
 	serve_prefetch_tick(&s->cp);
 	write_stats(s);
 }
