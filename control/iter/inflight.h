@@ -22,7 +22,8 @@
 
 /*
  * Take a slot of zone (wire name, lower-case) if fewer than max are taken
- * (max 0: no limit, always granted and counted). Returns true when taken;
+ * (max 0: no limit, always granted and counted; the root's limit is ten
+ * times max). Returns true when taken;
  * the caller gives it back with lim_zone_leave. Also false on out of memory.
  */
 bool lim_zone_enter(const uint8_t *zone, unsigned max);

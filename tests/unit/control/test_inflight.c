@@ -55,6 +55,13 @@ static void test_zone_limit(void **state)
 	for (int i = 0; i < 1000; i++)
 		lim_zone_leave(bulk);
 	assert_int_equal(lim_zones_busy(), 0);
+	/* The root, where every question of a cold cache starts: ten times. */
+	static const uint8_t root[1] = { 0 };
+	for (int i = 0; i < 30; i++)
+		assert_true(lim_zone_enter(root, 3));
+	assert_false(lim_zone_enter(root, 3));
+	for (int i = 0; i < 30; i++)
+		lim_zone_leave(root);
 	/* Leaving a zone never entered changes nothing. */
 	lim_zone_leave(dom1);
 	assert_int_equal(lim_zones_busy(), 0);
