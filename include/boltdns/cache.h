@@ -29,8 +29,7 @@ struct bolt_cache;
 #define BOLT_CACHE_EXPIRES_NEVER UINT32_MAX
 
 /* A lookup key. Fill name/name_len/qtype/qclass/do_bit, then call
- * bolt_cache_key_hash. name must be lower-case uncompressed wire form.
- * The fields from qtype to name are hashed as one input: keep them adjacent. */
+ * bolt_cache_key_hash. name must be lower-case uncompressed wire form. */
 struct bolt_cache_key {
 	uint64_t hash;
 	uint16_t qtype;
@@ -97,10 +96,10 @@ struct bolt_cache_stats {
 /* Current time in seconds, as the cache uses it. Any thread. */
 BOLT_API uint32_t bolt_now(void);
 
-/* Compute k->hash for cache c: XXH3 over name, qtype, qclass and do_bit
- * with c's random secret (drawn when c was formatted, kept in the region),
- * so a hash is only valid for the cache it was computed for. Normalises
- * k->do_bit to 0 or 1. Any thread. */
+/* Compute k->hash for cache c over name, qtype, qclass and do_bit (XXH3),
+ * keyed with c's random secret (drawn when c was formatted, kept in the
+ * region), so a hash is only valid for the cache it was computed for. Any
+ * thread. */
 BOLT_API void bolt_cache_key_hash(const struct bolt_cache *c, struct bolt_cache_key *k);
 
 /* A random 64-bit seed drawn once per process (getrandom), for hash tables

@@ -10,12 +10,13 @@
  *     struct bucket[buckets]     64 bytes: version, spill count, 7 (tag, ref) slots
  *     arena                      records, appended at head, reclaimed at tail
  *
- * Hash: XXH3 of (qtype, qclass, DO, name) with a 192-byte secret drawn from
- * getrandom when the cache is formatted and kept in its header, so nobody
- * outside can compute names that share a bucket (hash flooding), and a
- * restarted process (same secret) finds every entry. A hash is therefore
- * only valid for the cache it was computed for. Costs the same as the
- * seeded XXH3 it replaces (bench/results/2026-12-05-hash-secret.md).
+ * Hash: XXH3 of the name with a 192-byte secret, xor a 64-bit finalizer of
+ * (qtype, qclass, DO) xor a key; secret and key are drawn from getrandom
+ * when the cache is formatted and kept in its header, so nobody outside can
+ * compute names that share a bucket (hash flooding), and a restarted
+ * process (same secret) finds every entry. A hash is therefore only valid
+ * for the cache it was computed for. About 0.5 ns a key more than the
+ * fixed-seed XXH3 it replaces (bench/results/2026-12-05-hash-secret.md).
  *
  * Hash bits: shard = top 8 bits, bucket = low 32 bits scaled to the bucket
  * count (multiply-shift, so the count need not be a power of two and the
@@ -212,15 +213,13 @@ struct bolt_cache {
 	uint64_t bucket_off;          /* bucket array, from the shard start */
 	uint64_t arena_off;           /* arena, from the shard start */
 	uint64_t arena_size;
-	/* XXH3 secret of every key hash, random per cache (per region): names
-	 * that collide cannot be computed from outside. Kept with the cache,
-	 * so a restarted process computes the same hashes. */
-	uint8_t secret[XXH3_SECRET_DEFAULT_SIZE];
+	/* Keys of the key hash, random per cache (per region), so names that
+	 * collide cannot be computed from outside; kept with the cache, so a
+	 * restarted process computes the same hashes. */
+	uint64_t type_key;            /* mixed with qtype, qclass, DO */
+	uint8_t secret[XXH3_SECRET_DEFAULT_SIZE]; /* XXH3 secret for the name */
 	uint64_t checksum;            /* over the fields above */
 };
-/* bolt_cache_key_hash hashes qtype .. name as one input */
-_Static_assert(offsetof(struct bolt_cache_key, name) ==
-               offsetof(struct bolt_cache_key, qtype) + 6, "key fields before the name");
 
 /* ---- shared-memory access (see ThreadSanitizer above) ---- */
 
@@ -443,16 +442,30 @@ static bool owner_dead(uint64_t owner, uint64_t me)
 
 /* ---- keys ---- */
 
+/* MurmurHash3's 64-bit finalizer: every input bit reaches every output bit. */
+static inline uint64_t fmix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
 void bolt_cache_key_hash(const struct bolt_cache *c, struct bolt_cache_key *k)
 {
-	/* qtype, qclass, DO and the name length lie just before the name, so
-	 * one call hashes them all; XXH3 with a random secret rather than a
-	 * random seed: with the default secret, fixed pairs of names collide
-	 * for one seed in ~2^10.5 (xxHash issue #1127), with a random secret
-	 * for one in ~2^27 */
-	k->do_bit = k->do_bit ? 1 : 0;
-	k->hash = XXH3_64bits_withSecret(&k->qtype, 6u + k->name_len, c->secret,
-	                                 sizeof(c->secret));
+	/* The name through XXH3 with a random secret rather than a random
+	 * seed: with the default secret, fixed pairs of names collide for one
+	 * seed in ~2^10.5 (xxHash issue #1127), with a random secret for one in
+	 * ~2^27. The other fields are mixed in from registers, independently
+	 * of the name's hash: hashing them from memory along with the name
+	 * reads bytes the caller has just stored piecewise, and the failed
+	 * store forwarding tripled the cost (6 ns a key). */
+	uint64_t t = (uint64_t)k->qtype | ((uint64_t)k->qclass << 16) |
+	             ((uint64_t)(k->do_bit ? 1 : 0) << 32);
+	k->hash = XXH3_64bits_withSecret(k->name, k->name_len, c->secret, sizeof(c->secret)) ^
+	          fmix64(t ^ c->type_key);
 }
 
 static _Atomic uint64_t process_seed;
@@ -1499,8 +1512,9 @@ struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, 
 		return NULL;
 	}
 	/* blocks only until the kernel's pool is first seeded (early boot) */
-	for (size_t got = 0; got < sizeof(g.secret);) {
-		ssize_t n = getrandom(g.secret + got, sizeof(g.secret) - got, 0);
+	uint8_t rnd[sizeof(g.type_key) + sizeof(g.secret)];
+	for (size_t got = 0; got < sizeof(rnd);) {
+		ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
 		if (n < 0 && errno != EINTR) {
 			if (err)
 				*err = -errno;
@@ -1508,6 +1522,8 @@ struct bolt_cache *bolt_cache_format(void *mem, uint64_t size, uint32_t shards, 
 		}
 		got += n > 0 ? (size_t)n : 0;
 	}
+	memcpy(&g.type_key, rnd, sizeof(g.type_key));
+	memcpy(g.secret, rnd + sizeof(g.type_key), sizeof(g.secret));
 	g.checksum = hdr_checksum(&g);
 	struct bolt_cache *c = mem;
 	/* the magic goes last so a half-formatted cache never opens */
@@ -1541,7 +1557,7 @@ struct bolt_cache *bolt_cache_open(void *mem, uint64_t size, int *err)
 	} else if (c->checksum != hdr_checksum(c) || c->size != size) {
 		e = BOLT_EGEOMETRY;
 	} else if (plan(&g, size, c->shards) != 0 ||
-	           memcmp(&g, c, offsetof(struct bolt_cache, secret)) != 0) {
+	           memcmp(&g, c, offsetof(struct bolt_cache, type_key)) != 0) {
 		/* the stored geometry must be exactly what this code would lay out */
 		e = BOLT_EGEOMETRY;
 	}
