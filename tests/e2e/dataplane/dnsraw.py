@@ -4,10 +4,13 @@
   dnsraw.py udp SERVER PORT HEX [TIMEOUT]   -> "rcode=N id=N qd=N ar=N len=N" or "noreply"
   dnsraw.py query SERVER PORT KIND [TIMEOUT] -> same, KIND one of the built-in bad queries
   dnsraw.py ping SERVER [TIMEOUT]            -> "reply" or "noreply"
-  dnsraw.py flood SERVER PORT NAME COUNT     -> "sent=N answered=N tc=N noreply=N seconds=N"
+  dnsraw.py flood SERVER PORT NAME COUNT [COOKIE]
+      -> "sent=N answered=N tc=N noreply=N seconds=N cookies=N cookie=HEX"
       COUNT queries for NAME/A, each from its own socket (source port), sent
       within one wall-clock second (started just after a second boundary);
-      seconds: how many distinct seconds the sending spanned.
+      seconds: how many distinct seconds the sending spanned. COOKIE (hex):
+      the queries carry EDNS with this COOKIE option; cookies: replies with a
+      COOKIE option, cookie: the last one seen.
 """
 import select
 import socket
@@ -93,7 +96,38 @@ def ping(server, timeout):
         print("noreply")
 
 
-def flood(server, port, qname, count):
+def reply_cookie(data):
+    """The COOKIE option of the OPT that ends a reply, as hex, or None."""
+    _, _, qd, an, ns, ar = struct.unpack("!HHHHHH", data[:12])
+    pos = 12
+
+    def skip(pos):
+        while True:
+            l = data[pos]
+            if l == 0:
+                return pos + 1
+            if l & 0xC0 == 0xC0:
+                return pos + 2
+            pos += l + 1
+    for _ in range(qd):
+        pos = skip(pos) + 4
+    for _ in range(an + ns + ar):
+        pos = skip(pos)
+        rtype, _, _, rdlen = struct.unpack("!HHIH", data[pos:pos + 10])
+        rd = data[pos + 10:pos + 10 + rdlen]
+        pos += 10 + rdlen
+        if rtype != 41:
+            continue
+        o = 0
+        while o + 4 <= len(rd):
+            code, olen = struct.unpack("!HH", rd[o:o + 4])
+            if code == 10:
+                return rd[o + 4:o + 4 + olen].hex()
+            o += 4 + olen
+    return None
+
+
+def flood(server, port, qname, count, cookie=None):
     fam = socket.AF_INET6 if ":" in server else socket.AF_INET
     socks = [socket.socket(fam, socket.SOCK_DGRAM) for _ in range(count)]
     for s in socks:
@@ -102,11 +136,17 @@ def flood(server, port, qname, count):
     now = time.time()
     time.sleep(1.05 - (now - int(now)))
     start = time.time()
+    tail = b""
+    if cookie:
+        c = bytes.fromhex(cookie)
+        tail = b"\0" + struct.pack("!HHBBHH", 41, 1232, 0, 0, 0, 4 + len(c)) + \
+            struct.pack("!HH", 10, len(c)) + c
     for i, s in enumerate(socks):
-        s.sendto(header(0x2000 + i, 0x0100) + name(qname) + struct.pack("!HH", 1, 1),
-                 (server, port))
+        s.sendto(header(0x2000 + i, 0x0100, ar=1 if cookie else 0) + name(qname) +
+                 struct.pack("!HH", 1, 1) + tail, (server, port))
     end = time.time()
-    answered = tc = 0
+    answered = tc = cookies = 0
+    last_cookie = ""
     pending = {s.fileno(): s for s in socks}
     deadline = time.time() + 2.0
     while pending and time.time() < deadline:
@@ -117,14 +157,19 @@ def flood(server, port, qname, count):
             if len(data) < 12:
                 continue
             flags = struct.unpack("!H", data[2:4])[0]
+            rc = reply_cookie(data)
+            if rc:
+                cookies += 1
+                last_cookie = rc
             if flags & 0x0200:
                 tc += 1
             else:
                 answered += 1
     for s in socks:
         s.close()
-    print("sent=%d answered=%d tc=%d noreply=%d seconds=%d" %
-          (count, answered, tc, len(pending), int(end) - int(start) + 1))
+    print("sent=%d answered=%d tc=%d noreply=%d seconds=%d cookies=%d cookie=%s" %
+          (count, answered, tc, len(pending), int(end) - int(start) + 1, cookies,
+           last_cookie or "-"))
 
 
 def main():
@@ -136,7 +181,8 @@ def main():
         udp(sys.argv[2], int(sys.argv[3]), KINDS[sys.argv[4]],
             float(sys.argv[5]) if len(sys.argv) > 5 else 1.0)
     elif mode == "flood":
-        flood(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+        flood(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]),
+              sys.argv[6] if len(sys.argv) > 6 else None)
     elif mode == "ping":
         ping(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 1.0)
     else:

@@ -416,6 +416,32 @@ slip = 2"
 	check "limited answers slip TC=1 ($(fv tc))" test "$(fv tc)" -ge 1
 	check "counters: rl_dropped $(stat_of rl_dropped), rl_slipped $(stat_of rl_slipped)" \
 		test "$(stat_of rl_dropped)" -ge 1 -a "$(stat_of rl_slipped)" -ge 1
+
+	# DNS Cookies (RFC 7873): a client cookie alone is limited like any
+	# query, and every reply carries it back with a server cookie; the
+	# flood presenting that server cookie is not limited at all.
+	cc=2464c4abcf10c957
+	out=$(client python3 "$RAW" flood "$SERVER" "$PORT" rl.example.com 200 "$cc")
+	say "flood with a client cookie: $out"
+	check "client cookie alone: limited ($(fv answered) <= 20 x $(fv seconds) s), replies with a cookie ($(fv cookies))" \
+		test "$(fv answered)" -le $((20 * $(fv seconds))) -a "$(fv cookies)" = $(($(fv answered) + $(fv tc)))
+	full=$(sed -n 's/.*cookie=\([0-9a-f]*\).*/\1/p' <<<"$out")
+	check "the reply's cookie: our client cookie and a 16-byte version-1 server cookie ($full)" \
+		test "${#full}" = 48 -a "${full:0:16}" = "$cc" -a "${full:16:2}" = 01
+	out=$(client python3 "$RAW" flood "$SERVER" "$PORT" rl.example.com 200 "$full")
+	say "flood with a valid server cookie: $out"
+	check "a valid server cookie is exempt: $(fv answered) of 200 answered, $(fv tc) TC" \
+		test "$(fv answered)" = 200 -a "$(fv tc)" = 0
+	# (the exempt flood left the prefix's budget for this second untouched)
+	out=$(qdig rl.example.com A +cookie || true)
+	check "dig +cookie: the server's cookie is good" grep -q "COOKIE: .* (good)" <<<"$out"
+	bad=${full:0:46}$(printf '%02x' $(( (0x${full:46:2} + 1) % 256 )))
+	out=$(client python3 "$RAW" flood "$SERVER" "$PORT" rl.example.com 50 "$bad")
+	check "an invalid server cookie is a client cookie alone: limited, not BADCOOKIE ($out)" \
+		test "$(fv answered)" -ge 1 -a "$(fv answered)" -le $((20 * $(fv seconds)))
+	sleep 1 # a second with a fresh budget
+	out=$(qdig rl.example.com A +cookie=$cc'00' 2>&1 || true)
+	check "a malformed COOKIE (9 bytes) gets FORMERR" grep -q "status: FORMERR" <<<"$out"
 fi
 
 if [ "$FAILS" -ne 0 ]; then
