@@ -85,6 +85,8 @@ struct cp {
 	struct ctl_local *local;      /* local data the serving side answers from (the
 	                                 control server's table, set by main.c); NULL: none */
 	uint16_t upstream_port;       /* port of every upstream server (53) */
+	uint64_t region_token;        /* this process's claim of the rings (bolt_region_claim);
+	                                 0: no check (tests) */
 	bool offline;                 /* never send upstream (fuzzing): a query fails at once */
 };
 

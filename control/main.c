@@ -38,7 +38,8 @@ struct main_state {
 	uv_timer_t tick;
 	uv_signal_t sigterm, sigint;
 	int last_attach_err;
-	int32_t last_owner;           /* pid of the other control plane we wait for */
+	uint64_t last_owner;          /* token of the other control plane we wait for */
+	bool lost;                    /* another process took the region: exit 1 */
 	char region_path[PATH_MAX];
 	struct bolt_ctl *ctl;         /* control socket, while attached */
 	const char *conf_path;
@@ -89,6 +90,9 @@ static void detach(struct main_state *s)
 	s->ctl = NULL;
 	cp->local = NULL;
 	ring_svc_reset(cp);
+	int32_t me = (int32_t)getpid();
+	if (bolt_region_release(cp->region, BOLT_REGION_CP, cp->region_token))
+		atomic_compare_exchange_strong(&cp->region->hdr->cp_pid, &me, 0);
 	bolt_region_detach(cp->region);
 	cp->region = NULL;
 }
@@ -105,50 +109,44 @@ static bool region_replaced(struct main_state *s)
 	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
-/* Seconds without a heartbeat after which a recorded control plane is
- * taken for dead even if a process with its pid exists (pid reuse). */
-#define CP_OWNER_STALE 30
-
-/* Whether pid names a live process (not a zombie) in our pid namespace. */
-static bool pid_alive(int32_t pid)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* "pid (comm) S ...": the state follows the last ')'. */
-	const char *rp = strrchr(buf, ')');
-	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
-}
-
 /*
  * The miss rings have a single reader: two control planes on one region
  * would both consume them and corrupt their indices. Claim the region's
- * cp_pid with a compare-and-swap; a live owner (its process exists in this
- * pid namespace, it is not a zombie and its heartbeat is recent) makes
- * this one wait, retrying every second, and take over when it is gone.
- * Returns 0, or -EBUSY with the owner's pid in *owner.
+ * control-plane role with this process's token (region.h "Ownership"); a
+ * live owner makes this one wait, retrying every second, and take over when
+ * it is gone. Returns 0, or -EBUSY with the owner's token in *owner.
  */
-static int claim_region(struct bolt_region *r, int32_t *owner)
+static int claim_region(struct cp *cp, struct bolt_region *r, uint64_t *owner)
 {
-	int32_t me = (int32_t)getpid();
-	int32_t cur = atomic_load(&r->hdr->cp_pid);
-	for (;;) {
-		if (cur != 0 && cur != me && pid_alive(cur)) {
-			uint64_t hb = atomic_load(&r->hdr->cp_heartbeat);
-			uint64_t now = (uint64_t)time(NULL);
-			if (hb + CP_OWNER_STALE >= now) {
-				*owner = cur;
-				return -EBUSY;
-			}
-		}
-		if (atomic_compare_exchange_strong(&r->hdr->cp_pid, &cur, me))
-			return 0;
-	}
+	int ret = bolt_region_claim(r, BOLT_REGION_CP, cp->region_token, bolt_region_clock_ms(),
+	                            owner);
+	if (ret == 0)
+		atomic_store(&r->hdr->cp_pid, (int32_t)getpid());
+	return ret;
+}
+
+/*
+ * Every tick: still the owner? Another process holding the role means two
+ * readers of the miss rings, so this one stops touching them at once (the
+ * ring service checks the claim before every slot) and exits.
+ */
+static void check_owner(struct main_state *s)
+{
+	struct cp *cp = &s->cp;
+	uint64_t owner = 0;
+	if (cp->region == NULL || s->lost ||
+	    bolt_region_beat(cp->region, BOLT_REGION_CP, cp->region_token, bolt_region_clock_ms(),
+	                     &owner) == 0)
+		return;
+	s->lost = true;
+	if (owner != 0)
+		cp_log(CP_LOG_ERR, "lost region %s to another process (pid %d): stopping now, "
+		       "the miss rings have a single reader", s->region_path,
+		       (int)bolt_region_token_pid(owner));
+	else
+		cp_log(CP_LOG_ERR, "lost region %s: its control-plane claim was released by "
+		       "another process: stopping now", s->region_path);
+	uv_stop(cp->loop);
 }
 
 static void attach_step(struct main_state *s)
@@ -170,14 +168,14 @@ static void attach_step(struct main_state *s)
 		s->last_attach_err = err;
 		return;
 	}
-	int32_t owner = 0;
-	err = claim_region(r, &owner);
+	uint64_t owner = 0;
+	err = claim_region(cp, r, &owner);
 	if (err < 0) {
 		bolt_region_detach(r);
 		if (err != s->last_attach_err || owner != s->last_owner)
 			cp_log(CP_LOG_NOTICE, "region %s is in use by another boltdns-cp (pid %d): "
 			       "waiting for it to exit (retrying every second)",
-			       s->region_path, (int)owner);
+			       s->region_path, (int)bolt_region_token_pid(owner));
 		s->last_attach_err = err;
 		s->last_owner = owner;
 		return;
@@ -431,6 +429,9 @@ static void write_stats(struct main_state *s)
 static void on_tick(uv_timer_t *t)
 {
 	struct main_state *s = t->data;
+	check_owner(s);
+	if (s->lost)
+		return;
 	attach_step(s);
 	if (s->cp.region != NULL) {
 		atomic_store(&s->cp.region->hdr->cp_heartbeat, (uint64_t)time(NULL));
@@ -523,6 +524,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if ((ret = bolt_region_token_new(&cp->region_token)) < 0) {
+		fprintf(stderr, "boltdns-cp: no random for the region claim: %s\n", bolt_strerror(ret));
+		return 1;
+	}
 	cp->loop = uv_default_loop();
 
 	uv_signal_init(cp->loop, &s.sigterm);
@@ -545,14 +550,15 @@ int main(int argc, char **argv)
 
 	uv_run(cp->loop, UV_RUN_DEFAULT);
 
-	if (cp->region != NULL) {
-		int32_t me = (int32_t)getpid();
-		atomic_compare_exchange_strong(&cp->region->hdr->cp_pid, &me, 0);
-	}
 	write_stats(&s);
+	/* Gives the claim (and cp_pid) up only if still ours. */
 	detach(&s);
 	/* Let the control socket's handles finish closing (its file is removed). */
 	uv_run(cp->loop, UV_RUN_NOWAIT);
 	/* Resolutions in flight die with the process: the OS reclaims sockets. */
+	if (s.lost) {
+		cp_log(CP_LOG_ERR, "exiting: the region belongs to another control plane");
+		return 1;
+	}
 	return 0;
 }

@@ -35,10 +35,22 @@ struct ring_svc {
 	unsigned bl_head, bl_count;
 };
 
+/* Whether this process still holds the region's control-plane role: a ring
+ * has one consumer and one producer, so a process that lost the role must
+ * not touch one more slot (main.c then stops it). */
+static bool ring_owner(const struct cp *cp)
+{
+	return cp->region_token == 0 || bolt_region_owns(cp->region, BOLT_REGION_CP, cp->region_token);
+}
+
 static bool try_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
                      const uint8_t *payload, size_t len)
 {
 	struct bolt_region *r = cp->region;
+	if (!ring_owner(cp)) {
+		cp->ctr.answer_drops++;
+		return true; /* dropped: the answer ring is another process's now */
+	}
 	if (lcore >= r->hdr->max_lcores || lcore >= BOLT_MAX_LCORES)
 		return true; /* nowhere to go: treated as sent */
 	struct bolt_ring *ring = bolt_region_answer_ring(r, lcore);
@@ -177,7 +189,7 @@ void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg 
 static unsigned poll_rings(struct cp *cp)
 {
 	struct bolt_region *r = cp->region;
-	if (r == NULL)
+	if (r == NULL || !ring_owner(cp))
 		return 0;
 	flush_backlog(cp);
 	unsigned n = atomic_load_explicit(&r->hdr->dp_lcores, memory_order_acquire);

@@ -14,11 +14,16 @@
 struct dp_app {
 	const struct bolt_config *cfg;
 	struct bolt_region *region;
-	atomic_bool stop;          /* set by SIGINT / SIGTERM */
+	atomic_bool stop;          /* set by SIGINT / SIGTERM, or when the region is lost */
+	atomic_bool lost;          /* another boltdns-dp took the region's dataplane role */
+	uint64_t token;            /* this process's claim (bolt_region_claim) */
 	struct dp_policy policy;   /* [acl] and [ratelimit], shared read-only */
 };
 
-/* Write the dataplane heartbeat (unix seconds) into the region header. */
+/* Write the dataplane heartbeat (unix seconds for operators, and the
+ * claim's CLOCK_BOOTTIME beat) into the region header. A claim that is no
+ * longer ours (another dataplane took the region: two producers on a ring)
+ * sets stop and lost. Main lcore / main thread, at least once a second. */
 void dp_heartbeat(struct dp_app *app);
 
 /*

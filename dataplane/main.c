@@ -28,6 +28,15 @@ static void on_signal(int sig)
 
 void dp_heartbeat(struct dp_app *a)
 {
+	uint64_t owner = 0;
+	if (bolt_region_beat(a->region, BOLT_REGION_DP, a->token, bolt_region_clock_ms(),
+	                     &owner) < 0) {
+		if (!atomic_exchange(&a->lost, true))
+			dp_err("lost region %s to another process (pid %d): stopping now, a ring has "
+			       "a single producer", a->region->path, (int)bolt_region_token_pid(owner));
+		atomic_store(&a->stop, true);
+		return;
+	}
 	atomic_store_explicit(&a->region->hdr->dp_heartbeat, (uint64_t)time(NULL),
 	                      memory_order_relaxed);
 }
@@ -103,8 +112,24 @@ int main(int argc, char **argv)
 
 	app.cfg = cfg;
 	app.region = r;
+	/* One dataplane per region: a second one would be another producer on
+	 * every miss ring (region.h "Ownership"). */
+	uint64_t owner = 0;
+	err = bolt_region_token_new(&app.token);
+	if (err == 0)
+		err = bolt_region_claim(r, BOLT_REGION_DP, app.token, bolt_region_clock_ms(), &owner);
+	if (err == -EBUSY) {
+		dp_err("region %s is in use by another boltdns-dp (pid %d): stop it first, or give "
+		       "this one another [cache] path", r->path, (int)bolt_region_token_pid(owner));
+		goto err_region;
+	}
+	if (err < 0) {
+		dp_err("cannot claim region %s: %s", r->path, bolt_strerror(err));
+		goto err_region;
+	}
 	dp_policy_from_config(&app.policy, cfg);
 	atomic_store(&app.stop, false);
+	atomic_store(&app.lost, false);
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -131,16 +156,22 @@ int main(int argc, char **argv)
 		err = BOLT_ECONFIG;
 #endif
 	}
-	ret = err < 0 ? 1 : 0;
+	ret = err < 0 || atomic_load(&app.lost) ? 1 : 0;
 	if (err < 0)
 		dp_err("stopped: %s", bolt_strerror(err));
+	else if (atomic_load(&app.lost))
+		dp_err("stopped: the region belongs to another dataplane");
 	else
 		dp_notice("stopped");
 
-	atomic_store(&r->hdr->dp_lcores, 0);
-	/* The ports listed are those of a running dataplane. */
-	atomic_store(&bolt_region_ports(r)->nports, 0);
-	atomic_store(&r->hdr->dp_pid, 0);
+	/* The live state is the new owner's if the region was lost. */
+	if (bolt_region_release(r, BOLT_REGION_DP, app.token)) {
+		atomic_store(&r->hdr->dp_lcores, 0);
+		/* The ports listed are those of a running dataplane. */
+		atomic_store(&bolt_region_ports(r)->nports, 0);
+		atomic_store(&r->hdr->dp_pid, 0);
+	}
+err_region:
 	bolt_region_detach(r);
 err_cfg:
 	free(cfg);

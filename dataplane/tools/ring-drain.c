@@ -10,8 +10,14 @@
  * after COUNT misses, -a answers each miss with an empty response of RCODE
  * (NOERROR, SERVFAIL, NXDOMAIN, REFUSED or a number).
  * Output: "lcore=K id=ID NAME TYPE client=ADDR#PORT edns=SIZE do=D"
+ *
+ * It reads the miss rings (and writes the answer rings) as the control plane
+ * does, so it takes the control plane's claim of the region first and
+ * refuses, exit 3, while a boltdns-cp (or another ring-drain) holds it: a
+ * ring has a single reader. The claim is given back at exit.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,11 +95,34 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ring-drain: %s: %s\n", argv[optind], bolt_strerror(err));
 		return 1;
 	}
+	uint64_t token = 0, owner = 0;
+	err = bolt_region_token_new(&token);
+	if (err == 0)
+		err = bolt_region_claim(r, BOLT_REGION_CP, token, bolt_region_clock_ms(), &owner);
+	if (err < 0) {
+		if (err == -EBUSY)
+			fprintf(stderr, "ring-drain: %s: the rings are in use by pid %d (a boltdns-cp?): "
+			        "refusing to read them, a ring has a single reader\n", argv[optind],
+			        (int)bolt_region_token_pid(owner));
+		else
+			fprintf(stderr, "ring-drain: %s: cannot claim the rings: %s\n", argv[optind],
+			        bolt_strerror(err));
+		bolt_region_detach(r);
+		return 3;
+	}
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	long seen = 0;
+	int ret = 0;
 	for (;;) {
 		unsigned got = 0;
+		/* Still ours? (also the heartbeat that keeps it ours) */
+		if (bolt_region_beat(r, BOLT_REGION_CP, token, bolt_region_clock_ms(), &owner) < 0) {
+			fprintf(stderr, "ring-drain: the rings were taken by pid %d: stopping\n",
+			        (int)bolt_region_token_pid(owner));
+			ret = 3;
+			break;
+		}
 		for (unsigned l = 0; l < r->hdr->max_lcores && count != seen; l++) {
 			struct bolt_ring *ring = bolt_region_miss_ring(r, l);
 			const struct bolt_miss_msg *m;
@@ -116,7 +145,10 @@ int main(int argc, char **argv)
 			break;
 		usleep(10000);
 	}
+	bolt_region_release(r, BOLT_REGION_CP, token);
 	bolt_region_detach(r);
+	if (ret != 0)
+		return ret;
 	return seen > 0 || wait_s == 0 ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: ring-drain [-w SECONDS] [-n COUNT] [-a RCODE] REGION\n");

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -489,4 +490,112 @@ struct bolt_ring *bolt_region_answer_ring(struct bolt_region *r, unsigned lcore)
 		return NULL;
 	return (struct bolt_ring *)(r->base + r->hdr->answer_ring_off +
 	                            (uint64_t)lcore * r->hdr->answer_ring_stride);
+}
+
+/* ---- ownership (region.h "Ownership") ---- */
+
+int bolt_region_token_new(uint64_t *token)
+{
+	uint32_t rnd = 0;
+	do {
+		ssize_t n = getrandom(&rnd, sizeof(rnd), 0);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n >= 0 && n != (ssize_t)sizeof(rnd))
+			rnd = 0;
+	} while (rnd == 0);
+	*token = (uint64_t)(uint32_t)getpid() << 32 | rnd;
+	return 0;
+}
+
+uint64_t bolt_region_clock_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Whether pid names a live process (not a zombie) in our pid namespace. */
+static bool pid_alive(int32_t pid)
+{
+	char path[64], buf[256];
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')'. */
+	const char *rp = strrchr(buf, ')');
+	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* Whether the owner holding cur (not ours, not 0) is still there. */
+static bool owner_alive(const struct bolt_region_owner *o, uint64_t cur, uint64_t token,
+                        uint64_t now_ms)
+{
+	int32_t pid = bolt_region_token_pid(cur);
+	/* Our pid with another token: an earlier incarnation of this process. */
+	if (pid == bolt_region_token_pid(token) || !pid_alive(pid))
+		return false;
+	uint64_t hb = atomic_load_explicit(&o->heartbeat, memory_order_acquire);
+	/* A beat far "in the future" (a clock of another time namespace) is as
+	 * stale as an old one. */
+	uint64_t age = now_ms >= hb ? now_ms - hb : hb - now_ms;
+	return age < BOLT_REGION_OWNER_STALE_MS;
+}
+
+int bolt_region_claim(struct bolt_region *r, unsigned role, uint64_t token, uint64_t now_ms,
+                      uint64_t *owner)
+{
+	if (r == NULL || role >= BOLT_REGION_ROLES || token == 0)
+		return -EINVAL;
+	struct bolt_region_owner *o = &r->hdr->owner[role];
+	uint64_t cur = atomic_load_explicit(&o->token, memory_order_acquire);
+	for (;;) {
+		if (cur == token) {
+			atomic_store_explicit(&o->heartbeat, now_ms, memory_order_release);
+			return 0;
+		}
+		if (cur != 0 && owner_alive(o, cur, token, now_ms)) {
+			if (owner != NULL)
+				*owner = cur;
+			return -EBUSY;
+		}
+		/* Beat before the swap: whoever wins it finds a fresh heartbeat
+		 * behind its token, so a third claimant never takes the new owner
+		 * for a stale one in between. */
+		atomic_store_explicit(&o->heartbeat, now_ms, memory_order_release);
+		if (atomic_compare_exchange_strong_explicit(&o->token, &cur, token,
+		                                            memory_order_acq_rel,
+		                                            memory_order_acquire))
+			return 0;
+	}
+}
+
+int bolt_region_beat(struct bolt_region *r, unsigned role, uint64_t token, uint64_t now_ms,
+                     uint64_t *owner)
+{
+	if (r == NULL || role >= BOLT_REGION_ROLES || token == 0)
+		return -EINVAL;
+	struct bolt_region_owner *o = &r->hdr->owner[role];
+	uint64_t cur = atomic_load_explicit(&o->token, memory_order_acquire);
+	if (cur != token) {
+		if (owner != NULL)
+			*owner = cur;
+		return -EOWNERDEAD;
+	}
+	atomic_store_explicit(&o->heartbeat, now_ms, memory_order_release);
+	return 0;
+}
+
+bool bolt_region_release(struct bolt_region *r, unsigned role, uint64_t token)
+{
+	if (r == NULL || role >= BOLT_REGION_ROLES || token == 0)
+		return false;
+	return atomic_compare_exchange_strong(&r->hdr->owner[role].token, &token, 0);
 }
