@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "boltdns/cookie.h"
+#include "boltdns/region.h"
 
 static size_t unhex(const char *s, uint8_t *out)
 {
@@ -138,6 +139,38 @@ static void test_wrap(void **state)
 	assert_false(bolt_cookie_valid(cc, sc, 16, addr, 4, 1001, secret, NULL));
 }
 
+/* The secrets in a region header: first set, rollover keeps the previous
+ * one, not before it is due, and a writer killed inside the seqlock is taken
+ * over a minute after the next rollover was due. */
+static void test_rotate(void **state)
+{
+	(void)state;
+	static struct bolt_region_hdr h;
+	uint8_t cur[16], prev[16], cur2[16], prev2[16];
+	memset(&h, 0, sizeof(h));
+	assert_true(bolt_cookie_secrets(&h, cur, prev) == 0);
+	assert_int_equal(bolt_cookie_rotate(&h, 1000, 3600), 1);
+	uint64_t seq = bolt_cookie_secrets(&h, cur, prev);
+	assert_true(seq != 0 && seq % 2 == 0);
+	assert_memory_equal(cur, prev, 16);
+	assert_int_equal(bolt_cookie_rotate(&h, 4599, 3600), 0);
+	assert_true(bolt_cookie_seq(&h) == seq);
+	assert_int_equal(bolt_cookie_rotate(&h, 4600, 3600), 1);
+	assert_true(bolt_cookie_secrets(&h, cur2, prev2) > seq);
+	assert_memory_equal(prev2, cur, 16);
+	assert_memory_not_equal(cur2, cur, 16);
+
+	/* A writer died inside: readers give up (no cookies) instead of
+	 * spinning forever, the next rollover waits a minute past due. */
+	atomic_fetch_add(&h.cookie_seq, 1);
+	assert_true(bolt_cookie_secrets(&h, cur, prev) == 0);
+	assert_int_equal(bolt_cookie_rotate(&h, 4600 + 3600 + 59, 3600), 0);
+	assert_int_equal(bolt_cookie_rotate(&h, 4600 + 3600 + 60, 3600), 1);
+	seq = bolt_cookie_secrets(&h, cur, prev);
+	assert_true(seq != 0 && seq % 2 == 0);
+	assert_memory_equal(prev, cur2, 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_rfc9018_vectors),
 		cmocka_unit_test(test_rfc9018_verify),
 		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_rotate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
