@@ -56,6 +56,7 @@ void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
 	pol->rl_slip = cfg->rl_slip;
 	pol->rl_v4_prefix = cfg->rl_v4_prefix ? cfg->rl_v4_prefix : 24;
 	pol->rl_v6_prefix = cfg->rl_v6_prefix ? cfg->rl_v6_prefix : 56;
+	pol->no_cookies = !cfg->dp_cookies;
 }
 
 int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
@@ -534,7 +535,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		 * cookie back; a valid server cookie proves the address is not
 		 * spoofed, so the rate limit has nothing to protect against. */
 		bool cookie = w->parse_rc[i] == 0 && q->cookie_len != 0 && p->client &&
-		              w->cookie_seq != 0;
+		              w->cookie_seq != 0 && !(w->pol && w->pol->no_cookies);
 		bool vouched = cookie && cookie_vouched(w, p, q);
 		if (vouched)
 			DP_STAT_INC(st, cookies_valid);

@@ -85,6 +85,7 @@ struct dp_policy {
 	unsigned rl_slip;      /* every Nth limited response goes out TC=1; 0 = none */
 	unsigned rl_v4_prefix;
 	unsigned rl_v6_prefix;
+	bool no_cookies;       /* [dataplane] cookies = no: COOKIE options ignored */
 	struct dp_rl_bucket rl[DP_RL_BUCKETS]; /* shared by all workers */
 };
 

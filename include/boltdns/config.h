@@ -52,6 +52,7 @@ struct bolt_config {
 	unsigned workers;                       /* workers = socket io threads, 1..BOLT_MAX_LCORES
 	                                           (default 1) */
 	unsigned udp_max;                       /* udp-max = max UDP payload (default 1232) */
+	bool dp_cookies;                        /* cookies = answer DNS Cookies, RFC 7873 (default yes) */
 	unsigned idle_sleep_us;                 /* idle-sleep = longest nap of an idle lcore, us (default 0 = poll) */
 	char exception[BOLT_CFG_STR];           /* exception = tap iface for non-DNS frames, "" = none */
 	char xdp_prog[BOLT_CFG_STR];            /* xdp-prog = path of the XDP object (net_af_xdp) */

@@ -90,6 +90,7 @@ static const struct key keys[] = {
 	{ "dataplane", "workers", K_UINT, 0, 0, FIELD(workers), .min = 1, .max = BOLT_MAX_LCORES },
 	/* responses travel through answer slots of BOLT_ANSWER_PAYLOAD_MAX bytes */
 	{ "dataplane", "udp-max", K_UINT, 0, 0, FIELD(udp_max), .min = 512, .max = BOLT_ANSWER_PAYLOAD_MAX },
+	{ "dataplane", "cookies", K_BOOL, 0, 0, FIELD(dp_cookies) },
 	/* an idle lcore naps at most this long (us); 0 = pure busy polling */
 	{ "dataplane", "idle-sleep", K_UINT, 0, 0, FIELD(idle_sleep_us), .min = 0, .max = 10000 },
 	{ "dataplane", "exception", K_IFNAME, F_EMPTY_OK, 0, FIELD(exception) },
@@ -980,6 +981,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->io = BOLT_IO_DPDK;
 	cfg->workers = 1;
 	cfg->udp_max = 1232;
+	cfg->dp_cookies = true;
 
 	snprintf(cfg->cache_path, sizeof(cfg->cache_path), "/dev/hugepages/boltdns");
 	cfg->cache_size = 1ull << 30;

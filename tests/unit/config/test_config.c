@@ -85,6 +85,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->idle_sleep_us, 0);
 	assert_string_equal(c->exception, "");
 	assert_string_equal(c->xdp_prog, "");
+	assert_true(c->dp_cookies);
 
 	assert_string_equal(c->cache_path, "/dev/hugepages/boltdns");
 	assert_int_equal(c->cache_size, 1ull << 30);
@@ -175,6 +176,7 @@ static void test_every_key_good(void **state)
 		"idle-sleep = 250\n"
 		"exception = dtap0\n"
 		"xdp-prog = /usr/lib/boltdns/xdp.o\n"
+		"cookies = no\n"
 		"[cache]\n"
 		"path = /dev/shm/boltdns\n"
 		"size = 512M\n"
@@ -244,6 +246,7 @@ static void test_every_key_good(void **state)
 	assert_int_equal(c->idle_sleep_us, 250);
 	assert_string_equal(c->exception, "dtap0");
 	assert_string_equal(c->xdp_prog, "/usr/lib/boltdns/xdp.o");
+	assert_false(c->dp_cookies);
 
 	assert_string_equal(c->cache_path, "/dev/shm/boltdns");
 	assert_int_equal(c->cache_size, 512ull << 20);
@@ -349,6 +352,7 @@ static void test_every_key_bad(void **state)
 	key_bad("cache", "shards = 512", "out of range 1..256 (or 0 for automatic)");
 	key_bad("cache", "shards = 256\nsize = 200M", "shards = 256 is too many for a");
 	key_bad("cache", "wipe = maybe", "not yes/no");
+	key_bad("dataplane", "cookies = sometimes", "not yes/no");
 	key_bad("cache", "ring-slots = 1000", "not a power of two (or 0 for automatic)");
 	key_bad("cache", "ring-slots = 8", "out of range 16..1048576 (or 0 for automatic)");
 	key_bad("cache", "ring-slots = 2097152", "out of range");

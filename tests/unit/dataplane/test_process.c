@@ -816,6 +816,20 @@ static void test_cookies(void **state)
 	dp_process_burst(f->w, f->pkts, 1);
 	assert_int_equal(f->w->st->cookies_valid, valid + 1);
 
+	/* [dataplane] cookies = no: the option is ignored (no cookie back). */
+	bolt_config_defaults(cfg);
+	cfg->dp_cookies = false;
+	dp_policy_from_config(&pol, cfg);
+	assert_int_equal(dp_worker_set_policy(f->w, &pol), 0);
+	mk_query(f, 0, 10, "ck.example.", BOLT_TYPE_A, 1232, false);
+	add_qcookie(f, 0, cc, 8);
+	set_client(f, 0, client);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
+	expect_rcode(f, 0, 10, BOLT_RCODE_NOERROR);
+	assert_null(resp_cookie(f, 0));
+	dp_worker_fini(f->w);
+	dp_worker_set_policy(f->w, NULL);
+
 	for (unsigned i = 0; i < 12; i++)
 		f->pkts[i].client = NULL;
 	free(cfg);
