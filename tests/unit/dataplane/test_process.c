@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <endian.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -585,6 +586,79 @@ static void test_ratelimit_shared(void **state)
 	free(cfg);
 }
 
+/* Two workers on two threads at once, one prefix: the shared table's
+ * compare-and-swap keeps the total at `rate` answers a second. */
+struct rl_thread {
+	struct dp_worker w;
+	uint8_t bufs[DP_BURST_MAX][512];
+	struct dp_pkt pkts[DP_BURST_MAX];
+	unsigned answered;
+	uint32_t t0, t1;
+};
+
+static void *rl_thread_run(void *arg)
+{
+	struct rl_thread *t = arg;
+	static const uint8_t client[4] = { 198, 18, 99, 1 };
+	uint8_t qname[BOLT_NAME_MAX];
+	int ql = bolt_name_from_text("rlt.example.", qname);
+	t->t0 = bolt_now();
+	for (unsigned round = 0; round < 20; round++) {
+		for (unsigned i = 0; i < DP_BURST_MAX; i++) {
+			struct bolt_build b;
+			bolt_build_init(&b, t->bufs[i], sizeof(t->bufs[i]), (uint16_t)i, BOLT_FLAG_RD);
+			bolt_build_question(&b, qname, (size_t)ql, BOLT_TYPE_A, BOLT_CLASS_IN);
+			int len = bolt_build_finish(&b);
+			t->pkts[i].dns = t->bufs[i];
+			t->pkts[i].len = (uint16_t)len;
+			t->pkts[i].cap = sizeof(t->bufs[i]);
+			t->pkts[i].family = AF_INET;
+			t->pkts[i].client = client;
+		}
+		dp_process_burst(&t->w, t->pkts, DP_BURST_MAX);
+		for (unsigned i = 0; i < DP_BURST_MAX; i++)
+			if (t->pkts[i].verdict == DP_TX && !(get16(t->bufs[i] + 2) & BOLT_FLAG_TC))
+				t->answered++;
+	}
+	t->t1 = bolt_now();
+	return NULL;
+}
+
+static void test_ratelimit_threads(void **state)
+{
+	struct fixture *f = *state;
+	static struct rl_thread th[2];
+	static struct dp_policy pol;
+	struct bolt_config *cfg = calloc(1, sizeof(*cfg));
+	assert_non_null(cfg);
+	bolt_config_defaults(cfg);
+	cfg->rl_rate = 100;
+	cfg->rl_slip = 0;
+	put_a(f, "rlt.example.", 1, 60, bolt_now(), false);
+	for (int attempt = 0; attempt < 5; attempt++) {
+		dp_policy_from_config(&pol, cfg);
+		pthread_t tid[2];
+		for (unsigned k = 0; k < 2; k++) {
+			memset(&th[k], 0, sizeof(th[k]));
+			assert_int_equal(dp_worker_init(&th[k].w, f->r, k, 1232), 0);
+			assert_int_equal(dp_worker_set_policy(&th[k].w, &pol), 0);
+		}
+		for (unsigned k = 0; k < 2; k++)
+			assert_int_equal(pthread_create(&tid[k], NULL, rl_thread_run, &th[k]), 0);
+		for (unsigned k = 0; k < 2; k++)
+			assert_int_equal(pthread_join(tid[k], NULL), 0);
+		/* 2 x 1280 queries; a second boundary inside grants a new
+		 * budget: try again then. */
+		if (th[0].t0 != th[1].t1 || th[1].t0 != th[0].t1 || th[0].t0 != th[0].t1)
+			continue;
+		assert_int_equal(th[0].answered + th[1].answered, 100);
+		break;
+	}
+	for (unsigned k = 0; k < 2; k++)
+		dp_worker_fini(&th[k].w);
+	free(cfg);
+}
+
 /* Prefixes that hash to one bucket: taking turns never resets the other's
  * budget, and when every slot of the bucket is taken this second, a further
  * prefix shares a budget instead of getting a fresh one. */
@@ -953,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_cached_servfail_ede),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_ratelimit_shared),
+		cmocka_unit_test(test_ratelimit_threads),
 		cmocka_unit_test(test_ratelimit_collision),
 		cmocka_unit_test(test_cookies),
 		cmocka_unit_test(test_prefetch_hint),
