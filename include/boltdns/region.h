@@ -253,7 +253,9 @@ BOLT_API struct bolt_region *bolt_region_create(const struct bolt_region_params 
  * magic (BOLT_EMAGIC), layout version (BOLT_EVERSION), checksum, size and
  * the whole layout, ring headers and cache header (BOLT_EGEOMETRY); never
  * crashes on a truncated or corrupted file. -ENOENT when neither file
- * exists. Returns NULL and sets *err on failure. Any thread, once per process.
+ * exists; -EPERM when the file is owned by a user other than root and this
+ * process's effective user, or is writable by its group or others (anyone
+ * who can write the region can fake cache entries and ring messages). Returns NULL and sets *err on failure. Any thread, once per process.
  */
 BOLT_API struct bolt_region *bolt_region_attach(const char *path, int *err);
 

@@ -200,6 +200,13 @@ static struct bolt_region *attach_path(const char *path, int *err)
 	e = check_hdr(&h, (uint64_t)st.st_size, &l);
 	if (e != 0)
 		goto err;
+	/* Whoever can write the region can answer for the cache and put
+	 * messages on the rings: a file another user could have planted (the
+	 * fallback /dev/shm is world-writable) or may write is not ours. */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		e = -EPERM;
+		goto err;
+	}
 
 	uint64_t page = 4096;
 	r->hugetlb = dir_kind(path, &page) == FS_HUGETLB;

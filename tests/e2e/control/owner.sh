@@ -35,7 +35,7 @@ fi
 # ---- a second control plane with its wall clock an hour ahead
 sed -e '/^tcp-listen/d' -e "s|^socket = .*|socket = $E2E_DIR/control2.sock|" \
   "$E2E_DIR/boltdns.conf" >"$E2E_DIR/boltdns2.conf"
-BOLT_TEST_CLOCK_STEP=3600 LD_PRELOAD=$CLOCKSTEP ip netns exec "$E2E_NS" \
+ip netns exec "$E2E_NS" env BOLT_TEST_CLOCK_STEP=3600 LD_PRELOAD="$CLOCKSTEP" \
   "$E2E_CP" -c "$E2E_DIR/boltdns2.conf" -s "$E2E_DIR/cp2.stats" >>"$E2E_DIR/cp2.log" 2>&1 &
 CP2_PID=$!
 sleep 2.5

@@ -2,7 +2,8 @@
  * Ownership of the region's ring roles (region.h "Ownership"): tokens,
  * claims against live, dead, zombie, stale and same-pid owners, the beat
  * that notices a lost claim, release, a race of processes with one winner,
- * and a wall-clock step that must not hand a role over.
+ * a wall-clock step that must not hand a role over, and no attaching to a
+ * region file that another user may write.
  *
  * The wall clock is injected: this executable defines time() and
  * clock_gettime(), so the library's calls land here and CLOCK_REALTIME can
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -299,6 +301,46 @@ static void test_wall_clock_step(void **state)
 	wall_step = 0;
 }
 
+/* Only a file that no other user can write (and that is root's or ours) is
+ * attached: anyone who can write the region can fake cache entries and ring
+ * messages. */
+static void test_attach_refuses_writable_by_others(void **state)
+{
+	(void)state;
+	int err;
+	bolt_region_detach(R);
+	R = NULL;
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);  /* as created */
+
+	static const mode_t bad[] = { 0666, 0620, 0602, 0660 };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(path, bad[i]), 0);
+		assert_null(bolt_region_attach(path, &err));
+		assert_int_equal(err, -EPERM);
+	}
+	assert_int_equal(chmod(path, 0644), 0);  /* others may read the counters */
+	struct bolt_region *r = bolt_region_attach(path, &err);
+	assert_non_null(r);
+	bolt_region_detach(r);
+	if (geteuid() == 0) {
+		/* planted by another user */
+		assert_int_equal(chown(path, 4242, 4242), 0);
+		assert_null(bolt_region_attach(path, &err));
+		assert_int_equal(err, -EPERM);
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	/* the dataplane does not reuse a planted file: it makes its own */
+	assert_int_equal(chmod(path, 0666), 0);
+	struct bolt_region_params p = { .path = path, .size = SIZE };
+	R = bolt_region_create(&p, &err);
+	assert_non_null(R);
+	assert_true(R->created);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_and_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_one_winner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wall_clock_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_refuses_writable_by_others, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
