@@ -93,6 +93,16 @@ int main(int argc, char **argv)
 	printf("dp_lcores %u\n", (unsigned)atomic_load(&r->hdr->dp_lcores));
 	printf("dp_pid %d\n", (int)atomic_load(&r->hdr->dp_pid));
 	printf("dp_heartbeat %" PRIu64 "\n", (uint64_t)atomic_load(&r->hdr->dp_heartbeat));
+	/* Who holds each side of the rings (0: nobody) and how long ago it beat. */
+	static const char *const role[BOLT_REGION_ROLES] = { "dp", "cp" };
+	uint64_t now_ms = bolt_region_clock_ms();
+	for (unsigned i = 0; i < BOLT_REGION_ROLES; i++) {
+		uint64_t tok = atomic_load(&r->hdr->owner[i].token);
+		uint64_t hb = atomic_load(&r->hdr->owner[i].heartbeat);
+		printf("%s_owner_pid %d\n", role[i], tok ? (int)bolt_region_token_pid(tok) : 0);
+		printf("%s_owner_beat_age_ms %" PRIu64 "\n", role[i],
+		       tok && now_ms >= hb ? now_ms - hb : 0);
+	}
 	bolt_region_detach(r);
 	return 0;
 usage:

@@ -21,6 +21,11 @@ miss() { # N: a name asked once, never in the cache before, so a miss
   rcode_of +time=3 "$(printf 'h%04d' "$1").bulk.boltnet" A
 }
 [ "$(miss 1)" = NOERROR ] && ok "boltdns-cp answers misses" || bad "boltdns-cp does not answer misses"
+if [ "$(dp_stat dp_owner_pid)" = "$E2E_DP_PID" ] && [ "$(dp_stat cp_owner_pid)" = "$E2E_CP_PID" ]; then
+  ok "dp-stats: the region's owners are the running dataplane and control plane"
+else
+  bad "dp-stats owners: dp $(dp_stat dp_owner_pid), cp $(dp_stat cp_owner_pid)"
+fi
 
 # ---- ring-drain while boltdns-cp owns the rings
 out=$(ns "$DRAIN" -w 1 "$E2E_REGION" 2>&1); rc=$?
