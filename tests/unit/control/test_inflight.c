@@ -11,11 +11,15 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "boltdns/cache.h"
 #include "boltdns/config.h"
 #include "boltdns/errcode.h"
+#include "cp.h"
 #include "iter/inflight.h"
+#include "iter/resolve.h"
 #include "iter/select.h"
 
 static const uint8_t bulk[] = "\4bulk\7boltnet";
@@ -128,12 +132,78 @@ static void test_select_busy(void **state)
 	infra_free(t);
 }
 
+struct outcome {
+	bool done;
+	uint8_t rcode;
+	uint16_t ede;
+	char text[128];
+};
+
+static void on_done(struct res *r, void *arg)
+{
+	struct outcome *o = arg;
+	const char *text = NULL;
+	o->done = true;
+	o->rcode = res_rcode(r);
+	o->ede = res_ede(r, &text);
+	snprintf(o->text, sizeof(o->text), "%s", text != NULL ? text : "");
+}
+
+/* A question reaching a cut whose slots are all taken fails at once with
+ * its reason; once a slot is free it goes on (offline: it fails trying to
+ * send), and a finished resolution gives its slot back. */
+static void test_resolution_refused(void **state)
+{
+	(void)state;
+	struct bolt_config cfg;
+	bolt_config_defaults(&cfg);
+	cfg.max_inflight_zone = 2;
+	cfg.do_not_query_localhost = false;
+	struct cp cp;
+	memset(&cp, 0, sizeof(cp));
+	cp.cfg = &cfg;
+	cp.loop = uv_default_loop();
+	cp.offline = true;
+	cp.upstream_port = 53;
+	cp.infra = infra_new(256);
+	uint32_t now = bolt_now();
+	static const uint8_t ns1[] = "\3ns1\4bulk\7boltnet";
+	struct infra_nsset ns;
+	memset(&ns, 0, sizeof(ns));
+	ns.n = 1;
+	ns.len[0] = sizeof(ns1);
+	memcpy(ns.name[0], ns1, sizeof(ns1));
+	assert_int_equal(infra_ns_put(cp.infra, bulk, &ns, now, 3600), 0);
+	struct infra_addr a = v4("198.18.1.20");
+	assert_int_equal(infra_addr_put(cp.infra, ns1, INFRA_SRC_GLUE, &a, 1, now, 3600), 0);
+
+	static const uint8_t q[] = "\1x\4bulk\7boltnet";
+	assert_true(lim_zone_enter(bulk, 2));
+	assert_true(lim_zone_enter(bulk, 2));
+	struct outcome o = { 0 };
+	assert_int_equal(res_start(&cp, q, BOLT_TYPE_A, BOLT_CLASS_IN, false, on_done, &o), 0);
+	assert_true(o.done);
+	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
+	assert_int_equal(o.ede, BOLT_EDE_OTHER);
+	assert_non_null(strstr(o.text, "too many questions in flight for bulk.boltnet"));
+	lim_zone_leave(bulk);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(res_start(&cp, q, BOLT_TYPE_A, BOLT_CLASS_IN, false, on_done, &o), 0);
+	assert_true(o.done);
+	assert_string_equal(o.text, "offline");
+	lim_zone_leave(bulk);
+	assert_int_equal(lim_zones_busy(), 0);
+	assert_int_equal(res_alive(), 0);
+	infra_free(cp.infra);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zone_limit),
 		cmocka_unit_test(test_server_counts),
 		cmocka_unit_test(test_select_busy),
+		cmocka_unit_test(test_resolution_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
