@@ -228,10 +228,14 @@ static unsigned drain_answers(struct dp_lcore *l)
 
 		if (pi < g.nports && l->index < g.ports[pi].nq)
 			m = rte_pktmbuf_alloc(g.pool);
+		/* With the server cookie its query asked for, if any. */
+		static _Thread_local uint8_t ck[BOLT_ANSWER_PAYLOAD_MAX + 64];
+		size_t ckn = m ? dp_answer_cookie(&l->w, a, ck, sizeof(ck)) : 0;
+		const uint8_t *pl = ckn ? ck : a->payload;
+		size_t pln = ckn ? ckn : a->len;
 		if (m) {
 			len = dp_frame_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), c,
-			                     a->payload, a->len, !g.ports[pi].ol_ip,
-			                     !g.ports[pi].ol_udp, &l2, &l3);
+			                     pl, pln, !g.ports[pi].ol_ip, !g.ports[pi].ol_udp, &l2, &l3);
 		}
 		if (len == 0) {
 			/* No such port, no mbuf, or larger than one segment. */
@@ -242,7 +246,7 @@ static unsigned drain_answers(struct dp_lcore *l)
 			set_len(m, len);
 			set_offload(m, &g.ports[pi], c->family, l2, l3);
 			DP_STAT_INC(l->w.st, answers_sent);
-			dp_count_response(&l->w, a->payload, a->len);
+			dp_count_response(&l->w, pl, pln);
 			tx_port(l, pi, m);
 		}
 		dp_answer_done(&l->w);

@@ -306,6 +306,66 @@ static int add_cookie(struct dp_worker *w, struct dp_pkt *p, const struct bolt_q
 	return len + COOKIE_OPT_LEN;
 }
 
+static unsigned ck_slot(uint8_t family, const uint8_t *addr, uint16_t port, uint16_t id)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ family;
+	unsigned alen = family == AF_INET ? 4 : 16;
+	for (unsigned i = 0; i < alen; i++)
+		h = (h ^ addr[i]) * 0x100000001b3ull;
+	h = (h ^ port) * 0x100000001b3ull;
+	h = (h ^ id) * 0x100000001b3ull;
+	return (unsigned)((h ^ (h >> 31)) % DP_CK_SLOTS);
+}
+
+/* Remember the client cookie of a miss for the control plane's answer. */
+static void ck_remember(struct dp_worker *w, const struct bolt_query *q,
+                        const struct bolt_client *c)
+{
+	if (q->cookie_len == 0 || w->cookie_seq == 0 || (w->pol && w->pol->no_cookies) ||
+	    (c->family != AF_INET && c->family != AF_INET6))
+		return;
+	struct dp_ck_slot *s = &w->ck[ck_slot(c->family, c->client_addr, c->client_port, q->id)];
+	memcpy(s->addr, c->client_addr, 16);
+	s->port = c->client_port;
+	s->id = q->id;
+	s->limit = (uint16_t)bolt_udp_limit(q, w->udp_max);
+	s->family = c->family;
+	memcpy(s->cc, q->cookie, BOLT_COOKIE_CLIENT_LEN);
+	s->at = w->now;
+}
+
+size_t dp_answer_cookie(struct dp_worker *w, const struct bolt_answer_msg *a, uint8_t *out,
+                        size_t cap)
+{
+	const struct bolt_client *c = &a->client;
+	if (a->len < BOLT_HDR_LEN || (c->family != AF_INET && c->family != AF_INET6))
+		return 0;
+	uint16_t id = rd16(a->payload);
+	struct dp_ck_slot *s = &w->ck[ck_slot(c->family, c->client_addr, c->client_port, id)];
+	unsigned alen = c->family == AF_INET ? 4 : 16;
+	uint32_t now = bolt_now();
+	if (s->family != c->family || s->port != c->client_port || s->id != id ||
+	    memcmp(s->addr, c->client_addr, alen) != 0 || now - s->at > DP_CK_TTL)
+		return 0;
+	s->family = 0;
+	size_t len = a->len;
+	if (w->cookie_seq == 0 || len + COOKIE_OPT_LEN > cap || len + COOKIE_OPT_LEN > s->limit)
+		return 0;
+	size_t opt = last_opt(a->payload, len);
+	if (opt == 0)
+		return 0;
+	memcpy(out, a->payload, len);
+	uint8_t *o = out + len;
+	wr16(o, BOLT_OPT_COOKIE);
+	wr16(o + 2, BOLT_COOKIE_CLIENT_LEN + BOLT_COOKIE_SERVER_LEN);
+	memcpy(o + 4, s->cc, BOLT_COOKIE_CLIENT_LEN);
+	bolt_cookie_make(o + 4 + BOLT_COOKIE_CLIENT_LEN, s->cc, c->client_addr, alen, now,
+	                 w->cookie_cur);
+	wr16(out + opt + 9, (uint16_t)(rd16(out + opt + 9) + COOKIE_OPT_LEN));
+	DP_STAT_INC(w->st, cookies_sent);
+	return len + COOKIE_OPT_LEN;
+}
+
 /* REFUSED for a client the ACL denies, echoing a question that parsed, with
  * EDE 18 Prohibited (RFC 8914 4.19) when the query had EDNS. */
 static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc)
@@ -588,6 +648,7 @@ int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
 	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
 	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
 	bolt_ring_commit(w->miss_ring);
+	ck_remember(w, q, c);
 	return 0;
 }
 

@@ -37,6 +37,22 @@
  * only costs an extra hint, which the control plane coalesces). */
 #define DP_PF_SLOTS 1024
 #define DP_PF_INTERVAL 2
+/* Client cookies of misses in flight, so that the control plane's answer
+ * leaves with a server cookie too: a direct-mapped table keyed by the
+ * client's address, port and query ID (a collision only costs the older
+ * miss its cookie), entries older than DP_CK_TTL seconds unused. */
+#define DP_CK_SLOTS 1024
+#define DP_CK_TTL 30
+
+struct dp_ck_slot {
+	uint8_t addr[16];
+	uint16_t port;                   /* network order */
+	uint16_t id;
+	uint16_t limit;                  /* the client's UDP limit */
+	uint8_t family;                  /* 0: free */
+	uint8_t cc[BOLT_COOKIE_CLIENT_LEN];
+	uint32_t at;                     /* bolt_now() of the miss */
+};
 
 enum dp_verdict {
 	DP_DROP = 0,           /* nothing to send */
@@ -108,6 +124,7 @@ struct dp_worker {
 		uint32_t tag;                /* upper half of the key hash */
 		uint32_t at;                 /* when hinted; 0 = never */
 	} pf[DP_PF_SLOTS];
+	struct dp_ck_slot ck[DP_CK_SLOTS]; /* client cookies of misses in flight */
 	/* Burst scratch. */
 	struct bolt_query q[DP_BURST_MAX];
 	struct bolt_cache_key key[DP_BURST_MAX];
@@ -165,6 +182,17 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n);
  */
 int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
                  const struct bolt_client *c);
+
+/*
+ * The control plane's answer a with the COOKIE of its query, when that query
+ * (a miss of this worker, dp_miss_push) had a client cookie: the payload
+ * with the client cookie and a fresh server cookie appended to its OPT is
+ * written to out (cap >= a->len + 28) and its length returned. Returns 0
+ * when a is to be sent as it is (no cookie, no OPT, or it would pass the
+ * client's UDP limit).
+ */
+size_t dp_answer_cookie(struct dp_worker *w, const struct bolt_answer_msg *a, uint8_t *out,
+                        size_t cap);
 
 /* Next control-plane answer on this worker's ring, or NULL. Release it with
  * dp_answer_done once sent (or dropped). */

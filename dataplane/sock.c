@@ -217,15 +217,20 @@ static void drain_answers(struct sock_worker *sw)
 			memcpy(&s->sin6_addr, c->client_addr, 16);
 			sl = sizeof(*s);
 		}
+		/* With the server cookie its query asked for, if any. */
+		static _Thread_local uint8_t ck[BOLT_ANSWER_PAYLOAD_MAX + 64];
+		size_t ckn = dp_answer_cookie(&sw->w, m, ck, sizeof(ck));
+		const uint8_t *pl = ckn ? ck : m->payload;
+		size_t pln = ckn ? ckn : m->len;
 		if (sl == 0 || c->port_id >= sw->nfds ||
 		    sw->app->cfg->listen[c->port_id].family != c->family ||
-		    sendto(sw->fds[c->port_id], m->payload, m->len, MSG_DONTWAIT,
+		    sendto(sw->fds[c->port_id], pl, pln, MSG_DONTWAIT,
 		           (struct sockaddr *)&ss, sl) < 0) {
 			DP_STAT_INC(sw->w.st, tx_drops);
 		} else {
 			DP_STAT_INC(sw->w.st, tx_pkts);
 			DP_STAT_INC(sw->w.st, answers_sent);
-			dp_count_response(&sw->w, m->payload, m->len);
+			dp_count_response(&sw->w, pl, pln);
 		}
 		dp_answer_done(&sw->w);
 	}

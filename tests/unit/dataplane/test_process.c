@@ -921,6 +921,58 @@ static unsigned drain(struct fixture *f)
 	return n;
 }
 
+/* A miss with a client cookie: the control plane's answer leaves with a
+ * server cookie for that client (once), other answers as they are. */
+static void test_cookie_miss_answer(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t client[4] = { 198, 18, 45, 6 };
+	static const uint8_t cc[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t cur[16], prev[16], qname[BOLT_NAME_MAX];
+	assert_true(bolt_cookie_secrets(f->r->hdr, cur, prev) != 0);
+	drain(f);
+	mk_query(f, 0, 0x4242, "ckmiss.example.", BOLT_TYPE_A, 1232, false);
+	add_qcookie(f, 0, cc, 8);
+	set_client(f, 0, client);
+	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 0);
+	assert_int_equal(f->pkts[0].verdict, DP_MISS);
+	static struct bolt_answer_msg a;
+	memset(&a, 0, sizeof(a));
+	a.client.family = AF_INET;
+	a.client.client_port = htobe16(40001);
+	memcpy(a.client.client_addr, client, 4);
+	assert_int_equal(dp_miss_push(f->w, 0, &f->pkts[0], &a.client), 0);
+	assert_int_equal(drain(f), 1);
+
+	/* The control plane's answer (SERVFAIL with OPT, as it would build it). */
+	int ql = bolt_name_from_text("ckmiss.example.", qname);
+	int len = bolt_build_error(a.payload, sizeof(a.payload), 0x4242, BOLT_FLAG_RD, NULL, 0,
+	                           BOLT_RCODE_SERVFAIL, true);
+	assert_true(len > 0 && ql > 0);
+	a.len = (uint16_t)len;
+	static uint8_t out[BOLT_ANSWER_PAYLOAD_MAX + 64];
+	/* Another port, another ID: not that query's answer. */
+	a.client.client_port = htobe16(40002);
+	assert_int_equal(dp_answer_cookie(f->w, &a, out, sizeof(out)), 0);
+	a.client.client_port = htobe16(40001);
+	a.payload[1] ^= 1;
+	assert_int_equal(dp_answer_cookie(f->w, &a, out, sizeof(out)), 0);
+	a.payload[1] ^= 1;
+	size_t n = dp_answer_cookie(f->w, &a, out, sizeof(out));
+	assert_int_equal(n, (size_t)len + 28);
+	assert_memory_equal(out, a.payload, 10);
+	assert_int_equal(get16(out + n - 28), BOLT_OPT_COOKIE);
+	assert_int_equal(get16(out + n - 26), 24);
+	assert_memory_equal(out + n - 24, cc, 8);
+	assert_true(bolt_cookie_valid(cc, out + n - 16, 16, client, 4, bolt_now(), cur, NULL));
+	/* The OPT's RDATA grew by the option. */
+	assert_int_equal(get16(out + len - 2), 28);
+	/* Once per miss. */
+	assert_int_equal(dp_answer_cookie(f->w, &a, out, sizeof(out)), 0);
+	f->pkts[0].client = NULL;
+}
+
+
 /* One hit in the last 10% of the TTL: expect exactly one hint for name. */
 static void expect_hint(struct fixture *f, const char *lc_name)
 {
@@ -1030,6 +1082,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit_threads),
 		cmocka_unit_test(test_ratelimit_collision),
 		cmocka_unit_test(test_cookies),
+		cmocka_unit_test(test_cookie_miss_answer),
 		cmocka_unit_test(test_prefetch_hint),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
