@@ -9,10 +9,14 @@
 #    shows it, and ordinary misses to another zone still succeed (>= 90 %).
 #    Rates are scaled down for a 2-core machine; no timing is asserted
 #    (bench/flood/run.sh measures latency).
+#  - the counters (zone_limit_hits, server_limit_hits, nxdomain_cut_answers,
+#    dp_ring_drops) are in the stats file and /metrics.
 #
 # Usage: flood.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
 . "$(dirname "$0")/lib.sh"
-E2E_EXTRA_RESOLVER="max-inflight-per-zone = 20"
+E2E_EXTRA_RESOLVER="max-inflight-per-zone = 20
+[control]
+metrics = 127.0.0.1@9153"
 e2e_init flood "$1" "$2" "$3"
 command -v dnsperf >/dev/null || { echo "SKIP: dnsperf not installed"; exit 77; }
 e2e_start_all
@@ -66,5 +70,13 @@ z=$(cp_stat zone_limit_hits)
 grep -q '^dp_ring_drops ' "$E2E_DIR/cp.stats" && grep -q '^server_limit_hits ' "$E2E_DIR/cp.stats" &&
   ok "stats file: dp_ring_drops $(cp_stat dp_ring_drops), server_limit_hits $(cp_stat server_limit_hits)" ||
   bad "stats file lacks dp_ring_drops / server_limit_hits"
+# The same counters in /metrics.
+m=$(ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/9153; printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3; cat <&3' 2>/dev/null || true)
+echo "$m" | grep -qE '^boltdns_cp_zone_limit_hits_total [1-9]' &&
+  echo "$m" | grep -q '^boltdns_cp_server_limit_hits_total ' &&
+  echo "$m" | grep -q '^boltdns_cp_nxdomain_cut_answers_total 1' &&
+  echo "$m" | grep -q '^boltdns_ring_drops_total{lcore="0"} ' &&
+  ok "/metrics: zone_limit_hits, server_limit_hits, nxdomain_cut_answers, ring_drops" ||
+  bad "/metrics lacks the flood counters: $(echo "$m" | grep -E 'limit_hits|nxdomain_cut|ring_drops' | tr '\n' ' ')"
 echo "flood: $(awk '/Queries completed:/ { print $3 }' "$E2E_DIR/flood-perf.txt") flood queries answered, zone_limit_hits $z"
 e2e_finish
