@@ -174,6 +174,10 @@ BOLT_API int bolt_cache_walk(struct bolt_cache *c, bolt_cache_walk_cb cb, void *
 /* Counters snapshot (sum over shards, read without locks). Any thread. */
 BOLT_API void bolt_cache_get_stats(const struct bolt_cache *c, struct bolt_cache_stats *st);
 
+/* Offset of the first shard from the cache's start: the bytes before it are
+ * the header that bolt_cache_attach validates (for tests and fuzzing). */
+BOLT_API uint64_t bolt_cache_shard_offset(const struct bolt_cache *c);
+
 /*
  * Lay out an empty cache in mem[0..size) (region creation), with a new
  * random hash secret (getrandom; -errno if that fails), or validate an

@@ -290,6 +290,11 @@ static inline uint8_t *shard_base(const struct bolt_cache *c, uint32_t i)
 	return (uint8_t *)c + c->shard_off + (uint64_t)i * c->shard_stride;
 }
 
+uint64_t bolt_cache_shard_offset(const struct bolt_cache *c)
+{
+	return c->shard_off;
+}
+
 static inline struct shard *shard_at(const struct bolt_cache *c, uint32_t i)
 {
 	return (struct shard *)shard_base(c, i);

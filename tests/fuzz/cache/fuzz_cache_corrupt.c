@@ -6,7 +6,8 @@
  *
  * Input: one byte choosing the whole-cache operations, then a sequence of
  * patches { u32 offset, u8 length, bytes[length] } applied after the cache
- * header (which attach validates separately).
+ * header (which attach validates separately: its hash secret and geometry are
+ * left intact).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,7 +16,6 @@
 #include "boltdns/cache.h"
 
 #define MEM_SIZE (1536u << 10) /* one shard: header, buckets, 1+ MiB arena */
-#define HDR 128u               /* the cache header, left intact */
 #define NKEYS 16u
 
 static uint8_t *mem;
@@ -82,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t ops = size > 0 ? data[0] : 0;
 
 	/* corrupt */
+	const size_t hdr = (size_t)bolt_cache_shard_offset(c);
 	size_t pos = 1;
 	while (pos + 5 <= size) {
 		uint32_t off;
@@ -90,16 +91,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 5;
 		if (len > size - pos)
 			len = (uint8_t)(size - pos);
-		off = HDR + off % (MEM_SIZE - HDR);
+		off = (uint32_t)(hdr + off % (MEM_SIZE - hdr));
 		if (len > MEM_SIZE - off)
 			len = (uint8_t)(MEM_SIZE - off);
 		memcpy(mem + off, data + pos, len);
 		pos += len;
 	}
-	/* except the shard lock word: a pid there that names a live process is
+	/* except the shard lock word: a token there that names a live process is
 	 * indistinguishable from a real owner and is waited for (the dead-owner
 	 * case is a unit test) */
-	memset(mem + HDR, 0, sizeof(int32_t));
+	memset(mem + hdr, 0, sizeof(uint64_t));
 
 	/* everything a reader and a writer may do */
 	uint8_t out_sec[4][512];
