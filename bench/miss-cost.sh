@@ -61,38 +61,8 @@ for t in ip dig dnsperf; do command -v "$t" >/dev/null || die "'$t' not found"; 
 case "$RATE$MISSES" in *[!0-9]*) die "-r and -n take numbers" ;; esac
 [ "$RATE" -gt 0 ] && [ "$MISSES" -gt 0 ] || die "-r and -n must be positive"
 
-# Servers are started with "ip netns exec" itself in the background (it
-# execs the server, so $! is the server's pid), never through in_ns: a
-# backgrounded function is a subshell, and $! would be that subshell.
-in_ns() { ip netns exec "$NS" "$@"; }
-
-# Servers inherit the descriptors of whoever runs this script, the bench
-# lock's among them: one left running would hold the lock for everybody.
-# Everything started is killed on any exit (TERM, then KILL after 3 s).
-STARTED=()
-kill_all() {
-  local p i
-  for p in "$@"; do kill "$p" 2>/dev/null || true; done
-  for i in $(seq 30); do
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && break; p=""; done
-    [ -z "${p:-}" ] && break
-    sleep 0.1
-  done
-  for p in "$@"; do kill -9 "$p" 2>/dev/null || true; done
-  for p in "$@"; do wait "$p" 2>/dev/null || true; done
-}
-cleanup() {
-  kill_all "${STARTED[@]}"
-  if ip netns list | grep -qw "$NS"; then
-    in_ns bash "$ROOT/tests/hierarchy/stop.sh" "$WORK/hier" >/dev/null 2>&1 || true
-    # Nothing of this private namespace may outlive the run.
-    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    ip netns del "$NS" 2>/dev/null || true
-  fi
-  rm -f "/dev/shm/misscost-$NS-region"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+BENCH_NS_REGION=/dev/shm/misscost-$NS-region
+. "$ROOT/bench/lib-ns.sh"
 
 # CPU nanoseconds of every thread of process $1: se.sum_exec_runtime of
 # /proc/PID/task/*/sched (ns precision), else utime+stime of /proc/PID/stat
@@ -120,14 +90,7 @@ wait_dns() {   # wait_dns SECONDS — until the server answers at $ADDR
   return 1
 }
 
-rm -rf "$WORK"
-mkdir -p "$WORK"
-ip netns del "$NS" 2>/dev/null || true
-ip netns add "$NS"
-in_ns ip link set lo up
-in_ns ip addr add "$ADDR/32" dev lo
-in_ns bash "$ROOT/tests/hierarchy/start.sh" "$WORK/hier" >/dev/null 2>"$WORK/hier.log" ||
-  die "the fake hierarchy did not start (see $WORK/hier.log)"
+bench_ns_start
 
 # PIDS_<server>: the processes whose CPU time counts, with a label each.
 start_server() {   # start_server NAME DIR — sets PIDS and LABELS
@@ -138,7 +101,7 @@ start_server() {   # start_server NAME DIR — sets PIDS and LABELS
   boltdns)
     local dp=$BUILD/dataplane/boltdns-dp cp=$BUILD/control/boltdns-cp
     [ -x "$dp" ] && [ -x "$cp" ] || die "no boltdns-dp/boltdns-cp in $BUILD"
-    local region=/dev/shm/misscost-$NS-region
+    local region=$BENCH_NS_REGION
     rm -f "$region"
     sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
         -e "s|^path = .*|path = $region|" "$ROOT/bench/peers/boltdns-socket.conf.in" \

@@ -68,40 +68,10 @@ log() { echo "flood: $*" >&2; }
 for t in ip dig dnsperf; do command -v "$t" >/dev/null || die "'$t' not found"; done
 case "$FLOOD$ORD$SECS$ROUNDS" in *[!0-9]*) die "-f -o -t -k take numbers" ;; esac
 
-in_ns() { ip netns exec "$NS" "$@"; }
+BENCH_NS_REGION=$REGION
+. "$ROOT/bench/lib-ns.sh"
 
-STARTED=()
-kill_all() {
-  local p i
-  for p in "$@"; do kill "$p" 2>/dev/null || true; done
-  for i in $(seq 30); do
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && break; p=""; done
-    [ -z "${p:-}" ] && break
-    sleep 0.1
-  done
-  for p in "$@"; do kill -9 "$p" 2>/dev/null || true; done
-  for p in "$@"; do wait "$p" 2>/dev/null || true; done
-}
-cleanup() {
-  kill_all "${STARTED[@]}"
-  if ip netns list | grep -qw "$NS"; then
-    in_ns bash "$ROOT/tests/hierarchy/stop.sh" "$WORK/hier" >/dev/null 2>&1 || true
-    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    ip netns del "$NS" 2>/dev/null || true
-  fi
-  rm -f "$REGION"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-rm -rf "$WORK"
-mkdir -p "$WORK"
-ip netns del "$NS" 2>/dev/null || true
-ip netns add "$NS"
-in_ns ip link set lo up
-in_ns ip addr add "$ADDR/32" dev lo
-in_ns bash "$ROOT/tests/hierarchy/start.sh" "$WORK/hier" >/dev/null 2>"$WORK/hier.log" ||
-  die "the fake hierarchy did not start (see $WORK/hier.log)"
+bench_ns_start
 
 DP=""
 CP=""
