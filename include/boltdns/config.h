@@ -19,6 +19,8 @@
 #define BOLT_CFG_MAX_PREFIXES 64
 #define BOLT_CFG_MAX_LOCAL 256
 #define BOLT_CFG_STR 512
+#define BOLT_CFG_MAX_NTA 64
+#define BOLT_CFG_NAME_WIRE 255             /* = BOLT_NAME_MAX (wire.h) */
 
 /* An address with an optional port (network order). */
 struct bolt_sockaddr {
@@ -132,7 +134,31 @@ struct bolt_config {
 	unsigned rl_slip;                       /* slip = every Nth limited answer is TC=1 (0 = never) */
 	unsigned rl_v4_prefix;                  /* ipv4-prefix (default 24) */
 	unsigned rl_v6_prefix;                  /* ipv6-prefix (default 56) */
+
+	/* [dnssec] */
+	bool validation;                        /* validation = yes|no (default yes) */
+	char trust_anchor_file[BOLT_CFG_STR];   /* trust-anchor-file: DS/DNSKEY zone-file lines or
+	                                           RFC 7958 XML (default /usr/share/dns/root.key) */
+	char trust_anchor_state[BOLT_CFG_STR];  /* trust-anchor-state: RFC 5011 state file (default
+	                                           BOLT_STATE_DIR "/root.key") */
+	/* negative-trust-anchors = NAME, ... (RFC 7646; uncompressed lower-case wire names,
+	   repeatable, repeats dropped; default none) */
+	uint8_t nta[BOLT_CFG_MAX_NTA][BOLT_CFG_NAME_WIRE];
+	unsigned nnta;
+	bool permissive;                        /* permissive = yes: validate and log, never
+	                                           SERVFAIL (default no) */
+	unsigned val_clock_skew;                /* val-clock-skew = seconds tolerated around RRSIG
+	                                           inception/expiration (default 3600) */
+	unsigned max_nsec3_iterations;          /* max-nsec3-iterations: more = insecure, RFC 9276
+	                                           (default 50) */
+	unsigned bogus_ttl;                     /* bogus-ttl = seconds a bogus answer is cached
+	                                           (default 60) */
+	unsigned ta_hold_down;                  /* trust-anchor-hold-down = RFC 5011 add and remove
+	                                           hold-down, seconds (default 30 days; for tests) */
 };
+
+/* Where boltdns-cp keeps state that survives restarts (the RFC 5011 file). */
+#define BOLT_STATE_DIR "/var/lib/boltdns"
 
 /*
  * Fill cfg with the built-in defaults (no file): the values in the comments

@@ -25,6 +25,7 @@
 #include "boltdns/msg.h"
 #include "boltdns/region.h"
 #include "boltdns/ring.h"
+#include "boltdns/wire.h"
 #include "lib/config/text.h"
 
 /* A physical line longer than this is refused whole (no value needs more). */
@@ -47,6 +48,7 @@ enum kind {
 	K_DATA,     /* "NAME TTL TYPE RDATA" (repeatable) */
 	K_IFNAME,
 	K_USER,     /* user or group name */
+	K_NAMES,    /* list of domain names (stored lower-case, absolute, as text) */
 };
 
 enum {
@@ -155,12 +157,28 @@ static const struct key keys[] = {
 	{ "ratelimit", "slip", K_UINT, 0, 0, FIELD(rl_slip), .min = 0, .max = 100 },
 	{ "ratelimit", "ipv4-prefix", K_UINT, 0, 0, FIELD(rl_v4_prefix), .min = 1, .max = 32 },
 	{ "ratelimit", "ipv6-prefix", K_UINT, 0, 0, FIELD(rl_v6_prefix), .min = 1, .max = 128 },
+
+	{ "dnssec", "validation", K_BOOL, 0, 0, FIELD(validation) },
+	{ "dnssec", "trust-anchor-file", K_STR, 0, 0, FIELD(trust_anchor_file), .max = BOLT_CFG_STR - 1 },
+	{ "dnssec", "trust-anchor-state", K_STR, 0, 0, FIELD(trust_anchor_state),
+	  .max = BOLT_CFG_STR - 8 /* room for the ".tmp" of the atomic write */ },
+	{ "dnssec", "negative-trust-anchors", K_NAMES, F_REPEAT | F_EMPTY_OK, 0, FIELD(nta), COUNT(nnta) },
+	{ "dnssec", "permissive", K_BOOL, 0, 0, FIELD(permissive) },
+	/* Unbound's val-sig-skew-max is a day too: more would accept replayed signatures */
+	{ "dnssec", "val-clock-skew", K_SECS, 0, 0, FIELD(val_clock_skew), .min = 0, .max = 86400 },
+	/* the NSEC3 iterations field is 16 bits */
+	{ "dnssec", "max-nsec3-iterations", K_UINT, 0, 0, FIELD(max_nsec3_iterations), .min = 0,
+	  .max = 65535 },
+	{ "dnssec", "bogus-ttl", K_SECS, 0, 0, FIELD(bogus_ttl), .min = 0, .max = 86400 },
+	/* RFC 5011 wants 30 days; shorter only makes sense in a test */
+	{ "dnssec", "trust-anchor-hold-down", K_SECS, 0, 0, FIELD(ta_hold_down), .min = 1,
+	  .max = 365 * 86400 },
 };
 
 #define NKEYS BOLT_ARRAY_SIZE(keys)
 
 static const char *const sections[] = {
-	"dataplane", "cache", "control", "resolver", "local", "acl", "ratelimit",
+	"dataplane", "cache", "control", "resolver", "local", "acl", "ratelimit", "dnssec",
 };
 
 struct state {
@@ -269,7 +287,7 @@ static void check_section(struct state *st, const char *s)
 		b--;
 	if (!known_section(a, (size_t)(b - a))) {
 		fail(st, "unknown section [%.*s] (known: dataplane, cache, control, resolver, "
-		         "local, acl, ratelimit)", (int)(b - a > 64 ? 64 : b - a), a);
+		         "local, acl, ratelimit, dnssec)", (int)(b - a > 64 ? 64 : b - a), a);
 		return;
 	}
 	const char *t = close + 1;
@@ -598,6 +616,41 @@ static void set_prefixes(struct state *st, const struct key *k, const char *v, b
 	}
 }
 
+/* Names as comma-separated items: each must parse; kept lower-case in wire form. */
+static void set_names(struct state *st, const struct key *k, const char *v, bool first)
+{
+	uint8_t (*arr)[BOLT_CFG_NAME_WIRE] = (uint8_t (*)[BOLT_CFG_NAME_WIRE])(void *)AT(st->cfg, k, uint8_t);
+	unsigned *count = COUNT_AT(st->cfg, k);
+	unsigned cap = (unsigned)(k->size / sizeof(*arr));
+	const char *p = v;
+	char item[1024];    /* a 255-octet name with every octet written \DDD */
+	bool too_long;
+
+	if (first || *v == '\0')
+		*count = 0;
+	while (next_item(&p, item, sizeof(item), &too_long)) {
+		uint8_t wire[BOLT_NAME_MAX];
+		int len = too_long || item[0] == '\0' ? BOLT_ESYNTAX : bolt_name_from_text(item, wire);
+		if (len < 0) {
+			fail(st, "[%s] %s: bad name '%.64s': %s", k->section, k->name, item,
+			     bolt_strerror(len));
+			return;
+		}
+		bolt_name_lower(wire, (size_t)len);
+		/* a name listed twice is one anchor: keep the list free of repeats */
+		bool dup = false;
+		for (unsigned i = 0; i < *count; i++)
+			dup = dup || bolt_name_equal(arr[i], wire);
+		if (dup)
+			continue;
+		if (*count >= cap) {
+			fail(st, "[%s] %s: more than %u names", k->section, k->name, cap);
+			return;
+		}
+		memcpy(arr[(*count)++], wire, (size_t)len);
+	}
+}
+
 static void set_value(struct state *st, const struct key *k, const char *raw, bool first)
 {
 	struct bolt_config *cfg = st->cfg;
@@ -688,6 +741,9 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 	}
 	case K_PREFIXES:
 		set_prefixes(st, k, v, first);
+		return;
+	case K_NAMES:
+		set_names(st, k, v, first);
 		return;
 	case K_DATA: {
 		unsigned *count = COUNT_AT(cfg, k);
@@ -944,6 +1000,17 @@ static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *
 		}
 		fputc('\n', f);
 		return;
+	case K_NAMES: {
+		const uint8_t (*names)[BOLT_CFG_NAME_WIRE] =
+			(const uint8_t (*)[BOLT_CFG_NAME_WIRE])(const void *)CAT(cfg, k, uint8_t);
+		char text[1024];
+		fprintf(f, "%s = ", k->name);
+		for (unsigned i = 0; i < count && i < BOLT_CFG_MAX_NTA; i++)
+			if (bolt_name_to_text(names[i], text, sizeof(text)) > 0)
+				fprintf(f, "%s%s", i > 0 ? ", " : "", text);
+		fputc('\n', f);
+		return;
+	}
 	case K_DATA:
 		for (unsigned i = 0; i < count && i < BOLT_CFG_MAX_LOCAL; i++) {
 			print_str(f, k->name, cfg->local_data[i]);
@@ -1033,6 +1100,18 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->rl_slip = 2;
 	cfg->rl_v4_prefix = 24;
 	cfg->rl_v6_prefix = 56;
+
+	cfg->validation = true;
+	/* Debian's dns-root-data (the root's KSKs as DNSKEY lines) */
+	snprintf(cfg->trust_anchor_file, sizeof(cfg->trust_anchor_file), "/usr/share/dns/root.key");
+	snprintf(cfg->trust_anchor_state, sizeof(cfg->trust_anchor_state), "%s/root.key",
+	         BOLT_STATE_DIR);
+	cfg->nnta = 0;
+	cfg->permissive = false;
+	cfg->val_clock_skew = 3600;
+	cfg->max_nsec3_iterations = 50;
+	cfg->bogus_ttl = 60;
+	cfg->ta_hold_down = 30 * 86400;
 }
 
 /*

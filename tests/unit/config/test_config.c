@@ -927,6 +927,86 @@ static void test_geometry_agrees_with_region(void **state)
 			}
 }
 
+/* [dnssec]: defaults, every key good and bad, the NTA list, printing. */
+static void test_dnssec(void **state)
+{
+	(void)state;
+	struct bolt_config *c = cfg_new();
+	assert_true(c->validation);
+	assert_string_equal(c->trust_anchor_file, "/usr/share/dns/root.key");
+	assert_string_equal(c->trust_anchor_state, BOLT_STATE_DIR "/root.key");
+	assert_int_equal(c->nnta, 0);
+	assert_false(c->permissive);
+	assert_int_equal(c->val_clock_skew, 3600);
+	assert_int_equal(c->max_nsec3_iterations, 50);
+	assert_int_equal(c->bogus_ttl, 60);
+	assert_int_equal(c->ta_hold_down, 30 * 86400);
+	free(c);
+
+	c = load_ok("[dnssec]\n"
+	            "validation = no\n"
+	            "trust-anchor-file = /etc/boltdns/root-anchors.xml\n"
+	            "trust-anchor-state = /var/lib/boltdns/test.state\n"
+	            "negative-trust-anchors = Example.COM, broken.test.\n"
+	            "negative-trust-anchors = example.com., b\\.x.lan\n"
+	            "permissive = yes\n"
+	            "val-clock-skew = 10m\n"
+	            "max-nsec3-iterations = 0\n"
+	            "bogus-ttl = 2m\n"
+	            "trust-anchor-hold-down = 60\n");
+	assert_false(c->validation);
+	assert_string_equal(c->trust_anchor_file, "/etc/boltdns/root-anchors.xml");
+	assert_string_equal(c->trust_anchor_state, "/var/lib/boltdns/test.state");
+	/* lower-cased, absolute, repeats dropped, later lines add */
+	assert_int_equal(c->nnta, 3);
+	assert_memory_equal(c->nta[0], "\7example\3com\0", 13);
+	assert_memory_equal(c->nta[1], "\6broken\4test\0", 13);
+	assert_memory_equal(c->nta[2], "\3b.x\3lan\0", 10);
+	assert_true(c->permissive);
+	assert_int_equal(c->val_clock_skew, 600);
+	assert_int_equal(c->max_nsec3_iterations, 0);
+	assert_int_equal(c->bogus_ttl, 120);
+	assert_int_equal(c->ta_hold_down, 60);
+	char *text = print_cfg(c);
+	assert_non_null(strstr(text, "\n[dnssec]\nvalidation = no\n"));
+	assert_non_null(strstr(text, "negative-trust-anchors = example.com., broken.test., b\\.x.lan.\n"));
+	free(text);
+	check_roundtrip(c);
+	free(c);
+
+	/* an empty list is allowed (no NTA), and empties what came before */
+	c = load_ok("[dnssec]\nnegative-trust-anchors = a.test\nnegative-trust-anchors =\n");
+	assert_int_equal(c->nnta, 0);
+	check_roundtrip(c);
+	free(c);
+
+	key_bad("dnssec", "validation = maybe", "not yes/no");
+	key_bad("dnssec", "trust-anchor-file =", "empty value");
+	key_bad("dnssec", "trust-anchor-state =", "empty value");
+	key_bad("dnssec", "negative-trust-anchors = a..b", "bad name 'a..b'");
+	key_bad("dnssec", "negative-trust-anchors = ok.test, , x.test", "bad name ''");
+	key_bad("dnssec", "negative-trust-anchors = "
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test", "bad name");
+	key_bad("dnssec", "permissive = 2", "not yes/no");
+	key_bad("dnssec", "val-clock-skew = 2d", "out of range 0..86400");
+	key_bad("dnssec", "val-clock-skew = -1", "not a number (seconds");
+	key_bad("dnssec", "max-nsec3-iterations = 65536", "out of range 0..65535");
+	key_bad("dnssec", "max-nsec3-iterations = fifty", "not a number");
+	key_bad("dnssec", "bogus-ttl = 86401", "out of range 0..86400");
+	key_bad("dnssec", "bogus-ttl = 1y", "not a number (seconds");
+	key_bad("dnssec", "trust-anchor-hold-down = 0", "out of range 1..31536000");
+	key_bad("dnssec", "unknown-key = 1", "unknown key 'unknown-key' in [dnssec]");
+	load_bad("[dnssec]\nvalidation = yes\nvalidation = no\n", 3, "already set on line 2");
+	load_bad("[dnsec]\nvalidation = yes\n", 1, "unknown section [dnsec]");
+
+	/* more names than the table holds */
+	char big[BOLT_CFG_MAX_NTA * 16 + 64];
+	size_t n = (size_t)snprintf(big, sizeof(big), "[dnssec]\nnegative-trust-anchors = ");
+	for (unsigned i = 0; i <= BOLT_CFG_MAX_NTA; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%sn%u.test", i ? ", " : "", i);
+	load_bad(big, 2, "more than 64 names");
+}
+
 int main(int argc, char **argv)
 {
 	files = (const char *const *)argv + 1;
@@ -946,6 +1026,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_shipped_files),
 		cmocka_unit_test(test_geometry_agrees_with_region),
+		cmocka_unit_test(test_dnssec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
