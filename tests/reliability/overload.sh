@@ -140,13 +140,17 @@ for i in $(seq 1 20000); do printf 'u%05d.bulk.boltnet A\n' "$i"; done > "$E2E_D
 d0=$(dp_stat ring_drops)
 ns dnsperf -s $SERVER -p $PORT -d "$E2E_DIR/misses" -l 3 -c 100 -q 5000 -t 1 -n 1 > "$E2E_DIR/miss" 2>&1
 d1=$(dp_stat ring_drops)
-a=$(ns dig @$SERVER -p $PORT +time=1 +tries=3 +short h0007.bulk.boltnet A)
+# (dig as a client would: 6 tries of 1 s; the one worker of the socket mode
+# shares its receive queue with the flood, which the kernel may overflow)
+a=$(ns dig @$SERVER -p $PORT +time=1 +tries=6 +short h0007.bulk.boltnet A)
 [ "$a" = "$(bulk_addr 7)" ] && ok "$MODE: hits answered while the ring overflows" || bad "$MODE: hit during miss flood: '$a'"
 [ "$((d1 - d0))" -gt 0 ] && ok "$MODE: ring drops counted ($d0 -> $d1) with the ring full" || bad "$MODE: ring_drops $d0 -> $d1"
 echo "miss flood $MODE: $(perf_field "Queries sent:" "$E2E_DIR/miss") unique misses sent, ring_drops $((d1 - d0))"
 if [ "$MODE" = socket ]; then
   kill -CONT "$E2E_CP_PID"
-  s=$(short_of h1999.bulk.boltnet A)
+  # 3 tries: the ring may still be full of the flood's misses when the
+  # first one arrives (dropped and counted, as a full ring must)
+  s=$(q +tries=3 +time=3 +short h1999.bulk.boltnet A | sort | tr '\n' ' ')
   [ "$s" = "$(bulk_addr 1999) " ] && ok "socket: resumed boltdns-cp resolves again" || bad "socket: after SIGCONT: '$s'"
   alive "$E2E_CP_PID" && ok "socket: boltdns-cp up" || bad "boltdns-cp died"
 fi
