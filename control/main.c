@@ -22,6 +22,7 @@
 #include "cp.h"
 #include "ctl.h"
 #include "iter/inflight.h"
+#include "iter/zonerate.h"
 #include "iter/prime.h"
 #include "iter/resolve.h"
 #include "log.h"
@@ -288,6 +289,9 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "zone_limit_hits",
 	                      "Questions failed at once: max-inflight-per-zone reached",
 	                      lim_zone_refusals());
+	bolt_ctl_sink_counter(k, "zone_rate_hits",
+	                      "Questions failed at once: zone-query-rate reached",
+	                      zrate_refusals());
 	bolt_ctl_sink_counter(k, "server_limit_hits",
 	                      "Questions failed: every server of the cut at max-inflight-per-server",
 	                      lim_server_refusals());
@@ -397,6 +401,7 @@ static void write_stats(struct main_state *s)
 	W("prefetch_hint_skips", c->prefetch_hint_skips);
 	W("limit_hits", c->limit_hits);
 	W("zone_limit_hits", lim_zone_refusals());
+	W("zone_rate_hits", zrate_refusals());
 	W("server_limit_hits", lim_server_refusals());
 	W("nxdomain_cut_answers", c->nxdomain_cut_answers);
 	W("dp_ring_drops", dp_ring_drops(s->cp.region));

@@ -33,6 +33,7 @@
 #include "../net/upstream.h"
 #include "answer.h"
 #include "inflight.h"
+#include "zonerate.h"
 #include "prime.h"
 #include "resolve.h"
 #include "scrub.h"
@@ -611,6 +612,14 @@ static void step(struct res *r)
 	if (sel_choose(&r->sel, cp->infra, cp->cfg, cand, nc, now_s(), rand32(), &ch) == 0) {
 		if (r->budget->upstream >= cp->cfg->max_upstream) {
 			limit(r, "max-upstream-queries");
+			return;
+		}
+		/* A zone asked faster than zone-query-rate (a random-subdomain
+		 * flood whose servers answer at once) gets no more queries. */
+		if (!zrate_allow(r->zone, cp->cfg->zone_query_rate, uv_now(cp->loop))) {
+			char zn[300];
+			name_text(r->zone, zn, sizeof(zn));
+			fail(r, BOLT_EDE_OTHER, "zone-query-rate reached for %s", zn);
 			return;
 		}
 		send_query(r, &ch);

@@ -125,6 +125,7 @@ static const struct key keys[] = {
 	{ "resolver", "max-upstream-queries", K_UINT, 0, 0, FIELD(max_upstream), .min = 1, .max = 1000 },
 	{ "resolver", "max-inflight-per-zone", K_UINT, 0, 0, FIELD(max_inflight_zone), .min = 0, .max = 100000 },
 	{ "resolver", "max-inflight-per-server", K_UINT, 0, 0, FIELD(max_inflight_server), .min = 0, .max = 100000 },
+	{ "resolver", "zone-query-rate", K_UINT, 0, 0, FIELD(zone_query_rate), .min = 0, .max = 10000000 },
 	{ "resolver", "nxdomain-cut", K_BOOL, 0, 0, FIELD(nxdomain_cut) },
 	{ "resolver", "max-cname", K_UINT, 0, 0, FIELD(max_cname), .min = 0, .max = 64 },
 	{ "resolver", "max-ns-chase", K_UINT, 0, 0, FIELD(max_ns_chase), .min = 0, .max = 64 },
@@ -1069,6 +1070,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->max_upstream = 64;
 	cfg->max_inflight_zone = 100;
 	cfg->max_inflight_server = 400;
+	cfg->zone_query_rate = 1000;
 	cfg->nxdomain_cut = true;
 	cfg->max_cname = 12;
 	cfg->max_ns_chase = 6;

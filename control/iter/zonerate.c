@@ -1,0 +1,75 @@
+/*
+ * Upstream queries per second per zone (see zonerate.h).
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "boltdns/cache.h"
+#include "boltdns/wire.h"
+#include "zonerate.h"
+
+struct zslot {
+	uint64_t window;          /* now_ms / 1000 of the counts below */
+	unsigned count;           /* queries counted in window */
+	unsigned over;            /* questions over the rate in window */
+	uint8_t len;
+	uint8_t name[BOLT_NAME_MAX];
+};
+
+static struct zslot slots[ZRATE_SLOTS];
+static uint64_t refusals;
+
+/* FNV-1a over the per-process random seed: the names come from whoever
+ * sends us questions. */
+static uint32_t slot_of(const uint8_t *k, size_t len)
+{
+	uint64_t h = 14695981039346656037ull ^ bolt_hash_seed();
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ k[i]) * 1099511628211ull;
+	return (uint32_t)((h ^ (h >> 32)) % ZRATE_SLOTS);
+}
+
+bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms)
+{
+	if (rate == 0)
+		return true;
+	int n = bolt_name_len(zone, BOLT_NAME_MAX);
+	size_t len = n > 0 ? (size_t)n : 1;
+	/* The root and the TLDs are asked for every new domain of a cold
+	 * cache: a higher bound there (random TLDs are still bounded). */
+	if ((zone[0] == 0 || zone[zone[0] + 1] == 0) && rate <= UINT_MAX / ZRATE_TOP_FACTOR)
+		rate *= ZRATE_TOP_FACTOR;
+	uint64_t win = now_ms / 1000;
+	struct zslot *s = &slots[slot_of(zone, len)];
+	if (s->len != len || memcmp(s->name, zone, len) != 0) {
+		/* another zone's slot: taken over once its window is past */
+		if (s->len != 0 && s->window == win)
+			return true;
+		s->len = (uint8_t)len;
+		memcpy(s->name, zone, len);
+		s->window = win;
+		s->count = 0;
+		s->over = 0;
+	} else if (s->window != win) {
+		s->window = win;
+		s->count = 0;
+		s->over = 0;
+	}
+	if (s->count < rate || s->over++ % ZRATE_LET_THROUGH == ZRATE_LET_THROUGH - 1) {
+		s->count++;
+		return true;
+	}
+	refusals++;
+	return false;
+}
+
+uint64_t zrate_refusals(void)
+{
+	return refusals;
+}
+
+void zrate_reset(void)
+{
+	memset(slots, 0, sizeof(slots));
+	refusals = 0;
+}
