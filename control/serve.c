@@ -368,8 +368,11 @@ static void on_resolved(struct res *r, void *arg)
 		return;
 	}
 	if (cp->region != NULL) {
-		ret = bolt_answer_insert_ede(cp->region->cache, resp_buf, (size_t)len, b.ttl_off,
-		                             b.nttl, p->key.do_bit, now, ttl, kind, ede_len);
+		/* Not validated yet: the validator's status goes here (a bogus
+		 * answer through bolt_answer_insert_bogus). */
+		ret = bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off,
+		                                b.nttl, p->key.do_bit, now, ttl, kind, ede_len,
+		                                BOLT_SEC_UNCHECKED);
 		if (ret < 0) {
 			cp->ctr.cache_errors++;
 			cp_log(CP_LOG_INFO, "cache insert failed: %s", bolt_strerror(ret));

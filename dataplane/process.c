@@ -425,15 +425,30 @@ static int error_response(struct dp_worker *w, struct dp_pkt *p, const struct bo
 	return len > 0 ? len : 0;
 }
 
+/* The data of a bogus answer, kept under the CD key for CD=1 queries (RFC
+ * 4035 3.2.2), into out. Only a CD=1 query that hit the bogus answer's
+ * SERVFAIL looks here, so every other query costs one lookup as before. */
+static int cd_lookup(struct dp_worker *w, const struct bolt_cache_key *k,
+                     struct bolt_cache_out *out)
+{
+	struct bolt_cache_key cd = *k;
+	cd.do_bit = (uint8_t)(k->do_bit | BOLT_CACHE_KEY_CD);
+	bolt_cache_key_hash(w->cache, &cd);
+	return bolt_cache_lookup(w->cache, &cd, w->now, out);
+}
+
 /* Response for a parsed query from its lookup result rc / out: the length
  * (hit, or TC when the cached answer did not fit), or -1 for a miss. */
 static int serve_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q, int rc,
-                     const struct bolt_cache_out *out)
+                     const struct bolt_cache_key *k, struct bolt_cache_out *out)
 {
 	struct bolt_lcore_stats *st = w->st;
 	int len;
 
 	DP_STAT_INC(st, qtype[qtype_slot(q->qtype)]);
+	if (rc == 0 && bolt_unlikely(out->val.status == BOLT_SEC_BOGUS) &&
+	    (q->flags & BOLT_FLAG_CD))
+		rc = cd_lookup(w, k, out);
 	if (rc == 0) {
 		size_t limit = bolt_udp_limit(q, w->udp_max);
 		len = bolt_answer_from_cache(p->dns, p->cap, limit, q, out, w->now, false,
@@ -463,6 +478,7 @@ static void prefetch_hint(struct dp_worker *w, const struct bolt_query *q,
                           const struct bolt_cache_key *k, const struct bolt_cache_val *val)
 {
 	if (val->kind == BOLT_CACHE_STATIC || val->kind == BOLT_CACHE_SERVFAIL ||
+	    val->status == BOLT_SEC_BOGUS ||
 	    val->expires == BOLT_CACHE_EXPIRES_NEVER || val->expires <= w->now ||
 	    val->expires <= val->inserted)
 		return;
@@ -579,7 +595,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 			len = error_response(w, p, q, w->parse_rc[i]);
 		} else {
 			unsigned j = w->kslot[i];
-			len = serve_one(w, p, q, w->krc[j], &w->kout[j]);
+			len = serve_one(w, p, q, w->krc[j], &w->key[i], &w->kout[j]);
 			if (len < 0) {
 				p->verdict = DP_MISS;
 				continue;

@@ -341,7 +341,8 @@ static int cmd_lookup(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	struct sbuf one;
 	ctl_sbuf_init(&one);
 	ctl_out_arr_begin(o, "entries");
-	for (int do_bit = 0; do_bit <= 1; do_bit++) {
+	/* DO clear and set, then the CD=1 copies of bogus answers. */
+	for (int do_bit = 0; do_bit <= (BOLT_CACHE_KEY_DO | BOLT_CACHE_KEY_CD); do_bit++) {
 		struct bolt_cache_out out;
 		memset(&k, 0, sizeof(k));
 		memcpy(k.name, name, (size_t)len);

@@ -66,6 +66,9 @@ static int rebuild(struct ctl_fmt *f, const struct bolt_cache_key *k,
 	q.qclass = k->qclass;
 	q.qname_len = k->name_len;
 	q.question_len = (uint16_t)(k->name_len + 4);
+	/* The data of a bogus answer is rendered as a CD=1 query gets it. */
+	if (k->do_bit & BOLT_CACHE_KEY_CD)
+		q.flags = BOLT_FLAG_CD;
 	if (out->val.qsize != q.question_len)
 		return BOLT_EMALF;
 	memset(f->msg, 0, BOLT_HDR_LEN);
@@ -108,7 +111,9 @@ void ctl_fmt_entry(struct ctl_fmt *f, struct sbuf *b, bool json,
 		ctl_out_str(&o, "name", name);
 		ctl_out_str(&o, "type", type);
 		ctl_out_u64(&o, "class", k->qclass);
-		ctl_out_bool(&o, "do", k->do_bit);
+		ctl_out_bool(&o, "do", (k->do_bit & ~BOLT_CACHE_KEY_CD) != 0);
+		ctl_out_bool(&o, "cd", (k->do_bit & BOLT_CACHE_KEY_CD) != 0);
+		ctl_out_str(&o, "security", bolt_sec_status_name(val->status));
 		ctl_out_str(&o, "kind", kind_name(val->kind));
 		ctl_out_str(&o, "rcode", rcode);
 		if (!never)
@@ -136,11 +141,18 @@ void ctl_fmt_entry(struct ctl_fmt *f, struct sbuf *b, bool json,
 	ctl_sbuf_printf(b, ";; %s %s", name, type);
 	if (k->qclass != BOLT_CLASS_IN)
 		ctl_sbuf_printf(b, " CLASS%u", k->qclass);
-	ctl_sbuf_printf(b, " do=%u %s %s", k->do_bit, kind_name(val->kind), rcode);
+	ctl_sbuf_printf(b, " do=%u", (k->do_bit & ~BOLT_CACHE_KEY_CD) != 0);
+	if (k->do_bit & BOLT_CACHE_KEY_CD)
+		ctl_sbuf_puts(b, " cd=1");
+	ctl_sbuf_printf(b, " %s %s", kind_name(val->kind), rcode);
 	if (never)
 		ctl_sbuf_puts(b, " ttl=static");
 	else
 		ctl_sbuf_printf(b, " ttl=%u%s", ttl, expired ? " expired" : "");
+	/* Last and only once validation has looked at the entry, so lines of
+	 * unchecked entries read as they always did. */
+	if (val->status != BOLT_SEC_UNCHECKED)
+		ctl_sbuf_printf(b, " dnssec=%s", bolt_sec_status_name(val->status));
 	ctl_sbuf_puts(b, "\n");
 	if (perr < 0) {
 		ctl_sbuf_printf(b, ";; unreadable entry: %s\n", bolt_strerror(perr));

@@ -46,7 +46,9 @@ BOLT_API int bolt_answer_error(uint8_t *buf, size_t cap, uint16_t id, uint16_t q
  * the records (build the cache copy without OPT). On success val is filled,
  * rel_off[0..nttl) gets offsets relative to the sections and *sections points
  * into msg. ttl is the entry lifetime from now (BOLT_CACHE_EXPIRES_NEVER for
- * static data). Returns 0 or a negative code.
+ * static data). val->status is BOLT_SEC_UNCHECKED: a caller that renders
+ * the value itself (bolt_answer_from_cache) sets the validator's status
+ * there. Returns 0 or a negative code.
  */
 BOLT_API int bolt_answer_to_cache(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
                                   uint16_t nttl, uint32_t now, uint32_t ttl, uint8_t kind,
@@ -74,10 +76,41 @@ BOLT_API int bolt_answer_insert(struct bolt_cache *c, const uint8_t *msg, size_t
                                 uint32_t now, uint32_t ttl, uint8_t kind);
 
 /* bolt_answer_insert for a msg ending in an EDE option of ede_len bytes
- * (see bolt_answer_to_cache_ede). */
+ * (see bolt_answer_to_cache_ede). Both store BOLT_SEC_UNCHECKED. */
 BOLT_API int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, size_t len,
                                     const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
                                     uint32_t now, uint32_t ttl, uint8_t kind, uint8_t ede_len);
+
+/*
+ * bolt_answer_insert_ede with the answer's DNSSEC status (enum
+ * bolt_sec_status; BOLT_EMALF when out of range). The sections are opaque
+ * here: for do_bit the caller puts in the RRSIGs and NSEC/NSEC3 proofs a DO=1
+ * client must get, for !do_bit only what a DO=0 client gets. A BOGUS msg
+ * that is not a SERVFAIL is the data for CD=1 queries and goes under the
+ * key with BOLT_CACHE_KEY_CD; every other entry goes under the plain key,
+ * which CD=0 and CD=1 queries share. Use bolt_answer_insert_bogus to store
+ * both halves of a bogus answer. Any thread.
+ */
+BOLT_API int bolt_answer_insert_status(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                                       const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                                       uint32_t now, uint32_t ttl, uint8_t kind, uint8_t ede_len,
+                                       uint8_t status);
+
+/*
+ * Cache a bogus answer (RFC 4035 3.2.2, 5.5): msg (the data as validated,
+ * kind POSITIVE/NXDOMAIN/NODATA, no EDE) under the CD key for CD=1 queries,
+ * for min(ttl, bogus_ttl); and under the plain key, for CD=0 queries, a
+ * SERVFAIL built from msg's question carrying EDE ede_code (BOLT_EDE_NONE:
+ * 6 DNSSEC Bogus) with ede_text, for bogus_ttl (the caller's bogus TTL, short,
+ * so a broken zone is asked again soon but not per query). Both entries have
+ * status BOGUS. Returns 0 or the first failing insert's code (BOLT_EMALF for
+ * a SERVFAIL or static kind or a never-expiring TTL). Any thread.
+ */
+BOLT_API int bolt_answer_insert_bogus(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                                      const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                                      uint32_t now, uint32_t ttl, uint8_t kind,
+                                      uint32_t bogus_ttl, uint16_t ede_code,
+                                      const char *ede_text);
 
 /*
  * Turn the cache value in out into a response to query q in place: buf holds
@@ -91,7 +124,12 @@ BOLT_API int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, si
  * (val.ede_len), or for a stale answer EDE 3 Stale Answer (19 Stale NXDOMAIN
  * Answer for NXDOMAIN) instead. When the result would exceed limit (see
  * bolt_udp_limit) the answer is header + question (+ OPT, with the EDE when
- * it fits) with TC=1.
+ * it fits) with TC=1: never a part of the records (a DO=1 answer is never
+ * sent with some RRSIGs or proofs cut off).
+ * DNSSEC (val.status): AD is set only for a SECURE entry, not stale, not
+ * truncated, when the query had AD or DO (RFC 6840 5.7, 5.8), CD or not; the
+ * entry's own AD bit is ignored. A BOGUS entry that is not a SERVFAIL (the
+ * data kept for CD=1 queries) is refused for a CD=0 query with BOLT_ENOENT.
  * Returns the response length, or a negative code.
  */
 BOLT_API int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,

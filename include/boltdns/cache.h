@@ -1,7 +1,8 @@
 /*
  * The shared packet-level answer cache.
  *
- * Keyed by (lower-cased QNAME, QTYPE, QCLASS, DO), hashed with XXH3 and a
+ * Keyed by (lower-cased QNAME, QTYPE, QCLASS, DO, and CD for the one kind of
+ * entry that needs it: see BOLT_CACHE_KEY_CD), hashed with XXH3 and a
  * random secret of the cache (hash flooding needs names that collide). The value
  * is what the dataplane needs to answer without thinking: the response header
  * flags, the section counts, the answer/authority/additional sections in wire
@@ -28,13 +29,27 @@ struct bolt_cache;
 
 #define BOLT_CACHE_EXPIRES_NEVER UINT32_MAX
 
+/*
+ * The do_bit byte of a key: BOLT_CACHE_KEY_DO for a client that set DO
+ * (any other non-zero value without BOLT_CACHE_KEY_CD counts as DO too, as
+ * before), plus BOLT_CACHE_KEY_CD for the data of a bogus answer, which only
+ * CD=1 queries may get (RFC 4035 3.2.2). Every other answer, of any security
+ * status, is one entry without CD that CD=0 and CD=1 queries share (a bogus
+ * answer's entry without CD is its SERVFAIL); so only a CD=1 query that hits
+ * a bogus entry looks again, under the CD key. A byte rather than a new key
+ * field: keys are built field by field in many places, and a new field would
+ * be left uninitialised in them; entries from before read as CD clear.
+ */
+#define BOLT_CACHE_KEY_DO 0x01
+#define BOLT_CACHE_KEY_CD 0x02
+
 /* A lookup key. Fill name/name_len/qtype/qclass/do_bit, then call
  * bolt_cache_key_hash. name must be lower-case uncompressed wire form. */
 struct bolt_cache_key {
 	uint64_t hash;
 	uint16_t qtype;
 	uint16_t qclass;
-	uint8_t do_bit;
+	uint8_t do_bit;        /* BOLT_CACHE_KEY_DO | BOLT_CACHE_KEY_CD, see above */
 	uint8_t name_len;
 	uint8_t name[255];
 };
@@ -47,6 +62,28 @@ enum bolt_cache_kind {
 	BOLT_CACHE_SERVFAIL = 3,
 	BOLT_CACHE_STATIC = 4,   /* local data: never expires */
 };
+
+/*
+ * DNSSEC security status of a cached answer (RFC 4035 4.3), in
+ * bolt_cache_val.status. UNCHECKED is what validation never looked at
+ * (validation off, local data, entries from before the status existed: the
+ * byte was a spare one, always written 0). Only SECURE answers get AD
+ * (bolt_answer_from_cache). A BOGUS entry is either the SERVFAIL served to
+ * CD=0 queries (key without BOLT_CACHE_KEY_CD) or the data served to CD=1
+ * queries (key with it); see bolt_answer_insert_bogus.
+ */
+enum bolt_sec_status {
+	BOLT_SEC_UNCHECKED = 0,
+	BOLT_SEC_SECURE = 1,
+	BOLT_SEC_INSECURE = 2,
+	BOLT_SEC_BOGUS = 3,
+	BOLT_SEC_INDETERMINATE = 4,
+};
+/* Lets code built against several versions of this header test for it. */
+#define BOLT_CACHE_HAS_SEC_STATUS 1
+
+/* Name of a status ("secure", ...; "unknown" out of range). Any thread. */
+BOLT_API const char *bolt_sec_status_name(uint8_t status);
 
 /* Fixed part of a cached answer (copied out by lookups). */
 struct bolt_cache_val {
@@ -66,7 +103,9 @@ struct bolt_cache_val {
 	                          code 15, length, info code, text) that goes into the
 	                          OPT of clients that sent EDNS; 0: none. Was a spare
 	                          byte (always 0), so older entries read as no EDE. */
-	uint8_t reserved[2];
+	uint8_t status;        /* enum bolt_sec_status. Was reserved[0] (always 0),
+	                          so older entries read as BOLT_SEC_UNCHECKED. */
+	uint8_t reserved[1];
 };
 
 /* Where a lookup copies the variable part. */
@@ -96,7 +135,8 @@ struct bolt_cache_stats {
 /* Current time in seconds, as the cache uses it. Any thread. */
 BOLT_API uint32_t bolt_now(void);
 
-/* Compute k->hash for cache c over name, qtype, qclass and do_bit (XXH3),
+/* Compute k->hash for cache c over name, qtype, qclass and do_bit (XXH3;
+ * do_bit 0 or 1 hashes as it always did, so entries survive an upgrade),
  * keyed with c's random secret (drawn when c was formatted, kept in the
  * region), so a hash is only valid for the cache it was computed for. Any
  * thread. */
@@ -143,7 +183,7 @@ BOLT_API int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key
                                const struct bolt_cache_val *val, const uint16_t *ttl_off,
                                const uint8_t *sections);
 
-/* Delete one (name, type) for every class and DO value; type 0 = all types.
+/* Delete one (name, type) for every class, DO and CD value; type 0 = all types.
  * name: lower-case wire form. Returns the number deleted, or -EINVAL.
  * Every delete below scans the whole cache one shard at a time (each shard
  * locked for its own scan only): meant for the control socket, not per query. */

@@ -12,6 +12,9 @@
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
 
+/* RFC 8914 4.7 DNSSEC Bogus: the reason of a bogus answer given none. */
+#define EDE_DNSSEC_BOGUS 6
+
 int bolt_answer_put_ede(uint8_t *p, size_t cap, uint16_t code, const char *text)
 {
 	if (code == BOLT_EDE_NONE)
@@ -110,6 +113,15 @@ int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, size_t len,
                            const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
                            uint32_t now, uint32_t ttl, uint8_t kind, uint8_t ede_len)
 {
+	return bolt_answer_insert_status(c, msg, len, ttl_off, nttl, do_bit, now, ttl, kind,
+	                                 ede_len, BOLT_SEC_UNCHECKED);
+}
+
+int bolt_answer_insert_status(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                              const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                              uint32_t now, uint32_t ttl, uint8_t kind, uint8_t ede_len,
+                              uint8_t status)
+{
 	struct bolt_cache_val val;
 	uint16_t rel[BOLT_BUILD_TTL_MAX];
 	const uint8_t *sections;
@@ -120,6 +132,9 @@ int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, size_t len,
 	                                   rel, &sections);
 	if (ret < 0)
 		return ret;
+	if (status > BOLT_SEC_INDETERMINATE)
+		return BOLT_EMALF;
+	val.status = status;
 
 	struct bolt_cache_key key;
 	key.name_len = (uint8_t)(val.qsize - 4);
@@ -127,9 +142,59 @@ int bolt_answer_insert_ede(struct bolt_cache *c, const uint8_t *msg, size_t len,
 	bolt_name_lower(key.name, key.name_len);
 	key.qtype = bolt_wire_get_u16(msg + BOLT_HDR_LEN + key.name_len);
 	key.qclass = bolt_wire_get_u16(msg + BOLT_HDR_LEN + key.name_len + 2);
-	key.do_bit = do_bit;
+	/* Bogus data is for CD=1 queries only: it lives under the CD key, where
+	 * a CD=0 query never looks. */
+	key.do_bit = (uint8_t)((do_bit ? BOLT_CACHE_KEY_DO : 0) |
+	                       (status == BOLT_SEC_BOGUS && kind != BOLT_CACHE_SERVFAIL
+	                        ? BOLT_CACHE_KEY_CD : 0));
 	bolt_cache_key_hash(c, &key);
 	return bolt_cache_insert(c, &key, &val, rel, sections);
+}
+
+int bolt_answer_insert_bogus(struct bolt_cache *c, const uint8_t *msg, size_t len,
+                             const uint16_t *ttl_off, uint16_t nttl, bool do_bit,
+                             uint32_t now, uint32_t ttl, uint8_t kind, uint32_t bogus_ttl,
+                             uint16_t ede_code, const char *ede_text)
+{
+	uint8_t sf[BOLT_HDR_LEN + BOLT_NAME_MAX + 4 + BOLT_EDE_HDR_LEN + BOLT_EDE_TEXT_MAX];
+
+	if (kind == BOLT_CACHE_SERVFAIL || kind == BOLT_CACHE_STATIC ||
+	    ttl == BOLT_CACHE_EXPIRES_NEVER || bogus_ttl == BOLT_CACHE_EXPIRES_NEVER)
+		return BOLT_EMALF;
+	if (len < BOLT_HDR_LEN)
+		return BOLT_ETRUNC;
+	int qlen = bolt_name_len(msg + BOLT_HDR_LEN, len - BOLT_HDR_LEN);
+	if (qlen < 0)
+		return qlen;
+	size_t qend = BOLT_HDR_LEN + (size_t)qlen + 4;
+	if (qend > len)
+		return BOLT_ETRUNC;
+
+	/* The data first (for CD=1 queries), no longer than the SERVFAIL: once
+	 * that is gone a CD=1 query misses anyway and the answer is validated
+	 * again. */
+	int ret = bolt_answer_insert_status(c, msg, len, ttl_off, nttl, do_bit, now,
+	                                    ttl < bogus_ttl ? ttl : bogus_ttl, kind, 0,
+	                                    BOLT_SEC_BOGUS);
+	if (ret < 0)
+		return ret;
+
+	/* Then the SERVFAIL for CD=0 queries: the question, no records, the
+	 * validator's reason as EDE (RFC 8914), RA as the answer had it. */
+	memcpy(sf, msg, qend);
+	uint16_t flags = (uint16_t)((bolt_wire_get_u16(msg + 2) & BOLT_FLAG_RA) | BOLT_FLAG_QR |
+	                            BOLT_RCODE_SERVFAIL);
+	bolt_wire_put_u16(sf + 2, flags);
+	bolt_wire_put_u16(sf + 6, 0);
+	bolt_wire_put_u16(sf + 8, 0);
+	bolt_wire_put_u16(sf + 10, 0);
+	int n = bolt_answer_put_ede(sf + qend, sizeof(sf) - qend,
+	                            ede_code != BOLT_EDE_NONE ? ede_code : EDE_DNSSEC_BOGUS,
+	                            ede_text);
+	if (n < 0)
+		return n;
+	return bolt_answer_insert_status(c, sf, qend + (size_t)n, NULL, 0, do_bit, now, bogus_ttl,
+	                                 BOLT_CACHE_SERVFAIL, (uint8_t)n, BOLT_SEC_BOGUS);
 }
 
 /* Write an OPT RR at p: root owner, type 41, class = UDP size, TTL = ext
@@ -155,6 +220,11 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 	if (v->qsize != q->question_len || v->nttl > out->ttl_cap || v->len > out->cap ||
 	    v->ede_len > v->len)
 		return BOLT_EMALF;
+	/* Bogus data only ever goes to a CD=1 query (RFC 4035 3.2.2); a CD=0
+	 * query gets the bogus answer's SERVFAIL entry instead. */
+	if (bolt_unlikely(v->status == BOLT_SEC_BOGUS) && v->kind != BOLT_CACHE_SERVFAIL &&
+	    !(q->flags & BOLT_FLAG_CD))
+		return BOLT_ENOENT;
 	if (limit > cap)
 		limit = cap;
 	if (qend + (q->has_edns ? OPT_LEN : 0) > limit)
@@ -177,9 +247,16 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 		ede_len = 0;
 	size_t opt = q->has_edns ? OPT_LEN + ede_len : 0;
 	bool tc = qend + rlen + opt > limit;
-	/* Response flags: cached QR/AA/RA/RCODE, the client's RD and CD. */
-	uint16_t flags = (uint16_t)((v->flags & ~(BOLT_FLAG_RD | BOLT_FLAG_CD | BOLT_FLAG_TC)) |
+	/* Response flags: cached QR/AA/RA/RCODE, the client's RD and CD. AD only
+	 * for a secure answer and a client that asked for it with AD or DO (RFC
+	 * 6840 5.7, 5.8), whatever its CD; not on a stale answer (its
+	 * signatures may have expired since) nor on a truncated one (below). */
+	uint16_t flags = (uint16_t)((v->flags & ~(BOLT_FLAG_RD | BOLT_FLAG_CD | BOLT_FLAG_TC |
+	                                          BOLT_FLAG_AD)) |
 	                            (q->flags & (BOLT_FLAG_RD | BOLT_FLAG_CD)) | BOLT_FLAG_QR);
+	if (v->status == BOLT_SEC_SECURE && !stale && !tc &&
+	    ((q->flags & BOLT_FLAG_AD) || q->do_bit))
+		flags |= BOLT_FLAG_AD;
 	uint16_t an = v->ancount, ns = v->nscount, ar = v->arcount;
 	size_t pos = qend;
 

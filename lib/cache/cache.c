@@ -11,7 +11,7 @@
  *     arena                      records, appended at head, reclaimed at tail
  *
  * Hash: XXH3 of the name with a 192-byte secret, xor a 64-bit finalizer of
- * (qtype, qclass, DO) xor a key; secret and key are drawn from getrandom
+ * (qtype, qclass, DO, CD: BOLT_CACHE_KEY_CD) xor a key; secret and key are drawn from getrandom
  * when the cache is formatted and kept in its header, so nobody outside can
  * compute names that share a bucket (hash flooding), and a restarted
  * process (same secret) finds every entry. A hash is therefore only valid
@@ -191,7 +191,7 @@ struct rec {
 	uint32_t size;                /* bytes of the whole record */
 	uint16_t qtype;
 	uint16_t qclass;
-	uint8_t do_bit;
+	uint8_t do_bit;               /* 0/1, | BOLT_CACHE_KEY_CD (key_do_cd) */
 	uint8_t name_len;
 	uint8_t pad[2];
 	struct bolt_cache_val val;
@@ -458,6 +458,15 @@ static inline uint64_t fmix64(uint64_t x)
 	return x;
 }
 
+/* The do_bit byte of a key as records hold it: DO as 0/1 (any other
+ * non-zero value but CD counts as DO, as it always did), CD as
+ * BOLT_CACHE_KEY_CD; so keys with DO 0/1 and no CD hash and compare exactly
+ * as before CD existed and entries from before are still found. */
+static inline uint8_t key_do_cd(uint8_t d)
+{
+	return (uint8_t)((d & BOLT_CACHE_KEY_CD) | ((d & ~BOLT_CACHE_KEY_CD) != 0));
+}
+
 void bolt_cache_key_hash(const struct bolt_cache *c, struct bolt_cache_key *k)
 {
 	/* The name through XXH3 with a random secret rather than a random
@@ -468,9 +477,16 @@ void bolt_cache_key_hash(const struct bolt_cache *c, struct bolt_cache_key *k)
 	 * reads bytes the caller has just stored piecewise, and the failed
 	 * store forwarding tripled the cost (6 ns a key). */
 	uint64_t t = (uint64_t)k->qtype | ((uint64_t)k->qclass << 16) |
-	             ((uint64_t)(k->do_bit ? 1 : 0) << 32);
+	             ((uint64_t)key_do_cd(k->do_bit) << 32);
 	k->hash = XXH3_64bits_withSecret(k->name, k->name_len, c->secret, sizeof(c->secret)) ^
 	          fmix64(t ^ c->type_key);
+}
+
+const char *bolt_sec_status_name(uint8_t status)
+{
+	static const char *const names[] = { "unchecked", "secure", "insecure", "bogus",
+	                                     "indeterminate" };
+	return status < BOLT_ARRAY_SIZE(names) ? names[status] : "unknown";
 }
 
 static _Atomic uint64_t process_seed;
@@ -782,7 +798,7 @@ static inline uint64_t key_word(const struct bolt_cache_key *k)
 	struct {
 		uint16_t qtype, qclass;
 		uint8_t do_bit, name_len, pad[2];
-	} w = { k->qtype, k->qclass, k->do_bit ? 1 : 0, k->name_len, { 0, 0 } };
+	} w = { k->qtype, k->qclass, key_do_cd(k->do_bit), k->name_len, { 0, 0 } };
 	uint64_t v;
 	_Static_assert(sizeof(w) == 8, "key word");
 	_Static_assert(offsetof(struct rec, pad) + sizeof(((struct rec *)0)->pad) -
@@ -1081,7 +1097,7 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 static bool rec_is_key(const struct rec *r, const uint8_t *name, const struct bolt_cache_key *k)
 {
 	return r->hash == k->hash && r->qtype == k->qtype && r->qclass == k->qclass &&
-	       r->do_bit == (k->do_bit ? 1 : 0) && r->name_len == k->name_len &&
+	       r->do_bit == key_do_cd(k->do_bit) && r->name_len == k->name_len &&
 	       memcmp(name, k->name, k->name_len) == 0;
 }
 
@@ -1160,11 +1176,13 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	h.size = (uint32_t)size;
 	h.qtype = k->qtype;
 	h.qclass = k->qclass;
-	h.do_bit = k->do_bit ? 1 : 0;
+	h.do_bit = key_do_cd(k->do_bit);
 	h.name_len = k->name_len;
 	h.val = *val;
 	if (h.val.inserted == 0)
 		h.val.inserted = now;
+	/* The status is kept (the byte was reserved, always 0: old entries
+	 * read as unchecked); what is still reserved stays 0. */
 	memset(h.val.reserved, 0, sizeof(h.val.reserved));
 	/* the bytes are unreachable until linked below: no version needed */
 	uint8_t *p = arena + off;
