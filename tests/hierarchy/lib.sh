@@ -22,9 +22,9 @@ HIER_SERVERS=(
   "root-b      198.18.1.2  nsd    ."
   "tld-boltnet 198.18.1.10 nsd    boltnet"
   "tld-boltorg 198.18.1.11 nsd    boltorg"
-  "auth1       198.18.1.20 nsd    dom1.boltnet bulk.boltnet"
-  "auth2       198.18.1.21 nsd    dom2.boltorg hosting.boltorg half.boltorg"
-  "auth3       198.18.1.22 nsd    dom3.boltnet dom4.boltorg cyc1.boltnet cyc2.boltorg"
+  "auth1       198.18.1.20 nsd    dom1.boltnet bulk.boltnet sec.boltnet nsec3.boltnet optout.boltnet bad-ds.boltnet nokey.boltnet alg10.boltorg alg14.boltorg alg15.boltorg alg16.boltorg"
+  "auth2       198.18.1.21 nsd    dom2.boltorg hosting.boltorg half.boltorg insec.boltnet insec.boltorg ins.optout.boltnet nosig.boltnet unsupp-alg.boltnet unsupp-digest.boltnet"
+  "auth3       198.18.1.22 nsd    dom3.boltnet dom4.boltorg cyc1.boltnet cyc2.boltorg wild.boltnet sub.insec.boltnet bogus-sig.boltnet expired.boltnet future.boltnet nsec3-iter.boltnet nsec3-iter200.boltnet"
   "evil        198.18.1.66 forge  evil.boltorg"
   "silent      198.18.1.99 silent dead.boltnet"
   # Scriptable misbehaving servers (issue 12): see README.md, "Scriptable servers".
@@ -46,6 +46,57 @@ HIER_SERVERS=(
   "intercept   198.18.1.85 script ."
   "deadlog     198.18.1.86 script -"
   "loopback    127.0.18.70 script loopback.boltnet"
+)
+
+# DNSSEC (issue 13): how start.sh signs the NSD zones (dnssec.sh; README.md,
+# "DNSSEC"). One line per signed zone: ZONE ALGORITHM KEYS DENIAL CASE
+#   ALGORITHM  DNSSEC algorithm number
+#   KEYS       split (KSK + ZSK, the KSK signs only the DNSKEY RRset) or csk
+#              (one key signs everything)
+#   DENIAL     nsec, nsec3 (no salt, 0 extra iterations), nsec3-optout, or
+#              nsec3-iterN (N extra iterations)
+#   CASE       ok, or what is broken on purpose: badsig:LABEL:TYPE (a byte of
+#              that RRSIG flipped), nosig:LABEL:TYPE (that RRSIG removed),
+#              expired, future (signature validity in the past / future),
+#              badds (the parent's DS is of a key the zone does not publish),
+#              nodnskey (DNSKEY RRset removed after signing), dsalg253 (the
+#              parent's only DS is of an extra algorithm-253 DNSKEY),
+#              dsdigest253 (the parent's only DS has digest type 253)
+# A zone served by NSD but not listed is served unsigned, without DS in its
+# parent (insec.boltnet, insec.boltorg, ins.optout.boltnet, sub.insec.boltnet).
+# The scriptable servers' zones are never signed (no DS: insecure), except
+# that boltnet. holds the made-up DS of mis.boltnet (bogus when validating).
+HIER_DNSSEC=(
+  ".                     13 split nsec          ok"
+  "boltnet               13 split nsec          ok"
+  "boltorg                8 split nsec3         ok"
+  "dom1.boltnet          13 csk   nsec          ok"
+  "bulk.boltnet          13 csk   nsec          ok"
+  "dom3.boltnet          13 csk   nsec          ok"
+  "cyc1.boltnet          13 csk   nsec          ok"
+  "dom2.boltorg          13 csk   nsec          ok"
+  "hosting.boltorg       13 csk   nsec          ok"
+  "half.boltorg          13 csk   nsec          ok"
+  "dom4.boltorg          13 csk   nsec          ok"
+  "cyc2.boltorg          13 csk   nsec          ok"
+  "sec.boltnet           13 csk   nsec          ok"
+  "nsec3.boltnet         13 csk   nsec3         ok"
+  "optout.boltnet        13 csk   nsec3-optout  ok"
+  "wild.boltnet          13 csk   nsec          ok"
+  "bogus-sig.boltnet     13 csk   nsec          badsig:www:A"
+  "expired.boltnet       13 csk   nsec          expired"
+  "future.boltnet        13 csk   nsec          future"
+  "bad-ds.boltnet        13 csk   nsec          badds"
+  "nokey.boltnet         13 csk   nsec          nodnskey"
+  "nosig.boltnet         13 csk   nsec          nosig:www:A"
+  "unsupp-alg.boltnet    13 csk   nsec          dsalg253"
+  "unsupp-digest.boltnet 13 csk   nsec          dsdigest253"
+  "nsec3-iter.boltnet    13 csk   nsec3-iter100 ok"
+  "nsec3-iter200.boltnet 13 csk   nsec3-iter200 ok"
+  "alg10.boltorg         10 csk   nsec          ok"
+  "alg14.boltorg         14 csk   nsec          ok"
+  "alg15.boltorg         15 csk   nsec          ok"
+  "alg16.boltorg         16 csk   nsec          ok"
 )
 
 # Debian ships python3 as /usr/bin/python3; prefer it over any user shim so

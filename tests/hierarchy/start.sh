@@ -7,8 +7,11 @@
 # Usage: start.sh [WORKDIR]     (default /tmp/boltdns-hierarchy)
 # Prints the path of the root hints file on stdout once every server answers.
 # Exits non-zero with a message on stderr if anything fails.
+# The NSD zones are served signed (dnssec.sh): the trust anchor is
+# WORKDIR/root.key.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dnssec.sh"
 
 WORKDIR=${1:-$HIER_DEFAULT_WORKDIR}
 case "$WORKDIR" in /*) ;; *) WORKDIR="$PWD/$WORKDIR" ;; esac
@@ -43,6 +46,10 @@ stop_debian_nsd() {
   return 0
 }
 stop_debian_nsd
+
+# DNSSEC: keys once per WORKDIR, signatures when missing, stale or when a
+# source zone changed (a no-op otherwise).
+hier_dnssec_sign_all "$WORKDIR"
 
 # Addresses: lo must be up (it is down in a fresh network namespace).
 ip link set lo up
@@ -87,7 +94,7 @@ remote-control:
     control-enable: no
 EOF
   for z in "$@"; do
-    printf '\nzone:\n    name: "%s"\n    zonefile: "%s"\n' "$z" "$(hier_zone_file "$z")" >> "$dir/nsd.conf.tmp"
+    printf '\nzone:\n    name: "%s"\n    zonefile: "%s"\n' "$z" "$(hier_served_zone_file "$WORKDIR" "$z")" >> "$dir/nsd.conf.tmp"
   done
   mv "$dir/nsd.conf.tmp" "$dir/nsd.conf"
 }
@@ -107,6 +114,10 @@ start_server() {
 
   if pid=$(hier_pid_alive "$pidfile" "$mark"); then
     hier_log "$name ($addr) already running, pid $pid"
+    # Freshly re-signed zones: NSD re-reads the zone files that changed.
+    if [ "$kind" = nsd ] && [ "$HIER_DNSSEC_RESIGNED" = 1 ]; then
+      kill -HUP "$pid" 2>/dev/null || true
+    fi
     return 0
   fi
   # Lost pid file but the process is still there: adopt it.
@@ -114,6 +125,9 @@ start_server() {
   if pid=$(hier_main_pid $(hier_find_pids "$mark")); then
     echo "$pid" > "$pidfile"
     hier_log "$name ($addr) already running, pid $pid (pid file restored)"
+    if [ "$kind" = nsd ] && [ "$HIER_DNSSEC_RESIGNED" = 1 ]; then
+      kill -HUP "$pid" 2>/dev/null || true
+    fi
     return 0
   fi
   rm -f "$pidfile"

@@ -2,19 +2,39 @@
 # Run Debian's unbound as a recursive resolver over the test hierarchy, for
 # differential tests (the hierarchy must be started with start.sh).
 #
-# Usage: unbound.sh start PORT WORKDIR   — listen on ADDR:PORT (ADDR from
+# Usage: unbound.sh start PORT WORKDIR [--validate ANCHOR]
+#                                        — listen on ADDR:PORT (ADDR from
 #                                          $UNBOUND_ADDR, default 127.0.0.1),
 #                                          return once it answers queries;
 #                                          UNBOUND_DO_IP6=yes lets it query
 #                                          IPv6 servers (default no)
 #        unbound.sh stop  PORT WORKDIR   — stop it (no-op if not running)
 # The configuration, pid file and log are WORKDIR/unbound.{conf,pid,log}.
+#
+# --validate ANCHOR (or UNBOUND_VALIDATE=ANCHOR): a validating resolver with
+# the trust anchor file ANCHOR (the hierarchy's is WORKDIR/root.key of
+# start.sh), Unbound's default validator limits, EDE on (`ede: yes`,
+# Unbound 1.17 sends none without it) and val-log-level 2 (the reason of
+# each bogus answer in the log). Further knobs, validating mode only:
+#   UNBOUND_NSEC3_ITERATIONS=N  NSEC3 with more than N iterations is insecure
+#                               (val-nsec3-keysize-iterations, default
+#                               Unbound's "1024 150 2048 150 4096 150")
+#   UNBOUND_AUTO_TRUST=yes      RFC 5011: the anchor is copied to
+#                               WORKDIR/unbound-root.key and used as
+#                               auto-trust-anchor-file (Unbound updates it)
+#   UNBOUND_ADD_HOLDDOWN=SEC    RFC 5011 add hold-down (default 30 days)
+#   UNBOUND_DEL_HOLDDOWN=SEC    RFC 5011 remove hold-down (default 30 days)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { echo "usage: $0 start|stop PORT WORKDIR" >&2; exit 2; }
-[ $# -eq 3 ] || usage
+usage() { echo "usage: $0 start|stop PORT WORKDIR [--validate ANCHOR]" >&2; exit 2; }
+[ $# -eq 3 ] || [ $# -eq 5 ] || usage
 cmd=$1 port=$2 workdir=$3
+anchor=${UNBOUND_VALIDATE:-}
+if [ $# -eq 5 ]; then
+  [ "$4" = --validate ] || usage
+  anchor=$5
+fi
 case "$port" in ''|*[!0-9]*) usage ;; esac
 case "$workdir" in /*) ;; *) workdir="$PWD/$workdir" ;; esac
 addr=${UNBOUND_ADDR:-127.0.0.1}
@@ -43,8 +63,28 @@ start)
   mkdir -p "$workdir"
   # A restart always uses the current config: stop any earlier instance.
   stop_unbound
+  modules=iterator dnssec="@DNSSEC@"
+  if [ -n "$anchor" ]; then
+    case "$anchor" in /*) ;; *) anchor="$PWD/$anchor" ;; esac
+    [ -s "$anchor" ] || hier_die "trust anchor '$anchor' missing or empty (start.sh writes WORKDIR/root.key)"
+    modules="validator iterator"
+    if [ "${UNBOUND_AUTO_TRUST:-no}" = yes ]; then
+      cp "$anchor" "$workdir/unbound-root.key"
+      dnssec="    auto-trust-anchor-file: \"$workdir/unbound-root.key\"\n"
+      [ -n "${UNBOUND_ADD_HOLDDOWN:-}" ] && dnssec+="    add-holddown: $UNBOUND_ADD_HOLDDOWN\n"
+      [ -n "${UNBOUND_DEL_HOLDDOWN:-}" ] && dnssec+="    del-holddown: $UNBOUND_DEL_HOLDDOWN\n"
+    else
+      dnssec="    trust-anchor-file: \"$anchor\"\n"
+    fi
+    dnssec+="    ede: yes\n    val-log-level: 2\n"
+    if [ -n "${UNBOUND_NSEC3_ITERATIONS:-}" ]; then
+      n=$UNBOUND_NSEC3_ITERATIONS
+      dnssec+="    val-nsec3-keysize-iterations: \"1024 $n 2048 $n 4096 $n\"\n"
+    fi
+  fi
   sed -e "s|@ADDR@|$addr|g" -e "s|@PORT@|$port|g" -e "s|@WORKDIR@|$workdir|g" \
-      -e "s|@DO_IP6@|${UNBOUND_DO_IP6:-no}|g" \
+      -e "s|@DO_IP6@|${UNBOUND_DO_IP6:-no}|g" -e "s|@MODULES@|$modules|g" \
+      -e "s|^@DNSSEC@\$|$dnssec|" -e '/^@DNSSEC@$/d' \
       -e "s|@HINTS@|$HIER_HINTS|g" "$HIER_DIR/unbound.conf.in" > "$conf"
   unbound-checkconf "$conf" >/dev/null || hier_die "bad unbound config $conf"
   : > "$workdir/unbound.log"
