@@ -13,9 +13,9 @@ const char *fx_dir = "tests/unit/validator/fixtures";
 
 const uint8_t *fx_name(const char *text)
 {
-	static uint8_t buf[8][BOLT_NAME_MAX];
+	static uint8_t buf[1024][BOLT_NAME_MAX];
 	static int next;
-	uint8_t *out = buf[next++ % 8];
+	uint8_t *out = buf[next++ % 1024];
 	int rc = bolt_name_from_text(text, out);
 	assert_true(rc > 0);
 	return out;

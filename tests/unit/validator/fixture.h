@@ -28,7 +28,8 @@ extern const char *fx_dir;
 /* Load fixtures/<name>.zone (apex is name). Aborts the test on error. */
 void fx_load(struct fx_zone *z, const char *name);
 
-/* Wire form of a text name (static buffer rotation of 8). */
+/* Wire form of a text name (a rotation of 1024 static buffers: enough for
+ * the pointers one test keeps). */
 const uint8_t *fx_name(const char *text);
 
 /* Records of owner (NULL: any) and type; RRSIGs: pass BOLT_TYPE_RRSIG and
