@@ -383,6 +383,28 @@ static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc
 	return len > 0 ? len : 0;
 }
 
+/* A miss under a zone the control plane throttles (boltdns/throttle.h):
+ * SERVFAIL with EDE 0 from here, except one in BOLT_THROTTLE_LET_THROUGH,
+ * which goes on to the control plane (it applies its rate and sees the
+ * flood go on). Returns the response length, or -1 to hand the miss on. */
+static int throttle_response(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
+                             const struct bolt_cache_key *k)
+{
+	if (w->hdr == NULL || !bolt_throttle_match(&w->hdr->throttle, k->name, k->name_len, w->now))
+		return -1;
+	if (++w->throttle_n % BOLT_THROTTLE_LET_THROUGH == 0)
+		return -1;
+	uint8_t question[BOLT_NAME_MAX + 4];
+	memcpy(question, p->dns + BOLT_HDR_LEN, q->question_len);
+	int len = bolt_answer_error(p->dns, p->cap, q->id, q->flags, question, q->question_len,
+	                            BOLT_RCODE_SERVFAIL, q->has_edns, BOLT_EDE_OTHER,
+	                            "zone-query-rate reached");
+	if (len <= 0)
+		return -1;
+	DP_STAT_INC(w->st, throttled);
+	return len;
+}
+
 /* Error response for a query that failed to parse with code rc. Returns the
  * response length, or 0 to drop. */
 static int error_response(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
@@ -596,7 +618,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		} else {
 			unsigned j = w->kslot[i];
 			len = serve_one(w, p, q, w->krc[j], &w->key[i], &w->kout[j]);
-			if (len < 0) {
+			if (len < 0 && (len = throttle_response(w, p, q, &w->key[i])) < 0) {
 				p->verdict = DP_MISS;
 				continue;
 			}

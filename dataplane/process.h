@@ -120,6 +120,7 @@ struct dp_worker {
 	uint8_t cookie_cur[BOLT_COOKIE_SECRET_LEN];
 	uint8_t cookie_prev[BOLT_COOKIE_SECRET_LEN];
 	struct dp_rl_bucket *rl;         /* pol->rl when rate limiting, else NULL */
+	uint32_t throttle_n;             /* misses under throttled zones seen (one in ten goes on) */
 	struct {
 		uint32_t tag;                /* upper half of the key hash */
 		uint32_t at;                 /* when hinted; 0 = never */

@@ -15,11 +15,14 @@
 #              default 200)
 #   -t SECS    length of each measurement (default 10)
 #   -k ROUNDS  rounds; each figure is the median over them (default 3)
-#   -m MODES   any of "base flood flood-nolimits" (default all three):
+#   -m MODES   any of "base flood flood-norate flood-nolimits" (default
+#              base flood flood-nolimits):
 #                base            ordinary misses alone
 #                flood           ordinary misses during the flood, default limits
+#                flood-norate    the same with zone-query-rate = 0
 #                flood-nolimits  the same with max-inflight-per-zone = 0,
-#                                max-inflight-per-server = 0, nxdomain-cut = no
+#                                max-inflight-per-server = 0, nxdomain-cut = no,
+#                                zone-query-rate = 0
 #
 # Everything runs in a private network namespace (FL_NS, default bflood)
 # over the fake hierarchy of tests/hierarchy/ (auth1 198.18.1.20 serves
@@ -78,7 +81,8 @@ CP=""
 start_boltdns() {   # start_boltdns MODE DIR
   local mode=$1 dir=$2 extra=""
   [ "$mode" = flood-nolimits ] &&
-    extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no'
+    extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no\nzone-query-rate = 0'
+  [ "$mode" = flood-norate ] && extra='zone-query-rate = 0'
   rm -f "$REGION"
   sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
       -e "s|^path = .*|path = $REGION|" \
@@ -102,7 +106,7 @@ start_boltdns() {   # start_boltdns MODE DIR
 
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$2" 2>/dev/null || true; }
 
-# One measurement: prints "success p50 p99 flood_answered_qps zone_hits server_hits nxcut ring_drops".
+# One measurement: prints "success p50 p99 flood_answered_qps zone_hits server_hits nxcut ring_drops rate_hits".
 measure() {   # measure MODE ROUND
   local mode=$1 round=$2 dir=$WORK/$1-$2 tag
   mkdir -p "$dir"
@@ -136,10 +140,11 @@ measure() {   # measure MODE ROUND
               printf "%.2f %.2f", a[i50], a[i99] }')
   fq=0
   [ "$mode" != base ] && fq=$(awk '/Queries per second:/ { printf "%d", $4 }' "$dir/flood-perf.txt")
-  printf '%s %s %s %s %s %s %s\n' \
+  printf '%s %s %s %s %s %s %s %s\n' \
     "$(awk -v a="$noerr" -v s="$sent" 'BEGIN { printf "%.2f", 100 * a / s }')" "$lat" "${fq:-0}" \
     "$(stat_of zone_limit_hits "$dir/cp.stats")" "$(stat_of server_limit_hits "$dir/cp.stats")" \
-    "$(stat_of nxdomain_cut_answers "$dir/cp.stats")" "$(stat_of dp_ring_drops "$dir/cp.stats")"
+    "$(stat_of nxdomain_cut_answers "$dir/cp.stats")" "$(stat_of dp_ring_drops "$dir/cp.stats")" \
+    "$(stat_of zone_rate_hits "$dir/cp.stats")"
   kill_all "$DP" "$CP"
 }
 
@@ -148,17 +153,17 @@ for m in $MODES; do : > "$WORK/$m.txt"; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
     line=$(measure "$m" "$r")
-    log "round $r $m: success% p50 p99 flood_qps zone_hits server_hits nxcut ring_drops = $line"
+    log "round $r $m: success% p50 p99 flood_qps zone_hits server_hits nxcut ring_drops rate_hits = $line"
     echo "$line" >> "$WORK/$m.txt"
   done
 done
 med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-printf '%-15s %9s %8s %8s %10s %10s %12s %10s %11s\n' mode success% p50_ms p99_ms flood_qps \
-  zone_hits server_hits nxcut ring_drops
+printf '%-15s %9s %8s %8s %10s %10s %12s %10s %11s %10s\n' mode success% p50_ms p99_ms flood_qps \
+  zone_hits server_hits nxcut ring_drops rate_hits
 for m in $MODES; do
   f=$WORK/$m.txt
   printf '%-15s' "$m"
-  for c in 1 2 3 4 5 6 7 8; do
+  for c in 1 2 3 4 5 6 7 8 9; do
     printf ' %9s' "$(awk -v c=$c '{ print $c }' "$f" | med)"
   done
   echo

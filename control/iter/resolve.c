@@ -616,9 +616,16 @@ static void step(struct res *r)
 		}
 		/* A zone asked faster than zone-query-rate (a random-subdomain
 		 * flood whose servers answer at once) gets no more queries. */
-		if (!zrate_allow(r->zone, cp->cfg->zone_query_rate, uv_now(cp->loop))) {
+		bool first;
+		if (!zrate_allow(r->zone, cp->cfg->zone_query_rate, uv_now(cp->loop), &first)) {
 			char zn[300];
 			name_text(r->zone, zn, sizeof(zn));
+			/* the dataplane refuses the zone's misses itself for a
+			 * while (one in ten still comes here); published again
+			 * for as long as the flood goes on */
+			if (first && cp->region != NULL)
+				(void)bolt_throttle_set(&cp->region->hdr->throttle, r->zone,
+				                        now_s() + ZRATE_THROTTLE_SECS);
 			fail(r, BOLT_EDE_OTHER, "zone-query-rate reached for %s", zn);
 			return;
 		}

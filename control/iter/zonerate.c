@@ -29,8 +29,10 @@ static uint32_t slot_of(const uint8_t *k, size_t len)
 	return (uint32_t)((h ^ (h >> 32)) % ZRATE_SLOTS);
 }
 
-bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms)
+bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms, bool *first)
 {
+	if (first != NULL)
+		*first = false;
 	if (rate == 0)
 		return true;
 	int n = bolt_name_len(zone, BOLT_NAME_MAX);
@@ -59,6 +61,8 @@ bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms)
 		s->count++;
 		return true;
 	}
+	if (first != NULL && s->over == 1)
+		*first = true;
 	refusals++;
 	return false;
 }

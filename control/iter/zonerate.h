@@ -6,7 +6,9 @@
  * rate, with every CPU it has. Past the rate, a question that needs to ask
  * the zone's servers fails at once (SERVFAIL, EDE 0), except one in
  * ZRATE_LET_THROUGH, so that a popular name of the zone still gets through
- * now and then.
+ * now and then. The first refusal of a window tells the caller to publish
+ * the zone to the dataplane (boltdns/throttle.h), which then refuses the
+ * flood itself, without a round trip through the rings.
  *
  * Counts are per zone cut (wire name, lower-case) in fixed one-second
  * windows, in a fixed table of ZRATE_SLOTS entries indexed by a keyed hash
@@ -25,15 +27,18 @@
 
 #define ZRATE_SLOTS 4096
 #define ZRATE_LET_THROUGH 10    /* one question in this many over the rate still goes */
+#define ZRATE_THROTTLE_SECS 2   /* a zone over its rate is published to the dataplane this long */
 #define ZRATE_TOP_FACTOR 10     /* the root's and a TLD's rate: ten times the rate */
 
 /*
  * A question is about to send a query to a server of zone (wire name,
  * lower-case) at now_ms (monotonic). rate: queries per second allowed
  * (0: no limit, always true and nothing counted). Returns true and counts
- * the query when under the rate (or let through), false when over it.
+ * the query when under the rate (or let through), false when over it;
+ * *first (may be NULL) is set when this is the zone's first refusal in the
+ * current window.
  */
-bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms);
+bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms, bool *first);
 
 /* Questions refused by the rate since start-up (metrics). */
 uint64_t zrate_refusals(void);

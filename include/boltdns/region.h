@@ -28,11 +28,13 @@
 #include "boltdns/errcode.h"
 #include "boltdns/msg.h"
 #include "boltdns/ring.h"
+#include "boltdns/throttle.h"
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 6u /* 5: cache lock token, cache hash secret;
-                                         6: ring owners (bolt_region_claim) */
+#define BOLT_REGION_LAYOUT_VERSION 7u /* 5: cache lock token, cache hash secret;
+                                         6: ring owners (bolt_region_claim);
+                                         7: throttled zones (boltdns/throttle.h) */
 #define BOLT_MAX_LCORES 16
 /* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
 #define BOLT_MAX_PORTS 8
@@ -69,7 +71,8 @@ struct bolt_lcore_stats {
 	uint64_t prefetch_hint_drops; /* hints not sent: miss ring full */
 	uint64_t cookies_valid;  /* queries with a valid server cookie (RFC 7873): not rate-limited */
 	uint64_t cookies_sent;   /* responses that carried a server cookie */
-	uint64_t reserved[4];
+	uint64_t throttled;      /* misses answered SERVFAIL: their zone throttled (boltdns/throttle.h) */
+	uint64_t reserved[3];
 };
 
 /* How the dataplane does its I/O (struct bolt_port_table.io). */
@@ -205,6 +208,9 @@ struct bolt_region_hdr {
 	_Alignas(BOLT_CACHE_LINE) _Atomic uint64_t cookie_seq;
 	_Atomic uint64_t cookie_rotated;   /* unix seconds of the last rotation, 0: none yet */
 	_Atomic uint64_t cookie_secret[2][2];
+	/* Zones whose misses the dataplane refuses itself (boltdns/throttle.h),
+	 * written by the control plane. */
+	struct bolt_throttle_table throttle;
 };
 
 /* Creation parameters. */

@@ -9,12 +9,21 @@
 #    shows it, and ordinary misses to another zone still succeed (>= 90 %).
 #    Rates are scaled down for a 2-core machine; no timing is asserted
 #    (bench/flood/run.sh measures latency).
+#  - per-zone query rate: while random names under bulk.boltnet (its server
+#    answers NXDOMAIN at once, so nothing piles up in flight) flood the
+#    resolver faster than zone-query-rate, the control plane refuses them
+#    (zone_rate_hits) and publishes the zone to the dataplane, which then
+#    answers most of them SERVFAIL itself (its throttled counter) without
+#    the ring; ordinary misses to other zones, one under the same TLD, still
+#    succeed (>= 90 %), and after the flood the zone resolves again.
 #  - the counters (zone_limit_hits, server_limit_hits, nxdomain_cut_answers,
-#    dp_ring_drops) are in the stats file and /metrics.
+#    dp_ring_drops, zone_rate_hits, throttled) are in the stats file and
+#    /metrics.
 #
 # Usage: flood.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
 . "$(dirname "$0")/lib.sh"
 E2E_EXTRA_RESOLVER="max-inflight-per-zone = 20
+zone-query-rate = 200
 [control]
 metrics = 127.0.0.1@9153"
 e2e_init flood "$1" "$2" "$3"
@@ -79,4 +88,48 @@ echo "$m" | grep -qE '^boltdns_cp_zone_limit_hits_total [1-9]' &&
   ok "/metrics: zone_limit_hits, server_limit_hits, nxdomain_cut_answers, ring_drops" ||
   bad "/metrics lacks the flood counters: $(echo "$m" | grep -E 'limit_hits|nxdomain_cut|ring_drops' | tr '\n' ' ')"
 echo "flood: $(awk '/Queries completed:/ { print $3 }' "$E2E_DIR/flood-perf.txt") flood queries answered, zone_limit_hits $z"
+
+# ---- a flood of a zone that answers at once: the query rate ----
+awk 'BEGIN { srand(11); for (i = 0; i < 40000; i++) printf "r%d-%x.bulk.boltnet A\n", i, int(rand() * 2^30) }' \
+  > "$E2E_DIR/rflood.txt"
+awk 'BEGIN { for (i = 0; i < 200; i++) printf "p%d.wild.dom2.boltorg A\n", i }' > "$E2E_DIR/ord2.txt"
+wait_stats
+rh0=$(cp_stat zone_rate_hits) th0=$(dp_stat throttled) u0=$(cp_stat upstream_queries)
+ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/rflood.txt" -n 1 -Q 3000 -q 5000 -t 2 -l 8 \
+  > "$E2E_DIR/rflood-perf.txt" 2>&1 &
+fpid=$!
+sleep 2
+out=$(q "during-$RANDOM.bulk.boltnet" A)
+other=$(rcode_of "www.dom1.boltnet" A)
+ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/ord2.txt" -n 1 -Q 60 -q 100 -t 3 -v \
+  > "$E2E_DIR/ord2-perf.txt" 2>&1 || true
+wait "$fpid" 2>/dev/null || true
+wait_stats
+rh1=$(cp_stat zone_rate_hits) th1=$(dp_stat throttled) u1=$(cp_stat upstream_queries)
+sent=$(awk '/Queries sent:/ { print $3 }' "$E2E_DIR/rflood-perf.txt")
+echo "rate flood: $sent sent, zone_rate_hits +$((rh1 - rh0)), dataplane throttled +$((th1 - th0)), upstream queries +$((u1 - u0))"
+[ "$((rh1 - rh0))" -gt 0 ] && ok "zone_rate_hits: +$((rh1 - rh0))" || bad "zone_rate_hits $rh0 -> $rh1"
+[ "$((th1 - th0))" -gt 0 ] && ok "the dataplane refused the throttled zone's misses itself: +$((th1 - th0))" ||
+  bad "dataplane throttled $th0 -> $th1"
+# 8 s at 200/s (and one in ten past it) is about 2000 upstream queries, not
+# the flood's 24 000
+[ "$((u1 - u0))" -lt $(( ${sent:-24000} / 4 )) ] && ok "upstream queries bounded: $((u1 - u0)) for $sent flood queries" ||
+  bad "upstream queries: $((u1 - u0)) for $sent flood queries"
+noerr=$(grep -c '^> NOERROR' "$E2E_DIR/ord2-perf.txt" || true)
+[ "${noerr:-0}" -ge 180 ] && ok "ordinary misses during the rate flood: $noerr/200 NOERROR" ||
+  bad "ordinary misses during the rate flood: ${noerr:-0}/200 NOERROR"
+[ "$other" = NOERROR ] && ok "another zone under the same TLD during the flood: www.dom1.boltnet NOERROR" ||
+  bad "www.dom1.boltnet during the flood: $other"
+echo "$out" | grep -q "status: SERVFAIL" && echo "$out" | grep -q "zone-query-rate reached" &&
+  ok "a question for the flooded zone: SERVFAIL, EDE 'zone-query-rate reached'" ||
+  echo "note: the sampled rate-flood question got: $(echo "$out" | grep -E 'status|EDE' | tr '\n' ' ')"
+sleep 2.5
+r=$(rcode_of "after-$RANDOM.bulk.boltnet" A)
+[ "$r" = NXDOMAIN ] && ok "after the flood the zone resolves again (NXDOMAIN from its server)" ||
+  bad "after the flood: $r"
+m=$(ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/9153; printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3; cat <&3' 2>/dev/null || true)
+echo "$m" | grep -qE '^boltdns_cp_zone_rate_hits_total [1-9]' &&
+  echo "$m" | grep -qE '^boltdns_throttled_total\{lcore="0"\} [1-9]' &&
+  ok "/metrics: zone_rate_hits, throttled" ||
+  bad "/metrics lacks the rate counters: $(echo "$m" | grep -E 'rate_hits|throttled' | tr '\n' ' ')"
 e2e_finish

@@ -24,7 +24,7 @@ static unsigned allowed(const uint8_t *zone, unsigned rate, unsigned tries, uint
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < tries; i++)
-		n += zrate_allow(zone, rate, now_ms);
+		n += zrate_allow(zone, rate, now_ms, NULL);
 	return n;
 }
 
@@ -40,7 +40,24 @@ static void test_rate_and_let_through(void **state)
 	assert_int_equal(allowed(dom1, 100, 100, 5200), 100);
 	/* the next second starts afresh */
 	assert_int_equal(allowed(bulk, 100, 100, 6000), 100);
-	assert_false(zrate_allow(bulk, 100, 6999));
+	assert_false(zrate_allow(bulk, 100, 6999, NULL));
+}
+
+/* The first refusal of a window, and only it, asks for publishing. */
+static void test_first(void **state)
+{
+	(void)state;
+	zrate_reset();
+	bool first;
+	assert_true(zrate_allow(bulk, 1, 1000, &first));
+	assert_false(first);
+	assert_false(zrate_allow(bulk, 1, 1000, &first));
+	assert_true(first);
+	assert_false(zrate_allow(bulk, 1, 1000, &first));
+	assert_false(first);
+	assert_true(zrate_allow(bulk, 1, 2000, &first));
+	assert_false(zrate_allow(bulk, 1, 2000, &first));
+	assert_true(first);
 }
 
 static void test_top_zones(void **state)
@@ -48,9 +65,9 @@ static void test_top_zones(void **state)
 	(void)state;
 	zrate_reset();
 	assert_int_equal(allowed(tld, 10, 100, 1000), 100);
-	assert_false(zrate_allow(tld, 10, 1000));
+	assert_false(zrate_allow(tld, 10, 1000, NULL));
 	assert_int_equal(allowed(root, 10, 100, 1000), 100);
-	assert_false(zrate_allow(root, 10, 1000));
+	assert_false(zrate_allow(root, 10, 1000, NULL));
 }
 
 static void test_no_limit(void **state)
@@ -72,7 +89,7 @@ static void test_many_zones(void **state)
 		int n = snprintf((char *)z + 1, sizeof(z) - 1, "z%u", i);
 		z[0] = (uint8_t)n;
 		memcpy(z + 1 + n, "\7boltnet", 9);
-		assert_true(zrate_allow(z, 1, 1000));
+		assert_true(zrate_allow(z, 1, 1000, NULL));
 	}
 	assert_int_equal(zrate_refusals(), 0);
 }
@@ -81,6 +98,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_and_let_through),
+		cmocka_unit_test(test_first),
 		cmocka_unit_test(test_top_zones),
 		cmocka_unit_test(test_no_limit),
 		cmocka_unit_test(test_many_zones),

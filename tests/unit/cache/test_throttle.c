@@ -1,0 +1,114 @@
+/*
+ * Throttled zones in the region (lib/cache/throttle.c): a name at or below
+ * a throttled zone matches until the zone's time is up, nothing else does
+ * (a label boundary, not a string suffix), a slot is refreshed in place,
+ * the table recycles the slot that expires first when full, and malformed
+ * input is refused.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boltdns/throttle.h"
+
+static struct bolt_throttle_table *table(void)
+{
+	struct bolt_throttle_table *t = aligned_alloc(BOLT_CACHE_LINE, sizeof(*t));
+	assert_non_null(t);
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static bool match(const struct bolt_throttle_table *t, const char *wire, uint32_t now)
+{
+	return bolt_throttle_match(t, (const uint8_t *)wire, (unsigned)strlen(wire) + 1, now);
+}
+
+static void test_match(void **state)
+{
+	(void)state;
+	struct bolt_throttle_table *t = table();
+	assert_false(match(t, "\1a\4bulk\7boltnet", 100));
+	assert_int_equal(bolt_throttle_set(t, (const uint8_t *)"\4bulk\7boltnet", 102), 0);
+	assert_true(match(t, "\4bulk\7boltnet", 100));
+	assert_true(match(t, "\1a\4bulk\7boltnet", 100));
+	assert_true(match(t, "\1x\1a\4bulk\7boltnet", 101));
+	/* a string suffix that is not a label boundary, another zone, the parent */
+	assert_false(match(t, "\5xbulk\7boltnet", 100));
+	assert_false(match(t, "\1a\4dom1\7boltnet", 100));
+	assert_false(match(t, "\7boltnet", 100));
+	assert_false(match(t, "", 100));
+	/* time is up */
+	assert_false(match(t, "\1a\4bulk\7boltnet", 102));
+	free(t);
+}
+
+static void test_refresh_and_list(void **state)
+{
+	(void)state;
+	struct bolt_throttle_table *t = table();
+	const uint8_t *z = (const uint8_t *)"\4bulk\7boltnet";
+	assert_int_equal(bolt_throttle_set(t, z, 110), 0);
+	assert_int_equal(bolt_throttle_set(t, z, 105), 0); /* never shortened */
+	assert_int_equal(bolt_throttle_set(t, z, 120), 0);
+	uint8_t out[4][BOLT_NAME_MAX];
+	uint32_t until[4];
+	assert_int_equal(bolt_throttle_list(t, 100, out, until, 4), 1);
+	assert_int_equal(until[0], 120);
+	assert_memory_equal(out[0], z, 14);
+	assert_true(match(t, "\1a\4bulk\7boltnet", 119));
+	free(t);
+}
+
+static void test_full_table(void **state)
+{
+	(void)state;
+	struct bolt_throttle_table *t = table();
+	uint8_t z[32];
+	for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS; i++) {
+		int n = snprintf((char *)z + 1, sizeof(z) - 1, "z%u", i);
+		z[0] = (uint8_t)n;
+		memcpy(z + 1 + n, "\7boltnet", 9);
+		assert_int_equal(bolt_throttle_set(t, z, 200 + i), 0);
+	}
+	/* one more: takes the slot of z0, which expires first */
+	assert_int_equal(bolt_throttle_set(t, (const uint8_t *)"\4bulk\7boltnet", 300), 0);
+	assert_true(match(t, "\1a\4bulk\7boltnet", 100));
+	assert_false(match(t, "\1a\2z0\7boltnet", 100));
+	assert_true(match(t, "\1a\2z1\7boltnet", 100));
+	uint8_t out[BOLT_THROTTLE_SLOTS][BOLT_NAME_MAX];
+	assert_int_equal(bolt_throttle_list(t, 100, out, NULL, BOLT_THROTTLE_SLOTS),
+	                 BOLT_THROTTLE_SLOTS);
+	free(t);
+}
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	struct bolt_throttle_table *t = table();
+	uint8_t bad[300];
+	memset(bad, 63, sizeof(bad)); /* no end within 255 bytes */
+	assert_true(bolt_throttle_set(t, bad, 200) < 0);
+	assert_int_equal(bolt_throttle_set(t, (const uint8_t *)"\4bulk\7boltnet", 200), 0);
+	/* a malformed name to match (a label running past its length) */
+	const uint8_t odd[] = { 9, 'a', 4, 'b', 'u', 'l', 'k', 0 };
+	assert_false(bolt_throttle_match(t, odd, sizeof(odd), 100));
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_refresh_and_list),
+		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_bad_input),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
