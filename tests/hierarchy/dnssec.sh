@@ -198,7 +198,8 @@ hier_dnssec_sign_zone() {
     ldns-signzone -n -t "$iter" -i "$start" -e "$end" -f "$tmp/$zd.signed" "$tmp/$zd.in" "${bases[@]}" \
       2>"$tmp/$zd.err" || { cat "$tmp/$zd.err" >&2; hier_die "ldns-signzone failed for $zone"; }
   else
-    local -a opts=(-q -P -N keep -O full -K "$kd" -o "$zone" -s "$start" -e "$end" -f "$tmp/$zd.signed")
+    # -d: the dsset- files it writes go to the scratch directory, not $PWD
+    local -a opts=(-q -P -N keep -O full -K "$kd" -d "$tmp" -o "$zone" -s "$start" -e "$end" -f "$tmp/$zd.signed")
     if [ "$keys" = split ]; then opts+=(-x); else opts+=(-z); fi
     case "$denial" in
       nsec) ;;
