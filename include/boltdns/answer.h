@@ -99,12 +99,13 @@ BOLT_API int bolt_answer_insert_status(struct bolt_cache *c, const uint8_t *msg,
 /*
  * Cache a bogus answer (RFC 4035 3.2.2, 5.5): msg (the data as validated,
  * kind POSITIVE/NXDOMAIN/NODATA, no EDE) under the CD key for CD=1 queries,
- * for min(ttl, bogus_ttl); and under the plain key, for CD=0 queries, a
+ * for min(ttl, bogus_ttl), its record TTLs cut to that (in a copy; msg is not
+ * changed); and under the plain key, for CD=0 queries, a
  * SERVFAIL built from msg's question carrying EDE ede_code (BOLT_EDE_NONE:
  * 6 DNSSEC Bogus) with ede_text, for bogus_ttl (the caller's bogus TTL, short,
  * so a broken zone is asked again soon but not per query). Both entries have
  * status BOGUS. Returns 0 or the first failing insert's code (BOLT_EMALF for
- * a SERVFAIL or static kind or a never-expiring TTL). Any thread.
+ * a SERVFAIL or static kind or a never-expiring TTL, -ENOMEM). Any thread.
  */
 BOLT_API int bolt_answer_insert_bogus(struct bolt_cache *c, const uint8_t *msg, size_t len,
                                       const uint16_t *ttl_off, uint16_t nttl, bool do_bit,

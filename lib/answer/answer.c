@@ -7,6 +7,8 @@
  * sections stay valid when they are copied behind the client's own question,
  * and names that point into the question come out in the client's case.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boltdns/answer.h"
@@ -172,10 +174,27 @@ int bolt_answer_insert_bogus(struct bolt_cache *c, const uint8_t *msg, size_t le
 
 	/* The data first (for CD=1 queries), no longer than the SERVFAIL: once
 	 * that is gone a CD=1 query misses anyway and the answer is validated
-	 * again. */
-	int ret = bolt_answer_insert_status(c, msg, len, ttl_off, nttl, do_bit, now,
-	                                    ttl < bogus_ttl ? ttl : bogus_ttl, kind, 0,
-	                                    BOLT_SEC_BOGUS);
+	 * again. Its records say so too: TTLs above that lifetime are cut to it
+	 * (in a copy; bogus answers are rare, so the allocation is too), so a
+	 * CD=1 client keeps bogus data no longer than the cache does. */
+	uint32_t dttl = ttl < bogus_ttl ? ttl : bogus_ttl;
+	uint8_t *cut = NULL;
+	for (uint16_t i = 0; i < nttl; i++) {
+		if ((size_t)ttl_off[i] + 4 > len)
+			return BOLT_EMALF;
+		if (bolt_wire_get_u32(msg + ttl_off[i]) <= dttl)
+			continue;
+		if (cut == NULL) {
+			cut = malloc(len);
+			if (cut == NULL)
+				return -ENOMEM;
+			memcpy(cut, msg, len);
+		}
+		bolt_wire_put_u32(cut + ttl_off[i], dttl);
+	}
+	int ret = bolt_answer_insert_status(c, cut != NULL ? cut : msg, len, ttl_off, nttl, do_bit,
+	                                    now, dttl, kind, 0, BOLT_SEC_BOGUS);
+	free(cut);
 	if (ret < 0)
 		return ret;
 

@@ -266,6 +266,10 @@ static void test_bogus_cd(void **state)
 		assert_true(c->m.flags & BOLT_FLAG_CD);
 		assert_int_equal(count_type(c, BOLT_TYPE_A), 1);
 		assert_int_equal(count_type(c, BOLT_TYPE_RRSIG), dob ? 1 : 0);
+		/* Its records live no longer than the entry (300 cut to 60,
+		 * aged by 1 s). */
+		for (unsigned i = 0; i < c->m.rrcount; i++)
+			assert_int_equal(c->rrs[i].ttl, 59);
 
 		/* The data looked up for a CD=0 query is refused by the builder:
 		 * bogus data never goes to a client that did not set CD. */
@@ -279,6 +283,8 @@ static void test_bogus_cd(void **state)
 	assert_int_equal(ask(f, c, BOLT_FLAG_RD | BOLT_FLAG_CD, 1232, true, BOLT_CACHE_KEY_CD,
 	                     NOW + 1), 0);
 	assert_int_equal(c->out.val.expires, NOW + 300);
+	for (unsigned i = 0; i < c->m.rrcount; i++)
+		assert_int_equal(c->rrs[i].ttl, 299);
 	assert_int_equal(ask(f, c, BOLT_FLAG_RD, 1232, true, 0, NOW + 1), 0);
 	assert_int_equal(c->out.val.expires, NOW + 3600);
 
