@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anchor/anchor.h"
 #include "boltdns/cache.h"
 #include "boltdns/cookie.h"
 #include "cp.h"
@@ -44,6 +45,7 @@ struct main_state {
 	char region_path[PATH_MAX];
 	struct bolt_ctl *ctl;         /* control socket, while attached */
 	const char *conf_path;
+	struct anchor_ctx anchors;    /* trust anchors and NTAs ([dnssec]) */
 };
 
 static void ctl_start(struct main_state *s);
@@ -234,6 +236,11 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		c->stale_max_age = fresh->stale_max_age;
 		c->stale_answer_timeout_ms = fresh->stale_answer_timeout_ms;
 		s->cp.hints = *hints;
+		/* NTAs follow the file; the anchors keep their RFC 5011 state */
+		(void)nta_set_config(s->anchors.nta, (const uint8_t (*)[BOLT_NAME_MAX])fresh->nta,
+		                     fresh->nnta);
+		memcpy(c->nta, fresh->nta, sizeof(c->nta));
+		c->nnta = fresh->nnta;
 		cp_log_verbosity = c->verbosity;
 		cp_log(CP_LOG_NOTICE, "configuration reloaded from %s", s->conf_path);
 	}
@@ -326,6 +333,53 @@ static void hook_status(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_gauge(k, "verbosity", NULL, (uint64_t)cp_log_verbosity);
 }
 
+static int hook_dnssec(void *arg, unsigned argc, char **argv, struct bolt_ctl_reply *r,
+                       char *err, size_t errlen)
+{
+	struct main_state *s = arg;
+	return anchor_ctl_command(&s->anchors, argc, argv, r, (int64_t)time(NULL), err, errlen);
+}
+
+/*
+ * [dnssec]: with validation on, the trust anchors must load (the RFC 5011
+ * state file when it exists, else trust-anchor-file), or boltdns-cp does
+ * not start: a validating resolver without its anchors would call every
+ * signed answer bogus. The NTA table exists either way.
+ */
+static int anchors_start(struct main_state *s, char *err, size_t errlen)
+{
+	struct anchor_ctx *a = &s->anchors;
+	const struct bolt_config *c = &s->cfg;
+	memset(a, 0, sizeof(*a));
+	a->validation = c->validation;
+	a->permissive = c->permissive;
+	snprintf(a->state_path, sizeof(a->state_path), "%s", c->trust_anchor_state);
+	a->nta = malloc(sizeof(*a->nta));
+	if (a->nta == NULL)
+		return -ENOMEM;
+	nta_init(a->nta);
+	int ret = nta_set_config(a->nta, (const uint8_t (*)[BOLT_NAME_MAX])c->nta, c->nnta);
+	if (ret < 0)
+		return ret;
+	anchor_set_active(a);
+	if (!c->validation)
+		return 0;
+	a->set = malloc(sizeof(*a->set));
+	if (a->set == NULL)
+		return -ENOMEM;
+	ret = ta_load_startup(a->set, c->trust_anchor_file, c->trust_anchor_state, c->ta_hold_down,
+	                      (int64_t)time(NULL), err, errlen);
+	if (ret < 0)
+		return ret;
+	unsigned keys = 0;
+	for (unsigned i = 0; i < a->set->n; i++)
+		keys += ta_point_trusted(&a->set->point[i]);
+	cp_log(CP_LOG_NOTICE, "DNSSEC: %u trusted keys at %u trust points from %s%s, %u negative "
+	       "trust anchors", keys, a->set->n, a->set->source,
+	       a->set->from_state ? " (RFC 5011 state)" : "", a->nta->n);
+	return 0;
+}
+
 static void ctl_start(struct main_state *s)
 {
 	if (s->ctl != NULL || s->cp.region == NULL || s->cfg.control_socket[0] == '\0')
@@ -335,6 +389,7 @@ static void ctl_start(struct main_state *s)
 		.set_verbosity = hook_verbosity,
 		.stats = hook_stats,
 		.status = hook_status,
+		.dnssec = hook_dnssec,
 	};
 	struct bolt_ctl_hooks hooks = hooks_tmpl;
 	hooks.arg = s;
@@ -446,6 +501,7 @@ static void on_tick(uv_timer_t *t)
 		                         BOLT_COOKIE_ROTATE_S);
 	}
 	serve_prefetch_tick(&s->cp);
+	nta_expire(s->anchors.nta, (int64_t)time(NULL));
 	write_stats(s);
 }
 
@@ -507,6 +563,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cp_log_verbosity = verbosity >= 0 ? verbosity : s.cfg.verbosity;
+	if ((ret = anchors_start(&s, err, sizeof(err))) < 0) {
+		fprintf(stderr, "boltdns-cp: trust anchors: %s\n",
+		        err[0] != '\0' ? err : bolt_strerror(ret));
+		return 1;
+	}
 
 	struct cp *cp = &s.cp;
 	cp->cfg = &s.cfg;

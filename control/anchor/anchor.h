@@ -295,6 +295,14 @@ BOLT_API unsigned nta_expire(struct nta_table *t, int64_t now);
  */
 BOLT_API const struct nta *nta_covers(const struct nta_table *t, const uint8_t *name, int64_t now);
 
+/*
+ * Replace the configured entries (from_config) with names[0..n) (lower-case
+ * wire names, as [dnssec] negative-trust-anchors holds them); runtime
+ * entries stay. At start-up and on reload. Returns 0 or BOLT_ESPACE.
+ */
+BOLT_API int nta_set_config(struct nta_table *t, const uint8_t (*names)[BOLT_NAME_MAX],
+                            unsigned n);
+
 /* ---- what boltdns-cp holds, for boltctl ---- */
 
 /* Answer counts by security status (the validator supplies them). */
@@ -323,6 +331,24 @@ struct anchor_ctx {
  * says "counts: not available (no validator)".
  */
 BOLT_API void anchor_set_counts_source(struct anchor_ctx *a, anchor_counts_fn fn, void *arg);
+
+/*
+ * The control plane's anchor context, for the validator to find (NULL until
+ * boltdns-cp has set it at start-up). Loop thread.
+ */
+BOLT_API struct anchor_ctx *anchor_active(void);
+BOLT_API void anchor_set_active(struct anchor_ctx *a);
+
+/*
+ * Run a DNSSEC command of the control socket for a (argv as the ctl hook
+ * gets it: "dnssec status", "nta add NAME [SECONDS]", "nta remove NAME",
+ * "nta list") at now, replying through r (struct bolt_ctl_reply of
+ * control/ctl/ctl.h). Returns 0 or a negative code with a one-line reason
+ * in err. Implemented in ctl.c (linked with the control socket library).
+ */
+struct bolt_ctl_reply;
+BOLT_API int anchor_ctl_command(struct anchor_ctx *a, unsigned argc, char **argv,
+                                struct bolt_ctl_reply *r, int64_t now, char *err, size_t errlen);
 
 /*
  * Write a's set to its state file (after ta_5011_update changed it); on

@@ -92,3 +92,26 @@ const struct nta *nta_covers(const struct nta_table *t, const uint8_t *name, int
 	}
 	return best;
 }
+
+int nta_set_config(struct nta_table *t, const uint8_t (*names)[BOLT_NAME_MAX], unsigned n)
+{
+	for (unsigned i = 0; i < t->n;) {
+		if (t->e[i].from_config)
+			t->e[i] = t->e[--t->n];
+		else
+			i++;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		/* a runtime NTA for a name now configured becomes permanent */
+		struct nta *e = find(t, names[i]);
+		if (e != NULL) {
+			e->from_config = true;
+			e->expires = 0;
+			continue;
+		}
+		int ret = nta_add(t, names[i], true, 0);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}

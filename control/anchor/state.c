@@ -327,6 +327,18 @@ int ta_load_startup(struct ta_set *s, const char *anchor_file, const char *state
 	return 0;
 }
 
+static struct anchor_ctx *active;
+
+struct anchor_ctx *anchor_active(void)
+{
+	return active;
+}
+
+void anchor_set_active(struct anchor_ctx *a)
+{
+	active = a;
+}
+
 void anchor_set_counts_source(struct anchor_ctx *a, anchor_counts_fn fn, void *arg)
 {
 	a->counts = fn;

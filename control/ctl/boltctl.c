@@ -36,7 +36,8 @@ static void usage(FILE *f)
 	        "commands: status, stats, stats_noreset, lookup NAME [TYPE], flush NAME,\n"
 	        "  flush_type NAME TYPE, flush_zone NAME, flush_all, flush_negative, dump_cache,\n"
 	        "  local_data add \"NAME TTL TYPE RDATA\", local_data remove NAME [TYPE],\n"
-	        "  reload, verbosity N, help\n",
+	        "  reload, verbosity N, dnssec status, nta add NAME [SECONDS],\n"
+	        "  nta remove NAME, nta list, help\n",
 	        DEFAULT_CONFIG);
 }
 

@@ -515,6 +515,49 @@ static int cmd_verbosity(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r
 	return 0;
 }
 
+/* ---- DNSSEC (trust anchors, NTAs: the control plane's hook) ---- */
+
+static int cmd_dnssec(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
+                      struct ctl_out *o, char *err, size_t errlen)
+{
+	(void)c;
+	if (!ctl->hooks.dnssec) {
+		snprintf(err, errlen, "DNSSEC is not available in this control plane");
+		return -ENOTSUP;
+	}
+	bool nta = strcmp(r->argv[0], "nta") == 0;
+	const char *sub = r->argv[1];
+	bool ok_words = nta ? (strcmp(sub, "add") == 0 && (r->argc == 3 || r->argc == 4)) ||
+	                      (strcmp(sub, "remove") == 0 && r->argc == 3) ||
+	                      (strcmp(sub, "list") == 0 && r->argc == 2)
+	                    : strcmp(sub, "status") == 0 && r->argc == 2;
+	if (!ok_words) {
+		snprintf(err, errlen, "usage: %s", nta ? "nta add NAME [SECONDS] | nta remove NAME | nta list"
+		                                       : "dnssec status");
+		return BOLT_ESYNTAX;
+	}
+	/* Checked here too, so that the flush below never sees a bad name. */
+	uint8_t name[BOLT_NAME_MAX];
+	int len = 0;
+	if (nta && r->argc >= 3 && (len = parse_name(r->argv[2], name, err, errlen)) < 0)
+		return len;
+	struct bolt_ctl_reply rep = { .o = o };
+	int ret = ctl->hooks.dnssec(ctl->hooks.arg, r->argc, r->argv, &rep, err, errlen);
+	if (ret < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "%s failed: %s", r->argv[0], bolt_strerror(ret));
+		return ret;
+	}
+	/* Answers cached under the name were validated (or found bogus) with
+	 * the other setting: they go, local data stays (RFC 7646 section 2). */
+	if (nta && len > 0 && ctl->region) {
+		int n = bolt_cache_delete_zone(ctl->region->cache, name, (size_t)len);
+		ctl_local_reapply(ctl->local, name, true);
+		ctl_out_u64(o, "flushed", n > 0 ? (uint64_t)n : 0);
+	}
+	return 0;
+}
+
 static int cmd_help(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
                     struct ctl_out *o, char *err, size_t errlen);
 
@@ -533,6 +576,8 @@ static const struct cmd commands[] = {
 	  "local_data add \"NAME TTL TYPE RDATA\" | local_data remove NAME [TYPE]", false },
 	{ "reload", 0, 0, cmd_reload, "reload", false },
 	{ "verbosity", 1, 1, cmd_verbosity, "verbosity N", false },
+	{ "dnssec", 1, 1, cmd_dnssec, "dnssec status", false },
+	{ "nta", 1, 3, cmd_dnssec, "nta add NAME [SECONDS] | nta remove NAME | nta list", false },
 	{ "help", 0, 0, cmd_help, "help", false },
 };
 

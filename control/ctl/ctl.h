@@ -29,6 +29,9 @@
 /* Where a hook reports statistics or status fields (opaque). */
 struct bolt_ctl_sink;
 
+/* Where a command hook writes its reply (opaque; see bolt_ctl_reply_*). */
+struct bolt_ctl_reply;
+
 /*
  * Callbacks into the control plane. Any of them may be NULL: the command
  * then answers "error: not supported" (reload, verbosity) or shows nothing
@@ -50,7 +53,27 @@ struct bolt_ctl_hooks {
 	void (*stats)(void *arg, struct bolt_ctl_sink *sink);
 	/* Report extra status fields with bolt_ctl_sink_text/_gauge. */
 	void (*status)(void *arg, struct bolt_ctl_sink *sink);
+	/* The DNSSEC commands: `dnssec status`, `nta add NAME [SECONDS]`,
+	 * `nta remove NAME`, `nta list` (argv[0] is "dnssec" or "nta"; the
+	 * server has checked the number of words only). Write the result with
+	 * bolt_ctl_reply_* and return 0, or return a negative code with a
+	 * one-line reason in err. After a successful `nta add` or `nta remove`
+	 * the server deletes the cache entries at and below NAME. */
+	int (*dnssec)(void *arg, unsigned argc, char **argv, struct bolt_ctl_reply *r,
+	              char *err, size_t errlen);
 };
+
+/*
+ * Reply members of a command hook, shown as "a.b.key: value" lines or as
+ * JSON (the same data either way). Objects nest up to 8 deep; keys are
+ * [a-z0-9_]+ (an index is fine). Thread: the loop's, during the hook call.
+ */
+BOLT_API void bolt_ctl_reply_str(struct bolt_ctl_reply *r, const char *key, const char *value);
+BOLT_API void bolt_ctl_reply_u64(struct bolt_ctl_reply *r, const char *key, uint64_t value);
+BOLT_API void bolt_ctl_reply_i64(struct bolt_ctl_reply *r, const char *key, int64_t value);
+BOLT_API void bolt_ctl_reply_bool(struct bolt_ctl_reply *r, const char *key, bool value);
+BOLT_API void bolt_ctl_reply_obj_begin(struct bolt_ctl_reply *r, const char *key);
+BOLT_API void bolt_ctl_reply_obj_end(struct bolt_ctl_reply *r);
 
 /*
  * Report a monotonically increasing counter. name: [a-z0-9_]+, shown as is

@@ -65,6 +65,11 @@ void ctl_out_str(struct ctl_out *o, const char *key, const char *s);
  * by the caller. */
 void ctl_out_raw(struct ctl_out *o, const char *key, const char *raw, size_t len);
 
+/* What a command hook writes into (struct bolt_ctl_reply of ctl.h). */
+struct bolt_ctl_reply {
+	struct ctl_out *o;
+};
+
 /* ---- request lines ---- */
 
 #define CTL_ARGS_MAX 8
