@@ -333,7 +333,8 @@ enum bolt_val_status bolt_val_verify_rrset(
 	bool any_sig = false, any_supported = false;
 	for (size_t s = 0; s < set->nsigs; s++) {
 		const struct bolt_rr *sig = set->sigs[s];
-		if (sig->type != BOLT_TYPE_RRSIG || !bolt_name_equal(sig->owner, first->owner))
+		if (sig->type != BOLT_TYPE_RRSIG || sig->rclass != first->rclass ||
+		    !bolt_name_equal(sig->owner, first->owner))
 			continue;
 		const uint8_t *rd = sig->rdata;
 		if (sig->rdlen < 18 + 1) {
@@ -498,7 +499,14 @@ enum bolt_val_status bolt_val_verify_dnskey(
 	/* The keys some usable DS vouches for (pointers into dnskey->rrs). */
 	const struct bolt_rr *matched[BOLT_VAL_MAX_RRS];
 	size_t nmatched = 0, supported = 0;
-	bool bad_alg = false, bad_digest = false;
+	bool bad_alg = false, bad_digest = false, strong = false;
+	/* RFC 4509 3: with a SHA-2 DS present, SHA-1 ones are ignored (a
+	 * forged SHA-1 DS must not be a way in). */
+	for (size_t i = 0; i < nds; i++)
+		strong |= ds[i]->type == BOLT_TYPE_DS && ds[i]->rdlen >= 5 &&
+		          bolt_name_equal(ds[i]->owner, zone) &&
+		          bolt_val_alg_supported(ds[i]->rdata[2]) &&
+		          (ds[i]->rdata[3] == BOLT_DS_SHA256 || ds[i]->rdata[3] == BOLT_DS_SHA384);
 	for (size_t i = 0; i < nds; i++) {
 		const struct bolt_rr *d = ds[i];
 		if (d->type != BOLT_TYPE_DS || d->rdlen < 5 || !bolt_name_equal(d->owner, zone))
@@ -511,6 +519,8 @@ enum bolt_val_status bolt_val_verify_dnskey(
 			bad_digest = true;
 			continue;
 		}
+		if (strong && d->rdata[3] == BOLT_DS_SHA1)
+			continue;
 		supported++;
 		uint32_t tried = 0;
 		for (size_t k = 0; k < dnskey->count; k++) {

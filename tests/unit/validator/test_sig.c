@@ -144,6 +144,12 @@ static void test_tamper_and_case(void **state)
 	assert_int_equal(verify(c, &set, &params, &r), BOLT_VAL_BOGUS);
 	assert_int_equal(r.ede, BOLT_VAL_EDE_RRSIGS_MISSING);
 
+	/* an RRSIG of another class does not count */
+	fx_copy(&sig, a.sigs.p[0]);
+	sig.rr.rclass = 3;
+	assert_int_equal(verify(c, &set, &params, &r), BOLT_VAL_BOGUS);
+	assert_int_equal(r.ede, BOLT_VAL_EDE_RRSIGS_MISSING);
+
 	/* signer not the zone */
 	fx_copy(&sig, a.sigs.p[0]);
 	sig.data[18 + 1] = 'b';
@@ -292,6 +298,19 @@ static void test_ds(void **state)
 	dsp[1] = c->ds.p[2];
 	assert_int_equal(bolt_val_verify_dnskey(&c->dnskey.set, dsp, 2, c->z.apex, &params, &b,
 	                                        &r), BOLT_VAL_SECURE);
+
+	/* RFC 4509 3: a SHA-256 DS makes SHA-1 ones ignored, so a good SHA-1
+	 * DS beside a SHA-256 one that matches nothing is no way in */
+	fx_copy(&ds, c->ds.p[1]);
+	assert_int_equal(ds.data[3], BOLT_DS_SHA256);
+	ds.data[10] ^= 0x01;
+	dsp[0] = c->ds.p[0];
+	assert_int_equal(c->ds.p[0]->rdata[3], BOLT_DS_SHA1);
+	dsp[1] = &ds.rr;
+	assert_int_equal(bolt_val_verify_dnskey(&c->dnskey.set, dsp, 2, c->z.apex, &params, &b,
+	                                        &r), BOLT_VAL_BOGUS);
+	assert_int_equal(r.ede, BOLT_VAL_EDE_DNSKEY_MISSING);
+	dsp[0] = &ds.rr;
 
 	/* a good DS but the DNSKEY RRset's signature broken: bogus */
 	struct fx_copy sig;
