@@ -351,6 +351,55 @@ static void test_unsupported_sig_alg(void **state)
 	free(c);
 }
 
+/* Keys that are never used: RSA over 4096 bits, a wrong protocol; and an
+ * empty RRset is indeterminate. */
+static void test_unusable_keys(void **state)
+{
+	(void)state;
+	struct ctx *c = newctx();
+	load(c, "alg8.test");
+	struct fx_rrset a;
+	fx_rrset(&c->z, "www.alg8.test", BOLT_TYPE_A, &a);
+	struct bolt_val_result r;
+	struct bolt_val_budget b;
+	assert_int_equal(verify(c, &a.set, &params, &r), BOLT_VAL_SECURE);
+
+	/* the key with 265 more modulus bytes (4168 bits) is refused before
+	 * any RSA work (a modulus this large cannot be made with dnssec-keygen,
+	 * so this only shows it is never accepted); the RRSIG's tag is
+	 * patched to follow */
+	struct fx_copy key, sig;
+	const struct bolt_rr *keyp[1] = { &key.rr }, *sigp[1] = { &sig.rr };
+	fx_copy(&key, c->keys.p[0]);
+	memset(key.data + key.rr.rdlen, 0x5a, 9 + 256);
+	key.rr.rdlen = (uint16_t)(key.rr.rdlen + 9 + 256);
+	int tag = bolt_val_key_tag(key.data, key.rr.rdlen);
+	fx_copy(&sig, a.sigs.p[0]);
+	sig.data[16] = (uint8_t)(tag >> 8);
+	sig.data[17] = (uint8_t)tag;
+	struct bolt_val_rrset set = { a.rrs.p, a.rrs.n, sigp, 1 };
+	bolt_val_budget_init(&b);
+	assert_int_equal(bolt_val_verify_rrset(&set, c->z.apex, keyp, 1, &params, &b, &r),
+	                 BOLT_VAL_BOGUS);
+	assert_string_equal(r.reason, "signature does not verify");
+
+	/* protocol 2 */
+	fx_copy(&key, c->keys.p[0]);
+	key.data[2] = 2;
+	tag = bolt_val_key_tag(key.data, key.rr.rdlen);
+	sig.data[16] = (uint8_t)(tag >> 8);
+	sig.data[17] = (uint8_t)tag;
+	assert_int_equal(bolt_val_verify_rrset(&set, c->z.apex, keyp, 1, &params, &b, &r),
+	                 BOLT_VAL_BOGUS);
+	assert_string_equal(r.reason, "DNSKEY protocol is not 3");
+
+	/* nothing to validate */
+	struct bolt_val_rrset empty = { a.rrs.p, 0, a.sigs.p, a.sigs.n };
+	assert_int_equal(verify(c, &empty, &params, &r), BOLT_VAL_INDETERMINATE);
+	assert_string_equal(bolt_val_status_str(BOLT_VAL_BOGUS), "bogus");
+	free(c);
+}
+
 /* KeyTrap (CVE-2023-50387): keys per RRSIG, failures and verifications
  * per resolution each stop the work with BOGUS and a reason. */
 static void test_limits(void **state)
@@ -477,6 +526,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_ds),
 		cmocka_unit_test(test_unsupported_sig_alg),
+		cmocka_unit_test(test_unusable_keys),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_canonical),
 	};
