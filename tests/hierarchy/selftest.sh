@@ -8,6 +8,7 @@
 # Environment: HIER_SELFTEST_VERBOSE=1 prints every passing check too.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dnssec.sh"
 
 UNBOUND_PORT=5300
 NS_PREFIX=bolthier-
@@ -20,7 +21,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 # the inner run crashes or is killed (meson timeout).
 if [ -z "${HIER_SELFTEST_INNER:-}" ]; then
   [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, addresses on lo, port 53)"
-  for tool in nsd unbound unbound-checkconf dig ip nsd-checkzone; do
+  for tool in nsd unbound unbound-checkconf dig ip nsd-checkzone dnssec-keygen dnssec-signzone dnssec-dsfromkey ldns-signzone; do
     command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not installed"
   done
 
@@ -163,8 +164,17 @@ hints=$("$HIER_DIR/start.sh" "$WORKDIR") || { echo "FAIL start.sh"; exit 1; }
 t1=$(date +%s.%N)
 echo "start.sh took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s, root hints: $hints"
 [ "$hints" = "$HIER_HINTS" ] || { echo "FAIL start.sh printed '$hints'"; fail=$((fail + 1)); }
-# A second start must be a no-op that succeeds.
-"$HIER_DIR/start.sh" "$WORKDIR" >/dev/null 2>&1 && pass=$((pass + 1)) || { echo "FAIL start.sh is not idempotent"; fail=$((fail + 1)); }
+# A second start must be a no-op that succeeds (and signs nothing again).
+stamp=$(stat -c %Y "$WORKDIR/dnssec/stamp" 2>/dev/null)
+t0=$(date +%s.%N)
+if "$HIER_DIR/start.sh" "$WORKDIR" >"$WORKDIR/start2.log" 2>&1 && ! grep -q 'signed [0-9]* zones' "$WORKDIR/start2.log" &&
+   [ "$(stat -c %Y "$WORKDIR/dnssec/stamp" 2>/dev/null)" = "$stamp" ]; then
+  pass=$((pass + 1))
+else
+  echo "FAIL start.sh is not idempotent"; cat "$WORKDIR/start2.log"; fail=$((fail + 1))
+fi
+t1=$(date +%s.%N)
+echo "second start.sh took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s"
 
 echo "== root servers"
 for s in 198.18.1.1 198.18.1.2; do
@@ -336,6 +346,30 @@ sed 's/^option noedns/# option noedns/' "$WORKDIR/old/rules" > "$WORKDIR/old/rul
 mv "$WORKDIR/old/rules.new" "$WORKDIR/old/rules"
 check "old: rules reloaded, EDNS now answered" status=NOERROR "ans=www.old.boltnet. IN A 198.19.78.80" -- "${AUTH[@]}" @198.18.1.78 www.old.boltnet A
 
+echo "== DNSSEC: the signed zones (dnssec.sh)"
+for line in "${HIER_DNSSEC[@]}"; do
+  read -r zone _ <<<"$line"
+  f=$(hier_served_zone_file "$WORKDIR" "$zone")
+  if nsd-checkzone "$zone" "$f" >/dev/null 2>&1 && grep -q 'RRSIG' "$f"; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL signed zone $zone ($f)"; fi
+done
+if grep -qE '^\. IN DS [0-9]+ 13 2 [0-9A-F]{64}$' "$WORKDIR/root.key" && grep -qE '^\. IN DNSKEY 257 3 13 ' "$WORKDIR/root.key"; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL trust anchor $WORKDIR/root.key"; cat "$WORKDIR/root.key"; fi
+check "root DNSKEY, signed" flag=aa "ans=. IN DNSKEY 257 3 13" "ans=. IN DNSKEY 256 3 13" "ans=. IN RRSIG DNSKEY 13 0" -- "${AUTH[@]}" +dnssec @198.18.1.1 . DNSKEY
+check "root: DS of boltnet in the referral" noflag=aa "auth=boltnet. IN DS" "auth=boltnet. IN RRSIG DS" -- "${AUTH[@]}" +dnssec @198.18.1.1 www.dom1.boltnet A
+check "root: arpa. insecure, NSEC" noflag=aa "auth=arpa. IN NSEC" noauth="arpa. IN DS" -- "${AUTH[@]}" +dnssec @198.18.1.1 -x 192.0.2.1
+check "boltnet: DS of sec in the referral" "auth=sec.boltnet. IN DS" -- "${AUTH[@]}" +dnssec @198.18.1.10 www.sec.boltnet A
+check "boltnet: no DS for insec, NSEC" "auth=insec.boltnet. IN NSEC" noauth="insec.boltnet. IN DS" -- "${AUTH[@]}" +dnssec @198.18.1.10 www.insec.boltnet A
+check "boltorg: NSEC3, algorithm 8" status=NXDOMAIN "auth=boltorg. IN SOA" "auth=boltorg. IN RRSIG SOA 8 1" -- "${AUTH[@]}" +dnssec @198.18.1.11 nx.boltorg A
+check "dom1 www signed" nans=2 "ans=www.dom1.boltnet. IN RRSIG A 13 3" -- "${AUTH[@]}" +dnssec @198.18.1.20 www.dom1.boltnet A
+check "dom1 www without DO: no RRSIG" nans=1 noans="www.dom1.boltnet. IN RRSIG" -- "${AUTH[@]}" @198.18.1.20 www.dom1.boltnet A
+check "bulk signed" "ans=h0001.bulk.boltnet. IN RRSIG A 13 3" -- "${AUTH[@]}" +dnssec @198.18.1.20 h0001.bulk.boltnet A
+check "nokey: no DNSKEY served" status=NOERROR nans=0 -- "${AUTH[@]}" +dnssec @198.18.1.20 nokey.boltnet DNSKEY
+check "nosig: www A without RRSIG" nans=1 -- "${AUTH[@]}" +dnssec @198.18.1.21 www.nosig.boltnet A
+check "unsupp-alg: algorithm-253 DS" "ans=unsupp-alg.boltnet. IN DS" -- "${AUTH[@]}" +dnssec @198.18.1.10 unsupp-alg.boltnet DS
+check "nsec3-iter200: 200 iterations" "ans=nsec3-iter200.boltnet. IN NSEC3PARAM 1 0 200 -" -- "${AUTH[@]}" @198.18.1.22 nsec3-iter200.boltnet NSEC3PARAM
+check "insec.boltnet unsigned" nans=1 -- "${AUTH[@]}" +dnssec @198.18.1.21 www.insec.boltnet A
+
 echo "== unbound over the hierarchy"
 if ! "$HIER_DIR/unbound.sh" start "$UNBOUND_PORT" "$UNBOUND_DIR"; then
   echo "FAIL unbound.sh start"
@@ -376,6 +410,20 @@ else
   check "rec cyclic" status=SERVFAIL -- "${REC[@]}" www.cyc1.boltnet A
   check "rec cyclic (other side)" status=SERVFAIL -- "${REC[@]}" www.cyc2.boltorg A
   check "rec silent server" status=SERVFAIL -- "${REC[@]}" www.dead.boltnet A
+  "$HIER_DIR/unbound.sh" stop "$UNBOUND_PORT" "$UNBOUND_DIR"
+fi
+
+# The full DNSSEC table is tests/e2e/dnssec/reference.sh; here one case each.
+echo "== validating unbound (trust anchor $WORKDIR/root.key)"
+if ! "$HIER_DIR/unbound.sh" start "$UNBOUND_PORT" "$UNBOUND_DIR" --validate "$WORKDIR/root.key"; then
+  echo "FAIL unbound.sh start --validate"
+  fail=$((fail + 1))
+else
+  check "val secure" status=NOERROR flag=ad "ans=www.sec.boltnet. IN A 198.19.13.10" "ans=www.sec.boltnet. IN RRSIG A" -- "${REC[@]}" +dnssec www.sec.boltnet A
+  check "val secure (existing zone)" status=NOERROR flag=ad "ans=www.dom1.boltnet. IN A 198.19.1.80" -- "${REC[@]}" www.dom1.boltnet A
+  check "val insecure" status=NOERROR noflag=ad "ans=www.insec.boltnet. IN A 198.19.13.40" -- "${REC[@]}" +dnssec www.insec.boltnet A
+  check "val bogus" status=SERVFAIL -- "${REC[@]}" +dnssec www.bogus-sig.boltnet A
+  check "val bogus, CD" status=NOERROR noflag=ad "ans=www.bogus-sig.boltnet. IN A 198.19.13.50" -- "${REC[@]}" +dnssec +cd www.bogus-sig.boltnet A
   "$HIER_DIR/unbound.sh" stop "$UNBOUND_PORT" "$UNBOUND_DIR"
 fi
 
