@@ -34,6 +34,7 @@ int bolt_val_nsec3_hash(const uint8_t *name, uint8_t hash_alg, uint16_t iteratio
 	uint8_t lname[BOLT_NAME_MAX];
 	memcpy(lname, name, (size_t)l);
 	bolt_name_lower(lname, (size_t)l);
+	ERR_set_mark();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	const EVP_MD *md = EVP_sha1();
 	unsigned int hl = 0;
@@ -48,10 +49,9 @@ int bolt_val_nsec3_hash(const uint8_t *name, uint8_t hash_alg, uint16_t iteratio
 		     EVP_DigestUpdate(ctx, salt, salt_len) == 1 &&
 		     EVP_DigestFinal_ex(ctx, out, &hl) == 1;
 	EVP_MD_CTX_free(ctx);
-	if (!ok || hl != HASH_LEN) {
-		ERR_clear_error();
+	ERR_pop_to_mark();
+	if (!ok || hl != HASH_LEN)
 		return BOLT_ERROR_BASE;
-	}
 	return HASH_LEN;
 }
 

@@ -96,16 +96,16 @@ int bolt_val_ds_match(const uint8_t *ds, uint16_t ds_len, const struct bolt_rr *
 	bolt_name_lower(owner, key->owner_len);
 	uint8_t d[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
+	ERR_set_mark();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
 	         EVP_DigestUpdate(ctx, owner, key->owner_len) == 1 &&
 	         EVP_DigestUpdate(ctx, key->rdata, key->rdlen) == 1 &&
 	         EVP_DigestFinal_ex(ctx, d, &dlen) == 1;
 	EVP_MD_CTX_free(ctx);
-	if (!ok) {
-		ERR_clear_error();
+	ERR_pop_to_mark();
+	if (!ok)
 		return -ENOMEM;
-	}
 	return (size_t)ds_len - 4 == dlen && memcmp(ds + 4, d, dlen) == 0;
 }
 
@@ -263,9 +263,12 @@ static int verify_sig(uint8_t alg, const uint8_t *key, size_t klen, const uint8_
 	default:
 		return 0;
 	}
+	/* Failures leave errors on this thread's OpenSSL queue: drop ours,
+	 * and only ours (the thread may use libcrypto for other things). */
+	ERR_set_mark();
 	EVP_PKEY *pkey = make_key(alg, key, klen);
 	if (!pkey) {
-		ERR_clear_error();
+		ERR_pop_to_mark();
 		return 0;
 	}
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -273,8 +276,7 @@ static int verify_sig(uint8_t alg, const uint8_t *key, size_t klen, const uint8_
 	         EVP_DigestVerify(ctx, sig, slen, data, dlen) == 1;
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(pkey);
-	/* A failed verification leaves errors on this thread's queue. */
-	ERR_clear_error();
+	ERR_pop_to_mark();
 	return ok;
 }
 

@@ -41,12 +41,15 @@
 #define BOLT_TYPE_DNSKEY 48
 #define BOLT_TYPE_NSEC3 50
 
-/* DNSKEY flags (RFC 4034 2.1.1, RFC 5011 7). */
+/* DNSKEY flags (RFC 4034 2.1.1, RFC 5011 7). SEP is informational: it is
+ * never looked at when validating (RFC 4034 2.1.2). */
 #define BOLT_DNSKEY_ZONE 0x0100
 #define BOLT_DNSKEY_REVOKE 0x0080
 #define BOLT_DNSKEY_SEP 0x0001
 
-/* Algorithms (RFC 8624) and DS digest types the validator implements. */
+/* Algorithms (RFC 8624) and DS digest types the validator implements.
+ * Others, the SHA-1 signature algorithms 5 and 7 among them, are
+ * "unsupported": what only they sign is insecure (RFC 6840 5.2). */
 enum bolt_val_alg {
 	BOLT_ALG_RSASHA256 = 8,
 	BOLT_ALG_RSASHA512 = 10,

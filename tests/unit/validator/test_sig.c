@@ -192,6 +192,29 @@ static void test_time(void **state)
 	assert_int_equal(verify(c, &a.set, &p, &r), BOLT_VAL_BOGUS);
 	p.now = FX_INCEPTION + 0x80000001u; /* half the circle on: before inception */
 	assert_int_equal(verify(c, &a.set, &p, &r), BOLT_VAL_BOGUS);
+
+	/* A validity period across the 2^32 wrap (inception 0xffffff00,
+	 * expiration 0x100) with "now" at 0x10 passes the time check: the
+	 * failure is the (now wrong) signature, not the time. */
+	struct fx_copy sig;
+	const struct bolt_rr *sigp[1] = { &sig.rr };
+	struct bolt_val_rrset set = { a.rrs.p, a.rrs.n, sigp, 1 };
+	fx_copy(&sig, a.sigs.p[0]);
+	memcpy(sig.data + 8, "\x00\x00\x01\x00\xff\xff\xff\x00", 8);
+	p = (struct bolt_val_params){ .now = 0x10, .skew = 0 };
+	assert_int_equal(verify(c, &set, &p, &r), BOLT_VAL_BOGUS);
+	assert_string_equal(r.reason, "signature does not verify");
+	p.now = 0x200;
+	assert_int_equal(verify(c, &set, &p, &r), BOLT_VAL_BOGUS);
+	assert_int_equal(r.ede, BOLT_VAL_EDE_SIG_EXPIRED);
+	p.now = 0xfffffe00u;
+	assert_int_equal(verify(c, &set, &p, &r), BOLT_VAL_BOGUS);
+	assert_int_equal(r.ede, BOLT_VAL_EDE_SIG_NOT_YET_VALID);
+	/* expiration before inception is bogus whatever the clock */
+	memcpy(sig.data + 8, "\x70\x00\x00\x00\x70\x00\x00\x01", 8);
+	p.now = 0x70000000u;
+	assert_int_equal(verify(c, &set, &p, &r), BOLT_VAL_BOGUS);
+	assert_string_equal(r.reason, "RRSIG expires before its inception");
 	free(c);
 }
 
