@@ -461,6 +461,14 @@ static void test_limits(void **state)
 	assert_int_equal(bolt_val_verify_rrset(&a.set, c->z.apex, five, 5, &params, &b, &r),
 	                 BOLT_VAL_SECURE);
 
+	/* the same bound on keys per DS */
+	struct bolt_val_rrset fivekeys = { five, 5, c->dnskey.sigs.p, c->dnskey.sigs.n };
+	bolt_val_budget_init(&b);
+	assert_int_equal(bolt_val_verify_dnskey(&fivekeys, &c->ds.p[1], 1, c->z.apex, &params,
+	                                        &b, &r), BOLT_VAL_BOGUS);
+	assert_string_equal(r.reason, "limit: too many keys with one key tag (KeyTrap)");
+	assert_int_equal(b.sig_verifies, 0);
+
 	/* failures per resolution: the ninth attempt is refused */
 	bolt_val_budget_init(&b);
 	for (int i = 0; i < BOLT_VAL_MAX_SIG_FAILS; i++) {
