@@ -375,7 +375,8 @@ int zp_run(struct zp *z, const char *text, size_t len)
 	size_t bo = 0;
 	unsigned ntok = 0, line = 1, rec_line = 1, depth = 0;
 	bool owner_given = false, at_start = true;
-	char comment[256] = "";
+	/* a ";;point" line holds a name of up to 1004 characters (\DDD escapes) and its timers */
+	char comment[2048] = "";
 	size_t i = 0;
 
 	while (i <= len && !z->failed) {

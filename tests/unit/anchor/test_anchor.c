@@ -723,6 +723,30 @@ static void test_state_file(void **state)
 	assert_string_equal(err, "/nonexistent/anchors: No such file or directory");
 	free(s2);
 
+	/* a name written with many \DDD escapes makes a long ";;point" line:
+	 * it must read back (the fuzzer found a 255-byte comment buffer) */
+	char lname[1100] = "";
+	for (int l = 0; l < 4; l++) {
+		for (int c = 0; c < 60; c++)
+			strcat(lname, "\\237");
+		strcat(lname, ".");
+	}
+	uint8_t lwire[BOLT_NAME_MAX];
+	wire(lname, lwire);
+	uint8_t ds[] = { 0, 1, 8, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
+	s2 = set_new();
+	assert_int_equal(ta_set_add(s2, lwire, TA_TYPE_DS, ds, sizeof(ds), 60, TA_VALID, 0, 0, NULL), 0);
+	s2->point[0].next_probe = 77;
+	state_path(path, sizeof(path), "long.key");
+	assert_int_equal(ta_state_save(s2, path, err, sizeof(err)), 0);
+	s3 = set_new();
+	if (ta_state_load(s3, path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(s3->point[0].next_probe, 77);
+	assert_true(bolt_name_equal(s3->point[0].name, lwire));
+	free(s3);
+	free(s2);
+
 	/* bad state lines report their line */
 	state_path(path, sizeof(path), "bad.key");
 	f = fopen(path, "w");
