@@ -221,6 +221,10 @@ BOLT_API uint32_t ta_5011_retry_interval(uint32_t ttl, int64_t sig_expire, int64
 /* The first trust point whose probe is due at now (next_probe <= now), or NULL. */
 BOLT_API struct ta_point *ta_5011_due(struct ta_set *s, int64_t now);
 
+/* The earliest next_probe of s (0: a point was never probed; -1: no point),
+ * for a timer that wakes the prober. */
+BOLT_API int64_t ta_5011_next_probe(const struct ta_set *s);
+
 /* ---- the state file ---- */
 
 /*
@@ -349,6 +353,19 @@ BOLT_API void anchor_set_active(struct anchor_ctx *a);
 struct bolt_ctl_reply;
 BOLT_API int anchor_ctl_command(struct anchor_ctx *a, unsigned argc, char **argv,
                                 struct bolt_ctl_reply *r, int64_t now, char *err, size_t errlen);
+
+/*
+ * What the resolver calls with the DNSKEY RRset it fetched for trust point
+ * name (a probe, or any validated DNSKEY answer for that name): runs
+ * ta_5011_update with the set's hold-down and, when a key's state changed,
+ * writes the state file (a failure is kept in a->state_error and returned
+ * after the update has been applied in memory). *changed as ta_5011_update.
+ * Returns the number of trusted DNSKEYs afterwards, BOLT_ENOENT when name
+ * is no trust point, -EINVAL when validation is off, or a state-file error.
+ */
+BOLT_API int anchor_5011_observe(struct anchor_ctx *a, const uint8_t *name,
+                                 const struct ta_dnskey_in *keys, unsigned nkeys, bool validated,
+                                 uint32_t ttl, int64_t sig_expire, int64_t now, bool *changed);
 
 /*
  * Write a's set to its state file (after ta_5011_update changed it); on

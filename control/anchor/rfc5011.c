@@ -220,3 +220,12 @@ struct ta_point *ta_5011_due(struct ta_set *s, int64_t now)
 			return &s->point[i];
 	return NULL;
 }
+
+int64_t ta_5011_next_probe(const struct ta_set *s)
+{
+	int64_t best = -1;
+	for (unsigned i = 0; i < s->n; i++)
+		if (best < 0 || s->point[i].next_probe < best)
+			best = s->point[i].next_probe;
+	return best;
+}

@@ -354,3 +354,27 @@ int anchor_save_state(struct anchor_ctx *a)
 		a->state_error[0] = '\0';
 	return ret;
 }
+
+int anchor_5011_observe(struct anchor_ctx *a, const uint8_t *name, const struct ta_dnskey_in *keys,
+                        unsigned nkeys, bool validated, uint32_t ttl, int64_t sig_expire,
+                        int64_t now, bool *changed)
+{
+	bool dummy;
+	if (changed == NULL)
+		changed = &dummy;
+	*changed = false;
+	if (a->set == NULL)
+		return -EINVAL;
+	struct ta_point *p = ta_set_find(a->set, name);
+	if (p == NULL)
+		return BOLT_ENOENT;
+	int n = ta_5011_update(p, keys, nkeys, validated, ttl, sig_expire, now, a->set->hold_down,
+	                       changed);
+	/* the timers change on every probe, but only a key's state is worth a write */
+	if (*changed) {
+		int ret = anchor_save_state(a);
+		if (ret < 0)
+			return ret;
+	}
+	return n;
+}

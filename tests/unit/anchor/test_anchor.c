@@ -781,6 +781,65 @@ static void test_state_file(void **state)
 	free(s);
 }
 
+/* The resolver's entry point: update, and the state file written on a change only. */
+static void test_observe(void **state)
+{
+	(void)state;
+	struct roll r;
+	roll_keys(&r);
+	char text[2048], path[128];
+	snprintf(text, sizeof(text), ". DNSKEY 257 3 8 %s\nexample. DS 1 8 1 "
+	         "0123456789abcdef0123456789abcdef01234567\n", ksk2017);
+	struct anchor_ctx a;
+	memset(&a, 0, sizeof(a));
+	a.set = load_ok(text);
+	a.set->hold_down = 10;
+	state_path(path, sizeof(path), "observe/root.key");
+	snprintf(a.state_path, sizeof(a.state_path), "%s", path);
+	assert_int_equal(ta_5011_next_probe(a.set), 0);
+	assert_ptr_equal(ta_5011_due(a.set, NOW), &a.set->point[0]);
+	struct ta_dnskey_in one[] = { { r.k1, (uint16_t)r.k1len, true } };
+	struct ta_dnskey_in both[] = { { r.k1, (uint16_t)r.k1len, true },
+	                               { r.k2, (uint16_t)r.k2len, true } };
+	bool changed;
+	/* nothing changes: no file */
+	assert_int_equal(anchor_5011_observe(&a, root, one, 1, true, 172800, 0, NOW, &changed), 1);
+	assert_false(changed);
+	assert_int_equal(access(path, F_OK), -1);
+	/* the root probed, example. still due */
+	assert_ptr_equal(ta_5011_due(a.set, NOW), &a.set->point[1]);
+	assert_int_equal(ta_5011_next_probe(a.set), 0);
+	/* a new key: written */
+	assert_int_equal(anchor_5011_observe(&a, root, both, 2, true, 172800, 0, NOW + 1, &changed), 1);
+	assert_true(changed);
+	assert_int_equal(access(path, F_OK), 0);
+	struct ta_set *back = set_new();
+	char err[256];
+	assert_int_equal(ta_state_load(back, path, err, sizeof(err)), 0);
+	assert_int_equal(key_by_tag(&back->point[0], 38696)->state, TA_ADDPEND);
+	free(back);
+	/* after the hold-down: Valid, written again */
+	assert_int_equal(anchor_5011_observe(&a, root, both, 2, true, 172800, 0, NOW + 11, &changed), 2);
+	back = set_new();
+	assert_int_equal(ta_state_load(back, path, err, sizeof(err)), 0);
+	assert_int_equal(key_by_tag(&back->point[0], 38696)->state, TA_VALID);
+	free(back);
+	/* not a trust point; validation off */
+	uint8_t n[BOLT_NAME_MAX];
+	wire("other.", n);
+	assert_int_equal(anchor_5011_observe(&a, n, one, 1, true, 60, 0, NOW, &changed), BOLT_ENOENT);
+	/* a state file that cannot be written: the update stays in memory, the error is kept */
+	snprintf(a.state_path, sizeof(a.state_path), "/proc/none/root.key");
+	struct ta_dnskey_in k2only[] = { { r.k2, (uint16_t)r.k2len, true } };
+	assert_true(anchor_5011_observe(&a, root, k2only, 1, true, 60, 0, NOW + 20, &changed) < 0);
+	assert_true(changed);
+	assert_int_equal(key_by_tag(&a.set->point[0], 20326)->state, TA_MISSING);
+	assert_true(a.state_error[0] != '\0');
+	free(a.set);
+	a.set = NULL;
+	assert_int_equal(anchor_5011_observe(&a, root, one, 1, true, 60, 0, NOW, &changed), -EINVAL);
+}
+
 static void test_counts_source(void **state)
 {
 	(void)state;
@@ -822,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_ksk_roll),
 		cmocka_unit_test(test_5011_other),
 		cmocka_unit_test(test_state_file),
+		cmocka_unit_test(test_observe),
 		cmocka_unit_test(test_counts_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, cleanup);
