@@ -398,7 +398,7 @@ static int throttle_response(struct dp_worker *w, struct dp_pkt *p, const struct
 	memcpy(question, p->dns + BOLT_HDR_LEN, q->question_len);
 	int len = bolt_answer_error(p->dns, p->cap, q->id, q->flags, question, q->question_len,
 	                            BOLT_RCODE_SERVFAIL, q->has_edns, BOLT_EDE_OTHER,
-	                            "zone-query-rate reached");
+	                            "zone throttled: query limits reached");
 	if (len <= 0)
 		return -1;
 	DP_STAT_INC(w->st, throttled);

@@ -589,6 +589,17 @@ static void fail_no_server(struct res *r)
 		fail(r, ede, "%s", text);
 }
 
+/* r's zone is refused by a limit: the dataplane refuses its misses itself
+ * for a while (one in ten still comes here), published again once a second
+ * for as long as the flood goes on. */
+static void throttle(struct res *r)
+{
+	struct cp *cp = r->cp;
+	if (cp->region != NULL && zrate_publish_due(r->zone, uv_now(cp->loop)))
+		(void)bolt_throttle_set(&cp->region->hdr->throttle, r->zone,
+		                        now_s() + ZRATE_THROTTLE_SECS);
+}
+
 static void step(struct res *r)
 {
 	struct cp *cp = r->cp;
@@ -603,6 +614,7 @@ static void step(struct res *r)
 	if (!r->zone_held && !(r->zone_held = lim_zone_enter(r->zone, cp->cfg->max_inflight_zone))) {
 		char zn[300];
 		name_text(r->zone, zn, sizeof(zn));
+		throttle(r);
 		fail(r, BOLT_EDE_OTHER, "too many questions in flight for %s", zn);
 		return;
 	}
@@ -616,16 +628,10 @@ static void step(struct res *r)
 		}
 		/* A zone asked faster than zone-query-rate (a random-subdomain
 		 * flood whose servers answer at once) gets no more queries. */
-		bool first;
-		if (!zrate_allow(r->zone, cp->cfg->zone_query_rate, uv_now(cp->loop), &first)) {
+		if (!zrate_allow(r->zone, cp->cfg->zone_query_rate, uv_now(cp->loop))) {
 			char zn[300];
 			name_text(r->zone, zn, sizeof(zn));
-			/* the dataplane refuses the zone's misses itself for a
-			 * while (one in ten still comes here); published again
-			 * for as long as the flood goes on */
-			if (first && cp->region != NULL)
-				(void)bolt_throttle_set(&cp->region->hdr->throttle, r->zone,
-				                        now_s() + ZRATE_THROTTLE_SECS);
+			throttle(r);
 			fail(r, BOLT_EDE_OTHER, "zone-query-rate reached for %s", zn);
 			return;
 		}

@@ -12,6 +12,7 @@ struct zslot {
 	uint64_t window;          /* now_ms / 1000 of the counts below */
 	unsigned count;           /* queries counted in window */
 	unsigned over;            /* questions over the rate in window */
+	uint64_t published;       /* window + 1 of the last zrate_publish_due true; 0 never */
 	uint8_t len;
 	uint8_t name[BOLT_NAME_MAX];
 };
@@ -29,10 +30,8 @@ static uint32_t slot_of(const uint8_t *k, size_t len)
 	return (uint32_t)((h ^ (h >> 32)) % ZRATE_SLOTS);
 }
 
-bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms, bool *first)
+bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms)
 {
-	if (first != NULL)
-		*first = false;
 	if (rate == 0)
 		return true;
 	int n = bolt_name_len(zone, BOLT_NAME_MAX);
@@ -52,6 +51,7 @@ bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms, bool *firs
 		s->window = win;
 		s->count = 0;
 		s->over = 0;
+		s->published = 0;
 	} else if (s->window != win) {
 		s->window = win;
 		s->count = 0;
@@ -61,10 +61,30 @@ bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms, bool *firs
 		s->count++;
 		return true;
 	}
-	if (first != NULL && s->over == 1)
-		*first = true;
 	refusals++;
 	return false;
+}
+
+bool zrate_publish_due(const uint8_t *zone, uint64_t now_ms)
+{
+	int n = bolt_name_len(zone, BOLT_NAME_MAX);
+	size_t len = n > 0 ? (size_t)n : 1;
+	uint64_t win = now_ms / 1000;
+	struct zslot *s = &slots[slot_of(zone, len)];
+	if (s->len != len || memcmp(s->name, zone, len) != 0) {
+		if (s->len != 0 && s->window == win)
+			return true;    /* another zone's slot: publish, uncounted */
+		s->len = (uint8_t)len;
+		memcpy(s->name, zone, len);
+		s->window = win;
+		s->count = 0;
+		s->over = 0;
+		s->published = 0;
+	}
+	if (s->published == win + 1)
+		return false;
+	s->published = win + 1;
+	return true;
 }
 
 uint64_t zrate_refusals(void)

@@ -6,9 +6,9 @@
  * rate, with every CPU it has. Past the rate, a question that needs to ask
  * the zone's servers fails at once (SERVFAIL, EDE 0), except one in
  * ZRATE_LET_THROUGH, so that a popular name of the zone still gets through
- * now and then. The first refusal of a window tells the caller to publish
- * the zone to the dataplane (boltdns/throttle.h), which then refuses the
- * flood itself, without a round trip through the rings.
+ * now and then. A refused zone is published to the dataplane
+ * (boltdns/throttle.h, once a second: zrate_publish_due), which then
+ * refuses the flood itself, without a round trip through the rings.
  *
  * Counts are per zone cut (wire name, lower-case) in fixed one-second
  * windows, in a fixed table of ZRATE_SLOTS entries indexed by a keyed hash
@@ -34,11 +34,17 @@
  * A question is about to send a query to a server of zone (wire name,
  * lower-case) at now_ms (monotonic). rate: queries per second allowed
  * (0: no limit, always true and nothing counted). Returns true and counts
- * the query when under the rate (or let through), false when over it;
- * *first (may be NULL) is set when this is the zone's first refusal in the
- * current window.
+ * the query when under the rate (or let through), false when over it.
  */
-bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms, bool *first);
+bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms);
+
+/*
+ * Should zone (refused by a limit at now_ms: this rate, or
+ * max-inflight-per-zone) be published to the dataplane now? True once per
+ * window and zone, so the region is written once a second, not for every
+ * refused question of a flood.
+ */
+bool zrate_publish_due(const uint8_t *zone, uint64_t now_ms);
 
 /* Questions refused by the rate since start-up (metrics). */
 uint64_t zrate_refusals(void);

@@ -24,7 +24,7 @@ static unsigned allowed(const uint8_t *zone, unsigned rate, unsigned tries, uint
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < tries; i++)
-		n += zrate_allow(zone, rate, now_ms, NULL);
+		n += zrate_allow(zone, rate, now_ms);
 	return n;
 }
 
@@ -40,24 +40,22 @@ static void test_rate_and_let_through(void **state)
 	assert_int_equal(allowed(dom1, 100, 100, 5200), 100);
 	/* the next second starts afresh */
 	assert_int_equal(allowed(bulk, 100, 100, 6000), 100);
-	assert_false(zrate_allow(bulk, 100, 6999, NULL));
+	assert_false(zrate_allow(bulk, 100, 6999));
 }
 
-/* The first refusal of a window, and only it, asks for publishing. */
-static void test_first(void **state)
+/* Publishing is due once per window and zone. */
+static void test_publish_due(void **state)
 {
 	(void)state;
 	zrate_reset();
-	bool first;
-	assert_true(zrate_allow(bulk, 1, 1000, &first));
-	assert_false(first);
-	assert_false(zrate_allow(bulk, 1, 1000, &first));
-	assert_true(first);
-	assert_false(zrate_allow(bulk, 1, 1000, &first));
-	assert_false(first);
-	assert_true(zrate_allow(bulk, 1, 2000, &first));
-	assert_false(zrate_allow(bulk, 1, 2000, &first));
-	assert_true(first);
+	assert_true(zrate_publish_due(bulk, 1000));
+	assert_false(zrate_publish_due(bulk, 1500));
+	assert_true(zrate_publish_due(dom1, 1500));
+	assert_true(zrate_publish_due(bulk, 2000));
+	assert_false(zrate_publish_due(bulk, 2999));
+	/* counting in the window does not reset it */
+	assert_true(zrate_allow(bulk, 5, 2999));
+	assert_false(zrate_publish_due(bulk, 2999));
 }
 
 static void test_top_zones(void **state)
@@ -65,9 +63,9 @@ static void test_top_zones(void **state)
 	(void)state;
 	zrate_reset();
 	assert_int_equal(allowed(tld, 10, 100, 1000), 100);
-	assert_false(zrate_allow(tld, 10, 1000, NULL));
+	assert_false(zrate_allow(tld, 10, 1000));
 	assert_int_equal(allowed(root, 10, 100, 1000), 100);
-	assert_false(zrate_allow(root, 10, 1000, NULL));
+	assert_false(zrate_allow(root, 10, 1000));
 }
 
 static void test_no_limit(void **state)
@@ -89,7 +87,7 @@ static void test_many_zones(void **state)
 		int n = snprintf((char *)z + 1, sizeof(z) - 1, "z%u", i);
 		z[0] = (uint8_t)n;
 		memcpy(z + 1 + n, "\7boltnet", 9);
-		assert_true(zrate_allow(z, 1, 1000, NULL));
+		assert_true(zrate_allow(z, 1, 1000));
 	}
 	assert_int_equal(zrate_refusals(), 0);
 }
@@ -98,7 +96,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_and_let_through),
-		cmocka_unit_test(test_first),
+		cmocka_unit_test(test_publish_due),
 		cmocka_unit_test(test_top_zones),
 		cmocka_unit_test(test_no_limit),
 		cmocka_unit_test(test_many_zones),
