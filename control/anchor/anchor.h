@@ -49,7 +49,7 @@ enum ta_state {
 	TA_VALID = 2,     /* trusted */
 	TA_MISSING = 3,   /* trusted, but gone from the DNSKEY set without revocation */
 	TA_REVOKED = 4,   /* revoked by its owner: not trusted; removal hold-down running */
-	TA_REMOVED = 5,   /* revoked long enough ago: kept so that it is never added again */
+	TA_REMOVED = 5,   /* revoked long enough ago; forgotten once no longer published */
 };
 
 /* "Start", "AddPend", ... (static). */
@@ -195,6 +195,7 @@ struct ta_dnskey_in {
  *   Valid, gone                   -> Missing;  Missing, back -> Valid
  *   Valid/Missing/AddPend, seen with REVOKE and self-signed -> Revoked
  *   Revoked, hold-down passed     -> Removed
+ *   Removed, gone from the set    -> forgotten
  * DS anchors are replaced by the keys of the set that match them (Valid at
  * once: they are what the DS vouches for), as Unbound does, so the
  * rollover continues from DNSKEYs. A set that would leave no trusted key

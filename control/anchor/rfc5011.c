@@ -196,6 +196,15 @@ int ta_5011_update(struct ta_point *p, const struct ta_dnskey_in *keys, unsigned
 			}
 			if (a->state == TA_VALID)
 				set_state(a, TA_MISSING, now, changed);
+			/* a Removed key no longer published is forgotten, so that
+			 * rollovers never fill the table (a set must validate with a
+			 * trusted key before anything in it counts, so nothing is lost) */
+			if (a->state == TA_REMOVED) {
+				memmove(&seen[i], &seen[i + 1], (p->nkeys - i - 1) * sizeof(seen[0]));
+				remove_key(p, i);
+				*changed = true;
+				continue;
+			}
 		}
 		/* AddTime: the key stayed in every validated set for the hold-down */
 		if (a->state == TA_ADDPEND && seen[i] && now - a->added >= (int64_t)hold_down)

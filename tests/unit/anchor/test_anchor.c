@@ -595,6 +595,11 @@ static void test_ksk_roll(void **state)
 	assert_true(changed);
 	assert_int_equal(key_by_tag(p, 20454)->state, TA_REMOVED);
 	assert_int_equal(ta_point_trusted(p), 1);
+	/* no longer published: forgotten, so rollovers never fill the table */
+	ta_5011_update(p, new_only, 1, true, 172800, 0, revoked_at + hold + 1, hold, &changed);
+	assert_true(changed);
+	assert_null(key_by_tag(p, 20454));
+	assert_int_equal(p->nkeys, 1);
 	free(s);
 }
 
