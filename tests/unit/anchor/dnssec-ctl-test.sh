@@ -99,7 +99,8 @@ expect 0 '^anchors.point.0.key.[0-9]+.tag: 20326$' -- dnssec status
 expect 0 '^anchors.point.0.key.0.state: Valid$' -- dnssec status
 expect 0 '^anchors.point.0.key.0.trusted: yes$' -- dnssec status
 expect 0 '^nta_count: 0$' -- dnssec status
-expect 0 '^answers.available: no$' -- dnssec status
+# no made-up zeros: either not available, or the validator's own counts
+expect 0 '^answers\.(available: no|secure: [0-9]+)$' -- dnssec status
 expect 0 '"anchors":\{"source":"/usr/share/dns/root.key"' -- --json dnssec status
 grep -q 'DNSSEC: [0-9]* trusted keys at 1 trust points from /usr/share/dns/root.key' "$tmp/cp.log" \
 	&& ok || bad "no anchor line in the log: $(cat "$tmp/cp.log")"
