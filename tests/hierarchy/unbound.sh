@@ -20,10 +20,12 @@
 #                               (val-nsec3-keysize-iterations, default
 #                               Unbound's "1024 150 2048 150 4096 150")
 #   UNBOUND_AUTO_TRUST=yes      RFC 5011: the anchor is copied to
-#                               WORKDIR/unbound-root.key and used as
+#                               WORKDIR/unbound-root.key (unless it exists:
+#                               the state survives restarts) and used as
 #                               auto-trust-anchor-file (Unbound updates it)
 #   UNBOUND_ADD_HOLDDOWN=SEC    RFC 5011 add hold-down (default 30 days)
-#   UNBOUND_DEL_HOLDDOWN=SEC    RFC 5011 remove hold-down (default 30 days)
+#   UNBOUND_DEL_HOLDDOWN=SEC    RFC 5011 remove hold-down (default 30 days);
+#                               either sets permit-small-holddown: yes
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -69,10 +71,15 @@ start)
     [ -s "$anchor" ] || hier_die "trust anchor '$anchor' missing or empty (start.sh writes WORKDIR/root.key)"
     modules="validator iterator"
     if [ "${UNBOUND_AUTO_TRUST:-no}" = yes ]; then
-      cp "$anchor" "$workdir/unbound-root.key"
+      # The RFC 5011 state survives restarts, as in a real deployment.
+      [ -s "$workdir/unbound-root.key" ] || cp "$anchor" "$workdir/unbound-root.key"
       dnssec="    auto-trust-anchor-file: \"$workdir/unbound-root.key\"\n"
       [ -n "${UNBOUND_ADD_HOLDDOWN:-}" ] && dnssec+="    add-holddown: $UNBOUND_ADD_HOLDDOWN\n"
       [ -n "${UNBOUND_DEL_HOLDDOWN:-}" ] && dnssec+="    del-holddown: $UNBOUND_DEL_HOLDDOWN\n"
+      # Hold-downs and probe intervals of seconds, not days, for tests.
+      if [ -n "${UNBOUND_ADD_HOLDDOWN:-}${UNBOUND_DEL_HOLDDOWN:-}" ]; then
+        dnssec+="    permit-small-holddown: yes\n"
+      fi
     else
       dnssec="    trust-anchor-file: \"$anchor\"\n"
     fi
