@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # DNSSEC signing of the fake hierarchy (issue 13); sourced by start.sh and
 # rollroot.sh after lib.sh. Not executable on its own.
 #
