@@ -30,35 +30,46 @@ static uint32_t slot_of(const uint8_t *k, size_t len)
 	return (uint32_t)((h ^ (h >> 32)) % ZRATE_SLOTS);
 }
 
-bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms)
+/* zone's slot for window win, with counts of that window: its own, or a
+ * slot whose holder's window is past (taken over). NULL when another zone
+ * holds it in this window: that zone is not counted (under-counting only). */
+static struct zslot *slot_for(const uint8_t *zone, size_t len, uint64_t win)
 {
-	if (rate == 0)
-		return true;
-	int n = bolt_name_len(zone, BOLT_NAME_MAX);
-	size_t len = n > 0 ? (size_t)n : 1;
-	/* The root and the TLDs are asked for every new domain of a cold
-	 * cache: a higher bound there (random TLDs are still bounded). */
-	if ((zone[0] == 0 || zone[zone[0] + 1] == 0) && rate <= UINT_MAX / ZRATE_TOP_FACTOR)
-		rate *= ZRATE_TOP_FACTOR;
-	uint64_t win = now_ms / 1000;
 	struct zslot *s = &slots[slot_of(zone, len)];
 	if (s->len != len || memcmp(s->name, zone, len) != 0) {
-		/* another zone's slot: taken over once its window is past */
 		if (s->len != 0 && s->window == win)
-			return true;
+			return NULL;
+		memset(s, 0, sizeof(*s));
 		s->len = (uint8_t)len;
 		memcpy(s->name, zone, len);
 		s->window = win;
-		s->count = 0;
-		s->over = 0;
-		s->published = 0;
 	} else if (s->window != win) {
 		s->window = win;
 		s->count = 0;
 		s->over = 0;
 	}
-	if (s->count < rate || s->over++ % ZRATE_LET_THROUGH == ZRATE_LET_THROUGH - 1) {
-		s->count++;
+	return s;
+}
+
+static size_t zone_len(const uint8_t *zone)
+{
+	int n = bolt_name_len(zone, BOLT_NAME_MAX);
+	return n > 0 ? (size_t)n : 1;
+}
+
+bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms)
+{
+	if (rate == 0)
+		return true;
+	/* The root and the TLDs are asked for every new domain of a cold
+	 * cache: a higher bound there (random TLDs are still bounded). */
+	if ((zone[0] == 0 || zone[zone[0] + 1] == 0) && rate <= UINT_MAX / ZRATE_TOP_FACTOR)
+		rate *= ZRATE_TOP_FACTOR;
+	struct zslot *s = slot_for(zone, zone_len(zone), now_ms / 1000);
+	if (s == NULL || s->count < rate ||
+	    s->over++ % ZRATE_LET_THROUGH == ZRATE_LET_THROUGH - 1) {
+		if (s != NULL)
+			s->count++;
 		return true;
 	}
 	refusals++;
@@ -67,20 +78,10 @@ bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms)
 
 bool zrate_publish_due(const uint8_t *zone, uint64_t now_ms)
 {
-	int n = bolt_name_len(zone, BOLT_NAME_MAX);
-	size_t len = n > 0 ? (size_t)n : 1;
 	uint64_t win = now_ms / 1000;
-	struct zslot *s = &slots[slot_of(zone, len)];
-	if (s->len != len || memcmp(s->name, zone, len) != 0) {
-		if (s->len != 0 && s->window == win)
-			return true;    /* another zone's slot: publish, uncounted */
-		s->len = (uint8_t)len;
-		memcpy(s->name, zone, len);
-		s->window = win;
-		s->count = 0;
-		s->over = 0;
-		s->published = 0;
-	}
+	struct zslot *s = slot_for(zone, zone_len(zone), win);
+	if (s == NULL)
+		return true;    /* another zone's slot: publish, untracked */
 	if (s->published == win + 1)
 		return false;
 	s->published = win + 1;
