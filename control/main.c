@@ -22,6 +22,7 @@
 #include "boltdns/cookie.h"
 #include "cp.h"
 #include "ctl.h"
+#include "iter/dnssec.h"
 #include "iter/inflight.h"
 #include "iter/zonerate.h"
 #include "iter/prime.h"
@@ -316,6 +317,30 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      c->tcp_acl_refused);
 	bolt_ctl_sink_counter(k, "tcp_acl_dropped", "Client TCP connections dropped by the ACL",
 	                      c->tcp_acl_dropped);
+	/* DNSSEC (iter/dnssec.c): answers by security status, bogus ones by
+	 * their Extended DNS Error (the reason), the validator's own look-ups. */
+	bolt_ctl_sink_counter(k, "dnssec_secure", "Answers validated secure", dsec_counters.secure);
+	bolt_ctl_sink_counter(k, "dnssec_insecure", "Answers proven insecure (or under an NTA)",
+	                      dsec_counters.insecure);
+	bolt_ctl_sink_counter(k, "dnssec_bogus", "Answers found bogus", dsec_counters.bogus);
+	bolt_ctl_sink_counter(k, "dnssec_indeterminate", "Answers with nothing to validate",
+	                      dsec_counters.indeterminate);
+	bolt_ctl_sink_counter(k, "dnssec_fetches", "DS and DNSKEY look-ups for validation",
+	                      dsec_counters.fetches);
+	bolt_ctl_sink_counter(k, "dnssec_key_hits", "Zone conclusions found in the key cache",
+	                      dsec_counters.key_hits);
+	static const struct { unsigned ede; const char *name, *help; } why[] = {
+		{ 6, "dnssec_bogus_sig", "Bogus: signature or proof does not verify (EDE 6)" },
+		{ 7, "dnssec_bogus_expired", "Bogus: signature expired (EDE 7)" },
+		{ 8, "dnssec_bogus_not_yet_valid", "Bogus: signature not yet valid (EDE 8)" },
+		{ 9, "dnssec_bogus_dnskey_missing", "Bogus: no DNSKEY matches the DS (EDE 9)" },
+		{ 10, "dnssec_bogus_rrsigs_missing", "Bogus: RRSIGs missing (EDE 10)" },
+		{ 12, "dnssec_bogus_nsec_missing", "Bogus: denial proof missing (EDE 12)" },
+		{ 0, "dnssec_bogus_other", "Bogus: other reasons (EDE 0, work limits)" },
+	};
+	for (unsigned i = 0; i < BOLT_ARRAY_SIZE(why); i++)
+		bolt_ctl_sink_counter(k, why[i].name, why[i].help,
+		                      dsec_counters.bogus_by_ede[why[i].ede]);
 	bolt_ctl_sink_gauge(k, "in_flight", "Questions being resolved", s->cp.pend.count);
 	bolt_ctl_sink_gauge(k, "infra_entries", "Infrastructure cache entries",
 	                    infra_count(s->cp.infra));
@@ -447,6 +472,18 @@ static void write_stats(struct main_state *s)
 	W("stale_answers", c->stale_answers);
 	W("stale_timer_answers", c->stale_timer_answers);
 	W("kept_on_failure", c->kept_on_failure);
+	W("dnssec_secure", dsec_counters.secure);
+	W("dnssec_insecure", dsec_counters.insecure);
+	W("dnssec_bogus", dsec_counters.bogus);
+	W("dnssec_indeterminate", dsec_counters.indeterminate);
+	W("dnssec_fetches", dsec_counters.fetches);
+	W("dnssec_key_hits", dsec_counters.key_hits);
+	W("dnssec_bogus_sig", dsec_counters.bogus_by_ede[6]);
+	W("dnssec_bogus_expired", dsec_counters.bogus_by_ede[7]);
+	W("dnssec_bogus_not_yet_valid", dsec_counters.bogus_by_ede[8]);
+	W("dnssec_bogus_dnskey_missing", dsec_counters.bogus_by_ede[9]);
+	W("dnssec_bogus_rrsigs_missing", dsec_counters.bogus_by_ede[10]);
+	W("dnssec_bogus_nsec_missing", dsec_counters.bogus_by_ede[12]);
 	W("refused_meta", c->refused_meta);
 	W("refused_norec", c->refused_norec);
 	W("any_queries", c->any_queries);
@@ -568,6 +605,8 @@ int main(int argc, char **argv)
 		        err[0] != '\0' ? err : bolt_strerror(ret));
 		return 1;
 	}
+	/* `boltctl dnssec status` shows the validator's verdict counts. */
+	dsec_register();
 
 	struct cp *cp = &s.cp;
 	cp->cfg = &s.cfg;

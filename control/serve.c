@@ -37,7 +37,19 @@ bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter
 {
 	struct bolt_cache_out out;
 	uint32_t now = bolt_now();
+	/* CD=1 (RFC 4035 3.2.2): the data of a bogus answer is under a key of
+	 * its own; the SERVFAIL under the plain key is for CD=0 only. */
+	if (w->q.flags & BOLT_FLAG_CD) {
+		struct pkey cd = *key;
+		cd.do_bit = (uint8_t)(key->do_bit | BOLT_CACHE_KEY_CD);
+		if (respond_lookup(cp, &cd, &out, now) == 0) {
+			respond_cached(cp, w, &out, now, false);
+			return true;
+		}
+	}
 	if (respond_lookup(cp, key, &out, now) != 0)
+		return false;
+	if ((w->q.flags & BOLT_FLAG_CD) && out.val.status == BOLT_SEC_BOGUS)
 		return false;
 	respond_cached(cp, w, &out, now, false);
 	return true;
@@ -309,6 +321,46 @@ static bool has_any_waiter(const struct pend *p)
 	return false;
 }
 
+/*
+ * A bogus answer (RFC 4035 5.5): cached as a SERVFAIL with the validator's
+ * EDE for bogus-ttl, and its data under the CD key for CD=1 queries (RFC
+ * 4035 3.2.2); CD=0 waiters get the SERVFAIL, CD=1 waiters the data without
+ * AD. val/sections describe resp_buf (status BOGUS). Frees p.
+ */
+static void bogus_answer(struct cp *cp, struct pend *p, const struct bolt_cache_val *val,
+                         const uint8_t *sections, size_t len, uint8_t kind, uint32_t ttl,
+                         uint16_t ede, const char *text, const struct bolt_build *b,
+                         uint32_t now)
+{
+	uint16_t code = ede != BOLT_EDE_NONE ? ede : 6;
+	if (cp->region != NULL) {
+		int ret = bolt_answer_insert_bogus(cp->region->cache, resp_buf, len, b->ttl_off,
+		                                   b->nttl, p->key.do_bit, now, ttl, kind,
+		                                   cp->cfg->bogus_ttl > 0 ? cp->cfg->bogus_ttl : 60,
+		                                   code, text);
+		if (ret < 0) {
+			cp->ctr.cache_errors++;
+			cp_log(CP_LOG_INFO, "cache insert failed: %s", bolt_strerror(ret));
+		} else {
+			cp->ctr.cache_inserts++;
+		}
+	}
+	struct bolt_cache_out out = {
+		.val = *val,
+		.ttl_off = rel_buf,
+		.ttl_cap = BOLT_BUILD_TTL_MAX,
+		.sections = (uint8_t *)(uintptr_t)sections,
+		.cap = val->len,
+	};
+	for (struct waiter *w = p->waiters; w != NULL; w = w->next) {
+		if (w->q.flags & BOLT_FLAG_CD)
+			respond_cached(cp, w, &out, now, false);
+		else
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, code, text);
+	}
+	pend_free(p);
+}
+
 static void on_resolved(struct res *r, void *arg)
 {
 	struct pend *p = arg;
@@ -367,12 +419,18 @@ static void on_resolved(struct res *r, void *arg)
 		pend_free(p);
 		return;
 	}
+	uint16_t sec_ede = BOLT_EDE_NONE;
+	const char *sec_text = NULL;
+	uint8_t sec = kind == BOLT_CACHE_SERVFAIL ? BOLT_SEC_UNCHECKED
+	                                          : res_security(r, &sec_ede, &sec_text);
+	val.status = sec;
+	if (sec == BOLT_SEC_BOGUS) {
+		bogus_answer(cp, p, &val, sections, (size_t)len, kind, ttl, sec_ede, sec_text, &b, now);
+		return;
+	}
 	if (cp->region != NULL) {
-		/* Not validated yet: the validator's status goes here (a bogus
-		 * answer through bolt_answer_insert_bogus). */
 		ret = bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off,
-		                                b.nttl, p->key.do_bit, now, ttl, kind, ede_len,
-		                                BOLT_SEC_UNCHECKED);
+		                                b.nttl, p->key.do_bit, now, ttl, kind, ede_len, sec);
 		if (ret < 0) {
 			cp->ctr.cache_errors++;
 			cp_log(CP_LOG_INFO, "cache insert failed: %s", bolt_strerror(ret));
@@ -380,8 +438,10 @@ static void on_resolved(struct res *r, void *arg)
 			cp->ctr.cache_inserts++;
 		}
 	}
-	/* RFC 8020: the names below an NXDOMAIN are answered from it. */
-	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut)
+	/* RFC 8020: the names below an NXDOMAIN are answered from it. Not a
+	 * validated one: those answers carry no status and no proof, so a DO=1
+	 * or AD=1 client would lose them (RFC 8198 is the way for signed zones). */
+	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut && sec != BOLT_SEC_SECURE)
 		nxcut_note(resp_buf, (size_t)len, ttl, now);
 	struct bolt_cache_out out = {
 		.val = val,

@@ -32,6 +32,7 @@
 #include "../log.h"
 #include "../net/upstream.h"
 #include "answer.h"
+#include "dnssec.h"
 #include "inflight.h"
 #include "zonerate.h"
 #include "prime.h"
@@ -120,6 +121,19 @@ struct res {
 	uint16_t child_ede;             /* reason of the latest failed sub-resolution */
 	char ede_text[128];
 	char child_text[128];
+
+	/* DNSSEC (dnssec.h): queries with DO=1, the records the validator reads,
+	 * and its verdict on a top-level resolution. */
+	bool want_do;                   /* ask with DO=1 and keep RRSIG/NSEC/NSEC3 */
+	bool validated;                 /* validation started (or not wanted) */
+	struct orr_list sigs;           /* RRSIGs of the answer's RRsets */
+	struct orr_list proof;          /* NSEC/NSEC3 and their RRSIGs (and the SOA's) */
+	struct dsec_seg seg[DSEC_SEG_MAX];
+	unsigned nseg;
+	struct dsec_val *val;
+	uint8_t sec;                    /* enum bolt_sec_status */
+	uint16_t sec_ede;
+	char sec_text[96];
 };
 
 static unsigned alive;
@@ -185,15 +199,27 @@ static uint32_t now_s(void)
 	return bolt_now();
 }
 
+uint8_t res_security(const struct res *r, uint16_t *ede, const char **text)
+{
+	if (ede != NULL)
+		*ede = r->sec == BOLT_SEC_BOGUS ? r->sec_ede : BOLT_EDE_NONE;
+	if (text != NULL)
+		*text = r->sec == BOLT_SEC_BOGUS && r->sec_text[0] ? r->sec_text : NULL;
+	return r->sec;
+}
+
 static void res_free(struct res *r)
 {
 	orr_list_free(&r->answer);
 	orr_list_free(&r->authority);
+	orr_list_free(&r->sigs);
+	orr_list_free(&r->proof);
+	dsec_free(r->val);
 	free(r);
 	alive--;
 }
 
-static void finish(struct res *r)
+static void finish_now(struct res *r)
 {
 	if (r->q != NULL) {
 		upq_cancel(r->q);
@@ -206,16 +232,139 @@ static void finish(struct res *r)
 		char qn[1024], ty[16];
 		name_text(r->qname, qn, sizeof(qn));
 		bolt_type_to_text(r->qtype, ty, sizeof(ty));
-		cp_log(CP_LOG_INFO, "resolved %s %s: %s upstream=%u chased=%u ms=%llu%s%s%s", qn, ty,
-		       bolt_rcode_to_text(r->rcode), r->budget->upstream, r->budget->ns_chase,
+		cp_log(CP_LOG_INFO, "resolved %s %s: %s upstream=%u chased=%u ms=%llu%s%s%s%s%s%s", qn,
+		       ty, bolt_rcode_to_text(r->rcode), r->budget->upstream, r->budget->ns_chase,
 		       (unsigned long long)(uv_now(r->cp->loop) - r->started_ms),
 		       r->budget->limit_hit ? " (work limit)" : "", r->ede_text[0] ? ": " : "",
-		       r->ede_text);
+		       r->ede_text, r->sec != BOLT_SEC_UNCHECKED ? " dnssec=" : "",
+		       r->sec != BOLT_SEC_UNCHECKED ? bolt_sec_status_name(r->sec) : "",
+		       r->sec_text[0] ? " " : "");
+		if (r->sec_text[0])
+			cp_log(CP_LOG_INFO, "  dnssec: %s", r->sec_text);
 	}
 	res_done_cb cb = r->cb;
 	void *arg = r->arg;
 	cb(r, arg);
 	res_free(r);
+}
+
+/* ---- DNSSEC validation of a finished top-level resolution ---- */
+
+static void validate(struct res *r);
+static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
+                           uint16_t qclass, bool do_bit, struct res *parent);
+static void step(struct res *r);
+
+/* A DS or DNSKEY look-up of the validator ended: hand its records over. */
+static void fetch_done(struct res *c, void *arg)
+{
+	struct res *r = arg;
+	r->child = NULL;
+	if (dsec_feed(r->val, c->qname, c->qtype, c->rcode, c->negative, &c->answer, &c->sigs,
+	              &c->proof, c->zone) < 0) {
+		r->sec = BOLT_SEC_BOGUS;
+		r->sec_ede = BOLT_EDE_OTHER;
+		snprintf(r->sec_text, sizeof(r->sec_text), "out of memory");
+		finish_now(r);
+		return;
+	}
+	validate(r);
+}
+
+static void verdict(struct res *r, const struct dsec_verdict *vd)
+{
+	dsec_count(vd);
+	if (vd->status != BOLT_SEC_BOGUS) {
+		r->sec = vd->status;
+		return;
+	}
+	if (cp_log_enabled(CP_LOG_NOTICE)) {
+		char qn[1024], ty[16];
+		name_text(r->qname, qn, sizeof(qn));
+		bolt_type_to_text(r->qtype, ty, sizeof(ty));
+		cp_log(CP_LOG_NOTICE, "DNSSEC: %s %s is bogus (EDE %u): %s%s", qn, ty, vd->ede,
+		       vd->text, r->cp->cfg->permissive ? " (permissive: answered as insecure)" : "");
+	}
+	/* permissive = yes: the data as if unsigned, never a SERVFAIL. */
+	if (r->cp->cfg->permissive) {
+		r->sec = BOLT_SEC_INSECURE;
+		return;
+	}
+	r->sec = BOLT_SEC_BOGUS;
+	r->sec_ede = vd->ede;
+	snprintf(r->sec_text, sizeof(r->sec_text), "%s", vd->text);
+}
+
+/* Run the validator; resolve what it asks for (sub-resolutions with DO=1
+ * sharing the question's limits) until it has a verdict. Ends with
+ * finish_now() or a fetch whose end calls this again. */
+static void validate(struct res *r)
+{
+	struct cp *cp = r->cp;
+	struct dsec_input in = {
+		.qname = r->qname,
+		.qtype = r->qtype,
+		.cur = r->cur,
+		.rcode = r->rcode,
+		.negative = r->negative,
+		.answer = &r->answer,
+		.sigs = &r->sigs,
+		.proof = &r->proof,
+		.seg = r->seg,
+		.nseg = r->nseg,
+		.zone = r->zone,
+	};
+	struct dsec_fetch f;
+	struct dsec_verdict vd;
+	if (dsec_run(r->val, &in, &f, &vd) == DSEC_FETCH) {
+		const char *why = NULL;
+		if (uv_now(cp->loop) >= r->budget->deadline_ms)
+			why = "deadline";
+		else if (r->budget->upstream >= cp->cfg->max_upstream)
+			why = "max-upstream-queries";
+		struct res *c = why == NULL ? res_new(cp, f.name, f.type, BOLT_CLASS_IN, false, r) : NULL;
+		if (c != NULL) {
+			c->want_do = true;
+			c->validated = true;
+			c->cb = fetch_done;
+			c->arg = r;
+			r->child = c;
+			if (cp_log_enabled(CP_LOG_DEBUG)) {
+				char qn[1024], ty[16];
+				name_text(f.name, qn, sizeof(qn));
+				bolt_type_to_text(f.type, ty, sizeof(ty));
+				cp_log(CP_LOG_DEBUG, "DNSSEC: looking up %s %s", qn, ty);
+			}
+			step(c);
+			return;
+		}
+		vd.status = BOLT_SEC_BOGUS;
+		vd.ede = BOLT_EDE_OTHER;
+		snprintf(vd.text, sizeof(vd.text), "validation stopped: %s",
+		         why != NULL ? why : "out of memory");
+	}
+	verdict(r, &vd);
+	finish_now(r);
+}
+
+/* The end of a resolution: a top-level answer is validated first. */
+static void finish(struct res *r)
+{
+	bool answered = r->rcode == BOLT_RCODE_NOERROR || r->rcode == BOLT_RCODE_NXDOMAIN;
+	if (r->parent == NULL && !r->validated && answered) {
+		r->validated = true;
+		if (!r->want_do || dsec_nta(r->qname)) {
+			r->sec = dsec_off_status(r->qname);
+		} else if ((r->val = dsec_new(r->cp->cfg)) != NULL) {
+			validate(r);
+			return;
+		} else {
+			r->sec = BOLT_SEC_BOGUS;
+			r->sec_ede = BOLT_EDE_OTHER;
+			snprintf(r->sec_text, sizeof(r->sec_text), "out of memory");
+		}
+	}
+	finish_now(r);
 }
 
 /* End with SERVFAIL for reason ede, explained by the printf-style text. */
@@ -237,6 +386,8 @@ static void fail(struct res *r, uint16_t ede, const char *fmt, ...)
 	r->negative = false;
 	orr_list_free(&r->answer);
 	orr_list_free(&r->authority);
+	orr_list_free(&r->sigs);
+	orr_list_free(&r->proof);
 	finish(r);
 }
 
@@ -541,6 +692,7 @@ static void send_query(struct res *r, const struct sel_choice *ch)
 		.edns = r->q_edns,
 		.edns_size = (uint16_t)cp->cfg->edns_size,
 		.timeout_ms = cp->cfg->timeout_ms,
+		.dnssec_ok = r->want_do,
 	};
 	struct infra_addr src;
 	if (cp->cfg->noutgoing > 0) {
@@ -725,6 +877,7 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 	};
 	struct ans_result res;
 	res.ncname = r->ncname;
+	unsigned first = r->answer.n;
 	if (ans_classify(m, keep, &aq, &r->answer, &res) < 0) {
 		fail(r, BOLT_EDE_OTHER, "out of memory");
 		return;
@@ -777,6 +930,19 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 			r->mlabels = qmin_next(r, r->mlabels);
 		step(r);
 		return;
+	}
+	/* What the validator reads: this response's RRSIGs and denial records,
+	 * and which zone's servers sent the records just added. */
+	if (r->want_do) {
+		if (dsec_collect(m, keep, &r->sigs, &r->proof) < 0) {
+			fail(r, BOLT_EDE_OTHER, "out of memory");
+			return;
+		}
+		if (r->answer.n > first && r->nseg < DSEC_SEG_MAX) {
+			r->seg[r->nseg].start = first;
+			name_copy(r->seg[r->nseg].zone, r->zone);
+			r->nseg++;
+		}
 	}
 	switch (res.kind) {
 	case ANS_DATA:
@@ -862,7 +1028,10 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 		}
 	} else {
 		ans_fix_ttls(&m);
-		cp->ctr.scrubbed += scrub_response(&m, r->zone, r->q_name, r->q_type, keep);
+		unsigned dropped = scrub_response(&m, r->zone, r->q_name, r->q_type, keep);
+		if (r->want_do)
+			dropped -= scrub_dnssec(&m, r->zone, keep);
+		cp->ctr.scrubbed += dropped;
 		use_answer(r, &m, keep, rtt_ms);
 		free(rrs);
 		free(scratch);
@@ -907,6 +1076,9 @@ static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
 	r->above = -1;
 	r->ede = BOLT_EDE_NONE;
 	r->child_ede = BOLT_EDE_NONE;
+	/* A client's question under a trust anchor is validated (sub-resolutions
+	 * of NS addresses are not; the validator's own look-ups set it). */
+	r->want_do = parent == NULL && dsec_wanted(r->qname);
 	return r;
 }
 
@@ -992,8 +1164,24 @@ int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bol
 		                  o->rdlen) < 0)
 			break;
 	}
+	/* DO=1 clients get the RRSIGs and the denial proofs (RFC 4035 3.2.1);
+	 * a DO=0 question is a cache entry of its own and gets none. */
+	for (unsigned i = 0; r->do_bit && i < r->sigs.n; i++) {
+		const struct orr *o = &r->sigs.v[i];
+		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
+		if (bolt_build_rr(b, BOLT_SEC_ANSWER, o->owner, o->type, o->rclass, t, o->rdata,
+		                  o->rdlen) < 0)
+			break;
+	}
 	for (unsigned i = 0; i < r->authority.n; i++) {
 		const struct orr *o = &r->authority.v[i];
+		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
+		if (bolt_build_rr(b, BOLT_SEC_AUTHORITY, o->owner, o->type, o->rclass, t, o->rdata,
+		                  o->rdlen) < 0)
+			break;
+	}
+	for (unsigned i = 0; r->do_bit && i < r->proof.n; i++) {
+		const struct orr *o = &r->proof.v[i];
 		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
 		if (bolt_build_rr(b, BOLT_SEC_AUTHORITY, o->owner, o->type, o->rclass, t, o->rdata,
 		                  o->rdlen) < 0)

@@ -60,10 +60,23 @@ uint8_t res_rcode(const struct res *r);
 uint16_t res_ede(const struct res *r, const char **text);
 
 /*
+ * DNSSEC status of a finished resolution (enum bolt_sec_status): UNCHECKED
+ * when validation is off or the resolution failed, INSECURE for names no
+ * trust anchor covers (or under a negative trust anchor), else the
+ * validator's verdict (dnssec.h; a bogus answer under permissive = yes is
+ * INSECURE). For BOGUS, *ede (may be NULL) gets the Extended DNS Error code
+ * (6-10, 12) and *text the reason, owned by r (valid in the callback); the
+ * answer's records are still there (res_build_response) for CD=1 clients.
+ */
+uint8_t res_security(const struct res *r, uint16_t *ede, const char **text);
+
+/*
  * Build the response for the finished resolution into buf[0..cap): flags
  * QR|RA|rcode, the question (lower-case), the answer chain, the authority
  * (SOA and NS set of negative answers as the server sent them, the SOA's
- * TTL lowered to the negative TTL), no OPT. b receives the builder (its
+ * TTL lowered to the negative TTL), no OPT; when the question had DO=1,
+ * the RRSIGs of the answer and the NSEC/NSEC3 proofs (with their RRSIGs)
+ * in the authority section too. b receives the builder (its
  * ttl_off and nttl locate the TTLs). *ttl: the cache lifetime (min TTL of
  * the records, each raised to min-ttl and bounded by max-ttl; negative:
  * min(SOA TTL, SOA MINIMUM) bounded by max-negative-ttl, 0 without an SOA,

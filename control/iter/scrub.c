@@ -149,3 +149,55 @@ unsigned scrub_response(const struct bolt_msg *m, const uint8_t *zone, const uin
 			dropped++;
 	return dropped;
 }
+
+/* Type covered by an RRSIG, 0 when its RDATA is too short. */
+static uint16_t covered(const struct bolt_rr *rr)
+{
+	uint16_t t;
+	if (rr->rdlen < 18)
+		return 0;
+	memcpy(&t, rr->rdata, sizeof(t));
+	return be16toh(t);
+}
+
+/* Is an RR of (owner, type) kept in section? */
+static bool kept_rrset(const struct bolt_msg *m, const bool *keep, uint8_t section,
+                       const uint8_t *owner, uint16_t type)
+{
+	for (unsigned i = 0; i < m->rrcount; i++)
+		if (keep[i] && m->rrs[i].section == section && m->rrs[i].type == type &&
+		    bolt_name_equal(m->rrs[i].owner, owner))
+			return true;
+	return false;
+}
+
+unsigned scrub_dnssec(const struct bolt_msg *m, const uint8_t *zone, bool *keep)
+{
+	unsigned n = m->rrcount, added = 0;
+	/* The denial and DS records first, so their RRSIGs find them kept. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct bolt_rr *rr = &m->rrs[i];
+		if (keep[i] || rr->section != BOLT_SEC_AUTHORITY || rr->rclass != m->qclass ||
+		    !bolt_name_in_zone(rr->owner, zone))
+			continue;
+		if (rr->type == 47 /* NSEC */ || rr->type == 50 /* NSEC3 */ ||
+		    (rr->type == BOLT_TYPE_DS && !bolt_name_equal(rr->owner, zone))) {
+			keep[i] = true;
+			added++;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct bolt_rr *rr = &m->rrs[i];
+		if (keep[i] || rr->type != BOLT_TYPE_RRSIG || rr->section == BOLT_SEC_ADDITIONAL ||
+		    rr->rclass != m->qclass || !bolt_name_in_zone(rr->owner, zone))
+			continue;
+		uint16_t t = covered(rr);
+		if (t == 0 || t == BOLT_TYPE_RRSIG)
+			continue;
+		if (!kept_rrset(m, keep, rr->section, rr->owner, t))
+			continue;
+		keep[i] = true;
+		added++;
+	}
+	return added;
+}

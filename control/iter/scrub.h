@@ -34,6 +34,16 @@ unsigned scrub_response(const struct bolt_msg *m, const uint8_t *zone, const uin
                         uint16_t qtype, bool *keep);
 
 /*
+ * DNSSEC records of a response asked with DO=1, on top of scrub_response's
+ * keep[]: in the answer section the RRSIGs (owner in zone) covering a kept
+ * RRset; in the authority section NSEC, NSEC3 and DS records owned inside
+ * zone and the RRSIGs covering a kept SOA, NS, DS, NSEC or NSEC3 RRset. The
+ * iterator ignores them; the validator (dnssec.h) reads them. Returns the
+ * number of RRs newly kept.
+ */
+unsigned scrub_dnssec(const struct bolt_msg *m, const uint8_t *zone, bool *keep);
+
+/*
  * Negative-answer TTL (RFC 2308 section 5): min(SOA TTL, SOA MINIMUM),
  * bounded by max_neg. soa: a parsed SOA RR with decompressed RDATA.
  * Returns the TTL, or max_neg when the RDATA is too short to be an SOA.

@@ -120,6 +120,13 @@ static inline uint16_t rd16(const uint8_t *p)
 int upq_build_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *qname, uint16_t qtype,
                     uint16_t qclass, bool edns, uint16_t edns_size)
 {
+	return upq_build_query_do(buf, cap, id, qname, qtype, qclass, edns, edns_size, false);
+}
+
+int upq_build_query_do(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *qname,
+                       uint16_t qtype, uint16_t qclass, bool edns, uint16_t edns_size,
+                       bool dnssec_ok)
+{
 	struct bolt_build b;
 	int ret = bolt_build_init(&b, buf, cap, id, 0);
 	if (ret < 0)
@@ -131,7 +138,7 @@ int upq_build_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *qname,
 	if (ret < 0)
 		return ret;
 	if (edns) {
-		ret = bolt_build_opt(&b, edns_size, 0, false);
+		ret = bolt_build_opt(&b, edns_size, 0, dnssec_ok);
 		if (ret < 0)
 			return ret;
 	}
@@ -604,8 +611,8 @@ struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, voi
 	}
 	if ((ret = upq_random(&q->id, sizeof(q->id))) < 0)
 		goto err_free;
-	ret = upq_build_query(q->query + 2, sizeof(q->query) - 2, q->id, q->qname, q->qtype,
-	                      q->qclass, p->edns, p->edns_size);
+	ret = upq_build_query_do(q->query + 2, sizeof(q->query) - 2, q->id, q->qname, q->qtype,
+	                         q->qclass, p->edns, p->edns_size, p->dnssec_ok);
 	if (ret < 0)
 		goto err_free;
 	q->qlen = (size_t)ret;

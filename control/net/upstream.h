@@ -38,6 +38,8 @@ struct upq_params {
 	uint16_t edns_size;
 	unsigned timeout_ms;              /* UDP; TCP gets twice as long */
 	bool tcp_only;                    /* skip UDP (the caller knows it is truncated) */
+	bool dnssec_ok;                   /* with edns: DO=1, the server sends RRSIGs and
+	                                     NSEC/NSEC3 (RFC 3225) for the validator */
 };
 
 /* Counters of every upstream query of the process. */
@@ -83,6 +85,11 @@ int upq_random(void *buf, size_t len);
  */
 int upq_build_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *qname, uint16_t qtype,
                     uint16_t qclass, bool edns, uint16_t edns_size);
+
+/* upq_build_query with the OPT's DO bit set when dnssec_ok (and edns). */
+int upq_build_query_do(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *qname,
+                       uint16_t qtype, uint16_t qclass, bool edns, uint16_t edns_size,
+                       bool dnssec_ok);
 
 /*
  * Does resp[0..len) answer the query (id, qname, qtype, qclass)? A FORMERR

@@ -1,0 +1,1043 @@
+/*
+ * DNSSEC validation of finished resolutions (see dnssec.h).
+ *
+ * The verdict of an answer is the worst of its parts (secure < insecure <
+ * bogus): every RRset of the chain (CNAMEs included, each with the zone that
+ * signed it), a wildcard expansion's proof, and for a negative answer the
+ * NSEC/NSEC3 denial. An RRset is checked with the keys of its RRSIG's signer;
+ * the signer's keys come from zone_status(), which walks up from the zone
+ * through the DS RRsets (each signed by the parent that holds it) to the
+ * trust anchor and concludes for each zone on the way: secure (validated
+ * DNSKEY set), insecure (a proven unsigned delegation, only unsupported
+ * algorithms or digests, a negative trust anchor) or bogus. Unbound's
+ * validator does the same with its key cache and DS walk; here the walk is
+ * driven by the signer names, so only the zones the answer touches are
+ * asked about.
+ *
+ * Records without RRSIGs are judged by the zone whose servers sent them: an
+ * insecure zone makes them insecure; in a secure zone the names between the
+ * zone and the owner are checked for an unsigned delegation the servers did
+ * not show as a referral (a parent and child on one server); failing that
+ * they are bogus (RRSIGs missing).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "boltdns/cache.h"
+#include "../anchor/anchor.h"
+#include "../validator/validator.h"
+#include "../log.h"
+#include "dnssec.h"
+
+struct dsec_counters dsec_counters;
+
+/* Records of one RRset at most (more is bogus: no real RRset comes close). */
+#define SET_MAX 64
+#define SIG_MAX 16
+/* Zone conclusions kept (shared by every resolution). */
+#define KC_MAX 512
+/* zone_status() recursion: one level per zone cut above the answer. */
+#define DEPTH_MAX 24
+/* Names between a secure zone and an unsigned RRset checked for a cut. */
+#define WALK_MAX 4
+/* TTL of an insecure conclusion when its proof has none shorter. */
+#define INSECURE_TTL_MAX 3600
+
+enum kstate {
+	KS_SECURE = 1,
+	KS_INSECURE,
+	KS_BOGUS,
+	KS_ALIAS,      /* not a zone cut: the conclusion of alias applies */
+};
+
+struct kentry {
+	bool used;
+	uint8_t state;
+	uint8_t name[BOLT_NAME_MAX];
+	uint8_t alias[BOLT_NAME_MAX];
+	uint32_t expires;
+	uint16_t ede;
+	char reason[96];
+	struct orr_list keys;      /* KS_SECURE: the validated DNSKEY RRset */
+};
+
+static struct kentry kc[KC_MAX];
+static unsigned kc_next;
+
+/* One fetched DS or DNSKEY answer. */
+struct fres {
+	uint8_t name[BOLT_NAME_MAX];
+	uint16_t type;
+	uint8_t rcode;
+	bool negative;
+	uint8_t zone[BOLT_NAME_MAX];
+	struct orr_list answer, sigs, proof;
+};
+
+/* Verdict of one part, memoised so that a restart does not verify twice. */
+struct part {
+	bool done;
+	uint8_t status;
+	uint16_t ede;
+	char text[96];
+};
+
+struct dsec_val {
+	const struct bolt_config *cfg;
+	struct bolt_val_budget budget;
+	struct bolt_val_params params;
+	struct fres f[DSEC_FETCH_MAX];
+	unsigned nf;
+	unsigned depth;
+	bool need;
+	struct dsec_fetch want;
+	struct part parts[SET_MAX];   /* by index of the RRset's first record in answer */
+	struct part denial;
+	struct kentry tmp;            /* a conclusion not worth caching */
+	uint32_t fixed_now;           /* tests: the clock (0: time()) */
+};
+
+static void set_now(struct dsec_val *v)
+{
+	v->params.now = v->fixed_now != 0 ? v->fixed_now : (uint32_t)time(NULL);
+}
+
+void dsec_set_now(struct dsec_val *v, uint32_t now)
+{
+	v->fixed_now = now;
+}
+
+static const struct kentry ke_insecure = { .used = true, .state = KS_INSECURE };
+
+/* ---- small helpers ---- */
+
+static int nlen(const uint8_t *n)
+{
+	return bolt_name_len(n, BOLT_NAME_MAX);
+}
+
+static void ncopy(uint8_t *dst, const uint8_t *src)
+{
+	int l = nlen(src);
+	if (l <= 0) {
+		dst[0] = 0;
+		return;
+	}
+	memcpy(dst, src, (size_t)l);
+}
+
+static void ntext(const uint8_t *name, char *out, size_t cap)
+{
+	if (bolt_name_to_text(name, out, cap) < 0)
+		snprintf(out, cap, "?");
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/* The type an RRSIG covers, 0 when too short. */
+static uint16_t sig_covered(const struct orr *o)
+{
+	return o->rdlen >= 18 ? get16(o->rdata) : 0;
+}
+
+/* The signer name of an RRSIG (a pointer into its RDATA), NULL if malformed. */
+static const uint8_t *sig_signer(const struct orr *o)
+{
+	if (o->rdlen < 19 || bolt_name_len(o->rdata + 18, (size_t)o->rdlen - 18) <= 0)
+		return NULL;
+	return o->rdata + 18;
+}
+
+/* Is a a proper ancestor of b? */
+static bool proper_ancestor(const uint8_t *a, const uint8_t *b)
+{
+	return bolt_name_labels(a) < bolt_name_labels(b) && bolt_name_in_zone(b, a);
+}
+
+static void to_rr(const struct orr *o, struct bolt_rr *rr)
+{
+	int l = nlen(o->owner);
+	memset(rr, 0, sizeof(*rr));
+	memcpy(rr->owner, o->owner, l > 0 ? (size_t)l : 1);
+	rr->owner_len = (uint8_t)(l > 0 ? l : 1);
+	rr->type = o->type;
+	rr->rclass = o->rclass;
+	rr->ttl = o->ttl;
+	rr->rdlen = o->rdlen;
+	rr->rdata = o->rdata;
+}
+
+static bool orr_same(const struct orr *a, const struct orr *b)
+{
+	return a->type == b->type && a->rdlen == b->rdlen && bolt_name_equal(a->owner, b->owner) &&
+	       memcmp(a->rdata, b->rdata, a->rdlen) == 0;
+}
+
+static int add_unique(struct orr_list *l, const struct orr *o)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (orr_same(&l->v[i], o))
+			return 0;
+	return orr_add(l, o->owner, o->type, o->rclass, o->ttl, o->rdata, o->rdlen);
+}
+
+/* An RRset (owner, type) of recs with the RRSIGs of sigs covering it. */
+struct set {
+	struct bolt_rr rr[SET_MAX];
+	struct bolt_rr sig[SIG_MAX];
+	const struct bolt_rr *rrp[SET_MAX];
+	const struct bolt_rr *sigp[SIG_MAX];
+	struct bolt_val_rrset s;
+	const uint8_t *signer;        /* first RRSIG's signer (in sigs), NULL without */
+	uint32_t min_ttl;
+};
+
+static void set_make(struct set *st, const struct orr_list *recs, const struct orr_list *sigs,
+                     const uint8_t *owner, uint16_t type)
+{
+	size_t n = 0, ns = 0;
+	st->signer = NULL;
+	st->min_ttl = UINT32_MAX;
+	for (unsigned i = 0; i < recs->n && n < SET_MAX; i++) {
+		const struct orr *o = &recs->v[i];
+		if (o->type != type || !bolt_name_equal(o->owner, owner))
+			continue;
+		to_rr(o, &st->rr[n]);
+		st->rrp[n] = &st->rr[n];
+		if (o->ttl < st->min_ttl)
+			st->min_ttl = o->ttl;
+		n++;
+	}
+	for (unsigned i = 0; sigs != NULL && i < sigs->n && ns < SIG_MAX; i++) {
+		const struct orr *o = &sigs->v[i];
+		if (o->type != BOLT_TYPE_RRSIG || sig_covered(o) != type ||
+		    !bolt_name_equal(o->owner, owner) || sig_signer(o) == NULL)
+			continue;
+		if (st->signer == NULL)
+			st->signer = sig_signer(o);
+		to_rr(o, &st->sig[ns]);
+		st->sigp[ns] = &st->sig[ns];
+		ns++;
+	}
+	st->s.rrs = st->rrp;
+	st->s.count = n;
+	st->s.sigs = st->sigp;
+	st->s.nsigs = ns;
+}
+
+/* ---- the key cache ---- */
+
+static struct kentry *kc_find(const uint8_t *name, uint32_t now)
+{
+	for (unsigned i = 0; i < KC_MAX; i++)
+		if (kc[i].used && bolt_name_equal(kc[i].name, name)) {
+			if ((int32_t)(kc[i].expires - now) > 0)
+				return &kc[i];
+			return NULL;
+		}
+	return NULL;
+}
+
+static struct kentry *kc_slot(const uint8_t *name)
+{
+	for (unsigned i = 0; i < KC_MAX; i++)
+		if (kc[i].used && bolt_name_equal(kc[i].name, name))
+			return &kc[i];
+	struct kentry *e = &kc[kc_next];
+	kc_next = (kc_next + 1) % KC_MAX;
+	return e;
+}
+
+void dsec_keycache_clear(void)
+{
+	for (unsigned i = 0; i < KC_MAX; i++) {
+		orr_list_free(&kc[i].keys);
+		memset(&kc[i], 0, sizeof(kc[i]));
+	}
+	kc_next = 0;
+}
+
+static uint32_t now_s(void)
+{
+	return bolt_now();
+}
+
+/* Store a conclusion for zone name (ttl seconds); keys: the DNSKEY RRset
+ * of a secure zone (copied), alias: the zone a non-cut name belongs to. */
+static const struct kentry *kc_put(struct dsec_val *v, const uint8_t *name, uint8_t state,
+                                   uint32_t ttl, uint16_t ede, const char *reason,
+                                   const struct set *keys, const uint8_t *alias)
+{
+	(void)v;
+	struct kentry *e = kc_slot(name);
+	orr_list_free(&e->keys);
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->state = state;
+	ncopy(e->name, name);
+	if (ttl == 0)
+		ttl = 1;
+	e->expires = now_s() + ttl;
+	e->ede = ede;
+	snprintf(e->reason, sizeof(e->reason), "%s", reason != NULL ? reason : "");
+	if (alias != NULL)
+		ncopy(e->alias, alias);
+	for (size_t i = 0; keys != NULL && i < keys->s.count; i++) {
+		const struct bolt_rr *k = keys->s.rrs[i];
+		if (orr_add(&e->keys, k->owner, k->type, k->rclass, k->ttl, k->rdata, k->rdlen) < 0) {
+			/* Out of memory: conclude nothing, ask again next time. */
+			orr_list_free(&e->keys);
+			e->used = false;
+			v->tmp = (struct kentry){ .used = true, .state = KS_BOGUS,
+			                          .ede = BOLT_VAL_EDE_BOGUS };
+			snprintf(v->tmp.reason, sizeof(v->tmp.reason), "out of memory");
+			return &v->tmp;
+		}
+	}
+	if (cp_log_enabled(CP_LOG_DEBUG)) {
+		static const char *names[] = { "?", "secure", "insecure", "bogus", "not a cut" };
+		char zn[300];
+		ntext(name, zn, sizeof(zn));
+		cp_log(CP_LOG_DEBUG, "DNSSEC: zone %s is %s%s%s", zn, names[state < 5 ? state : 0],
+		       e->reason[0] ? ": " : "", e->reason);
+	}
+	return e;
+}
+
+static uint32_t bogus_ttl(const struct dsec_val *v)
+{
+	return v->cfg->bogus_ttl > 0 ? v->cfg->bogus_ttl : 60;
+}
+
+static const struct kentry *put_bogus(struct dsec_val *v, const uint8_t *name, uint16_t ede,
+                                      const char *fmt_zone_reason)
+{
+	return kc_put(v, name, KS_BOGUS, bogus_ttl(v),
+	              ede == BOLT_VAL_EDE_NONE ? BOLT_VAL_EDE_BOGUS : ede, fmt_zone_reason, NULL, NULL);
+}
+
+/* ---- fetched answers ---- */
+
+static struct fres *fres_find(struct dsec_val *v, const uint8_t *name, uint16_t type)
+{
+	for (unsigned i = 0; i < v->nf; i++)
+		if (v->f[i].type == type && bolt_name_equal(v->f[i].name, name))
+			return &v->f[i];
+	return NULL;
+}
+
+static const struct kentry *need(struct dsec_val *v, const uint8_t *name, uint16_t type)
+{
+	if (!v->need) {
+		v->need = true;
+		ncopy(v->want.name, name);
+		v->want.type = type;
+	}
+	return NULL;
+}
+
+int dsec_feed(struct dsec_val *v, const uint8_t *name, uint16_t type, uint8_t rcode,
+              bool negative, const struct orr_list *answer, const struct orr_list *sigs,
+              const struct orr_list *proof, const uint8_t *zone)
+{
+	if (v->nf >= DSEC_FETCH_MAX || fres_find(v, name, type) != NULL)
+		return 0;
+	struct fres *f = &v->f[v->nf];
+	memset(f, 0, sizeof(*f));
+	ncopy(f->name, name);
+	f->type = type;
+	f->rcode = rcode;
+	f->negative = negative;
+	ncopy(f->zone, zone);
+	const struct orr_list *src[3] = { answer, sigs, proof };
+	struct orr_list *dst[3] = { &f->answer, &f->sigs, &f->proof };
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned i = 0; src[k] != NULL && i < src[k]->n; i++)
+			if (add_unique(dst[k], &src[k]->v[i]) < 0) {
+				orr_list_free(&f->answer);
+				orr_list_free(&f->sigs);
+				orr_list_free(&f->proof);
+				return -ENOMEM;
+			}
+	v->nf++;
+	dsec_counters.fetches++;
+	return 0;
+}
+
+/* ---- zones ---- */
+
+static const struct kentry *zone_status(struct dsec_val *v, const uint8_t *z);
+
+static enum bolt_val_status verify(struct dsec_val *v, const struct set *st,
+                                   const uint8_t *zone, const struct kentry *keys,
+                                   struct bolt_val_result *out)
+{
+	struct bolt_rr kr[SET_MAX];
+	const struct bolt_rr *kp[SET_MAX];
+	size_t nk = 0;
+	for (unsigned i = 0; i < keys->keys.n && nk < SET_MAX; i++) {
+		to_rr(&keys->keys.v[i], &kr[nk]);
+		kp[nk] = &kr[nk];
+		nk++;
+	}
+	set_now(v);
+	return bolt_val_verify_rrset(&st->s, zone, kp, nk, &v->params, &v->budget, out);
+}
+
+/* The NSEC or NSEC3 records of proof owned inside zone, all verified with
+ * the zone's keys. Returns SECURE with rr/p filled (*n, *nsec3 set), or the
+ * failure in out. */
+static enum bolt_val_status proof_records(struct dsec_val *v, const struct orr_list *proof,
+                                          const uint8_t *zone, const struct kentry *ke,
+                                          struct bolt_rr *rr, const struct bolt_rr **p,
+                                          size_t *n, bool *nsec3, uint32_t *min_ttl,
+                                          struct bolt_val_result *out)
+{
+	*n = 0;
+	*nsec3 = false;
+	*min_ttl = UINT32_MAX;
+	for (unsigned i = 0; i < proof->n; i++) {
+		const struct orr *o = &proof->v[i];
+		if ((o->type == 50) && bolt_name_in_zone(o->owner, zone))
+			*nsec3 = true;
+	}
+	uint16_t type = *nsec3 ? 50 : 47;
+	static struct set st;
+	for (unsigned i = 0; i < proof->n && *n < SET_MAX; i++) {
+		const struct orr *o = &proof->v[i];
+		if (o->type != type || !bolt_name_in_zone(o->owner, zone))
+			continue;
+		bool seen = false;
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = proof->v[j].type == type && bolt_name_equal(proof->v[j].owner, o->owner);
+		if (!seen) {
+			set_make(&st, proof, proof, o->owner, type);
+			if (verify(v, &st, zone, ke, out) != BOLT_VAL_SECURE) {
+				if (out->status != BOLT_VAL_BOGUS)
+					out->status = BOLT_VAL_BOGUS;
+				return BOLT_VAL_BOGUS;
+			}
+		}
+		to_rr(o, &rr[*n]);
+		p[*n] = &rr[*n];
+		if (o->ttl < *min_ttl)
+			*min_ttl = o->ttl;
+		(*n)++;
+	}
+	memset(out, 0, sizeof(*out));
+	out->status = BOLT_VAL_SECURE;
+	out->ede = BOLT_VAL_EDE_NONE;
+	return BOLT_VAL_SECURE;
+}
+
+/* The signer of the first RRSIG in proof covering NSEC, NSEC3 (or SOA). */
+static const uint8_t *proof_signer(const struct orr_list *proof)
+{
+	const uint8_t *soa = NULL;
+	for (unsigned i = 0; i < proof->n; i++) {
+		const struct orr *o = &proof->v[i];
+		if (o->type != BOLT_TYPE_RRSIG)
+			continue;
+		uint16_t c = sig_covered(o);
+		if (c == 47 || c == 50)
+			return sig_signer(o);
+		if (c == BOLT_TYPE_SOA && soa == NULL)
+			soa = sig_signer(o);
+	}
+	return soa;
+}
+
+/* A zone's keys validated against the trust anchor at it. */
+static const struct kentry *anchor_keys(struct dsec_val *v, const uint8_t *z,
+                                        const struct ta_point *ta)
+{
+	struct fres *f = fres_find(v, z, BOLT_TYPE_DNSKEY);
+	if (f == NULL)
+		return need(v, z, BOLT_TYPE_DNSKEY);
+	static struct set ks;
+	set_make(&ks, &f->answer, &f->sigs, z, BOLT_TYPE_DNSKEY);
+	if (ks.s.count == 0)
+		return put_bogus(v, z, BOLT_VAL_EDE_DNSKEY_MISSING, "no DNSKEY at the trust anchor");
+	struct bolt_rr ar[TA_MAX_KEYS];
+	const struct bolt_rr *ds[TA_MAX_KEYS], *dk[TA_MAX_KEYS];
+	size_t nds = 0, ndk = 0;
+	for (unsigned i = 0; i < ta->nkeys; i++) {
+		const struct ta_key *k = &ta->keys[i];
+		if (!ta_key_trusted(k))
+			continue;
+		struct bolt_rr *rr = &ar[nds + ndk];
+		memset(rr, 0, sizeof(*rr));
+		memcpy(rr->owner, ta->name, ta->name_len);
+		rr->owner_len = ta->name_len;
+		rr->type = k->type;
+		rr->rclass = BOLT_CLASS_IN;
+		rr->rdlen = k->rdlen;
+		rr->rdata = k->rdata;
+		if (k->type == TA_TYPE_DS)
+			ds[nds++] = rr;
+		else
+			dk[ndk++] = rr;
+	}
+	struct bolt_val_result out;
+	memset(&out, 0, sizeof(out));
+	out.status = BOLT_VAL_BOGUS;
+	out.ede = BOLT_VAL_EDE_DNSKEY_MISSING;
+	out.reason = "no trusted key at the trust anchor";
+	set_now(v);
+	if (nds > 0)
+		bolt_val_verify_dnskey(&ks.s, ds, nds, z, &v->params, &v->budget, &out);
+	if (out.status != BOLT_VAL_SECURE && ndk > 0)
+		bolt_val_verify_rrset(&ks.s, z, dk, ndk, &v->params, &v->budget, &out);
+	if (out.status == BOLT_VAL_SECURE)
+		return kc_put(v, z, KS_SECURE, out.ttl, BOLT_VAL_EDE_NONE, NULL, &ks, NULL);
+	if (out.status == BOLT_VAL_INSECURE)
+		return kc_put(v, z, KS_INSECURE, ks.min_ttl, out.ede, out.reason, NULL, NULL);
+	return put_bogus(v, z, out.ede, out.reason);
+}
+
+/* Conclusion for z from its DS at the parent. */
+static const struct kentry *ds_keys(struct dsec_val *v, const uint8_t *z)
+{
+	struct fres *f = fres_find(v, z, BOLT_TYPE_DS);
+	if (f == NULL)
+		return need(v, z, BOLT_TYPE_DS);
+	if (f->rcode != BOLT_RCODE_NOERROR && f->rcode != BOLT_RCODE_NXDOMAIN)
+		return put_bogus(v, z, BOLT_VAL_EDE_DNSKEY_MISSING, "the DS RRset could not be fetched");
+	struct set *ds = malloc(sizeof(*ds));
+	if (ds == NULL)
+		return put_bogus(v, z, BOLT_VAL_EDE_BOGUS, "out of memory");
+	const struct kentry *ret;
+	set_make(ds, &f->answer, &f->sigs, z, BOLT_TYPE_DS);
+	if (ds->s.count > 0 && !f->negative) {
+		const uint8_t *p = ds->signer;
+		if (p == NULL || !proper_ancestor(p, z)) {
+			/* Unsigned DS: fine in an insecure parent only. */
+			const struct kentry *pk = zone_status(v, f->zone);
+			if (pk == NULL || pk->state != KS_SECURE) {
+				ret = pk == NULL ? NULL
+				      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
+				      : kc_put(v, z, KS_INSECURE, ds->min_ttl, 0, NULL, NULL, NULL);
+				goto out;
+			}
+			ret = put_bogus(v, z, BOLT_VAL_EDE_RRSIGS_MISSING, "DS without RRSIG");
+			goto out;
+		}
+		const struct kentry *pk = zone_status(v, p);
+		if (pk == NULL || pk->state != KS_SECURE) {
+			ret = pk == NULL ? NULL
+			      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
+			      : kc_put(v, z, KS_INSECURE, ds->min_ttl, 0, NULL, NULL, NULL);
+			goto out;
+		}
+		struct bolt_val_result out;
+		if (verify(v, ds, p, pk, &out) != BOLT_VAL_SECURE) {
+			ret = out.status == BOLT_VAL_INSECURE
+			      ? kc_put(v, z, KS_INSECURE, ds->min_ttl, out.ede, out.reason, NULL, NULL)
+			      : put_bogus(v, z, out.ede, out.reason);
+			goto out;
+		}
+		uint32_t ds_ttl = out.ttl;
+		struct fres *g = fres_find(v, z, BOLT_TYPE_DNSKEY);
+		if (g == NULL) {
+			ret = need(v, z, BOLT_TYPE_DNSKEY);
+			goto out;
+		}
+		static struct set ks;
+		set_make(&ks, &g->answer, &g->sigs, z, BOLT_TYPE_DNSKEY);
+		set_now(v);
+		bolt_val_verify_dnskey(&ks.s, ds->s.rrs, ds->s.count, z, &v->params, &v->budget, &out);
+		if (out.status == BOLT_VAL_SECURE)
+			ret = kc_put(v, z, KS_SECURE, out.ttl < ds_ttl ? out.ttl : ds_ttl, 0, NULL, &ks,
+			             NULL);
+		else if (out.status == BOLT_VAL_INSECURE)
+			ret = kc_put(v, z, KS_INSECURE, ds_ttl, out.ede, out.reason, NULL, NULL);
+		else
+			ret = put_bogus(v, z, out.ede, out.reason);
+		goto out;
+	}
+	/* No DS: the parent proves an unsigned delegation (or that z is no cut). */
+	const uint8_t *p = proof_signer(&f->proof);
+	uint8_t parent[BOLT_NAME_MAX];
+	if (p == NULL || !proper_ancestor(p, z)) {
+		ncopy(parent, f->zone);
+		if (!proper_ancestor(parent, z)) {
+			const uint8_t *s = z + 1 + z[0];
+			ncopy(parent, s);
+		}
+		const struct kentry *pk = zone_status(v, parent);
+		if (pk == NULL || pk->state != KS_SECURE) {
+			ret = pk == NULL ? NULL
+			      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
+			      : kc_put(v, z, KS_INSECURE, INSECURE_TTL_MAX, 0, NULL, NULL, NULL);
+			goto out;
+		}
+		ret = put_bogus(v, z, BOLT_VAL_EDE_NSEC_MISSING, "no signed proof that the DS is absent");
+		goto out;
+	}
+	const struct kentry *pk = zone_status(v, p);
+	if (pk == NULL || pk->state != KS_SECURE) {
+		ret = pk == NULL ? NULL
+		      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
+		      : kc_put(v, z, KS_INSECURE, INSECURE_TTL_MAX, 0, NULL, NULL, NULL);
+		goto out;
+	}
+	struct bolt_rr *rr = malloc(SET_MAX * sizeof(*rr));
+	const struct bolt_rr **pp = malloc(SET_MAX * sizeof(*pp));
+	if (rr == NULL || pp == NULL) {
+		free(rr);
+		free(pp);
+		ret = put_bogus(v, z, BOLT_VAL_EDE_BOGUS, "out of memory");
+		goto out;
+	}
+	size_t n;
+	bool nsec3;
+	uint32_t ttl;
+	struct bolt_val_result out;
+	if (proof_records(v, &f->proof, p, pk, rr, pp, &n, &nsec3, &ttl, &out) != BOLT_VAL_SECURE) {
+		ret = put_bogus(v, z, out.ede, out.reason);
+	} else {
+		if (ttl > INSECURE_TTL_MAX)
+			ttl = INSECURE_TTL_MAX;
+		v->budget.nsec3_hashes = 0;
+		enum bolt_val_status st = nsec3
+			? bolt_val_nsec3_insecure_delegation(z, p, pp, n, &v->budget, &out)
+			: bolt_val_nsec_insecure_delegation(z, p, pp, n, &out);
+		if (st == BOLT_VAL_INSECURE) {
+			ret = kc_put(v, z, KS_INSECURE, ttl, 0, NULL, NULL, NULL);
+		} else {
+			v->budget.nsec3_hashes = 0;
+			if (f->rcode == BOLT_RCODE_NXDOMAIN)
+				st = nsec3 ? bolt_val_nsec3_nxdomain(z, p, pp, n, &v->budget, &out)
+				           : bolt_val_nsec_nxdomain(z, p, pp, n, &out);
+			else
+				st = nsec3 ? bolt_val_nsec3_nodata(z, BOLT_TYPE_DS, p, pp, n, &v->budget, &out)
+				           : bolt_val_nsec_nodata(z, BOLT_TYPE_DS, p, pp, n, &out);
+			if (st == BOLT_VAL_SECURE)
+				ret = kc_put(v, z, KS_ALIAS, ttl, 0, NULL, NULL, p);
+			else if (st == BOLT_VAL_INSECURE)
+				ret = kc_put(v, z, KS_INSECURE, ttl, 0, NULL, NULL, NULL);
+			else
+				ret = put_bogus(v, z, out.ede, out.reason);
+		}
+	}
+	free(rr);
+	free(pp);
+out:
+	free(ds);
+	if (ret != NULL && ret->state == KS_ALIAS)
+		return zone_status(v, ret->alias);
+	return ret;
+}
+
+/*
+ * The conclusion for zone z: an entry of the key cache (or a static one),
+ * or NULL when a fetch is needed first (v->want). Aliases are followed.
+ */
+static const struct kentry *zone_status(struct dsec_val *v, const uint8_t *z)
+{
+	struct anchor_ctx *a = anchor_active();
+	if (a == NULL || a->set == NULL)
+		return &ke_insecure;
+	if (++v->depth > DEPTH_MAX) {
+		v->tmp = (struct kentry){ .used = true, .state = KS_BOGUS, .ede = BOLT_VAL_EDE_BOGUS };
+		snprintf(v->tmp.reason, sizeof(v->tmp.reason), "chain of trust too long");
+		return &v->tmp;
+	}
+	if (a->nta != NULL && nta_covers(a->nta, z, (int64_t)time(NULL)) != NULL)
+		return &ke_insecure;
+	const struct kentry *e = kc_find(z, now_s());
+	if (e != NULL) {
+		dsec_counters.key_hits++;
+		if (e->state == KS_ALIAS)
+			return zone_status(v, e->alias);
+		return e;
+	}
+	const struct ta_point *ta = ta_closest(a->set, z);
+	if (ta == NULL)
+		return &ke_insecure;
+	if (bolt_name_equal(ta->name, z))
+		return anchor_keys(v, z, ta);
+	return ds_keys(v, z);
+}
+
+/* ---- the answer ---- */
+
+static void part_set(struct part *pt, uint8_t status, uint16_t ede, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void part_set(struct part *pt, uint8_t status, uint16_t ede, const char *fmt, ...)
+{
+	pt->done = true;
+	pt->status = status;
+	pt->ede = ede;
+	pt->text[0] = 0;
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(pt->text, sizeof(pt->text), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static void part_from_entry(struct part *pt, const struct kentry *e, const uint8_t *zone)
+{
+	char zn[300];
+	ntext(zone, zn, sizeof(zn));
+	if (e->state == KS_INSECURE)
+		part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
+	else
+		part_set(pt, BOLT_SEC_BOGUS, e->ede, "%s: %s", zn, e->reason);
+}
+
+/* Records without RRSIGs at owner, sent by the servers of zone. */
+static bool unsigned_part(struct dsec_val *v, const uint8_t *zone, const uint8_t *owner,
+                          uint16_t ede, const char *what, struct part *pt)
+{
+	const struct kentry *e = zone_status(v, zone);
+	if (e == NULL)
+		return false;
+	if (e->state != KS_SECURE) {
+		part_from_entry(pt, e, zone);
+		return true;
+	}
+	/* An unsigned child on the parent's servers shows no referral: look for
+	 * its cut between zone and owner (a few names at most). */
+	int zl = bolt_name_labels(zone), ol = bolt_name_labels(owner);
+	for (int l = zl + 1, k = 0; l <= ol && k < WALK_MAX; l++, k++) {
+		const uint8_t *n = owner;
+		for (int i = 0; i < ol - l; i++)
+			n += 1 + *n;
+		v->depth = 0;
+		const struct kentry *x = zone_status(v, n);
+		if (x == NULL)
+			return false;
+		if (x->state == KS_INSECURE) {
+			part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
+			return true;
+		}
+		if (x->state == KS_BOGUS)
+			break;
+	}
+	char on[300];
+	ntext(owner, on, sizeof(on));
+	part_set(pt, BOLT_SEC_BOGUS, ede, "%s: %s", on, what);
+	return true;
+}
+
+/* A wildcard expansion's proof that no closer name exists. */
+static void wildcard_part(struct dsec_val *v, const struct dsec_input *in, const uint8_t *owner,
+                          const uint8_t *wildcard, const uint8_t *zone, const struct kentry *ke,
+                          struct part *pt)
+{
+	struct bolt_rr *rr = malloc(SET_MAX * sizeof(*rr));
+	const struct bolt_rr **pp = malloc(SET_MAX * sizeof(*pp));
+	size_t n;
+	bool nsec3;
+	uint32_t ttl;
+	struct bolt_val_result out;
+	if (rr == NULL || pp == NULL) {
+		part_set(pt, BOLT_SEC_BOGUS, BOLT_VAL_EDE_BOGUS, "out of memory");
+	} else if (proof_records(v, in->proof, zone, ke, rr, pp, &n, &nsec3, &ttl, &out) !=
+	           BOLT_VAL_SECURE) {
+		part_set(pt, BOLT_SEC_BOGUS, out.ede, "wildcard proof: %s", out.reason);
+	} else {
+		v->budget.nsec3_hashes = 0;
+		enum bolt_val_status st = nsec3
+			? bolt_val_nsec3_wildcard(owner, wildcard, zone, pp, n, &v->budget, &out)
+			: bolt_val_nsec_wildcard(owner, wildcard, zone, pp, n, &out);
+		if (st == BOLT_VAL_SECURE)
+			part_set(pt, BOLT_SEC_SECURE, BOLT_EDE_NONE, NULL);
+		else if (st == BOLT_VAL_INSECURE)
+			part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
+		else
+			part_set(pt, BOLT_SEC_BOGUS, out.ede, "wildcard: %s", out.reason);
+	}
+	free(rr);
+	free(pp);
+}
+
+/* Zone of answer record i (the segment it came in). */
+static const uint8_t *seg_zone(const struct dsec_input *in, unsigned i)
+{
+	const uint8_t *z = in->zone;
+	for (unsigned k = 0; k < in->nseg; k++)
+		if (in->seg[k].start <= i)
+			z = in->seg[k].zone;
+	return z;
+}
+
+/* A CNAME synthesised from a DNAME of the answer (unsigned by design). */
+static bool synthesised(const struct dsec_input *in, const struct orr *o)
+{
+	if (o->type != BOLT_TYPE_CNAME)
+		return false;
+	for (unsigned i = 0; i < in->answer->n; i++) {
+		const struct orr *d = &in->answer->v[i];
+		if (d->type == BOLT_TYPE_DNAME && proper_ancestor(d->owner, o->owner))
+			return true;
+	}
+	return false;
+}
+
+/* Verdict of the RRset of answer record i. false: a fetch is needed. */
+static bool rrset_part(struct dsec_val *v, const struct dsec_input *in, unsigned i,
+                       struct part *pt)
+{
+	const struct orr *o = &in->answer->v[i];
+	static struct set st;
+	set_make(&st, in->answer, in->sigs, o->owner, o->type);
+	if (st.s.nsigs == 0 || st.signer == NULL) {
+		char ty[16], what[48];
+		bolt_type_to_text(o->type, ty, sizeof(ty));
+		snprintf(what, sizeof(what), "no RRSIG for %s", ty);
+		return unsigned_part(v, seg_zone(in, i), o->owner, BOLT_VAL_EDE_RRSIGS_MISSING, what,
+		                     pt);
+	}
+	uint8_t signer[BOLT_NAME_MAX];
+	ncopy(signer, st.signer);
+	const struct kentry *ke = zone_status(v, signer);
+	if (ke == NULL)
+		return false;
+	if (ke->state != KS_SECURE) {
+		part_from_entry(pt, ke, signer);
+		return true;
+	}
+	/* zone_status may have reused the static set: make it again. */
+	set_make(&st, in->answer, in->sigs, o->owner, o->type);
+	struct bolt_val_result out;
+	enum bolt_val_status s = verify(v, &st, signer, ke, &out);
+	if (s == BOLT_VAL_SECURE && out.wildcard_len > 0) {
+		uint8_t wild[BOLT_NAME_MAX];
+		memcpy(wild, out.wildcard, out.wildcard_len);
+		wildcard_part(v, in, o->owner, wild, signer, ke, pt);
+	} else if (s == BOLT_VAL_SECURE) {
+		part_set(pt, BOLT_SEC_SECURE, BOLT_EDE_NONE, NULL);
+	} else if (s == BOLT_VAL_INSECURE) {
+		part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
+	} else {
+		char on[300];
+		ntext(o->owner, on, sizeof(on));
+		part_set(pt, BOLT_SEC_BOGUS, out.ede, "%s: %s", on, out.reason);
+	}
+	return true;
+}
+
+/* Verdict of a negative answer's denial. false: a fetch is needed. */
+static bool denial_part(struct dsec_val *v, const struct dsec_input *in, struct part *pt)
+{
+	const uint8_t *sg = proof_signer(in->proof);
+	if (sg == NULL || !bolt_name_in_zone(in->cur, sg))
+		return unsigned_part(v, in->zone, in->cur, BOLT_VAL_EDE_NSEC_MISSING,
+		                     "no signed denial of existence", pt);
+	uint8_t signer[BOLT_NAME_MAX];
+	ncopy(signer, sg);
+	const struct kentry *ke = zone_status(v, signer);
+	if (ke == NULL)
+		return false;
+	if (ke->state != KS_SECURE) {
+		part_from_entry(pt, ke, signer);
+		return true;
+	}
+	struct bolt_rr *rr = malloc(SET_MAX * sizeof(*rr));
+	const struct bolt_rr **pp = malloc(SET_MAX * sizeof(*pp));
+	size_t n;
+	bool nsec3;
+	uint32_t ttl;
+	struct bolt_val_result out;
+	char cn[300];
+	ntext(in->cur, cn, sizeof(cn));
+	if (rr == NULL || pp == NULL) {
+		part_set(pt, BOLT_SEC_BOGUS, BOLT_VAL_EDE_BOGUS, "out of memory");
+	} else if (proof_records(v, in->proof, signer, ke, rr, pp, &n, &nsec3, &ttl, &out) !=
+	           BOLT_VAL_SECURE) {
+		part_set(pt, BOLT_SEC_BOGUS, out.ede, "%s: denial: %s", cn, out.reason);
+	} else {
+		enum bolt_val_status st;
+		v->budget.nsec3_hashes = 0;
+		if (in->rcode == BOLT_RCODE_NXDOMAIN)
+			st = nsec3 ? bolt_val_nsec3_nxdomain(in->cur, signer, pp, n, &v->budget, &out)
+			           : bolt_val_nsec_nxdomain(in->cur, signer, pp, n, &out);
+		else
+			st = nsec3 ? bolt_val_nsec3_nodata(in->cur, in->qtype, signer, pp, n, &v->budget,
+			                                   &out)
+			           : bolt_val_nsec_nodata(in->cur, in->qtype, signer, pp, n, &out);
+		if (st == BOLT_VAL_SECURE)
+			part_set(pt, BOLT_SEC_SECURE, BOLT_EDE_NONE, NULL);
+		else if (st == BOLT_VAL_INSECURE)
+			part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
+		else
+			part_set(pt, BOLT_SEC_BOGUS, out.ede, "%s: %s", cn, out.reason);
+	}
+	free(rr);
+	free(pp);
+	return true;
+}
+
+static int rank(uint8_t status)
+{
+	return status == BOLT_SEC_SECURE ? 0 : status == BOLT_SEC_BOGUS ? 2 : 1;
+}
+
+enum dsec_step dsec_run(struct dsec_val *v, const struct dsec_input *in, struct dsec_fetch *f,
+                        struct dsec_verdict *out)
+{
+	struct part worst = { .done = true, .status = BOLT_SEC_SECURE, .ede = BOLT_EDE_NONE };
+	v->need = false;
+	bool any = false;
+	for (unsigned i = 0; i < in->answer->n; i++) {
+		const struct orr *o = &in->answer->v[i];
+		if (o->type == BOLT_TYPE_RRSIG || synthesised(in, o))
+			continue;
+		bool first = true;
+		for (unsigned j = 0; j < i && first; j++)
+			first = !(in->answer->v[j].type == o->type &&
+			          bolt_name_equal(in->answer->v[j].owner, o->owner));
+		if (!first)
+			continue;
+		any = true;
+		struct part tmp, *pt = i < SET_MAX ? &v->parts[i] : &tmp;
+		if (i >= SET_MAX)
+			pt->done = false;
+		v->depth = 0;
+		if (!pt->done && !rrset_part(v, in, i, pt))
+			goto fetch;
+		if (rank(pt->status) > rank(worst.status))
+			worst = *pt;
+		if (worst.status == BOLT_SEC_BOGUS)
+			goto done;
+	}
+	if (in->negative) {
+		any = true;
+		v->depth = 0;
+		if (!v->denial.done && !denial_part(v, in, &v->denial))
+			goto fetch;
+		if (rank(v->denial.status) > rank(worst.status))
+			worst = v->denial;
+	}
+	if (!any)
+		part_set(&worst, BOLT_SEC_INDETERMINATE, BOLT_EDE_NONE, NULL);
+done:
+	out->status = worst.status;
+	out->ede = worst.status == BOLT_SEC_BOGUS ? worst.ede : BOLT_EDE_NONE;
+	snprintf(out->text, sizeof(out->text), "%s", worst.status == BOLT_SEC_BOGUS ? worst.text : "");
+	return DSEC_DONE;
+fetch:
+	if (!v->need || v->nf >= DSEC_FETCH_MAX || fres_find(v, v->want.name, v->want.type)) {
+		out->status = BOLT_SEC_BOGUS;
+		out->ede = BOLT_VAL_EDE_BOGUS;
+		snprintf(out->text, sizeof(out->text), "validation: too many lookups");
+		return DSEC_DONE;
+	}
+	*f = v->want;
+	return DSEC_FETCH;
+}
+
+/* ---- set-up, counters ---- */
+
+bool dsec_wanted(const uint8_t *name)
+{
+	struct anchor_ctx *a = anchor_active();
+	if (a == NULL || !a->validation || a->set == NULL || a->set->n == 0)
+		return false;
+	return ta_closest(a->set, name) != NULL;
+}
+
+bool dsec_nta(const uint8_t *name)
+{
+	struct anchor_ctx *a = anchor_active();
+	return a != NULL && a->nta != NULL && nta_covers(a->nta, name, (int64_t)time(NULL)) != NULL;
+}
+
+uint8_t dsec_off_status(const uint8_t *name)
+{
+	(void)name;
+	struct anchor_ctx *a = anchor_active();
+	if (a == NULL || !a->validation || a->set == NULL)
+		return BOLT_SEC_UNCHECKED;
+	return BOLT_SEC_INSECURE;
+}
+
+struct dsec_val *dsec_new(const struct bolt_config *cfg)
+{
+	struct dsec_val *v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	v->cfg = cfg;
+	bolt_val_budget_init(&v->budget);
+	if (cfg->max_nsec3_iterations > 0 && cfg->max_nsec3_iterations <= 65535)
+		v->budget.max_nsec3_iterations = (uint16_t)cfg->max_nsec3_iterations;
+	v->params.skew = cfg->val_clock_skew;
+	return v;
+}
+
+void dsec_free(struct dsec_val *v)
+{
+	if (v == NULL)
+		return;
+	for (unsigned i = 0; i < v->nf; i++) {
+		orr_list_free(&v->f[i].answer);
+		orr_list_free(&v->f[i].sigs);
+		orr_list_free(&v->f[i].proof);
+	}
+	free(v);
+}
+
+int dsec_collect(const struct bolt_msg *m, const bool *keep, struct orr_list *sigs,
+                 struct orr_list *proof)
+{
+	for (unsigned i = 0; i < m->rrcount; i++) {
+		const struct bolt_rr *rr = &m->rrs[i];
+		if (!keep[i])
+			continue;
+		struct orr o = { .type = rr->type, .rclass = rr->rclass, .ttl = rr->ttl,
+		                 .rdlen = rr->rdlen, .rdata = (uint8_t *)(uintptr_t)rr->rdata };
+		memcpy(o.owner, rr->owner, rr->owner_len);
+		struct orr_list *dst = NULL;
+		if (rr->section == BOLT_SEC_ANSWER && rr->type == BOLT_TYPE_RRSIG) {
+			dst = sigs;
+		} else if (rr->section == BOLT_SEC_AUTHORITY) {
+			uint16_t c = rr->type == BOLT_TYPE_RRSIG && rr->rdlen >= 2 ? get16(rr->rdata) : 0;
+			if (rr->type == 47 || rr->type == 50 || c == 47 || c == 50 || c == BOLT_TYPE_SOA)
+				dst = proof;
+		}
+		if (dst != NULL && add_unique(dst, &o) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void dsec_count(const struct dsec_verdict *v)
+{
+	switch (v->status) {
+	case BOLT_SEC_SECURE: dsec_counters.secure++; break;
+	case BOLT_SEC_INSECURE: dsec_counters.insecure++; break;
+	case BOLT_SEC_BOGUS:
+		dsec_counters.bogus++;
+		dsec_counters.bogus_by_ede[v->ede < 16 ? v->ede : 0]++;
+		break;
+	default: dsec_counters.indeterminate++; break;
+	}
+}
+
+static void counts_fn(void *arg, struct anchor_counts *out)
+{
+	(void)arg;
+	out->secure = dsec_counters.secure;
+	out->insecure = dsec_counters.insecure;
+	out->bogus = dsec_counters.bogus;
+	out->indeterminate = dsec_counters.indeterminate;
+}
+
+void dsec_register(void)
+{
+	struct anchor_ctx *a = anchor_active();
+	if (a != NULL)
+		anchor_set_counts_source(a, counts_fn, NULL);
+}

@@ -1,0 +1,142 @@
+/*
+ * DNSSEC validation of finished resolutions: the chain of trust from the
+ * trust anchor (control/anchor) down to the RRsets of an answer, built on
+ * the pure checks of control/validator.
+ *
+ * The iterator (resolve.c) hands a finished top-level resolution over as a
+ * struct dsec_input and calls dsec_run(). The module never sends anything:
+ * when it lacks the DS or DNSKEY RRset of a zone it returns DSEC_FETCH with
+ * the question to ask; the iterator resolves it (DO=1, a sub-resolution
+ * sharing the question's work limits), hands the records back with
+ * dsec_feed() and calls dsec_run() again, until DSEC_DONE with a verdict.
+ * Each call starts over from the records it holds, so the state is only what
+ * was fetched and what was concluded; a zone's conclusion (validated keys,
+ * insecure, bogus) goes into a small key cache shared by every resolution,
+ * for the TTL of the records that proved it.
+ *
+ * Loop thread only (the key cache and the counters are not locked).
+ */
+#ifndef BOLTDNS_CONTROL_DNSSEC_H
+#define BOLTDNS_CONTROL_DNSSEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boltdns/config.h"
+#include "boltdns/wire.h"
+#include "answer.h"
+
+/* Zones of the answer: records answer[start..] came from the servers of
+ * zone (until the next segment). Used for records without RRSIGs. */
+#define DSEC_SEG_MAX 16
+struct dsec_seg {
+	unsigned start;
+	uint8_t zone[BOLT_NAME_MAX];
+};
+
+/* A finished resolution, as the validator needs it (all owned by the caller). */
+struct dsec_input {
+	const uint8_t *qname;
+	uint16_t qtype;
+	const uint8_t *cur;            /* end of the CNAME chain (negative answers) */
+	uint8_t rcode;                 /* NOERROR or NXDOMAIN */
+	bool negative;                 /* NXDOMAIN or NODATA at cur */
+	const struct orr_list *answer; /* the chain and the final RRset */
+	const struct orr_list *sigs;   /* RRSIGs of the answer's RRsets */
+	const struct orr_list *proof;  /* NSEC/NSEC3 of the authority sections, their
+	                                  RRSIGs and the SOA's */
+	const struct dsec_seg *seg;
+	unsigned nseg;
+	const uint8_t *zone;           /* the cut whose server gave the final answer */
+};
+
+/* What to fetch next. */
+struct dsec_fetch {
+	uint8_t name[BOLT_NAME_MAX];
+	uint16_t type;                 /* BOLT_TYPE_DS or DNSKEY (48) */
+};
+
+/* enum bolt_sec_status values (boltdns/cache.h) */
+struct dsec_verdict {
+	uint8_t status;
+	uint16_t ede;                  /* enum bolt_val_ede value, or BOLT_EDE_NONE */
+	char text[96];                 /* reason (bogus), "" otherwise */
+};
+
+enum dsec_step {
+	DSEC_DONE = 0,
+	DSEC_FETCH = 1,
+};
+
+struct dsec_val;
+
+/*
+ * Is validation on for name: [dnssec] validation, anchors loaded
+ * (anchor_active()) and a trust anchor at or above name. Its questions go
+ * upstream with DO=1. When false the answer is not validated (status
+ * UNCHECKED when validation is off, INSECURE otherwise: see dsec_off_status).
+ */
+bool dsec_wanted(const uint8_t *name);
+
+/* Does a negative trust anchor (RFC 7646) cover name? Its answers are not
+ * validated (INSECURE), though asked with DO=1 like the others. */
+bool dsec_nta(const uint8_t *name);
+
+/* The status of an answer for name that dsec_wanted() refused. */
+uint8_t dsec_off_status(const uint8_t *name);
+
+/* State of one validation, limits from cfg. NULL on ENOMEM. */
+struct dsec_val *dsec_new(const struct bolt_config *cfg);
+void dsec_free(struct dsec_val *v);
+
+/* Tests: validate at this time (unix seconds) instead of the clock's. */
+void dsec_set_now(struct dsec_val *v, uint32_t now);
+
+/*
+ * Go as far as the records at hand allow. DSEC_DONE: *out holds the verdict.
+ * DSEC_FETCH: *f is the question to resolve and hand back with dsec_feed.
+ * A validation that asked more than DSEC_FETCH_MAX questions ends bogus.
+ */
+#define DSEC_FETCH_MAX 24
+enum dsec_step dsec_run(struct dsec_val *v, const struct dsec_input *in, struct dsec_fetch *f,
+                        struct dsec_verdict *out);
+
+/*
+ * What the resolution of f (name, type) gave: rcode, whether it was negative,
+ * its records as in struct dsec_input, and zone, the cut that answered. The
+ * records are copied. Returns 0 or -ENOMEM.
+ */
+int dsec_feed(struct dsec_val *v, const uint8_t *name, uint16_t type, uint8_t rcode,
+              bool negative, const struct orr_list *answer, const struct orr_list *sigs,
+              const struct orr_list *proof, const uint8_t *zone);
+
+/*
+ * The DNSSEC records of one scrubbed upstream response for the chain just
+ * classified: RRSIGs of the answer section covering kept RRsets go to sigs,
+ * NSEC/NSEC3 of the authority section and the RRSIGs of those and of the SOA
+ * to proof (records already there are not added again). Returns 0 or -ENOMEM.
+ */
+int dsec_collect(const struct bolt_msg *m, const bool *keep, struct orr_list *sigs,
+                 struct orr_list *proof);
+
+/* Counts of verdicts since start (for /metrics and `dnssec status`). */
+struct dsec_counters {
+	uint64_t secure, insecure, bogus, indeterminate;
+	uint64_t fetches;              /* DS/DNSKEY questions asked for validation */
+	uint64_t key_hits;             /* zone conclusions found in the key cache */
+	uint64_t bogus_by_ede[16];     /* bogus verdicts by EDE code (0..15) */
+};
+extern struct dsec_counters dsec_counters;
+
+/* Count a verdict (after permissive turned bogus into insecure, the bogus
+ * still counts as bogus). */
+void dsec_count(const struct dsec_verdict *v);
+
+/* Register the counters with the anchor context's `dnssec status`
+ * (anchor_set_counts_source); harmless when there is none. */
+void dsec_register(void);
+
+/* Empty the key cache (tests, reload). */
+void dsec_keycache_clear(void);
+
+#endif
