@@ -1,8 +1,26 @@
 /*
  * Miss rings in, answer rings out.
+ *
+ * No polling: the loop looks at the miss rings after every wake-up (the
+ * check handle) and sleeps on the region's miss doorbell otherwise
+ * (boltdns/ring.h "Doorbell"). Before the loop sleeps, the prepare handle
+ * arms the bell and looks at the rings once more; a dataplane lcore that
+ * then fills an empty miss ring kicks the bell, and a helper thread
+ * sleeping on the bell's futex wakes the loop with uv_async_send.
+ *
+ * Why a futex and a helper thread, and not an eventfd in the loop: an
+ * eventfd belongs to the process that made it, and the dataplane is an
+ * unrelated process (either may restart alone), so it would have to be
+ * passed over a socket (SCM_RIGHTS, or fetched with pidfd_getfd, which needs
+ * ptrace rights) and passed again after every restart of either side. The
+ * futex word lives in the region both already map, needs nothing set up,
+ * and survives restarts. The price is one more thread wake-up per kick,
+ * and a kick happens only when the loop was asleep: under load the loop is
+ * woken by its own I/O and finds the misses without any kick.
  */
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +34,8 @@
 /* Answers waiting for a full answer ring at most, and for how long. */
 #define RING_BACKLOG 1024
 #define RING_RETRY_MS 200
+/* How often a backlog (full answer rings) is retried. */
+#define RING_BACKLOG_POLL_MS 1
 /* Seconds after which a miss is not worth resolving (stub resolvers retry
  * after 1-5 s and give up after about 10). */
 #define RING_MISS_MAX_AGE 10
@@ -29,10 +49,18 @@ struct backlog_ent {
 };
 
 struct ring_svc {
-	uv_timer_t timer;
-	uv_check_t check;
+	uv_timer_t timer;            /* backlog retries; runs only with a backlog */
+	uv_check_t check;            /* after every wake-up: take the misses */
+	uv_prepare_t prepare;        /* before every sleep: arm the bell, look again */
+	uv_idle_t idle;              /* keeps the loop from sleeping: misses left */
+	uv_async_t async;            /* the bell thread's wake-up */
 	struct backlog_ent *bl;
 	unsigned bl_head, bl_count;
+	/* The bell thread: sleeps on bell_region's miss_bell. */
+	pthread_t thread;
+	bool thread_on;
+	_Atomic bool thread_stop;
+	struct bolt_region *bell_region;
 };
 
 /* Whether this process still holds the region's control-plane role: a ring
@@ -62,6 +90,9 @@ static bool try_push(struct cp *cp, unsigned lcore, const struct bolt_client *cl
 	memset(m->reserved, 0, sizeof(m->reserved));
 	memcpy(m->payload, payload, len);
 	bolt_ring_commit(ring);
+	/* A socket worker asleep on its sockets is woken for it (DPDK lcores
+	 * poll and never arm their bit). */
+	bolt_bell_kick(&r->hdr->answer_bell, 1u << lcore);
 	cp->ctr.answers++;
 	return true;
 }
@@ -81,6 +112,8 @@ static void flush_backlog(struct cp *cp)
 		s->bl_count--;
 	}
 }
+
+static void on_timer(uv_timer_t *t);
 
 void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
                const uint8_t *payload, size_t len)
@@ -105,6 +138,10 @@ void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
 	e->len = (uint16_t)len;
 	memcpy(e->payload, payload, len);
 	s->bl_count++;
+	/* The backlog is retried on a timer: nothing else wakes the loop when
+	 * the dataplane frees a slot. */
+	if (!uv_is_active((uv_handle_t *)&s->timer))
+		uv_timer_start(&s->timer, on_timer, RING_BACKLOG_POLL_MS, 0);
 }
 
 /* A ring client's answer: pushed on its lcore's answer ring. */
@@ -217,26 +254,129 @@ static unsigned poll_rings(struct cp *cp)
 	return total;
 }
 
-/* A loop with nothing else to do wakes after 1 ms to look at the rings. The
- * timer re-arms itself: timers run before the loop computes how long to
- * sleep, the check handle only after that sleep. */
-static void on_timer(uv_timer_t *t)
+/* Whether a miss ring holds a slot (the bell is armed: see on_prepare). */
+static bool rings_ready(struct cp *cp)
 {
-	poll_rings(t->data);
-	uv_timer_start(t, on_timer, 1, 0);
+	struct bolt_region *r = cp->region;
+	unsigned n = atomic_load_explicit(&r->hdr->dp_lcores, memory_order_acquire);
+	if (n > r->hdr->max_lcores)
+		n = r->hdr->max_lcores;
+	if (n > BOLT_MAX_LCORES)
+		n = BOLT_MAX_LCORES;
+	for (unsigned k = 0; k < n; k++)
+		if (bolt_ring_ready(bolt_region_miss_ring(r, k)))
+			return true;
+	return false;
 }
 
-/* After every wake-up of the loop (upstream answers, TCP, the timer): misses
- * that arrived meanwhile are started at once, for free, and the timer is
- * pushed back to 1 ms from now. A loop woken often enough by its own I/O
- * thus never wakes for the timer at all (each wake-up is several
- * microseconds of CPU), and the rings are still looked at every ~1 ms. */
+/* The bell thread: forwards every kick of the miss bell to the loop. */
+static void *bell_main(void *arg)
+{
+	struct ring_svc *s = arg;
+	struct bolt_bell *b = &s->bell_region->hdr->miss_bell;
+	for (;;) {
+		uint32_t seq = bolt_bell_seq(b);
+		if (atomic_load_explicit(&s->thread_stop, memory_order_acquire))
+			break;
+		if (bolt_bell_take(b) != 0) {
+			uv_async_send(&s->async);
+			continue;
+		}
+		(void)bolt_bell_wait(b, seq, -1);
+	}
+	return NULL;
+}
+
+static void bell_stop(struct ring_svc *s)
+{
+	if (!s->thread_on)
+		return;
+	atomic_store_explicit(&s->thread_stop, true, memory_order_release);
+	struct bolt_bell *b = &s->bell_region->hdr->miss_bell;
+	bolt_bell_disarm(b, 1);
+	bolt_bell_wake(b);
+	pthread_join(s->thread, NULL);
+	s->thread_on = false;
+	s->bell_region = NULL;
+}
+
+/* A bell thread for the region now attached (the region may be new). */
+static bool bell_start(struct cp *cp)
+{
+	struct ring_svc *s = cp->rings;
+	if (s->thread_on && s->bell_region == cp->region)
+		return true;
+	bell_stop(s);
+	s->bell_region = cp->region;
+	atomic_store_explicit(&s->thread_stop, false, memory_order_relaxed);
+	if (pthread_create(&s->thread, NULL, bell_main, s) != 0) {
+		s->bell_region = NULL;
+		return false;
+	}
+	s->thread_on = true;
+	return true;
+}
+
+/* Backlog retries (full answer rings), every RING_BACKLOG_POLL_MS while
+ * there is a backlog, and never otherwise. */
+static void on_timer(uv_timer_t *t)
+{
+	struct cp *cp = t->data;
+	if (cp->region != NULL && ring_owner(cp))
+		flush_backlog(cp);
+	if (cp->rings != NULL && cp->rings->bl_count > 0)
+		uv_timer_start(t, on_timer, RING_BACKLOG_POLL_MS, 0);
+}
+
+/* After every wake-up of the loop (upstream answers, TCP, the bell): awake,
+ * so the dataplane need not kick; misses that arrived meanwhile are started
+ * at once. */
 static void on_check(uv_check_t *h)
 {
 	struct cp *cp = h->data;
+	if (cp->region != NULL)
+		bolt_bell_disarm(&cp->region->hdr->miss_bell, 1);
 	poll_rings(cp);
-	if (cp->rings != NULL)
-		uv_timer_start(&cp->rings->timer, on_timer, 1, 0);
+}
+
+/* The bell thread's wake-up: on_check, which runs after it, does the work. */
+static void on_async(uv_async_t *h)
+{
+	(void)h;
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	(void)h;
+}
+
+/*
+ * Before the loop sleeps: arm the miss bell, then look at the rings once
+ * more (ring.h "Doorbell"): a slot published before the arm is seen here
+ * and the loop does not sleep (the idle handle makes its poll return at
+ * once); one published after it kicks the bell. A region not ours (yet) is
+ * not waited on: the tick attaches and claims it.
+ */
+static void on_prepare(uv_prepare_t *h)
+{
+	struct cp *cp = h->data;
+	struct ring_svc *s = cp->rings;
+	if (cp->region == NULL || !ring_owner(cp) || !bell_start(cp)) {
+		/* Without a bell thread the loop would sleep on misses: keep the
+		 * old 1 ms look (pthread_create failed, which it should not). */
+		if (cp->region != NULL && ring_owner(cp) && !uv_is_active((uv_handle_t *)&s->timer))
+			uv_timer_start(&s->timer, on_timer, RING_BACKLOG_POLL_MS, 0);
+		uv_idle_stop(&s->idle);
+		return;
+	}
+	struct bolt_bell *b = &cp->region->hdr->miss_bell;
+	bolt_bell_arm(b, 1);
+	if (rings_ready(cp)) {
+		bolt_bell_disarm(b, 1);
+		uv_idle_start(&s->idle, on_idle);
+	} else {
+		uv_idle_stop(&s->idle);
+	}
 }
 
 int ring_svc_start(struct cp *cp)
@@ -249,19 +389,35 @@ int ring_svc_start(struct cp *cp)
 		free(s);
 		return -ENOMEM;
 	}
+	int err = uv_async_init(cp->loop, &s->async, on_async);
+	if (err < 0) {
+		free(s->bl);
+		free(s);
+		return err;
+	}
 	uv_timer_init(cp->loop, &s->timer);
 	uv_check_init(cp->loop, &s->check);
+	uv_prepare_init(cp->loop, &s->prepare);
+	uv_idle_init(cp->loop, &s->idle);
 	s->timer.data = cp;
 	s->check.data = cp;
+	s->prepare.data = cp;
+	s->idle.data = cp;
+	s->async.data = cp;
+	/* None of these keeps the loop alive by itself. */
+	uv_unref((uv_handle_t *)&s->async);
 	cp->rings = s;
-	uv_timer_start(&s->timer, on_timer, 1, 0);
 	uv_check_start(&s->check, on_check);
+	uv_prepare_start(&s->prepare, on_prepare);
 	return 0;
 }
 
 void ring_svc_reset(struct cp *cp)
 {
 	if (cp->rings != NULL) {
+		/* The bell thread sleeps on the old region, which is unmapped next. */
+		bell_stop(cp->rings);
+		uv_idle_stop(&cp->rings->idle);
 		cp->ctr.answer_drops += cp->rings->bl_count;
 		cp->rings->bl_count = 0;
 		cp->rings->bl_head = 0;
@@ -273,10 +429,16 @@ void ring_svc_stop(struct cp *cp)
 	struct ring_svc *s = cp->rings;
 	if (s == NULL)
 		return;
+	bell_stop(s);
 	uv_timer_stop(&s->timer);
 	uv_check_stop(&s->check);
+	uv_prepare_stop(&s->prepare);
+	uv_idle_stop(&s->idle);
 	uv_close((uv_handle_t *)&s->timer, NULL);
 	uv_close((uv_handle_t *)&s->check, NULL);
+	uv_close((uv_handle_t *)&s->prepare, NULL);
+	uv_close((uv_handle_t *)&s->idle, NULL);
+	uv_close((uv_handle_t *)&s->async, NULL);
 }
 
 void ring_svc_free(struct cp *cp)

@@ -2,14 +2,15 @@
  * Ring service: takes misses from every dataplane lcore's miss ring and
  * pushes answers on the answer ring of the lcore the miss came from.
  *
- * Polling never spins: the rings are looked at after every wake-up of the
- * loop (a uv_check handle: upstream answers, TCP, timers) and by a timer
- * due 1 ms after the last look, so a loop woken by its own traffic never
- * wakes for the timer. A loop busy with resolutions picks misses up within one wake-up;
- * a quiet one within ~1 ms (the libuv timer granularity). A busy-polling
- * loop (uv_idle) would answer the first miss sooner, but burns a whole CPU
- * for as long as misses keep coming, which is most of the miss path's cost
- * at moderate rates.
+ * Nothing polls: the rings are looked at after every wake-up of the loop
+ * (a uv_check handle: upstream answers, TCP, timers), and a loop about to
+ * sleep arms the region's miss doorbell (boltdns/ring.h "Doorbell") and
+ * looks once more; a dataplane lcore that then fills an empty miss ring
+ * kicks it, and a helper thread sleeping on the bell's futex wakes the loop
+ * (uv_async_send). An idle control plane wakes for nothing but its own 1 s
+ * tick; a miss at low load waits for two thread wake-ups, not a timer.
+ * Every answer pushed kicks the answer doorbell of its lcore's socket
+ * worker if that worker sleeps.
  */
 #ifndef BOLTDNS_CONTROL_RINGSVC_H
 #define BOLTDNS_CONTROL_RINGSVC_H
@@ -18,21 +19,24 @@
 #include "cp.h"
 #include "pending.h"
 
-/* Start polling (does nothing until cp->region is set). 0 or negative. */
+/* Start the service (does nothing until cp->region is set; the bell thread
+ * starts with the first loop turn on an owned region). 0 or negative. */
 int ring_svc_start(struct cp *cp);
 
-/* Stop polling (closes the libuv handles). */
+/* Stop (joins the bell thread, closes the libuv handles). */
 void ring_svc_stop(struct cp *cp);
 
 /* Free the service once the loop has run the handles' close callbacks. */
 void ring_svc_free(struct cp *cp);
 
-/* The region was replaced or detached: forget answers waiting for the old one. */
+/* The region is about to be replaced or detached: stop the bell thread
+ * (it sleeps in the old mapping) and forget answers waiting for the old one. */
 void ring_svc_reset(struct cp *cp);
 
 /*
- * Queue one answer for lcore's answer ring. A full ring is retried every
- * millisecond for up to RING_RETRY_MS, then the answer is dropped (counted).
+ * Queue one answer for lcore's answer ring (and kick its worker if it
+ * sleeps). A full ring is retried every millisecond for up to
+ * RING_RETRY_MS, then the answer is dropped (counted).
  */
 void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
                const uint8_t *payload, size_t len);

@@ -345,6 +345,7 @@ static int lcore_main(void *arg)
 	dp_info("worker %u polling on lcore %u", l->index, rte_lcore_id());
 	unsigned nap_us = 1;
 	uint64_t last_work = rte_rdtsc();
+	uint32_t miss_mark = atomic_load_explicit(&l->w.miss_ring->head, memory_order_relaxed);
 	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
 		unsigned work = 0;
 		for (unsigned pi = 0; pi < g.nports; pi++)
@@ -353,6 +354,10 @@ static int lcore_main(void *arg)
 		if (g.exc_port >= 0 && l->index < g.exc_nq)
 			work += rx_exception(l);
 		work += drain_answers(l);
+		/* Misses queued this turn: kick the control plane if it sleeps
+		 * (answers need no bell here: this loop looks every turn). */
+		if (bolt_ring_published(l->w.miss_ring, &miss_mark))
+			bolt_bell_kick(&app->region->hdr->miss_bell, 1);
 
 		if (g.idle_sleep_us > 0) {
 			/* Give a shared core back when there is nothing to do: nap

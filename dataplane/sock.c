@@ -6,6 +6,15 @@
  * sendmmsg in bursts, through the same dp_process_burst as the DPDK path, and
  * uses the region's rings and counters of index i. Slower than DPDK, but it
  * needs nothing but a kernel: for development, tests and small sites.
+ *
+ * No timer: a worker sleeps in poll() on its sockets and an eventfd until a
+ * query or an answer comes. Before sleeping it arms its bit of the region's
+ * answer doorbell and looks at its answer ring again (boltdns/ring.h
+ * "Doorbell"); the control plane kicks the bell when it pushes an answer for
+ * a sleeping worker, and the dataplane's bell thread, asleep on the bell's
+ * futex, writes that worker's eventfd. Answers are sent as soon as they come,
+ * in sendmmsg batches. After queueing misses a worker kicks the control
+ * plane's miss doorbell (a fence and a load unless the control plane sleeps).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,7 +35,8 @@
 
 #define SOCK_BURST 32
 #define SOCK_SLOT 4096          /* per-packet buffer: query in, response out */
-#define POLL_MS 1               /* bounds the delay of control-plane answers */
+/* An answer with the client cookie and server cookie appended. */
+#define SOCK_ANSWER_SLOT (BOLT_ANSWER_PAYLOAD_MAX + 64)
 
 struct sock_worker {
 	struct dp_worker w;
@@ -33,6 +44,8 @@ struct sock_worker {
 	unsigned index;
 	unsigned nfds;
 	int fds[BOLT_CFG_MAX_ADDRS];
+	int efd;                    /* eventfd: the bell thread's kick, shutdown */
+	uint32_t miss_mark;         /* miss ring head at the last kick */
 	pthread_t tid;
 	bool started;
 	struct mmsghdr msgs[SOCK_BURST];
@@ -41,7 +54,22 @@ struct sock_worker {
 	struct iovec oiov[SOCK_BURST];
 	struct sockaddr_storage peer[SOCK_BURST];
 	struct dp_pkt pkts[SOCK_BURST];
+	/* control-plane answers of one sendmmsg batch */
+	struct mmsghdr aout[SOCK_BURST];
+	struct iovec aiov[SOCK_BURST];
+	struct sockaddr_storage apeer[SOCK_BURST];
+	uint16_t alen[SOCK_BURST];
 	_Alignas(BOLT_CACHE_LINE) uint8_t bufs[SOCK_BURST][SOCK_SLOT];
+	_Alignas(BOLT_CACHE_LINE) uint8_t abufs[SOCK_BURST][SOCK_ANSWER_SLOT];
+};
+
+/* The bell thread: forwards answer-doorbell kicks to the workers' eventfds. */
+struct sock_bell {
+	struct bolt_bell *bell;
+	struct sock_worker *ws;
+	unsigned nw;
+	pthread_t tid;
+	_Atomic bool stop;
 };
 
 static socklen_t to_sockaddr(const struct bolt_sockaddr *a, uint16_t port,
@@ -192,54 +220,99 @@ static void serve_socket(struct sock_worker *sw, unsigned k)
 		send_all(sw, fd, nout);
 }
 
-/* Send the control plane's finished answers for this worker. */
+/* Send the batch aout[0..n) of answers on fd; count what went out. */
+static void send_answers(struct sock_worker *sw, int fd, unsigned n)
+{
+	unsigned done = 0;
+	while (done < n) {
+		int r = sendmmsg(fd, sw->aout + done, n - done, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Skip the datagram the kernel refused and go on. */
+			DP_STAT_INC(sw->w.st, tx_drops);
+			done++;
+			continue;
+		}
+		for (unsigned i = done; i < done + (unsigned)r; i++)
+			dp_count_response(&sw->w, sw->abufs[i], sw->alen[i]);
+		DP_STAT_ADD(sw->w.st, tx_pkts, (unsigned)r);
+		DP_STAT_ADD(sw->w.st, answers_sent, (unsigned)r);
+		done += (unsigned)r;
+	}
+}
+
+/* Send the control plane's finished answers for this worker, in sendmmsg
+ * batches (one per run of answers for the same listen socket). The ring
+ * slot is freed at once: the answer is copied, with its cookie if any. */
 static void drain_answers(struct sock_worker *sw)
 {
 	const struct bolt_answer_msg *m;
-	unsigned budget = SOCK_BURST;
+	unsigned n = 0;
+	int fd = -1;
 
-	while (budget-- && (m = dp_answer_next(&sw->w)) != NULL) {
+	while (n < SOCK_BURST && (m = dp_answer_next(&sw->w)) != NULL) {
 		const struct bolt_client *c = &m->client;
-		struct sockaddr_storage ss;
+		struct sockaddr_storage *ss = &sw->apeer[n];
 		socklen_t sl = 0;
 
-		memset(&ss, 0, sizeof(ss));
+		memset(ss, 0, sizeof(*ss));
 		if (c->family == AF_INET) {
-			struct sockaddr_in *s = (struct sockaddr_in *)&ss;
-			s->sin_family = AF_INET;
-			s->sin_port = c->client_port;
-			memcpy(&s->sin_addr, c->client_addr, 4);
-			sl = sizeof(*s);
+			struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+			s4->sin_family = AF_INET;
+			s4->sin_port = c->client_port;
+			memcpy(&s4->sin_addr, c->client_addr, 4);
+			sl = sizeof(*s4);
 		} else if (c->family == AF_INET6) {
-			struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
-			s->sin6_family = AF_INET6;
-			s->sin6_port = c->client_port;
-			memcpy(&s->sin6_addr, c->client_addr, 16);
-			sl = sizeof(*s);
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = c->client_port;
+			memcpy(&s6->sin6_addr, c->client_addr, 16);
+			sl = sizeof(*s6);
 		}
-		/* With the server cookie its query asked for, if any. */
-		static _Thread_local uint8_t ck[BOLT_ANSWER_PAYLOAD_MAX + 64];
-		size_t ckn = dp_answer_cookie(&sw->w, m, ck, sizeof(ck));
-		const uint8_t *pl = ckn ? ck : m->payload;
-		size_t pln = ckn ? ckn : m->len;
 		if (sl == 0 || c->port_id >= sw->nfds ||
-		    sw->app->cfg->listen[c->port_id].family != c->family ||
-		    sendto(sw->fds[c->port_id], pl, pln, MSG_DONTWAIT,
-		           (struct sockaddr *)&ss, sl) < 0) {
+		    sw->app->cfg->listen[c->port_id].family != c->family) {
 			DP_STAT_INC(sw->w.st, tx_drops);
-		} else {
-			DP_STAT_INC(sw->w.st, tx_pkts);
-			DP_STAT_INC(sw->w.st, answers_sent);
-			dp_count_response(&sw->w, pl, pln);
+			dp_answer_done(&sw->w);
+			continue;
+		}
+		int f = sw->fds[c->port_id];
+		if (n > 0 && f != fd) {
+			send_answers(sw, fd, n);
+			n = 0;
+			/* apeer[0] for this one: the batch starts again */
+			memcpy(&sw->apeer[0], ss, sizeof(*ss));
+			ss = &sw->apeer[0];
+		}
+		fd = f;
+		/* With the server cookie its query asked for, if any. */
+		size_t len = dp_answer_cookie(&sw->w, m, sw->abufs[n], sizeof(sw->abufs[n]));
+		if (len == 0) {
+			len = m->len;
+			memcpy(sw->abufs[n], m->payload, len);
 		}
 		dp_answer_done(&sw->w);
+		sw->alen[n] = (uint16_t)len;
+		sw->aiov[n].iov_base = sw->abufs[n];
+		sw->aiov[n].iov_len = len;
+		memset(&sw->aout[n].msg_hdr, 0, sizeof(sw->aout[n].msg_hdr));
+		sw->aout[n].msg_hdr.msg_iov = &sw->aiov[n];
+		sw->aout[n].msg_hdr.msg_iovlen = 1;
+		sw->aout[n].msg_hdr.msg_name = ss;
+		sw->aout[n].msg_hdr.msg_namelen = sl;
+		n++;
 	}
+	if (n > 0)
+		send_answers(sw, fd, n);
 }
 
 static void *worker_main(void *arg)
 {
 	struct sock_worker *sw = arg;
-	struct pollfd pfd[BOLT_CFG_MAX_ADDRS];
+	struct pollfd pfd[BOLT_CFG_MAX_ADDRS + 1];
+	struct bolt_region_hdr *h = sw->app->region->hdr;
+	const uint32_t bit = 1u << sw->index;
+	const unsigned nfd = sw->nfds + 1;
 
 	__atomic_store_n(&bolt_region_ports(sw->app->region)->worker_tid[sw->index],
 	                 (int32_t)gettid(), __ATOMIC_RELAXED);
@@ -247,14 +320,55 @@ static void *worker_main(void *arg)
 		pfd[k].fd = sw->fds[k];
 		pfd[k].events = POLLIN;
 	}
+	pfd[sw->nfds].fd = sw->efd;
+	pfd[sw->nfds].events = POLLIN;
+	sw->miss_mark = atomic_load_explicit(&sw->w.miss_ring->head, memory_order_relaxed);
 	while (!atomic_load_explicit(&sw->app->stop, memory_order_relaxed)) {
-		int r = poll(pfd, sw->nfds, POLL_MS);
+		int r = poll(pfd, nfd, 0);
+		if (r == 0) {
+			/* Nothing to do: sleep until a query, an answer (the bell) or
+			 * shutdown (the eventfd), but only after arming the bell and
+			 * finding the answer ring still empty (ring.h "Doorbell"). */
+			bolt_bell_arm(&h->answer_bell, bit);
+			if (!bolt_ring_ready(sw->w.answer_ring))
+				r = poll(pfd, nfd, -1);
+			bolt_bell_disarm(&h->answer_bell, bit);
+		}
 		if (r > 0) {
+			if (pfd[sw->nfds].revents & POLLIN) {
+				uint64_t v;
+				(void)!read(sw->efd, &v, sizeof(v));
+			}
 			for (unsigned k = 0; k < sw->nfds; k++)
 				if (pfd[k].revents & POLLIN)
 					serve_socket(sw, k);
+			/* Misses queued: wake the control plane if it sleeps. */
+			if (bolt_ring_published(sw->w.miss_ring, &sw->miss_mark))
+				bolt_bell_kick(&h->miss_bell, 1);
 		}
 		drain_answers(sw);
+	}
+	return NULL;
+}
+
+static void *bell_main(void *arg)
+{
+	struct sock_bell *sb = arg;
+	for (;;) {
+		uint32_t seq = bolt_bell_seq(sb->bell);
+		if (atomic_load_explicit(&sb->stop, memory_order_acquire))
+			break;
+		uint32_t m = bolt_bell_take(sb->bell);
+		if (m == 0) {
+			(void)bolt_bell_wait(sb->bell, seq, -1);
+			continue;
+		}
+		for (unsigned i = 0; i < sb->nw; i++) {
+			if (m & (1u << i)) {
+				uint64_t one = 1;
+				(void)!write(sb->ws[i].efd, &one, sizeof(one));
+			}
+		}
 	}
 	return NULL;
 }
@@ -315,10 +429,17 @@ int dp_socket_run(struct dp_app *app)
 	if (posix_memalign((void **)&ws, BOLT_CACHE_LINE, nw * sizeof(*ws)) != 0)
 		return -ENOMEM;
 	memset(ws, 0, nw * sizeof(*ws));
+	for (unsigned i = 0; i < nw; i++)
+		ws[i].efd = -1;
 	for (unsigned i = 0; i < nw; i++) {
 		struct sock_worker *sw = &ws[i];
 		sw->app = app;
 		sw->index = i;
+		sw->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (sw->efd < 0) {
+			err = -errno;
+			goto err_socks;
+		}
 		err = dp_worker_init(&sw->w, r, i, cfg->udp_max);
 		if (err == 0)
 			err = dp_worker_set_policy(&sw->w, &app->policy);
@@ -338,7 +459,16 @@ int dp_socket_run(struct dp_app *app)
 		}
 	}
 	ports_publish(r, cfg, nw);
-	for (unsigned i = 0; i < nw; i++) {
+	/* A bit left armed by a previous dataplane would only cost one kick:
+	 * start clean. */
+	bolt_bell_disarm(&r->hdr->answer_bell, (uint32_t)((1ull << nw) - 1));
+	struct sock_bell sb = { .bell = &r->hdr->answer_bell, .ws = ws, .nw = nw };
+	bool bell_on = pthread_create(&sb.tid, NULL, bell_main, &sb) == 0;
+	if (!bell_on) {
+		err = -EAGAIN;
+		atomic_store(&app->stop, true);
+	}
+	for (unsigned i = 0; i < nw && bell_on; i++) {
 		if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
 			err = -EAGAIN;
 			atomic_store(&app->stop, true);
@@ -358,13 +488,25 @@ int dp_socket_run(struct dp_app *app)
 		atomic_store_explicit(&bolt_region_ports(r)->updated, (uint64_t)time(NULL),
 		                      memory_order_relaxed);
 	}
+	/* Workers asleep in poll() wake for their eventfd. */
+	for (unsigned i = 0; i < nw; i++) {
+		uint64_t one = 1;
+		(void)!write(ws[i].efd, &one, sizeof(one));
+	}
 	for (unsigned i = 0; i < nw; i++)
 		if (ws[i].started)
 			pthread_join(ws[i].tid, NULL);
+	if (bell_on) {
+		atomic_store_explicit(&sb.stop, true, memory_order_release);
+		bolt_bell_wake(sb.bell);
+		pthread_join(sb.tid, NULL);
+	}
 err_socks:
 	for (unsigned i = 0; i < nw; i++) {
 		for (unsigned k = 0; k < ws[i].nfds; k++)
 			close(ws[i].fds[k]);
+		if (ws[i].efd >= 0)
+			close(ws[i].efd);
 		dp_worker_fini(&ws[i].w);
 	}
 	free(ws);

@@ -45,6 +45,8 @@ static void answer(struct bolt_region *r, unsigned lcore, const struct bolt_miss
 	a->len = (uint16_t)len;
 	memset(a->reserved, 0, sizeof(a->reserved));
 	bolt_ring_commit(ring);
+	/* A socket worker sleeps until its answer doorbell is rung (ring.h). */
+	bolt_bell_kick(&r->hdr->answer_bell, 1u << lcore);
 }
 
 static void print_miss(unsigned lcore, const struct bolt_miss_msg *m)

@@ -32,9 +32,10 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 7u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 8u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
-                                         7: throttled zones (boltdns/throttle.h) */
+                                         7: throttled zones (boltdns/throttle.h);
+                                         8: doorbells (miss_bell, answer_bell) */
 #define BOLT_MAX_LCORES 16
 /* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
 #define BOLT_MAX_PORTS 8
@@ -211,6 +212,12 @@ struct bolt_region_hdr {
 	/* Zones whose misses the dataplane refuses itself (boltdns/throttle.h),
 	 * written by the control plane. */
 	struct bolt_throttle_table throttle;
+	/* Doorbells (boltdns/ring.h "Doorbell"): miss_bell wakes the control
+	 * plane (bit 0) when a dataplane lcore fills an empty miss ring while
+	 * it sleeps; answer_bell wakes socket worker k (bit k) for its answer
+	 * ring. DPDK lcores poll their answer rings and never arm a bit. */
+	struct bolt_bell miss_bell;
+	struct bolt_bell answer_bell;
 };
 
 /* Creation parameters. */

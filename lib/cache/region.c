@@ -306,6 +306,8 @@ static struct bolt_region *create_path(const char *path, uint64_t size, uint32_t
 	h->cache_size = l.cache_size;
 	memset(r->base + l.stats_off, 0, BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats));
 	memset(r->base + l.ports_off, 0, sizeof(struct bolt_port_table));
+	bolt_bell_init(&h->miss_bell);
+	bolt_bell_init(&h->answer_bell);
 	for (unsigned i = 0; i < BOLT_MAX_LCORES; i++) {
 		bolt_ring_init(bolt_region_miss_ring(r, i), slots, BOLT_MISS_SLOT);
 		bolt_ring_init(bolt_region_answer_ring(r, i), slots, BOLT_ANSWER_SLOT);
