@@ -323,6 +323,23 @@ static const struct kentry *put_bogus(struct dsec_val *v, const uint8_t *name, u
 	              ede == BOLT_VAL_EDE_NONE ? BOLT_VAL_EDE_BOGUS : ede, fmt_zone_reason, NULL, NULL);
 }
 
+/* z below a parent whose conclusion pk is not secure: the same (insecure
+ * for ttl, or bogus). NULL (fetch first) passes through. */
+static const struct kentry *inherit(struct dsec_val *v, const uint8_t *z,
+                                    const struct kentry *pk, uint32_t ttl)
+{
+	if (pk == NULL)
+		return NULL;
+	if (pk->state == KS_BOGUS)
+		return put_bogus(v, z, pk->ede, pk->reason);
+	return kc_put(v, z, KS_INSECURE, ttl, 0, NULL, NULL, NULL);
+}
+
+/* The NSEC/NSEC3 records of one proof being checked (never two at once:
+ * each user fills and reads them with no zone_status() in between). */
+static struct bolt_rr proof_rr[SET_MAX];
+static const struct bolt_rr *proof_p[SET_MAX];
+
 /* ---- fetched answers ---- */
 
 static struct fres *fres_find(struct dsec_val *v, const uint8_t *name, uint16_t type)
@@ -519,11 +536,11 @@ static const struct kentry *ds_keys(struct dsec_val *v, const uint8_t *z)
 		const uint8_t *p = ds->signer;
 		if (p == NULL || !proper_ancestor(p, z)) {
 			/* Unsigned DS: fine in an insecure parent only. */
-			const struct kentry *pk = zone_status(v, f->zone);
+			uint8_t parent[BOLT_NAME_MAX];
+			ncopy(parent, proper_ancestor(f->zone, z) ? f->zone : z + 1 + z[0]);
+			const struct kentry *pk = zone_status(v, parent);
 			if (pk == NULL || pk->state != KS_SECURE) {
-				ret = pk == NULL ? NULL
-				      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
-				      : kc_put(v, z, KS_INSECURE, ds->min_ttl, 0, NULL, NULL, NULL);
+				ret = inherit(v, z, pk, ds->min_ttl);
 				goto out;
 			}
 			ret = put_bogus(v, z, BOLT_VAL_EDE_RRSIGS_MISSING, "DS without RRSIG");
@@ -531,9 +548,7 @@ static const struct kentry *ds_keys(struct dsec_val *v, const uint8_t *z)
 		}
 		const struct kentry *pk = zone_status(v, p);
 		if (pk == NULL || pk->state != KS_SECURE) {
-			ret = pk == NULL ? NULL
-			      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
-			      : kc_put(v, z, KS_INSECURE, ds->min_ttl, 0, NULL, NULL, NULL);
+			ret = inherit(v, z, pk, ds->min_ttl);
 			goto out;
 		}
 		struct bolt_val_result out;
@@ -566,16 +581,10 @@ static const struct kentry *ds_keys(struct dsec_val *v, const uint8_t *z)
 	const uint8_t *p = proof_signer(&f->proof);
 	uint8_t parent[BOLT_NAME_MAX];
 	if (p == NULL || !proper_ancestor(p, z)) {
-		ncopy(parent, f->zone);
-		if (!proper_ancestor(parent, z)) {
-			const uint8_t *s = z + 1 + z[0];
-			ncopy(parent, s);
-		}
+		ncopy(parent, proper_ancestor(f->zone, z) ? f->zone : z + 1 + z[0]);
 		const struct kentry *pk = zone_status(v, parent);
 		if (pk == NULL || pk->state != KS_SECURE) {
-			ret = pk == NULL ? NULL
-			      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
-			      : kc_put(v, z, KS_INSECURE, INSECURE_TTL_MAX, 0, NULL, NULL, NULL);
+			ret = inherit(v, z, pk, INSECURE_TTL_MAX);
 			goto out;
 		}
 		ret = put_bogus(v, z, BOLT_VAL_EDE_NSEC_MISSING, "no signed proof that the DS is absent");
@@ -583,19 +592,11 @@ static const struct kentry *ds_keys(struct dsec_val *v, const uint8_t *z)
 	}
 	const struct kentry *pk = zone_status(v, p);
 	if (pk == NULL || pk->state != KS_SECURE) {
-		ret = pk == NULL ? NULL
-		      : pk->state == KS_BOGUS ? put_bogus(v, z, pk->ede, pk->reason)
-		      : kc_put(v, z, KS_INSECURE, INSECURE_TTL_MAX, 0, NULL, NULL, NULL);
+		ret = inherit(v, z, pk, INSECURE_TTL_MAX);
 		goto out;
 	}
-	struct bolt_rr *rr = malloc(SET_MAX * sizeof(*rr));
-	const struct bolt_rr **pp = malloc(SET_MAX * sizeof(*pp));
-	if (rr == NULL || pp == NULL) {
-		free(rr);
-		free(pp);
-		ret = put_bogus(v, z, BOLT_VAL_EDE_BOGUS, "out of memory");
-		goto out;
-	}
+	struct bolt_rr *rr = proof_rr;
+	const struct bolt_rr **pp = proof_p;
 	size_t n;
 	bool nsec3;
 	uint32_t ttl;
@@ -627,8 +628,6 @@ static const struct kentry *ds_keys(struct dsec_val *v, const uint8_t *z)
 				ret = put_bogus(v, z, out.ede, out.reason);
 		}
 	}
-	free(rr);
-	free(pp);
 out:
 	free(ds);
 	if (ret != NULL && ret->state == KS_ALIAS)
@@ -736,16 +735,14 @@ static void wildcard_part(struct dsec_val *v, const struct dsec_input *in, const
                           const uint8_t *wildcard, const uint8_t *zone, const struct kentry *ke,
                           struct part *pt)
 {
-	struct bolt_rr *rr = malloc(SET_MAX * sizeof(*rr));
-	const struct bolt_rr **pp = malloc(SET_MAX * sizeof(*pp));
+	struct bolt_rr *rr = proof_rr;
+	const struct bolt_rr **pp = proof_p;
 	size_t n;
 	bool nsec3;
 	uint32_t ttl;
 	struct bolt_val_result out;
-	if (rr == NULL || pp == NULL) {
-		part_set(pt, BOLT_SEC_BOGUS, BOLT_VAL_EDE_BOGUS, "out of memory");
-	} else if (proof_records(v, in->proof, zone, ke, rr, pp, &n, &nsec3, &ttl, &out) !=
-	           BOLT_VAL_SECURE) {
+	if (proof_records(v, in->proof, zone, ke, rr, pp, &n, &nsec3, &ttl, &out) !=
+	    BOLT_VAL_SECURE) {
 		part_set(pt, BOLT_SEC_BOGUS, out.ede, "wildcard proof: %s", out.reason);
 	} else {
 		v->budget.nsec3_hashes = 0;
@@ -759,8 +756,6 @@ static void wildcard_part(struct dsec_val *v, const struct dsec_input *in, const
 		else
 			part_set(pt, BOLT_SEC_BOGUS, out.ede, "wildcard: %s", out.reason);
 	}
-	free(rr);
-	free(pp);
 }
 
 /* Zone of answer record i (the segment it came in). */
@@ -845,18 +840,16 @@ static bool denial_part(struct dsec_val *v, const struct dsec_input *in, struct 
 		part_from_entry(pt, ke, signer);
 		return true;
 	}
-	struct bolt_rr *rr = malloc(SET_MAX * sizeof(*rr));
-	const struct bolt_rr **pp = malloc(SET_MAX * sizeof(*pp));
+	struct bolt_rr *rr = proof_rr;
+	const struct bolt_rr **pp = proof_p;
 	size_t n;
 	bool nsec3;
 	uint32_t ttl;
 	struct bolt_val_result out;
 	char cn[300];
 	ntext(in->cur, cn, sizeof(cn));
-	if (rr == NULL || pp == NULL) {
-		part_set(pt, BOLT_SEC_BOGUS, BOLT_VAL_EDE_BOGUS, "out of memory");
-	} else if (proof_records(v, in->proof, signer, ke, rr, pp, &n, &nsec3, &ttl, &out) !=
-	           BOLT_VAL_SECURE) {
+	if (proof_records(v, in->proof, signer, ke, rr, pp, &n, &nsec3, &ttl, &out) !=
+	    BOLT_VAL_SECURE) {
 		part_set(pt, BOLT_SEC_BOGUS, out.ede, "%s: denial: %s", cn, out.reason);
 	} else {
 		enum bolt_val_status st;
@@ -875,8 +868,6 @@ static bool denial_part(struct dsec_val *v, const struct dsec_input *in, struct 
 		else
 			part_set(pt, BOLT_SEC_BOGUS, out.ede, "%s: %s", cn, out.reason);
 	}
-	free(rr);
-	free(pp);
 	return true;
 }
 

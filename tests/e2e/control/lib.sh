@@ -112,14 +112,25 @@ e2e_wait_attached() {
   return 1
 }
 
-e2e_start_cp() {
-  # The fake hierarchy is signed (tests/hierarchy/dnssec.sh) with its own
-  # root key; a test over a fake root of its own (fakeroot.py) has no anchor
-  # and nothing signed to validate.
-  if grep -qxF "trust-anchor-file = $E2E_DIR/hier/root.key" "$E2E_DIR/boltdns.conf" &&
-     [ ! -e "$E2E_DIR/hier/root.key" ]; then
-    sed -i "s|^trust-anchor-file = $E2E_DIR/hier/root.key\$|validation = no|" "$E2E_DIR/boltdns.conf"
+# e2e_dnssec_conf: the trust anchor of a test's configuration. A test that
+# writes its own (xdp.sh, acl.sh) without [dnssec] gets the same section as
+# e2e_write_conf's: without it boltdns-cp would validate the signed fake
+# hierarchy against the real root's key (/usr/share/dns/root.key) and find
+# everything bogus. A test over a fake root of its own (fakeroot.py) has no
+# WORKDIR/root.key and nothing signed: validation = no.
+e2e_dnssec_conf() {
+  local conf="$E2E_DIR/boltdns.conf" anchor="$E2E_DIR/hier/root.key"
+  if ! grep -q '^\[dnssec\]' "$conf"; then
+    printf '[dnssec]\ntrust-anchor-file = %s\n%s\n' "$anchor" \
+      "${E2E_DNSSEC_NTA-negative-trust-anchors = mis.boltnet}" >> "$conf"
   fi
+  if grep -qxF "trust-anchor-file = $anchor" "$conf" && [ ! -e "$anchor" ]; then
+    sed -i "s|^trust-anchor-file = $anchor\$|validation = no|" "$conf"
+  fi
+}
+
+e2e_start_cp() {
+  e2e_dnssec_conf
   ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -s "$E2E_DIR/cp.stats" >>"$E2E_DIR/cp.log" 2>&1 &
   E2E_CP_PID=$!
   e2e_wait_attached "$E2E_DIR/cp.stats" || { echo "control plane did not attach"; exit 1; }
