@@ -82,8 +82,9 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 		struct dp_frame_pkt *fp = &f[s->idx[j]];
 
 		if (pk->verdict == DP_TX) {
-			fp->out_len = (uint16_t)dp_frame_reply_dns(fp->data, fr, pk->out_len,
-			                                           !p->ol_ip, !p->ol_udp);
+			fp->out_len = (uint16_t)dp_frame_reply_dns_csum(fp->data, fr, pk->out_len,
+			                                                !p->ol_ip, !p->ol_udp,
+			                                                pk->csum);
 			fp->action = DP_ACT_TX;
 			fp->family = fr->family;
 			fp->l2_len = fr->l3_off;

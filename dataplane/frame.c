@@ -309,32 +309,77 @@ int dp_frame_parse(const uint8_t *frame, size_t len, const struct dp_svc *svc,
 	}
 }
 
-size_t dp_frame_reply_dns(uint8_t *frame, const struct dp_frame *f, size_t dns_len,
-                          bool csum_ip, bool csum_udp)
+size_t dp_frame_reply_dns_csum(uint8_t *frame, const struct dp_frame *f, size_t dns_len,
+                               bool csum_ip, bool csum_udp, uint32_t dns_sum)
 {
 	uint8_t *ip = frame + f->l3_off;
 	uint8_t *udp = frame + f->l4_off;
 	uint16_t ulen = (uint16_t)(DP_UDP_HLEN + dns_len);
+	bool v4 = f->family == AF_INET;
+	size_t alen = v4 ? 4 : 16;
+	uint8_t *src = v4 ? ip + 12 : ip + 8;
+
+	/* Swapping addresses and ports changes no sum: sum them (and the IPv4
+	 * header, RFC 1624 for what changes) from the query, before anything
+	 * is written, as reading back fields just stored would stall. */
+	uint64_t addr = dp_csum_add(0, src, 2 * alen);
+	uint32_t ports;
+	memcpy(&ports, udp, 4);
+	uint16_t ip_sum = 0;
+	if (v4 && csum_ip) {
+		/* Words 0-3 as received but the total length, then TTL and
+		 * protocol as sent, the addresses; the checksum word is 0. */
+		uint16_t old_len;
+		memcpy(&old_len, ip + 2, 2);
+		uint64_t h = dp_csum_add(addr, ip, 8) + (uint16_t)~old_len;
+		h = csum_add16(h, (uint16_t)(DP_IP4_HLEN + ulen));
+		h = csum_add16(h, (uint16_t)(REPLY_TTL << 8 | ip[9]));
+		ip_sum = dp_csum_fold(h);
+	}
 
 	swap_bytes(frame, frame + 6, 6);
 	swap_bytes(udp, udp + 2, 2);
 	bolt_wire_put_u16(udp + 4, ulen);
-	if (f->family == AF_INET) {
+	if (v4) {
 		swap_bytes(ip + 12, ip + 16, 4);
 		bolt_wire_put_u16(ip + 2, (uint16_t)(DP_IP4_HLEN + ulen));
 		ip[8] = REPLY_TTL;
 		if (csum_ip)
-			ip4_csum(ip);
+			put_csum(ip + 10, ip_sum);
 		else
 			memset(ip + 10, 0, 2);
-		udp_csum(udp, ip + 12, ip + 16, 4, ulen, csum_udp);
 	} else {
 		swap_bytes(ip + 8, ip + 24, 16);
 		bolt_wire_put_u16(ip + 4, ulen);
 		ip[7] = REPLY_TTL;
-		udp_csum(udp, ip + 8, ip + 24, 16, ulen, csum_udp);
+	}
+	if (csum_udp && dns_sum == 0) {
+		udp_csum(udp, src, src + alen, alen, ulen, true);
+	} else {
+		uint64_t u = csum_add16(addr, PROTO_UDP);
+		u = csum_add16(u, ulen);
+		if (!csum_udp) {
+			/* The pseudo-header sum NICs complete. */
+			uint16_t ps = dp_csum_fold(u);
+			memcpy(udp + 6, &ps, 2);
+		} else {
+			u += (ports & 0xffff) + (ports >> 16);
+			u = csum_add16(u, ulen);
+			u += dns_sum;
+			uint16_t c = (uint16_t)~dp_csum_fold(u);
+			/* 0 means "no checksum" in UDP: send its one's complement twin. */
+			if (c == 0)
+				c = 0xffff;
+			memcpy(udp + 6, &c, 2);
+		}
 	}
 	return (size_t)f->dns_off + dns_len;
+}
+
+size_t dp_frame_reply_dns(uint8_t *frame, const struct dp_frame *f, size_t dns_len,
+                          bool csum_ip, bool csum_udp)
+{
+	return dp_frame_reply_dns_csum(frame, f, dns_len, csum_ip, csum_udp, 0);
 }
 
 size_t dp_frame_reply_arp(uint8_t *frame, size_t cap, const struct dp_frame *f,

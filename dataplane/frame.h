@@ -79,6 +79,17 @@ int dp_frame_parse(const uint8_t *frame, size_t len, const struct dp_svc *svc,
 size_t dp_frame_reply_dns(uint8_t *frame, const struct dp_frame *f, size_t dns_len,
                           bool csum_ip, bool csum_udp);
 
+/*
+ * dp_frame_reply_dns for a response whose DNS payload's checksum partial sum
+ * (memory-order one's complement sum, folded: bolt_answer_from_cache_csum)
+ * is dns_sum: the UDP checksum is then made from it, the addresses and ports
+ * (summed before the swap) and the lengths, without reading the payload.
+ * dns_sum 0: not known, the payload is summed. The IPv4 header checksum is
+ * always made from the received header and what changes (RFC 1624).
+ */
+size_t dp_frame_reply_dns_csum(uint8_t *frame, const struct dp_frame *f, size_t dns_len,
+                               bool csum_ip, bool csum_udp, uint32_t dns_sum);
+
 /* Answer an ARP request (parsed as f) in place with svc's MAC.
  * Returns the frame length (never shorter than 60 bytes). */
 size_t dp_frame_reply_arp(uint8_t *frame, size_t cap, const struct dp_frame *f,

@@ -183,6 +183,35 @@ void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len)
 		DP_STAT_INC(w->st, truncated);
 }
 
+/* dp_count_response into the burst's counters (flushed by flush_counts). */
+static inline void count_response(struct dp_worker *w, const uint8_t *dns, size_t len)
+{
+	if (len < BOLT_HDR_LEN)
+		return;
+	uint16_t flags = rd16(dns + 2);
+	w->bc.rcode[BOLT_RCODE(flags)]++;
+	if (flags & BOLT_FLAG_TC)
+		w->bc.truncated++;
+}
+
+static void flush_counts(struct dp_worker *w)
+{
+	struct bolt_lcore_stats *st = w->st;
+	if (w->bc.hits)
+		DP_STAT_ADD(st, hits, w->bc.hits);
+	if (w->bc.misses)
+		DP_STAT_ADD(st, misses, w->bc.misses);
+	if (w->bc.truncated)
+		DP_STAT_ADD(st, truncated, w->bc.truncated);
+	for (unsigned i = 0; i < 8; i++)
+		if (w->bc.qtype[i])
+			DP_STAT_ADD(st, qtype[i], w->bc.qtype[i]);
+	for (unsigned i = 0; i < 16; i++)
+		if (w->bc.rcode[i])
+			DP_STAT_ADD(st, rcode[i], w->bc.rcode[i]);
+	memset(&w->bc, 0, sizeof(w->bc));
+}
+
 /* Header + question (+ OPT) with TC=1: the cached answer exists but does not
  * fit the buffer, so the client should come back over TCP. */
 static int tc_response(uint8_t *dns, size_t cap, const struct bolt_query *q, uint16_t udp)
@@ -464,32 +493,32 @@ static int cd_lookup(struct dp_worker *w, const struct bolt_cache_key *k,
 static int serve_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q, int rc,
                      const struct bolt_cache_key *k, struct bolt_cache_out *out)
 {
-	struct bolt_lcore_stats *st = w->st;
 	int len;
 
-	DP_STAT_INC(st, qtype[qtype_slot(q->qtype)]);
+	w->bc.qtype[qtype_slot(q->qtype)]++;
 	if (rc == 0 && bolt_unlikely(out->val.status == BOLT_SEC_BOGUS) &&
 	    (q->flags & BOLT_FLAG_CD))
 		rc = cd_lookup(w, k, out);
 	if (rc == 0) {
 		size_t limit = bolt_udp_limit(q, w->udp_max);
-		len = bolt_answer_from_cache(p->dns, p->cap, limit, q, out, w->now, false,
-		                             (uint16_t)w->udp_max);
+		len = bolt_answer_from_cache_csum(p->dns, p->cap, limit, q, out, w->now, false,
+		                                  (uint16_t)w->udp_max, &p->csum);
 	} else if (rc == BOLT_ESPACE) {
 		len = tc_response(p->dns, p->cap, q, (uint16_t)w->udp_max);
 	} else {
 		if (rc == BOLT_EEXPIRED)
-			DP_STAT_INC(st, expired);
-		DP_STAT_INC(st, misses);
+			DP_STAT_INC(w->st, expired);
+		w->bc.misses++;
 		return -1;
 	}
 	if (len < 0) {
 		/* An entry that cannot be served as it is (its question size
 		 * disagrees): let the control plane answer. */
-		DP_STAT_INC(st, misses);
+		p->csum = 0;
+		w->bc.misses++;
 		return -1;
 	}
-	DP_STAT_INC(st, hits);
+	w->bc.hits++;
 	return len;
 }
 
@@ -554,11 +583,14 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_pkt *p = &pkts[i];
 		struct bolt_query *q = &w->q[i];
-		int rc = bolt_query_parse(p->dns, p->len, q);
+		struct bolt_cache_key *k = &w->key[i];
+		/* The lower-cased QNAME goes straight into the lookup key. */
+		int rc = bolt_query_parse_into(p->dns, p->len, q, k->name);
 		w->parse_rc[i] = rc;
 		w->denied[i] = 0;
 		p->verdict = DP_DROP;
 		p->out_len = 0;
+		p->csum = 0;
 		if (p->len >= BOLT_HDR_LEN)
 			queries++;
 		if (w->pol && p->client && p->len >= BOLT_HDR_LEN && rc != BOLT_EQR)
@@ -569,12 +601,10 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		}
 		if (rc < 0)
 			continue;
-		struct bolt_cache_key *k = &w->key[i];
 		k->qtype = q->qtype;
 		k->qclass = q->qclass;
 		k->do_bit = q->do_bit;
 		k->name_len = (uint8_t)q->qname_len;
-		memcpy(k->name, q->qname_lc, q->qname_len);
 		bolt_cache_key_hash(w->cache, k);
 	}
 	DP_STAT_ADD(st, queries, queries);
@@ -652,13 +682,17 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 				}
 				DP_STAT_INC(st, rl_slipped);
 				p->out_len = (uint16_t)len;
+				p->csum = 0;
 			}
 		}
-		if (cookie)
+		if (cookie) {
 			p->out_len = (uint16_t)add_cookie(w, p, q, p->out_len);
-		dp_count_response(w, p->dns, p->out_len);
+			p->csum = 0;
+		}
+		count_response(w, p->dns, p->out_len);
 		tx++;
 	}
+	flush_counts(w);
 	return tx;
 }
 

@@ -70,6 +70,8 @@ struct dp_pkt {
 	uint16_t out_len;      /* response length when DP_TX */
 	uint8_t verdict;       /* enum dp_verdict */
 	uint8_t family;        /* of client: AF_INET / AF_INET6 */
+	uint32_t csum;         /* DP_TX: checksum partial sum of the response
+	                          (bolt_answer_from_cache_csum), 0 = not known */
 };
 
 /*
@@ -121,6 +123,15 @@ struct dp_worker {
 	uint8_t cookie_prev[BOLT_COOKIE_SECRET_LEN];
 	struct dp_rl_bucket *rl;         /* pol->rl when rate limiting, else NULL */
 	uint32_t throttle_n;             /* misses under throttled zones seen (one in ten goes on) */
+	/* The hot counters of one burst, added to the shared ones once at its
+	 * end: one store per counter per burst instead of several per packet. */
+	struct {
+		uint32_t hits;
+		uint32_t misses;
+		uint32_t truncated;
+		uint32_t qtype[8];
+		uint32_t rcode[16];
+	} bc;
 	struct {
 		uint32_t tag;                /* upper half of the key hash */
 		uint32_t at;                 /* when hinted; 0 = never */

@@ -137,4 +137,20 @@ BOLT_API int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
                                     const struct bolt_query *q, const struct bolt_cache_out *out,
                                     uint32_t now, bool stale, uint16_t server_udp);
 
+/*
+ * bolt_answer_from_cache that also gives the response's Internet checksum
+ * partial sum (RFC 1071: the one's complement sum of buf[0..len) as 16-bit
+ * words loaded in memory byte order, folded, not complemented) in *csum,
+ * for a UDP checksum without reading the response back: the records are
+ * summed as the cache copied them, each TTL rewrite is added as its change
+ * (RFC 1624), header and OPT from their values, the question from the
+ * query's bytes. *csum is 0 when not computed (truncated answer, EDE
+ * option): the caller sums the bytes itself. A real sum is never 0 (QR is
+ * set). Same return value as bolt_answer_from_cache.
+ */
+BOLT_API int bolt_answer_from_cache_csum(uint8_t *buf, size_t cap, size_t limit,
+                                         const struct bolt_query *q,
+                                         const struct bolt_cache_out *out, uint32_t now,
+                                         bool stale, uint16_t server_udp, uint32_t *csum);
+
 #endif

@@ -139,6 +139,12 @@ struct bolt_query {
  */
 BOLT_API int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q);
 
+/* bolt_query_parse writing the lower-cased QNAME to lc (>= BOLT_NAME_MAX
+ * bytes, e.g. a cache key's name) instead of q->qname_lc, which is left
+ * alone: the dataplane parses straight into its lookup keys. */
+BOLT_API int bolt_query_parse_into(const uint8_t *pkt, size_t len, struct bolt_query *q,
+                                   uint8_t *lc);
+
 /* ------------------------------------------------------------------ */
 /* Names.                                                              */
 /* ------------------------------------------------------------------ */

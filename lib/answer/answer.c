@@ -7,6 +7,7 @@
  * sections stay valid when they are copied behind the client's own question,
  * and names that point into the question come out in the client's case.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,9 +230,80 @@ static void put_opt(uint8_t *p, uint16_t udp, bool do_bit)
 
 #define OPT_LEN 11
 
-int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
-                           const struct bolt_query *q, const struct bolt_cache_out *out,
-                           uint32_t now, bool stale, uint16_t server_udp)
+/* One's complement sum (RFC 1071) of p[0..n) in memory byte order, 64 bits
+ * at a time into a 64-bit accumulator with end-around carry. */
+static inline uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
+{
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		sum += w;
+		sum += sum < w;
+		p += 8;
+		n -= 8;
+	}
+	uint64_t t = 0;
+	if (n >= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		t += w;
+		p += 4;
+		n -= 4;
+	}
+	if (n >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		t += w;
+		p += 2;
+		n -= 2;
+	}
+	if (n) {
+		/* An odd last byte is the first byte of a word padded with 0. */
+		uint8_t tmp[2] = { p[0], 0 };
+		uint16_t w;
+		memcpy(&w, tmp, 2);
+		t += w;
+	}
+	sum += t;
+	return sum + (sum < t);
+}
+
+/* a + b with the end-around carry: partial sums use all 64 bits. */
+static inline uint64_t csum_plus(uint64_t a, uint64_t b)
+{
+	a += b;
+	return a + (a < b);
+}
+
+static inline uint16_t csum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* The memory-order sum of bytes that sit at an odd offset, given their sum
+ * as if at an even one: the same sum byte-swapped (RFC 1071 2.B). */
+static inline uint64_t csum_at(uint64_t sum, size_t off)
+{
+	if (!(off & 1))
+		return sum;
+	uint16_t f = csum_fold(sum);
+	return (uint16_t)(f << 8 | f >> 8);
+}
+
+/* Memory-order sum of 16-bit values given in host order (header fields). */
+static inline uint64_t csum_val(uint64_t value_sum)
+{
+	return htobe16(csum_fold(value_sum));
+}
+
+static inline __attribute__((always_inline)) int
+from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
+           const struct bolt_cache_out *out, uint32_t now, bool stale, uint16_t server_udp,
+           uint32_t *csum)
 {
 	const struct bolt_cache_val *v = &out->val;
 	size_t qend = BOLT_HDR_LEN + (size_t)q->question_len;
@@ -278,6 +350,12 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 		flags |= BOLT_FLAG_AD;
 	uint16_t an = v->ancount, ns = v->nscount, ar = v->arcount;
 	size_t pos = qend;
+	/* The checksum's partial sum of the records, from the bytes as the
+	 * cache copied them plus, per TTL, the change its rewrite makes (RFC
+	 * 1624 eq. 3: ~old + new), so nothing just written is read back.
+	 * TTLs at even and odd offsets of the records are summed apart. */
+	uint64_t rsum = 0, todd = 0;
+	bool sum = csum != NULL && ede_len == 0;
 
 	if (tc) {
 		flags |= BOLT_FLAG_TC;
@@ -292,18 +370,31 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 			if (ede == out->sections + rlen)
 				ede = dst + rlen;
 		}
+		if (sum)
+			rsum = csum_add(0, dst, rlen);
 		if (v->kind != BOLT_CACHE_STATIC) {
 			uint32_t age = now > v->inserted ? now - v->inserted : 0;
 			for (uint16_t i = 0; i < v->nttl; i++) {
 				uint16_t off = out->ttl_off[i];
 				if ((size_t)off + 4 > rlen)
 					return BOLT_EMALF;
-				uint32_t ttl = bolt_wire_get_u32(dst + off);
+				uint32_t old;
+				memcpy(&old, dst + off, 4);
+				uint32_t ttl = be32toh(old);
 				if (stale)
 					ttl = BOLT_STALE_TTL;
 				else
 					ttl = ttl > age ? ttl - age : 0;
-				bolt_wire_put_u32(dst + off, ttl);
+				uint32_t nw = htobe32(ttl);
+				memcpy(dst + off, &nw, 4);
+				/* The two halves of a 4-byte load are the field's two
+				 * memory-order words, whichever comes first. */
+				uint64_t d = (uint64_t)(0xffffu - (old & 0xffff)) +
+				             (0xffffu - (old >> 16)) + (nw & 0xffff) + (nw >> 16);
+				if (off & 1)
+					todd += d;
+				else
+					rsum = csum_plus(rsum, d);
 			}
 		}
 		pos += rlen;
@@ -323,5 +414,38 @@ int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
 	bolt_wire_put_u16(buf + 6, an);
 	bolt_wire_put_u16(buf + 8, ns);
 	bolt_wire_put_u16(buf + 10, ar);
+	if (csum != NULL) {
+		*csum = 0;
+		if (sum && !tc) {
+			/* Header and OPT fields as values; the question as the
+			 * client sent it; the records where they start. */
+			uint64_t hv = (uint64_t)q->id + flags + 1u + an + ns + ar;
+			uint64_t s = csum_add(csum_val(hv), buf + BOLT_HDR_LEN, q->question_len);
+			rsum = csum_plus(rsum, csum_at(todd, 1));
+			s = csum_plus(s, csum_at(rsum, qend));
+			if (q->has_edns) {
+				/* 00 | 00 29 | udp | 00 00 | DO 00 | 00 00, as if at an
+				 * even offset: words 0x0000, 0x29uu, 0xuu00, 0xD000... */
+				uint64_t ov = 0x2900u + (server_udp >> 8) + (uint64_t)((server_udp & 0xff) << 8) +
+				              (q->do_bit ? 0x80u : 0);
+				s = csum_plus(s, csum_at(csum_val(ov), pos - OPT_LEN));
+			}
+			*csum = csum_fold(s);
+		}
+	}
 	return (int)pos;
+}
+
+int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,
+                           const struct bolt_query *q, const struct bolt_cache_out *out,
+                           uint32_t now, bool stale, uint16_t server_udp)
+{
+	return from_cache(buf, cap, limit, q, out, now, stale, server_udp, NULL);
+}
+
+int bolt_answer_from_cache_csum(uint8_t *buf, size_t cap, size_t limit,
+                                const struct bolt_query *q, const struct bolt_cache_out *out,
+                                uint32_t now, bool stale, uint16_t server_udp, uint32_t *csum)
+{
+	return from_cache(buf, cap, limit, q, out, now, stale, server_udp, csum);
 }
