@@ -18,12 +18,18 @@
  *                7873): the answer gets a fresh server cookie (one SipHash)
  *   fastpath-cookie-valid - every query also presents a valid server cookie
  *                (one SipHash more to check it)
+ *   scale      - fastpath-hit on 1 thread, then on THREADS threads at once
+ *                (each pinned to its own CPU, its own worker, queue of frames
+ *                and buffers, as lcores with separate queues; one shared
+ *                cache): the aggregate rate and its ratio to one thread.
  * Reports Mpps and ns per packet of thread CPU time; asserts nothing.
  *
- *   bench_dp_fastpath [SECONDS_PER_MODE] [NAMES] [MODES]
- * MODES: comma-separated subset of the labels above (default: all).
+ *   bench_dp_fastpath [SECONDS_PER_MODE] [NAMES] [MODES] [THREADS]
+ * MODES: comma-separated subset of the labels above (default: all but scale).
  */
 #include <endian.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,10 +150,93 @@ enum mode { M_RESTORE, M_REFLECT, M_FAST, M_FAST_MISS };
 
 static const char *only;
 
+/* One thread of the scale mode: a worker of its own (index = its number:
+ * own counters and rings in the region), its own frame buffers. */
+struct scale_thr {
+	pthread_t tid;
+	unsigned idx;
+	int cpu;
+	double secs;
+	struct bolt_region *r;
+	const struct dp_port_ctx *pc;
+	struct dp_worker *w;
+	struct dp_burst_scratch *s;
+	uint8_t (*bufs)[HEADROOM + ROOM];
+	struct dp_frame_pkt *fp;
+	uint64_t pkts;
+	double cpu_s, wall_s;
+	pthread_barrier_t *start;
+};
+
+static void *scale_main(void *arg)
+{
+	struct scale_thr *t = arg;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	/* First touch of the thread's own state on its own CPU (its NUMA
+	 * node on a machine with several), as an lcore does. */
+	memset(t->bufs, 0, sizeof(*t->bufs) * NFRAMES);
+	for (unsigned i = 0; i < NFRAMES; i++) {
+		t->fp[i].data = t->bufs[i] + HEADROOM;
+		t->fp[i].room = ROOM;
+	}
+	pthread_barrier_wait(t->start);
+	double t0 = now_s(), t1, w0 = clock_s(CLOCK_MONOTONIC);
+	uint64_t pkts = 0;
+	do {
+		for (unsigned rep = 0; rep < 16; rep++) {
+			for (unsigned first = 0; first < NFRAMES; first += BURST) {
+				for (unsigned i = first; i < first + BURST; i++) {
+					memcpy(t->fp[i].data, tpl[i], tpl_len[i]);
+					t->fp[i].len = tpl_len[i];
+				}
+				dp_burst_handle(t->w, t->s, t->pc, t->fp + first, BURST);
+				pkts += BURST;
+			}
+		}
+		t1 = now_s();
+	} while (clock_s(CLOCK_MONOTONIC) - w0 < t->secs);
+	t->pkts = pkts;
+	t->cpu_s = t1 - t0;
+	t->wall_s = clock_s(CLOCK_MONOTONIC) - w0;
+	return NULL;
+}
+
+/* n threads at once for secs of wall time; prints per-thread and aggregate
+ * rates; returns the aggregate per CPU second (sum of each thread's rate). */
+static double scale_run(struct scale_thr *th, unsigned n, double secs)
+{
+	pthread_barrier_t b;
+	pthread_barrier_init(&b, NULL, n);
+	for (unsigned i = 0; i < n; i++) {
+		th[i].secs = secs;
+		th[i].start = &b;
+		pthread_create(&th[i].tid, NULL, scale_main, &th[i]);
+	}
+	double agg_cpu = 0, agg_wall = 0;
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(th[i].tid, NULL);
+		double cpu_rate = (double)th[i].pkts / th[i].cpu_s / 1e6;
+		double wall_rate = (double)th[i].pkts / th[i].wall_s / 1e6;
+		agg_cpu += cpu_rate;
+		agg_wall += wall_rate;
+		printf("  thread %u on cpu %d: %8.2f Mpps per CPU second (%.1f ns/pkt), %8.2f Mpps "
+		       "wall (%.2f s CPU of %.2f s)\n", i, th[i].cpu, cpu_rate, 1e3 / cpu_rate,
+		       wall_rate, th[i].cpu_s, th[i].wall_s);
+	}
+	pthread_barrier_destroy(&b);
+	printf("scale-%u         %8.2f Mpps  (sum of per-CPU-second rates; wall-clock sum %.2f "
+	       "Mpps)\n", n, agg_cpu, agg_wall);
+	fflush(stdout);
+	return agg_cpu;
+}
+
 static void run(const char *label, enum mode mode, double secs, struct dp_worker *w,
                 struct dp_burst_scratch *s, const struct dp_port_ctx *pc, struct bolt_region *r)
 {
-	if (only && !strstr(only, label))
+	if (only ? !strstr(only, label) : strcmp(label, "scale") == 0)
 		return;
 	uint64_t pkts = 0, tx = 0;
 	struct bolt_ring *ring = bolt_region_miss_ring(r, 0);
@@ -238,6 +327,38 @@ int main(int argc, char **argv)
 	run("fastpath-hit", M_FAST, secs, &w, &s, &pc, r);
 	printf("  hits %llu, misses %llu\n", (unsigned long long)w.st->hits,
 	       (unsigned long long)w.st->misses);
+
+	/* Scaling: one thread, then THREADS threads, same frames, one cache. */
+	unsigned nthr = argc > 4 ? (unsigned)atoi(argv[4]) : 2;
+	if (only && strstr(only, "scale") && nthr >= 1 && nthr <= 16) {
+		struct scale_thr th[16];
+		memset(th, 0, sizeof(th));
+		for (unsigned i = 0; i < nthr; i++) {
+			th[i].idx = i;
+			th[i].cpu = (int)i;
+			th[i].r = r;
+			th[i].pc = &pc;
+			th[i].w = aligned_alloc(64, sizeof(struct dp_worker));
+			th[i].s = aligned_alloc(64, sizeof(struct dp_burst_scratch));
+			th[i].bufs = aligned_alloc(64, sizeof(*bufs) * NFRAMES);
+			th[i].fp = calloc(NFRAMES, sizeof(struct dp_frame_pkt));
+			if (!th[i].w || !th[i].s || !th[i].bufs || !th[i].fp ||
+			    dp_worker_init(th[i].w, r, i, 1232) != 0) {
+				fprintf(stderr, "scale: no memory or no lcore %u in the region\n", i);
+				return 1;
+			}
+		}
+		printf("scaling, %u threads on CPUs 0..%u, %.1f s wall each\n", nthr, nthr - 1, secs);
+		double one = scale_run(th, 1, secs);
+		double all = scale_run(th, nthr, secs);
+		printf("scale-ratio     %8.2f x  (%u threads / 1, per CPU second)\n", all / one, nthr);
+		for (unsigned i = 0; i < nthr; i++) {
+			free(th[i].w);
+			free(th[i].s);
+			free(th[i].bufs);
+			free(th[i].fp);
+		}
+	}
 
 	/* The hit frames again, with a client cookie, then also with a valid
 	 * server cookie. */
