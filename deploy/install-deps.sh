@@ -7,7 +7,7 @@ PKGS=(
   # build
   meson ninja-build pkg-config gcc g++ clang llvm lld libclang-rt-14-dev
   dpdk-dev libdpdk-dev libbpf-dev libxdp-dev libxxhash-dev libinih-dev
-  libuv1-dev libmicrohttpd-dev libcmocka-dev libbenchmark-dev libssl-dev
+  libuv1-dev libmicrohttpd-dev libcmocka-dev libbenchmark-dev libssl-dev libnghttp2-dev
   # run and test
   iproute2 procps dnsutils dnsperf nsd unbound dns-root-data curl python3
   bird2 python3-prometheus-client systemd-container

@@ -39,6 +39,9 @@ enum bolt_io_mode { BOLT_IO_DPDK = 0, BOLT_IO_SOCKET = 1 };
 enum bolt_acl_action { BOLT_ACL_REFUSE = 0, BOLT_ACL_DROP = 1 };
 enum bolt_local_zones { BOLT_LOCAL_ZONES_DEFAULT = 0, BOLT_LOCAL_ZONES_NONE = 1 };
 
+/* idle-sleep = auto (or not set): the dataplane chooses per lcore. */
+#define BOLT_IDLE_SLEEP_AUTO 0xffffffffu
+
 struct bolt_config {
 	char path[BOLT_CFG_STR];               /* the file this came from */
 
@@ -55,7 +58,9 @@ struct bolt_config {
 	                                           (default 1) */
 	unsigned udp_max;                       /* udp-max = max UDP payload (default 1232) */
 	bool dp_cookies;                        /* cookies = answer DNS Cookies, RFC 7873 (default yes) */
-	unsigned idle_sleep_us;                 /* idle-sleep = longest nap of an idle lcore, us (default 0 = poll) */
+	unsigned idle_sleep_us;                 /* idle-sleep = longest nap of an idle lcore, us; 0 = poll;
+	                                           BOLT_IDLE_SLEEP_AUTO ("auto", the default): nap
+	                                           on CPUs that are not isolated or under a quota */
 	char exception[BOLT_CFG_STR];           /* exception = tap iface for non-DNS frames, "" = none */
 	char xdp_prog[BOLT_CFG_STR];            /* xdp-prog = path of the XDP object (net_af_xdp) */
 
@@ -156,6 +161,34 @@ struct bolt_config {
 	                                           (default 60) */
 	unsigned ta_hold_down;                  /* trust-anchor-hold-down = RFC 5011 add and remove
 	                                           hold-down, seconds (default 30 days; for tests) */
+	/* [tls] (boltdns-edge: DNS over TLS, RFC 7858, and over HTTPS, RFC 8484) */
+	char tls_certificate[BOLT_CFG_STR];     /* certificate = PEM chain, server certificate first */
+	char tls_key[BOLT_CFG_STR];             /* key = PEM private key of the certificate */
+	unsigned tls_certificate_line;          /* lines they were set on (0: default), for the
+	                                           edge's FILE:LINE errors about their contents */
+	unsigned tls_key_line;
+	struct bolt_sockaddr dot_listen[BOLT_CFG_MAX_ADDRS]; /* dot-listen = addr@port list (port 853
+	                                                        unless written; default none) */
+	unsigned ndot_listen;
+	struct bolt_sockaddr doh_listen[BOLT_CFG_MAX_ADDRS]; /* doh-listen = addr@port list (port 443
+	                                                        unless written; default none) */
+	unsigned ndoh_listen;
+	char doh_path[BOLT_CFG_STR];            /* doh-path = URI path of DoH (default /dns-query) */
+	struct bolt_sockaddr tls_resolver;      /* resolver = boltdns-cp's TCP/53 the edge sends
+	                                           misses to (default the first tcp-listen address,
+	                                           else 127.0.0.1@53) */
+	bool tls_resolver_set;
+	unsigned tls_idle_ms;                   /* idle-timeout = ms a connection may sit idle
+	                                           (default 10000) */
+	unsigned tls_max_conns;                 /* max-connections = open connections, all clients
+	                                           (default 4096) */
+	unsigned tls_max_client_conns;          /* max-connections-per-client = per client address
+	                                           (default 32) */
+	char ddr_name[BOLT_CFG_STR];            /* ddr-name = the resolver's name in its certificate,
+	                                           target of the DDR SVCB records ("" = no DDR) */
+	char tls_stats[BOLT_CFG_STR];           /* stats-file = where boltdns-edge writes its counters
+	                                           once a second, read by boltdns-cp for boltctl stats
+	                                           (default /run/boltdns/edge.stats) */
 };
 
 /* Where boltdns-cp keeps state that survives restarts (the RFC 5011 file). */

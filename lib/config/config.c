@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "boltdns/config.h"
 #include "boltdns/msg.h"
@@ -57,6 +58,7 @@ enum {
 	F_NO_PORT = 1 << 2,  /* addresses without @port */
 	F_REPEAT = 1 << 3,   /* may appear several times (lists append) */
 	F_ZERO_AUTO = 1 << 4, /* 0 (automatic) besides [min, max] */
+	F_AUTO_WORD = 1 << 5, /* "auto" (stored as 0xffffffff) besides [min, max] */
 };
 
 struct key {
@@ -94,7 +96,7 @@ static const struct key keys[] = {
 	{ "dataplane", "udp-max", K_UINT, 0, 0, FIELD(udp_max), .min = 512, .max = BOLT_ANSWER_PAYLOAD_MAX },
 	{ "dataplane", "cookies", K_BOOL, 0, 0, FIELD(dp_cookies) },
 	/* an idle lcore naps at most this long (us); 0 = pure busy polling */
-	{ "dataplane", "idle-sleep", K_UINT, 0, 0, FIELD(idle_sleep_us), .min = 0, .max = 10000 },
+	{ "dataplane", "idle-sleep", K_UINT, F_AUTO_WORD, 0, FIELD(idle_sleep_us), .min = 0, .max = 10000 },
 	{ "dataplane", "exception", K_IFNAME, F_EMPTY_OK, 0, FIELD(exception) },
 	{ "dataplane", "xdp-prog", K_STR, F_EMPTY_OK, 0, FIELD(xdp_prog), .max = BOLT_CFG_STR - 1 },
 
@@ -174,12 +176,27 @@ static const struct key keys[] = {
 	/* RFC 5011 wants 30 days; shorter only makes sense in a test */
 	{ "dnssec", "trust-anchor-hold-down", K_SECS, 0, 0, FIELD(ta_hold_down), .min = 1,
 	  .max = 365 * 86400 },
+
+	{ "tls", "certificate", K_STR, F_EMPTY_OK, 0, FIELD(tls_certificate), .max = BOLT_CFG_STR - 1 },
+	{ "tls", "key", K_STR, F_EMPTY_OK, 0, FIELD(tls_key), .max = BOLT_CFG_STR - 1 },
+	{ "tls", "dot-listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 853, FIELD(dot_listen), COUNT(ndot_listen) },
+	{ "tls", "doh-listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 443, FIELD(doh_listen), COUNT(ndoh_listen) },
+	{ "tls", "doh-path", K_STR, 0, 0, FIELD(doh_path), .max = 255 },
+	{ "tls", "resolver", K_ADDR_OPT, F_EMPTY_OK, 53, FIELD(tls_resolver),
+	  .aux_off = offsetof(struct bolt_config, tls_resolver_set) },
+	/* RFC 7766 6.2.3 suggests seconds, not minutes, for an idle connection */
+	{ "tls", "idle-timeout", K_MSEC, 0, 0, FIELD(tls_idle_ms), .min = 100, .max = 3600000 },
+	{ "tls", "max-connections", K_UINT, 0, 0, FIELD(tls_max_conns), .min = 1, .max = 1000000 },
+	{ "tls", "max-connections-per-client", K_UINT, 0, 0, FIELD(tls_max_client_conns), .min = 1,
+	  .max = 100000 },
+	{ "tls", "ddr-name", K_STR, F_EMPTY_OK, 0, FIELD(ddr_name), .max = 253 },
+	{ "tls", "stats-file", K_STR, F_EMPTY_OK, 0, FIELD(tls_stats), .max = BOLT_CFG_STR - 1 },
 };
 
 #define NKEYS BOLT_ARRAY_SIZE(keys)
 
 static const char *const sections[] = {
-	"dataplane", "cache", "control", "resolver", "local", "acl", "ratelimit", "dnssec",
+	"dataplane", "cache", "control", "resolver", "local", "acl", "ratelimit", "dnssec", "tls",
 };
 
 struct state {
@@ -288,7 +305,7 @@ static void check_section(struct state *st, const char *s)
 		b--;
 	if (!known_section(a, (size_t)(b - a))) {
 		fail(st, "unknown section [%.*s] (known: dataplane, cache, control, resolver, "
-		         "local, acl, ratelimit, dnssec)", (int)(b - a > 64 ? 64 : b - a), a);
+		         "local, acl, ratelimit, dnssec, tls)", (int)(b - a > 64 ? 64 : b - a), a);
 		return;
 	}
 	const char *t = close + 1;
@@ -674,6 +691,10 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		snprintf(AT(cfg, k, char), k->size, "%s", v);
 		return;
 	case K_UINT:
+		if ((k->flags & F_AUTO_WORD) && strcmp(v, "auto") == 0) {
+			*AT(cfg, k, unsigned) = 0xffffffffu;
+			return;
+		}
 		ret = bolt_text_uint(v, strlen(v), UINT64_MAX, &n);
 		goto number;
 	case K_MSEC:
@@ -796,7 +817,8 @@ number:
 	if (!zero_auto && (ret != 0 || n < k->min || n > k->max)) {
 		fail(st, "[%s] %s: '%.64s' out of range %llu..%llu%s", k->section, k->name, v,
 		     (unsigned long long)k->min, (unsigned long long)k->max,
-		     (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)" : "");
+		     (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)"
+		     : (k->flags & F_AUTO_WORD) ? " (or auto)" : "");
 		return;
 	}
 	if (!zero_auto && (k->flags & F_POW2) && !is_pow2(n)) {
@@ -874,6 +896,45 @@ static void fail_at(struct state *st, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* [tls]: listeners need a certificate and its key, both readable now, so
+ * that a typo stops start-up with its line instead of every handshake
+ * failing later (their contents are checked by boltdns-edge, which loads
+ * them, with the same lines). */
+static void check_tls(struct state *st)
+{
+	struct bolt_config *cfg = st->cfg;
+	static const struct { const char *name; size_t off; } files[] = {
+		{ "certificate", offsetof(struct bolt_config, tls_certificate) },
+		{ "key", offsetof(struct bolt_config, tls_key) },
+	};
+	cfg->tls_certificate_line = seen_line(st, "tls", "certificate");
+	cfg->tls_key_line = seen_line(st, "tls", "key");
+	const char *p = cfg->doh_path;
+	if (p[0] != '/' || strpbrk(p, "?# \t") != NULL) {
+		fail_at(st, seen_line(st, "tls", "doh-path"),
+		        "[tls] doh-path: '%.64s' is not an absolute path without a query", p);
+		return;
+	}
+	if (cfg->ndot_listen == 0 && cfg->ndoh_listen == 0)
+		return;
+	unsigned lline = seen_line(st, "tls", cfg->ndot_listen > 0 ? "dot-listen" : "doh-listen");
+	for (size_t i = 0; i < BOLT_ARRAY_SIZE(files); i++) {
+		const char *path = (const char *)cfg + files[i].off;
+		unsigned line = seen_line(st, "tls", files[i].name);
+		if (path[0] == '\0') {
+			fail_at(st, line != 0 ? line : lline,
+			        "[tls] %s: needed by dot-listen and doh-listen, and not set",
+			        files[i].name);
+			return;
+		}
+		if (access(path, R_OK) != 0) {
+			fail_at(st, line, "[tls] %s: cannot read '%.200s': %s", files[i].name, path,
+			        strerror(errno));
+			return;
+		}
+	}
+}
+
 static void check_all(struct state *st)
 {
 	struct bolt_config *cfg = st->cfg;
@@ -886,6 +947,8 @@ static void check_all(struct state *st)
 			fail_at(st, seen_line(st, "dataplane", "io"),
 			        "[dataplane] io = socket needs 'listen' (or 'address')");
 	}
+
+	check_tls(st);
 
 	/* The region's own rules (lib/cache), so a size it would refuse is
 	 * reported here with its line. */
@@ -957,6 +1020,10 @@ static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *
 	case K_UINT:
 	case K_MSEC:
 	case K_SECS:
+		if ((k->flags & F_AUTO_WORD) && *CAT(cfg, k, unsigned) == 0xffffffffu) {
+			fprintf(f, "%s = auto\n", k->name);
+			return;
+		}
 		fprintf(f, "%s = %u\n", k->name, *CAT(cfg, k, unsigned));
 		return;
 	case K_SIZE:
@@ -1049,6 +1116,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->io = BOLT_IO_DPDK;
 	cfg->workers = 1;
 	cfg->udp_max = 1232;
+	cfg->idle_sleep_us = BOLT_IDLE_SLEEP_AUTO;
 	cfg->dp_cookies = true;
 
 	snprintf(cfg->cache_path, sizeof(cfg->cache_path), "/dev/hugepages/boltdns");
@@ -1114,6 +1182,12 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->max_nsec3_iterations = 50;
 	cfg->bogus_ttl = 60;
 	cfg->ta_hold_down = 30 * 86400;
+
+	snprintf(cfg->doh_path, sizeof(cfg->doh_path), "/dns-query");
+	cfg->tls_idle_ms = 10000;
+	cfg->tls_max_conns = 4096;
+	cfg->tls_max_client_conns = 32;
+	snprintf(cfg->tls_stats, sizeof(cfg->tls_stats), "/run/boltdns/edge.stats");
 }
 
 /*

@@ -82,7 +82,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->nlisten, 0);
 	assert_int_equal(c->workers, 1);
 	assert_int_equal(c->udp_max, 1232);
-	assert_int_equal(c->idle_sleep_us, 0);
+	assert_int_equal(c->idle_sleep_us, BOLT_IDLE_SLEEP_AUTO);
 	assert_string_equal(c->exception, "");
 	assert_string_equal(c->xdp_prog, "");
 	assert_true(c->dp_cookies);
@@ -336,6 +336,7 @@ static void test_every_key_bad(void **state)
 	key_bad("dataplane", "udp-max = 4097", "out of range");
 	key_bad("dataplane", "idle-sleep = 10001", "out of range");
 	key_bad("dataplane", "idle-sleep = -1", "");
+	key_bad("dataplane", "idle-sleep = automatic", "");
 	key_bad("dataplane", "exception = a-very-long-interface-name", "not an interface name");
 	key_bad("dataplane", "exception = eth/0", "not an interface name");
 
@@ -820,7 +821,17 @@ static void test_print(void **state)
 	assert_non_null(strstr(text, "socket-mode = 0660\n"));
 	assert_non_null(strstr(text, "allow = 0.0.0.0/0, ::/0\n"));
 	assert_non_null(strstr(text, "metrics = \n"));
+	/* idle-sleep not set: automatic, printed so that it loads back */
+	assert_non_null(strstr(text, "idle-sleep = auto\n"));
 	free(text);
+	check_roundtrip(c);
+	free(c);
+
+	c = load_ok("[dataplane]\nidle-sleep = auto\n");
+	assert_int_equal(c->idle_sleep_us, BOLT_IDLE_SLEEP_AUTO);
+	free(c);
+	c = load_ok("[dataplane]\nidle-sleep = 0\n");
+	assert_int_equal(c->idle_sleep_us, 0);
 	check_roundtrip(c);
 	free(c);
 
@@ -1009,12 +1020,86 @@ static void test_dnssec(void **state)
 	load_bad(big, 2, "more than 64 names");
 }
 
+/* [tls] (boltdns-edge): defaults, every key, the certificate and key checks. */
+static void test_tls(void **state)
+{
+	(void)state;
+	struct bolt_config *c = cfg_new();
+	assert_string_equal(c->tls_certificate, "");
+	assert_int_equal(c->ndot_listen, 0);
+	assert_int_equal(c->ndoh_listen, 0);
+	assert_string_equal(c->doh_path, "/dns-query");
+	assert_false(c->tls_resolver_set);
+	assert_int_equal(c->tls_idle_ms, 10000);
+	assert_int_equal(c->tls_max_conns, 4096);
+	assert_int_equal(c->tls_max_client_conns, 32);
+	assert_string_equal(c->tls_stats, "/run/boltdns/edge.stats");
+	free(c);
+
+	/* readable files: this test's own executable stands in for both */
+	char cert[600], key[600];
+	assert_non_null(realpath("/proc/self/exe", cert));
+	strcpy(key, cert);
+	char text[2048];
+	snprintf(text, sizeof(text),
+	         "[tls]\n"
+	         "certificate = %s\n"
+	         "key = %s\n"
+	         "dot-listen = 127.0.0.1, [::1]@8853\n"
+	         "doh-listen = 127.0.0.1\n"
+	         "doh-path = /q\n"
+	         "resolver = 127.0.0.1@5300\n"
+	         "idle-timeout = 2s\n"
+	         "max-connections = 100\n"
+	         "max-connections-per-client = 4\n"
+	         "ddr-name = dns.example.net\n"
+	         "stats-file = /tmp/edge.stats\n", cert, key);
+	c = load_ok(text);
+	assert_int_equal(c->tls_certificate_line, 2);
+	assert_int_equal(c->tls_key_line, 3);
+	assert_int_equal(c->ndot_listen, 2);
+	assert_true(addr_is(&c->dot_listen[0], "127.0.0.1@853"));
+	assert_true(addr_is(&c->dot_listen[1], "[::1]@8853"));
+	assert_true(addr_is(&c->doh_listen[0], "127.0.0.1@443"));
+	assert_string_equal(c->doh_path, "/q");
+	assert_true(c->tls_resolver_set);
+	assert_true(addr_is(&c->tls_resolver, "127.0.0.1@5300"));
+	assert_int_equal(c->tls_idle_ms, 2000);
+	assert_int_equal(c->tls_max_conns, 100);
+	assert_int_equal(c->tls_max_client_conns, 4);
+	assert_string_equal(c->ddr_name, "dns.example.net");
+	check_roundtrip(c);
+	free(c);
+
+	/* listeners without a certificate, a key, or with unreadable files */
+	load_bad("[tls]\ndot-listen = 127.0.0.1\n", 2, "[tls] certificate: needed by dot-listen");
+	snprintf(text, sizeof(text), "[tls]\ncertificate = %s\ndoh-listen = 127.0.0.1\n", cert);
+	load_bad(text, 3, "[tls] key: needed");
+	snprintf(text, sizeof(text),
+	         "[tls]\ndot-listen = 127.0.0.1\ncertificate = /nonexistent/cert.pem\nkey = %s\n", key);
+	load_bad(text, 3, "[tls] certificate: cannot read '/nonexistent/cert.pem'");
+	snprintf(text, sizeof(text),
+	         "[tls]\ncertificate = %s\n\nkey = /nonexistent/key.pem\ndot-listen = 127.0.0.1\n", cert);
+	load_bad(text, 4, "[tls] key: cannot read '/nonexistent/key.pem'");
+	/* without listeners nothing is needed (the example ships that way) */
+	c = load_ok("[tls]\ncertificate = /nonexistent/cert.pem\n");
+	free(c);
+	key_bad("tls", "doh-path = dns-query", "not an absolute path");
+	key_bad("tls", "doh-path = /dns-query?x=1", "not an absolute path");
+	key_bad("tls", "dot-listen = 127.0.0.1@0", "");
+	key_bad("tls", "idle-timeout = 10", "out of range");
+	key_bad("tls", "max-connections-per-client = 0", "out of range");
+	key_bad("tls", "resolver = nowhere", "");
+	key_bad("tls", "unknown = 1", "unknown key 'unknown' in [tls]");
+}
+
 int main(int argc, char **argv)
 {
 	files = (const char *const *)argv + 1;
 	nfiles = argc - 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_every_key_good),
 		cmocka_unit_test(test_every_key_bad),
 		cmocka_unit_test(test_value_syntax),
