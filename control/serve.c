@@ -6,6 +6,7 @@
 
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
+#include "iter/dnssec.h"
 #include "iter/resolve.h"
 #include "localdata.h"
 #include "localzones.h"
@@ -321,6 +322,45 @@ static bool has_any_waiter(const struct pend *p)
 	return false;
 }
 
+/* NXDOMAINs of the NXDOMAIN cut that validated secure (direct-mapped by
+ * name: a collision only costs the AD bit of an inferred answer). A name
+ * below a name proven not to exist does not exist either, and the proof
+ * that denied the ancestor covers it (RFC 8020 2, RFC 8198 5). */
+#define SECCUT_SLOTS 1024
+static struct {
+	uint8_t name[BOLT_NAME_MAX];
+	uint32_t until;
+} seccut[SECCUT_SLOTS];
+
+static unsigned seccut_slot(const uint8_t *name)
+{
+	struct pkey k;
+	if (pkey_make(&k, name, 0, 0, false) < 0)
+		return 0;
+	return (unsigned)(pkey_hash(&k) % SECCUT_SLOTS);
+}
+
+static void seccut_note(const uint8_t *name, uint32_t until)
+{
+	unsigned i = seccut_slot(name);
+	int l = bolt_name_len(name, BOLT_NAME_MAX);
+	if (l <= 0)
+		return;
+	memcpy(seccut[i].name, name, (size_t)l);
+	seccut[i].until = until;
+}
+
+/* Is name or an ancestor a secure NXDOMAIN of the cut at now? */
+static bool seccut_covers(const uint8_t *name, uint32_t now)
+{
+	for (const uint8_t *n = name; *n != 0; n += 1 + *n) {
+		unsigned i = seccut_slot(n);
+		if (seccut[i].until > now && bolt_name_equal(seccut[i].name, n))
+			return true;
+	}
+	return false;
+}
+
 /*
  * A bogus answer (RFC 4035 5.5): cached as a SERVFAIL with the validator's
  * EDE for bogus-ttl, and its data under the CD key for CD=1 queries (RFC
@@ -438,11 +478,11 @@ static void on_resolved(struct res *r, void *arg)
 			cp->ctr.cache_inserts++;
 		}
 	}
-	/* RFC 8020: the names below an NXDOMAIN are answered from it. Not a
-	 * validated one: those answers carry no status and no proof, so a DO=1
-	 * or AD=1 client would lose them (RFC 8198 is the way for signed zones). */
-	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut && sec != BOLT_SEC_SECURE)
-		nxcut_note(resp_buf, (size_t)len, ttl, now);
+	/* RFC 8020: the names below an NXDOMAIN are answered from it; a
+	 * validated one is remembered as secure too (see nxcut_serve). */
+	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut &&
+	    nxcut_note(resp_buf, (size_t)len, ttl, now) && sec == BOLT_SEC_SECURE)
+		seccut_note(p->key.name, now + ttl);
 	struct bolt_cache_out out = {
 		.val = val,
 		.ttl_off = rel_buf,
@@ -463,7 +503,9 @@ static void on_resolved(struct res *r, void *arg)
 
 /* A name at or below a known NXDOMAIN (RFC 8020): answered NXDOMAIN now,
  * and inserted into the cache, so the dataplane answers the next one.
- * Returns true when w was answered. */
+ * Under a trust anchor it is secure when the NXDOMAIN was; a DO=1 client
+ * then needs the denial proof, which this answer has not: its question is
+ * resolved. Returns true when w was answered. */
 static bool nxcut_serve(struct cp *cp, const struct pkey *key, const struct waiter *w)
 {
 	struct bolt_build b;
@@ -471,14 +513,34 @@ static bool nxcut_serve(struct cp *cp, const struct pkey *key, const struct wait
 	uint32_t now = bolt_now();
 	if (!cp->cfg->nxdomain_cut || w->q.qtype == BOLT_TYPE_ANY)
 		return false;
+	uint8_t sec = BOLT_SEC_UNCHECKED;
+	if (dsec_wanted(key->name)) {
+		bool secure = seccut_covers(key->name, now);
+		if (secure && key->do_bit)
+			return false;
+		sec = secure ? BOLT_SEC_SECURE : dsec_off_status(key->name);
+	}
 	int len = nxcut_answer(key->name, key->qtype, now, resp_buf, sizeof(resp_buf), &b, &ttl);
 	if (len <= 0)
 		return false;
-	if (cp->region != NULL && bolt_answer_insert(cp->region->cache, resp_buf, (size_t)len,
-	                                             b.ttl_off, b.nttl, key->do_bit, now, ttl,
-	                                             BOLT_CACHE_NXDOMAIN) == 0)
+	if (cp->region != NULL &&
+	    bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
+	                              key->do_bit, now, ttl, BOLT_CACHE_NXDOMAIN, 0, sec) == 0)
 		cp->ctr.cache_inserts++;
-	respond_msg(cp, w, resp_buf, (size_t)len, b.ttl_off, b.nttl, ttl, BOLT_CACHE_NXDOMAIN, 0);
+	struct bolt_cache_val val;
+	const uint8_t *sections = NULL;
+	if (bolt_answer_to_cache_ede(resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl,
+	                             BOLT_CACHE_NXDOMAIN, 0, &val, rel_buf, &sections) < 0)
+		return false;
+	val.status = sec;
+	struct bolt_cache_out out = {
+		.val = val,
+		.ttl_off = rel_buf,
+		.ttl_cap = BOLT_BUILD_TTL_MAX,
+		.sections = (uint8_t *)(uintptr_t)sections,
+		.cap = val.len,
+	};
+	respond_cached(cp, w, &out, now, false);
 	cp->ctr.nxdomain_cut_answers++;
 	return true;
 }

@@ -326,6 +326,9 @@ static void validate(struct res *r)
 		if (c != NULL) {
 			c->want_do = true;
 			c->validated = true;
+			/* The zone cuts are known from the answer's resolution: the
+			 * full name to the closest one, not ten minimised ones. */
+			c->qmin_off = true;
 			c->cb = fetch_done;
 			c->arg = r;
 			r->child = c;
