@@ -83,6 +83,7 @@ struct part {
 	bool done;
 	uint8_t status;
 	uint16_t ede;
+	uint32_t ttl;                 /* secure RRset: its validated lifetime (0: none) */
 	char text[96];
 };
 
@@ -675,6 +676,7 @@ static void part_set(struct part *pt, uint8_t status, uint16_t ede, const char *
 	pt->done = true;
 	pt->status = status;
 	pt->ede = ede;
+	pt->ttl = 0;
 	pt->text[0] = 0;
 	if (fmt != NULL) {
 		va_list ap;
@@ -813,6 +815,7 @@ static bool rrset_part(struct dsec_val *v, const struct dsec_input *in, unsigned
 		wildcard_part(v, in, o->owner, wild, signer, ke, pt);
 	} else if (s == BOLT_VAL_SECURE) {
 		part_set(pt, BOLT_SEC_SECURE, BOLT_EDE_NONE, NULL);
+		pt->ttl = out.ttl;
 	} else if (s == BOLT_VAL_INSECURE) {
 		part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
 	} else {
@@ -879,6 +882,7 @@ enum dsec_step dsec_run(struct dsec_val *v, const struct dsec_input *in, struct 
                         struct dsec_verdict *out)
 {
 	struct part worst = { .done = true, .status = BOLT_SEC_SECURE, .ede = BOLT_EDE_NONE };
+	uint32_t cap = UINT32_MAX;
 	v->need = false;
 	bool any = false;
 	for (unsigned i = 0; i < in->answer->n; i++) {
@@ -898,6 +902,8 @@ enum dsec_step dsec_run(struct dsec_val *v, const struct dsec_input *in, struct 
 		v->depth = 0;
 		if (!pt->done && !rrset_part(v, in, i, pt))
 			goto fetch;
+		if (pt->ttl > 0 && pt->ttl < cap)
+			cap = pt->ttl;
 		if (rank(pt->status) > rank(worst.status))
 			worst = *pt;
 		if (worst.status == BOLT_SEC_BOGUS)
@@ -915,6 +921,7 @@ enum dsec_step dsec_run(struct dsec_val *v, const struct dsec_input *in, struct 
 		part_set(&worst, BOLT_SEC_INDETERMINATE, BOLT_EDE_NONE, NULL);
 done:
 	out->status = worst.status;
+	out->ttl = cap == UINT32_MAX ? 0 : cap;
 	out->ede = worst.status == BOLT_SEC_BOGUS ? worst.ede : BOLT_EDE_NONE;
 	snprintf(out->text, sizeof(out->text), "%s", worst.status == BOLT_SEC_BOGUS ? worst.text : "");
 	return DSEC_DONE;
@@ -922,6 +929,7 @@ fetch:
 	if (!v->need || v->nf >= DSEC_FETCH_MAX || fres_find(v, v->want.name, v->want.type)) {
 		out->status = BOLT_SEC_BOGUS;
 		out->ede = BOLT_VAL_EDE_BOGUS;
+		out->ttl = 0;
 		snprintf(out->text, sizeof(out->text), "validation: too many lookups");
 		return DSEC_DONE;
 	}

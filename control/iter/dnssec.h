@@ -60,6 +60,9 @@ struct dsec_fetch {
 struct dsec_verdict {
 	uint8_t status;
 	uint16_t ede;                  /* enum bolt_val_ede value, or BOLT_EDE_NONE */
+	uint32_t ttl;                  /* secure: the answer may be cached this long at
+	                                  most (RRSIG original TTL and expiration, RFC
+	                                  4035 5.3.3); 0: no bound */
 	char text[96];                 /* reason (bogus), "" otherwise */
 };
 

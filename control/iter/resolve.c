@@ -134,6 +134,7 @@ struct res {
 	struct dsec_val *val;
 	uint8_t sec;                    /* enum bolt_sec_status */
 	uint16_t sec_ede;
+	uint32_t sec_ttl;               /* secure: lifetime bound of the signatures, 0: none */
 	char sec_text[96];
 };
 
@@ -278,6 +279,7 @@ static void verdict(struct res *r, const struct dsec_verdict *vd)
 	dsec_count(vd);
 	if (vd->status != BOLT_SEC_BOGUS) {
 		r->sec = vd->status;
+		r->sec_ttl = vd->status == BOLT_SEC_SECURE ? vd->ttl : 0;
 		return;
 	}
 	if (cp_log_enabled(CP_LOG_NOTICE)) {
@@ -1245,5 +1247,8 @@ int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bol
 		*kind = BOLT_CACHE_POSITIVE;
 		*ttl = min;
 	}
+	/* A validated answer lives no longer than its signatures (RFC 4035 5.3.3). */
+	if (*kind != BOLT_CACHE_SERVFAIL && r->sec_ttl > 0 && *ttl > r->sec_ttl)
+		*ttl = r->sec_ttl;
 	return bolt_build_finish(b);
 }

@@ -149,6 +149,8 @@ static void test_secure_answer(void **state)
 	assert_int_equal(vd.status, BOLT_SEC_SECURE);
 	/* the anchor's DNSKEY set, once */
 	assert_int_equal(r.fetches, 1);
+	/* cached no longer than the RRset's TTL (3600) allows */
+	assert_true(vd.ttl > 0 && vd.ttl <= 3600);
 
 	/* Again: the zone's keys come from the key cache, nothing fetched. */
 	run_init(&r, "a.b.nsec.test.", BOLT_TYPE_A, "nsec.test.");
