@@ -112,6 +112,11 @@ void dsec_set_now(struct dsec_val *v, uint32_t now)
 	v->fixed_now = now;
 }
 
+void dsec_set_max_sig_verifies(struct dsec_val *v, uint32_t n)
+{
+	v->budget.max_sig_verifies = n;
+}
+
 static const struct kentry ke_insecure = { .used = true, .state = KS_INSECURE };
 
 /* ---- small helpers ---- */

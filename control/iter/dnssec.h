@@ -94,6 +94,8 @@ void dsec_free(struct dsec_val *v);
 
 /* Tests: validate at this time (unix seconds) instead of the clock's. */
 void dsec_set_now(struct dsec_val *v, uint32_t now);
+/* Tests: lower the signature verifications allowed (KeyTrap budget). */
+void dsec_set_max_sig_verifies(struct dsec_val *v, uint32_t n);
 
 /*
  * Go as far as the records at hand allow. DSEC_DONE: *out holds the verdict.

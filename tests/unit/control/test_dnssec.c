@@ -188,6 +188,23 @@ static void test_expired(void **state)
 	assert_int_equal(vd.ede, BOLT_VAL_EDE_SIG_EXPIRED);
 }
 
+/* KeyTrap (CVE-2023-50387): past the resolution's signature budget the
+ * answer is bogus with EDE 6, whatever the records. */
+static void test_budget(void **state)
+{
+	(void)state;
+	dsec_keycache_clear();
+	struct run r;
+	run_init(&r, "a.b.nsec.test.", BOLT_TYPE_A, "nsec.test.");
+	dsec_set_max_sig_verifies(r.v, 1); /* the DNSKEY set takes it */
+	add_sel(&r.answer, "a.b.nsec.test.", BOLT_TYPE_A, 0);
+	add_sel(&r.sigs, "a.b.nsec.test.", BOLT_TYPE_RRSIG, BOLT_TYPE_A);
+	struct dsec_verdict vd = run_all(&r);
+	assert_int_equal(vd.status, BOLT_SEC_BOGUS);
+	assert_int_equal(vd.ede, BOLT_VAL_EDE_BOGUS);
+	assert_non_null(strstr(vd.text, "limit"));
+}
+
 static void test_missing_rrsig(void **state)
 {
 	(void)state;
@@ -320,6 +337,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_secure_answer),
 		cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_missing_rrsig),
 		cmocka_unit_test(test_nodata),
 		cmocka_unit_test(test_insecure_delegation),
