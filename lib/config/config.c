@@ -127,7 +127,7 @@ static const struct key keys[] = {
 	{ "resolver", "max-upstream-queries", K_UINT, 0, 0, FIELD(max_upstream), .min = 1, .max = 1000 },
 	{ "resolver", "max-inflight-per-zone", K_UINT, 0, 0, FIELD(max_inflight_zone), .min = 0, .max = 100000 },
 	{ "resolver", "max-inflight-per-server", K_UINT, 0, 0, FIELD(max_inflight_server), .min = 0, .max = 100000 },
-	{ "resolver", "zone-query-rate", K_UINT, 0, 0, FIELD(zone_query_rate), .min = 0, .max = 10000000 },
+	{ "resolver", "zone-nxdomain-rate", K_UINT, 0, 0, FIELD(zone_nxdomain_rate), .min = 0, .max = 10000000 },
 	{ "resolver", "nxdomain-cut", K_BOOL, 0, 0, FIELD(nxdomain_cut) },
 	{ "resolver", "max-cname", K_UINT, 0, 0, FIELD(max_cname), .min = 0, .max = 64 },
 	{ "resolver", "max-ns-chase", K_UINT, 0, 0, FIELD(max_ns_chase), .min = 0, .max = 64 },
@@ -915,6 +915,12 @@ static void check_tls(struct state *st)
 		        "[tls] doh-path: '%.64s' is not an absolute path without a query", p);
 		return;
 	}
+	uint8_t wire[BOLT_NAME_MAX];
+	if (cfg->ddr_name[0] != '\0' && bolt_name_from_text(cfg->ddr_name, wire) < 0) {
+		fail_at(st, seen_line(st, "tls", "ddr-name"), "[tls] ddr-name: '%.64s' is not a domain name",
+		        cfg->ddr_name);
+		return;
+	}
 	if (cfg->ndot_listen == 0 && cfg->ndoh_listen == 0)
 		return;
 	unsigned lline = seen_line(st, "tls", cfg->ndot_listen > 0 ? "dot-listen" : "doh-listen");
@@ -1138,7 +1144,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->max_upstream = 64;
 	cfg->max_inflight_zone = 100;
 	cfg->max_inflight_server = 400;
-	cfg->zone_query_rate = 1000;
+	cfg->zone_nxdomain_rate = 1000;
 	cfg->nxdomain_cut = true;
 	cfg->max_cname = 12;
 	cfg->max_ns_chase = 6;

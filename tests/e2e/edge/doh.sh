@@ -62,6 +62,16 @@ head -c 70000 /dev/zero > "$E2E_DIR/big.bin"
 code=$(ns curl -sk --http1.1 -o /dev/null -w '%{http_code}' "$URL?dns=$b64" 2>&1)
 [ "$code" = 000 ] && ok "a client without ALPN h2 is refused in the handshake" || bad "HTTP/1.1 client: $code"
 
+# DDR (RFC 9462): the endpoints as SVCB, over UDP from the dataplane and over DoT/DoH.
+for name in _dns.resolver.arpa _dns.resolver.test; do
+  out=$(ns kdig @127.0.0.1 -p "$E2E_PORT" +time=6 +retry=0 "$name" SVCB)
+  echo "$out" | grep -qE "SVCB\s+1 resolver\.test\. alpn=dot port=$EDGE_DOT_PORT" &&
+    echo "$out" | grep -qE "SVCB\s+2 resolver\.test\. alpn=h2 port=$EDGE_DOH_PORT (key7|dohpath)=\"?/dns-query\{\?dns\}" &&
+    ok "DDR: $name SVCB lists DoT and DoH (alpn, port, dohpath)" || { echo "$out"; bad "DDR $name"; }
+done
+out=$(ns kdig @127.0.0.1 -p "$EDGE_DOH_PORT" +https +time=6 +retry=0 _dns.resolver.arpa SVCB)
+echo "$out" | grep -q 'alpn=dot' && ok "DDR answer over DoH" || { echo "$out"; bad "DDR over DoH"; }
+
 ns python3 "$(dirname "$0")/dohclient.py" "$EDGE_DOH_PORT" || bad "python DoH checks"
 
 out=$(ns kdig @127.0.0.1 -p "$EDGE_DOH_PORT" +https +time=6 +retry=0 www.dom2.boltorg A)

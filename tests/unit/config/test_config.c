@@ -108,7 +108,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->retries, 2);
 	assert_int_equal(c->max_upstream, 64);
 	assert_int_equal(c->max_inflight_zone, 100);
-	assert_int_equal(c->zone_query_rate, 1000);
+	assert_int_equal(c->zone_nxdomain_rate, 1000);
 	assert_int_equal(c->max_inflight_server, 400);
 	assert_true(c->nxdomain_cut);
 	assert_int_equal(c->max_cname, 12);
@@ -383,7 +383,7 @@ static void test_every_key_bad(void **state)
 	key_bad("resolver", "retries = 11", "out of range 0..10");
 	key_bad("resolver", "max-upstream-queries = 0", "out of range 1..1000");
 	key_bad("resolver", "max-inflight-per-zone = 100001", "out of range 0..100000");
-	key_bad("resolver", "zone-query-rate = 10000001", "out of range 0..10000000");
+	key_bad("resolver", "zone-nxdomain-rate = 10000001", "out of range 0..10000000");
 	key_bad("resolver", "max-inflight-per-server = -1", "not a number");
 	key_bad("resolver", "nxdomain-cut = 1x", "not yes/no");
 	key_bad("resolver", "max-cname = 65", "out of range 0..64");
@@ -1090,6 +1090,7 @@ static void test_tls(void **state)
 	key_bad("tls", "idle-timeout = 10", "out of range");
 	key_bad("tls", "max-connections-per-client = 0", "out of range");
 	key_bad("tls", "resolver = nowhere", "");
+	key_bad("tls", "ddr-name = a..b", "not a domain name");
 	key_bad("tls", "unknown = 1", "unknown key 'unknown' in [tls]");
 }
 
