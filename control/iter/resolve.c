@@ -235,15 +235,12 @@ static void finish_now(struct res *r)
 		char qn[1024], ty[16];
 		name_text(r->qname, qn, sizeof(qn));
 		bolt_type_to_text(r->qtype, ty, sizeof(ty));
-		cp_log(CP_LOG_INFO, "resolved %s %s: %s upstream=%u chased=%u ms=%llu%s%s%s%s%s%s", qn,
+		cp_log(CP_LOG_INFO, "resolved %s %s: %s upstream=%u chased=%u ms=%llu%s%s%s%s%s", qn,
 		       ty, bolt_rcode_to_text(r->rcode), r->budget->upstream, r->budget->ns_chase,
 		       (unsigned long long)(uv_now(r->cp->loop) - r->started_ms),
 		       r->budget->limit_hit ? " (work limit)" : "", r->ede_text[0] ? ": " : "",
 		       r->ede_text, r->sec != BOLT_SEC_UNCHECKED ? " dnssec=" : "",
-		       r->sec != BOLT_SEC_UNCHECKED ? bolt_sec_status_name(r->sec) : "",
-		       r->sec_text[0] ? " " : "");
-		if (r->sec_text[0])
-			cp_log(CP_LOG_INFO, "  dnssec: %s", r->sec_text);
+		       r->sec != BOLT_SEC_UNCHECKED ? bolt_sec_status_name(r->sec) : "");
 	}
 	res_done_cb cb = r->cb;
 	void *arg = r->arg;
@@ -259,10 +256,27 @@ static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
 static void step(struct res *r);
 
 /* A DS or DNSKEY look-up of the validator ended: hand its records over. */
+static void verdict(struct res *r, const struct dsec_verdict *vd);
+
 static void fetch_done(struct res *c, void *arg)
 {
 	struct res *r = arg;
 	r->child = NULL;
+	/* A look-up that failed (servers unreachable, a work limit) proves
+	 * nothing about the zone: this answer cannot be validated, and the
+	 * key cache is left alone so that the next question tries again. */
+	if (c->rcode != BOLT_RCODE_NOERROR && c->rcode != BOLT_RCODE_NXDOMAIN) {
+		char qn[300], ty[16];
+		name_text(c->qname, qn, sizeof(qn));
+		bolt_type_to_text(c->qtype, ty, sizeof(ty));
+		struct dsec_verdict vd = { .status = BOLT_SEC_BOGUS,
+		                           .ede = c->ede != BOLT_EDE_NONE ? c->ede : 9 };
+		snprintf(vd.text, sizeof(vd.text), "%.40s %.10s not found: %.30s", qn, ty,
+		         c->ede_text[0] ? c->ede_text : bolt_rcode_to_text(c->rcode));
+		verdict(r, &vd);
+		finish_now(r);
+		return;
+	}
 	if (dsec_feed(r->val, c->qname, c->qtype, c->rcode, c->negative, &c->answer, &c->sigs,
 	              &c->proof, c->zone) < 0) {
 		r->sec = BOLT_SEC_BOGUS;
@@ -801,13 +815,14 @@ static void step(struct res *r)
 			limit(r, "max-upstream-queries");
 			return;
 		}
-		/* A zone asked faster than zone-query-rate (a random-subdomain
-		 * flood whose servers answer at once) gets no more queries. */
-		if (!zrate_allow(r->zone, cp->cfg->zone_query_rate, uv_now(cp->loop))) {
+		/* A zone answering NXDOMAIN faster than zone-nxdomain-rate (a
+		 * random-subdomain flood whose servers answer at once) gets no
+		 * more queries for a while. */
+		if (!zrate_allow(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop))) {
 			char zn[300];
 			name_text(r->zone, zn, sizeof(zn));
 			throttle(r);
-			fail(r, BOLT_EDE_OTHER, "zone-query-rate reached for %s", zn);
+			fail(r, BOLT_EDE_OTHER, "zone-nxdomain-rate reached for %s", zn);
 			return;
 		}
 		send_query(r, &ch);
@@ -968,6 +983,8 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 		break;
 	}
 	report(r, SEL_OK, rtt_ms);
+	if (res.kind == ANS_NXDOMAIN)
+		zrate_note_nxdomain(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop));
 	if (r->q_minimised) {
 		if (res.kind == ANS_NXDOMAIN)
 			/* RFC 8020 says nothing exists below; ask the full name once so
