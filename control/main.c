@@ -298,7 +298,7 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      "Questions failed at once: max-inflight-per-zone reached",
 	                      lim_zone_refusals());
 	bolt_ctl_sink_counter(k, "zone_rate_hits",
-	                      "Questions failed at once: zone-query-rate reached",
+	                      "Questions failed at once: zone-nxdomain-rate reached",
 	                      zrate_refusals());
 	bolt_ctl_sink_counter(k, "server_limit_hits",
 	                      "Questions failed: every server of the cut at max-inflight-per-server",

@@ -19,10 +19,10 @@
 #              base flood flood-nolimits):
 #                base            ordinary misses alone
 #                flood           ordinary misses during the flood, default limits
-#                flood-norate    the same with zone-query-rate = 0
+#                flood-norate    the same with zone-nxdomain-rate = 0
 #                flood-nolimits  the same with max-inflight-per-zone = 0,
 #                                max-inflight-per-server = 0, nxdomain-cut = no,
-#                                zone-query-rate = 0
+#                                zone-nxdomain-rate = 0
 #
 # Everything runs in a private network namespace (FL_NS, default bflood)
 # over the fake hierarchy of tests/hierarchy/ (auth1 198.18.1.20 serves
@@ -81,8 +81,8 @@ CP=""
 start_boltdns() {   # start_boltdns MODE DIR
   local mode=$1 dir=$2 extra=""
   [ "$mode" = flood-nolimits ] &&
-    extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no\nzone-query-rate = 0'
-  [ "$mode" = flood-norate ] && extra='zone-query-rate = 0'
+    extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no\nzone-nxdomain-rate = 0'
+  [ "$mode" = flood-norate ] && extra='zone-nxdomain-rate = 0'
   rm -f "$REGION"
   sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
       -e "s|^path = .*|path = $REGION|" \

@@ -30,7 +30,7 @@ const struct ctl_lcore_field ctl_lcore_fields[] = {
 	F(rl_slipped, "Rate-limited answers sent truncated"),
 	F(prefetch_hints, "Hits late in their TTL hinted to the control plane for refresh"),
 	F(prefetch_hint_drops, "Prefetch hints dropped because the miss ring was full"),
-	F(throttled, "Misses answered SERVFAIL by the dataplane: their zone over zone-query-rate"),
+	F(throttled, "Misses answered SERVFAIL by the dataplane: their zone over its limits"),
 };
 #undef F
 const unsigned ctl_lcore_nfields = BOLT_ARRAY_SIZE(ctl_lcore_fields);

@@ -96,7 +96,7 @@ struct bolt_config {
 	unsigned max_upstream;                  /* max-upstream-queries per client query (default 64) */
 	unsigned max_inflight_zone;             /* max-inflight-per-zone: resolutions at one zone cut (default 100, 0 = no limit) */
 	unsigned max_inflight_server;           /* max-inflight-per-server: queries to one address (default 400, 0 = no limit) */
-	unsigned zone_query_rate;               /* zone-query-rate: upstream queries per second to one zone (default 1000, 0 = no limit) */
+	unsigned zone_nxdomain_rate;            /* zone-nxdomain-rate: NXDOMAIN answers per second from one zone (default 1000, 0 = no limit) */
 	bool nxdomain_cut;                      /* nxdomain-cut = yes|no: RFC 8020 (default yes) */
 	unsigned max_cname;                     /* max-cname (default 12) */
 	unsigned max_ns_chase;                  /* max-ns-chase = NS names without glue (default 6) */

@@ -6,7 +6,7 @@
  * second, that round trip is most of what the flood costs.
  *
  * The control plane throttles a zone when it is asked faster than its
- * zone-query-rate (control/iter/zonerate.h), for a few seconds at a time,
+ * zone-nxdomain-rate (control/iter/zonerate.h), for a few seconds at a time,
  * and publishes it again while the flood lasts. While a zone is throttled
  * the dataplane still hands one miss in BOLT_THROTTLE_LET_THROUGH under it
  * to the control plane (which applies its rate), so that names of the zone
