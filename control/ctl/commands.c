@@ -208,6 +208,7 @@ static int do_stats(struct bolt_ctl *ctl, struct ctl_out *o, bool reset)
 	ctl->sink.n = 0;
 	if (ctl->hooks.stats)
 		ctl->hooks.stats(ctl->hooks.arg, &ctl->sink);
+	ctl_edge_stats(ctl->cfg, &ctl->sink);
 
 	/* Relative values first, then (stats) the new baseline. */
 	struct bolt_lcore_stats *rel = malloc(sizeof(struct bolt_lcore_stats) * BOLT_MAX_LCORES + BOLT_CACHE_LINE);

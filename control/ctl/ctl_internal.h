@@ -104,6 +104,10 @@ struct ctl_local *ctl_local_new(struct bolt_cache *cache);
 /* Switch to another cache (or none); the caller reapplies. */
 void ctl_local_set_cache(struct ctl_local *l, struct bolt_cache *cache);
 void ctl_local_free(struct ctl_local *l);
+/* Add boltdns-edge's counters ([tls] stats-file, when fresh) to s as
+ * edge_* counters and gauges (control/ctl/edge.c). Loop thread. */
+void ctl_edge_stats(const struct bolt_config *cfg, struct bolt_ctl_sink *s);
+
 /* Add the [local] data of cfg (hosts file and data lines) and insert it. */
 int ctl_local_load_config(struct ctl_local *l, const struct bolt_config *cfg,
                           char *err, size_t errlen);

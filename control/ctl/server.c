@@ -742,6 +742,7 @@ static void refresh_hook_stats(struct bolt_ctl *ctl)
 	ctl->sink.n = 0;
 	if (ctl->hooks.stats)
 		ctl->hooks.stats(ctl->hooks.arg, &ctl->sink);
+	ctl_edge_stats(ctl->cfg, &ctl->sink);
 	ctl_metrics_set_hooks(ctl->metrics, &ctl->sink);
 }
 
@@ -807,6 +808,7 @@ struct bolt_ctl *bolt_ctl_start(uv_loop_t *loop, const struct bolt_config *cfg,
 	}
 	if (ctl->hooks.stats)
 		ctl->hooks.stats(ctl->hooks.arg, &ctl->hook_base);
+	ctl_edge_stats(cfg, &ctl->hook_base);
 
 	ctl->fmt = ctl_fmt_new();
 	ctl->local = ctl_local_new(region ? region->cache : NULL);

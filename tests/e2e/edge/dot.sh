@@ -8,7 +8,7 @@
 # (not TLS, a truncated record, a slowloris handshake, garbage after the
 # handshake) closed and counted while the service keeps answering.
 #
-# Usage: dot.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTDNS_EDGE
+# Usage: dot.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTDNS_EDGE BOLTCTL
 . "$(dirname "$0")/lib.sh"
 EDGE_IDLE=2s
 EDGE_PER_CLIENT=6
@@ -55,6 +55,11 @@ for k in dot_handshake_failures dot_bad_input dot_idle_closed dot_conns_limited 
   [ "${v:-0}" -gt 0 ] && ok "counter $k = $v" || bad "counter $k is ${v:-missing}"
 done
 grep -E '^(dot|doh)_' "$E2E_DIR/edge.stats" | tr '\n' ' '; echo
+# The same counters through boltdns-cp's control socket (boltctl stats).
+bs=$("$5" -s "$E2E_DIR/control.sock" stats_noreset)
+v=$(echo "$bs" | awk '$1 == "cp.edge_dot_hits:" { print $2 }')
+[ "${v:-0}" -gt 0 ] && ok "boltctl stats shows the edge's counters (cp.edge_dot_hits: $v)" ||
+  { echo "$bs" | grep edge_ | head; bad "boltctl stats: no edge counters"; }
 
 # A certificate replaced on disk is picked up without dropping connections.
 ns python3 - "$EDGE_DOT_PORT" "$E2E_DIR" <<'PY' && ok "certificate reload: old connection kept, new one gets the new certificate" || bad "certificate reload"
