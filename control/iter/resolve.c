@@ -815,13 +815,14 @@ static void step(struct res *r)
 			limit(r, "max-upstream-queries");
 			return;
 		}
-		/* A zone asked faster than zone-query-rate (a random-subdomain
-		 * flood whose servers answer at once) gets no more queries. */
-		if (!zrate_allow(r->zone, cp->cfg->zone_query_rate, uv_now(cp->loop))) {
+		/* A zone answering NXDOMAIN faster than zone-nxdomain-rate (a
+		 * random-subdomain flood whose servers answer at once) gets no
+		 * more queries for a while. */
+		if (!zrate_allow(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop))) {
 			char zn[300];
 			name_text(r->zone, zn, sizeof(zn));
 			throttle(r);
-			fail(r, BOLT_EDE_OTHER, "zone-query-rate reached for %s", zn);
+			fail(r, BOLT_EDE_OTHER, "zone-nxdomain-rate reached for %s", zn);
 			return;
 		}
 		send_query(r, &ch);
@@ -982,6 +983,8 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 		break;
 	}
 	report(r, SEL_OK, rtt_ms);
+	if (res.kind == ANS_NXDOMAIN)
+		zrate_note_nxdomain(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop));
 	if (r->q_minimised) {
 		if (res.kind == ANS_NXDOMAIN)
 			/* RFC 8020 says nothing exists below; ask the full name once so
