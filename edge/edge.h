@@ -177,6 +177,8 @@ uint64_t edge_tls_stamp(const struct bolt_config *cfg);
 /* edge/upstream.c: misses to boltdns-cp over TCP/53. */
 void upstream_query(struct edge *e, const struct edge_origin *o, const uint8_t *msg, size_t len);
 void upstream_close_all(struct edge *e);
+/* Once a second: close upstream connections idle for a while. */
+void upstream_tick(struct edge *e);
 
 /* edge/main.c */
 void edge_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -145,6 +145,7 @@ static void on_tick(uv_timer_t *t)
 {
 	struct edge *e = t->data;
 	region_refresh(e);
+	upstream_tick(e);
 	/* `boltctl reload` after a renewal, certbot's deploy hook, a SIGHUP:
 	 * any change of the files is seen within a second. */
 	if (edge_tls_stamp(&e->cfg) != e->cert_stamp)

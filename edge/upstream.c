@@ -24,6 +24,7 @@ struct upconn {
 	struct edge *e;
 	unsigned slot;          /* index in e->up */
 	bool closing;
+	uint64_t last_used;     /* uv_now of the last query or answer */
 	unsigned npend;
 	struct pend pend[EDGE_CONN_PENDING];
 	size_t len;
@@ -86,6 +87,7 @@ static void on_answer(struct upconn *u, uint8_t *msg, size_t len)
 		return; /* not ours (a late duplicate): dropped */
 	p->used = false;
 	u->npend--;
+	u->last_used = uv_now(u->e->loop);
 	/* The buffer has EDGE_KEEPALIVE_LEN spare bytes past any message. */
 	edge_answer(&p->o, msg, len, len + EDGE_KEEPALIVE_LEN);
 	conn_release(p->o.c);
@@ -146,6 +148,7 @@ static struct upconn *up_open(struct edge *e, unsigned slot)
 		return NULL;
 	u->e = e;
 	u->slot = slot;
+	u->last_used = uv_now(e->loop);
 	uv_tcp_init(e->loop, &u->h);
 	u->h.data = u;
 	u->creq.data = u;
@@ -241,11 +244,35 @@ void upstream_query(struct edge *e, const struct edge_origin *o, const uint8_t *
 		return;
 	}
 	struct pend *p = &u->pend[idx];
+	u->last_used = uv_now(e->loop);
 	p->used = true;
 	p->upid = upid;
 	p->o = copy;
 	u->npend++;
 	conn_hold(copy.c);
+}
+
+/* boltdns-cp closes a TCP connection idle for TCP_IDLE_MS (10 s); one it
+ * closes just as a query is written costs that query a SERVFAIL. Closing
+ * ours first, idle for half that, never races. */
+#define UP_IDLE_MS 5000
+
+static void on_up_closed_quiet(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void upstream_tick(struct edge *e)
+{
+	uint64_t now = uv_now(e->loop);
+	for (unsigned i = 0; i < EDGE_UP_CONNS; i++) {
+		struct upconn *u = e->up[i];
+		if (u == NULL || u->npend > 0 || now - u->last_used < UP_IDLE_MS)
+			continue;
+		u->closing = true;
+		e->up[i] = NULL;
+		uv_close((uv_handle_t *)&u->h, on_up_closed_quiet);
+	}
 }
 
 void upstream_close_all(struct edge *e)
