@@ -134,6 +134,9 @@ struct res {
 	struct dsec_val *val;
 	uint8_t sec;                    /* enum bolt_sec_status */
 	uint16_t sec_ede;
+	struct res *fetch_next;         /* a validator look-up: the next one in flight */
+	struct res *waiters;            /* a validator look-up: other validations waiting for it */
+	struct res *wait_next;          /* waiting for another's look-up: the next waiter */
 	uint32_t sec_ttl;               /* secure: lifetime bound of the signatures, 0: none */
 	char sec_text[96];
 };
@@ -258,10 +261,31 @@ static void step(struct res *r);
 /* A DS or DNSKEY look-up of the validator ended: hand its records over. */
 static void verdict(struct res *r, const struct dsec_verdict *vd);
 
-static void fetch_done(struct res *c, void *arg)
+/* The validator's look-ups in flight: a validation that needs one of them
+ * waits for it rather than asking again (a cold cache and many questions
+ * of one zone would otherwise send one DNSKEY query each). */
+static struct res *fetches;
+
+static struct res *fetch_find(const uint8_t *name, uint16_t type)
 {
-	struct res *r = arg;
-	r->child = NULL;
+	for (struct res *c = fetches; c != NULL; c = c->fetch_next)
+		if (c->qtype == type && bolt_name_equal(c->qname, name))
+			return c;
+	return NULL;
+}
+
+static void fetch_unlink(struct res *c)
+{
+	for (struct res **pp = &fetches; *pp != NULL; pp = &(*pp)->fetch_next)
+		if (*pp == c) {
+			*pp = c->fetch_next;
+			return;
+		}
+}
+
+/* Hand the look-up c over to the validation of r; goes on with it. */
+static void fetch_deliver(struct res *r, struct res *c)
+{
 	/* A look-up that failed (servers unreachable, a work limit) proves
 	 * nothing about the zone: this answer cannot be validated, and the
 	 * key cache is left alone so that the next question tries again. */
@@ -286,6 +310,23 @@ static void fetch_done(struct res *c, void *arg)
 		return;
 	}
 	validate(r);
+}
+
+static void fetch_done(struct res *c, void *arg)
+{
+	struct res *r = arg;
+	r->child = NULL;
+	fetch_unlink(c);
+	struct res *w = c->waiters;
+	c->waiters = NULL;
+	/* Each may end (and be freed) or start look-ups of its own. */
+	fetch_deliver(r, c);
+	while (w != NULL) {
+		struct res *next = w->wait_next;
+		w->wait_next = NULL;
+		fetch_deliver(w, c);
+		w = next;
+	}
 }
 
 static void verdict(struct res *r, const struct dsec_verdict *vd)
@@ -335,12 +376,18 @@ static void validate(struct res *r)
 	struct dsec_fetch f;
 	struct dsec_verdict vd;
 	if (dsec_run(r->val, &in, &f, &vd) == DSEC_FETCH) {
+		struct res *c = fetch_find(f.name, f.type);
+		if (c != NULL) {
+			r->wait_next = c->waiters;
+			c->waiters = r;
+			return;
+		}
 		const char *why = NULL;
 		if (uv_now(cp->loop) >= r->budget->deadline_ms)
 			why = "deadline";
 		else if (r->budget->upstream >= cp->cfg->max_upstream)
 			why = "max-upstream-queries";
-		struct res *c = why == NULL ? res_new(cp, f.name, f.type, BOLT_CLASS_IN, false, r) : NULL;
+		c = why == NULL ? res_new(cp, f.name, f.type, BOLT_CLASS_IN, false, r) : NULL;
 		if (c != NULL) {
 			c->want_do = true;
 			c->validated = true;
@@ -351,6 +398,8 @@ static void validate(struct res *r)
 			c->cb = fetch_done;
 			c->arg = r;
 			r->child = c;
+			c->fetch_next = fetches;
+			fetches = c;
 			if (cp_log_enabled(CP_LOG_DEBUG)) {
 				char qn[1024], ty[16];
 				name_text(f.name, qn, sizeof(qn));
@@ -392,6 +441,11 @@ static void finish(struct res *r)
 		if (!r->want_do || dsec_nta(r->qname)) {
 			r->sec = dsec_off_status(r->qname);
 		} else if ((r->val = dsec_new(r->cp->cfg)) != NULL) {
+			/* Done with the zone's servers: its slot is free for
+			 * another question while the validator looks up keys. */
+			if (r->zone_held)
+				lim_zone_leave(r->zone);
+			r->zone_held = false;
 			feed_referral_ds(r);
 			validate(r);
 			return;

@@ -88,4 +88,22 @@ dnssec_check_case nta www.bogus-sig.boltnet A do NOERROR - - ans 198.19.13.50
 dnssec_check_case nta www.expired.boltnet A do SERVFAIL - 7 - -
 dnssec_check_case nta www.sec.boltnet A do NOERROR ad - ans 198.19.13.10
 
+# (At 2000 a second: all at once, 400 cold names of one zone would meet
+# max-inflight-per-zone, validation or not.)
+echo "== a cold cache and 400 names of one signed zone: one DNSKEY look-up each zone"
+if command -v dnsperf >/dev/null; then
+  restart_cp ""
+  for i in $(seq 1 400); do printf 'h%04d.bulk.boltnet A\n' "$i"; done > "$E2E_DIR/burst.txt"
+  wait_stats
+  f0=$(cp_stat dnssec_fetches)
+  out=$(ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/burst.txt" -n 1 -Q 2000 -q 100 -t 5 -D 2>&1)
+  noerr=$(sed -n 's/.*NOERROR \([0-9]*\) .*/\1/p' <<<"$out")
+  [ "${noerr:-0}" -eq 400 ] && ok "400/400 NOERROR" || { bad "burst: ${noerr:-0}/400 NOERROR"; sed 's/^/     | /' <<<"$out"; }
+  wait_stats
+  f1=$(cp_stat dnssec_fetches) sec=$(cp_stat dnssec_secure)
+  [ $((f1 - f0)) -le 6 ] && ok "validator look-ups: $((f1 - f0))" || bad "validator look-ups: $((f1 - f0)) for one zone"
+  [ "${sec:-0}" -ge 400 ] && ok "secure answers: $sec" || bad "secure answers: ${sec:-0}"
+  dnssec_check_case burst h0123.bulk.boltnet A do NOERROR ad - ans 198.19.128.123
+fi
+
 e2e_finish
