@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -76,7 +77,13 @@ SSL_CTX *edge_tls_ctx(const struct bolt_config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1) {
-		snprintf(what, sizeof(what), "%s:%u: [tls] key: '%s' is not a PEM private key",
+		/* OpenSSL compares the key with the certificate as it loads it */
+		unsigned long e = ERR_peek_last_error();
+		bool mismatch = ERR_GET_LIB(e) == ERR_LIB_X509 &&
+		                ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH;
+		snprintf(what, sizeof(what),
+		         mismatch ? "%s:%u: [tls] key: '%s' does not match the certificate"
+		                  : "%s:%u: [tls] key: '%s' is not a PEM private key",
 		         cfg->path, cfg->tls_key_line, cfg->tls_key);
 		ssl_err(err, errlen, what);
 		goto fail;

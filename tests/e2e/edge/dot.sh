@@ -18,6 +18,25 @@ action = refuse"
 edge_init dot "$1" "$2" "$3" "$4"
 edge_start_all
 
+# Start-up checks: a key that is not the certificate's, a missing certificate.
+conf="$E2E_DIR/boltdns.conf"
+sed "s|^key = .*|key = $E2E_DIR/other.key|" "$conf" > "$E2E_DIR/badkey.conf"
+openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out "$E2E_DIR/other.key" 2>/dev/null
+kl=$(grep -n '^key = ' "$E2E_DIR/badkey.conf" | cut -d: -f1)
+out=$("$4" -c "$E2E_DIR/badkey.conf" -t 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "^$E2E_DIR/badkey.conf:$kl: \[tls\] key: .* does not match the certificate" &&
+  ok "a key that does not match: FILE:LINE at start-up" || { echo "$out"; bad "mismatched key not refused ($rc)"; }
+sed "s|^certificate = .*|certificate = $E2E_DIR/missing.crt|" "$conf" > "$E2E_DIR/nocert.conf"
+cl=$(grep -n '^certificate = ' "$E2E_DIR/nocert.conf" | cut -d: -f1)
+out=$("$4" -c "$E2E_DIR/nocert.conf" -t 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "^$E2E_DIR/nocert.conf:$cl: \[tls\] certificate: cannot read" &&
+  ok "a missing certificate: FILE:LINE at start-up" || { echo "$out"; bad "missing certificate not refused ($rc)"; }
+printf 'not a certificate\n' > "$E2E_DIR/garbage.crt"
+sed "s|^certificate = .*|certificate = $E2E_DIR/garbage.crt|" "$conf" > "$E2E_DIR/garbage.conf"
+out=$("$4" -c "$E2E_DIR/garbage.conf" -t 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "^$E2E_DIR/garbage.conf:$cl: \[tls\] certificate: .* is not a PEM certificate" &&
+  ok "a file that is not PEM: FILE:LINE at start-up" || { echo "$out"; bad "garbage certificate not refused ($rc)"; }
+
 kd() { ns kdig @127.0.0.1 -p "$EDGE_DOT_PORT" +tls +time=6 +retry=0 "$@"; }
 
 out=$(kd www.dom1.boltnet A)
