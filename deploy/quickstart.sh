@@ -2,9 +2,10 @@
 # boltdns quick start on a machine with no spare NIC (Debian 12, as root):
 # installs the packages, builds, reserves hugepages, makes a veth pair with one
 # end in a network namespace "bq-client", starts boltdns-dp on net_af_xdp with
-# our XDP program and boltdns-cp next to it, then from the namespace shows a
-# query resolved, the same query answered from the cache, and a short dnsperf
-# run. Everything is stopped at the end (--keep leaves it running).
+# our XDP program, boltdns-cp and boltdns-edge (DoT) next to it, then from the
+# namespace shows a query resolved, the same query answered from the cache,
+# the same name over DNS over TLS (kdig +tls), and a short dnsperf run.
+# Everything is stopped at the end (--keep leaves it running).
 #
 #   bash deploy/quickstart.sh [--offline] [--keep] [--io socket]
 #
@@ -47,6 +48,7 @@ meson compile -C build >/dev/null
 DP=$top/build/dataplane/boltdns-dp
 CP=$top/build/control/boltdns-cp
 CTL=$top/build/control/ctl/boltctl
+EDGE=$top/build/edge/boltdns-edge
 XDP_OBJ=$top/build/dataplane/xdp/boltdns_xdp.o
 
 work=/run/boltdns-quickstart
@@ -132,8 +134,17 @@ socket = $work/control.sock
 tcp-listen = $HOST_ADDR@53
 [resolver]
 root-hints = $hints
+[tls]
+certificate = $work/edge.crt
+key = $work/edge.key
+dot-listen = $HOST_ADDR@853
+stats-file = $work/edge.stats
 EOF
 echo "configuration: $work/boltdns.conf"
+# DNS over TLS (boltdns-edge) with a self-signed certificate made now.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	-subj "/CN=boltdns-quickstart" -addext "subjectAltName=IP:$HOST_ADDR" \
+	-keyout "$work/edge.key" -out "$work/edge.crt" >/dev/null 2>&1
 
 say "starting boltdns-dp ($io) and boltdns-cp"
 mkdir -p /dev/hugepages
@@ -152,6 +163,9 @@ for _ in $(seq 300); do
 	"$CTL" -s "$work/control.sock" status 2>/dev/null | grep -Eq '^dataplane.lcores: [1-9]' && break
 	sleep 0.1
 done
+# DoT next to them: hits from the shared cache, misses through boltdns-cp.
+"$EDGE" -c "$work/boltdns.conf" > "$work/edge.log" 2>&1 &
+pids+=($!)
 if ! "$CTL" -s "$work/control.sock" status | grep -E '^(version|dataplane|cache\.(shards|bytes_total)|region\.size)'; then
 	echo "boltdns did not come up; logs:"; tail -20 "$work/dp.log" "$work/cp.log"; exit 1
 fi
@@ -161,6 +175,8 @@ say "first query (a miss: resolved by boltdns-cp from the root down)"
 q "${names[0]}" A
 say "the same query again (a hit: answered by the dataplane from the shared cache)"
 q "${names[0]}" A
+say "the same name over DNS over TLS (kdig +tls to boltdns-edge, self-signed certificate)"
+ip netns exec "$NS" kdig @"$server" -p 853 +tls +time=3 +retry=1 "${names[0]}" A || true
 say "dataplane counters"
 "$CTL" -s "$work/control.sock" stats_noreset | grep -E '^(total\.)?(queries|hits|misses)|hits|misses' | head -10 || true
 
