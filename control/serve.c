@@ -89,12 +89,40 @@ static int any_response(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
 	return (int)len;
 }
 
+/* Working buffer of any_reply (its input offsets may be in rel_buf). */
+static uint16_t any_rel[BOLT_BUILD_TTL_MAX];
+
+/* Answer w with the ANY response any_buf[0..len) of DNSSEC status sec. */
+static void any_reply(struct cp *cp, const struct waiter *w, size_t len,
+                      const uint16_t *ttl_off, uint16_t nttl, uint32_t ttl, uint8_t kind,
+                      uint8_t sec)
+{
+	struct bolt_cache_val val;
+	const uint8_t *sections = NULL;
+	uint32_t now = bolt_now();
+	if (bolt_answer_to_cache_ede(any_buf, len, ttl_off, nttl, now, ttl, kind, 0, &val, any_rel,
+	                             &sections) < 0) {
+		respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "cannot render the answer");
+		return;
+	}
+	val.status = sec;
+	struct bolt_cache_out out = {
+		.val = val,
+		.ttl_off = any_rel,
+		.ttl_cap = BOLT_BUILD_TTL_MAX,
+		.sections = (uint8_t *)(uintptr_t)sections,
+		.cap = val.len,
+	};
+	respond_cached(cp, w, &out, now, false);
+}
+
 /* Answer the ANY waiters of list (others are skipped) from the A response
- * msg (kind, ttl), and cache that answer under (name, ANY, do_bit) so the
- * dataplane answers the next one. */
+ * msg (kind, ttl, DNSSEC status sec), and cache that answer under (name,
+ * ANY, do_bit) so the dataplane answers the next one. The synthesised
+ * HINFO of RFC 8482 is signed by nobody: never secure. */
 static void any_answer(struct cp *cp, const struct waiter *list, const struct waiter *one,
                        const uint8_t *msg, size_t len, const uint16_t *ttl_off, uint16_t nttl,
-                       uint8_t kind, uint32_t ttl, bool do_bit)
+                       uint8_t kind, uint32_t ttl, bool do_bit, uint8_t sec)
 {
 	struct bolt_build b;
 	int al = any_response(msg, len, ttl_off, nttl, kind, ttl, &b);
@@ -108,18 +136,20 @@ static void any_answer(struct cp *cp, const struct waiter *list, const struct wa
 	}
 	uint8_t akind = kind == BOLT_CACHE_NODATA && bolt_wire_get_u16(any_buf + 6) > 0
 	                ? BOLT_CACHE_POSITIVE : kind;
-	if (cp->region != NULL && bolt_answer_insert(cp->region->cache, any_buf, (size_t)al,
-	                                             b.ttl_off, b.nttl, do_bit, bolt_now(), ttl,
-	                                             akind) == 0)
+	if (akind != kind && sec == BOLT_SEC_SECURE)
+		sec = BOLT_SEC_INSECURE;
+	if (cp->region != NULL &&
+	    bolt_answer_insert_status(cp->region->cache, any_buf, (size_t)al, b.ttl_off, b.nttl,
+	                              do_bit, bolt_now(), ttl, akind, 0, sec) == 0)
 		cp->ctr.cache_inserts++;
 	for (const struct waiter *w = list; w != NULL; w = w->next) {
 		if (w->q.qtype != BOLT_TYPE_ANY)
 			continue;
-		respond_msg(cp, w, any_buf, (size_t)al, b.ttl_off, b.nttl, ttl, akind, 0);
+		any_reply(cp, w, (size_t)al, b.ttl_off, b.nttl, ttl, akind, sec);
 		cp->ctr.any_queries++;
 	}
 	if (one != NULL) {
-		respond_msg(cp, one, any_buf, (size_t)al, b.ttl_off, b.nttl, ttl, akind, 0);
+		any_reply(cp, one, (size_t)al, b.ttl_off, b.nttl, ttl, akind, sec);
 		cp->ctr.any_queries++;
 	}
 }
@@ -152,7 +182,7 @@ static bool any_from_cache(struct cp *cp, const struct pkey *akey, const struct 
 	for (uint16_t i = 0; i < out.val.nttl; i++)
 		rel_buf[i] = (uint16_t)(out.ttl_off[i] + qend);
 	any_answer(cp, NULL, w, resp_buf, (size_t)len, rel_buf, out.val.nttl,
-	           out.val.kind, out.val.expires - now, akey->do_bit);
+	           out.val.kind, out.val.expires - now, akey->do_bit, out.val.status);
 	return true;
 }
 
@@ -497,7 +527,7 @@ static void on_resolved(struct res *r, void *arg)
 	/* Last: any_answer reuses the buffers out points into. */
 	if (any)
 		any_answer(cp, p->waiters, NULL, resp_buf, (size_t)len, b.ttl_off, b.nttl, kind, ttl,
-		           p->key.do_bit);
+		           p->key.do_bit, sec);
 	pend_free(p);
 }
 

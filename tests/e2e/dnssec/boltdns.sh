@@ -43,6 +43,12 @@ echo "== the same again, from the dataplane's cache"
 dnssec_check_cases cached
 check_nx_boltorg cached
 
+echo "== ANY (RFC 8482: the name's A answer) keeps the A answer's status"
+for pass in first cached; do
+  dnssec_check_case "any-$pass" www.sec.boltnet ANY do NOERROR ad - ans 198.19.13.10
+  dnssec_check_case "any-$pass" www.insec.boltnet ANY do NOERROR - - none 198.19.13.40
+done
+
 wait_stats
 hits=$(dp_stat hits)
 echo "dataplane hits: ${hits:-?}"
