@@ -475,6 +475,24 @@ static int lcore_main(void *arg)
 	l->hb_next = rte_rdtsc() + g.hz;
 	__atomic_store_n(&bolt_region_ports(app->region)->worker_tid[l->index],
 	                 (int32_t)rte_sys_gettid(), __ATOMIC_RELAXED);
+	/* An lcore with no queue on any port (more lcores than queues) gets no
+	 * query, so it queues no miss and no answer ever comes back to it:
+	 * polling would only spend its CPU (and, under a quota, everyone's).
+	 * It waits for the stop instead. Worker 0 keeps the heartbeat and
+	 * always has queue 0. */
+	bool has_queue = g.exc_port >= 0 && l->index < g.exc_nq;
+	for (unsigned pi = 0; pi < g.nports; pi++)
+		if (l->index < g.ports[pi].nq)
+			has_queue = true;
+	if (!has_queue && l->index != 0) {
+		dp_notice("worker %u on lcore %u has no queue on any port: parked (nothing to poll)",
+		          l->index, rte_lcore_id());
+		while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
+			struct timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		return 0;
+	}
 	dp_info("worker %u polling on lcore %u", l->index, rte_lcore_id());
 	unsigned nap_us = 1;
 	uint64_t last_work = rte_rdtsc();
