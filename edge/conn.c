@@ -92,6 +92,7 @@ static void maybe_free(struct econn *c)
 		nghttp2_session_del(c->h2);
 	SSL_free(c->ssl);
 	free(c->buf);
+	free(c->out);
 	free(c);
 }
 
@@ -213,12 +214,44 @@ void conn_answer(struct econn *c, int32_t stream, const uint8_t *msg, size_t len
 		doh_answer(c, stream, msg, len);
 		return;
 	}
-	uint8_t l16[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-	/* One TLS record for length and message where possible: write both
-	 * into the BIO before flushing. */
-	if (conn_tls_write(c, l16, 2) == 0 && conn_tls_write(c, msg, len) == 0)
-		conn_flush(c);
+	/* Framed answers are gathered and given to TLS together: the answers
+	 * of one read (hits of a pipelined burst) become one TLS record and one
+	 * write instead of one each. */
+	if (c->out_len + 2 + len > c->out_cap) {
+		size_t want = c->out_cap ? c->out_cap : 4096;
+		while (want < c->out_len + 2 + len)
+			want *= 2;
+		uint8_t *nb = realloc(c->out, want);
+		if (nb == NULL) {
+			conn_close(c);
+			return;
+		}
+		c->out = nb;
+		c->out_cap = want;
+	}
+	c->out[c->out_len] = (uint8_t)(len >> 8);
+	c->out[c->out_len + 1] = (uint8_t)len;
+	memcpy(c->out + c->out_len + 2, msg, len);
+	c->out_len += 2 + len;
 	conn_touch(c);
+	if (!c->in_input)
+		conn_push(c);
+}
+
+void conn_push(struct econn *c)
+{
+	if (c->out_len == 0 || c->closing)
+		return;
+	size_t n = c->out_len;
+	c->out_len = 0;
+	if (conn_tls_write(c, c->out, n) == 0)
+		conn_flush(c);
+	/* Keep small buffers, give big ones back. */
+	if (c->out_cap > 65536) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
 }
 
 /* ---- input ---- */
@@ -303,6 +336,7 @@ static void tls_input(struct econn *c)
 			return;
 	}
 	uint8_t buf[16384];
+	c->in_input = true;
 	for (;;) {
 		int n = SSL_read(c->ssl, buf, sizeof(buf));
 		if (n <= 0) {
@@ -310,15 +344,19 @@ static void tls_input(struct econn *c)
 			ERR_clear_error();
 			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
 				break;
+			c->in_input = false;
 			if (err != SSL_ERROR_ZERO_RETURN)
 				e->ctr.bad_input[c->kind]++;
+			conn_push(c);
 			conn_flush(c);
 			conn_close(c);
 			return;
 		}
 		int rc = c->kind == EDGE_DOH ? doh_recv(c, buf, (size_t)n) : dot_recv(c, buf, (size_t)n);
 		if (rc < 0) {
+			c->in_input = false;
 			e->ctr.bad_input[c->kind]++;
+			conn_push(c);
 			conn_flush(c);
 			conn_close(c);
 			return;
@@ -326,6 +364,8 @@ static void tls_input(struct econn *c)
 		if (c->closing)
 			return;
 	}
+	c->in_input = false;
+	conn_push(c);
 	if (c->kind == EDGE_DOH && doh_send(c) < 0) {
 		conn_flush(c);
 		conn_close(c);

@@ -101,6 +101,9 @@ struct econn {
 	bool refused;                         /* the ACL refuses: every query gets REFUSED */
 	bool counted;                         /* counted in its client's connections */
 	bool in_h2_recv;                      /* inside nghttp2_session_mem_recv: no send */
+	bool in_input;                        /* handling a read: answers wait in out[] */
+	uint8_t *out;                         /* DoT: answers (framed) not yet given to TLS */
+	size_t out_len, out_cap;
 	int open_handles;
 	unsigned holds;                       /* queries waiting for the resolver */
 	uint8_t family;
@@ -155,6 +158,8 @@ void conn_release(struct econn *c);
 /* Queue plaintext for TLS and push what TLS produced to the socket. */
 int conn_tls_write(struct econn *c, const uint8_t *data, size_t len);
 void conn_flush(struct econn *c);
+/* Give the DoT answers gathered in c->out to TLS and flush. */
+void conn_push(struct econn *c);
 void conn_close(struct econn *c);
 /* Restart the idle timer: the client did something useful. */
 void conn_touch(struct econn *c);
