@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_devargs.h>
@@ -261,7 +262,8 @@ static unsigned drain_answers(struct dp_lcore *l)
 }
 
 /* Link state and rte_eth_stats of every service port into the region's port
- * table (main lcore, about once a second: a few ethdev calls, no lock). */
+ * table (at start-up, then once a second from ports_refresh_alarm: a few
+ * ethdev calls, no lock; the table has this one writer). */
 static void ports_refresh(struct bolt_region *r)
 {
 	struct bolt_port_table *t = bolt_region_ports(r);
@@ -293,6 +295,20 @@ static void ports_refresh(struct bolt_region *r)
 		}
 	}
 	atomic_store_explicit(&t->updated, (uint64_t)time(NULL), memory_order_relaxed);
+}
+
+/* ports_refresh once a second on the EAL interrupt thread, off the polling
+ * lcores: link and stats queries are system calls on af_xdp / af_packet, and
+ * on worker 0's loop they held up its queue every second. Re-arms itself
+ * until the dataplane stops. */
+static void ports_refresh_alarm(void *arg)
+{
+	struct dp_app *app = arg;
+	if (atomic_load_explicit(&app->stop, memory_order_relaxed))
+		return;
+	ports_refresh(app->region);
+	if (rte_eal_alarm_set(US_PER_S, ports_refresh_alarm, app) != 0)
+		dp_warn("port table: cannot re-arm its refresh: `boltctl status` counters stop");
 }
 
 /* Describe the service ports in the region (once, before the workers start):
@@ -537,8 +553,10 @@ static int lcore_main(void *arg)
 			l->tx_deadline = now + g.drain_tsc;
 		}
 		if (l->index == 0 && now >= l->hb_next) {
+			/* The port table is refreshed off the lcores
+			 * (ports_refresh_alarm); the beat stays here, so it
+			 * says the polling loop runs. */
 			dp_heartbeat(app);
-			ports_refresh(app->region);
 			l->hb_next = now + g.hz;
 		}
 	}
@@ -877,8 +895,11 @@ int dp_dpdk_run(struct dp_app *app)
 	atomic_store(&app->region->hdr->dp_lcores, g.nw);
 	dp_notice("io = dpdk: %u worker lcore(s), %u port(s)", g.nw, g.nports);
 
+	if (rte_eal_alarm_set(US_PER_S, ports_refresh_alarm, app) != 0)
+		dp_warn("port table: no refresh alarm: `boltctl status` shows start-up counters");
 	rte_eal_mp_remote_launch(lcore_main, NULL, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
+	rte_eal_alarm_cancel(ports_refresh_alarm, app);
 
 err_ports:
 	RTE_ETH_FOREACH_DEV(id) {

@@ -601,8 +601,12 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		}
 		if (rc < 0)
 			continue;
-		k->qtype = q->qtype;
-		k->qclass = q->qclass;
+		/* Type and class from the packet, not from q: the compiler
+		 * copies q's two 16-bit fields with one 32-bit load, which
+		 * stalls on the parser's two stores just made. */
+		const uint8_t *qtc = p->dns + BOLT_HDR_LEN + q->qname_len;
+		k->qtype = rd16(qtc);
+		k->qclass = rd16(qtc + 2);
 		k->do_bit = q->do_bit;
 		k->name_len = (uint8_t)q->qname_len;
 		bolt_cache_key_hash(w->cache, k);
