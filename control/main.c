@@ -329,6 +329,9 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      dsec_counters.fetches);
 	bolt_ctl_sink_counter(k, "dnssec_key_hits", "Zone conclusions found in the key cache",
 	                      dsec_counters.key_hits);
+	bolt_ctl_sink_counter(k, "dnssec_sig_cache_hits",
+	                      "RRsets found verified already (no signature check)",
+	                      dsec_counters.sig_cache_hits);
 	static const struct { unsigned ede; const char *name, *help; } why[] = {
 		{ 6, "dnssec_bogus_sig", "Bogus: signature or proof does not verify (EDE 6)" },
 		{ 7, "dnssec_bogus_expired", "Bogus: signature expired (EDE 7)" },
@@ -478,6 +481,7 @@ static void write_stats(struct main_state *s)
 	W("dnssec_indeterminate", dsec_counters.indeterminate);
 	W("dnssec_fetches", dsec_counters.fetches);
 	W("dnssec_key_hits", dsec_counters.key_hits);
+	W("dnssec_sig_cache_hits", dsec_counters.sig_cache_hits);
 	W("dnssec_bogus_sig", dsec_counters.bogus_by_ede[6]);
 	W("dnssec_bogus_expired", dsec_counters.bogus_by_ede[7]);
 	W("dnssec_bogus_not_yet_valid", dsec_counters.bogus_by_ede[8]);
@@ -538,6 +542,8 @@ static void on_tick(uv_timer_t *t)
 		                         BOLT_COOKIE_ROTATE_S);
 	}
 	serve_prefetch_tick(&s->cp);
+	/* RFC 5011: probe a trust point's DNSKEY set when its timer says so. */
+	res_anchor_tick(&s->cp);
 	nta_expire(s->anchors.nta, (int64_t)time(NULL));
 	write_stats(s);
 }

@@ -129,6 +129,7 @@ struct dsec_counters {
 	uint64_t secure, insecure, bogus, indeterminate;
 	uint64_t fetches;              /* DS/DNSKEY questions asked for validation */
 	uint64_t key_hits;             /* zone conclusions found in the key cache */
+	uint64_t sig_cache_hits;       /* RRsets found verified already (no signature check) */
 	uint64_t bogus_by_ede[16];     /* bogus verdicts by EDE code (0..15) */
 };
 extern struct dsec_counters dsec_counters;
@@ -140,6 +141,17 @@ void dsec_count(const struct dsec_verdict *v);
 /* Register the counters with the anchor context's `dnssec status`
  * (anchor_set_counts_source); harmless when there is none. */
 void dsec_register(void);
+
+/*
+ * RFC 5011 active refresh (the anchor module keeps the states and timers):
+ * dsec_probe_due() is true, with the trust point's name in name
+ * (BOLT_NAME_MAX bytes), when a point's probe is due; the caller resolves
+ * (name, DNSKEY) with validation, which hands the set to the anchor module
+ * (anchor_5011_observe), and then calls dsec_probe_done(name), which counts
+ * a failed probe when no set came.
+ */
+bool dsec_probe_due(uint8_t *name);
+void dsec_probe_done(const uint8_t *name);
 
 /* Empty the key cache (tests, reload). */
 void dsec_keycache_clear(void);

@@ -1229,6 +1229,29 @@ int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qcla
 	return 0;
 }
 
+/* ---- RFC 5011 probes of the trust points ---- */
+
+static bool probing;
+
+static void probe_done(struct res *r, void *arg)
+{
+	(void)arg;
+	probing = false;
+	dsec_probe_done(r->qname);
+}
+
+void res_anchor_tick(struct cp *cp)
+{
+	uint8_t name[BOLT_NAME_MAX];
+	if (probing || cp->offline || !dsec_probe_due(name))
+		return;
+	probing = true;
+	/* The validation of the answer fetches the set afresh and hands it to
+	 * the anchor module (dnssec.h); probe_done may run before this returns. */
+	if (res_start(cp, name, 48 /* DNSKEY */, BOLT_CLASS_IN, true, probe_done, NULL) < 0)
+		probing = false;
+}
+
 int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *server,
                const uint8_t *qname, uint16_t qtype, const uint8_t *pkt, size_t len,
                res_done_cb cb, void *arg)

@@ -43,6 +43,13 @@ int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *serv
                const uint8_t *qname, uint16_t qtype, const uint8_t *pkt, size_t len,
                res_done_cb cb, void *arg);
 
+/*
+ * RFC 5011 active refresh: when a trust point's probe is due (the anchor
+ * module's timers), resolve its DNSKEY RRset; the validation hands the set
+ * over. One probe at a time. Call once a second (loop thread).
+ */
+void res_anchor_tick(struct cp *cp);
+
 /* Outcome of a finished resolution (valid inside the callback). */
 uint8_t res_rcode(const struct res *r);
 

@@ -58,7 +58,9 @@ e2e_cleanup() {
 }
 
 # The hierarchy is signed and its root key (WORKDIR/root.key) is the trust
-# anchor. mis.boltnet's parent holds a DS matching no key of it (see
+# anchor; its RFC 5011 state goes to the test's directory (the default,
+# /var/lib/boltdns/root.key, would outlive the test and its keys).
+# mis.boltnet's parent holds a DS matching no key of it (see
 # tests/hierarchy/README.md), so it is bogus to a validating resolver: a
 # negative trust anchor keeps the tests of its misbehaving server about that
 # server (E2E_DNSSEC_NTA= drops it, as tests/e2e/dnssec/boltdns.sh does).
@@ -82,6 +84,7 @@ timeout = 500
 ${E2E_EXTRA_RESOLVER:-}
 [dnssec]
 trust-anchor-file = $E2E_DIR/hier/root.key
+trust-anchor-state = $E2E_DIR/ta-state.key
 ${E2E_DNSSEC_NTA-negative-trust-anchors = mis.boltnet}
 ${E2E_EXTRA_DNSSEC:-}
 CONF
@@ -121,8 +124,8 @@ e2e_wait_attached() {
 e2e_dnssec_conf() {
   local conf="$E2E_DIR/boltdns.conf" anchor="$E2E_DIR/hier/root.key"
   if ! grep -q '^\[dnssec\]' "$conf"; then
-    printf '[dnssec]\ntrust-anchor-file = %s\n%s\n' "$anchor" \
-      "${E2E_DNSSEC_NTA-negative-trust-anchors = mis.boltnet}" >> "$conf"
+    printf '[dnssec]\ntrust-anchor-file = %s\ntrust-anchor-state = %s\n%s\n' "$anchor" \
+      "$E2E_DIR/ta-state.key" "${E2E_DNSSEC_NTA-negative-trust-anchors = mis.boltnet}" >> "$conf"
   fi
   if grep -qxF "trust-anchor-file = $anchor" "$conf" && [ ! -e "$anchor" ]; then
     sed -i "s|^trust-anchor-file = $anchor\$|validation = no|" "$conf"

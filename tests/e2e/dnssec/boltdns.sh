@@ -70,6 +70,16 @@ if [ -n "$BOLTCTL" ]; then
   fi
 fi
 
+# (No key changed state: the state file is not written, RFC 5011 timers only.)
+echo "== RFC 5011: the root's DNSKEY set, validated, went to the anchor module"
+if [ -n "$BOLTCTL" ]; then
+  st=$("$BOLTCTL" -s "$E2E_DIR/control.sock" dnssec status 2>&1)
+  ls=$(awk '$1 == "anchors.point.0.last_success:" { print $2 }' <<<"$st")
+  np=$(awk '$1 == "anchors.point.0.next_probe:" { print $2 }' <<<"$st")
+  [ "${ls:-0}" -gt 0 ] 2>/dev/null && ok "dnssec status: last_success $ls" || bad "dnssec status: last_success '${ls:-}'"
+  [ "${np:-0}" -gt "${ls:-0}" ] 2>/dev/null && ok "dnssec status: next probe at $np" || bad "dnssec status: next_probe '${np:-}'"
+fi
+
 # restart_cp EXTRA_DNSSEC: a fresh control plane and cache with more [dnssec] lines
 restart_cp() {
   kill -9 "$E2E_CP_PID" "$E2E_DP_PID" 2>/dev/null
