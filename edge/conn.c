@@ -88,8 +88,7 @@ static void maybe_free(struct econn *c)
 {
 	if (c->open_handles > 0 || c->holds > 0)
 		return;
-	if (c->h2 != NULL)
-		nghttp2_session_del(c->h2);
+	doh_session_free(c);
 	SSL_free(c->ssl);
 	free(c->buf);
 	free(c->out);

@@ -14,6 +14,7 @@
 #include "edge.h"
 
 struct h2s {
+	struct h2s *prev, *next;        /* the connection's open streams */
 	int32_t id;
 	uint8_t method;                 /* enum doh_method */
 	bool too_large;                 /* body over the limit: 413 sent */
@@ -136,13 +137,17 @@ static void request_done(struct econn *c, struct h2s *st)
 
 static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *user)
 {
-	(void)user;
 	if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
 	struct h2s *st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	st->id = f->hd.stream_id;
+	struct econn *c = user;
+	st->next = c->streams;
+	if (st->next != NULL)
+		st->next->prev = st;
+	c->streams = st;
 	nghttp2_session_set_stream_user_data(s, f->hd.stream_id, st);
 	return 0;
 }
@@ -216,18 +221,40 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *user)
 	return 0;
 }
 
+static void stream_free(struct econn *c, struct h2s *st)
+{
+	if (st->prev != NULL)
+		st->prev->next = st->next;
+	else
+		c->streams = st->next;
+	if (st->next != NULL)
+		st->next->prev = st->prev;
+	free(st->body);
+	free(st->resp);
+	free(st);
+}
+
 static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t err, void *user)
 {
 	(void)err;
-	(void)user;
 	struct h2s *st = nghttp2_session_get_stream_user_data(s, id);
 	if (st == NULL)
 		return 0;
 	nghttp2_session_set_stream_user_data(s, id, NULL);
-	free(st->body);
-	free(st->resp);
-	free(st);
+	stream_free(user, st);
 	return 0;
+}
+
+void doh_session_free(struct econn *c)
+{
+	if (c->h2 == NULL)
+		return;
+	/* nghttp2_session_del calls no stream-close callback: streams still
+	 * open (a client gone mid-request) are freed here. */
+	nghttp2_session_del(c->h2);
+	c->h2 = NULL;
+	while (c->streams != NULL)
+		stream_free(c, c->streams);
 }
 
 int doh_session_new(struct econn *c)
@@ -272,6 +299,9 @@ int doh_send(struct econn *c)
 {
 	if (c->h2 == NULL || c->closing)
 		return -1;
+	/* nghttp2 hands out a frame or two at a time: gathered first, so the
+	 * frames of a burst of answers become one TLS record, not one each. */
+	c->out_len = 0;
 	for (;;) {
 		const uint8_t *data;
 		ssize_t n = nghttp2_session_mem_send(c->h2, &data);
@@ -279,7 +309,23 @@ int doh_send(struct econn *c)
 			return -1;
 		if (n == 0)
 			break;
-		if (conn_tls_write(c, data, (size_t)n) < 0)
+		if (c->out_len + (size_t)n > c->out_cap) {
+			size_t want = c->out_cap ? c->out_cap : 16384;
+			while (want < c->out_len + (size_t)n)
+				want *= 2;
+			uint8_t *nb = realloc(c->out, want);
+			if (nb == NULL)
+				return -1;
+			c->out = nb;
+			c->out_cap = want;
+		}
+		memcpy(c->out + c->out_len, data, (size_t)n);
+		c->out_len += (size_t)n;
+	}
+	if (c->out_len > 0) {
+		size_t n = c->out_len;
+		c->out_len = 0;
+		if (conn_tls_write(c, c->out, n) < 0)
 			return -1;
 	}
 	if (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2))

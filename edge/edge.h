@@ -62,6 +62,7 @@ struct edge_ctr {
 
 struct edge_client;
 struct upconn;
+struct h2s;
 
 struct edge {
 	uv_loop_t *loop;
@@ -95,6 +96,7 @@ struct econn {
 	SSL *ssl;
 	BIO *rbio, *wbio;                     /* memory BIOs, owned by ssl */
 	nghttp2_session *h2;                  /* DoH only */
+	struct h2s *streams;                  /* DoH: its open streams (edge/doh.c) */
 	uint8_t kind;                         /* enum edge_kind */
 	bool closing;
 	bool handshaken;
@@ -166,6 +168,8 @@ void conn_touch(struct econn *c);
 
 /* edge/doh.c: HTTP/2 over an established TLS connection. */
 int doh_session_new(struct econn *c);
+/* Free the HTTP/2 session and every stream still open. */
+void doh_session_free(struct econn *c);
 /* Plaintext from TLS; returns 0 or -1 (close the connection). */
 int doh_recv(struct econn *c, const uint8_t *data, size_t len);
 /* Push nghttp2's pending output into TLS; -1 when the session is done. */

@@ -78,6 +78,14 @@ edge_start_all() {
 edge_stat() { awk -v k="$1" '$1 == k { print $2 }' "$E2E_DIR/edge.stats"; }
 
 edge_finish() {
+  # A clean stop, so a sanitizer build reports leaks into the log too.
+  if [ -n "${E2E_EDGE_PID:-}" ]; then
+    kill -TERM "$E2E_EDGE_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$E2E_EDGE_PID" 2>/dev/null || break; sleep 0.1; done
+    wait "$E2E_EDGE_PID"; local st=$?
+    [ "$st" -eq 0 ] && ok "boltdns-edge stopped cleanly on SIGTERM" || bad "boltdns-edge exit status $st on SIGTERM"
+    E2E_EDGE_PID=
+  fi
   if grep -qE 'Sanitizer|runtime error:' "$E2E_DIR/edge.log" 2>/dev/null; then
     grep -E -A5 'Sanitizer|runtime error:' "$E2E_DIR/edge.log" | head -40
     bad "sanitizer reports in the edge log"
