@@ -464,7 +464,12 @@ static void idle_policy(const struct bolt_config *cfg, const uint16_t *worker_lc
 			    !cpulist_has("/sys/devices/system/cpu/nohz_full", c))
 				isolated = false;
 		g.lc[i].nap_max_us = quota || !isolated ? AUTO_NAP_US : 0;
-		if (g.lc[i].nap_max_us && used < sizeof(shared)) {
+		/* An lcore with no queue parks (lcore_main): not worth a word. */
+		bool has_queue = g.exc_port >= 0 && i < g.exc_nq;
+		for (unsigned pi = 0; pi < g.nports; pi++)
+			if (i < g.ports[pi].nq)
+				has_queue = true;
+		if (g.lc[i].nap_max_us && has_queue && used < sizeof(shared)) {
 			int w = snprintf(shared + used, sizeof(shared) - used, "%s%u", used ? "," : "",
 			                 worker_lcore[i]);
 			if (w > 0)
