@@ -1240,10 +1240,19 @@ static void probe_done(struct res *r, void *arg)
 	dsec_probe_done(r->qname);
 }
 
+/* The first probe waits this long after start-up: the first validated
+ * answer fetches the trust point's set anyway (and hands it over, which
+ * sets the timer), so a resolver with clients never needs it earlier. */
+#define PROBE_START_DELAY_MS (300 * 1000)
+
 void res_anchor_tick(struct cp *cp)
 {
+	static uint64_t started;
 	uint8_t name[BOLT_NAME_MAX];
-	if (probing || cp->offline || !dsec_probe_due(name))
+	if (started == 0)
+		started = uv_now(cp->loop) + 1;
+	if (probing || cp->offline || uv_now(cp->loop) + 1 - started < PROBE_START_DELAY_MS ||
+	    !dsec_probe_due(name))
 		return;
 	probing = true;
 	/* The validation of the answer fetches the set afresh and hands it to

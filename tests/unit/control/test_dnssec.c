@@ -290,6 +290,23 @@ static void test_nta_and_no_anchor(void **state)
 	actx.validation = true;
 }
 
+/* RFC 5011: a trust point never probed is due; a probe that brought no
+ * set counts as failed and the next one waits for the retry time. */
+static void test_probe(void **state)
+{
+	(void)state;
+	struct ta_point *p = ta_set_find(tas, fx_name("nsec.test."));
+	assert_non_null(p);
+	p->next_probe = 0;
+	uint8_t name[BOLT_NAME_MAX];
+	assert_true(dsec_probe_due(name));
+	assert_true(bolt_name_equal(name, fx_name("nsec.test.")));
+	dsec_probe_done(name);
+	assert_int_equal(p->query_failed, 1);
+	assert_true(p->next_probe > 0);
+	assert_false(dsec_probe_due(name));
+}
+
 /* scrub_dnssec keeps RRSIGs of kept RRsets only, and the denial records. */
 static void test_scrub(void **state)
 {
@@ -343,6 +360,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_insecure_delegation),
 		cmocka_unit_test(test_secure_delegation_missing_key),
 		cmocka_unit_test(test_nta_and_no_anchor),
+		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_scrub),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
