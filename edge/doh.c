@@ -299,8 +299,7 @@ int doh_send(struct econn *c)
 {
 	if (c->h2 == NULL || c->closing)
 		return -1;
-	/* nghttp2 hands out a frame or two at a time: gathered first, so the
-	 * frames of a burst of answers become one TLS record, not one each. */
+	/* nghttp2 hands out a frame or two at a time: gathered first. */
 	c->out_len = 0;
 	for (;;) {
 		const uint8_t *data;
@@ -322,12 +321,27 @@ int doh_send(struct econn *c)
 		memcpy(c->out + c->out_len, data, (size_t)n);
 		c->out_len += (size_t)n;
 	}
-	if (c->out_len > 0) {
-		size_t n = c->out_len;
-		c->out_len = 0;
-		if (conn_tls_write(c, c->out, n) < 0)
-			return -1;
+	/* One TLS record per answer (its HEADERS and DATA), not one per frame
+	 * nor one for all: some clients (dnsperf 2.10) take one HTTP/2 answer
+	 * per record they read and lose the others of a record. Frames are
+	 * whole here (nghttp2 serialises frame by frame): a record ends after
+	 * each frame that ends a stream. */
+	size_t n = c->out_len, pos = 0, rec = 0;
+	c->out_len = 0;
+	while (pos + 9 <= n) {
+		size_t flen = (size_t)c->out[pos] << 16 | (size_t)c->out[pos + 1] << 8 | c->out[pos + 2];
+		uint8_t type = c->out[pos + 3], flags = c->out[pos + 4];
+		pos += 9 + flen;
+		if (pos > n)
+			break;
+		if ((type == NGHTTP2_DATA || type == NGHTTP2_HEADERS) && (flags & NGHTTP2_FLAG_END_STREAM)) {
+			if (conn_tls_write(c, c->out + rec, pos - rec) < 0)
+				return -1;
+			rec = pos;
+		}
 	}
+	if (rec < n && conn_tls_write(c, c->out + rec, n - rec) < 0)
+		return -1;
 	if (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2))
 		return -1;
 	return 0;
