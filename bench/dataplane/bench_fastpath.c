@@ -303,10 +303,16 @@ int main(int argc, char **argv)
 	only = argc > 3 ? argv[3] : NULL;
 	if (names == 0)
 		names = 1;
-	snprintf(path, sizeof(path), "/dev/shm/boltdns-bench-dp-%d", (int)getpid());
+	/* BENCH_DP_REGION_DIR: a hugetlbfs mount, as boltdns-dp uses in a
+	 * deployment ([cache] path); default /dev/shm (4 KB pages: a TLB miss
+	 * per bucket and record). BENCH_DP_REGION_MB: its size (512). */
+	const char *rdir = getenv("BENCH_DP_REGION_DIR");
+	const char *rmb = getenv("BENCH_DP_REGION_MB");
+	snprintf(path, sizeof(path), "%s/boltdns-bench-dp-%d", rdir ? rdir : "/dev/shm",
+	         (int)getpid());
 	struct bolt_region_params p = { .path = path, .size = 256u << 20, .ring_slots = 4096,
 	                                .wipe = true };
-	p.size = 512u << 20;
+	p.size = (uint64_t)(rmb ? atoi(rmb) : 512) << 20;
 	struct bolt_region *r = bolt_region_create(&p, &err);
 	if (!r) {
 		fprintf(stderr, "region: %s\n", bolt_strerror(err));
@@ -343,7 +349,8 @@ int main(int argc, char **argv)
 	struct bolt_cache_stats cs;
 	bolt_cache_get_stats(r->cache, &cs);
 	printf("dataplane fast path, 1 core, bursts of %d, %u frames in rotation, %llu names cached "
-	       "(%u shards)\n", BURST, NFRAMES, (unsigned long long)cs.entries, cs.shards);
+	       "(%u shards), region %s\n", BURST, NFRAMES, (unsigned long long)cs.entries, cs.shards,
+	       path);
 	run("restore", M_RESTORE, secs, &w, &s, &pc, r);
 	run("reflector", M_REFLECT, secs, &w, &s, &pc, r);
 	run("fastpath-hit", M_FAST, secs, &w, &s, &pc, r);
