@@ -14,6 +14,11 @@
  * insecure, bogus) goes into a small key cache shared by every resolution,
  * for the TTL of the records that proved it.
  *
+ * Not done yet: aggressive use of validated NSEC/NSEC3 (RFC 8198): names
+ * below a secure NXDOMAIN are answered by the NXDOMAIN cut (serve.c) to
+ * DO=0 clients only; RFC 5011 revocations (a revoked key's self-signature
+ * cannot be checked through the validator, which never uses revoked keys).
+ *
  * Loop thread only (the key cache and the counters are not locked).
  */
 #ifndef BOLTDNS_CONTROL_DNSSEC_H
