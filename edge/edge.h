@@ -74,6 +74,7 @@ struct edge {
 	uint64_t region_ino;
 	SSL_CTX *ssl_ctx;                     /* new connections use the newest */
 	uint64_t cert_stamp;                  /* of the files loaded (mtime, size, inode) */
+	uint64_t conf_stamp;                  /* of the configuration file, likewise */
 	unsigned nlisten;
 	uv_tcp_t listen[2 * BOLT_CFG_MAX_ADDRS];
 	uint8_t listen_kind[2 * BOLT_CFG_MAX_ADDRS];

@@ -141,22 +141,38 @@ static void cert_reload(struct edge *e, const char *why)
 	edge_log(EDGE_LOG_NOTICE, "certificate reloaded (%s)", why);
 }
 
+static void conf_reload(struct edge *e, const char *why);
+
+static uint64_t conf_stamp(const struct edge *e)
+{
+	struct stat st;
+	if (stat(e->conf_path, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000007ull + (uint64_t)st.st_mtim.tv_nsec +
+	       ((uint64_t)st.st_ino << 20) + (uint64_t)st.st_size;
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct edge *e = t->data;
 	region_refresh(e);
 	upstream_tick(e);
-	/* `boltctl reload` after a renewal, certbot's deploy hook, a SIGHUP:
-	 * any change of the files is seen within a second. */
-	if (edge_tls_stamp(&e->cfg) != e->cert_stamp)
+	/* An edited configuration (new certificate paths, then `boltctl
+	 * reload` for the others), a renewal in place (certbot's deploy hook):
+	 * either is seen within a second, no signal needed. */
+	uint64_t cs = conf_stamp(e);
+	if (cs != e->conf_stamp) {
+		e->conf_stamp = cs;
+		conf_reload(e, "the configuration changed");
+	} else if (edge_tls_stamp(&e->cfg) != e->cert_stamp) {
 		cert_reload(e, "the files changed");
+	}
 	write_stats(e);
 }
 
-static void on_sighup(uv_signal_t *h, int sig)
+/* Re-read the configuration's certificate and key paths, then the files. */
+static void conf_reload(struct edge *e, const char *why)
 {
-	(void)sig;
-	struct edge *e = h->data;
 	char err[1024];
 	struct bolt_config *n = malloc(sizeof(*n));
 	if (n != NULL && bolt_config_load(n, e->conf_path, err, sizeof(err)) == 0) {
@@ -170,7 +186,13 @@ static void on_sighup(uv_signal_t *h, int sig)
 		edge_log(EDGE_LOG_ERR, "reload: %s (keeping the running configuration)", err);
 	}
 	free(n);
-	cert_reload(e, "SIGHUP");
+	cert_reload(e, why);
+}
+
+static void on_sighup(uv_signal_t *h, int sig)
+{
+	(void)sig;
+	conf_reload(h->data, "SIGHUP");
 }
 
 static void on_stop(uv_signal_t *h, int sig)
@@ -219,6 +241,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	e.cert_stamp = edge_tls_stamp(&e.cfg);
+	e.conf_stamp = conf_stamp(&e);
 	if (check_only) {
 		printf("%s: ok\n", conf);
 		SSL_CTX_free(e.ssl_ctx);

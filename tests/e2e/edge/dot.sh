@@ -114,4 +114,18 @@ assert fp_new != fp_old, "same certificate after the change"
 new.sendall(q(2)); assert rd(new)[:2] == b"\x00\x02"
 PY
 
+# New certificate paths in the configuration (then `boltctl reload` for the
+# other processes): the edge follows the edited file without a signal.
+edge_cert resolver.test edge2
+sed -i "s|^certificate = .*|certificate = $E2E_DIR/edge2.crt|; s|^key = .*|key = $E2E_DIR/edge2.key|" "$E2E_DIR/boltdns.conf"
+"$5" -s "$E2E_DIR/control.sock" reload >/dev/null 2>&1
+sleep 1.5
+ns python3 - "$EDGE_DOT_PORT" "$E2E_DIR/edge2.crt" <<'PY' && ok "configuration edited to new certificate paths: new connections get it" || bad "certificate paths not followed"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5))
+want = ssl.PEM_cert_to_DER_cert(open(sys.argv[2]).read())
+sys.exit(0 if s.getpeercert(True) == want else 1)
+PY
+
 edge_finish
