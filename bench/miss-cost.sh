@@ -103,7 +103,7 @@ start_server() {   # start_server NAME DIR — sets PIDS and LABELS
     [ -x "$dp" ] && [ -x "$cp" ] || die "no boltdns-dp/boltdns-cp in $BUILD"
     local region=$BENCH_NS_REGION
     rm -f "$region"
-    sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
+    sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" -e "s|@ANCHOR@|$WORK/hier/root.key|g" \
         -e "s|^path = .*|path = $region|" "$ROOT/bench/peers/boltdns-socket.conf.in" \
         > "$dir/boltdns.conf"
     ip netns exec "$NS" "$dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
@@ -119,7 +119,7 @@ start_server() {   # start_server NAME DIR — sets PIDS and LABELS
     ;;
   unbound)
     command -v unbound >/dev/null || return 1
-    sed -e "s|@ADDR@|$ADDR|g" -e "s|@PORT@|53|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
+    sed -e "s|@ADDR@|$ADDR|g" -e "s|@PORT@|53|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" -e "s|@ANCHOR@|$WORK/hier/root.key|g" \
         "$ROOT/bench/peers/unbound.conf.in" > "$dir/unbound.conf"
     ip netns exec "$NS" unbound -d -c "$dir/unbound.conf" > "$dir/out.log" 2>&1 &
     STARTED+=($!)

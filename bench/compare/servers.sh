@@ -46,6 +46,7 @@ bb_server_start() {
   unbound)
     bb_need unbound || return 1
     bb_fill "$BB_PEERS/unbound.conf.in" "$work/unbound.conf" ADDR="$BB_SERVER_IP" PORT=53 \
+      ANCHOR="${BB_ANCHOR:-/tmp/boltdns-hierarchy/root.key}" \
       WORKDIR="$work" HINTS="$BB_HINTS"
     bb_cg_spawn "$work/out.log" unbound -d -c "$work/unbound.conf" >/dev/null
     bb_up_or_skip unbound "$work/unbound.log"
@@ -69,6 +70,7 @@ bb_server_start() {
     # the backend: the same Unbound as above, on loopback, in the same cgroup
     mkdir -p "$work/unbound"
     bb_fill "$BB_PEERS/unbound.conf.in" "$work/unbound/unbound.conf" ADDR=127.0.0.1 PORT=5391 \
+      ANCHOR="${BB_ANCHOR:-/tmp/boltdns-hierarchy/root.key}" \
       WORKDIR="$work/unbound" HINTS="$BB_HINTS"
     bb_cg_spawn "$work/unbound/out.log" unbound -d -c "$work/unbound/unbound.conf" >/dev/null
     bb_fill "$BB_PEERS/dnsdist.conf.in" "$work/dnsdist.conf" ADDR="$BB_SERVER_IP" PORT=53 \
@@ -83,7 +85,7 @@ bb_server_start() {
     if [ "$name" = boltdns-xdp ]; then tmpl=boltdns-xdp.conf.in; else tmpl=boltdns-socket.conf.in; fi
     rm -f /dev/shm/boltbench-region
     bb_fill "$BB_PEERS/$tmpl" "$work/boltdns.conf" ADDR="$BB_SERVER_IP" WORKDIR="$work" \
-      HINTS="$BB_HINTS" EAL="$BB_BOLT_EAL" XDP="$BB_BOLT_XDP" IDLE_SLEEP="${BB_IDLE_SLEEP:-200}"
+      HINTS="$BB_HINTS" ANCHOR="${BB_ANCHOR:-/tmp/boltdns-hierarchy/root.key}" EAL="$BB_BOLT_EAL" XDP="$BB_BOLT_XDP" IDLE_SLEEP="${BB_IDLE_SLEEP:-200}"
     bb_cg_spawn "$work/dp.log" "$dp" -c "$work/boltdns.conf" >/dev/null
     # the control plane attaches to the region the dataplane creates
     local i

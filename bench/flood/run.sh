@@ -84,7 +84,7 @@ start_boltdns() {   # start_boltdns MODE DIR
     extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no\nzone-nxdomain-rate = 0'
   [ "$mode" = flood-norate ] && extra='zone-nxdomain-rate = 0'
   rm -f "$REGION"
-  sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
+  sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" -e "s|@ANCHOR@|$WORK/hier/root.key|g" \
       -e "s|^path = .*|path = $REGION|" \
       -e "s|^\[resolver\]|[resolver]\n$extra|" \
       "$ROOT/bench/peers/boltdns-socket.conf.in" > "$dir/boltdns.conf"

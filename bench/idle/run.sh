@@ -77,7 +77,7 @@ sched_ns() {
 bench_ns_start
 dir=$WORK/boltdns
 mkdir -p "$dir"
-sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
+sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" -e "s|@ANCHOR@|$WORK/hier/root.key|g" \
     -e "s|^path = .*|path = $BENCH_NS_REGION|" "$ROOT/bench/peers/boltdns-socket.conf.in" \
     > "$dir/boltdns.conf"
 rm -f "$BENCH_NS_REGION"
