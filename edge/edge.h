@@ -122,6 +122,7 @@ struct edge_origin {
 	uint16_t id;                          /* the client's ID */
 	uint16_t qflags;
 	bool keepalive;                       /* answer with edns-tcp-keepalive */
+	bool padding;                         /* pad the answer (RFC 8467): the query was */
 	bool has_edns;
 	uint16_t question_len;
 	uint8_t question[BOLT_NAME_MAX + 4];
@@ -147,6 +148,13 @@ bool edge_msg_has_keepalive(const uint8_t *msg, size_t len, size_t question_len)
  * when it is the last record; returns the new length (len when there is no
  * OPT last or no room in cap). */
 size_t edge_msg_add_keepalive(uint8_t *msg, size_t len, size_t cap, uint16_t timeout);
+/* Whether query msg carries the EDNS Padding option (RFC 7830). */
+bool edge_msg_has_padding(const uint8_t *msg, size_t len, size_t question_len);
+/* Pad msg with an RFC 7830 Padding option in its OPT (when it is the last
+ * record) to a multiple of block bytes (RFC 8467 4.1: 468 for responses);
+ * returns the new length (len when it does not fit cap or BOLT_MSG_MAX). */
+size_t edge_msg_add_padding(uint8_t *msg, size_t len, size_t cap, size_t block);
+#define EDGE_PAD_BLOCK 468
 /* Smallest TTL of the records of msg other than OPT (UINT32_MAX: none or
  * malformed), for DoH's Cache-Control (RFC 8484 5.1). */
 uint32_t edge_msg_min_ttl(const uint8_t *msg, size_t len);

@@ -8,6 +8,7 @@
 #include "edge.h"
 
 #define OPT_KEEPALIVE 11
+#define OPT_PADDING 12
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -71,7 +72,8 @@ static bool walk(const uint8_t *msg, size_t len, struct walk *w)
 	return pos == len;
 }
 
-bool edge_msg_has_keepalive(const uint8_t *msg, size_t len, size_t question_len)
+/* Whether the query's OPT (right after the question) carries option code. */
+static bool has_option(const uint8_t *msg, size_t len, size_t question_len, uint16_t want)
 {
 	/* bolt_query_parse accepted it: the only record is an OPT right after
 	 * the question (root owner, one byte). */
@@ -83,34 +85,65 @@ bool edge_msg_has_keepalive(const uint8_t *msg, size_t len, size_t question_len)
 		return false;
 	for (size_t o = pos + 11; o + 4 <= end;) {
 		uint16_t code = rd16(msg + o), olen = rd16(msg + o + 2);
-		if (code == OPT_KEEPALIVE)
+		if (code == want)
 			return true;
 		o += 4u + olen;
 	}
 	return false;
 }
 
-size_t edge_msg_add_keepalive(uint8_t *msg, size_t len, size_t cap, uint16_t timeout)
+bool edge_msg_has_keepalive(const uint8_t *msg, size_t len, size_t question_len)
+{
+	return has_option(msg, len, question_len, OPT_KEEPALIVE);
+}
+
+bool edge_msg_has_padding(const uint8_t *msg, size_t len, size_t question_len)
+{
+	return has_option(msg, len, question_len, OPT_PADDING);
+}
+
+/* Append option (code, data of dlen bytes, NULL: zeros) to the OPT RR of
+ * msg when it is the last record; returns the new length, or len. */
+static size_t add_option(uint8_t *msg, size_t len, size_t cap, uint16_t code, const uint8_t *data,
+                         size_t dlen)
 {
 	struct walk w;
-	if (len + EDGE_KEEPALIVE_LEN > cap || !walk(msg, len, &w) || w.last_type_off == 0 ||
+	if (dlen > 0xffff - 4 || len + 4 + dlen > cap || len + 4 + dlen > BOLT_MSG_MAX ||
+	    !walk(msg, len, &w) || w.last_type_off == 0 ||
 	    rd16(msg + w.last_type_off) != BOLT_TYPE_OPT)
 		return len;
 	size_t rdl_off = w.last_type_off + 8;
-	uint16_t rdlen = rd16(msg + rdl_off);
-	if (rdlen > 0xffff - EDGE_KEEPALIVE_LEN)
+	size_t rdlen = rd16(msg + rdl_off) + 4 + dlen;
+	if (rdlen > 0xffff)
 		return len;
 	uint8_t *p = msg + len;
-	p[0] = 0;
-	p[1] = OPT_KEEPALIVE;
-	p[2] = 0;
-	p[3] = 2;
-	p[4] = (uint8_t)(timeout >> 8);
-	p[5] = (uint8_t)timeout;
-	rdlen = (uint16_t)(rdlen + EDGE_KEEPALIVE_LEN);
+	p[0] = (uint8_t)(code >> 8);
+	p[1] = (uint8_t)code;
+	p[2] = (uint8_t)(dlen >> 8);
+	p[3] = (uint8_t)dlen;
+	if (data != NULL)
+		memcpy(p + 4, data, dlen);
+	else
+		memset(p + 4, 0, dlen);
 	msg[rdl_off] = (uint8_t)(rdlen >> 8);
 	msg[rdl_off + 1] = (uint8_t)rdlen;
-	return len + EDGE_KEEPALIVE_LEN;
+	return len + 4 + dlen;
+}
+
+size_t edge_msg_add_keepalive(uint8_t *msg, size_t len, size_t cap, uint16_t timeout)
+{
+	uint8_t t[2] = { (uint8_t)(timeout >> 8), (uint8_t)timeout };
+	return add_option(msg, len, cap, OPT_KEEPALIVE, t, 2);
+}
+
+size_t edge_msg_add_padding(uint8_t *msg, size_t len, size_t cap, size_t block)
+{
+	if (block == 0)
+		return len;
+	/* RFC 8467 4.1: the whole message a multiple of block, with the 4 bytes
+	 * of the option's own header counted. */
+	size_t total = (len + 4 + block - 1) / block * block;
+	return add_option(msg, len, cap, OPT_PADDING, NULL, total - len - 4);
 }
 
 uint32_t edge_msg_min_ttl(const uint8_t *msg, size_t len)

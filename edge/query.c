@@ -21,6 +21,9 @@ static uint16_t keepalive_units(const struct edge *e)
 	return (uint16_t)(u > 0xffff ? 0xffff : u);
 }
 
+/* An answer being padded: room for the padding past any message. */
+static uint8_t pad_buf[BOLT_MSG_MAX + EDGE_PAD_BLOCK + 16];
+
 void edge_answer(struct edge_origin *o, uint8_t *msg, size_t len, size_t cap)
 {
 	struct econn *c = o->c;
@@ -30,6 +33,12 @@ void edge_answer(struct edge_origin *o, uint8_t *msg, size_t len, size_t cap)
 	msg[1] = (uint8_t)o->id;
 	if (o->keepalive)
 		len = edge_msg_add_keepalive(msg, len, cap, keepalive_units(c->e));
+	if (o->padding) {
+		/* Padding comes last (RFC 7830 3: it pads whatever precedes it). */
+		memcpy(pad_buf, msg, len);
+		msg = pad_buf;
+		len = edge_msg_add_padding(pad_buf, len, sizeof(pad_buf), EDGE_PAD_BLOCK);
+	}
 	conn_answer(c, o->stream, msg, len);
 }
 
@@ -102,6 +111,9 @@ void edge_query(struct econn *c, int32_t stream, const uint8_t *msg, size_t len)
 	}
 	if (rc == 0 && c->kind == EDGE_DOT)
 		o.keepalive = edge_msg_has_keepalive(msg, len, q.question_len);
+	/* RFC 8467 4.1: pad responses to clients that pad their queries. */
+	if (rc == 0)
+		o.padding = edge_msg_has_padding(msg, len, q.question_len);
 	if (c->refused) {
 		/* The same answer the dataplane and TCP/53 give (boltdns/acl.h). */
 		e->ctr.acl_refused++;

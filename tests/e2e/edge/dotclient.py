@@ -131,6 +131,17 @@ check(m is not None and b"\x00\x0b\x00\x02" in m[-6:-2],
 if m is not None:
     t = struct.unpack("!H", m[-2:])[0]
     check(t == 20, "keepalive timeout 20 (x100 ms, the idle timeout): %d" % t)
+# EDNS padding (RFC 7830, RFC 8467): a padded query gets an answer padded to
+# a multiple of 468 bytes (with keepalive too: padding comes last).
+s.sendall(frame(query(302, "a.dom1.boltnet", opt=struct.pack("!HH", 12, 8) + b"\0" * 8)))
+m = read_msg(s)
+check(m is not None and len(m) % 468 == 0 and b"\x00\x0c" in m, "padded query: answer of %d bytes" % len(m or b""))
+s.sendall(frame(query(303, "a.dom1.boltnet", opt=struct.pack("!HH", 11, 0) + struct.pack("!HH", 12, 0))))
+m = read_msg(s)
+check(m is not None and len(m) % 468 == 0 and b"\x00\x0b\x00\x02" in m, "keepalive and padding: %d bytes" % len(m or b""))
+s.sendall(frame(query(304, "a.dom1.boltnet", opt=b"")))
+m = read_msg(s)
+check(m is not None and len(m) % 468 != 0, "no padding when the query has none (%d bytes)" % len(m or b""))
 s.sendall(frame(query(301, "a.dom1.boltnet", opt=b"")))
 m = read_msg(s)
 check(m is not None and b"\x00\x0b\x00\x02" not in m, "no keepalive when not asked for")

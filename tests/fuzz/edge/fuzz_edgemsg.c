@@ -2,7 +2,7 @@
  * Fuzz the edge's message helpers (edge/msg.c) over arbitrary bytes, as
  * they see boltdns-cp's answers and clients' queries: the record walk of
  * edge_msg_add_keepalive and edge_msg_min_ttl, and the OPT scan of
- * edge_msg_has_keepalive. Checks: the keepalive append grows a message by
+ * edge_msg_has_keepalive, the padding of edge_msg_add_padding. Checks: the keepalive append grows a message by
  * exactly EDGE_KEEPALIVE_LEN or leaves it byte for byte, and a grown
  * message has the same smallest TTL (UINT32_MAX: its only record is the
  * OPT).
@@ -32,5 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (edge_msg_min_ttl(buf, n) != ttl)
 			abort();
 	}
+	/* padding: a multiple of the block, or nothing changed */
+	(void)edge_msg_has_padding(data + 1, size - 1, qlen);
+	size_t block = (size_t)data[0] * 7 + 1;
+	size_t p = edge_msg_add_padding(buf, n, sizeof(buf), block);
+	if (p != n && (p % block != 0 || p < n + 4 || edge_msg_min_ttl(buf, p) != ttl))
+		abort();
 	return 0;
 }
