@@ -20,6 +20,10 @@
 #                base            ordinary misses alone
 #                flood           ordinary misses during the flood, default limits
 #                flood-norate    the same with zone-nxdomain-rate = 0
+#                flood-hits      the control: the same packet rate, but of one
+#                                cached name (what receiving and answering
+#                                FLOOD_QPS costs on this machine, with no
+#                                resolution work at all)
 #                flood-nolimits  the same with max-inflight-per-zone = 0,
 #                                max-inflight-per-server = 0, nxdomain-cut = no,
 #                                zone-nxdomain-rate = 0
@@ -118,11 +122,19 @@ measure() {   # measure MODE ROUND
   awk -v n=$((ORD * SECS)) -v t="$tag" \
     'BEGIN { for (i = 0; i < n; i++) printf "o%d-%s.wild.dom2.boltorg A\n", i, t }' > "$dir/ord.txt"
   local fpid=""
-  if [ "$mode" != base ]; then
+  if [ "$mode" = flood-hits ]; then
+    in_ns dig +short @"$ADDR" h0001.bulk.boltnet A >/dev/null || true
+    echo "h0001.bulk.boltnet A" > "$dir/flood.txt"
+  elif [ "$mode" != base ]; then
     awk -v n=$((FLOOD * (SECS + 2))) -v t="$tag" -v seed="$tag" -v z="$ZONE" \
       'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%x%x-%s.%s A\n", i, int(rand() * 2^30), t, z }' \
       > "$dir/flood.txt"
-    in_ns dnsperf -s "$ADDR" -d "$dir/flood.txt" -n 1 -Q "$FLOOD" -q 10000 -t 2 -l $((SECS + 2)) \
+  fi
+  if [ "$mode" != base ]; then
+    # unique names go through once; the one cached name over and over
+    local once="-n 1"
+    [ "$mode" = flood-hits ] && once=""
+    in_ns dnsperf -s "$ADDR" -d "$dir/flood.txt" $once -Q "$FLOOD" -q 10000 -t 2 -l $((SECS + 2)) \
       > "$dir/flood-perf.txt" 2>&1 &
     fpid=$!
     sleep 1
