@@ -857,7 +857,9 @@ static void step(struct res *r)
 	if (!r->zone_held && !(r->zone_held = lim_zone_enter(r->zone, cp->cfg->max_inflight_zone))) {
 		char zn[300];
 		name_text(r->zone, zn, sizeof(zn));
-		throttle(r);
+		/* not published to the dataplane (throttle): a burst of a
+		 * cold cache passes this limit for a moment, and a blackout of
+		 * the zone for seconds would punish it (rel-spoof) */
 		fail(r, BOLT_EDE_OTHER, "too many questions in flight for %s", zn);
 		return;
 	}

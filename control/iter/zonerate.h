@@ -47,8 +47,8 @@ bool zrate_allow(const uint8_t *zone, unsigned rate, uint64_t now_ms);
 void zrate_note_nxdomain(const uint8_t *zone, unsigned rate, uint64_t now_ms);
 
 /*
- * Should zone (refused by a limit at now_ms: this rate, or
- * max-inflight-per-zone) be published to the dataplane now? True once per
+ * Should zone (refused by this rate at now_ms) be published to the
+ * dataplane now? True once per
  * second and zone, so the region is written once a second, not for every
  * refused question of a flood.
  */
