@@ -1078,11 +1078,13 @@ static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *
 		const uint8_t (*names)[BOLT_CFG_NAME_WIRE] =
 			(const uint8_t (*)[BOLT_CFG_NAME_WIRE])(const void *)CAT(cfg, k, uint8_t);
 		char text[1024];
-		fprintf(f, "%s = ", k->name);
+		/* one name a line (the key repeats): escaped names (\DDD) of a
+		 * long list would not fit one line of LINE_MAX_BYTES */
+		if (count == 0)
+			fprintf(f, "%s = \n", k->name);
 		for (unsigned i = 0; i < count && i < BOLT_CFG_MAX_NTA; i++)
 			if (bolt_name_to_text(names[i], text, sizeof(text)) > 0)
-				fprintf(f, "%s%s", i > 0 ? ", " : "", text);
-		fputc('\n', f);
+				fprintf(f, "%s = %s\n", k->name, text);
 		return;
 	}
 	case K_DATA:

@@ -941,6 +941,27 @@ static void test_geometry_agrees_with_region(void **state)
 }
 
 /* [dnssec]: defaults, every key good and bad, the NTA list, printing. */
+/* A full list of long names of escaped bytes prints and loads again: the
+ * printed form (\DDD is four characters a byte) is far longer than any
+ * one line may be (fuzz_config found one list on one line refused). */
+static void test_nta_long_list(void **state)
+{
+	(void)state;
+	char *text = malloc(BOLT_CFG_MAX_NTA * 128 + 64);
+	assert_non_null(text);
+	size_t n = (size_t)sprintf(text, "[dnssec]\n");
+	for (unsigned i = 0; i < BOLT_CFG_MAX_NTA; i++)
+		n += (size_t)sprintf(text + n, "negative-trust-anchors = n%u"
+		                     "\\210\\210\\210\\210\\210\\210\\210\\210\\210\\210"
+		                     "\\210\\210\\210\\210\\210\\210\\210\\210\\210\\210"
+		                     ".example.\n", i);
+	struct bolt_config *c = load_ok(text);
+	assert_int_equal(c->nnta, BOLT_CFG_MAX_NTA);
+	check_roundtrip(c);
+	free(c);
+	free(text);
+}
+
 static void test_dnssec(void **state)
 {
 	(void)state;
@@ -982,7 +1003,10 @@ static void test_dnssec(void **state)
 	assert_int_equal(c->ta_hold_down, 60);
 	char *text = print_cfg(c);
 	assert_non_null(strstr(text, "\n[dnssec]\nvalidation = no\n"));
-	assert_non_null(strstr(text, "negative-trust-anchors = example.com., broken.test., b\\.x.lan.\n"));
+	/* one name a line: a long list of escaped names fits no single line */
+	assert_non_null(strstr(text, "negative-trust-anchors = example.com.\n"
+	                             "negative-trust-anchors = broken.test.\n"
+	                             "negative-trust-anchors = b\\.x.lan.\n"));
 	free(text);
 	check_roundtrip(c);
 	free(c);
@@ -1115,6 +1139,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_shipped_files),
 		cmocka_unit_test(test_geometry_agrees_with_region),
 		cmocka_unit_test(test_dnssec),
+		cmocka_unit_test(test_nta_long_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
