@@ -397,18 +397,23 @@ size_t dp_answer_cookie(struct dp_worker *w, const struct bolt_answer_msg *a, ui
 
 /* REFUSED for a client the ACL denies, echoing a question that parsed, with
  * EDE 18 Prohibited (RFC 8914 4.19) when the query had EDNS. */
-static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc)
+/* A header-only error response in place of the query in p, echoing its
+ * question when echo is set (copied first: the response overwrites it).
+ * Returns bolt_answer_error's length or code. */
+static int error_in_place(struct dp_pkt *p, const struct bolt_query *q, bool echo,
+                          uint16_t rcode, bool with_opt, uint16_t ede, const char *text)
 {
 	uint8_t question[BOLT_NAME_MAX + 4];
-	const uint8_t *qp = NULL;
-	size_t ql = 0;
-	if (rc == 0 || rc == BOLT_EBADVERS) {
+	if (echo)
 		memcpy(question, p->dns + BOLT_HDR_LEN, q->question_len);
-		qp = question;
-		ql = q->question_len;
-	}
-	int len = bolt_answer_error(p->dns, p->cap, q->id, q->flags, qp, ql, BOLT_RCODE_REFUSED,
-	                            rc == 0 && q->has_edns, BOLT_EDE_PROHIBITED, NULL);
+	return bolt_answer_error(p->dns, p->cap, q->id, q->flags, echo ? question : NULL,
+	                         echo ? q->question_len : 0, rcode, with_opt, ede, text);
+}
+
+static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc)
+{
+	int len = error_in_place(p, q, rc == 0 || rc == BOLT_EBADVERS, BOLT_RCODE_REFUSED,
+	                         rc == 0 && q->has_edns, BOLT_EDE_PROHIBITED, NULL);
 	return len > 0 ? len : 0;
 }
 
@@ -423,11 +428,8 @@ static int throttle_response(struct dp_worker *w, struct dp_pkt *p, const struct
 		return -1;
 	if (++w->throttle_n % BOLT_THROTTLE_LET_THROUGH == 0)
 		return -1;
-	uint8_t question[BOLT_NAME_MAX + 4];
-	memcpy(question, p->dns + BOLT_HDR_LEN, q->question_len);
-	int len = bolt_answer_error(p->dns, p->cap, q->id, q->flags, question, q->question_len,
-	                            BOLT_RCODE_SERVFAIL, q->has_edns, BOLT_EDE_OTHER,
-	                            "zone throttled: query limits reached");
+	int len = error_in_place(p, q, true, BOLT_RCODE_SERVFAIL, q->has_edns, BOLT_EDE_OTHER,
+	                         "zone throttled: query limits reached");
 	if (len <= 0)
 		return -1;
 	DP_STAT_INC(w->st, throttled);
