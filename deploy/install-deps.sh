@@ -10,6 +10,7 @@ PKGS=(
   libuv1-dev libmicrohttpd-dev libcmocka-dev libbenchmark-dev libssl-dev libnghttp2-dev
   # run and test
   iproute2 procps dnsutils dnsperf nsd unbound dns-root-data curl python3
+  openssl  # the edge tests make their TLS certificate with the CLI
   bird2 python3-prometheus-client systemd-container
   # DNSSEC: zone signing for the signed fake hierarchy, kdig for DO/CD checks
   bind9-utils ldnsutils knot-dnsutils
