@@ -28,176 +28,11 @@
 #include "boltdns/ring.h"
 #include "boltdns/wire.h"
 #include "lib/config/text.h"
+#include "lib/config/internal.h"
 
-/* A physical line longer than this is refused whole (no value needs more). */
-#define LINE_MAX_BYTES 4096
 /* Stands for a value that did not fit inih's line buffer. */
 #define LONG_VALUE_MARK "\x01"
 
-enum kind {
-	K_STR,      /* text; max = longest length */
-	K_UINT,     /* unsigned decimal in [min, max] */
-	K_SIZE,     /* bytes with K/M/G/T suffix (uint64_t) */
-	K_BOOL,
-	K_MSEC,     /* milliseconds: "800", "800ms", "2s" */
-	K_SECS,     /* seconds: "300", "5m", "1h", "1d", "1w" */
-	K_OCTAL,
-	K_ENUM,     /* one of choices[], stored as its index (int) */
-	K_ADDRS,    /* list of bolt_sockaddr; port = default port */
-	K_ADDR_OPT, /* one bolt_sockaddr or "" (off) */
-	K_PREFIXES, /* list of bolt_prefix */
-	K_DATA,     /* "NAME TTL TYPE RDATA" (repeatable) */
-	K_IFNAME,
-	K_USER,     /* user or group name */
-	K_NAMES,    /* list of domain names (stored lower-case, absolute, as text) */
-};
-
-enum {
-	F_EMPTY_OK = 1 << 0, /* "" is a valid value */
-	F_POW2 = 1 << 1,     /* power of two */
-	F_NO_PORT = 1 << 2,  /* addresses without @port */
-	F_REPEAT = 1 << 3,   /* may appear several times (lists append) */
-	F_ZERO_AUTO = 1 << 4, /* 0 (automatic) besides [min, max] */
-	F_AUTO_WORD = 1 << 5, /* "auto" (stored as 0xffffffff) besides [min, max] */
-};
-
-struct key {
-	const char *section;
-	const char *name;
-	uint8_t kind;
-	uint8_t flags;
-	uint16_t port;        /* default port for addresses */
-	size_t off;           /* field in struct bolt_config */
-	size_t size;          /* field size (strings, arrays) */
-	size_t count_off;     /* list count field */
-	size_t aux_off;       /* K_ADDR_OPT: the bool "enabled" field */
-	uint64_t min, max;
-	const char *const *choices;
-};
-
-#define FIELD(f) .off = offsetof(struct bolt_config, f), .size = sizeof(((struct bolt_config *)0)->f)
-#define COUNT(f) .count_off = offsetof(struct bolt_config, f)
-
-static const char *const io_choices[] = { "dpdk", "socket", NULL };
-static const char *const action_choices[] = { "refuse", "drop", NULL };
-static const char *const local_zones_choices[] = { "default", "none", NULL };
-
-/* The largest signed 32-bit TTL (RFC 2181 section 8). */
-#define TTL_MAX 2147483647u
-
-static const struct key keys[] = {
-	{ "dataplane", "io", K_ENUM, 0, 0, FIELD(io), .choices = io_choices },
-	{ "dataplane", "eal", K_STR, F_EMPTY_OK, 0, FIELD(eal), .max = BOLT_CFG_STR - 1 },
-	{ "dataplane", "address", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(address), COUNT(naddress) },
-	{ "dataplane", "listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(listen), COUNT(nlisten) },
-	/* each worker uses one lcore's pair of rings */
-	{ "dataplane", "workers", K_UINT, 0, 0, FIELD(workers), .min = 1, .max = BOLT_MAX_LCORES },
-	/* responses travel through answer slots of BOLT_ANSWER_PAYLOAD_MAX bytes */
-	{ "dataplane", "udp-max", K_UINT, 0, 0, FIELD(udp_max), .min = 512, .max = BOLT_ANSWER_PAYLOAD_MAX },
-	{ "dataplane", "cookies", K_BOOL, 0, 0, FIELD(dp_cookies) },
-	/* an idle lcore naps at most this long (us); 0 = pure busy polling */
-	{ "dataplane", "idle-sleep", K_UINT, F_AUTO_WORD, 0, FIELD(idle_sleep_us), .min = 0, .max = 10000 },
-	{ "dataplane", "exception", K_IFNAME, F_EMPTY_OK, 0, FIELD(exception) },
-	{ "dataplane", "xdp-prog", K_STR, F_EMPTY_OK, 0, FIELD(xdp_prog), .max = BOLT_CFG_STR - 1 },
-
-	{ "cache", "path", K_STR, 0, 0, FIELD(cache_path), .max = BOLT_CFG_STR - 1 },
-	{ "cache", "size", K_SIZE, 0, 0, FIELD(cache_size), .min = BOLT_REGION_MIN_SIZE, .max = 1ull << 44 },
-	/* the limits bolt_region_create enforces (lib/cache: MAX_SHARDS, MAX_RING_SLOTS) */
-	{ "cache", "shards", K_UINT, F_POW2 | F_ZERO_AUTO, 0, FIELD(cache_shards), .min = 1, .max = 256 },
-	{ "cache", "wipe", K_BOOL, 0, 0, FIELD(cache_wipe) },
-	{ "cache", "ring-slots", K_UINT, F_POW2 | F_ZERO_AUTO, 0, FIELD(ring_slots), .min = 16,
-	  .max = 1u << 20 },
-
-	/* a unix socket path must fit sun_path with its NUL */
-	{ "control", "socket", K_STR, 0, 0, FIELD(control_socket),
-	  .max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1 },
-	{ "control", "socket-mode", K_OCTAL, 0, 0, FIELD(socket_mode), .max = 0777 },
-	{ "control", "socket-owner", K_USER, F_EMPTY_OK, 0, FIELD(socket_owner) },
-	{ "control", "socket-group", K_USER, F_EMPTY_OK, 0, FIELD(socket_group) },
-	{ "control", "tcp-listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 53, FIELD(tcp_listen), COUNT(ntcp_listen) },
-	{ "control", "metrics", K_ADDR_OPT, F_EMPTY_OK, 9153, FIELD(metrics),
-	  .aux_off = offsetof(struct bolt_config, metrics_enabled) },
-	{ "control", "verbosity", K_UINT, 0, 0, FIELD(verbosity), .min = 0, .max = 4 },
-
-	{ "resolver", "root-hints", K_STR, 0, 0, FIELD(root_hints), .max = BOLT_CFG_STR - 1 },
-	{ "resolver", "qname-minimisation", K_BOOL, 0, 0, FIELD(qname_minimisation) },
-	{ "resolver", "edns-size", K_UINT, 0, 0, FIELD(edns_size), .min = 512, .max = 4096 },
-	{ "resolver", "timeout", K_MSEC, 0, 0, FIELD(timeout_ms), .min = 10, .max = 60000 },
-	{ "resolver", "retries", K_UINT, 0, 0, FIELD(retries), .min = 0, .max = 10 },
-	{ "resolver", "max-upstream-queries", K_UINT, 0, 0, FIELD(max_upstream), .min = 1, .max = 1000 },
-	{ "resolver", "max-inflight-per-zone", K_UINT, 0, 0, FIELD(max_inflight_zone), .min = 0, .max = 100000 },
-	{ "resolver", "max-inflight-per-server", K_UINT, 0, 0, FIELD(max_inflight_server), .min = 0, .max = 100000 },
-	{ "resolver", "zone-nxdomain-rate", K_UINT, 0, 0, FIELD(zone_nxdomain_rate), .min = 0, .max = 10000000 },
-	{ "resolver", "nxdomain-cut", K_BOOL, 0, 0, FIELD(nxdomain_cut) },
-	{ "resolver", "max-cname", K_UINT, 0, 0, FIELD(max_cname), .min = 0, .max = 64 },
-	{ "resolver", "max-ns-chase", K_UINT, 0, 0, FIELD(max_ns_chase), .min = 0, .max = 64 },
-	{ "resolver", "max-depth", K_UINT, 0, 0, FIELD(max_depth), .min = 1, .max = 16 },
-	{ "resolver", "servfail-ttl", K_SECS, 0, 0, FIELD(servfail_ttl), .min = 0, .max = 3600 },
-	{ "resolver", "max-ttl", K_SECS, 0, 0, FIELD(max_ttl), .min = 1, .max = TTL_MAX },
-	{ "resolver", "max-negative-ttl", K_SECS, 0, 0, FIELD(max_negative_ttl), .min = 0, .max = TTL_MAX },
-	{ "resolver", "infra-cache", K_UINT, 0, 0, FIELD(infra_entries), .min = 64, .max = 1u << 24 },
-	{ "resolver", "serve-stale", K_BOOL, 0, 0, FIELD(serve_stale) },
-	{ "resolver", "stale-max-age", K_SECS, 0, 0, FIELD(stale_max_age), .min = 0, .max = TTL_MAX },
-	{ "resolver", "prefetch", K_BOOL, 0, 0, FIELD(prefetch) },
-	{ "resolver", "outgoing", K_ADDRS, F_REPEAT | F_NO_PORT, 0, FIELD(outgoing), COUNT(noutgoing) },
-	/* RFC 8767 suggests 1.8 s; 0 turns the timer off (stale only after a failure) */
-	{ "resolver", "stale-answer-timeout", K_MSEC, 0, 0, FIELD(stale_answer_timeout_ms), .min = 0,
-	  .max = 60000 },
-	{ "resolver", "do-not-query-localhost", K_BOOL, 0, 0, FIELD(do_not_query_localhost) },
-	{ "resolver", "do-not-query-address", K_PREFIXES, F_REPEAT | F_EMPTY_OK, 0, FIELD(do_not_query),
-	  COUNT(ndo_not_query) },
-	{ "resolver", "local-zones", K_ENUM, 0, 0, FIELD(local_zones), .choices = local_zones_choices },
-	/* above a day a record would outlive any operator's idea of a change */
-	{ "resolver", "min-ttl", K_SECS, 0, 0, FIELD(min_ttl), .min = 0, .max = 86400 },
-
-	{ "local", "hosts", K_STR, F_EMPTY_OK, 0, FIELD(hosts_file), .max = BOLT_CFG_STR - 1 },
-	{ "local", "data", K_DATA, F_REPEAT, 0, FIELD(local_data), COUNT(nlocal_data) },
-
-	{ "acl", "allow", K_PREFIXES, F_REPEAT, 0, FIELD(allow), COUNT(nallow) },
-	{ "acl", "action", K_ENUM, 0, 0, FIELD(acl_action), .choices = action_choices },
-
-	{ "ratelimit", "rate", K_UINT, 0, 0, FIELD(rl_rate), .min = 0, .max = 10000000 },
-	{ "ratelimit", "slip", K_UINT, 0, 0, FIELD(rl_slip), .min = 0, .max = 100 },
-	{ "ratelimit", "ipv4-prefix", K_UINT, 0, 0, FIELD(rl_v4_prefix), .min = 1, .max = 32 },
-	{ "ratelimit", "ipv6-prefix", K_UINT, 0, 0, FIELD(rl_v6_prefix), .min = 1, .max = 128 },
-
-	{ "dnssec", "validation", K_BOOL, 0, 0, FIELD(validation) },
-	{ "dnssec", "trust-anchor-file", K_STR, 0, 0, FIELD(trust_anchor_file), .max = BOLT_CFG_STR - 1 },
-	{ "dnssec", "trust-anchor-state", K_STR, 0, 0, FIELD(trust_anchor_state),
-	  .max = BOLT_CFG_STR - 8 /* room for the ".tmp" of the atomic write */ },
-	{ "dnssec", "negative-trust-anchors", K_NAMES, F_REPEAT | F_EMPTY_OK, 0, FIELD(nta), COUNT(nnta) },
-	{ "dnssec", "permissive", K_BOOL, 0, 0, FIELD(permissive) },
-	/* Unbound's val-sig-skew-max is a day too: more would accept replayed signatures */
-	{ "dnssec", "val-clock-skew", K_SECS, 0, 0, FIELD(val_clock_skew), .min = 0, .max = 86400 },
-	/* the NSEC3 iterations field is 16 bits */
-	{ "dnssec", "max-nsec3-iterations", K_UINT, 0, 0, FIELD(max_nsec3_iterations), .min = 0,
-	  .max = 65535 },
-	{ "dnssec", "bogus-ttl", K_SECS, 0, 0, FIELD(bogus_ttl), .min = 0, .max = 86400 },
-	/* RFC 5011 wants 30 days; shorter only makes sense in a test */
-	{ "dnssec", "trust-anchor-hold-down", K_SECS, 0, 0, FIELD(ta_hold_down), .min = 1,
-	  .max = 365 * 86400 },
-
-	{ "tls", "certificate", K_STR, F_EMPTY_OK, 0, FIELD(tls_certificate), .max = BOLT_CFG_STR - 1 },
-	{ "tls", "key", K_STR, F_EMPTY_OK, 0, FIELD(tls_key), .max = BOLT_CFG_STR - 1 },
-	{ "tls", "dot-listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 853, FIELD(dot_listen), COUNT(ndot_listen) },
-	{ "tls", "doh-listen", K_ADDRS, F_REPEAT | F_EMPTY_OK, 443, FIELD(doh_listen), COUNT(ndoh_listen) },
-	{ "tls", "doh-path", K_STR, 0, 0, FIELD(doh_path), .max = 255 },
-	{ "tls", "resolver", K_ADDR_OPT, F_EMPTY_OK, 53, FIELD(tls_resolver),
-	  .aux_off = offsetof(struct bolt_config, tls_resolver_set) },
-	/* RFC 7766 6.2.3 suggests seconds, not minutes, for an idle connection */
-	{ "tls", "idle-timeout", K_MSEC, 0, 0, FIELD(tls_idle_ms), .min = 100, .max = 3600000 },
-	{ "tls", "max-connections", K_UINT, 0, 0, FIELD(tls_max_conns), .min = 1, .max = 1000000 },
-	{ "tls", "max-connections-per-client", K_UINT, 0, 0, FIELD(tls_max_client_conns), .min = 1,
-	  .max = 100000 },
-	{ "tls", "ddr-name", K_STR, F_EMPTY_OK, 0, FIELD(ddr_name), .max = 253 },
-	{ "tls", "stats-file", K_STR, F_EMPTY_OK, 0, FIELD(tls_stats), .max = BOLT_CFG_STR - 1 },
-};
-
-#define NKEYS BOLT_ARRAY_SIZE(keys)
-
-static const char *const sections[] = {
-	"dataplane", "cache", "control", "resolver", "local", "acl", "ratelimit", "dnssec", "tls",
-};
 
 struct state {
 	struct bolt_config *cfg;
@@ -215,13 +50,8 @@ struct state {
 	unsigned err_line;
 	char err[384];
 	/* line where each key was first set (0 = not set) */
-	unsigned seen[NKEYS];
+	unsigned seen[CFG_KEYS_MAX];
 };
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
 
 static void fail(struct state *st, const char *fmt, ...)
 {
@@ -286,8 +116,8 @@ static long next_line(struct state *st, bool *nul)
 
 static bool known_section(const char *s, size_t len)
 {
-	for (size_t i = 0; i < BOLT_ARRAY_SIZE(sections); i++)
-		if (strlen(sections[i]) == len && memcmp(sections[i], s, len) == 0)
+	for (size_t i = 0; i < cfg_nsections; i++)
+		if (strlen(cfg_sections[i]) == len && memcmp(cfg_sections[i], s, len) == 0)
 			return true;
 	return false;
 }
@@ -299,9 +129,9 @@ static void check_section(struct state *st, const char *s)
 	if (close == NULL)
 		return; /* inih reports it as a syntax error on this line */
 	const char *a = s + 1, *b = close;
-	while (a < b && is_blank(*a))
+	while (a < b && cfg_is_blank(*a))
 		a++;
-	while (b > a && is_blank(b[-1]))
+	while (b > a && cfg_is_blank(b[-1]))
 		b--;
 	if (!known_section(a, (size_t)(b - a))) {
 		fail(st, "unknown section [%.*s] (known: dataplane, cache, control, resolver, "
@@ -309,7 +139,7 @@ static void check_section(struct state *st, const char *s)
 		return;
 	}
 	const char *t = close + 1;
-	while (is_blank(*t))
+	while (cfg_is_blank(*t))
 		t++;
 	if (*t != '\0' && *t != ';' && *t != '#')
 		fail(st, "unexpected text after [%.*s]", (int)(b - a), a);
@@ -324,7 +154,7 @@ static bool split_long(struct state *st, char *s, char *out, size_t cap)
 		return false;
 	}
 	char *value = s + klen + 1;
-	while (klen > 0 && is_blank(s[klen - 1]))
+	while (klen > 0 && cfg_is_blank(s[klen - 1]))
 		klen--;
 	if (klen + sizeof(LONG_VALUE_MARK) + 2 > cap) {
 		fail(st, "key name too long");
@@ -333,15 +163,15 @@ static bool split_long(struct state *st, char *s, char *out, size_t cap)
 	/* inih's inline comment rule: ';' after a blank, looked for before the value's
 	 * leading blanks are skipped (so "key = ;x" is empty but "key =;x" is ";x") */
 	for (char *p = value; *p != '\0'; p++) {
-		if (*p == ';' && p > value && is_blank(p[-1])) {
+		if (*p == ';' && p > value && cfg_is_blank(p[-1])) {
 			*p = '\0';
 			break;
 		}
 	}
-	while (is_blank(*value))
+	while (cfg_is_blank(*value))
 		value++;
 	size_t vlen = strlen(value);
-	while (vlen > 0 && is_blank(value[vlen - 1]))
+	while (vlen > 0 && cfg_is_blank(value[vlen - 1]))
 		value[--vlen] = '\0';
 	memcpy(out, s, klen);
 	snprintf(out + klen, cap - klen, "=%s\n", LONG_VALUE_MARK);
@@ -368,10 +198,10 @@ static char *reader(char *str, int num, void *stream)
 	/* a UTF-8 byte order mark (some editors write one) would hide a first "[section]" */
 	if (st->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
 		s += 3;
-	while (is_blank(*s))
+	while (cfg_is_blank(*s))
 		s++;
 	size_t len = strlen(s);
-	while (len > 0 && is_blank(s[len - 1]))
+	while (len > 0 && cfg_is_blank(s[len - 1]))
 		s[--len] = '\0';
 
 	/* whatever is wrong with the line, inih gets an empty one so the counts stay equal */
@@ -408,172 +238,6 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-/* ---------------------------------------------------------------- */
-/* Values.                                                          */
-/* ---------------------------------------------------------------- */
-
-static bool is_pow2(uint64_t v)
-{
-	return v != 0 && (v & (v - 1)) == 0;
-}
-
-/* Digits followed by an optional unit; *mult gets the unit's factor. */
-static int number_unit(const char *v, uint64_t max, uint64_t *out,
-                       const char *const *units, const uint64_t *mults)
-{
-	size_t digits = strspn(v, "0123456789");
-	const char *unit = v + digits;
-	uint64_t mult = 1, n;
-
-	if (digits == 0)
-		return BOLT_ESYNTAX;
-	if (*unit != '\0') {
-		size_t i;
-		for (i = 0; units[i] != NULL; i++)
-			if (strcasecmp(unit, units[i]) == 0)
-				break;
-		if (units[i] == NULL)
-			return BOLT_ESYNTAX;
-		mult = mults[i];
-	}
-	int ret = bolt_text_uint(v, digits, UINT64_MAX, &n);
-	if (ret != 0)
-		return ret;
-	if (n > max / mult)
-		return -ERANGE;
-	*out = n * mult;
-	return 0;
-}
-
-static int parse_size(const char *v, uint64_t *out)
-{
-	static const char *const units[] = { "K", "M", "G", "T", "KB", "MB", "GB", "TB", NULL };
-	static const uint64_t mults[] = { 1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40,
-	                                  1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40 };
-	return number_unit(v, UINT64_MAX, out, units, mults);
-}
-
-static int parse_msec(const char *v, uint64_t *out)
-{
-	static const char *const units[] = { "ms", "s", NULL };
-	static const uint64_t mults[] = { 1, 1000 };
-	return number_unit(v, UINT64_MAX, out, units, mults);
-}
-
-static int parse_secs(const char *v, uint64_t *out)
-{
-	static const char *const units[] = { "s", "m", "h", "d", "w", NULL };
-	static const uint64_t mults[] = { 1, 60, 3600, 86400, 604800 };
-	return number_unit(v, UINT64_MAX, out, units, mults);
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < BOLT_ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return BOLT_ESYNTAX;
-}
-
-static int parse_octal(const char *v, uint64_t max, uint64_t *out)
-{
-	uint64_t n = 0;
-
-	if (*v == '\0')
-		return BOLT_ESYNTAX;
-	for (; *v != '\0'; v++) {
-		if (*v < '0' || *v > '7')
-			return BOLT_ESYNTAX;
-		n = n * 8 + (uint64_t)(*v - '0');
-		if (n > max)
-			return -ERANGE;
-	}
-	*out = n;
-	return 0;
-}
-
-static bool valid_ifname(const char *v)
-{
-	size_t len = strlen(v);
-
-	/* IFNAMSIZ is 16 with the NUL; '/' and blanks cannot appear in an interface name */
-	if (len == 0 || len > 15)
-		return false;
-	for (const char *p = v; *p != '\0'; p++)
-		if (*p == '/' || *p == ':' || is_blank(*p) || (unsigned char)*p < 0x20)
-			return false;
-	return true;
-}
-
-static bool valid_user(const char *v, size_t cap)
-{
-	size_t len = strlen(v);
-
-	if (len == 0 || len >= cap || v[0] == '-')
-		return false;
-	for (const char *p = v; *p != '\0'; p++) {
-		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-' || c == '.' || c == '$'))
-			return false;
-	}
-	return true;
-}
-
-/* Quoted values ("..."): strip one pair of outer quotes when they enclose everything. */
-static const char *unquote(const char *v, char *buf, size_t cap)
-{
-	size_t len = strlen(v);
-	if (len >= 2 && v[0] == '"' && v[len - 1] == '"' && memchr(v + 1, '"', len - 2) == NULL &&
-	    len - 2 < cap) {
-		memcpy(buf, v + 1, len - 2);
-		buf[len - 2] = '\0';
-		return buf;
-	}
-	return v;
-}
-
-/* Copy the next comma-separated item (trimmed) of *p into buf; false at the end. */
-static bool next_item(const char **p, char *buf, size_t cap, bool *too_long)
-{
-	const char *s = *p;
-
-	*too_long = false;
-	if (*s == '\0')
-		return false;
-	const char *end = strchr(s, ',');
-	const char *next = end != NULL ? end + 1 : s + strlen(s);
-	if (end == NULL)
-		end = s + strlen(s);
-	while (s < end && is_blank(*s))
-		s++;
-	while (end > s && is_blank(end[-1]))
-		end--;
-	size_t len = (size_t)(end - s);
-	if (len >= cap) {
-		*too_long = true;
-		len = cap - 1;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	*p = next;
-	return true;
-}
-
-#define AT(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
-#define COUNT_AT(cfg, k) ((unsigned *)(void *)((char *)(cfg) + (k)->count_off))
-#define CAT(cfg, k, type) ((const type *)(const void *)((const char *)(cfg) + (k)->off))
-#define CCOUNT_AT(cfg, k) ((const unsigned *)(const void *)((const char *)(cfg) + (k)->count_off))
 
 static void set_addrs(struct state *st, const struct key *k, const char *v, bool first)
 {
@@ -587,7 +251,7 @@ static void set_addrs(struct state *st, const struct key *k, const char *v, bool
 	/* the first line of a list replaces the default, later lines add; "" empties it */
 	if (first || *v == '\0')
 		*count = 0;
-	while (next_item(&p, item, sizeof(item), &too_long)) {
+	while (cfg_next_item(&p, item, sizeof(item), &too_long)) {
 		struct bolt_sockaddr sa;
 		if (too_long || item[0] == '\0' || bolt_sockaddr_parse(item, &sa) != 0) {
 			fail(st, "[%s] %s: bad address '%.64s' (expected 198.18.0.1, 198.18.0.1@53, "
@@ -619,7 +283,7 @@ static void set_prefixes(struct state *st, const struct key *k, const char *v, b
 
 	if (first)
 		*count = 0;
-	while (next_item(&p, item, sizeof(item), &too_long)) {
+	while (cfg_next_item(&p, item, sizeof(item), &too_long)) {
 		struct bolt_prefix pf;
 		const char *why = "not an address or prefix";
 		if (too_long || item[0] == '\0' || bolt_prefix_parse_why(item, &pf, &why) != 0) {
@@ -646,7 +310,7 @@ static void set_names(struct state *st, const struct key *k, const char *v, bool
 
 	if (first || *v == '\0')
 		*count = 0;
-	while (next_item(&p, item, sizeof(item), &too_long)) {
+	while (cfg_next_item(&p, item, sizeof(item), &too_long)) {
 		uint8_t wire[BOLT_NAME_MAX];
 		int len = too_long || item[0] == '\0' ? BOLT_ESYNTAX : bolt_name_from_text(item, wire);
 		if (len < 0) {
@@ -673,7 +337,7 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 {
 	struct bolt_config *cfg = st->cfg;
 	char qbuf[LINE_MAX_BYTES + 1];
-	const char *v = unquote(raw, qbuf, sizeof(qbuf));
+	const char *v = cfg_unquote(raw, qbuf, sizeof(qbuf));
 	uint64_t n = 0;
 	int ret;
 
@@ -698,13 +362,13 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		ret = bolt_text_uint(v, strlen(v), UINT64_MAX, &n);
 		goto number;
 	case K_MSEC:
-		ret = parse_msec(v, &n);
+		ret = cfg_parse_msec(v, &n);
 		goto number;
 	case K_SECS:
-		ret = parse_secs(v, &n);
+		ret = cfg_parse_secs(v, &n);
 		goto number;
 	case K_OCTAL:
-		ret = parse_octal(v, k->max, &n);
+		ret = cfg_parse_octal(v, k->max, &n);
 		if (ret != 0) {
 			fail(st, "[%s] %s: '%.64s' is not an octal mode 0..0777", k->section, k->name, v);
 			return;
@@ -712,7 +376,7 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		*AT(cfg, k, unsigned) = (unsigned)n;
 		return;
 	case K_SIZE:
-		ret = parse_size(v, &n);
+		ret = cfg_parse_size(v, &n);
 		if (ret == BOLT_ESYNTAX) {
 			fail(st, "[%s] %s: '%.64s' is not a size (bytes, or a number with K, M, G or T)",
 			     k->section, k->name, v);
@@ -726,7 +390,7 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		*AT(cfg, k, uint64_t) = n;
 		return;
 	case K_BOOL:
-		if (parse_bool(v, AT(cfg, k, bool)) != 0)
+		if (cfg_parse_bool(v, AT(cfg, k, bool)) != 0)
 			fail(st, "[%s] %s: '%.64s' is not yes/no/true/false/on/off/1/0",
 			     k->section, k->name, v);
 		return;
@@ -789,7 +453,7 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		return;
 	}
 	case K_IFNAME:
-		if (*v != '\0' && !valid_ifname(v)) {
+		if (*v != '\0' && !cfg_valid_ifname(v)) {
 			fail(st, "[%s] %s: '%.64s' is not an interface name (1..15 characters)",
 			     k->section, k->name, v);
 			return;
@@ -797,7 +461,7 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		snprintf(AT(cfg, k, char), k->size, "%s", v);
 		return;
 	case K_USER:
-		if (*v != '\0' && !valid_user(v, k->size)) {
+		if (*v != '\0' && !cfg_valid_user(v, k->size)) {
 			fail(st, "[%s] %s: '%.64s' is not a user or group name", k->section, k->name, v);
 			return;
 		}
@@ -821,7 +485,7 @@ number:
 		     : (k->flags & F_AUTO_WORD) ? " (or auto)" : "");
 		return;
 	}
-	if (!zero_auto && (k->flags & F_POW2) && !is_pow2(n)) {
+	if (!zero_auto && (k->flags & F_POW2) && !cfg_is_pow2(n)) {
 		fail(st, "[%s] %s: %s is not a power of two%s", k->section, k->name, v,
 		     (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)" : "");
 		return;
@@ -854,14 +518,14 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	size_t i;
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 && key_equal(keys[i].name, name))
+	for (i = 0; i < cfg_nkeys; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 && key_equal(cfg_keys[i].name, name))
 			break;
-	if (i == NKEYS) {
+	if (i == cfg_nkeys) {
 		fail(st, "unknown key '%.64s' in [%.64s]", name, section);
 		return 1;
 	}
-	const struct key *k = &keys[i];
+	const struct key *k = &cfg_keys[i];
 	bool first = st->seen[i] == 0;
 	if (!first && !(k->flags & F_REPEAT)) {
 		fail(st, "[%s] %s: already set on line %u", k->section, k->name, st->seen[i]);
@@ -879,8 +543,8 @@ static int handler(void *user, const char *section, const char *name, const char
 
 static unsigned seen_line(const struct state *st, const char *section, const char *name)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+	for (size_t i = 0; i < cfg_nkeys; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 && strcmp(cfg_keys[i].name, name) == 0)
 			return st->seen[i];
 	return 0;
 }
@@ -976,139 +640,6 @@ static void check_all(struct state *st)
 		        "(each shard needs about 1.25M; at most %u)", cfg->cache_shards,
 		        (unsigned long long)(g.cache_size >> 20), g.max_shards);
 	}
-}
-
-/* ---------------------------------------------------------------- */
-/* Printing.                                                        */
-/* ---------------------------------------------------------------- */
-
-/*
- * "name = value" that reads back the same: quoted when blanks at its ends
- * would be trimmed, no blank before a leading ';'. A loaded value never holds a blank followed by ';'
- * (inih cut it there) nor starts and ends with '"' around no other '"'
- * (unquote stripped those), so nothing else needs care.
- */
-static void print_str(FILE *f, const char *name, const char *v)
-{
-	size_t len = strlen(v);
-	if (len > 0 && (is_blank(v[0]) || is_blank(v[len - 1])))
-		fprintf(f, "%s = \"%s\"\n", name, v);
-	else if (v[0] == ';')
-		fprintf(f, "%s =%s\n", name, v); /* " ;" would start a comment */
-	else
-		fprintf(f, "%s = %s\n", name, v);
-}
-
-static void print_addr(FILE *f, const struct bolt_sockaddr *sa)
-{
-	char buf[64];
-	if (bolt_sockaddr_format(sa, buf, sizeof(buf)) > 0)
-		fputs(buf, f);
-}
-
-static void print_prefix(FILE *f, const struct bolt_prefix *p)
-{
-	char buf[64];
-	if (inet_ntop(p->family == AF_INET6 ? AF_INET6 : AF_INET, p->addr, buf, sizeof(buf)) != NULL)
-		fprintf(f, "%s/%u", buf, (unsigned)p->len);
-}
-
-static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *k)
-{
-	unsigned count = k->count_off != 0 ? *CCOUNT_AT(cfg, k) : 0;
-
-	switch ((enum kind)k->kind) {
-	case K_STR:
-	case K_IFNAME:
-	case K_USER:
-		print_str(f, k->name, CAT(cfg, k, char));
-		return;
-	case K_UINT:
-	case K_MSEC:
-	case K_SECS:
-		if ((k->flags & F_AUTO_WORD) && *CAT(cfg, k, unsigned) == 0xffffffffu) {
-			fprintf(f, "%s = auto\n", k->name);
-			return;
-		}
-		fprintf(f, "%s = %u\n", k->name, *CAT(cfg, k, unsigned));
-		return;
-	case K_SIZE:
-		fprintf(f, "%s = %llu\n", k->name, (unsigned long long)*CAT(cfg, k, uint64_t));
-		return;
-	case K_BOOL:
-		fprintf(f, "%s = %s\n", k->name, *CAT(cfg, k, bool) ? "yes" : "no");
-		return;
-	case K_OCTAL:
-		fprintf(f, "%s = %04o\n", k->name, *CAT(cfg, k, unsigned));
-		return;
-	case K_ENUM: {
-		int v = *CAT(cfg, k, int);
-		fprintf(f, "%s = %s\n", k->name, v == 1 ? k->choices[1] : k->choices[0]);
-		return;
-	}
-	case K_ADDRS:
-		if (count == 0 && !(k->flags & F_EMPTY_OK))
-			return;
-		fprintf(f, "%s = ", k->name);
-		for (unsigned i = 0; i < count; i++) {
-			if (i > 0)
-				fputs(", ", f);
-			print_addr(f, CAT(cfg, k, struct bolt_sockaddr) + i);
-		}
-		fputc('\n', f);
-		return;
-	case K_ADDR_OPT:
-		fprintf(f, "%s = ", k->name);
-		if (*(const bool *)(const void *)((const char *)cfg + k->aux_off))
-			print_addr(f, CAT(cfg, k, struct bolt_sockaddr));
-		fputc('\n', f);
-		return;
-	case K_PREFIXES:
-		if (count == 0 && !(k->flags & F_EMPTY_OK))
-			return;
-		fprintf(f, "%s = ", k->name);
-		for (unsigned i = 0; i < count; i++) {
-			if (i > 0)
-				fputs(", ", f);
-			print_prefix(f, CAT(cfg, k, struct bolt_prefix) + i);
-		}
-		fputc('\n', f);
-		return;
-	case K_NAMES: {
-		const uint8_t (*names)[BOLT_CFG_NAME_WIRE] =
-			(const uint8_t (*)[BOLT_CFG_NAME_WIRE])(const void *)CAT(cfg, k, uint8_t);
-		char text[1024];
-		/* one name a line (the key repeats): escaped names (\DDD) of a
-		 * long list would not fit one line of LINE_MAX_BYTES */
-		if (count == 0)
-			fprintf(f, "%s = \n", k->name);
-		for (unsigned i = 0; i < count && i < BOLT_CFG_MAX_NTA; i++)
-			if (bolt_name_to_text(names[i], text, sizeof(text)) > 0)
-				fprintf(f, "%s = %s\n", k->name, text);
-		return;
-	}
-	case K_DATA:
-		for (unsigned i = 0; i < count && i < BOLT_CFG_MAX_LOCAL; i++) {
-			print_str(f, k->name, cfg->local_data[i]);
-		}
-		return;
-	}
-}
-
-int bolt_config_print(const struct bolt_config *cfg, FILE *f)
-{
-	const char *section = "";
-
-	if (cfg == NULL || f == NULL)
-		return -EINVAL;
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(section, keys[i].section) != 0) {
-			section = keys[i].section;
-			fprintf(f, "%s[%s]\n", i == 0 ? "" : "\n", section);
-		}
-		print_key(f, cfg, &keys[i]);
-	}
-	return ferror(f) ? -EIO : 0;
 }
 
 /* ---------------------------------------------------------------- */
