@@ -210,6 +210,16 @@ BOLT_API int ta_5011_update(struct ta_point *p, const struct ta_dnskey_in *keys,
                             uint32_t hold_down, bool *changed);
 
 /*
+ * Would a revocation of this key move a key of p (RFC 5011 section 2.1)?
+ * True when rdata is a SEP DNSKEY with the REVOKE bit whose key, the bit
+ * masked, is a key of p in state Valid, Missing or AddPend. The caller
+ * checks the self-signature (bolt_val_verify_revoked) of these keys only,
+ * and passes the result as ta_dnskey_in.self_signed: a set with many
+ * revoked keys never costs more signature checks than p has keys.
+ */
+BOLT_API bool ta_5011_revocable(const struct ta_point *p, const uint8_t *rdata, size_t rdlen);
+
+/*
  * RFC 5011 section 2.3 active refresh:
  *   queryInterval = MAX(1 hr, MIN(15 days, 1/2 * OrigTTL, 1/2 * RRSigExpirationInterval))
  *   retryTime     = MAX(1 hr, MIN(1 day,   1/10 * OrigTTL, 1/10 * RRSigExpirationInterval))

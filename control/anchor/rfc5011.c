@@ -85,6 +85,20 @@ static uint16_t flags_of(const uint8_t *rdata)
 	return (uint16_t)((rdata[0] << 8) | rdata[1]);
 }
 
+bool ta_5011_revocable(const struct ta_point *p, const uint8_t *rdata, size_t rdlen)
+{
+	if (rdlen < 4 || rdlen > TA_RDATA_MAX || !(flags_of(rdata) & TA_FLAG_REVOKE) ||
+	    !(flags_of(rdata) & TA_FLAG_SEP))
+		return false;
+	for (unsigned i = 0; i < p->nkeys; i++) {
+		const struct ta_key *k = &p->keys[i];
+		if (k->type == TA_TYPE_DNSKEY && same_key(k->rdata, k->rdlen, rdata, rdlen))
+			return k->state == TA_VALID || k->state == TA_MISSING ||
+			       k->state == TA_ADDPEND;
+	}
+	return false;
+}
+
 /*
  * DS anchors vouch for keys: once a validated set shows them, the matching
  * SEP keys become Valid DNSKEY anchors and the DS anchors go (Unbound does

@@ -340,23 +340,43 @@ const uint8_t *dv_proof_signer(const struct orr_list *proof)
 /*
  * RFC 5011: the DNSKEY RRset of trust point z, fetched and validated (or
  * not) with the trusted keys, goes to the anchor module, which keeps the
- * key states and writes the state file. A revoked key's own signature
- * cannot be checked here (the validator never uses a revoked key), so a
- * revocation is not taken (RFC 5011 2.1 needs that signature): the old key
- * stays trusted until it leaves the set (Missing), which keeps validating
- * whatever the new key signs once its hold-down is over.
+ * key states and writes the state file. A revocation counts only when the
+ * revoked key signed the set itself (section 2.1): that signature is
+ * checked here for the revoked keys the anchor module would move
+ * (ta_5011_revocable), with a budget of its own so that it never takes
+ * from the answer's.
  */
-static void observe_5011(const uint8_t *z, const struct set *ks, bool validated)
+static void observe_5011(struct dsec_val *v, const uint8_t *z, const struct set *ks,
+                         bool validated)
 {
 	struct anchor_ctx *a = anchor_active();
 	if (a == NULL || a->set == NULL)
 		return;
+	const struct ta_point *p = ta_set_find(a->set, z);
 	struct ta_dnskey_in in[SET_MAX];
 	unsigned n = 0;
+	struct bolt_val_budget b;
+	bolt_val_budget_init(&b);
+	set_now(v);
 	for (size_t i = 0; i < ks->s.count && n < SET_MAX; i++, n++) {
-		in[n].rdata = ks->s.rrs[i]->rdata;
-		in[n].rdlen = ks->s.rrs[i]->rdlen;
+		const struct bolt_rr *k = ks->s.rrs[i];
+		in[n].rdata = k->rdata;
+		in[n].rdlen = k->rdlen;
 		in[n].self_signed = false;
+		if (validated && p != NULL && ta_5011_revocable(p, k->rdata, k->rdlen)) {
+			struct bolt_val_result out;
+			in[n].self_signed = bolt_val_verify_revoked(&ks->s, z, k, &v->params, &b,
+			                                            &out) == BOLT_VAL_SECURE;
+			if (cp_log_enabled(CP_LOG_NOTICE)) {
+				char zn[300];
+				ntext(z, zn, sizeof(zn));
+				cp_log(CP_LOG_NOTICE,
+				       "DNSSEC: RFC 5011: trust point %s: key %d published revoked, %s%s",
+				       zn, bolt_val_key_tag(k->rdata, k->rdlen),
+				       in[n].self_signed ? "self-signed" : "not self-signed: ignored: ",
+				       in[n].self_signed ? "" : out.reason);
+			}
+		}
 	}
 	int64_t expire = 0;
 	uint32_t ttl = ks->min_ttl != UINT32_MAX ? ks->min_ttl : 0;
@@ -453,7 +473,7 @@ static const struct kentry *anchor_keys(struct dsec_val *v, const uint8_t *z,
 		bolt_val_verify_dnskey(&ks.s, ds, nds, z, &v->params, &v->budget, &out);
 	if (out.status != BOLT_VAL_SECURE && ndk > 0)
 		bolt_val_verify_rrset(&ks.s, z, dk, ndk, &v->params, &v->budget, &out);
-	observe_5011(z, &ks, out.status == BOLT_VAL_SECURE);
+	observe_5011(v, z, &ks, out.status == BOLT_VAL_SECURE);
 	if (out.status == BOLT_VAL_SECURE)
 		return kc_put(v, z, KS_SECURE, out.ttl, BOLT_VAL_EDE_NONE, NULL, &ks, NULL);
 	if (out.status == BOLT_VAL_INSECURE)

@@ -113,19 +113,25 @@ int bolt_val_ds_match(const uint8_t *ds, uint16_t ds_len, const struct bolt_rr *
 /* Public keys and signatures.                                         */
 /* ------------------------------------------------------------------ */
 
-/* Why a key cannot be used, or NULL when it can. */
-static const char *key_unusable(const struct bolt_rr *key)
+/* Why a key cannot be used, or NULL when it can. revoked_ok: a revoked
+ * key may check its own signature (RFC 5011 2.1, bolt_val_verify_revoked). */
+static const char *key_use(const struct bolt_rr *key, bool revoked_ok)
 {
 	if (key->type != BOLT_TYPE_DNSKEY || key->rdlen < 5)
 		return "malformed DNSKEY";
 	uint16_t flags = val_get16(key->rdata);
 	if (!(flags & BOLT_DNSKEY_ZONE))
 		return "DNSKEY is not a zone key";
-	if (flags & BOLT_DNSKEY_REVOKE)
+	if ((flags & BOLT_DNSKEY_REVOKE) && !revoked_ok)
 		return "DNSKEY is revoked";
 	if (key->rdata[2] != 3)
 		return "DNSKEY protocol is not 3";
 	return NULL;
+}
+
+static const char *key_unusable(const struct bolt_rr *key)
+{
+	return key_use(key, false);
 }
 
 static EVP_PKEY *rsa_key(const uint8_t *k, size_t len)
@@ -306,10 +312,10 @@ static bool serial_le(uint32_t a, uint32_t b)
 	return (int32_t)(b - a) >= 0;
 }
 
-enum bolt_val_status bolt_val_verify_rrset(
+static enum bolt_val_status verify_rrset(
 	const struct bolt_val_rrset *set, const uint8_t *zone,
 	const struct bolt_rr *const *keys, size_t nkeys, const struct bolt_val_params *p,
-	struct bolt_val_budget *b, struct bolt_val_result *out)
+	struct bolt_val_budget *b, struct bolt_val_result *out, bool revoked_ok)
 {
 	val_reset(out);
 	if (!set || set->count == 0)
@@ -410,7 +416,7 @@ enum bolt_val_status bolt_val_verify_rrset(
 			if (!bolt_name_equal(key->owner, zone))
 				continue;
 			tag_seen = true;
-			const char *why = key_unusable(key);
+			const char *why = key_use(key, revoked_ok);
 			if (why) {
 				note(&f, 1, BOLT_VAL_EDE_DNSKEY_MISSING, why);
 				continue;
@@ -479,6 +485,37 @@ enum bolt_val_status bolt_val_verify_rrset(
 		return val_set(out, BOLT_VAL_INSECURE, BOLT_VAL_EDE_UNSUPPORTED_ALG,
 		               "RRSIG algorithm not supported");
 	return val_set(out, BOLT_VAL_BOGUS, f.ede, f.reason);
+}
+
+enum bolt_val_status bolt_val_verify_rrset(
+	const struct bolt_val_rrset *set, const uint8_t *zone,
+	const struct bolt_rr *const *keys, size_t nkeys, const struct bolt_val_params *p,
+	struct bolt_val_budget *b, struct bolt_val_result *out)
+{
+	return verify_rrset(set, zone, keys, nkeys, p, b, out, false);
+}
+
+enum bolt_val_status bolt_val_verify_revoked(
+	const struct bolt_val_rrset *dnskey, const uint8_t *zone, const struct bolt_rr *key,
+	const struct bolt_val_params *p, struct bolt_val_budget *b, struct bolt_val_result *out)
+{
+	val_reset(out);
+	if (!dnskey || dnskey->count == 0 || !key || key->type != BOLT_TYPE_DNSKEY ||
+	    key->rdlen < 5 || !(val_get16(key->rdata) & BOLT_DNSKEY_REVOKE))
+		return val_set(out, BOLT_VAL_BOGUS, BOLT_VAL_EDE_BOGUS, "not a revoked DNSKEY");
+	if (dnskey->rrs[0]->type != BOLT_TYPE_DNSKEY)
+		return val_set(out, BOLT_VAL_BOGUS, BOLT_VAL_EDE_BOGUS, "not a DNSKEY RRset");
+	/* The revocation must be published in the set it signs: a key from
+	 * elsewhere proves nothing about this zone. */
+	bool in_set = false;
+	for (size_t i = 0; i < dnskey->count && !in_set; i++)
+		in_set = dnskey->rrs[i]->rdlen == key->rdlen &&
+		         memcmp(dnskey->rrs[i]->rdata, key->rdata, key->rdlen) == 0 &&
+		         bolt_name_equal(dnskey->rrs[i]->owner, key->owner);
+	if (!in_set)
+		return val_set(out, BOLT_VAL_BOGUS, BOLT_VAL_EDE_BOGUS,
+		               "revoked DNSKEY is not in the RRset");
+	return verify_rrset(dnskey, zone, &key, 1, p, b, out, true);
 }
 
 /* ------------------------------------------------------------------ */

@@ -224,6 +224,19 @@ BOLT_API enum bolt_val_status bolt_val_verify_rrset(
 	const struct bolt_rr *const *keys, size_t nkeys, const struct bolt_val_params *p,
 	struct bolt_val_budget *b, struct bolt_val_result *out);
 
+/*
+ * RFC 5011 section 2.1: did the revoked key (REVOKE bit set, its key tag
+ * the revoked one) sign the DNSKEY RRset it is published in? The one place
+ * a revoked key is used, and only to prove its own revocation: the caller
+ * then stops trusting it. key must be a member of dnskey (owner zone). The
+ * same RRSIG checks (time, signer, labels) and budget as
+ * bolt_val_verify_rrset. SECURE: the self-signature verifies; BOGUS
+ * otherwise (out->reason says why). Returns the status.
+ */
+BOLT_API enum bolt_val_status bolt_val_verify_revoked(
+	const struct bolt_val_rrset *dnskey, const uint8_t *zone, const struct bolt_rr *key,
+	const struct bolt_val_params *p, struct bolt_val_budget *b, struct bolt_val_result *out);
+
 /* ------------------------------------------------------------------ */
 /* Canonical form and order (RFC 4034 6).                              */
 /* ------------------------------------------------------------------ */

@@ -279,6 +279,44 @@ static void test_keys(void **state)
 	/* the same RRset with the other key verifies */
 	assert_int_equal(bolt_val_verify_rrset(&c->dnskey.set, c->z.apex, &zsk, 1, &params, &b,
 	                                       &r), BOLT_VAL_SECURE);
+
+	/* RFC 5011 2.1: the revoked key's own signature over the set it is
+	 * published in verifies, for the revocation only */
+	bolt_val_budget_init(&b);
+	assert_int_equal(bolt_val_verify_revoked(&c->dnskey.set, c->z.apex, rev, &params, &b, &r),
+	                 BOLT_VAL_SECURE);
+	assert_int_equal(r.key_tag, rtag);
+	/* a key without the REVOKE bit is not what this proves */
+	assert_int_equal(bolt_val_verify_revoked(&c->dnskey.set, c->z.apex, zsk, &params, &b, &r),
+	                 BOLT_VAL_BOGUS);
+	assert_string_equal(r.reason, "not a revoked DNSKEY");
+	/* a tampered self-signature does not revoke */
+	struct fx_copy bad[8];
+	const struct bolt_rr *badp[8];
+	size_t nb = 0;
+	for (size_t i = 0; i < c->dnskey.sigs.n && nb < 8; i++, nb++) {
+		fx_copy(&bad[nb], c->dnskey.sigs.p[i]);
+		bad[nb].data[bad[nb].rr.rdlen - 1] ^= 0x01;
+		badp[nb] = &bad[nb].rr;
+	}
+	struct bolt_val_rrset tampered = { c->dnskey.rrs.p, c->dnskey.rrs.n, badp, nb };
+	bolt_val_budget_init(&b);
+	assert_int_equal(bolt_val_verify_revoked(&tampered, c->z.apex, rev, &params, &b, &r),
+	                 BOLT_VAL_BOGUS);
+	/* nor does a revoked key that is not in the set */
+	struct fx_copy other;
+	fx_copy(&other, rev);
+	other.data[other.rr.rdlen - 1] ^= 0x01;
+	bolt_val_budget_init(&b);
+	assert_int_equal(bolt_val_verify_revoked(&c->dnskey.set, c->z.apex, &other.rr, &params, &b,
+	                                         &r), BOLT_VAL_BOGUS);
+	assert_string_equal(r.reason, "revoked DNSKEY is not in the RRset");
+	/* expired: the same time checks as any RRSIG */
+	const struct bolt_val_params late = { .now = FX_EXPIRATION + 10, .skew = 0 };
+	bolt_val_budget_init(&b);
+	assert_int_equal(bolt_val_verify_revoked(&c->dnskey.set, c->z.apex, rev, &late, &b, &r),
+	                 BOLT_VAL_BOGUS);
+	assert_int_equal(r.ede, BOLT_VAL_EDE_SIG_EXPIRED);
 	free(c);
 }
 
