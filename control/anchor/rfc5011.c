@@ -123,8 +123,12 @@ static void replace_ds(struct ta_point *p, const struct ta_dnskey_in *keys, unsi
 			if (d->type != TA_TYPE_DS ||
 			    !ta_ds_matches(p->name, d->rdata, d->rdlen, in->rdata, in->rdlen))
 				continue;
-			if (find_key(p, in->rdata, in->rdlen) == NULL &&
-			    ta_set_add_key(p, in->rdata, in->rdlen, TA_VALID, now, now) == 0) {
+			/* An anchor file with the DS and the DNSKEY (Debian's
+			 * root.key) already has the key: the DS goes all the same,
+			 * or it would keep trusting the key after its revocation. */
+			if (find_key(p, in->rdata, in->rdlen) != NULL) {
+				matched++;
+			} else if (ta_set_add_key(p, in->rdata, in->rdlen, TA_VALID, now, now) == 0) {
 				matched++;
 				*changed = true;
 			}
@@ -134,10 +138,12 @@ static void replace_ds(struct ta_point *p, const struct ta_dnskey_in *keys, unsi
 	if (matched == 0)
 		return;
 	for (unsigned i = 0; i < p->nkeys;) {
-		if (p->keys[i].type == TA_TYPE_DS)
+		if (p->keys[i].type == TA_TYPE_DS) {
 			remove_key(p, i);
-		else
+			*changed = true;
+		} else {
 			i++;
+		}
 	}
 }
 

@@ -16,8 +16,7 @@
  *
  * Not done yet: aggressive use of validated NSEC/NSEC3 (RFC 8198): names
  * below a secure NXDOMAIN are answered by the NXDOMAIN cut (serve.c) to
- * DO=0 clients only; RFC 5011 revocations (a revoked key's self-signature
- * cannot be checked through the validator, which never uses revoked keys).
+ * DO=0 clients only.
  *
  * Loop thread only (the key cache and the counters are not locked).
  */

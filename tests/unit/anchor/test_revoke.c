@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "anchor.h"
 #include "fixture.h"
 
@@ -175,6 +177,58 @@ static void test_bad_revocation(void **state)
 	free(f);
 }
 
+/* An anchor file with both the DS and the DNSKEY of the key (Debian's
+ * root.key, the fake hierarchy's): the first validated set leaves the
+ * DNSKEY only, so that the revocation leaves nothing trusted. (The DS used
+ * to stay when its key was already there: Valid for ever, it kept the
+ * revoked key trusted.) */
+static void test_ds_and_dnskey_file(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	struct ta_set *s = set_with(f, TA_VALID);
+	/* DS digest type 2: SHA-256(owner | RDATA), RFC 4034 5.1.4 */
+	uint8_t ds[4 + 32];
+	uint16_t tag = s->point[0].keys[0].tag;
+	ds[0] = (uint8_t)(tag >> 8);
+	ds[1] = (uint8_t)tag;
+	ds[2] = f->anchor[3];
+	ds[3] = 2;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned dl = 0;
+	assert_non_null(c);
+	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha256(), NULL), 1);
+	EVP_DigestUpdate(c, f->z.apex, (size_t)bolt_name_len(f->z.apex, BOLT_NAME_MAX));
+	EVP_DigestUpdate(c, f->anchor, f->anchor_len);
+	EVP_DigestFinal_ex(c, ds + 4, &dl);
+	EVP_MD_CTX_free(c);
+	assert_true(ta_ds_matches(f->z.apex, ds, sizeof(ds), f->anchor, f->anchor_len));
+	assert_int_equal(ta_set_add(s, f->z.apex, TA_TYPE_DS, ds, sizeof(ds), 3600, TA_VALID, 0, 0,
+	                            NULL), 0);
+	struct ta_point *p = &s->point[0];
+	assert_int_equal(p->nkeys, 2);
+	assert_int_equal(ta_point_trusted(p), 2);
+
+	/* the key as it was (flags 257) in a validated set: the DS goes */
+	struct ta_dnskey_in before[] = { { f->anchor, f->anchor_len, false } };
+	bool changed = false;
+	assert_int_equal(ta_5011_update(p, before, 1, true, 3600, 0, FX_NOW, s->hold_down, &changed),
+	                 1);
+	assert_true(changed);
+	assert_int_equal(p->nkeys, 1);
+	assert_int_equal(p->keys[0].type, TA_TYPE_DNSKEY);
+
+	/* then revoked: nothing trusted is left */
+	struct ta_dnskey_in in[FX_MAX_RRS];
+	unsigned checks;
+	unsigned n = feed(f, p, &f->dnskey.set, in, &checks);
+	assert_int_equal(ta_5011_update(p, in, n, true, 3600, 0, FX_NOW + 1, s->hold_down, &changed),
+	                 0);
+	assert_int_equal(ta_point_trusted(p), 0);
+	free(s);
+	free(f);
+}
+
 /* Which keys are revocable: Valid, Missing and AddPend keys of the point;
  * not a key without the REVOKE bit, not a key the point does not know, not
  * one already Revoked. */
@@ -210,6 +264,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_self_signed_revocation),
 		cmocka_unit_test(test_bad_revocation),
 		cmocka_unit_test(test_revocable),
+		cmocka_unit_test(test_ds_and_dnskey_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
