@@ -70,7 +70,7 @@ if [ -n "$BOLTCTL" ]; then
   fi
 fi
 
-# (No key changed state: the state file is not written, RFC 5011 timers only.)
+# (The DS anchor of root.key gave way to its DNSKEY: the state file is written.)
 echo "== RFC 5011: the root's DNSKEY set, validated, went to the anchor module"
 if [ -n "$BOLTCTL" ]; then
   st=$("$BOLTCTL" -s "$E2E_DIR/control.sock" dnssec status 2>&1)
