@@ -21,6 +21,7 @@
 #define BOLT_CFG_STR 512
 #define BOLT_CFG_MAX_NTA 64
 #define BOLT_CFG_NAME_WIRE 255             /* = BOLT_NAME_MAX (wire.h) */
+#define BOLT_CFG_MAX_ZONES 64
 
 /* An address with an optional port (network order). */
 struct bolt_sockaddr {
@@ -38,6 +39,29 @@ struct bolt_prefix {
 enum bolt_io_mode { BOLT_IO_DPDK = 0, BOLT_IO_SOCKET = 1 };
 enum bolt_acl_action { BOLT_ACL_REFUSE = 0, BOLT_ACL_DROP = 1 };
 enum bolt_local_zones { BOLT_LOCAL_ZONES_DEFAULT = 0, BOLT_LOCAL_ZONES_NONE = 1 };
+
+enum bolt_zone_type { BOLT_ZONE_FORWARD = 0, BOLT_ZONE_STUB = 1 };
+
+/*
+ * One [zone] section (repeatable; control/iter/zones.h uses them): the
+ * questions at and below name go to the zone's own servers instead of the
+ * delegation from the root.
+ */
+struct bolt_cfg_zone {
+	uint8_t name[BOLT_CFG_NAME_WIRE];      /* name = the zone (lower-case wire form; required) */
+	int type;                               /* type = forward | stub (default forward):
+	                                           forward: the question with RD=1 to recursive
+	                                           resolvers; stub: iterate from these
+	                                           authoritative servers */
+	struct bolt_sockaddr servers[BOLT_CFG_MAX_ADDRS]; /* servers = ADDR[@PORT], ... (port 53
+	                                                     unless written; required) */
+	unsigned nservers;
+	bool forward_first;                     /* forward-first = yes: when every server fails,
+	                                           resolve as if the zone were not configured
+	                                           (default no) */
+	bool tcp;                               /* tcp = yes: ask the servers over TCP only
+	                                           (default no) */
+};
 
 /* idle-sleep = auto (or not set): the dataplane chooses per lcore. */
 #define BOLT_IDLE_SLEEP_AUTO 0xffffffffu
@@ -189,6 +213,11 @@ struct bolt_config {
 	char tls_stats[BOLT_CFG_STR];           /* stats-file = where boltdns-edge writes its counters
 	                                           once a second, read by boltdns-cp for boltctl stats
 	                                           (default /run/boltdns/edge.stats) */
+
+	/* Repeatable sections: each "[name]" line starts one more instance (in
+	 * file order), its keys apply to it alone. */
+	struct bolt_cfg_zone zones[BOLT_CFG_MAX_ZONES]; /* [zone]: forward and stub zones */
+	unsigned nzones;
 };
 
 /* Where boltdns-cp keeps state that survives restarts (the RFC 5011 file). */
@@ -209,7 +238,12 @@ BOLT_API void bolt_config_defaults(struct bolt_config *cfg);
  * so a failed reload keeps the running configuration.
  * Lists (address, listen, tcp-listen, outgoing, allow) take comma-separated
  * items and may be repeated: the first line replaces the default, later lines
- * add. Scalar keys may appear once. Thread: any; cfg is owned by the caller.
+ * add. Scalar keys may appear once. Repeatable sections ([zone]) may appear
+ * up to their maximum count; each "[zone]" line starts a new instance whose
+ * keys follow the same rules, per instance, and is checked as a whole when
+ * the next section line or the end of the file comes (a missing required
+ * key is reported at its "[zone]" line). Thread: any; cfg is owned by the
+ * caller.
  */
 BOLT_API int bolt_config_load(struct bolt_config *cfg, const char *path,
                               char *errbuf, size_t errlen);

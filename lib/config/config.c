@@ -51,6 +51,8 @@ struct state {
 	char err[384];
 	/* line where each key was first set (0 = not set) */
 	unsigned seen[CFG_KEYS_MAX];
+	/* the instance of a repeatable section being read ([zone], ...) */
+	struct cfg_multi_cur multi;
 };
 
 static void fail(struct state *st, const char *fmt, ...)
@@ -119,7 +121,20 @@ static bool known_section(const char *s, size_t len)
 	for (size_t i = 0; i < cfg_nsections; i++)
 		if (strlen(cfg_sections[i]) == len && memcmp(cfg_sections[i], s, len) == 0)
 			return true;
-	return false;
+	return cfg_multi_find(s, len) != NULL;
+}
+
+static void fail_at(struct state *st, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The instance of a repeatable section being read ends: check it. */
+static void end_instance(struct state *st)
+{
+	char buf[256];
+	unsigned line;
+	const char *why = cfg_multi_end(&st->multi, st->cfg, &line, buf, sizeof(buf));
+	if (why != NULL)
+		fail_at(st, line, "%s", why);
 }
 
 /* "[name]" lines: inih would accept any name and ignore text after ']'. */
@@ -133,10 +148,28 @@ static void check_section(struct state *st, const char *s)
 		a++;
 	while (b > a && cfg_is_blank(b[-1]))
 		b--;
+	/* a section line ends the instance of a repeatable section before it */
+	end_instance(st);
 	if (!known_section(a, (size_t)(b - a))) {
-		fail(st, "unknown section [%.*s] (known: dataplane, cache, control, resolver, "
-		         "local, acl, ratelimit, dnssec, tls)", (int)(b - a > 64 ? 64 : b - a), a);
+		char known[256];
+		size_t kl = 0;
+		known[0] = '\0';
+		for (size_t i = 0; i < cfg_nsections + cfg_nmultis && kl < sizeof(known); i++)
+			kl += (size_t)snprintf(known + kl, sizeof(known) - kl, "%s%s", i > 0 ? ", " : "",
+			                       i < cfg_nsections ? cfg_sections[i]
+			                                         : cfg_multis[i - cfg_nsections]->name);
+		fail(st, "unknown section [%.*s] (known: %s)", (int)(b - a > 64 ? 64 : b - a), a, known);
 		return;
+	}
+	const struct cfg_multi *multi = cfg_multi_find(a, (size_t)(b - a));
+	if (multi != NULL) {
+		char buf[128];
+		const char *why = cfg_multi_begin(&st->multi, st->cfg, multi, st->lineno, buf,
+		                                  sizeof(buf));
+		if (why != NULL) {
+			fail(st, "%s", why);
+			return;
+		}
 	}
 	const char *t = close + 1;
 	while (cfg_is_blank(*t))
@@ -239,10 +272,10 @@ static char *reader(char *str, int num, void *stream)
 }
 
 
-static void set_addrs(struct state *st, const struct key *k, const char *v, bool first)
+static void set_addrs(struct state *st, const struct key *k, void *base, const char *v, bool first)
 {
-	struct bolt_sockaddr *arr = AT(st->cfg, k, struct bolt_sockaddr);
-	unsigned *count = COUNT_AT(st->cfg, k);
+	struct bolt_sockaddr *arr = AT(base, k, struct bolt_sockaddr);
+	unsigned *count = COUNT_AT(base, k);
 	unsigned cap = (unsigned)(k->size / sizeof(*arr));
 	const char *p = v;
 	char item[128];
@@ -272,10 +305,11 @@ static void set_addrs(struct state *st, const struct key *k, const char *v, bool
 	}
 }
 
-static void set_prefixes(struct state *st, const struct key *k, const char *v, bool first)
+static void set_prefixes(struct state *st, const struct key *k, void *base, const char *v,
+                         bool first)
 {
-	struct bolt_prefix *arr = AT(st->cfg, k, struct bolt_prefix);
-	unsigned *count = COUNT_AT(st->cfg, k);
+	struct bolt_prefix *arr = AT(base, k, struct bolt_prefix);
+	unsigned *count = COUNT_AT(base, k);
 	unsigned cap = (unsigned)(k->size / sizeof(*arr));
 	const char *p = v;
 	char item[128];
@@ -299,10 +333,10 @@ static void set_prefixes(struct state *st, const struct key *k, const char *v, b
 }
 
 /* Names as comma-separated items: each must parse; kept lower-case in wire form. */
-static void set_names(struct state *st, const struct key *k, const char *v, bool first)
+static void set_names(struct state *st, const struct key *k, void *base, const char *v, bool first)
 {
-	uint8_t (*arr)[BOLT_CFG_NAME_WIRE] = (uint8_t (*)[BOLT_CFG_NAME_WIRE])(void *)AT(st->cfg, k, uint8_t);
-	unsigned *count = COUNT_AT(st->cfg, k);
+	uint8_t (*arr)[BOLT_CFG_NAME_WIRE] = (uint8_t (*)[BOLT_CFG_NAME_WIRE])(void *)AT(base, k, uint8_t);
+	unsigned *count = COUNT_AT(base, k);
 	unsigned cap = (unsigned)(k->size / sizeof(*arr));
 	const char *p = v;
 	char item[1024];    /* a 255-octet name with every octet written \DDD */
@@ -333,9 +367,25 @@ static void set_names(struct state *st, const struct key *k, const char *v, bool
 	}
 }
 
-static void set_value(struct state *st, const struct key *k, const char *raw, bool first)
+/* One domain name, lower-case wire form. */
+static void set_name(struct state *st, const struct key *k, void *base, const char *v)
 {
-	struct bolt_config *cfg = st->cfg;
+	uint8_t wire[BOLT_NAME_MAX];
+	int len = bolt_name_from_text(v, wire);
+	if (len < 0) {
+		fail(st, "[%s] %s: bad name '%.64s': %s", k->section, k->name, v, bolt_strerror(len));
+		return;
+	}
+	bolt_name_lower(wire, (size_t)len);
+	memcpy(AT(base, k, uint8_t), wire, (size_t)len);
+}
+
+/* Set key k of the struct at base (struct bolt_config, or an instance of a
+ * repeatable section) from the value raw; first: its first line there. */
+static void set_value(struct state *st, const struct key *k, void *base, const char *raw,
+                      bool first)
+{
+	void *cfg = base;
 	char qbuf[LINE_MAX_BYTES + 1];
 	const char *v = cfg_unquote(raw, qbuf, sizeof(qbuf));
 	uint64_t n = 0;
@@ -401,11 +451,18 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 				return;
 			}
 		}
-		fail(st, "[%s] %s: '%.64s' is not one of %s | %s", k->section, k->name, v,
-		     k->choices[0], k->choices[1]);
+		{
+			char list[256];
+			size_t ll = 0;
+			list[0] = '\0';
+			for (int i = 0; k->choices[i] != NULL && ll < sizeof(list); i++)
+				ll += (size_t)snprintf(list + ll, sizeof(list) - ll, "%s%s",
+				                       i > 0 ? " | " : "", k->choices[i]);
+			fail(st, "[%s] %s: '%.64s' is not one of %s", k->section, k->name, v, list);
+		}
 		return;
 	case K_ADDRS:
-		set_addrs(st, k, v, first);
+		set_addrs(st, k, base, v, first);
 		return;
 	case K_ADDR_OPT: {
 		bool *enabled = (bool *)(void *)((char *)cfg + k->aux_off);
@@ -426,10 +483,13 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 		return;
 	}
 	case K_PREFIXES:
-		set_prefixes(st, k, v, first);
+		set_prefixes(st, k, base, v, first);
 		return;
 	case K_NAMES:
-		set_names(st, k, v, first);
+		set_names(st, k, base, v, first);
+		return;
+	case K_NAME:
+		set_name(st, k, base, v);
 		return;
 	case K_DATA: {
 		unsigned *count = COUNT_AT(cfg, k);
@@ -449,7 +509,7 @@ static void set_value(struct state *st, const struct key *k, const char *raw, bo
 			     k->section, k->name, BOLT_CFG_MAX_LOCAL);
 			return;
 		}
-		snprintf(cfg->local_data[(*count)++], BOLT_CFG_STR, "%s", v);
+		snprintf(AT(cfg, k, char) + (size_t)(*count)++ * BOLT_CFG_STR, BOLT_CFG_STR, "%s", v);
 		return;
 	}
 	case K_IFNAME:
@@ -517,23 +577,35 @@ static int handler(void *user, const char *section, const char *name, const char
 		fail(st, "'%.64s' outside any [section]", name);
 		return 1;
 	}
+	/* a key of a repeatable section sets the instance its "[name]" line began */
+	const struct key *keys = cfg_keys;
+	size_t nkeys = cfg_nkeys;
+	unsigned *seen = st->seen;
+	void *base = st->cfg;
+	const struct cfg_multi *multi = st->multi.sec;
+	if (multi != NULL && strcmp(multi->name, section) == 0) {
+		keys = multi->keys;
+		nkeys = multi->nkeys;
+		seen = st->multi.seen;
+		base = st->multi.inst;
+	}
 	size_t i;
-	for (i = 0; i < cfg_nkeys; i++)
-		if (strcmp(cfg_keys[i].section, section) == 0 && key_equal(cfg_keys[i].name, name))
+	for (i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].section, section) == 0 && key_equal(keys[i].name, name))
 			break;
-	if (i == cfg_nkeys) {
+	if (i == nkeys) {
 		fail(st, "unknown key '%.64s' in [%.64s]", name, section);
 		return 1;
 	}
-	const struct key *k = &cfg_keys[i];
-	bool first = st->seen[i] == 0;
+	const struct key *k = &keys[i];
+	bool first = seen[i] == 0;
 	if (!first && !(k->flags & F_REPEAT)) {
-		fail(st, "[%s] %s: already set on line %u", k->section, k->name, st->seen[i]);
+		fail(st, "[%s] %s: already set on line %u", k->section, k->name, seen[i]);
 		return 1;
 	}
 	if (first)
-		st->seen[i] = st->lineno;
-	set_value(st, k, value, first);
+		seen[i] = st->lineno;
+	set_value(st, k, base, value, first);
 	return 1;
 }
 
@@ -769,6 +841,8 @@ static int run(struct bolt_config *cfg, struct state *st, char *errbuf, size_t e
 			snprintf(errbuf, errlen, "%s: out of memory", st->name);
 		goto out;
 	}
+	/* the last instance of a repeatable section ends with the file */
+	end_instance(st);
 	/* inih's own error (a line that is neither [section] nor key = value) may come first */
 	if (r > 0 && (st->err_line == 0 || (unsigned)r < st->err_line)) {
 		st->err_line = (unsigned)r;

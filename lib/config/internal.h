@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct bolt_config;
+
 /* A physical line longer than this is refused whole (no value needs more). */
 #define LINE_MAX_BYTES 4096
 /* The largest signed 32-bit TTL (RFC 2181 section 8). */
@@ -33,6 +35,7 @@ enum kind {
 	K_IFNAME,
 	K_USER,     /* user or group name */
 	K_NAMES,    /* list of domain names (stored lower-case, absolute, as text) */
+	K_NAME,     /* one domain name: uint8_t[BOLT_CFG_NAME_WIRE], lower-case wire form */
 };
 
 enum {
@@ -50,7 +53,8 @@ struct key {
 	uint8_t kind;
 	uint8_t flags;
 	uint16_t port;        /* default port for addresses */
-	size_t off;           /* field in struct bolt_config */
+	size_t off;           /* field in struct bolt_config (in the instance struct for the
+	                         keys of a repeatable section; so are the offsets below) */
 	size_t size;          /* field size (strings, arrays) */
 	size_t count_off;     /* list count field */
 	size_t aux_off;       /* K_ADDR_OPT: the bool "enabled" field */
@@ -64,6 +68,74 @@ extern const struct key cfg_keys[];
 extern const size_t cfg_nkeys;
 extern const char *const cfg_sections[];
 extern const size_t cfg_nsections;
+
+/*
+ * A repeatable section ([zone], ...): every "[name]" line starts a new
+ * instance, a struct of elem_size bytes appended to the array at arr_off in
+ * struct bolt_config (its count, an unsigned, at count_off; at most max).
+ * Its keys (keys[0..nkeys), section = name) are looked up and set like the
+ * others, on the instance: their offsets are offsets in the instance struct,
+ * and "already set" means in this instance. defaults (may be NULL) fills a
+ * new instance (zeroed before). check (may be NULL) runs when the instance
+ * ends (the next section line, or the end of the file): seen[j] is the line
+ * where keys[j] was first set in it (0: not set), *line is preset to the
+ * "[name]" line; it returns NULL, or a one-line reason (in buf or static)
+ * after setting *line to where the error is (seen[j], or left as is).
+ * To add one: its struct and array in struct bolt_config, a struct cfg_multi
+ * in a file of its own (zone.c is the model), a line in cfg_multis (multi.c).
+ */
+struct cfg_multi {
+	const char *name;
+	const struct key *keys;
+	size_t nkeys;
+	size_t arr_off, count_off, elem_size;
+	unsigned max;
+	void (*defaults)(void *inst);
+	const char *(*check)(const struct bolt_config *cfg, unsigned idx, const unsigned *seen,
+	                     unsigned *line, char *buf, size_t cap);
+};
+
+/* Keys one repeatable section may have at most. */
+#define CFG_MULTI_KEYS_MAX 32
+
+/* Every repeatable section, in the order bolt_config_print writes them (multi.c). */
+extern const struct cfg_multi *const cfg_multis[];
+extern const size_t cfg_nmultis;
+
+/* The sections themselves, each in a file of its own. */
+extern const struct cfg_multi cfg_zone_section;   /* zone.c */
+
+/* The instance being read (multi.c; the loader holds one). */
+struct cfg_multi_cur {
+	const struct cfg_multi *sec;   /* NULL: not inside a repeatable section */
+	void *inst;
+	unsigned idx;                  /* its index in the array */
+	unsigned line;                 /* its "[name]" line */
+	unsigned seen[CFG_MULTI_KEYS_MAX];
+};
+
+/* The repeatable section called s[0..len), or NULL. */
+const struct cfg_multi *cfg_multi_find(const char *s, size_t len);
+
+/* Instance idx of sec in cfg. */
+void *cfg_multi_inst(const struct cfg_multi *sec, void *cfg, unsigned idx);
+const void *cfg_multi_cinst(const struct cfg_multi *sec, const void *cfg, unsigned idx);
+unsigned cfg_multi_count(const struct cfg_multi *sec, const void *cfg);
+
+/*
+ * Start a new instance of sec in cfg at "[name]" line: zeroed, its
+ * defaults, counted. Returns NULL, or the reason (into buf) when sec
+ * already has its maximum number of instances (c is then outside any).
+ */
+const char *cfg_multi_begin(struct cfg_multi_cur *c, struct bolt_config *cfg,
+                            const struct cfg_multi *sec, unsigned line, char *buf, size_t cap);
+
+/*
+ * End the instance being read (nothing when none): run its check. Returns
+ * NULL, or the reason with *line where it is. c is then outside any.
+ */
+const char *cfg_multi_end(struct cfg_multi_cur *c, const struct bolt_config *cfg, unsigned *line,
+                          char *buf, size_t cap);
 
 #define AT(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
 #define COUNT_AT(cfg, k) ((unsigned *)(void *)((char *)(cfg) + (k)->count_off))

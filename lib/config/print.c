@@ -44,7 +44,9 @@ static void print_prefix(FILE *f, const struct bolt_prefix *p)
 		fprintf(f, "%s/%u", buf, (unsigned)p->len);
 }
 
-static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *k)
+/* Key k of the struct at cfg (struct bolt_config, or an instance of a
+ * repeatable section). */
+static void print_key(FILE *f, const void *cfg, const struct key *k)
 {
 	unsigned count = k->count_off != 0 ? *CCOUNT_AT(cfg, k) : 0;
 
@@ -73,8 +75,10 @@ static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *
 		fprintf(f, "%s = %04o\n", k->name, *CAT(cfg, k, unsigned));
 		return;
 	case K_ENUM: {
-		int v = *CAT(cfg, k, int);
-		fprintf(f, "%s = %s\n", k->name, v == 1 ? k->choices[1] : k->choices[0]);
+		int v = *CAT(cfg, k, int), n = 0;
+		while (k->choices[n] != NULL)
+			n++;
+		fprintf(f, "%s = %s\n", k->name, k->choices[v >= 0 && v < n ? v : 0]);
 		return;
 	}
 	case K_ADDRS:
@@ -118,10 +122,15 @@ static void print_key(FILE *f, const struct bolt_config *cfg, const struct key *
 				fprintf(f, "%s = %s\n", k->name, text);
 		return;
 	}
+	case K_NAME: {
+		char text[1024];
+		if (bolt_name_to_text(CAT(cfg, k, uint8_t), text, sizeof(text)) > 0)
+			fprintf(f, "%s = %s\n", k->name, text);
+		return;
+	}
 	case K_DATA:
-		for (unsigned i = 0; i < count && i < BOLT_CFG_MAX_LOCAL; i++) {
-			print_str(f, k->name, cfg->local_data[i]);
-		}
+		for (unsigned i = 0; i < count && i < k->size / BOLT_CFG_STR; i++)
+			print_str(f, k->name, CAT(cfg, k, char) + (size_t)i * BOLT_CFG_STR);
 		return;
 	}
 }
@@ -138,6 +147,17 @@ int bolt_config_print(const struct bolt_config *cfg, FILE *f)
 			fprintf(f, "%s[%s]\n", i == 0 ? "" : "\n", section);
 		}
 		print_key(f, cfg, &cfg_keys[i]);
+	}
+	/* repeatable sections: one "[name]" and its keys per instance */
+	for (size_t m = 0; m < cfg_nmultis; m++) {
+		const struct cfg_multi *sec = cfg_multis[m];
+		unsigned n = cfg_multi_count(sec, cfg);
+		for (unsigned i = 0; i < n; i++) {
+			const void *inst = cfg_multi_cinst(sec, cfg, i);
+			fprintf(f, "\n[%s]\n", sec->name);
+			for (size_t j = 0; j < sec->nkeys; j++)
+				print_key(f, inst, &sec->keys[j]);
+		}
 	}
 	return ferror(f) ? -EIO : 0;
 }

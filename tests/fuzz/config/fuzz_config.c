@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "boltdns/config.h"
+#include "boltdns/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,6 +40,19 @@ static void check_config(const struct bolt_config *c)
 	for (unsigned i = 0; i < c->nallow; i++)
 		if (c->allow[i].len > (c->allow[i].family == AF_INET ? 32 : 128))
 			abort();
+	/* [zone]: within the array, each with a server and a name unlike the others' */
+	if (c->nzones > BOLT_CFG_MAX_ZONES)
+		abort();
+	for (unsigned i = 0; i < c->nzones; i++) {
+		const struct bolt_cfg_zone *z = &c->zones[i];
+		if (z->nservers == 0 || z->nservers > BOLT_CFG_MAX_ADDRS ||
+		    (z->type != BOLT_ZONE_FORWARD && z->type != BOLT_ZONE_STUB) ||
+		    bolt_name_len(z->name, sizeof(z->name)) <= 0)
+			abort();
+		for (unsigned j = 0; j < i; j++)
+			if (bolt_name_equal(c->zones[j].name, z->name))
+				abort();
+	}
 	for (unsigned i = 0; i < c->nlocal_data; i++)
 		if (memchr(c->local_data[i], '\0', BOLT_CFG_STR) == NULL || c->local_data[i][0] == '\0')
 			abort();

@@ -60,6 +60,15 @@ def config_seeds(d, files):
         "[cache] x\n",
         "\ufeff[cache]\r\nwipe = on\r\n",
         "[cache]\nwipe = yes\nwipe = no\n",
+        # repeatable sections: instances, their checks, the maximum count
+        "[zone]\nname = corp.example\ntype = stub\nservers = 198.18.1.20, [2001:db8::1]@5353\n"
+        "forward-first = yes\ntcp = yes\n[resolver]\nretries = 1\n"
+        "[zone]\nname = .\nservers = 127.0.0.1@5300\n",
+        "[zone]\nname = a.example\nservers = 198.18.0.1\n[zone]\nname = A.example.\n"
+        "servers = 198.18.0.2\n",
+        "[zone]\nservers = 198.18.0.1\n",
+        "[zone]\nname = x\\.y.example\nservers = 198.18.0.1\ntype = forward\n",
+        "".join("[zone]\nname = z%d.example\nservers = 198.18.0.1\n" % i for i in range(65)),
     ]
     for i, t in enumerate(edge):
         write(d, "edge-%d" % i, t)
