@@ -311,27 +311,6 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 }
 
-static int to_sockaddr(const struct bolt_sockaddr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	uint16_t port = a->port != 0 ? a->port : 53;
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		return 0;
-	}
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-		return 0;
-	}
-	return -EAFNOSUPPORT;
-}
-
 int tcp_srv_start(struct cp *cp)
 {
 	struct tcp_srv *t = calloc(1, sizeof(*t));
@@ -341,7 +320,7 @@ int tcp_srv_start(struct cp *cp)
 	bolt_acl_init(&t->acl, cp->cfg);
 	for (unsigned i = 0; i < cp->cfg->ntcp_listen && i < BOLT_CFG_MAX_ADDRS; i++) {
 		struct sockaddr_storage ss;
-		int ret = to_sockaddr(&cp->cfg->tcp_listen[i], &ss);
+		int ret = bolt_sockaddr_to_os(&cp->cfg->tcp_listen[i], 53, &ss, NULL);
 		uv_tcp_t *l = &t->listen[t->nlisten];
 		if (ret == 0)
 			ret = uv_tcp_init(cp->loop, l);

@@ -492,33 +492,11 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 }
 
-static int to_sockaddr(const struct bolt_sockaddr *a, uint16_t defport,
-                       struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	uint16_t port = a->port != 0 ? a->port : defport;
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		return 0;
-	}
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-		return 0;
-	}
-	return -EAFNOSUPPORT;
-}
-
 static int listen_one(struct edge *e, const struct bolt_sockaddr *a, uint8_t kind)
 {
 	uint16_t defport = kind == EDGE_DOH ? 443 : 853;
 	struct sockaddr_storage ss;
-	int ret = to_sockaddr(a, defport, &ss);
+	int ret = bolt_sockaddr_to_os(a, defport, &ss, NULL);
 	uv_tcp_t *l = &e->listen[e->nlisten];
 	if (ret == 0)
 		ret = uv_tcp_init(e->loop, l);

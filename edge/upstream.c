@@ -153,20 +153,8 @@ static struct upconn *up_open(struct edge *e, unsigned slot)
 	u->h.data = u;
 	u->creq.data = u;
 	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	const struct bolt_sockaddr *a = &e->cfg.tls_resolver;
-	uint16_t port = a->port ? a->port : 53;
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-	}
+	/* the config loader accepts only IPv4 and IPv6 addresses */
+	(void)bolt_sockaddr_to_os(&e->cfg.tls_resolver, 53, &ss, NULL);
 	e->up[slot] = u;
 	if (uv_tcp_connect(&u->creq, &u->h, (const struct sockaddr *)&ss, on_connect) < 0) {
 		up_fail(u, "resolver unreachable");

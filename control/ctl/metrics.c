@@ -306,23 +306,13 @@ struct ctl_metrics *ctl_metrics_start(struct bolt_region *region,
                                       const struct bolt_sockaddr *addr, int *err)
 {
 	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	if (addr->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(addr->port);
-		memcpy(&sin->sin_addr, addr->addr, 4);
-	} else if (addr->family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(addr->port);
-		memcpy(&sin6->sin6_addr, addr->addr, 16);
-		flags |= MHD_USE_IPv6;
-	} else {
+	if (bolt_sockaddr_to_os(addr, addr->port, &ss, NULL) < 0) {
 		*err = BOLT_ECONFIG;
 		return NULL;
 	}
+	if (addr->family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	if (addr->port == 0) {
 		*err = BOLT_ECONFIG;
 		return NULL;

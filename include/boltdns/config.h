@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "boltdns/common.h"
 #include "boltdns/errcode.h"
@@ -271,6 +272,14 @@ BOLT_API int bolt_sockaddr_parse(const char *text, struct bolt_sockaddr *out);
  * BOLT_ESPACE when cap is too small.
  */
 BOLT_API int bolt_sockaddr_format(const struct bolt_sockaddr *sa, char *out, size_t cap);
+
+/*
+ * sa as the socket API's address, with defport when sa has no port. *len
+ * (may be NULL) gets the length to pass to bind/connect. Returns 0 or
+ * -EAFNOSUPPORT when sa is neither IPv4 nor IPv6.
+ */
+BOLT_API int bolt_sockaddr_to_os(const struct bolt_sockaddr *sa, uint16_t defport,
+                                 struct sockaddr_storage *ss, socklen_t *len);
 
 /*
  * Parse "addr/len" (len optional = host prefix). Bits set beyond len are an

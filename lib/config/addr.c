@@ -189,3 +189,29 @@ bool bolt_prefix_match(const struct bolt_prefix *p, uint8_t family, const uint8_
 		return bits_match(p->addr, addr + 12, p->len > 32 ? 32 : p->len);
 	return false;
 }
+
+int bolt_sockaddr_to_os(const struct bolt_sockaddr *sa, uint16_t defport,
+                        struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	uint16_t port = sa->port != 0 ? sa->port : defport;
+	if (sa->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, sa->addr, 4);
+		if (len != NULL)
+			*len = sizeof(*s4);
+		return 0;
+	}
+	if (sa->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, sa->addr, 16);
+		if (len != NULL)
+			*len = sizeof(*s6);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}

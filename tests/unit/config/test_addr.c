@@ -2,6 +2,7 @@
  * Addresses and prefixes: bolt_sockaddr_parse/format, bolt_prefix_parse/match.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +99,32 @@ static void test_sockaddr_format(void **state)
 	assert_int_equal(bolt_sockaddr_format(&sa, buf, 0), BOLT_ESPACE);
 }
 
+static void test_sockaddr_to_os(void **state)
+{
+	(void)state;
+	struct bolt_sockaddr a;
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	assert_int_equal(bolt_sockaddr_parse("198.18.0.7", &a), 0);
+	assert_int_equal(bolt_sockaddr_to_os(&a, 853, &ss, &len), 0);
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+	assert_int_equal(len, sizeof(*s4));
+	assert_int_equal(s4->sin_family, AF_INET);
+	assert_int_equal(ntohs(s4->sin_port), 853);
+	assert_int_equal(ntohl(s4->sin_addr.s_addr), 0xc6120007u);
+	/* a written port wins over the default */
+	assert_int_equal(bolt_sockaddr_parse("[2001:db8::1]@5353", &a), 0);
+	assert_int_equal(bolt_sockaddr_to_os(&a, 53, &ss, &len), 0);
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+	assert_int_equal(len, sizeof(*s6));
+	assert_int_equal(s6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(s6->sin6_port), 5353);
+	assert_int_equal(s6->sin6_addr.s6_addr[0], 0x20);
+	assert_int_equal(s6->sin6_addr.s6_addr[15], 0x01);
+	a.family = 0;
+	assert_int_equal(bolt_sockaddr_to_os(&a, 53, &ss, NULL), -EAFNOSUPPORT);
+}
+
 static void test_prefix_parse(void **state)
 {
 	(void)state;
@@ -182,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_sockaddr_good),
 		cmocka_unit_test(test_sockaddr_bad),
 		cmocka_unit_test(test_sockaddr_format),
+		cmocka_unit_test(test_sockaddr_to_os),
 		cmocka_unit_test(test_prefix_parse),
 		cmocka_unit_test(test_prefix_match),
 	};
