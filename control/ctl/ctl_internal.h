@@ -126,6 +126,14 @@ size_t ctl_local_count(const struct ctl_local *l);
  * are remembered for deletion. */
 size_t ctl_local_derived_count(const struct ctl_local *l);
 
+/* ddr.c: the DDR SVCB records (RFC 9462) of the [tls] endpoints, each handed
+ * to add as a [local] data line ("NAME TTL IN TYPE64 \\# LEN HEX"); none when
+ * ddr-name or both listeners are unset. 0, or the first negative error of add
+ * or of ddr-name (err says which). */
+typedef int (*ctl_ddr_add_fn)(void *arg, const char *line, char *why, size_t whylen);
+int ctl_ddr_records(const struct bolt_config *cfg, ctl_ddr_add_fn add, void *arg, char *err,
+                    size_t errlen);
+
 /* ---- statistics ---- */
 
 enum { CTL_STAT_COUNTER, CTL_STAT_GAUGE, CTL_STAT_HIST, CTL_STAT_TEXT };

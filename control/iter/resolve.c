@@ -36,181 +36,16 @@
 #include "inflight.h"
 #include "zonerate.h"
 #include "prime.h"
+#include "res_int.h"
 #include "resolve.h"
 #include "scrub.h"
 #include "select.h"
-
-/* Parsed RRs per upstream response at most: more is not a sane referral or answer. */
-#define PARSE_RRS_MAX 1024
-/* A failed NS address look-up is remembered this long. */
-#define ADDR_FAIL_TTL 30
-/* RFC 9156 section 2.3: at most this many minimised queries per resolution,
- * the first MINIMISE_ONE_LAB of them one label at a time. */
-#define MAX_MINIMISE_COUNT 10
-#define MINIMISE_ONE_LAB 4
-/* Candidate addresses per cut at most. */
-#define CAND_MAX SEL_SERVERS_MAX
-/* Addresses of the cut's servers this resolution learnt (glue of the
- * referral, its own look-ups), kept with it. */
-#define CUT_ADDR_MAX 16
-/* ns_chased bits */
-#define CHASED_A 1
-#define CHASED_AAAA 2
-
-/* Work limits shared by a question and its sub-resolutions. */
-struct budget {
-	unsigned upstream;
-	unsigned ns_chase;
-	uint64_t deadline_ms;   /* uv_now() */
-	bool limit_hit;
-};
-
-struct res {
-	struct cp *cp;
-	struct res *parent;
-	struct budget *budget;
-	struct budget own;
-	unsigned depth;
-	res_done_cb cb;
-	void *arg;
-	uint64_t started_ms;
-
-	uint8_t qname[BOLT_NAME_MAX];
-	uint16_t qtype, qclass;
-	bool do_bit;
-
-	uint8_t cur[BOLT_NAME_MAX];     /* end of the CNAME chain so far */
-	unsigned ncname;
-
-	bool have_cut;
-	int above;                      /* find_cut: only cuts with fewer labels (-1: any) */
-	bool refetched;                 /* went back to the parent for refetch_zone */
-	uint8_t refetch_zone[BOLT_NAME_MAX];
-	uint8_t zone[BOLT_NAME_MAX];
-	struct infra_nsset ns;
-	uint8_t ns_chased[INFRA_NS_MAX];
-	/* The referral's glue and what our look-ups of the NS names found:
-	 * usable by this resolution even when a TTL of 0 (or of 2^31 and more,
-	 * which counts as 0) keeps them out of the infra cache. */
-	struct infra_addr cut_addr[CUT_ADDR_MAX];
-	unsigned ncut_addr;
-	int mlabels;                    /* labels of the next name asked */
-	unsigned qmin_count;            /* minimised names chosen so far */
-	bool qmin_off;                  /* fell back to full names (RFC 9156) */
-	struct sel_query sel;
-	bool zone_held;                 /* holds a slot of zone (inflight.h) */
-
-	struct upq *q;                  /* query in flight */
-	struct infra_addr q_server;
-	uint8_t q_name[BOLT_NAME_MAX];
-	uint16_t q_type;
-	bool q_edns;
-	bool q_minimised;
-	struct prime_waiter prime_w;    /* waiting for root priming */
-	struct res *child;              /* sub-resolution in flight */
-	unsigned child_idx;
-	uint16_t child_type;
-
-	uint8_t rcode;
-	uint8_t last_rcode;             /* latest error rcode a server gave */
-	struct orr_list answer;
-	struct orr_list authority;
-	uint32_t neg_ttl;
-	bool negative;
-	uint16_t ede;                   /* enum bolt_ede of a failure */
-	uint16_t child_ede;             /* reason of the latest failed sub-resolution */
-	char ede_text[128];
-	char child_text[128];
-
-	/* DNSSEC (dnssec.h): queries with DO=1, the records the validator reads,
-	 * and its verdict on a top-level resolution. */
-	bool want_do;                   /* ask with DO=1 and keep RRSIG/NSEC/NSEC3 */
-	bool validated;                 /* validation started (or not wanted) */
-	struct orr_list sigs;           /* RRSIGs of the answer's RRsets */
-	struct orr_list proof;          /* NSEC/NSEC3 and their RRSIGs (and the SOA's) */
-	struct orr_list refds;          /* signed DS RRsets of the referrals followed */
-	struct dsec_seg seg[DSEC_SEG_MAX];
-	unsigned nseg;
-	struct dsec_val *val;
-	uint8_t sec;                    /* enum bolt_sec_status */
-	uint16_t sec_ede;
-	struct res *fetch_next;         /* a validator look-up: the next one in flight */
-	struct res *waiters;            /* a validator look-up: other validations waiting for it */
-	struct res *wait_next;          /* waiting for another's look-up: the next waiter */
-	uint32_t sec_ttl;               /* secure: lifetime bound of the signatures, 0: none */
-	char sec_text[96];
-};
 
 static unsigned alive;
 
 unsigned res_alive(void)
 {
 	return alive;
-}
-
-uint8_t res_rcode(const struct res *r)
-{
-	return r->rcode;
-}
-
-uint16_t res_ede(const struct res *r, const char **text)
-{
-	if (text != NULL)
-		*text = r->ede != BOLT_EDE_NONE && r->ede_text[0] != 0 ? r->ede_text : NULL;
-	return r->ede;
-}
-
-uint64_t res_elapsed_ms(const struct res *r)
-{
-	return uv_now(r->cp->loop) - r->started_ms;
-}
-
-unsigned res_upstream_used(const struct res *r)
-{
-	return r->budget->upstream;
-}
-
-static int nlen(const uint8_t *name)
-{
-	return bolt_name_len(name, BOLT_NAME_MAX);
-}
-
-static void name_copy(uint8_t *dst, const uint8_t *src)
-{
-	int l = nlen(src);
-	memcpy(dst, src, l > 0 ? (size_t)l : 1);
-	if (l <= 0)
-		dst[0] = 0;
-}
-
-static void name_text(const uint8_t *name, char *out, size_t cap)
-{
-	if (bolt_name_to_text(name, out, cap) < 0)
-		snprintf(out, cap, "?");
-}
-
-/* The suffix of name with labels labels (a pointer into name). */
-static const uint8_t *name_suffix(const uint8_t *name, int labels)
-{
-	int total = bolt_name_labels(name);
-	const uint8_t *p = name;
-	for (int i = 0; i < total - labels && *p != 0; i++)
-		p += 1 + *p;
-	return p;
-}
-
-static uint32_t now_s(void)
-{
-	return bolt_now();
-}
-
-uint8_t res_security(const struct res *r, uint16_t *ede, const char **text)
-{
-	if (ede != NULL)
-		*ede = r->sec == BOLT_SEC_BOGUS ? r->sec_ede : BOLT_EDE_NONE;
-	if (text != NULL)
-		*text = r->sec == BOLT_SEC_BOGUS && r->sec_text[0] ? r->sec_text : NULL;
-	return r->sec;
 }
 
 static void res_free(struct res *r)
@@ -491,55 +326,6 @@ static void limit(struct res *r, const char *why)
 	fail(r, BOLT_EDE_OTHER, "work limit reached: %s", why);
 }
 
-/* ---- zone cut ---- */
-
-static bool zone_is_root(const struct res *r)
-{
-	return r->zone[0] == 0;
-}
-
-/* Labels of the next minimised name after from labels, counting it
- * (RFC 9156 section 2.3: one label at a time for the first few, then larger
- * steps so the full name is reached within MAX_MINIMISE_COUNT queries). */
-static int qmin_next(struct res *r, int from)
-{
-	int total = bolt_name_labels(r->cur);
-	if (!r->cp->cfg->qname_minimisation || r->qmin_off || from >= total ||
-	    r->qmin_count >= MAX_MINIMISE_COUNT)
-		return total;
-	int step = 1;
-	if (r->qmin_count >= MINIMISE_ONE_LAB) {
-		int left = MAX_MINIMISE_COUNT - (int)r->qmin_count;
-		step = (total - from + left - 1) / left;
-		if (step < 1)
-			step = 1;
-	}
-	int l = from + step < total ? from + step : total;
-	if (l < total)
-		r->qmin_count++;
-	return l;
-}
-
-static void qmin_fallback(struct res *r)
-{
-	r->qmin_off = true;
-	r->mlabels = bolt_name_labels(r->cur);
-}
-
-static void set_cut(struct res *r, const uint8_t *zone, const struct infra_nsset *ns)
-{
-	if (r->zone_held)
-		lim_zone_leave(r->zone);
-	r->zone_held = false;
-	name_copy(r->zone, zone);
-	r->ns = *ns;
-	memset(r->ns_chased, 0, sizeof(r->ns_chased));
-	r->ncut_addr = 0;
-	r->have_cut = true;
-	sel_reset(&r->sel);
-	r->mlabels = qmin_next(r, bolt_name_labels(r->zone));
-}
-
 static void step(struct res *r);
 
 static void prime_woken(void *arg)
@@ -563,13 +349,13 @@ static bool find_cut(struct res *r)
 	for (int l = labels; l >= 1; l--) {
 		const uint8_t *suffix = name_suffix(r->cur, l);
 		if (infra_ns_get(cp->infra, suffix, now, &ns) == 0 && ns.n > 0) {
-			set_cut(r, suffix, &ns);
+			cut_set(r, suffix, &ns);
 			return false;
 		}
 	}
 	static const uint8_t root[1] = { 0 };
 	if (infra_ns_get(cp->infra, root, now, &ns) == 0 && ns.n > 0) {
-		set_cut(r, root, &ns);
+		cut_set(r, root, &ns);
 		return false;
 	}
 	/* Not primed (or expired): wait for the root's own NS set (RFC 8109);
@@ -585,52 +371,8 @@ static bool find_cut(struct res *r)
 		ns.len[ns.n] = cp->hints.s[i].name_len;
 		ns.n++;
 	}
-	set_cut(r, root, &ns);
+	cut_set(r, root, &ns);
 	return false;
-}
-
-/* Every address known for NS name i of the cut: hints for the root, glue,
- * and what our own A/AAAA look-ups found. Appends to a[*n..max). Returns
- * true when any source knows the name (even as a failed look-up). */
-static bool ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned *n, unsigned max)
-{
-	struct cp *cp = r->cp;
-	uint32_t now = now_s();
-	bool known = false;
-	if (zone_is_root(r)) {
-		for (unsigned k = 0; k < cp->hints.n; k++) {
-			const struct hint_server *s = &cp->hints.s[k];
-			if (!bolt_name_equal(s->name, r->ns.name[i]))
-				continue;
-			/* A hint whose priming answer was not the root's (an
-			 * interceptor) is asked nothing else. */
-			for (unsigned j = 0; j < s->naddr && *n < max; j++)
-				if (!prime_rejected(&s->addr[j]))
-					a[(*n)++] = s->addr[j];
-			known = true;
-		}
-	}
-	static const uint8_t srcs[] = { INFRA_SRC_A, INFRA_SRC_AAAA, INFRA_SRC_GLUE };
-	for (unsigned k = 0; k < BOLT_ARRAY_SIZE(srcs) && *n < max; k++) {
-		int got = infra_addr_get(cp->infra, r->ns.name[i], srcs[k], now, a + *n, max - *n);
-		if (got >= 0) {
-			known = true;
-			*n += (unsigned)got;
-		}
-	}
-	return known;
-}
-
-static unsigned candidates(struct res *r, struct infra_addr *cand, unsigned max)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < r->ns.n && n < max; i++)
-		ns_addrs(r, i, cand, &n, max);
-	for (unsigned i = 0; i < r->ncut_addr && n < max; i++)
-		cand[n++] = r->cut_addr[i];
-	for (unsigned k = 0; k < n; k++)
-		cand[k].port = r->cp->upstream_port;
-	return n;
 }
 
 static uint32_t rand32(void)
@@ -741,7 +483,7 @@ static int pick_chase(struct res *r, uint16_t *qtype)
 				continue;
 			if (pass == 0) {
 				unsigned n = 0;
-				if (ns_addrs(r, i, a, &n, INFRA_ADDR_MAX) && n > 0)
+				if (cut_ns_addrs(r, i, a, &n, INFRA_ADDR_MAX) && n > 0)
 					continue;
 			}
 			*qtype = pass < 2 ? BOLT_TYPE_A : BOLT_TYPE_AAAA;
@@ -864,7 +606,7 @@ static void step(struct res *r)
 		return;
 	}
 	struct infra_addr cand[CAND_MAX];
-	unsigned nc = candidates(r, cand, CAND_MAX);
+	unsigned nc = cut_candidates(r, cand, CAND_MAX);
 	struct sel_choice ch;
 	if (sel_choose(&r->sel, cp->infra, cp->cfg, cand, nc, now_s(), rand32(), &ch) == 0) {
 		if (r->budget->upstream >= cp->cfg->max_upstream) {
@@ -905,7 +647,7 @@ static void step(struct res *r)
 	 * lived than the NS set, renumbered servers): ask the parent once for a
 	 * fresh referral, with fresh glue. Not when servers did answer: their
 	 * bad answers to this question say nothing about their addresses. */
-	if (!zone_is_root(r) && !sel_answered(&r->sel) && r->sel.busy == 0 &&
+	if (!cut_is_root(r) && !sel_answered(&r->sel) && r->sel.busy == 0 &&
 	    !(r->refetched && bolt_name_equal(r->refetch_zone, r->zone))) {
 		r->refetched = true;
 		name_copy(r->refetch_zone, r->zone);
@@ -936,7 +678,7 @@ static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *
 	if (ns->n == 0)
 		return;
 	infra_ns_put(cp->infra, zone, ns, now, ttl);
-	set_cut(r, zone, ns);
+	cut_set(r, zone, ns);
 	/* Glue is kept apart from the hosts' own answers (RFC 2181 5.4.1). */
 	for (unsigned k = 0; k < ns->n; k++) {
 		struct infra_addr a[INFRA_ADDR_MAX];
@@ -1021,7 +763,7 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 			/* An empty non-authoritative answer to a minimised name: some
 			 * servers mishandle empty non-terminals; ask the full name. */
 			report(r, SEL_QMIN_ERROR, rtt_ms);
-			qmin_fallback(r);
+			cut_qmin_fallback(r);
 		} else {
 			report(r, SEL_LAME, rtt_ms);
 		}
@@ -1048,7 +790,7 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 			r->mlabels = bolt_name_labels(r->cur);
 		else
 			/* The name exists (or is an empty non-terminal) and is no cut. */
-			r->mlabels = qmin_next(r, r->mlabels);
+			r->mlabels = cut_qmin_next(r, r->mlabels);
 		step(r);
 		return;
 	}
@@ -1110,7 +852,7 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 		/* RFC 9156 section 2.3: a minimised query timing out may be a
 		 * server choking on it; the full name goes next. */
 		if (r->q_minimised && status == BOLT_ETIMEOUT)
-			qmin_fallback(r);
+			cut_qmin_fallback(r);
 		step(r);
 		return;
 	}
@@ -1143,7 +885,7 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 		r->last_rcode = (uint8_t)(rcode & 0xf);
 		if (r->q_minimised) {
 			report(r, SEL_QMIN_ERROR, rtt_ms);
-			qmin_fallback(r);
+			cut_qmin_fallback(r);
 		} else {
 			report(r, SEL_BAD_RCODE, rtt_ms);
 		}
@@ -1231,38 +973,6 @@ int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qcla
 	return 0;
 }
 
-/* ---- RFC 5011 probes of the trust points ---- */
-
-static bool probing;
-
-static void probe_done(struct res *r, void *arg)
-{
-	(void)arg;
-	probing = false;
-	dsec_probe_done(r->qname);
-}
-
-/* The first probe waits this long after start-up: the first validated
- * answer fetches the trust point's set anyway (and hands it over, which
- * sets the timer), so a resolver with clients never needs it earlier. */
-#define PROBE_START_DELAY_MS (300 * 1000)
-
-void res_anchor_tick(struct cp *cp)
-{
-	static uint64_t started;
-	uint8_t name[BOLT_NAME_MAX];
-	if (started == 0)
-		started = uv_now(cp->loop) + 1;
-	if (probing || cp->offline || uv_now(cp->loop) + 1 - started < PROBE_START_DELAY_MS ||
-	    !dsec_probe_due(name))
-		return;
-	probing = true;
-	/* The validation of the answer fetches the set afresh and hands it to
-	 * the anchor module (dnssec.h); probe_done may run before this returns. */
-	if (res_start(cp, name, 48 /* DNSKEY */, BOLT_CLASS_IN, true, probe_done, NULL) < 0)
-		probing = false;
-}
-
 int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *server,
                const uint8_t *qname, uint16_t qtype, const uint8_t *pkt, size_t len,
                res_done_cb cb, void *arg)
@@ -1279,7 +989,7 @@ int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *serv
 	uint8_t z[BOLT_NAME_MAX];
 	name_copy(z, zone);
 	bolt_name_lower(z, (size_t)nlen(z));
-	set_cut(r, z, &ns);
+	cut_set(r, z, &ns);
 	/* Ask the full name: the response answers the question as given. */
 	r->mlabels = bolt_name_labels(r->cur);
 	r->q_minimised = false;
@@ -1293,67 +1003,3 @@ int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *serv
 	return 0;
 }
 
-int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bolt_build *b,
-                       uint32_t *ttl, uint8_t *kind)
-{
-	const struct bolt_config *cfg = r->cp->cfg;
-	uint16_t flags = BOLT_FLAG_QR | BOLT_FLAG_RA | (r->rcode & 0xf);
-	int ret = bolt_build_init(b, buf, cap, 0, flags);
-	if (ret < 0)
-		return ret;
-	ret = bolt_build_question(b, r->qname, (size_t)nlen(r->qname), r->qtype, r->qclass);
-	if (ret < 0)
-		return ret;
-	uint32_t min = cfg->max_ttl;
-	for (unsigned i = 0; i < r->answer.n; i++) {
-		const struct orr *o = &r->answer.v[i];
-		/* min-ttl raises short positive TTLs; max-ttl bounds them all. */
-		uint32_t t = o->ttl < cfg->min_ttl ? cfg->min_ttl : o->ttl;
-		if (t > cfg->max_ttl)
-			t = cfg->max_ttl;
-		if (t < min)
-			min = t;
-		if (bolt_build_rr(b, BOLT_SEC_ANSWER, o->owner, o->type, o->rclass, t, o->rdata,
-		                  o->rdlen) < 0)
-			break;
-	}
-	/* DO=1 clients get the RRSIGs and the denial proofs (RFC 4035 3.2.1);
-	 * a DO=0 question is a cache entry of its own and gets none. */
-	for (unsigned i = 0; r->do_bit && i < r->sigs.n; i++) {
-		const struct orr *o = &r->sigs.v[i];
-		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
-		if (bolt_build_rr(b, BOLT_SEC_ANSWER, o->owner, o->type, o->rclass, t, o->rdata,
-		                  o->rdlen) < 0)
-			break;
-	}
-	for (unsigned i = 0; i < r->authority.n; i++) {
-		const struct orr *o = &r->authority.v[i];
-		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
-		if (bolt_build_rr(b, BOLT_SEC_AUTHORITY, o->owner, o->type, o->rclass, t, o->rdata,
-		                  o->rdlen) < 0)
-			break;
-	}
-	for (unsigned i = 0; r->do_bit && i < r->proof.n; i++) {
-		const struct orr *o = &r->proof.v[i];
-		uint32_t t = o->ttl < cfg->max_ttl ? o->ttl : cfg->max_ttl;
-		if (bolt_build_rr(b, BOLT_SEC_AUTHORITY, o->owner, o->type, o->rclass, t, o->rdata,
-		                  o->rdlen) < 0)
-			break;
-	}
-	if (r->rcode == BOLT_RCODE_SERVFAIL || (!r->negative && r->rcode != BOLT_RCODE_NOERROR)) {
-		*kind = BOLT_CACHE_SERVFAIL;
-		*ttl = cfg->servfail_ttl;
-	} else if (r->negative) {
-		*kind = r->rcode == BOLT_RCODE_NXDOMAIN ? BOLT_CACHE_NXDOMAIN : BOLT_CACHE_NODATA;
-		/* The CNAMEs leading to the negative end bound its lifetime too; a
-		 * negative answer without SOA is not cached (RFC 2308 section 5). */
-		*ttl = r->neg_ttl < min ? r->neg_ttl : min;
-	} else {
-		*kind = BOLT_CACHE_POSITIVE;
-		*ttl = min;
-	}
-	/* A validated answer lives no longer than its signatures (RFC 4035 5.3.3). */
-	if (*kind != BOLT_CACHE_SERVFAIL && r->sec_ttl > 0 && *ttl > r->sec_ttl)
-		*ttl = r->sec_ttl;
-	return bolt_build_finish(b);
-}

@@ -1,0 +1,166 @@
+/*
+ * Inside the iterator: the state of one resolution (struct res) and what the
+ * files of a resolution share. resolve.c runs resolutions (steps, answers,
+ * sub-resolutions, validation); rescut.c holds the zone cut's arithmetic
+ * (servers, addresses, QNAME minimisation); resout.c reads finished ones;
+ * resprobe.c schedules the RFC 5011 probes. Not an API outside control/iter.
+ */
+#ifndef BOLTDNS_CONTROL_ITER_RES_INT_H
+#define BOLTDNS_CONTROL_ITER_RES_INT_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "boltdns/cache.h"
+#include "../cp.h"
+#include "../net/upstream.h"
+#include "answer.h"
+#include "dnssec.h"
+#include "prime.h"
+#include "resolve.h"
+#include "select.h"
+
+/* Parsed RRs per upstream response at most: more is not a sane referral or answer. */
+#define PARSE_RRS_MAX 1024
+/* A failed NS address look-up is remembered this long. */
+#define ADDR_FAIL_TTL 30
+/* RFC 9156 section 2.3: at most this many minimised queries per resolution,
+ * the first MINIMISE_ONE_LAB of them one label at a time. */
+#define MAX_MINIMISE_COUNT 10
+#define MINIMISE_ONE_LAB 4
+/* Candidate addresses per cut at most. */
+#define CAND_MAX SEL_SERVERS_MAX
+/* Addresses of the cut's servers this resolution learnt (glue of the
+ * referral, its own look-ups), kept with it. */
+#define CUT_ADDR_MAX 16
+/* ns_chased bits */
+#define CHASED_A 1
+#define CHASED_AAAA 2
+
+/* Work limits shared by a question and its sub-resolutions. */
+struct budget {
+	unsigned upstream;
+	unsigned ns_chase;
+	uint64_t deadline_ms;   /* uv_now() */
+	bool limit_hit;
+};
+
+struct res {
+	struct cp *cp;
+	struct res *parent;
+	struct budget *budget;
+	struct budget own;
+	unsigned depth;
+	res_done_cb cb;
+	void *arg;
+	uint64_t started_ms;
+
+	uint8_t qname[BOLT_NAME_MAX];
+	uint16_t qtype, qclass;
+	bool do_bit;
+
+	uint8_t cur[BOLT_NAME_MAX];     /* end of the CNAME chain so far */
+	unsigned ncname;
+
+	bool have_cut;
+	int above;                      /* find_cut: only cuts with fewer labels (-1: any) */
+	bool refetched;                 /* went back to the parent for refetch_zone */
+	uint8_t refetch_zone[BOLT_NAME_MAX];
+	uint8_t zone[BOLT_NAME_MAX];
+	struct infra_nsset ns;
+	uint8_t ns_chased[INFRA_NS_MAX];
+	/* The referral's glue and what our look-ups of the NS names found:
+	 * usable by this resolution even when a TTL of 0 (or of 2^31 and more,
+	 * which counts as 0) keeps them out of the infra cache. */
+	struct infra_addr cut_addr[CUT_ADDR_MAX];
+	unsigned ncut_addr;
+	int mlabels;                    /* labels of the next name asked */
+	unsigned qmin_count;            /* minimised names chosen so far */
+	bool qmin_off;                  /* fell back to full names (RFC 9156) */
+	struct sel_query sel;
+	bool zone_held;                 /* holds a slot of zone (inflight.h) */
+
+	struct upq *q;                  /* query in flight */
+	struct infra_addr q_server;
+	uint8_t q_name[BOLT_NAME_MAX];
+	uint16_t q_type;
+	bool q_edns;
+	bool q_minimised;
+	struct prime_waiter prime_w;    /* waiting for root priming */
+	struct res *child;              /* sub-resolution in flight */
+	unsigned child_idx;
+	uint16_t child_type;
+
+	uint8_t rcode;
+	uint8_t last_rcode;             /* latest error rcode a server gave */
+	struct orr_list answer;
+	struct orr_list authority;
+	uint32_t neg_ttl;
+	bool negative;
+	uint16_t ede;                   /* enum bolt_ede of a failure */
+	uint16_t child_ede;             /* reason of the latest failed sub-resolution */
+	char ede_text[128];
+	char child_text[128];
+
+	/* DNSSEC (dnssec.h): queries with DO=1, the records the validator reads,
+	 * and its verdict on a top-level resolution. */
+	bool want_do;                   /* ask with DO=1 and keep RRSIG/NSEC/NSEC3 */
+	bool validated;                 /* validation started (or not wanted) */
+	struct orr_list sigs;           /* RRSIGs of the answer's RRsets */
+	struct orr_list proof;          /* NSEC/NSEC3 and their RRSIGs (and the SOA's) */
+	struct orr_list refds;          /* signed DS RRsets of the referrals followed */
+	struct dsec_seg seg[DSEC_SEG_MAX];
+	unsigned nseg;
+	struct dsec_val *val;
+	uint8_t sec;                    /* enum bolt_sec_status */
+	uint16_t sec_ede;
+	struct res *fetch_next;         /* a validator look-up: the next one in flight */
+	struct res *waiters;            /* a validator look-up: other validations waiting for it */
+	struct res *wait_next;          /* waiting for another's look-up: the next waiter */
+	uint32_t sec_ttl;               /* secure: lifetime bound of the signatures, 0: none */
+	char sec_text[96];
+};
+
+static inline int nlen(const uint8_t *name)
+{
+	return bolt_name_len(name, BOLT_NAME_MAX);
+}
+
+static inline void name_copy(uint8_t *dst, const uint8_t *src)
+{
+	int l = nlen(src);
+	memcpy(dst, src, l > 0 ? (size_t)l : 1);
+	if (l <= 0)
+		dst[0] = 0;
+}
+
+static inline void name_text(const uint8_t *name, char *out, size_t cap)
+{
+	if (bolt_name_to_text(name, out, cap) < 0)
+		snprintf(out, cap, "?");
+}
+
+/* The suffix of name with labels labels (a pointer into name). */
+static inline const uint8_t *name_suffix(const uint8_t *name, int labels)
+{
+	int total = bolt_name_labels(name);
+	const uint8_t *p = name;
+	for (int i = 0; i < total - labels && *p != 0; i++)
+		p += 1 + *p;
+	return p;
+}
+
+static inline uint32_t now_s(void)
+{
+	return bolt_now();
+}
+
+/* The zone cut of a resolution (rescut.c). */
+bool cut_is_root(const struct res *r);
+int cut_qmin_next(struct res *r, int from);
+void cut_qmin_fallback(struct res *r);
+void cut_set(struct res *r, const uint8_t *zone, const struct infra_nsset *ns);
+bool cut_ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned *n, unsigned max);
+unsigned cut_candidates(struct res *r, struct infra_addr *cand, unsigned max);
+
+#endif
