@@ -118,7 +118,39 @@ enum lg_rx_kind lg_frame_classify(const uint8_t *f, size_t len, const struct lg_
 	r->flags = flags;
 	r->dns = dns;
 	r->dns_len = (uint16_t)(ulen - LG_UDP_LEN);
+	r->ancount = get16(dns + 6);
 	return LG_RX_DNS;
+}
+
+/* One's-complement sum of p[0..len) added to sum (not folded). */
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+bool lg_frame_csum_ok(const uint8_t *f, size_t len)
+{
+	if (len < LG_HDRS_LEN)
+		return false;
+	const uint8_t *ip = f + LG_OFF_IP;
+	if (lg_ip_checksum(ip, LG_IP4_LEN) != 0)
+		return false;
+	const uint8_t *udp = f + LG_OFF_UDP;
+	size_t ulen = get16(udp + 4);
+	if (ulen < LG_UDP_LEN || LG_OFF_UDP + ulen > len)
+		return false;
+	if (get16(udp + 6) == 0)
+		return true; /* no UDP checksum: allowed over IPv4 */
+	uint32_t sum = sum16(0, ip + 12, 8); /* source and destination addresses */
+	sum += 17 + (uint32_t)ulen;
+	sum = sum16(sum, udp, ulen);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
 }
 
 size_t lg_arp_reply(uint8_t *f, size_t len, const uint8_t our_mac[6])

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the load generator's receive path (frame classification,
- * question matching, ARP replies) and its query-file line parser, on
+ * question matching, checksum check, ARP replies) and its query-file line parser, on
  * arbitrary bytes. They must never read out of bounds or crash.
  */
 #include <stdint.h>
@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(q, 'a', sizeof(q));
 		for (uint16_t ql = 0; ql <= 300; ql += 37)
 			(void)lg_response_matches(&r, q, ql);
+		(void)lg_frame_csum_ok(f, size);
 	} else if (k == LG_RX_ARP_REQ) {
 		static const uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
 		(void)lg_arp_reply(f, size, mac);

@@ -12,10 +12,22 @@
  *   boltdns-loadgen -l 1 --in-memory --no-huge --vdev=net_af_packet0,iface=veth1 -- \
  *       --queries q.txt --src-ip 198.19.200.3 --dst-ip 198.19.200.1 \
  *       --dst-mac 02:00:00:00:00:01 --duration 5 [--rate 50000]
+ *
+ * Over net_memif (shared memory with another DPDK process, no kernel):
+ *
+ *   boltdns-loadgen --lcores=0@1 --no-huge -m 256 --no-pci --file-prefix=lg-$$ \
+ *       --vdev=net_memif0,role=client,socket=/tmp/dp-$$.sock,mac=02:00:00:00:00:01 -- \
+ *       --queries q.txt --src-ip 198.19.9.2 --dst-ip 198.19.9.1 \
+ *       --dst-mac 02:00:00:00:00:02 --duration 5 --check-csum
+ *
+ * The port is started again until it takes (a memif client whose server is
+ * not listening yet fails to start) and the link is waited for, up to
+ * --link-wait seconds, before the clock starts.
  */
 #include "loadgen.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -57,12 +69,16 @@ struct args {
 	uint32_t nsports;  /* power of two */
 	uint16_t sport_base;
 	uint64_t outstanding; /* in-flight cap; 0 = none */
+	double link_wait;  /* seconds to wait for the port to start and its link */
+	bool check_csum;   /* verify IPv4 and UDP checksums of every answer */
 	struct lg_query_opts qopts;
 };
 
 struct stats {
 	uint64_t sent, answered, late, expired, mismatched, unexpected, tx_fail, reused, arp;
 	uint64_t rcode[16];
+	uint64_t an[4];    /* answers with ANCOUNT 0, 1, 2, 3 or more */
+	uint64_t bad_csum; /* answers with a wrong IPv4 or UDP checksum */
 	struct lg_hist hist;
 };
 
@@ -81,7 +97,8 @@ static void usage(const char *prog)
 	        "  [--dst-port 53] [--src-mac MAC] [--port 0] [--rate QPS (0: flat out)]\n"
 	        "  [--duration SEC] [--count N] [--timeout MS] [--wait MS]\n"
 	        "  [--sports N (power of 2)] [--sport-base P] [--outstanding N]\n"
-	        "  [--edns SIZE] [--do] [--no-rd] [--label STR] [--hist-out FILE]\n",
+	        "  [--edns SIZE] [--do] [--no-rd] [--label STR] [--hist-out FILE]\n"
+	        "  [--link-wait SEC (10)] [--check-csum]\n",
 	        prog);
 }
 
@@ -108,6 +125,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"outstanding", required_argument, NULL, 'o'}, {"edns", required_argument, NULL, 'e'},
 		{"do", no_argument, NULL, 'O'},             {"no-rd", no_argument, NULL, 'R'},
 		{"label", required_argument, NULL, 'l'},    {"hist-out", required_argument, NULL, 'H'},
+		{"link-wait", required_argument, NULL, 'L'}, {"check-csum", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	memset(a, 0, sizeof(*a));
@@ -118,6 +136,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->nsports = 64;
 	a->sport_base = 20000;
 	a->label = "loadgen";
+	a->link_wait = 10;
 	a->qopts.rd = true;
 	a->qopts.edns_size = 1232;
 	int c;
@@ -207,6 +226,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'R': a->qopts.rd = false; break;
 		case 'l': a->label = optarg; break;
 		case 'H': a->hist_out = optarg; break;
+		case 'L':
+			a->link_wait = strtod(optarg, NULL);
+			if (!(a->link_wait >= 0 && a->link_wait <= 600))
+				goto bad;
+			break;
+		case 'C': a->check_csum = true; break;
 		case 'h': usage(argv[0]); exit(0);
 		default: goto bad;
 		}
@@ -228,7 +253,13 @@ bad:
 	return -1;
 }
 
-static int port_init(uint16_t port, struct rte_mempool *pool)
+/*
+ * Configure and start the port, then wait for its link. A memif client
+ * whose server is not listening yet fails rte_eth_dev_start: it is tried
+ * again every 50 ms, and the link (up once the memif peers connected) waited
+ * for, both within link_wait seconds.
+ */
+static int port_init(uint16_t port, struct rte_mempool *pool, double link_wait)
 {
 	struct rte_eth_conf conf;
 	memset(&conf, 0, sizeof(conf));
@@ -240,14 +271,29 @@ static int port_init(uint16_t port, struct rte_mempool *pool)
 		rc = rte_eth_rx_queue_setup(port, 0, nrx, rte_eth_dev_socket_id(port), NULL, pool);
 	if (rc == 0)
 		rc = rte_eth_tx_queue_setup(port, 0, ntx, rte_eth_dev_socket_id(port), NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(port);
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t give_up = rte_rdtsc() + (uint64_t)(link_wait * (double)hz);
+	while (rc == 0 && (rc = rte_eth_dev_start(port)) != 0 && rte_rdtsc() < give_up && !stop)
+		rte_delay_us_sleep(50 * 1000);
 	if (rc != 0) {
 		fprintf(stderr, "loadgen: port %u set-up failed: %s\n", port, rte_strerror(-rc));
 		return rc;
 	}
 	/* the server's replies are addressed to our MAC; promiscuous only helps odd set-ups */
 	(void)rte_eth_promiscuous_enable(port);
+	struct rte_eth_link link;
+	for (;;) {
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
+			break;
+		if (rte_rdtsc() >= give_up || stop) {
+			fprintf(stderr, "loadgen: port %u: link down after %.1f s (--link-wait)\n", port,
+			        link_wait);
+			rte_eth_dev_stop(port);
+			return -ENOLINK;
+		}
+		rte_delay_us_sleep(10 * 1000);
+	}
 	return 0;
 }
 
@@ -310,6 +356,9 @@ static void rx_poll(struct run *r)
 					} else {
 						r->st.answered++;
 						r->st.rcode[resp.flags & 0xf]++;
+						r->st.an[resp.ancount < 3 ? resp.ancount : 3]++;
+						if (r->a->check_csum && !lg_frame_csum_ok(f, len))
+							r->st.bad_csum++;
 						lg_hist_add(&r->st.hist, (uint32_t)((double)dt * r->us_per_tsc));
 					}
 				}
@@ -387,6 +436,9 @@ static void report(const struct run *r, double send_s)
 {
 	const struct stats *st = &r->st;
 	const struct args *a = r->a;
+	char csum[24] = "unchecked";
+	if (a->check_csum)
+		snprintf(csum, sizeof(csum), "%" PRIu64, st->bad_csum);
 	uint64_t lost = st->sent - st->answered;
 	double lost_pct = st->sent ? 100.0 * (double)lost / (double)st->sent : 0;
 	double avg = st->hist.n ? st->hist.sum_us / (double)st->hist.n : 0;
@@ -425,18 +477,24 @@ static void report(const struct run *r, double send_s)
 		else
 			printf(" RCODE%d %" PRIu64, i, st->rcode[i]);
 	}
-	printf("\n  latency (us)    avg %.1f  p50 %u  p90 %u  p99 %u  p99.9 %u  max %u\n", avg, p50, p90,
+	printf("\n  answer records  0: %" PRIu64 "  1: %" PRIu64 "  2: %" PRIu64 "  3+: %" PRIu64 "\n",
+	       st->an[0], st->an[1], st->an[2], st->an[3]);
+	if (a->check_csum)
+		printf("  bad checksums   %" PRIu64 " (IPv4 header or UDP)\n", st->bad_csum);
+	printf("  latency (us)    avg %.1f  p50 %u  p90 %u  p99 %u  p99.9 %u  max %u\n", avg, p50, p90,
 	       p99, p999, st->hist.max_us);
 	printf("RESULT label=%s mode=%s rate=%.0f outstanding=%" PRIu64 " duration_s=%.3f sent=%" PRIu64 " answered=%" PRIu64
 	       " lost=%" PRIu64 " lost_pct=%.3f late=%" PRIu64 " send_qps=%.0f answer_qps=%.0f"
 	       " avg_us=%.1f p50_us=%u p90_us=%u p99_us=%u p999_us=%u max_us=%u"
 	       " noerror=%" PRIu64 " servfail=%" PRIu64 " nxdomain=%" PRIu64 " refused=%" PRIu64
 	       " formerr=%" PRIu64 " mismatched=%" PRIu64 " unexpected=%" PRIu64 " tx_refused=%" PRIu64
+	       " an0=%" PRIu64 " an1=%" PRIu64 " an2=%" PRIu64 " an3p=%" PRIu64 " bad_csum=%s"
 	       "\n",
 	       a->label, a->rate > 0 ? "rate" : "flat", a->rate, a->outstanding, send_s, st->sent, st->answered, lost,
 	       lost_pct, st->late, st->sent / send_s, st->answered / send_s, avg, p50, p90, p99, p999,
 	       st->hist.max_us, st->rcode[0], st->rcode[2], st->rcode[3], st->rcode[5], st->rcode[1],
-	       st->mismatched, st->unexpected, st->tx_fail);
+	       st->mismatched, st->unexpected, st->tx_fail, st->an[0], st->an[1], st->an[2], st->an[3],
+	       csum);
 	fflush(stdout);
 
 	if (a->hist_out != NULL) {
@@ -511,11 +569,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loadgen: mbuf pool: %s\n", rte_strerror(rte_errno));
 		goto err_slots;
 	}
-	if (port_init(a.port, r.pool) != 0)
-		goto err_pool;
-
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (port_init(a.port, r.pool, a.link_wait) != 0)
+		goto err_close;
 
 	uint64_t hz = rte_get_tsc_hz();
 	r.us_per_tsc = 1e6 / (double)hz;
@@ -550,8 +607,8 @@ int main(int argc, char **argv)
 	ret = 0;
 
 	rte_eth_dev_stop(a.port);
+err_close:
 	rte_eth_dev_close(a.port);
-err_pool:
 	rte_mempool_free(r.pool);
 err_slots:
 	lg_hist_free(&r.st.hist);

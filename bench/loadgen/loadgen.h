@@ -105,6 +105,7 @@ struct lg_response {
 	uint16_t id;
 	uint16_t flags;
 	uint16_t dns_len;
+	uint16_t ancount;   /* answer records the header announces */
 	const uint8_t *dns; /* points into the frame */
 };
 
@@ -115,6 +116,14 @@ struct lg_response {
  */
 enum lg_rx_kind lg_frame_classify(const uint8_t *frame, size_t len, const struct lg_endpoints *ep,
                                   struct lg_response *r);
+
+/*
+ * True when the IPv4 header checksum of a frame classified LG_RX_DNS is right
+ * and its UDP checksum is either absent (0) or right over the pseudo-header,
+ * header and payload. What a port without checksum offload (net_memif, a
+ * virtual device) shows of the sender's software checksums.
+ */
+bool lg_frame_csum_ok(const uint8_t *frame, size_t len);
 
 /*
  * Turn the ARP request in frame (classified LG_RX_ARP_REQ) into the reply in

@@ -204,6 +204,62 @@ static void test_frame_build_and_classify(void **state)
 	assert_int_equal(lg_frame_classify(other, fl, &ep, &r), LG_RX_OTHER);
 }
 
+/* Fill in the UDP checksum of frame f: the sum over pseudo-header + UDP
+ * datagram laid out in one buffer, with lg_ip_checksum as the adder. */
+static void put_udp_csum(uint8_t *f)
+{
+	uint8_t buf[12 + LG_FRAME_MAX];
+	size_t ulen = (size_t)(f[38] << 8 | f[39]);
+	f[40] = f[41] = 0;
+	memcpy(buf, f + 26, 8);
+	buf[8] = 0;
+	buf[9] = 17;
+	buf[10] = (uint8_t)(ulen >> 8);
+	buf[11] = (uint8_t)ulen;
+	memcpy(buf + 12, f + LG_OFF_UDP, ulen);
+	uint16_t c = lg_ip_checksum(buf, 12 + ulen);
+	memcpy(f + 40, &c, 2);
+	if (c == 0)
+		f[40] = f[41] = 0xff;
+}
+
+static void test_frame_csum(void **state)
+{
+	(void)state;
+	struct lg_endpoints ep;
+	make_ep(&ep);
+	uint8_t f[LG_FRAME_MAX];
+	uint16_t qlen;
+	size_t fl = make_frame(f, &ep, "odd.example.org TXT", &qlen);
+	to_response(f, 0);
+	f[LG_OFF_DNS + 7] = 2; /* ANCOUNT 2 */
+	struct lg_response r;
+	assert_int_equal(lg_frame_classify(f, fl, &ep, &r), LG_RX_DNS);
+	assert_int_equal(r.ancount, 2);
+	/* no UDP checksum (what the templates send) */
+	assert_true(lg_frame_csum_ok(f, fl));
+	put_udp_csum(f);
+	assert_true(f[40] != 0 || f[41] != 0);
+	assert_true(lg_frame_csum_ok(f, fl));
+	/* any flipped payload or address byte breaks it */
+	for (size_t i = 26; i < fl; i++) {
+		if (i == 40 || i == 41)
+			continue;
+		f[i] ^= 0x10;
+		assert_false(lg_frame_csum_ok(f, fl));
+		f[i] ^= 0x10;
+	}
+	/* a broken IP header checksum, a UDP length past the frame, a short frame */
+	f[24] ^= 1;
+	assert_false(lg_frame_csum_ok(f, fl));
+	f[24] ^= 1;
+	f[39] += 1;
+	assert_false(lg_frame_csum_ok(f, fl));
+	f[39] -= 1;
+	assert_false(lg_frame_csum_ok(f, LG_HDRS_LEN - 1));
+	assert_true(lg_frame_csum_ok(f, fl));
+}
+
 static void test_arp(void **state)
 {
 	(void)state;
@@ -305,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_encode_skip_and_reject),
 		cmocka_unit_test(test_encode_edns),
 		cmocka_unit_test(test_frame_build_and_classify),
+		cmocka_unit_test(test_frame_csum),
 		cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_load_file),
