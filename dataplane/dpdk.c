@@ -57,6 +57,7 @@ struct dp_port {
 	uint16_t nq;                 /* queue pairs: worker i uses queue i < nq */
 	bool ol_ip;                  /* IPv4 header checksum offloaded */
 	bool ol_udp;                 /* UDP checksum offloaded */
+	bool tx_now;                 /* flush answers with their burst (tx_per_burst) */
 	struct dp_svc svc;
 };
 
@@ -186,6 +187,7 @@ static unsigned rx_port(struct dp_lcore *l, unsigned pi)
 		.queue = q,
 	};
 	dp_burst_handle(&l->w, &l->scratch, &pc, l->fp, n);
+	bool partial = n < RX_BURST;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = l->rx[i];
 		const struct dp_frame_pkt *fp = &l->fp[i];
@@ -205,6 +207,10 @@ static unsigned rx_port(struct dp_lcore *l, unsigned pi)
 			break;
 		}
 	}
+	/* The queue is drained: nothing more is coming to fill the buffer, so
+	 * the answers go out now rather than at the drain deadline. */
+	if (partial && p->tx_now)
+		tx_flush(l, p->id, q, &l->tx[pi]);
 	return n;
 }
 
@@ -525,7 +531,14 @@ static int lcore_main(void *arg)
 				work += rx_port(l, pi);
 		if (g.exc_port >= 0 && l->index < g.exc_nq)
 			work += rx_exception(l);
-		work += drain_answers(l);
+		unsigned nans = drain_answers(l);
+		work += nans;
+		/* The answer ring is drained: what it gave goes out now on ports
+		 * that send per burst (tx_per_burst). */
+		if (nans > 0 && nans < RX_BURST)
+			for (unsigned pi = 0; pi < g.nports; pi++)
+				if (g.ports[pi].tx_now && l->index < g.ports[pi].nq)
+					tx_flush(l, g.ports[pi].id, (uint16_t)l->index, &l->tx[pi]);
 		/* Misses queued this turn: kick the control plane if it sleeps
 		 * (answers need no bell here: this loop looks every turn). */
 		if (bolt_ring_published(l->w.miss_ring, &miss_mark))
@@ -707,6 +720,26 @@ static void xdp_fill_service(unsigned ifindex, const struct dp_svc *svc)
 }
 #endif
 
+/*
+ * Whether answers to a port leave with the burst they answer (the RX queue
+ * came back partial, so it is drained) instead of waiting for a full TX
+ * buffer or the TX_DRAIN_US deadline. Yes where a TX burst is memory writes
+ * and a doorbell (PCI NICs, net_memif, virtio): at low load the deadline
+ * added up to 100 us to every answer for nothing. No where each TX burst is
+ * a system call (af_packet, af_xdp, TAP, pcap): batching saves them.
+ */
+static bool tx_per_burst(const char *driver)
+{
+	static const char *const syscall_tx[] = { "net_af_packet", "net_af_xdp", "net_tap",
+		                                  "net_pcap" };
+	if (driver == NULL)
+		return false;
+	for (unsigned i = 0; i < BOLT_ARRAY_SIZE(syscall_tx); i++)
+		if (strcmp(driver, syscall_tx[i]) == 0)
+			return false;
+	return true;
+}
+
 static int port_setup(uint16_t id, uint16_t want_q, struct dp_port *p)
 {
 	struct rte_eth_dev_info info;
@@ -729,6 +762,7 @@ static int port_setup(uint16_t id, uint16_t want_q, struct dp_port *p)
 		conf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
 	}
+	p->tx_now = tx_per_burst(info.driver_name);
 	p->ol_ip = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	p->ol_udp = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
 	if (p->ol_ip)
@@ -764,12 +798,30 @@ static int port_setup(uint16_t id, uint16_t want_q, struct dp_port *p)
 	return 0;
 }
 
+/*
+ * DPDK 22.11's net_memif in the server role frees its listening socket on
+ * rte_eth_dev_close but leaves the socket's callback on the EAL interrupt
+ * thread's list; when rte_eal_cleanup then wakes that thread and unmaps the
+ * memory, the thread reads the freed handle and the process crashes on its
+ * way out (SIGSEGV in rte_intr_fd_get, most stops). Such a port is stopped
+ * (the peer sees the link go down) but neither closed nor followed by
+ * rte_eal_cleanup: the process exit releases both.
+ */
+static bool leaves_intr_source(uint16_t id)
+{
+	struct rte_eth_dev_info info;
+	return rte_eth_dev_info_get(id, &info) == 0 && info.driver_name != NULL &&
+	       strcmp(info.driver_name, "net_memif") == 0;
+}
+
 int dp_dpdk_run(struct dp_app *app)
 {
 	const struct bolt_config *cfg = app->cfg;
 	static char store[4096];
 	char *argv[MAX_EAL_ARGS + 2];
 	int err = 0;
+
+	bool keep_eal = false;
 
 	memset(&g, 0, sizeof(g));
 	g.app = app;
@@ -871,8 +923,9 @@ int dp_dpdk_run(struct dp_app *app)
 			xdp_fill_service(info.if_index, &p->svc);
 #endif
 		dp_notice("port %u (%s): %u queue(s), mac " RTE_ETHER_ADDR_PRT_FMT
-		          ", checksum offload ip=%d udp=%d", id, name, p->nq,
-		          RTE_ETHER_ADDR_BYTES(&mac), p->ol_ip, p->ol_udp);
+		          ", checksum offload ip=%d udp=%d, answers sent %s", id, name, p->nq,
+		          RTE_ETHER_ADDR_BYTES(&mac), p->ol_ip, p->ol_udp,
+		          p->tx_now ? "per burst" : "in batches (up to 100 us)");
 		g.nports++;
 	}
 	if (g.nports == 0) {
@@ -909,15 +962,22 @@ int dp_dpdk_run(struct dp_app *app)
 err_ports:
 	RTE_ETH_FOREACH_DEV(id) {
 		rte_eth_dev_stop(id);
+		if (leaves_intr_source(id)) {
+			keep_eal = true;
+			continue;
+		}
 		rte_eth_dev_close(id);
 	}
-	if (g.pool)
+	if (g.pool && !keep_eal)
 		rte_mempool_free(g.pool);
 err_lc:
 	for (unsigned i = 0; i < g.nw; i++)
 		dp_worker_fini(&g.lc[i].w);
 	free(g.lc);
 err_eal:
-	rte_eal_cleanup();
+	if (keep_eal)
+		dp_debug("net_memif port: EAL left to the process exit (leaves_intr_source)");
+	else
+		rte_eal_cleanup();
 	return err;
 }
