@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -308,8 +309,14 @@ struct run {
 	uint64_t timeout_tsc;
 	double us_per_tsc;
 	struct rte_mempool *pool;
+	double cpu_share;  /* CPU time of this process / wall time while sending */
 	struct stats st;
 };
+
+static double tv_s(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
 
 static void rx_poll(struct run *r)
 {
@@ -464,6 +471,8 @@ static void report(const struct run *r, double send_s)
 	       lost, lost_pct, st->late, a->timeout_ms, st->expired + st->reused,
 	       lost - st->late - st->expired - st->reused);
 	printf("  tx refused      %" PRIu64 " (retried, not counted as sent)\n", st->tx_fail);
+	printf("  CPU             %.0f %% of one core while sending (less: the CPU is shared)\n",
+	       100.0 * r->cpu_share);
 	printf("  mismatched      %" PRIu64 " (question differs)   unexpected %" PRIu64
 	       " (no such query outstanding, e.g. answered after it was given up)\n",
 	       st->mismatched, st->unexpected);
@@ -489,12 +498,12 @@ static void report(const struct run *r, double send_s)
 	       " noerror=%" PRIu64 " servfail=%" PRIu64 " nxdomain=%" PRIu64 " refused=%" PRIu64
 	       " formerr=%" PRIu64 " mismatched=%" PRIu64 " unexpected=%" PRIu64 " tx_refused=%" PRIu64
 	       " an0=%" PRIu64 " an1=%" PRIu64 " an2=%" PRIu64 " an3p=%" PRIu64 " bad_csum=%s"
-	       "\n",
+	       " lg_cpu_share=%.3f\n",
 	       a->label, a->rate > 0 ? "rate" : "flat", a->rate, a->outstanding, send_s, st->sent, st->answered, lost,
 	       lost_pct, st->late, st->sent / send_s, st->answered / send_s, avg, p50, p90, p99, p999,
 	       st->hist.max_us, st->rcode[0], st->rcode[2], st->rcode[3], st->rcode[5], st->rcode[1],
 	       st->mismatched, st->unexpected, st->tx_fail, st->an[0], st->an[1], st->an[2], st->an[3],
-	       csum);
+	       csum, r->cpu_share);
 	fflush(stdout);
 
 	if (a->hist_out != NULL) {
@@ -577,6 +586,8 @@ int main(int argc, char **argv)
 	uint64_t hz = rte_get_tsc_hz();
 	r.us_per_tsc = 1e6 / (double)hz;
 	r.timeout_tsc = (uint64_t)a.timeout_ms * hz / 1000;
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_SELF, &ru0);
 	uint64_t start = rte_rdtsc();
 	uint64_t end_send = start + (uint64_t)(a.duration * (double)hz);
 	double per_tsc = a.rate / (double)hz;
@@ -598,7 +609,11 @@ int main(int argc, char **argv)
 			tx_some(&r, (uint16_t)RTE_MIN(want, (uint64_t)BURST), now);
 	}
 	uint64_t send_end = rte_rdtsc();
+	getrusage(RUSAGE_SELF, &ru1);
 	double send_s = (double)(send_end - start) / (double)hz;
+	r.cpu_share = send_s > 0 ? (tv_s(&ru1.ru_utime) + tv_s(&ru1.ru_stime) - tv_s(&ru0.ru_utime) -
+	                            tv_s(&ru0.ru_stime)) / send_s
+	                         : 0;
 	uint64_t drain_end = send_end + (uint64_t)a.wait_ms * hz / 1000;
 	while (!stop && r.inflight > 0 && rte_rdtsc() < drain_end)
 		rx_poll(&r);
