@@ -69,6 +69,7 @@ struct ring_svc;
 struct prefetch;
 struct tcp_srv;
 struct ctl_local;
+struct aggr;
 
 struct cp {
 	const struct bolt_config *cfg;
@@ -82,6 +83,8 @@ struct cp {
 	struct ring_svc *rings;
 	struct tcp_srv *tcp;
 	struct prefetch *pf;          /* NULL when [resolver] prefetch = no */
+	struct aggr *aggr;            /* validated NSEC/NSEC3 ranges (RFC 8198); NULL when
+	                                 [dnssec] validation or aggressive-nsec is off */
 	struct ctl_local *local;      /* local data the serving side answers from (the
 	                                 control server's table, set by main.c); NULL: none */
 	uint16_t upstream_port;       /* port of every upstream server (53) */

@@ -22,6 +22,7 @@
 #include "boltdns/cookie.h"
 #include "cp.h"
 #include "ctl.h"
+#include "iter/aggr.h"
 #include "iter/dnssec.h"
 #include "iter/inflight.h"
 #include "iter/zonerate.h"
@@ -236,6 +237,8 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		c->serve_stale = fresh->serve_stale;
 		c->stale_max_age = fresh->stale_max_age;
 		c->stale_answer_timeout_ms = fresh->stale_answer_timeout_ms;
+		/* Turned off: no more synthesis (the store is kept for turning on). */
+		c->aggressive_nsec = fresh->aggressive_nsec;
 		s->cp.hints = *hints;
 		/* NTAs follow the file; the anchors keep their RFC 5011 state */
 		(void)nta_set_config(s->anchors.nta, (const uint8_t (*)[BOLT_NAME_MAX])fresh->nta,
@@ -306,6 +309,21 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "nxdomain_cut_answers",
 	                      "Answered NXDOMAIN below a known NXDOMAIN (RFC 8020)",
 	                      c->nxdomain_cut_answers);
+	/* RFC 8198 (iter/aggr.c): answers synthesised from validated NSEC/NSEC3. */
+	struct aggr_stats ag = { 0 };
+	if (s->cp.aggr != NULL)
+		aggr_stats(s->cp.aggr, &ag);
+	bolt_ctl_sink_counter(k, "aggressive_nxdomain",
+	                      "NXDOMAIN synthesised from validated NSEC/NSEC3 (RFC 8198)",
+	                      ag.nxdomain);
+	bolt_ctl_sink_counter(k, "aggressive_nodata",
+	                      "NODATA synthesised from validated NSEC/NSEC3 (RFC 8198)", ag.nodata);
+	bolt_ctl_sink_counter(k, "aggressive_learned", "Validated NSEC/NSEC3 records stored",
+	                      ag.learned);
+	bolt_ctl_sink_counter(k, "aggressive_evicted", "NSEC/NSEC3 records evicted for space",
+	                      ag.evicted);
+	bolt_ctl_sink_gauge(k, "aggressive_records", "NSEC/NSEC3 records held", ag.records);
+	bolt_ctl_sink_gauge(k, "aggressive_bytes", "Memory of the NSEC/NSEC3 store", ag.bytes);
 	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
 	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
 	bolt_ctl_sink_counter(k, "cache_inserts", "Answers inserted into the cache", c->cache_inserts);
@@ -501,6 +519,15 @@ static void write_stats(struct main_state *s)
 	W("server_limit_hits", lim_server_refusals());
 	W("nxdomain_cut_answers", c->nxdomain_cut_answers);
 	W("dp_ring_drops", dp_ring_drops(s->cp.region));
+	struct aggr_stats ag = { 0 };
+	if (s->cp.aggr != NULL)
+		aggr_stats(s->cp.aggr, &ag);
+	W("aggressive_nxdomain", ag.nxdomain);
+	W("aggressive_nodata", ag.nodata);
+	W("aggressive_learned", ag.learned);
+	W("aggressive_evicted", ag.evicted);
+	W("aggressive_records", ag.records);
+	W("aggressive_bytes", ag.bytes);
 	W("sub_resolutions", c->sub_resolutions);
 	W("scrubbed", c->scrubbed);
 	W("cache_inserts", c->cache_inserts);
@@ -624,6 +651,12 @@ int main(int argc, char **argv)
 	}
 	cp_log(CP_LOG_NOTICE, "%u root servers from %s", cp->hints.n, s.cfg.root_hints);
 	cp->infra = infra_new(s.cfg.infra_entries > 0 ? s.cfg.infra_entries : 65536);
+	/* RFC 8198: validated NSEC/NSEC3 ranges answer in their own right. */
+	if (s.cfg.validation && s.cfg.aggressive_nsec &&
+	    (cp->aggr = aggr_new(AGGR_DEFAULT_BYTES, (uint16_t)s.cfg.max_nsec3_iterations)) == NULL) {
+		fprintf(stderr, "boltdns-cp: out of memory\n");
+		return 1;
+	}
 	if (s.cfg.prefetch && (cp->pf = prefetch_new()) == NULL) {
 		fprintf(stderr, "boltdns-cp: out of memory\n");
 		return 1;

@@ -6,6 +6,7 @@
 
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
+#include "iter/aggr.h"
 #include "iter/dnssec.h"
 #include "iter/resolve.h"
 #include "localdata.h"
@@ -508,6 +509,14 @@ static void on_resolved(struct res *r, void *arg)
 			cp->ctr.cache_inserts++;
 		}
 	}
+	/* RFC 8198: its NSEC/NSEC3 ranges answer later questions in them. */
+	if (sec == BOLT_SEC_SECURE && cp->aggr != NULL &&
+	    (kind == BOLT_CACHE_NXDOMAIN || kind == BOLT_CACHE_NODATA)) {
+		static struct bolt_rr rrs[AGGR_LEARN_MAX];
+		unsigned n = res_denial(r, rrs, AGGR_LEARN_MAX);
+		if (n > 0)
+			(void)aggr_learn(cp->aggr, rrs, n, ttl, now);
+	}
 	/* RFC 8020: the names below an NXDOMAIN are answered from it; a
 	 * validated one is remembered as secure too (see nxcut_serve). */
 	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut &&
@@ -575,6 +584,44 @@ static bool nxcut_serve(struct cp *cp, const struct pkey *key, const struct wait
 	return true;
 }
 
+/* A name in a range that validated NSEC/NSEC3 records prove empty (RFC
+ * 8198): answered NXDOMAIN or NODATA now, secure, with the proof for a DO=1
+ * client, and inserted into the cache so the dataplane answers the next
+ * one. Returns true when w was answered. */
+static bool aggr_serve(struct cp *cp, const struct pkey *key, const struct waiter *w)
+{
+	struct bolt_build b;
+	uint32_t ttl = 0;
+	uint8_t kind = 0;
+	uint32_t now = bolt_now();
+	if (cp->aggr == NULL || !cp->cfg->aggressive_nsec || w->q.qtype == BOLT_TYPE_ANY ||
+	    !dsec_wanted(key->name) || dsec_nta(key->name))
+		return false;
+	int len = aggr_answer(cp->aggr, key->name, key->qtype, key->do_bit, now, resp_buf,
+	                      sizeof(resp_buf), &b, &ttl, &kind);
+	if (len <= 0 || ttl == 0)
+		return false;
+	if (cp->region != NULL &&
+	    bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
+	                              key->do_bit, now, ttl, kind, 0, BOLT_SEC_SECURE) == 0)
+		cp->ctr.cache_inserts++;
+	struct bolt_cache_val val;
+	const uint8_t *sections = NULL;
+	if (bolt_answer_to_cache_ede(resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind, 0,
+	                             &val, rel_buf, &sections) < 0)
+		return false;
+	val.status = BOLT_SEC_SECURE;
+	struct bolt_cache_out out = {
+		.val = val,
+		.ttl_off = rel_buf,
+		.ttl_cap = BOLT_BUILD_TTL_MAX,
+		.sections = (uint8_t *)(uintptr_t)sections,
+		.cap = val.len,
+	};
+	respond_cached(cp, w, &out, now, false);
+	return true;
+}
+
 /* Refused locally, never sent upstream: other classes and the meta types
  * a resolver does not serve (zone transfers, MAILA/MAILB). */
 static bool not_supported(const struct pkey *key)
@@ -630,7 +677,7 @@ void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w
 	/* It failed a moment ago: the stale entry, without asking again. */
 	if (recheck_stale(cp, key, w))
 		return;
-	if (nxcut_serve(cp, key, w))
+	if (nxcut_serve(cp, key, w) || aggr_serve(cp, key, w))
 		return;
 	/* The stored copy holds its transport (e.g. a TCP connection) until answered. */
 	struct waiter held = waiter_copy(w);

@@ -93,6 +93,15 @@ uint8_t res_security(const struct res *r, uint16_t *ede, const char **text);
 int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bolt_build *b,
                        uint32_t *ttl, uint8_t *kind);
 
+/*
+ * Aggressive use of NSEC (RFC 8198, aggr.h): the records of a finished
+ * secure negative answer to the question itself (no CNAME chain before the
+ * denial): its authority section (the SOA) and its NSEC/NSEC3 proof with
+ * the RRSIGs, at most max of them into out. Each points into r (valid inside
+ * the callback). Returns the count, 0 for any other answer.
+ */
+unsigned res_denial(const struct res *r, struct bolt_rr *out, unsigned max);
+
 /* Milliseconds since the resolution started (loop time). */
 uint64_t res_elapsed_ms(const struct res *r);
 

@@ -102,3 +102,35 @@ int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bol
 	return bolt_build_finish(b);
 }
 
+
+/* The records as struct bolt_rr pointing into o (valid while o is). */
+static unsigned put_rrs(const struct orr_list *l, struct bolt_rr *out, unsigned n, unsigned max)
+{
+	for (unsigned i = 0; i < l->n && n < max; i++) {
+		const struct orr *o = &l->v[i];
+		int len = nlen(o->owner);
+		if (len <= 0)
+			continue;
+		struct bolt_rr *rr = &out[n++];
+		memset(rr, 0, sizeof(*rr));
+		memcpy(rr->owner, o->owner, (size_t)len);
+		rr->owner_len = (uint8_t)len;
+		rr->section = BOLT_SEC_AUTHORITY;
+		rr->type = o->type;
+		rr->rclass = o->rclass;
+		rr->ttl = o->ttl;
+		rr->rdlen = o->rdlen;
+		rr->rdata = o->rdata;
+	}
+	return n;
+}
+
+unsigned res_denial(const struct res *r, struct bolt_rr *out, unsigned max)
+{
+	/* The question itself denied (no CNAME chain before it), validated. */
+	if (!r->negative || r->answer.n != 0 || r->sec != BOLT_SEC_SECURE ||
+	    (r->rcode != BOLT_RCODE_NOERROR && r->rcode != BOLT_RCODE_NXDOMAIN))
+		return 0;
+	unsigned n = put_rrs(&r->authority, out, 0, max);
+	return put_rrs(&r->proof, out, n, max);
+}

@@ -184,6 +184,8 @@ struct bolt_config {
 	                                           (default 50) */
 	unsigned bogus_ttl;                     /* bogus-ttl = seconds a bogus answer is cached
 	                                           (default 60) */
+	bool aggressive_nsec;                   /* aggressive-nsec = yes|no: answer from validated
+	                                           NSEC/NSEC3 ranges, RFC 8198 (default yes) */
 	unsigned ta_hold_down;                  /* trust-anchor-hold-down = RFC 5011 add and remove
 	                                           hold-down, seconds (default 30 days; for tests) */
 	/* [tls] (boltdns-edge: DNS over TLS, RFC 7858, and over HTTPS, RFC 8484) */

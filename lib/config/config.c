@@ -792,6 +792,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->val_clock_skew = 3600;
 	cfg->max_nsec3_iterations = 50;
 	cfg->bogus_ttl = 60;
+	cfg->aggressive_nsec = true;
 	cfg->ta_hold_down = 30 * 86400;
 
 	snprintf(cfg->doh_path, sizeof(cfg->doh_path), "/dns-query");

@@ -108,6 +108,7 @@ const struct key cfg_keys[] = {
 	{ "dnssec", "max-nsec3-iterations", K_UINT, 0, 0, FIELD(max_nsec3_iterations), .min = 0,
 	  .max = 65535 },
 	{ "dnssec", "bogus-ttl", K_SECS, 0, 0, FIELD(bogus_ttl), .min = 0, .max = 86400 },
+	{ "dnssec", "aggressive-nsec", K_BOOL, 0, 0, FIELD(aggressive_nsec) },
 	/* RFC 5011 wants 30 days; shorter only makes sense in a test */
 	{ "dnssec", "trust-anchor-hold-down", K_SECS, 0, 0, FIELD(ta_hold_down), .min = 1,
 	  .max = 365 * 86400 },

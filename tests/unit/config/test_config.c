@@ -974,6 +974,7 @@ static void test_dnssec(void **state)
 	assert_int_equal(c->val_clock_skew, 3600);
 	assert_int_equal(c->max_nsec3_iterations, 50);
 	assert_int_equal(c->bogus_ttl, 60);
+	assert_true(c->aggressive_nsec);
 	assert_int_equal(c->ta_hold_down, 30 * 86400);
 	free(c);
 
@@ -987,6 +988,7 @@ static void test_dnssec(void **state)
 	            "val-clock-skew = 10m\n"
 	            "max-nsec3-iterations = 0\n"
 	            "bogus-ttl = 2m\n"
+	            "aggressive-nsec = no\n"
 	            "trust-anchor-hold-down = 60\n");
 	assert_false(c->validation);
 	assert_string_equal(c->trust_anchor_file, "/etc/boltdns/root-anchors.xml");
@@ -1000,6 +1002,7 @@ static void test_dnssec(void **state)
 	assert_int_equal(c->val_clock_skew, 600);
 	assert_int_equal(c->max_nsec3_iterations, 0);
 	assert_int_equal(c->bogus_ttl, 120);
+	assert_false(c->aggressive_nsec);
 	assert_int_equal(c->ta_hold_down, 60);
 	char *text = print_cfg(c);
 	assert_non_null(strstr(text, "\n[dnssec]\nvalidation = no\n"));
@@ -1031,6 +1034,7 @@ static void test_dnssec(void **state)
 	key_bad("dnssec", "max-nsec3-iterations = fifty", "not a number");
 	key_bad("dnssec", "bogus-ttl = 86401", "out of range 0..86400");
 	key_bad("dnssec", "bogus-ttl = 1y", "not a number (seconds");
+	key_bad("dnssec", "aggressive-nsec = maybe", "not yes/no");
 	key_bad("dnssec", "trust-anchor-hold-down = 0", "out of range 1..31536000");
 	key_bad("dnssec", "unknown-key = 1", "unknown key 'unknown-key' in [dnssec]");
 	load_bad("[dnssec]\nvalidation = yes\nvalidation = no\n", 3, "already set on line 2");
