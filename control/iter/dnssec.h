@@ -14,9 +14,8 @@
  * insecure, bogus) goes into a small key cache shared by every resolution,
  * for the TTL of the records that proved it.
  *
- * Not done yet: aggressive use of validated NSEC/NSEC3 (RFC 8198): names
- * below a secure NXDOMAIN are answered by the NXDOMAIN cut (serve.c) to
- * DO=0 clients only.
+ * Aggressive use of validated NSEC/NSEC3 (RFC 8198) is aggr.h's, fed by
+ * serve.c with the records of secure negative answers (res_denial).
  *
  * Loop thread only (the key cache and the counters are not locked).
  */
