@@ -10,8 +10,28 @@ import os
 import struct
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "validator"))
-from gen_seeds import field, load, wire  # noqa: E402
+
+def wire(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def field(b):
+    return bytes([len(b)]) + b
+
+
+def load(path):
+    """The records of a fixture zone (RFC 3597 generic form, as gen.sh writes it)."""
+    rrs = []
+    for line in open(path):
+        f = line.split()
+        if len(f) < 6 or f[4] != "\\#":
+            continue
+        rrs.append((f[0], int(f[3][4:]), int(f[1]), bytes.fromhex("".join(f[6:]))))
+    return rrs
 
 
 def covered(rd):
