@@ -45,6 +45,8 @@ struct cp_counters {
 	uint64_t cache_inserts;
 	uint64_t cache_errors;
 	uint64_t answers;         /* answers pushed on answer rings */
+	uint64_t adopted_misses;  /* of misses: taken from adopted ring sets */
+	uint64_t adoptions;       /* ring sets of dead workers taken over */
 	uint64_t answer_retries;  /* pushes that found the ring full at first */
 	uint64_t answer_drops;    /* answers dropped: ring full for too long */
 	uint64_t tcp_conns;
@@ -90,6 +92,11 @@ struct cp {
 	uint16_t upstream_port;       /* port of every upstream server (53) */
 	uint64_t region_token;        /* this process's claim of the rings (bolt_region_claim);
 	                                 0: no check (tests) */
+	unsigned worker;              /* resolver worker index (-w): its own ring set, the
+	                                 answer rings it produces on (control/README.md
+	                                 "Workers") */
+	_Atomic uint32_t sets;        /* ring sets consumed, bit v for worker v's: its own
+	                                 once claimed, plus adopted ones (workers.c) */
 	bool offline;                 /* never send upstream (fuzzing): a query fails at once */
 };
 

@@ -34,12 +34,14 @@
 #include "ringsvc.h"
 #include "serve.h"
 #include "tcpsrv.h"
+#include "workers.h"
 
 struct main_state {
 	struct cp cp;
 	struct bolt_config cfg;
 	const char *stats_path;
 	uv_timer_t tick;
+	uv_timer_t adopt;             /* workers: adoption, give-back, waiting claims */
 	uv_signal_t sigterm, sigint;
 	int last_attach_err;
 	uint64_t last_owner;          /* token of the other control plane we wait for */
@@ -54,8 +56,9 @@ static void ctl_start(struct main_state *s);
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: boltdns-cp -c FILE [-s STATS_FILE] [-v LEVEL]\n"
+	fprintf(f, "usage: boltdns-cp -c FILE [-w INDEX] [-s STATS_FILE] [-v LEVEL]\n"
 	           "  -c FILE        configuration (INI, see deploy/boltdns.conf.example)\n"
+	           "  -w INDEX       resolver worker index, 0..[resolver] workers - 1 (default 0)\n"
 	           "  -s STATS_FILE  write counters there every second (\"name value\" lines)\n"
 	           "  -v LEVEL       verbosity 0..4 (overrides [control] verbosity)\n");
 }
@@ -96,7 +99,9 @@ static void detach(struct main_state *s)
 	cp->local = NULL;
 	ring_svc_reset(cp);
 	int32_t me = (int32_t)getpid();
-	if (bolt_region_release(cp->region, BOLT_REGION_CP, cp->region_token))
+	workers_release(cp);
+	if (bolt_region_release(cp->region, BOLT_REGION_WORKER(cp->worker), cp->region_token) &&
+	    cp->worker == 0)
 		atomic_compare_exchange_strong(&cp->region->hdr->cp_pid, &me, 0);
 	bolt_region_detach(cp->region);
 	cp->region = NULL;
@@ -123,9 +128,8 @@ static bool region_replaced(struct main_state *s)
  */
 static int claim_region(struct cp *cp, struct bolt_region *r, uint64_t *owner)
 {
-	int ret = bolt_region_claim(r, BOLT_REGION_CP, cp->region_token, bolt_region_clock_ms(),
-	                            owner);
-	if (ret == 0)
+	int ret = workers_claim(cp, r, owner);
+	if (ret == 0 && cp->worker == 0)
 		atomic_store(&r->hdr->cp_pid, (int32_t)getpid());
 	return ret;
 }
@@ -140,8 +144,8 @@ static void check_owner(struct main_state *s)
 	struct cp *cp = &s->cp;
 	uint64_t owner = 0;
 	if (cp->region == NULL || s->lost ||
-	    bolt_region_beat(cp->region, BOLT_REGION_CP, cp->region_token, bolt_region_clock_ms(),
-	                     &owner) == 0)
+	    bolt_region_beat(cp->region, BOLT_REGION_WORKER(cp->worker), cp->region_token,
+	                     bolt_region_clock_ms(), &owner) == 0)
 		return;
 	s->lost = true;
 	if (owner != 0)
@@ -175,12 +179,21 @@ static void attach_step(struct main_state *s)
 	}
 	uint64_t owner = 0;
 	err = claim_region(cp, r, &owner);
+	if (err == -ERANGE) {
+		if (err != s->last_attach_err)
+			cp_log(CP_LOG_ERR, "region %s has rings for %u resolver workers ([resolver] "
+			       "workers when the dataplane created it): no worker %u (retrying every "
+			       "second)", s->region_path, r->hdr->cp_workers, cp->worker);
+		s->last_attach_err = err;
+		bolt_region_detach(r);
+		return;
+	}
 	if (err < 0) {
 		bolt_region_detach(r);
 		if (err != s->last_attach_err || owner != s->last_owner)
-			cp_log(CP_LOG_NOTICE, "region %s is in use by another boltdns-cp (pid %d): "
-			       "waiting for it to exit (retrying every second)",
-			       s->region_path, (int)bolt_region_token_pid(owner));
+			cp_log(CP_LOG_NOTICE, "region %s is in use by another boltdns-cp (pid %d) as "
+			       "worker %u: waiting for it to exit or give the rings back",
+			       s->region_path, (int)bolt_region_token_pid(owner), cp->worker);
 		s->last_attach_err = err;
 		s->last_owner = owner;
 		return;
@@ -192,9 +205,10 @@ static void attach_step(struct main_state *s)
 	uint64_t now = (uint64_t)time(NULL);
 	atomic_store(&r->hdr->cp_started, now);
 	atomic_store(&r->hdr->cp_heartbeat, now);
-	cp_log(CP_LOG_NOTICE, "attached region %s (%u lcores running, dataplane pid %d)",
-	       s->region_path, (unsigned)atomic_load(&r->hdr->dp_lcores),
-	       (int)atomic_load(&r->hdr->dp_pid));
+	cp_log(CP_LOG_NOTICE, "attached region %s as worker %u of %u (%u lcores running, "
+	       "dataplane pid %d)", s->region_path, cp->worker, r->hdr->cp_workers,
+	       (unsigned)atomic_load(&r->hdr->dp_lcores), (int)atomic_load(&r->hdr->dp_pid));
+	workers_publish(cp);
 	ctl_start(s);
 }
 
@@ -428,7 +442,10 @@ static int anchors_start(struct main_state *s, char *err, size_t errlen)
 
 static void ctl_start(struct main_state *s)
 {
-	if (s->ctl != NULL || s->cp.region == NULL || s->cfg.control_socket[0] == '\0')
+	/* One control socket (and /metrics) per region: worker 0's, which
+	 * reports every worker from the region (struct bolt_worker_info). */
+	if (s->ctl != NULL || s->cp.region == NULL || s->cfg.control_socket[0] == '\0' ||
+	    s->cp.worker != 0)
 		return;
 	static const struct bolt_ctl_hooks hooks_tmpl = {
 		.reload = hook_reload,
@@ -533,6 +550,9 @@ static void write_stats(struct main_state *s)
 	W("cache_inserts", c->cache_inserts);
 	W("cache_errors", c->cache_errors);
 	W("answers", c->answers);
+	W("adopted_misses", c->adopted_misses);
+	W("adoptions", c->adoptions);
+	W("worker", s->cp.worker);
 	W("answer_retries", c->answer_retries);
 	W("answer_drops", c->answer_drops);
 	W("tcp_conns", c->tcp_conns);
@@ -567,6 +587,7 @@ static void on_tick(uv_timer_t *t)
 		 * hourly (the previous one stays accepted until the next). */
 		(void)bolt_cookie_rotate(s->cp.region->hdr, (uint64_t)time(NULL),
 		                         BOLT_COOKIE_ROTATE_S);
+		workers_publish(&s->cp);
 	}
 	serve_prefetch_tick(&s->cp);
 	/* RFC 5011: probe a trust point's DNSKEY set when its timer says so. */
@@ -599,6 +620,23 @@ static unsigned max_in_flight(void)
 	return (unsigned)n;
 }
 
+/* Workers: adopt the sets of dead workers, give back those asked for, and
+ * retry a claim that waits for an adopter (WORKERS_ADOPT_MS). */
+static void on_adopt(uv_timer_t *t)
+{
+	struct main_state *s = t->data;
+	if (s->lost)
+		return;
+	if (s->cp.region == NULL) {
+		if (s->last_attach_err == -EBUSY)
+			attach_step(s);
+		return;
+	}
+	uint32_t old = atomic_load(&s->cp.sets);
+	if (workers_tick(&s->cp) > 0)
+		ring_svc_sets_changed(&s->cp, old);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	cp_log(CP_LOG_NOTICE, "signal %d: stopping", signum);
@@ -612,9 +650,19 @@ int main(int argc, char **argv)
 	s.conf_path = NULL;
 	int verbosity = -1;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:s:v:h")) != -1) {
+	long windex = 0;
+	char *end;
+	while ((opt = getopt(argc, argv, "c:s:v:w:h")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
+		case 'w':
+			windex = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || windex < 0 || windex >= BOLT_MAX_WORKERS) {
+				fprintf(stderr, "boltdns-cp: -w %s: a worker index 0..%u\n", optarg,
+				        BOLT_MAX_WORKERS - 1);
+				return 2;
+			}
+			break;
 		case 's': s.stats_path = optarg; break;
 		case 'v': verbosity = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
@@ -643,6 +691,12 @@ int main(int argc, char **argv)
 
 	struct cp *cp = &s.cp;
 	cp->cfg = &s.cfg;
+	cp->worker = (unsigned)windex;
+	if (cp->worker >= bolt_config_resolver_workers(&s.cfg)) {
+		fprintf(stderr, "boltdns-cp: -w %u: [resolver] workers is %u in %s\n", cp->worker,
+		        bolt_config_resolver_workers(&s.cfg), conf);
+		return 1;
+	}
 	cp->upstream_port = 53;
 	ret = hints_load(s.cfg.root_hints, cp->upstream_port, &cp->hints, err, sizeof(err));
 	if (ret < 0) {
@@ -687,6 +741,9 @@ int main(int argc, char **argv)
 	uv_timer_init(cp->loop, &s.tick);
 	s.tick.data = &s;
 	uv_timer_start(&s.tick, on_tick, 1000, 1000);
+	uv_timer_init(cp->loop, &s.adopt);
+	s.adopt.data = &s;
+	uv_timer_start(&s.adopt, on_adopt, WORKERS_ADOPT_MS, WORKERS_ADOPT_MS);
 	write_stats(&s);
 	cp_log(CP_LOG_NOTICE, "running (pid %d)", (int)getpid());
 	/* RFC 8109: fetch the root's own NS set now; the hints only seed it. */

@@ -63,12 +63,29 @@ struct ring_svc {
 	struct bolt_region *bell_region;
 };
 
-/* Whether this process still holds the region's control-plane role: a ring
- * has one consumer and one producer, so a process that lost the role must
- * not touch one more slot (main.c then stops it). */
+/* Whether this process still holds its own worker role: a ring has one
+ * consumer and one producer, so a process that lost the role must not touch
+ * one more slot (main.c then stops it). */
 static bool ring_owner(const struct cp *cp)
 {
-	return cp->region_token == 0 || bolt_region_owns(cp->region, BOLT_REGION_CP, cp->region_token);
+	return cp->region_token == 0 ||
+	       bolt_region_owns(cp->region, BOLT_REGION_WORKER(cp->worker), cp->region_token);
+}
+
+/* Whether this process consumes worker v's miss rings now (its own set, or
+ * one it adopted and still holds). */
+static bool set_owner(const struct cp *cp, unsigned v)
+{
+	if (cp->region_token == 0)
+		return v == cp->worker;
+	return (atomic_load_explicit(&cp->sets, memory_order_relaxed) & (1u << v)) != 0 &&
+	       bolt_region_owns(cp->region, BOLT_REGION_WORKER(v), cp->region_token);
+}
+
+/* Doorbell bits of the sets this process consumes (its own at least). */
+static uint32_t my_bits(const struct cp *cp)
+{
+	return atomic_load_explicit(&cp->sets, memory_order_relaxed) | (1u << cp->worker);
 }
 
 static bool try_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
@@ -81,7 +98,12 @@ static bool try_push(struct cp *cp, unsigned lcore, const struct bolt_client *cl
 	}
 	if (lcore >= r->hdr->max_lcores || lcore >= BOLT_MAX_LCORES)
 		return true; /* nowhere to go: treated as sent */
-	struct bolt_ring *ring = bolt_region_answer_ring(r, lcore);
+	/* Always this worker's own answer ring of the lcore, whichever set the
+	 * miss came from: an adopted set's answer rings keep their one
+	 * producer (the dead worker, or its replacement). */
+	struct bolt_ring *ring = bolt_region_worker_answer_ring(r, lcore, cp->worker);
+	if (ring == NULL)
+		return true;
 	struct bolt_answer_msg *m = bolt_ring_reserve(ring);
 	if (m == NULL)
 		return false;
@@ -223,77 +245,105 @@ void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg 
 	serve_resolve(cp, &key, &w);
 }
 
+static unsigned lcores_running(const struct bolt_region *r)
+{
+	unsigned n = atomic_load_explicit(&r->hdr->dp_lcores, memory_order_acquire);
+	if (n > r->hdr->max_lcores)
+		n = r->hdr->max_lcores;
+	if (n > BOLT_MAX_LCORES)
+		n = BOLT_MAX_LCORES;
+	return n;
+}
+
+static unsigned ring_sets(const struct bolt_region *r)
+{
+	unsigned n = r->hdr->cp_workers;
+	return n > BOLT_MAX_WORKERS ? BOLT_MAX_WORKERS : n;
+}
+
 static unsigned poll_rings(struct cp *cp)
 {
 	struct bolt_region *r = cp->region;
 	if (r == NULL || !ring_owner(cp))
 		return 0;
 	flush_backlog(cp);
-	unsigned n = atomic_load_explicit(&r->hdr->dp_lcores, memory_order_acquire);
-	if (n > r->hdr->max_lcores)
-		n = r->hdr->max_lcores;
-	if (n > BOLT_MAX_LCORES)
-		n = BOLT_MAX_LCORES;
+	unsigned n = lcores_running(r), nsets = ring_sets(r);
 	unsigned total = 0;
-	for (unsigned k = 0; k < n; k++) {
-		struct bolt_ring *ring = bolt_region_miss_ring(r, k);
-		for (unsigned i = 0; i < RING_BATCH; i++) {
-			const struct bolt_miss_msg *slot = bolt_ring_peek(ring);
-			if (slot == NULL)
-				break;
-			/* Copy out first: the slot is the dataplane's again once released. */
-			struct bolt_miss_msg m;
-			memcpy(&m, slot, sizeof(m));
-			bolt_ring_release(ring);
-			ring_handle_miss(cp, k, &m);
-			total++;
-			if (cp->region != r)
-				return total;
+	for (unsigned v = 0; v < nsets; v++) {
+		/* The claim of each set is checked before its rings are touched:
+		 * an adopted set handed back (or taken) is not read again. */
+		if (!set_owner(cp, v))
+			continue;
+		for (unsigned k = 0; k < n; k++) {
+			struct bolt_ring *ring = bolt_region_worker_miss_ring(r, k, v);
+			for (unsigned i = 0; i < RING_BATCH; i++) {
+				const struct bolt_miss_msg *slot = bolt_ring_peek(ring);
+				if (slot == NULL)
+					break;
+				/* Copy out first: the slot is the dataplane's again once
+				 * released. */
+				struct bolt_miss_msg m;
+				memcpy(&m, slot, sizeof(m));
+				bolt_ring_release(ring);
+				if (v != cp->worker)
+					cp->ctr.adopted_misses++;
+				ring_handle_miss(cp, k, &m);
+				total++;
+				if (cp->region != r)
+					return total;
+			}
 		}
 	}
 	return total;
 }
 
-/* Whether a miss ring holds a slot (the bell is armed: see on_prepare). */
+/* Whether a miss ring this process consumes holds a slot (the bell is
+ * armed: see on_prepare). */
 static bool rings_ready(struct cp *cp)
 {
 	struct bolt_region *r = cp->region;
-	unsigned n = atomic_load_explicit(&r->hdr->dp_lcores, memory_order_acquire);
-	if (n > r->hdr->max_lcores)
-		n = r->hdr->max_lcores;
-	if (n > BOLT_MAX_LCORES)
-		n = BOLT_MAX_LCORES;
-	for (unsigned k = 0; k < n; k++)
-		if (bolt_ring_ready(bolt_region_miss_ring(r, k)))
-			return true;
+	unsigned n = lcores_running(r), nsets = ring_sets(r);
+	for (unsigned v = 0; v < nsets; v++) {
+		if (!set_owner(cp, v))
+			continue;
+		for (unsigned k = 0; k < n; k++)
+			if (bolt_ring_ready(bolt_region_worker_miss_ring(r, k, v)))
+				return true;
+	}
 	return false;
 }
 
-/* The bell thread: forwards every kick of the miss bell to the loop. */
+/* The bell thread: forwards every kick of this worker's bits of the miss
+ * bell to the loop (other workers' kicks neither wake it nor are taken). */
 static void *bell_main(void *arg)
 {
-	struct ring_svc *s = arg;
+	struct cp *cp = arg;
+	struct ring_svc *s = cp->rings;
 	struct bolt_bell *b = &s->bell_region->hdr->miss_bell;
 	for (;;) {
 		uint32_t seq = bolt_bell_seq(b);
 		if (atomic_load_explicit(&s->thread_stop, memory_order_acquire))
 			break;
-		if (bolt_bell_take(b) != 0) {
+		/* The sets may grow or shrink (adoption): read them every turn;
+		 * ring_svc_sets_changed wakes this thread. */
+		uint32_t bits = my_bits(cp);
+		if (bolt_bell_take_bits(b, bits) != 0) {
 			uv_async_send(&s->async);
 			continue;
 		}
-		(void)bolt_bell_wait(b, seq, -1);
+		(void)bolt_bell_wait_bits(b, seq, bits, -1);
 	}
 	return NULL;
 }
 
-static void bell_stop(struct ring_svc *s)
+static void bell_stop(struct cp *cp)
 {
+	struct ring_svc *s = cp->rings;
 	if (!s->thread_on)
 		return;
 	atomic_store_explicit(&s->thread_stop, true, memory_order_release);
 	struct bolt_bell *b = &s->bell_region->hdr->miss_bell;
-	bolt_bell_disarm(b, 1);
+	bolt_bell_disarm(b, my_bits(cp));
 	bolt_bell_wake(b);
 	pthread_join(s->thread, NULL);
 	s->thread_on = false;
@@ -306,10 +356,10 @@ static bool bell_start(struct cp *cp)
 	struct ring_svc *s = cp->rings;
 	if (s->thread_on && s->bell_region == cp->region)
 		return true;
-	bell_stop(s);
+	bell_stop(cp);
 	s->bell_region = cp->region;
 	atomic_store_explicit(&s->thread_stop, false, memory_order_relaxed);
-	if (pthread_create(&s->thread, NULL, bell_main, s) != 0) {
+	if (pthread_create(&s->thread, NULL, bell_main, cp) != 0) {
 		s->bell_region = NULL;
 		return false;
 	}
@@ -335,7 +385,7 @@ static void on_check(uv_check_t *h)
 {
 	struct cp *cp = h->data;
 	if (cp->region != NULL)
-		bolt_bell_disarm(&cp->region->hdr->miss_bell, 1);
+		bolt_bell_disarm(&cp->region->hdr->miss_bell, my_bits(cp));
 	poll_rings(cp);
 }
 
@@ -370,9 +420,10 @@ static void on_prepare(uv_prepare_t *h)
 		return;
 	}
 	struct bolt_bell *b = &cp->region->hdr->miss_bell;
-	bolt_bell_arm(b, 1);
+	uint32_t bits = my_bits(cp);
+	bolt_bell_arm(b, bits);
 	if (rings_ready(cp)) {
-		bolt_bell_disarm(b, 1);
+		bolt_bell_disarm(b, bits);
 		uv_idle_start(&s->idle, on_idle);
 	} else {
 		uv_idle_stop(&s->idle);
@@ -416,7 +467,7 @@ void ring_svc_reset(struct cp *cp)
 {
 	if (cp->rings != NULL) {
 		/* The bell thread sleeps on the old region, which is unmapped next. */
-		bell_stop(cp->rings);
+		bell_stop(cp);
 		uv_idle_stop(&cp->rings->idle);
 		cp->ctr.answer_drops += cp->rings->bl_count;
 		cp->rings->bl_count = 0;
@@ -429,7 +480,7 @@ void ring_svc_stop(struct cp *cp)
 	struct ring_svc *s = cp->rings;
 	if (s == NULL)
 		return;
-	bell_stop(s);
+	bell_stop(cp);
 	uv_timer_stop(&s->timer);
 	uv_check_stop(&s->check);
 	uv_prepare_stop(&s->prepare);
@@ -448,4 +499,16 @@ void ring_svc_free(struct cp *cp)
 	free(cp->rings->bl);
 	free(cp->rings);
 	cp->rings = NULL;
+}
+
+void ring_svc_sets_changed(struct cp *cp, uint32_t old_sets)
+{
+	struct ring_svc *s = cp->rings;
+	if (s == NULL || !s->thread_on)
+		return;
+	/* The thread must wait for the new bits. A set given back may stay
+	 * armed: its new owner then gets one spurious kick, whereas disarming
+	 * could clear the bit the new owner itself just armed. */
+	(void)old_sets;
+	bolt_bell_wake(&s->bell_region->hdr->miss_bell);
 }

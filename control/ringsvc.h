@@ -48,6 +48,10 @@ void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
 void ring_waiter_init(struct waiter *w, struct cp *cp, unsigned lcore,
                       const struct bolt_client *client);
 
+/* cp->sets changed (a set adopted or given back): the bell thread waits
+ * for the new bits from now on. Loop thread. */
+void ring_svc_sets_changed(struct cp *cp, uint32_t old_sets);
+
 /* Handle one miss message from lcore (exposed for the fuzzer and tests). */
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m);
 

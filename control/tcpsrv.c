@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "boltdns/acl.h"
 #include "boltdns/answer.h"
@@ -311,6 +313,34 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 }
 
+/*
+ * A listening socket bound with SO_REUSEPORT, handed to libuv: every
+ * resolver worker ([resolver] workers) listens on the same tcp-listen
+ * address and the kernel spreads connections over them by their 4-tuple
+ * (only processes of the same user may join the group). libuv 1.44 has no
+ * flag for it, so the socket is made here and opened with uv_tcp_open.
+ */
+static int listen_socket(uv_tcp_t *l, const struct sockaddr_storage *ss)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                          : sizeof(struct sockaddr_in);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	int ret = uv_tcp_open(l, fd);
+	if (ret < 0)
+		close(fd);
+	return ret;
+}
+
 int tcp_srv_start(struct cp *cp)
 {
 	struct tcp_srv *t = calloc(1, sizeof(*t));
@@ -330,7 +360,7 @@ int tcp_srv_start(struct cp *cp)
 		t->nlisten++;
 		char ip[64];
 		inet_ntop(cp->cfg->tcp_listen[i].family, cp->cfg->tcp_listen[i].addr, ip, sizeof(ip));
-		if ((ret = uv_tcp_bind(l, (const struct sockaddr *)&ss, 0)) < 0 ||
+		if ((ret = listen_socket(l, &ss)) < 0 ||
 		    (ret = uv_listen((uv_stream_t *)l, 128, on_connection)) < 0) {
 			cp_log(CP_LOG_ERR, "tcp-listen %s@%u: %s", ip,
 			       cp->cfg->tcp_listen[i].port ? cp->cfg->tcp_listen[i].port : 53,

@@ -523,7 +523,6 @@ static int lcore_main(void *arg)
 	dp_info("worker %u polling on lcore %u", l->index, rte_lcore_id());
 	unsigned nap_us = 1;
 	uint64_t last_work = rte_rdtsc();
-	uint32_t miss_mark = atomic_load_explicit(&l->w.miss_ring->head, memory_order_relaxed);
 	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
 		unsigned work = 0;
 		for (unsigned pi = 0; pi < g.nports; pi++)
@@ -539,10 +538,9 @@ static int lcore_main(void *arg)
 			for (unsigned pi = 0; pi < g.nports; pi++)
 				if (g.ports[pi].tx_now && l->index < g.ports[pi].nq)
 					tx_flush(l, g.ports[pi].id, (uint16_t)l->index, &l->tx[pi]);
-		/* Misses queued this turn: kick the control plane if it sleeps
+		/* Misses queued this turn: kick the resolver workers that sleep
 		 * (answers need no bell here: this loop looks every turn). */
-		if (bolt_ring_published(l->w.miss_ring, &miss_mark))
-			bolt_bell_kick(&app->region->hdr->miss_bell, 1);
+		dp_miss_kick(&l->w, &app->region->hdr->miss_bell);
 
 		if (l->nap_max_us > 0) {
 			/* Give a shared core back when there is nothing to do: nap

@@ -100,6 +100,7 @@ int main(int argc, char **argv)
 		.size = cfg->cache_size,
 		.shards = cfg->cache_shards,
 		.ring_slots = cfg->ring_slots,
+		.workers = bolt_config_resolver_workers(cfg),
 		.wipe = cfg->cache_wipe,
 	};
 	struct bolt_region *r = bolt_region_create(&rp, &err);

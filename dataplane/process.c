@@ -35,12 +35,21 @@ int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
 	memset(w, 0, sizeof(*w));
 	w->cache = r->cache;
 	w->st = bolt_region_stats(r, index);
-	w->miss_ring = bolt_region_miss_ring(r, index);
-	w->answer_ring = bolt_region_answer_ring(r, index);
+	w->nrw = r->hdr->cp_workers;
+	if (w->nrw == 0 || w->nrw > BOLT_MAX_WORKERS)
+		return BOLT_EGEOMETRY;
+	for (unsigned v = 0; v < w->nrw; v++) {
+		w->miss_ring[v] = bolt_region_worker_miss_ring(r, index, v);
+		w->answer_ring[v] = bolt_region_worker_answer_ring(r, index, v);
+		if (!w->miss_ring[v] || !w->answer_ring[v])
+			return BOLT_EGEOMETRY;
+		w->miss_mark[v] = atomic_load_explicit(&w->miss_ring[v]->head,
+		                                       memory_order_relaxed);
+	}
 	w->index = index;
 	w->udp_max = udp_max ? udp_max : BOLT_EDNS_DEFAULT;
 	w->hdr = r->hdr;
-	if (!w->st || !w->miss_ring || !w->answer_ring)
+	if (!w->st)
 		return BOLT_EGEOMETRY;
 	/* A region that never had a cookie secret gets one now (getrandom
 	 * failing only leaves cookies unanswered). */
@@ -545,7 +554,8 @@ static void prefetch_hint(struct dp_worker *w, const struct bolt_query *q,
 	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
 	if (q->qname_len + 4u > BOLT_MISS_QUESTION_MAX)
 		return;
-	struct bolt_miss_msg *m = bolt_ring_reserve(w->miss_ring);
+	struct bolt_ring *ring = w->miss_ring[bolt_region_worker_of(k->hash, w->nrw)];
+	struct bolt_miss_msg *m = bolt_ring_reserve(ring);
 	if (!m) {
 		DP_STAT_INC(w->st, prefetch_hint_drops);
 		return;
@@ -562,7 +572,7 @@ static void prefetch_hint(struct dp_worker *w, const struct bolt_query *q,
 	wr16(m->question + k->name_len, q->qtype);
 	wr16(m->question + k->name_len + 2, q->qclass);
 	m->question_len = (uint16_t)(k->name_len + 4u);
-	bolt_ring_commit(w->miss_ring);
+	bolt_ring_commit(ring);
 	w->pf[slot].tag = tag;
 	w->pf[slot].at = w->now;
 	DP_STAT_INC(w->st, prefetch_hints);
@@ -706,7 +716,10 @@ int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
                  const struct bolt_client *c)
 {
 	const struct bolt_query *q = &w->q[i];
-	struct bolt_miss_msg *m = bolt_ring_reserve(w->miss_ring);
+	/* The same key hash on every lcore: identical questions meet in one
+	 * resolver worker, which coalesces them. */
+	struct bolt_ring *ring = w->miss_ring[bolt_region_worker_of(w->key[i].hash, w->nrw)];
+	struct bolt_miss_msg *m = bolt_ring_reserve(ring);
 
 	if (!m || q->question_len > BOLT_MISS_QUESTION_MAX) {
 		DP_STAT_INC(w->st, ring_drops);
@@ -725,24 +738,52 @@ int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
 	m->received = w->now;
 	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
 	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
-	bolt_ring_commit(w->miss_ring);
+	bolt_ring_commit(ring);
 	ck_remember(w, q, c);
 	return 0;
 }
 
+void dp_miss_kick(struct dp_worker *w, struct bolt_bell *bell)
+{
+	uint32_t bits = 0;
+	for (unsigned v = 0; v < w->nrw; v++)
+		if (bolt_ring_published(w->miss_ring[v], &w->miss_mark[v]))
+			bits |= 1u << v;
+	if (bits != 0)
+		bolt_bell_kick(bell, bits);
+}
+
+bool dp_answer_ready(struct dp_worker *w)
+{
+	for (unsigned v = 0; v < w->nrw; v++)
+		if (bolt_ring_ready(w->answer_ring[v]))
+			return true;
+	return false;
+}
+
 const struct bolt_answer_msg *dp_answer_next(struct dp_worker *w)
 {
-	const struct bolt_answer_msg *m = bolt_ring_peek(w->answer_ring);
-	if (m && m->len > BOLT_ANSWER_PAYLOAD_MAX) {
-		/* A corrupted slot must not make us read past it. */
-		bolt_ring_release(w->answer_ring);
-		DP_STAT_INC(w->st, tx_drops);
-		return NULL;
+	/* Round robin over the workers' answer rings, starting after the one
+	 * last served, so that no worker's answers wait behind another's. */
+	for (unsigned n = 0; n < w->nrw; n++) {
+		unsigned v = (w->answer_next + n) % w->nrw;
+		const struct bolt_answer_msg *m = bolt_ring_peek(w->answer_ring[v]);
+		if (m == NULL)
+			continue;
+		w->answer_cur = v;
+		w->answer_next = (v + 1) % w->nrw;
+		if (m->len > BOLT_ANSWER_PAYLOAD_MAX) {
+			/* A corrupted slot must not make us read past it. */
+			bolt_ring_release(w->answer_ring[v]);
+			DP_STAT_INC(w->st, tx_drops);
+			return NULL;
+		}
+		return m;
 	}
-	return m;
+	return NULL;
 }
 
 void dp_answer_done(struct dp_worker *w)
 {
-	bolt_ring_release(w->answer_ring);
+	bolt_ring_release(w->answer_ring[w->answer_cur]);
 }

@@ -111,8 +111,12 @@ struct dp_policy {
 struct dp_worker {
 	_Alignas(BOLT_CACHE_LINE) struct bolt_cache *cache;
 	struct bolt_lcore_stats *st;
-	struct bolt_ring *miss_ring;
-	struct bolt_ring *answer_ring;
+	struct bolt_ring *miss_ring[BOLT_MAX_WORKERS];   /* (index, resolver worker w) */
+	struct bolt_ring *answer_ring[BOLT_MAX_WORKERS];
+	uint32_t miss_mark[BOLT_MAX_WORKERS]; /* heads at the last dp_miss_kick */
+	unsigned nrw;                    /* resolver workers of the region (ring sets) */
+	unsigned answer_next;            /* answer ring dp_answer_next looks at first */
+	unsigned answer_cur;             /* ring of the answer dp_answer_next returned */
 	unsigned index;                  /* lcore / worker index in the region */
 	unsigned udp_max;                /* cfg->udp_max */
 	uint32_t now;                    /* bolt_now() for the current burst */
@@ -188,12 +192,23 @@ void dp_worker_fini(struct dp_worker *w);
 unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n);
 
 /*
- * Queue the miss of p == &pkts[i] of the last dp_process_burst call on the
- * miss ring with client tuple c. Ring full: counted in ring_drops.
+ * Queue the miss of p == &pkts[i] of the last dp_process_burst call with
+ * client tuple c on the miss ring of the resolver worker its question
+ * hashes to (bolt_region_worker_of), so that identical questions from every
+ * lcore meet in one worker. Ring full: counted in ring_drops.
  * Returns 0 or BOLT_ERING.
  */
 int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
                  const struct bolt_client *c);
+
+/* After a burst: kick the miss doorbell bits of the resolver workers whose
+ * miss rings got slots since the last call (only those asleep are woken,
+ * boltdns/ring.h "Doorbell"). */
+void dp_miss_kick(struct dp_worker *w, struct bolt_bell *bell);
+
+/* Whether any answer ring of w holds an answer (socket workers, before
+ * sleeping). */
+bool dp_answer_ready(struct dp_worker *w);
 
 /*
  * The control plane's answer a with the COOKIE of its query, when that query

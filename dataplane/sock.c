@@ -45,7 +45,6 @@ struct sock_worker {
 	unsigned nfds;
 	int fds[BOLT_CFG_MAX_ADDRS];
 	int efd;                    /* eventfd: the bell thread's kick, shutdown */
-	uint32_t miss_mark;         /* miss ring head at the last kick */
 	pthread_t tid;
 	bool started;
 	struct mmsghdr msgs[SOCK_BURST];
@@ -322,7 +321,6 @@ static void *worker_main(void *arg)
 	}
 	pfd[sw->nfds].fd = sw->efd;
 	pfd[sw->nfds].events = POLLIN;
-	sw->miss_mark = atomic_load_explicit(&sw->w.miss_ring->head, memory_order_relaxed);
 	while (!atomic_load_explicit(&sw->app->stop, memory_order_relaxed)) {
 		int r = poll(pfd, nfd, 0);
 		if (r == 0) {
@@ -330,7 +328,7 @@ static void *worker_main(void *arg)
 			 * shutdown (the eventfd), but only after arming the bell and
 			 * finding the answer ring still empty (ring.h "Doorbell"). */
 			bolt_bell_arm(&h->answer_bell, bit);
-			if (!bolt_ring_ready(sw->w.answer_ring))
+			if (!dp_answer_ready(&sw->w))
 				r = poll(pfd, nfd, -1);
 			bolt_bell_disarm(&h->answer_bell, bit);
 		}
@@ -342,9 +340,8 @@ static void *worker_main(void *arg)
 			for (unsigned k = 0; k < sw->nfds; k++)
 				if (pfd[k].revents & POLLIN)
 					serve_socket(sw, k);
-			/* Misses queued: wake the control plane if it sleeps. */
-			if (bolt_ring_published(sw->w.miss_ring, &sw->miss_mark))
-				bolt_bell_kick(&h->miss_bell, 1);
+			/* Misses queued: wake their resolver workers if they sleep. */
+			dp_miss_kick(&sw->w, &h->miss_bell);
 		}
 		drain_answers(sw);
 	}

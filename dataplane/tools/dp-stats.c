@@ -94,13 +94,19 @@ int main(int argc, char **argv)
 	printf("dp_pid %d\n", (int)atomic_load(&r->hdr->dp_pid));
 	printf("dp_heartbeat %" PRIu64 "\n", (uint64_t)atomic_load(&r->hdr->dp_heartbeat));
 	/* Who holds each side of the rings (0: nobody) and how long ago it beat. */
-	static const char *const role[BOLT_REGION_ROLES] = { "dp", "cp" };
+	/* Roles: dp, cp (worker 0), cp1, cp2... (the other resolver workers). */
 	uint64_t now_ms = bolt_region_clock_ms();
-	for (unsigned i = 0; i < BOLT_REGION_ROLES; i++) {
+	printf("cp_workers %u\n", r->hdr->cp_workers);
+	for (unsigned i = 0; i < 1 + r->hdr->cp_workers && i < BOLT_REGION_ROLES; i++) {
+		char role[16];
+		if (i <= BOLT_REGION_CP)
+			snprintf(role, sizeof(role), "%s", i == BOLT_REGION_DP ? "dp" : "cp");
+		else
+			snprintf(role, sizeof(role), "cp%u", i - BOLT_REGION_CP);
 		uint64_t tok = atomic_load(&r->hdr->owner[i].token);
 		uint64_t hb = atomic_load(&r->hdr->owner[i].heartbeat);
-		printf("%s_owner_pid %d\n", role[i], tok ? (int)bolt_region_token_pid(tok) : 0);
-		printf("%s_owner_beat_age_ms %" PRIu64 "\n", role[i],
+		printf("%s_owner_pid %d\n", role, tok ? (int)bolt_region_token_pid(tok) : 0);
+		printf("%s_owner_beat_age_ms %" PRIu64 "\n", role,
 		       tok && now_ms >= hb ? now_ms - hb : 0);
 	}
 	bolt_region_detach(r);

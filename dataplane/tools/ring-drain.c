@@ -12,9 +12,10 @@
  * Output: "lcore=K id=ID NAME TYPE client=ADDR#PORT edns=SIZE do=D"
  *
  * It reads the miss rings (and writes the answer rings) as the control plane
- * does, so it takes the control plane's claim of the region first and
- * refuses, exit 3, while a boltdns-cp (or another ring-drain) holds it: a
- * ring has a single reader. The claim is given back at exit.
+ * does, so it takes the claim of every resolver worker's ring set first and
+ * refuses, exit 3, while a boltdns-cp (or another ring-drain) holds one: a
+ * ring has a single reader. The claims are given back at exit. Answers go on
+ * the answer rings of the set the miss came from.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,9 +28,10 @@
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
 
-static void answer(struct bolt_region *r, unsigned lcore, const struct bolt_miss_msg *m, int rcode)
+static void answer(struct bolt_region *r, unsigned lcore, unsigned set,
+                   const struct bolt_miss_msg *m, int rcode)
 {
-	struct bolt_ring *ring = bolt_region_answer_ring(r, lcore);
+	struct bolt_ring *ring = bolt_region_worker_answer_ring(r, lcore, set);
 	struct bolt_answer_msg *a = bolt_ring_reserve(ring);
 	if (!a) {
 		fprintf(stderr, "ring-drain: answer ring %u full\n", lcore);
@@ -98,10 +100,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint64_t token = 0, owner = 0;
+	unsigned nsets = r->hdr->cp_workers, claimed = 0;
 	err = bolt_region_token_new(&token);
-	if (err == 0)
-		err = bolt_region_claim(r, BOLT_REGION_CP, token, bolt_region_clock_ms(), &owner);
+	for (; err == 0 && claimed < nsets; claimed++)
+		err = bolt_region_claim(r, BOLT_REGION_WORKER(claimed), token, bolt_region_clock_ms(),
+		                        &owner);
 	if (err < 0) {
+		for (unsigned v = 0; v < claimed; v++)
+			bolt_region_release(r, BOLT_REGION_WORKER(v), token);
 		if (err == -EBUSY)
 			fprintf(stderr, "ring-drain: %s: the rings are in use by pid %d (a boltdns-cp?): "
 			        "refusing to read them, a ring has a single reader\n", argv[optind],
@@ -119,22 +125,28 @@ int main(int argc, char **argv)
 	for (;;) {
 		unsigned got = 0;
 		/* Still ours? (also the heartbeat that keeps it ours) */
-		if (bolt_region_beat(r, BOLT_REGION_CP, token, bolt_region_clock_ms(), &owner) < 0) {
-			fprintf(stderr, "ring-drain: the rings were taken by pid %d: stopping\n",
-			        (int)bolt_region_token_pid(owner));
-			ret = 3;
-			break;
+		for (unsigned v = 0; v < nsets && ret == 0; v++) {
+			if (bolt_region_beat(r, BOLT_REGION_WORKER(v), token, bolt_region_clock_ms(),
+			                     &owner) < 0) {
+				fprintf(stderr, "ring-drain: the rings were taken by pid %d: stopping\n",
+				        (int)bolt_region_token_pid(owner));
+				ret = 3;
+			}
 		}
-		for (unsigned l = 0; l < r->hdr->max_lcores && count != seen; l++) {
-			struct bolt_ring *ring = bolt_region_miss_ring(r, l);
-			const struct bolt_miss_msg *m;
-			while (count != seen && (m = bolt_ring_peek(ring)) != NULL) {
-				print_miss(l, m);
-				if (rcode >= 0)
-					answer(r, l, m, rcode);
-				bolt_ring_release(ring);
-				seen++;
-				got++;
+		if (ret != 0)
+			break;
+		for (unsigned v = 0; v < nsets && count != seen; v++) {
+			for (unsigned l = 0; l < r->hdr->max_lcores && count != seen; l++) {
+				struct bolt_ring *ring = bolt_region_worker_miss_ring(r, l, v);
+				const struct bolt_miss_msg *m;
+				while (count != seen && (m = bolt_ring_peek(ring)) != NULL) {
+					print_miss(l, m);
+					if (rcode >= 0)
+						answer(r, l, v, m, rcode);
+					bolt_ring_release(ring);
+					seen++;
+					got++;
+				}
 			}
 		}
 		if (count == seen)
@@ -147,7 +159,8 @@ int main(int argc, char **argv)
 			break;
 		usleep(10000);
 	}
-	bolt_region_release(r, BOLT_REGION_CP, token);
+	for (unsigned v = 0; v < nsets; v++)
+		bolt_region_release(r, BOLT_REGION_WORKER(v), token);
 	bolt_region_detach(r);
 	if (ret != 0)
 		return ret;

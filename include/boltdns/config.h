@@ -66,6 +66,8 @@ struct bolt_cfg_zone {
 
 /* idle-sleep = auto (or not set): the dataplane chooses per lcore. */
 #define BOLT_IDLE_SLEEP_AUTO 0xffffffffu
+/* [resolver] workers = auto. */
+#define BOLT_WORKERS_AUTO 0xffffffffu
 
 struct bolt_config {
 	char path[BOLT_CFG_STR];               /* the file this came from */
@@ -130,6 +132,10 @@ struct bolt_config {
 	unsigned max_ttl;                       /* max-ttl (default 86400) */
 	unsigned max_negative_ttl;              /* max-negative-ttl (default 3600) */
 	unsigned infra_entries;                 /* infra-cache = entries (default 65536) */
+	unsigned resolver_workers;              /* workers = boltdns-cp worker processes on the
+	                                           region, 1..BOLT_MAX_WORKERS (default 1);
+	                                           BOLT_WORKERS_AUTO: one per CPU the dataplane
+	                                           does not use (bolt_config_resolver_workers) */
 	bool serve_stale;                       /* serve-stale = yes|no (default yes) */
 	unsigned stale_max_age;                 /* stale-max-age seconds (default 86400) */
 	bool prefetch;                          /* prefetch = yes|no (default yes) */
@@ -233,6 +239,13 @@ struct bolt_config {
  * action = refuse, slip 2. Thread: any.
  */
 BOLT_API void bolt_config_defaults(struct bolt_config *cfg);
+
+/*
+ * [resolver] workers as a number: the configured count, or for "auto" the
+ * CPUs online minus [dataplane] workers (the dataplane's lcores or
+ * threads), at least 1, at most BOLT_MAX_WORKERS. Any thread.
+ */
+BOLT_API unsigned bolt_config_resolver_workers(const struct bolt_config *cfg);
 
 /*
  * Read path into cfg (defaults first, then the file). On error writes

@@ -6,11 +6,18 @@
  *   struct bolt_region_hdr            magic, layout version, geometry
  *   struct bolt_lcore_stats[BOLT_MAX_LCORES]
  *   struct bolt_port_table            the dataplane's ports (or sockets)
- *   miss ring  [BOLT_MAX_LCORES]      dataplane lcore k -> control plane
- *   answer ring[BOLT_MAX_LCORES]      control plane -> dataplane lcore k
+ *   miss ring  [BOLT_MAX_LCORES][W]   dataplane lcore k -> resolver worker w
+ *   answer ring[BOLT_MAX_LCORES][W]   resolver worker w -> dataplane lcore k
  *   cache                             see boltdns/cache.h; its header holds the
  *                                     random secret of the key hash, drawn at
  *                                     creation and kept across restarts
+ *
+ * W is the region's resolver worker count (hdr->cp_workers, [resolver]
+ * workers, fixed at creation): every ring keeps one producer and one
+ * consumer. Lcore k pushes a miss on ring (k, w) for the worker w its
+ * question hashes to (bolt_region_worker_of), so identical questions meet in
+ * one worker; worker w answers on (k, w) whatever ring set the miss came
+ * from (it may have adopted another worker's set, "Ownership").
  *
  * Everything is addressed by offsets, never pointers, so the two processes
  * may map it at different addresses. The region outlives both processes: it
@@ -35,8 +42,14 @@
 #define BOLT_REGION_LAYOUT_VERSION 8u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
-                                         8: doorbells (miss_bell, answer_bell) */
+                                         8: doorbells (miss_bell, answer_bell);
+                                         9: resolver workers (cp_workers, rings per
+                                            lcore and worker, owner per worker,
+                                            struct bolt_worker_info) */
 #define BOLT_MAX_LCORES 16
+/* Resolver workers (boltdns-cp processes) on one region at most: one bit
+ * each in the miss doorbell. */
+#define BOLT_MAX_WORKERS 16
 /* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
 #define BOLT_MAX_PORTS 8
 /* Smallest region accepted (rings shrink to fit, the cache needs the rest). */
@@ -160,9 +173,16 @@ struct bolt_port_table {
  */
 enum bolt_region_role {
 	BOLT_REGION_DP = 0,   /* boltdns-dp: produces misses, consumes answers */
-	BOLT_REGION_CP = 1,   /* boltdns-cp, ring-drain: consumes misses, produces answers */
-	BOLT_REGION_ROLES = 2,
+	BOLT_REGION_CP = 1,   /* boltdns-cp worker 0, ring-drain: consumes misses, produces
+	                         answers (BOLT_REGION_WORKER(0)) */
+	BOLT_REGION_ROLES = 1 + BOLT_MAX_WORKERS,
 };
+
+/* The role of resolver worker w: the consumer of the miss rings (k, w) of
+ * every lcore k. Its own process also produces on the answer rings (k, w);
+ * a worker that adopted the set of a dead one (control/README.md
+ * "Workers") consumes its miss rings and answers on its own answer rings. */
+#define BOLT_REGION_WORKER(w) (BOLT_REGION_CP + (unsigned)(w))
 
 /* An owner whose heartbeat is this old is taken for gone even if its pid
  * exists (pid reuse, a hung process); owners beat every second or faster. */
@@ -190,6 +210,9 @@ struct bolt_region_hdr {
 	uint64_t answer_ring_stride;
 	uint64_t cache_off;
 	uint64_t cache_size;
+	uint32_t cp_workers;            /* resolver workers W: ring sets per lcore, 1..16 */
+	uint32_t reserved0;
+	uint64_t worker_info_off;       /* struct bolt_worker_info[BOLT_MAX_WORKERS] */
 	uint64_t checksum;              /* over the fields above */
 	/* Live state, written by the processes. */
 	_Alignas(BOLT_CACHE_LINE) _Atomic uint32_t dp_lcores;  /* lcores running */
@@ -212,12 +235,49 @@ struct bolt_region_hdr {
 	/* Zones whose misses the dataplane refuses itself (boltdns/throttle.h),
 	 * written by the control plane. */
 	struct bolt_throttle_table throttle;
-	/* Doorbells (boltdns/ring.h "Doorbell"): miss_bell wakes the control
-	 * plane (bit 0) when a dataplane lcore fills an empty miss ring while
-	 * it sleeps; answer_bell wakes socket worker k (bit k) for its answer
+	/* Doorbells (boltdns/ring.h "Doorbell"): miss_bell wakes resolver
+	 * worker w (bit w, and whoever adopted its set arms that bit too) when a
+	 * dataplane lcore fills an empty miss ring (k, w) while it sleeps; answer_bell wakes socket worker k (bit k) for its answer
 	 * ring. DPDK lcores poll their answer rings and never arm a bit. */
 	struct bolt_bell miss_bell;
 	struct bolt_bell answer_bell;
+	/* boltctl reload: bumped by the worker that took the command; every
+	 * other worker reloads its configuration when it sees it move. */
+	_Alignas(BOLT_CACHE_LINE) _Atomic uint64_t reload_gen;
+};
+
+/*
+ * What resolver worker w tells the others and operators (boltctl status,
+ * /metrics sum them): written by the process holding BOLT_REGION_WORKER(w)
+ * about once a second (relaxed stores), read by anyone. adopted_by: token
+ * of a live worker consuming this worker's miss rings while it is gone.
+ * want: token of a process started for w that waits for the adopter to
+ * give the set back.
+ */
+#define BOLT_WORKER_COUNTERS 16
+enum bolt_worker_counter {
+	BOLT_WC_MISSES = 0,      /* miss messages taken from the rings */
+	BOLT_WC_ANSWERS,         /* answers pushed on answer rings */
+	BOLT_WC_ANSWER_DROPS,
+	BOLT_WC_RESOLUTIONS,
+	BOLT_WC_SERVFAIL,
+	BOLT_WC_COALESCED,
+	BOLT_WC_UPSTREAM,        /* upstream queries sent */
+	BOLT_WC_CACHE_INSERTS,
+	BOLT_WC_TCP_QUERIES,
+	BOLT_WC_PREFETCHES,
+	BOLT_WC_ADOPTED_MISSES,  /* of BOLT_WC_MISSES: from adopted ring sets */
+};
+struct bolt_worker_info {
+	_Alignas(BOLT_CACHE_LINE) _Atomic int32_t pid;   /* 0: none */
+	_Atomic uint32_t adopted;        /* bit v: this worker consumes worker v's set too */
+	_Atomic uint64_t started;        /* unix seconds */
+	_Atomic uint64_t updated;        /* unix seconds of the last publication */
+	_Atomic uint64_t cpu_us;         /* user + system CPU of the process */
+	_Atomic uint64_t in_flight;      /* questions being resolved */
+	_Atomic uint64_t want;           /* a starting process waiting for this set */
+	_Atomic uint64_t reload_gen;     /* the last reload generation applied */
+	_Atomic uint64_t ctr[BOLT_WORKER_COUNTERS]; /* enum bolt_worker_counter */
 };
 
 /* Creation parameters. */
@@ -227,6 +287,7 @@ struct bolt_region_params {
 	uint32_t shards;      /* power of two; 0 = choose from size */
 	uint32_t ring_slots;  /* power of two; 0 = 4096, halved (not below 64) until
 	                         the rings take at most a quarter of size */
+	uint32_t workers;     /* resolver workers (ring sets per lcore); 0 = 1 */
 	bool wipe;            /* recreate even if a compatible region exists */
 };
 
@@ -244,8 +305,8 @@ struct bolt_region {
 
 /*
  * Create the region at p->path, or attach to a compatible existing one
- * (same magic, layout version and size, and the same shards / ring_slots
- * when those are given) unless p->wipe is set. The path's directory should be
+ * (same magic, layout version, size and worker count, and the same shards /
+ * ring_slots when those are given) unless p->wipe is set. The path's directory should be
  * hugetlbfs (tmpfs is accepted too); if it is another filesystem, missing, or
  * the file cannot be created there (e.g. no free hugepages), the same file
  * name under BOLT_REGION_FALLBACK_DIR is used; r->path and r->hugetlb say
@@ -273,7 +334,8 @@ BOLT_API struct bolt_region *bolt_region_create(const struct bolt_region_params 
 BOLT_API struct bolt_region *bolt_region_attach(const char *path, int *err);
 
 /* What bolt_region_create lays out for a region of size bytes (on 4 KiB
- * pages) with ring_slots slots per ring (0 = automatic). */
+ * pages) with ring_slots slots per ring (0 = automatic) and workers ring
+ * sets per lcore (0 = 1). */
 struct bolt_region_geometry {
 	uint32_t ring_slots;   /* slots per ring, after the automatic choice */
 	uint64_t rings_bytes;  /* bytes of all the rings */
@@ -291,6 +353,9 @@ struct bolt_region_geometry {
  */
 BOLT_API int bolt_region_geometry(uint64_t size, uint32_t ring_slots,
                                   struct bolt_region_geometry *g);
+/* The same with workers ring sets per lcore (0 = 1). */
+BOLT_API int bolt_region_geometry_workers(uint64_t size, uint32_t ring_slots, uint32_t workers,
+                                          struct bolt_region_geometry *g);
 
 /* Unmap and free the handle (NULL is fine); the file stays. */
 BOLT_API void bolt_region_detach(struct bolt_region *r);
@@ -298,10 +363,29 @@ BOLT_API void bolt_region_detach(struct bolt_region *r);
 /* The port table (never NULL for an attached region). */
 BOLT_API struct bolt_port_table *bolt_region_ports(struct bolt_region *r);
 
-/* Per-lcore counters, ring accessors. NULL when lcore >= BOLT_MAX_LCORES. */
+/* Per-lcore counters, ring accessors of worker 0's rings. NULL when
+ * lcore >= BOLT_MAX_LCORES. */
 BOLT_API struct bolt_lcore_stats *bolt_region_stats(struct bolt_region *r, unsigned lcore);
 BOLT_API struct bolt_ring *bolt_region_miss_ring(struct bolt_region *r, unsigned lcore);
 BOLT_API struct bolt_ring *bolt_region_answer_ring(struct bolt_region *r, unsigned lcore);
+
+/* Rings (lcore, worker); NULL when lcore >= BOLT_MAX_LCORES or worker >=
+ * hdr->cp_workers. */
+BOLT_API struct bolt_ring *bolt_region_worker_miss_ring(struct bolt_region *r, unsigned lcore,
+                                                        unsigned worker);
+BOLT_API struct bolt_ring *bolt_region_worker_answer_ring(struct bolt_region *r, unsigned lcore,
+                                                          unsigned worker);
+
+/* Worker w's published state; NULL when w >= BOLT_MAX_WORKERS. */
+BOLT_API struct bolt_worker_info *bolt_region_worker_info(struct bolt_region *r, unsigned w);
+
+/* The worker whose rings take a miss of key hash h (boltdns/cache.h's
+ * hash of the question) among workers: the high half, so that the choice
+ * does not follow the cache's own use of the low bits. */
+static inline unsigned bolt_region_worker_of(uint64_t h, unsigned workers)
+{
+	return workers <= 1 ? 0u : (unsigned)((h >> 32) % workers);
+}
 
 /*
  * A new owner token for this process: getpid() << 32 | a non-zero random
@@ -323,7 +407,8 @@ BOLT_API uint64_t bolt_region_clock_ms(void);
  * Claim role for token at time now_ms (bolt_region_clock_ms; a parameter so
  * tests can move it): succeeds when the role is free, already token's, or
  * its owner is gone (see "Ownership" above). Returns 0, -EBUSY with the live
- * owner's token in *owner (may be NULL), or -EINVAL (bad role, zero token).
+ * owner's token in *owner (may be NULL), or -EINVAL (bad role: beyond
+ * BOLT_REGION_WORKER(cp_workers - 1); zero token).
  * The heartbeat is set on success. Any thread.
  */
 BOLT_API int bolt_region_claim(struct bolt_region *r, unsigned role, uint64_t token,

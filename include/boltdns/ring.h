@@ -99,10 +99,13 @@ static inline uint32_t bolt_ring_count(struct bolt_ring *r)
  * to be passed, and either process may restart without setting anything up
  * again.
  *
- * One bell serves up to 32 consumers, one bit each (the control plane is
- * bit 0 of the miss bell; socket worker k is bit k of the answer bell), and
- * one waiter thread that sleeps on the futex and forwards kicks (to a libuv
- * loop with uv_async_send, to a worker's eventfd).
+ * One bell serves up to 32 consumers, one bit each (resolver worker w is
+ * bit w of the miss bell; socket worker k is bit k of the answer bell).
+ * A waiter thread sleeps on the futex and forwards kicks (to a libuv loop
+ * with uv_async_send, to a worker's eventfd): one for the whole bell
+ * (bolt_bell_wait, bolt_bell_take), or one per consumer set when the
+ * consumers are separate processes (bolt_bell_wait_bits,
+ * bolt_bell_take_bits: a kick wakes only the waiters of its bits).
  *
  * Protocol, for a consumer with bit b (no wake-up is ever lost):
  *   consumer, before sleeping: bolt_bell_arm(b) ("I am asleep, kick me"),
@@ -137,6 +140,12 @@ BOLT_API void bolt_bell_ring(struct bolt_bell *b, uint32_t bits);
  * timeout_ms (negative: no limit). Returns 0 (woken, or seq had already
  * changed), -ETIMEDOUT or -EINTR. */
 BOLT_API int bolt_bell_wait(struct bolt_bell *b, uint32_t seen, int timeout_ms);
+
+/* Waiter of some consumers' bits only (several waiter threads, or
+ * processes, on one bell): sleep like bolt_bell_wait, woken only by kicks of
+ * bits (0: any) and by bolt_bell_wake. */
+BOLT_API int bolt_bell_wait_bits(struct bolt_bell *b, uint32_t seen, uint32_t bits,
+                                 int timeout_ms);
 
 /* Waiter: wake the bell's waiter whatever the armed bits say (shutdown). */
 BOLT_API void bolt_bell_wake(struct bolt_bell *b);
@@ -185,6 +194,15 @@ static inline uint32_t bolt_bell_take(struct bolt_bell *b)
 	if (atomic_load_explicit(&b->kicked, memory_order_relaxed) == 0)
 		return 0;
 	return atomic_exchange_explicit(&b->kicked, 0, memory_order_acq_rel);
+}
+
+/* Waiter of some bits among others': the consumers of bits kicked since
+ * the last call (and forget them, leaving the other waiters' bits). */
+static inline uint32_t bolt_bell_take_bits(struct bolt_bell *b, uint32_t bits)
+{
+	if ((atomic_load_explicit(&b->kicked, memory_order_relaxed) & bits) == 0)
+		return 0;
+	return atomic_fetch_and_explicit(&b->kicked, ~bits, memory_order_acq_rel) & bits;
 }
 
 /* Producer: whether slots were committed since *mark (and move the mark).

@@ -47,6 +47,8 @@ struct layout {
 	uint64_t answer_stride;
 	uint64_t cache_off;
 	uint64_t cache_size;
+	uint64_t worker_info_off;
+	uint32_t workers;
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -59,27 +61,34 @@ static bool is_pow2(uint64_t v)
 	return v != 0 && (v & (v - 1)) == 0;
 }
 
-static uint64_t rings_bytes(uint32_t slots)
+static uint64_t rings_bytes(uint32_t slots, uint32_t workers)
 {
-	return BOLT_MAX_LCORES *
+	return (uint64_t)BOLT_MAX_LCORES * workers *
 	       (align_up(bolt_ring_bytes(slots, BOLT_MISS_SLOT), BOLT_CACHE_LINE) +
 	        align_up(bolt_ring_bytes(slots, BOLT_ANSWER_SLOT), BOLT_CACHE_LINE));
 }
 
-/* Where everything goes in a region of size bytes with slots-slot rings. */
-static int plan(uint64_t size, uint32_t slots, struct layout *l)
+/* Where everything goes in a region of size bytes with slots-slot rings,
+ * workers ring sets per lcore. Ring (k, w) is ring k * workers + w. */
+static int plan(uint64_t size, uint32_t slots, uint32_t workers, struct layout *l)
 {
-	if (!is_pow2(slots) || slots > MAX_RING_SLOTS)
+	if (!is_pow2(slots) || slots > MAX_RING_SLOTS || workers == 0 ||
+	    workers > BOLT_MAX_WORKERS)
 		return BOLT_EGEOMETRY;
+	l->workers = workers;
 	l->stats_off = align_up(sizeof(struct bolt_region_hdr), BOLT_CACHE_LINE);
 	l->ports_off = align_up(l->stats_off + BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats),
 	                        BOLT_CACHE_LINE);
-	l->miss_off = align_up(l->ports_off + sizeof(struct bolt_port_table), BOLT_CACHE_LINE);
+	l->worker_info_off = align_up(l->ports_off + sizeof(struct bolt_port_table),
+	                              BOLT_CACHE_LINE);
+	l->miss_off = align_up(l->worker_info_off +
+	                       BOLT_MAX_WORKERS * sizeof(struct bolt_worker_info), BOLT_CACHE_LINE);
 	l->miss_stride = align_up(bolt_ring_bytes(slots, BOLT_MISS_SLOT), BOLT_CACHE_LINE);
-	l->answer_off = l->miss_off + BOLT_MAX_LCORES * l->miss_stride;
+	l->answer_off = l->miss_off + (uint64_t)BOLT_MAX_LCORES * workers * l->miss_stride;
 	l->answer_stride = align_up(bolt_ring_bytes(slots, BOLT_ANSWER_SLOT), BOLT_CACHE_LINE);
 	/* page-aligned so the cache's hot lines never share a page with rings */
-	l->cache_off = align_up(l->answer_off + BOLT_MAX_LCORES * l->answer_stride, 4096);
+	l->cache_off = align_up(l->answer_off +
+	                        (uint64_t)BOLT_MAX_LCORES * workers * l->answer_stride, 4096);
 	if (size < l->cache_off + MIN_CACHE_SIZE)
 		return BOLT_EGEOMETRY;
 	l->cache_size = size - l->cache_off;
@@ -139,13 +148,13 @@ static int check_hdr(const struct bolt_region_hdr *h, uint64_t file_size, struct
 		return BOLT_EGEOMETRY;
 	if (h->region_size != file_size || h->max_lcores != BOLT_MAX_LCORES)
 		return BOLT_EGEOMETRY;
-	if (plan(h->region_size, h->ring_slots, l) != 0)
+	if (plan(h->region_size, h->ring_slots, h->cp_workers, l) != 0)
 		return BOLT_EGEOMETRY;
 	if (h->stats_off != l->stats_off || h->ports_off != l->ports_off ||
 	    h->miss_ring_off != l->miss_off ||
 	    h->miss_ring_stride != l->miss_stride || h->answer_ring_off != l->answer_off ||
 	    h->answer_ring_stride != l->answer_stride || h->cache_off != l->cache_off ||
-	    h->cache_size != l->cache_size)
+	    h->cache_size != l->cache_size || h->worker_info_off != l->worker_info_off)
 		return BOLT_EGEOMETRY;
 	return 0;
 }
@@ -223,10 +232,14 @@ static struct bolt_region *attach_path(const char *path, int *err)
 	if (e != 0)
 		goto err;
 	for (unsigned i = 0; i < BOLT_MAX_LCORES; i++) {
-		if (!ring_ok(bolt_region_miss_ring(r, i), h.ring_slots, BOLT_MISS_SLOT) ||
-		    !ring_ok(bolt_region_answer_ring(r, i), h.ring_slots, BOLT_ANSWER_SLOT)) {
-			e = BOLT_EGEOMETRY;
-			goto err;
+		for (unsigned w = 0; w < h.cp_workers; w++) {
+			if (!ring_ok(bolt_region_worker_miss_ring(r, i, w), h.ring_slots,
+			             BOLT_MISS_SLOT) ||
+			    !ring_ok(bolt_region_worker_answer_ring(r, i, w), h.ring_slots,
+			             BOLT_ANSWER_SLOT)) {
+				e = BOLT_EGEOMETRY;
+				goto err;
+			}
 		}
 	}
 	r->cache = bolt_cache_open(r->base + l.cache_off, l.cache_size, &e);
@@ -243,7 +256,8 @@ err:
 
 /* Create, format and publish a region at path. */
 static struct bolt_region *create_path(const char *path, uint64_t size, uint32_t slots,
-                                       uint32_t shards, bool hugetlb, int *err)
+                                       uint32_t workers, uint32_t shards, bool hugetlb,
+                                       int *err)
 {
 	char tmp[PATH_MAX + 32];
 	struct bolt_region *r = calloc(1, sizeof(*r));
@@ -260,7 +274,7 @@ static struct bolt_region *create_path(const char *path, uint64_t size, uint32_t
 		e = -ENAMETOOLONG;
 		goto err;
 	}
-	e = plan(size, slots, &l);
+	e = plan(size, slots, workers, &l);
 	if (e != 0)
 		goto err;
 	unlink(tmp);
@@ -304,13 +318,19 @@ static struct bolt_region *create_path(const char *path, uint64_t size, uint32_t
 	h->answer_ring_stride = l.answer_stride;
 	h->cache_off = l.cache_off;
 	h->cache_size = l.cache_size;
+	h->cp_workers = workers;
+	h->worker_info_off = l.worker_info_off;
 	memset(r->base + l.stats_off, 0, BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats));
 	memset(r->base + l.ports_off, 0, sizeof(struct bolt_port_table));
+	memset(r->base + l.worker_info_off, 0, BOLT_MAX_WORKERS * sizeof(struct bolt_worker_info));
 	bolt_bell_init(&h->miss_bell);
 	bolt_bell_init(&h->answer_bell);
 	for (unsigned i = 0; i < BOLT_MAX_LCORES; i++) {
-		bolt_ring_init(bolt_region_miss_ring(r, i), slots, BOLT_MISS_SLOT);
-		bolt_ring_init(bolt_region_answer_ring(r, i), slots, BOLT_ANSWER_SLOT);
+		for (unsigned w = 0; w < workers; w++) {
+			bolt_ring_init(bolt_region_worker_miss_ring(r, i, w), slots, BOLT_MISS_SLOT);
+			bolt_ring_init(bolt_region_worker_answer_ring(r, i, w), slots,
+			               BOLT_ANSWER_SLOT);
+		}
 	}
 	r->cache = bolt_cache_format(r->base + l.cache_off, l.cache_size, shards, &e);
 	if (r->cache == NULL)
@@ -341,6 +361,8 @@ static bool compatible(const struct bolt_region *r, const struct bolt_region_par
 		return false;
 	if (p->ring_slots != 0 && r->hdr->ring_slots != p->ring_slots)
 		return false;
+	if (r->hdr->cp_workers != (p->workers != 0 ? p->workers : 1u))
+		return false;
 	bolt_cache_get_stats(r->cache, &st);
 	return p->shards == 0 || st.shards == p->shards;
 }
@@ -351,27 +373,38 @@ static uint32_t choose_slots(const struct bolt_region_params *p, uint64_t size)
 		return p->ring_slots;
 	uint32_t slots = DEFAULT_RING_SLOTS;
 	/* small regions keep most of their memory for the cache */
-	while (slots > MIN_AUTO_RING_SLOTS && rings_bytes(slots) > size / 4)
+	uint32_t workers = p->workers != 0 ? p->workers : 1u;
+	while (slots > MIN_AUTO_RING_SLOTS && rings_bytes(slots, workers) > size / 4)
 		slots /= 2;
 	return slots;
 }
 
 int bolt_region_geometry(uint64_t size, uint32_t ring_slots, struct bolt_region_geometry *g)
 {
-	struct bolt_region_params p = { .size = size, .ring_slots = ring_slots };
+	return bolt_region_geometry_workers(size, ring_slots, 1, g);
+}
+
+int bolt_region_geometry_workers(uint64_t size, uint32_t ring_slots, uint32_t workers,
+                                 struct bolt_region_geometry *g)
+{
+	struct bolt_region_params p = { .size = size, .ring_slots = ring_slots,
+	                                .workers = workers };
 	struct layout l;
 
 	memset(g, 0, sizeof(*g));
-	if (ring_slots != 0 && (!is_pow2(ring_slots) || ring_slots > MAX_RING_SLOTS))
+	if (workers == 0)
+		workers = 1;
+	if ((ring_slots != 0 && (!is_pow2(ring_slots) || ring_slots > MAX_RING_SLOTS)) ||
+	    workers > BOLT_MAX_WORKERS)
 		return BOLT_ECONFIG;
 	size = round_size(size, 4096);
 	g->ring_slots = choose_slots(&p, size);
-	g->rings_bytes = rings_bytes(g->ring_slots);
+	g->rings_bytes = rings_bytes(g->ring_slots, workers);
 	/* everything before the cache, plus the cache's minimum */
-	if (plan(UINT64_MAX / 2, g->ring_slots, &l) != 0)
+	if (plan(UINT64_MAX / 2, g->ring_slots, workers, &l) != 0)
 		return BOLT_EGEOMETRY;
 	g->min_size = l.cache_off + MIN_CACHE_SIZE;
-	if (plan(size, g->ring_slots, &l) != 0)
+	if (plan(size, g->ring_slots, workers, &l) != 0)
 		return BOLT_EGEOMETRY;
 	g->cache_size = l.cache_size;
 	for (uint32_t s = 256; s >= 1; s /= 2) {
@@ -396,7 +429,8 @@ struct bolt_region *bolt_region_create(const struct bolt_region_params *p, int *
 	}
 	if (p->size < BOLT_REGION_MIN_SIZE ||
 	    (p->shards != 0 && (!is_pow2(p->shards) || p->shards > 256)) ||
-	    (p->ring_slots != 0 && (!is_pow2(p->ring_slots) || p->ring_slots > MAX_RING_SLOTS))) {
+	    (p->ring_slots != 0 && (!is_pow2(p->ring_slots) || p->ring_slots > MAX_RING_SLOTS)) ||
+	    p->workers > BOLT_MAX_WORKERS) {
 		*err = BOLT_ECONFIG;
 		return NULL;
 	}
@@ -411,6 +445,7 @@ struct bolt_region *bolt_region_create(const struct bolt_region_params *p, int *
 	uint64_t size = round_size(p->size, kind == FS_HUGETLB ? page : 4096);
 	uint64_t fb_size = round_size(p->size, 4096);
 	uint32_t slots = choose_slots(p, size);
+	uint32_t workers = p->workers != 0 ? p->workers : 1u;
 
 	if (!p->wipe) {
 		const char *cand[2] = { p->path, fb };
@@ -427,7 +462,7 @@ struct bolt_region *bolt_region_create(const struct bolt_region_params *p, int *
 
 	struct bolt_region *r = NULL;
 	if (kind != FS_OTHER && !same) {
-		r = create_path(p->path, size, slots, p->shards, kind == FS_HUGETLB, &e);
+		r = create_path(p->path, size, slots, workers, p->shards, kind == FS_HUGETLB, &e);
 		if (r != NULL) {
 			/* a stale fallback would only waste memory */
 			unlink(fb);
@@ -435,7 +470,7 @@ struct bolt_region *bolt_region_create(const struct bolt_region_params *p, int *
 			return r;
 		}
 	}
-	r = create_path(fb, fb_size, choose_slots(p, fb_size), p->shards, false, &e);
+	r = create_path(fb, fb_size, choose_slots(p, fb_size), workers, p->shards, false, &e);
 	if (r == NULL) {
 		*err = e;
 		return NULL;
@@ -485,20 +520,41 @@ struct bolt_lcore_stats *bolt_region_stats(struct bolt_region *r, unsigned lcore
 	return (struct bolt_lcore_stats *)(r->base + r->hdr->stats_off) + lcore;
 }
 
+struct bolt_ring *bolt_region_worker_miss_ring(struct bolt_region *r, unsigned lcore,
+                                               unsigned worker)
+{
+	if (r == NULL || lcore >= BOLT_MAX_LCORES || worker >= r->hdr->cp_workers)
+		return NULL;
+	uint64_t i = (uint64_t)lcore * r->hdr->cp_workers + worker;
+	return (struct bolt_ring *)(r->base + r->hdr->miss_ring_off +
+	                            i * r->hdr->miss_ring_stride);
+}
+
+struct bolt_ring *bolt_region_worker_answer_ring(struct bolt_region *r, unsigned lcore,
+                                                 unsigned worker)
+{
+	if (r == NULL || lcore >= BOLT_MAX_LCORES || worker >= r->hdr->cp_workers)
+		return NULL;
+	uint64_t i = (uint64_t)lcore * r->hdr->cp_workers + worker;
+	return (struct bolt_ring *)(r->base + r->hdr->answer_ring_off +
+	                            i * r->hdr->answer_ring_stride);
+}
+
 struct bolt_ring *bolt_region_miss_ring(struct bolt_region *r, unsigned lcore)
 {
-	if (r == NULL || lcore >= BOLT_MAX_LCORES)
-		return NULL;
-	return (struct bolt_ring *)(r->base + r->hdr->miss_ring_off +
-	                            (uint64_t)lcore * r->hdr->miss_ring_stride);
+	return bolt_region_worker_miss_ring(r, lcore, 0);
 }
 
 struct bolt_ring *bolt_region_answer_ring(struct bolt_region *r, unsigned lcore)
 {
-	if (r == NULL || lcore >= BOLT_MAX_LCORES)
+	return bolt_region_worker_answer_ring(r, lcore, 0);
+}
+
+struct bolt_worker_info *bolt_region_worker_info(struct bolt_region *r, unsigned w)
+{
+	if (r == NULL || w >= BOLT_MAX_WORKERS)
 		return NULL;
-	return (struct bolt_ring *)(r->base + r->hdr->answer_ring_off +
-	                            (uint64_t)lcore * r->hdr->answer_ring_stride);
+	return (struct bolt_worker_info *)(r->base + r->hdr->worker_info_off) + w;
 }
 
 /* ---- ownership (region.h "Ownership") ---- */
@@ -558,10 +614,16 @@ static bool owner_alive(const struct bolt_region_owner *o, uint64_t cur, uint64_
 	return age < BOLT_REGION_OWNER_STALE_MS;
 }
 
+/* A role this region has: the dataplane's, or one of its cp_workers sets. */
+static bool role_ok(const struct bolt_region *r, unsigned role)
+{
+	return r != NULL && role < BOLT_REGION_ROLES && role <= r->hdr->cp_workers;
+}
+
 int bolt_region_claim(struct bolt_region *r, unsigned role, uint64_t token, uint64_t now_ms,
                       uint64_t *owner)
 {
-	if (r == NULL || role >= BOLT_REGION_ROLES || token == 0)
+	if (!role_ok(r, role) || token == 0)
 		return -EINVAL;
 	struct bolt_region_owner *o = &r->hdr->owner[role];
 	uint64_t cur = atomic_load_explicit(&o->token, memory_order_acquire);
@@ -589,7 +651,7 @@ int bolt_region_claim(struct bolt_region *r, unsigned role, uint64_t token, uint
 int bolt_region_beat(struct bolt_region *r, unsigned role, uint64_t token, uint64_t now_ms,
                      uint64_t *owner)
 {
-	if (r == NULL || role >= BOLT_REGION_ROLES || token == 0)
+	if (!role_ok(r, role) || token == 0)
 		return -EINVAL;
 	struct bolt_region_owner *o = &r->hdr->owner[role];
 	uint64_t cur = atomic_load_explicit(&o->token, memory_order_acquire);
@@ -604,7 +666,7 @@ int bolt_region_beat(struct bolt_region *r, unsigned role, uint64_t token, uint6
 
 bool bolt_region_release(struct bolt_region *r, unsigned role, uint64_t token)
 {
-	if (r == NULL || role >= BOLT_REGION_ROLES || token == 0)
+	if (!role_ok(r, role) || token == 0)
 		return false;
 	return atomic_compare_exchange_strong(&r->hdr->owner[role].token, &token, 0);
 }

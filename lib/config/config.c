@@ -696,7 +696,8 @@ static void check_all(struct state *st)
 	 * reported here with its line. */
 	struct bolt_region_geometry g;
 	unsigned size_line = seen_line(st, "cache", "size");
-	int ret = bolt_region_geometry(cfg->cache_size, cfg->ring_slots, &g);
+	int ret = bolt_region_geometry_workers(cfg->cache_size, cfg->ring_slots,
+	                                       bolt_config_resolver_workers(cfg), &g);
 	if (ret == BOLT_EGEOMETRY) {
 		unsigned line = size_line != 0 ? size_line : seen_line(st, "cache", "ring-slots");
 		fail_at(st, line, "[cache] size = %llu bytes is too small for ring-slots = %u: "
@@ -717,6 +718,19 @@ static void check_all(struct state *st)
 /* ---------------------------------------------------------------- */
 /* API.                                                             */
 /* ---------------------------------------------------------------- */
+
+unsigned bolt_config_resolver_workers(const struct bolt_config *cfg)
+{
+	if (cfg->resolver_workers != BOLT_WORKERS_AUTO)
+		return cfg->resolver_workers == 0 ? 1u : cfg->resolver_workers;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = cpus - (long)cfg->workers;
+	if (n < 1)
+		n = 1;
+	if (n > BOLT_MAX_WORKERS)
+		n = BOLT_MAX_WORKERS;
+	return (unsigned)n;
+}
 
 void bolt_config_defaults(struct bolt_config *cfg)
 {
@@ -758,6 +772,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->max_ttl = 86400;
 	cfg->max_negative_ttl = 3600;
 	cfg->infra_entries = 65536;
+	cfg->resolver_workers = 1;
 	cfg->serve_stale = true;
 	cfg->stale_max_age = 86400;
 	cfg->prefetch = true;

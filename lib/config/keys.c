@@ -71,6 +71,8 @@ const struct key cfg_keys[] = {
 	{ "resolver", "max-ttl", K_SECS, 0, 0, FIELD(max_ttl), .min = 1, .max = TTL_MAX },
 	{ "resolver", "max-negative-ttl", K_SECS, 0, 0, FIELD(max_negative_ttl), .min = 0, .max = TTL_MAX },
 	{ "resolver", "infra-cache", K_UINT, 0, 0, FIELD(infra_entries), .min = 64, .max = 1u << 24 },
+	/* one miss ring set per lcore and worker, one bit each in the miss doorbell */
+	{ "resolver", "workers", K_UINT, F_AUTO_WORD, 0, FIELD(resolver_workers), .min = 1, .max = BOLT_MAX_WORKERS },
 	{ "resolver", "serve-stale", K_BOOL, 0, 0, FIELD(serve_stale) },
 	{ "resolver", "stale-max-age", K_SECS, 0, 0, FIELD(stale_max_age), .min = 0, .max = TTL_MAX },
 	{ "resolver", "prefetch", K_BOOL, 0, 0, FIELD(prefetch) },

@@ -81,6 +81,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->naddress, 0);
 	assert_int_equal(c->nlisten, 0);
 	assert_int_equal(c->workers, 1);
+	assert_int_equal(c->resolver_workers, 1);
+	assert_int_equal(bolt_config_resolver_workers(c), 1);
 	assert_int_equal(c->udp_max, 1232);
 	assert_int_equal(c->idle_sleep_us, BOLT_IDLE_SLEEP_AUTO);
 	assert_string_equal(c->exception, "");
@@ -327,6 +329,9 @@ static void test_every_key_bad(void **state)
 	key_bad("dataplane", "address = 198.18.0.1@0", "bad address");
 	key_bad("dataplane", "listen = 198.18.0.1@65536", "bad address");
 	key_bad("dataplane", "listen = 2001:db8::1]@53", "bad address");
+	key_bad("resolver", "workers = 0", "out of range 1..16");
+	key_bad("resolver", "workers = 17", "out of range 1..16");
+	key_bad("resolver", "workers = many", "not a number");
 	key_bad("dataplane", "workers = 0", "out of range 1..16");
 	key_bad("dataplane", "workers = 17", "out of range 1..16");
 	key_bad("dataplane", "workers = two", "not a number");
@@ -478,6 +483,15 @@ static void test_value_syntax(void **state)
 	assert_int_equal(c->max_negative_ttl, 900);
 	assert_int_equal(c->stale_max_age, 7 * 86400);
 	assert_int_equal(c->servfail_ttl, 3600);
+	free(c);
+	c = load_ok("[resolver]\nworkers = 3\n");
+	assert_int_equal(bolt_config_resolver_workers(c), 3);
+	free(c);
+	/* auto: the CPUs the dataplane leaves, at least one */
+	c = load_ok("[dataplane]\nworkers = 16\n[resolver]\nworkers = auto\n");
+	assert_int_equal(c->resolver_workers, BOLT_WORKERS_AUTO);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	assert_int_equal(bolt_config_resolver_workers(c), cpus > 17 ? cpus - 16 : 1);
 	free(c);
 	c = load_ok("[resolver]\ntimeout = 250ms\n");
 	assert_int_equal(c->timeout_ms, 250);

@@ -1063,6 +1063,94 @@ static void test_prefetch_hint(void **state)
 	expect_hint(f, "late2.example.");
 }
 
+/* [resolver] workers = 2: a miss goes to the ring set of the worker its
+ * question hashes to, the same from every lcore (so identical questions
+ * meet in one worker); different names spread over both; answers are
+ * taken from every worker's answer ring of the lcore. */
+static void test_worker_routing(void **state)
+{
+	struct fixture *f = *state;
+	static struct fixture g;
+	char path[128];
+	int err;
+	snprintf(path, sizeof(path), "/dev/shm/boltdns-ut-dpw-%d", (int)getpid());
+	struct bolt_region_params p = {
+		.path = path, .size = 32u << 20, .ring_slots = RING_SLOTS, .workers = 2, .wipe = true,
+	};
+	struct bolt_region *r = bolt_region_create(&p, &err);
+	assert_non_null(r);
+	assert_int_equal(r->hdr->cp_workers, 2);
+	static struct dp_worker w0, w1;
+	assert_int_equal(dp_worker_init(&w0, r, 0, 1232), 0);
+	assert_int_equal(dp_worker_init(&w1, r, 1, 1232), 0);
+	struct bolt_client c;
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	unsigned per_set[2] = { 0, 0 };
+	char name[64];
+	for (unsigned n = 0; n < 8; n++) {
+		snprintf(name, sizeof(name), "w%u.example.", n);
+		int set[2];
+		struct dp_worker *ws[2] = { &w0, &w1 };
+		for (unsigned l = 0; l < 2; l++) {
+			mk_query(&g, 0, (uint16_t)n, name, BOLT_TYPE_A, -1, false);
+			assert_int_equal(dp_process_burst(ws[l], g.pkts, 1), 0);
+			assert_int_equal(g.pkts[0].verdict, DP_MISS);
+			assert_int_equal(dp_miss_push(ws[l], 0, &g.pkts[0], &c), 0);
+			set[l] = -1;
+			for (unsigned v = 0; v < 2; v++) {
+				struct bolt_ring *ring = bolt_region_worker_miss_ring(r, l, v);
+				if (bolt_ring_peek(ring) != NULL) {
+					assert_int_equal(set[l], -1);
+					set[l] = (int)v;
+					bolt_ring_release(ring);
+				}
+			}
+			assert_true(set[l] >= 0);
+		}
+		/* the same question from lcore 0 and lcore 1: one worker */
+		assert_int_equal(set[0], set[1]);
+		per_set[set[0]]++;
+	}
+	/* 8 names on two workers all in one: 2^-7 by chance */
+	assert_true(per_set[0] > 0 && per_set[1] > 0);
+	/* a miss doorbell kick names the worker whose ring got the slot */
+	struct bolt_bell *b = &r->hdr->miss_bell;
+	dp_miss_kick(&w0, b);  /* the loop's pushes: nobody was asleep */
+	(void)bolt_bell_take(b);
+	bolt_bell_arm(b, 3);
+	mk_query(&g, 0, 1, "w0.example.", BOLT_TYPE_A, -1, false);
+	dp_process_burst(&w0, g.pkts, 1);
+	assert_int_equal(dp_miss_push(&w0, 0, &g.pkts[0], &c), 0);
+	dp_miss_kick(&w0, b);
+	uint32_t kicked = bolt_bell_take(b);
+	assert_int_equal(__builtin_popcount(kicked), 1);
+	assert_non_null(bolt_ring_peek(bolt_region_worker_miss_ring(r, 0,
+	                                                              (unsigned)__builtin_ctz(kicked))));
+	/* answers from both workers' rings of lcore 1 */
+	for (unsigned v = 0; v < 2; v++) {
+		struct bolt_ring *ring = bolt_region_worker_answer_ring(r, 1, v);
+		struct bolt_answer_msg *a = bolt_ring_reserve(ring);
+		assert_non_null(a);
+		memset(a, 0, sizeof(*a));
+		a->len = (uint16_t)(12 + v);
+		bolt_ring_commit(ring);
+	}
+	assert_true(dp_answer_ready(&w1));
+	assert_false(dp_answer_ready(&w0));
+	unsigned seen = 0;
+	const struct bolt_answer_msg *a;
+	while ((a = dp_answer_next(&w1)) != NULL) {
+		seen |= 1u << (a->len - 12);
+		dp_answer_done(&w1);
+	}
+	assert_int_equal(seen, 3);
+	assert_false(dp_answer_ready(&w1));
+	(void)f;
+	bolt_region_detach(r);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1084,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(test_cookies),
 		cmocka_unit_test(test_cookie_miss_answer),
 		cmocka_unit_test(test_prefetch_hint),
+		cmocka_unit_test(test_worker_routing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,49 @@
+/*
+ * Resolver workers: several boltdns-cp processes on one region
+ * ([resolver] workers, control/README.md "Workers").
+ *
+ * Worker w (boltdns-cp -w w) consumes the miss rings (k, w) of every
+ * dataplane lcore k, the set its role BOLT_REGION_WORKER(w) names, and
+ * produces on the answer rings (k, w). A worker whose own set is claimed
+ * also adopts the set of a worker that is gone (its role free, or its
+ * owner dead by the hardened claim's rules, region.h "Ownership"), so the
+ * misses queued there and arriving later are resolved by a live worker
+ * within WORKERS_ADOPT_MS; it answers them on its own answer rings. A
+ * process started for an adopted set asks for it back (want) and the
+ * adopter gives it up on its next turn. Every worker publishes its state
+ * and main counters in the region (struct bolt_worker_info) for boltctl
+ * status and /metrics.
+ *
+ * Thread: the loop thread of boltdns-cp.
+ */
+#ifndef BOLTDNS_CONTROL_WORKERS_H
+#define BOLTDNS_CONTROL_WORKERS_H
+
+#include "cp.h"
+
+/* How often a worker looks for sets to adopt or to give back (ms). */
+#define WORKERS_ADOPT_MS 200
+
+/*
+ * Claim this worker's own set (cp->worker) on region r. On success cp->sets
+ * holds its bit and its info records this process. -EBUSY (owner token in
+ * *owner): a live process holds it; when that process only adopted it,
+ * this call asks for it back and a later call gets it. -ERANGE: the region
+ * has no set cp->worker (fewer [resolver] workers when it was created).
+ */
+int workers_claim(struct cp *cp, struct bolt_region *r, uint64_t *owner);
+
+/*
+ * Every WORKERS_ADOPT_MS once claimed: keep adopted sets alive (heartbeat),
+ * give back those whose worker asked, adopt sets whose owner is gone.
+ * Returns the number of sets taken or given back (the bell follows).
+ */
+unsigned workers_tick(struct cp *cp);
+
+/* Publish this worker's state and counters (about once a second). */
+void workers_publish(struct cp *cp);
+
+/* Give up the adopted sets (exit, detach); the caller releases its own. */
+void workers_release(struct cp *cp);
+
+#endif
