@@ -364,6 +364,12 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "dnssec_sig_cache_hits",
 	                      "RRsets found verified already (no signature check)",
 	                      dsec_counters.sig_cache_hits);
+	bolt_ctl_sink_counter(k, "dnssec_requeries",
+	                      "Bogus answers asked again (other servers, or TCP)",
+	                      dsec_counters.requeries);
+	bolt_ctl_sink_counter(k, "dnssec_key_refetches",
+	                      "Bogus verdicts validated again with DNSKEY/DS fetched anew",
+	                      dsec_counters.key_refetches);
 	static const struct { unsigned ede; const char *name, *help; } why[] = {
 		{ 6, "dnssec_bogus_sig", "Bogus: signature or proof does not verify (EDE 6)" },
 		{ 7, "dnssec_bogus_expired", "Bogus: signature expired (EDE 7)" },
@@ -517,6 +523,8 @@ static void write_stats(struct main_state *s)
 	W("dnssec_fetches", dsec_counters.fetches);
 	W("dnssec_key_hits", dsec_counters.key_hits);
 	W("dnssec_sig_cache_hits", dsec_counters.sig_cache_hits);
+	W("dnssec_requeries", dsec_counters.requeries);
+	W("dnssec_key_refetches", dsec_counters.key_refetches);
 	W("dnssec_bogus_sig", dsec_counters.bogus_by_ede[6]);
 	W("dnssec_bogus_expired", dsec_counters.bogus_by_ede[7]);
 	W("dnssec_bogus_not_yet_valid", dsec_counters.bogus_by_ede[8]);

@@ -127,12 +127,33 @@ int dsec_feed(struct dsec_val *v, const uint8_t *name, uint16_t type, uint8_t rc
 int dsec_collect(const struct bolt_msg *m, const bool *keep, struct orr_list *sigs,
                  struct orr_list *proof);
 
+/*
+ * A new query after a bogus verdict (Unbound's validator restarts the same
+ * way), called with the validation that ended bogus:
+ *
+ * dsec_refetch_keys: forget the secure zone conclusions this validation
+ * took from the key cache, so that their DNSKEY and DS are fetched again
+ * (a key rolled since they were cached), and the bogus ones it made. True
+ * when it took any from the cache; the caller validates the same records
+ * once more with a new dsec_val.
+ *
+ * dsec_bogus_retry: the question will be asked again (other servers, or
+ * TCP): forget the bogus zone conclusions this validation made, which rest
+ * on what the servers just asked sent. False, forgetting nothing, when the
+ * verdict rests on a bogus conclusion an earlier question cached: asking
+ * again would only repeat it (a bogus zone never becomes a query storm).
+ */
+bool dsec_refetch_keys(struct dsec_val *v);
+bool dsec_bogus_retry(struct dsec_val *v);
+
 /* Counts of verdicts since start (for /metrics and `dnssec status`). */
 struct dsec_counters {
 	uint64_t secure, insecure, bogus, indeterminate;
 	uint64_t fetches;              /* DS/DNSKEY questions asked for validation */
 	uint64_t key_hits;             /* zone conclusions found in the key cache */
 	uint64_t sig_cache_hits;       /* RRsets found verified already (no signature check) */
+	uint64_t requeries;            /* bogus answers asked again (resretry.c) */
+	uint64_t key_refetches;        /* bogus verdicts validated again with keys fetched anew */
 	uint64_t bogus_by_ede[16];     /* bogus verdicts by EDE code (0..15) */
 };
 extern struct dsec_counters dsec_counters;

@@ -62,11 +62,65 @@ static uint32_t now_s(void)
 
 /* Store a conclusion for zone name (ttl seconds); keys: the DNSKEY RRset
  * of a secure zone (copied), alias: the zone a non-cut name belongs to. */
+/* Add name to list[*n] (TRACK_MAX at most, no duplicates). */
+static void track(uint8_t (*list)[BOLT_NAME_MAX], unsigned *n, const uint8_t *name)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (bolt_name_equal(list[i], name))
+			return;
+	if (*n < TRACK_MAX)
+		ncopy(list[(*n)++], name);
+}
+
+static bool tracked(uint8_t (*list)[BOLT_NAME_MAX], unsigned n, const uint8_t *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (bolt_name_equal(list[i], name))
+			return true;
+	return false;
+}
+
+/* Forget the conclusion for name (a new query will conclude again). */
+static void kc_drop(const uint8_t *name)
+{
+	for (unsigned i = 0; i < KC_MAX; i++)
+		if (kc[i].used && bolt_name_equal(kc[i].name, name)) {
+			orr_list_free(&kc[i].keys);
+			memset(&kc[i], 0, sizeof(kc[i]));
+			return;
+		}
+}
+
+bool dsec_refetch_keys(struct dsec_val *v)
+{
+	unsigned n = v->nkc_used;
+	if (n == 0 || v->cached_bogus)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		kc_drop(v->kc_used[i]);
+	v->nkc_used = 0;
+	for (unsigned i = 0; i < v->nkc_made_bogus; i++)
+		kc_drop(v->kc_made_bogus[i]);
+	v->nkc_made_bogus = 0;
+	return true;
+}
+
+bool dsec_bogus_retry(struct dsec_val *v)
+{
+	if (v->cached_bogus)
+		return false;
+	for (unsigned i = 0; i < v->nkc_made_bogus; i++)
+		kc_drop(v->kc_made_bogus[i]);
+	v->nkc_made_bogus = 0;
+	return true;
+}
+
 static const struct kentry *kc_put(struct dsec_val *v, const uint8_t *name, uint8_t state,
                                    uint32_t ttl, uint16_t ede, const char *reason,
                                    const struct set *keys, const uint8_t *alias)
 {
-	(void)v;
+	if (state == KS_BOGUS)
+		track(v->kc_made_bogus, &v->nkc_made_bogus, name);
 	struct kentry *e = kc_slot(name);
 	orr_list_free(&e->keys);
 	memset(e, 0, sizeof(*e));
@@ -616,6 +670,13 @@ const struct kentry *dv_zone_status(struct dsec_val *v, const uint8_t *z)
 	const struct kentry *e = kc_find(z, now_s());
 	if (e != NULL) {
 		dsec_counters.key_hits++;
+		/* what a bogus verdict may have to fetch again (dsec_refetch_keys),
+		 * or makes a new query useless (dsec_bogus_retry) */
+		if (e->state == KS_SECURE)
+			track(v->kc_used, &v->nkc_used, z);
+		else if (e->state == KS_BOGUS &&
+		         !tracked(v->kc_made_bogus, v->nkc_made_bogus, z))
+			v->cached_bogus = true;
 		if (e->state == KS_ALIAS)
 			return dv_zone_status(v, e->alias);
 		return e;

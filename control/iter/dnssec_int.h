@@ -27,6 +27,9 @@
 #define WALK_MAX 4
 /* TTL of an insecure conclusion when its proof has none shorter. */
 #define INSECURE_TTL_MAX 3600
+/* Zones a validation remembers for a new query after a bogus verdict
+ * (dsec_refetch_keys, dsec_bogus_retry): more are not forgotten. */
+#define TRACK_MAX 8
 
 enum kstate {
 	KS_SECURE = 1,
@@ -78,6 +81,14 @@ struct dsec_val {
 	struct part denial;
 	struct kentry tmp;            /* a conclusion not worth caching */
 	uint32_t fixed_now;           /* tests: the clock (0: time()) */
+	/* For a new query after a bogus verdict: the secure conclusions taken
+	 * from the key cache, the bogus ones made here, and whether a bogus one
+	 * made by an earlier question was used. */
+	uint8_t kc_used[TRACK_MAX][BOLT_NAME_MAX];
+	unsigned nkc_used;
+	uint8_t kc_made_bogus[TRACK_MAX][BOLT_NAME_MAX];
+	unsigned nkc_made_bogus;
+	bool cached_bogus;
 };
 
 static inline void set_now(struct dsec_val *v)

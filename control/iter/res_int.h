@@ -37,6 +37,21 @@
 #define CHASED_A 1
 #define CHASED_AAAA 2
 
+/* A new query after a bogus answer (resretry.c): at most RETRY_MAX per
+ * question (Unbound's val-max-restart is 5; every attempt here may use TCP
+ * to the servers already blamed, which a forger cannot race). */
+#define RETRY_MAX 3
+/* Servers whose answers one attempt used, and servers blamed, kept. */
+#define RETRY_SRC_MAX 8
+#define RETRY_BLAME_MAX 16
+
+/* A server of a zone (the zone as a hash of its name). */
+struct retry_src {
+	uint64_t zone;
+	struct infra_addr a;
+	bool tcp;                       /* its answers came over TCP */
+};
+
 /* Work limits shared by a question and its sub-resolutions. */
 struct budget {
 	unsigned upstream;
@@ -119,6 +134,19 @@ struct res {
 	struct res *wait_next;          /* waiting for another's look-up: the next waiter */
 	uint32_t sec_ttl;               /* secure: lifetime bound of the signatures, 0: none */
 	char sec_text[96];
+
+	/* A new query after a bogus answer (resretry.c). Top level: the
+	 * servers this attempt's answers came from, those blamed by earlier
+	 * attempts. Any resolution: whether its cut is asked over TCP, and
+	 * whether the answer being used came over TCP. */
+	struct retry_src src[RETRY_SRC_MAX];
+	unsigned nsrc;
+	struct retry_src blame[RETRY_BLAME_MAX];
+	unsigned nblame;
+	unsigned restarts;
+	bool keys_refetched;            /* the validator fetched cached keys again once */
+	bool cut_tcp;
+	bool ans_tcp;
 };
 
 static inline int nlen(const uint8_t *name)
@@ -162,5 +190,25 @@ void cut_qmin_fallback(struct res *r);
 void cut_set(struct res *r, const uint8_t *zone, const struct infra_nsset *ns);
 bool cut_ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned *n, unsigned max);
 unsigned cut_candidates(struct res *r, struct infra_addr *cand, unsigned max);
+
+/* A new query after a bogus answer (resretry.c). */
+/* Note that the answer of the server a for zone (over TCP or not) goes
+ * into what the top-level resolution of r validates. */
+void retry_note_source(struct res *r, const uint8_t *zone, const struct infra_addr *a, bool tcp);
+/* Keep, of the cut's candidates cand[0..*n), those blamed the least for
+ * the cut's zone by earlier attempts of the question; r->cut_tcp is set
+ * when they were all blamed (ask them over TCP). */
+void retry_filter(struct res *r, struct infra_addr *cand, unsigned *n);
+/* The top-level r was validated bogus (vd): when a new attempt may help
+ * (RETRY_MAX, work limits, someone new to blame, not a zone already known
+ * bogus, not permissive), blame this attempt's sources, reset r to ask
+ * again from its closest cut and return true (the caller calls step()).
+ * False: vd stands. */
+bool retry_after_bogus(struct res *r, const struct dsec_verdict *vd);
+/* The top-level r was validated bogus (vd) with keys from the key cache,
+ * by an RRSIG naming a key they do not hold (EDE 9): forget those keys
+ * (dsec_refetch_keys) and give r a fresh dsec_val (true; the caller feeds
+ * the referral DS and validates again). Once per question. */
+bool retry_keys(struct res *r, const struct dsec_verdict *vd);
 
 #endif

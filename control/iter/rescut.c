@@ -100,6 +100,8 @@ unsigned cut_candidates(struct res *r, struct infra_addr *cand, unsigned max)
 		cand[n++] = r->cut_addr[i];
 	for (unsigned k = 0; k < n; k++)
 		cand[k].port = r->cp->upstream_port;
+	/* after a bogus answer: servers not blamed first, else TCP */
+	retry_filter(r, cand, &n);
 	return n;
 }
 

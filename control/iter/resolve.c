@@ -89,6 +89,7 @@ static void finish_now(struct res *r)
 /* ---- DNSSEC validation of a finished top-level resolution ---- */
 
 static void validate(struct res *r);
+static void feed_referral_ds(struct res *r);
 static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
                            uint16_t qclass, bool do_bit, struct res *parent);
 static void step(struct res *r);
@@ -136,6 +137,8 @@ static void fetch_deliver(struct res *r, struct res *c)
 		finish_now(r);
 		return;
 	}
+	if (c->q_server.family != 0)
+		retry_note_source(r, c->zone, &c->q_server, c->ans_tcp);
 	if (dsec_feed(r->val, c->qname, c->qtype, c->rcode, c->negative, &c->answer, &c->sigs,
 	              &c->proof, c->zone) < 0) {
 		r->sec = BOLT_SEC_BOGUS;
@@ -248,10 +251,20 @@ static void validate(struct res *r)
 		vd.ede = BOLT_EDE_OTHER;
 		snprintf(vd.text, sizeof(vd.text), "validation stopped: %s",
 		         why != NULL ? why : "out of memory");
+	} else if (vd.status == BOLT_SEC_BOGUS && retry_keys(r, &vd)) {
+		/* resretry.c: the same records with the keys fetched again */
+		feed_referral_ds(r);
+		validate(r);
+		return;
+	} else if (vd.status == BOLT_SEC_BOGUS && retry_after_bogus(r, &vd)) {
+		/* resretry.c: the question again, other servers or TCP */
+		step(r);
+		return;
 	}
 	verdict(r, &vd);
 	finish_now(r);
 }
+
 
 /* The DS RRsets the referrals brought (RFC 4035 3.1.4) go to the
  * validator as if it had asked for them: one DS look-up less per cut. */
@@ -526,6 +539,8 @@ static void send_query(struct res *r, const struct sel_choice *ch)
 		.edns_size = (uint16_t)cp->cfg->edns_size,
 		.timeout_ms = cp->cfg->timeout_ms,
 		.dnssec_ok = r->want_do,
+		/* after a bogus answer from every server of the cut (resretry.c) */
+		.tcp_only = r->cut_tcp,
 	};
 	struct infra_addr src;
 	if (cp->cfg->noutgoing > 0) {
@@ -797,6 +812,7 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 	/* What the validator reads: this response's RRSIGs and denial records,
 	 * and which zone's servers sent the records just added. */
 	if (r->want_do) {
+		retry_note_source(r, r->zone, &r->q_server, r->ans_tcp);
 		if (dsec_collect(m, keep, &r->sigs, &r->proof) < 0) {
 			fail(r, BOLT_EDE_OTHER, "out of memory");
 			return;
@@ -845,7 +861,7 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 	struct cp *cp = r->cp;
 	r->q = NULL;
 	lim_server_done(&r->q_server);
-	(void)tcp;
+	r->ans_tcp = tcp;
 
 	if (status < 0) {
 		report(r, status == BOLT_ETIMEOUT ? SEL_TIMEOUT : SEL_NET_ERROR, 0);

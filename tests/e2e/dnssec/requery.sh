@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# A new query after a bogus answer (issue 13): bulk.boltnet (signed, NSEC)
+# is served by two forwarders in front of its NSD (badsig.py): "good" passes
+# answers on, "bad" flips a byte of every RRSIG signature. boltdns-cp must
+# still give secure answers (AD, NOERROR / NXDOMAIN) for every name, asking
+# the other server after a bogus answer (dnssec_requeries), never SERVFAIL,
+# never cache the bogus one. Then: both servers corrupt over UDP only (a
+# forger racing every UDP answer): the answers come over TCP, secure. Then:
+# both corrupt over UDP and TCP (the zone really is bogus): SERVFAIL with
+# EDE 6, after a bounded number of queries per question.
+#
+# Usage: requery.sh BOLTDNS_DP BOLTDNS_CP DP_STATS [BOLTCTL]   (root; 77 = skipped)
+. "$(dirname "$0")/../control/lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+for t in dnssec-signzone dnssec-keygen ldns-signzone python3; do
+  command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
+done
+BOLTCTL=${4:-}
+e2e_init dnssec-requery "$1" "$2" "$3"
+e2e_write_conf
+e2e_start_hierarchy
+HIER="$E2E_DIR/hier"
+AUTH1=198.18.1.20 GOOD=198.18.1.90 BAD=198.18.1.91
+
+# start_fwd NAME ADDR MODE: a badsig.py forwarder in front of auth1
+start_fwd() {
+  ns ip addr add "$2/32" dev lo
+  echo "$3" > "$E2E_DIR/$1.mode"
+  ns python3 "$(dirname "$0")/badsig.py" --addr "$2" --upstream "$AUTH1" --mode "$E2E_DIR/$1.mode" \
+    --log "$E2E_DIR/$1.log" --pidfile "$E2E_DIR/$1.pid" 2>>"$E2E_DIR/$1.err" &
+  for _ in $(seq 50); do [ -s "$E2E_DIR/$1.pid" ] && return 0; sleep 0.1; done
+  cat "$E2E_DIR/$1.err"; echo "forwarder $1 did not start"; exit 1
+}
+mode() { echo "$2" > "$E2E_DIR/$1.mode.tmp" && mv "$E2E_DIR/$1.mode.tmp" "$E2E_DIR/$1.mode"; }
+# The good one is slower than an unknown server's assumed RTT (300 ms):
+# once both have answered, the bad one gets every first query by RTT.
+start_fwd good "$GOOD" "none delay=320"
+start_fwd bad "$BAD" "udp tcp"
+
+# boltnet.'s delegation of bulk (NS and glue: never signed) names the two
+# forwarders instead of auth1; the TLD's NSD reloads its zone file.
+zf="$HIER/dnssec/zones/boltnet.zone"
+awk '!($1 == "bulk.boltnet." && $4 == "NS") && $1 != "ns1.bulk.boltnet."' "$zf" > "$zf.tmp"
+cat >> "$zf.tmp" <<ZONE
+bulk.boltnet. 86400 IN NS ns-good.bulk.boltnet.
+bulk.boltnet. 86400 IN NS ns-bad.bulk.boltnet.
+ns-good.bulk.boltnet. 86400 IN A $GOOD
+ns-bad.bulk.boltnet. 86400 IN A $BAD
+ZONE
+mv "$zf.tmp" "$zf"
+kill -HUP "$(cat "$HIER/tld-boltnet/nsd.pid")"
+for i in $(seq 50); do
+  ns dig +norec +time=1 +tries=1 @198.18.1.10 bulk.boltnet NS | grep -q 'NS[[:space:]]*ns-bad.bulk.boltnet' && break
+  [ "$i" -eq 50 ] && { echo "boltnet. did not reload"; tail -5 "$HIER/tld-boltnet/nsd.log"; exit 1; }
+  sleep 0.1
+done
+# the forwarders as a client sees them
+r=$(ns dig +norec +dnssec @"$BAD" h0001.bulk.boltnet A | grep -c RRSIG)
+[ "$r" -ge 1 ] && ok "bad forwarder answers with (corrupted) RRSIGs" || bad "bad forwarder: no RRSIG"
+e2e_start_dp
+e2e_start_cp
+
+# ask N FROM: N names from hNNNN (A, secure) and as many nNNNN (NXDOMAIN,
+# secure); prints the number of wrong answers
+ask() {
+  local i n wrong=0 facts
+  for i in $(seq "$2" $(($2 + $1 - 1))); do
+    n=$(printf '%04d' "$i")
+    facts=$(dnssec_dig "h$n.bulk.boltnet" A do | dnssec_facts)
+    [ "$facts" = "NOERROR ad - ans 198.19.$((128 + i / 256)).$((i % 256))" ] || { wrong=$((wrong + 1)); echo "     | h$n: $facts" >&2; }
+    facts=$(dnssec_dig "n$n.bulk.boltnet" A do | dnssec_facts)
+    [ "$(awk '{ print $1, $2 }' <<<"$facts")" = "NXDOMAIN ad" ] || { wrong=$((wrong + 1)); echo "     | n$n: $facts" >&2; }
+  done
+  echo "$wrong"
+}
+corrupted() { grep -c " corrupted$" "$E2E_DIR/$1.log" 2>/dev/null || true; }
+
+echo "== one of two servers corrupts every signature"
+w=$(ask 6 1)
+[ "$w" = 0 ] && ok "12 names secure (6 A, 6 NXDOMAIN)" || bad "$w of 12 names not secure"
+c=$(corrupted bad)
+[ "${c:-0}" -ge 4 ] && ok "the bad server sent $c corrupted answers" || { bad "the bad server was never asked (no corrupted answer): the test proves nothing"; tail -n 5 "$E2E_DIR/bad.log" "$E2E_DIR/bad.err" "$E2E_DIR/good.log"; grep -c . "$E2E_DIR/bad.log" "$E2E_DIR/good.log"; grep -m3 "bulk" "$E2E_DIR/cp.log"; }
+wait_stats
+rq=$(cp_stat dnssec_requeries) bg=$(cp_stat dnssec_bogus)
+[ "${rq:-0}" -ge 4 ] && ok "dnssec_requeries $rq" || bad "dnssec_requeries '${rq:-}'"
+[ "${bg:-0}" -eq 0 ] && ok "no bogus answer" || bad "dnssec_bogus $bg"
+# the same names again, from the dataplane's cache: secure (nothing bogus was cached)
+w=$(ask 6 1)
+[ "$w" = 0 ] && ok "the same 12 names again (cache): secure" || bad "$w of 12 cached names not secure"
+
+echo "== both servers corrupt over UDP (a forger racing every UDP answer)"
+mode good udp
+mode bad udp
+: > "$E2E_DIR/good.log"; : > "$E2E_DIR/bad.log"
+w=$(ask 5 101)
+[ "$w" = 0 ] && ok "10 names secure" || bad "$w of 10 names not secure"
+tcp=$(cat "$E2E_DIR/good.log" "$E2E_DIR/bad.log" | grep -c '^tcp ')
+[ "$tcp" -ge 1 ] && ok "$tcp queries over TCP" || bad "no query over TCP"
+
+echo "== both corrupt over UDP and TCP: the zone is bogus"
+mode good "udp tcp"
+mode bad "udp tcp"
+: > "$E2E_DIR/good.log"; : > "$E2E_DIR/bad.log"
+wait_stats
+u0=$(cp_stat upstream_queries)
+dnssec_check_case bogus h0201.bulk.boltnet A do SERVFAIL - 6 - -
+dnssec_check_case bogus h0202.bulk.boltnet A plain SERVFAIL - 6 - -
+wait_stats
+u1=$(cp_stat upstream_queries)
+# per question: the answer and the zone's DNSKEY, at most 4 attempts each
+[ $((u1 - u0)) -le 24 ] && ok "upstream queries for two bogus questions: $((u1 - u0))" ||
+  bad "upstream queries for two bogus questions: $((u1 - u0))"
+dnssec_check_case bogus-cached h0201.bulk.boltnet A do SERVFAIL - 6 - -
+
+kill -0 "$E2E_CP_PID" 2>/dev/null && ok "boltdns-cp up" || bad "boltdns-cp died"
+e2e_finish
