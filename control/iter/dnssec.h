@@ -17,6 +17,9 @@
  * Aggressive use of validated NSEC/NSEC3 (RFC 8198) is aggr.h's, fed by
  * serve.c with the records of secure negative answers (res_denial).
  *
+ * A bogus verdict is not final at once: the iterator asks again
+ * (resretry.c), helped by dsec_refetch_keys and dsec_bogus_retry.
+ *
  * Loop thread only (the key cache and the counters are not locked).
  */
 #ifndef BOLTDNS_CONTROL_DNSSEC_H

@@ -40,21 +40,24 @@ start_fwd bad "$BAD" "udp tcp"
 
 # boltnet.'s delegation of bulk (NS and glue: never signed) names the two
 # forwarders instead of auth1; the TLD's NSD reloads its zone file.
-zf="$HIER/dnssec/zones/boltnet.zone"
-awk '!($1 == "bulk.boltnet." && $4 == "NS") && $1 != "ns1.bulk.boltnet."' "$zf" > "$zf.tmp"
-cat >> "$zf.tmp" <<ZONE
+delegate() {
+  local zf="$HIER/dnssec/zones/boltnet.zone" i
+  awk '!($1 == "bulk.boltnet." && $4 == "NS") && $1 != "ns1.bulk.boltnet."' "$zf" > "$zf.tmp"
+  cat >> "$zf.tmp" <<ZONE
 bulk.boltnet. 86400 IN NS ns-good.bulk.boltnet.
 bulk.boltnet. 86400 IN NS ns-bad.bulk.boltnet.
 ns-good.bulk.boltnet. 86400 IN A $GOOD
 ns-bad.bulk.boltnet. 86400 IN A $BAD
 ZONE
-mv "$zf.tmp" "$zf"
-kill -HUP "$(cat "$HIER/tld-boltnet/nsd.pid")"
-for i in $(seq 50); do
-  ns dig +norec +time=1 +tries=1 @198.18.1.10 bulk.boltnet NS | grep -q 'NS[[:space:]]*ns-bad.bulk.boltnet' && break
-  [ "$i" -eq 50 ] && { echo "boltnet. did not reload"; tail -5 "$HIER/tld-boltnet/nsd.log"; exit 1; }
-  sleep 0.1
-done
+  mv "$zf.tmp" "$zf"
+  kill -HUP "$(cat "$HIER/tld-boltnet/nsd.pid")"
+  for i in $(seq 50); do
+    ns dig +norec +time=1 +tries=1 @198.18.1.10 bulk.boltnet NS | grep -q 'NS[[:space:]]*ns-bad.bulk.boltnet' && return 0
+    sleep 0.1
+  done
+  echo "boltnet. did not reload"; tail -5 "$HIER/tld-boltnet/nsd.log"; exit 1
+}
+delegate
 # the forwarders as a client sees them
 r=$(ns dig +norec +dnssec @"$BAD" h0001.bulk.boltnet A | grep -c RRSIG)
 [ "$r" -ge 1 ] && ok "bad forwarder answers with (corrupted) RRSIGs" || bad "bad forwarder: no RRSIG"
@@ -88,6 +91,32 @@ rq=$(cp_stat dnssec_requeries) bg=$(cp_stat dnssec_bogus)
 # the same names again, from the dataplane's cache: secure (nothing bogus was cached)
 w=$(ask 6 1)
 [ "$w" = 0 ] && ok "the same 12 names again (cache): secure" || bad "$w of 12 cached names not secure"
+
+echo "== bulk.boltnet rolls its key while boltdns has the old one cached"
+# A new key (new tag) signs the zone, its DS replaces the old one at
+# boltnet.; boltdns-cp's key cache still holds the old DNSKEY set (TTL 1 h):
+# a new name's RRSIG names a key it does not know (EDE 9), so the keys are
+# fetched again once (dnssec_key_refetches) and the answer is secure.
+mode good none
+mode bad none
+kd="$HIER/dnssec/keys/bulk.boltnet"
+ns bash -c ". '$E2E_HIER/lib.sh'; . '$E2E_HIER/dnssec.sh'; rm -f '$kd'/K*;
+  hier_dnssec_sign_zone '$HIER' bulk.boltnet && hier_dnssec_sign_zone '$HIER' boltnet" >>"$E2E_DIR/roll.log" 2>&1 ||
+  { cat "$E2E_DIR/roll.log"; echo "re-signing failed"; exit 1; }
+kill -HUP "$(cat "$HIER/auth1/nsd.pid")"
+delegate
+for i in $(seq 50); do
+  ns dig +norec +dnssec @"$AUTH1" h0050.bulk.boltnet A | grep -q "RRSIG.*A 13 3 .* $(sed -n 's/.*+013+0*\([0-9]*\)\.key/\1/p' <<<"$(ls "$kd"/K*.key)") bulk.boltnet" && break
+  [ "$i" -eq 50 ] && { echo "auth1 does not serve the new key"; exit 1; }
+  sleep 0.1
+done
+wait_stats
+kr0=$(cp_stat dnssec_key_refetches)
+dnssec_check_case rolled h0050.bulk.boltnet A do NOERROR ad - ans 198.19.128.50
+dnssec_check_case rolled n0050.bulk.boltnet A do NXDOMAIN ad - auth -
+wait_stats
+kr1=$(cp_stat dnssec_key_refetches)
+[ $((kr1 - kr0)) -ge 1 ] && ok "keys fetched again after the roll: $((kr1 - kr0))" || bad "dnssec_key_refetches $kr0 -> $kr1"
 
 echo "== both servers corrupt over UDP (a forger racing every UDP answer)"
 mode good udp
