@@ -47,7 +47,8 @@ struct main_state {
 	uint64_t last_owner;          /* token of the other control plane we wait for */
 	bool lost;                    /* another process took the region: exit 1 */
 	char region_path[PATH_MAX];
-	struct bolt_ctl *ctl;         /* control socket, while attached */
+	struct bolt_ctl *ctl;         /* control socket, while attached (worker 0) */
+	struct ctl_local *wlocal;     /* local data of a worker without the socket */
 	const char *conf_path;
 	struct anchor_ctx anchors;    /* trust anchors and NTAs ([dnssec]) */
 };
@@ -96,6 +97,8 @@ static void detach(struct main_state *s)
 	/* The control socket works on the region: it goes with it. */
 	bolt_ctl_stop(s->ctl);
 	s->ctl = NULL;
+	bolt_local_close(s->wlocal);
+	s->wlocal = NULL;
 	cp->local = NULL;
 	ring_svc_reset(cp);
 	int32_t me = (int32_t)getpid();
@@ -214,6 +217,48 @@ static void attach_step(struct main_state *s)
 
 /* ---- control socket hooks (control/ctl) ---- */
 
+static void worker_local_start(struct main_state *s);
+
+/*
+ * boltctl reload reaches every worker: the one that took the command (worker
+ * 0, the control socket's) bumps the region's reload generation; the others
+ * see it move on their tick and reload too (reload_follow).
+ */
+static void reload_spread(struct main_state *s)
+{
+	struct bolt_region *r = s->cp.region;
+	if (r == NULL)
+		return;
+	struct bolt_worker_info *wi = bolt_region_worker_info(r, s->cp.worker);
+	if (s->cp.worker == 0) {
+		uint64_t gen = atomic_fetch_add(&r->hdr->reload_gen, 1) + 1;
+		atomic_store(&wi->reload_gen, gen);
+	} else {
+		/* the table of a worker without the socket follows the file */
+		bolt_local_close(s->wlocal);
+		s->wlocal = NULL;
+		s->cp.local = NULL;
+		worker_local_start(s);
+	}
+}
+
+static int hook_reload(void *arg, char *err, size_t errlen);
+
+static void reload_follow(struct main_state *s)
+{
+	struct bolt_region *r = s->cp.region;
+	if (r == NULL || s->cp.worker == 0)
+		return;
+	struct bolt_worker_info *wi = bolt_region_worker_info(r, s->cp.worker);
+	uint64_t gen = atomic_load(&r->hdr->reload_gen);
+	if (atomic_load(&wi->reload_gen) == gen)
+		return;
+	atomic_store(&wi->reload_gen, gen);
+	char err[512] = "";
+	if (hook_reload(s, err, sizeof(err)) < 0)
+		cp_log(CP_LOG_ERR, "reload (asked through worker 0) failed: %s", err);
+}
+
 static int hook_reload(void *arg, char *err, size_t errlen)
 {
 	struct main_state *s = arg;
@@ -261,6 +306,7 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		c->nnta = fresh->nnta;
 		cp_log_verbosity = c->verbosity;
 		cp_log(CP_LOG_NOTICE, "configuration reloaded from %s", s->conf_path);
+		reload_spread(s);
 	}
 	free(hints);
 	free(fresh);
@@ -278,22 +324,31 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 {
 	struct main_state *s = arg;
 	const struct cp_counters *c = &s->cp.ctr;
-	bolt_ctl_sink_counter(k, "upstream_queries", "Upstream queries sent", upq_counters.sent);
+	/* The counters every worker publishes are summed over the workers
+	 * (this one serves the control socket for all); the others are this
+	 * worker's own. */
+#define ALL(own, wc) ((own) + workers_others(&s->cp, (wc)))
+	bolt_ctl_sink_counter(k, "upstream_queries", "Upstream queries sent (all workers)",
+	                      ALL(upq_counters.sent, BOLT_WC_UPSTREAM));
 	bolt_ctl_sink_counter(k, "upstream_tcp", "Upstream queries retried over TCP", upq_counters.tcp);
 	bolt_ctl_sink_counter(k, "upstream_timeouts", "Upstream queries timed out", upq_counters.timeouts);
 	bolt_ctl_sink_counter(k, "upstream_errors", "Upstream socket errors", upq_counters.errors);
 	bolt_ctl_sink_counter(k, "upstream_mismatched", "Upstream responses ignored (ID or question)",
 	                      upq_counters.mismatched);
-	bolt_ctl_sink_counter(k, "misses", "Miss messages taken from the rings", c->misses);
+	bolt_ctl_sink_counter(k, "misses", "Miss messages taken from the rings (all workers)",
+	                      ALL(c->misses, BOLT_WC_MISSES));
 	bolt_ctl_sink_counter(k, "bad_misses", "Miss messages that did not parse", c->bad_misses);
 	bolt_ctl_sink_counter(k, "stale_misses", "Miss messages too old to answer", c->stale_misses);
-	bolt_ctl_sink_counter(k, "coalesced", "Clients joined to a question in flight", c->coalesced);
+	bolt_ctl_sink_counter(k, "coalesced", "Clients joined to a question in flight (all workers)",
+	                      ALL(c->coalesced, BOLT_WC_COALESCED));
 	bolt_ctl_sink_counter(k, "overload", "Clients refused: too much in flight", c->overload);
-	bolt_ctl_sink_counter(k, "resolutions", "Resolutions finished", c->resolutions);
+	bolt_ctl_sink_counter(k, "resolutions", "Resolutions finished (all workers)",
+	                      ALL(c->resolutions, BOLT_WC_RESOLUTIONS));
 	bolt_ctl_sink_counter(k, "resolutions_noerror", "Positive answers", c->noerror);
 	bolt_ctl_sink_counter(k, "resolutions_nxdomain", "NXDOMAIN answers", c->nxdomain);
 	bolt_ctl_sink_counter(k, "resolutions_nodata", "NODATA answers", c->nodata);
-	bolt_ctl_sink_counter(k, "resolutions_servfail", "Failed resolutions", c->servfail);
+	bolt_ctl_sink_counter(k, "resolutions_servfail", "Failed resolutions (all workers)",
+	                      ALL(c->servfail, BOLT_WC_SERVFAIL));
 	bolt_ctl_sink_counter(k, "stale_answers", "Failures answered from stale data", c->stale_answers);
 	bolt_ctl_sink_counter(k, "stale_timer_answers",
 	                      "Clients answered stale while the resolution went on",
@@ -304,7 +359,8 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      c->refused_norec);
 	bolt_ctl_sink_counter(k, "local_zone_answers", "Answers from locally served zones",
 	                      c->local_zone_answers);
-	bolt_ctl_sink_counter(k, "prefetches", "Answers refreshed before expiry", c->prefetches);
+	bolt_ctl_sink_counter(k, "prefetches", "Answers refreshed before expiry (all workers)",
+	                      ALL(c->prefetches, BOLT_WC_PREFETCHES));
 	bolt_ctl_sink_counter(k, "prefetch_hints", "Dataplane hits late in their TTL reported",
 	                      c->prefetch_hints);
 	bolt_ctl_sink_counter(k, "prefetch_hint_skips",
@@ -340,11 +396,15 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_gauge(k, "aggressive_bytes", "Memory of the NSEC/NSEC3 store", ag.bytes);
 	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
 	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
-	bolt_ctl_sink_counter(k, "cache_inserts", "Answers inserted into the cache", c->cache_inserts);
-	bolt_ctl_sink_counter(k, "answers", "Answers pushed on answer rings", c->answers);
-	bolt_ctl_sink_counter(k, "answer_drops", "Answers dropped: ring full", c->answer_drops);
+	bolt_ctl_sink_counter(k, "cache_inserts", "Answers inserted into the cache (all workers)",
+	                      ALL(c->cache_inserts, BOLT_WC_CACHE_INSERTS));
+	bolt_ctl_sink_counter(k, "answers", "Answers pushed on answer rings (all workers)",
+	                      ALL(c->answers, BOLT_WC_ANSWERS));
+	bolt_ctl_sink_counter(k, "answer_drops", "Answers dropped: ring full (all workers)",
+	                      ALL(c->answer_drops, BOLT_WC_ANSWER_DROPS));
 	bolt_ctl_sink_counter(k, "tcp_connections", "Client TCP connections", c->tcp_conns);
-	bolt_ctl_sink_counter(k, "tcp_queries", "Client TCP queries", c->tcp_queries);
+	bolt_ctl_sink_counter(k, "tcp_queries", "Client TCP queries (all workers)",
+	                      ALL(c->tcp_queries, BOLT_WC_TCP_QUERIES));
 	bolt_ctl_sink_counter(k, "tcp_acl_refused", "Client TCP queries refused by the ACL",
 	                      c->tcp_acl_refused);
 	bolt_ctl_sink_counter(k, "tcp_acl_dropped", "Client TCP connections dropped by the ACL",
@@ -382,7 +442,9 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	for (unsigned i = 0; i < BOLT_ARRAY_SIZE(why); i++)
 		bolt_ctl_sink_counter(k, why[i].name, why[i].help,
 		                      dsec_counters.bogus_by_ede[why[i].ede]);
-	bolt_ctl_sink_gauge(k, "in_flight", "Questions being resolved", s->cp.pend.count);
+	bolt_ctl_sink_gauge(k, "in_flight", "Questions being resolved (this worker)",
+	                    s->cp.pend.count);
+#undef ALL
 	bolt_ctl_sink_gauge(k, "infra_entries", "Infrastructure cache entries",
 	                    infra_count(s->cp.infra));
 	bolt_ctl_sink_histogram(k, "resolution_seconds", "Time to resolve a question",
@@ -446,8 +508,22 @@ static int anchors_start(struct main_state *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* A worker other than 0 answers from the configuration's local data too
+ * (NODATA for other types, local CNAMEs): a table without the socket. */
+static void worker_local_start(struct main_state *s)
+{
+	if (s->cp.worker == 0 || s->wlocal != NULL || s->cp.region == NULL)
+		return;
+	char err[512] = "";
+	s->wlocal = bolt_local_open(&s->cfg, s->cp.region->cache, err, sizeof(err));
+	if (s->wlocal == NULL)
+		cp_log(CP_LOG_ERR, "local data: %s (resolving goes on without it)", err);
+	s->cp.local = s->wlocal;
+}
+
 static void ctl_start(struct main_state *s)
 {
+	worker_local_start(s);
 	/* One control socket (and /metrics) per region: worker 0's, which
 	 * reports every worker from the region (struct bolt_worker_info). */
 	if (s->ctl != NULL || s->cp.region == NULL || s->cfg.control_socket[0] == '\0' ||
@@ -597,6 +673,7 @@ static void on_tick(uv_timer_t *t)
 		                         BOLT_COOKIE_ROTATE_S);
 		workers_publish(&s->cp);
 	}
+	reload_follow(s);
 	serve_prefetch_tick(&s->cp);
 	/* RFC 5011: probe a trust point's DNSKEY set when its timer says so. */
 	res_anchor_tick(&s->cp);

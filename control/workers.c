@@ -177,3 +177,16 @@ void workers_release(struct cp *cp)
 		atomic_compare_exchange_strong(&wi->pid, &me, 0);
 	atomic_store_explicit(&cp->sets, 0, memory_order_relaxed);
 }
+
+uint64_t workers_others(const struct cp *cp, unsigned counter)
+{
+	struct bolt_region *r = cp->region;
+	uint64_t n = 0;
+	if (r == NULL || counter >= BOLT_WORKER_COUNTERS)
+		return 0;
+	for (unsigned w = 0; w < r->hdr->cp_workers && w < BOLT_MAX_WORKERS; w++)
+		if (w != cp->worker)
+			n += atomic_load_explicit(&bolt_region_worker_info(r, w)->ctr[counter],
+			                          memory_order_relaxed);
+	return n;
+}

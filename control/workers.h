@@ -43,6 +43,11 @@ unsigned workers_tick(struct cp *cp);
 /* Publish this worker's state and counters (about once a second). */
 void workers_publish(struct cp *cp);
 
+/* The sum of one enum bolt_worker_counter over the other workers, as they
+ * last published it (0 without a region): what worker 0 adds to its own
+ * counters for the control socket and /metrics. */
+uint64_t workers_others(const struct cp *cp, unsigned counter);
+
 /* Give up the adopted sets (exit, detach); the caller releases its own. */
 void workers_release(struct cp *cp);
 

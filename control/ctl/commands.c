@@ -111,6 +111,7 @@ static int cmd_status(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	uint64_t cp_started = atomic_load(&h->cp_started);
 	ctl_out_u64(o, "uptime", cp_started && cp_started <= now ? now - cp_started : 0);
 	ctl_out_obj_end(o);
+	ctl_workers_out(o, ctl->region, now);
 
 	ctl_out_obj_begin(o, "region");
 	ctl_out_bool(o, "attached", true);
@@ -238,9 +239,14 @@ static int do_stats(struct bolt_ctl *ctl, struct ctl_out *o, bool reset)
 		snprintf(key, sizeof(key), "%u", l);
 		ctl_out_obj_begin(o, key);
 		lcore_counters(o, &d[l]);
-		struct bolt_ring *ring = bolt_region_miss_ring(ctl->region, l);
-		if (ring)
-			ctl_out_u64(o, "miss_ring_used", bolt_ring_count(ring));
+		/* misses waiting in this lcore's rings of every worker */
+		uint64_t used = 0;
+		for (unsigned w = 0; w < ctl->region->hdr->cp_workers; w++) {
+			struct bolt_ring *ring = bolt_region_worker_miss_ring(ctl->region, l, w);
+			if (ring)
+				used += bolt_ring_count(ring);
+		}
+		ctl_out_u64(o, "miss_ring_used", used);
 		ctl_out_obj_end(o);
 	}
 	ctl_out_obj_end(o);
@@ -491,6 +497,9 @@ static int cmd_reload(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	if (ret < 0)
 		return ret;
 	ctl_out_u64(o, "local_records", ctl_local_count(ctl->local));
+	/* the other resolver workers follow within a second (reload_gen) */
+	if (ctl->region != NULL)
+		ctl_out_u64(o, "workers", ctl->region->hdr->cp_workers);
 	return 0;
 }
 

@@ -157,6 +157,21 @@ BOLT_API void bolt_ctl_stop(struct bolt_ctl *ctl);
 BOLT_API int bolt_local_load(const struct bolt_config *cfg, struct bolt_cache *cache,
                              char *err, size_t errlen);
 
+/*
+ * A table of cfg's local data for a resolver worker that runs no control
+ * socket (boltdns-cp -w N, N > 0): loaded like bolt_ctl_start's and, while
+ * open, the one bolt_local_active returns. NULL with a reason in err on a
+ * bad entry or no memory. Changes made with boltctl local_data reach only
+ * the table of worker 0 (the control socket's); the records themselves are
+ * in the shared cache. Thread: the loop's thread.
+ */
+BOLT_API struct ctl_local *bolt_local_open(const struct bolt_config *cfg,
+                                           struct bolt_cache *cache, char *err,
+                                           size_t errlen);
+
+/* Free a table of bolt_local_open (NULL is fine). */
+BOLT_API void bolt_local_close(struct ctl_local *l);
+
 /* ---- answering from local data (the resolver's miss path) ---- */
 
 /* A table of local data (the control server's; opaque). */

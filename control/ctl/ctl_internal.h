@@ -300,4 +300,17 @@ int ctl_command(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r, struct 
 /* Start streaming the cache to c (dump_cache). */
 int ctl_dump_start(struct bolt_ctl *ctl, struct conn *c, bool json, char *err, size_t errlen);
 
+/* ---- resolver workers (workers.c), read from the region ---- */
+
+/* boltctl status: the "workers" object, one entry per ring set: running,
+ * pid, who serves its rings, misses queued, adopted sets, in-flight, CPU
+ * time, uptime and the published counters. */
+void ctl_workers_out(struct ctl_out *o, struct bolt_region *r, uint64_t now);
+
+/* The sum of one enum bolt_worker_counter over every worker but skip. */
+uint64_t ctl_workers_sum(struct bolt_region *r, unsigned counter, unsigned skip);
+
+/* /metrics: boltdns_resolver_workers, boltdns_worker_*{worker="w"}. */
+void ctl_workers_metrics(struct sbuf *b, struct bolt_region *r);
+
 #endif

@@ -114,12 +114,17 @@ static void render_region(struct bolt_region *region, struct sbuf *b)
 			                l, ctl_qtype_names[q], (unsigned long long)st[l].qtype[q]);
 	family(b, "boltdns_miss_ring_used", "gauge", "Misses waiting in each lcore's ring");
 	for (unsigned l = 0; l < nl; l++) {
-		struct bolt_ring *ring = bolt_region_miss_ring(region, l);
-		if (ring)
-			ctl_sbuf_printf(b, "boltdns_miss_ring_used{lcore=\"%u\"} %u\n", l,
-			                bolt_ring_count(ring));
+		/* every worker's ring of the lcore */
+		unsigned used = 0;
+		for (unsigned w = 0; w < region->hdr->cp_workers; w++) {
+			struct bolt_ring *ring = bolt_region_worker_miss_ring(region, l, w);
+			if (ring)
+				used += bolt_ring_count(ring);
+		}
+		ctl_sbuf_printf(b, "boltdns_miss_ring_used{lcore=\"%u\"} %u\n", l, used);
 	}
 	free(st);
+	ctl_workers_metrics(b, region);
 	render_ports(region, b);
 
 	struct bolt_cache_stats cs;

@@ -12,11 +12,15 @@
 #    answers every waiting query (the client never retries: a miss lost is a
 #    query without answer), none twice; worker 0's share was answered all
 #    along;
-#  - a new worker 1 gets its rings back from worker 0 and resolves again.
+#  - a new worker 1 gets its rings back from worker 0 and resolves again;
+#  - boltctl (worker 0's control socket): status lists both workers with
+#    their pid and rings, stats are summed over the workers, reload reaches
+#    worker 1.
 #
-# Usage: workers.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
+# Usage: workers.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTCTL
 . "$(dirname "$0")/lib.sh"
 e2e_init wrk "$1" "$2" "$3"
+BOLTCTL=$4
 pkg-config --exists libdpdk 2>/dev/null || [ -n "$(ldd "$E2E_DP" | grep -i librte)" ] ||
   e2e_skip "no DPDK"
 NETNS="$E2E_SRC/tests/tools/netns.sh"
@@ -149,6 +153,32 @@ if [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && [ "$n" = 40 ] && [ "$((afte
 else
   bad "new worker 1: owner $(dp_stat cp1_owner_pid), $n of 40 answered, misses $before -> $after"
 fi
+# ---- the control socket reports and reaches every worker
+ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
+st=$(ctl status)
+p0=$(awk '$1 == "workers.0.pid:" { print $2 }' <<<"$st")
+p1=$(awk '$1 == "workers.1.pid:" { print $2 }' <<<"$st")
+s1=$(awk '$1 == "workers.1.rings_served_by:" { print $2 }' <<<"$st")
+if [ "$p0" = "${W_PID[0]}" ] && [ "$p1" = "${W_PID[1]}" ] && [ "$s1" = 1 ] &&
+   grep -q '^workers.1.cpu_seconds:' <<<"$st" && grep -q '^workers.1.in_flight:' <<<"$st"; then
+  ok "boltctl status lists both workers (pids $p0 $p1), their rings, in-flight and CPU time"
+else
+  bad "boltctl status workers: $(grep '^workers\.' <<<"$st" | tr '\n' ' ')"
+fi
+wait_stats
+cm=$(ctl stats_noreset | awk '$1 == "cp.misses:" { print $2 }')
+w0=$(awk '$1 == "workers.0.misses:" { print $2 }' <<<"$(ctl status)")
+w1=$(awk '$1 == "workers.1.misses:" { print $2 }' <<<"$(ctl status)")
+if [ -n "$cm" ] && [ "$cm" -gt "${w0:-0}" ] && [ "$cm" -ge $(( ${w0:-0} + ${w1:-0} )) ]; then
+  ok "boltctl stats: cp.misses $cm is the sum over the running workers (worker 0 $w0, worker 1 $w1)"
+else
+  bad "boltctl stats cp.misses $cm, workers $w0 / $w1"
+fi
+ctl reload >/dev/null
+for _ in $(seq 30); do grep -q "configuration reloaded" "$E2E_DIR/cp1.log" && break; sleep 0.1; done
+grep -q "configuration reloaded" "$E2E_DIR/cp1.log" && ok "boltctl reload reaches worker 1" ||
+  bad "worker 1 did not reload"
+
 kill "${W_PID[1]}" 2>/dev/null
 if grep -qE 'Sanitizer|runtime error:' "$E2E_DIR"/cp[01].log 2>/dev/null; then
   grep -E -A5 'Sanitizer|runtime error:' "$E2E_DIR"/cp[01].log | head -40
