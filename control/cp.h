@@ -57,6 +57,8 @@ struct cp_counters {
 	uint64_t tcp_acl_refused; /* TCP queries answered REFUSED: [acl] refuses the client */
 	uint64_t tcp_acl_dropped; /* TCP connections closed at accept: [acl] action = drop */
 	uint64_t attaches;        /* successful region attaches */
+	uint64_t dnstap_samples;  /* dataplane hits sampled for dnstap ([dnstap] sample) */
+	uint64_t dnstap_samples_gone; /* ... whose entry had left the cache: query logged only */
 };
 
 /* Resolution latency histogram (cumulative buckets, see serve_latency_le). */
@@ -72,6 +74,7 @@ struct prefetch;
 struct tcp_srv;
 struct ctl_local;
 struct aggr;
+struct dnstap;
 
 struct cp {
 	const struct bolt_config *cfg;
@@ -98,6 +101,7 @@ struct cp {
 	_Atomic uint32_t sets;        /* ring sets consumed, bit v for worker v's: its own
 	                                 once claimed, plus adopted ones (workers.c) */
 	bool offline;                 /* never send upstream (fuzzing): a query fails at once */
+	struct dnstap *tap;           /* dnstap logging (tap.h), NULL: off */
 };
 
 #endif

@@ -33,6 +33,7 @@
 #include "prefetch.h"
 #include "ringsvc.h"
 #include "serve.h"
+#include "tap.h"
 #include "tcpsrv.h"
 #include "workers.h"
 
@@ -337,6 +338,8 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      upq_counters.mismatched);
 	bolt_ctl_sink_counter(k, "misses", "Miss messages taken from the rings (all workers)",
 	                      ALL(c->misses, BOLT_WC_MISSES));
+	/* dnstap: this worker's own writer */
+	tap_report(&s->cp, k);
 	bolt_ctl_sink_counter(k, "bad_misses", "Miss messages that did not parse", c->bad_misses);
 	bolt_ctl_sink_counter(k, "stale_misses", "Miss messages too old to answer", c->stale_misses);
 	bolt_ctl_sink_counter(k, "coalesced", "Clients joined to a question in flight (all workers)",
@@ -654,6 +657,7 @@ static void write_stats(struct main_state *s)
 	W("infra_entries", infra_count(s->cp.infra));
 	W("infra_evictions", infra_evictions(s->cp.infra));
 #undef W
+	tap_write_stats(&s->cp, f);
 	if (fclose(f) == 0)
 		rename(tmp, s->stats_path);
 }
@@ -807,6 +811,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (tap_start(cp, &s.cfg) < 0)
+		return 1;
 	if ((ret = bolt_region_token_new(&cp->region_token)) < 0) {
 		fprintf(stderr, "boltdns-cp: no random for the region claim: %s\n", bolt_strerror(ret));
 		return 1;
@@ -837,6 +843,7 @@ int main(int argc, char **argv)
 	uv_run(cp->loop, UV_RUN_DEFAULT);
 
 	write_stats(&s);
+	tap_stop(cp);
 	/* Gives the claim (and cp_pid) up only if still ours. */
 	detach(&s);
 	/* Let the control socket's handles finish closing (its file is removed). */

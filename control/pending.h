@@ -49,6 +49,7 @@ struct waiter {
 	uint16_t lcore;               /* answer ring: the dataplane lcore */
 	struct bolt_client client;    /* answer ring: copied into the answer */
 	struct bolt_query q;          /* id, flags, EDNS of the client's query */
+	uint64_t tap_ns;              /* dnstap: when the query arrived (CLOCK_REALTIME ns), 0: not logged */
 	uint8_t question[BOLT_MISS_QUESTION_MAX]; /* the client's question bytes */
 };
 

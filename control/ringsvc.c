@@ -27,6 +27,7 @@
 #include "log.h"
 #include "ringsvc.h"
 #include "serve.h"
+#include "tap.h"
 
 /* Messages taken from one miss ring per poll, so one busy lcore cannot
  * starve the others. */
@@ -169,6 +170,7 @@ void ring_push(struct cp *cp, unsigned lcore, const struct bolt_client *client,
 /* A ring client's answer: pushed on its lcore's answer ring. */
 static void ring_deliver(const struct waiter *w, const uint8_t *msg, size_t len)
 {
+	tap_client_response(w->ctx, w, msg, len);
 	if (msg != NULL)
 		ring_push(w->ctx, w->lcore, &w->client, msg, len);
 }
@@ -189,9 +191,10 @@ void ring_waiter_init(struct waiter *w, struct cp *cp, unsigned lcore,
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m)
 {
 	bool hint = (m->flags & BOLT_MISS_F_PREFETCH) != 0;
+	bool sample = (m->flags & BOLT_MISS_F_TAP) != 0;
 	if (hint)
 		cp->ctr.prefetch_hints++;
-	else
+	else if (!sample)
 		cp->ctr.misses++;
 	/* Misses queued while no control plane ran: the client gave up long ago
 	 * (and a hint that old is about an entry that expired since). */
@@ -232,6 +235,12 @@ void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg 
 		return;
 	}
 	memcpy(w.q.qname_lc, key.name, key.name_len);
+	if (sample) {
+		/* A dataplane hit sampled for dnstap: logged, answered by nobody. */
+		tap_dp_hit(cp, &w, &key);
+		return;
+	}
+	tap_client_query(cp, &w, NULL, 0);
 	if (hint) {
 		/* Nobody waits: refresh the entry, answer no one. */
 		serve_prefetch_hint(cp, &key);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "respond.h"
 #include "serve.h"
+#include "tap.h"
 #include "tcpsrv.h"
 
 #define TCP_BUF (2 + BOLT_MSG_MAX)
@@ -36,6 +37,7 @@ struct tcp_conn {
 	unsigned holds;        /* waiters pointing at this connection */
 	bool closing;
 	bool refused;          /* the ACL refuses this client: every query gets REFUSED */
+	struct bolt_client peer; /* addresses and ports of both ends (dnstap) */
 	size_t len;
 	uint8_t buf[TCP_BUF];
 };
@@ -123,6 +125,8 @@ void tcp_conn_deliver(struct tcp_conn *c, const uint8_t *msg, size_t len, bool h
 /* A TCP client's answer: sent on its connection (kept open meanwhile). */
 static void tcp_deliver(const struct waiter *w, const uint8_t *msg, size_t len)
 {
+	if (w->ctx != NULL)
+		tap_client_response(((struct tcp_conn *)w->ctx)->cp, w, msg, len);
 	tcp_conn_deliver(w->ctx, msg, len, w->held);
 }
 
@@ -193,6 +197,8 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 		return;
 	}
 	memcpy(w.question, msg + BOLT_HDR_LEN, w.q.question_len);
+	w.client = c->peer;
+	tap_client_query(cp, &w, msg, len);
 	struct pkey key;
 	if (pkey_make(&key, w.q.qname_lc, w.q.qtype, w.q.qclass, w.q.do_bit) < 0) {
 		respond_error(cp, &w, BOLT_RCODE_FORMERR, BOLT_EDE_NONE, NULL);
@@ -268,6 +274,36 @@ static enum bolt_acl_verdict acl_verdict(const struct bolt_acl *acl, uv_tcp_t *h
 	return BOLT_ACL_DROPPED;
 }
 
+/* Both ends of an accepted connection, for dnstap's addresses and ports. */
+static void fill_peer(struct tcp_conn *c)
+{
+	struct sockaddr_storage ss[2];
+	int sl[2] = { sizeof(ss[0]), sizeof(ss[1]) };
+	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss[0], &sl[0]) < 0 ||
+	    uv_tcp_getsockname(&c->h, (struct sockaddr *)&ss[1], &sl[1]) < 0 ||
+	    ss[0].ss_family != ss[1].ss_family)
+		return;
+	struct bolt_client *p = &c->peer;
+	p->family = (uint8_t)ss[0].ss_family;
+	if (p->family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss[0];
+		const struct sockaddr_in *b = (const struct sockaddr_in *)&ss[1];
+		memcpy(p->client_addr, &a->sin_addr, 4);
+		memcpy(p->server_addr, &b->sin_addr, 4);
+		p->client_port = a->sin_port;
+		p->server_port = b->sin_port;
+	} else if (p->family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss[0];
+		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&ss[1];
+		memcpy(p->client_addr, &a->sin6_addr, 16);
+		memcpy(p->server_addr, &b->sin6_addr, 16);
+		p->client_port = a->sin6_port;
+		p->server_port = b->sin6_port;
+	} else {
+		p->family = 0;
+	}
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct cp *cp = server->data;
@@ -308,6 +344,8 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 		return;
 	}
+	if (cp->tap != NULL)
+		fill_peer(c);
 	uv_timer_start(&c->idle, on_idle, TCP_IDLE_MS, TCP_IDLE_MS);
 	if (uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read) < 0)
 		conn_close(c);

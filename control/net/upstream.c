@@ -14,6 +14,7 @@
 
 #include "boltdns/errcode.h"
 #include "boltdns/wire.h"
+#include "../dnstap/dnstap.h"
 #include "../log.h"
 #include "upstream.h"
 
@@ -72,10 +73,13 @@ struct upq {
 	size_t qlen;
 	size_t rlen;
 	uint8_t *rbuf;                /* TCP only: RBUF_CAP bytes */
+	uint64_t tap_ns;              /* dnstap: when the query was sent (CLOCK_REALTIME ns) */
 	uint8_t query[2 + 600];       /* 2-byte TCP length prefix, then the query */
 };
 
 static struct upq_io *ios;
+/* dnstap of upstream traffic (upq_set_tap); NULL: off. */
+static struct dnstap *tap;
 
 /* UDP responses are read here: they are valid only during the callback. */
 static uint8_t udp_rbuf[BOLT_MSG_MAX];
@@ -289,6 +293,43 @@ static void close_all(struct upq *q)
 		uv_close((uv_handle_t *)&q->tcp, on_tcp_close);
 }
 
+void upq_set_tap(struct dnstap *t)
+{
+	tap = t;
+}
+
+/* dnstap RESOLVER_QUERY (pkt NULL) or RESOLVER_RESPONSE for q. */
+static void tap_log(struct upq *q, const uint8_t *pkt, size_t len)
+{
+	enum dnstap_type type = pkt == NULL ? DNSTAP_RESOLVER_QUERY : DNSTAP_RESOLVER_RESPONSE;
+	if (!dnstap_wants(tap, type))
+		return;
+	struct dnstap_msg m = {
+		.type = type,
+		.proto = q->tcp_mode ? DNSTAP_TCP : DNSTAP_UDP,
+		.family = (uint8_t)q->sa.ss_family,
+		.query_ns = q->tap_ns,
+		.query = pkt == NULL ? q->query + 2 : NULL,
+		.query_len = q->qlen,
+		.response = pkt,
+		.response_len = len,
+	};
+	if (pkt != NULL)
+		m.response_ns = dnstap_now_ns();
+	if (q->sa.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&q->sa;
+		m.response_addr = (const uint8_t *)&a->sin_addr;
+		m.response_port = ntohs(a->sin_port);
+	} else if (q->sa.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&q->sa;
+		m.response_addr = (const uint8_t *)&a->sin6_addr;
+		m.response_port = ntohs(a->sin6_port);
+	} else {
+		m.family = 0;
+	}
+	dnstap_log(tap, &m);
+}
+
 static void finish(struct upq *q, int status, const uint8_t *pkt, size_t len)
 {
 	if (q->done)
@@ -302,6 +343,8 @@ static void finish(struct upq *q, int status, const uint8_t *pkt, size_t len)
 	else
 		upq_counters.answers++;
 	unlist(q);
+	if (status == 0 && tap != NULL)
+		tap_log(q, pkt, len);
 	struct upq_io *io = q->io;
 	/* The callback may start queries: q stays allocated until it returns. */
 	io->busy++;
@@ -405,6 +448,8 @@ static void tcp_connected(uv_connect_t *req, int status)
 		finish(q, ret, NULL, 0);
 		return;
 	}
+	if (tap != NULL)
+		tap_log(q, NULL, 0);
 	ret = uv_read_start((uv_stream_t *)&q->tcp, tcp_alloc, tcp_read);
 	if (ret < 0)
 		finish(q, ret, NULL, 0);
@@ -458,6 +503,8 @@ static void udp_readable(struct upq *q)
 		if (!accept_response(q, udp_rbuf, (size_t)n))
 			continue;
 		if (rd16(udp_rbuf + 2) & BOLT_FLAG_TC) {
+			if (tap != NULL)
+				tap_log(q, udp_rbuf, (size_t)n);
 			int ret = start_tcp(q);
 			if (ret < 0)
 				finish(q, ret, NULL, 0);
@@ -621,6 +668,8 @@ struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, voi
 
 	q->start_ns = uv_hrtime();
 	upq_counters.sent++;
+	if (tap != NULL)
+		q->tap_ns = dnstap_now_ns();
 	if (p->tcp_only) {
 		ret = start_tcp(q);
 		if (ret < 0)
@@ -631,6 +680,8 @@ struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, voi
 	ret = open_udp(q, salen, srclen);
 	if (ret == 0 && send(q->fd, q->query + 2, q->qlen, 0) < 0)
 		ret = -errno;
+	if (ret == 0 && tap != NULL)
+		tap_log(q, NULL, 0);
 	if (ret < 0)
 		fail_soon(q, ret);
 	return q;

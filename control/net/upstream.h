@@ -73,6 +73,14 @@ void upq_cancel(struct upq *q);
  */
 void upq_shutdown(uv_loop_t *loop);
 
+struct dnstap;
+
+/*
+ * Log every upstream query and response to t as dnstap RESOLVER_QUERY and
+ * RESOLVER_RESPONSE (control/dnstap), or stop logging (NULL). Loop thread.
+ */
+void upq_set_tap(struct dnstap *t);
+
 /*
  * Fill buf[0..len) with bytes from getrandom(), read in blocks of 512 bytes
  * (each byte is handed out once). 0 or a negative errno. Loop thread only.

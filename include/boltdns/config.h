@@ -222,6 +222,22 @@ struct bolt_config {
 	char tls_stats[BOLT_CFG_STR];           /* stats-file = where boltdns-edge writes its counters
 	                                           once a second, read by boltdns-cp for boltctl stats
 	                                           (default /run/boltdns/edge.stats) */
+	/* [dnstap] (boltdns-cp writes it; boltdns-dp reads sample) */
+	char dnstap_socket[BOLT_CFG_STR];       /* socket = the collector's Frame Streams unix
+	                                           socket ("" = none) */
+	char dnstap_file[BOLT_CFG_STR];         /* file = a Frame Streams file to write instead
+	                                           ("" = none); neither: no dnstap */
+	bool dnstap_client_query;               /* client-query = yes: CLIENT_QUERY (default yes) */
+	bool dnstap_client_response;            /* client-response = yes (default yes) */
+	bool dnstap_resolver_query;             /* resolver-query = yes (default yes) */
+	bool dnstap_resolver_response;          /* resolver-response = yes (default yes) */
+	unsigned dnstap_sample;                 /* sample = N or 1/N: every Nth dataplane hit of
+	                                           each lcore is logged (default 0: none) */
+	char dnstap_identity[256];              /* identity = server identity ("" = the host name) */
+	char dnstap_version[256];               /* version = server version ("" = "boltdns") */
+	unsigned dnstap_queue;                  /* queue-size = frames waiting for the writer
+	                                           thread at most; past it they are dropped
+	                                           (default 4096) */
 
 	/* Repeatable sections: each "[name]" line starts one more instance (in
 	 * file order), its keys apply to it alone. */

@@ -46,6 +46,12 @@ struct bolt_miss_msg {
  * nobody (client, id, qflags and EDNS fields are zero). */
 #define BOLT_MISS_F_PREFETCH 0x0001u
 
+/* Not a miss but a dataplane hit sampled for dnstap ([dnstap] sample): the
+ * client and query fields are filled as for a miss; the control plane logs
+ * it and answers nobody (the dataplane did). Sent only while the ring is
+ * less than half full, so samples never take a miss's slot. */
+#define BOLT_MISS_F_TAP 0x0002u
+
 #define BOLT_MISS_SLOT 384
 _Static_assert(sizeof(struct bolt_miss_msg) <= BOLT_MISS_SLOT, "miss slot too small");
 

@@ -409,6 +409,8 @@ static void set_value(struct state *st, const struct key *k, void *base, const c
 			*AT(cfg, k, unsigned) = 0xffffffffu;
 			return;
 		}
+		if ((k->flags & F_ONE_IN) && strncmp(v, "1/", 2) == 0)
+			v += 2;
 		ret = bolt_text_uint(v, strlen(v), UINT64_MAX, &n);
 		goto number;
 	case K_MSEC:
@@ -677,6 +679,20 @@ static void check_tls(struct state *st)
 	}
 }
 
+/* [dnstap]: one output at most; sampling needs one. */
+static void check_dnstap(struct state *st)
+{
+	struct bolt_config *cfg = st->cfg;
+	if (cfg->dnstap_socket[0] != '\0' && cfg->dnstap_file[0] != '\0') {
+		fail_at(st, seen_line(st, "dnstap", "file"),
+		        "[dnstap] socket and file: set one of them, not both");
+		return;
+	}
+	if (cfg->dnstap_sample != 0 && cfg->dnstap_socket[0] == '\0' && cfg->dnstap_file[0] == '\0')
+		fail_at(st, seen_line(st, "dnstap", "sample"),
+		        "[dnstap] sample: needs socket or file (where the samples go)");
+}
+
 static void check_all(struct state *st)
 {
 	struct bolt_config *cfg = st->cfg;
@@ -691,6 +707,7 @@ static void check_all(struct state *st)
 	}
 
 	check_tls(st);
+	check_dnstap(st);
 
 	/* The region's own rules (lib/cache), so a size it would refuse is
 	 * reported here with its line. */
@@ -815,6 +832,12 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->tls_max_conns = 4096;
 	cfg->tls_max_client_conns = 32;
 	snprintf(cfg->tls_stats, sizeof(cfg->tls_stats), "/run/boltdns/edge.stats");
+
+	cfg->dnstap_client_query = true;
+	cfg->dnstap_client_response = true;
+	cfg->dnstap_resolver_query = true;
+	cfg->dnstap_resolver_response = true;
+	cfg->dnstap_queue = 4096;
 }
 
 /*

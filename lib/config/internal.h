@@ -45,6 +45,7 @@ enum {
 	F_REPEAT = 1 << 3,   /* may appear several times (lists append) */
 	F_ZERO_AUTO = 1 << 4, /* 0 (automatic) besides [min, max] */
 	F_AUTO_WORD = 1 << 5, /* "auto" (stored as 0xffffffff) besides [min, max] */
+	F_ONE_IN = 1 << 6,   /* K_UINT: "1/N" means N (a sampling rate) */
 };
 
 struct key {

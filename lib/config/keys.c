@@ -129,6 +129,21 @@ const struct key cfg_keys[] = {
 	  .max = 100000 },
 	{ "tls", "ddr-name", K_STR, F_EMPTY_OK, 0, FIELD(ddr_name), .max = 253 },
 	{ "tls", "stats-file", K_STR, F_EMPTY_OK, 0, FIELD(tls_stats), .max = BOLT_CFG_STR - 1 },
+
+	/* a unix socket path must fit sun_path with its NUL */
+	{ "dnstap", "socket", K_STR, F_EMPTY_OK, 0, FIELD(dnstap_socket),
+	  .max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1 },
+	{ "dnstap", "file", K_STR, F_EMPTY_OK, 0, FIELD(dnstap_file), .max = BOLT_CFG_STR - 1 },
+	{ "dnstap", "client-query", K_BOOL, 0, 0, FIELD(dnstap_client_query) },
+	{ "dnstap", "client-response", K_BOOL, 0, 0, FIELD(dnstap_client_response) },
+	{ "dnstap", "resolver-query", K_BOOL, 0, 0, FIELD(dnstap_resolver_query) },
+	{ "dnstap", "resolver-response", K_BOOL, 0, 0, FIELD(dnstap_resolver_response) },
+	{ "dnstap", "sample", K_UINT, F_ONE_IN, 0, FIELD(dnstap_sample), .min = 0, .max = 1000000000 },
+	/* the schema's identity and version are bytes; an NSID is at most this long too */
+	{ "dnstap", "identity", K_STR, F_EMPTY_OK, 0, FIELD(dnstap_identity), .max = 255 },
+	{ "dnstap", "version", K_STR, F_EMPTY_OK, 0, FIELD(dnstap_version), .max = 255 },
+	/* the writer thread's queue; a frame is a few hundred bytes */
+	{ "dnstap", "queue-size", K_UINT, 0, 0, FIELD(dnstap_queue), .min = 16, .max = 1u << 20 },
 };
 
 const size_t cfg_nkeys = BOLT_ARRAY_SIZE(cfg_keys);
@@ -136,5 +151,6 @@ _Static_assert(BOLT_ARRAY_SIZE(cfg_keys) <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
 
 const char *const cfg_sections[] = {
 	"dataplane", "cache", "control", "resolver", "local", "acl", "ratelimit", "dnssec", "tls",
+	"dnstap",
 };
 const size_t cfg_nsections = BOLT_ARRAY_SIZE(cfg_sections);
