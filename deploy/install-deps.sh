@@ -8,9 +8,12 @@ PKGS=(
   meson ninja-build pkg-config gcc g++ clang llvm lld libclang-rt-14-dev
   dpdk-dev libdpdk-dev libbpf-dev libxdp-dev libxxhash-dev libinih-dev
   libuv1-dev libmicrohttpd-dev libcmocka-dev libbenchmark-dev libssl-dev libnghttp2-dev
+  # dnstap: Frame Streams and protobuf-c (protoc-c generates the schema's C at build time)
+  libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
   # run and test
   iproute2 procps dnsutils dnsperf nsd unbound dns-root-data curl python3
   openssl  # the edge tests make their TLS certificate with the CLI
+  fstrm-bin  # fstrm_capture: the dnstap collector of the dnstap tests
   bird2 python3-prometheus-client systemd-container
   # DNSSEC: zone signing for the signed fake hierarchy, kdig for DO/CD checks
   bind9-utils ldnsutils knot-dnsutils
