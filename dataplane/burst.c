@@ -23,6 +23,19 @@ static void not_dns(struct dp_worker *w, const struct dp_port_ctx *p, struct dp_
 	fp->action = DP_ACT_DROP;
 }
 
+/* A hit sampled for dnstap, with its client tuple read before the reply
+ * swaps the addresses. */
+static void sample_push(struct dp_worker *w, const struct dp_port_ctx *p,
+                        const struct dp_frame_pkt *fp, const struct dp_frame *fr, unsigned j,
+                        const struct dp_pkt *pk)
+{
+	struct bolt_client c;
+	dp_frame_client(fp->data, fr, &c);
+	c.port_id = p->port_index;
+	c.queue_id = p->queue;
+	dp_tap_push(w, j, pk, &c);
+}
+
 unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
                          const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n)
 {
@@ -82,6 +95,8 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 		struct dp_frame_pkt *fp = &f[s->idx[j]];
 
 		if (pk->verdict == DP_TX) {
+			if (pk->sample)
+				sample_push(w, p, fp, fr, j, pk);
 			fp->out_len = (uint16_t)dp_frame_reply_dns_csum(fp->data, fr, pk->out_len,
 			                                                !p->ol_ip, !p->ol_udp,
 			                                                pk->csum);

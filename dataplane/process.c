@@ -66,6 +66,7 @@ void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
 	pol->rl_v4_prefix = cfg->rl_v4_prefix ? cfg->rl_v4_prefix : 24;
 	pol->rl_v6_prefix = cfg->rl_v6_prefix ? cfg->rl_v6_prefix : 56;
 	pol->no_cookies = !cfg->dp_cookies;
+	pol->tap_sample = cfg->dnstap_sample;
 }
 
 int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
@@ -74,6 +75,8 @@ int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
 	/* The table is the one mutable part of the shared policy: every update
 	 * is an atomic compare-and-swap (process.h). */
 	w->rl = pol && pol->rl_rate > 0 ? (struct dp_rl_bucket *)pol->rl : NULL;
+	w->tap_every = pol ? pol->tap_sample : 0;
+	w->tap_left = w->tap_every;
 	return 0;
 }
 
@@ -603,6 +606,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		p->verdict = DP_DROP;
 		p->out_len = 0;
 		p->csum = 0;
+		p->sample = 0;
 		if (p->len >= BOLT_HDR_LEN)
 			queries++;
 		if (w->pol && p->client && p->len >= BOLT_HDR_LEN && rc != BOLT_EQR)
@@ -668,8 +672,14 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 				p->verdict = DP_MISS;
 				continue;
 			}
-			if (w->krc[j] == 0)
+			if (w->krc[j] == 0) {
 				prefetch_hint(w, q, &w->key[i], &w->kout[j].val);
+				/* [dnstap] sample: every Nth hit of this worker. */
+				if (w->tap_every != 0 && --w->tap_left == 0) {
+					w->tap_left = w->tap_every;
+					p->sample = 1;
+				}
+			}
 		}
 		if (len <= 0)
 			continue;
@@ -759,6 +769,37 @@ bool dp_answer_ready(struct dp_worker *w)
 		if (bolt_ring_ready(w->answer_ring[v]))
 			return true;
 	return false;
+}
+
+void dp_tap_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
+                 const struct bolt_client *c)
+{
+	const struct bolt_query *q = &w->q[i];
+	/* The worker that resolves this question logs its hits too. */
+	struct bolt_ring *r = w->miss_ring[bolt_region_worker_of(w->key[i].hash, w->nrw)];
+	struct bolt_miss_msg *m = NULL;
+	if (bolt_ring_count(r) < r->slots / 2 && q->question_len <= BOLT_MISS_QUESTION_MAX)
+		m = bolt_ring_reserve(r);
+	if (!m) {
+		DP_STAT_INC(w->st, tap_sample_drops);
+		return;
+	}
+	m->client = *c;
+	m->id = q->id;
+	m->qflags = q->flags;
+	m->qtype = q->qtype;
+	m->qclass = q->qclass;
+	m->edns_udp_size = q->has_edns ? q->edns_udp_size : 0;
+	m->has_edns = q->has_edns;
+	m->do_bit = q->do_bit;
+	m->question_len = q->question_len;
+	m->flags = BOLT_MISS_F_TAP;
+	m->received = w->now;
+	/* The response was built in place behind the client's own question,
+	 * which it keeps as it was. */
+	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
+	bolt_ring_commit(r);
+	DP_STAT_INC(w->st, tap_samples);
 }
 
 const struct bolt_answer_msg *dp_answer_next(struct dp_worker *w)

@@ -72,6 +72,7 @@ struct dp_pkt {
 	uint8_t family;        /* of client: AF_INET / AF_INET6 */
 	uint32_t csum;         /* DP_TX: checksum partial sum of the response
 	                          (bolt_answer_from_cache_csum), 0 = not known */
+	uint8_t sample;        /* DP_TX: a hit sampled for dnstap: call dp_tap_push */
 };
 
 /*
@@ -104,6 +105,7 @@ struct dp_policy {
 	unsigned rl_v4_prefix;
 	unsigned rl_v6_prefix;
 	bool no_cookies;       /* [dataplane] cookies = no: COOKIE options ignored */
+	unsigned tap_sample;   /* [dnstap] sample: every Nth hit goes to dnstap; 0 = none */
 	struct dp_rl_bucket rl[DP_RL_BUCKETS]; /* shared by all workers */
 };
 
@@ -127,6 +129,8 @@ struct dp_worker {
 	uint8_t cookie_prev[BOLT_COOKIE_SECRET_LEN];
 	struct dp_rl_bucket *rl;         /* pol->rl when rate limiting, else NULL */
 	uint32_t throttle_n;             /* misses under throttled zones seen (one in ten goes on) */
+	uint32_t tap_every;              /* [dnstap] sample (0: off) */
+	uint32_t tap_left;               /* hits until the next sample */
 	/* The hot counters of one burst, added to the shared ones once at its
 	 * end: one store per counter per burst instead of several per packet. */
 	struct {
@@ -209,6 +213,16 @@ void dp_miss_kick(struct dp_worker *w, struct bolt_bell *bell);
 /* Whether any answer ring of w holds an answer (socket workers, before
  * sleeping). */
 bool dp_answer_ready(struct dp_worker *w);
+
+/*
+ * Send the hit p == &pkts[i] of the last dp_process_burst call (p->sample
+ * set) to the control plane for dnstap, as a BOLT_MISS_F_TAP message with
+ * client tuple c. Only while the miss ring is less than half full, so that
+ * samples never take the slots misses need; otherwise counted in
+ * tap_sample_drops. Never blocks.
+ */
+void dp_tap_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
+                 const struct bolt_client *c);
 
 /*
  * The control plane's answer a with the COOKIE of its query, when that query

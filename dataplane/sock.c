@@ -138,6 +138,15 @@ static void client_of(const struct sock_worker *sw, unsigned k,
 	}
 }
 
+/* A hit sampled for dnstap, sent to the control plane with its client. */
+static void sample_push(struct sock_worker *sw, unsigned k, const struct sockaddr_storage *peer,
+                        unsigned j, const struct dp_pkt *p)
+{
+	struct bolt_client c;
+	client_of(sw, k, peer, &c);
+	dp_tap_push(&sw->w, j, p, &c);
+}
+
 /* Send out[0..n) on fd, retrying what the kernel did not take at once. */
 static unsigned send_all(struct sock_worker *sw, int fd, unsigned n)
 {
@@ -201,6 +210,8 @@ static void serve_socket(struct sock_worker *sw, unsigned k)
 		struct dp_pkt *p = &sw->pkts[j];
 		unsigned i = idx[j];
 		if (p->verdict == DP_TX) {
+			if (p->sample)
+				sample_push(sw, k, &sw->peer[i], j, p);
 			sw->oiov[nout].iov_base = p->dns;
 			sw->oiov[nout].iov_len = p->out_len;
 			memset(&sw->out[nout].msg_hdr, 0, sizeof(sw->out[nout].msg_hdr));

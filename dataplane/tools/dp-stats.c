@@ -21,7 +21,7 @@ static const struct {
 	F(rx_pkts), F(tx_pkts), F(tx_drops), F(queries), F(hits), F(misses), F(expired),
 	F(formerr), F(notimp), F(refused), F(dropped_bad), F(not_dns), F(ring_drops),
 	F(answers_sent), F(truncated), F(arp), F(exception), F(rl_dropped), F(rl_slipped),
-	F(prefetch_hints), F(prefetch_hint_drops), F(throttled),
+	F(prefetch_hints), F(prefetch_hint_drops), F(throttled), F(tap_samples), F(tap_sample_drops),
 };
 
 /* The region's port table, one "port.I.key value" per line. */

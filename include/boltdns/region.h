@@ -39,13 +39,16 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 8u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 10u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
                                          8: doorbells (miss_bell, answer_bell);
                                          9: resolver workers (cp_workers, rings per
                                             lcore and worker, owner per worker,
-                                            struct bolt_worker_info) */
+                                            struct bolt_worker_info);
+                                         10: dnstap samples on the miss rings
+                                            (BOLT_MISS_F_TAP), lcore counters
+                                            tap_samples, tap_sample_drops */
 #define BOLT_MAX_LCORES 16
 /* Resolver workers (boltdns-cp processes) on one region at most: one bit
  * each in the miss doorbell. */
@@ -86,7 +89,9 @@ struct bolt_lcore_stats {
 	uint64_t cookies_valid;  /* queries with a valid server cookie (RFC 7873): not rate-limited */
 	uint64_t cookies_sent;   /* responses that carried a server cookie */
 	uint64_t throttled;      /* misses answered SERVFAIL: their zone throttled (boltdns/throttle.h) */
-	uint64_t reserved[3];
+	uint64_t tap_samples;    /* hits sampled for dnstap ([dnstap] sample) sent to the control plane */
+	uint64_t tap_sample_drops; /* samples not sent: miss ring half full or more */
+	uint64_t reserved[1];
 };
 
 /* How the dataplane does its I/O (struct bolt_port_table.io). */
