@@ -285,16 +285,14 @@ void tap_writer_stop(struct tap_writer *w)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += STOP_WAIT_MS / 1000;
-	bool joined = pthread_timedjoin_np(w->thr, NULL, &ts) == 0;
-	if (!joined) {
-		/* Blocked in a write or the handshake's read: both are
-		 * cancellation points. The fstrm_writer is left as it is (its
-		 * state is unknown); the process is exiting. */
+	if (pthread_timedjoin_np(w->thr, NULL, &ts) != 0) {
+		/* Blocked in a write or the handshake's read, both cancellation
+		 * points (nap never is cancelled: it holds the lock). Destroying
+		 * the writer then only closes its socket and frees it. */
 		pthread_cancel(w->thr);
 		pthread_join(w->thr, NULL);
-	} else {
-		fstrm_writer_destroy(&w->fw);
 	}
+	fstrm_writer_destroy(&w->fw);
 	free_slots(w, atomic_load_explicit(&w->tail, memory_order_relaxed),
 	           atomic_load_explicit(&w->head, memory_order_relaxed));
 	pthread_cond_destroy(&w->cv);
