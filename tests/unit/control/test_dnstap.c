@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fstrm.h>
@@ -225,12 +227,55 @@ static void test_no_collector(void **state)
 	dnstap_close(t);
 }
 
+/* A collector that accepts connections (the kernel's backlog) and never
+ * answers the handshake: the writer thread blocks in it, frames past the
+ * queue are dropped, and closing still returns (the thread is cancelled). */
+static void test_stuck_collector(void **state)
+{
+	(void)state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/test_dnstap_stuck.%d.sock", (int)getpid());
+	unlink(sa.sun_path);
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	struct dnstap_opts o = {
+		.socket_path = sa.sun_path,
+		.types = DNSTAP_BIT(DNSTAP_CLIENT_QUERY),
+		.queue = 16,
+	};
+	int err = 0;
+	struct dnstap *t = dnstap_open(&o, &err);
+	assert_non_null(t);
+	usleep(100000); /* the thread connects and waits for ACCEPT */
+	const uint8_t a[4] = { 127, 0, 0, 1 };
+	struct dnstap_msg m;
+	fill(&m, DNSTAP_CLIENT_QUERY, a, a);
+	for (unsigned i = 0; i < 100; i++)
+		dnstap_log(t, &m);
+	struct dnstap_stats st;
+	dnstap_get_stats(t, &st);
+	assert_int_equal(st.written, 0);
+	assert_int_equal(st.drop_full, 100 - 16);
+	assert_int_equal(st.queued, 16);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dnstap_close(t);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* about STOP_WAIT_MS; generous for a loaded machine */
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+	close(lfd);
+	unlink(sa.sun_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_decode),
 		cmocka_unit_test(test_file_roundtrip),
 		cmocka_unit_test(test_no_collector),
+		cmocka_unit_test(test_stuck_collector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
