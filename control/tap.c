@@ -23,9 +23,17 @@ int tap_start(struct cp *cp, const struct bolt_config *cfg)
 	cp->tap = NULL;
 	if (cfg->dnstap_socket[0] == '\0' && cfg->dnstap_file[0] == '\0')
 		return 0;
+	/* Resolver workers other than the first write FILE.N: one Frame
+	 * Streams file has one writer. (A socket takes every worker's
+	 * connection, each its own stream.) */
+	char file[sizeof(cfg->dnstap_file) + 16];
+	if (cp->worker > 0 && cfg->dnstap_file[0] != '\0')
+		snprintf(file, sizeof(file), "%s.%u", cfg->dnstap_file, cp->worker);
+	else
+		snprintf(file, sizeof(file), "%s", cfg->dnstap_file);
 	struct dnstap_opts o = {
 		.socket_path = cfg->dnstap_socket,
-		.file_path = cfg->dnstap_file,
+		.file_path = file,
 		.queue = cfg->dnstap_queue,
 		.identity = cfg->dnstap_identity,
 		.version = cfg->dnstap_version,
@@ -47,7 +55,7 @@ int tap_start(struct cp *cp, const struct bolt_config *cfg)
 	upq_set_tap(cp->tap);
 	cp_log(CP_LOG_NOTICE, "dnstap: logging to %s %s (sample %u)",
 	       cfg->dnstap_socket[0] != '\0' ? "socket" : "file",
-	       cfg->dnstap_socket[0] != '\0' ? cfg->dnstap_socket : cfg->dnstap_file,
+	       cfg->dnstap_socket[0] != '\0' ? cfg->dnstap_socket : file,
 	       cfg->dnstap_sample);
 	return 0;
 }
