@@ -681,10 +681,17 @@ static void step(struct res *r)
 
 /* ---- using an answer ---- */
 
+static void report(struct res *r, enum sel_outcome o, uint32_t rtt_ms)
+{
+	sel_report(&r->sel, r->cp->infra, &r->q_server, r->q_edns, r->q_type, o, rtt_ms, now_s());
+}
+
 /* Learn the delegation to zone (lower-case) from a referral, and make it
- * the cut of r (with the glue that came with it) unless it has no NS. */
+ * the cut of r (with the glue that came with it) unless it has no NS. The
+ * server that sent it is credited at the cut it serves, before the cut
+ * moves: the new cut's servers have answered nothing yet. */
 static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *keep,
-                           const uint8_t *zone, struct infra_nsset *ns)
+                           const uint8_t *zone, struct infra_nsset *ns, uint32_t rtt_ms)
 {
 	struct cp *cp = r->cp;
 	uint32_t now = now_s();
@@ -692,6 +699,7 @@ static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *
 	ans_referral_ns(m, keep, zone, ns, &ttl, cp->cfg->max_ttl);
 	if (ns->n == 0)
 		return;
+	report(r, SEL_OK, rtt_ms);
 	infra_ns_put(cp->infra, zone, ns, now, ttl);
 	cut_set(r, zone, ns);
 	/* Glue is kept apart from the hosts' own answers (RFC 2181 5.4.1). */
@@ -728,11 +736,6 @@ static int keep_referral_ds(struct res *r, const struct bolt_msg *m, const bool 
 	return 0;
 }
 
-static void report(struct res *r, enum sel_outcome o, uint32_t rtt_ms)
-{
-	sel_report(&r->sel, r->cp->infra, &r->q_server, r->q_edns, r->q_type, o, rtt_ms, now_s());
-}
-
 /* Handle a checked, scrubbed response. Ends with step() or finish(). */
 static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep, uint32_t rtt_ms)
 {
@@ -763,13 +766,9 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 			fail(r, BOLT_EDE_OTHER, "out of memory");
 			return;
 		}
-		learn_referral(r, m, keep, res.ref, &ns);
-		if (ns.n == 0) {
+		learn_referral(r, m, keep, res.ref, &ns, rtt_ms);
+		if (ns.n == 0)
 			report(r, SEL_LAME, rtt_ms);
-			step(r);
-			return;
-		}
-		report(r, SEL_OK, rtt_ms);
 		step(r);
 		return;
 	}
