@@ -162,6 +162,25 @@ const void *infra_get(struct infra *t, uint8_t kind, const uint8_t *key, size_t 
 	return e->val;
 }
 
+void *infra_get_mut(struct infra *t, uint8_t kind, const uint8_t *key, size_t klen,
+                    uint32_t now, size_t *vlen)
+{
+	if (klen > KEY_MAX)
+		return NULL;
+	struct entry *e = *find_slot(t, kind, key, klen, key_hash(kind, key, klen));
+	if (e != NULL && e->expires <= now) {
+		remove_entry(t, e);
+		e = NULL;
+	}
+	if (e == NULL)
+		return NULL;
+	lru_unlink(t, e);
+	lru_push_front(t, e);
+	if (vlen != NULL)
+		*vlen = e->vlen;
+	return e->val;
+}
+
 int infra_put(struct infra *t, uint8_t kind, const uint8_t *key, size_t klen, const void *val,
               size_t vlen, uint32_t expires)
 {
@@ -358,7 +377,13 @@ void infra_srv_timeout(struct infra *t, const struct infra_addr *a, uint32_t now
 	struct infra_srv s;
 	infra_srv_get(t, a, now, &s);
 	s.srtt_ms = s.srtt_ms * 2 > INFRA_SRTT_MAX ? INFRA_SRTT_MAX : s.srtt_ms * 2;
-	s.timeouts++;
+	/* Past the down threshold, timeouts within one second were queries in
+	 * flight together (a flood of a dead zone has a hundred): they say no
+	 * more than one, and count once, or the back-off would reach its
+	 * maximum (minutes) at the first burst. Unbound likewise backs off once
+	 * per probe, not per query that was already out. */
+	if (s.timeouts < INFRA_DOWN_TIMEOUTS || s.last_timeout != now)
+		s.timeouts++;
 	s.last_timeout = now;
 	srv_store(t, a, now, &s);
 }

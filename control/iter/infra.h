@@ -7,6 +7,8 @@
  *   INFRA_ADDR  host name           -> addresses of one source (below); an
  *                                      empty list caches a failed lookup
  *   INFRA_SRV   server address      -> smoothed RTT, timeouts, EDNS support
+ *   INFRA_ZONE_DOWN zone cut name   -> every server down: fail fast, probe
+ *                                      (zonedown.h)
  * Names are keys in lower-case uncompressed wire form.
  *
  * Addresses are kept apart by where they came from (RFC 2181 section 5.4.1
@@ -32,6 +34,7 @@ enum infra_kind {
 	INFRA_NS = 1,
 	INFRA_ADDR = 2,
 	INFRA_SRV = 3,
+	INFRA_ZONE_DOWN = 4,  /* zone cut name -> down state (zonedown.h) */
 };
 
 /* Where a host's addresses came from (a key of their own each). */
@@ -104,6 +107,10 @@ const void *infra_get(struct infra *t, uint8_t kind, const uint8_t *key, size_t 
                       uint32_t now, size_t *vlen);
 int infra_put(struct infra *t, uint8_t kind, const uint8_t *key, size_t klen, const void *val,
               size_t vlen, uint32_t expires);
+/* infra_get for a value changed in place (its length stays): a counter
+ * bumped often costs no copy. */
+void *infra_get_mut(struct infra *t, uint8_t kind, const uint8_t *key, size_t klen,
+                    uint32_t now, size_t *vlen);
 /* Remove an entry if present. */
 void infra_del(struct infra *t, uint8_t kind, const uint8_t *key, size_t klen);
 
@@ -125,7 +132,9 @@ void infra_srv_get(struct infra *t, const struct infra_addr *a, uint32_t now,
                    struct infra_srv *out);
 /* An answer came after rtt_ms: smooth it in, clear the timeout streak. */
 void infra_srv_rtt(struct infra *t, const struct infra_addr *a, uint32_t now, uint32_t rtt_ms);
-/* A query timed out: back off (double the SRTT, bounded). */
+/* A query timed out: back off (double the SRTT, bounded) and count it in
+ * the streak; past INFRA_DOWN_TIMEOUTS, at most one a second counts (the
+ * others were in flight with it). */
 void infra_srv_timeout(struct infra *t, const struct infra_addr *a, uint32_t now);
 /* The server does not speak EDNS: ask it without for secs seconds, then
  * probe with EDNS again. */

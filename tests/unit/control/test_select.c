@@ -139,6 +139,15 @@ static void test_timeouts_server_wide(void **state)
 	assert_int_equal(choose(&q, t, c, 2, 1101, &ch), 0);
 	assert_memory_equal(&ch.a, &c[1], sizeof(c[1]));
 
+	/* A flood's hundred queries in flight time out together: the back-off
+	 * is that of one timeout past the threshold, not of a hundred. */
+	for (int i = 0; i < 100; i++)
+		sel_report(&q, t, &c[1], true, BOLT_TYPE_A, SEL_TIMEOUT, 0, 1101);
+	sel_reset(&q);
+	assert_int_equal(choose(&q, t, &c[1], 1, 1101 + INFRA_DOWN_SECS - 1, &ch), BOLT_ENOENT);
+	assert_int_equal(choose(&q, t, &c[1], 1, 1101 + INFRA_DOWN_SECS, &ch), 0);
+	sel_report(&q, t, &c[1], true, BOLT_TYPE_A, SEL_OK, 7, 1101);
+
 	/* A network error excludes the server for this question at once. */
 	sel_reset(&q);
 	assert_int_equal(sel_reason(&q, 0, "x.", text, sizeof(text)), BOLT_EDE_NONE);
