@@ -25,6 +25,7 @@
 #include "iter/aggr.h"
 #include "iter/dnssec.h"
 #include "iter/inflight.h"
+#include "iter/zonedown.h"
 #include "iter/zonerate.h"
 #include "iter/prime.h"
 #include "iter/resolve.h"
@@ -376,6 +377,14 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "zone_rate_hits",
 	                      "Questions failed at once: zone-nxdomain-rate reached",
 	                      zrate_refusals());
+	bolt_ctl_sink_counter(k, "zone_down_hits",
+	                      "Questions failed at once: every server of the zone is down",
+	                      zdown_refusals());
+	bolt_ctl_sink_counter(k, "zone_down_probes",
+	                      "Questions let through to probe a zone whose servers are down",
+	                      zdown_probes());
+	bolt_ctl_sink_counter(k, "zone_down_marks", "Zones found with every server down",
+	                      zdown_marks());
 	bolt_ctl_sink_counter(k, "server_limit_hits",
 	                      "Questions failed: every server of the cut at max-inflight-per-server",
 	                      lim_server_refusals());
@@ -620,6 +629,9 @@ static void write_stats(struct main_state *s)
 	W("limit_hits", c->limit_hits);
 	W("zone_limit_hits", lim_zone_refusals());
 	W("zone_rate_hits", zrate_refusals());
+	W("zone_down_hits", zdown_refusals());
+	W("zone_down_probes", zdown_probes());
+	W("zone_down_marks", zdown_marks());
 	W("server_limit_hits", lim_server_refusals());
 	W("nxdomain_cut_answers", c->nxdomain_cut_answers);
 	W("dp_ring_drops", dp_ring_drops(s->cp.region));

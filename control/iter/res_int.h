@@ -94,6 +94,7 @@ struct res {
 	bool qmin_off;                  /* fell back to full names (RFC 9156) */
 	struct sel_query sel;
 	bool zone_held;                 /* holds a slot of zone (inflight.h) */
+	bool down_checked;              /* zone asked of zonedown.h (resguard.c) */
 
 	struct upq *q;                  /* query in flight */
 	struct infra_addr q_server;
@@ -210,5 +211,20 @@ bool retry_after_bogus(struct res *r, const struct dsec_verdict *vd);
  * (dsec_refetch_keys) and give r a fresh dsec_val (true; the caller feeds
  * the referral DS and validates again). Once per question. */
 bool retry_keys(struct res *r, const struct dsec_verdict *vd);
+
+/* Flood defences at the cut (resguard.c). */
+/* r's zone is refused by zone-nxdomain-rate: publish it to the dataplane
+ * (boltdns/throttle.h; once a second while refusals go on). */
+void guard_throttle(struct res *r);
+/* At r's first step at a cut: is the zone down (zonedown.h) and r not its
+ * probe? Then true, with the reason for the failure in text[0..cap), and
+ * the zone is published to the dataplane once a second. */
+bool guard_zone_down(struct res *r, char *text, size_t cap);
+/* r failed at its cut with ede (sel_reason): mark the zone down when no
+ * server answered. */
+void guard_no_server(struct res *r, uint16_t ede);
+/* A server of r's cut answered: the zone is up, and no longer throttled
+ * if it was published as down. */
+void guard_answered(struct res *r);
 
 #endif

@@ -49,6 +49,7 @@ void cut_set(struct res *r, const uint8_t *zone, const struct infra_nsset *ns)
 	if (r->zone_held)
 		lim_zone_leave(r->zone);
 	r->zone_held = false;
+	r->down_checked = false;
 	name_copy(r->zone, zone);
 	r->ns = *ns;
 	memset(r->ns_chased, 0, sizeof(r->ns_chased));

@@ -581,23 +581,13 @@ static void fail_no_server(struct res *r)
 	char zn[300], text[sizeof(r->ede_text)];
 	name_text(r->zone, zn, sizeof(zn));
 	uint16_t ede = sel_reason(&r->sel, r->last_rcode, zn, text, sizeof(text));
+	guard_no_server(r, ede);
 	if (ede == BOLT_EDE_NONE && r->child_ede != BOLT_EDE_NONE)
 		fail(r, r->child_ede, "%s", r->child_text);
 	else if (ede == BOLT_EDE_NONE)
 		fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "no usable address for the servers of %s", zn);
 	else
 		fail(r, ede, "%s", text);
-}
-
-/* r's zone is refused by a limit: the dataplane refuses its misses itself
- * for a while (one in ten still comes here), published again once a second
- * for as long as the flood goes on. */
-static void throttle(struct res *r)
-{
-	struct cp *cp = r->cp;
-	if (cp->region != NULL && zrate_publish_due(r->zone, uv_now(cp->loop)))
-		(void)bolt_throttle_set(&cp->region->hdr->throttle, r->zone,
-		                        now_s() + ZRATE_THROTTLE_SECS);
 }
 
 static void step(struct res *r)
@@ -609,6 +599,12 @@ static void step(struct res *r)
 	}
 	if (!r->have_cut && find_cut(r))
 		return;
+	/* Every server of the cut is down: fail at once (one probe at a time). */
+	char why[sizeof(r->ede_text)];
+	if (guard_zone_down(r, why, sizeof(why))) {
+		fail(r, BOLT_EDE_NO_REACHABLE_AUTHORITY, "%s", why);
+		return;
+	}
 	/* A new question for a zone with max-inflight-per-zone resolutions in
 	 * flight fails now rather than queue behind a flood of it. */
 	if (!r->zone_held && !(r->zone_held = lim_zone_enter(r->zone, cp->cfg->max_inflight_zone))) {
@@ -634,7 +630,7 @@ static void step(struct res *r)
 		if (!zrate_allow(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop))) {
 			char zn[300];
 			name_text(r->zone, zn, sizeof(zn));
-			throttle(r);
+			guard_throttle(r);
 			fail(r, BOLT_EDE_OTHER, "zone-nxdomain-rate reached for %s", zn);
 			return;
 		}
@@ -871,6 +867,7 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 		step(r);
 		return;
 	}
+	guard_answered(r);
 
 	size_t max_rrs = len / 11 + 1;
 	if (max_rrs > PARSE_RRS_MAX)

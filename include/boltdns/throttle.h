@@ -55,6 +55,13 @@ struct bolt_throttle_table {
 BOLT_API int bolt_throttle_set(struct bolt_throttle_table *t, const uint8_t *zone, uint32_t until);
 
 /*
+ * Throttle zone no more (its slot, if it has one, ends now): the control
+ * plane learnt that the reason is gone (a down zone answered again).
+ * Thread: the table's one writer.
+ */
+BOLT_API void bolt_throttle_clear(struct bolt_throttle_table *t, const uint8_t *zone);
+
+/*
  * Is name (lower-case wire name of name_len bytes), or a name above it,
  * throttled at now? Reads never block and never see a torn name.
  * Thread: any.

@@ -75,6 +75,22 @@ int bolt_throttle_set(struct bolt_throttle_table *t, const uint8_t *zone, uint32
 	return 0;
 }
 
+void bolt_throttle_clear(struct bolt_throttle_table *t, const uint8_t *zone)
+{
+	int n = bolt_name_len(zone, BOLT_NAME_MAX);
+	if (n <= 0)
+		return;
+	for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS; i++) {
+		struct bolt_throttle_slot *s = &t->slot[i];
+		if (s->len != (unsigned)n || memcmp(s->name, zone, (size_t)n) != 0)
+			continue;
+		/* until alone: readers look at it before the seqlock, and a
+		 * slot that has ended is free for the next zone */
+		atomic_store_explicit(&s->until, 0, memory_order_release);
+		return;
+	}
+}
+
 bool bolt_throttle_match(const struct bolt_throttle_table *t, const uint8_t *name,
                          unsigned name_len, uint32_t now)
 {

@@ -66,6 +66,33 @@ static void test_refresh_and_list(void **state)
 	free(t);
 }
 
+/* A zone whose reason is gone (a down zone answered again) is cleared at
+ * once; the others stay; setting it again later works. */
+static void test_clear(void **state)
+{
+	(void)state;
+	struct bolt_throttle_table *t = table();
+	const uint8_t *z = (const uint8_t *)"\4dead\7boltnet";
+	assert_int_equal(bolt_throttle_set(t, z, 110), 0);
+	assert_int_equal(bolt_throttle_set(t, (const uint8_t *)"\4bulk\7boltnet", 110), 0);
+	assert_true(match(t, "\1a\4dead\7boltnet", 100));
+	bolt_throttle_clear(t, z);
+	assert_false(match(t, "\1a\4dead\7boltnet", 100));
+	assert_true(match(t, "\1a\4bulk\7boltnet", 100));
+	uint8_t out[4][BOLT_NAME_MAX];
+	assert_int_equal(bolt_throttle_list(t, 100, out, NULL, 4), 1);
+	/* a zone never set, a bad name: nothing happens */
+	bolt_throttle_clear(t, (const uint8_t *)"\4none\7boltnet");
+	uint8_t bad[300];
+	memset(bad, 63, sizeof(bad));
+	bolt_throttle_clear(t, bad);
+	assert_true(match(t, "\1a\4bulk\7boltnet", 100));
+	/* set again: throttled again */
+	assert_int_equal(bolt_throttle_set(t, z, 120), 0);
+	assert_true(match(t, "\1a\4dead\7boltnet", 115));
+	free(t);
+}
+
 static void test_full_table(void **state)
 {
 	(void)state;
@@ -107,6 +134,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_refresh_and_list),
+		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_bad_input),
 	};
