@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # DoT and DoH, cache hot, at an equal CPU budget: boltdns (boltdns-edge next
 # to boltdns-dp and boltdns-cp) against Unbound's DoT and DoH and Knot
-# Resolver's DoT and DoH; plus TLS handshakes per second (new connections,
-# and resumed ones) with openssl s_time.
+# Resolver's DoT and DoH and dnsdist's in front of Unbound; plus latency
+# percentiles at a fixed rate, and TLS handshakes per second (new
+# connections, and resumed ones) with openssl s_time.
 #
 #   flock /tmp/boltdns-bench.lock bench/edge/run.sh [-b BUILD] [-B PCT] [-l SECONDS]
-#                                                    [-s "SERVERS"] [-r RUNS]
+#                                                    [-s "SERVERS"] [-r RUNS] [-R RATE]
 #
 #   -b BUILD    meson build directory with boltdns-dp, -cp, -edge (default build)
 #   -B PCT      the servers' CPU budget, percent of one core (default 25)
 #   -l SECONDS  length of each dnsperf run (default 10)
-#   -s SERVERS  any of "boltdns unbound kresd" (default all)
+#   -s SERVERS  any of "boltdns unbound kresd dnsdist" (default all; dnsdist
+#               is dnsdist 1.7 with its packet cache in front of an Unbound,
+#               both in the budget)
 #   -r RUNS     dnsperf runs per (server, transport); the median is reported (default 3)
+#   -P PHASES   any of "qps latency handshakes" (default all three)
+#   -R RATE     queries per second of the latency runs (default 5000: under
+#               every server's capacity at 25 %, so the percentiles are of
+#               answering, not of a queue that grows for the whole run)
 #
 # Everything runs in a private network namespace (BE_NS, default bedge) with
 # the fake hierarchy of tests/hierarchy/ on its lo; the server under test
@@ -24,23 +31,29 @@
 # 16 connections and up to 1000 queries in flight. Reported: median qps,
 # the server's CPU used (cgroup time / wall time), qps per core (qps / CPU
 # used), dnsperf's average latency and its standard deviation (dnsperf
-# prints no percentiles); then s_time's connections per second.
+# prints no percentiles); then RUNS latency runs at RATE qps (dnsperf -v
+# prints every answer's latency): the medians of p50, p99 and p99.9 and the
+# queries lost; then s_time's connections per second.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=build
 PCT=25
 SECS=10
-SERVERS="boltdns unbound kresd"
+SERVERS="boltdns unbound kresd dnsdist"
 RUNS=3
-while getopts "b:B:l:s:r:h" opt; do
+RATE=5000
+PHASES="qps latency handshakes"
+while getopts "b:B:l:s:r:R:P:h" opt; do
   case "$opt" in
   b) BUILD=$OPTARG ;;
   B) PCT=$OPTARG ;;
   l) SECS=$OPTARG ;;
   s) SERVERS=$OPTARG ;;
   r) RUNS=$OPTARG ;;
-  *) sed -n '2,27p' "$0"; exit 2 ;;
+  R) RATE=$OPTARG ;;
+  P) PHASES=$OPTARG ;;
+  *) sed -n '2,37p' "$0"; exit 2 ;;
   esac
 done
 case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
@@ -71,6 +84,38 @@ wait_port() {   # wait_port PORT: until something listens on ADDR:PORT/tcp
     sleep 0.1
   done
   return 1
+}
+
+# unbound_conf DIR "LISTEN LINES": the Unbound of this benchmark (one thread,
+# iterator only, caches big enough for the names), listening as told
+unbound_conf() {
+  cat > "$1/unbound.conf" <<CONF
+server:
+    verbosity: 0
+    $2
+    incoming-num-tcp: 1000
+    tcp-idle-timeout: 30000
+    do-ip6: no
+    num-threads: 1
+    so-reuseport: no
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$1"
+    pidfile: "$1/unbound.pid"
+    logfile: "$1/unbound.log"
+    use-syslog: no
+    access-control: 0.0.0.0/0 allow
+    root-hints: "$ROOT/tests/hierarchy/root.hints"
+    do-not-query-localhost: no
+    module-config: "iterator"
+    msg-cache-size: 64m
+    rrset-cache-size: 128m
+    prefetch: no
+    ratelimit: 0
+remote-control:
+    control-enable: no
+CONF
 }
 
 start_server() {   # start_server NAME: every process in the cgroup, in the namespace
@@ -108,41 +153,32 @@ CONF
     bb_cg_spawn "$w/edge.log" ip netns exec "$NS" "$BUILD/edge/boltdns-edge" -c "$w/boltdns.conf" >/dev/null
     ;;
   unbound)
-    cat > "$w/unbound.conf" <<CONF
-server:
-    verbosity: 0
-    interface: $ADDR@53
+    unbound_conf "$w" "interface: $ADDR@53
     interface: $ADDR@853
     interface: $ADDR@443
     tls-port: 853
     https-port: 443
-    http-endpoint: "/dns-query"
-    tls-service-key: "$WORK/key.pem"
-    tls-service-pem: "$WORK/cert.pem"
-    incoming-num-tcp: 1000
-    tcp-idle-timeout: 30000
-    do-ip6: no
-    num-threads: 1
-    so-reuseport: no
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$w"
-    pidfile: "$w/unbound.pid"
-    logfile: "$w/unbound.log"
-    use-syslog: no
-    access-control: 0.0.0.0/0 allow
-    root-hints: "$ROOT/tests/hierarchy/root.hints"
-    do-not-query-localhost: no
-    module-config: "iterator"
-    msg-cache-size: 64m
-    rrset-cache-size: 128m
-    prefetch: no
-    ratelimit: 0
-remote-control:
-    control-enable: no
-CONF
+    http-endpoint: \"/dns-query\"
+    tls-service-key: \"$WORK/key.pem\"
+    tls-service-pem: \"$WORK/cert.pem\""
     bb_cg_spawn "$w/out.log" ip netns exec "$NS" unbound -d -c "$w/unbound.conf" >/dev/null
+    ;;
+  dnsdist)
+    # dnsdist as deployed in front of a recursor: its packet cache answers
+    # hits; Unbound (same settings as above, UDP/TCP only) behind it on lo
+    unbound_conf "$w" "interface: 127.0.0.1@5300"
+    bb_cg_spawn "$w/out.log" ip netns exec "$NS" unbound -d -c "$w/unbound.conf" >/dev/null
+    cat > "$w/dnsdist.conf" <<CONF
+setLocal("$ADDR:53")
+addTLSLocal("$ADDR:853", "$WORK/cert.pem", "$WORK/key.pem")
+addDOHLocal("$ADDR:443", "$WORK/cert.pem", "$WORK/key.pem", "/dns-query")
+setACL({"0.0.0.0/0"})
+newServer({address="127.0.0.1:5300", healthCheckMode="lazy"})
+pc = newPacketCache(100000, {maxTTL=86400})
+getPool(""):setCache(pc)
+setMaxTCPClientThreads(1)
+CONF
+    bb_cg_spawn "$w/dnsdist.log" ip netns exec "$NS" dnsdist --supervised --disable-syslog -C "$w/dnsdist.conf" >/dev/null
     ;;
   kresd)
     cat > "$w/kresd.conf" <<CONF
@@ -186,6 +222,34 @@ run_perf() {
     'BEGIN { printf "%.0f %.1f %.3f %.3f\n", q, 100 * u / t, a * 1000, s * 1000 }'
 }
 
+# run_latency MODE: RATE qps for SECS; prints "p50_ms p99_ms p999_ms lost"
+run_latency() {
+  local mode=$1 extra=()
+  [ "$mode" = doh ] && extra=(-O doh-uri="https://$ADDR/dns-query" -O doh-method=POST)
+  client dnsperf -m "$mode" -s "$ADDR" "${extra[@]}" -d "$WORK/names.txt" -l "$SECS" -c 16 \
+    -q 1000 -t 5 -Q "$RATE" -v > "$WORK/latency.out" 2>&1 || true
+  local sent done_
+  sent=$(awk '/Queries sent:/ { print $3 }' "$WORK/latency.out")
+  done_=$(awk '/Queries completed:/ { print $3 }' "$WORK/latency.out")
+  # "> RCODE NAME TYPE SECONDS" for every answer
+  awk '$1 == ">" { print $NF * 1000 }' "$WORK/latency.out" | sort -g |
+    awk -v lost=$(( ${sent:-0} - ${done_:-0} )) '{ v[NR] = $1 }
+      END { if (NR == 0) { print "0 0 0", lost; exit }
+            i50 = int(NR * 0.50); i99 = int(NR * 0.99); i999 = int(NR * 0.999)
+            if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; if (i999 < 1) i999 = 1
+            printf "%.3f %.3f %.3f %d\n", v[i50], v[i99], v[i999], lost }'
+}
+
+median_cols() {   # lines of numbers on stdin -> the median of each column
+  awk '{ for (i = 1; i <= NF; i++) c[i, NR] = $i; n = NF } END {
+    for (i = 1; i <= n; i++) {
+      m = 0; for (r = 1; r <= NR; r++) a[r] = c[i, r]
+      for (x = 1; x <= NR; x++) for (y = x + 1; y <= NR; y++) if (a[y] < a[x]) { t = a[x]; a[x] = a[y]; a[y] = t }
+      printf "%s%s", (i > 1 ? " " : ""), a[int((NR + 1) / 2)]
+    }
+    print "" }' | awk '{ printf "p50=%sms p99=%sms p99.9=%sms lost=%s\n", $1, $2, $3, $4 }'
+}
+
 median_row() {   # lines "qps cpu avg sd" on stdin -> the line with the median qps
   sort -n -k1,1 | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
 }
@@ -202,14 +266,24 @@ for s in $SERVERS; do
   sleep 1
   client dnsperf -s "$ADDR" -d "$WORK/names.txt" -n 1 -c 4 -t 5 >/dev/null 2>&1 || true
   bb_cg_quota "$PCT"
+  phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
   for mode in dot doh; do
+    phase qps || continue
     rows=$(for _ in $(seq "$RUNS"); do run_perf "$mode"; done)
     m=$(echo "$rows" | median_row)
     echo "$s $mode budget=$PCT% $m runs=[$(echo "$rows" | awk '{ print $1 }' | tr '\n' ' ')]" | tee -a "$RES"
   done
+  # latency at a fixed rate, under every server's capacity at this budget
+  for mode in dot doh; do
+    phase latency || continue
+    rows=$(for _ in $(seq "$RUNS"); do run_latency "$mode"; done)
+    echo "$s $mode latency rate=$RATE budget=$PCT% $(echo "$rows" | median_cols)" \
+         "runs=[$(echo "$rows" | awk '{ print $2 "/" $3 }' | tr '\n' ' ')]" | tee -a "$RES"
+  done
   # handshakes per second at the same budget: full, then resumed
   # (s_time resumes only on TLS 1.2: it closes before a TLS 1.3 ticket arrives)
   for kind in "new tls1.3:-new" "new tls1.2:-new -tls1_2" "resumed tls1.2:-reuse -tls1_2"; do
+    phase handshakes || continue
     u0=$(bb_cg_usage_ns)
     out=$(client openssl s_time -connect "$ADDR:853" ${kind#*:} -time 10 2>&1 || true)
     u1=$(bb_cg_usage_ns)
