@@ -64,19 +64,19 @@ void respond_cached(struct cp *cp, const struct waiter *w, const struct bolt_cac
 	waiter_deliver(w, out_buf, (size_t)len);
 }
 
-void respond_msg(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len,
-                 const uint16_t *ttl_off, uint16_t nttl, uint32_t ttl, uint8_t kind,
-                 uint8_t ede_len)
+int respond_msg_status(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len,
+                       const uint16_t *ttl_off, uint16_t nttl, uint32_t now, uint32_t ttl,
+                       uint8_t kind, uint8_t ede_len, uint8_t sec)
 {
 	struct bolt_cache_val val;
 	const uint8_t *sections = NULL;
-	uint32_t now = bolt_now();
-	if (nttl > BOLT_BUILD_TTL_MAX ||
-	    bolt_answer_to_cache_ede(msg, len, ttl_off, nttl, now, ttl, kind, ede_len, &val,
-	                             rel_buf, &sections) < 0) {
-		respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "cannot render the answer");
-		return;
-	}
+	if (nttl > BOLT_BUILD_TTL_MAX)
+		return BOLT_ESPACE;
+	int ret = bolt_answer_to_cache_ede(msg, len, ttl_off, nttl, now, ttl, kind, ede_len, &val,
+	                                   rel_buf, &sections);
+	if (ret < 0)
+		return ret;
+	val.status = sec;
 	struct bolt_cache_out out = {
 		.val = val,
 		.ttl_off = rel_buf,
@@ -85,6 +85,16 @@ void respond_msg(struct cp *cp, const struct waiter *w, const uint8_t *msg, size
 		.cap = val.len,
 	};
 	respond_cached(cp, w, &out, now, false);
+	return 0;
+}
+
+void respond_msg(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len,
+                 const uint16_t *ttl_off, uint16_t nttl, uint32_t ttl, uint8_t kind,
+                 uint8_t ede_len)
+{
+	if (respond_msg_status(cp, w, msg, len, ttl_off, nttl, bolt_now(), ttl, kind, ede_len,
+	                       BOLT_SEC_UNCHECKED) < 0)
+		respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "cannot render the answer");
 }
 
 int respond_lookup(struct cp *cp, const struct pkey *key, struct bolt_cache_out *out,

@@ -48,6 +48,16 @@ void respond_msg(struct cp *cp, const struct waiter *w, const uint8_t *msg, size
                  uint8_t ede_len);
 
 /*
+ * respond_msg for an answer of DNSSEC status sec (enum bolt_sec_status: AD
+ * and the bogus rules of the renderer follow it), at time now. Returns 0
+ * when w was answered, or a negative error when msg cannot be kept as a
+ * cache value (then nothing was sent: the caller decides).
+ */
+int respond_msg_status(struct cp *cp, const struct waiter *w, const uint8_t *msg, size_t len,
+                       const uint16_t *ttl_off, uint16_t nttl, uint32_t now, uint32_t ttl,
+                       uint8_t kind, uint8_t ede_len, uint8_t sec);
+
+/*
  * Look key up in the shared cache into *out (its sections in a static
  * buffer, valid until the next call). Returns 0 (fresh), BOLT_EEXPIRED (out
  * filled) or a miss code; BOLT_ENOENT when no region is attached.

@@ -90,31 +90,13 @@ static int any_response(const uint8_t *msg, size_t len, const uint16_t *ttl_off,
 	return (int)len;
 }
 
-/* Working buffer of any_reply (its input offsets may be in rel_buf). */
-static uint16_t any_rel[BOLT_BUILD_TTL_MAX];
-
 /* Answer w with the ANY response any_buf[0..len) of DNSSEC status sec. */
 static void any_reply(struct cp *cp, const struct waiter *w, size_t len,
                       const uint16_t *ttl_off, uint16_t nttl, uint32_t ttl, uint8_t kind,
                       uint8_t sec)
 {
-	struct bolt_cache_val val;
-	const uint8_t *sections = NULL;
-	uint32_t now = bolt_now();
-	if (bolt_answer_to_cache_ede(any_buf, len, ttl_off, nttl, now, ttl, kind, 0, &val, any_rel,
-	                             &sections) < 0) {
+	if (respond_msg_status(cp, w, any_buf, len, ttl_off, nttl, bolt_now(), ttl, kind, 0, sec) < 0)
 		respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "cannot render the answer");
-		return;
-	}
-	val.status = sec;
-	struct bolt_cache_out out = {
-		.val = val,
-		.ttl_off = any_rel,
-		.ttl_cap = BOLT_BUILD_TTL_MAX,
-		.sections = (uint8_t *)(uintptr_t)sections,
-		.cap = val.len,
-	};
-	respond_cached(cp, w, &out, now, false);
 }
 
 /* Answer the ANY waiters of list (others are skipped) from the A response
@@ -566,20 +548,9 @@ static bool nxcut_serve(struct cp *cp, const struct pkey *key, const struct wait
 	    bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
 	                              key->do_bit, now, ttl, BOLT_CACHE_NXDOMAIN, 0, sec) == 0)
 		cp->ctr.cache_inserts++;
-	struct bolt_cache_val val;
-	const uint8_t *sections = NULL;
-	if (bolt_answer_to_cache_ede(resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl,
-	                             BOLT_CACHE_NXDOMAIN, 0, &val, rel_buf, &sections) < 0)
+	if (respond_msg_status(cp, w, resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl,
+	                       BOLT_CACHE_NXDOMAIN, 0, sec) < 0)
 		return false;
-	val.status = sec;
-	struct bolt_cache_out out = {
-		.val = val,
-		.ttl_off = rel_buf,
-		.ttl_cap = BOLT_BUILD_TTL_MAX,
-		.sections = (uint8_t *)(uintptr_t)sections,
-		.cap = val.len,
-	};
-	respond_cached(cp, w, &out, now, false);
 	cp->ctr.nxdomain_cut_answers++;
 	return true;
 }
