@@ -59,6 +59,19 @@ struct cp_counters {
 	uint64_t attaches;        /* successful region attaches */
 	uint64_t dnstap_samples;  /* dataplane hits sampled for dnstap ([dnstap] sample) */
 	uint64_t dnstap_samples_gone; /* ... whose entry had left the cache: query logged only */
+	/* Response policy (policy.c) */
+	uint64_t rpz_qname_hits;  /* policies applied on the question's name */
+	uint64_t rpz_ip_hits;     /* policies applied on an address of the answer */
+	uint64_t rpz_nxdomain;    /* ...by action */
+	uint64_t rpz_nodata;
+	uint64_t rpz_passthru;
+	uint64_t rpz_drop;
+	uint64_t rpz_tcp_only;
+	uint64_t rpz_local_data;
+	uint64_t rpz_loads;       /* zone versions loaded */
+	uint64_t rpz_load_errors; /* zone files that could not be loaded */
+	uint64_t rpz_skipped;     /* malformed or unsupported records skipped */
+	uint64_t rpz_flushed;     /* cache entries deleted by a policy change */
 };
 
 /* Resolution latency histogram (cumulative buckets, see serve_latency_le). */
@@ -75,6 +88,7 @@ struct tcp_srv;
 struct ctl_local;
 struct aggr;
 struct dnstap;
+struct policy;
 
 struct cp {
 	const struct bolt_config *cfg;
@@ -92,6 +106,7 @@ struct cp {
 	                                 [dnssec] validation or aggressive-nsec is off */
 	struct ctl_local *local;      /* local data the serving side answers from (the
 	                                 control server's table, set by main.c); NULL: none */
+	struct policy *policy;        /* response policy zones (policy.h); NULL: none */
 	uint16_t upstream_port;       /* port of every upstream server (53) */
 	uint64_t region_token;        /* this process's claim of the rings (bolt_region_claim);
 	                                 0: no check (tests) */

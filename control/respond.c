@@ -57,6 +57,11 @@ void respond_cached(struct cp *cp, const struct waiter *w, const struct bolt_cac
 	size_t cap;
 	size_t limit = respond_limit(cp, w, &cap);
 	int len = respond_render(cp, w, out, now, stale, out_buf, cap, limit);
+	if (len == BOLT_EDROP) {
+		/* A response policy (RPZ DROP): nothing is sent. */
+		waiter_deliver(w, NULL, 0);
+		return;
+	}
 	if (len < 0) {
 		respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "cannot render the answer");
 		return;

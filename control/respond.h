@@ -33,7 +33,8 @@ void respond_error(struct cp *cp, const struct waiter *w, uint16_t rcode, uint16
 int respond_render(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
                    uint32_t now, bool stale, uint8_t *buf, size_t cap, size_t limit);
 
-/* Render (as above) and deliver; SERVFAIL when it cannot be rendered. */
+/* Render (as above) and deliver; SERVFAIL when it cannot be rendered,
+ * nothing (a NULL delivery) for a policy's DROP entry. */
 void respond_cached(struct cp *cp, const struct waiter *w, const struct bolt_cache_out *out,
                     uint32_t now, bool stale);
 

@@ -13,6 +13,7 @@
 #include "localzones.h"
 #include "log.h"
 #include "nxcut.h"
+#include "policy.h"
 #include "prefetch.h"
 #include "respond.h"
 #include "serve.h"
@@ -52,6 +53,9 @@ bool serve_from_cache(struct cp *cp, const struct pkey *key, const struct waiter
 	if (respond_lookup(cp, key, &out, now) != 0)
 		return false;
 	if ((w->q.flags & BOLT_FLAG_CD) && out.val.status == BOLT_SEC_BOGUS)
+		return false;
+	/* A policy's TCP-only entry: a stream client is resolved. */
+	if (out.val.kind == BOLT_CACHE_TCP_ONLY && w->stream)
 		return false;
 	respond_cached(cp, w, &out, now, false);
 	return true;
@@ -440,6 +444,12 @@ static void on_resolved(struct res *r, void *arg)
 	default: cp->ctr.servfail++; break;
 	}
 
+	/* Response policy (RPZ) on the name or the answer's addresses: its
+	 * own answer goes into the cache and to the waiters instead. */
+	if (len >= 0 && policy_response(cp, p, resp_buf, (size_t)len, &b, ttl, kind)) {
+		pend_free(p);
+		return;
+	}
 	/* A SERVFAIL says why (RFC 8914), in the cache too, so the dataplane
 	 * repeats the reason to the clients it answers from there. */
 	uint8_t ede_len = 0;
@@ -628,6 +638,10 @@ void serve_resolve(struct cp *cp, const struct pkey *key, const struct waiter *w
 		return;
 	if (localzones_answer(cp, key, w))
 		return;
+	/* Response policy on the name (RPZ), whatever RD says: its answer
+	 * needs no recursion. */
+	if (policy_qname(cp, key, w))
+		return;
 	/* RD=0: the cache was the only source (the client asked it already). */
 	if (!(w->q.flags & BOLT_FLAG_RD)) {
 		cp->ctr.refused_norec++;
@@ -721,7 +735,8 @@ static bool start_refresh(struct cp *cp, const struct pkey *key, uint32_t now)
 {
 	/* A name of local data or of a local zone is refreshed from it, never
 	 * asked upstream. */
-	if (serve_local(cp, key, NULL) || localzones_answer(cp, key, NULL))
+	if (serve_local(cp, key, NULL) || localzones_answer(cp, key, NULL) ||
+	    policy_qname(cp, key, NULL))
 		return true;
 	struct pend *p = pend_add(&cp->pend, key);
 	if (p == NULL) {

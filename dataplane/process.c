@@ -525,6 +525,12 @@ static int serve_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_qu
 		w->bc.misses++;
 		return -1;
 	}
+	if (bolt_unlikely(len == BOLT_EDROP)) {
+		/* A response policy says: no answer (RPZ DROP). */
+		p->csum = 0;
+		w->bc.hits++;
+		return 0;
+	}
 	if (len < 0) {
 		/* An entry that cannot be served as it is (its question size
 		 * disagrees): let the control plane answer. */

@@ -131,6 +131,10 @@ BOLT_API int bolt_answer_insert_bogus(struct bolt_cache *c, const uint8_t *msg, 
  * truncated, when the query had AD or DO (RFC 6840 5.7, 5.8), CD or not; the
  * entry's own AD bit is ignored. A BOGUS entry that is not a SERVFAIL (the
  * data kept for CD=1 queries) is refused for a CD=0 query with BOLT_ENOENT.
+ * Policy markers (BOLT_CACHE_DROP, BOLT_CACHE_TCP_ONLY): a DROP entry
+ * returns BOLT_EDROP (send nothing); a TCP-only entry gives the TC=1 answer
+ * when limit < BOLT_MSG_MAX (UDP) and BOLT_ENOENT for a stream transport
+ * (limit BOLT_MSG_MAX), which must resolve the question instead.
  * Returns the response length, or a negative code.
  */
 BOLT_API int bolt_answer_from_cache(uint8_t *buf, size_t cap, size_t limit,

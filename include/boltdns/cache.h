@@ -61,6 +61,12 @@ enum bolt_cache_kind {
 	BOLT_CACHE_NODATA = 2,
 	BOLT_CACHE_SERVFAIL = 3,
 	BOLT_CACHE_STATIC = 4,   /* local data: never expires */
+	/* Response policy (RPZ) markers, no records: the query is not answered
+	 * (bolt_answer_from_cache returns BOLT_EDROP), or answered TC=1 over
+	 * UDP and taken as a miss by a stream transport (TCP, DoT, DoH), which
+	 * the control plane resolves. */
+	BOLT_CACHE_DROP = 5,
+	BOLT_CACHE_TCP_ONLY = 6,
 };
 
 /*
@@ -105,7 +111,17 @@ struct bolt_cache_val {
 	                          byte (always 0), so older entries read as no EDE. */
 	uint8_t status;        /* enum bolt_sec_status. Was reserved[0] (always 0),
 	                          so older entries read as BOLT_SEC_UNCHECKED. */
-	uint8_t reserved[1];
+	uint8_t policy;        /* enum bolt_cache_policy: an answer a response policy
+	                          made. Was reserved[1] (always 0): older entries
+	                          read as BOLT_CACHE_POLICY_NONE. */
+};
+
+/* What made an entry (bolt_cache_val.policy), so a policy change can find
+ * the answers it made. */
+enum bolt_cache_policy {
+	BOLT_CACHE_POLICY_NONE = 0,
+	BOLT_CACHE_POLICY_QNAME = 1,  /* a policy on the question's name */
+	BOLT_CACHE_POLICY_IP = 2,     /* a policy on an address of the answer */
 };
 
 /* Where a lookup copies the variable part. */
@@ -195,6 +211,18 @@ BOLT_API int bolt_cache_delete_zone(struct bolt_cache *c, const uint8_t *name, s
 
 /* Delete entries of one kind (e.g. every NXDOMAIN/NODATA); returns count. */
 BOLT_API int bolt_cache_delete_kind(struct bolt_cache *c, uint8_t kind);
+
+/*
+ * Delete the entries pred says to, in one pass over the cache (each shard
+ * locked for its own scan only). pred gets the entry's lower-case name,
+ * type, fixed value and its sections (val->len bytes; names in them may be
+ * compression pointers into a message whose question is at offset 12, as
+ * for every entry). Returns the number deleted, or -EINVAL.
+ */
+typedef bool (*bolt_cache_pred)(const uint8_t *name, size_t name_len, uint16_t qtype,
+                                const struct bolt_cache_val *val, const uint8_t *sections,
+                                void *arg);
+BOLT_API int bolt_cache_delete_if(struct bolt_cache *c, bolt_cache_pred pred, void *arg);
 
 /* Delete every entry (counted in deletes). */
 BOLT_API void bolt_cache_flush(struct bolt_cache *c);

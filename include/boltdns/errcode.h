@@ -41,7 +41,8 @@ enum bolt_error {
 	BOLT_ELIMIT = -1027,     /* work limit reached */
 	BOLT_ETIMEOUT = -1028,   /* upstream timeout */
 	BOLT_ESERVFAIL = -1029,  /* resolution failed */
-	BOLT_ERROR_LAST = -1030,
+	BOLT_EDROP = -1030,      /* a policy says: send no answer */
+	BOLT_ERROR_LAST = -1031,
 };
 
 /*

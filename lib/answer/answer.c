@@ -316,6 +316,17 @@ from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
 	if (bolt_unlikely(v->status == BOLT_SEC_BOGUS) && v->kind != BOLT_CACHE_SERVFAIL &&
 	    !(q->flags & BOLT_FLAG_CD))
 		return BOLT_ENOENT;
+	/* Policy markers (RPZ): no answer at all, or TC=1 over UDP; a stream
+	 * transport (limit BOLT_MSG_MAX: UDP limits never reach it) is
+	 * resolved by the control plane instead. */
+	bool force_tc = false;
+	if (bolt_unlikely(v->kind >= BOLT_CACHE_DROP)) {
+		if (v->kind == BOLT_CACHE_DROP)
+			return BOLT_EDROP;
+		if (limit >= BOLT_MSG_MAX)
+			return BOLT_ENOENT;
+		force_tc = true;
+	}
 	if (limit > cap)
 		limit = cap;
 	if (qend + (q->has_edns ? OPT_LEN : 0) > limit)
@@ -337,7 +348,7 @@ from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
 	if (!q->has_edns)
 		ede_len = 0;
 	size_t opt = q->has_edns ? OPT_LEN + ede_len : 0;
-	bool tc = qend + rlen + opt > limit;
+	bool tc = qend + rlen + opt > limit || force_tc;
 	/* Response flags: cached QR/AA/RA/RCODE, the client's RD and CD. AD only
 	 * for a secure answer and a client that asked for it with AD or DO (RFC
 	 * 6840 5.7, 5.8), whatever its CD; not on a stale answer (its

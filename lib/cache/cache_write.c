@@ -397,7 +397,6 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 		h.val.inserted = now;
 	/* The status is kept (the byte was reserved, always 0: old entries
 	 * read as unchecked); what is still reserved stays 0. */
-	memset(h.val.reserved, 0, sizeof(h.val.reserved));
 	/* the bytes are unreachable until linked below: no version needed */
 	uint8_t *p = arena + off;
 	shm_write(p, &h, sizeof(h));
@@ -562,6 +561,26 @@ int bolt_cache_delete_zone(struct bolt_cache *c, const uint8_t *name, size_t nam
 		return -EINVAL;
 	struct name_type nt = { name, name_len, 0 };
 	return delete_matching(c, match_zone, &nt);
+}
+
+struct pred_arg {
+	bolt_cache_pred pred;
+	void *arg;
+};
+
+static bool match_pred(const struct rec *r, const uint8_t *name, const void *arg)
+{
+	const struct pred_arg *pa = arg;
+	/* rec_valid checked that name and sections lie within the record. */
+	return pa->pred(name, r->name_len, r->qtype, &r->val, name + r->name_len, pa->arg);
+}
+
+int bolt_cache_delete_if(struct bolt_cache *c, bolt_cache_pred pred, void *arg)
+{
+	if (c == NULL || pred == NULL)
+		return -EINVAL;
+	struct pred_arg pa = { pred, arg };
+	return delete_matching(c, match_pred, &pa);
 }
 
 int bolt_cache_delete_kind(struct bolt_cache *c, uint8_t kind)

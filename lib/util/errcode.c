@@ -32,6 +32,7 @@ static const char *const messages[] = {
 	[-(BOLT_ELIMIT - BOLT_ERROR_BASE)] = "work limit reached",
 	[-(BOLT_ETIMEOUT - BOLT_ERROR_BASE)] = "timed out",
 	[-(BOLT_ESERVFAIL - BOLT_ERROR_BASE)] = "resolution failed",
+	[-(BOLT_EDROP - BOLT_ERROR_BASE)] = "dropped by policy",
 };
 
 const char *bolt_strerror(int err)

@@ -78,7 +78,7 @@ static void put(struct fixture *f, uint8_t do_bit, uint8_t tag, uint8_t status)
 	v.len = sizeof(sec);
 	v.expires = bolt_now() + 300;
 	v.status = status;
-	v.reserved[0] = 0xee;
+	v.policy = BOLT_CACHE_POLICY_IP;
 	key(f->r->cache, &k, do_bit);
 	assert_int_equal(bolt_cache_insert(f->r->cache, &k, &v, NULL, sec), 0);
 }
@@ -110,7 +110,7 @@ static void test_status_stored(void **state)
 		assert_int_equal(get(f, 1, &o, &tag), 0);
 		assert_int_equal(tag, i);
 		assert_int_equal(o.val.status, st[i]);
-		assert_int_equal(o.val.reserved[0], 0);
+		assert_int_equal(o.val.policy, BOLT_CACHE_POLICY_IP);
 	}
 }
 

@@ -1,0 +1,548 @@
+/*
+ * Response policy zones applied to what the control plane serves (see
+ * policy.h). The zones and their matching live in control/rpz/; this file
+ * decides when a policy applies, turns it into a cache entry and answers,
+ * logs, counts and flushes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "boltdns/answer.h"
+#include "boltdns/wire_ctx.h"
+#include "log.h"
+#include "policy.h"
+#include "respond.h"
+#include "rpz.h"
+
+struct pzone {
+	struct policy_zone_cfg cfg;
+	struct rpz_zone *z;
+	struct timespec mtime;   /* of the file loaded */
+	off_t size;
+};
+
+struct policy {
+	struct pzone zone[POLICY_ZONES_MAX];
+	unsigned n;
+};
+
+/* Working buffers: the process is single-threaded. */
+static uint8_t pol_buf[BOLT_MSG_MAX];
+static uint16_t pol_rel[BOLT_BUILD_TTL_MAX];
+
+/* ---- matching ---- */
+
+static bool match_qname(const struct policy *pol, const uint8_t *name, struct rpz_hit *h)
+{
+	for (unsigned i = 0; pol != NULL && i < pol->n; i++)
+		if (rpz_zone_match_qname(pol->zone[i].z, name, h))
+			return true;
+	return false;
+}
+
+/* Skip a possibly compressed name at *pos of p[0..len); false past the end. */
+static bool skip_name(const uint8_t *p, size_t len, size_t *pos)
+{
+	while (*pos < len) {
+		uint8_t l = p[*pos];
+		if (l == 0) {
+			(*pos)++;
+			return true;
+		}
+		if ((l & 0xc0) == 0xc0) {
+			*pos += 2;
+			return *pos <= len;
+		}
+		if (l & 0xc0)
+			return false;
+		*pos += 1u + l;
+	}
+	return false;
+}
+
+/* Calls cb for each A/AAAA address among the first an records of
+ * rr[0..len); stops when cb returns true (and returns true). */
+typedef bool (*addr_cb)(int family, const uint8_t *addr, void *arg);
+static bool each_addr(const uint8_t *rr, size_t len, unsigned an, addr_cb cb, void *arg)
+{
+	size_t pos = 0;
+	for (unsigned i = 0; i < an; i++) {
+		if (!skip_name(rr, len, &pos) || pos + 10 > len)
+			return false;
+		uint16_t type = bolt_wire_get_u16(rr + pos);
+		uint16_t rdlen = bolt_wire_get_u16(rr + pos + 8);
+		pos += 10;
+		if (pos + rdlen > len)
+			return false;
+		if (type == BOLT_TYPE_A && rdlen == 4 && cb(AF_INET, rr + pos, arg))
+			return true;
+		if (type == BOLT_TYPE_AAAA && rdlen == 16 && cb(AF_INET6, rr + pos, arg))
+			return true;
+		pos += rdlen;
+	}
+	return false;
+}
+
+struct ip_match {
+	const struct policy *pol;
+	struct rpz_hit hit;
+	unsigned best;           /* zone index of the best hit so far */
+	bool found;
+};
+
+/* First zone in order wins; within it, the first address that matches. */
+static bool ip_cb(int family, const uint8_t *addr, void *arg)
+{
+	struct ip_match *m = arg;
+	for (unsigned i = 0; i < m->pol->n && i < m->best; i++) {
+		struct rpz_hit h;
+		if (rpz_zone_match_addr(m->pol->zone[i].z, RPZ_TRIG_IP, family, addr, &h)) {
+			m->hit = h;
+			m->best = i;
+			m->found = true;
+			break;
+		}
+	}
+	return m->found && m->best == 0;
+}
+
+static bool any_ip_triggers(const struct policy *pol)
+{
+	for (unsigned i = 0; i < pol->n; i++)
+		if (rpz_zone_has(pol->zone[i].z, RPZ_TRIG_IP))
+			return true;
+	return false;
+}
+
+/* ---- counting and logging ---- */
+
+static void count(struct cp *cp, const struct rpz_hit *h)
+{
+	if (h->trigger == RPZ_TRIG_IP)
+		cp->ctr.rpz_ip_hits++;
+	else
+		cp->ctr.rpz_qname_hits++;
+	switch (h->action) {
+	case RPZ_ACT_NXDOMAIN: cp->ctr.rpz_nxdomain++; break;
+	case RPZ_ACT_NODATA: cp->ctr.rpz_nodata++; break;
+	case RPZ_ACT_PASSTHRU: cp->ctr.rpz_passthru++; break;
+	case RPZ_ACT_DROP: cp->ctr.rpz_drop++; break;
+	case RPZ_ACT_TCP_ONLY: cp->ctr.rpz_tcp_only++; break;
+	case RPZ_ACT_LOCAL: cp->ctr.rpz_local_data++; break;
+	default: break;
+	}
+}
+
+static void log_hit(const struct rpz_hit *h, const struct pkey *key, const struct waiter *w)
+{
+	if (!rpz_zone_log(h->zone) && !cp_log_enabled(CP_LOG_INFO))
+		return;
+	char name[1024], trig[300], type[24], client[INET6_ADDRSTRLEN + 8] = "-";
+	if (bolt_name_to_text(key->name, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	if (rpz_rule_text(h->zone, h->rule, trig, sizeof(trig)) < 0)
+		snprintf(trig, sizeof(trig), "?");
+	bolt_type_to_text(key->qtype, type, sizeof(type));
+	if (w != NULL && (w->client.family == AF_INET || w->client.family == AF_INET6))
+		inet_ntop(w->client.family, w->client.client_addr, client, sizeof(client));
+	cp_log(rpz_zone_log(h->zone) ? CP_LOG_ERR : CP_LOG_INFO,
+	       "rpz: zone %s: %s %s from %s: %s (%s trigger %s)", rpz_zone_name(h->zone), name, type,
+	       w == NULL ? "refresh" : client, rpz_action_name(h->action),
+	       rpz_trigger_name(h->trigger), trig);
+}
+
+/* ---- answers ---- */
+
+/*
+ * The message of hit h for key into pol_buf (with the zone's EDE behind
+ * it for NXDOMAIN, NODATA and local data), as a cache value in *out.
+ * Returns 0 or a negative code.
+ */
+static int build(const struct rpz_hit *h, const struct pkey *key, uint32_t now,
+                 struct bolt_cache_out *out)
+{
+	struct bolt_build b;
+	uint8_t kind = BOLT_CACHE_NXDOMAIN;
+	uint32_t ttl = h->ttl;
+	uint8_t ede_len = 0;
+	int len;
+	if (h->action == RPZ_ACT_DROP || h->action == RPZ_ACT_TCP_ONLY) {
+		/* A marker: the question and nothing else. */
+		kind = h->action == RPZ_ACT_DROP ? BOLT_CACHE_DROP : BOLT_CACHE_TCP_ONLY;
+		bolt_build_init(&b, pol_buf, sizeof(pol_buf), 0, BOLT_FLAG_QR | BOLT_FLAG_RA);
+		bolt_build_question(&b, key->name, key->name_len, key->qtype, BOLT_CLASS_IN);
+		len = bolt_build_finish(&b);
+	} else {
+		len = rpz_answer(h, key->name, key->qtype, pol_buf, sizeof(pol_buf), &b, &kind, &ttl,
+		                 NULL);
+		uint16_t ede = rpz_zone_ede(h->zone);
+		if (len > 0 && ede != RPZ_EDE_NONE) {
+			int n = bolt_answer_put_ede(pol_buf + len, sizeof(pol_buf) - (size_t)len, ede, NULL);
+			if (n > 0) {
+				ede_len = (uint8_t)n;
+				len += n;
+			}
+		}
+	}
+	if (len < 0)
+		return len;
+	const uint8_t *sections = NULL;
+	memset(out, 0, sizeof(*out));
+	int rc = bolt_answer_to_cache_ede(pol_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind,
+	                                  ede_len, &out->val, pol_rel, &sections);
+	if (rc < 0)
+		return rc;
+	out->val.policy = h->trigger == RPZ_TRIG_IP ? BOLT_CACHE_POLICY_IP : BOLT_CACHE_POLICY_QNAME;
+	out->ttl_off = pol_rel;
+	out->ttl_cap = BOLT_BUILD_TTL_MAX;
+	out->sections = (uint8_t *)(uintptr_t)sections;
+	out->cap = out->val.len;
+	return 0;
+}
+
+static void insert(struct cp *cp, const struct pkey *key, const struct bolt_cache_out *out)
+{
+	if (cp->region == NULL)
+		return;
+	struct bolt_cache_key k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.name, key->name, key->name_len);
+	k.name_len = key->name_len;
+	k.qtype = key->qtype;
+	k.qclass = key->qclass;
+	k.do_bit = key->do_bit;
+	bolt_cache_key_hash(cp->region->cache, &k);
+	if (bolt_cache_insert(cp->region->cache, &k, &out->val, out->ttl_off, out->sections) == 0)
+		cp->ctr.cache_inserts++;
+	else
+		cp->ctr.cache_errors++;
+}
+
+bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w)
+{
+	struct rpz_hit h;
+	if (cp->policy == NULL || key->qclass != BOLT_CLASS_IN ||
+	    !match_qname(cp->policy, key->name, &h))
+		return false;
+	count(cp, &h);
+	log_hit(&h, key, w);
+	if (h.action == RPZ_ACT_PASSTHRU || h.action == RPZ_ACT_NONE)
+		return false;
+	if (h.action == RPZ_ACT_TCP_ONLY && w != NULL && w->stream)
+		return false;
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	if (build(&h, key, now, &out) < 0) {
+		if (w != NULL)
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "policy answer");
+		return true;
+	}
+	insert(cp, key, &out);
+	if (w != NULL)
+		respond_cached(cp, w, &out, now, false);
+	return true;
+}
+
+bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t len,
+                     const struct bolt_build *b, uint32_t ttl, uint8_t kind)
+{
+	struct policy *pol = cp->policy;
+	if (pol == NULL || pol->n == 0 || kind == BOLT_CACHE_SERVFAIL || p->key.qclass != BOLT_CLASS_IN)
+		return false;
+	struct rpz_hit h;
+	bool hit = match_qname(pol, p->key.name, &h);
+	if (hit && h.action == RPZ_ACT_PASSTHRU)
+		return false;
+	if (!hit) {
+		/* Response IP triggers: the addresses of the answer section. */
+		if (kind != BOLT_CACHE_POSITIVE || !any_ip_triggers(pol) || len < BOLT_HDR_LEN)
+			return false;
+		int ql = bolt_name_len(msg + BOLT_HDR_LEN, len - BOLT_HDR_LEN);
+		if (ql < 0 || BOLT_HDR_LEN + (size_t)ql + 4 > len)
+			return false;
+		size_t off = BOLT_HDR_LEN + (size_t)ql + 4;
+		struct ip_match m = { .pol = pol, .best = pol->n };
+		each_addr(msg + off, len - off, bolt_wire_get_u16(msg + 6), ip_cb, &m);
+		if (!m.found)
+			return false;
+		h = m.hit;
+		count(cp, &h);
+		log_hit(&h, &p->key, p->waiters);
+		if (h.action == RPZ_ACT_PASSTHRU || h.action == RPZ_ACT_NONE)
+			return false;
+	}
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	bool built = build(&h, &p->key, now, &out) == 0;
+	if (built)
+		insert(cp, &p->key, &out);
+	for (struct waiter *w = p->waiters; w != NULL; w = w->next) {
+		if (!built)
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "policy answer");
+		else if (h.action == RPZ_ACT_TCP_ONLY && w->stream)
+			respond_msg(cp, w, msg, len, b->ttl_off, b->nttl, ttl, kind, 0);
+		else
+			respond_cached(cp, w, &out, now, false);
+	}
+	return true;
+}
+
+/* ---- loading and flushing ---- */
+
+static void log_skip(void *arg, const char *file, unsigned line, const char *msg)
+{
+	struct cp *cp = arg;
+	cp->ctr.rpz_skipped++;
+	cp_log(CP_LOG_ERR, "rpz: %s:%u: %s (record skipped)", file, line, msg);
+}
+
+/* Load one zone's file. Returns the zone or NULL with err set. */
+static struct rpz_zone *load_zone(struct cp *cp, const struct policy_zone_cfg *c,
+                                  struct stat *sb, char *err, size_t errlen)
+{
+	uint8_t origin[BOLT_NAME_MAX];
+	bool named = c->name[0] != '\0';
+	if (named && bolt_name_from_text(c->name, origin) < 0) {
+		snprintf(err, errlen, "rpz zone %s: bad name", c->name);
+		return NULL;
+	}
+	struct rpz_zone *z = rpz_zone_new(named ? origin : NULL);
+	if (z == NULL) {
+		snprintf(err, errlen, "rpz zone %s: out of memory", c->name);
+		return NULL;
+	}
+	if (stat(c->file, sb) < 0)
+		memset(sb, 0, sizeof(*sb));
+	int rc = rpz_zone_load_file(z, c->file, log_skip, cp);
+	if (rc < 0) {
+		snprintf(err, errlen, "rpz zone %s: %s: %s", c->name[0] ? c->name : "?", c->file,
+		         rc == BOLT_ESYNTAX ? "no SOA or $ORIGIN to name the zone" : bolt_strerror(rc));
+		rpz_zone_free(z);
+		return NULL;
+	}
+	char name[1024];
+	if (!named && bolt_name_to_text(rpz_zone_origin(z), name, sizeof(name)) > 0)
+		rpz_zone_set_policy(z, c->override, c->ede, c->log, name);
+	else
+		rpz_zone_set_policy(z, c->override, c->ede, c->log, c->name);
+	struct rpz_zone_stats st;
+	rpz_zone_get_stats(z, &st);
+	cp_log(CP_LOG_NOTICE, "rpz: zone %s loaded from %s: %llu rules, %llu records skipped, "
+	       "serial %u, %llu KiB", rpz_zone_name(z), c->file, (unsigned long long)st.rules,
+	       (unsigned long long)st.skipped, st.serial, (unsigned long long)(st.bytes / 1024));
+	cp->ctr.rpz_loads++;
+	return z;
+}
+
+/* What changed between two versions of the zones, for the flush. */
+struct flush {
+	struct rpz_zone *diff[2 * POLICY_ZONES_MAX];
+	unsigned n;
+	bool ip;                 /* address triggers changed */
+};
+
+static bool flush_addr_cb(int family, const uint8_t *addr, void *arg)
+{
+	const struct flush *f = arg;
+	struct rpz_hit h;
+	for (unsigned i = 0; i < f->n; i++)
+		if (rpz_zone_match_addr(f->diff[i], RPZ_TRIG_IP, family, addr, &h))
+			return true;
+	return false;
+}
+
+static bool flush_pred(const uint8_t *name, size_t name_len, uint16_t qtype,
+                       const struct bolt_cache_val *val, const uint8_t *sections, void *arg)
+{
+	const struct flush *f = arg;
+	(void)qtype;
+	uint8_t n[BOLT_NAME_MAX];
+	if (name_len == 0 || name_len > BOLT_NAME_MAX)
+		return false;
+	memcpy(n, name, name_len);
+	if (bolt_name_len(n, name_len) != (int)name_len)
+		return false;
+	struct rpz_hit h;
+	for (unsigned i = 0; i < f->n; i++)
+		if (rpz_zone_match_qname(f->diff[i], n, &h))
+			return true;
+	if (!f->ip)
+		return false;
+	if (val->policy == BOLT_CACHE_POLICY_IP)
+		return true;
+	return val->kind == BOLT_CACHE_POSITIVE &&
+	       each_addr(sections, val->len - val->ede_len, val->ancount, flush_addr_cb, arg);
+}
+
+/* Delete the entries whose policy differs between old[0..nold) and
+ * new[0..nnew) (zones matched by position: a zone that moved changes the
+ * order of matching, so all its rules count as changed). */
+static void flush_changes(struct cp *cp, struct pzone *old, unsigned nold, struct pzone *nw,
+                          unsigned nnew)
+{
+	if (cp->region == NULL)
+		return;
+	struct flush f = { .n = 0 };
+	unsigned max = nold > nnew ? nold : nnew;
+	for (unsigned i = 0; i < max; i++) {
+		const struct rpz_zone *a = i < nold ? old[i].z : NULL;
+		const struct rpz_zone *b = i < nnew ? nw[i].z : NULL;
+		if (a == b)
+			continue;
+		bool same = a != NULL && b != NULL && rpz_zone_override(a) == rpz_zone_override(b) &&
+		            rpz_zone_ede(a) == rpz_zone_ede(b);
+		struct rpz_zone *d = same ? rpz_zone_diff(a, b) : rpz_zone_diff(a, NULL);
+		struct rpz_zone *d2 = same ? NULL : rpz_zone_diff(b, NULL);
+		if (d == NULL || (!same && d2 == NULL)) {
+			/* Out of memory: forget everything the cache holds. */
+			rpz_zone_free(d);
+			rpz_zone_free(d2);
+			for (unsigned j = 0; j < f.n; j++)
+				rpz_zone_free(f.diff[j]);
+			bolt_cache_flush(cp->region->cache);
+			cp_log(CP_LOG_ERR, "rpz: out of memory comparing versions: cache flushed");
+			return;
+		}
+		f.diff[f.n++] = d;
+		if (d2 != NULL)
+			f.diff[f.n++] = d2;
+	}
+	size_t rules = 0;
+	for (unsigned j = 0; j < f.n; j++) {
+		rules += rpz_zone_rules(f.diff[j]);
+		f.ip = f.ip || rpz_zone_has(f.diff[j], RPZ_TRIG_IP);
+	}
+	if (rules > 0) {
+		int n = bolt_cache_delete_if(cp->region->cache, flush_pred, &f);
+		if (n > 0)
+			cp->ctr.rpz_flushed += (uint64_t)n;
+		cp_log(CP_LOG_NOTICE, "rpz: %zu triggers changed, %d cache entries deleted", rules,
+		       n > 0 ? n : 0);
+	}
+	for (unsigned j = 0; j < f.n; j++)
+		rpz_zone_free(f.diff[j]);
+}
+
+int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned n,
+                     bool keep_old, char *err, size_t errlen)
+{
+	if (n > POLICY_ZONES_MAX) {
+		snprintf(err, errlen, "more than %d rpz zones", POLICY_ZONES_MAX);
+		return BOLT_ECONFIG;
+	}
+	struct policy *old = cp->policy;
+	struct policy *nw = calloc(1, sizeof(*nw));
+	if (nw == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct stat sb;
+		struct pzone *pz = &nw->zone[i];
+		pz->cfg = cfg[i];
+		/* A zone whose settings and file are as loaded before is kept as
+		 * it is (a reload need not read a large zone again). */
+		const struct pzone *same = NULL;
+		for (unsigned j = 0; old != NULL && j < old->n && same == NULL; j++)
+			if (memcmp(&old->zone[j].cfg, &cfg[i], sizeof(cfg[i])) == 0 &&
+			    stat(cfg[i].file, &sb) == 0 && sb.st_size == old->zone[j].size &&
+			    sb.st_mtim.tv_sec == old->zone[j].mtime.tv_sec &&
+			    sb.st_mtim.tv_nsec == old->zone[j].mtime.tv_nsec)
+				same = &old->zone[j];
+		if (same != NULL) {
+			*pz = *same;
+			continue;
+		}
+		pz->z = load_zone(cp, &cfg[i], &sb, err, errlen);
+		if (pz->z == NULL) {
+			cp->ctr.rpz_load_errors++;
+			/* The last good version of the same zone, on reload. */
+			const struct pzone *prev = NULL;
+			for (unsigned j = 0; keep_old && old != NULL && j < old->n; j++)
+				if (strcmp(old->zone[j].cfg.file, cfg[i].file) == 0 &&
+				    strcmp(old->zone[j].cfg.name, cfg[i].name) == 0)
+					prev = &old->zone[j];
+			if (prev == NULL) {
+				for (unsigned j = 0; j < i; j++)
+					rpz_zone_free(nw->zone[j].z);
+				free(nw);
+				return BOLT_ECONFIG;
+			}
+			cp_log(CP_LOG_ERR, "%s: the version loaded before stays in use", err);
+			pz->z = prev->z;
+			pz->mtime = prev->mtime;
+			pz->size = prev->size;
+			continue;
+		}
+		pz->mtime = sb.st_mtim;
+		pz->size = sb.st_size;
+	}
+	nw->n = n;
+	flush_changes(cp, old != NULL ? old->zone : NULL, old != NULL ? old->n : 0, nw->zone, n);
+	/* Zones kept from the old version are shared: free only the rest. */
+	for (unsigned j = 0; old != NULL && j < old->n; j++) {
+		bool kept = false;
+		for (unsigned i = 0; i < n && !kept; i++)
+			kept = nw->zone[i].z == old->zone[j].z;
+		if (!kept)
+			rpz_zone_free(old->zone[j].z);
+	}
+	free(old);
+	cp->policy = n > 0 ? nw : NULL;
+	if (n == 0)
+		free(nw);
+	return 0;
+}
+
+void policy_tick(struct cp *cp)
+{
+	struct policy *pol = cp->policy;
+	if (pol == NULL)
+		return;
+	bool changed = false;
+	/* Only the files that changed are read again (policy_configure keeps
+	 * the others). */
+	for (unsigned i = 0; i < pol->n && !changed; i++) {
+		struct stat sb;
+		if (stat(pol->zone[i].cfg.file, &sb) < 0)
+			continue;
+		changed = sb.st_size != pol->zone[i].size ||
+		          sb.st_mtim.tv_sec != pol->zone[i].mtime.tv_sec ||
+		          sb.st_mtim.tv_nsec != pol->zone[i].mtime.tv_nsec;
+	}
+	if (!changed)
+		return;
+	struct policy_zone_cfg *cfg = malloc(sizeof(*cfg) * pol->n);
+	if (cfg == NULL)
+		return;
+	unsigned n = pol->n;
+	for (unsigned i = 0; i < n; i++)
+		cfg[i] = pol->zone[i].cfg;
+	char err[512];
+	(void)policy_configure(cp, cfg, n, true, err, sizeof(err));
+	free(cfg);
+}
+
+void policy_free(struct cp *cp)
+{
+	struct policy *pol = cp->policy;
+	if (pol == NULL)
+		return;
+	for (unsigned i = 0; i < pol->n; i++)
+		rpz_zone_free(pol->zone[i].z);
+	free(pol);
+	cp->policy = NULL;
+}
+
+uint64_t policy_rules(const struct cp *cp)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; cp->policy != NULL && i < cp->policy->n; i++)
+		n += rpz_zone_rules(cp->policy->zone[i].z);
+	return n;
+}

@@ -1,0 +1,80 @@
+/*
+ * Response policy (RPZ) applied by the control plane to what it serves:
+ * the zones of the `[rpz]` sections, in order (first match wins), over the
+ * policy store of control/rpz/.
+ *
+ * A QNAME policy is applied before resolving (policy_qname), a response-IP
+ * policy to the resolved answer (policy_response). The policy answer is
+ * inserted into the shared cache, tagged with the policy that made it
+ * (bolt_cache_val.policy), so the dataplane answers the next query as any
+ * hit; DROP and TCP-only are cache entries of their own kinds
+ * (BOLT_CACHE_DROP: the dataplane sends nothing; BOLT_CACHE_TCP_ONLY: TC=1
+ * over UDP, resolved for TCP/DoT/DoH clients). NXDOMAIN, NODATA and local
+ * data answers carry the zone's EDE (15 Blocked, 16 Censored, 17 Filtered).
+ * Loading a new version of the zones flushes the entries whose policy it
+ * changes (one pass over the cache).
+ *
+ * Loop thread only.
+ */
+#ifndef BOLTDNS_CONTROL_POLICY_H
+#define BOLTDNS_CONTROL_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cp.h"
+#include "pending.h"
+
+/* Zones at most. */
+#define POLICY_ZONES_MAX 32
+
+/* One policy zone as configured (an `[rpz]` section). */
+struct policy_zone_cfg {
+	char name[256];       /* the zone's name (text); "" : from the file's SOA */
+	char file[4096];      /* zone file */
+	uint8_t override;     /* enum rpz_action: RPZ_ACT_GIVEN or the action of every rule */
+	uint16_t ede;         /* RPZ_EDE_* (RPZ_EDE_NONE: none) */
+	bool log;             /* a log line per policy applied */
+};
+
+/*
+ * Load the zones cfg[0..n) (n 0: none) and make them cp's policy. A zone
+ * whose file cannot be read or that has no origin: with keep_old, the
+ * version loaded before stays in use (reload); without, it is an error
+ * (start-up: err gets "what: why" and nothing changes). Records skipped
+ * are logged with FILE:LINE and counted. Entries of the cache whose policy
+ * changed are deleted. Returns 0 or a negative code.
+ */
+int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned n,
+                     bool keep_old, char *err, size_t errlen);
+
+/* Reload each zone whose file changed since it was loaded (mtime, size):
+ * called every second. */
+void policy_tick(struct cp *cp);
+
+/* Free cp's policy (at exit). */
+void policy_free(struct cp *cp);
+
+/*
+ * Before resolving key for w (NULL: a refresh with nobody waiting): when a
+ * QNAME policy other than PASSTHRU applies, answer w from it (or send
+ * nothing: DROP), insert its entry into the cache and return true. A
+ * TCP-only policy returns false for a stream client (it is resolved, see
+ * policy_response).
+ */
+bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w);
+
+/*
+ * After resolving p: msg[0..len) the answer of kind (TTL offsets in b,
+ * lifetime ttl). When a policy applies to it (the QNAME's, which may have
+ * changed while resolving, or an address of the answer), answer p's
+ * waiters from the policy, insert its entry and return true: the caller
+ * inserts nothing and answers nobody. False: no policy (or PASSTHRU).
+ */
+bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t len,
+                     const struct bolt_build *b, uint32_t ttl, uint8_t kind);
+
+/* Rules loaded in every zone (a gauge for stats). */
+uint64_t policy_rules(const struct cp *cp);
+
+#endif
