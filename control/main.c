@@ -31,6 +31,7 @@
 #include "iter/resolve.h"
 #include "log.h"
 #include "net/upstream.h"
+#include "policy.h"
 #include "prefetch.h"
 #include "ringsvc.h"
 #include "serve.h"
@@ -207,6 +208,8 @@ static void attach_step(struct main_state *s)
 	s->last_owner = 0;
 	cp->region = r;
 	cp->ctr.attaches++;
+	/* The cache may be warm from before this process and its policy. */
+	policy_attach(cp);
 	uint64_t now = (uint64_t)time(NULL);
 	atomic_store(&r->hdr->cp_started, now);
 	atomic_store(&r->hdr->cp_heartbeat, now);
@@ -306,6 +309,12 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		                     fresh->nnta);
 		memcpy(c->nta, fresh->nta, sizeof(c->nta));
 		c->nnta = fresh->nnta;
+		/* Response policy zones: a file that cannot be read keeps its
+		 * last good version; what changed is flushed. */
+		char perr[512];
+		(void)policy_load_config(&s->cp, fresh, true, perr, sizeof(perr));
+		memcpy(c->rpz, fresh->rpz, sizeof(c->rpz));
+		c->nrpz = fresh->nrpz;
 		cp_log_verbosity = c->verbosity;
 		cp_log(CP_LOG_NOTICE, "configuration reloaded from %s", s->conf_path);
 		reload_spread(s);
@@ -406,6 +415,26 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      ag.evicted);
 	bolt_ctl_sink_gauge(k, "aggressive_records", "NSEC/NSEC3 records held", ag.records);
 	bolt_ctl_sink_gauge(k, "aggressive_bytes", "Memory of the NSEC/NSEC3 store", ag.bytes);
+	bolt_ctl_sink_counter(k, "rpz_qname_hits", "Response policies applied on the question's name",
+	                      c->rpz_qname_hits);
+	bolt_ctl_sink_counter(k, "rpz_ip_hits", "Response policies applied on an answer's address",
+	                      c->rpz_ip_hits);
+	bolt_ctl_sink_counter(k, "rpz_nxdomain", "Policy answers NXDOMAIN", c->rpz_nxdomain);
+	bolt_ctl_sink_counter(k, "rpz_nodata", "Policy answers NODATA", c->rpz_nodata);
+	bolt_ctl_sink_counter(k, "rpz_passthru", "Policy PASSTHRU (resolved as usual)",
+	                      c->rpz_passthru);
+	bolt_ctl_sink_counter(k, "rpz_drop", "Policy DROP (no answer)", c->rpz_drop);
+	bolt_ctl_sink_counter(k, "rpz_tcp_only", "Policy TCP-only (TC=1 over UDP)", c->rpz_tcp_only);
+	bolt_ctl_sink_counter(k, "rpz_local_data", "Policy answers from local data",
+	                      c->rpz_local_data);
+	bolt_ctl_sink_counter(k, "rpz_loads", "Policy zone versions loaded", c->rpz_loads);
+	bolt_ctl_sink_counter(k, "rpz_load_errors", "Policy zone files that could not be loaded",
+	                      c->rpz_load_errors);
+	bolt_ctl_sink_counter(k, "rpz_skipped", "Policy zone records skipped (malformed)",
+	                      c->rpz_skipped);
+	bolt_ctl_sink_counter(k, "rpz_flushed", "Cache entries deleted by a policy change",
+	                      c->rpz_flushed);
+	bolt_ctl_sink_gauge(k, "rpz_rules", "Policy rules loaded", policy_rules(&s->cp));
 	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
 	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
 	bolt_ctl_sink_counter(k, "cache_inserts", "Answers inserted into the cache (all workers)",
@@ -644,6 +673,19 @@ static void write_stats(struct main_state *s)
 	W("aggressive_evicted", ag.evicted);
 	W("aggressive_records", ag.records);
 	W("aggressive_bytes", ag.bytes);
+	W("rpz_qname_hits", c->rpz_qname_hits);
+	W("rpz_ip_hits", c->rpz_ip_hits);
+	W("rpz_nxdomain", c->rpz_nxdomain);
+	W("rpz_nodata", c->rpz_nodata);
+	W("rpz_passthru", c->rpz_passthru);
+	W("rpz_drop", c->rpz_drop);
+	W("rpz_tcp_only", c->rpz_tcp_only);
+	W("rpz_local_data", c->rpz_local_data);
+	W("rpz_loads", c->rpz_loads);
+	W("rpz_load_errors", c->rpz_load_errors);
+	W("rpz_skipped", c->rpz_skipped);
+	W("rpz_flushed", c->rpz_flushed);
+	W("rpz_rules", policy_rules(&s->cp));
 	W("sub_resolutions", c->sub_resolutions);
 	W("scrubbed", c->scrubbed);
 	W("cache_inserts", c->cache_inserts);
@@ -691,6 +733,8 @@ static void on_tick(uv_timer_t *t)
 	}
 	reload_follow(s);
 	serve_prefetch_tick(&s->cp);
+	/* Policy zone files edited in place take effect within a second. */
+	policy_tick(&s->cp);
 	/* RFC 5011: probe a trust point's DNSKEY set when its timer says so. */
 	res_anchor_tick(&s->cp);
 	nta_expire(s->anchors.nta, (int64_t)time(NULL));
@@ -805,6 +849,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cp_log(CP_LOG_NOTICE, "%u root servers from %s", cp->hints.n, s.cfg.root_hints);
+	if (policy_load_config(cp, &s.cfg, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "boltdns-cp: %s\n", err);
+		return 1;
+	}
 	cp->infra = infra_new(s.cfg.infra_entries > 0 ? s.cfg.infra_entries : 65536);
 	/* RFC 8198: validated NSEC/NSEC3 ranges answer in their own right. */
 	if (s.cfg.validation && s.cfg.aggressive_nsec &&

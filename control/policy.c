@@ -14,6 +14,8 @@
 
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
+#include "ctl.h"
+#include "iter/resolve.h"
 #include "log.h"
 #include "policy.h"
 #include "respond.h"
@@ -163,15 +165,103 @@ static void log_hit(const struct rpz_hit *h, const struct pkey *key, const struc
  * it for NXDOMAIN, NODATA and local data), as a cache value in *out.
  * Returns 0 or a negative code.
  */
-static int build(const struct rpz_hit *h, const struct pkey *key, uint32_t now,
-                 struct bolt_cache_out *out)
+/* Parsing a resolved answer (ip_local): single-threaded working memory. */
+#define IP_RR_MAX 256
+static struct bolt_rr ip_rrs[IP_RR_MAX];
+static uint8_t ip_scratch[2 * BOLT_MSG_MAX];
+
+/*
+ * A response-IP policy's local data as Unbound's respip module gives it:
+ * the resolved answer (msg) keeps its CNAMEs (and their signatures), its
+ * addresses are replaced by the rule's records of the question's type,
+ * owned by the name that had the addresses. Built in pol_buf through b.
+ */
+static int ip_local(const struct rpz_hit *h, const struct pkey *key, const uint8_t *msg,
+                    size_t len, struct bolt_build *b, uint8_t *kind, uint32_t *ttl)
+{
+	struct bolt_msg m;
+	int rc = bolt_msg_parse(msg, len, &m, ip_rrs, IP_RR_MAX, ip_scratch, sizeof(ip_scratch));
+	if (rc < 0)
+		return rc;
+	if (bolt_build_init(b, pol_buf, sizeof(pol_buf), 0, BOLT_FLAG_QR | BOLT_FLAG_RA) < 0 ||
+	    bolt_build_question(b, key->name, key->name_len, key->qtype, BOLT_CLASS_IN) < 0)
+		return BOLT_ESPACE;
+	const uint8_t *owner = NULL;
+	unsigned n = 0;
+	for (unsigned i = 0; i < m.rrcount; i++) {
+		const struct bolt_rr *r = &m.rrs[i];
+		if (r->section != BOLT_SEC_ANSWER)
+			continue;
+		uint16_t covered = r->type == BOLT_TYPE_RRSIG && r->rdlen >= 2
+		                   ? bolt_wire_get_u16(r->rdata) : 0;
+		if (r->type == BOLT_TYPE_A || r->type == BOLT_TYPE_AAAA || covered == BOLT_TYPE_A ||
+		    covered == BOLT_TYPE_AAAA) {
+			if (owner == NULL && r->type != BOLT_TYPE_RRSIG)
+				owner = r->owner;
+			continue;
+		}
+		if ((rc = bolt_build_rr(b, BOLT_SEC_ANSWER, r->owner, r->type, r->rclass, r->ttl,
+		                        r->rdata, r->rdlen)) < 0)
+			return rc;
+		n++;
+	}
+	if (owner == NULL)
+		owner = key->name;
+	uint16_t type, rdlen;
+	uint32_t rttl;
+	const uint8_t *rd;
+	*ttl = h->ttl;
+	for (unsigned i = 0; rpz_rule_rr(h->zone, h->rule, i, &type, &rttl, &rd, &rdlen); i++) {
+		if (type != key->qtype)
+			continue;
+		if ((rc = bolt_build_rr(b, BOLT_SEC_ANSWER, owner, type, BOLT_CLASS_IN, rttl, rd,
+		                        rdlen)) < 0)
+			return rc;
+		*ttl = rttl < *ttl ? rttl : *ttl;
+		n++;
+	}
+	*kind = n > 0 ? BOLT_CACHE_POSITIVE : BOLT_CACHE_NODATA;
+	return bolt_build_finish(b);
+}
+
+/* Append the zone's EDE to the message pol_buf[0..len); the new length. */
+static int append_ede(const struct rpz_hit *h, int len)
+{
+	uint16_t ede = rpz_zone_ede(h->zone);
+	if (ede == RPZ_EDE_NONE)
+		return len;
+	int n = bolt_answer_put_ede(pol_buf + len, sizeof(pol_buf) - (size_t)len, ede, NULL);
+	return n > 0 ? len + n : len;
+}
+
+/* Clear AA in a built message: an answer about a resolved name is the
+ * resolver's, not the policy zone's (as Unbound's respip answers). */
+static void clear_aa(uint8_t *msg)
+{
+	bolt_wire_put_u16(msg + 2, (uint16_t)(bolt_wire_get_u16(msg + 2) & ~BOLT_FLAG_AA));
+}
+
+/*
+ * The message of hit h for key into pol_buf (with the zone's EDE behind
+ * it for NXDOMAIN, NODATA and local data), as a cache value in *out. For a
+ * response-IP hit, resolved is the answer it matched (local data keeps its
+ * CNAMEs); else NULL. target (may be NULL) gets the CNAME target when a
+ * QNAME rule's local data is a CNAME to follow (else target[0] is 0xff).
+ * Returns 0 or a negative code.
+ */
+static int build_ex(const struct rpz_hit *h, const struct pkey *key, uint32_t now,
+                    const uint8_t *resolved, size_t rlen, uint8_t *target,
+                    struct bolt_cache_out *out)
 {
 	struct bolt_build b;
 	uint8_t kind = BOLT_CACHE_NXDOMAIN;
 	uint32_t ttl = h->ttl;
-	uint8_t ede_len = 0;
 	int len;
-	if (h->action == RPZ_ACT_DROP || h->action == RPZ_ACT_TCP_ONLY) {
+	if (target != NULL)
+		target[0] = 0xff;
+	if (h->action == RPZ_ACT_LOCAL && resolved != NULL) {
+		len = ip_local(h, key, resolved, rlen, &b, &kind, &ttl);
+	} else if (h->action == RPZ_ACT_DROP || h->action == RPZ_ACT_TCP_ONLY) {
 		/* A marker: the question and nothing else. */
 		kind = h->action == RPZ_ACT_DROP ? BOLT_CACHE_DROP : BOLT_CACHE_TCP_ONLY;
 		bolt_build_init(&b, pol_buf, sizeof(pol_buf), 0, BOLT_FLAG_QR | BOLT_FLAG_RA);
@@ -179,22 +269,18 @@ static int build(const struct rpz_hit *h, const struct pkey *key, uint32_t now,
 		len = bolt_build_finish(&b);
 	} else {
 		len = rpz_answer(h, key->name, key->qtype, pol_buf, sizeof(pol_buf), &b, &kind, &ttl,
-		                 NULL);
-		uint16_t ede = rpz_zone_ede(h->zone);
-		if (len > 0 && ede != RPZ_EDE_NONE) {
-			int n = bolt_answer_put_ede(pol_buf + len, sizeof(pol_buf) - (size_t)len, ede, NULL);
-			if (n > 0) {
-				ede_len = (uint8_t)n;
-				len += n;
-			}
-		}
+		                 target);
+		if (len > 0 && resolved != NULL)
+			clear_aa(pol_buf);
 	}
 	if (len < 0)
 		return len;
+	/* The zone's EDE on what the policy answers (not on markers). */
+	int full = kind == BOLT_CACHE_DROP || kind == BOLT_CACHE_TCP_ONLY ? len : append_ede(h, len);
 	const uint8_t *sections = NULL;
 	memset(out, 0, sizeof(*out));
-	int rc = bolt_answer_to_cache_ede(pol_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind,
-	                                  ede_len, &out->val, pol_rel, &sections);
+	int rc = bolt_answer_to_cache_ede(pol_buf, (size_t)full, b.ttl_off, b.nttl, now, ttl, kind,
+	                                  (uint8_t)(full - len), &out->val, pol_rel, &sections);
 	if (rc < 0)
 		return rc;
 	out->val.policy = h->trigger == RPZ_TRIG_IP ? BOLT_CACHE_POLICY_IP : BOLT_CACHE_POLICY_QNAME;
@@ -203,6 +289,12 @@ static int build(const struct rpz_hit *h, const struct pkey *key, uint32_t now,
 	out->sections = (uint8_t *)(uintptr_t)sections;
 	out->cap = out->val.len;
 	return 0;
+}
+
+static int build(const struct rpz_hit *h, const struct pkey *key, uint32_t now,
+                 struct bolt_cache_out *out)
+{
+	return build_ex(h, key, now, NULL, 0, NULL, out);
 }
 
 static void insert(struct cp *cp, const struct pkey *key, const struct bolt_cache_out *out)
@@ -223,6 +315,136 @@ static void insert(struct cp *cp, const struct pkey *key, const struct bolt_cach
 		cp->ctr.cache_errors++;
 }
 
+/* ---- a local CNAME followed (a walled garden), as Unbound does ---- */
+
+/* The CNAME answer waits for its target's resolution. */
+#define CHAIN_MSG_MAX 1024
+struct pchain {
+	struct cp *cp;
+	struct pend *p;
+	uint32_t ttl;          /* the CNAME's */
+	uint16_t ede;          /* the zone's (the zone may be reloaded meanwhile) */
+	size_t len;
+	uint8_t msg[CHAIN_MSG_MAX]; /* the CNAME answer, no EDE */
+};
+
+static uint8_t ext_buf[BOLT_MSG_MAX];
+static uint8_t full_buf[BOLT_MSG_MAX];
+static struct bolt_local_answer *chain_la;   /* one, allocated at first use */
+
+static void chain_done(struct res *r, void *arg)
+{
+	struct pchain *j = arg;
+	struct cp *cp = j->cp;
+	struct pend *p = j->p;
+	pend_remove(&cp->pend, p);
+	struct bolt_build b, b2;
+	uint32_t ttl = 0;
+	uint8_t kind = BOLT_CACHE_SERVFAIL;
+	int len = res_build_response(r, ext_buf, sizeof(ext_buf), &b, &ttl, &kind);
+	int full = -1;
+	if (len >= 0 && kind != BOLT_CACHE_SERVFAIL &&
+	    (chain_la != NULL || (chain_la = malloc(sizeof(*chain_la))) != NULL)) {
+		chain_la->len = j->len;
+		memcpy(chain_la->msg, j->msg, j->len);
+		full = bolt_local_complete(chain_la, ext_buf, (size_t)len, full_buf,
+		                           sizeof(full_buf) - BOLT_EDE_HDR_LEN, &b2);
+	}
+	struct bolt_cache_out out;
+	uint32_t now = bolt_now();
+	if (full > 0) {
+		/* The policy zone speaks for the name: AA, as Unbound sets it. */
+		bolt_wire_put_u16(full_buf + 2, (uint16_t)(bolt_wire_get_u16(full_buf + 2) | BOLT_FLAG_AA));
+		int n = j->ede != RPZ_EDE_NONE
+		        ? bolt_answer_put_ede(full_buf + full, sizeof(full_buf) - (size_t)full, j->ede, NULL)
+		        : 0;
+		n = n > 0 ? n : 0;
+		const uint8_t *sections = NULL;
+		memset(&out, 0, sizeof(out));
+		if (bolt_answer_to_cache_ede(full_buf, (size_t)(full + n), b2.ttl_off, b2.nttl, now,
+		                             ttl < j->ttl ? ttl : j->ttl, kind, (uint8_t)n, &out.val,
+		                             pol_rel, &sections) < 0) {
+			full = -1;
+		} else {
+			out.val.policy = BOLT_CACHE_POLICY_QNAME;
+			out.ttl_off = pol_rel;
+			out.ttl_cap = BOLT_BUILD_TTL_MAX;
+			out.sections = (uint8_t *)(uintptr_t)sections;
+			out.cap = out.val.len;
+			insert(cp, &p->key, &out);
+		}
+	}
+	for (struct waiter *w = p->waiters; w != NULL; w = w->next) {
+		if (full > 0)
+			respond_cached(cp, w, &out, now, false);
+		else
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER,
+			              "the policy's CNAME target did not resolve");
+	}
+	pend_free(p);
+	free(j);
+}
+
+/* Answer key (w: its client, NULL for a refresh) with h's CNAME and the
+ * resolution of its target, coalesced with the same question. */
+static void chain_start(struct cp *cp, const struct rpz_hit *h, const struct pkey *key,
+                        const struct waiter *w)
+{
+	struct waiter held;
+	memset(&held, 0, sizeof(held));
+	if (w != NULL)
+		held = waiter_copy(w);
+	struct pend *p = pend_find(&cp->pend, key);
+	if (p != NULL) {
+		if (w != NULL && pend_join(&cp->pend, p, &held) < 0) {
+			cp->ctr.overload++;
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "overloaded");
+		} else if (w != NULL) {
+			waiter_hold(w);
+			cp->ctr.coalesced++;
+		}
+		return;
+	}
+	struct pchain *j = malloc(sizeof(*j));
+	uint8_t target[BOLT_NAME_MAX];
+	struct bolt_build b;
+	uint8_t kind;
+	int len = -1;
+	if (j != NULL) {
+		target[0] = 0xff;
+		len = rpz_answer(h, key->name, key->qtype, j->msg, sizeof(j->msg), &b, &kind, &j->ttl,
+		                 target);
+	}
+	p = len > 0 && target[0] != 0xff ? pend_add(&cp->pend, key) : NULL;
+	if (p == NULL || (w != NULL && pend_join(&cp->pend, p, &held) < 0)) {
+		if (p != NULL) {
+			pend_remove(&cp->pend, p);
+			pend_free(p);
+		}
+		free(j);
+		cp->ctr.overload++;
+		if (w != NULL)
+			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "overloaded");
+		return;
+	}
+	if (w != NULL)
+		waiter_hold(w);
+	j->cp = cp;
+	j->p = p;
+	j->len = (size_t)len;
+	j->ede = rpz_zone_ede(h->zone);
+	p->ctx = j;
+	p->prefetch = w == NULL;
+	/* res_start may call chain_done (freeing p and j) before it returns. */
+	if (res_start(cp, target, key->qtype, BOLT_CLASS_IN, key->do_bit, chain_done, j) < 0) {
+		pend_remove(&cp->pend, p);
+		for (struct waiter *x = p->waiters; x != NULL; x = x->next)
+			respond_error(cp, x, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "out of memory");
+		pend_free(p);
+		free(j);
+	}
+}
+
 bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w)
 {
 	struct rpz_hit h;
@@ -237,9 +459,15 @@ bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w)
 		return false;
 	struct bolt_cache_out out;
 	uint32_t now = bolt_now();
-	if (build(&h, key, now, &out) < 0) {
+	uint8_t target[BOLT_NAME_MAX];
+	if (build_ex(&h, key, now, NULL, 0, target, &out) < 0) {
 		if (w != NULL)
 			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "policy answer");
+		return true;
+	}
+	if (target[0] != 0xff) {
+		/* A CNAME: the answer is complete once its target resolved. */
+		chain_start(cp, &h, key, w);
 		return true;
 	}
 	insert(cp, key, &out);
@@ -278,7 +506,8 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 	}
 	struct bolt_cache_out out;
 	uint32_t now = bolt_now();
-	bool built = build(&h, &p->key, now, &out) == 0;
+	bool built = (h.trigger == RPZ_TRIG_IP ? build_ex(&h, &p->key, now, msg, len, NULL, &out)
+	                                       : build(&h, &p->key, now, &out)) == 0;
 	if (built)
 		insert(cp, &p->key, &out);
 	for (struct waiter *w = p->waiters; w != NULL; w = w->next) {
@@ -497,6 +726,72 @@ int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned 
 	if (n == 0)
 		free(nw);
 	return 0;
+}
+
+int policy_load_config(struct cp *cp, const struct bolt_config *cfg, bool keep_old, char *err,
+                       size_t errlen)
+{
+	static const uint8_t overrides[] = {
+		[BOLT_RPZ_GIVEN] = RPZ_ACT_GIVEN, [BOLT_RPZ_NXDOMAIN] = RPZ_ACT_NXDOMAIN,
+		[BOLT_RPZ_NODATA] = RPZ_ACT_NODATA, [BOLT_RPZ_PASSTHRU] = RPZ_ACT_PASSTHRU,
+		[BOLT_RPZ_DROP] = RPZ_ACT_DROP,
+	};
+	static const uint16_t edes[] = {
+		[BOLT_RPZ_EDE_NONE] = RPZ_EDE_NONE, [BOLT_RPZ_EDE_BLOCKED] = RPZ_EDE_BLOCKED,
+		[BOLT_RPZ_EDE_CENSORED] = RPZ_EDE_CENSORED, [BOLT_RPZ_EDE_FILTERED] = RPZ_EDE_FILTERED,
+	};
+	unsigned n = cfg->nrpz < POLICY_ZONES_MAX ? cfg->nrpz : POLICY_ZONES_MAX;
+	struct policy_zone_cfg *zc = calloc(n > 0 ? n : 1, sizeof(*zc));
+	if (zc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct bolt_cfg_rpz *r = &cfg->rpz[i];
+		int nl = bolt_name_to_text(r->name, zc[i].name, sizeof(zc[i].name));
+		if (nl < 0)
+			snprintf(zc[i].name, sizeof(zc[i].name), "?");
+		else if (nl > 1 && zc[i].name[nl - 1] == '.')
+			zc[i].name[nl - 1] = '\0';  /* "rpz.test" in logs, as configured */
+		snprintf(zc[i].file, sizeof(zc[i].file), "%s", r->file);
+		zc[i].override = r->policy >= 0 && (size_t)r->policy < sizeof(overrides)
+		                 ? overrides[r->policy] : RPZ_ACT_GIVEN;
+		zc[i].ede = r->ede >= 0 && (size_t)r->ede < sizeof(edes) / sizeof(edes[0])
+		            ? edes[r->ede] : RPZ_EDE_NONE;
+		zc[i].log = r->log;
+	}
+	int rc = policy_configure(cp, zc, n, keep_old, err, errlen);
+	free(zc);
+	return rc;
+}
+
+static bool attach_pred(const uint8_t *name, size_t name_len, uint16_t qtype,
+                        const struct bolt_cache_val *val, const uint8_t *sections, void *arg)
+{
+	return val->policy != BOLT_CACHE_POLICY_NONE ||
+	       flush_pred(name, name_len, qtype, val, sections, arg);
+}
+
+void policy_attach(struct cp *cp)
+{
+	struct policy *pol = cp->policy;
+	if (cp->region == NULL)
+		return;
+	struct flush f = { .n = 0 };
+	for (unsigned i = 0; pol != NULL && i < pol->n; i++) {
+		f.diff[f.n] = rpz_zone_diff(pol->zone[i].z, NULL);
+		if (f.diff[f.n] == NULL)
+			continue;
+		f.ip = f.ip || rpz_zone_has(f.diff[f.n], RPZ_TRIG_IP);
+		f.n++;
+	}
+	int n = bolt_cache_delete_if(cp->region->cache, attach_pred, &f);
+	if (n > 0) {
+		cp->ctr.rpz_flushed += (uint64_t)n;
+		cp_log(CP_LOG_NOTICE, "rpz: %d cache entries deleted at attach (policy changed)", n);
+	}
+	for (unsigned j = 0; j < f.n; j++)
+		rpz_zone_free(f.diff[j]);
 }
 
 void policy_tick(struct cp *cp)

@@ -48,6 +48,20 @@ struct policy_zone_cfg {
 int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned n,
                      bool keep_old, char *err, size_t errlen);
 
+/*
+ * policy_configure with the [rpz] sections of cfg (start-up: keep_old
+ * false; boltctl reload: true). Returns 0 or a negative code with err set.
+ */
+int policy_load_config(struct cp *cp, const struct bolt_config *cfg, bool keep_old, char *err,
+                       size_t errlen);
+
+/*
+ * The region was attached (the cache may be warm from before this
+ * process): delete what the current policy overrides and every entry an
+ * earlier policy made, in one pass.
+ */
+void policy_attach(struct cp *cp);
+
 /* Reload each zone whose file changed since it was loaded (mtime, size):
  * called every second. */
 void policy_tick(struct cp *cp);

@@ -23,6 +23,7 @@
 #define BOLT_CFG_MAX_NTA 64
 #define BOLT_CFG_NAME_WIRE 255             /* = BOLT_NAME_MAX (wire.h) */
 #define BOLT_CFG_MAX_ZONES 64
+#define BOLT_CFG_MAX_RPZ 32                /* [rpz] sections */
 
 /* An address with an optional port (network order). */
 struct bolt_sockaddr {
@@ -62,6 +63,36 @@ struct bolt_cfg_zone {
 	                                           (default no) */
 	bool tcp;                               /* tcp = yes: ask the servers over TCP only
 	                                           (default no) */
+};
+
+/* [rpz] policy = ...: the zone's own actions, or one for every rule. */
+enum bolt_rpz_policy {
+	BOLT_RPZ_GIVEN = 0, BOLT_RPZ_NXDOMAIN = 1, BOLT_RPZ_NODATA = 2, BOLT_RPZ_PASSTHRU = 3,
+	BOLT_RPZ_DROP = 4,
+};
+/* [rpz] ede = ...: the Extended DNS Error of policy answers (RFC 8914). */
+enum bolt_rpz_ede {
+	BOLT_RPZ_EDE_NONE = 0, BOLT_RPZ_EDE_BLOCKED = 1, BOLT_RPZ_EDE_CENSORED = 2,
+	BOLT_RPZ_EDE_FILTERED = 3,
+};
+
+/*
+ * One [rpz] section (repeatable; control/policy.h applies them): a
+ * Response Policy Zone. Zones are matched in file order; the first that
+ * has a rule for a question decides.
+ */
+struct bolt_cfg_rpz {
+	uint8_t name[BOLT_CFG_NAME_WIRE];      /* name = the policy zone's apex (required) */
+	char file[BOLT_CFG_STR];                /* file = its zone file (master-file form) */
+	struct bolt_sockaddr primary;           /* primary = ADDR[@PORT]: transfer it from there
+	                                           (not implemented yet: refused) */
+	bool has_primary;
+	char tsig_key[BOLT_CFG_STR];            /* tsig-key = NAME:ALGORITHM:BASE64 for transfers */
+	int policy;                             /* policy = given | nxdomain | nodata | passthru |
+	                                           drop (default given) */
+	bool log;                               /* log = yes: a log line per policy applied */
+	int ede;                                /* ede = none | blocked | censored | filtered
+	                                           (default none) */
 };
 
 /* idle-sleep = auto (or not set): the dataplane chooses per lcore. */
@@ -243,6 +274,8 @@ struct bolt_config {
 	 * file order), its keys apply to it alone. */
 	struct bolt_cfg_zone zones[BOLT_CFG_MAX_ZONES]; /* [zone]: forward and stub zones */
 	unsigned nzones;
+	struct bolt_cfg_rpz rpz[BOLT_CFG_MAX_RPZ]; /* [rpz]: response policy zones, in order */
+	unsigned nrpz;
 };
 
 /* Where boltdns-cp keeps state that survives restarts (the RFC 5011 file). */

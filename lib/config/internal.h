@@ -105,6 +105,7 @@ extern const size_t cfg_nmultis;
 
 /* The sections themselves, each in a file of its own. */
 extern const struct cfg_multi cfg_zone_section;   /* zone.c */
+extern const struct cfg_multi cfg_rpz_section;    /* rpz.c */
 
 /* The instance being read (multi.c; the loader holds one). */
 struct cfg_multi_cur {

@@ -14,6 +14,7 @@
 
 const struct cfg_multi *const cfg_multis[] = {
 	&cfg_zone_section,
+	&cfg_rpz_section,
 };
 const size_t cfg_nmultis = BOLT_ARRAY_SIZE(cfg_multis);
 

@@ -26,6 +26,9 @@
 #   UNBOUND_ADD_HOLDDOWN=SEC    RFC 5011 add hold-down (default 30 days)
 #   UNBOUND_DEL_HOLDDOWN=SEC    RFC 5011 remove hold-down (default 30 days);
 #                               either sets permit-small-holddown: yes
+# In either mode:
+#   UNBOUND_RESPIP=yes          the respip module first (response policy zones)
+#   UNBOUND_EXTRA_CONF=FILE     appended to the configuration (rpz: clauses)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -93,6 +96,8 @@ start)
       -e "s|@DO_IP6@|${UNBOUND_DO_IP6:-no}|g" -e "s|@MODULES@|$modules|g" \
       -e "s|^@DNSSEC@\$|$dnssec|" -e '/^@DNSSEC@$/d' \
       -e "s|@HINTS@|$HIER_HINTS|g" "$HIER_DIR/unbound.conf.in" > "$conf"
+  [ "${UNBOUND_RESPIP:-no}" = yes ] && sed -i 's|module-config: "|module-config: "respip |' "$conf"
+  [ -n "${UNBOUND_EXTRA_CONF:-}" ] && cat "$UNBOUND_EXTRA_CONF" >> "$conf"
   unbound-checkconf "$conf" >/dev/null || hier_die "bad unbound config $conf"
   : > "$workdir/unbound.log"
   unbound -c "$conf" || hier_die "unbound failed to start (see $workdir/unbound.log)"

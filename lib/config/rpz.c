@@ -1,0 +1,81 @@
+/*
+ * [rpz] sections: Response Policy Zones (struct bolt_cfg_rpz; the control
+ * plane's side is control/policy.c over control/rpz/). Repeatable: one
+ * section per zone, matched in file order, at most BOLT_CFG_MAX_RPZ.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "boltdns/config.h"
+#include "boltdns/wire.h"
+#include "lib/config/internal.h"
+
+#define RFIELD(f) .off = offsetof(struct bolt_cfg_rpz, f), \
+	.size = sizeof(((struct bolt_cfg_rpz *)0)->f)
+
+static const char *const policy_choices[] = {
+	"given", "nxdomain", "nodata", "passthru", "drop", NULL,
+};
+static const char *const ede_choices[] = { "none", "blocked", "censored", "filtered", NULL };
+
+/* Indexes in rpz_keys, for the check. */
+enum { RK_NAME, RK_FILE, RK_PRIMARY, RK_TSIG };
+
+static const struct key rpz_keys[] = {
+	[RK_NAME] = { "rpz", "name", K_NAME, 0, 0, RFIELD(name) },
+	[RK_FILE] = { "rpz", "file", K_STR, 0, 0, RFIELD(file), .max = BOLT_CFG_STR - 1 },
+	[RK_PRIMARY] = { "rpz", "primary", K_ADDR_OPT, F_EMPTY_OK, 53, RFIELD(primary),
+	                 .aux_off = offsetof(struct bolt_cfg_rpz, has_primary) },
+	[RK_TSIG] = { "rpz", "tsig-key", K_STR, F_EMPTY_OK, 0, RFIELD(tsig_key),
+	              .max = BOLT_CFG_STR - 1 },
+	{ "rpz", "policy", K_ENUM, 0, 0, RFIELD(policy), .choices = policy_choices },
+	{ "rpz", "log", K_BOOL, 0, 0, RFIELD(log) },
+	{ "rpz", "ede", K_ENUM, 0, 0, RFIELD(ede), .choices = ede_choices },
+};
+_Static_assert(BOLT_ARRAY_SIZE(rpz_keys) <= CFG_MULTI_KEYS_MAX, "raise CFG_MULTI_KEYS_MAX");
+
+static const char *rpz_check(const struct bolt_config *cfg, unsigned idx, const unsigned *seen,
+                             unsigned *line, char *buf, size_t cap)
+{
+	const struct bolt_cfg_rpz *z = &cfg->rpz[idx];
+	if (seen[RK_NAME] == 0)
+		return "[rpz] without 'name'";
+	char text[1024];
+	if (bolt_name_to_text(z->name, text, sizeof(text)) < 0)
+		snprintf(text, sizeof(text), "?");
+	if (z->has_primary) {
+		*line = seen[RK_PRIMARY];
+		snprintf(buf, cap, "[rpz] %.200s: primary: zone transfers are not implemented yet "
+		         "(use file)", text);
+		return buf;
+	}
+	if (seen[RK_FILE] == 0 || z->file[0] == '\0') {
+		snprintf(buf, cap, "[rpz] %.200s without 'file'", text);
+		return buf;
+	}
+	if (seen[RK_TSIG] != 0 && z->tsig_key[0] != '\0') {
+		*line = seen[RK_TSIG];
+		snprintf(buf, cap, "[rpz] %.200s: tsig-key needs 'primary'", text);
+		return buf;
+	}
+	for (unsigned i = 0; i < idx; i++) {
+		if (bolt_name_equal(cfg->rpz[i].name, z->name)) {
+			*line = seen[RK_NAME];
+			snprintf(buf, cap, "[rpz] name: %.200s has an [rpz] section already", text);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+const struct cfg_multi cfg_rpz_section = {
+	.name = "rpz",
+	.keys = rpz_keys,
+	.nkeys = BOLT_ARRAY_SIZE(rpz_keys),
+	.arr_off = offsetof(struct bolt_config, rpz),
+	.count_off = offsetof(struct bolt_config, nrpz),
+	.elem_size = sizeof(struct bolt_cfg_rpz),
+	.max = BOLT_CFG_MAX_RPZ,
+	.defaults = NULL,  /* zeroed: policy given, log no, ede none */
+	.check = rpz_check,
+};
