@@ -152,7 +152,7 @@ static void log_hit(const struct rpz_hit *h, const struct pkey *key, const struc
 	bolt_type_to_text(key->qtype, type, sizeof(type));
 	if (w != NULL && (w->client.family == AF_INET || w->client.family == AF_INET6))
 		inet_ntop(w->client.family, w->client.client_addr, client, sizeof(client));
-	cp_log(rpz_zone_log(h->zone) ? CP_LOG_ERR : CP_LOG_INFO,
+	cp_log(rpz_zone_log(h->zone) ? CP_LOG_NOTICE : CP_LOG_INFO,
 	       "rpz: zone %s: %s %s from %s: %s (%s trigger %s)", rpz_zone_name(h->zone), name, type,
 	       w == NULL ? "refresh" : client, rpz_action_name(h->action),
 	       rpz_trigger_name(h->trigger), trig);

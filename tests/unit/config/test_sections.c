@@ -175,7 +175,7 @@ static void test_errors(void **state)
 	load_bad("[zone]\nname = a.example\nforward-first = maybe\n", 3, "[zone] forward-first:");
 	load_bad("[zone]\nname = a.example\nrate = 5\n", 3, "unknown key 'rate' in [zone]");
 	load_bad("[zones]\n", 1, "unknown section [zones] (known: dataplane, cache, control, "
-	         "resolver, local, acl, ratelimit, dnssec, tls, dnstap, zone)");
+	         "resolver, local, acl, ratelimit, dnssec, tls, dnstap, zone, rpz)");
 	/* an error inside an instance wins over its missing keys */
 	load_bad("[zone]\ntcp = perhaps\n", 2, "[zone] tcp:");
 }

@@ -1,0 +1,96 @@
+/*
+ * [rpz] sections: zones in file order with their keys, the defaults, and
+ * the errors of a bad section (FILE:LINE): no name, no file, a duplicate
+ * name, transfers not implemented yet, a bad policy or ede value.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "boltdns/config.h"
+#include "boltdns/wire.h"
+
+static struct bolt_config *load(const char *text, int *ret, char *err, size_t cap)
+{
+	struct bolt_config *c = malloc(sizeof(*c));
+	assert_non_null(c);
+	bolt_config_defaults(c);
+	*ret = bolt_config_load_string(c, text, "t.conf", err, cap);
+	return c;
+}
+
+static void bad(const char *text, const char *want)
+{
+	char err[512];
+	int ret;
+	struct bolt_config *c = load(text, &ret, err, sizeof(err));
+	if (ret != BOLT_ECONFIG || strncmp(err, want, strlen(want)) != 0)
+		fail_msg("got %d '%s', wanted '%s'", ret, err, want);
+	free(c);
+}
+
+static void test_zones(void **state)
+{
+	(void)state;
+	char err[512], name[300];
+	int ret;
+	struct bolt_config *c = load("[rpz]\nname = rpz.example\nfile = /etc/a.zone\n"
+	                             "policy = nxdomain\nede = blocked\nlog = yes\n"
+	                             "[rpz]\nname = two.example.\nfile = /etc/b.zone\n",
+	                             &ret, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	assert_int_equal(c->nrpz, 2);
+	assert_true(bolt_name_to_text(c->rpz[0].name, name, sizeof(name)) > 0);
+	assert_string_equal(name, "rpz.example.");
+	assert_string_equal(c->rpz[0].file, "/etc/a.zone");
+	assert_int_equal(c->rpz[0].policy, BOLT_RPZ_NXDOMAIN);
+	assert_int_equal(c->rpz[0].ede, BOLT_RPZ_EDE_BLOCKED);
+	assert_true(c->rpz[0].log);
+	assert_int_equal(c->rpz[1].policy, BOLT_RPZ_GIVEN);
+	assert_int_equal(c->rpz[1].ede, BOLT_RPZ_EDE_NONE);
+	assert_false(c->rpz[1].log);
+	assert_false(c->rpz[1].has_primary);
+	/* Printed, it loads back the same. */
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *f = open_memstream(&text, &tlen);
+	assert_non_null(f);
+	assert_int_equal(bolt_config_print(c, f), 0);
+	fclose(f);
+	struct bolt_config *back = load(text, &ret, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("printed configuration refused: %s\n%s", err, text);
+	assert_int_equal(back->nrpz, 2);
+	assert_memory_equal(back->rpz, c->rpz, sizeof(c->rpz));
+	free(back);
+	free(text);
+	free(c);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	bad("[rpz]\nfile = /a\n", "t.conf:1: [rpz] without 'name'");
+	bad("[rpz]\nname = a.example\n", "t.conf:1: [rpz] a.example. without 'file'");
+	bad("[rpz]\nname = a.example\nfile = /a\n[rpz]\nname = a.example\nfile = /b\n",
+	    "t.conf:5: [rpz] name: a.example. has an [rpz] section already");
+	bad("[rpz]\nname = a.example\nprimary = 192.0.2.1\n",
+	    "t.conf:3: [rpz] a.example.: primary: zone transfers are not implemented yet");
+	bad("[rpz]\nname = a.example\nfile = /a\npolicy = block\n", "t.conf:4: ");
+	bad("[rpz]\nname = a.example\nfile = /a\nede = 15\n", "t.conf:4: ");
+	bad("[rpz]\nname = a.example\nfile = /a\nfile = /b\n", "t.conf:4: ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
