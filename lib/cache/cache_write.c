@@ -395,8 +395,8 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	h.val = *val;
 	if (h.val.inserted == 0)
 		h.val.inserted = now;
-	/* The status is kept (the byte was reserved, always 0: old entries
-	 * read as unchecked); what is still reserved stays 0. */
+	/* The status and policy bytes are kept (both were reserved, always
+	 * 0: old entries read as unchecked and made by no policy). */
 	/* the bytes are unreachable until linked below: no version needed */
 	uint8_t *p = arena + off;
 	shm_write(p, &h, sizeof(h));

@@ -66,11 +66,13 @@ e2e_start_cp
 ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
 for _ in $(seq 1 50); do [ -S "$E2E_DIR/control.sock" ] && break; sleep 0.1; done
 
-answers_of() { q +noall +answer "$@" | awk '{ $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' | sort | tr '\n' ' '; }
 expect() { # DESCRIPTION WANT_RCODE WANT_ANSWERS QUERY...
   local d=$1 wr=$2 wa=$3; shift 3
-  local r a
-  r=$(rcode_of "$@"); a=$(answers_of "$@")
+  local r a out
+  out=$(q "$@")
+  r=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out")
+  a=$(sed -n '/^;; ANSWER SECTION:/,/^$/p' <<<"$out" | grep -v '^;;\|^$' |
+      awk '{ $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' | sort | tr '\n' ' ')
   if [ "$r" = "$wr" ] && [ "$a" = "$wa" ]; then ok "$d: $r '$a'"; else bad "$d: got $r '$a', want $wr '$wa'"; fi
 }
 ede_of() { q "$@" | sed -n 's/.*EDE: \([0-9]*\).*/\1/p'; }
@@ -182,12 +184,16 @@ CONF
     >"$E2E_DIR/unbound.start.log" 2>&1 || { cat "$E2E_DIR/unbound.start.log"; bad "unbound did not start"; }
   E2E_UNBOUND=$UB_PORT
   ub() { ns dig @127.0.0.1 -p $UB_PORT +time=6 +tries=1 +ignore "$@"; }
-  norm() { sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
+  sum1() { # "RCODE ANSWERS" of one dig's output
+    local out; out=$(cat)
+    echo "$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out") $(sed -n '/^;; ANSWER SECTION:/,/^$/p' <<<"$out" |
+      grep -v '^;;\|^$' | awk '{ $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' | sort | tr '\n' ' ')"
+  }
   same=0 total=0
   while read -r n t; do
     total=$((total + 1))
-    a="$(q "$n" "$t" | norm) $(q +noall +answer "$n" "$t" | awk '{ $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' | sort | tr '\n' ' ')"
-    b="$(ub "$n" "$t" | norm) $(ub +noall +answer "$n" "$t" | awk '{ $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' | sort | tr '\n' ' ')"
+    a=$(q "$n" "$t" | sum1)
+    b=$(ub "$n" "$t" | sum1)
     if [ "$a" = "$b" ]; then same=$((same + 1)); else bad "$n $t: boltdns '$a' unbound '$b'"; fi
   done <<'QUERIES'
 www.dom1.boltnet A
