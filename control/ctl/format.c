@@ -50,7 +50,7 @@ void ctl_fmt_out(struct ctl_fmt *f, struct bolt_cache_out *out)
 static const char *kind_name(uint8_t kind)
 {
 	static const char *const names[] = { "positive", "nxdomain", "nodata", "servfail",
-	                                     "static" };
+	                                     "static", "drop", "tcp-only" };
 	return kind < BOLT_ARRAY_SIZE(names) ? names[kind] : "unknown";
 }
 
@@ -77,8 +77,13 @@ static int rebuild(struct ctl_fmt *f, const struct bolt_cache_key *k,
 	memcpy(f->msg + BOLT_HDR_LEN + k->name_len, &v, 2);
 	v = htobe16(k->qclass);
 	memcpy(f->msg + BOLT_HDR_LEN + k->name_len + 2, &v, 2);
-	/* Expired entries are shown with TTL 0 rather than the stale TTL. */
-	return bolt_answer_from_cache(f->msg, sizeof(f->msg), sizeof(f->msg), &q, out, now,
+	/* Expired entries are shown with TTL 0 rather than the stale TTL. A
+	 * policy marker (DROP, TCP-only) is shown as the UDP answer would be:
+	 * no records. */
+	struct bolt_cache_out o = *out;
+	if (o.val.kind == BOLT_CACHE_DROP || o.val.kind == BOLT_CACHE_TCP_ONLY)
+		o.val.kind = BOLT_CACHE_NODATA;
+	return bolt_answer_from_cache(f->msg, sizeof(f->msg), sizeof(f->msg), &q, &o, now,
 	                              false, 0);
 }
 
@@ -115,6 +120,8 @@ void ctl_fmt_entry(struct ctl_fmt *f, struct sbuf *b, bool json,
 		ctl_out_bool(&o, "cd", (k->do_bit & BOLT_CACHE_KEY_CD) != 0);
 		ctl_out_str(&o, "security", bolt_sec_status_name(val->status));
 		ctl_out_str(&o, "kind", kind_name(val->kind));
+		if (val->policy != BOLT_CACHE_POLICY_NONE)
+			ctl_out_str(&o, "policy", val->policy == BOLT_CACHE_POLICY_IP ? "rpz-ip" : "rpz-qname");
 		ctl_out_str(&o, "rcode", rcode);
 		if (!never)
 			ctl_out_u64(&o, "ttl", ttl);
@@ -153,6 +160,8 @@ void ctl_fmt_entry(struct ctl_fmt *f, struct sbuf *b, bool json,
 	 * unchecked entries read as they always did. */
 	if (val->status != BOLT_SEC_UNCHECKED)
 		ctl_sbuf_printf(b, " dnssec=%s", bolt_sec_status_name(val->status));
+	if (val->policy != BOLT_CACHE_POLICY_NONE)
+		ctl_sbuf_printf(b, " policy=%s", val->policy == BOLT_CACHE_POLICY_IP ? "rpz-ip" : "rpz-qname");
 	ctl_sbuf_puts(b, "\n");
 	if (perr < 0) {
 		ctl_sbuf_printf(b, ";; unreadable entry: %s\n", bolt_strerror(perr));

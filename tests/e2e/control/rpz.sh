@@ -120,7 +120,7 @@ for i in 1 2; do
   out=$(ns dig @127.0.0.1 -p "$E2E_PORT" +time=1 +tries=1 multi.dom1.boltnet A 2>&1)
   grep -q "timed out\|no servers could be reached" <<<"$out" && ok "DROP: no answer ($i)" || bad "DROP answered: $out"
 done
-ctl lookup multi.dom1.boltnet A | grep -qi drop && ok "DROP entry in the cache" ||
+ctl lookup multi.dom1.boltnet A | grep -q " drop NOERROR ttl=[0-9]* policy=rpz-qname" && ok "DROP entry in the cache" ||
   bad "lookup DROP: $(ctl lookup multi.dom1.boltnet A 2>&1)"
 
 # ---- TCP-only: TC over UDP, the answer over TCP ----
