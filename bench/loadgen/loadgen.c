@@ -310,6 +310,7 @@ struct run {
 	double us_per_tsc;
 	struct rte_mempool *pool;
 	double cpu_share;  /* CPU time of this process / wall time while sending */
+	uint64_t busy_tsc; /* sending time in turns that sent or received */
 	struct stats st;
 };
 
@@ -444,6 +445,9 @@ static void report(const struct run *r, double send_s)
 	const struct stats *st = &r->st;
 	const struct args *a = r->a;
 	char csum[24] = "unchecked";
+	double hz = (double)rte_get_tsc_hz();
+	double busy_pct = 100.0 * (double)r->busy_tsc / (send_s * hz);
+	double busy_ns = st->answered ? (double)r->busy_tsc * 1e9 / hz / (double)st->answered : 0;
 	if (a->check_csum)
 		snprintf(csum, sizeof(csum), "%" PRIu64, st->bad_csum);
 	uint64_t lost = st->sent - st->answered;
@@ -498,12 +502,12 @@ static void report(const struct run *r, double send_s)
 	       " noerror=%" PRIu64 " servfail=%" PRIu64 " nxdomain=%" PRIu64 " refused=%" PRIu64
 	       " formerr=%" PRIu64 " mismatched=%" PRIu64 " unexpected=%" PRIu64 " tx_refused=%" PRIu64
 	       " an0=%" PRIu64 " an1=%" PRIu64 " an2=%" PRIu64 " an3p=%" PRIu64 " bad_csum=%s"
-	       " lg_cpu_share=%.3f\n",
+	       " lg_cpu_share=%.3f lg_busy_pct=%.2f lg_busy_ns_per_query=%.1f\n",
 	       a->label, a->rate > 0 ? "rate" : "flat", a->rate, a->outstanding, send_s, st->sent, st->answered, lost,
 	       lost_pct, st->late, st->sent / send_s, st->answered / send_s, avg, p50, p90, p99, p999,
 	       st->hist.max_us, st->rcode[0], st->rcode[2], st->rcode[3], st->rcode[5], st->rcode[1],
 	       st->mismatched, st->unexpected, st->tx_fail, st->an[0], st->an[1], st->an[2], st->an[3],
-	       csum, r->cpu_share);
+	       csum, r->cpu_share, busy_pct, busy_ns);
 	fflush(stdout);
 
 	if (a->hist_out != NULL) {
@@ -592,7 +596,11 @@ int main(int argc, char **argv)
 	uint64_t end_send = start + (uint64_t)(a.duration * (double)hz);
 	double per_tsc = a.rate / (double)hz;
 	uint64_t now = start;
+	/* busy time: turns that sent or received something and kept their CPU
+	 * (shorter than 200 us), the load generator's own cost per query */
+	uint64_t turn_max = hz / 1000000 * 200, turn_start = start;
 	while (!stop && now < end_send && (a.count == 0 || r.st.sent < a.count)) {
+		uint64_t before = r.st.answered + r.st.sent + r.st.late + r.st.unexpected;
 		rx_poll(&r);
 		now = rte_rdtsc();
 		expire(&r, now);
@@ -607,6 +615,11 @@ int main(int argc, char **argv)
 			want = RTE_MIN(want, a.count - r.st.sent);
 		if (want)
 			tx_some(&r, (uint16_t)RTE_MIN(want, (uint64_t)BURST), now);
+		uint64_t t = rte_rdtsc();
+		if (r.st.answered + r.st.sent + r.st.late + r.st.unexpected != before &&
+		    t - turn_start < turn_max)
+			r.busy_tsc += t - turn_start;
+		turn_start = t;
 	}
 	uint64_t send_end = rte_rdtsc();
 	getrusage(RUSAGE_SELF, &ru1);

@@ -139,6 +139,11 @@ int main(int argc, char **argv)
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t end = seconds > 0 ? rte_rdtsc() + (uint64_t)(seconds * (double)hz) : UINT64_MAX;
 	uint64_t echoed = 0, arp = 0, other = 0, dropped = 0;
+	/* busy time: turns that received something and kept their CPU (as
+	 * boltdns-dp's busy_report), so that the cost per frame holds on a
+	 * shared CPU */
+	uint64_t turn_max = hz / 1000000 * 200, busy = 0, busy_pkts = 0;
+	uint64_t loop_start = rte_rdtsc(), turn_start = loop_start;
 	while (!stop && rte_rdtsc() < end) {
 		struct rte_mbuf *in[BURST], *out[BURST];
 		uint16_t n = rte_eth_rx_burst(pid, 0, in, BURST), nout = 0;
@@ -167,10 +172,19 @@ int main(int argc, char **argv)
 				rte_pktmbuf_free_bulk(out + sent, nout - sent);
 			}
 		}
+		uint64_t now = rte_rdtsc();
+		if (n > 0 && now - turn_start < turn_max) {
+			busy += now - turn_start;
+			busy_pkts += n;
+		}
+		turn_start = now;
 	}
+	uint64_t polled = rte_rdtsc() - loop_start;
 	printf("RESULT reflector echoed=%" PRIu64 " arp=%" PRIu64 " ignored=%" PRIu64
-	       " tx_dropped=%" PRIu64 "\n",
-	       echoed, arp, other, dropped);
+	       " tx_dropped=%" PRIu64 " busy_pct=%.2f busy_ns_per_pkt=%.1f\n",
+	       echoed, arp, other, dropped, polled ? 100.0 * (double)busy / (double)polled : 0.0,
+	       busy_pkts ? (double)busy * 1e9 / (double)hz / (double)busy_pkts : 0.0);
+	fflush(stdout);
 	ret = 0;
 	rte_eth_dev_stop(pid);
 	/* net_memif as server: closing it and cleaning up the EAL crashes the

@@ -101,6 +101,41 @@ def main():
               f"{rng(ratio, '{:.2f}')} in answered qps; {med(ratio_pc):.2f} {rng(ratio_pc, '{:.2f}')} "
               "in answered qps per core (target ≥ 0.80).")
 
+    # Busy-time costs: what each program spends per frame or query in the
+    # loop turns that had work and kept their CPU (see run.sh).
+    print("\n## Cost per query from busy time (flat out)\n")
+    print("Each program's time per frame or query in its loop turns that had work and kept the CPU. "
+          "It does not depend on how much CPU the scheduler left the program, so it is the steadier "
+          "figure here. *1 core capacity* = 10⁹ ÷ ns; *path* = the smaller of the server's and the "
+          "load generator's (each on a core of its own, the path answers what the slower end "
+          "allows).\n")
+    print("| server | server ns/query | server busy % | 1 core capacity | load generator ns/query | load generator capacity | path capacity |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    path = {}
+    for s in servers:
+        sn = pick(runs, s, "flat", "srv_busy_ns")
+        ln = pick(runs, s, "flat", "lg_busy_ns_per_query")
+        bp = pick(runs, s, "flat", "srv_busy_pct")
+        if not sn or not ln:
+            continue
+        cap_s, cap_l = 1e3 / med(sn), 1e3 / med(ln)
+        path[s] = min(cap_s, cap_l)
+        print(f"| {names[s]} | {med(sn):.1f} {rng(sn, '{:.0f}')} | {med(bp):.1f} | {cap_s:.2f} Mqps | "
+              f"{med(ln):.1f} {rng(ln, '{:.0f}')} | {cap_l:.2f} Mqps | {path[s]:.2f} Mqps |")
+    pr = []
+    for rd in rounds:
+        d = [r for r in runs if r["server"] == "dp" and r["mode"] == "flat" and int(r["round"]) == rd]
+        f = [r for r in runs if r["server"] == "reflector" and r["mode"] == "flat" and int(r["round"]) == rd]
+        try:
+            pd = min(1e3 / d[0]["srv_busy_ns"], 1e3 / d[0]["lg_busy_ns_per_query"])
+            pf = min(1e3 / f[0]["srv_busy_ns"], 1e3 / f[0]["lg_busy_ns_per_query"])
+            pr.append(pd / pf)
+        except (IndexError, KeyError, TypeError, ZeroDivisionError):
+            pass
+    if pr:
+        print(f"\n**boltdns-dp / reflector from busy time, paired by round: {med(pr):.2f}** "
+              f"{rng(pr, '{:.2f}')} (path capacity with boltdns-dp ÷ path capacity with the reflector).")
+
     rate_modes = [m for m in modes if m != "flat"]
     if rate_modes:
         print("\n## Fixed rate: latency\n")

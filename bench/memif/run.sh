@@ -18,6 +18,12 @@
 # --lcores 0@N; both busy-poll (idle-sleep = 0), nothing else of ours runs.
 # The server's CPU share is read from /proc around every run: qps per core is
 # the answered rate divided by that share (the CPU is shared with other work).
+# Every run starts its server afresh, and each of the three programs reports
+# its busy time per frame or query: the time of its loop turns that had work
+# and kept the CPU (boltdns-dp's exit line "worker 0: busy", the reflector's
+# and the load generator's RESULT), which holds however little CPU the
+# scheduler left it; report.py derives from them what each would answer on a
+# core of its own.
 #
 # Writes OUT_PREFIX-raw.txt (one line a run), OUT_PREFIX.md (tables, medians)
 # and OUT_PREFIX.png (gnuplot) with OUT_PREFIX = bench/results/DATE-memif by
@@ -87,10 +93,10 @@ EOF
 
 start_dp() { # start_dp yes|no (wipe)
 	sed "s/^wipe = .*/wipe = $1/" "$TMP/dp.conf" > "$TMP/dp-run.conf"
-	"$DP" -c "$TMP/dp-run.conf" >> "$TMP/dp.log" 2>&1 &
+	"$DP" -c "$TMP/dp-run.conf" > "$TMP/dp.log" 2>&1 &
 	SRV_PID=$!
 	for _ in $(seq 150); do
-		kill -0 "$SRV_PID" 2>/dev/null || { tail "$TMP/dp.log"; die "boltdns-dp exited"; }
+		kill -0 "$SRV_PID" 2>/dev/null || { tail "$TMP/dp.log"; SRV_PID=""; die "boltdns-dp exited"; }
 		[ "$("$STATS" "$REGION" 2>/dev/null | awk '$1 == "dp_pid" { print $2 }')" = "$SRV_PID" ] &&
 			[ "$("$STATS" "$REGION" 2>/dev/null | awk '$1 == "dp_lcores" { print $2 }')" -ge 1 ] 2>/dev/null &&
 			return 0
@@ -102,7 +108,7 @@ start_rf() {
 	# shellcheck disable=SC2086
 	"$RF" $EAL_SRV --file-prefix=bmb-rf-$$ \
 		--vdev=net_memif0,role=server,socket=/tmp/bmb-rf-$$.sock,mac=$SRV_MAC -- \
-		--ip $SRV_IP >> "$TMP/rf.log" 2>&1 &
+		--ip $SRV_IP > "$TMP/rf.log" 2>&1 &
 	SRV_PID=$!
 }
 stop_srv() {
@@ -125,11 +131,19 @@ for i in $(seq 1 "$NAMES"); do
 done
 stop_srv seed
 
-# one loadgen run against the running server: appends a line to the raw file
-run_lg() { # run_lg ROUND SERVER MODE LOADGEN_ARGS...
+# One measured run: start the server, one loadgen run, stop the server (its
+# busy time per frame is in its exit log line); appends a line to the raw file.
+run_one() { # run_one ROUND SERVER MODE LOADGEN_ARGS...
 	local round=$1 srv=$2 mode=$3 sock
 	shift 3
-	[ "$srv" = dp ] && sock=/tmp/bmb-dp-$$.sock || sock=/tmp/bmb-rf-$$.sock
+	: > "$TMP/$srv.log"
+	if [ "$srv" = dp ]; then
+		start_dp no
+		sock=/tmp/bmb-dp-$$.sock
+	else
+		start_rf
+		sock=/tmp/bmb-rf-$$.sock
+	fi
 	local t0 w0 t1 w1 out
 	t0=$(ticks "$SRV_PID") w0=$(date +%s.%N)
 	out=$("$LG" --lcores=0@$LG_CPU --no-huge -m 512 --no-pci --log-level=lib.eal:error \
@@ -138,25 +152,32 @@ run_lg() { # run_lg ROUND SERVER MODE LOADGEN_ARGS...
 		--edns 1232 --duration "$SECS" --timeout 1000 --wait 500 --label "$srv-$mode" "$@" 2>&1 |
 		grep '^RESULT' || true)
 	t1=$(ticks "$SRV_PID") w1=$(date +%s.%N)
-	local share
+	stop_srv "$srv"
+	local share busy
 	share=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v a="$w0" -v b="$w1" \
 		'BEGIN { printf "%.3f", t / hz / (b - a) }')
+	# the server's busy time per frame: boltdns-dp's exit line, the reflector's RESULT
+	if [ "$srv" = dp ]; then
+		busy=$(grep 'worker 0: busy' "$TMP/dp.log" | tail -1 |
+			sed -E 's/.*busy ([0-9.]+) %.*: ([0-9.]+) ns each.*/srv_busy_pct=\1 srv_busy_ns=\2/')
+	else
+		busy=$(grep '^RESULT reflector' "$TMP/rf.log" | tail -1 |
+			sed -E 's/.*busy_pct=([0-9.]+) busy_ns_per_pkt=([0-9.]+).*/srv_busy_pct=\1 srv_busy_ns=\2/')
+	fi
 	[ -n "$out" ] || { log "$srv $mode: no result"; out="RESULT none"; }
-	echo "run round=$round server=$srv bench_mode=$mode srv_cpu_share=$share load=$(cut -d' ' -f1 /proc/loadavg) ${out#RESULT }" \
+	echo "run round=$round server=$srv bench_mode=$mode srv_cpu_share=$share ${busy:-srv_busy_ns=nan} load=$(cut -d' ' -f1 /proc/loadavg) ${out#RESULT }" \
 		>> "$OUT-raw.txt"
-	log "round $round $srv $mode: $(grep -o 'answer_qps=[0-9]*' <<<"$out") p50 $(grep -o 'p50_us=[0-9]*' <<<"$out" | cut -d= -f2) us, server CPU share $share"
+	log "round $round $srv $mode: $(grep -o 'answer_qps=[0-9]*' <<<"$out") p50 $(grep -o 'p50_us=[0-9]*' <<<"$out" | cut -d= -f2) us, server CPU share $share, $busy $(grep -o 'lg_busy_ns_per_query=[0-9.]*' <<<"$out")"
 }
 
 server_block() { # server_block ROUND SERVER
 	local round=$1 srv=$2
 	exec 9>"$LOCK"
 	flock 9
-	if [ "$srv" = dp ]; then start_dp no; else start_rf; fi
-	run_lg "$round" "$srv" flat --outstanding "$OUTSTANDING"
+	run_one "$round" "$srv" flat --outstanding "$OUTSTANDING"
 	for r in $RATES; do
-		run_lg "$round" "$srv" "rate$r" --rate "$r"
+		run_one "$round" "$srv" "rate$r" --rate "$r"
 	done
-	stop_srv "$srv"
 	flock -u 9
 	exec 9>&-
 }
