@@ -220,6 +220,48 @@ static EVP_PKEY *make_key(uint8_t alg, const uint8_t *k, size_t len)
 	}
 }
 
+/*
+ * The public keys made for OpenSSL, kept by algorithm and key bytes: making
+ * one (EVP_PKEY_fromdata: provider look-ups, point decoding) costs about a
+ * fifth of an ECDSA P-256 verification, and a few zone keys verify nearly
+ * every signature a resolver checks (Unbound makes the key anew each time;
+ * this is where boltdns saves that). Direct-mapped on a hash of the key; the
+ * bytes are compared in full, so a collision only costs a make_key. The
+ * cache changes no verdict. One per thread (no lock): boltdns-cp validates
+ * on its loop thread, each worker process with a cache of its own.
+ */
+#define PKEY_SLOTS 64
+#define PKEY_KEY_MAX 600
+static _Thread_local struct {
+	EVP_PKEY *pkey;
+	uint8_t alg;
+	uint16_t len;
+	uint8_t key[PKEY_KEY_MAX];
+} pkc[PKEY_SLOTS];
+
+/* The key for alg and k[0..len) (borrowed: do not free), or NULL. */
+static EVP_PKEY *key_get(uint8_t alg, const uint8_t *k, size_t len)
+{
+	if (len > PKEY_KEY_MAX)
+		return NULL; /* bigger than any key make_key accepts */
+	uint32_t h = 2166136261u ^ alg;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ k[i]) * 16777619u;
+	unsigned slot = h % PKEY_SLOTS;
+	if (pkc[slot].pkey != NULL && pkc[slot].alg == alg && pkc[slot].len == len &&
+	    memcmp(pkc[slot].key, k, len) == 0)
+		return pkc[slot].pkey;
+	EVP_PKEY *pkey = make_key(alg, k, len);
+	if (pkey == NULL)
+		return NULL;
+	EVP_PKEY_free(pkc[slot].pkey);
+	pkc[slot].pkey = pkey;
+	pkc[slot].alg = alg;
+	pkc[slot].len = (uint16_t)len;
+	memcpy(pkc[slot].key, k, len);
+	return pkey;
+}
+
 /* RFC 6605 r | s into DER for OpenSSL; returns the DER length or 0. */
 static int ecdsa_der(const uint8_t *sig, size_t len, uint8_t *der, size_t cap)
 {
@@ -272,7 +314,7 @@ static int verify_sig(uint8_t alg, const uint8_t *key, size_t klen, const uint8_
 	/* Failures leave errors on this thread's OpenSSL queue: drop ours,
 	 * and only ours (the thread may use libcrypto for other things). */
 	ERR_set_mark();
-	EVP_PKEY *pkey = make_key(alg, key, klen);
+	EVP_PKEY *pkey = key_get(alg, key, klen);
 	if (!pkey) {
 		ERR_pop_to_mark();
 		return 0;
@@ -281,7 +323,6 @@ static int verify_sig(uint8_t alg, const uint8_t *key, size_t klen, const uint8_
 	int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1 &&
 	         EVP_DigestVerify(ctx, sig, slen, data, dlen) == 1;
 	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
 	ERR_pop_to_mark();
 	return ok;
 }

@@ -117,6 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bolt_val_verify_rrset(&rs, zone, keys, nkeys, &p, &b, &r);
 	if (op & 2)
 		bolt_val_verify_dnskey(&ks, ds, nds, zone, &p, &b, &r);
+	/* RFC 5011 revocations: each key as a revoked key's self-signature */
+	for (size_t i = 0; (op & 4) && i < nkeys && i < 4; i++)
+		bolt_val_verify_revoked(&ks, zone, keys[i], &p, &b, &r);
 	if (r.status == BOLT_VAL_SECURE && r.wildcard_len > 0 && nset > 0) {
 		bolt_val_nsec_wildcard(set[0]->owner, r.wildcard, zone, nsec, nnsec, &r);
 		bolt_val_nsec3_wildcard(set[0]->owner, r.wildcard, zone, nsec3, nnsec3, &b, &r);
