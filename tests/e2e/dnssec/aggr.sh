@@ -10,20 +10,35 @@
 # (aggressive-nsec: yes) gives the same rcode/AD/records for the same
 # names; aggressive-nsec = no sends every name upstream.
 #
-# Usage: aggr.sh BOLTDNS_DP BOLTDNS_CP DP_STATS   (root; 77 = skipped)
+# The counters are read from `boltctl stats_noreset` (no wait for the stats
+# file) and checked in /metrics.
+#
+# Usage: aggr.sh BOLTDNS_DP BOLTDNS_CP DP_STATS [BOLTCTL]   (root; 77 = skipped)
 . "$(dirname "$0")/../control/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
 for t in dnssec-signzone dnssec-keygen ldns-signzone; do
   command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
 done
+BOLTCTL=${4:-}
+E2E_EXTRA_RESOLVER="[control]
+metrics = 127.0.0.1@9153"
 e2e_init dnssec-aggr "$1" "$2" "$3"
 e2e_start_all
 echo "(started in ${SECONDS} s)"
 
 rnd() { od -An -N4 -tx4 /dev/urandom | tr -d ' \n'; }
-# upq: boltdns-cp's upstream queries so far (the stats file of a second ago)
-upq() { wait_stats; cp_stat upstream_queries; }
+# ctl_stat NAME: a counter of boltdns-cp now (boltctl), else from the stats
+# file of a second ago
+ctl_stat() {
+  local v=""
+  [ -n "$BOLTCTL" ] && v=$("$BOLTCTL" -s "$E2E_DIR/control.sock" stats_noreset 2>/dev/null |
+                           awk -v k="cp.$1:" '$1 == k { print $2 }')
+  if [ -z "$v" ]; then wait_stats; v=$(cp_stat "$1"); fi
+  echo "$v"
+}
+# upq: boltdns-cp's upstream queries so far
+upq() { ctl_stat upstream_queries; }
 
 # names N PREFIX ZONE: N random names PREFIX<hex>.ZONE, one a line
 names() { for _ in $(seq 1 "$1"); do echo "$2$(rnd).$3"; done; }
@@ -50,7 +65,7 @@ echo "== NSEC (sec.boltnet): one NXDOMAIN, then random names in its range"
 # r-first sorts between ns1 and www: the range ns1 -> www, and the apex
 # NSEC covers the wildcard *.sec.boltnet.
 dnssec_check_case first r-first.sec.boltnet A do NXDOMAIN ad - auth -
-a0=$(cp_stat aggressive_nxdomain)
+a0=$(ctl_stat aggressive_nxdomain)
 names 40 r sec.boltnet > "$E2E_DIR/sec-r.txt"
 head -20 "$E2E_DIR/sec-r.txt" > "$E2E_DIR/sec-r-do.txt"
 tail -20 "$E2E_DIR/sec-r.txt" > "$E2E_DIR/sec-r-plain.txt"
@@ -58,7 +73,7 @@ u0=$(upq)
 ask_all "$E2E_DIR/sec-r-do.txt" A do NXDOMAIN ad auth
 ask_all "$E2E_DIR/sec-r-plain.txt" A plain NXDOMAIN ad none
 no_upstream "40 random names under sec.boltnet" "$u0"
-a1=$(cp_stat aggressive_nxdomain)
+a1=$(ctl_stat aggressive_nxdomain)
 [ $((a1 - a0)) -eq 40 ] && ok "aggressive_nxdomain +40" || bad "aggressive_nxdomain $a0 -> $a1"
 echo "== the same names again: from the dataplane's cache"
 h0=$(dp_stat hits)
@@ -101,14 +116,14 @@ echo "== NSEC3 (nsec3.boltnet): random names cost at most one query per range"
 names 50 n nsec3.boltnet > "$E2E_DIR/n3.txt"
 # The zone's keys first: their look-ups are not what is counted.
 dnssec_check_case first www.nsec3.boltnet A do NOERROR ad - ans 198.19.13.20
-n0=$(cp_stat aggressive_nxdomain)
+n0=$(ctl_stat aggressive_nxdomain)
 u0=$(upq)
 ask_all "$E2E_DIR/n3.txt" A do NXDOMAIN ad auth
 u1=$(upq)
 # Five names (apex, ns1, www, the empty non-terminal wc, *.wc): five NSEC3
 # ranges; each upstream NXDOMAIN brings the one its name falls in (and the
 # apex's match and the wildcard's cover).
-n1=$(cp_stat aggressive_nxdomain)
+n1=$(ctl_stat aggressive_nxdomain)
 [ $((u1 - u0)) -le 5 ] && ok "50 random names: $((u1 - u0)) upstream queries" || bad "50 random names: $((u1 - u0)) upstream queries (want <= 5)"
 [ $((n1 - n0)) -ge 45 ] && ok "aggressive_nxdomain +$((n1 - n0))" || bad "aggressive_nxdomain +$((n1 - n0)) (want >= 45)"
 dnssec_check_case first www.nsec3.boltnet AAAA do NOERROR ad - auth -
@@ -120,12 +135,24 @@ no_upstream "NSEC3 NODATA (a name, an empty non-terminal)" "$u0"
 echo "== opt-out NSEC3 (optout.boltnet): never used"
 names 6 o optout.boltnet > "$E2E_DIR/oo.txt"
 dnssec_check_case first nx.optout.boltnet A do NXDOMAIN - - auth -
-a0=$(cp_stat aggressive_nxdomain)
+a0=$(ctl_stat aggressive_nxdomain)
 u0=$(upq)
 ask_all "$E2E_DIR/oo.txt" A do NXDOMAIN - auth
 u1=$(upq)
 [ $((u1 - u0)) -ge 6 ] && ok "6 names under opt-out: $((u1 - u0)) upstream queries" || bad "opt-out: only $((u1 - u0)) upstream queries for 6 names"
-[ "$(cp_stat aggressive_nxdomain)" = "$a0" ] && ok "no aggressive answer under opt-out" || bad "aggressive answers under opt-out"
+[ "$(ctl_stat aggressive_nxdomain)" = "$a0" ] && ok "no aggressive answer under opt-out" || bad "aggressive answers under opt-out"
+
+echo "== the counters in boltctl stats and /metrics"
+if [ -n "$BOLTCTL" ]; then
+  st=$("$BOLTCTL" -s "$E2E_DIR/control.sock" stats_noreset 2>&1)
+  grep -qE '^cp\.aggressive_nxdomain: [1-9]' <<<"$st" && grep -qE '^cp\.aggressive_nodata: [1-9]' <<<"$st" &&
+    grep -qE '^cp\.aggressive_records: [1-9]' <<<"$st" && ok "boltctl stats: $(grep -E '^cp\.aggressive_(nxdomain|nodata|records):' <<<"$st" | tr '\n' ' ')" ||
+    bad "boltctl stats lacks the aggressive counters: $(grep aggressive <<<"$st" | tr '\n' ' ')"
+fi
+m=$(ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/9153; printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3; cat <&3' 2>/dev/null || true)
+grep -qE '^boltdns_cp_aggressive_nxdomain_total [1-9]' <<<"$m" && grep -qE '^boltdns_cp_aggressive_nodata_total [1-9]' <<<"$m" &&
+  ok "/metrics: $(grep -E '^boltdns_cp_aggressive_(nxdomain|nodata)_total' <<<"$m" | tr '\n' ' ')" ||
+  bad "/metrics lacks the aggressive counters: $(grep aggressive <<<"$m" | tr '\n' ' ')"
 
 echo "== delv validates the synthesised answers itself"
 if command -v delv >/dev/null; then
@@ -146,7 +173,7 @@ if command -v delv >/dev/null; then
   grep -q "fully validated" <<<"$out" && ok "delv: www.sec.boltnet NAPTR NODATA fully validated" ||
     { bad "delv: www.sec.boltnet NAPTR"; sed 's/^/     | /' <<<"$out"; }
   # delv's own DNSKEY/DS questions may go upstream; the names did not.
-  [ "$(cp_stat aggressive_nxdomain)" -gt 0 ] && ok "aggressive_nxdomain $(cp_stat aggressive_nxdomain)" || bad "no aggressive answers"
+  [ "$(ctl_stat aggressive_nxdomain)" -gt 0 ] && ok "aggressive_nxdomain $(ctl_stat aggressive_nxdomain)" || bad "no aggressive answers"
 fi
 
 echo "== Unbound (validating, aggressive-nsec: yes) answers the same"
@@ -190,7 +217,7 @@ u0=$(upq)
 ask_all "$E2E_DIR/off.txt" A do NXDOMAIN ad auth
 u1=$(upq)
 [ $((u1 - u0)) -ge 10 ] && ok "off: 10 names, $((u1 - u0)) upstream queries" || bad "off: only $((u1 - u0)) upstream queries for 10 names"
-[ "$(cp_stat aggressive_nxdomain)" = 0 ] && ok "off: aggressive_nxdomain 0" || bad "off: aggressive_nxdomain $(cp_stat aggressive_nxdomain)"
+[ "$(ctl_stat aggressive_nxdomain)" = 0 ] && ok "off: aggressive_nxdomain 0" || bad "off: aggressive_nxdomain $(ctl_stat aggressive_nxdomain)"
 
 echo "(${SECONDS} s)"
 e2e_finish
