@@ -16,6 +16,11 @@
 #   - `systemctl stop boltdns-dp` leaves boltdns-cp running (no BindsTo=);
 #     starting the dataplane again, the control plane sees it.
 #   - `systemctl stop` of both ends them cleanly (inactive, not failed).
+#   - [resolver] workers = 2 with the template unit boltdns-cp@.service:
+#     boltdns-cp@0 and @1 start and both resolve workers (boltctl status);
+#     @1 killed with SIGKILL is restarted alone (@0 keeps its PID); @1
+#     stopped leaves @0 running and worker 0's control socket in place
+#     (RuntimeDirectoryPreserve=yes).
 #
 #   systemd-units.sh BOLTDNS_DP BOLTDNS_CP BOLTCTL
 #
@@ -77,7 +82,7 @@ rm -f "$R/etc/os-release"; cp /usr/lib/os-release "$R/etc/os-release"
 rm -rf "$R/etc/systemd/system/"*.wants
 cp "$DP" "$CP" "$U/sbin/" && cp "$CTL" "$U/bin/" && cp "$SRC/deploy/hugepages.sh" "$U/lib/boltdns/" ||
   { echo "cannot stage the binaries"; exit 1; }
-for u in boltdns-hugepages boltdns-dp boltdns-cp; do
+for u in boltdns-hugepages boltdns-dp boltdns-cp boltdns-cp@; do
   cp "$UNITS/$u.service" "$R/etc/systemd/system/" || exit 1
 done
 cat > "$R/etc/systemd/system/boltdns-check.target" <<'EOF'
@@ -88,7 +93,7 @@ EOF
 mkdir -p "$R/etc/boltdns" "$R/etc/default"
 cp "$SRC/tests/hierarchy/root.hints" "$R/etc/boltdns/root.hints"
 printf 'BOLTDNS_HUGEPAGES_MB=0\n' > "$R/etc/default/boltdns"
-conf() { # conf EXTRA_LOCAL_LINE
+conf() { # conf EXTRA_LOCAL_LINE [RESOLVER_WORKERS]
   cat > "$R/etc/boltdns/boltdns.conf" <<CONF
 [dataplane]
 io = socket
@@ -104,6 +109,7 @@ socket = /run/boltdns/control.sock
 verbosity = 2
 [resolver]
 root-hints = /etc/boltdns/root.hints
+workers = ${2:-1}
 [local]
 data = unit.boltdns.test. 60 A 192.0.2.53
 $1
@@ -208,7 +214,45 @@ for u in boltdns-cp boltdns-dp boltdns-hugepages; do
   s=$(sc is-active $u)
   [ "$s" = inactive ] && ok "$u stopped (inactive)" || bad "$u is $s after stop"
 done
-if inside journalctl --no-pager -q -u boltdns-cp -u boltdns-dp | grep -E 'Sanitizer|runtime error:' | head -5 | grep -q .; then
+# ---- two resolver workers with the template unit ----------------------------------
+conf "" 2
+sc start boltdns-dp boltdns-cp@0 boltdns-cp@1
+both() { # both: boltctl status shows workers 0 and 1 running
+  for _ in $(seq 50); do
+    st=$(ctl status 2>/dev/null)
+    grep -q '^workers.count: 2$' <<<"$st" && grep -q '^workers.0.running: yes$' <<<"$st" &&
+      grep -q '^workers.1.running: yes$' <<<"$st" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+for u in boltdns-cp@0 boltdns-cp@1; do
+  [ "$(sc is-active $u)" = active ] && ok "$u active" || bad "$u is $(sc is-active $u)"
+done
+both && ok "boltctl status: workers 0 and 1 running (workers = 2)" ||
+  bad "workers not both running: $(ctl status 2>&1 | grep '^workers' | tr '\n' ' ')"
+w0=$(prop boltdns-cp@0 MainPID) w1=$(prop boltdns-cp@1 MainPID)
+sc kill --signal=SIGKILL boltdns-cp@1
+for _ in $(seq 50); do
+  [ "$(sc is-active boltdns-cp@1)" = active ] && [ "$(prop boltdns-cp@1 MainPID)" != "$w1" ] && break
+  sleep 0.2
+done
+w1b=$(prop boltdns-cp@1 MainPID)
+[ "$w1b" != "$w1" ] && [ "$w1b" != 0 ] && [ "$(prop boltdns-cp@0 MainPID)" = "$w0" ] &&
+  ok "boltdns-cp@1 restarted alone (PID $w1 -> $w1b), boltdns-cp@0 kept PID $w0" ||
+  bad "after SIGKILL of @1: @1 PID $w1 -> $w1b, @0 $w0 -> $(prop boltdns-cp@0 MainPID)"
+both && ok "the restarted worker 1 runs its rings again" || bad "worker 1 not back"
+sc stop boltdns-cp@1
+[ "$(sc is-active boltdns-cp@0)" = active ] && ctl status >/dev/null 2>&1 &&
+  ok "boltdns-cp@1 stopped: boltdns-cp@0 runs and its control socket answers" ||
+  bad "after stopping @1: @0 $(sc is-active boltdns-cp@0), boltctl: $(ctl status 2>&1 | head -1)"
+sc stop boltdns-cp@0 boltdns-dp
+for u in boltdns-cp@0 boltdns-cp@1; do
+  s=$(sc is-active $u)
+  [ "$s" = inactive ] && ok "$u stopped (inactive)" || bad "$u is $s after stop"
+done
+
+if inside journalctl --no-pager -q -u boltdns-cp -u boltdns-dp -u 'boltdns-cp@*' | grep -E 'Sanitizer|runtime error:' | head -5 | grep -q .; then
   bad "sanitizer reports in the journal"
 fi
 echo "$PASSES passed, $FAILS failed"
