@@ -232,6 +232,48 @@ static void test_edns_and_tc(void **state)
 	                                        1232), BOLT_ESPACE);
 }
 
+/* Response policy markers: a DROP entry is never rendered (BOLT_EDROP), a
+ * TCP-only entry is TC=1 over UDP and a miss (BOLT_ENOENT) for a stream
+ * transport, which must resolve the question. */
+static void test_policy_markers(void **state)
+{
+	struct fx *f = *state;
+	uint8_t msg[512], qbuf[512], resp[512];
+	struct bolt_build b;
+	uint8_t qn[BOLT_NAME_MAX];
+	int nl = bolt_name_from_text("www.example.com", qn);
+	int ql = build_query(qbuf, sizeof(qbuf), "www.example.com", BOLT_FLAG_RD, true, false, 4096);
+	struct bolt_query q;
+	assert_int_equal(bolt_query_parse(qbuf, (size_t)ql, &q), 0);
+	static const uint8_t kinds[] = { BOLT_CACHE_DROP, BOLT_CACHE_TCP_ONLY };
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(bolt_build_init(&b, msg, sizeof(msg), 0, BOLT_FLAG_QR | BOLT_FLAG_RA), 0);
+		assert_int_equal(bolt_build_question(&b, qn, (size_t)nl, BOLT_TYPE_A, BOLT_CLASS_IN), 0);
+		int len = bolt_build_finish(&b);
+		assert_int_equal(bolt_answer_insert(f->c, msg, (size_t)len, b.ttl_off, b.nttl, false,
+		                                    1000, 60, kinds[i]), 0);
+		struct looked l;
+		assert_int_equal(lookup(f, &q, 1000, &l), 0);
+		assert_int_equal(l.out.val.kind, kinds[i]);
+		memcpy(resp, qbuf, (size_t)ql);
+		int rl = bolt_answer_from_cache(resp, sizeof(resp), bolt_udp_limit(&q, 1232), &q,
+		                                &l.out, 1000, false, 1232);
+		if (kinds[i] == BOLT_CACHE_DROP) {
+			assert_int_equal(rl, BOLT_EDROP);
+			/* nothing written: the query is still there */
+			assert_memory_equal(resp, qbuf, (size_t)ql);
+		} else {
+			assert_int_equal(rl, 12 + q.question_len + 11);
+			assert_true(bolt_wire_get_u16(resp + 2) & BOLT_FLAG_TC);
+			assert_int_equal(bolt_wire_get_u16(resp + 6), 0);
+		}
+		memcpy(resp, qbuf, (size_t)ql);
+		rl = bolt_answer_from_cache(resp, sizeof(resp), BOLT_MSG_MAX, &q, &l.out, 1000, false,
+		                            1232);
+		assert_int_equal(rl, kinds[i] == BOLT_CACHE_DROP ? BOLT_EDROP : BOLT_ENOENT);
+	}
+}
+
 static void test_static_and_mismatch(void **state)
 {
 	struct fx *f = *state;
@@ -525,6 +567,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip_aged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edns_and_tc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_static_and_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_markers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ede_cached_servfail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ede_tc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ede_stale, setup, teardown),
