@@ -69,6 +69,11 @@ def config_seeds(d, files):
         "[zone]\nservers = 198.18.0.1\n",
         "[zone]\nname = x\\.y.example\nservers = 198.18.0.1\ntype = forward\n",
         "".join("[zone]\nname = z%d.example\nservers = 198.18.0.1\n" % i for i in range(65)),
+        "[rpz]\nname = rpz.example\nfile = /etc/rpz.zone\npolicy = nxdomain\nede = blocked\n"
+        "log = yes\n[rpz]\nname = two.example\nfile = /b\n",
+        "[rpz]\nname = rpz.example\nprimary = 192.0.2.1\ntsig-key = k:hmac-sha256:AAAA\n",
+        "[rpz]\nname = a.example\nfile = /a\n[rpz]\nname = A.example.\nfile = /b\n",
+        "".join("[rpz]\nname = r%d.example\nfile = /r\n" % i for i in range(33)),
     ]
     for i, t in enumerate(edge):
         write(d, "edge-%d" % i, t)
