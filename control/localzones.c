@@ -6,6 +6,7 @@
 
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
+#include "iter/zones.h"
 #include "localzones.h"
 #include "respond.h"
 
@@ -80,13 +81,20 @@ static const uint8_t ns_rdata[] = { 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', '
 static const uint8_t lo4[4] = { 127, 0, 0, 1 };
 static const uint8_t lo6[16] = { [15] = 1 };
 
-int localzones_build(const uint8_t *qname, size_t qname_len, uint16_t qtype, uint8_t *buf,
-                     size_t cap, struct bolt_build *b, uint8_t *kind)
+/* The local zone of qname: its index, NZONES when none. */
+static size_t find_zone(const uint8_t *qname)
 {
 	zones_init();
 	size_t z = 0;
 	while (z < NZONES && !bolt_name_in_zone(qname, zones[z]))
 		z++;
+	return z;
+}
+
+int localzones_build(const uint8_t *qname, size_t qname_len, uint16_t qtype, uint8_t *buf,
+                     size_t cap, struct bolt_build *b, uint8_t *kind)
+{
+	size_t z = find_zone(qname);
 	if (z == NZONES)
 		return 0;
 	const uint8_t *zone = zones[z];
@@ -140,6 +148,12 @@ bool localzones_answer(struct cp *cp, const struct pkey *key, const struct waite
 {
 	static uint8_t buf[4096];
 	if (cp->cfg->local_zones == BOLT_LOCAL_ZONES_NONE || key->qclass != BOLT_CLASS_IN)
+		return false;
+	/* A forward or stub zone at or below the local zone's apex takes its
+	 * names over (a private reverse zone served inside the network). */
+	size_t z = find_zone(key->name);
+	if (z < NZONES && zones_match(key->name, -1, NULL) != NULL &&
+	    zones_match(key->name, -1, NULL)->labels >= bolt_name_labels(zones[z]))
 		return false;
 	struct bolt_build b;
 	uint8_t kind = BOLT_CACHE_SERVFAIL;

@@ -15,7 +15,10 @@
  * TTL of 10800 s. test. is not among them: it is resolved as usual.
  *
  * The operator's local data ([local], boltctl local_data) is consulted
- * first and wins; [resolver] local-zones = none turns these zones off.
+ * first and wins; [resolver] local-zones = none turns these zones off; a
+ * forward or stub zone ([zone], iter/zones.h) at or below one of these
+ * names takes the names under it over (a private reverse zone served
+ * inside the network: 10.in-addr.arpa forwarded to the ISP's own servers).
  * Answers go into the cache, so the dataplane answers them next time.
  */
 #ifndef BOLTDNS_CONTROL_LOCALZONES_H

@@ -38,6 +38,7 @@
 #include "tap.h"
 #include "tcpsrv.h"
 #include "workers.h"
+#include "zonectl.h"
 
 struct main_state {
 	struct cp cp;
@@ -315,6 +316,10 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		(void)policy_load_config(&s->cp, fresh, true, perr, sizeof(perr));
 		memcpy(c->rpz, fresh->rpz, sizeof(c->rpz));
 		c->nrpz = fresh->nrpz;
+		/* [zone]: changed zones are flushed from the caches */
+		memcpy(c->zones, fresh->zones, sizeof(c->zones));
+		c->nzones = fresh->nzones;
+		zonectl_apply(&s->cp, c);
 		cp_log_verbosity = c->verbosity;
 		cp_log(CP_LOG_NOTICE, "configuration reloaded from %s", s->conf_path);
 		reload_spread(s);
@@ -322,6 +327,13 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 	free(hints);
 	free(fresh);
 	return ret;
+}
+
+static int hook_zones(void *arg, struct bolt_ctl_reply *r, char *err, size_t errlen)
+{
+	struct main_state *s = arg;
+	(void)err, (void)errlen;
+	return zonectl_report(&s->cp, r);
 }
 
 static int hook_verbosity(void *arg, int level)
@@ -576,6 +588,7 @@ static void ctl_start(struct main_state *s)
 		.stats = hook_stats,
 		.status = hook_status,
 		.dnssec = hook_dnssec,
+		.zones = hook_zones,
 	};
 	struct bolt_ctl_hooks hooks = hooks_tmpl;
 	hooks.arg = s;
@@ -860,6 +873,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "boltdns-cp: out of memory\n");
 		return 1;
 	}
+	if (zonectl_apply(cp, &s.cfg) > 0)
+		cp_log(CP_LOG_NOTICE, "%u forward and stub zones", s.cfg.nzones);
 	if (s.cfg.prefetch && (cp->pf = prefetch_new()) == NULL) {
 		fprintf(stderr, "boltdns-cp: out of memory\n");
 		return 1;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "nxcut.h"
 #include "policy.h"
+#include "iter/zones.h"
 #include "prefetch.h"
 #include "respond.h"
 #include "serve.h"
@@ -543,6 +544,10 @@ static bool nxcut_serve(struct cp *cp, const struct pkey *key, const struct wait
 	uint32_t ttl = 0;
 	uint32_t now = bolt_now();
 	if (!cp->cfg->nxdomain_cut || w->q.qtype == BOLT_TYPE_ANY)
+		return false;
+	/* A [zone]'s names are its servers' to deny: an NXDOMAIN cut above the
+	 * zone (a public "internal." NXDOMAIN) says nothing about them. */
+	if (zones_match(key->name, -1, NULL) != NULL)
 		return false;
 	uint8_t sec = BOLT_SEC_UNCHECKED;
 	if (dsec_wanted(key->name)) {

@@ -37,7 +37,7 @@ static void usage(FILE *f)
 	        "  flush_type NAME TYPE, flush_zone NAME, flush_all, flush_negative, dump_cache,\n"
 	        "  local_data add \"NAME TTL TYPE RDATA\", local_data remove NAME [TYPE],\n"
 	        "  reload, verbosity N, dnssec status, nta add NAME [SECONDS],\n"
-	        "  nta remove NAME, nta list, help\n",
+	        "  nta remove NAME, nta list, zones, help\n",
 	        DEFAULT_CONFIG);
 }
 

@@ -568,6 +568,23 @@ static int cmd_dnssec(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	return 0;
 }
 
+/* ---- forward and stub zones (the control plane's hook) ---- */
+
+static int cmd_zones(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
+                     struct ctl_out *o, char *err, size_t errlen)
+{
+	(void)c, (void)r;
+	if (!ctl->hooks.zones) {
+		snprintf(err, errlen, "zones are not available in this control plane");
+		return -ENOTSUP;
+	}
+	struct bolt_ctl_reply rep = { .o = o };
+	int ret = ctl->hooks.zones(ctl->hooks.arg, &rep, err, errlen);
+	if (ret < 0 && !err[0])
+		snprintf(err, errlen, "zones failed: %s", bolt_strerror(ret));
+	return ret;
+}
+
 static int cmd_help(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
                     struct ctl_out *o, char *err, size_t errlen);
 
@@ -588,6 +605,7 @@ static const struct cmd commands[] = {
 	{ "verbosity", 1, 1, cmd_verbosity, "verbosity N", false },
 	{ "dnssec", 1, 1, cmd_dnssec, "dnssec status", false },
 	{ "nta", 1, 3, cmd_dnssec, "nta add NAME [SECONDS] | nta remove NAME | nta list", false },
+	{ "zones", 0, 0, cmd_zones, "zones", false },
 	{ "help", 0, 0, cmd_help, "help", false },
 };
 

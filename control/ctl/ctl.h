@@ -61,6 +61,10 @@ struct bolt_ctl_hooks {
 	 * the server deletes the cache entries at and below NAME. */
 	int (*dnssec)(void *arg, unsigned argc, char **argv, struct bolt_ctl_reply *r,
 	              char *err, size_t errlen);
+	/* `zones`: the forward and stub zones with their servers' state,
+	 * written with bolt_ctl_reply_*. Return 0, or a negative code with a
+	 * one-line reason in err. */
+	int (*zones)(void *arg, struct bolt_ctl_reply *r, char *err, size_t errlen);
 };
 
 /*

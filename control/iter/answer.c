@@ -165,13 +165,14 @@ int ans_classify(const struct bolt_msg *m, const bool *keep, const struct ans_qu
                  struct orr_list *answer, struct ans_result *out)
 {
 	uint8_t rcode = BOLT_RCODE(m->flags);
-	bool aa = (m->flags & BOLT_FLAG_AA) != 0;
+	/* A recursive server never sets AA on what it resolved. */
+	bool aa = (m->flags & BOLT_FLAG_AA) != 0 || q->recursive;
 	bool any_answer = kept_in(m, keep, BOLT_SEC_ANSWER, 0);
 	bool soa = kept_in(m, keep, BOLT_SEC_AUTHORITY, BOLT_TYPE_SOA);
 	out->has_soa = soa;
 	out->next[0] = 0;
 
-	if (!any_answer && rcode == BOLT_RCODE_NOERROR) {
+	if (!any_answer && rcode == BOLT_RCODE_NOERROR && !(q->recursive && soa)) {
 		const uint8_t *ref = find_referral(m, keep, q);
 		if (ref != NULL) {
 			int rl = bolt_name_len(ref, BOLT_NAME_MAX);

@@ -67,6 +67,10 @@ struct ans_query {
 	uint16_t qtype;           /* the type resolved */
 	bool minimised;           /* asked/asked_type differ from cur/qtype */
 	unsigned max_cname;       /* CNAMEs allowed in the whole chain */
+	bool recursive;           /* asked with RD=1 of a recursive server (a forward
+	                             zone): its answers count as authoritative (AA or
+	                             not), and NS records without an SOA mean it is
+	                             no recursive server (ANS_REFERRAL) */
 };
 
 struct ans_result {

@@ -239,6 +239,24 @@ void infra_del(struct infra *t, uint8_t kind, const uint8_t *key, size_t klen)
 		remove_entry(t, e);
 }
 
+unsigned infra_zone_del_below(struct infra *t, const uint8_t *zone)
+{
+	unsigned n = 0;
+	struct entry *e = t->head;
+	while (e != NULL) {
+		struct entry *next = e->next;
+		/* keys of both kinds are the zone's lower-case wire name */
+		if ((e->kind == INFRA_NS || e->kind == INFRA_ZONE_DOWN) &&
+		    bolt_name_len(e->key, e->klen) == (int)e->klen &&
+		    bolt_name_in_zone(e->key, zone)) {
+			remove_entry(t, e);
+			n++;
+		}
+		e = next;
+	}
+	return n;
+}
+
 static uint32_t expiry(uint32_t now, uint32_t ttl)
 {
 	uint64_t e = (uint64_t)now + ttl;

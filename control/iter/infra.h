@@ -118,6 +118,11 @@ void infra_del(struct infra *t, uint8_t kind, const uint8_t *key, size_t klen);
 int infra_ns_put(struct infra *t, const uint8_t *zone, const struct infra_nsset *ns,
                  uint32_t now, uint32_t ttl);
 int infra_ns_get(struct infra *t, const uint8_t *zone, uint32_t now, struct infra_nsset *ns);
+/* Forget the delegations (INFRA_NS) and the zone-down state
+ * (INFRA_ZONE_DOWN) of zone and of every name below it (a forward or stub
+ * zone changed: what its servers, or the servers it replaces, taught goes).
+ * Returns how many entries went. */
+unsigned infra_zone_del_below(struct infra *t, const uint8_t *zone);
 
 /* Addresses of a host from source src (enum infra_addr_src). n == 0
  * records a failed lookup. infra_addr_get returns the count (0 for a cached

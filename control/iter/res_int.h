@@ -148,6 +148,11 @@ struct res {
 	bool keys_refetched;            /* the validator fetched cached keys again once */
 	bool cut_tcp;
 	bool ans_tcp;
+	/* Forward and stub zones (zones.h, reszone.c). */
+	const struct zone *zc;          /* the cut is this configured zone; NULL: a delegation */
+	unsigned zgen;                  /* zones_generation() when zc was set */
+	const struct zone *zskip;       /* forward-first gave up on this zone: resolve without */
+	unsigned zskip_gen;
 };
 
 static inline int nlen(const uint8_t *name)
@@ -211,6 +216,36 @@ bool retry_after_bogus(struct res *r, const struct dsec_verdict *vd);
  * (dsec_refetch_keys) and give r a fresh dsec_val (true; the caller feeds
  * the referral DS and validates again). Once per question. */
 bool retry_keys(struct res *r, const struct dsec_verdict *vd);
+/* A resolution in a forward or stub zone (reszone.c; zones.h says what they are). */
+struct zone;
+/* The cut was a configured zone of a table since replaced (reload). */
+bool rz_stale(const struct res *r);
+/* The deepest configured zone of r->cur with at most labels labels (NULL:
+ * none); *floor: delegations cached at or above this many labels are not
+ * to be used (the zone comes first). */
+const struct zone *rz_match(struct res *r, int labels, int *floor);
+/* Make z the cut of r. */
+void rz_set_cut(struct res *r, const struct zone *z);
+/* The cut's servers, when it is a configured zone. */
+unsigned rz_candidates(const struct res *r, struct infra_addr *cand, unsigned max);
+/* Asking a forward zone's servers: RD=1, the whole name. */
+bool rz_forwarding(const struct res *r);
+/* The zone wants TCP only (tcp = yes). */
+bool rz_tcp(const struct res *r);
+/* Do max-inflight-per-zone and zone-nxdomain-rate apply to r's cut? */
+bool rz_zone_limits(const struct res *r);
+/* The zone whose names the cut's servers may speak for (scrubbing). */
+const uint8_t *rz_bailiwick(const struct res *r);
+/* The zone the validator starts from for records l[first..] of the
+ * latest answer, and for the denial of r->cur. */
+const uint8_t *rz_val_zone(const struct res *r, const struct orr_list *l, unsigned first);
+const uint8_t *rz_denial_zone(const struct res *r);
+/* Count a query to r->q_server, and its outcome. */
+void rz_note_sent(const struct res *r);
+void rz_note(const struct res *r, enum sel_outcome o);
+/* Every server of r's configured zone failed: with forward-first, drop the
+ * zone for this resolution (true: step again); false: fail. */
+bool rz_fallback(struct res *r);
 
 /* Flood defences at the cut (resguard.c). */
 /* r's zone is refused by zone-nxdomain-rate: publish it to the dataplane

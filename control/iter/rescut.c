@@ -55,6 +55,7 @@ void cut_set(struct res *r, const uint8_t *zone, const struct infra_nsset *ns)
 	memset(r->ns_chased, 0, sizeof(r->ns_chased));
 	r->ncut_addr = 0;
 	r->have_cut = true;
+	r->zc = NULL;   /* a delegation; rz_set_cut makes it a configured zone */
 	sel_reset(&r->sel);
 	r->mlabels = cut_qmin_next(r, bolt_name_labels(r->zone));
 }
@@ -94,6 +95,8 @@ bool cut_ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned *n, 
 
 unsigned cut_candidates(struct res *r, struct infra_addr *cand, unsigned max)
 {
+	if (r->zc != NULL)
+		return rz_candidates(r, cand, max);
 	unsigned n = 0;
 	for (unsigned i = 0; i < r->ns.n && n < max; i++)
 		cut_ns_addrs(r, i, cand, &n, max);

@@ -209,7 +209,7 @@ static void validate(struct res *r)
 		.proof = &r->proof,
 		.seg = r->seg,
 		.nseg = r->nseg,
-		.zone = r->zone,
+		.zone = rz_denial_zone(r),
 	};
 	struct dsec_fetch f;
 	struct dsec_verdict vd;
@@ -359,12 +359,19 @@ static bool find_cut(struct res *r)
 	if (r->above >= 0 && labels >= r->above)
 		labels = r->above - 1;
 	r->above = -1;
-	for (int l = labels; l >= 1; l--) {
+	/* A forward or stub zone comes before the delegations at and above it. */
+	int floor;
+	const struct zone *z = rz_match(r, labels, &floor);
+	for (int l = labels; l >= 1 && l > floor; l--) {
 		const uint8_t *suffix = name_suffix(r->cur, l);
 		if (infra_ns_get(cp->infra, suffix, now, &ns) == 0 && ns.n > 0) {
 			cut_set(r, suffix, &ns);
 			return false;
 		}
+	}
+	if (z != NULL) {
+		rz_set_cut(r, z);
+		return false;
 	}
 	static const uint8_t root[1] = { 0 };
 	if (infra_ns_get(cp->infra, root, now, &ns) == 0 && ns.n > 0) {
@@ -527,6 +534,7 @@ static void send_query(struct res *r, const struct sel_choice *ch)
 	r->q_edns = ch->edns;
 	r->q_server = ch->a;
 	sel_sent(&r->sel, &ch->a);
+	rz_note_sent(r);
 	r->budget->upstream++;
 
 	struct upq_params p = {
@@ -539,8 +547,10 @@ static void send_query(struct res *r, const struct sel_choice *ch)
 		.edns_size = (uint16_t)cp->cfg->edns_size,
 		.timeout_ms = cp->cfg->timeout_ms,
 		.dnssec_ok = r->want_do,
-		/* after a bogus answer from every server of the cut (resretry.c) */
-		.tcp_only = r->cut_tcp,
+		/* after a bogus answer from every server of the cut (resretry.c),
+		 * or a [zone] with tcp = yes */
+		.tcp_only = r->cut_tcp || rz_tcp(r),
+		.rd = rz_forwarding(r),
 	};
 	struct infra_addr src;
 	if (cp->cfg->noutgoing > 0) {
@@ -597,6 +607,8 @@ static void step(struct res *r)
 		limit(r, "deadline");
 		return;
 	}
+	if (rz_stale(r))
+		r->have_cut = false;  /* its [zone] was reloaded: find the cut again */
 	if (!r->have_cut && find_cut(r))
 		return;
 	/* Every server of the cut is down: fail at once (one probe at a time). */
@@ -607,7 +619,8 @@ static void step(struct res *r)
 	}
 	/* A new question for a zone with max-inflight-per-zone resolutions in
 	 * flight fails now rather than queue behind a flood of it. */
-	if (!r->zone_held && !(r->zone_held = lim_zone_enter(r->zone, cp->cfg->max_inflight_zone))) {
+	if (!r->zone_held && rz_zone_limits(r) &&
+	    !(r->zone_held = lim_zone_enter(r->zone, cp->cfg->max_inflight_zone))) {
 		char zn[300];
 		name_text(r->zone, zn, sizeof(zn));
 		/* not published to the dataplane (throttle): a burst of a
@@ -627,7 +640,8 @@ static void step(struct res *r)
 		/* A zone answering NXDOMAIN faster than zone-nxdomain-rate (a
 		 * random-subdomain flood whose servers answer at once) gets no
 		 * more queries for a while. */
-		if (!zrate_allow(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop))) {
+		if (rz_zone_limits(r) &&
+		    !zrate_allow(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop))) {
 			char zn[300];
 			name_text(r->zone, zn, sizeof(zn));
 			guard_throttle(r);
@@ -658,6 +672,14 @@ static void step(struct res *r)
 	 * lived than the NS set, renumbered servers): ask the parent once for a
 	 * fresh referral, with fresh glue. Not when servers did answer: their
 	 * bad answers to this question say nothing about their addresses. */
+	if (r->zc != NULL) {
+		/* a [zone]'s servers are the operator's: no parent to ask again */
+		if (rz_fallback(r))
+			step(r);
+		else
+			fail_no_server(r);
+		return;
+	}
 	if (!cut_is_root(r) && !sel_answered(&r->sel) && r->sel.busy == 0 &&
 	    !(r->refetched && bolt_name_equal(r->refetch_zone, r->zone))) {
 		r->refetched = true;
@@ -680,6 +702,7 @@ static void step(struct res *r)
 static void report(struct res *r, enum sel_outcome o, uint32_t rtt_ms)
 {
 	sel_report(&r->sel, r->cp->infra, &r->q_server, r->q_edns, r->q_type, o, rtt_ms, now_s());
+	rz_note(r, o);
 }
 
 /* Learn the delegation to zone (lower-case) from a referral, and make it
@@ -737,7 +760,7 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 {
 	struct cp *cp = r->cp;
 	struct ans_query aq = {
-		.zone = r->zone,
+		.zone = rz_bailiwick(r),
 		.asked = r->q_name,
 		.asked_type = r->q_type,
 		.qname = r->qname,
@@ -745,6 +768,7 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 		.qtype = r->qtype,
 		.minimised = r->q_minimised,
 		.max_cname = cp->cfg->max_cname,
+		.recursive = rz_forwarding(r),
 	};
 	struct ans_result res;
 	res.ncname = r->ncname;
@@ -758,6 +782,12 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 	switch (res.kind) {
 	case ANS_REFERRAL: {
 		struct infra_nsset ns;
+		if (rz_forwarding(r)) {
+			/* not a recursive server: a bad answer of that forwarder */
+			report(r, SEL_LAME, rtt_ms);
+			step(r);
+			return;
+		}
 		if (r->want_do && r->parent == NULL && keep_referral_ds(r, m, keep, res.ref) < 0) {
 			fail(r, BOLT_EDE_OTHER, "out of memory");
 			return;
@@ -814,7 +844,7 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 		}
 		if (r->answer.n > first && r->nseg < DSEC_SEG_MAX) {
 			r->seg[r->nseg].start = first;
-			name_copy(r->seg[r->nseg].zone, r->zone);
+			name_copy(r->seg[r->nseg].zone, rz_val_zone(r, &r->answer, first));
 			r->nseg++;
 		}
 	}
@@ -903,9 +933,9 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 		}
 	} else {
 		ans_fix_ttls(&m);
-		unsigned dropped = scrub_response(&m, r->zone, r->q_name, r->q_type, keep);
+		unsigned dropped = scrub_response(&m, rz_bailiwick(r), r->q_name, r->q_type, keep);
 		if (r->want_do)
-			dropped -= scrub_dnssec(&m, r->zone, keep);
+			dropped -= scrub_dnssec(&m, rz_bailiwick(r), keep);
 		cp->ctr.scrubbed += dropped;
 		use_answer(r, &m, keep, rtt_ms);
 		free(rrs);

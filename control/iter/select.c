@@ -84,7 +84,7 @@ int sel_choose(struct sel_query *q, struct infra *t, const struct bolt_config *c
 	q->down = 0;
 	q->busy = 0;
 	for (unsigned i = 0; i < n && nc < SEL_SERVERS_MAX; i++) {
-		if (!sel_allowed(cfg, &cand[i]))
+		if (!q->trusted && !sel_allowed(cfg, &cand[i]))
 			continue;
 		struct sel_server *s = get(q, &cand[i]);
 		if (s == NULL || s->excluded || s->timeouts >= max_timeouts)

@@ -70,6 +70,8 @@ struct sel_query {
 	unsigned count[SEL_OUTCOMES];  /* outcomes at this cut, for the EDE */
 	unsigned down;                 /* candidates the last choice skipped as down */
 	unsigned busy;                 /* ... as busy (max-inflight-per-server) */
+	bool trusted;                  /* the operator's own servers ([zone]): exempt from
+	                                  do-not-query-address and -localhost */
 };
 
 /* The server chosen and how to ask it. */
@@ -88,7 +90,7 @@ bool sel_allowed(const struct bolt_config *cfg, const struct infra_addr *a);
 
 /*
  * Choose the server to ask among cand[0..n) (duplicates allowed): not
- * forbidden, not excluded for this question, fewer than cfg->retries
+ * forbidden (unless q->trusted), not excluded for this question, fewer than cfg->retries
  * timeouts for this question, not down (unless its back-off has passed),
  * fewer than cfg->max_inflight_server queries in flight (inflight.h);
  * fewest timeouts for this question first, then the lowest smoothed RTT

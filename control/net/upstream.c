@@ -663,6 +663,8 @@ struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, voi
 	if (ret < 0)
 		goto err_free;
 	q->qlen = (size_t)ret;
+	if (p->rd)
+		q->query[2 + 2] |= 0x01; /* RD, the low bit of the flags' first byte */
 	uint16_t l16 = htobe16((uint16_t)q->qlen);
 	memcpy(q->query, &l16, 2);
 

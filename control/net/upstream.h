@@ -40,6 +40,7 @@ struct upq_params {
 	bool tcp_only;                    /* skip UDP (the caller knows it is truncated) */
 	bool dnssec_ok;                   /* with edns: DO=1, the server sends RRSIGs and
 	                                     NSEC/NSEC3 (RFC 3225) for the validator */
+	bool rd;                          /* RD=1: a recursive server (a forward zone's) */
 };
 
 /* Counters of every upstream query of the process. */

@@ -22,9 +22,9 @@ HIER_SERVERS=(
   "root-b      198.18.1.2  nsd    ."
   "tld-boltnet 198.18.1.10 nsd    boltnet"
   "tld-boltorg 198.18.1.11 nsd    boltorg"
-  "auth1       198.18.1.20 nsd    dom1.boltnet bulk.boltnet sec.boltnet nsec3.boltnet optout.boltnet bad-ds.boltnet nokey.boltnet alg10.boltorg alg14.boltorg alg15.boltorg alg16.boltorg"
-  "auth2       198.18.1.21 nsd    dom2.boltorg hosting.boltorg half.boltorg insec.boltnet insec.boltorg ins.optout.boltnet nosig.boltnet unsupp-alg.boltnet unsupp-digest.boltnet"
-  "auth3       198.18.1.22 nsd    dom3.boltnet dom4.boltorg cyc1.boltnet cyc2.boltorg wild.boltnet sub.insec.boltnet bogus-sig.boltnet expired.boltnet future.boltnet nsec3-iter.boltnet nsec3-iter200.boltnet"
+  "auth1       198.18.1.20 nsd    dom1.boltnet bulk.boltnet sec.boltnet nsec3.boltnet optout.boltnet bad-ds.boltnet nokey.boltnet alg10.boltorg alg14.boltorg alg15.boltorg alg16.boltorg corp.internal"
+  "auth2       198.18.1.21 nsd    dom2.boltorg hosting.boltorg half.boltorg insec.boltnet insec.boltorg ins.optout.boltnet nosig.boltnet unsupp-alg.boltnet unsupp-digest.boltnet b.corp.internal"
+  "auth3       198.18.1.22 nsd    dom3.boltnet dom4.boltorg cyc1.boltnet cyc2.boltorg wild.boltnet sub.insec.boltnet bogus-sig.boltnet expired.boltnet future.boltnet nsec3-iter.boltnet nsec3-iter200.boltnet 10.in-addr.arpa"
   "evil        198.18.1.66 forge  evil.boltorg"
   "silent      198.18.1.99 silent dead.boltnet"
   # Scriptable misbehaving servers (issue 12): see README.md, "Scriptable servers".

@@ -1,0 +1,278 @@
+/*
+ * Forward and stub zones: the table (control/iter/zones.c: longest match,
+ * label limits, what a reload changes, counters kept for unchanged zones)
+ * and how answers of a recursive server are read (ans_classify with
+ * recursive set: NXDOMAIN without AA, a chain settled by the forwarder,
+ * NS records with and without an SOA).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "boltdns/config.h"
+#include "boltdns/wire.h"
+#include "iter/answer.h"
+#include "iter/infra.h"
+#include "iter/scrub.h"
+#include "iter/zones.h"
+
+static void name(const char *text, uint8_t *out)
+{
+	assert_true(bolt_name_from_text(text, out) > 0);
+}
+
+static void cfg_zone(struct bolt_cfg_zone *z, const char *zname, int type, const char *server)
+{
+	memset(z, 0, sizeof(*z));
+	name(zname, z->name);
+	bolt_name_lower(z->name, (size_t)bolt_name_len(z->name, BOLT_NAME_MAX));
+	z->type = type;
+	assert_int_equal(bolt_sockaddr_parse(server, &z->servers[0]), 0);
+	z->nservers = 1;
+}
+
+/* The zone matched for qname (text, "-" for none). */
+static const char *match(const char *qname, int max_labels)
+{
+	static char text[1024];
+	uint8_t q[BOLT_NAME_MAX];
+	name(qname, q);
+	const struct zone *z = zones_match(q, max_labels, NULL);
+	if (z == NULL)
+		return "-";
+	assert_true(bolt_name_to_text(z->name, text, sizeof(text)) > 0);
+	return text;
+}
+
+static char changes[1024];
+
+static void on_change(const uint8_t *n, void *arg)
+{
+	(void)arg;
+	char text[1024];
+	assert_true(bolt_name_to_text(n, text, sizeof(text)) > 0);
+	strcat(changes, text);
+	strcat(changes, " ");
+}
+
+static void test_longest_match(void **state)
+{
+	(void)state;
+	struct bolt_cfg_zone z[4];
+	cfg_zone(&z[0], "corp.example.", BOLT_ZONE_STUB, "198.18.1.20");
+	cfg_zone(&z[1], "b.corp.example.", BOLT_ZONE_FORWARD, "198.18.1.21@5353");
+	cfg_zone(&z[2], "10.in-addr.arpa.", BOLT_ZONE_FORWARD, "198.18.1.22");
+	cfg_zone(&z[3], ".", BOLT_ZONE_FORWARD, "127.0.0.1@5300");
+	zones_configure(z, 3, NULL, NULL);
+	assert_int_equal(zones_count(), 3);
+	assert_string_equal(match("www.corp.example.", -1), "corp.example.");
+	assert_string_equal(match("corp.example.", -1), "corp.example.");
+	assert_string_equal(match("a.b.corp.example.", -1), "b.corp.example.");
+	assert_string_equal(match("b.corp.example.", -1), "b.corp.example.");
+	assert_string_equal(match("xb.corp.example.", -1), "corp.example.");
+	assert_string_equal(match("WWW.Corp.Example.", -1), "corp.example.");
+	assert_string_equal(match("example.", -1), "-");
+	assert_string_equal(match("1.0.0.10.in-addr.arpa.", -1), "10.in-addr.arpa.");
+	/* DS of b.corp.example goes to the parent side: at most 2 labels */
+	assert_string_equal(match("b.corp.example.", 2), "corp.example.");
+	assert_string_equal(match("corp.example.", 1), "-");
+	/* skip: forward-first gave up on the deepest one */
+	uint8_t q[BOLT_NAME_MAX];
+	name("a.b.corp.example.", q);
+	const struct zone *deep = zones_match(q, -1, NULL);
+	const struct zone *next = zones_match(q, -1, deep);
+	assert_non_null(next);
+	assert_true(next->labels == 2 && next->type == BOLT_ZONE_STUB);
+	/* ports: as written, 53 when not */
+	assert_int_equal(deep->srv[0].a.port, 5353);
+	assert_int_equal(next->srv[0].a.port, 53);
+	/* a forward "." takes every other name */
+	zones_configure(z, 4, NULL, NULL);
+	assert_string_equal(match("www.example.", -1), ".");
+	assert_string_equal(match("www.corp.example.", -1), "corp.example.");
+	zones_configure(z, 0, NULL, NULL);
+	assert_int_equal(zones_count(), 0);
+	assert_string_equal(match("www.corp.example.", -1), "-");
+}
+
+static void test_reload_changes(void **state)
+{
+	(void)state;
+	struct bolt_cfg_zone z[3];
+	cfg_zone(&z[0], "a.example.", BOLT_ZONE_STUB, "198.18.1.20");
+	cfg_zone(&z[1], "b.example.", BOLT_ZONE_FORWARD, "198.18.1.21");
+	cfg_zone(&z[2], "c.example.", BOLT_ZONE_FORWARD, "198.18.1.22");
+	zones_configure(NULL, 0, NULL, NULL);
+	changes[0] = 0;
+	assert_int_equal(zones_configure(z, 2, on_change, NULL), 2);
+	assert_string_equal(changes, "a.example. b.example. ");
+	unsigned gen = zones_generation();
+	uint8_t q[BOLT_NAME_MAX];
+	name("www.a.example.", q);
+	const struct zone *a = zones_match(q, -1, NULL);
+	zones_note_question(a);
+	zones_note_try(a, &a->srv[0].a, ZONE_TRY_SENT);
+	zones_note_try(a, &a->srv[0].a, ZONE_TRY_ANSWER);
+	/* the same configuration again: nothing changes, not even the generation */
+	changes[0] = 0;
+	assert_int_equal(zones_configure(z, 2, on_change, NULL), 0);
+	assert_string_equal(changes, "");
+	assert_int_equal(zones_generation(), gen);
+	/* b gets another option, c comes, a stays (its counters too) */
+	z[1].forward_first = true;
+	assert_int_equal(zones_configure(z, 3, on_change, NULL), 2);
+	assert_string_equal(changes, "b.example. c.example. ");
+	assert_int_not_equal(zones_generation(), gen);
+	a = zones_match(q, -1, NULL);
+	assert_int_equal(a->questions, 1);
+	assert_int_equal(a->srv[0].queries, 1);
+	assert_int_equal(a->srv[0].answers, 1);
+	/* another server for a; b removed */
+	changes[0] = 0;
+	assert_int_equal(bolt_sockaddr_parse("198.18.1.23", &z[0].servers[0]), 0);
+	z[1] = z[2];
+	assert_int_equal(zones_configure(z, 2, on_change, NULL), 2);
+	assert_string_equal(changes, "a.example. b.example. ");
+	a = zones_match(q, -1, NULL);
+	assert_int_equal(a->questions, 0);
+	/* a server that is not the zone's is not counted */
+	struct infra_addr other = a->srv[0].a;
+	other.port = 5300;
+	zones_note_try(a, &other, ZONE_TRY_SENT);
+	assert_int_equal(a->srv[0].queries, 0);
+	zones_configure(NULL, 0, NULL, NULL);
+}
+
+/* A changed zone's delegations and zone-down marks go, at and below it only. */
+static void test_infra_forget(void **state)
+{
+	(void)state;
+	struct infra *t = infra_new(64);
+	assert_non_null(t);
+	struct infra_nsset ns = { .n = 1 };
+	name("ns1.example.", ns.name[0]);
+	ns.len[0] = (uint8_t)bolt_name_len(ns.name[0], BOLT_NAME_MAX);
+	const char *zones[] = { "corp.example.", "b.corp.example.", "xcorp.example.", "example." };
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t z[BOLT_NAME_MAX];
+		name(zones[i], z);
+		assert_int_equal(infra_ns_put(t, z, &ns, 1000, 3600), 0);
+	}
+	uint8_t z[BOLT_NAME_MAX], down = 1;
+	name("corp.example.", z);
+	assert_int_equal(infra_put(t, INFRA_ZONE_DOWN, z, (size_t)bolt_name_len(z, BOLT_NAME_MAX),
+	                           &down, 1, 5000), 0);
+	assert_int_equal(infra_zone_del_below(t, z), 3);
+	struct infra_nsset got;
+	assert_int_equal(infra_ns_get(t, z, 1000, &got), BOLT_ENOENT);
+	name("xcorp.example.", z);
+	assert_int_equal(infra_ns_get(t, z, 1000, &got), 0);
+	name("example.", z);
+	assert_int_equal(infra_ns_get(t, z, 1000, &got), 0);
+	infra_free(t);
+}
+
+/* ---- answers of a recursive server ---- */
+
+struct pkt {
+	uint8_t buf[4096];
+	int len;
+	struct bolt_build b;
+	struct bolt_msg m;
+	struct bolt_rr rrs[64];
+	uint8_t scratch[16384];
+	bool keep[64];
+};
+
+static void start(struct pkt *p, const char *qname, uint16_t qtype, uint16_t flags)
+{
+	uint8_t n[BOLT_NAME_MAX];
+	name(qname, n);
+	assert_int_equal(bolt_build_init(&p->b, p->buf, sizeof(p->buf), 1, BOLT_FLAG_QR | flags), 0);
+	assert_int_equal(bolt_build_question(&p->b, n, (size_t)bolt_name_len(n, 255), qtype,
+	                                     BOLT_CLASS_IN), 0);
+}
+
+static void add(struct pkt *p, uint8_t sec, const char *owner, uint16_t type, const char *rdata)
+{
+	uint8_t o[BOLT_NAME_MAX], rd[512];
+	name(owner, o);
+	int rl = bolt_rdata_from_text(type, rdata, rd, sizeof(rd));
+	assert_true(rl >= 0);
+	assert_int_equal(bolt_build_rr(&p->b, sec, o, type, BOLT_CLASS_IN, 300, rd, (uint16_t)rl), 0);
+}
+
+/* Classify p (asked qname A) as the iterator does for a forward zone
+ * (bailiwick: the root) or, recursive false, for an authoritative server
+ * of zone. */
+static enum ans_kind classify(struct pkt *p, const char *qname, const char *zone, bool recursive)
+{
+	p->len = bolt_build_finish(&p->b);
+	assert_true(p->len > 0);
+	assert_int_equal(bolt_msg_parse(p->buf, (size_t)p->len, &p->m, p->rrs, 64, p->scratch,
+	                                sizeof(p->scratch)), 0);
+	uint8_t z[BOLT_NAME_MAX], q[BOLT_NAME_MAX];
+	name(recursive ? "." : zone, z);
+	name(qname, q);
+	scrub_response(&p->m, z, q, BOLT_TYPE_A, p->keep);
+	struct ans_query aq = { .zone = z, .asked = q, .asked_type = BOLT_TYPE_A, .qname = q,
+	                        .cur = q, .qtype = BOLT_TYPE_A, .max_cname = 8,
+	                        .recursive = recursive };
+	struct orr_list l = { 0 };
+	struct ans_result res = { 0 };
+	assert_int_equal(ans_classify(&p->m, p->keep, &aq, &l, &res), 0);
+	orr_list_free(&l);
+	return res.kind;
+}
+
+static void test_recursive_answers(void **state)
+{
+	(void)state;
+	static struct pkt p;
+	/* NXDOMAIN without AA: a forwarder's answer, an interceptor's otherwise */
+	for (int rec = 0; rec < 2; rec++) {
+		start(&p, "nx.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA | BOLT_RCODE_NXDOMAIN);
+		add(&p, BOLT_SEC_AUTHORITY, "corp.example.", BOLT_TYPE_SOA,
+		    "ns1.corp.example. h.corp.example. 1 3600 600 86400 300");
+		assert_int_equal(classify(&p, "nx.corp.example.", "corp.example.", rec),
+		                 rec ? ANS_NXDOMAIN : ANS_LAME);
+	}
+	/* a chain into another zone, settled by the forwarder: NODATA at its end */
+	start(&p, "a.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	add(&p, BOLT_SEC_ANSWER, "a.corp.example.", BOLT_TYPE_CNAME, "b.other.example.");
+	add(&p, BOLT_SEC_AUTHORITY, "other.example.", BOLT_TYPE_SOA,
+	    "ns1.other.example. h.other.example. 1 3600 600 86400 300");
+	assert_int_equal(classify(&p, "a.corp.example.", "corp.example.", true), ANS_NODATA);
+	/* and the whole chain with its data */
+	start(&p, "a.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	add(&p, BOLT_SEC_ANSWER, "a.corp.example.", BOLT_TYPE_CNAME, "b.other.example.");
+	add(&p, BOLT_SEC_ANSWER, "b.other.example.", BOLT_TYPE_A, "198.19.0.1");
+	assert_int_equal(classify(&p, "a.corp.example.", "corp.example.", true), ANS_DATA);
+	/* NODATA with the zone's NS next to its SOA: not a referral */
+	start(&p, "www.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	add(&p, BOLT_SEC_AUTHORITY, "corp.example.", BOLT_TYPE_SOA,
+	    "ns1.corp.example. h.corp.example. 1 3600 600 86400 300");
+	add(&p, BOLT_SEC_AUTHORITY, "corp.example.", BOLT_TYPE_NS, "ns1.corp.example.");
+	assert_int_equal(classify(&p, "www.corp.example.", "corp.example.", true), ANS_NODATA);
+	/* NS without an SOA: an authoritative server's referral (the iterator
+	 * counts it against the forwarder) */
+	start(&p, "www.sub.corp.example.", BOLT_TYPE_A, 0);
+	add(&p, BOLT_SEC_AUTHORITY, "sub.corp.example.", BOLT_TYPE_NS, "ns1.sub.corp.example.");
+	assert_int_equal(classify(&p, "www.sub.corp.example.", "corp.example.", true), ANS_REFERRAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_longest_match),
+		cmocka_unit_test(test_reload_changes),
+		cmocka_unit_test(test_infra_forget),
+		cmocka_unit_test(test_recursive_answers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
