@@ -226,6 +226,9 @@ bool rz_stale(const struct res *r);
 const struct zone *rz_match(struct res *r, int labels, int *floor);
 /* Make z the cut of r. */
 void rz_set_cut(struct res *r, const struct zone *z);
+/* res_inject's cut: the configured zone called zone when there is one
+ * (its answers are then read as that zone's), else a cut without NS. */
+void rz_inject_cut(struct res *r, const uint8_t *zone);
 /* The cut's servers, when it is a configured zone. */
 unsigned rz_candidates(const struct res *r, struct infra_addr *cand, unsigned max);
 /* Asking a forward zone's servers: RD=1, the whole name. */

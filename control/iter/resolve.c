@@ -1026,12 +1026,10 @@ int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *serv
 		return -ENOMEM;
 	r->cb = cb;
 	r->arg = arg;
-	struct infra_nsset ns;
-	memset(&ns, 0, sizeof(ns));
 	uint8_t z[BOLT_NAME_MAX];
 	name_copy(z, zone);
 	bolt_name_lower(z, (size_t)nlen(z));
-	cut_set(r, z, &ns);
+	rz_inject_cut(r, z);
 	/* Ask the full name: the response answers the question as given. */
 	r->mlabels = bolt_name_labels(r->cur);
 	r->q_minimised = false;

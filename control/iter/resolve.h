@@ -36,7 +36,9 @@ int res_start(struct cp *cp, const uint8_t *qname, uint16_t qtype, uint16_t qcla
  * (qname, qtype) of server, a server of zone, and had just answered pkt
  * (fuzzing and tests; normally only upstream I/O calls this path). What
  * follows runs as usual: with cp->offline set, any further query fails at
- * once, so the resolution always ends before res_inject returns.
+ * once, so the resolution always ends before res_inject returns. When zone
+ * is a configured forward or stub zone (zones.h), the response is read as
+ * its server's (a forwarder's: RD=1 answers).
  * Returns 0 or -ENOMEM.
  */
 int res_inject(struct cp *cp, const uint8_t *zone, const struct infra_addr *server,

@@ -56,6 +56,19 @@ void rz_set_cut(struct res *r, const struct zone *z)
 	}
 }
 
+void rz_inject_cut(struct res *r, const uint8_t *zone)
+{
+	int floor;
+	const struct zone *z = rz_match(r, bolt_name_labels(r->cur), &floor);
+	if (z != NULL && bolt_name_equal(z->name, zone)) {
+		rz_set_cut(r, z);
+		return;
+	}
+	struct infra_nsset none;
+	memset(&none, 0, sizeof(none));
+	cut_set(r, zone, &none);
+}
+
 unsigned rz_candidates(const struct res *r, struct infra_addr *cand, unsigned max)
 {
 	const struct zone *z = zc(r);

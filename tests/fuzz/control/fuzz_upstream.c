@@ -19,6 +19,7 @@
 #include "boltdns/region.h"
 #include "cp.h"
 #include "iter/resolve.h"
+#include "iter/zones.h"
 #include "net/upstream.h"
 #include "ringsvc.h"
 #include "serve.h"
@@ -40,6 +41,11 @@ static const struct {
 	{ "boltnet.", "dom1.boltnet.", BOLT_TYPE_DS },
 	{ "dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_AAAA },
 	{ "dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_HTTPS },
+	/* [zone]s (init): a forwarder's answer (RD=1, read as a recursive
+	 * server's), a stub zone's server */
+	{ "fwd.boltnet.", "www.fwd.boltnet.", BOLT_TYPE_A },
+	{ "fwd.boltnet.", "nx.fwd.boltnet.", BOLT_TYPE_AAAA },
+	{ "stub.boltnet.", "www.stub.boltnet.", BOLT_TYPE_A },
 };
 
 static struct bolt_config cfg;
@@ -67,6 +73,14 @@ static void init(void)
 	                &cp.hints, err, sizeof(err)) != 0)
 		abort();
 	cp.infra = infra_new(cfg.infra_entries);
+	static const char *const zone_text[] = {
+		"[zone]\nname = fwd.boltnet\nservers = 198.18.1.20\n"
+		"[zone]\nname = stub.boltnet\ntype = stub\nservers = 198.18.1.20\n",
+	};
+	static struct bolt_config zcfg;
+	if (bolt_config_load_string(&zcfg, zone_text[0], "zones", err, sizeof(err)) != 0)
+		abort();
+	zones_configure(zcfg.zones, zcfg.nzones, NULL, NULL);
 	if (cp.infra == NULL || pend_init(&cp.pend, 16, 4) != 0 || ring_svc_start(&cp) != 0)
 		abort();
 	snprintf(path, sizeof(path), "/dev/shm/boltdns-fuzz-cp-%d", (int)getpid());

@@ -18,6 +18,8 @@
 #include "boltdns/wire.h"
 #include "iter/answer.h"
 #include "iter/infra.h"
+#include "iter/resolve.h"
+#include "cp.h"
 #include "iter/scrub.h"
 #include "iter/zones.h"
 
@@ -266,6 +268,89 @@ static void test_recursive_answers(void **state)
 	assert_int_equal(classify(&p, "www.sub.corp.example.", "corp.example.", true), ANS_REFERRAL);
 }
 
+/* ---- whole resolutions: a forwarder's answer through res_inject ---- */
+
+struct outcome {
+	bool done;
+	uint8_t rcode;
+	int ancount;
+};
+
+static void on_done(struct res *r, void *arg)
+{
+	struct outcome *o = arg;
+	o->done = true;
+	o->rcode = res_rcode(r);
+	static uint8_t resp[4096];
+	struct bolt_build b;
+	uint32_t ttl;
+	uint8_t kind;
+	int len = res_build_response(r, resp, sizeof(resp), &b, &ttl, &kind);
+	assert_true(len > 12);
+	o->ancount = resp[6] << 8 | resp[7];
+}
+
+/* The same NXDOMAIN without AA (what a recursive server sends) is an answer
+ * from a forward zone's server and a lame answer from a delegation's
+ * (SERVFAIL here: offline, nothing else can be asked). */
+static void test_forwarded_resolution(void **state)
+{
+	(void)state;
+	static struct bolt_config cfg;
+	static struct cp cp;
+	bolt_config_defaults(&cfg);
+	cfg.validation = false;
+	memset(&cp, 0, sizeof(cp));
+	cp.cfg = &cfg;
+	cp.loop = uv_default_loop();
+	cp.offline = true;
+	cp.upstream_port = 53;
+	char err[256];
+	assert_int_equal(hints_parse(". NS a.root.test.\na.root.test. A 127.0.0.1\n", "hints", 53,
+	                             &cp.hints, err, sizeof(err)), 0);
+	cp.infra = infra_new(256);
+	assert_non_null(cp.infra);
+	struct bolt_cfg_zone z;
+	cfg_zone(&z, "fwd.example.", BOLT_ZONE_FORWARD, "198.18.1.20");
+	zones_configure(&z, 1, NULL, NULL);
+	static struct pkt p;
+	uint8_t q[BOLT_NAME_MAX], zn[BOLT_NAME_MAX];
+	name("nx.fwd.example.", q);
+	name("fwd.example.", zn);
+	struct infra_addr a = zones_get(0)->srv[0].a;
+	for (int fwd = 0; fwd < 2; fwd++) {
+		start(&p, "nx.fwd.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA | BOLT_RCODE_NXDOMAIN);
+		add(&p, BOLT_SEC_AUTHORITY, "fwd.example.", BOLT_TYPE_SOA,
+		    "ns1.fwd.example. h.fwd.example. 1 3600 600 86400 300");
+		p.len = bolt_build_finish(&p.b);
+		struct outcome o = { 0 };
+		/* as a forwarder's answer, or as a root server's */
+		if (fwd)
+			assert_int_equal(res_inject(&cp, zn, &a, q, BOLT_TYPE_A, p.buf, (size_t)p.len,
+			                            on_done, &o), 0);
+		else
+			assert_int_equal(res_inject(&cp, (const uint8_t *)"", &a, q, BOLT_TYPE_A, p.buf,
+			                            (size_t)p.len, on_done, &o), 0);
+		assert_true(o.done);
+		assert_int_equal(o.rcode, fwd ? BOLT_RCODE_NXDOMAIN : BOLT_RCODE_SERVFAIL);
+	}
+	/* a forwarder's whole chain, data at its end outside the zone */
+	name("www.fwd.example.", q);
+	start(&p, "www.fwd.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	add(&p, BOLT_SEC_ANSWER, "www.fwd.example.", BOLT_TYPE_CNAME, "cdn.other.example.");
+	add(&p, BOLT_SEC_ANSWER, "cdn.other.example.", BOLT_TYPE_A, "198.19.0.1");
+	p.len = bolt_build_finish(&p.b);
+	struct outcome o = { 0 };
+	assert_int_equal(res_inject(&cp, zn, &a, q, BOLT_TYPE_A, p.buf, (size_t)p.len, on_done, &o), 0);
+	assert_true(o.done);
+	assert_int_equal(o.rcode, BOLT_RCODE_NOERROR);
+	assert_int_equal(o.ancount, 2);
+	assert_int_equal(zones_get(0)->srv[0].answers, 2);
+	assert_int_equal(res_alive(), 0);
+	zones_configure(NULL, 0, NULL, NULL);
+	infra_free(cp.infra);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_reload_changes),
 		cmocka_unit_test(test_infra_forget),
 		cmocka_unit_test(test_recursive_answers),
+		cmocka_unit_test(test_forwarded_resolution),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
