@@ -255,10 +255,11 @@ bad:
 }
 
 /*
- * Configure and start the port, then wait for its link. A memif client
- * whose server is not listening yet fails rte_eth_dev_start: it is tried
- * again every 50 ms, and the link (up once the memif peers connected) waited
- * for, both within link_wait seconds.
+ * Configure and start the port, then wait for its link, within link_wait
+ * seconds. A memif client whose server is not listening yet fails
+ * rte_eth_dev_start; one that connected while its server was set up but not
+ * started yet is turned away and never tries again: either way the port is
+ * started again (stopped first in the second case) until the link comes up.
  */
 static int port_init(uint16_t port, struct rte_mempool *pool, double link_wait)
 {
@@ -272,30 +273,36 @@ static int port_init(uint16_t port, struct rte_mempool *pool, double link_wait)
 		rc = rte_eth_rx_queue_setup(port, 0, nrx, rte_eth_dev_socket_id(port), NULL, pool);
 	if (rc == 0)
 		rc = rte_eth_tx_queue_setup(port, 0, ntx, rte_eth_dev_socket_id(port), NULL);
-	uint64_t hz = rte_get_tsc_hz();
-	uint64_t give_up = rte_rdtsc() + (uint64_t)(link_wait * (double)hz);
-	while (rc == 0 && (rc = rte_eth_dev_start(port)) != 0 && rte_rdtsc() < give_up && !stop)
-		rte_delay_us_sleep(50 * 1000);
 	if (rc != 0) {
 		fprintf(stderr, "loadgen: port %u set-up failed: %s\n", port, rte_strerror(-rc));
 		return rc;
 	}
-	/* the server's replies are addressed to our MAC; promiscuous only helps odd set-ups */
-	(void)rte_eth_promiscuous_enable(port);
-	struct rte_eth_link link;
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t give_up = rte_rdtsc() + (uint64_t)(link_wait * (double)hz);
 	for (;;) {
-		memset(&link, 0, sizeof(link));
-		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
-			break;
-		if (rte_rdtsc() >= give_up || stop) {
-			fprintf(stderr, "loadgen: port %u: link down after %.1f s (--link-wait)\n", port,
-			        link_wait);
+		rc = rte_eth_dev_start(port);
+		if (rc == 0) {
+			/* the server's replies are addressed to our MAC; promiscuous only helps odd set-ups */
+			(void)rte_eth_promiscuous_enable(port);
+			uint64_t retry = rte_rdtsc() + hz / 2;
+			while (rte_rdtsc() < retry && rte_rdtsc() < give_up && !stop) {
+				struct rte_eth_link link;
+				memset(&link, 0, sizeof(link));
+				if (rte_eth_link_get_nowait(port, &link) == 0 &&
+				    link.link_status == RTE_ETH_LINK_UP)
+					return 0;
+				rte_delay_us_sleep(10 * 1000);
+			}
 			rte_eth_dev_stop(port);
-			return -ENOLINK;
+			rc = -ENOLINK;
 		}
-		rte_delay_us_sleep(10 * 1000);
+		if (rte_rdtsc() >= give_up || stop)
+			break;
+		rte_delay_us_sleep(50 * 1000);
 	}
-	return 0;
+	fprintf(stderr, "loadgen: port %u: no link within %.1f s (--link-wait): %s\n", port, link_wait,
+	        rte_strerror(-rc));
+	return rc;
 }
 
 struct run {

@@ -10,7 +10,7 @@
 # NAMES names (1, 2 or 3 A records each; the queries carry EDNS), then for
 # ROUNDS rounds runs each server (the order alternating per round) with, per
 # server, one flat-out run (at most OUTSTANDING queries in flight) and one
-# fixed-rate run per rate of RATES, SECS seconds each. Every server block holds
+# fixed-rate run per rate of RATES, SECS seconds each. The measurement holds
 # the bench lock (/tmp/boltdns-bench.lock).
 #
 # CPU split (two CPUs): the server (boltdns-dp's one lcore, or the reflector)
@@ -172,14 +172,10 @@ run_one() { # run_one ROUND SERVER MODE LOADGEN_ARGS...
 
 server_block() { # server_block ROUND SERVER
 	local round=$1 srv=$2
-	exec 9>"$LOCK"
-	flock 9
 	run_one "$round" "$srv" flat --outstanding "$OUTSTANDING"
 	for r in $RATES; do
 		run_one "$round" "$srv" "rate$r" --rate "$r"
 	done
-	flock -u 9
-	exec 9>&-
 }
 
 mkdir -p "$(dirname "$OUT")"
@@ -189,9 +185,16 @@ mkdir -p "$(dirname "$OUT")"
 	echo "# build $BUILD: $(meson introspect "$BUILD" --buildoptions 2>/dev/null | python3 -c 'import json,sys; o={x["name"]: x["value"] for x in json.load(sys.stdin)}; print("buildtype=%s cpu=%s" % (o.get("buildtype"), o.get("cpu")))' 2>/dev/null || echo ?)"
 	echo "# rounds=$ROUNDS secs=$SECS rates=$RATES outstanding=$OUTSTANDING names=$NAMES server_cpu=$DP_CPU loadgen_cpu=$LG_CPU"
 } > "$OUT-raw.txt"
+# the bench lock for the whole measurement (~1 minute a round): taken once,
+# since flock is not first come, first served and other benchmarks queue too
+exec 9>"$LOCK"
+log "waiting for the bench lock"
+flock 9
 for round in $(seq 1 "$ROUNDS"); do
 	if [ $((round % 2)) = 1 ]; then order="reflector dp"; else order="dp reflector"; fi
 	for srv in $order; do server_block "$round" "$srv"; done
 done
+flock -u 9
+exec 9>&-
 python3 "$ROOT/bench/memif/report.py" "$OUT-raw.txt" "$OUT.png" > "$OUT.md"
 log "wrote $OUT.md, $OUT-raw.txt, $OUT.png"
