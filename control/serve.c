@@ -492,7 +492,9 @@ static void on_resolved(struct res *r, void *arg)
 		bogus_answer(cp, p, &val, sections, (size_t)len, kind, ttl, sec_ede, sec_text, &b, now);
 		return;
 	}
-	if (cp->region != NULL) {
+	/* an answer that began before a reload changed [zone]s is not cached */
+	bool keep = !res_zones_changed(r);
+	if (cp->region != NULL && keep) {
 		ret = bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off,
 		                                b.nttl, p->key.do_bit, now, ttl, kind, ede_len, sec);
 		if (ret < 0) {
@@ -512,7 +514,7 @@ static void on_resolved(struct res *r, void *arg)
 	}
 	/* RFC 8020: the names below an NXDOMAIN are answered from it; a
 	 * validated one is remembered as secure too (see nxcut_serve). */
-	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut &&
+	if (kind == BOLT_CACHE_NXDOMAIN && cp->cfg->nxdomain_cut && keep &&
 	    nxcut_note(resp_buf, (size_t)len, ttl, now) && sec == BOLT_SEC_SECURE)
 		seccut_note(p->key.name, now + ttl);
 	struct bolt_cache_out out = {
@@ -582,6 +584,9 @@ static bool aggr_serve(struct cp *cp, const struct pkey *key, const struct waite
 	uint32_t now = bolt_now();
 	if (cp->aggr == NULL || !cp->cfg->aggressive_nsec || w->q.qtype == BOLT_TYPE_ANY ||
 	    !dsec_wanted(key->name) || dsec_nta(key->name))
+		return false;
+	/* a [zone]'s names are its servers' (see nxcut_serve) */
+	if (zones_match(key->name, -1, NULL) != NULL)
 		return false;
 	int len = aggr_answer(cp->aggr, key->name, key->qtype, key->do_bit, now, resp_buf,
 	                      sizeof(resp_buf), &b, &ttl, &kind);

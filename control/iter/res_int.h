@@ -153,6 +153,7 @@ struct res {
 	unsigned zgen;                  /* zones_generation() when zc was set */
 	const struct zone *zskip;       /* forward-first gave up on this zone: resolve without */
 	unsigned zskip_gen;
+	unsigned zgen_start;            /* zones_generation() when the resolution began */
 };
 
 static inline int nlen(const uint8_t *name)

@@ -37,6 +37,7 @@
 #include "zonerate.h"
 #include "prime.h"
 #include "res_int.h"
+#include "zones.h"
 #include "resolve.h"
 #include "scrub.h"
 #include "select.h"
@@ -984,6 +985,7 @@ static struct res *res_new(struct cp *cp, const uint8_t *qname, uint16_t qtype,
 	/* A client's question under a trust anchor is validated (sub-resolutions
 	 * of NS addresses are not; the validator's own look-ups set it). */
 	r->want_do = parent == NULL && dsec_wanted(r->qname);
+	r->zgen_start = zones_generation();
 	return r;
 }
 

@@ -104,6 +104,13 @@ int res_build_response(const struct res *r, uint8_t *buf, size_t cap, struct bol
  */
 unsigned res_denial(const struct res *r, struct bolt_rr *out, unsigned max);
 
+/*
+ * Did the forward and stub zones change (a reload) while r ran? Its answer
+ * may then come from what the configuration no longer says: the waiters
+ * get it, the cache does not (the reload flushed what the zones cover).
+ */
+bool res_zones_changed(const struct res *r);
+
 /* Milliseconds since the resolution started (loop time). */
 uint64_t res_elapsed_ms(const struct res *r);
 

@@ -19,6 +19,11 @@ static const struct zone *zc(const struct res *r)
 	return r->zc != NULL && r->zgen == zones_generation() ? r->zc : NULL;
 }
 
+bool res_zones_changed(const struct res *r)
+{
+	return r->zgen_start != zones_generation();
+}
+
 bool rz_stale(const struct res *r)
 {
 	return r->zc != NULL && r->zgen != zones_generation();
