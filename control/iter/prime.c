@@ -238,6 +238,7 @@ static void send_next(void)
 			.edns = true,
 			.edns_size = (uint16_t)cp->cfg->edns_size,
 			.timeout_ms = cp->cfg->timeout_ms,
+			.zone = qname,
 		};
 		struct infra_addr src;
 		for (unsigned i = 0; i < cp->cfg->noutgoing; i++) {

@@ -552,6 +552,7 @@ static void send_query(struct res *r, const struct sel_choice *ch)
 		 * or a [zone] with tcp = yes */
 		.tcp_only = r->cut_tcp || rz_tcp(r),
 		.rd = rz_forwarding(r),
+		.zone = r->zone,
 	};
 	struct infra_addr src;
 	if (cp->cfg->noutgoing > 0) {

@@ -74,7 +74,9 @@ struct upq {
 	size_t rlen;
 	uint8_t *rbuf;                /* TCP only: RBUF_CAP bytes */
 	uint64_t tap_ns;              /* dnstap: when the query was sent (CLOCK_REALTIME ns) */
+	uint16_t zone_len;            /* dnstap: bytes of zone, 0: not known */
 	uint8_t query[2 + 600];       /* 2-byte TCP length prefix, then the query */
+	uint8_t zone[BOLT_NAME_MAX];  /* dnstap: the zone cut asked (not cleared) */
 };
 
 static struct upq_io *ios;
@@ -313,6 +315,8 @@ static void tap_log(struct upq *q, const uint8_t *pkt, size_t len)
 		.query_len = q->qlen,
 		.response = pkt,
 		.response_len = len,
+		.zone = q->zone_len > 0 ? q->zone : NULL,
+		.zone_len = q->zone_len,
 	};
 	if (pkt != NULL)
 		m.response_ns = dnstap_now_ns();
@@ -670,8 +674,14 @@ struct upq *upq_send(uv_loop_t *loop, const struct upq_params *p, upq_cb cb, voi
 
 	q->start_ns = uv_hrtime();
 	upq_counters.sent++;
-	if (tap != NULL)
+	if (tap != NULL) {
 		q->tap_ns = dnstap_now_ns();
+		int zl = p->zone != NULL ? bolt_name_len(p->zone, BOLT_NAME_MAX) : -1;
+		if (zl > 0) {
+			memcpy(q->zone, p->zone, (size_t)zl);
+			q->zone_len = (uint16_t)zl;
+		}
+	}
 	if (p->tcp_only) {
 		ret = start_tcp(q);
 		if (ret < 0)

@@ -41,6 +41,8 @@ struct upq_params {
 	bool dnssec_ok;                   /* with edns: DO=1, the server sends RRSIGs and
 	                                     NSEC/NSEC3 (RFC 3225) for the validator */
 	bool rd;                          /* RD=1: a recursive server (a forward zone's) */
+	const uint8_t *zone;              /* the zone cut asked, wire form (dnstap's
+	                                     query_zone); NULL: not known */
 };
 
 /* Counters of every upstream query of the process. */

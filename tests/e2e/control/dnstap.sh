@@ -65,11 +65,11 @@ wait "$CAP_PID" 2>/dev/null
   bad "dnstap-read: $(cat "$E2E_DIR/read.err")"
 has() { grep -qE "$1" "$E2E_DIR/tap.txt"; }
 cnt() { grep -cE "$1" "$E2E_DIR/tap.txt"; }
-# TYPE PROTO FAMILY QADDR QPORT RADDR RPORT QNAME QTYPE RCODE IDENTITY QTIME RTIME
-has "^CLIENT_QUERY UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 - e2e-tap 1 0$" &&
+# TYPE PROTO FAMILY QADDR QPORT RADDR RPORT QNAME QTYPE RCODE IDENTITY QTIME RTIME ZONE
+has "^CLIENT_QUERY UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 - e2e-tap 1 0 -$" &&
   ok "CLIENT_QUERY of the miss: client address and port, server port, name, type" ||
   bad "no CLIENT_QUERY for www.dom2.boltorg"
-has "^CLIENT_RESPONSE UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1$" &&
+has "^CLIENT_RESPONSE UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1 -$" &&
   ok "CLIENT_RESPONSE of the miss: NOERROR, query and response times" ||
   bad "no CLIENT_RESPONSE for www.dom2.boltorg"
 has "^CLIENT_RESPONSE UDP .* nothere\.dom1\.boltnet\. 1 NXDOMAIN " && ok "CLIENT_RESPONSE NXDOMAIN" ||
@@ -77,10 +77,13 @@ has "^CLIENT_RESPONSE UDP .* nothere\.dom1\.boltnet\. 1 NXDOMAIN " && ok "CLIENT
 has "^CLIENT_QUERY TCP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT mail\.dom1\.boltnet\. 1 " &&
   has "^CLIENT_RESPONSE TCP .* mail\.dom1\.boltnet\. 1 NOERROR " && ok "TCP/53 query and response" ||
   bad "no TCP CLIENT_QUERY/RESPONSE for mail.dom1.boltnet"
-has "^RESOLVER_QUERY UDP INET - 0 198\.18\.[0-9.]+ 53 [a-z0-9.]*boltorg\. [0-9]+ - e2e-tap 1 0$" &&
-  ok "RESOLVER_QUERY to a hierarchy server (address, port 53)" || bad "no RESOLVER_QUERY"
-has "^RESOLVER_RESPONSE UDP INET - 0 198\.18\.[0-9.]+ 53 www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1$" &&
-  ok "RESOLVER_RESPONSE from dom2.boltorg's server" || bad "no RESOLVER_RESPONSE for www.dom2.boltorg"
+has "^RESOLVER_QUERY UDP INET - 0 198\.18\.[0-9.]+ 53 [a-z0-9.]*boltorg\. [0-9]+ - e2e-tap 1 0 boltorg\.$" &&
+  ok "RESOLVER_QUERY to boltorg.'s server (address, port 53, query_zone)" || bad "no RESOLVER_QUERY"
+has "^RESOLVER_RESPONSE UDP INET - 0 198\.18\.[0-9.]+ 53 www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1 dom2\.boltorg\.$" &&
+  ok "RESOLVER_RESPONSE from dom2.boltorg's server (query_zone dom2.boltorg.)" ||
+  bad "no RESOLVER_RESPONSE for www.dom2.boltorg"
+has "^RESOLVER_QUERY UDP INET - 0 .* 53 \. 2 - e2e-tap 1 0 \.$" && ok "root priming logged (. NS, zone .)" ||
+  bad "no priming RESOLVER_QUERY"
 # 1 miss + 4 hits of www.dom2.boltorg over UDP: the miss, plus every second hit.
 nq=$(cnt "^CLIENT_QUERY UDP .* www\.dom2\.boltorg\. 1 ")
 nr=$(cnt "^CLIENT_RESPONSE UDP .* www\.dom2\.boltorg\. 1 NOERROR ")

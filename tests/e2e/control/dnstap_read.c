@@ -3,11 +3,12 @@
  * reader, content type protobuf:dnstap.Dnstap) and prints one line per
  * message, decoded with protobuf-c's code for the dnstap schema:
  *
- *   TYPE PROTO FAMILY QADDR QPORT RADDR RPORT QNAME QTYPE RCODE IDENTITY QTIME RTIME
+ *   TYPE PROTO FAMILY QADDR QPORT RADDR RPORT QNAME QTYPE RCODE IDENTITY QTIME RTIME ZONE
  *
  * QNAME and QTYPE come from the query message, or from the response's
  * question when there is no query; RCODE from the response ("-" without one);
  * a field that is absent prints "-". QTIME/RTIME: 1 when the time is there.
+ * ZONE: query_zone as text ("-": absent).
  * Exit 1 when the file does not open or a frame does not decode.
  *
  * Usage: dnstap-read FILE
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		const Dnstap__Message *m = d->message;
-		char qa[64], ra[64], name[1100], ident[64] = "-", rcode[16] = "-";
+		char qa[64], ra[64], name[1100], ident[64] = "-", rcode[16] = "-", zone[1100] = "-";
 		unsigned qtype = 0;
 		addr(m, m->has_query_address, &m->query_address, qa, sizeof(qa));
 		addr(m, m->has_response_address, &m->response_address, ra, sizeof(ra));
@@ -104,17 +105,20 @@ int main(int argc, char **argv)
 		if (m->has_response_message && m->response_message.len >= BOLT_HDR_LEN)
 			snprintf(rcode, sizeof(rcode), "%s",
 			         bolt_rcode_to_text(m->response_message.data[3] & 0xf));
+		if (m->has_query_zone &&
+		    bolt_name_len(m->query_zone.data, m->query_zone.len) == (int)m->query_zone.len)
+			bolt_name_to_text(m->query_zone.data, zone, sizeof(zone));
 		if (d->has_identity)
 			snprintf(ident, sizeof(ident), "%.*s", (int)d->identity.len,
 			         (const char *)d->identity.data);
-		printf("%s %s %s %s %u %s %u %s %u %s %s %d %d\n", type_name(m->type),
+		printf("%s %s %s %s %u %s %u %s %u %s %s %d %d %s\n", type_name(m->type),
 		       !m->has_socket_protocol ? "-"
 		       : m->socket_protocol == DNSTAP__SOCKET_PROTOCOL__TCP ? "TCP" : "UDP",
 		       !m->has_socket_family ? "-"
 		       : m->socket_family == DNSTAP__SOCKET_FAMILY__INET6 ? "INET6" : "INET",
 		       qa, m->has_query_port ? m->query_port : 0, ra,
 		       m->has_response_port ? m->response_port : 0, name, qtype, rcode, ident,
-		       m->has_query_time_sec ? 1 : 0, m->has_response_time_sec ? 1 : 0);
+		       m->has_query_time_sec ? 1 : 0, m->has_response_time_sec ? 1 : 0, zone);
 		dnstap__dnstap__free_unpacked(d, NULL);
 	}
 	fstrm_reader_destroy(&r);
