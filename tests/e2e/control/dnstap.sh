@@ -8,9 +8,10 @@
 # that never answers the handshake) and then dead (nothing listens): every
 # query is still answered and the lost frames are counted.
 #
-# Usage: dnstap.sh BOLTDNS_DP BOLTDNS_CP DP_STATS DNSTAP_READ
+# Usage: dnstap.sh BOLTDNS_DP BOLTDNS_CP DP_STATS DNSTAP_READ BOLTCTL
 . "$(dirname "$0")/lib.sh"
 READ=$4
+BOLTCTL=$5
 command -v fstrm_capture >/dev/null 2>&1 || e2e_skip "fstrm_capture (fstrm-bin) not installed"
 e2e_init dnstap "$1" "$2" "$3"
 SOCK="$E2E_DIR/tap.sock"
@@ -53,6 +54,10 @@ w=$(cp_stat dnstap_written)
 [ "${w:-0}" -ge 8 ] && [ "$(cp_stat dnstap_drop_full)" = 0 ] && [ "$(cp_stat dnstap_drop_output)" = 0 ] &&
   ok "frames written: $w, none dropped" ||
   bad "written '$w' drop_full '$(cp_stat dnstap_drop_full)' drop_output '$(cp_stat dnstap_drop_output)'"
+st=$("$BOLTCTL" -s "$E2E_DIR/control.sock" stats_noreset)
+echo "$st" | grep -q "^cp.dnstap_written: [1-9]" && echo "$st" | grep -q "^cp.dnstap_drop_full: 0" &&
+  echo "$st" | grep -q "^total.tap_samples: [1-9]" && ok "boltctl stats: dnstap counters (cp and per lcore)" ||
+  bad "boltctl stats: $(echo "$st" | grep -i tap | tr '\n' ' ')"
 
 # The collector ends its file when boltdns-cp closes the stream (STOP) and it
 # is told to stop; boltdns-cp stops too, so the file is complete.
