@@ -240,12 +240,12 @@ void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg 
 		tap_dp_hit(cp, &w, &key);
 		return;
 	}
-	tap_client_query(cp, &w, NULL, 0);
 	if (hint) {
 		/* Nobody waits: refresh the entry, answer no one. */
 		serve_prefetch_hint(cp, &key);
 		return;
 	}
+	tap_client_query(cp, &w, NULL, 0);
 	/* The dataplane missed, but an answer may have landed since. */
 	if (serve_from_cache(cp, &key, &w)) {
 		cp->ctr.miss_hits++;

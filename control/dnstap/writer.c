@@ -122,7 +122,9 @@ static void *writer_main(void *arg)
 	for (;;) {
 		bool stopping = atomic_load_explicit(&w->stop, memory_order_acquire);
 		bool open = atomic_load_explicit(&w->open, memory_order_relaxed);
-		if (!open && !stopping)
+		/* Stopping, the output is opened only if it never was: what was
+		 * queued before a quick stop is still written. */
+		if (!open && (!stopping || next_open == 0))
 			try_open(w, &next_open);
 		open = atomic_load_explicit(&w->open, memory_order_relaxed);
 
