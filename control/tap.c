@@ -42,10 +42,11 @@ int tap_start(struct cp *cp, const struct bolt_config *cfg)
 		o.types |= DNSTAP_BIT(DNSTAP_CLIENT_QUERY);
 	if (cfg->dnstap_client_response)
 		o.types |= DNSTAP_BIT(DNSTAP_CLIENT_RESPONSE);
+	/* A forward zone's queries (RD=1) are the forwarder kind of the same */
 	if (cfg->dnstap_resolver_query)
-		o.types |= DNSTAP_BIT(DNSTAP_RESOLVER_QUERY);
+		o.types |= DNSTAP_BIT(DNSTAP_RESOLVER_QUERY) | DNSTAP_BIT(DNSTAP_FORWARDER_QUERY);
 	if (cfg->dnstap_resolver_response)
-		o.types |= DNSTAP_BIT(DNSTAP_RESOLVER_RESPONSE);
+		o.types |= DNSTAP_BIT(DNSTAP_RESOLVER_RESPONSE) | DNSTAP_BIT(DNSTAP_FORWARDER_RESPONSE);
 	int err = 0;
 	cp->tap = dnstap_open(&o, &err);
 	if (cp->tap == NULL) {

@@ -32,6 +32,8 @@ enum dnstap_type {
 	DNSTAP_RESOLVER_RESPONSE = 4, /* authoritative server -> boltdns-cp */
 	DNSTAP_CLIENT_QUERY = 5,      /* client -> boltdns */
 	DNSTAP_CLIENT_RESPONSE = 6,   /* boltdns -> client */
+	DNSTAP_FORWARDER_QUERY = 7,   /* boltdns-cp -> a forward zone's recursive server (RD=1) */
+	DNSTAP_FORWARDER_RESPONSE = 8,
 };
 
 /* Transports, with the schema's values (SocketProtocol). */

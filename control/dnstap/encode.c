@@ -38,7 +38,7 @@ int dnstap_encode(const struct dnstap_msg *m, const char *identity, const char *
 		alen = 16;
 	else if (m->family != 0)
 		return -EINVAL;
-	if (m->type < DNSTAP_RESOLVER_QUERY || m->type > DNSTAP_CLIENT_RESPONSE)
+	if (m->type < DNSTAP_RESOLVER_QUERY || m->type > DNSTAP_FORWARDER_RESPONSE)
 		return -EINVAL;
 
 	d.type = DNSTAP__DNSTAP__TYPE__MESSAGE;

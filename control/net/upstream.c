@@ -300,10 +300,14 @@ void upq_set_tap(struct dnstap *t)
 	tap = t;
 }
 
-/* dnstap RESOLVER_QUERY (pkt NULL) or RESOLVER_RESPONSE for q. */
+/* dnstap RESOLVER_QUERY (pkt NULL) or RESOLVER_RESPONSE for q; the
+ * FORWARDER_ ones when q asked for recursion (a forward zone's server). */
 static void tap_log(struct upq *q, const uint8_t *pkt, size_t len)
 {
-	enum dnstap_type type = pkt == NULL ? DNSTAP_RESOLVER_QUERY : DNSTAP_RESOLVER_RESPONSE;
+	bool rd = (q->query[2 + 2] & 0x01) != 0; /* RD, in the first flags byte */
+	enum dnstap_type type = pkt == NULL ? (rd ? DNSTAP_FORWARDER_QUERY : DNSTAP_RESOLVER_QUERY)
+	                                    : (rd ? DNSTAP_FORWARDER_RESPONSE
+	                                          : DNSTAP_RESOLVER_RESPONSE);
 	if (!dnstap_wants(tap, type))
 		return;
 	struct dnstap_msg m = {

@@ -115,6 +115,15 @@ static void test_encode_decode(void **state)
 	dnstap__dnstap__free_unpacked(d, NULL);
 	free(buf);
 
+	/* a forward zone's query */
+	m.type = DNSTAP_FORWARDER_QUERY;
+	assert_int_equal(dnstap_encode(&m, NULL, NULL, &buf, &len), 0);
+	d = dnstap__dnstap__unpack(NULL, len, buf);
+	assert_non_null(d);
+	assert_int_equal(d->message->type, DNSTAP__MESSAGE__TYPE__FORWARDER_QUERY);
+	dnstap__dnstap__free_unpacked(d, NULL);
+	free(buf);
+
 	m.family = 99;
 	assert_int_equal(dnstap_encode(&m, NULL, NULL, &buf, &len), -22);
 }
