@@ -336,6 +336,14 @@ static int hook_zones(void *arg, struct bolt_ctl_reply *r, char *err, size_t err
 	return zonectl_report(&s->cp, r);
 }
 
+/* A flush reaches what the control plane keeps apart from the cache: the
+ * validated NSEC ranges (RFC 8198) would otherwise keep answering. */
+static void hook_flushed(void *arg, const uint8_t *name, bool below)
+{
+	struct main_state *s = arg;
+	aggr_forget(s->cp.aggr, name, below);
+}
+
 static int hook_verbosity(void *arg, int level)
 {
 	(void)arg;
@@ -589,6 +597,7 @@ static void ctl_start(struct main_state *s)
 		.status = hook_status,
 		.dnssec = hook_dnssec,
 		.zones = hook_zones,
+		.flushed = hook_flushed,
 	};
 	struct bolt_ctl_hooks hooks = hooks_tmpl;
 	hooks.arg = s;

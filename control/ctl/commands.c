@@ -418,6 +418,10 @@ static int cmd_flush(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 		snprintf(err, errlen, "flush failed: %s", bolt_strerror(n));
 		return n;
 	}
+	if (ctl->hooks.flushed) {
+		bool all = strcmp(cmd, "flush_all") == 0 || strcmp(cmd, "flush_negative") == 0;
+		ctl->hooks.flushed(ctl->hooks.arg, all ? NULL : name, strcmp(cmd, "flush_zone") == 0);
+	}
 	/* Local data survives flushes: it is configuration, not cache. */
 	ctl_out_u64(o, "deleted", (uint64_t)n);
 	return 0;

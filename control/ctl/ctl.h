@@ -65,6 +65,11 @@ struct bolt_ctl_hooks {
 	 * written with bolt_ctl_reply_*. Return 0, or a negative code with a
 	 * one-line reason in err. */
 	int (*zones)(void *arg, struct bolt_ctl_reply *r, char *err, size_t errlen);
+	/* After a successful flush, so that what the control plane keeps apart
+	 * from the cache (the validated NSEC ranges of RFC 8198) goes too:
+	 * name NULL for flush_all and flush_negative, else the lower-case wire
+	 * name of flush/flush_type (below false) or flush_zone (below true). */
+	void (*flushed)(void *arg, const uint8_t *name, bool below);
 };
 
 /*

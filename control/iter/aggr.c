@@ -362,6 +362,39 @@ void aggr_clear(struct aggr *a)
 		}
 }
 
+void aggr_forget(struct aggr *a, const uint8_t *name, bool below)
+{
+	if (a == NULL)
+		return;
+	if (name == NULL || bolt_name_len(name, BOLT_NAME_MAX) <= 0) {
+		aggr_clear(a);
+		return;
+	}
+	/* The deepest zone at or above name holds the ranges that cover it. */
+	for (const uint8_t *n = name;; n += 1 + *n) {
+		struct azone *z = zone_find(a, n);
+		if (z != NULL) {
+			zone_clear_records(a, z);
+			zone_free(a, z);
+			break;
+		}
+		if (*n == 0)
+			break;
+	}
+	for (unsigned b = 0; below && b < ZONE_BUCKETS; b++) {
+		struct azone **pp = &a->bucket[b];
+		while (*pp != NULL) {
+			struct azone *z = *pp;
+			if (bolt_name_in_zone(z->name, name)) {
+				zone_clear_records(a, z);
+				zone_free(a, z);   /* unlinks it: *pp is the next one */
+			} else {
+				pp = &z->hnext;
+			}
+		}
+	}
+}
+
 void aggr_free(struct aggr *a)
 {
 	if (a == NULL)

@@ -61,6 +61,13 @@ void aggr_free(struct aggr *a);
 void aggr_clear(struct aggr *a);
 
 /*
+ * Forget what may deny name (a flush of it): the zone holding it (the
+ * deepest zone at or above it) and, when below, every zone at or below it
+ * too (a flush of a whole zone). name NULL: everything (aggr_clear).
+ */
+void aggr_forget(struct aggr *a, const uint8_t *name, bool below);
+
+/*
  * Learn from the records of one validated (secure) negative answer: rrs is
  * its authority section and proof (the SOA, NSEC or NSEC3 records, their
  * RRSIGs and the SOA's), in any order; records and RDATA are copied. The

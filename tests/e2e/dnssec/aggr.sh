@@ -154,6 +154,18 @@ grep -qE '^boltdns_cp_aggressive_nxdomain_total [1-9]' <<<"$m" && grep -qE '^bol
   ok "/metrics: $(grep -E '^boltdns_cp_aggressive_(nxdomain|nodata)_total' <<<"$m" | tr '\n' ' ')" ||
   bad "/metrics lacks the aggressive counters: $(grep aggressive <<<"$m" | tr '\n' ' ')"
 
+if [ -n "$BOLTCTL" ]; then
+  echo "== boltctl flush_zone forgets the zone's ranges too"
+  "$BOLTCTL" -s "$E2E_DIR/control.sock" flush_zone sec.boltnet >/dev/null
+  u0=$(upq)
+  dnssec_check_case flushed "r$(rnd).sec.boltnet" A do NXDOMAIN ad - auth -
+  u1=$(upq)
+  [ "$u1" -gt "$u0" ] && ok "after flush_zone: asked upstream ($u0 -> $u1)" || bad "after flush_zone: no upstream query"
+  u0=$u1
+  dnssec_check_case flushed "r$(rnd).sec.boltnet" A do NXDOMAIN ad - auth -
+  no_upstream "learnt again after the flush" "$u0"
+fi
+
 echo "== delv validates the synthesised answers itself"
 if command -v delv >/dev/null; then
   anchor="$E2E_DIR/delv.anchor"

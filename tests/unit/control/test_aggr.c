@@ -148,7 +148,7 @@ static void none(struct aggr *a, const char *name, uint16_t type)
 	assert_int_equal(ask(a, name, type, true, FX_NOW), 0);
 }
 
-static struct bolt_rr in[FX_MAX_RRS];
+static struct bolt_rr in[2 * FX_MAX_RRS];
 
 static void test_nsec(void **state)
 {
@@ -407,6 +407,41 @@ static void test_zones(void **state)
 	aggr_free(a);
 }
 
+/* A flush of a name forgets the zone that holds it; of a zone, every zone
+ * at or below it; of everything, all. */
+static void test_forget(void **state)
+{
+	(void)state;
+	struct aggr *a = aggr_new(AGGR_DEFAULT_BYTES, 50);
+	size_t n = denial_of(&nsec, BOLT_TYPE_NSEC, in);
+	size_t m = denial_of(&nsec3, BOLT_TYPE_NSEC3, in + n);
+	assert_int_equal(aggr_learn(a, in, n, 3600, FX_NOW), 9);
+	assert_true(aggr_learn(a, in + n, m, 3600, FX_NOW) > 0);
+	struct aggr_stats st;
+	/* A name of nsec.test: nsec.test goes, nsec3.test stays. */
+	aggr_forget(a, fx_name("www.nsec.test."), false);
+	none(a, "q.nsec.test.", BOLT_TYPE_A);
+	nx(a, "q.nsec3.test.", "nsec3.test.", true);
+	aggr_stats(a, &st);
+	assert_int_equal(st.zones, 1);
+	/* A name no zone holds: nothing goes. */
+	aggr_forget(a, fx_name("other.example."), false);
+	aggr_stats(a, &st);
+	assert_int_equal(st.zones, 1);
+	/* The zone "test.", with below: every zone under it. */
+	assert_int_equal(aggr_learn(a, in, n, 3600, FX_NOW), 9);
+	aggr_forget(a, fx_name("test."), true);
+	aggr_stats(a, &st);
+	assert_int_equal(st.zones + st.records, 0);
+	assert_int_equal(st.bytes, 0);
+	/* Everything. */
+	assert_int_equal(aggr_learn(a, in, n, 3600, FX_NOW), 9);
+	aggr_forget(a, NULL, false);
+	aggr_stats(a, &st);
+	assert_int_equal(st.zones + st.records, 0);
+	aggr_free(a);
+}
+
 int main(int argc, char **argv)
 {
 	fx_dir = argc > 1 ? argv[1] : "tests/unit/validator/fixtures";
@@ -425,6 +460,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unsigned_input),
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_forget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
