@@ -117,7 +117,11 @@ if command -v dnsperf >/dev/null; then
   [ "${noerr:-0}" -eq 400 ] && ok "400/400 NOERROR" || { bad "burst: ${noerr:-0}/400 NOERROR"; sed 's/^/     | /' <<<"$out"; }
   wait_stats
   f1=$(cp_stat dnssec_fetches) sec=$(cp_stat dnssec_secure)
-  [ $((f1 - f0)) -le 6 ] && ok "validator look-ups: $((f1 - f0))" || bad "validator look-ups: $((f1 - f0)) for one zone"
+  # 4 when the machine is quiet (DS and DNSKEY of boltnet and bulk.boltnet);
+  # on a loaded one a look-up can time out and be asked again, or end just
+  # before a question that then starts its own (4-9 seen under ASan with
+  # other tests running). One per name would be 400: 12 still says coalesced.
+  [ $((f1 - f0)) -le 12 ] && ok "validator look-ups: $((f1 - f0))" || bad "validator look-ups: $((f1 - f0)) for one zone"
   [ "${sec:-0}" -ge 400 ] && ok "secure answers: $sec" || bad "secure answers: ${sec:-0}"
   dnssec_check_case burst h0123.bulk.boltnet A do NOERROR ad - ans 198.19.128.123
 fi
