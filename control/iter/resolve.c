@@ -670,18 +670,19 @@ static void step(struct res *r)
 		step(r->child);
 		return;
 	}
-	/* Every address of the cut's servers expired or failed (glue shorter
-	 * lived than the NS set, renumbered servers): ask the parent once for a
-	 * fresh referral, with fresh glue. Not when servers did answer: their
-	 * bad answers to this question say nothing about their addresses. */
+	/* No server of a [zone] can be asked: there is no parent to ask again
+	 * (forward-first: resolve without the zone). */
 	if (r->zc != NULL) {
-		/* a [zone]'s servers are the operator's: no parent to ask again */
 		if (rz_fallback(r))
 			step(r);
 		else
 			fail_no_server(r);
 		return;
 	}
+	/* Every address of the cut's servers expired or failed (glue shorter
+	 * lived than the NS set, renumbered servers): ask the parent once for a
+	 * fresh referral, with fresh glue. Not when servers did answer: their
+	 * bad answers to this question say nothing about their addresses. */
 	if (!cut_is_root(r) && !sel_answered(&r->sel) && r->sel.busy == 0 &&
 	    !(r->refetched && bolt_name_equal(r->refetch_zone, r->zone))) {
 		r->refetched = true;
