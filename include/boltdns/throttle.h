@@ -14,8 +14,10 @@
  * plane sees that the flood goes on. Cache hits are never throttled.
  *
  * A slot holds the zone's wire name (exact match, lower-case, no hash to
- * collide) under a per-slot seqlock: one writer (the control plane's loop
- * thread), any number of readers that never block it.
+ * collide) under a per-slot seqlock: writers are the resolver workers' loop
+ * threads (several processes with [resolver] workers; a writer takes a slot
+ * by making its seq odd with a compare-and-swap), any number of readers that
+ * never block them.
  */
 #ifndef BOLTDNS_THROTTLE_H
 #define BOLTDNS_THROTTLE_H
@@ -50,14 +52,14 @@ struct bolt_throttle_table {
  * its slot if it has one (until only moves forward), else a free or
  * expired slot, else the slot that expires first. Returns 0, or
  * BOLT_ENAME for a name that is not a valid wire name.
- * Thread: one writer per table (the control plane's loop thread).
+ * Thread: any resolver worker's loop thread (writers serialise per slot).
  */
 BOLT_API int bolt_throttle_set(struct bolt_throttle_table *t, const uint8_t *zone, uint32_t until);
 
 /*
  * Throttle zone no more (its slot, if it has one, ends now): the control
  * plane learnt that the reason is gone (a down zone answered again).
- * Thread: the table's one writer.
+ * Thread: any resolver worker's loop thread.
  */
 BOLT_API void bolt_throttle_clear(struct bolt_throttle_table *t, const uint8_t *zone);
 

@@ -2,8 +2,9 @@
  * Throttled zones in the region (lib/cache/throttle.c): a name at or below
  * a throttled zone matches until the zone's time is up, nothing else does
  * (a label boundary, not a string suffix), a slot is refreshed in place,
- * the table recycles the slot that expires first when full, and malformed
- * input is refused.
+ * the table recycles the slot that expires first when full, malformed
+ * input is refused, and several writers (resolver workers) at once never
+ * leave a torn slot nor a zone in two slots.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +131,53 @@ static void test_bad_input(void **state)
 	free(t);
 }
 
+struct writer {
+	struct bolt_throttle_table *t;
+	const char *zone;
+};
+
+static void *write_loop(void *arg)
+{
+	struct writer *w = arg;
+	for (uint32_t i = 0; i < 200000; i++)
+		bolt_throttle_set(w->t, (const uint8_t *)w->zone, 1000 + (i & 7));
+	return NULL;
+}
+
+/* Four writers, two of them on the same zone, against a reader: each zone
+ * is found, the shared zone sits in one slot, no slot holds a torn name. */
+static void test_writers(void **state)
+{
+	(void)state;
+	struct bolt_throttle_table *t = table();
+	struct writer w[4] = {
+		{ t, "\5flood\3net" }, { t, "\5flood\3net" }, { t, "\3abc\3org" }, { t, "\1x\2io" },
+	};
+	pthread_t th[4];
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, write_loop, &w[i]), 0);
+	unsigned seen = 0;
+	for (unsigned n = 0; n < 200000; n++)
+		seen += match(t, "\3www\5flood\3net", 999);
+	for (unsigned i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	(void)seen;
+	assert_true(match(t, "\3www\5flood\3net", 999));
+	assert_true(match(t, "\3abc\3org", 999));
+	assert_true(match(t, "\1a\1x\2io", 999));
+	unsigned copies = 0;
+	for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS; i++) {
+		assert_int_equal(atomic_load(&t->slot[i].seq) & 1, 0);
+		if (t->slot[i].len == 11 && memcmp(t->slot[i].name, "\5flood\3net", 11) == 0)
+			copies++;
+		else if (t->slot[i].len != 0)
+			assert_true((t->slot[i].len == 9 && memcmp(t->slot[i].name, "\3abc\3org", 9) == 0) ||
+			            (t->slot[i].len == 6 && memcmp(t->slot[i].name, "\1x\2io", 6) == 0));
+	}
+	assert_int_equal(copies, 1);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
