@@ -44,9 +44,11 @@ run_build gcc -Dbuildtype=debugoptimized -- --no-suite fuzz
 
 if [ -z "${QUICK:-}" ]; then
 	# (suite reference: the fake hierarchy and Unbound checked against
-	# themselves; no boltdns code to sanitize, they ran in the gcc build)
+	# themselves; no boltdns code to sanitize, they ran in the gcc build;
+	# suite long: load, differential and timing scenarios over code the
+	# other e2e tests run too, tests/meson.build lists them)
 	CC=clang CXX=clang++ run_build asan -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dfuzz=enabled -- --no-suite reference
+		-Dfuzz=enabled -- --no-suite reference --no-suite long
 	# TSan: the cache stress test (threads and a second process), the ring
 	# doorbell (threads and a forked producer against sleeping consumers), and the
 	# dataplane + control plane under load; the other stress tests are
