@@ -908,7 +908,8 @@ int main(int argc, char **argv)
 	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s.sigint, on_signal, SIGINT);
 
-	if ((ret = ring_svc_start(cp)) < 0 || (ret = tcp_srv_start(cp)) < 0) {
+	if ((ret = ring_svc_start(cp)) < 0 || (ret = tcp_srv_start(cp)) < 0 ||
+	    (ret = policy_xfr_start(cp)) < 0) {
 		cp_log(CP_LOG_ERR, "start-up failed: %s", bolt_strerror(ret));
 		return 1;
 	}

@@ -674,6 +674,26 @@ int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned 
 		struct stat sb;
 		struct pzone *pz = &nw->zone[i];
 		pz->cfg = cfg[i];
+		/* A transferred zone: kept as it is while configured the same;
+		 * empty until its first transfer (policy_xfr.c) otherwise. */
+		if (cfg[i].has_primary) {
+			for (unsigned j = 0; old != NULL && j < old->n; j++)
+				if (memcmp(&old->zone[j].cfg, &cfg[i], sizeof(cfg[i])) == 0)
+					pz->z = old->zone[j].z;
+			uint8_t origin[BOLT_NAME_MAX];
+			if (pz->z == NULL && bolt_name_from_text(cfg[i].name, origin) > 0 &&
+			    (pz->z = rpz_zone_new(origin)) != NULL)
+				rpz_zone_set_policy(pz->z, cfg[i].override, cfg[i].ede, cfg[i].log,
+				                    cfg[i].name);
+			if (pz->z == NULL) {
+				snprintf(err, errlen, "rpz zone %s: out of memory", cfg[i].name);
+				for (unsigned j = 0; j < i; j++)
+					rpz_zone_free(nw->zone[j].z);
+				free(nw);
+				return -ENOMEM;
+			}
+			continue;
+		}
 		/* A zone whose settings and file are as loaded before is kept as
 		 * it is (a reload need not read a large zone again). */
 		const struct pzone *same = NULL;
@@ -759,6 +779,9 @@ int policy_load_config(struct cp *cp, const struct bolt_config *cfg, bool keep_o
 		zc[i].ede = r->ede >= 0 && (size_t)r->ede < sizeof(edes) / sizeof(edes[0])
 		            ? edes[r->ede] : RPZ_EDE_NONE;
 		zc[i].log = r->log;
+		zc[i].has_primary = r->has_primary;
+		zc[i].primary = r->primary;
+		snprintf(zc[i].tsig_key, sizeof(zc[i].tsig_key), "%s", r->tsig_key);
 	}
 	int rc = policy_configure(cp, zc, n, keep_old, err, errlen);
 	free(zc);
@@ -794,6 +817,28 @@ void policy_attach(struct cp *cp)
 		rpz_zone_free(f.diff[j]);
 }
 
+void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z)
+{
+	struct policy *pol = cp->policy;
+	unsigned i = 0;
+	while (pol != NULL && i < pol->n && strcmp(pol->zone[i].cfg.name, name) != 0)
+		i++;
+	if (pol == NULL || i == pol->n) {
+		rpz_zone_free(z);
+		return;
+	}
+	struct pzone *pz = &pol->zone[i];
+	rpz_zone_set_policy(z, pz->cfg.override, pz->cfg.ede, pz->cfg.log, pz->cfg.name);
+	/* Only this zone changed: the others compare equal to themselves. */
+	struct pzone after[POLICY_ZONES_MAX];
+	memcpy(after, pol->zone, sizeof(after[0]) * pol->n);
+	after[i].z = z;
+	flush_changes(cp, pol->zone, pol->n, after, pol->n);
+	rpz_zone_free(pz->z);
+	pz->z = z;
+	cp->ctr.rpz_loads++;
+}
+
 void policy_tick(struct cp *cp)
 {
 	struct policy *pol = cp->policy;
@@ -804,7 +849,7 @@ void policy_tick(struct cp *cp)
 	 * the others). */
 	for (unsigned i = 0; i < pol->n && !changed; i++) {
 		struct stat sb;
-		if (stat(pol->zone[i].cfg.file, &sb) < 0)
+		if (pol->zone[i].cfg.has_primary || stat(pol->zone[i].cfg.file, &sb) < 0)
 			continue;
 		changed = sb.st_size != pol->zone[i].size ||
 		          sb.st_mtim.tv_sec != pol->zone[i].mtime.tv_sec ||

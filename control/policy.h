@@ -11,8 +11,9 @@
  * (BOLT_CACHE_DROP: the dataplane sends nothing; BOLT_CACHE_TCP_ONLY: TC=1
  * over UDP, resolved for TCP/DoT/DoH clients). NXDOMAIN, NODATA and local
  * data answers carry the zone's EDE (15 Blocked, 16 Censored, 17 Filtered).
- * Loading a new version of the zones flushes the entries whose policy it
- * changes (one pass over the cache).
+ * Loading a new version of the zones (a file read again, or a transfer from
+ * a primary: policy_xfr.c) flushes the entries whose policy it changes
+ * (one pass over the cache).
  *
  * Loop thread only.
  */
@@ -25,6 +26,8 @@
 #include "cp.h"
 #include "pending.h"
 
+struct rpz_zone;
+
 /* Zones at most. */
 #define POLICY_ZONES_MAX 32
 
@@ -35,6 +38,9 @@ struct policy_zone_cfg {
 	uint8_t override;     /* enum rpz_action: RPZ_ACT_GIVEN or the action of every rule */
 	uint16_t ede;         /* RPZ_EDE_* (RPZ_EDE_NONE: none) */
 	bool log;             /* a log line per policy applied */
+	bool has_primary;     /* transferred from primary (file is "") */
+	struct bolt_sockaddr primary;
+	char tsig_key[512];   /* NAME:hmac-sha256:BASE64, "" for none */
 };
 
 /*
@@ -87,6 +93,17 @@ bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w)
  */
 bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t len,
                      const struct bolt_build *b, uint32_t ttl, uint8_t kind);
+
+/*
+ * A new version of the zone named name (as configured) transferred from
+ * its primary: it replaces the one in use (the cache entries whose policy
+ * changed are deleted). z is taken (freed when no zone has that name).
+ */
+void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z);
+
+/* Start the transfers of the zones with a primary (once, at start-up;
+ * control/policy_xfr.c). Returns 0 or a negative code. */
+int policy_xfr_start(struct cp *cp);
 
 /* Rules loaded in every zone (a gauge for stats). */
 uint64_t policy_rules(const struct cp *cp);

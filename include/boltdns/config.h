@@ -85,7 +85,8 @@ struct bolt_cfg_rpz {
 	uint8_t name[BOLT_CFG_NAME_WIRE];      /* name = the policy zone's apex (required) */
 	char file[BOLT_CFG_STR];                /* file = its zone file (master-file form) */
 	struct bolt_sockaddr primary;           /* primary = ADDR[@PORT]: transfer it from there
-	                                           (not implemented yet: refused) */
+	                                           (AXFR at start and each SOA refresh; file or
+	                                           primary, not both) */
 	bool has_primary;
 	char tsig_key[BOLT_CFG_STR];            /* tsig-key = NAME:ALGORITHM:BASE64 for transfers */
 	int policy;                             /* policy = given | nxdomain | nodata | passthru |

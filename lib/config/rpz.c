@@ -1,10 +1,11 @@
 /*
  * [rpz] sections: Response Policy Zones (struct bolt_cfg_rpz; the control
- * plane's side is control/policy.c over control/rpz/). Repeatable: one
+ * plane's side is control/policy.c and policy_xfr.c over control/rpz/). Repeatable: one
  * section per zone, matched in file order, at most BOLT_CFG_MAX_RPZ.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "boltdns/config.h"
 #include "boltdns/wire.h"
@@ -43,20 +44,30 @@ static const char *rpz_check(const struct bolt_config *cfg, unsigned idx, const 
 	char text[1024];
 	if (bolt_name_to_text(z->name, text, sizeof(text)) < 0)
 		snprintf(text, sizeof(text), "?");
-	if (z->has_primary) {
+	bool file = seen[RK_FILE] != 0 && z->file[0] != '\0';
+	if (z->has_primary && file) {
 		*line = seen[RK_PRIMARY];
-		snprintf(buf, cap, "[rpz] %.200s: primary: zone transfers are not implemented yet "
-		         "(use file)", text);
+		snprintf(buf, cap, "[rpz] %.200s: 'file' and 'primary' exclude each other", text);
 		return buf;
 	}
-	if (seen[RK_FILE] == 0 || z->file[0] == '\0') {
-		snprintf(buf, cap, "[rpz] %.200s without 'file'", text);
+	if (!z->has_primary && !file) {
+		snprintf(buf, cap, "[rpz] %.200s without 'file' or 'primary'", text);
 		return buf;
 	}
-	if (seen[RK_TSIG] != 0 && z->tsig_key[0] != '\0') {
+	if (z->tsig_key[0] != '\0') {
 		*line = seen[RK_TSIG];
-		snprintf(buf, cap, "[rpz] %.200s: tsig-key needs 'primary'", text);
-		return buf;
+		if (!z->has_primary) {
+			snprintf(buf, cap, "[rpz] %.200s: tsig-key needs 'primary'", text);
+			return buf;
+		}
+		/* NAME:hmac-sha256:BASE64 (the secret is checked when used). */
+		const char *c1 = strchr(z->tsig_key, ':');
+		const char *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+		if (c1 == NULL || c1 == z->tsig_key || c2 == NULL || c2 - c1 - 1 != 11 ||
+		    strncasecmp(c1 + 1, "hmac-sha256", 11) != 0 || c2[1] == '\0') {
+			snprintf(buf, cap, "[rpz] %.200s: tsig-key must be NAME:hmac-sha256:BASE64", text);
+			return buf;
+		}
 	}
 	for (unsigned i = 0; i < idx; i++) {
 		if (bolt_name_equal(cfg->rpz[i].name, z->name)) {

@@ -53,14 +53,15 @@ static void check_config(const struct bolt_config *c)
 			if (bolt_name_equal(c->zones[j].name, z->name))
 				abort();
 	}
-	/* [rpz]: within the array, each named, with a file, a known policy
-	 * and EDE, no transfer (refused until implemented), names distinct */
+	/* [rpz]: within the array, each named, with a file or a primary (not
+	 * both), a known policy and EDE, names distinct */
 	if (c->nrpz > BOLT_CFG_MAX_RPZ)
 		abort();
 	for (unsigned i = 0; i < c->nrpz; i++) {
 		const struct bolt_cfg_rpz *r = &c->rpz[i];
-		if (bolt_name_len(r->name, sizeof(r->name)) <= 0 || r->file[0] == '\0' ||
-		    memchr(r->file, '\0', sizeof(r->file)) == NULL || r->has_primary ||
+		if (bolt_name_len(r->name, sizeof(r->name)) <= 0 ||
+		    (r->file[0] == '\0') == !r->has_primary ||
+		    memchr(r->file, '\0', sizeof(r->file)) == NULL ||
 		    r->policy < BOLT_RPZ_GIVEN || r->policy > BOLT_RPZ_DROP ||
 		    r->ede < BOLT_RPZ_EDE_NONE || r->ede > BOLT_RPZ_EDE_FILTERED)
 			abort();

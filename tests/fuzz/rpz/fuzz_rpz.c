@@ -2,7 +2,10 @@
  * libFuzzer target: policy zone text (control/rpz/parse.c, rules.c). The
  * input is parsed as a zone with a configured origin and as one without;
  * whatever loads must answer look-ups of every kind and build its answers
- * without faults, and a zone's difference with itself must be empty.
+ * without faults, and a zone's difference with itself must be empty. The
+ * input is also a transfer answer whose TSIG is verified (twice, as the
+ * first message and as a later one): an error or a verified message, never
+ * a fault.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 
 #include "boltdns/errcode.h"
 #include "rpz.h"
+#include "tsig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,8 +62,31 @@ static void probe(const struct rpz_zone *z)
 	rpz_zone_free(d);
 }
 
+static void tsig(const uint8_t *data, size_t size)
+{
+	static struct rpz_tsig_key key;
+	static uint8_t msg[65535];
+	static const uint8_t mac[RPZ_TSIG_MAC_LEN] = { 1, 2, 3 };
+	if (key.secret_len == 0 && rpz_tsig_key_parse("rpzkey:hmac-sha256:c2VjcmV0", &key) < 0)
+		abort();
+	if (size > sizeof(msg))
+		size = sizeof(msg);
+	struct rpz_tsig_stream s;
+	rpz_tsig_stream_init(&s, &key, mac);
+	for (int i = 0; i < 2; i++) {
+		memcpy(msg, data, size);
+		size_t out = 0;
+		const char *why = NULL;
+		if (rpz_tsig_verify(&s, msg, size, 1767225600, &out, &why) == 0 && out > size)
+			abort();
+		s.first = false;
+	}
+	rpz_tsig_stream_free(&s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	tsig(data, size);
 	static const uint8_t origin[] = { 3, 'r', 'p', 'z', 4, 't', 'e', 's', 't', 0 };
 	struct rpz_zone *z = rpz_zone_new(origin);
 	if (z == NULL)

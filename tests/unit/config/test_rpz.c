@@ -1,7 +1,8 @@
 /*
  * [rpz] sections: zones in file order with their keys, the defaults, and
- * the errors of a bad section (FILE:LINE): no name, no file, a duplicate
- * name, transfers not implemented yet, a bad policy or ede value.
+ * the errors of a bad section (FILE:LINE): no name, neither file nor
+ * primary or both, a duplicate name, a TSIG key without primary or of
+ * another algorithm, a bad policy or ede value.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,6 +56,13 @@ static void test_zones(void **state)
 	assert_int_equal(c->rpz[1].ede, BOLT_RPZ_EDE_NONE);
 	assert_false(c->rpz[1].log);
 	assert_false(c->rpz[1].has_primary);
+	struct bolt_config *p = load("[rpz]\nname = x.example\nprimary = 192.0.2.1@5353\n"
+	                             "tsig-key = k.example:hmac-sha256:AAAA\n", &ret, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	assert_true(p->rpz[0].has_primary);
+	assert_int_equal(p->rpz[0].primary.port, 5353);
+	assert_string_equal(p->rpz[0].tsig_key, "k.example:hmac-sha256:AAAA");
+	free(p);
 	/* Printed, it loads back the same. */
 	char *text = NULL;
 	size_t tlen = 0;
@@ -76,11 +84,15 @@ static void test_errors(void **state)
 {
 	(void)state;
 	bad("[rpz]\nfile = /a\n", "t.conf:1: [rpz] without 'name'");
-	bad("[rpz]\nname = a.example\n", "t.conf:1: [rpz] a.example. without 'file'");
+	bad("[rpz]\nname = a.example\n", "t.conf:1: [rpz] a.example. without 'file' or 'primary'");
 	bad("[rpz]\nname = a.example\nfile = /a\n[rpz]\nname = a.example\nfile = /b\n",
 	    "t.conf:5: [rpz] name: a.example. has an [rpz] section already");
-	bad("[rpz]\nname = a.example\nprimary = 192.0.2.1\n",
-	    "t.conf:3: [rpz] a.example.: primary: zone transfers are not implemented yet");
+	bad("[rpz]\nname = a.example\nfile = /a\nprimary = 192.0.2.1\n",
+	    "t.conf:4: [rpz] a.example.: 'file' and 'primary' exclude each other");
+	bad("[rpz]\nname = a.example\nfile = /a\ntsig-key = k:hmac-sha256:AAAA\n",
+	    "t.conf:4: [rpz] a.example.: tsig-key needs 'primary'");
+	bad("[rpz]\nname = a.example\nprimary = 192.0.2.1\ntsig-key = k:hmac-md5:AAAA\n",
+	    "t.conf:4: [rpz] a.example.: tsig-key must be NAME:hmac-sha256:BASE64");
 	bad("[rpz]\nname = a.example\nfile = /a\npolicy = block\n", "t.conf:4: ");
 	bad("[rpz]\nname = a.example\nfile = /a\nede = 15\n", "t.conf:4: ");
 	bad("[rpz]\nname = a.example\nfile = /a\nfile = /b\n", "t.conf:4: ");

@@ -15,10 +15,13 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "boltdns/cache.h"
 #include "boltdns/errcode.h"
 #include "rpz.h"
+#include "tsig.h"
 
 static const char zone_text[] =
 	"$TTL 300\n"
@@ -327,6 +330,115 @@ static void test_large(void **state)
 	rpz_zone_free(z);
 }
 
+/* TSIG: a message signed as a primary signs its answer (the digest over the
+ * request's MAC) verifies; a changed byte, another key, a time outside the
+ * fudge and an unsigned first message do not. */
+static int sign_answer(const struct rpz_tsig_key *k, const uint8_t *req_mac, uint8_t *msg,
+                       size_t len, uint64_t t)
+{
+	/* As a primary does it: prior MAC, message, full variables. The
+	 * verifier's own sign + stream code is used through a request with a
+	 * zero-length body: simpler to build by hand here. */
+	uint8_t d[4096];
+	size_t n = 0;
+	d[n++] = 0;
+	d[n++] = RPZ_TSIG_MAC_LEN;
+	memcpy(d + n, req_mac, RPZ_TSIG_MAC_LEN);
+	n += RPZ_TSIG_MAC_LEN;
+	memcpy(d + n, msg, len);
+	n += len;
+	/* variables: name, class ANY, TTL 0, algorithm, time, fudge, error, other */
+	memcpy(d + n, k->name, k->name_len);
+	n += k->name_len;
+	static const uint8_t mid[] = { 0, 255, 0, 0, 0, 0, 11, 'h', 'm', 'a', 'c', '-', 's', 'h',
+	                               'a', '2', '5', '6', 0 };
+	memcpy(d + n, mid, sizeof(mid));
+	n += sizeof(mid);
+	for (int i = 5; i >= 0; i--)
+		d[n++] = (uint8_t)(t >> (8 * i));
+	d[n++] = 1;
+	d[n++] = 44;            /* fudge 300 */
+	d[n++] = 0; d[n++] = 0; /* error */
+	d[n++] = 0; d[n++] = 0; /* other length */
+	/* Reuse rpz_tsig_sign for the record layout: it signs msg[0..len)
+	 * with the request's form; then put the answer's MAC in its place. */
+	uint8_t mac[RPZ_TSIG_MAC_LEN], unused[RPZ_TSIG_MAC_LEN];
+	unsigned ml = 0;
+	assert_non_null(HMAC(EVP_sha256(), k->secret, (int)k->secret_len, d, n, mac, &ml));
+	int l = rpz_tsig_sign(k, msg, len, 4096, t, unused);
+	assert_true(l > 0);
+	/* The MAC sits 6 bytes before the end (ID, error, other length). */
+	memcpy(msg + l - 6 - RPZ_TSIG_MAC_LEN, mac, RPZ_TSIG_MAC_LEN);
+	return l;
+}
+
+static void test_tsig(void **state)
+{
+	(void)state;
+	struct rpz_tsig_key k, other;
+	assert_int_equal(rpz_tsig_key_parse("rpzkey:hmac-sha256:c2VjcmV0LXNlY3JldC1zZWNyZXQ=", &k), 0);
+	assert_int_equal(k.secret_len, 20);
+	assert_int_equal(rpz_tsig_key_parse("rpzkey:hmac-sha256:b3RoZXI=", &other), 0);
+	assert_int_equal(rpz_tsig_key_parse("rpzkey:hmac-md5:b3RoZXI=", &other), BOLT_ESYNTAX);
+	assert_int_equal(rpz_tsig_key_parse("rpzkey:hmac-sha256:", &other), BOLT_ESYNTAX);
+	assert_int_equal(rpz_tsig_key_parse("rpzkey:hmac-sha256:b3RoZXI=", &other), 0);
+
+	uint8_t req[4096], ans[4096], copy[4096];
+	struct bolt_build b;
+	uint8_t zone[BOLT_NAME_MAX];
+	int zl = bolt_name_from_text("rpz.test.", zone);
+	bolt_build_init(&b, req, sizeof(req), 0x1234, 0);
+	bolt_build_question(&b, zone, (size_t)zl, BOLT_TYPE_AXFR, BOLT_CLASS_IN);
+	int rl = bolt_build_finish(&b);
+	uint8_t mac[RPZ_TSIG_MAC_LEN];
+	const uint64_t now = 1767225600;
+	rl = rpz_tsig_sign(&k, req, (size_t)rl, sizeof(req), now, mac);
+	assert_true(rl > 0);
+	assert_int_equal(req[11], 1);   /* ARCOUNT: the TSIG */
+
+	bolt_build_init(&b, ans, sizeof(ans), 0x1234, BOLT_FLAG_QR | BOLT_FLAG_AA);
+	bolt_build_question(&b, zone, (size_t)zl, BOLT_TYPE_AXFR, BOLT_CLASS_IN);
+	static const uint8_t soa[22] = { 0, 0, 0, 0, 0, 7 };
+	bolt_build_rr(&b, BOLT_SEC_ANSWER, zone, BOLT_TYPE_SOA, BOLT_CLASS_IN, 60, soa, sizeof(soa));
+	int al = bolt_build_finish(&b);
+	al = sign_answer(&k, mac, ans, (size_t)al, now);
+
+	struct rpz_tsig_stream s;
+	size_t out;
+	const char *why = NULL;
+	memcpy(copy, ans, (size_t)al);
+	rpz_tsig_stream_init(&s, &k, mac);
+	assert_int_equal(rpz_tsig_verify(&s, copy, (size_t)al, now + 10, &out, &why), 0);
+	assert_true(rpz_tsig_stream_clean(&s));
+	assert_int_equal(copy[11], 0);  /* the TSIG taken off */
+	rpz_tsig_stream_free(&s);
+
+	/* a byte changed */
+	memcpy(copy, ans, (size_t)al);
+	copy[20] ^= 1;
+	rpz_tsig_stream_init(&s, &k, mac);
+	assert_true(rpz_tsig_verify(&s, copy, (size_t)al, now, &out, &why) < 0);
+	rpz_tsig_stream_free(&s);
+	/* another key */
+	memcpy(copy, ans, (size_t)al);
+	rpz_tsig_stream_init(&s, &other, mac);
+	assert_true(rpz_tsig_verify(&s, copy, (size_t)al, now, &out, &why) < 0);
+	rpz_tsig_stream_free(&s);
+	/* outside the fudge */
+	memcpy(copy, ans, (size_t)al);
+	rpz_tsig_stream_init(&s, &k, mac);
+	assert_true(rpz_tsig_verify(&s, copy, (size_t)al, now + 301, &out, &why) < 0);
+	assert_non_null(strstr(why, "fudge"));
+	rpz_tsig_stream_free(&s);
+	/* an unsigned first message */
+	rpz_tsig_stream_init(&s, &k, mac);
+	bolt_build_init(&b, copy, sizeof(copy), 0x1234, BOLT_FLAG_QR);
+	bolt_build_question(&b, zone, (size_t)zl, BOLT_TYPE_AXFR, BOLT_CLASS_IN);
+	int ul = bolt_build_finish(&b);
+	assert_true(rpz_tsig_verify(&s, copy, (size_t)ul, now, &out, &why) < 0);
+	rpz_tsig_stream_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_override_and_diff),
 		cmocka_unit_test(test_origin_from_soa),
 		cmocka_unit_test(test_large),
+		cmocka_unit_test(test_tsig),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

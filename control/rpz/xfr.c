@@ -1,0 +1,206 @@
+/*
+ * AXFR of a policy zone from its primary (see xfr.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boltdns/errcode.h"
+#include "boltdns/wire_ctx.h"
+#include "xfr.h"
+
+/* Seconds the primary may stay silent before the transfer is given up. */
+#define XFR_TIMEOUT_S 10
+/* Records of one message at most (64 KiB of 11-byte records). */
+#define XFR_RR_MAX 6000
+
+static int io_wait(int fd, short ev)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	int n = poll(&p, 1, XFR_TIMEOUT_S * 1000);
+	return n > 0 ? 0 : n == 0 ? BOLT_ETIMEOUT : -errno;
+}
+
+static int read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		int rc = io_wait(fd, POLLIN);
+		if (rc < 0)
+			return rc;
+		ssize_t n = recv(fd, buf + got, len - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? BOLT_ETRUNC : -errno;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const uint8_t *buf, size_t len)
+{
+	size_t put = 0;
+	while (put < len) {
+		int rc = io_wait(fd, POLLOUT);
+		if (rc < 0)
+			return rc;
+		ssize_t n = send(fd, buf + put, len - put, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		put += (size_t)n;
+	}
+	return 0;
+}
+
+static int connect_to(const struct bolt_sockaddr *primary)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (bolt_sockaddr_to_os(primary, 53, &ss, &sl) < 0)
+		return -EAFNOSUPPORT;
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	int rc = io_wait(fd, POLLOUT);
+	int soerr = 0;
+	socklen_t el = sizeof(soerr);
+	if (rc == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) == 0 && soerr != 0)
+		rc = -soerr;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+struct xfr_buf {
+	uint8_t msg[2 + BOLT_MSG_MAX];
+	uint8_t scratch[2 * BOLT_MSG_MAX];
+	struct bolt_rr rrs[XFR_RR_MAX];
+};
+
+int rpz_xfr_axfr(struct rpz_zone *z, const struct bolt_sockaddr *primary,
+                 const struct rpz_tsig_key *key, rpz_log_fn log, void *arg, char *err,
+                 size_t errlen)
+{
+	const uint8_t *zone = rpz_zone_origin(z);
+	if (zone == NULL) {
+		snprintf(err, errlen, "no zone name");
+		return BOLT_ECONFIG;
+	}
+	struct xfr_buf *x = malloc(sizeof(*x));
+	if (x == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct rpz_tsig_stream ts;
+	uint8_t mac[RPZ_TSIG_MAC_LEN] = { 0 };
+	memset(&ts, 0, sizeof(ts));
+	int fd = -1, rc;
+	uint16_t id = 0;
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)time(NULL);
+
+	/* The query: AXFR of the zone, signed when there is a key. */
+	struct bolt_build b;
+	bolt_build_init(&b, x->msg + 2, BOLT_MSG_MAX, id, 0);
+	bolt_build_question(&b, zone, (size_t)bolt_name_len(zone, BOLT_NAME_MAX), BOLT_TYPE_AXFR,
+	                    BOLT_CLASS_IN);
+	int ql = bolt_build_finish(&b);
+	if (ql > 0 && key != NULL) {
+		ql = rpz_tsig_sign(key, x->msg + 2, (size_t)ql, BOLT_MSG_MAX, (uint64_t)time(NULL), mac);
+		rpz_tsig_stream_init(&ts, key, mac);
+	}
+	if (ql < 0) {
+		snprintf(err, errlen, "cannot build the query");
+		rc = BOLT_EMALF;
+		goto out;
+	}
+	bolt_wire_put_u16(x->msg, (uint16_t)ql);
+	fd = connect_to(primary);
+	if (fd < 0) {
+		rc = fd;
+		snprintf(err, errlen, "connect: %s", bolt_strerror(rc));
+		goto out;
+	}
+	if ((rc = write_full(fd, x->msg, (size_t)ql + 2)) < 0) {
+		snprintf(err, errlen, "send: %s", bolt_strerror(rc));
+		goto out;
+	}
+	/* The answer: messages until the SOA comes again. */
+	unsigned soas = 0;
+	uint64_t records = 0;
+	while (soas < 2) {
+		uint8_t lb[2];
+		if ((rc = read_full(fd, lb, 2)) < 0 ||
+		    (rc = read_full(fd, x->msg, bolt_wire_get_u16(lb))) < 0) {
+			snprintf(err, errlen, "receive: %s", bolt_strerror(rc));
+			goto out;
+		}
+		size_t len = bolt_wire_get_u16(lb);
+		if (key != NULL) {
+			const char *why = "";
+			if ((rc = rpz_tsig_verify(&ts, x->msg, len, (uint64_t)time(NULL), &len, &why)) < 0) {
+				snprintf(err, errlen, "%s", why);
+				goto out;
+			}
+		}
+		struct bolt_msg m;
+		rc = bolt_msg_parse(x->msg, len, &m, x->rrs, XFR_RR_MAX, x->scratch, sizeof(x->scratch));
+		if (rc == 0 && (bolt_wire_get_u16(x->msg) != id || !(m.flags & BOLT_FLAG_QR)))
+			rc = BOLT_EMALF;
+		if (rc == 0 && BOLT_RCODE(m.flags) != 0) {
+			snprintf(err, errlen, "the primary answered %s", bolt_rcode_to_text(BOLT_RCODE(m.flags)));
+			rc = BOLT_ESERVFAIL;
+			goto out;
+		}
+		if (rc < 0) {
+			snprintf(err, errlen, "malformed answer: %s", bolt_strerror(rc));
+			goto out;
+		}
+		for (unsigned i = 0; i < m.rrcount && soas < 2; i++) {
+			const struct bolt_rr *r = &m.rrs[i];
+			if (r->section != BOLT_SEC_ANSWER)
+				continue;
+			bool soa = r->type == BOLT_TYPE_SOA;
+			if (records == 0 && !soa) {
+				snprintf(err, errlen, "the answer does not start with the SOA");
+				rc = BOLT_EMALF;
+				goto out;
+			}
+			records++;
+			if (soa && ++soas == 2)
+				break;
+			const char *why = NULL;
+			if (rpz_zone_add_rr(z, r->owner, r->type, r->ttl, r->rdata, r->rdlen, &why) < 0 &&
+			    log != NULL)
+				log(arg, "axfr", (unsigned)records, why);
+		}
+	}
+	if (key != NULL && !rpz_tsig_stream_clean(&ts)) {
+		snprintf(err, errlen, "the last message of the answer is not signed (TSIG)");
+		rc = BOLT_EMALF;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	rpz_tsig_stream_free(&ts);
+	free(x);
+	return rc;
+}
