@@ -17,7 +17,8 @@
 # - forward-first: a dead forwarder (port 9, refused) falls back to
 #   iteration with forward-first = yes, SERVFAIL without;
 # - boltctl zones; reload adding, changing and removing zones flushes the
-#   cache entries of the zones that changed.
+#   cache entries of the zones that changed; an answer whose resolution ran
+#   across such a reload is not cached.
 #
 # Usage: zones.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTCTL
 . "$(dirname "$0")/lib.sh"
@@ -150,5 +151,22 @@ printf '[zone]\nname = bad..name\n' >> "$E2E_DIR/boltdns.conf"
 err=$(ctl reload 2>&1) && bad "bad [zone] accepted" ||
   { grep -q "boltdns.conf:[0-9]*: \[zone\] name: bad name" <<<"$err" && ok "bad [zone]: $err" || bad "bad [zone]: $err"; }
 expect "zones unchanged after a refused reload" NOERROR "A 198.19.20.2 " www.b.corp.internal A
+
+# a resolution running across a reload that changes the zones answers its
+# client but is not cached (it may come from the old configuration): the
+# silent server keeps www.dead.boltnet waiting for a few timeouts
+ctl lookup www.dead.boltnet A >/dev/null 2>&1 && bad "www.dead.boltnet cached before"
+q www.dead.boltnet A > "$E2E_DIR/dead.out" &
+qpid=$!
+sleep 0.4
+zones_conf first
+ctl reload >/dev/null || bad "reload (during a resolution)"
+wait "$qpid"
+if grep -q "status: SERVFAIL" "$E2E_DIR/dead.out" && ! ctl lookup www.dead.boltnet A >/dev/null 2>&1; then
+  ok "a resolution across a zone reload is answered, not cached"
+else bad "across a reload: $(grep status "$E2E_DIR/dead.out"), lookup: $(ctl lookup www.dead.boltnet A 2>&1 | head -1)"; fi
+q www.dead.boltnet A >/dev/null
+ctl lookup www.dead.boltnet A >/dev/null 2>&1 && ok "the same failure is cached without a reload" ||
+  bad "SERVFAIL of www.dead.boltnet not cached"
 
 e2e_finish
