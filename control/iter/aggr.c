@@ -131,34 +131,6 @@ static const uint8_t *sig_parts(const struct bolt_rr *rr, uint16_t *covered, uin
 	return rr->rdata + 18;
 }
 
-/* base32hex (RFC 4648 7), either case, 32 characters to 20 bytes. */
-static bool b32hex(const uint8_t *s, size_t len, uint8_t out[HASH_LEN])
-{
-	if (len != 32)
-		return false;
-	uint64_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = s[i], v;
-		if (c >= '0' && c <= '9')
-			v = (uint8_t)(c - '0');
-		else if (c >= 'a' && c <= 'v')
-			v = (uint8_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'V')
-			v = (uint8_t)(c - 'A' + 10);
-		else
-			return false;
-		acc = (acc << 5) | v;
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return o == HASH_LEN;
-}
-
 /* NSEC3 parameters of a record (RFC 5155 3.2), false when unusable here:
  * malformed, unknown hash or flags (RFC 5155 8.1-8.2), a hash length other
  * than SHA-1's, owner not one base32hex label below zone. */
@@ -180,7 +152,7 @@ static bool n3_params(const struct bolt_rr *rr, const uint8_t *zone, struct n3p 
 		return false;
 	if (bolt_name_labels(rr->owner) != bolt_name_labels(zone) + 1 ||
 	    !bolt_name_in_zone(rr->owner, zone) ||
-	    !b32hex(rr->owner + 1, rr->owner[0], p->owner_hash))
+	    !bolt_val_nsec3_label_hash(rr->owner + 1, rr->owner[0], p->owner_hash))
 		return false;
 	p->iterations = get16(rd + 2);
 	p->salt_len = rd[4];

@@ -190,6 +190,19 @@ static inline uint32_t now_s(void)
 	return bolt_now();
 }
 
+/* The records a resolution gathered and its validation state, freed (the
+ * resolution itself stays: freeing it, or asking again from scratch). */
+static inline void res_drop_records(struct res *r)
+{
+	orr_list_free(&r->answer);
+	orr_list_free(&r->authority);
+	orr_list_free(&r->sigs);
+	orr_list_free(&r->proof);
+	orr_list_free(&r->refds);
+	dsec_free(r->val);
+	r->val = NULL;
+}
+
 /* The zone cut of a resolution (rescut.c). */
 bool cut_is_root(const struct res *r);
 int cut_qmin_next(struct res *r, int from);

@@ -51,12 +51,7 @@ unsigned res_alive(void)
 
 static void res_free(struct res *r)
 {
-	orr_list_free(&r->answer);
-	orr_list_free(&r->authority);
-	orr_list_free(&r->sigs);
-	orr_list_free(&r->proof);
-	orr_list_free(&r->refds);
-	dsec_free(r->val);
+	res_drop_records(r);
 	free(r);
 	alive--;
 }

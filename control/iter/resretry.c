@@ -143,13 +143,7 @@ static unsigned blame_sources(struct res *r)
 /* Back to the state of a resolution that has not asked anything yet. */
 static void reset(struct res *r)
 {
-	orr_list_free(&r->answer);
-	orr_list_free(&r->authority);
-	orr_list_free(&r->sigs);
-	orr_list_free(&r->proof);
-	orr_list_free(&r->refds);
-	dsec_free(r->val);
-	r->val = NULL;
+	res_drop_records(r);
 	if (r->zone_held)
 		lim_zone_leave(r->zone);
 	r->zone_held = false;

@@ -55,8 +55,7 @@ int bolt_val_nsec3_hash(const uint8_t *name, uint8_t hash_alg, uint16_t iteratio
 	return HASH_LEN;
 }
 
-/* base32hex (RFC 4648 7), either case, 32 characters to 20 bytes. */
-static bool b32hex_decode(const uint8_t *s, size_t len, uint8_t out[HASH_LEN])
+bool bolt_val_nsec3_label_hash(const uint8_t *s, size_t len, uint8_t out[20])
 {
 	if (len != 32)
 		return false;
@@ -106,7 +105,7 @@ static int n3_parse(const struct bolt_rr *rr, const uint8_t *zone, uint16_t max_
 	/* The owner is one base32hex label directly below the zone. */
 	if (bolt_name_labels(rr->owner) != bolt_name_labels(zone) + 1 ||
 	    !bolt_name_in_zone(rr->owner, zone) ||
-	    !b32hex_decode(rr->owner + 1, rr->owner[0], x->owner_hash))
+	    !bolt_val_nsec3_label_hash(rr->owner + 1, rr->owner[0], x->owner_hash))
 		return BOLT_ERDATA;
 	const uint8_t *rd = rr->rdata;
 	size_t len = rr->rdlen;

@@ -305,6 +305,11 @@ BOLT_API enum bolt_val_status bolt_val_nsec_insecure_delegation(
 BOLT_API int bolt_val_nsec3_hash(const uint8_t *name, uint8_t hash_alg, uint16_t iterations,
                                  const uint8_t *salt, uint8_t salt_len, uint8_t out[20]);
 
+/* The hash an NSEC3 owner's first label s[0..len) spells: base32hex
+ * (RFC 4648 7), either case, exactly 32 characters, into 20 bytes. False
+ * when the label is not such a hash. */
+BOLT_API bool bolt_val_nsec3_label_hash(const uint8_t *s, size_t len, uint8_t out[20]);
+
 /* Does the NSEC3 record nsec3 (of zone) match (1) or cover (2) name, or
  * neither (0)? Counts one hash in b; BOLT_ELIMIT when the budget is spent,
  * BOLT_ERDATA for a malformed record, BOLT_ETYPE for an unusable one
