@@ -25,7 +25,9 @@ identity = e2e-tap
 queue-size = 16
 CONF
 e2e_start_hierarchy
-fstrm_capture -t protobuf:dnstap.Dnstap -u "$SOCK" -w "$CAP" >"$E2E_DIR/capture.log" 2>&1 &
+# Collectors run in the test's namespace, so that its cleanup stops them
+# whatever happens (a unix socket is a path: namespaces do not matter).
+ip netns exec "$E2E_NS" fstrm_capture -t protobuf:dnstap.Dnstap -u "$SOCK" -w "$CAP" >"$E2E_DIR/capture.log" 2>&1 &
 CAP_PID=$!
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 e2e_start_dp
@@ -97,7 +99,7 @@ nr=$(cnt "^CLIENT_RESPONSE UDP .* www\.dom2\.boltorg\. 1 NOERROR ")
 
 # Slow collector: accepts the connection and never answers the handshake.
 rm -f "$SOCK"
-python3 - "$SOCK" <<'PY' &
+ip netns exec "$E2E_NS" python3 - "$SOCK" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); s.listen(4)
