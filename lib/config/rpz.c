@@ -24,7 +24,8 @@ enum { RK_NAME, RK_FILE, RK_PRIMARY, RK_TSIG };
 
 static const struct key rpz_keys[] = {
 	[RK_NAME] = { "rpz", "name", K_NAME, 0, 0, RFIELD(name) },
-	[RK_FILE] = { "rpz", "file", K_STR, 0, 0, RFIELD(file), .max = BOLT_CFG_STR - 1 },
+	/* "" when the zone comes from a primary (printed so, loaded back). */
+	[RK_FILE] = { "rpz", "file", K_STR, F_EMPTY_OK, 0, RFIELD(file), .max = BOLT_CFG_STR - 1 },
 	[RK_PRIMARY] = { "rpz", "primary", K_ADDR_OPT, F_EMPTY_OK, 53, RFIELD(primary),
 	                 .aux_off = offsetof(struct bolt_cfg_rpz, has_primary) },
 	[RK_TSIG] = { "rpz", "tsig-key", K_STR, F_EMPTY_OK, 0, RFIELD(tsig_key),

@@ -62,6 +62,20 @@ static void test_zones(void **state)
 	assert_true(p->rpz[0].has_primary);
 	assert_int_equal(p->rpz[0].primary.port, 5353);
 	assert_string_equal(p->rpz[0].tsig_key, "k.example:hmac-sha256:AAAA");
+	/* Printed (with "file = " empty), it loads back the same: fuzz_config
+	 * found the printed empty file refused. */
+	char *ptext = NULL;
+	size_t plen = 0;
+	FILE *pf = open_memstream(&ptext, &plen);
+	assert_non_null(pf);
+	assert_int_equal(bolt_config_print(p, pf), 0);
+	fclose(pf);
+	struct bolt_config *pback = load(ptext, &ret, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("printed configuration refused: %s", err);
+	assert_memory_equal(pback->rpz, p->rpz, sizeof(p->rpz));
+	free(pback);
+	free(ptext);
 	free(p);
 	/* Printed, it loads back the same. */
 	char *text = NULL;
