@@ -114,6 +114,9 @@ static size_t mk_frame(uint8_t *b, const char *name, uint16_t id)
 	return 42 + (size_t)dl;
 }
 
+/* A records per cached answer (BENCH_DP_RRS, 1..16; 2 by default). */
+static unsigned n_rrs = 2;
+
 static void put_a(struct bolt_region *r, const char *name)
 {
 	uint8_t msg[512], qname[BOLT_NAME_MAX];
@@ -121,7 +124,7 @@ static void put_a(struct bolt_region *r, const char *name)
 	int ql = bolt_name_from_text(name, qname);
 	bolt_build_init(&b, msg, sizeof(msg), 0, BOLT_FLAG_QR | BOLT_FLAG_RD | BOLT_FLAG_RA);
 	bolt_build_question(&b, qname, (size_t)ql, BOLT_TYPE_A, BOLT_CLASS_IN);
-	for (uint8_t i = 1; i <= 2; i++) {
+	for (uint8_t i = 1; i <= n_rrs; i++) {
 		uint8_t rd[4] = { 198, 18, 7, i };
 		bolt_build_rr(&b, BOLT_SEC_ANSWER, qname, BOLT_TYPE_A, BOLT_CLASS_IN, 3600, rd, 4);
 	}
@@ -307,6 +310,9 @@ int main(int argc, char **argv)
 	/* BENCH_DP_REGION_DIR: a hugetlbfs mount, as boltdns-dp uses in a
 	 * deployment ([cache] path); default /dev/shm (4 KB pages: a TLB miss
 	 * per bucket and record). BENCH_DP_REGION_MB: its size (512). */
+	const char *rrs = getenv("BENCH_DP_RRS");
+	if (rrs != NULL && atoi(rrs) >= 1 && atoi(rrs) <= 16)
+		n_rrs = (unsigned)atoi(rrs);
 	const char *rdir = getenv("BENCH_DP_REGION_DIR");
 	const char *rmb = getenv("BENCH_DP_REGION_MB");
 	snprintf(path, sizeof(path), "%s/boltdns-bench-dp-%d", rdir ? rdir : "/dev/shm",
