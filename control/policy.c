@@ -47,26 +47,6 @@ static bool match_qname(const struct policy *pol, const uint8_t *name, struct rp
 	return false;
 }
 
-/* Skip a possibly compressed name at *pos of p[0..len); false past the end. */
-static bool skip_name(const uint8_t *p, size_t len, size_t *pos)
-{
-	while (*pos < len) {
-		uint8_t l = p[*pos];
-		if (l == 0) {
-			(*pos)++;
-			return true;
-		}
-		if ((l & 0xc0) == 0xc0) {
-			*pos += 2;
-			return *pos <= len;
-		}
-		if (l & 0xc0)
-			return false;
-		*pos += 1u + l;
-	}
-	return false;
-}
-
 /* Calls cb for each A/AAAA address among the first an records of
  * rr[0..len); stops when cb returns true (and returns true). */
 typedef bool (*addr_cb)(int family, const uint8_t *addr, void *arg);
@@ -74,7 +54,7 @@ static bool each_addr(const uint8_t *rr, size_t len, unsigned an, addr_cb cb, vo
 {
 	size_t pos = 0;
 	for (unsigned i = 0; i < an; i++) {
-		if (!skip_name(rr, len, &pos) || pos + 10 > len)
+		if (!bolt_name_skip(rr, len, &pos) || pos + 10 > len)
 			return false;
 		uint16_t type = bolt_wire_get_u16(rr + pos);
 		uint16_t rdlen = bolt_wire_get_u16(rr + pos + 8);
@@ -302,13 +282,7 @@ static void insert(struct cp *cp, const struct pkey *key, const struct bolt_cach
 	if (cp->region == NULL)
 		return;
 	struct bolt_cache_key k;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.name, key->name, key->name_len);
-	k.name_len = key->name_len;
-	k.qtype = key->qtype;
-	k.qclass = key->qclass;
-	k.do_bit = key->do_bit;
-	bolt_cache_key_hash(cp->region->cache, &k);
+	respond_cache_key(cp, key, &k);
 	if (bolt_cache_insert(cp->region->cache, &k, &out->val, out->ttl_off, out->sections) == 0)
 		cp->ctr.cache_inserts++;
 	else

@@ -102,6 +102,17 @@ void respond_msg(struct cp *cp, const struct waiter *w, const uint8_t *msg, size
 		respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "cannot render the answer");
 }
 
+void respond_cache_key(const struct cp *cp, const struct pkey *key, struct bolt_cache_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->name, key->name, key->name_len);
+	k->name_len = key->name_len;
+	k->qtype = key->qtype;
+	k->qclass = key->qclass;
+	k->do_bit = key->do_bit;
+	bolt_cache_key_hash(cp->region->cache, k);
+}
+
 int respond_lookup(struct cp *cp, const struct pkey *key, struct bolt_cache_out *out,
                    uint32_t now)
 {
@@ -109,13 +120,7 @@ int respond_lookup(struct cp *cp, const struct pkey *key, struct bolt_cache_out 
 	if (cp->region == NULL)
 		return BOLT_ENOENT;
 	struct bolt_cache_key k;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.name, key->name, key->name_len);
-	k.name_len = key->name_len;
-	k.qtype = key->qtype;
-	k.qclass = key->qclass;
-	k.do_bit = key->do_bit;
-	bolt_cache_key_hash(cp->region->cache, &k);
+	respond_cache_key(cp, key, &k);
 	out->ttl_off = ttl_buf;
 	out->ttl_cap = BOLT_BUILD_TTL_MAX;
 	out->sections = sect_buf;

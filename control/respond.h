@@ -58,6 +58,9 @@ int respond_msg_status(struct cp *cp, const struct waiter *w, const uint8_t *msg
                        const uint16_t *ttl_off, uint16_t nttl, uint32_t now, uint32_t ttl,
                        uint8_t kind, uint8_t ede_len, uint8_t sec);
 
+/* The shared cache's key (hashed) of the question key; needs a region. */
+void respond_cache_key(const struct cp *cp, const struct pkey *key, struct bolt_cache_key *k);
+
 /*
  * Look key up in the shared cache into *out (its sections in a static
  * buffer, valid until the next call). Returns 0 (fresh), BOLT_EEXPIRED (out

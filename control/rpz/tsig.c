@@ -164,26 +164,6 @@ bool rpz_tsig_stream_clean(const struct rpz_tsig_stream *s)
 	return !s->first && s->unsigned_run == 0;
 }
 
-/* Skip a possibly compressed name at *pos. */
-static bool skip_name(const uint8_t *m, size_t len, size_t *pos)
-{
-	while (*pos < len) {
-		uint8_t l = m[*pos];
-		if (l == 0) {
-			(*pos)++;
-			return true;
-		}
-		if ((l & 0xc0) == 0xc0) {
-			*pos += 2;
-			return *pos <= len;
-		}
-		if (l & 0xc0)
-			return false;
-		*pos += 1u + l;
-	}
-	return false;
-}
-
 /* Offset of the last record when it is a TSIG (the additional section's
  * last), else 0; *rd: its RDATA's offset. */
 static size_t find_tsig(const uint8_t *m, size_t len, size_t *rd)
@@ -195,11 +175,11 @@ static size_t find_tsig(const uint8_t *m, size_t len, size_t *rd)
 	              bolt_wire_get_u16(m + 10);
 	size_t pos = BOLT_HDR_LEN, last = 0;
 	for (unsigned i = 0; i < qd; i++)
-		if (!skip_name(m, len, &pos) || (pos += 4) > len)
+		if (!bolt_name_skip(m, len, &pos) || (pos += 4) > len)
 			return 0;
 	for (unsigned i = 0; i < rr; i++) {
 		last = pos;
-		if (!skip_name(m, len, &pos) || pos + 10 > len)
+		if (!bolt_name_skip(m, len, &pos) || pos + 10 > len)
 			return 0;
 		*rd = pos + 10;
 		pos += 10 + bolt_wire_get_u16(m + pos + 8);
@@ -209,7 +189,7 @@ static size_t find_tsig(const uint8_t *m, size_t len, size_t *rd)
 	if (rr == 0 || bolt_wire_get_u16(m + 10) == 0 || pos != len)
 		return 0;
 	size_t tp = last;
-	if (!skip_name(m, len, &tp) || bolt_wire_get_u16(m + tp) != TYPE_TSIG)
+	if (!bolt_name_skip(m, len, &tp) || bolt_wire_get_u16(m + tp) != TYPE_TSIG)
 		return 0;
 	return last;
 }

@@ -171,6 +171,11 @@ BOLT_API void bolt_name_lower(uint8_t *name, size_t len);
  * BOLT_ENAME. */
 BOLT_API int bolt_name_len(const uint8_t *name, size_t max);
 
+/* Step *pos past the name (possibly ending in a compression pointer) at
+ * msg[*pos] of msg[0..len), without following pointers. False when it runs
+ * past len or holds a reserved label type. */
+BOLT_API bool bolt_name_skip(const uint8_t *msg, size_t len, size_t *pos);
+
 /* Case-insensitive equality of two uncompressed wire names. */
 BOLT_API bool bolt_name_equal(const uint8_t *a, const uint8_t *b);
 

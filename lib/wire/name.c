@@ -123,3 +123,22 @@ bool bolt_name_in_zone(const uint8_t *name, const uint8_t *zone)
 		p += (size_t)name[p] + 1;
 	return bolt_name_equal(name + p, zone);
 }
+
+bool bolt_name_skip(const uint8_t *msg, size_t len, size_t *pos)
+{
+	while (*pos < len) {
+		uint8_t l = msg[*pos];
+		if (l == 0) {
+			(*pos)++;
+			return true;
+		}
+		if ((l & 0xc0) == 0xc0) {
+			*pos += 2;
+			return *pos <= len;
+		}
+		if (l & 0xc0)
+			return false;
+		*pos += 1u + l;
+	}
+	return false;
+}
