@@ -728,6 +728,25 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 	return tx;
 }
 
+/* A ring message for the client's question q of packet p (question_len <=
+ * BOLT_MISS_QUESTION_MAX, checked by the caller). */
+static void miss_fill(struct bolt_miss_msg *m, const struct dp_worker *w, const struct bolt_query *q,
+                      const struct dp_pkt *p, const struct bolt_client *c, uint16_t flags)
+{
+	m->client = *c;
+	m->id = q->id;
+	m->qflags = q->flags;
+	m->qtype = q->qtype;
+	m->qclass = q->qclass;
+	m->edns_udp_size = q->has_edns ? q->edns_udp_size : 0;
+	m->has_edns = q->has_edns;
+	m->do_bit = q->do_bit;
+	m->question_len = q->question_len;
+	m->flags = flags;
+	m->received = w->now;
+	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
+}
+
 int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
                  const struct bolt_client *c)
 {
@@ -741,19 +760,7 @@ int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
 		DP_STAT_INC(w->st, ring_drops);
 		return BOLT_ERING;
 	}
-	m->client = *c;
-	m->id = q->id;
-	m->qflags = q->flags;
-	m->qtype = q->qtype;
-	m->qclass = q->qclass;
-	m->edns_udp_size = q->has_edns ? q->edns_udp_size : 0;
-	m->has_edns = q->has_edns;
-	m->do_bit = q->do_bit;
-	m->question_len = q->question_len;
-	m->flags = 0;
-	m->received = w->now;
-	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
-	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
+	miss_fill(m, w, q, p, c, 0);
 	bolt_ring_commit(ring);
 	ck_remember(w, q, c);
 	return 0;
@@ -790,20 +797,9 @@ void dp_tap_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
 		DP_STAT_INC(w->st, tap_sample_drops);
 		return;
 	}
-	m->client = *c;
-	m->id = q->id;
-	m->qflags = q->flags;
-	m->qtype = q->qtype;
-	m->qclass = q->qclass;
-	m->edns_udp_size = q->has_edns ? q->edns_udp_size : 0;
-	m->has_edns = q->has_edns;
-	m->do_bit = q->do_bit;
-	m->question_len = q->question_len;
-	m->flags = BOLT_MISS_F_TAP;
-	m->received = w->now;
 	/* The response was built in place behind the client's own question,
 	 * which it keeps as it was. */
-	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
+	miss_fill(m, w, q, p, c, BOLT_MISS_F_TAP);
 	bolt_ring_commit(r);
 	DP_STAT_INC(w->st, tap_samples);
 }
