@@ -124,7 +124,7 @@ start_cp() { # start_cp CONF LOG
   ip netns exec "$NSN" taskset -c 1 "$CP" -c "$1" >> "$2" 2>&1 &
   CP_PID=$!
   for _ in $(seq 100); do
-    ctl status 2>/dev/null | grep -q '^region.attached: yes' && return 0
+    grep -q '^region.attached: yes' <<<"$(ctl status 2>/dev/null)" && return 0
     alive "$CP_PID" || { tail "$2"; echo "boltdns-cp exited"; exit 1; }
     sleep 0.1
   done

@@ -101,7 +101,7 @@ lost=$(perf_field "Queries lost:" "$E2E_DIR/perf2")
 e2e_log "dp restart: sent $sent lost $lost (restart gap)"
 echo "restart gap: $lost of $sent dnsperf queries lost (dnsperf's in-flight window while no dataplane ran)"
 [ "${sent:-0}" -gt 1000 ] && ok "dnsperf ran through the restart" || bad "dnsperf: '${sent:-}' sent"
-ctl status | grep -q "^dataplane.running: yes" && ok "boltctl status sees the new dataplane" ||
+grep -q "^dataplane.running: yes" <<<"$(ctl status)" && ok "boltctl status sees the new dataplane" ||
   { ctl status | grep -i dataplane; bad "status after dp restart"; }
 s=$(short_of h1600.bulk.boltnet A)
 [ "$s" = "$(bulk_addr 1600) " ] && ok "a new miss resolves after the dataplane restart" || bad "new miss after dp restart: '$s'"

@@ -151,13 +151,13 @@ for u in boltdns-hugepages boltdns-dp boltdns-cp; do
 done
 attached() {
   for _ in $(seq 50); do
-    ctl status 2>/dev/null | grep -q '^region.attached: yes' && return 0
+    grep -q '^region.attached: yes' <<<"$(ctl status 2>/dev/null)" && return 0
     sleep 0.2
   done
   return 1
 }
 attached && ok "boltdns-cp attached to the region the dataplane created" || bad "boltdns-cp did not attach"
-ctl status | grep -q '^dataplane.running: yes' && ok "boltctl status: dataplane running" || bad "dataplane not running"
+grep -q '^dataplane.running: yes' <<<"$(ctl status)" && ok "boltctl status: dataplane running" || bad "dataplane not running"
 a=$(dig1 unit.boltdns.test A)
 [ "$a" = 192.0.2.53 ] && ok "dataplane answers local data" || bad "local data: '$a'"
 
@@ -201,7 +201,7 @@ sc start boltdns-dp
 dp1=$(prop boltdns-dp MainPID)
 seen=no
 for _ in $(seq 50); do
-  ctl status 2>/dev/null | grep -q "^dataplane.pid: $dp1\$" && { seen=yes; break; }
+  grep -q "^dataplane.pid: $dp1\$" <<<"$(ctl status 2>/dev/null)" && { seen=yes; break; }
   sleep 0.2
 done
 [ "$seen" = yes ] && ok "boltdns-cp sees the new dataplane (pid $dp1)" || bad "boltdns-cp does not see dataplane pid $dp1"
@@ -252,7 +252,7 @@ for u in boltdns-cp@0 boltdns-cp@1; do
   [ "$s" = inactive ] && ok "$u stopped (inactive)" || bad "$u is $s after stop"
 done
 
-if inside journalctl --no-pager -q -u boltdns-cp -u boltdns-dp -u 'boltdns-cp@*' | grep -E 'Sanitizer|runtime error:' | head -5 | grep -q .; then
+if grep -qE 'Sanitizer|runtime error:' <<<"$(inside journalctl --no-pager -q -u boltdns-cp -u boltdns-dp -u 'boltdns-cp@*')"; then
   bad "sanitizer reports in the journal"
 fi
 echo "$PASSES passed, $FAILS failed"

@@ -44,7 +44,7 @@ expect() {
 # absent PATTERN -- ARGS: the output does not match
 absent() {
 	local pat=$1; shift 2
-	if "$CTL" -s "$sock" "$@" 2>&1 | grep -qE -- "$pat"; then bad "boltctl $* shows '$pat'"; else ok; fi
+	if grep -qE -- "$pat" <<<"$("$CTL" -s "$sock" "$@" 2>&1)"; then bad "boltctl $* shows '$pat'"; else ok; fi
 }
 
 printf '.  3600000 NS a.root.test.\na.root.test. 3600000 A 127.0.0.1\n' >"$tmp/hints"

@@ -34,7 +34,7 @@ for _ in $(seq 100); do [ -S "$tmp/bird.ctl" ] && break; sleep 0.05; done
 routes() { birdc -s "$tmp/bird.ctl" show route 2>/dev/null; }
 wait_route() { # present|absent
 	for _ in $(seq 100); do
-		if routes | grep -q '198.18.0.53/32'; then [ "$1" = present ] && return 0
+		if grep -q '198.18.0.53/32' <<<"$(routes)"; then [ "$1" = present ] && return 0
 		else [ "$1" = absent ] && return 0; fi
 		sleep 0.1
 	done
@@ -57,7 +57,7 @@ BOLTCTL=$BOLTCTL BOLTDNS_CONF=$tmp/boltdns.conf BIRDC="birdc -s $tmp/bird.ctl" \
 	REQUIRE_DATAPLANE=0 INTERVAL=0.2 RISE=2 FALL=2 "$HEALTH" >"$tmp/health.log" 2>&1 &
 hpid=$!
 wait_route present || bad "route not announced while healthy: $(routes)"
-routes | grep -q '2001:db8::53/128' || bad "IPv6 route not announced"
+grep -q '2001:db8::53/128' <<<"$(routes)" || bad "IPv6 route not announced"
 
 kill "$spid"; wait "$spid" 2>/dev/null; spid=
 wait_route absent || bad "route not withdrawn after the control plane stopped"
