@@ -30,18 +30,36 @@ static void print_str(FILE *f, const char *name, const char *v)
 		fprintf(f, "%s = %s\n", name, v);
 }
 
-static void print_addr(FILE *f, const struct bolt_sockaddr *sa)
+static void print_addr(FILE *f, const void *item)
 {
+	const struct bolt_sockaddr *sa = item;
 	char buf[64];
 	if (bolt_sockaddr_format(sa, buf, sizeof(buf)) > 0)
 		fputs(buf, f);
 }
 
-static void print_prefix(FILE *f, const struct bolt_prefix *p)
+static void print_prefix(FILE *f, const void *item)
 {
+	const struct bolt_prefix *p = item;
 	char buf[64];
 	if (inet_ntop(p->family == AF_INET6 ? AF_INET6 : AF_INET, p->addr, buf, sizeof(buf)) != NULL)
 		fprintf(f, "%s/%u", buf, (unsigned)p->len);
+}
+
+/* "name = a, b, c": the count items of size each from items, each printed by
+ * one; nothing for an empty list unless the key takes one. */
+static void print_list(FILE *f, const struct key *k, const void *items, size_t size,
+                       unsigned count, void (*one)(FILE *, const void *))
+{
+	if (count == 0 && !(k->flags & F_EMPTY_OK))
+		return;
+	fprintf(f, "%s = ", k->name);
+	for (unsigned i = 0; i < count; i++) {
+		if (i > 0)
+			fputs(", ", f);
+		one(f, (const char *)items + (size_t)i * size);
+	}
+	fputc('\n', f);
 }
 
 /* Key k of the struct at cfg (struct bolt_config, or an instance of a
@@ -82,15 +100,8 @@ static void print_key(FILE *f, const void *cfg, const struct key *k)
 		return;
 	}
 	case K_ADDRS:
-		if (count == 0 && !(k->flags & F_EMPTY_OK))
-			return;
-		fprintf(f, "%s = ", k->name);
-		for (unsigned i = 0; i < count; i++) {
-			if (i > 0)
-				fputs(", ", f);
-			print_addr(f, CAT(cfg, k, struct bolt_sockaddr) + i);
-		}
-		fputc('\n', f);
+		print_list(f, k, CAT(cfg, k, struct bolt_sockaddr), sizeof(struct bolt_sockaddr),
+		           count, print_addr);
 		return;
 	case K_ADDR_OPT:
 		fprintf(f, "%s = ", k->name);
@@ -99,15 +110,8 @@ static void print_key(FILE *f, const void *cfg, const struct key *k)
 		fputc('\n', f);
 		return;
 	case K_PREFIXES:
-		if (count == 0 && !(k->flags & F_EMPTY_OK))
-			return;
-		fprintf(f, "%s = ", k->name);
-		for (unsigned i = 0; i < count; i++) {
-			if (i > 0)
-				fputs(", ", f);
-			print_prefix(f, CAT(cfg, k, struct bolt_prefix) + i);
-		}
-		fputc('\n', f);
+		print_list(f, k, CAT(cfg, k, struct bolt_prefix), sizeof(struct bolt_prefix), count,
+		           print_prefix);
 		return;
 	case K_NAMES: {
 		const uint8_t (*names)[BOLT_CFG_NAME_WIRE] =
