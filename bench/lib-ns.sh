@@ -1,5 +1,6 @@
 # Shared set-up of the benchmarks that run in a private network namespace with
-# the fake hierarchy of tests/hierarchy/ (bench/miss-cost.sh, bench/flood/run.sh).
+# the fake hierarchy of tests/hierarchy/ (bench/miss-cost.sh, bench/flood/run.sh,
+# bench/aggr/run.sh, bench/idle/run.sh, ...).
 # Sourced, not run. The sourcing script sets NS (namespace), WORK (work
 # directory, wiped), ADDR (the server's address on the namespace's lo), ROOT
 # (the source tree) and BENCH_NS_REGION (a region file to remove on exit),
@@ -50,4 +51,35 @@ bench_ns_start() {
   in_ns ip addr add "$ADDR/32" dev lo
   in_ns bash "$ROOT/tests/hierarchy/start.sh" "$WORK/hier" >/dev/null 2>"$WORK/hier.log" ||
     die "the fake hierarchy did not start (see $WORK/hier.log)"
+}
+
+# bench_ns_wait_dns NAME: until the server at $ADDR answers NAME A (15 s);
+# non-zero when it never did.
+bench_ns_wait_dns() {
+  local i
+  for i in $(seq 150); do
+    in_ns dig +time=1 +tries=1 +short @"$ADDR" "$1" A >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# bench_ns_boltdns BUILD DIR [CP_ARGS...]: boltdns-dp then (once its region
+# $BENCH_NS_REGION exists, up to 5 s) boltdns-cp of BUILD in the namespace,
+# both with DIR/boltdns.conf, logs DIR/dp.log and DIR/cp.log, CP_ARGS added to
+# boltdns-cp's command line. Their pids: BOLT_DP_PID, BOLT_CP_PID (and in
+# STARTED).
+bench_ns_boltdns() {
+  local build=$1 dir=$2 i
+  shift 2
+  local dp=$build/dataplane/boltdns-dp cp=$build/control/boltdns-cp
+  [ -x "$dp" ] && [ -x "$cp" ] || die "no boltdns-dp/boltdns-cp in $build"
+  rm -f "$BENCH_NS_REGION"
+  ip netns exec "$NS" "$dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
+  BOLT_DP_PID=$!
+  STARTED+=($!)
+  for i in $(seq 50); do [ -e "$BENCH_NS_REGION" ] && break; sleep 0.1; done
+  ip netns exec "$NS" "$cp" -c "$dir/boltdns.conf" "$@" > "$dir/cp.log" 2>&1 &
+  BOLT_CP_PID=$!
+  STARTED+=($!)
 }

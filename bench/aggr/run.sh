@@ -60,36 +60,18 @@ BENCH_NS_REGION=/dev/shm/aggr-$NS-region
 
 udp_out() { in_ns awk '/^Udp:/ { if (h) print $5; h = 1 }' /proc/net/snmp; }
 
-wait_dns() {   # wait_dns NAME — until the server answers NAME at $ADDR (15 s)
-  local i
-  for i in $(seq 150); do
-    in_ns dig +time=1 +tries=1 +short @"$ADDR" "$1" A >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # start_server VARIANT DIR: boltdns-on, boltdns-off, unbound-on, unbound-off
 start_server() {
   local v=$1 dir=$2
   PIDS=()
   case "$v" in
   boltdns-*)
-    local dp=$BUILD/dataplane/boltdns-dp cp=$BUILD/control/boltdns-cp
-    [ -x "$dp" ] && [ -x "$cp" ] || die "no boltdns-dp/boltdns-cp in $BUILD"
-    rm -f "$BENCH_NS_REGION"
     sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
         -e "s|@ANCHOR@|$WORK/hier/root.key|g" -e "s|^path = .*|path = $BENCH_NS_REGION|" \
         -e "s|^\[dnssec\]\$|[dnssec]\naggressive-nsec = $([ "$v" = boltdns-on ] && echo yes || echo no)|" \
         "$ROOT/bench/peers/boltdns-socket.conf.in" > "$dir/boltdns.conf"
-    ip netns exec "$NS" "$dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
-    STARTED+=($!)
-    PIDS+=($!)
-    local i
-    for i in $(seq 50); do [ -e "$BENCH_NS_REGION" ] && break; sleep 0.1; done
-    ip netns exec "$NS" "$cp" -c "$dir/boltdns.conf" -s "$dir/cp.stats" > "$dir/cp.log" 2>&1 &
-    STARTED+=($!)
-    PIDS+=($!)
+    bench_ns_boltdns "$BUILD" "$dir" -s "$dir/cp.stats"
+    PIDS+=("$BOLT_DP_PID" "$BOLT_CP_PID")
     ;;
   unbound-*)
     sed -e "s|@ADDR@|$ADDR|g" -e "s|@PORT@|53|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
@@ -117,7 +99,7 @@ for z in $ZONES; do
       dir=$WORK/$z-$v-$round
       mkdir -p "$dir"
       start_server "$v" "$dir"
-      wait_dns "$known" || { log "$v did not answer (logs in $dir)"; kill_all "${PIDS[@]}"; continue; }
+      bench_ns_wait_dns "$known" || { log "$v did not answer (logs in $dir)"; kill_all "${PIDS[@]}"; continue; }
       awk -v n="$NAMES" -v z="$z" -v seed="$RANDOM$round" 'BEGIN {
         srand(seed); c = "abcdefghijklmnopqrstuvwxyz0123456789"
         for (i = 0; i < n; i++) { s = ""; for (j = 0; j < 8; j++) s = s substr(c, int(rand() * 36) + 1, 1); print s "." z " A" }

@@ -61,9 +61,6 @@ log() { echo "idle: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace)"
 for t in ip dig python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 case "$SECS$NQ$GAP" in *[!0-9]*) die "-t, -n and -g take numbers" ;; esac
-DP=$BUILD/dataplane/boltdns-dp
-CP=$BUILD/control/boltdns-cp
-[ -x "$DP" ] && [ -x "$CP" ] || die "no boltdns-dp/boltdns-cp in $BUILD"
 
 BENCH_NS_REGION=/dev/shm/idlebench-$NS-region
 . "$ROOT/bench/lib-ns.sh"
@@ -80,22 +77,10 @@ mkdir -p "$dir"
 sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" -e "s|@ANCHOR@|$WORK/hier/root.key|g" \
     -e "s|^path = .*|path = $BENCH_NS_REGION|" "$ROOT/bench/peers/boltdns-socket.conf.in" \
     > "$dir/boltdns.conf"
-rm -f "$BENCH_NS_REGION"
-ip netns exec "$NS" "$DP" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
-STARTED+=($!)
-dp_pid=$!
-for i in $(seq 50); do [ -e "$BENCH_NS_REGION" ] && break; sleep 0.1; done
-ip netns exec "$NS" "$CP" -c "$dir/boltdns.conf" > "$dir/cp.log" 2>&1 &
-STARTED+=($!)
-cp_pid=$!
-ok=0
-for i in $(seq 150); do
-  if in_ns dig +time=1 +tries=1 +short @"$ADDR" h0001.bulk.boltnet A >/dev/null 2>&1; then
-    ok=1; break
-  fi
-  sleep 0.1
-done
-[ "$ok" = 1 ] || die "boltdns did not answer within 15 s (logs in $dir)"
+bench_ns_boltdns "$BUILD" "$dir"
+dp_pid=$BOLT_DP_PID
+cp_pid=$BOLT_CP_PID
+bench_ns_wait_dns h0001.bulk.boltnet || die "boltdns did not answer within 15 s (logs in $dir)"
 # The zone cut of bulk.boltnet, and the hit name cached.
 in_ns dig +short @"$ADDR" "warm-$$.bulk.boltnet" A >/dev/null || true
 in_ns dig +short @"$ADDR" h0001.bulk.boltnet A >/dev/null || true
