@@ -353,17 +353,18 @@ int infra_addr_get(struct infra *t, const uint8_t *host, uint8_t src, uint32_t n
 /* Server entries live long: an RTT estimate stays useful for minutes. */
 #define SRV_TTL 900
 
-void infra_srv_get(struct infra *t, const struct infra_addr *a, uint32_t now,
+bool infra_srv_get(struct infra *t, const struct infra_addr *a, uint32_t now,
                    struct infra_srv *out)
 {
 	size_t vlen;
 	const void *v = infra_get(t, INFRA_SRV, (const uint8_t *)a, sizeof(*a), now, &vlen);
 	if (v != NULL && vlen == sizeof(*out)) {
 		memcpy(out, v, sizeof(*out));
-		return;
+		return true;
 	}
 	memset(out, 0, sizeof(*out));
 	out->srtt_ms = INFRA_SRTT_INITIAL;
+	return false;
 }
 
 static void srv_store(struct infra *t, const struct infra_addr *a, uint32_t now,
@@ -376,11 +377,14 @@ static void srv_store(struct infra *t, const struct infra_addr *a, uint32_t now,
 void infra_srv_rtt(struct infra *t, const struct infra_addr *a, uint32_t now, uint32_t rtt_ms)
 {
 	struct infra_srv s;
-	infra_srv_get(t, a, now, &s);
-	/* Exponential smoothing, 0.7 old + 0.3 new, in integers; a server back
+	bool known = infra_srv_get(t, a, now, &s);
+	/* Exponential smoothing, 0.7 old + 0.3 new, in integers. The first
+	 * answer is the estimate (RFC 6298 2.2): smoothed into the initial
+	 * value, a server's estimate would mostly say how often it was asked,
+	 * and the server asked first would look fastest for good. A server back
 	 * from a timeout streak starts afresh, or its doubled estimate would
 	 * keep it unused for many answers. */
-	if (s.timeouts > 0)
+	if (!known || s.timeouts > 0)
 		s.srtt_ms = rtt_ms;
 	else
 		s.srtt_ms = (s.srtt_ms * 7 + rtt_ms * 3) / 10;

@@ -132,10 +132,11 @@ int infra_addr_put(struct infra *t, const uint8_t *host, uint8_t src, const stru
 int infra_addr_get(struct infra *t, const uint8_t *host, uint8_t src, uint32_t now,
                    struct infra_addr *a, unsigned max);
 
-/* Server state; a server never seen gets the initial RTT. */
-void infra_srv_get(struct infra *t, const struct infra_addr *a, uint32_t now,
+/* Server state; a server never seen gets the initial RTT and false. */
+bool infra_srv_get(struct infra *t, const struct infra_addr *a, uint32_t now,
                    struct infra_srv *out);
-/* An answer came after rtt_ms: smooth it in, clear the timeout streak. */
+/* An answer came after rtt_ms: smooth it in (the first one is the
+ * estimate), clear the timeout streak. */
 void infra_srv_rtt(struct infra *t, const struct infra_addr *a, uint32_t now, uint32_t rtt_ms);
 /* A query timed out: back off (double the SRTT, bounded) and count it in
  * the streak; past INFRA_DOWN_TIMEOUTS, at most one a second counts (the

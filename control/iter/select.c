@@ -97,7 +97,7 @@ int sel_choose(struct sel_query *q, struct infra *t, const struct bolt_config *c
 		if (dup)
 			continue;
 		struct infra_srv st;
-		infra_srv_get(t, &cand[i], now, &st);
+		bool known = infra_srv_get(t, &cand[i], now, &st);
 		/* A server that keeps timing out is down: it is asked again only
 		 * once its back-off has passed, so its return is noticed without
 		 * every question waiting for it. */
@@ -112,7 +112,12 @@ int sel_choose(struct sel_query *q, struct infra *t, const struct bolt_config *c
 			q->busy++;
 			continue;
 		}
-		uint32_t srtt = st.srtt_ms + (cand[i].family == AF_INET6 ? SEL_V6_PENALTY_MS : 0);
+		/* A server never measured ranks first (as PowerDNS Recursor does),
+		 * so every server of a zone gets measured once: ranked by the
+		 * initial estimate, one answered by its first server would keep
+		 * the others unasked, however much faster they are. */
+		uint32_t srtt = (known ? st.srtt_ms : 0) +
+		                (cand[i].family == AF_INET6 ? SEL_V6_PENALTY_MS : 0);
 		score[nc] = ((uint64_t)s->timeouts << 32) | srtt;
 		idx[nc] = k;
 		edns[nc] = !s->plain && st.no_edns_until <= now;

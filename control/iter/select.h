@@ -94,7 +94,8 @@ bool sel_allowed(const struct bolt_config *cfg, const struct infra_addr *a);
  * timeouts for this question, not down (unless its back-off has passed),
  * fewer than cfg->max_inflight_server queries in flight (inflight.h);
  * fewest timeouts for this question first, then the lowest smoothed RTT
- * (IPv6 after IPv4); one time in SEL_EXPLORE a random server as fresh as the
+ * (a server never measured counts as 0; IPv6 after IPv4); one time in
+ * SEL_EXPLORE a random server as fresh as the
  * best. rnd: a random number. Returns 0 with *out, or BOLT_ENOENT when no
  * candidate may be asked now.
  */

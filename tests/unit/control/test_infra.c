@@ -117,11 +117,15 @@ static void test_typed(void **state)
 
 	/* RTT: initial, smoothed, backed off on timeout, capped. */
 	struct infra_srv s;
-	infra_srv_get(t, &a[0], 1000, &s);
+	assert_false(infra_srv_get(t, &a[0], 1000, &s));
 	assert_int_equal(s.srtt_ms, INFRA_SRTT_INITIAL);
+	/* The first answer is the estimate, later ones are smoothed in. */
 	infra_srv_rtt(t, &a[0], 1000, 10);
+	assert_true(infra_srv_get(t, &a[0], 1000, &s));
+	assert_int_equal(s.srtt_ms, 10);
+	infra_srv_rtt(t, &a[0], 1000, 20);
 	infra_srv_get(t, &a[0], 1000, &s);
-	assert_int_equal(s.srtt_ms, (INFRA_SRTT_INITIAL * 7 + 10 * 3) / 10);
+	assert_int_equal(s.srtt_ms, (10 * 7 + 20 * 3) / 10);
 	for (int i = 0; i < 40; i++)
 		infra_srv_timeout(t, &a[0], 1000);
 	infra_srv_get(t, &a[0], 1000, &s);

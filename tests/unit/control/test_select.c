@@ -268,6 +268,33 @@ static void test_v6_after_v4(void **state)
 	infra_free(t);
 }
 
+/* Each server of a zone is measured once before the estimates decide: a
+ * server never asked goes before one that answered, and the first answer
+ * is the estimate, so the fast server wins whichever was asked first (the
+ * slow one answering first used to keep the fast one unasked). */
+static void test_unknown_first(void **state)
+{
+	(void)state;
+	struct infra *t = infra_new(64);
+	struct infra_addr c[2] = { v4("198.18.1.20"), v4("198.18.1.21") };
+	struct sel_query q;
+	struct sel_choice ch;
+	for (int round = 0; round < 3; round++) {
+		sel_reset(&q);
+		assert_int_equal(choose(&q, t, c, 2, 1000, &ch), 0);
+		uint32_t rtt = memcmp(&ch.a, &c[0], sizeof(c[0])) == 0 ? 40 : 2;
+		sel_report(&q, t, &ch.a, true, BOLT_TYPE_A, SEL_OK, rtt, 1000);
+	}
+	/* Both measured: .21 (2 ms) from now on, though .20 was asked first. */
+	for (int i = 0; i < 5; i++) {
+		sel_reset(&q);
+		assert_int_equal(choose(&q, t, c, 2, 1000, &ch), 0);
+		assert_memory_equal(&ch.a, &c[1], sizeof(c[1]));
+		sel_report(&q, t, &ch.a, true, BOLT_TYPE_A, SEL_OK, 2, 1000);
+	}
+	infra_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup(test_edns_fallback, setup),
 		cmocka_unit_test_setup(test_do_not_query, setup),
 		cmocka_unit_test_setup(test_v6_after_v4, setup),
+		cmocka_unit_test_setup(test_unknown_first, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
