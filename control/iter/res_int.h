@@ -2,7 +2,8 @@
  * Inside the iterator: the state of one resolution (struct res) and what the
  * files of a resolution share. resolve.c runs resolutions (steps, answers,
  * sub-resolutions, validation); rescut.c holds the zone cut's arithmetic
- * (servers, addresses, QNAME minimisation); resout.c reads finished ones;
+ * (servers, addresses, QNAME minimisation); resdeleg.c the delegation
+ * followed (referrals, glue, NS names to look up); resout.c reads finished ones;
  * resprobe.c schedules the RFC 5011 probes. Not an API outside control/iter.
  */
 #ifndef BOLTDNS_CONTROL_ITER_RES_INT_H
@@ -210,6 +211,24 @@ void cut_qmin_fallback(struct res *r);
 void cut_set(struct res *r, const uint8_t *zone, const struct infra_nsset *ns);
 bool cut_ns_addrs(struct res *r, unsigned i, struct infra_addr *a, unsigned *n, unsigned max);
 unsigned cut_candidates(struct res *r, struct infra_addr *cand, unsigned max);
+
+/* The delegation being followed (resdeleg.c). */
+/* Report the outcome o of the query in flight to select.c (and to the
+ * configured zone's table). */
+void res_report(struct res *r, enum sel_outcome o, uint32_t rtt_ms);
+/* Learn the delegation to zone (lower-case) that m refers to: its NS set
+ * into *ns and the infra cache, the sender credited (SEL_OK), zone made
+ * r's cut with the glue of m. Nothing changes when the set is empty. */
+void deleg_learn(struct res *r, const struct bolt_msg *m, const bool *keep,
+                 const uint8_t *zone, struct infra_nsset *ns, uint32_t rtt_ms);
+/* Keep the signed DS RRset of a referral to zone for validation (0 or -ENOMEM). */
+int deleg_keep_ds(struct res *r, const struct bolt_msg *m, const bool *keep,
+                  const uint8_t *zone);
+/* Is name being looked up by r or one of its ancestors (a cycle)? */
+bool deleg_in_chain(const struct res *r, const uint8_t *name);
+/* An NS name of the cut worth looking up, and for which type (*qtype);
+ * -1 when none. */
+int deleg_pick_chase(struct res *r, uint16_t *qtype);
 
 /* A new query after a bogus answer (resretry.c). */
 /* Note that the answer of the server a for zone (over TCP or not) goes

@@ -444,22 +444,13 @@ static void child_done(struct res *c, void *arg)
 	step(r);
 }
 
-/* Is name already being looked up by r or one of its ancestors? (cycle) */
-static bool in_chain(const struct res *r, const uint8_t *name)
-{
-	for (; r != NULL; r = r->parent)
-		if (bolt_name_equal(r->qname, name) || bolt_name_equal(r->cur, name))
-			return true;
-	return false;
-}
-
 /* Start looking up NS name i for qtype. 1: r now waits for it; 0: not
  * possible (depth, cycle); negative: limit or ENOMEM. */
 static int chase(struct res *r, unsigned i, uint16_t qtype)
 {
 	struct cp *cp = r->cp;
 	r->ns_chased[i] |= qtype == BOLT_TYPE_A ? CHASED_A : CHASED_AAAA;
-	if (r->depth + 1 > cp->cfg->max_depth || in_chain(r, r->ns.name[i]))
+	if (r->depth + 1 > cp->cfg->max_depth || deleg_in_chain(r, r->ns.name[i]))
 		return 0;
 	if (r->budget->ns_chase >= cp->cfg->max_ns_chase)
 		return BOLT_ELIMIT;
@@ -474,39 +465,6 @@ static int chase(struct res *r, unsigned i, uint16_t qtype)
 	r->child_idx = i;
 	r->child_type = qtype;
 	return 1;
-}
-
-/* An NS name worth looking up, and for which type; -1 when none. First the
- * names with no address at all (A), then A of the others, then AAAA
- * (IPv6-only name servers, or more servers when the known ones failed). */
-static int pick_chase(struct res *r, uint16_t *qtype)
-{
-	struct cp *cp = r->cp;
-	uint32_t now = now_s();
-	for (int pass = 0; pass < 3; pass++) {
-		for (unsigned i = 0; i < r->ns.n; i++) {
-			/* A name inside the zone it serves needs glue: resolving it would
-			 * ask the very servers we are looking for. */
-			if (bolt_name_in_zone(r->ns.name[i], r->zone))
-				continue;
-			uint8_t bit = pass < 2 ? CHASED_A : CHASED_AAAA;
-			if (r->ns_chased[i] & bit)
-				continue;
-			struct infra_addr a[INFRA_ADDR_MAX];
-			uint8_t src = pass < 2 ? INFRA_SRC_A : INFRA_SRC_AAAA;
-			if (infra_addr_get(cp->infra, r->ns.name[i], src, now, a, INFRA_ADDR_MAX) !=
-			    BOLT_ENOENT)
-				continue;
-			if (pass == 0) {
-				unsigned n = 0;
-				if (cut_ns_addrs(r, i, a, &n, INFRA_ADDR_MAX) && n > 0)
-					continue;
-			}
-			*qtype = pass < 2 ? BOLT_TYPE_A : BOLT_TYPE_AAAA;
-			return (int)i;
-		}
-	}
-	return -1;
 }
 
 /* ---- asking a server ---- */
@@ -650,7 +608,7 @@ static void step(struct res *r)
 	}
 	uint16_t qtype;
 	int i;
-	while ((i = pick_chase(r, &qtype)) >= 0) {
+	while ((i = deleg_pick_chase(r, &qtype)) >= 0) {
 		int ret = chase(r, (unsigned)i, qtype);
 		if (ret == 0)
 			continue;
@@ -697,62 +655,6 @@ static void step(struct res *r)
 
 /* ---- using an answer ---- */
 
-static void report(struct res *r, enum sel_outcome o, uint32_t rtt_ms)
-{
-	sel_report(&r->sel, r->cp->infra, &r->q_server, r->q_edns, r->q_type, o, rtt_ms, now_s());
-	rz_note(r, o);
-}
-
-/* Learn the delegation to zone (lower-case) from a referral, and make it
- * the cut of r (with the glue that came with it) unless it has no NS. The
- * server that sent it is credited at the cut it serves, before the cut
- * moves: the new cut's servers have answered nothing yet. */
-static void learn_referral(struct res *r, const struct bolt_msg *m, const bool *keep,
-                           const uint8_t *zone, struct infra_nsset *ns, uint32_t rtt_ms)
-{
-	struct cp *cp = r->cp;
-	uint32_t now = now_s();
-	uint32_t ttl;
-	ans_referral_ns(m, keep, zone, ns, &ttl, cp->cfg->max_ttl);
-	if (ns->n == 0)
-		return;
-	report(r, SEL_OK, rtt_ms);
-	infra_ns_put(cp->infra, zone, ns, now, ttl);
-	cut_set(r, zone, ns);
-	/* Glue is kept apart from the hosts' own answers (RFC 2181 5.4.1). */
-	for (unsigned k = 0; k < ns->n; k++) {
-		struct infra_addr a[INFRA_ADDR_MAX];
-		uint32_t gttl;
-		unsigned n = ans_glue(m, keep, ns->name[k], cp->upstream_port, a, INFRA_ADDR_MAX, &gttl,
-		                      cp->cfg->max_ttl);
-		if (n > 0)
-			infra_addr_put(cp->infra, ns->name[k], INFRA_SRC_GLUE, a, n, now, gttl);
-		for (unsigned j = 0; j < n && r->ncut_addr < CUT_ADDR_MAX; j++)
-			r->cut_addr[r->ncut_addr++] = a[j];
-	}
-}
-
-/* The DS RRset of a referral to zone with its RRSIGs, kept for validation. */
-static int keep_referral_ds(struct res *r, const struct bolt_msg *m, const bool *keep,
-                            const uint8_t *zone)
-{
-	bool any = false;
-	for (unsigned i = 0; i < m->rrcount; i++)
-		any |= keep[i] && m->rrs[i].section == BOLT_SEC_AUTHORITY &&
-		       m->rrs[i].type == BOLT_TYPE_DS && bolt_name_equal(m->rrs[i].owner, zone);
-	for (unsigned i = 0; any && i < m->rrcount; i++) {
-		const struct bolt_rr *rr = &m->rrs[i];
-		if (!keep[i] || rr->section != BOLT_SEC_AUTHORITY || !bolt_name_equal(rr->owner, zone))
-			continue;
-		bool sig = rr->type == BOLT_TYPE_RRSIG && rr->rdlen >= 2 &&
-		           ((rr->rdata[0] << 8) | rr->rdata[1]) == BOLT_TYPE_DS;
-		if ((rr->type == BOLT_TYPE_DS || sig) &&
-		    orr_add(&r->refds, rr->owner, rr->type, rr->rclass, rr->ttl, rr->rdata, rr->rdlen) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 /* Handle a checked, scrubbed response. Ends with step() or finish(). */
 static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep, uint32_t rtt_ms)
 {
@@ -782,17 +684,17 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 		struct infra_nsset ns;
 		if (rz_forwarding(r)) {
 			/* not a recursive server: a bad answer of that forwarder */
-			report(r, SEL_LAME, rtt_ms);
+			res_report(r, SEL_LAME, rtt_ms);
 			step(r);
 			return;
 		}
-		if (r->want_do && r->parent == NULL && keep_referral_ds(r, m, keep, res.ref) < 0) {
+		if (r->want_do && r->parent == NULL && deleg_keep_ds(r, m, keep, res.ref) < 0) {
 			fail(r, BOLT_EDE_OTHER, "out of memory");
 			return;
 		}
-		learn_referral(r, m, keep, res.ref, &ns, rtt_ms);
+		deleg_learn(r, m, keep, res.ref, &ns, rtt_ms);
 		if (ns.n == 0)
-			report(r, SEL_LAME, rtt_ms);
+			res_report(r, SEL_LAME, rtt_ms);
 		step(r);
 		return;
 	}
@@ -800,25 +702,25 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 		if (r->q_minimised) {
 			/* An empty non-authoritative answer to a minimised name: some
 			 * servers mishandle empty non-terminals; ask the full name. */
-			report(r, SEL_QMIN_ERROR, rtt_ms);
+			res_report(r, SEL_QMIN_ERROR, rtt_ms);
 			cut_qmin_fallback(r);
 		} else {
-			report(r, SEL_LAME, rtt_ms);
+			res_report(r, SEL_LAME, rtt_ms);
 		}
 		step(r);
 		return;
 	case ANS_LOOP:
-		report(r, SEL_OK, rtt_ms);
+		res_report(r, SEL_OK, rtt_ms);
 		fail(r, BOLT_EDE_OTHER, "CNAME loop");
 		return;
 	case ANS_TOO_LONG:
-		report(r, SEL_OK, rtt_ms);
+		res_report(r, SEL_OK, rtt_ms);
 		limit(r, "max-cname");
 		return;
 	default:
 		break;
 	}
-	report(r, SEL_OK, rtt_ms);
+	res_report(r, SEL_OK, rtt_ms);
 	if (res.kind == ANS_NXDOMAIN)
 		zrate_note_nxdomain(r->zone, cp->cfg->zone_nxdomain_rate, uv_now(cp->loop));
 	if (r->q_minimised) {
@@ -887,7 +789,7 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 	r->ans_tcp = tcp;
 
 	if (status < 0) {
-		report(r, status == BOLT_ETIMEOUT ? SEL_TIMEOUT : SEL_NET_ERROR, 0);
+		res_report(r, status == BOLT_ETIMEOUT ? SEL_TIMEOUT : SEL_NET_ERROR, 0);
 		/* RFC 9156 section 2.3: a minimised query timing out may be a
 		 * server choking on it; the full name goes next. */
 		if (r->q_minimised && status == BOLT_ETIMEOUT)
@@ -915,19 +817,19 @@ static void on_answer(void *arg, int status, const uint8_t *pkt, size_t len, uin
 	uint16_t rcode = ret == 0 ? (uint16_t)(BOLT_RCODE(m.flags) | (m.ext_rcode << 4)) : 0;
 
 	if (ret < 0) {
-		report(r, SEL_MALFORMED, rtt_ms);
+		res_report(r, SEL_MALFORMED, rtt_ms);
 	} else if (r->q_edns && edns_complaint(rcode)) {
 		/* Maybe EDNS it does not like: this server again without (select.c
 		 * learns it server-wide only once that works). */
-		report(r, SEL_EDNS_FAIL, rtt_ms);
+		res_report(r, SEL_EDNS_FAIL, rtt_ms);
 	} else if (rcode != BOLT_RCODE_NOERROR && rcode != BOLT_RCODE_NXDOMAIN) {
 		/* A bad answer to this question only: the next server. */
 		r->last_rcode = (uint8_t)(rcode & 0xf);
 		if (r->q_minimised) {
-			report(r, SEL_QMIN_ERROR, rtt_ms);
+			res_report(r, SEL_QMIN_ERROR, rtt_ms);
 			cut_qmin_fallback(r);
 		} else {
-			report(r, SEL_BAD_RCODE, rtt_ms);
+			res_report(r, SEL_BAD_RCODE, rtt_ms);
 		}
 	} else {
 		ans_fix_ttls(&m);
