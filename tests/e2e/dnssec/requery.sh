@@ -33,8 +33,8 @@ start_fwd() {
   cat "$E2E_DIR/$1.err"; echo "forwarder $1 did not start"; exit 1
 }
 mode() { echo "$2" > "$E2E_DIR/$1.mode.tmp" && mv "$E2E_DIR/$1.mode.tmp" "$E2E_DIR/$1.mode"; }
-# The good one is slower than an unknown server's assumed RTT (300 ms):
-# once both have answered, the bad one gets every first query by RTT.
+# The good one answers 320 ms late: once both have been measured (each
+# server is asked once first), the bad one gets every first query by RTT.
 start_fwd good "$GOOD" "none delay=320"
 start_fwd bad "$BAD" "udp tcp"
 
