@@ -22,6 +22,7 @@
 #include "boltdns/cookie.h"
 #include "cp.h"
 #include "ctl.h"
+#include "ctlsync.h"
 #include "iter/aggr.h"
 #include "iter/dnssec.h"
 #include "iter/inflight.h"
@@ -55,6 +56,7 @@ struct main_state {
 	struct ctl_local *wlocal;     /* local data of a worker without the socket */
 	const char *conf_path;
 	struct anchor_ctx anchors;    /* trust anchors and NTAs ([dnssec]) */
+	struct ctlsync sync;          /* workers > 0: the control socket's changes applied */
 };
 
 static void ctl_start(struct main_state *s);
@@ -336,6 +338,13 @@ static int hook_zones(void *arg, struct bolt_ctl_reply *r, char *err, size_t err
 	return zonectl_report(&s->cp, r);
 }
 
+/* Changes the other workers repeat (ctlsync.h). */
+static void hook_changed(void *arg, unsigned argc, const char *const *argv)
+{
+	struct main_state *s = arg;
+	ctlsync_publish(&s->cp, argc, argv);
+}
+
 /* A flush reaches what the control plane keeps apart from the cache: the
  * validated NSEC ranges (RFC 8198) would otherwise keep answering. */
 static void hook_flushed(void *arg, const uint8_t *name, bool below)
@@ -598,9 +607,11 @@ static void ctl_start(struct main_state *s)
 		.dnssec = hook_dnssec,
 		.zones = hook_zones,
 		.flushed = hook_flushed,
+		.changed = hook_changed,
 	};
 	struct bolt_ctl_hooks hooks = hooks_tmpl;
 	hooks.arg = s;
+	ctlsync_begin(&s->cp);
 	int err = 0;
 	s->ctl = bolt_ctl_start(s->cp.loop, &s->cfg, s->cp.region, &hooks, &err);
 	/* The serving side answers from the control server's local data, given
@@ -787,8 +798,9 @@ static unsigned max_in_flight(void)
 	return (unsigned)n;
 }
 
-/* Workers: adopt the sets of dead workers, give back those asked for, and
- * retry a claim that waits for an adopter (WORKERS_ADOPT_MS). */
+/* Workers: adopt the sets of dead workers, give back those asked for,
+ * retry a claim that waits for an adopter, follow worker 0's reloads and
+ * run-time changes (WORKERS_ADOPT_MS). */
 static void on_adopt(uv_timer_t *t)
 {
 	struct main_state *s = t->data;
@@ -802,6 +814,9 @@ static void on_adopt(uv_timer_t *t)
 	uint32_t old = atomic_load(&s->cp.sets);
 	if (workers_tick(&s->cp) > 0)
 		ring_svc_sets_changed(&s->cp, old);
+	/* the control socket's reloads and run-time changes (ctlsync.h) */
+	reload_follow(s);
+	ctlsync_follow(&s->sync, &s->cp, &s->anchors);
 }
 
 static void on_signal(uv_signal_t *h, int signum)

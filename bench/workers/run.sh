@@ -4,7 +4,7 @@
 # hierarchy.
 #
 #   flock /tmp/boltdns-bench.lock bench/workers/run.sh [-b BUILD] [-n MISSES]
-#         [-r ROUNDS] [-q OUTSTANDING] [-w "1 2"]
+#         [-r ROUNDS] [-q OUTSTANDING] [-w "1 2"] [-c PERCENT]
 #
 #   -b BUILD        meson build directory (default build-release)
 #   -n MISSES       unique names per run (default 20000)
@@ -12,6 +12,14 @@
 #                   (default 3)
 #   -q OUTSTANDING  dnsperf queries in flight (default 500)
 #   -w COUNTS       worker counts to compare (default "1 2")
+#   -c PERCENT      equal-budget mode: each resolver worker process in a
+#                   cgroup (v1, /sys/fs/cgroup/cpu) of its own, capped at
+#                   PERCENT % of one CPU (CFS quota PERCENT x 100 us per
+#                   10 ms period); the dataplane, NSD and dnsperf uncapped.
+#                   N workers then have N equal shares, so the workers, not
+#                   this machine's 2 CPUs, are the bottleneck: the ratio
+#                   shows how the design scales per worker. Default 0:
+#                   uncapped
 #
 # Set-up as bench/miss-cost.sh: a private namespace with the fake hierarchy,
 # boltdns (io = socket, bench/peers/boltdns-socket.conf.in, validating) on
@@ -26,11 +34,14 @@
 # NSEC records without a query. ring-slots = 1024 (not the peer
 # configuration's 4096): the rings of 2 workers take 2 x 16 lcores x slots x
 # 4.5 KiB, more than the 512M region at 4096.
-# Reported per run: misses answered per second, CPU seconds of the
-# dataplane and of each worker, microseconds of worker CPU (and of dataplane
-# + workers) per miss, how busy the machine's CPUs were (/proc/stat: dnsperf,
-# NSD and everything else on the host share them), the dataplane's TX and
-# miss ring drops.
+# Reported per run: misses answered per second, run time, CPU of the
+# dataplane, of each worker, of the NSD servers and of dnsperf as % of one
+# CPU over the run, microseconds of worker CPU (and of dataplane + workers)
+# per miss, upstream queries per miss, the workers' context switches per
+# miss (sleeps and wake-ups on the doorbell), how busy the machine's CPUs were
+# (/proc/stat: everything else on the host shares them), the 1-minute load
+# average, with -c the share of the workers' CFS periods that hit the quota
+# (thrt), the dataplane's TX and miss ring drops and the UDP buffer errors.
 # Then the medians per worker count and the paired ratio (2 workers / 1
 # worker, same round).
 set -euo pipefail
@@ -41,14 +52,16 @@ MISSES=20000
 ROUNDS=3
 OUT=500
 COUNTS="1 2"
-while getopts "b:n:r:q:w:h" opt; do
+CAP=0
+while getopts "b:n:r:q:w:c:h" opt; do
   case "$opt" in
   b) BUILD=$OPTARG ;;
   n) MISSES=$OPTARG ;;
   r) ROUNDS=$OPTARG ;;
   q) OUT=$OPTARG ;;
   w) COUNTS=$OPTARG ;;
-  h) sed -n '2,27p' "$0"; exit 0 ;;
+  c) CAP=$OPTARG ;;
+  h) sed -n '2,48p' "$0"; exit 0 ;;
   *) exit 2 ;;
   esac
 done
@@ -74,6 +87,12 @@ cpu_ns() {   # every thread of process $1
   cat /proc/"$1"/task/*/sched 2>/dev/null |
     awk '/^se.sum_exec_runtime/ { s += $3 } END { printf "%.0f", s * 1e6 }'
 }
+# context switches of every thread of process $1 (a worker's sleeps and
+# wake-ups on the rings' doorbell: its bell thread and its loop)
+ctxsw() {
+  cat /proc/"$1"/task/*/status 2>/dev/null |
+    awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
 # busy and total jiffies of the machine
 machine() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6; print b, t }' /proc/stat; }
 
@@ -81,7 +100,53 @@ machine() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6; print b,
 # query is one of these, not a miss the resolver dropped)
 udp_errs() { in_ns awk '/^Udp:/ { if (h) print $6 + $7; h = 1 }' /proc/net/snmp; }
 
+# CPU of the namespace's processes other than ours (the NSD servers of the
+# hierarchy), in ns
+others_ns() {
+  local p t=0 mine=" ${PIDS[*]} "
+  for p in $(ip netns pids "$NS" 2>/dev/null); do
+    case "$mine" in *" $p "*) continue ;; esac
+    t=$((t + $(cpu_ns "$p")))
+  done
+  echo "$t"
+}
+
+# upstream queries sent by every worker (their -s stats files, written once
+# a second)
+upstream() { cat "$1"/cp*.stats 2>/dev/null | awk '$1 == "upstream_queries" { s += $2 } END { print s + 0 }'; }
+
+# Equal-budget mode (-c): one cgroup per worker process
+CGROOT=/sys/fs/cgroup/cpu
+CGROUPS=()
+cap_worker() {   # cap_worker PID INDEX
+  local g=$CGROOT/boltdns-wbench-$$-$2
+  [ -d "$g" ] || mkdir "$g" || die "cannot create cgroup $g"
+  echo 10000 > "$g/cpu.cfs_period_us"
+  echo $((CAP * 100)) > "$g/cpu.cfs_quota_us"
+  echo "$1" > "$g/cgroup.procs"
+  CGROUPS+=("$g")
+}
+# CFS throttling of the workers' cgroups: periods throttled, of periods run
+throttled() {
+  local g n=0 t=0
+  for g in "${CGROUPS[@]}"; do
+    n=$((n + $(awk '$1 == "nr_periods" { print $2 }' "$g/cpu.stat")))
+    t=$((t + $(awk '$1 == "nr_throttled" { print $2 }' "$g/cpu.stat")))
+  done
+  echo "$t $n"
+}
+cgroups_cleanup() {
+  local g
+  for g in "${CGROUPS[@]}"; do rmdir "$g" 2>/dev/null || true; done
+  CGROUPS=()
+}
+if [ "$CAP" != 0 ]; then
+  [ -w "$CGROOT/cpu.cfs_quota_us" ] || die "no writable cgroup v1 cpu controller at $CGROOT"
+  [ "$CAP" -ge 10 ] && [ "$CAP" -le 100 ] || die "-c PERCENT: 10..100 (the CFS quota is at least 1000 us of 10 ms)"
+fi
+
 bench_ns_start
+trap 'cgroups_cleanup; bench_ns_cleanup' EXIT
 
 run() {   # run ROUND WORKERS
   local round=$1 nw=$2 dir=$WORK/r$1-w$2 i
@@ -101,6 +166,7 @@ run() {   # run ROUND WORKERS
     ip netns exec "$NS" "$CP" -c "$dir/boltdns.conf" -w "$i" -s "$dir/cp$i.stats" \
       > "$dir/cp$i.log" 2>&1 &
     STARTED+=($!); PIDS+=($!)
+    if [ "$CAP" != 0 ]; then cap_worker $! "$i"; fi
   done
   for i in $(seq 150); do
     in_ns dig +time=1 +tries=1 +short @"$ADDR" h0001.bulk.boltnet A >/dev/null 2>&1 && break
@@ -114,46 +180,64 @@ run() {   # run ROUND WORKERS
   in_ns dnsperf -s "$ADDR" -d "$dir/warm.txt" -n 1 -q 40 -t 5 > /dev/null 2>&1 || true
   awk -v n="$MISSES" -v tag="r$round-w$nw-$$" \
     'BEGIN { for (i = 0; i < n; i++) printf "m%d-%s.bulk.boltnet A\n", i, tag }' > "$dir/names.txt"
-  sleep 0.5
-  local -a c0=() c1=()
-  for i in "${!PIDS[@]}"; do c0[$i]=$(cpu_ns "${PIDS[$i]}"); done
+  # the stats files are written once a second: let them show the warm-up
+  sleep 1.2
+  local -a c0=() c1=() x0=() x1=()
+  local up0 up1 ue0 ue1 on0 on1 th0 th1 load
+  up0=$(upstream "$dir")
+  for i in "${!PIDS[@]}"; do c0[$i]=$(cpu_ns "${PIDS[$i]}"); x0[$i]=$(ctxsw "${PIDS[$i]}"); done
+  on0=$(others_ns)
   read -r mb0 mt0 < <(machine)
-  local ue0 ue1
   ue0=$(udp_errs)
-  in_ns dnsperf -s "$ADDR" -d "$dir/names.txt" -n 1 -q "$OUT" -t 5 -b 8192 > "$dir/dnsperf.txt" 2>&1 || true
+  th0=$(throttled)
+  in_ns /usr/bin/time -f "%U %S" -o "$dir/perf.cpu" \
+    dnsperf -s "$ADDR" -d "$dir/names.txt" -n 1 -q "$OUT" -t 5 -b 8192 > "$dir/dnsperf.txt" 2>&1 || true
   read -r mb1 mt1 < <(machine)
+  th1=$(throttled)
   ue1=$(udp_errs)
-  for i in "${!PIDS[@]}"; do c1[$i]=$(cpu_ns "${PIDS[$i]}"); done
+  for i in "${!PIDS[@]}"; do c1[$i]=$(cpu_ns "${PIDS[$i]}"); x1[$i]=$(ctxsw "${PIDS[$i]}"); done
+  on1=$(others_ns)
+  load=$(cut -d' ' -f1 /proc/loadavg)
   local answered qps lost el
   answered=$(awk '/Queries completed:/ { print $3 }' "$dir/dnsperf.txt")
   lost=$(awk '/Queries lost:/ { print $3 }' "$dir/dnsperf.txt")
   qps=$(awk '/Queries per second:/ { print $4 }' "$dir/dnsperf.txt")
   el=$(awk '/Run time \(s\):/ { print $4 }' "$dir/dnsperf.txt")
-  local dp_s cp_s=0 split=""
+  local dp_s cp_s=0 split="" perf_s nsd_s cs=0
   dp_s=$(awk -v d=$((c1[0] - c0[0])) 'BEGIN { printf "%.3f", d / 1e9 }')
   for i in $(seq 1 $nw); do
     local d=$((c1[$i] - c0[$i]))
+    cs=$((cs + x1[$i] - x0[$i]))
     cp_s=$(awk -v a="$cp_s" -v d="$d" 'BEGIN { printf "%.3f", a + d / 1e9 }')
-    split="$split$(awk -v d="$d" 'BEGIN { printf "%.2f", d / 1e9 }')/"
+    split="$split$(awk -v d="$d" -v el="$el" 'BEGIN { printf "%.0f", 100 * d / 1e9 / el }')/"
   done
-  local ups dps
+  perf_s=$(awk '{ printf "%.3f", $1 + $2 }' "$dir/perf.cpu" 2>/dev/null || echo 0)
+  nsd_s=$(awk -v d=$((on1 - on0)) 'BEGIN { printf "%.3f", d / 1e9 }')
+  local dps
   sleep 1.2
+  up1=$(upstream "$dir")
   "$BUILD/dataplane/tools/dp-stats" "$BENCH_NS_REGION" > "$dir/dp.stats" 2>/dev/null || true
   dps=$(awk '$1 == "tx_drops" || $1 == "ring_drops" { printf "%s/", $2 }' "$dir/dp.stats")
   dps="${dps%/} $((ue1 - ue0))"
-  ups=$(cat "$dir"/cp*.stats | awk '$1 == "upstream_queries" { s += $2 } END { print s }')
+  local thr
+  thr=$(awk -v a="$th0" -v b="$th1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+          n = y[2] - x[2]; printf "%.0f%%", (n > 0 ? 100 * (y[1] - x[1]) / n : 0) }')
+  [ "$CAP" = 0 ] && thr=-
   awk -v r="$round" -v w="$nw" -v a="$answered" -v l="$lost" -v q="$qps" -v el="$el" \
       -v dp="$dp_s" -v cp="$cp_s" -v sp="${split%/}" -v mb=$((mb1 - mb0)) -v mt=$((mt1 - mt0)) \
-      -v hz="$(getconf CLK_TCK)" -v up="$ups" \
-      -v dps="$dps" \
-    'BEGIN { printf "%5d %7d %8d %6d %9.0f %7.2f %7.2f %7.2f %-11s %8.1f %8.1f %6.0f%% %s\n",
-             r, w, a, l, q, el, dp, cp, sp, cp * 1e6 / a, (cp + dp) * 1e6 / a,
-             100 * mb / mt, dps }'
+      -v pf="$perf_s" -v ns="$nsd_s" -v up=$((up1 - up0)) -v ld="$load" -v thr="$thr" \
+      -v dps="$dps" -v cs="$cs" \
+    'BEGIN { printf "%5d %7d %8d %6d %9.0f %6.2f %5.0f %-9s %5.0f %5.0f %8.1f %8.1f %5.2f %5.2f %5.0f%% %5s %5s %s\n",
+             r, w, a, l, q, el, 100 * dp / el, sp, 100 * ns / el, 100 * pf / el,
+             cp * 1e6 / a, (cp + dp) * 1e6 / a, up / a, cs / a, 100 * mb / mt, ld, thr, dps }'
   kill_all "${PIDS[@]}"
+  cgroups_cleanup
 }
 
-printf '%5s %7s %8s %6s %9s %7s %7s %7s %-11s %8s %8s %7s %s\n' round workers answered lost \
-  misses/s run_s dp_cpu cp_cpu cp_split cp_us/m all_us/m busy "dp_tx_drops/ring_drops udp_buf_errors" 
+[ "$CAP" = 0 ] || log "equal-budget mode: each worker capped at $CAP % of one CPU"
+printf '%5s %7s %8s %6s %9s %6s %5s %-9s %5s %5s %8s %8s %5s %5s %6s %5s %5s %s\n' round workers answered lost \
+  misses/s run_s dp% w%each nsd% perf% cp_us/m all_us/m up/m cs/m busy load thrt \
+  "dp_tx_drops/ring_drops udp_buf_errors"
 for r in $(seq 1 "$ROUNDS"); do
   for w in $COUNTS; do
     run "$r" "$w"
@@ -161,16 +245,16 @@ for r in $(seq 1 "$ROUNDS"); do
 done | tee "$WORK/results.txt"
 # medians per worker count, and the paired ratio of misses/s to the first count
 awk -v counts="$COUNTS" '
-  $1 ~ /^[0-9]+$/ { q[$2, $1] = $5; cu[$2, $1] = $10; n[$2]++; rounds[$1] = 1 }
+  $1 ~ /^[0-9]+$/ { q[$2, $1] = $5; cu[$2, $1] = $11; up[$2, $1] = $13; xs[$2, $1] = $14; n[$2]++; rounds[$1] = 1 }
   function median(a, k,    i, j, t) {
     for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
   END {
     split(counts, c, " "); base = c[1]
-    for (x in c) {
-      w = c[x]; k = 0; kk = 0; kr = 0
-      for (r in rounds) { k++; a[k] = q[w, r]; b[k] = cu[w, r]; rr[k] = q[w, r] / q[base, r] }
-      printf "median workers=%s: %.0f misses/s, %.1f us of worker CPU per miss, paired ratio to %s worker(s) %.2f\n",
-             w, median(a, k), median(b, k), base, median(rr, k)
+    for (x = 1; x in c; x++) {
+      w = c[x]; k = 0
+      for (r in rounds) { k++; a[k] = q[w, r]; b[k] = cu[w, r]; u[k] = up[w, r]; v[k] = xs[w, r]; rr[k] = q[w, r] / q[base, r] }
+      printf "median workers=%s: %.0f misses/s, %.1f us of worker CPU per miss, %.2f upstream queries per miss, %.2f worker context switches per miss, paired ratio to %s worker(s) %.2f\n",
+             w, median(a, k), median(b, k), median(u, k), median(v, k), base, median(rr, k)
     }
   }' "$WORK/results.txt"

@@ -49,6 +49,13 @@ static int parse_type(const char *text, char *err, size_t errlen)
 	return t;
 }
 
+/* A change every resolver worker repeats (the changed hook). */
+static void changed(struct bolt_ctl *ctl, unsigned argc, const char *const *argv)
+{
+	if (ctl->hooks.changed)
+		ctl->hooks.changed(ctl->hooks.arg, argc, argv);
+}
+
 static uint64_t now_s(void)
 {
 	return (uint64_t)time(NULL);
@@ -422,6 +429,7 @@ static int cmd_flush(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 		bool all = strcmp(cmd, "flush_all") == 0 || strcmp(cmd, "flush_negative") == 0;
 		ctl->hooks.flushed(ctl->hooks.arg, all ? NULL : name, strcmp(cmd, "flush_zone") == 0);
 	}
+	changed(ctl, r->argc, (const char *const *)r->argv);
 	/* Local data survives flushes: it is configuration, not cache. */
 	ctl_out_u64(o, "deleted", (uint64_t)n);
 	return 0;
@@ -448,6 +456,8 @@ static int cmd_local(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 		int ret = ctl_local_add_text(ctl->local, text, err, errlen);
 		if (ret < 0)
 			return ret;
+		const char *words[3] = { "local_data", "add", text };
+		changed(ctl, 3, words);
 		ctl_out_u64(o, "records", ctl_local_count(ctl->local));
 		return 0;
 	}
@@ -468,6 +478,7 @@ static int cmd_local(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 			snprintf(err, errlen, "no local data for %.300s", r->argv[2]);
 			return BOLT_ENOENT;
 		}
+		changed(ctl, r->argc, (const char *const *)r->argv);
 		ctl_out_u64(o, "removed", (uint64_t)n);
 		return 0;
 	}
@@ -564,6 +575,8 @@ static int cmd_dnssec(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 	}
 	/* Answers cached under the name were validated (or found bogus) with
 	 * the other setting: they go, local data stays (RFC 7646 section 2). */
+	if (nta && len > 0)
+		changed(ctl, r->argc, (const char *const *)r->argv);
 	if (nta && len > 0 && ctl->region) {
 		int n = bolt_cache_delete_zone(ctl->region->cache, name, (size_t)len);
 		ctl_local_reapply(ctl->local, name, true);

@@ -70,6 +70,12 @@ struct bolt_ctl_hooks {
 	 * name NULL for flush_all and flush_negative, else the lower-case wire
 	 * name of flush/flush_type (below false) or flush_zone (below true). */
 	void (*flushed)(void *arg, const uint8_t *name, bool below);
+	/* After a successful command that changes what each resolver worker
+	 * keeps in its own memory (local_data add and remove, the flushes, nta
+	 * add and remove): its words, for the other workers to repeat
+	 * (control/ctlsync.h). local_data add comes as three words, the record
+	 * whole as the third. */
+	void (*changed)(void *arg, unsigned argc, const char *const *argv);
 };
 
 /*
@@ -83,6 +89,9 @@ BOLT_API void bolt_ctl_reply_i64(struct bolt_ctl_reply *r, const char *key, int6
 BOLT_API void bolt_ctl_reply_bool(struct bolt_ctl_reply *r, const char *key, bool value);
 BOLT_API void bolt_ctl_reply_obj_begin(struct bolt_ctl_reply *r, const char *key);
 BOLT_API void bolt_ctl_reply_obj_end(struct bolt_ctl_reply *r);
+/* A reply that writes nothing, for repeating a command without a client
+ * (a resolver worker applying a change of the control journal). */
+BOLT_API struct bolt_ctl_reply *bolt_ctl_reply_none(void);
 
 /*
  * Report a monotonically increasing counter. name: [a-z0-9_]+, shown as is
@@ -170,9 +179,9 @@ BOLT_API int bolt_local_load(const struct bolt_config *cfg, struct bolt_cache *c
  * A table of cfg's local data for a resolver worker that runs no control
  * socket (boltdns-cp -w N, N > 0): loaded like bolt_ctl_start's and, while
  * open, the one bolt_local_active returns. NULL with a reason in err on a
- * bad entry or no memory. Changes made with boltctl local_data reach only
- * the table of worker 0 (the control socket's); the records themselves are
- * in the shared cache. Thread: the loop's thread.
+ * bad entry or no memory. Changes made with boltctl local_data on worker
+ * 0's socket are repeated on it with bolt_local_follow (control/ctlsync.h).
+ * Thread: the loop's thread.
  */
 BOLT_API struct ctl_local *bolt_local_open(const struct bolt_config *cfg,
                                            struct bolt_cache *cache, char *err,
@@ -180,6 +189,17 @@ BOLT_API struct ctl_local *bolt_local_open(const struct bolt_config *cfg,
 
 /* Free a table of bolt_local_open (NULL is fine). */
 BOLT_API void bolt_local_close(struct ctl_local *l);
+
+/*
+ * Repeat on table l (of bolt_local_open) a local_data change the control
+ * socket made: argv as the changed hook gave it ("local_data" "add" RECORD,
+ * or "local_data" "remove" NAME [TYPE]). The same records, derived answers
+ * and cache entries follow as on the socket's table; removing a name the
+ * table does not hold is not an error. Returns 0, or a negative code with
+ * a reason in err. Thread: the loop's thread.
+ */
+BOLT_API int bolt_local_follow(struct ctl_local *l, unsigned argc, char **argv, char *err,
+                               size_t errlen);
 
 /* ---- answering from local data (the resolver's miss path) ---- */
 

@@ -155,3 +155,26 @@ void bolt_local_close(struct ctl_local *l)
 {
 	ctl_local_free(l);
 }
+
+int bolt_local_follow(struct ctl_local *l, unsigned argc, char **argv, char *err,
+                      size_t errlen)
+{
+	if (argc == 3 && strcmp(argv[0], "local_data") == 0 && strcmp(argv[1], "add") == 0)
+		return ctl_local_add_text(l, argv[2], err, errlen);
+	if ((argc == 3 || argc == 4) && strcmp(argv[0], "local_data") == 0 &&
+	    strcmp(argv[1], "remove") == 0) {
+		uint8_t name[BOLT_NAME_MAX];
+		int len = bolt_name_from_text(argv[2], name);
+		int type = argc == 4 ? bolt_type_from_text(argv[3]) : 0;
+		if (len < 0 || type < 0) {
+			snprintf(err, errlen, "bad local_data remove %.300s", argv[2]);
+			return len < 0 ? len : type;
+		}
+		/* the worker that took the command found the name; this table
+		 * holds the same records (nothing to remove is not an error) */
+		int n = ctl_local_remove(l, name, (uint16_t)type);
+		return n < 0 ? n : 0;
+	}
+	snprintf(err, errlen, "not a local_data change: %.300s", argv[0]);
+	return BOLT_ESYNTAX;
+}

@@ -6,6 +6,9 @@
  *   struct bolt_region_hdr            magic, layout version, geometry
  *   struct bolt_lcore_stats[BOLT_MAX_LCORES]
  *   struct bolt_port_table            the dataplane's ports (or sockets)
+ *   struct bolt_worker_info[BOLT_MAX_WORKERS]  each resolver worker's state
+ *   struct bolt_ctl_journal           run-time changes every worker applies
+ *                                     (boltdns/ctljournal.h)
  *   miss ring  [BOLT_MAX_LCORES][W]   dataplane lcore k -> resolver worker w
  *   answer ring[BOLT_MAX_LCORES][W]   resolver worker w -> dataplane lcore k
  *   cache                             see boltdns/cache.h; its header holds the
@@ -32,6 +35,7 @@
 #include <stdatomic.h>
 
 #include "boltdns/common.h"
+#include "boltdns/ctljournal.h"
 #include "boltdns/errcode.h"
 #include "boltdns/msg.h"
 #include "boltdns/ring.h"
@@ -39,7 +43,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 10u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 11u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
                                          8: doorbells (miss_bell, answer_bell);
@@ -48,7 +52,9 @@
                                             struct bolt_worker_info);
                                          10: dnstap samples on the miss rings
                                             (BOLT_MISS_F_TAP), lcore counters
-                                            tap_samples, tap_sample_drops */
+                                            tap_samples, tap_sample_drops;
+                                         11: the control journal after the
+                                            worker infos */
 #define BOLT_MAX_LCORES 16
 /* Resolver workers (boltdns-cp processes) on one region at most: one bit
  * each in the miss doorbell. */
@@ -383,6 +389,9 @@ BOLT_API struct bolt_ring *bolt_region_worker_answer_ring(struct bolt_region *r,
 
 /* Worker w's published state; NULL when w >= BOLT_MAX_WORKERS. */
 BOLT_API struct bolt_worker_info *bolt_region_worker_info(struct bolt_region *r, unsigned w);
+
+/* The control journal (boltdns/ctljournal.h); NULL when r is NULL. */
+BOLT_API struct bolt_ctl_journal *bolt_region_journal(struct bolt_region *r);
 
 /* The worker whose rings take a miss of key hash h (boltdns/cache.h's
  * hash of the question) among workers: the high half, so that the choice

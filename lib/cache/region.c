@@ -48,6 +48,7 @@ struct layout {
 	uint64_t cache_off;
 	uint64_t cache_size;
 	uint64_t worker_info_off;
+	uint64_t journal_off;
 	uint32_t workers;
 };
 
@@ -81,8 +82,9 @@ static int plan(uint64_t size, uint32_t slots, uint32_t workers, struct layout *
 	                        BOLT_CACHE_LINE);
 	l->worker_info_off = align_up(l->ports_off + sizeof(struct bolt_port_table),
 	                              BOLT_CACHE_LINE);
-	l->miss_off = align_up(l->worker_info_off +
-	                       BOLT_MAX_WORKERS * sizeof(struct bolt_worker_info), BOLT_CACHE_LINE);
+	l->journal_off = align_up(l->worker_info_off +
+	                          BOLT_MAX_WORKERS * sizeof(struct bolt_worker_info), BOLT_CACHE_LINE);
+	l->miss_off = align_up(l->journal_off + sizeof(struct bolt_ctl_journal), BOLT_CACHE_LINE);
 	l->miss_stride = align_up(bolt_ring_bytes(slots, BOLT_MISS_SLOT), BOLT_CACHE_LINE);
 	l->answer_off = l->miss_off + (uint64_t)BOLT_MAX_LCORES * workers * l->miss_stride;
 	l->answer_stride = align_up(bolt_ring_bytes(slots, BOLT_ANSWER_SLOT), BOLT_CACHE_LINE);
@@ -323,6 +325,7 @@ static struct bolt_region *create_path(const char *path, uint64_t size, uint32_t
 	memset(r->base + l.stats_off, 0, BOLT_MAX_LCORES * sizeof(struct bolt_lcore_stats));
 	memset(r->base + l.ports_off, 0, sizeof(struct bolt_port_table));
 	memset(r->base + l.worker_info_off, 0, BOLT_MAX_WORKERS * sizeof(struct bolt_worker_info));
+	memset(r->base + l.journal_off, 0, sizeof(struct bolt_ctl_journal));
 	bolt_bell_init(&h->miss_bell);
 	bolt_bell_init(&h->answer_bell);
 	for (unsigned i = 0; i < BOLT_MAX_LCORES; i++) {
@@ -555,6 +558,15 @@ struct bolt_worker_info *bolt_region_worker_info(struct bolt_region *r, unsigned
 	if (r == NULL || w >= BOLT_MAX_WORKERS)
 		return NULL;
 	return (struct bolt_worker_info *)(r->base + r->hdr->worker_info_off) + w;
+}
+
+struct bolt_ctl_journal *bolt_region_journal(struct bolt_region *r)
+{
+	if (r == NULL)
+		return NULL;
+	uint64_t off = align_up(r->hdr->worker_info_off +
+	                        BOLT_MAX_WORKERS * sizeof(struct bolt_worker_info), BOLT_CACHE_LINE);
+	return (struct bolt_ctl_journal *)(r->base + off);
 }
 
 /* ---- ownership (region.h "Ownership") ---- */

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End-to-end: run-time changes made through the control socket reach every
+# resolver worker ([resolver] workers = 2, boltdns-cp -w 0 and -w 1, behind
+# a socket dataplane; control/README.md "Workers", control/ctlsync.h).
+# Worker 0 serves the socket; the misses of a question go to the worker of
+# its hash, so each check asks 16 or more names (both workers get some):
+#  - boltctl local_data add: every name answers its other types NODATA
+#    (authoritative), whichever worker its miss reaches;
+#  - boltctl local_data remove: the names are resolved again by both (no
+#    NODATA left behind by either worker's derived answers);
+#  - boltctl flush_all: both workers forget their validated NSEC ranges
+#    (RFC 8198), not only worker 0;
+#  - boltctl nta add: names of a bogus zone are answered by both workers;
+#  - a worker 1 started after a change repeats the changes made since the
+#    last reload.
+#
+# Usage: workers-ctl.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTCTL
+. "$(dirname "$0")/lib.sh"
+e2e_init wct "$1" "$2" "$3"
+BOLTCTL=$4
+W_PID=()
+trap 'rc=$?; for p in "${W_PID[@]}"; do kill -9 "$p" 2>/dev/null; done; (exit $rc); e2e_cleanup' EXIT
+e2e_write_conf
+sed -i "s|^\[resolver\]|[resolver]\nworkers = 2|" "$E2E_DIR/boltdns.conf"
+e2e_start_hierarchy
+e2e_start_dp
+start_worker() { # start_worker INDEX: sets W_PID[INDEX]
+  e2e_dnssec_conf
+  ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -w "$1" \
+    -s "$E2E_DIR/cp$1.stats" >>"$E2E_DIR/cp$1.log" 2>&1 &
+  W_PID[$1]=$!
+}
+start_worker 0
+e2e_wait_attached "$E2E_DIR/cp0.stats" || { cat "$E2E_DIR/cp0.log"; echo "worker 0 did not attach"; exit 1; }
+start_worker 1
+e2e_wait_attached "$E2E_DIR/cp1.stats" 50 || { cat "$E2E_DIR/cp1.log"; echo "worker 1 did not attach"; exit 1; }
+E2E_CP_PID=${W_PID[0]}
+for _ in $(seq 30); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
+ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
+wstat() { awk -v k="$2" '$1 == k { print $2 }' "$E2E_DIR/cp$1.stats"; }
+# the workers repeat the socket's changes every 200 ms
+settle() { sleep 0.6; }
+# nodata NAME...: how many answer AAAA with an authoritative NODATA
+nodata() {
+  local n=0 name out
+  for name in "$@"; do
+    out=$(q "$name" AAAA)
+    grep -q 'status: NOERROR' <<<"$out" && grep -q 'flags:[^;]* aa' <<<"$out" &&
+      grep -q 'ANSWER: 0,' <<<"$out" && n=$((n + 1))
+  done
+  echo "$n"
+}
+count_rcode() { # count_rcode RCODE TYPE NAME...
+  local rc=$1 t=$2 n=0 name; shift 2
+  for name in "$@"; do [ "$(rcode_of "$name" "$t")" = "$rc" ] && n=$((n + 1)); done
+  echo "$n"
+}
+
+# ---- local_data add reaches both workers
+L=(); for i in $(seq 10 25); do L+=("l$i.dom1.boltnet"); done
+for i in $(seq 10 25); do ctl local_data add "l$i.dom1.boltnet 300 A 10.9.0.$i" >/dev/null; done
+settle
+wait_stats
+m1=$(wstat 1 misses)
+n=$(nodata "${L[@]}")
+wait_stats
+m1b=$(wstat 1 misses)
+if [ "$n" = 16 ] && [ "$((m1b - m1))" -gt 0 ]; then
+  ok "16 names added at run time: AAAA NODATA (AA) for all, $((m1b - m1)) of them from worker 1"
+else
+  bad "local_data add: $n of 16 answered NODATA, worker 1 took $((m1b - m1)) misses"
+fi
+a=$(short_of l12.dom1.boltnet A)
+[ "$a" = "10.9.0.12 " ] && ok "the added record is answered" || bad "l12 A: '$a'"
+
+# ---- local_data remove reaches both workers
+for i in $(seq 10 25); do ctl local_data remove "l$i.dom1.boltnet" >/dev/null; done
+settle
+n=$(count_rcode NXDOMAIN AAAA "${L[@]}")
+[ "$n" = 16 ] && ok "removed: the 16 names are resolved again (NXDOMAIN from dom1.boltnet)" ||
+  bad "local_data remove: $n of 16 NXDOMAIN (a worker kept its NODATA)"
+
+# ---- flush_all reaches both workers' NSEC ranges
+X=(); for i in $(seq 10 33); do X+=("nx$i.sec.boltnet"); done
+count_rcode NXDOMAIN A "${X[@]}" >/dev/null
+wait_stats
+r0=$(wstat 0 aggressive_records); r1=$(wstat 1 aggressive_records)
+ctl flush_all >/dev/null
+settle
+wait_stats
+f0=$(wstat 0 aggressive_records); f1=$(wstat 1 aggressive_records)
+if [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && [ "$f0" = 0 ] && [ "$f1" = 0 ]; then
+  ok "flush_all: both workers' NSEC ranges go ($r0 / $r1 records -> $f0 / $f1)"
+else
+  bad "flush_all: NSEC records $r0 / $r1 -> $f0 / $f1"
+fi
+
+# ---- nta add reaches both workers
+B=(); for i in $(seq 10 25); do B+=("nx$i.expired.boltnet"); done
+sf=$(count_rcode SERVFAIL A "${B[@]:0:4}")
+ctl nta add expired.boltnet 600 >/dev/null
+settle
+n=$(count_rcode NXDOMAIN A "${B[@]:4}")
+if [ "$sf" = 4 ] && [ "$n" = 12 ]; then
+  ok "nta add: a bogus zone's names answered by both workers (12 of 12; SERVFAIL before)"
+else
+  bad "nta add: before $sf of 4 SERVFAIL, after $n of 12 NXDOMAIN"
+fi
+
+# ---- a worker 1 started later repeats what was changed since the reload
+kill -9 "${W_PID[1]}"; wait "${W_PID[1]}" 2>/dev/null
+L=(); for i in $(seq 30 45); do L+=("l$i.dom1.boltnet"); done
+for i in $(seq 30 45); do ctl local_data add "l$i.dom1.boltnet 300 A 10.9.0.$i" >/dev/null; done
+start_worker 1
+for _ in $(seq 40); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
+settle
+n=$(nodata "${L[@]}")
+[ "$n" = 16 ] && ok "a worker 1 started after 16 additions answers them too" ||
+  bad "late worker 1: $n of 16 NODATA"
+grep -q "change .* (local_data)" "$E2E_DIR/cp1.log" &&
+  bad "worker 1 failed to apply a change: $(grep 'change .* (local_data)' "$E2E_DIR/cp1.log" | head -2)"
+
+if grep -qE 'Sanitizer|runtime error:' "$E2E_DIR"/cp[01].log 2>/dev/null; then
+  grep -E -A5 'Sanitizer|runtime error:' "$E2E_DIR"/cp[01].log | head -40
+  bad "sanitizer reports in the workers' logs"
+fi
+e2e_finish
