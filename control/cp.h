@@ -72,6 +72,11 @@ struct cp_counters {
 	uint64_t rpz_load_errors; /* zone files that could not be loaded */
 	uint64_t rpz_skipped;     /* malformed or unsupported records skipped */
 	uint64_t rpz_flushed;     /* cache entries deleted by a policy change */
+	uint64_t rpz_ixfr;        /* zone versions transferred incrementally (IXFR) */
+	uint64_t rpz_axfr_fallbacks; /* IXFR not usable: the zone transferred whole */
+	uint64_t rpz_xfr_failures;   /* transfers that failed (the version in use stays) */
+	uint64_t rpz_notify_accepted;
+	uint64_t rpz_notify_refused;
 };
 
 /* Resolution latency histogram (cumulative buckets, see serve_latency_le). */

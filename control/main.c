@@ -464,6 +464,17 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	bolt_ctl_sink_counter(k, "rpz_flushed", "Cache entries deleted by a policy change",
 	                      c->rpz_flushed);
 	bolt_ctl_sink_gauge(k, "rpz_rules", "Policy rules loaded", policy_rules(&s->cp));
+	bolt_ctl_sink_counter(k, "rpz_ixfr", "Policy zone versions transferred by IXFR",
+	                      c->rpz_ixfr);
+	bolt_ctl_sink_counter(k, "rpz_axfr_fallbacks",
+	                      "Policy zone IXFRs not usable, transferred whole (AXFR)",
+	                      c->rpz_axfr_fallbacks);
+	bolt_ctl_sink_counter(k, "rpz_xfr_failures", "Policy zone transfers that failed",
+	                      c->rpz_xfr_failures);
+	bolt_ctl_sink_counter(k, "rpz_notify_accepted", "NOTIFYs of policy zones accepted",
+	                      c->rpz_notify_accepted);
+	bolt_ctl_sink_counter(k, "rpz_notify_refused", "NOTIFYs refused (sender, TSIG, zone)",
+	                      c->rpz_notify_refused);
 	bolt_ctl_sink_counter(k, "sub_resolutions", "NS address look-ups", c->sub_resolutions);
 	bolt_ctl_sink_counter(k, "scrubbed", "Upstream records dropped by scrubbing", c->scrubbed);
 	bolt_ctl_sink_counter(k, "cache_inserts", "Answers inserted into the cache (all workers)",

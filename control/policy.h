@@ -105,6 +105,17 @@ void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z);
  * control/policy_xfr.c). Returns 0 or a negative code. */
 int policy_xfr_start(struct cp *cp);
 
+/*
+ * A NOTIFY msg[0..len) from addr (family AF_INET: 4 bytes, AF_INET6: 16),
+ * over any transport: accepted (the zone's transfer thread checks its
+ * primary at once) when it names a zone with a primary, comes from that
+ * primary's address and, when the zone has a key, is signed with it; else
+ * REFUSED (NOTAUTH for a TSIG that does not verify). Counted either way.
+ * The answer goes to out[0..cap): returns its length, or 0 for none.
+ */
+int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
+                      const uint8_t *addr, uint8_t *out, size_t cap);
+
 /* Rules loaded in every zone (a gauge for stats). */
 uint64_t policy_rules(const struct cp *cp);
 

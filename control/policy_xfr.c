@@ -1,21 +1,37 @@
 /*
  * Policy zones transferred from a primary ([rpz] primary, tsig-key): one
- * thread per zone runs the blocking AXFR (control/rpz/xfr.c) at start-up
- * and then at each SOA refresh, and hands a new serial's zone to the loop
- * (uv_async), which puts it in use (policy_replace). A failed transfer, a
- * TSIG failure included, keeps the version in use and is tried again after
- * the SOA's retry. Not yet: IXFR (every change is a full AXFR) and NOTIFY
- * (changes are seen at the next refresh).
+ * thread per zone keeps the zone's records (control/rpz/ixfr.h) and brings
+ * them up to date, at start-up with AXFR, then with IXFR from the serial it
+ * holds (control/rpz/xfr.c) at each SOA refresh and at once when the
+ * primary sends a NOTIFY. A new version is built into a policy store and
+ * handed to the loop (uv_async), which puts it in use (policy_replace: only
+ * the cache entries whose policy changed are flushed).
+ *
+ * IXFR answers: up to date (a single SOA of our serial): nothing to do;
+ * difference sequences: applied to a copy of the records; a whole zone
+ * (AXFR-style), a single newer SOA, a refusal (REFUSED, NOTIMP, FORMERR)
+ * or differences that do not fit the records we hold: AXFR instead (an
+ * AXFR fallback). A failed transfer, a TSIG failure included, keeps the
+ * version in use and is tried again after XFR_RETRY seconds.
+ *
+ * NOTIFY (policy_xfr_notify, loop thread): accepted only for a zone with a
+ * primary, from that primary's address, signed with its key when it has
+ * one; it wakes the zone's thread. NOTIFYs while a transfer runs make one
+ * more check after it (never a queue of transfers), and a NOTIFY whose SOA
+ * serial is not newer than the one held wakes nothing.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "boltdns/errcode.h"
+#include "boltdns/wire_ctx.h"
 #include "log.h"
+#include "notify.h"
 #include "policy.h"
 #include "rpz.h"
 #include "xfr.h"
@@ -24,25 +40,39 @@
 #define XFR_REFRESH_MIN 1
 #define XFR_REFRESH_MAX 86400
 #define XFR_RETRY 5
+/* NOTAUTH (RFC 8945 5.2: a TSIG that does not verify). */
+#define RCODE_NOTAUTH 9
 
 struct pxfr {
 	struct cp *cp;
 	uv_async_t async;
 	pthread_t th;
 	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	struct policy_zone_cfg cfg;
 	struct rpz_tsig_key key;
 	bool have_key;
 	uint8_t origin[BOLT_NAME_MAX];
-	/* Handed to the loop under mu: */
-	struct rpz_zone *ready;
+	/* Thread only: the records of the version in use. */
+	struct rpz_rrset *cur;
+	/* Under mu: */
+	bool notified;            /* a NOTIFY asks for a check */
+	bool have_serial;
+	uint32_t serial;          /* of cur */
+	struct rpz_zone *ready;   /* handed to the loop */
 	char msg[512];
 	bool failed;
+	uint64_t n_ixfr, n_fallback, n_fail;
 };
+
+/* The zones with a primary (set once at start-up, then only read). */
+static struct pxfr *xfrs[POLICY_ZONES_MAX];
+static unsigned nxfrs;
 
 static void on_async(uv_async_t *a)
 {
 	struct pxfr *x = a->data;
+	struct cp *cp = x->cp;
 	pthread_mutex_lock(&x->mu);
 	struct rpz_zone *z = x->ready;
 	x->ready = NULL;
@@ -51,11 +81,17 @@ static void on_async(uv_async_t *a)
 	x->msg[0] = '\0';
 	bool failed = x->failed;
 	x->failed = false;
+	cp->ctr.rpz_ixfr += x->n_ixfr;
+	cp->ctr.rpz_axfr_fallbacks += x->n_fallback;
+	cp->ctr.rpz_xfr_failures += x->n_fail;
+	x->n_ixfr = x->n_fallback = x->n_fail = 0;
 	pthread_mutex_unlock(&x->mu);
 	if (failed) {
-		x->cp->ctr.rpz_load_errors++;
+		cp->ctr.rpz_load_errors++;
 		cp_log(CP_LOG_ERR, "rpz: zone %s: transfer failed: %s (the version in use stays)",
 		       x->cfg.name, msg);
+	} else if (msg[0] != '\0') {
+		cp_log(CP_LOG_NOTICE, "rpz: zone %s: %s", x->cfg.name, msg);
 	}
 	if (z != NULL) {
 		struct rpz_zone_stats st;
@@ -63,55 +99,156 @@ static void on_async(uv_async_t *a)
 		cp_log(CP_LOG_NOTICE, "rpz: zone %s transferred: serial %u, %llu rules, %llu records "
 		       "skipped", x->cfg.name, st.serial, (unsigned long long)st.rules,
 		       (unsigned long long)st.skipped);
-		x->cp->ctr.rpz_skipped += st.skipped;
-		policy_replace(x->cp, x->cfg.name, z);
+		cp->ctr.rpz_skipped += st.skipped;
+		policy_replace(cp, x->cfg.name, z);
 	}
 }
 
-static void sleep_s(unsigned s)
+/* Tell the loop something (a message, counters): the caller holds mu. */
+static void note(struct pxfr *x, bool failed, const char *fmt, const char *what)
 {
-	struct timespec ts = { .tv_sec = s, .tv_nsec = 0 };
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	snprintf(x->msg, sizeof(x->msg), fmt, what);
+	x->failed = failed;
+	if (failed)
+		x->n_fail++;
+}
+
+/* An AXFR of the zone: the new records into *out. */
+static int axfr(struct pxfr *x, struct rpz_rrset **out, char *err, size_t errlen)
+{
+	struct rpz_ixfr ix;
+	rpz_ixfr_init(&ix, true, 0);
+	int rc = rpz_xfr_transfer(x->origin, &x->cfg.primary, x->have_key ? &x->key : NULL, NULL, 0,
+	                          &ix, err, errlen);
+	if (rc == 0) {
+		const char *why = "";
+		if ((rc = rpz_ixfr_apply(&ix, NULL, out, &why)) < 0)
+			snprintf(err, errlen, "%s", why);
+	}
+	rpz_ixfr_free(&ix);
+	return rc;
+}
+
+/*
+ * Bring the zone up to date once. Returns 0 (*out: the new records, or NULL
+ * when nothing changed) or a negative code with err set. *ixfr, *fallback:
+ * what was done.
+ */
+static int update(struct pxfr *x, struct rpz_rrset **out, bool *ixfr, bool *fallback, char *err,
+                  size_t errlen)
+{
+	*out = NULL;
+	*ixfr = *fallback = false;
+	uint16_t soa_len = 0;
+	uint32_t serial = 0;
+	const uint8_t *soa = x->cur != NULL ? rpz_rrset_soa(x->cur, &soa_len, &serial) : NULL;
+	if (soa == NULL)
+		return axfr(x, out, err, errlen);
+	struct rpz_ixfr ix;
+	rpz_ixfr_init(&ix, false, serial);
+	int rc = rpz_xfr_transfer(x->origin, &x->cfg.primary, x->have_key ? &x->key : NULL, soa,
+	                          soa_len, &ix, err, errlen);
+	if (rc == 0 && ix.kind == RPZ_IXFR_UPTODATE) {
+		rpz_ixfr_free(&ix);
+		return 0;
+	}
+	if (rc == 0 && ix.kind != RPZ_IXFR_NEED_AXFR) {
+		const char *why = "";
+		rc = rpz_ixfr_apply(&ix, x->cur, out, &why);
+		if (rc == 0) {
+			*ixfr = ix.kind == RPZ_IXFR_INCREMENTAL;
+			*fallback = !*ixfr;
+		} else if (rc == BOLT_ENOENT) {
+			snprintf(err, errlen, "%s", why);
+		} else {
+			snprintf(err, errlen, "%s", why);
+			rpz_ixfr_free(&ix);
+			return rc;
+		}
+	}
+	rpz_ixfr_free(&ix);
+	if (rc == 0 && *out != NULL)
+		return 0;
+	/* Refused, a newer SOA alone, or differences that do not fit what we
+	 * hold: the whole zone. Other failures (TSIG, a cut stream) are not
+	 * retried here: AXFR from the same primary would fail alike. */
+	if (rc < 0 && rc != BOLT_ENOTIMP && rc != BOLT_ENOENT)
+		return rc;
+	*fallback = true;
+	return axfr(x, out, err, errlen);
+}
+
+/* The REFRESH of the records' SOA (0 when there is none). */
+static uint32_t soa_refresh(const struct rpz_rrset *s)
+{
+	uint16_t len = 0;
+	uint32_t serial;
+	const uint8_t *rd = rpz_rrset_soa(s, &len, &serial);
+	size_t p = 0;
+	for (int n = 0; rd != NULL && n < 2; n++) {
+		int l = bolt_name_len(rd + p, len - p);
+		if (l <= 0)
+			return 0;
+		p += (size_t)l;
+	}
+	return rd != NULL && p + 8 <= len ? bolt_wire_get_u32(rd + p + 4) : 0;
 }
 
 static void *run(void *arg)
 {
 	struct pxfr *x = arg;
-	uint32_t serial = 0;
-	bool have = false;
 	for (;;) {
 		char err[256] = "";
 		unsigned wait = XFR_RETRY;
-		struct rpz_zone *z = rpz_zone_new(x->origin);
-		int rc = z != NULL ? rpz_xfr_axfr(z, &x->cfg.primary, x->have_key ? &x->key : NULL,
-		                                  NULL, NULL, err, sizeof(err))
-		                   : -1;
-		if (rc == 0) {
-			struct rpz_zone_stats st;
-			rpz_zone_get_stats(z, &st);
-			if (st.refresh > 0)
-				wait = st.refresh < XFR_REFRESH_MIN ? XFR_REFRESH_MIN
-				       : st.refresh > XFR_REFRESH_MAX ? XFR_REFRESH_MAX : st.refresh;
-			if (!have || st.serial != serial) {
-				serial = st.serial;
-				have = true;
-				pthread_mutex_lock(&x->mu);
-				rpz_zone_free(x->ready);
-				x->ready = z;
-				z = NULL;
-				pthread_mutex_unlock(&x->mu);
-				uv_async_send(&x->async);
-			}
-		} else {
-			pthread_mutex_lock(&x->mu);
-			snprintf(x->msg, sizeof(x->msg), "%s", err[0] ? err : "out of memory");
-			x->failed = true;
-			pthread_mutex_unlock(&x->mu);
-			uv_async_send(&x->async);
+		struct rpz_rrset *s = NULL;
+		bool ixfr = false, fallback = false;
+		int rc = update(x, &s, &ixfr, &fallback, err, sizeof(err));
+		struct rpz_zone *z = NULL;
+		if (rc == 0 && s != NULL && (z = rpz_rrset_build(s, x->origin, NULL, NULL)) == NULL) {
+			rc = -ENOMEM;
+			snprintf(err, sizeof(err), "out of memory");
 		}
-		rpz_zone_free(z);
-		sleep_s(wait);
+		if (rc == 0 && s != NULL) {
+			rpz_rrset_free(x->cur);
+			x->cur = s;
+			s = NULL;
+		}
+		uint16_t sl;
+		uint32_t serial = 0;
+		bool have = x->cur != NULL && rpz_rrset_soa(x->cur, &sl, &serial) != NULL;
+		if (rc == 0 && have) {
+			uint32_t refresh = soa_refresh(x->cur);
+			if (refresh > 0)
+				wait = refresh < XFR_REFRESH_MIN ? XFR_REFRESH_MIN
+				       : refresh > XFR_REFRESH_MAX ? XFR_REFRESH_MAX : refresh;
+		}
+		rpz_rrset_free(s);
+
+		pthread_mutex_lock(&x->mu);
+		x->have_serial = have;
+		x->serial = serial;
+		if (rc < 0) {
+			note(x, true, "%s", err[0] ? err : "out of memory");
+		} else if (z != NULL) {
+			rpz_zone_free(x->ready);
+			x->ready = z;
+			x->n_ixfr += ixfr;
+			x->n_fallback += fallback;
+			if (fallback && err[0] != '\0')
+				note(x, false, "IXFR not usable (%s): transferred whole (AXFR)", err);
+		}
+		pthread_mutex_unlock(&x->mu);
+		uv_async_send(&x->async);
+
+		/* Sleep until the refresh or a NOTIFY. */
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += wait;
+		pthread_mutex_lock(&x->mu);
+		while (!x->notified && pthread_cond_timedwait(&x->cv, &x->mu, &until) != ETIMEDOUT)
+			;
+		x->notified = false;
+		pthread_mutex_unlock(&x->mu);
 	}
 	return NULL;
 }
@@ -132,6 +269,7 @@ int policy_xfr_start(struct cp *cp)
 			x->cfg.name[nl - 1] = '\0';
 		x->cfg.primary = r->primary;
 		memcpy(x->origin, r->name, sizeof(x->origin));
+		bolt_name_lower(x->origin, (size_t)bolt_name_len(x->origin, BOLT_NAME_MAX));
 		if (r->tsig_key[0] != '\0') {
 			if (rpz_tsig_key_parse(r->tsig_key, &x->key) < 0) {
 				cp_log(CP_LOG_ERR, "rpz: zone %s: bad tsig-key", x->cfg.name);
@@ -141,6 +279,11 @@ int policy_xfr_start(struct cp *cp)
 			x->have_key = true;
 		}
 		pthread_mutex_init(&x->mu, NULL);
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&x->cv, &ca);
+		pthread_condattr_destroy(&ca);
 		uv_async_init(cp->loop, &x->async, on_async);
 		x->async.data = x;
 		if (pthread_create(&x->th, NULL, run, x) != 0) {
@@ -148,6 +291,77 @@ int policy_xfr_start(struct cp *cp)
 			return -EAGAIN;
 		}
 		pthread_detach(x->th);
+		xfrs[nxfrs++] = x;
 	}
 	return 0;
+}
+
+static bool from_primary(const struct pxfr *x, int family, const uint8_t *addr)
+{
+	const struct bolt_sockaddr *p = &x->cfg.primary;
+	if (family != p->family)
+		return false;
+	return memcmp(addr, p->addr, family == AF_INET ? 4 : 16) == 0;
+}
+
+int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
+                      const uint8_t *addr, uint8_t *out, size_t cap)
+{
+	struct rpz_notify n;
+	uint8_t buf[RPZ_NOTIFY_MAX];
+	int rc = rpz_notify_parse(msg, len, &n);
+	if (rc < 0) {
+		cp->ctr.rpz_notify_refused++;
+		/* Not even a header: nothing to answer. */
+		return len < BOLT_HDR_LEN ? 0
+		       : rpz_notify_answer(&n, BOLT_RCODE_FORMERR, NULL, NULL, out, cap);
+	}
+	char zname[1024];
+	if (bolt_name_to_text(n.zone, zname, sizeof(zname)) < 0)
+		snprintf(zname, sizeof(zname), "?");
+	struct pxfr *x = NULL;
+	for (unsigned i = 0; i < nxfrs; i++)
+		if (bolt_name_equal(xfrs[i]->origin, n.zone))
+			x = xfrs[i];
+	const char *why = NULL;
+	uint16_t rcode = BOLT_RCODE_REFUSED;
+	uint8_t mac[RPZ_TSIG_MAC_LEN];
+	bool sign = false;
+	if (x == NULL) {
+		why = "not a policy zone with a primary";
+	} else if (!from_primary(x, family, addr)) {
+		why = "not from the zone's primary";
+	} else if (x->have_key) {
+		/* A copy: the verifier lowers ARCOUNT in place. */
+		memcpy(buf, msg, len);
+		size_t ol;
+		const char *tw = "";
+		rc = rpz_tsig_verify_request(&x->key, buf, len, (uint64_t)time(NULL), &ol, mac, &tw);
+		if (rc < 0) {
+			why = tw;
+			rcode = RCODE_NOTAUTH;
+		} else {
+			sign = true;
+		}
+	} else if (n.is_signed) {
+		why = "signed (TSIG), and the zone has no key";
+		rcode = RCODE_NOTAUTH;
+	}
+	if (why != NULL) {
+		cp->ctr.rpz_notify_refused++;
+		cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s refused: %s", zname, why);
+		return rpz_notify_answer(&n, rcode, NULL, NULL, out, cap);
+	}
+	cp->ctr.rpz_notify_accepted++;
+	pthread_mutex_lock(&x->mu);
+	bool wake = !(n.has_serial && x->have_serial && !rpz_serial_newer(n.serial, x->serial));
+	if (wake) {
+		x->notified = true;
+		pthread_cond_signal(&x->cv);
+	}
+	pthread_mutex_unlock(&x->mu);
+	cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s%s", zname,
+	       wake ? "" : ": the serial is not newer than the one held");
+	return rpz_notify_answer(&n, BOLT_RCODE_NOERROR, sign ? &x->key : NULL, sign ? mac : NULL,
+	                         out, cap);
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "policy.h"
 #include "ringsvc.h"
 #include "serve.h"
 #include "tap.h"
@@ -188,8 +189,27 @@ void ring_waiter_init(struct waiter *w, struct cp *cp, unsigned lcore,
 		w->client = *client;
 }
 
+/* A NOTIFY the dataplane handed on (whole in m->question): for the policy
+ * zones' transfers; answered through the answer ring unless a copy. */
+static void ring_notify(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m)
+{
+	if (m->question_len > BOLT_MISS_QUESTION_MAX) {
+		cp->ctr.bad_misses++;
+		return;
+	}
+	uint8_t out[1024];
+	int len = policy_xfr_notify(cp, m->question, m->question_len, m->client.family,
+	                            m->client.client_addr, out, sizeof(out));
+	if (len > 0 && !(m->flags & BOLT_MISS_F_COPY))
+		ring_push(cp, lcore, &m->client, out, (size_t)len);
+}
+
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m)
 {
+	if (m->flags & BOLT_MISS_F_NOTIFY) {
+		ring_notify(cp, lcore, m);
+		return;
+	}
 	bool hint = (m->flags & BOLT_MISS_F_PREFETCH) != 0;
 	bool sample = (m->flags & BOLT_MISS_F_TAP) != 0;
 	if (hint)

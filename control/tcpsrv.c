@@ -12,7 +12,9 @@
 
 #include "boltdns/acl.h"
 #include "boltdns/answer.h"
+#include "boltdns/wire_ctx.h"
 #include "log.h"
+#include "policy.h"
 #include "respond.h"
 #include "serve.h"
 #include "tap.h"
@@ -174,6 +176,16 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 	cp->ctr.tcp_queries++;
 	if (c->refused) {
 		refuse_query(c, msg, len);
+		return;
+	}
+	/* A NOTIFY (opcode 4) for a policy zone: its transfer thread. */
+	if (len >= BOLT_HDR_LEN && BOLT_OPCODE(bolt_wire_get_u16(msg + 2)) == 4 &&
+	    !(bolt_wire_get_u16(msg + 2) & BOLT_FLAG_QR)) {
+		uint8_t out[1024];
+		int ol = policy_xfr_notify(cp, msg, len, c->peer.family, c->peer.client_addr, out,
+		                           sizeof(out));
+		if (ol > 0)
+			conn_send(c, out, (size_t)ol);
 		return;
 	}
 	struct waiter w;
@@ -344,8 +356,8 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 		return;
 	}
-	if (cp->tap != NULL)
-		fill_peer(c);
+	/* The peer's address: dnstap's, and a NOTIFY's sender. */
+	fill_peer(c);
 	uv_timer_start(&c->idle, on_idle, TCP_IDLE_MS, TCP_IDLE_MS);
 	if (uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read) < 0)
 		conn_close(c);

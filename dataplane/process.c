@@ -669,6 +669,11 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 			DP_STAT_INC(st, refused);
 			len = w->denied[i] == BOLT_ACL_DROPPED ? 0
 			      : refused_response(p, q, w->parse_rc[i]);
+		} else if (w->parse_rc[i] == BOLT_ENOTIMP && BOLT_OPCODE(q->flags) == 4 /* NOTIFY */ &&
+		           p->len <= BOLT_MISS_QUESTION_MAX) {
+			/* The control plane's (its policy zones): dp_miss_push. */
+			p->verdict = DP_MISS;
+			continue;
 		} else if (w->parse_rc[i] < 0) {
 			len = error_response(w, p, q, w->parse_rc[i]);
 		} else {
@@ -747,10 +752,36 @@ static void miss_fill(struct bolt_miss_msg *m, const struct dp_worker *w, const 
 	memcpy(m->question, p->dns + BOLT_HDR_LEN, q->question_len);
 }
 
+/* A NOTIFY (stage 3 let only those through with a parse error): the whole
+ * message to every resolver worker, ring 0's to answer (BOLT_MISS_F_NOTIFY). */
+static int notify_push(struct dp_worker *w, const struct bolt_query *q, const struct dp_pkt *p,
+                       const struct bolt_client *c)
+{
+	for (unsigned v = 0; v < w->nrw; v++) {
+		struct bolt_miss_msg *m = bolt_ring_reserve(w->miss_ring[v]);
+		if (!m) {
+			DP_STAT_INC(w->st, ring_drops);
+			continue;
+		}
+		memset(m, 0, offsetof(struct bolt_miss_msg, question));
+		m->client = *c;
+		m->id = q->id;
+		m->qflags = q->flags;
+		m->question_len = p->len;
+		m->flags = (uint16_t)(BOLT_MISS_F_NOTIFY | (v != 0 ? BOLT_MISS_F_COPY : 0));
+		m->received = w->now;
+		memcpy(m->question, p->dns, p->len);
+		bolt_ring_commit(w->miss_ring[v]);
+	}
+	return 0;
+}
+
 int dp_miss_push(struct dp_worker *w, unsigned i, const struct dp_pkt *p,
                  const struct bolt_client *c)
 {
 	const struct bolt_query *q = &w->q[i];
+	if (w->parse_rc[i] != 0)
+		return notify_push(w, q, p, c);
 	/* The same key hash on every lcore: identical questions meet in one
 	 * resolver worker, which coalesces them. */
 	struct bolt_ring *ring = w->miss_ring[bolt_region_worker_of(w->key[i].hash, w->nrw)];

@@ -104,20 +104,26 @@ static bool hmac(const struct rpz_tsig_key *k, const uint8_t *data, size_t len,
 	       ml == RPZ_TSIG_MAC_LEN;
 }
 
-int rpz_tsig_sign(const struct rpz_tsig_key *k, uint8_t *msg, size_t len, size_t cap,
-                  uint64_t now, uint8_t mac[RPZ_TSIG_MAC_LEN])
+/* Sign msg (a request: prior NULL; a response: the request's MAC). */
+static int sign(const struct rpz_tsig_key *k, const uint8_t *prior, uint8_t *msg, size_t len,
+                size_t cap, uint64_t now, uint8_t mac[RPZ_TSIG_MAC_LEN])
 {
 	uint8_t v[BOLT_NAME_MAX + 64];
 	size_t vl = vars(k, now, RPZ_TSIG_FUDGE, 0, true, v);
 	size_t rdlen = sizeof(alg_name) + 6 + 2 + 2 + RPZ_TSIG_MAC_LEN + 2 + 2 + 2;
+	size_t pl = prior != NULL ? 2 + RPZ_TSIG_MAC_LEN : 0;
 	if (len < BOLT_HDR_LEN || len + k->name_len + 10 + rdlen > cap)
 		return BOLT_ESPACE;
-	uint8_t *d = malloc(len + vl);
+	uint8_t *d = malloc(pl + len + vl);
 	if (d == NULL)
 		return -ENOMEM;
-	memcpy(d, msg, len);
-	memcpy(d + len, v, vl);
-	bool ok = hmac(k, d, len + vl, mac);
+	if (prior != NULL) {
+		bolt_wire_put_u16(d, RPZ_TSIG_MAC_LEN);
+		memcpy(d + 2, prior, RPZ_TSIG_MAC_LEN);
+	}
+	memcpy(d + pl, msg, len);
+	memcpy(d + pl + len, v, vl);
+	bool ok = hmac(k, d, pl + len + vl, mac);
 	free(d);
 	if (!ok)
 		return BOLT_EMALF;
@@ -142,6 +148,19 @@ int rpz_tsig_sign(const struct rpz_tsig_key *k, uint8_t *msg, size_t len, size_t
 	p += 6;
 	bolt_wire_put_u16(msg + 10, (uint16_t)(bolt_wire_get_u16(msg + 10) + 1));
 	return (int)(p - msg);
+}
+
+int rpz_tsig_sign(const struct rpz_tsig_key *k, uint8_t *msg, size_t len, size_t cap,
+                  uint64_t now, uint8_t mac[RPZ_TSIG_MAC_LEN])
+{
+	return sign(k, NULL, msg, len, cap, now, mac);
+}
+
+int rpz_tsig_sign_response(const struct rpz_tsig_key *k, uint8_t *msg, size_t len, size_t cap,
+                           uint64_t now, const uint8_t req_mac[RPZ_TSIG_MAC_LEN])
+{
+	uint8_t mac[RPZ_TSIG_MAC_LEN];
+	return sign(k, req_mac, msg, len, cap, now, mac);
 }
 
 void rpz_tsig_stream_init(struct rpz_tsig_stream *s, const struct rpz_tsig_key *k,
@@ -194,6 +213,92 @@ static size_t find_tsig(const uint8_t *m, size_t len, size_t *rd)
 	return last;
 }
 
+/*
+ * Check the TSIG record at msg[at..) (RDATA at rd) of msg[0..len): the MAC
+ * over prior (NULL: none, a request), acc[0..acc_len), the message without
+ * its TSIG and the variables (full or timers only). On success ARCOUNT is
+ * lowered, *out_len is at and mac gets the record's MAC.
+ */
+static int check(const struct rpz_tsig_key *k, const uint8_t *prior, const uint8_t *acc,
+                 size_t acc_len, bool full, uint8_t *msg, size_t len, size_t at, size_t rd,
+                 uint64_t now, size_t *out_len, uint8_t out_mac[RPZ_TSIG_MAC_LEN],
+                 const char **why)
+{
+	/* The TSIG record: key name, algorithm, time, fudge, MAC, ID, error. */
+	uint8_t owner[BOLT_NAME_MAX];
+	size_t p = at;
+	*why = "malformed TSIG record";
+	if (bolt_name_unpack(msg, len, &p, owner) <= 0)
+		return BOLT_EMALF;
+	bolt_name_lower(owner, (size_t)bolt_name_len(owner, BOLT_NAME_MAX));
+	if (!bolt_name_equal(owner, k->name)) {
+		*why = "TSIG signed with another key";
+		return BOLT_EMALF;
+	}
+	size_t q = rd;
+	uint8_t alg[BOLT_NAME_MAX];
+	if (bolt_name_unpack(msg, len, &q, alg) <= 0 || !bolt_name_equal(alg, alg_name) ||
+	    q + 10 > len)
+		return BOLT_EMALF;
+	uint64_t t = get48(msg + q);
+	uint16_t fudge = bolt_wire_get_u16(msg + q + 6);
+	uint16_t macl = bolt_wire_get_u16(msg + q + 8);
+	q += 10;
+	if (macl != RPZ_TSIG_MAC_LEN || q + macl + 6 > len)
+		return BOLT_EMALF;
+	const uint8_t *mac = msg + q;
+	uint16_t orig_id = bolt_wire_get_u16(msg + q + macl);
+	uint16_t error = bolt_wire_get_u16(msg + q + macl + 2);
+	if (error != 0) {
+		*why = "the primary answered with a TSIG error (BADKEY, BADSIG or BADTIME)";
+		return BOLT_EMALF;
+	}
+	/* The digest: prior MAC, unsigned messages since, this message
+	 * without its TSIG (original ID, ARCOUNT one less), the variables. */
+	uint8_t v[BOLT_NAME_MAX + 64];
+	size_t vl = vars(k, t, fudge, error, full, v);
+	size_t pl = prior != NULL ? 2 + RPZ_TSIG_MAC_LEN : 0;
+	size_t dl = pl + acc_len + at + vl;
+	uint8_t *d = malloc(dl);
+	if (d == NULL) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	uint8_t *w = d;
+	if (prior != NULL) {
+		bolt_wire_put_u16(w, RPZ_TSIG_MAC_LEN);
+		memcpy(w + 2, prior, RPZ_TSIG_MAC_LEN);
+	}
+	w += pl;
+	if (acc_len > 0)
+		memcpy(w, acc, acc_len);
+	w += acc_len;
+	memcpy(w, msg, at);
+	bolt_wire_put_u16(w, orig_id);
+	bolt_wire_put_u16(w + 10, (uint16_t)(bolt_wire_get_u16(msg + 10) - 1));
+	w += at;
+	memcpy(w, v, vl);
+	uint8_t want[RPZ_TSIG_MAC_LEN];
+	bool ok = hmac(k, d, dl, want);
+	free(d);
+	/* A constant-time compare: the MAC is a secret's proof. */
+	unsigned diff = ok ? 0 : 1;
+	for (unsigned i = 0; i < RPZ_TSIG_MAC_LEN; i++)
+		diff |= (unsigned)(want[i] ^ mac[i]);
+	if (diff != 0) {
+		*why = "TSIG MAC does not match (wrong key?)";
+		return BOLT_EMALF;
+	}
+	if ((now > t ? now - t : t - now) > fudge) {
+		*why = "TSIG time outside the fudge (clocks differ?)";
+		return BOLT_EMALF;
+	}
+	memcpy(out_mac, mac, RPZ_TSIG_MAC_LEN);
+	bolt_wire_put_u16(msg + 10, (uint16_t)(bolt_wire_get_u16(msg + 10) - 1));
+	*out_len = at;
+	return 0;
+}
+
 int rpz_tsig_verify(struct rpz_tsig_stream *s, uint8_t *msg, size_t len, uint64_t now,
                     size_t *out_len, const char **why)
 {
@@ -227,77 +332,34 @@ int rpz_tsig_verify(struct rpz_tsig_stream *s, uint8_t *msg, size_t len, uint64_
 		s->acc_len += len;
 		return 0;
 	}
-	/* The TSIG record: key name, algorithm, time, fudge, MAC, ID, error. */
-	uint8_t owner[BOLT_NAME_MAX];
-	size_t p = at;
-	*why = "malformed TSIG record";
-	if (bolt_name_unpack(msg, len, &p, owner) <= 0)
-		return BOLT_EMALF;
-	bolt_name_lower(owner, (size_t)bolt_name_len(owner, BOLT_NAME_MAX));
-	if (!bolt_name_equal(owner, s->k->name)) {
-		*why = "TSIG signed with another key";
-		return BOLT_EMALF;
-	}
-	size_t q = rd;
-	uint8_t alg[BOLT_NAME_MAX];
-	if (bolt_name_unpack(msg, len, &q, alg) <= 0 || !bolt_name_equal(alg, alg_name) ||
-	    q + 10 > len)
-		return BOLT_EMALF;
-	uint64_t t = get48(msg + q);
-	uint16_t fudge = bolt_wire_get_u16(msg + q + 6);
-	uint16_t macl = bolt_wire_get_u16(msg + q + 8);
-	q += 10;
-	if (macl != RPZ_TSIG_MAC_LEN || q + macl + 6 > len)
-		return BOLT_EMALF;
-	const uint8_t *mac = msg + q;
-	uint16_t orig_id = bolt_wire_get_u16(msg + q + macl);
-	uint16_t error = bolt_wire_get_u16(msg + q + macl + 2);
-	if (error != 0) {
-		*why = "the primary answered with a TSIG error (BADKEY, BADSIG or BADTIME)";
-		return BOLT_EMALF;
-	}
-	/* The digest: prior MAC, unsigned messages since, this message
-	 * without its TSIG (original ID, ARCOUNT one less), the variables. */
-	uint8_t v[BOLT_NAME_MAX + 64];
-	size_t vl = vars(s->k, t, fudge, error, s->first, v);
-	size_t dl = 2 + RPZ_TSIG_MAC_LEN + s->acc_len + at + vl;
-	uint8_t *d = malloc(dl);
-	if (d == NULL) {
-		*why = "out of memory";
-		return -ENOMEM;
-	}
-	uint8_t *w = d;
-	bolt_wire_put_u16(w, RPZ_TSIG_MAC_LEN);
-	memcpy(w + 2, s->prior, RPZ_TSIG_MAC_LEN);
-	w += 2 + RPZ_TSIG_MAC_LEN;
-	if (s->acc_len > 0)
-		memcpy(w, s->acc, s->acc_len);
-	w += s->acc_len;
-	memcpy(w, msg, at);
-	bolt_wire_put_u16(w, orig_id);
-	bolt_wire_put_u16(w + 10, (uint16_t)(bolt_wire_get_u16(msg + 10) - 1));
-	w += at;
-	memcpy(w, v, vl);
-	uint8_t want[RPZ_TSIG_MAC_LEN];
-	bool ok = hmac(s->k, d, dl, want);
-	free(d);
-	/* A constant-time compare: the MAC is a secret's proof. */
-	unsigned diff = ok ? 0 : 1;
-	for (unsigned i = 0; i < RPZ_TSIG_MAC_LEN; i++)
-		diff |= (unsigned)(want[i] ^ mac[i]);
-	if (diff != 0) {
-		*why = "TSIG MAC does not match (wrong key?)";
-		return BOLT_EMALF;
-	}
-	if ((now > t ? now - t : t - now) > fudge) {
-		*why = "TSIG time outside the fudge (clocks differ?)";
-		return BOLT_EMALF;
-	}
+	uint8_t mac[RPZ_TSIG_MAC_LEN];
+	int rc = check(s->k, s->prior, s->acc, s->acc_len, s->first, msg, len, at, rd, now, out_len,
+	               mac, why);
+	if (rc < 0)
+		return rc;
 	memcpy(s->prior, mac, RPZ_TSIG_MAC_LEN);
 	s->first = false;
 	s->acc_len = 0;
 	s->unsigned_run = 0;
-	bolt_wire_put_u16(msg + 10, (uint16_t)(bolt_wire_get_u16(msg + 10) - 1));
-	*out_len = at;
 	return 0;
+}
+
+bool rpz_tsig_signed(const uint8_t *msg, size_t len)
+{
+	size_t rd = 0;
+	return find_tsig(msg, len, &rd) != 0;
+}
+
+int rpz_tsig_verify_request(const struct rpz_tsig_key *k, uint8_t *msg, size_t len,
+                            uint64_t now, size_t *out_len, uint8_t mac[RPZ_TSIG_MAC_LEN],
+                            const char **why)
+{
+	size_t rd = 0;
+	*out_len = len;
+	size_t at = find_tsig(msg, len, &rd);
+	if (at == 0) {
+		*why = "not signed (TSIG)";
+		return BOLT_ENOENT;
+	}
+	return check(k, NULL, NULL, 0, true, msg, len, at, rd, now, out_len, mac, why);
 }

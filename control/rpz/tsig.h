@@ -40,6 +40,28 @@ int rpz_tsig_key_parse(const char *text, struct rpz_tsig_key *k);
 int rpz_tsig_sign(const struct rpz_tsig_key *k, uint8_t *msg, size_t len, size_t cap,
                   uint64_t now, uint8_t mac[RPZ_TSIG_MAC_LEN]);
 
+/*
+ * Sign a response msg[0..len) to a request whose MAC was req_mac (RFC 8945
+ * 5.3: the request's MAC opens the digest). Returns the new length or
+ * BOLT_ESPACE.
+ */
+int rpz_tsig_sign_response(const struct rpz_tsig_key *k, uint8_t *msg, size_t len, size_t cap,
+                           uint64_t now, const uint8_t req_mac[RPZ_TSIG_MAC_LEN]);
+
+/* Whether msg[0..len) ends with a TSIG record. */
+bool rpz_tsig_signed(const uint8_t *msg, size_t len);
+
+/*
+ * Verify a signed request msg[0..len) (a NOTIFY) at time now: its TSIG
+ * must be the last record, by key k, with a matching MAC and a time within
+ * the fudge. On success *out_len is the message without its TSIG (ARCOUNT
+ * lowered in msg) and mac the request's MAC (for signing the response).
+ * Returns 0, BOLT_ENOENT (not signed) or another negative code, *why set.
+ */
+int rpz_tsig_verify_request(const struct rpz_tsig_key *k, uint8_t *msg, size_t len,
+                            uint64_t now, size_t *out_len, uint8_t mac[RPZ_TSIG_MAC_LEN],
+                            const char **why);
+
 /* The verification of one answer stream. */
 struct rpz_tsig_stream {
 	const struct rpz_tsig_key *k;

@@ -52,6 +52,15 @@ struct bolt_miss_msg {
  * less than half full, so samples never take a miss's slot. */
 #define BOLT_MISS_F_TAP 0x0002u
 
+/* Not a miss but a NOTIFY (RFC 1996, opcode 4) for the control plane's
+ * policy zones: question[0..question_len) holds the whole message, header
+ * included (at most BOLT_MISS_QUESTION_MAX bytes: a longer one gets NOTIMP
+ * from the dataplane, and goes over TCP). Every resolver worker gets one;
+ * the copies other than ring 0's carry BOLT_MISS_F_COPY: acted on, answered
+ * by nobody. */
+#define BOLT_MISS_F_NOTIFY 0x0004u
+#define BOLT_MISS_F_COPY 0x0008u
+
 #define BOLT_MISS_SLOT 384
 _Static_assert(sizeof(struct bolt_miss_msg) <= BOLT_MISS_SLOT, "miss slot too small");
 
