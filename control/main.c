@@ -730,6 +730,11 @@ static void write_stats(struct main_state *s)
 	W("rpz_skipped", c->rpz_skipped);
 	W("rpz_flushed", c->rpz_flushed);
 	W("rpz_rules", policy_rules(&s->cp));
+	W("rpz_ixfr", c->rpz_ixfr);
+	W("rpz_axfr_fallbacks", c->rpz_axfr_fallbacks);
+	W("rpz_xfr_failures", c->rpz_xfr_failures);
+	W("rpz_notify_accepted", c->rpz_notify_accepted);
+	W("rpz_notify_refused", c->rpz_notify_refused);
 	W("sub_resolutions", c->sub_resolutions);
 	W("scrubbed", c->scrubbed);
 	W("cache_inserts", c->cache_inserts);

@@ -339,7 +339,8 @@ int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
 		rc = rpz_tsig_verify_request(&x->key, buf, len, (uint64_t)time(NULL), &ol, mac, &tw);
 		if (rc < 0) {
 			why = tw;
-			rcode = RCODE_NOTAUTH;
+			/* Unsigned: not allowed (REFUSED); signed badly: NOTAUTH. */
+			rcode = rc == BOLT_ENOENT ? BOLT_RCODE_REFUSED : RCODE_NOTAUTH;
 		} else {
 			sign = true;
 		}

@@ -1,10 +1,12 @@
 """UDP and TCP serving loops shared by the hierarchy's own name servers
-(fakeauth.py, scriptauth.py); standard library only.
+(fakeauth.py, scriptauth.py, xfrprimary.py); standard library only.
 
 serve(addr, port, pidfile, respond, delay) binds UDP and TCP on addr:port,
 writes pidfile once both are bound (the readiness signal start.sh waits
 for) and answers forever: respond(msg, transport) returns the response
-bytes or None (no answer); delay() returns seconds to wait before sending.
+bytes, a list of them (several messages over TCP, the first over UDP; a None
+in the list closes the connection there) or None (no answer); delay()
+returns seconds to wait before sending.
 Bad input never kills the server: an exception in respond drops that query.
 """
 
@@ -34,6 +36,8 @@ def _serve_udp(sock, respond, delay):
         except Exception as exc:  # bad input must never kill the server
             sys.stderr.write("udp: error %r from %s\n" % (exc, peer))
             continue
+        if isinstance(resp, list):
+            resp = resp[0] if resp else None
         if resp is None:
             continue
         wait = delay()
@@ -69,7 +73,12 @@ def _serve_tcp_conn(conn, respond, delay):
             wait = delay()
             if wait > 0:
                 time.sleep(wait)
-            conn.sendall(struct.pack("!H", len(resp)) + resp)
+            # A list: several messages (a zone transfer); None in it: close
+            # the connection there (a transfer cut short).
+            for part in resp if isinstance(resp, list) else [resp]:
+                if part is None:
+                    return
+                conn.sendall(struct.pack("!H", len(part)) + part)
     except Exception:
         pass
     finally:
