@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -430,18 +431,35 @@ static int refused_response(struct dp_pkt *p, const struct bolt_query *q, int rc
 }
 
 /* A miss under a zone the control plane throttles (boltdns/throttle.h):
- * SERVFAIL with EDE 0 from here, except one in BOLT_THROTTLE_LET_THROUGH,
- * which goes on to the control plane (it applies its rate and sees the
- * flood go on). Returns the response length, or -1 to hand the miss on. */
+ * SERVFAIL from here, EDE 0 for a zone over its NXDOMAIN rate, EDE 22 for
+ * a zone whose servers are all down (the control plane's words), except one
+ * in bolt_throttle_let_through(reason), which goes on to the control plane
+ * (it applies its rate, or probes the zone, and sees the flood go on).
+ * Returns the response length, or -1 to hand the miss on. */
 static int throttle_response(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
                              const struct bolt_cache_key *k)
 {
-	if (w->hdr == NULL || !bolt_throttle_match(&w->hdr->throttle, k->name, k->name_len, w->now))
+	unsigned off = 0;
+	enum bolt_throttle_reason why =
+		w->hdr == NULL ? BOLT_THROTTLE_NONE
+		               : bolt_throttle_match(&w->hdr->throttle, k->name, k->name_len, w->now, &off);
+	if (why == BOLT_THROTTLE_NONE)
 		return -1;
-	if (++w->throttle_n % BOLT_THROTTLE_LET_THROUGH == 0)
+	if (++w->throttle_n[why] % bolt_throttle_let_through(why) == 0) {
+		DP_STAT_INC(w->st, throttle_passed);
 		return -1;
-	int len = error_in_place(p, q, true, BOLT_RCODE_SERVFAIL, q->has_edns, BOLT_EDE_OTHER,
-	                         "zone throttled: query limits reached");
+	}
+	/* the EDE text is cut at BOLT_EDE_TEXT_MAX: a longer zone is "the zone" */
+	char text[BOLT_EDE_TEXT_MAX + 1] = "zone throttled: query limits reached";
+	uint16_t ede = BOLT_EDE_OTHER;
+	if (why == BOLT_THROTTLE_DOWN) {
+		char zone[BOLT_EDE_TEXT_MAX - 24];
+		ede = BOLT_EDE_NO_REACHABLE_AUTHORITY;
+		if (bolt_name_to_text(k->name + off, zone, sizeof(zone)) < 0)
+			snprintf(zone, sizeof(zone), "the zone");
+		snprintf(text, sizeof(text), "all servers for %s are down", zone);
+	}
+	int len = error_in_place(p, q, true, BOLT_RCODE_SERVFAIL, q->has_edns, ede, text);
 	if (len <= 0)
 		return -1;
 	DP_STAT_INC(w->st, throttled);

@@ -128,7 +128,8 @@ struct dp_worker {
 	uint8_t cookie_cur[BOLT_COOKIE_SECRET_LEN];
 	uint8_t cookie_prev[BOLT_COOKIE_SECRET_LEN];
 	struct dp_rl_bucket *rl;         /* pol->rl when rate limiting, else NULL */
-	uint32_t throttle_n;             /* misses under throttled zones seen (one in ten goes on) */
+	uint32_t throttle_n[BOLT_THROTTLE_REASONS]; /* misses under throttled zones seen, by
+	                                               reason (bolt_throttle_let_through) */
 	uint32_t tap_every;              /* [dnstap] sample (0: off) */
 	uint32_t tap_left;               /* hits until the next sample */
 	/* The hot counters of one burst, added to the shared ones once at its

@@ -31,6 +31,7 @@ const struct ctl_lcore_field ctl_lcore_fields[] = {
 	F(prefetch_hints, "Hits late in their TTL hinted to the control plane for refresh"),
 	F(prefetch_hint_drops, "Prefetch hints dropped because the miss ring was full"),
 	F(throttled, "Misses answered SERVFAIL by the dataplane: their zone over its limits"),
+	F(throttle_passed, "Misses under throttled zones handed on to the control plane all the same"),
 	F(tap_samples, "Hits sampled for dnstap, sent to the control plane"),
 	F(tap_sample_drops, "dnstap samples not sent: miss ring half full"),
 };

@@ -21,18 +21,18 @@ static uint32_t probe_secs(const struct cp *cp)
 	return s > 0 ? (uint32_t)s : 1;
 }
 
-static void publish(struct res *r)
+/* Publish r's zone to the dataplane for reason (boltdns/throttle.h). */
+static void publish(struct res *r, enum bolt_throttle_reason why, uint32_t secs)
 {
 	struct cp *cp = r->cp;
 	if (cp->region != NULL)
-		(void)bolt_throttle_set(&cp->region->hdr->throttle, r->zone,
-		                        now_s() + ZRATE_THROTTLE_SECS);
+		(void)bolt_throttle_set(&cp->region->hdr->throttle, r->zone, now_s() + secs, why);
 }
 
 void guard_throttle(struct res *r)
 {
 	if (zrate_publish_due(r->zone, uv_now(r->cp->loop)))
-		publish(r);
+		publish(r, BOLT_THROTTLE_RATE, ZRATE_THROTTLE_SECS);
 }
 
 bool guard_zone_down(struct res *r, char *text, size_t cap)
@@ -48,7 +48,7 @@ bool guard_zone_down(struct res *r, char *text, size_t cap)
 	if (v != ZDOWN_FAIL)
 		return false;
 	if (pub)
-		publish(r);
+		publish(r, BOLT_THROTTLE_DOWN, ZDOWN_PUBLISH_SECS);
 	char zn[300];
 	name_text(r->zone, zn, sizeof(zn));
 	snprintf(text, cap, "all servers for %s are down (timed out recently)", zn);

@@ -57,7 +57,9 @@ enum zdown_verdict zdown_check(struct infra *t, const uint8_t *zone, uint32_t no
 		v->failed = 0;
 	}
 	v->failed++;
-	if (publish != NULL && zone[0] != 0 && v->failed >= ZDOWN_PUBLISH_MIN &&
+	/* still published: the dataplane hands on only a sample of the flood */
+	bool held = v->published != 0 && now - v->published < ZDOWN_PUBLISH_SECS;
+	if (publish != NULL && zone[0] != 0 && (v->failed >= ZDOWN_PUBLISH_MIN || held) &&
 	    v->published != now) {
 		v->published = now;
 		*publish = true;

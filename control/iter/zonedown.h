@@ -12,9 +12,12 @@
  * its timeout.
  *
  * While a down zone is asked faster than ZDOWN_PUBLISH_MIN questions a
- * second (a flood), it is published to the dataplane (boltdns/throttle.h),
- * which answers most of them SERVFAIL itself; an answer from the zone
- * lifts that at once.
+ * second (a flood), it is published to the dataplane (boltdns/throttle.h,
+ * BOLT_THROTTLE_DOWN), which answers all but one in
+ * BOLT_THROTTLE_LET_THROUGH_DOWN of them SERVFAIL itself (EDE 22, as here);
+ * the ones it lets through keep the zone published (each second with a
+ * failed question while it is) and bring the probes; an answer from the
+ * zone lifts that at once.
  *
  * The state is an entry of the infrastructure cache (infra.h, kind
  * INFRA_ZONE_DOWN, keyed by the zone cut's lower-case wire name), so it is
@@ -45,6 +48,9 @@
 /* Questions failed within one second before a down zone is published to
  * the dataplane: a flood, not a client's retries. */
 #define ZDOWN_PUBLISH_MIN 10
+/* A down zone is published to the dataplane this long from its latest
+ * publish. */
+#define ZDOWN_PUBLISH_SECS 2
 
 enum zdown_verdict {
 	ZDOWN_UP = 0,   /* not known down: resolve as usual */
@@ -60,7 +66,10 @@ enum zdown_verdict {
  * and publish is not NULL, *publish tells whether the zone should be
  * published to the dataplane now (boltdns/throttle.h): true at most once a
  * second per zone, once ZDOWN_PUBLISH_MIN questions failed within that
- * second, never for the root (a resolver that cannot reach the root fails
+ * second, or at the first failed question of a second while the latest
+ * publish still holds (within ZDOWN_PUBLISH_SECS: the dataplane lets only
+ * a sample of the flood through, which must keep it published), never for
+ * the root (a resolver that cannot reach the root fails
  * everything anyway: the control plane's answer, with its reason, is kept).
  */
 enum zdown_verdict zdown_check(struct infra *t, const uint8_t *zone, uint32_t now,

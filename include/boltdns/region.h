@@ -43,7 +43,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 11u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 12u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
                                          8: doorbells (miss_bell, answer_bell);
@@ -54,7 +54,10 @@
                                             (BOLT_MISS_F_TAP), lcore counters
                                             tap_samples, tap_sample_drops;
                                          11: the control journal after the
-                                            worker infos */
+                                            worker infos;
+                                         12: a reason in each throttle slot
+                                            (struct bolt_throttle_slot), lcore
+                                            counter throttle_passed */
 #define BOLT_MAX_LCORES 16
 /* Resolver workers (boltdns-cp processes) on one region at most: one bit
  * each in the miss doorbell. */
@@ -97,6 +100,8 @@ struct bolt_lcore_stats {
 	uint64_t throttled;      /* misses answered SERVFAIL: their zone throttled (boltdns/throttle.h) */
 	uint64_t tap_samples;    /* hits sampled for dnstap ([dnstap] sample) sent to the control plane */
 	uint64_t tap_sample_drops; /* samples not sent: miss ring half full or more */
+	uint64_t throttle_passed; /* misses under throttled zones handed on to the control
+	                             plane all the same (one in bolt_throttle_let_through) */
 	uint64_t reserved[1];
 };
 

@@ -1,8 +1,8 @@
 /*
  * Throttled zones in the region (see boltdns/throttle.h).
  *
- * Seqlock per slot: the writer makes seq odd, writes until/len/name, makes
- * it even again; a reader reads seq, the fields, and seq again, and trusts
+ * Seqlock per slot: the writer makes seq odd, writes until/len/reason/name,
+ * makes it even again; a reader reads seq, the fields, and seq again, and trusts
  * what it read only when both reads are the same even value. The name
  * bytes are copied with relaxed atomic loads (a data race is undefined in
  * C11 even when the seqlock discards what it read), then compared.
@@ -15,6 +15,7 @@
  * zones at the same moment may pick the same free slot: the later one wins
  * it and the other zone is published again at its worker's next refusal.
  */
+#include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -33,16 +34,17 @@ static void store_name(uint8_t *dst, const uint8_t *src, unsigned len)
 		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
 }
 
-/* Read slot s consistently: its until, len and name. False while the
- * writer is inside (the reader then treats the slot as not matching). */
+/* Read slot s consistently: its until, len, reason and name. False while
+ * the writer is inside (the reader then treats the slot as not matching). */
 static bool read_slot(const struct bolt_throttle_slot *s, uint32_t *until, unsigned *len,
-                      uint8_t *name)
+                      uint8_t *reason, uint8_t *name)
 {
 	uint32_t q = atomic_load_explicit(&s->seq, memory_order_acquire);
 	if (q & 1)
 		return false;
 	*until = atomic_load_explicit(&s->until, memory_order_relaxed);
 	*len = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
+	*reason = __atomic_load_n(&s->reason, __ATOMIC_RELAXED);
 	if (*len > BOLT_NAME_MAX)
 		return false;
 	copy_name(name, s->name, *len);
@@ -64,19 +66,22 @@ static bool elsewhere(const struct bolt_throttle_table *t, const struct bolt_thr
 {
 	for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS; i++) {
 		const struct bolt_throttle_slot *s = &t->slot[i];
-		uint8_t name[BOLT_NAME_MAX];
+		uint8_t name[BOLT_NAME_MAX], r;
 		uint32_t u;
 		unsigned l;
 		if (s == mine)
 			continue;
-		if (!read_slot(s, &u, &l, name) || (l == len && memcmp(name, zone, len) == 0))
+		if (!read_slot(s, &u, &l, &r, name) || (l == len && memcmp(name, zone, len) == 0))
 			return true;
 	}
 	return false;
 }
 
-int bolt_throttle_set(struct bolt_throttle_table *t, const uint8_t *zone, uint32_t until)
+int bolt_throttle_set(struct bolt_throttle_table *t, const uint8_t *zone, uint32_t until,
+                      enum bolt_throttle_reason reason)
 {
+	if (reason != BOLT_THROTTLE_RATE && reason != BOLT_THROTTLE_DOWN)
+		return -EINVAL;
 	int n = bolt_name_len(zone, BOLT_NAME_MAX);
 	if (n <= 0)
 		return BOLT_ENAME;
@@ -98,10 +103,10 @@ int bolt_throttle_set(struct bolt_throttle_table *t, const uint8_t *zone, uint32
 		bool busy = false, found = false;
 		for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS; i++) {
 			struct bolt_throttle_slot *s = &t->slot[i];
-			uint8_t name[BOLT_NAME_MAX];
+			uint8_t name[BOLT_NAME_MAX], r;
 			uint32_t u, sq = atomic_load_explicit(&s->seq, memory_order_acquire);
 			unsigned l;
-			if ((sq & 1) || !read_slot(s, &u, &l, name) ||
+			if ((sq & 1) || !read_slot(s, &u, &l, &r, name) ||
 			    atomic_load_explicit(&s->seq, memory_order_relaxed) != sq) {
 				busy = true;
 				continue;
@@ -155,6 +160,7 @@ int bolt_throttle_set(struct bolt_throttle_table *t, const uint8_t *zone, uint32
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&pick->until, until, memory_order_relaxed);
 	__atomic_store_n(&pick->len, (uint8_t)len, __ATOMIC_RELAXED);
+	__atomic_store_n(&pick->reason, (uint8_t)reason, __ATOMIC_RELAXED);
 	store_name(pick->name, zone, len);
 	atomic_store_explicit(&pick->seq, q + 2, memory_order_release);
 	uint32_t m = atomic_load_explicit(&t->until_max, memory_order_relaxed);
@@ -172,10 +178,10 @@ void bolt_throttle_clear(struct bolt_throttle_table *t, const uint8_t *zone)
 		return;
 	for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS; i++) {
 		struct bolt_throttle_slot *s = &t->slot[i];
-		uint8_t name[BOLT_NAME_MAX];
+		uint8_t name[BOLT_NAME_MAX], r;
 		uint32_t u;
 		unsigned l;
-		if (!read_slot(s, &u, &l, name) || l != (unsigned)n || memcmp(name, zone, (size_t)n) != 0)
+		if (!read_slot(s, &u, &l, &r, name) || l != (unsigned)n || memcmp(name, zone, (size_t)n) != 0)
 			continue;
 		/* until alone: readers look at it before the seqlock, and a
 		 * slot that has ended is free for the next zone */
@@ -184,41 +190,50 @@ void bolt_throttle_clear(struct bolt_throttle_table *t, const uint8_t *zone)
 	}
 }
 
-bool bolt_throttle_match(const struct bolt_throttle_table *t, const uint8_t *name,
-                         unsigned name_len, uint32_t now)
+enum bolt_throttle_reason bolt_throttle_match(const struct bolt_throttle_table *t,
+                                              const uint8_t *name, unsigned name_len,
+                                              uint32_t now, unsigned *zone_off)
 {
 	if (atomic_load_explicit(&t->until_max, memory_order_acquire) <= now)
-		return false;
+		return BOLT_THROTTLE_NONE;
 	for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS; i++) {
 		const struct bolt_throttle_slot *s = &t->slot[i];
-		uint8_t zone[BOLT_NAME_MAX];
+		uint8_t zone[BOLT_NAME_MAX], reason;
 		uint32_t until;
 		unsigned len;
 		if (atomic_load_explicit(&s->until, memory_order_relaxed) <= now ||
-		    !read_slot(s, &until, &len, zone) || until <= now || len == 0 || len > name_len)
+		    !read_slot(s, &until, &len, &reason, zone) || until <= now || len == 0 ||
+		    len > name_len || reason == BOLT_THROTTLE_NONE || reason >= BOLT_THROTTLE_REASONS)
 			continue;
 		/* name is at or below zone when zone is a suffix starting at a
 		 * label boundary of name */
 		unsigned off = 0;
 		while (off < name_len && name_len - off > len)
 			off += name[off] + 1u;
-		if (off <= name_len && name_len - off == len && memcmp(name + off, zone, len) == 0)
-			return true;
+		if (off <= name_len && name_len - off == len && memcmp(name + off, zone, len) == 0) {
+			if (zone_off != NULL)
+				*zone_off = off;
+			return (enum bolt_throttle_reason)reason;
+		}
 	}
-	return false;
+	return BOLT_THROTTLE_NONE;
 }
 
 unsigned bolt_throttle_list(const struct bolt_throttle_table *t, uint32_t now,
-                            uint8_t (*out)[BOLT_NAME_MAX], uint32_t *untils, unsigned max)
+                            uint8_t (*out)[BOLT_NAME_MAX], uint32_t *untils, uint8_t *reasons,
+                            unsigned max)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < BOLT_THROTTLE_SLOTS && n < max; i++) {
 		uint32_t until;
 		unsigned len;
-		if (!read_slot(&t->slot[i], &until, &len, out[n]) || until <= now || len == 0)
+		uint8_t reason;
+		if (!read_slot(&t->slot[i], &until, &len, &reason, out[n]) || until <= now || len == 0)
 			continue;
 		if (untils != NULL)
 			untils[n] = until;
+		if (reasons != NULL)
+			reasons[n] = reason;
 		n++;
 	}
 	return n;

@@ -2,8 +2,9 @@
  * Zones whose servers are all down (control/iter/zonedown.c): a marked zone
  * fails questions at once, lets one probe through every probe_secs, is
  * published to the dataplane only under a flood (ZDOWN_PUBLISH_MIN a
- * second, once a second, never the root), is lifted by an answer, and ends
- * ZDOWN_TTL after the latest mark; other zones are never affected; the
+ * second, once a second, never the root) and kept published while that
+ * holds by the sample of the flood the dataplane hands on, is lifted by an
+ * answer, and ends ZDOWN_TTL after the latest mark; other zones are never affected; the
  * marks live in the bounded infra cache.
  */
 #include <stdarg.h>
@@ -105,6 +106,15 @@ static void test_publish(void **state)
 	assert_int_equal(published(t, dead, 1002, 1), 1);
 	assert_int_equal(published(t, dead, 1002, 1000), 0);
 	assert_int_equal(published(t, dead, 1003, 1000), 1);
+	/* published, the dataplane hands on one question in a hundred: the
+	 * first failure of each second keeps the zone published ... */
+	assert_int_equal(published(t, dead, 1004, 1), 1);
+	assert_int_equal(published(t, dead, 1004, 1), 0);
+	assert_int_equal(published(t, dead, 1005, 1), 1);
+	/* ... as long as the publish holds (ZDOWN_PUBLISH_SECS); after a gap
+	 * it takes a flood again */
+	assert_int_equal(published(t, dead, 1005 + ZDOWN_PUBLISH_SECS, ZDOWN_PUBLISH_MIN - 1), 0);
+	assert_int_equal(published(t, dead, 1005 + ZDOWN_PUBLISH_SECS, 1), 1);
 	/* the root: never (the control plane's answer keeps its reason) */
 	zdown_mark(t, root, 1000, 100);
 	assert_int_equal(published(t, root, 1001, 1000), 0);
