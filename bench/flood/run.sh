@@ -87,25 +87,14 @@ start_boltdns() {   # start_boltdns MODE DIR
   [ "$mode" = flood-nolimits ] &&
     extra='max-inflight-per-zone = 0\nmax-inflight-per-server = 0\nnxdomain-cut = no\nzone-nxdomain-rate = 0'
   [ "$mode" = flood-norate ] && extra='zone-nxdomain-rate = 0'
-  rm -f "$REGION"
   sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" -e "s|@ANCHOR@|$WORK/hier/root.key|g" \
       -e "s|^path = .*|path = $REGION|" \
       -e "s|^\[resolver\]|[resolver]\n$extra|" \
       "$ROOT/bench/peers/boltdns-socket.conf.in" > "$dir/boltdns.conf"
-  ip netns exec "$NS" "$BUILD/dataplane/boltdns-dp" -c "$dir/boltdns.conf" > "$dir/dp.log" 2>&1 &
-  DP=$!
-  STARTED+=($DP)
-  local i
-  for i in $(seq 50); do [ -e "$REGION" ] && break; sleep 0.1; done
-  ip netns exec "$NS" "$BUILD/control/boltdns-cp" -c "$dir/boltdns.conf" -s "$dir/cp.stats" \
-    > "$dir/cp.log" 2>&1 &
-  CP=$!
-  STARTED+=($CP)
-  for i in $(seq 150); do
-    in_ns dig +time=1 +tries=1 +short @"$ADDR" h0001.bulk.boltnet A 2>/dev/null | grep -q . && return 0
-    sleep 0.1
-  done
-  die "boltdns did not answer (logs in $dir)"
+  bench_ns_boltdns "$BUILD" "$dir" -s "$dir/cp.stats"
+  DP=$BOLT_DP_PID
+  CP=$BOLT_CP_PID
+  bench_ns_wait_dns h0001.bulk.boltnet || die "boltdns did not answer (logs in $dir)"
 }
 
 stat_of() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$2" 2>/dev/null || echo 0; }
