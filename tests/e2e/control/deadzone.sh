@@ -165,9 +165,9 @@ wait_stats
 [ "$(cp_stat zone_down_probes)" -ge 1 ] && ok "zone_down_probes: $(cp_stat zone_down_probes)" ||
   bad "zone_down_probes: '$(cp_stat zone_down_probes)'"
 m=$(ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/9153; printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3; cat <&3' 2>/dev/null || true)
-echo "$m" | grep -qE '^boltdns_cp_zone_down_hits_total [1-9]' &&
-  echo "$m" | grep -qE '^boltdns_cp_zone_down_probes_total [1-9]' &&
-  echo "$m" | grep -qE '^boltdns_cp_zone_down_marks_total [1-9]' &&
+grep -qE '^boltdns_cp_zone_down_hits_total [1-9]' <<<"$m" &&
+  grep -qE '^boltdns_cp_zone_down_probes_total [1-9]' <<<"$m" &&
+  grep -qE '^boltdns_cp_zone_down_marks_total [1-9]' <<<"$m" &&
   ok "/metrics: zone_down_hits, zone_down_probes, zone_down_marks" ||
   bad "/metrics lacks the zone-down counters: $(echo "$m" | grep -E 'zone_down' | tr '\n' ' ')"
 e2e_finish
