@@ -15,6 +15,7 @@ PKGS=(
   openssl  # the edge tests make their TLS certificate with the CLI
   fstrm-bin  # fstrm_capture: the dnstap collector of the dnstap tests
   bird2 python3-prometheus-client systemd-container
+  knot  # knotd: a primary serving IXFR and sending NOTIFY (cp-e2e-rpz-knot)
   # DNSSEC: zone signing for the signed fake hierarchy, kdig for DO/CD checks
   bind9-utils ldnsutils knot-dnsutils
   # benchmarks and their peers
@@ -29,6 +30,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # Debian starts these daemons on install; boltdns's tests run their own instances.
-for s in nsd unbound kresd@1 pdns-recursor dnsdist bird; do
+for s in nsd knot unbound kresd@1 pdns-recursor dnsdist bird; do
   systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
