@@ -94,6 +94,7 @@ struct ctl_local;
 struct aggr;
 struct dnstap;
 struct policy;
+struct tap_policy;
 
 struct cp {
 	const struct bolt_config *cfg;
@@ -122,6 +123,8 @@ struct cp {
 	                                 once claimed, plus adopted ones (workers.c) */
 	bool offline;                 /* never send upstream (fuzzing): a query fails at once */
 	struct dnstap *tap;           /* dnstap logging (tap.h), NULL: off */
+	const struct tap_policy *tap_policy; /* the policy of the answers being delivered
+	                                        (tap_policy_set), NULL: none */
 };
 
 #endif

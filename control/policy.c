@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "respond.h"
 #include "rpz.h"
+#include "tap_policy.h"
 
 struct pzone {
 	struct policy_zone_cfg cfg;
@@ -73,6 +74,8 @@ static bool each_addr(const uint8_t *rr, size_t len, unsigned an, addr_cb cb, vo
 struct ip_match {
 	const struct policy *pol;
 	struct rpz_hit hit;
+	uint8_t addr[16];        /* the address that matched (dnstap) */
+	uint8_t alen;
 	unsigned best;           /* zone index of the best hit so far */
 	bool found;
 };
@@ -85,6 +88,8 @@ static bool ip_cb(int family, const uint8_t *addr, void *arg)
 		struct rpz_hit h;
 		if (rpz_zone_match_addr(m->pol->zone[i].z, RPZ_TRIG_IP, family, addr, &h)) {
 			m->hit = h;
+			m->alen = family == AF_INET ? 4 : 16;
+			memcpy(m->addr, addr, m->alen);
 			m->best = i;
 			m->found = true;
 			break;
@@ -300,6 +305,7 @@ struct pchain {
 	uint16_t ede;          /* the zone's (the zone may be reloaded meanwhile) */
 	size_t len;
 	uint8_t msg[CHAIN_MSG_MAX]; /* the CNAME answer, no EDE */
+	struct tap_policy tp;  /* dnstap: the policy, for the answers */
 };
 
 static uint8_t ext_buf[BOLT_MSG_MAX];
@@ -348,6 +354,7 @@ static void chain_done(struct res *r, void *arg)
 			insert(cp, &p->key, &out);
 		}
 	}
+	tap_policy_set(cp, &j->tp);
 	for (struct waiter *w = p->waiters; w != NULL; w = w->next) {
 		if (full > 0)
 			respond_cached(cp, w, &out, now, false);
@@ -355,6 +362,7 @@ static void chain_done(struct res *r, void *arg)
 			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER,
 			              "the policy's CNAME target did not resolve");
 	}
+	tap_policy_set(cp, NULL);
 	pend_free(p);
 	free(j);
 }
@@ -407,6 +415,7 @@ static void chain_start(struct cp *cp, const struct rpz_hit *h, const struct pke
 	j->p = p;
 	j->len = (size_t)len;
 	j->ede = rpz_zone_ede(h->zone);
+	tap_policy_fill(cp, &j->tp, h, key->name, key->name_len);
 	p->ctx = j;
 	p->prefetch = w == NULL;
 	/* res_start may call chain_done (freeing p and j) before it returns. */
@@ -445,8 +454,12 @@ bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w)
 		return true;
 	}
 	insert(cp, key, &out);
+	struct tap_policy tp;
+	tap_policy_fill(cp, &tp, &h, key->name, key->name_len);
+	tap_policy_set(cp, &tp);
 	if (w != NULL)
 		respond_cached(cp, w, &out, now, false);
+	tap_policy_set(cp, NULL);
 	return true;
 }
 
@@ -457,6 +470,7 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 	if (pol == NULL || pol->n == 0 || kind == BOLT_CACHE_SERVFAIL || p->key.qclass != BOLT_CLASS_IN)
 		return false;
 	struct rpz_hit h;
+	struct ip_match m = { .pol = pol, .best = pol->n };
 	bool hit = match_qname(pol, p->key.name, &h);
 	if (hit && h.action == RPZ_ACT_PASSTHRU)
 		return false;
@@ -468,7 +482,6 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 		if (ql < 0 || BOLT_HDR_LEN + (size_t)ql + 4 > len)
 			return false;
 		size_t off = BOLT_HDR_LEN + (size_t)ql + 4;
-		struct ip_match m = { .pol = pol, .best = pol->n };
 		each_addr(msg + off, len - off, bolt_wire_get_u16(msg + 6), ip_cb, &m);
 		if (!m.found)
 			return false;
@@ -484,6 +497,9 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 	                                       : build(&h, &p->key, now, &out)) == 0;
 	if (built)
 		insert(cp, &p->key, &out);
+	struct tap_policy tp;
+	tap_policy_fill(cp, &tp, &h, hit ? p->key.name : m.addr, hit ? p->key.name_len : m.alen);
+	tap_policy_set(cp, &tp);
 	for (struct waiter *w = p->waiters; w != NULL; w = w->next) {
 		if (!built)
 			respond_error(cp, w, BOLT_RCODE_SERVFAIL, BOLT_EDE_OTHER, "policy answer");
@@ -492,6 +508,7 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 		else
 			respond_cached(cp, w, &out, now, false);
 	}
+	tap_policy_set(cp, NULL);
 	return true;
 }
 

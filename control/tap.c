@@ -17,6 +17,7 @@
 #include "net/upstream.h"
 #include "serve.h"
 #include "tap.h"
+#include "tap_policy.h"
 
 int tap_start(struct cp *cp, const struct bolt_config *cfg)
 {
@@ -144,6 +145,20 @@ void tap_client_response(struct cp *cp, const struct waiter *w, const uint8_t *m
 		.response_len = len,
 	};
 	peer_of(w, &m);
+	struct dnstap_policy pol;
+	const struct tap_policy *tp = cp->tap_policy;
+	if (tp != NULL && tp->action != 0) {
+		pol = (struct dnstap_policy){
+			.type = "RPZ",
+			.rule = tp->rule_len > 0 ? tp->rule : NULL,
+			.rule_len = tp->rule_len,
+			.action = (enum dnstap_policy_action)tp->action,
+			.match = (enum dnstap_policy_match)tp->match,
+			.value = tp->value_len > 0 ? tp->value : NULL,
+			.value_len = tp->value_len,
+		};
+		m.policy = &pol;
+	}
 	dnstap_log(cp->tap, &m);
 }
 

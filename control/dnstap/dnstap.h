@@ -44,6 +44,45 @@ enum dnstap_proto {
 	DNSTAP_DOH = 4,
 };
 
+/* HTTP versions of DoH, with the schema's values (HttpProtocol). */
+enum dnstap_http {
+	DNSTAP_HTTP_NONE = 0,         /* not HTTP: the field is left out */
+	DNSTAP_HTTP1 = 1,
+	DNSTAP_HTTP2 = 2,
+	DNSTAP_HTTP3 = 3,
+};
+
+/* What triggered a policy (Policy.Match). */
+enum dnstap_policy_match {
+	DNSTAP_MATCH_QNAME = 1,
+	DNSTAP_MATCH_CLIENT_IP = 2,
+	DNSTAP_MATCH_RESPONSE_IP = 3,
+	DNSTAP_MATCH_NS_NAME = 4,
+	DNSTAP_MATCH_NS_IP = 5,
+};
+
+/* What a policy did (Policy.Action). */
+enum dnstap_policy_action {
+	DNSTAP_ACTION_NXDOMAIN = 1,
+	DNSTAP_ACTION_NODATA = 2,
+	DNSTAP_ACTION_PASS = 3,
+	DNSTAP_ACTION_DROP = 4,
+	DNSTAP_ACTION_TRUNCATE = 5,
+	DNSTAP_ACTION_LOCAL_DATA = 6,
+};
+
+/* The operator's policy applied to a message (the schema's Policy). A NULL
+ * pointer or a 0 leaves its field out. */
+struct dnstap_policy {
+	const char *type;             /* "RPZ" */
+	const uint8_t *rule;          /* the rule: in an RPZ, its owner name (wire form) */
+	size_t rule_len;
+	enum dnstap_policy_action action;
+	enum dnstap_policy_match match;
+	const uint8_t *value;         /* what matched: a wire name, or a 4 or 16 byte address */
+	size_t value_len;
+};
+
 /*
  * One message to log. Every pointer may be NULL (the field is left out);
  * nothing is kept after the call.
@@ -64,6 +103,8 @@ struct dnstap_msg {
 	size_t response_len;
 	const uint8_t *zone;          /* RESOLVER_*: the zone asked (wire name) */
 	size_t zone_len;
+	const struct dnstap_policy *policy; /* CLIENT_RESPONSE: the policy applied, or NULL */
+	enum dnstap_http http;        /* DoH: the HTTP version */
 };
 
 /* Bits of struct dnstap_opts.types. */

@@ -30,6 +30,7 @@ int dnstap_encode(const struct dnstap_msg *m, const char *identity, const char *
 {
 	Dnstap__Dnstap d = DNSTAP__DNSTAP__INIT;
 	Dnstap__Message msg = DNSTAP__MESSAGE__INIT;
+	Dnstap__Policy pol = DNSTAP__POLICY__INIT;
 	size_t alen = 0;
 
 	if (m->family == AF_INET)
@@ -96,6 +97,31 @@ int dnstap_encode(const struct dnstap_msg *m, const char *identity, const char *
 	if (m->zone != NULL) {
 		msg.has_query_zone = 1;
 		msg.query_zone = bin(m->zone, m->zone_len);
+	}
+	if (m->http != DNSTAP_HTTP_NONE) {
+		msg.has_http_protocol = 1;
+		msg.http_protocol = (Dnstap__HttpProtocol)m->http;
+	}
+	if (m->policy != NULL) {
+		const struct dnstap_policy *p = m->policy;
+		msg.policy = &pol;
+		pol.type = (char *)(uintptr_t)p->type;
+		if (p->rule != NULL) {
+			pol.has_rule = 1;
+			pol.rule = bin(p->rule, p->rule_len);
+		}
+		if (p->action != 0) {
+			pol.has_action = 1;
+			pol.action = (Dnstap__Policy__Action)p->action;
+		}
+		if (p->match != 0) {
+			pol.has_match = 1;
+			pol.match = (Dnstap__Policy__Match)p->match;
+		}
+		if (p->value != NULL) {
+			pol.has_value = 1;
+			pol.value = bin(p->value, p->value_len);
+		}
 	}
 
 	size_t n = dnstap__dnstap__get_packed_size(&d);

@@ -4,7 +4,8 @@
 # captured file back: CLIENT_QUERY / CLIENT_RESPONSE of misses over UDP and
 # TCP with the client's address and port, RESOLVER_QUERY / RESOLVER_RESPONSE
 # to the fake hierarchy's servers, NXDOMAIN in the response, and the sampled
-# dataplane hits (sample = 2). Then the collector is made slow (a listener
+# dataplane hits (sample = 2), and the Policy of the answers an RPZ policy
+# made (a QNAME trigger, a wildcard, a response IP). Then the collector is made slow (a listener
 # that never answers the handshake) and then dead (nothing listens): every
 # query is still answered and the lost frames are counted.
 #
@@ -23,7 +24,18 @@ socket = $SOCK
 sample = 1/2
 identity = e2e-tap
 queue-size = 16
+[rpz]
+name = rpz.test
+file = $E2E_DIR/rpz.zone
 CONF
+cat > "$E2E_DIR/rpz.zone" <<'ZONE'
+$TTL 60
+@ SOA ns.rpz.test. admin.rpz.test. 1 3600 600 86400 60
+  NS ns.rpz.test.
+blocked.dom1.boltnet   CNAME .
+*.wild.dom2.boltorg    CNAME *.
+32.3.3.19.198.rpz-ip   A 192.0.2.99
+ZONE
 e2e_start_hierarchy
 # Collectors run in the test's namespace, so that its cleanup stops them
 # whatever happens (a unix socket is a path: namespaces do not matter).
@@ -44,6 +56,12 @@ r=$(rcode_of nothere.dom1.boltnet A)
 [ "$r" = NXDOMAIN ] && ok "nxdomain resolved" || bad "nxdomain: '$r'"
 s=$(ns dig @127.0.0.1 -p "$E2E_PORT" +tcp +short +time=5 +tries=1 mail.dom1.boltnet A 2>/dev/null | tr '\n' ' ')
 [ "$s" = "198.19.1.25 " ] && ok "TCP miss resolved: $s" || bad "TCP miss: '$s'"
+r=$(rcode_of blocked.dom1.boltnet A)
+[ "$r" = NXDOMAIN ] && ok "RPZ QNAME trigger: NXDOMAIN" || bad "blocked.dom1.boltnet: '$r'"
+s=$(q x.wild.dom2.boltorg A | grep -c 'ANSWER: 0')
+[ "$s" = 1 ] && ok "RPZ wildcard trigger: NODATA" || bad "x.wild.dom2.boltorg: not NODATA"
+s=$(short_of c.dom3.boltnet A)
+[ "$s" = "192.0.2.99 " ] && ok "RPZ response-IP trigger: local data" || bad "c.dom3.boltnet: '$s'"
 h0=$(dp_stat hits)
 for _ in 1 2 3 4; do q +short www.dom2.boltorg A >/dev/null; done
 h1=$(dp_stat hits)
@@ -72,11 +90,11 @@ wait "$CAP_PID" 2>/dev/null
   bad "dnstap-read: $(cat "$E2E_DIR/read.err")"
 has() { grep -qE "$1" "$E2E_DIR/tap.txt"; }
 cnt() { grep -cE "$1" "$E2E_DIR/tap.txt"; }
-# TYPE PROTO FAMILY QADDR QPORT RADDR RPORT QNAME QTYPE RCODE IDENTITY QTIME RTIME ZONE
-has "^CLIENT_QUERY UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 - e2e-tap 1 0 -$" &&
+# TYPE PROTO FAMILY QADDR QPORT RADDR RPORT QNAME QTYPE RCODE IDENTITY QTIME RTIME ZONE POLICY HTTP
+has "^CLIENT_QUERY UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 - e2e-tap 1 0 - - -$" &&
   ok "CLIENT_QUERY of the miss: client address and port, server port, name, type" ||
   bad "no CLIENT_QUERY for www.dom2.boltorg"
-has "^CLIENT_RESPONSE UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1 -$" &&
+has "^CLIENT_RESPONSE UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1 - - -$" &&
   ok "CLIENT_RESPONSE of the miss: NOERROR, query and response times" ||
   bad "no CLIENT_RESPONSE for www.dom2.boltorg"
 has "^CLIENT_RESPONSE UDP .* nothere\.dom1\.boltnet\. 1 NXDOMAIN " && ok "CLIENT_RESPONSE NXDOMAIN" ||
@@ -84,12 +102,27 @@ has "^CLIENT_RESPONSE UDP .* nothere\.dom1\.boltnet\. 1 NXDOMAIN " && ok "CLIENT
 has "^CLIENT_QUERY TCP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT mail\.dom1\.boltnet\. 1 " &&
   has "^CLIENT_RESPONSE TCP .* mail\.dom1\.boltnet\. 1 NOERROR " && ok "TCP/53 query and response" ||
   bad "no TCP CLIENT_QUERY/RESPONSE for mail.dom1.boltnet"
-has "^RESOLVER_QUERY UDP INET - 0 198\.18\.[0-9.]+ 53 [a-z0-9.]*boltorg\. [0-9]+ - e2e-tap 1 0 boltorg\.$" &&
+pol() { # NAME RCODE POLICY: the CLIENT_RESPONSE of NAME carries POLICY
+  has "^CLIENT_RESPONSE UDP INET 127\.0\.0\.1 [1-9][0-9]* 127\.0\.0\.1 $E2E_PORT $1 1 $2 e2e-tap 1 1 - $3 -$"
+}
+pol 'blocked\.dom1\.boltnet\.' NXDOMAIN 'RPZ,NXDOMAIN,QNAME,blocked\.dom1\.boltnet\.rpz\.test\.,blocked\.dom1\.boltnet\.' &&
+  ok "Policy of a QNAME trigger: RPZ, NXDOMAIN, QNAME, the rule's owner, the name" ||
+  bad "no Policy for blocked.dom1.boltnet: $(grep 'blocked' "$E2E_DIR/tap.txt" | tr '\n' '|')"
+pol 'x\.wild\.dom2\.boltorg\.' NOERROR 'RPZ,NODATA,QNAME,\*\.wild\.dom2\.boltorg\.rpz\.test\.,x\.wild\.dom2\.boltorg\.' &&
+  ok "Policy of a wildcard trigger: NODATA, the wildcard owner" ||
+  bad "no Policy for x.wild.dom2.boltorg: $(grep 'wild' "$E2E_DIR/tap.txt" | tr '\n' '|')"
+pol 'c\.dom3\.boltnet\.' NOERROR 'RPZ,LOCAL_DATA,RESPONSE_IP,32\.3\.3\.19\.198\.rpz-ip\.rpz\.test\.,198\.19\.3\.3' &&
+  ok "Policy of a response-IP trigger: LOCAL_DATA, RESPONSE_IP, the address" ||
+  bad "no Policy for c.dom3.boltnet: $(grep 'c\.dom3' "$E2E_DIR/tap.txt" | tr '\n' '|')"
+[ "$(cnt '^CLIENT_RESPONSE .* www\.dom2\.boltorg\. 1 NOERROR .* - -$')" -ge 1 ] &&
+  ! has '^CLIENT_QUERY .* RPZ,' && ok "no Policy where none applied (other responses, queries)" ||
+  bad "a Policy where none applied"
+has "^RESOLVER_QUERY UDP INET - 0 198\.18\.[0-9.]+ 53 [a-z0-9.]*boltorg\. [0-9]+ - e2e-tap 1 0 boltorg\. - -$" &&
   ok "RESOLVER_QUERY to boltorg.'s server (address, port 53, query_zone)" || bad "no RESOLVER_QUERY"
-has "^RESOLVER_RESPONSE UDP INET - 0 198\.18\.[0-9.]+ 53 www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1 dom2\.boltorg\.$" &&
+has "^RESOLVER_RESPONSE UDP INET - 0 198\.18\.[0-9.]+ 53 www\.dom2\.boltorg\. 1 NOERROR e2e-tap 1 1 dom2\.boltorg\. - -$" &&
   ok "RESOLVER_RESPONSE from dom2.boltorg's server (query_zone dom2.boltorg.)" ||
   bad "no RESOLVER_RESPONSE for www.dom2.boltorg"
-has "^RESOLVER_QUERY UDP INET - 0 .* 53 \. 2 - e2e-tap 1 0 \.$" && ok "root priming logged (. NS, zone .)" ||
+has "^RESOLVER_QUERY UDP INET - 0 .* 53 \. 2 - e2e-tap 1 0 \. - -$" && ok "root priming logged (. NS, zone .)" ||
   bad "no priming RESOLVER_QUERY"
 # 1 miss + 4 hits of www.dom2.boltorg over UDP: the miss, plus every second hit.
 nq=$(cnt "^CLIENT_QUERY UDP .* www\.dom2\.boltorg\. 1 ")

@@ -124,6 +124,51 @@ static void test_encode_decode(void **state)
 	dnstap__dnstap__free_unpacked(d, NULL);
 	free(buf);
 
+	/* DoH over HTTP/2 with an RPZ policy: every field of Policy */
+	static const uint8_t rule[] = "\003bad\003rpz\004test";
+	static const uint8_t value[] = "\003bad";
+	struct dnstap_policy pol = {
+		.type = "RPZ",
+		.rule = rule,
+		.rule_len = sizeof(rule),
+		.action = DNSTAP_ACTION_NXDOMAIN,
+		.match = DNSTAP_MATCH_QNAME,
+		.value = value,
+		.value_len = sizeof(value),
+	};
+	m.type = DNSTAP_CLIENT_RESPONSE;
+	m.proto = DNSTAP_DOH;
+	m.http = DNSTAP_HTTP2;
+	m.policy = &pol;
+	assert_int_equal(dnstap_encode(&m, NULL, NULL, &buf, &len), 0);
+	d = dnstap__dnstap__unpack(NULL, len, buf);
+	assert_non_null(d);
+	const Dnstap__Message *pm = d->message;
+	assert_int_equal(pm->socket_protocol, DNSTAP__SOCKET_PROTOCOL__DOH);
+	assert_true(pm->has_http_protocol);
+	assert_int_equal(pm->http_protocol, DNSTAP__HTTP_PROTOCOL__HTTP2);
+	assert_non_null(pm->policy);
+	assert_string_equal(pm->policy->type, "RPZ");
+	assert_true(pm->policy->has_rule && pm->policy->has_value);
+	assert_memory_equal(pm->policy->rule.data, rule, sizeof(rule));
+	assert_memory_equal(pm->policy->value.data, value, sizeof(value));
+	assert_int_equal(pm->policy->action, DNSTAP__POLICY__ACTION__NXDOMAIN);
+	assert_int_equal(pm->policy->match, DNSTAP__POLICY__MATCH__QNAME);
+	dnstap__dnstap__free_unpacked(d, NULL);
+	free(buf);
+	/* no policy, not HTTP: both left out */
+	m.policy = NULL;
+	m.http = DNSTAP_HTTP_NONE;
+	m.proto = DNSTAP_DOT;
+	assert_int_equal(dnstap_encode(&m, NULL, NULL, &buf, &len), 0);
+	d = dnstap__dnstap__unpack(NULL, len, buf);
+	assert_non_null(d);
+	assert_int_equal(d->message->socket_protocol, DNSTAP__SOCKET_PROTOCOL__DOT);
+	assert_null(d->message->policy);
+	assert_false(d->message->has_http_protocol);
+	dnstap__dnstap__free_unpacked(d, NULL);
+	free(buf);
+
 	m.family = 99;
 	assert_int_equal(dnstap_encode(&m, NULL, NULL, &buf, &len), -22);
 }
