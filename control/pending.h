@@ -50,6 +50,8 @@ struct waiter {
 	struct bolt_client client;    /* answer ring: copied into the answer */
 	struct bolt_query q;          /* id, flags, EDNS of the client's query */
 	uint64_t tap_ns;              /* dnstap: when the query arrived (CLOCK_REALTIME ns), 0: not logged */
+	uint8_t edge;                 /* a client of boltdns-edge (enum bolt_edge_transport: DoT,
+	                                 DoH), client its; 0: UDP or TCP by stream */
 	uint8_t question[BOLT_MISS_QUESTION_MAX]; /* the client's question bytes */
 };
 

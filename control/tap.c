@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "boltdns/edgeinfo.h"
 #include "boltdns/errcode.h"
 #include "boltdns/wire.h"
 #include "boltdns/wire_ctx.h"
@@ -74,6 +75,12 @@ static void peer_of(const struct waiter *w, struct dnstap_msg *m)
 {
 	const struct bolt_client *c = &w->client;
 	m->proto = w->stream ? DNSTAP_TCP : DNSTAP_UDP;
+	if (w->edge == BOLT_EDGE_DOT) {
+		m->proto = DNSTAP_DOT;
+	} else if (w->edge == BOLT_EDGE_DOH) {
+		m->proto = DNSTAP_DOH;
+		m->http = DNSTAP_HTTP2;  /* boltdns-edge speaks HTTP/2 only */
+	}
 	if (c->family != AF_INET && c->family != AF_INET6)
 		return;
 	m->family = c->family;

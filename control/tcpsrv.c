@@ -12,6 +12,7 @@
 
 #include "boltdns/acl.h"
 #include "boltdns/answer.h"
+#include "boltdns/edgeinfo.h"
 #include "boltdns/wire_ctx.h"
 #include "log.h"
 #include "policy.h"
@@ -170,6 +171,40 @@ static void refuse_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 		conn_send(c, out, (size_t)ol);
 }
 
+/* A peer on this host: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+static bool peer_is_loopback(const struct bolt_client *p)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (p->family == AF_INET)
+		return p->client_addr[0] == 127;
+	return p->family == AF_INET6 &&
+	       (memcmp(p->client_addr, v6lo, 16) == 0 ||
+	        (memcmp(p->client_addr, mapped, 12) == 0 && p->client_addr[12] == 127));
+}
+
+/* A query boltdns-edge forwards says who its client is (boltdns/edgeinfo.h):
+ * taken out of the message (a copy in edge_buf) into w, believed from a
+ * loopback peer only (the edge runs on the region's host). */
+static uint8_t edge_buf[BOLT_MSG_MAX];
+
+static const uint8_t *take_edge_client(const struct tcp_conn *c, struct waiter *w,
+                                       const uint8_t *msg, size_t *len)
+{
+	if (!peer_is_loopback(&c->peer) || *len > sizeof(edge_buf) ||
+	    !bolt_edge_client_present(msg, *len))
+		return msg;
+	memcpy(edge_buf, msg, *len);
+	struct bolt_edge_client ec;
+	size_t n = bolt_edge_client_take(edge_buf, *len, &ec);
+	if (ec.transport == BOLT_EDGE_NONE)
+		return msg;
+	w->edge = ec.transport;
+	w->client = ec.peer;
+	*len = n;
+	return edge_buf;
+}
+
 static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
 	struct cp *cp = c->cp;
@@ -190,6 +225,8 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 	}
 	struct waiter w;
 	memset(&w, 0, sizeof(w));
+	w.client = c->peer;
+	msg = take_edge_client(c, &w, msg, &len);
 	w.ops = &tcp_ops;
 	w.ctx = c;
 	w.stream = true;
@@ -209,7 +246,6 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 		return;
 	}
 	memcpy(w.question, msg + BOLT_HDR_LEN, w.q.question_len);
-	w.client = c->peer;
 	tap_client_query(cp, &w, msg, len);
 	struct pkey key;
 	if (pkey_make(&key, w.q.qname_lc, w.q.qtype, w.q.qclass, w.q.do_bit) < 0) {

@@ -405,24 +405,45 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* ---- accept ---- */
 
+/* The client's address (c->family, c->addr), and both ends with the
+ * transport in c->who, which misses carry to boltdns-cp. */
 static bool peer_of(uv_tcp_t *h, struct econn *c)
 {
-	struct sockaddr_storage ss;
-	int sl = sizeof(ss);
+	struct sockaddr_storage ss, ls;
+	int sl = sizeof(ss), ll = sizeof(ls);
 	if (uv_tcp_getpeername(h, (struct sockaddr *)&ss, &sl) < 0)
 		return false;
 	memset(c->addr, 0, sizeof(c->addr));
+	memset(&c->who, 0, sizeof(c->who));
+	bool local = uv_tcp_getsockname(h, (struct sockaddr *)&ls, &ll) == 0 &&
+	             ls.ss_family == ss.ss_family;
+	struct bolt_client *w = &c->who.peer;
 	if (ss.ss_family == AF_INET) {
 		c->family = AF_INET;
 		memcpy(c->addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-		return true;
-	}
-	if (ss.ss_family == AF_INET6) {
+		if (local) {
+			memcpy(w->client_addr, c->addr, 4);
+			memcpy(w->server_addr, &((struct sockaddr_in *)&ls)->sin_addr, 4);
+			w->client_port = ((struct sockaddr_in *)&ss)->sin_port;
+			w->server_port = ((struct sockaddr_in *)&ls)->sin_port;
+		}
+	} else if (ss.ss_family == AF_INET6) {
 		c->family = AF_INET6;
 		memcpy(c->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-		return true;
+		if (local) {
+			memcpy(w->client_addr, c->addr, 16);
+			memcpy(w->server_addr, &((struct sockaddr_in6 *)&ls)->sin6_addr, 16);
+			w->client_port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+			w->server_port = ((struct sockaddr_in6 *)&ls)->sin6_port;
+		}
+	} else {
+		return false;
 	}
-	return false;
+	if (local) {
+		w->family = c->family;
+		c->who.transport = c->kind == EDGE_DOH ? BOLT_EDGE_DOH : BOLT_EDGE_DOT;
+	}
+	return true;
 }
 
 static void on_connection(uv_stream_t *server, int status)

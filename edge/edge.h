@@ -18,6 +18,7 @@
 
 #include "boltdns/acl.h"
 #include "boltdns/config.h"
+#include "boltdns/edgeinfo.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
 
@@ -111,6 +112,7 @@ struct econn {
 	unsigned holds;                       /* queries waiting for the resolver */
 	uint8_t family;
 	uint8_t addr[16];
+	struct bolt_edge_client who;          /* transport and both ends, for boltdns-cp */
 	uint8_t *buf;                         /* DoT: bytes of a frame not complete yet */
 	size_t len, cap;
 };

@@ -90,6 +90,10 @@ void edge_query(struct econn *c, int32_t stream, const uint8_t *msg, size_t len)
 	memset(&q, 0, sizeof(q));
 	e->ctr.queries[c->kind]++;
 	int rc = bolt_query_parse(msg, len, &q);
+	/* The option that tells boltdns-cp who the client is comes from the
+	 * edge alone (boltdns/edgeinfo.h): a client's is FORMERR. */
+	if (rc == 0 && bolt_edge_client_present(msg, len))
+		rc = BOLT_EOPT;
 	/* Never answer a response: that is how loops start. */
 	if (rc == BOLT_EQR) {
 		e->ctr.formerr[c->kind]++;

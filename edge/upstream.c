@@ -3,8 +3,10 @@
  * pipelined connections, at most EDGE_CONN_PENDING queries in flight on each
  * (boltdns-cp's own per-connection limit), answers matched by a DNS ID the
  * edge assigns and put back to the client's. The resolver checks its cache
- * again, coalesces identical questions and resolves; it never sees the
- * client, whose ACL the edge applied.
+ * again, coalesces identical questions and resolves. Each query carries
+ * its client's transport and addresses in an EDNS option
+ * (boltdns/edgeinfo.h), for the resolver's logs; the client's ACL the edge
+ * applied.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -30,6 +32,10 @@ struct upconn {
 	size_t len;
 	uint8_t buf[2 + BOLT_MSG_MAX + EDGE_KEEPALIVE_LEN];
 };
+
+/* What bolt_edge_client_add adds at most: an OPT record (11 bytes) and the
+ * option (4 + 8 + 2 * 16). */
+#define EDGE_WHO_MAX (11 + 4 + 8 + 32)
 
 struct wreq {
 	uv_write_t req;
@@ -213,14 +219,19 @@ void upstream_query(struct edge *e, const struct edge_origin *o, const uint8_t *
 		edge_answer_servfail(&copy, "resolver busy");
 		return;
 	}
-	struct wreq *w = malloc(sizeof(*w) + 2 + len);
+	/* Room for the client's transport and addresses (boltdns/edgeinfo.h),
+	 * which boltdns-cp logs (dnstap) and takes out before answering. */
+	size_t cap = len + EDGE_WHO_MAX;
+	struct wreq *w = malloc(sizeof(*w) + 2 + cap);
 	if (w == NULL) {
 		edge_answer_servfail(&copy, "out of memory");
 		return;
 	}
+	memcpy(w->data + 2, msg, len);
+	if (copy.c->who.transport != BOLT_EDGE_NONE)
+		len = bolt_edge_client_add(w->data + 2, len, cap, &copy.c->who);
 	w->data[0] = (uint8_t)(len >> 8);
 	w->data[1] = (uint8_t)len;
-	memcpy(w->data + 2, msg, len);
 	w->data[2] = (uint8_t)(upid >> 8);
 	w->data[3] = (uint8_t)upid;
 	uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)(2 + len));
