@@ -62,6 +62,8 @@ struct cp_counters {
 	/* Response policy (policy.c) */
 	uint64_t rpz_qname_hits;  /* policies applied on the question's name */
 	uint64_t rpz_ip_hits;     /* policies applied on an address of the answer */
+	uint64_t rpz_nsdname_hits; /* ...on the name of a server of a zone cut used */
+	uint64_t rpz_nsip_hits;   /* ...on the address of a server of a zone cut used */
 	uint64_t rpz_nxdomain;    /* ...by action */
 	uint64_t rpz_nodata;
 	uint64_t rpz_passthru;

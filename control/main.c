@@ -448,6 +448,10 @@ static void hook_stats(void *arg, struct bolt_ctl_sink *k)
 	                      c->rpz_qname_hits);
 	bolt_ctl_sink_counter(k, "rpz_ip_hits", "Response policies applied on an answer's address",
 	                      c->rpz_ip_hits);
+	bolt_ctl_sink_counter(k, "rpz_nsdname_hits",
+	                      "Response policies applied on a name server's name", c->rpz_nsdname_hits);
+	bolt_ctl_sink_counter(k, "rpz_nsip_hits",
+	                      "Response policies applied on a name server's address", c->rpz_nsip_hits);
 	bolt_ctl_sink_counter(k, "rpz_nxdomain", "Policy answers NXDOMAIN", c->rpz_nxdomain);
 	bolt_ctl_sink_counter(k, "rpz_nodata", "Policy answers NODATA", c->rpz_nodata);
 	bolt_ctl_sink_counter(k, "rpz_passthru", "Policy PASSTHRU (resolved as usual)",
@@ -719,6 +723,8 @@ static void write_stats(struct main_state *s)
 	W("aggressive_bytes", ag.bytes);
 	W("rpz_qname_hits", c->rpz_qname_hits);
 	W("rpz_ip_hits", c->rpz_ip_hits);
+	W("rpz_nsdname_hits", c->rpz_nsdname_hits);
+	W("rpz_nsip_hits", c->rpz_nsip_hits);
 	W("rpz_nxdomain", c->rpz_nxdomain);
 	W("rpz_nodata", c->rpz_nodata);
 	W("rpz_passthru", c->rpz_passthru);

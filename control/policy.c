@@ -16,6 +16,7 @@
 #include "boltdns/wire_ctx.h"
 #include "ctl.h"
 #include "iter/resolve.h"
+#include "iter/respolicy.h"
 #include "log.h"
 #include "policy.h"
 #include "respond.h"
@@ -110,10 +111,13 @@ static bool any_ip_triggers(const struct policy *pol)
 
 static void count(struct cp *cp, const struct rpz_hit *h)
 {
-	if (h->trigger == RPZ_TRIG_IP)
-		cp->ctr.rpz_ip_hits++;
-	else
-		cp->ctr.rpz_qname_hits++;
+	switch (h->trigger) {
+	case RPZ_TRIG_IP: cp->ctr.rpz_ip_hits++; break;
+	case RPZ_TRIG_NSDNAME:
+	case RPZ_TRIG_NSDNAME_WILD: cp->ctr.rpz_nsdname_hits++; break;
+	case RPZ_TRIG_NSIP: cp->ctr.rpz_nsip_hits++; break;
+	default: cp->ctr.rpz_qname_hits++; break;
+	}
 	switch (h->action) {
 	case RPZ_ACT_NXDOMAIN: cp->ctr.rpz_nxdomain++; break;
 	case RPZ_ACT_NODATA: cp->ctr.rpz_nodata++; break;
@@ -159,7 +163,11 @@ static uint8_t ip_scratch[2 * BOLT_MSG_MAX];
  * A response-IP policy's local data as Unbound's respip module gives it:
  * the resolved answer (msg) keeps its CNAMEs (and their signatures), its
  * addresses are replaced by the rule's records of the question's type,
- * owned by the name that had the addresses. Built in pol_buf through b.
+ * owned by the name that had the addresses. A name server's policy (the
+ * resolution stopped at a cut of the CNAME chain's end, msg holding the
+ * CNAMEs followed so far) as Unbound's and BIND's: the CNAMEs, then the
+ * action for the chain's end (NXDOMAIN, NODATA, or the rule's records
+ * owned by it). Built in pol_buf through b.
  */
 static int ip_local(const struct rpz_hit *h, const struct pkey *key, const uint8_t *msg,
                     size_t len, struct bolt_build *b, uint8_t *kind, uint32_t *ttl)
@@ -168,7 +176,9 @@ static int ip_local(const struct rpz_hit *h, const struct pkey *key, const uint8
 	int rc = bolt_msg_parse(msg, len, &m, ip_rrs, IP_RR_MAX, ip_scratch, sizeof(ip_scratch));
 	if (rc < 0)
 		return rc;
-	if (bolt_build_init(b, pol_buf, sizeof(pol_buf), 0, BOLT_FLAG_QR | BOLT_FLAG_RA) < 0 ||
+	bool ns = h->trigger != RPZ_TRIG_IP;
+	uint16_t rcode = ns && h->action == RPZ_ACT_NXDOMAIN ? BOLT_RCODE_NXDOMAIN : 0;
+	if (bolt_build_init(b, pol_buf, sizeof(pol_buf), 0, BOLT_FLAG_QR | BOLT_FLAG_RA | rcode) < 0 ||
 	    bolt_build_question(b, key->name, key->name_len, key->qtype, BOLT_CLASS_IN) < 0)
 		return BOLT_ESPACE;
 	const uint8_t *owner = NULL;
@@ -188,6 +198,8 @@ static int ip_local(const struct rpz_hit *h, const struct pkey *key, const uint8
 		if ((rc = bolt_build_rr(b, BOLT_SEC_ANSWER, r->owner, r->type, r->rclass, r->ttl,
 		                        r->rdata, r->rdlen)) < 0)
 			return rc;
+		if (ns && r->type == BOLT_TYPE_CNAME)
+			owner = r->rdata;  /* the chain's end so far */
 		n++;
 	}
 	if (owner == NULL)
@@ -196,7 +208,9 @@ static int ip_local(const struct rpz_hit *h, const struct pkey *key, const uint8
 	uint32_t rttl;
 	const uint8_t *rd;
 	*ttl = h->ttl;
-	for (unsigned i = 0; rpz_rule_rr(h->zone, h->rule, i, &type, &rttl, &rd, &rdlen); i++) {
+	unsigned chain = n;
+	for (unsigned i = 0; h->action == RPZ_ACT_LOCAL &&
+	                     rpz_rule_rr(h->zone, h->rule, i, &type, &rttl, &rd, &rdlen); i++) {
 		if (type != key->qtype)
 			continue;
 		if ((rc = bolt_build_rr(b, BOLT_SEC_ANSWER, owner, type, BOLT_CLASS_IN, rttl, rd,
@@ -206,6 +220,9 @@ static int ip_local(const struct rpz_hit *h, const struct pkey *key, const uint8
 		n++;
 	}
 	*kind = n > 0 ? BOLT_CACHE_POSITIVE : BOLT_CACHE_NODATA;
+	if (ns)
+		*kind = rcode != 0 ? BOLT_CACHE_NXDOMAIN
+		        : n > chain ? BOLT_CACHE_POSITIVE : BOLT_CACHE_NODATA;
 	return bolt_build_finish(b);
 }
 
@@ -217,6 +234,18 @@ static int append_ede(const struct rpz_hit *h, int len)
 		return len;
 	int n = bolt_answer_put_ede(pol_buf + len, sizeof(pol_buf) - (size_t)len, ede, NULL);
 	return n > 0 ? len + n : len;
+}
+
+/* What made a cache entry, by the trigger of the hit. */
+static uint8_t policy_tag(uint8_t trigger)
+{
+	switch (trigger) {
+	case RPZ_TRIG_IP: return BOLT_CACHE_POLICY_IP;
+	case RPZ_TRIG_NSDNAME:
+	case RPZ_TRIG_NSDNAME_WILD:
+	case RPZ_TRIG_NSIP: return BOLT_CACHE_POLICY_NS;
+	default: return BOLT_CACHE_POLICY_QNAME;
+	}
 }
 
 /* Clear AA in a built message: an answer about a resolved name is the
@@ -244,7 +273,11 @@ static int build_ex(const struct rpz_hit *h, const struct pkey *key, uint32_t no
 	int len;
 	if (target != NULL)
 		target[0] = 0xff;
-	if (h->action == RPZ_ACT_LOCAL && resolved != NULL) {
+	bool ns = h->trigger != RPZ_TRIG_IP && h->trigger != RPZ_TRIG_QNAME &&
+	          h->trigger != RPZ_TRIG_QNAME_WILD;
+	if (resolved != NULL && (h->action == RPZ_ACT_LOCAL ||
+	                         (ns && (h->action == RPZ_ACT_NXDOMAIN ||
+	                                 h->action == RPZ_ACT_NODATA)))) {
 		len = ip_local(h, key, resolved, rlen, &b, &kind, &ttl);
 	} else if (h->action == RPZ_ACT_DROP || h->action == RPZ_ACT_TCP_ONLY) {
 		/* A marker: the question and nothing else. */
@@ -268,7 +301,7 @@ static int build_ex(const struct rpz_hit *h, const struct pkey *key, uint32_t no
 	                                  (uint8_t)(full - len), &out->val, pol_rel, &sections);
 	if (rc < 0)
 		return rc;
-	out->val.policy = h->trigger == RPZ_TRIG_IP ? BOLT_CACHE_POLICY_IP : BOLT_CACHE_POLICY_QNAME;
+	out->val.policy = policy_tag(h->trigger);
 	out->ttl_off = pol_rel;
 	out->ttl_cap = BOLT_BUILD_TTL_MAX;
 	out->sections = (uint8_t *)(uintptr_t)sections;
@@ -463,11 +496,28 @@ bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w)
 	return true;
 }
 
+/* Index of zone z in pol, pol->n when it is not there (any more). */
+static unsigned zone_index(const struct policy *pol, const struct rpz_zone *z)
+{
+	unsigned i = 0;
+	while (i < pol->n && pol->zone[i].z != z)
+		i++;
+	return i;
+}
+
 bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t len,
-                     const struct bolt_build *b, uint32_t ttl, uint8_t kind)
+                     const struct bolt_build *b, uint32_t ttl, uint8_t kind,
+                     const struct res_pol *np)
 {
 	struct policy *pol = cp->policy;
-	if (pol == NULL || pol->n == 0 || kind == BOLT_CACHE_SERVFAIL || p->key.qclass != BOLT_CLASS_IN)
+	if (pol == NULL || pol->n == 0 || p->key.qclass != BOLT_CLASS_IN)
+		return false;
+	/* A name server's policy (respolicy.h) of a zone still in use. */
+	const struct rpz_hit *ns = np != NULL ? &np->hit : NULL;
+	unsigned ns_zone = ns != NULL ? zone_index(pol, ns->zone) : pol->n;
+	if (ns_zone == pol->n)
+		ns = NULL;
+	if (kind == BOLT_CACHE_SERVFAIL && ns == NULL)
 		return false;
 	struct rpz_hit h;
 	struct ip_match m = { .pol = pol, .best = pol->n };
@@ -475,17 +525,22 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 	if (hit && h.action == RPZ_ACT_PASSTHRU)
 		return false;
 	if (!hit) {
-		/* Response IP triggers: the addresses of the answer section. */
-		if (kind != BOLT_CACHE_POSITIVE || !any_ip_triggers(pol) || len < BOLT_HDR_LEN)
+		/* Response IP triggers: the addresses of the answer section, in
+		 * the zones before a name server's policy and in its own (the
+		 * draft's precedence: IP before NSDNAME and NSIP). */
+		m.best = ns != NULL ? ns_zone + 1 : pol->n;
+		int ql = len >= BOLT_HDR_LEN ? bolt_name_len(msg + BOLT_HDR_LEN, len - BOLT_HDR_LEN) : -1;
+		if (kind == BOLT_CACHE_POSITIVE && any_ip_triggers(pol) && ql > 0 &&
+		    BOLT_HDR_LEN + (size_t)ql + 4 <= len) {
+			size_t off = BOLT_HDR_LEN + (size_t)ql + 4;
+			each_addr(msg + off, len - off, bolt_wire_get_u16(msg + 6), ip_cb, &m);
+		}
+		if (m.found)
+			h = m.hit;
+		else if (ns != NULL)
+			h = *ns;
+		else
 			return false;
-		int ql = bolt_name_len(msg + BOLT_HDR_LEN, len - BOLT_HDR_LEN);
-		if (ql < 0 || BOLT_HDR_LEN + (size_t)ql + 4 > len)
-			return false;
-		size_t off = BOLT_HDR_LEN + (size_t)ql + 4;
-		each_addr(msg + off, len - off, bolt_wire_get_u16(msg + 6), ip_cb, &m);
-		if (!m.found)
-			return false;
-		h = m.hit;
 		count(cp, &h);
 		log_hit(&h, &p->key, p->waiters);
 		if (h.action == RPZ_ACT_PASSTHRU || h.action == RPZ_ACT_NONE)
@@ -493,12 +548,18 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 	}
 	struct bolt_cache_out out;
 	uint32_t now = bolt_now();
-	bool built = (h.trigger == RPZ_TRIG_IP ? build_ex(&h, &p->key, now, msg, len, NULL, &out)
-	                                       : build(&h, &p->key, now, &out)) == 0;
+	bool qname = h.trigger == RPZ_TRIG_QNAME || h.trigger == RPZ_TRIG_QNAME_WILD;
+	bool built = (!qname ? build_ex(&h, &p->key, now, msg, len, NULL, &out)
+	                     : build(&h, &p->key, now, &out)) == 0;
 	if (built)
 		insert(cp, &p->key, &out);
 	struct tap_policy tp;
-	tap_policy_fill(cp, &tp, &h, hit ? p->key.name : m.addr, hit ? p->key.name_len : m.alen);
+	if (hit)
+		tap_policy_fill(cp, &tp, &h, p->key.name, p->key.name_len);
+	else if (m.found)
+		tap_policy_fill(cp, &tp, &h, m.addr, m.alen);
+	else
+		tap_policy_fill(cp, &tp, &h, np->value, np->vlen);
 	tap_policy_set(cp, &tp);
 	for (struct waiter *w = p->waiters; w != NULL; w = w->next) {
 		if (!built)
@@ -513,6 +574,17 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 }
 
 /* ---- loading and flushing ---- */
+
+/* The iterator checks the name server triggers of the zones in use
+ * (iter/respolicy.h). */
+static void tell_iterator(const struct policy *pol)
+{
+	const struct rpz_zone *z[POLICY_ZONES_MAX];
+	unsigned n = pol != NULL ? pol->n : 0;
+	for (unsigned i = 0; i < n; i++)
+		z[i] = pol->zone[i].z;
+	respol_configure(z, n);
+}
 
 static void log_skip(void *arg, const char *file, unsigned line, const char *msg)
 {
@@ -564,6 +636,7 @@ struct flush {
 	struct rpz_zone *diff[2 * POLICY_ZONES_MAX];
 	unsigned n;
 	bool ip;                 /* address triggers changed */
+	bool ns;                 /* name server triggers changed */
 };
 
 static bool flush_addr_cb(int family, const uint8_t *addr, void *arg)
@@ -591,6 +664,11 @@ static bool flush_pred(const uint8_t *name, size_t name_len, uint16_t qtype,
 	for (unsigned i = 0; i < f->n; i++)
 		if (rpz_zone_match_qname(f->diff[i], n, &h))
 			return true;
+	/* What a name server's policy made: the servers a name uses are not
+	 * in its entry, so every such answer goes when one of those rules
+	 * changed (answers resolved before a new rule stay until they expire). */
+	if (f->ns && val->policy == BOLT_CACHE_POLICY_NS)
+		return true;
 	if (!f->ip)
 		return false;
 	if (val->policy == BOLT_CACHE_POLICY_IP)
@@ -636,6 +714,8 @@ static void flush_changes(struct cp *cp, struct pzone *old, unsigned nold, struc
 	for (unsigned j = 0; j < f.n; j++) {
 		rules += rpz_zone_rules(f.diff[j]);
 		f.ip = f.ip || rpz_zone_has(f.diff[j], RPZ_TRIG_IP);
+		f.ns = f.ns || rpz_zone_has(f.diff[j], RPZ_TRIG_NSDNAME) ||
+		       rpz_zone_has(f.diff[j], RPZ_TRIG_NSIP);
 	}
 	if (rules > 0) {
 		int n = bolt_cache_delete_if(cp->region->cache, flush_pred, &f);
@@ -723,6 +803,8 @@ int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned 
 		pz->size = sb.st_size;
 	}
 	nw->n = n;
+	/* Before the zones no longer used are freed. */
+	tell_iterator(nw);
 	flush_changes(cp, old != NULL ? old->zone : NULL, old != NULL ? old->n : 0, nw->zone, n);
 	/* Zones kept from the old version are shared: free only the rest. */
 	for (unsigned j = 0; old != NULL && j < old->n; j++) {
@@ -827,6 +909,7 @@ void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z)
 	flush_changes(cp, pol->zone, pol->n, after, pol->n);
 	rpz_zone_free(pz->z);
 	pz->z = z;
+	tell_iterator(pol);
 	cp->ctr.rpz_loads++;
 }
 
@@ -864,6 +947,7 @@ void policy_free(struct cp *cp)
 	struct policy *pol = cp->policy;
 	if (pol == NULL)
 		return;
+	respol_configure(NULL, 0);
 	for (unsigned i = 0; i < pol->n; i++)
 		rpz_zone_free(pol->zone[i].z);
 	free(pol);

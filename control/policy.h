@@ -27,6 +27,7 @@
 #include "pending.h"
 
 struct rpz_zone;
+struct res_pol;
 
 /* Zones at most. */
 #define POLICY_ZONES_MAX 32
@@ -86,13 +87,16 @@ bool policy_qname(struct cp *cp, const struct pkey *key, const struct waiter *w)
 
 /*
  * After resolving p: msg[0..len) the answer of kind (TTL offsets in b,
- * lifetime ttl). When a policy applies to it (the QNAME's, which may have
- * changed while resolving, or an address of the answer), answer p's
- * waiters from the policy, insert its entry and return true: the caller
- * inserts nothing and answers nobody. False: no policy (or PASSTHRU).
+ * lifetime ttl); ns the policy of a name server of a cut the resolution
+ * used and what it matched (res_policy_hit, iter/respolicy.h), or NULL. When a policy applies
+ * (the QNAME's, which may have changed while resolving; else an address of
+ * the answer in the zones up to ns's; else ns), answer p's waiters from
+ * the policy, insert its entry and return true: the caller inserts nothing
+ * and answers nobody. False: no policy (or PASSTHRU).
  */
 bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t len,
-                     const struct bolt_build *b, uint32_t ttl, uint8_t kind);
+                     const struct bolt_build *b, uint32_t ttl, uint8_t kind,
+                     const struct res_pol *ns);
 
 /*
  * A new version of the zone named name (as configured) transferred from

@@ -9,6 +9,7 @@
 #include "iter/aggr.h"
 #include "iter/dnssec.h"
 #include "iter/resolve.h"
+#include "iter/respolicy.h"
 #include "localdata.h"
 #include "localzones.h"
 #include "log.h"
@@ -447,7 +448,8 @@ static void on_resolved(struct res *r, void *arg)
 
 	/* Response policy (RPZ) on the name or the answer's addresses: its
 	 * own answer goes into the cache and to the waiters instead. */
-	if (len >= 0 && policy_response(cp, p, resp_buf, (size_t)len, &b, ttl, kind)) {
+	if (len >= 0 &&
+	    policy_response(cp, p, resp_buf, (size_t)len, &b, ttl, kind, res_policy_hit(r))) {
 		pend_free(p);
 		return;
 	}

@@ -54,6 +54,16 @@ static const char *kind_name(uint8_t kind)
 	return kind < BOLT_ARRAY_SIZE(names) ? names[kind] : "unknown";
 }
 
+/* Which response policy made an entry (bolt_cache_val.policy). */
+static const char *policy_tag(uint8_t policy)
+{
+	switch (policy) {
+	case BOLT_CACHE_POLICY_IP: return "rpz-ip";
+	case BOLT_CACHE_POLICY_NS: return "rpz-ns";
+	default: return "rpz-qname";
+	}
+}
+
 static const char *const section_names[] = { "answer", "authority", "additional" };
 
 /* Rebuild the response in f->msg; returns its length or a negative code. */
@@ -121,7 +131,7 @@ void ctl_fmt_entry(struct ctl_fmt *f, struct sbuf *b, bool json,
 		ctl_out_str(&o, "security", bolt_sec_status_name(val->status));
 		ctl_out_str(&o, "kind", kind_name(val->kind));
 		if (val->policy != BOLT_CACHE_POLICY_NONE)
-			ctl_out_str(&o, "policy", val->policy == BOLT_CACHE_POLICY_IP ? "rpz-ip" : "rpz-qname");
+			ctl_out_str(&o, "policy", policy_tag(val->policy));
 		ctl_out_str(&o, "rcode", rcode);
 		if (!never)
 			ctl_out_u64(&o, "ttl", ttl);
@@ -161,7 +171,7 @@ void ctl_fmt_entry(struct ctl_fmt *f, struct sbuf *b, bool json,
 	if (val->status != BOLT_SEC_UNCHECKED)
 		ctl_sbuf_printf(b, " dnssec=%s", bolt_sec_status_name(val->status));
 	if (val->policy != BOLT_CACHE_POLICY_NONE)
-		ctl_sbuf_printf(b, " policy=%s", val->policy == BOLT_CACHE_POLICY_IP ? "rpz-ip" : "rpz-qname");
+		ctl_sbuf_printf(b, " policy=%s", policy_tag(val->policy));
 	ctl_sbuf_puts(b, "\n");
 	if (perr < 0) {
 		ctl_sbuf_printf(b, ";; unreadable entry: %s\n", bolt_strerror(perr));

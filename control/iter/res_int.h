@@ -19,6 +19,7 @@
 #include "dnssec.h"
 #include "prime.h"
 #include "resolve.h"
+#include "respolicy.h"
 #include "select.h"
 
 /* Parsed RRs per upstream response at most: more is not a sane referral or answer. */
@@ -155,6 +156,20 @@ struct res {
 	const struct zone *zskip;       /* forward-first gave up on this zone: resolve without */
 	unsigned zskip_gen;
 	unsigned zgen_start;            /* zones_generation() when the resolution began */
+	/* Response policy on the cut's servers (respolicy.c). */
+	uint8_t pol_state;              /* enum res_pol_state */
+	bool pol_names_done;            /* the cut's NS names were checked */
+	uint8_t pol_naddr;              /* addresses of the cut checked */
+	bool pol_have;                  /* pol applies (of generation pol_gen) */
+	unsigned pol_gen;
+	struct res_pol pol;
+};
+
+/* Where a resolution is with the NS triggers (respolicy.c). */
+enum res_pol_state {
+	RES_POL_START = 0,              /* QNAME rules not looked at yet */
+	RES_POL_CHECK,                  /* checking each cut */
+	RES_POL_DONE,                   /* decided: a QNAME rule, or an NS rule matched */
 };
 
 static inline int nlen(const uint8_t *name)
@@ -282,6 +297,12 @@ void rz_note(const struct res *r, enum sel_outcome o);
 /* Every server of r's configured zone failed: with forward-first, drop the
  * zone for this resolution (true: step again); false: fail. */
 bool rz_fallback(struct res *r);
+
+/* Response policy on the cut's servers (respolicy.c): check r's cut
+ * (once per cut for its NS names, again when it has new addresses).
+ * True: a policy answers r's question, which must end now (res_policy_hit
+ * says which). */
+bool respol_check(struct res *r);
 
 /* Flood defences at the cut (resguard.c). */
 /* r's zone is refused by zone-nxdomain-rate: publish it to the dataplane

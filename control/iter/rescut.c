@@ -54,6 +54,8 @@ void cut_set(struct res *r, const uint8_t *zone, const struct infra_nsset *ns)
 	r->ns = *ns;
 	memset(r->ns_chased, 0, sizeof(r->ns_chased));
 	r->ncut_addr = 0;
+	r->pol_names_done = false;
+	r->pol_naddr = 0;
 	r->have_cut = true;
 	r->zc = NULL;   /* a delegation; rz_set_cut makes it a configured zone */
 	sel_reset(&r->sel);

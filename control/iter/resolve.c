@@ -326,6 +326,20 @@ static void fail(struct res *r, uint16_t ede, const char *fmt, ...)
 	finish(r);
 }
 
+/* A response policy on a cut's servers answers the question (policy.c,
+ * from res_policy_hit): a SERVFAIL that keeps the CNAMEs followed so far,
+ * which the policy's answer keeps too. */
+static void stop_by_policy(struct res *r)
+{
+	r->rcode = BOLT_RCODE_SERVFAIL;
+	r->negative = false;
+	r->ede = BOLT_EDE_OTHER;
+	snprintf(r->ede_text, sizeof(r->ede_text), "stopped by a response policy");
+	orr_list_free(&r->authority);
+	orr_list_free(&r->proof);
+	finish(r);
+}
+
 static void limit(struct res *r, const char *why)
 {
 	if (!r->budget->limit_hit) {
@@ -566,6 +580,12 @@ static void step(struct res *r)
 		r->have_cut = false;  /* its [zone] was reloaded: find the cut again */
 	if (!r->have_cut && find_cut(r))
 		return;
+	/* Response policy on the cut's servers (RPZ NSDNAME, NSIP): nothing
+	 * more is asked, the policy's answer replaces this one (policy.c). */
+	if (respol_check(r)) {
+		stop_by_policy(r);
+		return;
+	}
 	/* Every server of the cut is down: fail at once (one probe at a time). */
 	char why[sizeof(r->ede_text)];
 	if (guard_zone_down(r, why, sizeof(why))) {

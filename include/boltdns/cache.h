@@ -122,6 +122,7 @@ enum bolt_cache_policy {
 	BOLT_CACHE_POLICY_NONE = 0,
 	BOLT_CACHE_POLICY_QNAME = 1,  /* a policy on the question's name */
 	BOLT_CACHE_POLICY_IP = 2,     /* a policy on an address of the answer */
+	BOLT_CACHE_POLICY_NS = 3,     /* a policy on a name server (name or address) */
 };
 
 /* Where a lookup copies the variable part. */
