@@ -176,6 +176,82 @@ static void test_addresses(void **state)
 	rpz_zone_free(z);
 }
 
+/* Name server triggers: their kinds, IPv6 NSIP with `zz`, wildcard NSDNAME
+ * below a name only, no overlap with QNAME rules, text, malformed ones. */
+static void test_ns_triggers(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"$TTL 60\n"
+		"@ SOA ns.rpz.test. admin.rpz.test. 1 3600 600 86400 60\n"
+		"ns.bad.example.rpz-nsdname       CNAME .\n"
+		"*.evil.example.rpz-nsdname       CNAME *.\n"
+		"128.53.zz.db8.2001.rpz-nsip      A 192.0.2.80\n"
+		"16.0.0.0.10.rpz-nsip             CNAME rpz-drop.\n"
+		"33.1.2.0.192.rpz-nsip            CNAME .\n"     /* line 7: prefix too long */
+		"rpz-nsdname                      CNAME .\n";    /* line 8: no name */
+	uint8_t origin[BOLT_NAME_MAX];
+	wire("rpz.test.", origin);
+	struct rpz_zone *z = rpz_zone_new(origin);
+	assert_non_null(z);
+	struct logged lg = { 0 };
+	assert_int_equal(rpz_zone_parse(z, text, sizeof(text) - 1, "test.rpz", log_cb, &lg), 0);
+	assert_int_equal(lg.n, 2);
+	assert_int_equal(lg.lines[0], 7);
+	assert_int_equal(lg.lines[1], 8);
+	assert_true(rpz_zone_has(z, RPZ_TRIG_NSDNAME));
+	assert_true(rpz_zone_has(z, RPZ_TRIG_NSIP));
+	assert_false(rpz_zone_has(z, RPZ_TRIG_IP));
+	assert_false(rpz_zone_has(z, RPZ_TRIG_QNAME));
+	uint8_t n[BOLT_NAME_MAX];
+	struct rpz_hit h;
+	char t[64];
+	wire("NS.Bad.Example.", n);
+	bolt_name_lower(n, (size_t)bolt_name_len(n, BOLT_NAME_MAX));
+	assert_true(rpz_zone_match_nsdname(z, n, &h));
+	assert_int_equal(h.trigger, RPZ_TRIG_NSDNAME);
+	assert_int_equal(h.action, RPZ_ACT_NXDOMAIN);
+	assert_false(rpz_zone_match_qname(z, n, &h));   /* not a QNAME rule */
+	wire("a.b.evil.example.", n);
+	assert_true(rpz_zone_match_nsdname(z, n, &h));
+	assert_int_equal(h.trigger, RPZ_TRIG_NSDNAME_WILD);
+	assert_int_equal(h.action, RPZ_ACT_NODATA);
+	assert_true(rpz_rule_text(z, h.rule, t, sizeof(t)) > 0);
+	assert_string_equal(t, "*.evil.example.");
+	wire("evil.example.", n);
+	assert_false(rpz_zone_match_nsdname(z, n, &h));
+	wire("ns.bad.example.other.", n);
+	assert_false(rpz_zone_match_nsdname(z, n, &h));
+	uint8_t a6[16], a4[4];
+	inet_pton(AF_INET6, "2001:db8::53", a6);
+	assert_true(rpz_zone_match_addr(z, RPZ_TRIG_NSIP, AF_INET6, a6, &h));
+	assert_int_equal(h.action, RPZ_ACT_LOCAL);
+	assert_true(rpz_rule_text(z, h.rule, t, sizeof(t)) > 0);
+	assert_string_equal(t, "2001:db8::53/128");
+	assert_false(rpz_zone_match_addr(z, RPZ_TRIG_IP, AF_INET6, a6, &h));
+	inet_pton(AF_INET, "10.0.200.1", a4);
+	assert_true(rpz_zone_match_addr(z, RPZ_TRIG_NSIP, AF_INET, a4, &h));
+	assert_int_equal(h.action, RPZ_ACT_DROP);
+	assert_string_equal(rpz_trigger_name(h.trigger), "nsip");
+	inet_pton(AF_INET, "10.1.0.1", a4);
+	assert_false(rpz_zone_match_addr(z, RPZ_TRIG_NSIP, AF_INET, a4, &h));
+	/* a change of a name server rule shows in the difference */
+	struct rpz_zone *z2 = rpz_zone_new(origin);
+	assert_non_null(z2);
+	assert_int_equal(rpz_zone_parse(z2, text, sizeof(text) - 1, "test.rpz", NULL, NULL), 0);
+	wire("ns2.bad.example.rpz-nsdname.rpz.test.", n);
+	uint8_t dot[1] = { 0 };
+	const char *why;
+	assert_int_equal(rpz_zone_add_rr(z2, n, BOLT_TYPE_CNAME, 60, dot, 1, &why), 0);
+	struct rpz_zone *d = rpz_zone_diff(z, z2);
+	assert_non_null(d);
+	assert_int_equal(rpz_zone_rules(d), 1);
+	assert_true(rpz_zone_has(d, RPZ_TRIG_NSDNAME));
+	rpz_zone_free(d);
+	rpz_zone_free(z2);
+	rpz_zone_free(z);
+}
+
 /* The answer of name/type, parsed back. */
 static int answer(const struct rpz_zone *z, const char *name, uint16_t qtype, struct bolt_msg *m,
                   struct bolt_rr *rrs, uint8_t *kind)
@@ -444,6 +520,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_qname),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_ns_triggers),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_override_and_diff),
 		cmocka_unit_test(test_origin_from_soa),
