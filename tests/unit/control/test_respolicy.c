@@ -63,6 +63,8 @@ struct outcome {
 	bool done;
 	bool hit;
 	struct rpz_hit h;
+	uint8_t value[BOLT_NAME_MAX];     /* what matched */
+	uint8_t vlen;
 	uint8_t rcode;
 	char ede_text[128];
 	unsigned ancount;
@@ -76,10 +78,13 @@ static void on_done(struct res *r, void *arg)
 	const char *text = NULL;
 	(void)res_ede(r, &text);
 	snprintf(o->ede_text, sizeof(o->ede_text), "%s", text != NULL ? text : "");
-	const struct rpz_hit *h = res_policy_hit(r);
+	const struct res_pol *h = res_policy_hit(r);
 	o->hit = h != NULL;
-	if (h != NULL)
-		o->h = *h;
+	if (h != NULL) {
+		o->h = h->hit;
+		memcpy(o->value, h->value, h->vlen);
+		o->vlen = h->vlen;
+	}
 	uint8_t resp[4096];
 	struct bolt_build b;
 	uint32_t ttl;
@@ -192,6 +197,10 @@ static void test_nsdname(void **state)
 	assert_true(o.hit);
 	assert_int_equal(o.h.trigger, RPZ_TRIG_NSDNAME);
 	assert_int_equal(o.h.action, RPZ_ACT_NXDOMAIN);
+	uint8_t ns[BOLT_NAME_MAX];
+	name("ns1.evil.example.", ns);
+	assert_int_equal(o.vlen, bolt_name_len(ns, BOLT_NAME_MAX));
+	assert_memory_equal(o.value, ns, o.vlen);
 	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
 	assert_string_equal(o.ede_text, "stopped by a response policy");
 	/* wildcard */
@@ -224,6 +233,8 @@ static void test_nsip_and_order(void **state)
 	assert_true(o.hit);
 	assert_int_equal(o.h.trigger, RPZ_TRIG_NSIP);
 	assert_int_equal(o.h.action, RPZ_ACT_LOCAL);
+	assert_int_equal(o.vlen, 4);
+	assert_memory_equal(o.value, "\xc0\x00\x02\x36", 4);
 	/* NSDNAME before NSIP within a zone */
 	snprintf(t1, sizeof(t1), "%s24.0.2.0.192.rpz-nsip CNAME .\nns.bad.example.rpz-nsdname CNAME *.\n",
 	         soa);
