@@ -38,7 +38,8 @@
 # dataplane, of each worker, of the NSD servers and of dnsperf as % of one
 # CPU over the run, microseconds of worker CPU (and of dataplane + workers)
 # per miss, upstream queries per miss, the workers' context switches per
-# miss (sleeps and wake-ups on the doorbell), how busy the machine's CPUs were
+# miss (sleeps and wake-ups: all threads, then the loop thread's alone;
+# the rest is mostly the bell thread's), how busy the machine's CPUs were
 # (/proc/stat: everything else on the host shares them), the 1-minute load
 # average, with -c the share of the workers' CFS periods that hit the quota
 # (thrt), the dataplane's TX and miss ring drops and the UDP buffer errors.
@@ -92,6 +93,11 @@ cpu_ns() {   # every thread of process $1
 ctxsw() {
   cat /proc/"$1"/task/*/status 2>/dev/null |
     awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+# of them, those of the loop thread (the main thread: the rest is mostly
+# the bell thread, woken by a kick of the doorbell)
+ctxsw_loop() {
+  awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }' /proc/"$1"/status 2>/dev/null || echo 0
 }
 # busy and total jiffies of the machine
 machine() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6; print b, t }' /proc/stat; }
@@ -182,10 +188,10 @@ run() {   # run ROUND WORKERS
     'BEGIN { for (i = 0; i < n; i++) printf "m%d-%s.bulk.boltnet A\n", i, tag }' > "$dir/names.txt"
   # the stats files are written once a second: let them show the warm-up
   sleep 1.2
-  local -a c0=() c1=() x0=() x1=()
+  local -a c0=() c1=() x0=() x1=() y0=() y1=()
   local up0 up1 ue0 ue1 on0 on1 th0 th1 load
   up0=$(upstream "$dir")
-  for i in "${!PIDS[@]}"; do c0[$i]=$(cpu_ns "${PIDS[$i]}"); x0[$i]=$(ctxsw "${PIDS[$i]}"); done
+  for i in "${!PIDS[@]}"; do c0[$i]=$(cpu_ns "${PIDS[$i]}"); x0[$i]=$(ctxsw "${PIDS[$i]}"); y0[$i]=$(ctxsw_loop "${PIDS[$i]}"); done
   on0=$(others_ns)
   read -r mb0 mt0 < <(machine)
   ue0=$(udp_errs)
@@ -195,7 +201,7 @@ run() {   # run ROUND WORKERS
   read -r mb1 mt1 < <(machine)
   th1=$(throttled)
   ue1=$(udp_errs)
-  for i in "${!PIDS[@]}"; do c1[$i]=$(cpu_ns "${PIDS[$i]}"); x1[$i]=$(ctxsw "${PIDS[$i]}"); done
+  for i in "${!PIDS[@]}"; do c1[$i]=$(cpu_ns "${PIDS[$i]}"); x1[$i]=$(ctxsw "${PIDS[$i]}"); y1[$i]=$(ctxsw_loop "${PIDS[$i]}"); done
   on1=$(others_ns)
   load=$(cut -d' ' -f1 /proc/loadavg)
   local answered qps lost el
@@ -203,11 +209,12 @@ run() {   # run ROUND WORKERS
   lost=$(awk '/Queries lost:/ { print $3 }' "$dir/dnsperf.txt")
   qps=$(awk '/Queries per second:/ { print $4 }' "$dir/dnsperf.txt")
   el=$(awk '/Run time \(s\):/ { print $4 }' "$dir/dnsperf.txt")
-  local dp_s cp_s=0 split="" perf_s nsd_s cs=0
+  local dp_s cp_s=0 split="" perf_s nsd_s cs=0 csl=0
   dp_s=$(awk -v d=$((c1[0] - c0[0])) 'BEGIN { printf "%.3f", d / 1e9 }')
   for i in $(seq 1 $nw); do
     local d=$((c1[$i] - c0[$i]))
     cs=$((cs + x1[$i] - x0[$i]))
+    csl=$((csl + y1[$i] - y0[$i]))
     cp_s=$(awk -v a="$cp_s" -v d="$d" 'BEGIN { printf "%.3f", a + d / 1e9 }')
     split="$split$(awk -v d="$d" -v el="$el" 'BEGIN { printf "%.0f", 100 * d / 1e9 / el }')/"
   done
@@ -226,17 +233,17 @@ run() {   # run ROUND WORKERS
   awk -v r="$round" -v w="$nw" -v a="$answered" -v l="$lost" -v q="$qps" -v el="$el" \
       -v dp="$dp_s" -v cp="$cp_s" -v sp="${split%/}" -v mb=$((mb1 - mb0)) -v mt=$((mt1 - mt0)) \
       -v pf="$perf_s" -v ns="$nsd_s" -v up=$((up1 - up0)) -v ld="$load" -v thr="$thr" \
-      -v dps="$dps" -v cs="$cs" \
-    'BEGIN { printf "%5d %7d %8d %6d %9.0f %6.2f %5.0f %-9s %5.0f %5.0f %8.1f %8.1f %5.2f %5.2f %5.0f%% %5s %5s %s\n",
+      -v dps="$dps" -v cs="$cs" -v csl="$csl" \
+    'BEGIN { printf "%5d %7d %8d %6d %9.0f %6.2f %5.0f %-9s %5.0f %5.0f %8.1f %8.1f %5.2f %5.2f %5.2f %5.0f%% %5s %5s %s\n",
              r, w, a, l, q, el, 100 * dp / el, sp, 100 * ns / el, 100 * pf / el,
-             cp * 1e6 / a, (cp + dp) * 1e6 / a, up / a, cs / a, 100 * mb / mt, ld, thr, dps }'
+             cp * 1e6 / a, (cp + dp) * 1e6 / a, up / a, cs / a, csl / a, 100 * mb / mt, ld, thr, dps }'
   kill_all "${PIDS[@]}"
   cgroups_cleanup
 }
 
 [ "$CAP" = 0 ] || log "equal-budget mode: each worker capped at $CAP % of one CPU"
-printf '%5s %7s %8s %6s %9s %6s %5s %-9s %5s %5s %8s %8s %5s %5s %6s %5s %5s %s\n' round workers answered lost \
-  misses/s run_s dp% w%each nsd% perf% cp_us/m all_us/m up/m cs/m busy load thrt \
+printf '%5s %7s %8s %6s %9s %6s %5s %-9s %5s %5s %8s %8s %5s %5s %5s %6s %5s %5s %s\n' round workers answered lost \
+  misses/s run_s dp% w%each nsd% perf% cp_us/m all_us/m up/m cs/m loop busy load thrt \
   "dp_tx_drops/ring_drops udp_buf_errors"
 for r in $(seq 1 "$ROUNDS"); do
   for w in $COUNTS; do
