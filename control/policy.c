@@ -211,7 +211,10 @@ static int ip_local(const struct rpz_hit *h, const struct pkey *key, const uint8
 	unsigned chain = n;
 	for (unsigned i = 0; h->action == RPZ_ACT_LOCAL &&
 	                     rpz_rule_rr(h->zone, h->rule, i, &type, &rttl, &rd, &rdlen); i++) {
-		if (type != key->qtype)
+		/* A name server's rule may alias the chain's end elsewhere (a
+		 * CNAME of its own, not one of `*.` to expand), as Unbound's. */
+		bool alias = ns && type == BOLT_TYPE_CNAME && !(rdlen >= 3 && rd[0] == 1 && rd[1] == '*');
+		if (type != key->qtype && !alias)
 			continue;
 		if ((rc = bolt_build_rr(b, BOLT_SEC_ANSWER, owner, type, BOLT_CLASS_IN, rttl, rd,
 		                        rdlen)) < 0)

@@ -443,7 +443,12 @@ static void on_resolved(struct res *r, void *arg)
 	case BOLT_CACHE_POSITIVE: cp->ctr.noerror++; break;
 	case BOLT_CACHE_NXDOMAIN: cp->ctr.nxdomain++; break;
 	case BOLT_CACHE_NODATA: cp->ctr.nodata++; break;
-	default: cp->ctr.servfail++; break;
+	default:
+		/* not a failure when a name server's policy stopped it (policy.c) */
+		if (res_policy_hit(r) == NULL || res_policy_hit(r)->hit.action == RPZ_ACT_TCP_ONLY ||
+		    res_policy_hit(r)->hit.action == RPZ_ACT_PASSTHRU)
+			cp->ctr.servfail++;
+		break;
 	}
 
 	/* Response policy (RPZ) on the name or the answer's addresses: its

@@ -4,9 +4,9 @@
 # fake hierarchy and boltctl: an NSDNAME rule on one zone's server blocks the
 # names of that zone only (and a CNAME chain into it), a wildcard NSDNAME
 # rule, an NSIP rule on a looked-up address and on glue (local data),
-# NSDNAME before NSIP within a zone, zones in order, QNAME PASSTHRU before
-# both; the second query of each is a dataplane hit; counters, log line and
-# cache tag; an edit of the zone flushes the answers those rules made. Then
+# a CNAME as local data, NSDNAME before NSIP within a zone, zones in order,
+# QNAME PASSTHRU before both; the second query of each is a dataplane hit;
+# counters, log line and cache tag; an edit of the zone flushes the answers those rules made. Then
 # the same zones through Unbound (its rpz module has both triggers): the
 # same answers.
 #
@@ -35,7 +35,7 @@ $TTL 60
   NS ns.two.test.
 ; loses to rpz.test's NSIP rule on ns2.half.boltorg's glue
 ns1.half.boltorg.rpz-nsdname   CNAME .
-ns1.insec.boltorg.rpz-nsdname  CNAME .
+ns1.insec.boltorg.rpz-nsdname  CNAME www.dom1.boltnet.
 www.insec.boltorg              CNAME rpz-passthru.
 ZONE
 cat >> "$E2E_DIR/boltdns.conf" <<CONF
@@ -78,7 +78,7 @@ run_all() {
   expect "NSIP on a looked-up address: local data" "NOERROR A 192.0.2.55 " www.dom4.boltorg A
   expect "NSIP local data: other type NODATA" "NOERROR " www.dom4.boltorg TXT
   expect "NSIP on glue, first zone before the second" "NOERROR A 192.0.2.55 " www.half.boltorg A
-  expect "second zone's NSDNAME" "NXDOMAIN " ns1.insec.boltorg A
+  expect "second zone's NSDNAME: a CNAME" "NOERROR CNAME www.dom1.boltnet. " ns1.insec.boltorg A
   expect "second zone's QNAME PASSTHRU" "NOERROR A 198.19.13.42 " www.insec.boltorg A
 }
 run_all
