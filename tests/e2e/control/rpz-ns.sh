@@ -6,9 +6,9 @@
 # rule, an NSIP rule on a looked-up address and on glue (local data),
 # a CNAME as local data, NSDNAME before NSIP within a zone, zones in order,
 # QNAME PASSTHRU before both; the second query of each is a dataplane hit;
-# counters, log line and cache tag; an edit of the zone flushes the answers those rules made. Then
-# the same zones through Unbound (its rpz module has both triggers): the
-# same answers.
+# counters, log line and cache tag; an edit of the zone flushes the
+# answers those rules made. Then the same zones through Unbound (its rpz
+# module has both triggers): the same answers.
 #
 # Usage: rpz-ns.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTCTL
 . "$(dirname "$0")/lib.sh"
