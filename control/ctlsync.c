@@ -99,7 +99,7 @@ unsigned ctlsync_follow(struct ctlsync *s, struct cp *cp, struct anchor_ctx *anc
 		return 0;
 	const struct bolt_ctl_journal *j = bolt_region_journal(r);
 	uint64_t gen = worker_gen(cp);
-	if (s->journal != j) {
+	if (s->journal != j || bolt_journal_last(j) < s->applied) {
 		/* a new region or a new process: what was made since the reload */
 		uint64_t lost = 0;
 		s->journal = j;

@@ -21,7 +21,8 @@
 #include "cp.h"
 
 struct ctlsync {
-	const struct bolt_ctl_journal *journal; /* the region's, when started */
+	const struct bolt_ctl_journal *journal; /* the region's, when started; NULL:
+	                                           start again (a new table) */
 	uint64_t applied;                       /* the last change applied or skipped */
 	uint64_t changes;                       /* changes applied */
 	uint64_t lost;                          /* changes lost (journal overrun) */

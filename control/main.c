@@ -106,6 +106,8 @@ static void detach(struct main_state *s)
 	bolt_local_close(s->wlocal);
 	s->wlocal = NULL;
 	cp->local = NULL;
+	/* the table made anew on the next attach repeats the journal again */
+	s->sync.journal = NULL;
 	ring_svc_reset(cp);
 	int32_t me = (int32_t)getpid();
 	workers_release(cp);

@@ -40,20 +40,20 @@ ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
 wstat() { awk -v k="$2" '$1 == k { print $2 }' "$E2E_DIR/cp$1.stats"; }
 # the workers repeat the socket's changes every 200 ms
 settle() { sleep 0.6; }
-# nodata NAME...: how many answer AAAA with an authoritative NODATA
-nodata() {
-  local n=0 name out
-  for name in "$@"; do
-    out=$(q "$name" AAAA)
-    grep -q 'status: NOERROR' <<<"$out" && grep -q 'flags:[^;]* aa' <<<"$out" &&
-      grep -q 'ANSWER: 0,' <<<"$out" && n=$((n + 1))
-  done
-  echo "$n"
+# batch TYPE NAME...: one dig for every name, a "RCODE AA ANSWERS" line each
+batch() {
+  local t=$1 name; shift
+  for name in "$@"; do echo "$name $t"; done >"$E2E_DIR/batch.in"
+  ns dig @127.0.0.1 -p "$E2E_PORT" +time=6 +tries=1 +noall +comments -f "$E2E_DIR/batch.in" |
+    awk '/status:/ { sub(/.*status: /, ""); sub(/,.*/, ""); rc = $0 }
+         /^;; flags:/ { aa = ($0 ~ /flags:[^;]* aa/) ? "aa" : "-"
+                        n = $0; sub(/.*ANSWER: /, "", n); sub(/,.*/, "", n); print rc, aa, n }'
 }
+# nodata NAME...: how many answer AAAA with an authoritative NODATA
+nodata() { batch AAAA "$@" | awk '$1 == "NOERROR" && $2 == "aa" && $3 == 0' | wc -l; }
 count_rcode() { # count_rcode RCODE TYPE NAME...
-  local rc=$1 t=$2 n=0 name; shift 2
-  for name in "$@"; do [ "$(rcode_of "$name" "$t")" = "$rc" ] && n=$((n + 1)); done
-  echo "$n"
+  local rc=$1; shift
+  batch "$@" | awk -v rc="$rc" '$1 == rc' | wc -l
 }
 
 # ---- local_data add reaches both workers
