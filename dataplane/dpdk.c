@@ -37,6 +37,7 @@
 #endif
 
 #include "burst.h"
+#include "cpu.h"
 #include "dp.h"
 #include "frame.h"
 #include "log.h"
@@ -367,90 +368,6 @@ static void ports_publish(struct bolt_region *r, const uint16_t *worker_lcore)
 	ports_refresh(r);
 }
 
-/* Whether cpu is in a CPU list file of sysfs ("0-3,8,10-11"); a missing
- * or empty file holds none. */
-static bool cpulist_has(const char *path, unsigned cpu)
-{
-	char buf[1024];
-	FILE *f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	for (char *p = buf; *p;) {
-		char *end;
-		unsigned long a = strtoul(p, &end, 10), b;
-		if (end == p)
-			break;
-		b = a;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		if (cpu >= a && cpu <= b)
-			return true;
-		p = *end == ',' ? end + 1 : end;
-		if (*p == '\n')
-			break;
-	}
-	return false;
-}
-
-/* Whether a CPU quota applies to this process: cgroup v1 cpu.cfs_quota_us
- * or v2 cpu.max of its cgroup or any ancestor. What cannot be read counts
- * as no quota. */
-static bool cpu_quota(void)
-{
-	char line[512];
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	bool quota = false;
-	if (f == NULL)
-		return false;
-	while (!quota && fgets(line, sizeof(line), f) != NULL) {
-		/* "ID:CONTROLLERS:PATH": v1 with a cpu controller, or v2 ("0::") */
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (c2 == NULL)
-			continue;
-		*c2 = '\0';
-		char *path = c2 + 1;
-		path[strcspn(path, "\n")] = '\0';
-		const char *ctl = c1 + 1;
-		bool v2 = *ctl == '\0';
-		const char *mnt = NULL;
-		if (v2) {
-			mnt = "/sys/fs/cgroup";
-		} else {
-			char tmp[256];
-			snprintf(tmp, sizeof(tmp), ",%s,", ctl);
-			if (strstr(tmp, ",cpu,") == NULL)
-				continue;
-			mnt = "/sys/fs/cgroup/cpu";
-		}
-		/* the cgroup, then each parent up to the root */
-		for (;;) {
-			char file[1024], val[64] = "";
-			snprintf(file, sizeof(file), "%s%s/%s", mnt, strcmp(path, "/") ? path : "",
-			         v2 ? "cpu.max" : "cpu.cfs_quota_us");
-			FILE *q = fopen(file, "re");
-			if (q != NULL) {
-				if (fgets(val, sizeof(val), q) == NULL)
-					val[0] = '\0';
-				fclose(q);
-			}
-			if (v2 ? (val[0] != '\0' && strncmp(val, "max", 3) != 0)
-			       : (val[0] != '\0' && val[0] != '-' && atol(val) > 0)) {
-				quota = true;
-				break;
-			}
-			char *slash = strrchr(path, '/');
-			if (slash == NULL || slash == path)
-				break;
-			*slash = '\0';
-		}
-	}
-	fclose(f);
-	return quota;
-}
-
 /*
  * How each lcore idles: idle-sleep when set (0: busy-poll); when it is not
  * set (auto), busy-poll on an isolated CPU (isolcpus or nohz_full, and no
@@ -465,16 +382,14 @@ static void idle_policy(const struct bolt_config *cfg, const uint16_t *worker_lc
 			g.lc[i].nap_max_us = cfg->idle_sleep_us;
 		return;
 	}
-	bool quota = cpu_quota();
+	bool quota = dp_cpu_quota();
 	char shared[128] = "";
 	size_t used = 0;
 	for (unsigned i = 0; i < g.nw; i++) {
 		rte_cpuset_t cs = rte_lcore_cpuset(worker_lcore[i]);
 		bool isolated = CPU_COUNT(&cs) > 0;
 		for (unsigned c = 0; c < CPU_SETSIZE && isolated; c++)
-			if (CPU_ISSET(c, &cs) &&
-			    !cpulist_has("/sys/devices/system/cpu/isolated", c) &&
-			    !cpulist_has("/sys/devices/system/cpu/nohz_full", c))
+			if (CPU_ISSET(c, &cs) && !dp_cpu_isolated(c))
 				isolated = false;
 		g.lc[i].nap_max_us = quota || !isolated ? AUTO_NAP_US : 0;
 		/* An lcore with no queue parks (lcore_main): not worth a word. */
