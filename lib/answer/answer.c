@@ -284,20 +284,29 @@ static inline uint16_t csum_fold(uint64_t sum)
 	return (uint16_t)sum;
 }
 
-/* The memory-order sum of bytes that sit at an odd offset, given their sum
- * as if at an even one: the same sum byte-swapped (RFC 1071 2.B). */
-static inline uint64_t csum_at(uint64_t sum, size_t off)
+/* The sum times 2^8 (mod 2^64 - 1, a multiple of 0xffff): what folding it
+ * would give, byte-swapped (RFC 1071 2.B), without folding. */
+static inline uint64_t csum_rol8(uint64_t sum)
 {
-	if (!(off & 1))
-		return sum;
-	uint16_t f = csum_fold(sum);
-	return (uint16_t)(f << 8 | f >> 8);
+	return sum << 8 | sum >> 56;
 }
 
-/* Memory-order sum of 16-bit values given in host order (header fields). */
+/* The memory-order sum of bytes that sit at an odd offset, given their sum
+ * as if at an even one: the same sum byte-swapped. */
+static inline uint64_t csum_at(uint64_t sum, size_t off)
+{
+	return (off & 1) ? csum_rol8(sum) : sum;
+}
+
+/* Memory-order sum of 16-bit values given in host order (header fields);
+ * value_sum < 2^56. */
 static inline uint64_t csum_val(uint64_t value_sum)
 {
-	return htobe16(csum_fold(value_sum));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return csum_rol8(value_sum);
+#else
+	return value_sum;
+#endif
 }
 
 static inline __attribute__((always_inline)) int
@@ -398,10 +407,10 @@ from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
 					ttl = ttl > age ? ttl - age : 0;
 				uint32_t nw = htobe32(ttl);
 				memcpy(dst + off, &nw, 4);
-				/* The two halves of a 4-byte load are the field's two
-				 * memory-order words, whichever comes first. */
-				uint64_t d = (uint64_t)(0xffffu - (old & 0xffff)) +
-				             (0xffffu - (old >> 16)) + (nw & 0xffff) + (nw >> 16);
+				/* A 4-byte load is the field's two memory-order
+				 * words (high * 2^16 + low, and 2^16 is 1 modulo
+				 * 0xffff), whichever comes first: ~old + new. */
+				uint64_t d = (uint64_t)(uint32_t)~old + nw;
 				if (off & 1)
 					todd += d;
 				else
