@@ -26,6 +26,9 @@
  *
  *   bench_dp_fastpath [SECONDS_PER_MODE] [NAMES] [MODES] [THREADS]
  * MODES: comma-separated subset of the labels above (default: all but scale).
+ * BENCH_DP_QNAMES=N: the frames ask N distinct questions in turn (default
+ * 4096, one per frame buffer) spread over the NAMES cached, so that the
+ * buckets and records a pass touches outgrow the CPU caches.
  */
 #include <endian.h>
 #include <pthread.h>
@@ -48,8 +51,12 @@
 #define ROOM 2048
 
 static uint8_t (*bufs)[HEADROOM + ROOM];
+/* Query templates: NFRAMES by default; BENCH_DP_QNAMES=N (a multiple of
+ * NFRAMES) distinct questions, the frame buffers taking them in turn, so
+ * that the names a pass touches are more than the CPU caches hold. */
+static unsigned ntpl = NFRAMES;
 static uint8_t (*tpl)[256];
-static uint16_t tpl_len[NFRAMES];
+static uint16_t *tpl_len;
 static struct dp_frame_pkt fp[NFRAMES];
 
 static const uint8_t SVC4[4] = { 198, 18, 0, 1 };
@@ -133,11 +140,11 @@ static void put_a(struct bolt_region *r, const char *name)
 	                   BOLT_CACHE_POSITIVE);
 }
 
-static inline void restore(unsigned first)
+static inline void restore(unsigned first, unsigned base)
 {
 	for (unsigned i = first; i < first + BURST; i++) {
-		memcpy(fp[i].data, tpl[i], tpl_len[i]);
-		fp[i].len = tpl_len[i];
+		memcpy(fp[i].data, tpl[base + i], tpl_len[base + i]);
+		fp[i].len = tpl_len[base + i];
 	}
 }
 
@@ -254,10 +261,11 @@ static void run(const char *label, enum mode mode, double secs, struct dp_worker
 	struct bolt_ring *ring = bolt_region_miss_ring(r, 0);
 	unsigned nch = 0;
 	double t0 = now_s(), t1, w0 = clock_s(CLOCK_MONOTONIC), tc = t0;
+	unsigned base = 0;
 	do {
 		for (unsigned rep = 0; rep < 64; rep++) {
 			for (unsigned first = 0; first < NFRAMES; first += BURST) {
-				restore(first);
+				restore(first, base);
 				if (mode == M_REFLECT) {
 					for (unsigned i = first; i < first + BURST; i++) {
 						uint8_t *d = fp[i].data;
@@ -283,6 +291,7 @@ static void run(const char *label, enum mode mode, double secs, struct dp_worker
 			if (nch < CHUNKS_MAX)
 				chunk_ns[nch++] = (tn - tc) * 1e9 / NFRAMES;
 			tc = tn;
+			base = (base + NFRAMES) % ntpl;
 		}
 		t1 = tc;
 	} while (t1 - t0 < secs);
@@ -334,9 +343,13 @@ int main(int argc, char **argv)
 	if (samp != NULL)
 		w.tap_every = w.tap_left = (uint32_t)atoi(samp);
 
+	const char *qn = getenv("BENCH_DP_QNAMES");
+	if (qn != NULL && atoi(qn) > NFRAMES)
+		ntpl = ((unsigned)atoi(qn) + NFRAMES - 1) / NFRAMES * NFRAMES;
 	bufs = aligned_alloc(64, sizeof(*bufs) * NFRAMES);
-	tpl = aligned_alloc(64, sizeof(*tpl) * NFRAMES);
-	if (!bufs || !tpl)
+	tpl = aligned_alloc(64, sizeof(*tpl) * ntpl);
+	tpl_len = calloc(ntpl, sizeof(*tpl_len));
+	if (!bufs || !tpl || !tpl_len)
 		return 1;
 	for (unsigned i = 0; i < names; i++) {
 		snprintf(name, sizeof(name), "host%u.bench.example.", i);
@@ -344,10 +357,12 @@ int main(int argc, char **argv)
 	}
 	/* Spread the frames over the whole name set (a multiplicative
 	 * hash), so bucket accesses miss the CPU caches as they would. */
-	for (unsigned i = 0; i < NFRAMES; i++) {
+	for (unsigned i = 0; i < ntpl; i++) {
 		unsigned n = (unsigned)(((uint64_t)i * 2654435761u) % names);
 		snprintf(name, sizeof(name), "host%u.bench.example.", n);
 		tpl_len[i] = (uint16_t)mk_frame(tpl[i], name, (uint16_t)i);
+	}
+	for (unsigned i = 0; i < NFRAMES; i++) {
 		fp[i].data = bufs[i] + HEADROOM;
 		fp[i].room = ROOM;
 	}
@@ -360,9 +375,9 @@ int main(int argc, char **argv)
 
 	struct bolt_cache_stats cs;
 	bolt_cache_get_stats(r->cache, &cs);
-	printf("dataplane fast path, 1 core, bursts of %d, %u frames in rotation, %llu names cached "
-	       "(%u shards), region %s\n", BURST, NFRAMES, (unsigned long long)cs.entries, cs.shards,
-	       path);
+	printf("dataplane fast path, 1 core, bursts of %d, %u frames in rotation over %u distinct "
+	       "questions, %llu names cached (%u shards), region %s\n", BURST, NFRAMES, ntpl,
+	       (unsigned long long)cs.entries, cs.shards, path);
 	run("restore", M_RESTORE, secs, &w, &s, &pc, r);
 	run("reflector", M_REFLECT, secs, &w, &s, &pc, r);
 	run("fastpath-hit", M_FAST, secs, &w, &s, &pc, r);
@@ -410,7 +425,7 @@ int main(int argc, char **argv)
 	bolt_cookie_make(cookie_data + 8, cc, CLI4, 4, bolt_now(), cur);
 	for (unsigned len = 8; len <= 24; len += 16) {
 		cookie_len = len;
-		for (unsigned i = 0; i < NFRAMES; i++) {
+		for (unsigned i = 0; i < ntpl; i++) {
 			unsigned n = (unsigned)(((uint64_t)i * 2654435761u) % names);
 			snprintf(name, sizeof(name), "host%u.bench.example.", n);
 			tpl_len[i] = (uint16_t)mk_frame(tpl[i], name, (uint16_t)i);
@@ -425,7 +440,7 @@ int main(int argc, char **argv)
 	cookie_len = 0;
 
 	/* Same frames, a name suffix nothing is cached under. */
-	for (unsigned i = 0; i < NFRAMES; i++) {
+	for (unsigned i = 0; i < ntpl; i++) {
 		snprintf(name, sizeof(name), "miss%u.bench.example.", i);
 		tpl_len[i] = (uint16_t)mk_frame(tpl[i], name, (uint16_t)i);
 	}
@@ -440,5 +455,6 @@ int main(int argc, char **argv)
 	unlink(path);
 	free(bufs);
 	free(tpl);
+	free(tpl_len);
 	return 0;
 }
