@@ -208,6 +208,21 @@ static inline uint32_t tag_matches(const struct bucket *b, uint32_t tag)
  * one compare checks them all. */
 static inline uint64_t key_word(const struct bolt_cache_key *k)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* The key holds the same four fields in the same order: one load of
+	 * them (and of two name bytes, masked off), unless the DO byte needs
+	 * key_do_cd's normalising (only 0..3 are their own normal form). */
+	_Static_assert(offsetof(struct bolt_cache_key, qclass) == offsetof(struct bolt_cache_key, qtype) + 2 &&
+	               offsetof(struct bolt_cache_key, do_bit) == offsetof(struct bolt_cache_key, qtype) + 4 &&
+	               offsetof(struct bolt_cache_key, name_len) == offsetof(struct bolt_cache_key, qtype) + 5 &&
+	               offsetof(struct bolt_cache_key, name) == offsetof(struct bolt_cache_key, qtype) + 6,
+	               "key fields in record order");
+	if (bolt_likely(k->do_bit <= (BOLT_CACHE_KEY_DO | BOLT_CACHE_KEY_CD))) {
+		uint64_t v;
+		memcpy(&v, (const uint8_t *)k + offsetof(struct bolt_cache_key, qtype), sizeof(v));
+		return v & 0x0000ffffffffffffull;
+	}
+#endif
 	struct {
 		uint16_t qtype, qclass;
 		uint8_t do_bit, name_len, pad[2];
