@@ -299,6 +299,18 @@ static inline bool name_equal(const uint8_t *shm, const uint8_t *key, size_t n)
 #if CACHE_TSAN
 	return shm_equal(shm, key, n);
 #else
+#if defined(__SSE2__)
+	if (bolt_likely(n >= 16)) {
+		/* 16 bytes at a time, the last block overlapping */
+		__m128i d = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(shm + n - 16)),
+		                          _mm_loadu_si128((const __m128i *)(const void *)(key + n - 16)));
+		for (size_t i = 0; i + 16 < n; i += 16)
+			d = _mm_or_si128(d, _mm_xor_si128(
+				_mm_loadu_si128((const __m128i *)(const void *)(shm + i)),
+				_mm_loadu_si128((const __m128i *)(const void *)(key + i))));
+		return _mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xffff;
+	}
+#endif
 	if (bolt_likely(n >= 8)) {
 		uint64_t d = load64(shm + n - 8) ^ load64(key + n - 8);
 		for (size_t i = 0; i + 8 < n; i += 8)
