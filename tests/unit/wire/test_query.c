@@ -284,6 +284,55 @@ static void test_name_256(void **state)
 	assert_int_equal(bolt_query_parse(t.b, t.n, &q), BOLT_ENAME);
 }
 
+/* Names of every length from 1 to 255 bytes (but 2: none has it), labels of random bytes (all
+ * 256 values, so letters, the bytes next to 'A'..'Z' and high bytes): the
+ * lower-cased name is each byte lower-cased alone, whatever the length (the
+ * parser lower-cases 16 or 8 bytes at a time, the last block overlapping). */
+static void test_lower_every_length(void **state)
+{
+	(void)state;
+	struct tpkt t;
+	struct bolt_query q;
+	uint32_t r = 12345;
+	for (size_t total = 1; total <= BOLT_NAME_MAX; total += total == 1 ? 2 : 1) {
+		for (unsigned rep = 0; rep < 4; rep++) {
+			uint8_t name[BOLT_NAME_MAX];
+			size_t left = total - 1, pos = 0;
+			while (left > 0) {
+				size_t l = left - 1 > 63 ? 63 : left - 1;
+				if (l > 1 && rep > 0)
+					l = 1 + (r >> 7) % l; /* labels of random lengths */
+				/* never leave one byte: no label fits it */
+				if (left - l - 1 == 1)
+					l = l < 63 ? l + 1 : l - 1;
+				r = r * 1103515245u + 12345u;
+				name[pos++] = (uint8_t)l;
+				for (size_t j = 0; j < l; j++) {
+					r = r * 1103515245u + 12345u;
+					uint8_t c = (uint8_t)(r >> 16);
+					/* half of the bytes near the letters */
+					name[pos++] = (r & 0x100) ? c : (uint8_t)(0x3f + c % 0x24);
+				}
+				left -= l + 1;
+			}
+			name[pos++] = 0;
+			tp_hdr(&t, 1, 0, 1, 0, 0, 0);
+			tp_bytes(&t, name, pos);
+			tp_u16(&t, 1);
+			tp_u16(&t, 1);
+			assert_int_equal(bolt_query_parse(t.b, t.n, &q), 0);
+			assert_int_equal(q.qname_len, total);
+			for (size_t j = 0; j < total; j++) {
+				uint8_t c = name[j];
+				uint8_t want = c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+				assert_int_equal(q.qname_lc[j], want);
+			}
+			/* the packet keeps the client's bytes */
+			assert_memory_equal(t.b + 12, name, total);
+		}
+	}
+}
+
 static void test_compressed_question(void **state)
 {
 	(void)state;
@@ -466,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_qdcount),
 		cmocka_unit_test(test_label_64),
 		cmocka_unit_test(test_name_256),
+		cmocka_unit_test(test_lower_every_length),
 		cmocka_unit_test(test_compressed_question),
 		cmocka_unit_test(test_truncated_question),
 		cmocka_unit_test(test_two_opts),
