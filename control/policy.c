@@ -682,12 +682,16 @@ static bool flush_pred(const uint8_t *name, size_t name_len, uint16_t qtype,
 
 /* Delete the entries whose policy differs between old[0..nold) and
  * new[0..nnew) (zones matched by position: a zone that moved changes the
- * order of matching, so all its rules count as changed). */
+ * order of matching, so all its rules count as changed). changed (taken,
+ * may be NULL): the triggers that differ in the zone that changed, when
+ * known without comparing (an IXFR's). */
 static void flush_changes(struct cp *cp, struct pzone *old, unsigned nold, struct pzone *nw,
-                          unsigned nnew)
+                          unsigned nnew, struct rpz_zone *changed)
 {
-	if (cp->region == NULL)
+	if (cp->region == NULL) {
+		rpz_zone_free(changed);
 		return;
+	}
 	struct flush f = { .n = 0 };
 	unsigned max = nold > nnew ? nold : nnew;
 	for (unsigned i = 0; i < max; i++) {
@@ -697,12 +701,16 @@ static void flush_changes(struct cp *cp, struct pzone *old, unsigned nold, struc
 			continue;
 		bool same = a != NULL && b != NULL && rpz_zone_override(a) == rpz_zone_override(b) &&
 		            rpz_zone_ede(a) == rpz_zone_ede(b);
-		struct rpz_zone *d = same ? rpz_zone_diff(a, b) : rpz_zone_diff(a, NULL);
+		struct rpz_zone *d = same && changed != NULL ? changed
+		                     : same ? rpz_zone_diff(a, b) : rpz_zone_diff(a, NULL);
 		struct rpz_zone *d2 = same ? NULL : rpz_zone_diff(b, NULL);
+		if (d == changed)
+			changed = NULL;
 		if (d == NULL || (!same && d2 == NULL)) {
 			/* Out of memory: forget everything the cache holds. */
 			rpz_zone_free(d);
 			rpz_zone_free(d2);
+			rpz_zone_free(changed);
 			for (unsigned j = 0; j < f.n; j++)
 				rpz_zone_free(f.diff[j]);
 			bolt_cache_flush(cp->region->cache);
@@ -729,6 +737,7 @@ static void flush_changes(struct cp *cp, struct pzone *old, unsigned nold, struc
 	}
 	for (unsigned j = 0; j < f.n; j++)
 		rpz_zone_free(f.diff[j]);
+	rpz_zone_free(changed);
 }
 
 int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned n,
@@ -808,7 +817,7 @@ int policy_configure(struct cp *cp, const struct policy_zone_cfg *cfg, unsigned 
 	nw->n = n;
 	/* Before the zones no longer used are freed. */
 	tell_iterator(nw);
-	flush_changes(cp, old != NULL ? old->zone : NULL, old != NULL ? old->n : 0, nw->zone, n);
+	flush_changes(cp, old != NULL ? old->zone : NULL, old != NULL ? old->n : 0, nw->zone, n, NULL);
 	/* Zones kept from the old version are shared: free only the rest. */
 	for (unsigned j = 0; old != NULL && j < old->n; j++) {
 		bool kept = false;
@@ -893,7 +902,7 @@ void policy_attach(struct cp *cp)
 		rpz_zone_free(f.diff[j]);
 }
 
-void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z)
+void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z, struct rpz_zone *changed)
 {
 	struct policy *pol = cp->policy;
 	unsigned i = 0;
@@ -901,6 +910,7 @@ void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z)
 		i++;
 	if (pol == NULL || i == pol->n) {
 		rpz_zone_free(z);
+		rpz_zone_free(changed);
 		return;
 	}
 	struct pzone *pz = &pol->zone[i];
@@ -909,7 +919,7 @@ void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z)
 	struct pzone after[POLICY_ZONES_MAX];
 	memcpy(after, pol->zone, sizeof(after[0]) * pol->n);
 	after[i].z = z;
-	flush_changes(cp, pol->zone, pol->n, after, pol->n);
+	flush_changes(cp, pol->zone, pol->n, after, pol->n, changed);
 	rpz_zone_free(pz->z);
 	pz->z = z;
 	tell_iterator(pol);

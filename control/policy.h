@@ -101,9 +101,13 @@ bool policy_response(struct cp *cp, struct pend *p, const uint8_t *msg, size_t l
 /*
  * A new version of the zone named name (as configured) transferred from
  * its primary: it replaces the one in use (the cache entries whose policy
- * changed are deleted). z is taken (freed when no zone has that name).
+ * changed are deleted). changed (may be NULL): a zone of the triggers that
+ * differ (every rule PASSTHRU, as rpz_zone_diff gives), known from an IXFR
+ * without comparing the two versions on the loop; NULL: they are compared.
+ * z and changed are taken (freed when no zone has that name).
  */
-void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z);
+void policy_replace(struct cp *cp, const char *name, struct rpz_zone *z,
+                    struct rpz_zone *changed);
 
 /* Start the transfers of the zones with a primary (once, at start-up;
  * control/policy_xfr.c). Returns 0 or a negative code. */

@@ -60,6 +60,7 @@ struct pxfr {
 	bool have_serial;
 	uint32_t serial;          /* of cur */
 	struct rpz_zone *ready;   /* handed to the loop */
+	struct rpz_zone *ready_changed; /* its triggers that changed (an IXFR's), or NULL */
 	char msg[512];
 	bool failed;
 	uint64_t n_ixfr, n_fallback, n_fail;
@@ -74,8 +75,8 @@ static void on_async(uv_async_t *a)
 	struct pxfr *x = a->data;
 	struct cp *cp = x->cp;
 	pthread_mutex_lock(&x->mu);
-	struct rpz_zone *z = x->ready;
-	x->ready = NULL;
+	struct rpz_zone *z = x->ready, *changed = x->ready_changed;
+	x->ready = x->ready_changed = NULL;
 	char msg[512];
 	snprintf(msg, sizeof(msg), "%s", x->msg);
 	x->msg[0] = '\0';
@@ -100,7 +101,7 @@ static void on_async(uv_async_t *a)
 		       "skipped", x->cfg.name, st.serial, (unsigned long long)st.rules,
 		       (unsigned long long)st.skipped);
 		cp->ctr.rpz_skipped += st.skipped;
-		policy_replace(cp, x->cfg.name, z);
+		policy_replace(cp, x->cfg.name, z, changed);
 	}
 }
 
@@ -134,10 +135,11 @@ static int axfr(struct pxfr *x, struct rpz_rrset **out, char *err, size_t errlen
  * when nothing changed) or a negative code with err set. *ixfr, *fallback:
  * what was done.
  */
-static int update(struct pxfr *x, struct rpz_rrset **out, bool *ixfr, bool *fallback, char *err,
-                  size_t errlen)
+static int update(struct pxfr *x, struct rpz_rrset **out, struct rpz_zone **changed, bool *ixfr,
+                  bool *fallback, char *err, size_t errlen)
 {
 	*out = NULL;
+	*changed = NULL;
 	*ixfr = *fallback = false;
 	uint16_t soa_len = 0;
 	uint32_t serial = 0;
@@ -158,6 +160,10 @@ static int update(struct pxfr *x, struct rpz_rrset **out, bool *ixfr, bool *fall
 		if (rc == 0) {
 			*ixfr = ix.kind == RPZ_IXFR_INCREMENTAL;
 			*fallback = !*ixfr;
+			/* The triggers it touched: the loop then need not
+			 * compare the versions (a pass over the zone). */
+			if (*ixfr)
+				*changed = rpz_ixfr_changed(&ix, x->origin);
 		} else if (rc == BOLT_ENOENT) {
 			snprintf(err, errlen, "%s", why);
 		} else {
@@ -201,8 +207,9 @@ static void *run(void *arg)
 		char err[256] = "";
 		unsigned wait = XFR_RETRY;
 		struct rpz_rrset *s = NULL;
+		struct rpz_zone *changed = NULL;
 		bool ixfr = false, fallback = false;
-		int rc = update(x, &s, &ixfr, &fallback, err, sizeof(err));
+		int rc = update(x, &s, &changed, &ixfr, &fallback, err, sizeof(err));
 		struct rpz_zone *z = NULL;
 		if (rc == 0 && s != NULL && (z = rpz_rrset_build(s, x->origin, NULL, NULL)) == NULL) {
 			rc = -ENOMEM;
@@ -230,14 +237,24 @@ static void *run(void *arg)
 		if (rc < 0) {
 			note(x, true, "%s", err[0] ? err : "out of memory");
 		} else if (z != NULL) {
+			/* A version the loop has not taken yet is replaced: the
+			 * changes since the one in use are then not only this
+			 * IXFR's, so the loop compares. */
+			bool pending = x->ready != NULL;
 			rpz_zone_free(x->ready);
+			rpz_zone_free(x->ready_changed);
 			x->ready = z;
+			x->ready_changed = pending ? NULL : changed;
+			if (pending)
+				rpz_zone_free(changed);
+			changed = NULL;
 			x->n_ixfr += ixfr;
 			x->n_fallback += fallback;
 			if (fallback && err[0] != '\0')
 				note(x, false, "IXFR not usable (%s): transferred whole (AXFR)", err);
 		}
 		pthread_mutex_unlock(&x->mu);
+		rpz_zone_free(changed);
 		uv_async_send(&x->async);
 
 		/* Sleep until the refresh or a NOTIFY. */

@@ -256,3 +256,28 @@ int rpz_ixfr_apply(const struct rpz_ixfr *x, const struct rpz_rrset *base,
 	*out = s;
 	return 0;
 }
+
+struct rpz_zone *rpz_ixfr_changed(const struct rpz_ixfr *x, const uint8_t *origin)
+{
+	static const uint8_t passthru[] = { 12, 'r', 'p', 'z', '-', 'p', 'a', 's', 's', 't', 'h',
+	                                    'r', 'u', 0 };
+	if (x->state != ST_DONE || x->kind != RPZ_IXFR_INCREMENTAL)
+		return NULL;
+	struct rpz_zone *d = rpz_zone_new(origin);
+	size_t p = 0;
+	while (d != NULL && p < x->nops) {
+		const uint8_t *o = x->ops + p;
+		const uint8_t *owner = o + 2;
+		const uint8_t *f = owner + o[1];
+		p += 2u + o[1] + 8u + bolt_wire_get_u16(f + 6);
+		/* An owner seen twice conflicts with itself: its trigger is
+		 * there already. Owners that are no trigger are skipped. */
+		const char *why;
+		if (rpz_zone_add_rr(d, owner, BOLT_TYPE_CNAME, 0, passthru, sizeof(passthru), &why) ==
+		    -ENOMEM) {
+			rpz_zone_free(d);
+			d = NULL;
+		}
+	}
+	return d;
+}

@@ -133,6 +133,15 @@ int rpz_ixfr_message_end(struct rpz_ixfr *x);
 int rpz_ixfr_apply(const struct rpz_ixfr *x, const struct rpz_rrset *base,
                    struct rpz_rrset **out, const char **why);
 
+/*
+ * The triggers a complete INCREMENTAL answer touches (the owners of its
+ * deletions and additions): a zone of origin with each as a PASSTHRU rule,
+ * the shape rpz_zone_diff gives, so a cache flush needs no comparison of
+ * the two versions. NULL for another kind of answer or on out-of-memory
+ * (the caller then compares).
+ */
+struct rpz_zone *rpz_ixfr_changed(const struct rpz_ixfr *x, const uint8_t *origin);
+
 /* Serial arithmetic (RFC 1982): a is newer than b. */
 static inline bool rpz_serial_newer(uint32_t a, uint32_t b)
 {

@@ -76,6 +76,15 @@ static bool has(const struct rpz_zone *z, const char *owner)
 	return rpz_zone_match_qname(z, n, &h);
 }
 
+/* The store of a set (freed at the next call). */
+static struct rpz_zone *base_zone_of(const struct rpz_rrset *s)
+{
+	static struct rpz_zone *z;
+	rpz_zone_free(z);
+	z = rpz_rrset_build(s, origin, NULL, NULL);
+	return z;
+}
+
 static struct rpz_rrset *base_v1(void)
 {
 	static const char *const v1[] = { "SOA 1", "www.example", "a.example", "SOA 1" };
@@ -124,6 +133,16 @@ static void test_incremental(void **state)
 	struct rpz_zone_stats zs;
 	rpz_zone_get_stats(z, &zs);
 	assert_int_equal(zs.serial, 3);
+	/* The triggers it touched, without comparing the versions. */
+	struct rpz_zone *d = rpz_ixfr_changed(&x, origin);
+	assert_non_null(d);
+	assert_int_equal(rpz_zone_rules(d), 5);
+	assert_true(has(d, "www.example") && has(d, "a.example") && has(d, "new.example"));
+	assert_false(has(d, "other.example"));
+	struct rpz_zone *cmp = rpz_zone_diff(base_zone_of(base), z);
+	assert_int_equal(rpz_zone_rules(cmp), 5);
+	rpz_zone_free(cmp);
+	rpz_zone_free(d);
 	rpz_zone_free(z);
 	/* The base is untouched. */
 	assert_int_equal(rpz_rrset_count(base), 3);
@@ -175,6 +194,7 @@ static void test_axfr_style(void **state)
 	const char *why;
 	assert_int_equal(rpz_ixfr_apply(&x, base, &s, &why), 0);
 	assert_int_equal(rpz_rrset_count(s), 3);
+	assert_null(rpz_ixfr_changed(&x, origin));
 	struct rpz_zone *z = rpz_rrset_build(s, origin, NULL, NULL);
 	assert_true(has(z, "q.example") && !has(z, "www.example"));
 	rpz_zone_free(z);
