@@ -45,7 +45,7 @@ static void ferr(struct zp *z, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- numbers, base64, hex ---- */
+/* ---- numbers, base64 (hex: bolt_hex_decode) ---- */
 
 static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
 {
@@ -109,31 +109,6 @@ int ta_base64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
 	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
 		return -1;
 	return (int)o;
-}
-
-static int hex_val(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex digits (even count). Returns the length or -1. */
-static int hex_decode(const char *s, size_t len, uint8_t *out, size_t cap)
-{
-	if (len % 2 != 0 || len / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < len; i += 2) {
-		int a = hex_val((unsigned char)s[i]), b = hex_val((unsigned char)s[i + 1]);
-		if (a < 0 || b < 0)
-			return -1;
-		out[i / 2] = (uint8_t)(a << 4 | b);
-	}
-	return (int)(len / 2);
 }
 
 /* Algorithm numbers or their mnemonics (RFC 4034 Appendix A.1, IANA). */
@@ -222,7 +197,7 @@ static int rdata_from_tokens(uint16_t type, char **tok, unsigned n, uint8_t *out
 	out[1] = (uint8_t)a;
 	out[2] = (uint8_t)(type == TA_TYPE_DS ? alg : c);
 	out[3] = (uint8_t)(type == TA_TYPE_DS ? c : alg);
-	int l = type == TA_TYPE_DS ? hex_decode(s, len, out + 4, cap - 4)
+	int l = type == TA_TYPE_DS ? bolt_hex_decode(s, len, out + 4, cap - 4)
 	                             : ta_base64_decode(s, len, out + 4, cap - 4);
 	free(s);
 	if (l <= 0) {
@@ -660,7 +635,7 @@ static int load_xml(struct ta_set *s, const char *text, size_t len, const char *
 		rd[1] = (uint8_t)tag;
 		rd[2] = (uint8_t)alg;
 		rd[3] = (uint8_t)dtype;
-		int hl = hex_decode(digest, dlen, rd + 4, sizeof(rd) - 4);
+		int hl = bolt_hex_decode(digest, dlen, rd + 4, sizeof(rd) - 4);
 		if (hl <= 0) {
 			ferr(&z, line_of(text, (size_t)(digest - text)),
 			     "bad <Digest> (hexadecimal digits expected)");

@@ -392,4 +392,11 @@ BOLT_API int bolt_rr_to_text(const struct bolt_rr *rr, char *out, size_t cap);
  */
 BOLT_API int bolt_rdata_from_text(uint16_t type, const char *text, uint8_t *out, size_t cap);
 
+/*
+ * Hexadecimal digits s[0..len) (an even count, either case, no blanks) to
+ * bytes in out[0..cap). Returns the byte count, BOLT_ESYNTAX (odd count or
+ * another character) or BOLT_ESPACE.
+ */
+BOLT_API int bolt_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap);
+
 #endif

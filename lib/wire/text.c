@@ -600,6 +600,21 @@ static int hex_val(char c)
 	return -1;
 }
 
+int bolt_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap)
+{
+	if (len % 2 != 0)
+		return BOLT_ESYNTAX;
+	if (len / 2 > cap)
+		return BOLT_ESPACE;
+	for (size_t i = 0; i < len; i += 2) {
+		int a = hex_val(s[i]), b = hex_val(s[i + 1]);
+		if (a < 0 || b < 0)
+			return BOLT_ESYNTAX;
+		out[i / 2] = (uint8_t)(a << 4 | b);
+	}
+	return (int)(len / 2);
+}
+
 /* RFC 3597: "\# len hex..." (hex may be split by blanks). The "\#" token
  * has been consumed. */
 static int rd_generic(const char **p, struct rdw *w)

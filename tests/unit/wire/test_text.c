@@ -304,6 +304,20 @@ static void test_text_roundtrips(void **state)
 	text_roundtrip(BOLT_TYPE_TXT, (const uint8_t *)"", 0);
 }
 
+/* bolt_hex_decode: both cases, and what it refuses. */
+static void test_hex_decode(void **state)
+{
+	(void)state;
+	uint8_t out[4];
+	assert_int_equal(bolt_hex_decode("00fFa9", 6, out, sizeof(out)), 3);
+	assert_memory_equal(out, "\x00\xff\xa9", 3);
+	assert_int_equal(bolt_hex_decode("", 0, out, sizeof(out)), 0);
+	assert_int_equal(bolt_hex_decode("abc", 3, out, sizeof(out)), BOLT_ESYNTAX);
+	assert_int_equal(bolt_hex_decode("0g", 2, out, sizeof(out)), BOLT_ESYNTAX);
+	assert_int_equal(bolt_hex_decode("0 ", 2, out, sizeof(out)), BOLT_ESYNTAX);
+	assert_int_equal(bolt_hex_decode("0011223344", 10, out, sizeof(out)), BOLT_ESPACE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_rr_to_text),
 		cmocka_unit_test(test_rdata_from_text),
 		cmocka_unit_test(test_text_roundtrips),
+		cmocka_unit_test(test_hex_decode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
