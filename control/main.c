@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,19 @@ static void usage(FILE *f)
 	           "  -w INDEX       resolver worker index, 0..[resolver] workers - 1 (default 0)\n"
 	           "  -s STATS_FILE  write counters there every second (\"name value\" lines)\n"
 	           "  -v LEVEL       verbosity 0..4 (overrides [control] verbosity)\n");
+}
+
+/* A start-up failure: "boltdns-cp: " and the message on stderr; returns 1
+ * (the exit status). */
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("boltdns-cp: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
 }
 
 /* The region file: the configured path, or the same name under /dev/shm
@@ -592,64 +606,45 @@ int main(int argc, char **argv)
 	s.conf_path = conf;
 	char err[512];
 	int ret = bolt_config_load(&s.cfg, conf, err, sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "boltdns-cp: %s\n", ret == BOLT_ECONFIG ? err : bolt_strerror(ret));
-		return 1;
-	}
+	if (ret < 0)
+		return fail("%s", ret == BOLT_ECONFIG ? err : bolt_strerror(ret));
 	cp_log_verbosity = verbosity >= 0 ? verbosity : s.cfg.verbosity;
-	if ((ret = anchors_start(&s, err, sizeof(err))) < 0) {
-		fprintf(stderr, "boltdns-cp: trust anchors: %s\n",
-		        err[0] != '\0' ? err : bolt_strerror(ret));
-		return 1;
-	}
+	if ((ret = anchors_start(&s, err, sizeof(err))) < 0)
+		return fail("trust anchors: %s", err[0] != '\0' ? err : bolt_strerror(ret));
 	/* `boltctl dnssec status` shows the validator's verdict counts. */
 	dsec_register();
 
 	struct cp *cp = &s.cp;
 	cp->cfg = &s.cfg;
 	cp->worker = (unsigned)windex;
-	if (cp->worker >= bolt_config_resolver_workers(&s.cfg)) {
-		fprintf(stderr, "boltdns-cp: -w %u: [resolver] workers is %u in %s\n", cp->worker,
-		        bolt_config_resolver_workers(&s.cfg), conf);
-		return 1;
-	}
+	if (cp->worker >= bolt_config_resolver_workers(&s.cfg))
+		return fail("-w %u: [resolver] workers is %u in %s", cp->worker,
+		            bolt_config_resolver_workers(&s.cfg), conf);
 	cp->upstream_port = 53;
 	ret = hints_load(s.cfg.root_hints, cp->upstream_port, &cp->hints, err, sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "boltdns-cp: root hints: %s\n", err);
-		return 1;
-	}
+	if (ret < 0)
+		return fail("root hints: %s", err);
 	cp_log(CP_LOG_NOTICE, "%u root servers from %s", cp->hints.n, s.cfg.root_hints);
-	if (policy_load_config(cp, &s.cfg, false, err, sizeof(err)) < 0) {
-		fprintf(stderr, "boltdns-cp: %s\n", err);
-		return 1;
-	}
+	if (policy_load_config(cp, &s.cfg, false, err, sizeof(err)) < 0)
+		return fail("%s", err);
 	cp->infra = infra_new(s.cfg.infra_entries > 0 ? s.cfg.infra_entries : 65536);
 	/* RFC 8198: validated NSEC/NSEC3 ranges answer in their own right. */
 	if (s.cfg.validation && s.cfg.aggressive_nsec &&
-	    (cp->aggr = aggr_new(AGGR_DEFAULT_BYTES, (uint16_t)s.cfg.max_nsec3_iterations)) == NULL) {
-		fprintf(stderr, "boltdns-cp: out of memory\n");
-		return 1;
-	}
+	    (cp->aggr = aggr_new(AGGR_DEFAULT_BYTES, (uint16_t)s.cfg.max_nsec3_iterations)) == NULL)
+		return fail("out of memory");
 	if (zonectl_apply(cp, &s.cfg) > 0)
 		cp_log(CP_LOG_NOTICE, "%u forward and stub zones", s.cfg.nzones);
-	if (s.cfg.prefetch && (cp->pf = prefetch_new()) == NULL) {
-		fprintf(stderr, "boltdns-cp: out of memory\n");
-		return 1;
-	}
+	if (s.cfg.prefetch && (cp->pf = prefetch_new()) == NULL)
+		return fail("out of memory");
 	unsigned inflight = max_in_flight();
 	cp_log(CP_LOG_NOTICE, "at most %u questions in flight", inflight);
-	if (cp->infra == NULL || pend_init(&cp->pend, inflight, 4096) < 0) {
-		fprintf(stderr, "boltdns-cp: out of memory\n");
-		return 1;
-	}
+	if (cp->infra == NULL || pend_init(&cp->pend, inflight, 4096) < 0)
+		return fail("out of memory");
 	signal(SIGPIPE, SIG_IGN);
 	if (tap_start(cp, &s.cfg) < 0)
 		return 1;
-	if ((ret = bolt_region_token_new(&cp->region_token)) < 0) {
-		fprintf(stderr, "boltdns-cp: no random for the region claim: %s\n", bolt_strerror(ret));
-		return 1;
-	}
+	if ((ret = bolt_region_token_new(&cp->region_token)) < 0)
+		return fail("no random for the region claim: %s", bolt_strerror(ret));
 	cp->loop = uv_default_loop();
 
 	uv_signal_init(cp->loop, &s.sigterm);
