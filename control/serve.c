@@ -603,21 +603,8 @@ static bool aggr_serve(struct cp *cp, const struct pkey *key, const struct waite
 	    bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
 	                              key->do_bit, now, ttl, kind, 0, BOLT_SEC_SECURE) == 0)
 		cp->ctr.cache_inserts++;
-	struct bolt_cache_val val;
-	const uint8_t *sections = NULL;
-	if (bolt_answer_to_cache_ede(resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind, 0,
-	                             &val, rel_buf, &sections) < 0)
-		return false;
-	val.status = BOLT_SEC_SECURE;
-	struct bolt_cache_out out = {
-		.val = val,
-		.ttl_off = rel_buf,
-		.ttl_cap = BOLT_BUILD_TTL_MAX,
-		.sections = (uint8_t *)(uintptr_t)sections,
-		.cap = val.len,
-	};
-	respond_cached(cp, w, &out, now, false);
-	return true;
+	return respond_msg_status(cp, w, resp_buf, (size_t)len, b.ttl_off, b.nttl, now, ttl, kind,
+	                          0, BOLT_SEC_SECURE) == 0;
 }
 
 /* Refused locally, never sent upstream: other classes and the meta types
