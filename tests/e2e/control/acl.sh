@@ -104,33 +104,10 @@ done
 # Raw TCP from a refused client: every query of the connection is REFUSED
 # (question echoed, no OPT without EDNS), malformed ones too, responses get
 # nothing, and the connection stays open.
-ns python3 - "$E2E_PORT" <<'PY'
+ns env PYTHONPATH="$E2E_PYLIB" python3 - "$E2E_PORT" <<'PY'
 import socket, struct, sys
+from dnsmsg import check, failures, frame, name, read_msg
 port = int(sys.argv[1])
-fails = 0
-def check(c, what):
-    global fails
-    print(("ok   " if c else "FAIL ") + what)
-    fails += 0 if c else 1
-def name(n):
-    return b"".join(bytes([len(l)]) + l.encode() for l in n.rstrip(".").split(".")) + b"\0"
-def frame(m):
-    return struct.pack("!H", len(m)) + m
-def read_msg(s):
-    b = b""
-    while len(b) < 2:
-        c = s.recv(2 - len(b))
-        if not c:
-            return None
-        b += c
-    n = struct.unpack("!H", b)[0]
-    m = b""
-    while len(m) < n:
-        c = s.recv(n - len(m))
-        if not c:
-            return None
-        m += c
-    return m
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
 q = struct.pack("!HHHHHH", 21, 0x0100, 1, 0, 0, 0) + name("acl.test") + b"\0\1\0\1"
 bad = struct.pack("!HHHHHH", 22, 0x0100, 2, 0, 0, 0) + name("acl.test") + b"\0\1\0\1"
@@ -145,7 +122,7 @@ s.sendall(frame(q))
 m3 = read_msg(s)
 check(m3 is not None and m3[:2] == b"\x00\x15" and m3[3] & 0xf == 5,
       "a response got nothing; the connection is still served")
-sys.exit(1 if fails else 0)
+sys.exit(1 if failures() else 0)
 PY
 [ $? -eq 0 ] && ok "raw TCP from a refused client" || bad "raw TCP from a refused client"
 wait_stats

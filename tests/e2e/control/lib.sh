@@ -17,6 +17,13 @@ E2E_PASSES=0
 e2e_log() { echo "e2e: $*" >&2; }
 
 e2e_skip() { echo "SKIP: $*" >&2; exit 77; }
+# e2e_need TOOL...: skip the test unless every TOOL is installed
+e2e_need() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
+  done
+}
 
 ok() { E2E_PASSES=$((E2E_PASSES + 1)); echo "ok   $*"; }
 bad() { E2E_FAILS=$((E2E_FAILS + 1)); echo "FAIL $*"; }
@@ -152,6 +159,33 @@ q() { ns dig @127.0.0.1 -p "$E2E_PORT" +time=6 +tries=1 +ignore "$@"; }
 # rcode_and_answer ARGS...: "RCODE;sorted +short lines" of a query to boltdns
 rcode_of() { q "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
 short_of() { q +short "$@" | sort | tr '\n' ' '; }
+# answers_of QUERY...: "TYPE DATA " of each answer record
+answers_of() { q +noall +answer "$@" | awk '{ print $4, $5 }' | tr '\n' ' '; }
+# flags_of QUERY...: the header's flags ("qr aa rd ra")
+flags_of() { q "$@" | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p'; }
+# expect_answers DESCRIPTION WANT_RCODE WANT_ANSWERS QUERY... (answers_of)
+expect_answers() {
+  local d=$1 wr=$2 wa=$3; shift 3
+  local r a
+  r=$(rcode_of "$@"); a=$(answers_of "$@")
+  if [ "$r" = "$wr" ] && [ "$a" = "$wa" ]; then ok "$d: $r '$a'"; else bad "$d: got $r '$a', want $wr '$wa'"; fi
+}
+# expect_short DESCRIPTION WANT_RCODE WANT_SHORT QUERY... (short_of)
+expect_short() {
+  local d=$1 wr=$2 ws=$3; shift 3
+  local r s
+  r=$(rcode_of "$@"); s=$(short_of "$@")
+  if [ "$r" = "$wr" ] && [ "$s" = "$ws" ]; then ok "$d: $r $s"; else bad "$d: got $r '$s', want $wr '$ws'"; fi
+}
+# ctl ARGS...: boltctl ($BOLTCTL) on the test's control socket
+ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
+# e2e_wait_ctl: until the control socket is there (5 s at most)
+e2e_wait_ctl() {
+  for _ in $(seq 1 50); do [ -S "$E2E_DIR/control.sock" ] && break; sleep 0.1; done
+}
+# The folder of tests/e2e/dnsmsg.py (DNS messages for Python clients), for
+# PYTHONPATH of a heredoc's python3.
+E2E_PYLIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # auth SERVER ARGS...: dig +norec against an authoritative server
 auth_short() { local s=$1; shift; ns dig @"$s" +norec +time=3 +tries=1 +short "$@" | sort | tr '\n' ' '; }

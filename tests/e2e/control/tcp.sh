@@ -10,48 +10,14 @@
 e2e_init tcp "$1" "$2" "$3"
 e2e_start_all
 
-ns python3 - "$E2E_PORT" <<'PY'
+ns env PYTHONPATH="$E2E_PYLIB" python3 - "$E2E_PORT" <<'PY'
 import socket, struct, sys, time
+from dnsmsg import check, failures, frame, name, query, read_msg
 
 port = int(sys.argv[1])
-fails = 0
-
-def check(ok, what):
-    global fails
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        fails += 1
-
-def name(n):
-    out = b""
-    for l in n.rstrip(".").split("."):
-        out += bytes([len(l)]) + l.encode()
-    return out + b"\0"
-
-def query(qid, n, t=1):
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + name(n) + struct.pack("!HH", t, 1)
-
-def frame(m):
-    return struct.pack("!H", len(m)) + m
 
 def conn():
     return socket.create_connection(("127.0.0.1", port), timeout=8)
-
-def read_msg(s):
-    hdr = b""
-    while len(hdr) < 2:
-        c = s.recv(2 - len(hdr))
-        if not c:
-            return None
-        hdr += c
-    n = struct.unpack("!H", hdr)[0]
-    m = b""
-    while len(m) < n:
-        c = s.recv(n - len(m))
-        if not c:
-            return None
-        m += c
-    return m
 
 # Pipelined: five queries in one write, misses and hits mixed.
 s = conn()
@@ -123,7 +89,7 @@ check(m is not None and m[:2] == b"\x00\x0c", "an earlier connection still serve
 for c in many:
     c.close()
 first.close()
-sys.exit(1 if fails else 0)
+sys.exit(1 if failures() else 0)
 PY
 rc=$?
 [ $rc -eq 0 ] && ok "TCP client behaviour" || bad "TCP client behaviour"

@@ -58,17 +58,7 @@ ns bash "$E2E_HIER/unbound.sh" start "$UB_PORT" "$E2E_DIR" >>"$E2E_DIR/hier.log"
   { tail -5 "$E2E_DIR/hier.log"; echo "unbound did not start"; exit 1; }
 e2e_start_dp
 e2e_start_cp
-ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
-for _ in $(seq 1 50); do [ -S "$E2E_DIR/control.sock" ] && break; sleep 0.1; done
-
-answers_of() { q +noall +answer "$@" | awk '{ print $4, $5 }' | tr '\n' ' '; }
-expect() { # DESCRIPTION WANT_RCODE WANT_ANSWERS QUERY...
-  local d=$1 wr=$2 wa=$3; shift 3
-  local r a
-  r=$(rcode_of "$@"); a=$(answers_of "$@")
-  if [ "$r" = "$wr" ] && [ "$a" = "$wa" ]; then ok "$d: $r '$a'"; else bad "$d: got $r '$a', want $wr '$wa'"; fi
-}
-flags_of() { q "$@" | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p'; }
+e2e_wait_ctl
 # zones_field N.server.K.state: a field of boltctl zones for the zone named
 zfield() { # ZONE FIELD
   local idx
@@ -77,16 +67,16 @@ zfield() { # ZONE FIELD
 }
 
 # ---- forward zone to Unbound ----
-expect "forwarded to Unbound (loopback NS boltdns never asks itself)" NOERROR \
+expect_answers "forwarded to Unbound (loopback NS boltdns never asks itself)" NOERROR \
   "A 198.19.127.80 " www.loopback.boltnet A
-expect "a name of the hierarchy is iterated as usual" NOERROR "A 198.19.1.80 " www.dom1.boltnet A
+expect_answers "a name of the hierarchy is iterated as usual" NOERROR "A 198.19.1.80 " www.dom1.boltnet A
 f=$(flags_of +dnssec www.sec.boltnet A)
 case " $f " in *" ad "*) ok "forwarded answer validated secure ($f)" ;; *) bad "forwarded secure answer flags: '$f'" ;; esac
 out=$(q +dnssec www.bogus-sig.boltnet A)
 if grep -q "status: SERVFAIL" <<<"$out" && grep -qi "EDE: 6" <<<"$out"; then
   ok "forwarded bogus answer: SERVFAIL with EDE 6"
 else bad "forwarded bogus answer: $(grep -E 'status|EDE' <<<"$out" | tr '\n' ' ')"; fi
-expect "forwarded bogus answer with CD=1" NOERROR "A 198.19.13.50 " +cd www.bogus-sig.boltnet A
+expect_answers "forwarded bogus answer with CD=1" NOERROR "A 198.19.13.50 " +cd www.bogus-sig.boltnet A
 [ "$(zfield loopback.boltnet. server.0.state)" = up ] && ok "boltctl zones: the forwarder is up" ||
   bad "boltctl zones: $(ctl zones | grep -A12 'loopback')"
 n=$(zfield loopback.boltnet. server.0.queries)
@@ -95,17 +85,17 @@ n=$(zfield loopback.boltnet. server.0.queries)
 # ---- stub zones, longest match, TCP ----
 wait_stats
 tcp0=$(cp_stat upstream_tcp)
-expect "stub zone not delegated from the root" NOERROR "A 198.19.20.80 " www.corp.internal A
-expect "stub zone CNAME" NOERROR "CNAME www.corp.internal. A 198.19.20.80 " alias.corp.internal A
-expect "longest match: b.corp.internal's own server" NOERROR "A 198.19.20.2 " www.b.corp.internal A
-expect "stub zone NXDOMAIN from its server" NXDOMAIN "" nx.corp.internal A
+expect_answers "stub zone not delegated from the root" NOERROR "A 198.19.20.80 " www.corp.internal A
+expect_answers "stub zone CNAME" NOERROR "CNAME www.corp.internal. A 198.19.20.80 " alias.corp.internal A
+expect_answers "longest match: b.corp.internal's own server" NOERROR "A 198.19.20.2 " www.b.corp.internal A
+expect_answers "stub zone NXDOMAIN from its server" NXDOMAIN "" nx.corp.internal A
 wait_stats
 tcp1=$(cp_stat upstream_tcp)
 [ "$tcp1" -gt "$tcp0" ] && ok "tcp = yes asks over TCP (upstream_tcp $tcp0 -> $tcp1)" ||
   bad "no TCP query for tcp = yes: $tcp0 -> $tcp1"
 
 # ---- a private reverse zone over the built-in local zone ----
-expect "forwarded 10.in-addr.arpa over the local zone" NOERROR "PTR host1.corp.internal. " -x 10.0.0.1
+expect_answers "forwarded 10.in-addr.arpa over the local zone" NOERROR "PTR host1.corp.internal. " -x 10.0.0.1
 out=$(q -x 10.0.0.99)
 if grep -q "status: NXDOMAIN" <<<"$out" && grep -q "SOA.*ns1.corp.internal" <<<"$out"; then
   ok "NXDOMAIN of the forwarded reverse zone carries its server's SOA"
@@ -116,13 +106,13 @@ if grep -q "status: NXDOMAIN" <<<"$out" && grep -q "SOA.*localhost. nobody.inval
 else bad "192.168.1.1: $(grep -E 'status|SOA|PTR' <<<"$out" | tr '\n' ' ')"; fi
 
 # ---- forward-first ----
-expect "dead forwarder, forward-first = yes: iterated" NOERROR "A 198.19.2.80 " www.dom2.boltorg A
+expect_answers "dead forwarder, forward-first = yes: iterated" NOERROR "A 198.19.2.80 " www.dom2.boltorg A
 out=$(q www.dom4.boltorg A)
 grep -q "status: SERVFAIL" <<<"$out" && ok "dead forwarder, forward-first = no: SERVFAIL ($(grep -o 'EDE: [^)]*' <<<"$out" | head -1))" ||
   bad "dom4 through a dead forwarder: $(grep status <<<"$out")"
 n=$(zfield dom2.boltorg. fallbacks)
 [ "${n:-0}" -ge 1 ] && ok "boltctl zones: fallbacks counted ($n)" || bad "fallbacks: '$n'"
-expect "dead forwarder again" NOERROR "A 198.19.2.42 " x.wild.dom2.boltorg A
+expect_answers "dead forwarder again" NOERROR "A 198.19.2.42 " x.wild.dom2.boltorg A
 s=$(zfield dom2.boltorg. server.0.state)
 [ "$s" = down ] && ok "boltctl zones: the dead forwarder is down" || bad "dead forwarder state '$s'"
 out=$(ctl zones)
@@ -132,25 +122,25 @@ ctl --json zones | python3 -c 'import json,sys; d=json.load(sys.stdin)["result"]
   ok "boltctl --json zones" || bad "boltctl --json zones"
 
 # ---- reload: add a zone, remove two; the cache follows ----
-expect "dom3 iterated before the reload" NOERROR "A 198.19.3.80 " www.dom3.boltnet A
+expect_answers "dom3 iterated before the reload" NOERROR "A 198.19.3.80 " www.dom3.boltnet A
 ctl lookup www.corp.internal A >/dev/null 2>&1 && ok "stub answer cached" || bad "stub answer not cached"
 zones_conf removed
 ctl reload >/dev/null || bad "reload (removed)"
 if ctl lookup www.corp.internal A >/dev/null 2>&1; then bad "removed zone's answer still cached"
 else ok "reload flushed the removed zone's answers"; fi
-expect "removed stub zone: the public tree says NXDOMAIN" NXDOMAIN "" www.corp.internal A
-expect "a zone that did not change keeps its cache" NOERROR "PTR host1.corp.internal. " -x 10.0.0.1
+expect_answers "removed stub zone: the public tree says NXDOMAIN" NXDOMAIN "" www.corp.internal A
+expect_answers "a zone that did not change keeps its cache" NOERROR "PTR host1.corp.internal. " -x 10.0.0.1
 zones_conf added
 ctl reload >/dev/null || bad "reload (added)"
-expect "stub zone back after reload (NXDOMAIN and its cut flushed)" NOERROR "A 198.19.20.80 " www.corp.internal A
-expect "added forward zone: its dead forwarder, no fallback" SERVFAIL "" www.dom3.boltnet A
+expect_answers "stub zone back after reload (NXDOMAIN and its cut flushed)" NOERROR "A 198.19.20.80 " www.corp.internal A
+expect_answers "added forward zone: its dead forwarder, no fallback" SERVFAIL "" www.dom3.boltnet A
 n=$(ctl zones | grep -c '^zone\.[0-9]*\.name:')
 [ "$n" = 9 ] && ok "boltctl zones after reload: 9 zones" || bad "zones after reload: $n"
 # a bad [zone] is refused by reload with its line; the running zones stay
 printf '[zone]\nname = bad..name\n' >> "$E2E_DIR/boltdns.conf"
 err=$(ctl reload 2>&1) && bad "bad [zone] accepted" ||
   { grep -q "boltdns.conf:[0-9]*: \[zone\] name: bad name" <<<"$err" && ok "bad [zone]: $err" || bad "bad [zone]: $err"; }
-expect "zones unchanged after a refused reload" NOERROR "A 198.19.20.2 " www.b.corp.internal A
+expect_answers "zones unchanged after a refused reload" NOERROR "A 198.19.20.2 " www.b.corp.internal A
 
 # a resolution running across a reload that changes the zones answers its
 # client but is not cached (it may come from the old configuration): the

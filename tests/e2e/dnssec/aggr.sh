@@ -17,9 +17,7 @@
 . "$(dirname "$0")/../control/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-for t in dnssec-signzone dnssec-keygen ldns-signzone; do
-  command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
-done
+e2e_need dnssec-signzone dnssec-keygen ldns-signzone
 BOLTCTL=${4:-}
 E2E_EXTRA_RESOLVER="[control]
 metrics = 127.0.0.1@9153"

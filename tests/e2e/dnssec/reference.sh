@@ -11,9 +11,7 @@
 . "$(dirname "$0")/../control/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-for t in unbound unbound-checkconf dnssec-signzone dnssec-keygen ldns-signzone; do
-  command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
-done
+e2e_need unbound unbound-checkconf dnssec-signzone dnssec-keygen ldns-signzone
 e2e_init dnssec-ref "" "" ""
 e2e_start_hierarchy
 ANCHOR="$E2E_DIR/hier/root.key"

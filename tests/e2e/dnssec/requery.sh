@@ -13,9 +13,7 @@
 . "$(dirname "$0")/../control/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-for t in dnssec-signzone dnssec-keygen ldns-signzone python3; do
-  command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
-done
+e2e_need dnssec-signzone dnssec-keygen ldns-signzone python3
 BOLTCTL=${4:-}
 e2e_init dnssec-requery "$1" "$2" "$3"
 e2e_write_conf

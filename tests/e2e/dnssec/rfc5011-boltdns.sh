@@ -17,9 +17,7 @@
 . "$(dirname "$0")/../control/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-for t in dnssec-signzone dnssec-keygen dnssec-revoke ldns-signzone; do
-  command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
-done
+e2e_need dnssec-signzone dnssec-keygen dnssec-revoke ldns-signzone
 BOLTCTL=$4
 HOLD=4
 e2e_init dnssec-5011b "$1" "$2" "$3"

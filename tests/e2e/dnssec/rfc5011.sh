@@ -13,9 +13,7 @@
 . "$(dirname "$0")/../control/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-for t in unbound unbound-checkconf dnssec-signzone dnssec-keygen dnssec-revoke ldns-signzone; do
-  command -v "$t" >/dev/null 2>&1 || e2e_skip "$t not installed (deploy/install-deps.sh)"
-done
+e2e_need unbound unbound-checkconf dnssec-signzone dnssec-keygen dnssec-revoke ldns-signzone
 e2e_init dnssec-5011 "" "" ""
 e2e_start_hierarchy
 HIER="$E2E_DIR/hier"

@@ -9,32 +9,17 @@ stream id and DNS ID, never by decoding the server's HPACK.
 Usage: dohclient.py PORT; prints ok/FAIL lines, exits 1 on a failure.
 """
 import base64
+import os
 import socket
 import ssl
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from dnsmsg import check, failures, name, query  # noqa: E402  (tests/e2e/dnsmsg.py)
+
 port = int(sys.argv[1])
-fails = 0
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-
-def check(cond, what):
-    global fails
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails += 1
-
-
-def name(n):
-    out = b""
-    for label in n.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def query(qid, n):
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + name(n) + b"\0\1\0\1"
 
 
 def frame(ftype, flags, stream, payload):
@@ -149,4 +134,4 @@ got = frames(s, lambda g: len(data_of(g)) >= 1 or any(f[0] == "closed" for f in 
 d = data_of(got)
 check(d and d[0][1][:2] == b"\x00\x63", "a new connection is served after the bad ones")
 
-sys.exit(1 if fails else 0)
+sys.exit(1 if failures() else 0)

@@ -3,40 +3,17 @@
 
 Usage: dotclient.py PORT WORKDIR; prints ok/FAIL lines, exits 1 on a failure.
 """
+import os
 import socket
 import ssl
 import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from dnsmsg import check, failures, frame, name, query, read_msg  # noqa: E402  (tests/e2e/dnsmsg.py)
+
 port = int(sys.argv[1])
-fails = 0
-
-
-def check(cond, what):
-    global fails
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        fails += 1
-
-
-def name(n):
-    out = b""
-    for label in n.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def query(qid, n, t=1, opt=None):
-    ar = 1 if opt is not None else 0
-    m = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, ar) + name(n) + struct.pack("!HH", t, 1)
-    if opt is not None:
-        m += b"\0" + struct.pack("!HHIH", 41, 1232, 0, len(opt)) + opt
-    return m
-
-
-def frame(m):
-    return struct.pack("!H", len(m)) + m
 
 
 def ctx(maxv=None, alpn=None, minv=None):
@@ -56,23 +33,6 @@ def tls(c=None, src=None, session=None):
     raw = socket.create_connection(("127.0.0.1", port), timeout=8,
                                    source_address=(src, 0) if src else None)
     return (c or ctx()).wrap_socket(raw, session=session)
-
-
-def read_msg(s):
-    hdr = b""
-    while len(hdr) < 2:
-        c = s.recv(2 - len(hdr))
-        if not c:
-            return None
-        hdr += c
-    n = struct.unpack("!H", hdr)[0]
-    m = b""
-    while len(m) < n:
-        c = s.recv(n - len(m))
-        if not c:
-            return None
-        m += c
-    return m
 
 
 def rcode(m):
@@ -258,4 +218,4 @@ m = read_msg(s)
 check(m is not None and m[:2] == b"\x00\x0f", "connection still answers after FORMERR")
 s.close()
 
-sys.exit(1 if fails else 0)
+sys.exit(1 if failures() else 0)
