@@ -46,6 +46,8 @@ struct cp_counters {
 	uint64_t cache_errors;
 	uint64_t answers;         /* answers pushed on answer rings */
 	uint64_t adopted_misses;  /* of misses: taken from adopted ring sets */
+	uint64_t ctl_journal;     /* the control journal's change this worker has reached
+	                             (worker 0: published; the others: applied, ctlsync.h) */
 	uint64_t adoptions;       /* ring sets of dead workers taken over */
 	uint64_t answer_retries;  /* pushes that found the ring full at first */
 	uint64_t answer_drops;    /* answers dropped: ring full for too long */

@@ -35,6 +35,8 @@ void ctlsync_publish(struct cp *cp, unsigned argc, const char *const *argv)
 		return;
 	uint64_t gen = atomic_load(&r->hdr->reload_gen);
 	int64_t seq = bolt_journal_append(bolt_region_journal(r), gen, argc, argv);
+	if (seq > 0)
+		cp->ctr.ctl_journal = (uint64_t)seq;
 	if (seq < 0)
 		cp_log(CP_LOG_ERR, "%s: not passed on to the other resolver workers (%d words "
 		       "or longer than %d bytes)", argv[0], (int)argc, BOLT_JOURNAL_TEXT);
@@ -47,6 +49,7 @@ void ctlsync_begin(struct cp *cp)
 		return;
 	uint64_t gen = atomic_load(&r->hdr->reload_gen), lost = 0;
 	const struct bolt_ctl_journal *j = bolt_region_journal(r);
+	cp->ctr.ctl_journal = bolt_journal_last(j);
 	if (bolt_journal_start(j, gen, &lost) == bolt_journal_last(j) && lost == 0)
 		return; /* no change of this generation: every worker has the configuration */
 	gen = atomic_fetch_add(&r->hdr->reload_gen, 1) + 1;
@@ -139,5 +142,6 @@ unsigned ctlsync_follow(struct ctlsync *s, struct cp *cp, struct anchor_ctx *anc
 		}
 		s->applied = c.seq;
 	}
+	cp->ctr.ctl_journal = s->applied;
 	return n;
 }

@@ -154,6 +154,7 @@ void workers_publish(struct cp *cp)
 		[BOLT_WC_TCP_QUERIES] = c->tcp_queries,
 		[BOLT_WC_PREFETCHES] = c->prefetches,
 		[BOLT_WC_ADOPTED_MISSES] = c->adopted_misses,
+		[BOLT_WC_CTL_JOURNAL] = c->ctl_journal,
 	};
 	for (unsigned i = 0; i < BOLT_WORKER_COUNTERS; i++)
 		atomic_store_explicit(&wi->ctr[i], v[i], memory_order_relaxed);

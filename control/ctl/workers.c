@@ -21,6 +21,7 @@ static const char *const wc_names[BOLT_WORKER_COUNTERS] = {
 	[BOLT_WC_TCP_QUERIES] = "tcp_queries",
 	[BOLT_WC_PREFETCHES] = "prefetches",
 	[BOLT_WC_ADOPTED_MISSES] = "adopted_misses",
+	[BOLT_WC_CTL_JOURNAL] = "ctl_journal",
 };
 
 static unsigned nworkers(const struct bolt_region *r)
@@ -126,9 +127,15 @@ void ctl_workers_metrics(struct sbuf *b, struct bolt_region *r)
 	for (unsigned i = 0; i < BOLT_WORKER_COUNTERS; i++) {
 		if (wc_names[i] == NULL)
 			continue;
-		ctl_sbuf_printf(b, "# HELP boltdns_worker_%s_total Per resolver worker (cp.%s is "
-		                   "their sum)\n# TYPE boltdns_worker_%s_total counter\n",
-		                wc_names[i], wc_names[i], wc_names[i]);
+		if (i == BOLT_WC_CTL_JOURNAL)
+			ctl_sbuf_printf(b, "# HELP boltdns_worker_%s_total Per resolver worker: the "
+			                   "control journal's change it reached (worker 0: published)\n"
+			                   "# TYPE boltdns_worker_%s_total counter\n",
+			                wc_names[i], wc_names[i]);
+		else
+			ctl_sbuf_printf(b, "# HELP boltdns_worker_%s_total Per resolver worker (cp.%s is "
+			                   "their sum)\n# TYPE boltdns_worker_%s_total counter\n",
+			                wc_names[i], wc_names[i], wc_names[i]);
 		for (unsigned w = 0; w < nworkers(r); w++)
 			ctl_sbuf_printf(b, "boltdns_worker_%s_total{worker=\"%u\"} %llu\n", wc_names[i], w,
 			                (unsigned long long)atomic_load(

@@ -283,6 +283,8 @@ enum bolt_worker_counter {
 	BOLT_WC_TCP_QUERIES,
 	BOLT_WC_PREFETCHES,
 	BOLT_WC_ADOPTED_MISSES,  /* of BOLT_WC_MISSES: from adopted ring sets */
+	BOLT_WC_CTL_JOURNAL,     /* the control journal's change reached (ctljournal.h):
+	                            worker 0 published it, the others applied it */
 };
 struct bolt_worker_info {
 	_Alignas(BOLT_CACHE_LINE) _Atomic int32_t pid;   /* 0: none */

@@ -12,7 +12,8 @@
 #    (RFC 8198), not only worker 0;
 #  - boltctl nta add: names of a bogus zone are answered by both workers;
 #  - a worker 1 started after a change repeats the changes made since the
-#    last reload.
+#    last reload; boltctl status shows both at the same change of the
+#    control journal.
 #
 # Usage: workers-ctl.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTCTL
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +118,13 @@ settle
 n=$(nodata "${L[@]}")
 [ "$n" = 16 ] && ok "a worker 1 started after 16 additions answers them too" ||
   bad "late worker 1: $n of 16 NODATA"
+wait_stats
+st=$(ctl status)
+j0=$(awk '$1 == "workers.0.ctl_journal:" { print $2 }' <<<"$st")
+j1=$(awk '$1 == "workers.1.ctl_journal:" { print $2 }' <<<"$st")
+[ -n "$j0" ] && [ "$j0" -gt 0 ] && [ "$j0" = "$j1" ] &&
+  ok "boltctl status: both workers at change $j0 of the control journal" ||
+  bad "boltctl status ctl_journal: worker 0 '$j0', worker 1 '$j1'"
 grep -q "change .* (local_data)" "$E2E_DIR/cp1.log" &&
   bad "worker 1 failed to apply a change: $(grep 'change .* (local_data)' "$E2E_DIR/cp1.log" | head -2)"
 
