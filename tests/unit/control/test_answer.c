@@ -16,6 +16,7 @@
 #include "boltdns/cache.h"
 #include "boltdns/config.h"
 #include "boltdns/wire.h"
+#include "ut_build.h"
 #include "cp.h"
 #include "iter/answer.h"
 #include "iter/prime.h"
@@ -23,53 +24,8 @@
 #include "iter/scrub.h"
 #include "iter/select.h"
 
-struct pkt {
-	uint8_t buf[4096];
-	int len;
-	struct bolt_build b;
-	struct bolt_msg m;
-	struct bolt_rr rrs[64];
-	uint8_t scratch[16384];
-	bool keep[64];
-};
-
 static struct bolt_config cfg;
 static struct cp cp;
-
-static void name(const char *text, uint8_t *out)
-{
-	assert_true(bolt_name_from_text(text, out) > 0);
-}
-
-static void start(struct pkt *p, const char *qname, uint16_t qtype, uint16_t flags)
-{
-	uint8_t n[BOLT_NAME_MAX];
-	name(qname, n);
-	assert_int_equal(bolt_build_init(&p->b, p->buf, sizeof(p->buf), 1, BOLT_FLAG_QR | flags), 0);
-	assert_int_equal(bolt_build_question(&p->b, n, (size_t)bolt_name_len(n, 255), qtype,
-	                                     BOLT_CLASS_IN),
-	                 0);
-}
-
-static void add(struct pkt *p, uint8_t sec, const char *owner, uint16_t type, uint32_t ttl,
-                const char *rdata)
-{
-	uint8_t o[BOLT_NAME_MAX], rd[512];
-	name(owner, o);
-	int rl;
-	if (type == BOLT_TYPE_DNAME)
-		rl = bolt_name_from_text(rdata, rd);
-	else
-		rl = bolt_rdata_from_text(type, rdata, rd, sizeof(rd));
-	assert_true(rl >= 0);
-	assert_int_equal(bolt_build_rr(&p->b, sec, o, type, BOLT_CLASS_IN, ttl, rd, (uint16_t)rl), 0);
-}
-
-static void finish_pkt(struct pkt *p)
-{
-	p->len = bolt_build_finish(&p->b);
-	assert_true(p->len > 0);
-}
 
 /* ---- whole resolutions through res_inject ---- */
 
@@ -136,12 +92,12 @@ static struct infra_addr server(void)
 	return a;
 }
 
-static void inject(const char *zone, const char *qname, uint16_t qtype, struct pkt *p,
+static void inject(const char *zone, const char *qname, uint16_t qtype, struct ut_pkt *p,
                    struct outcome *o)
 {
 	uint8_t z[BOLT_NAME_MAX], q[BOLT_NAME_MAX];
-	name(zone, z);
-	name(qname, q);
+	ut_name(zone, z);
+	ut_name(qname, q);
 	struct infra_addr a = server();
 	memset(o, 0, sizeof(*o));
 	assert_int_equal(res_inject(&cp, z, &a, q, qtype, p->buf, (size_t)p->len, on_done, o), 0);
@@ -150,14 +106,14 @@ static void inject(const char *zone, const char *qname, uint16_t qtype, struct p
 }
 
 /* Parse a built response again to look at its sections. */
-static void parse_resp(const struct outcome *o, struct pkt *p)
+static void parse_resp(const struct outcome *o, struct ut_pkt *p)
 {
 	assert_int_equal(bolt_msg_parse(o->resp, (size_t)o->len, &p->m, p->rrs, 64, p->scratch,
 	                                sizeof(p->scratch)),
 	                 0);
 }
 
-static unsigned count(const struct pkt *p, uint8_t sec, uint16_t type)
+static unsigned count(const struct ut_pkt *p, uint8_t sec, uint16_t type)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < p->m.rrcount; i++)
@@ -172,12 +128,12 @@ static unsigned count(const struct pkt *p, uint8_t sec, uint16_t type)
 static void test_aaaa_with_only_a(void **state)
 {
 	(void)state;
-	static struct pkt p, r;
+	static struct ut_pkt p, r;
 	struct outcome o;
 	for (int aa = 0; aa < 2; aa++) {
-		start(&p, "www.dom1.boltnet.", BOLT_TYPE_AAAA, aa ? BOLT_FLAG_AA : 0);
-		add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.80");
-		finish_pkt(&p);
+		ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_AAAA, aa ? BOLT_FLAG_AA : 0);
+		ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.80");
+		ut_pkt_finish(&p);
 		inject("dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_AAAA, &p, &o);
 		assert_int_equal(o.rcode, BOLT_RCODE_NOERROR);
 		assert_int_equal(o.kind, BOLT_CACHE_NODATA);
@@ -191,11 +147,11 @@ static void test_aaaa_with_only_a(void **state)
 static void test_ttl_2_31(void **state)
 {
 	(void)state;
-	static struct pkt p, r;
+	static struct ut_pkt p, r;
 	struct outcome o;
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 0x80000000u, "198.19.1.80");
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 0x80000000u, "198.19.1.80");
+	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_NOERROR);
 	assert_int_equal(o.kind, BOLT_CACHE_POSITIVE);
@@ -210,14 +166,14 @@ static void test_ttl_2_31(void **state)
 static void test_glue_ttl_0_used(void **state)
 {
 	(void)state;
-	static struct pkt p;
+	static struct ut_pkt p;
 	struct outcome o;
 	for (int big = 0; big < 2; big++) {
-		start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, 0);
-		add(&p, BOLT_SEC_AUTHORITY, "boltnet.", BOLT_TYPE_NS, 3600, "ns1.nic.boltnet.");
-		add(&p, BOLT_SEC_ADDITIONAL, "ns1.nic.boltnet.", BOLT_TYPE_A, big ? 0x80000000u : 0,
+		ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, 0);
+		ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "boltnet.", BOLT_TYPE_NS, 3600, "ns1.nic.boltnet.");
+		ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "ns1.nic.boltnet.", BOLT_TYPE_A, big ? 0x80000000u : 0,
 		    "198.18.1.10");
-		finish_pkt(&p);
+		ut_pkt_finish(&p);
 		inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 		assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
 		assert_int_equal(o.ede, BOLT_EDE_NETWORK_ERROR);
@@ -229,12 +185,12 @@ static void test_glue_ttl_0_used(void **state)
 static void test_min_ttl(void **state)
 {
 	(void)state;
-	static struct pkt p, r;
+	static struct ut_pkt p, r;
 	struct outcome o;
 	cfg.min_ttl = 60;
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 5, "198.19.1.80");
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 5, "198.19.1.80");
+	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.ttl, 60);
 	parse_resp(&o, &r);
@@ -246,20 +202,20 @@ static void test_min_ttl(void **state)
 static void test_negative_authority(void **state)
 {
 	(void)state;
-	static struct pkt p, r;
+	static struct ut_pkt p, r;
 	struct outcome o;
-	start(&p, "nx.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
-	finish_pkt(&p);
+	ut_pkt_start(&p, "nx.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
+	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "nx.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_NXDOMAIN);
 	assert_int_equal(o.kind, BOLT_CACHE_NXDOMAIN);
 	assert_int_equal(o.ttl, 0);
 
-	start(&p, "nx.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
-	add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_SOA, 3600,
+	ut_pkt_start(&p, "nx.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_SOA, 3600,
 	    "ns1.dom1.boltnet. hostmaster.dom1.boltnet. 1 7200 3600 1209600 300");
-	add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_NS, 3600, "ns1.dom1.boltnet.");
-	finish_pkt(&p);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_NS, 3600, "ns1.dom1.boltnet.");
+	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "nx.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_NXDOMAIN);
 	assert_int_equal(o.ttl, 300);
@@ -274,10 +230,10 @@ static void test_negative_authority(void **state)
 static void test_notimp_https_isolated(void **state)
 {
 	(void)state;
-	static struct pkt p;
+	static struct ut_pkt p;
 	struct outcome o;
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_HTTPS, BOLT_RCODE_NOTIMP);
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_HTTPS, BOLT_RCODE_NOTIMP);
+	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_HTTPS, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
 	struct infra_addr a = server();
@@ -285,9 +241,9 @@ static void test_notimp_https_isolated(void **state)
 	infra_srv_get(cp.infra, &a, bolt_now(), &s);
 	assert_int_equal(s.no_edns_until, 0);
 
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.80");
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.80");
+	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_NOERROR);
 }
@@ -296,33 +252,33 @@ static void test_notimp_https_isolated(void **state)
 static void test_ede_reason(void **state)
 {
 	(void)state;
-	static struct pkt p;
+	static struct ut_pkt p;
 	struct outcome o;
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_RCODE_REFUSED);
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_RCODE_REFUSED);
+	ut_pkt_finish(&p);
 	inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
 	assert_int_equal(o.ede, BOLT_EDE_NOT_AUTHORITATIVE);
 	assert_non_null(strstr(o.ede_text, "REFUSED"));
 
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_RCODE_SERVFAIL);
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_RCODE_SERVFAIL);
+	ut_pkt_finish(&p);
 	inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.ede, BOLT_EDE_OTHER);
 	assert_non_null(strstr(o.ede_text, "SERVFAIL"));
 
 	/* An upward referral: lame. */
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, 0);
-	add(&p, BOLT_SEC_AUTHORITY, ".", BOLT_TYPE_NS, 300, "a.root.test.");
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, 0);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, ".", BOLT_TYPE_NS, 300, "a.root.test.");
+	ut_pkt_finish(&p);
 	inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.ede, BOLT_EDE_NOT_AUTHORITATIVE);
 
 	/* NXDOMAIN without AA (an interceptor's): not the zone speaking. */
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_RCODE_NXDOMAIN);
-	add(&p, BOLT_SEC_AUTHORITY, ".", BOLT_TYPE_SOA, 3600,
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_RCODE_NXDOMAIN);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, ".", BOLT_TYPE_SOA, 3600,
 	    "a.root.test. hostmaster.root.test. 1 7200 3600 1209600 300");
-	finish_pkt(&p);
+	ut_pkt_finish(&p);
 	inject(".", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
 	assert_int_equal(o.ede, BOLT_EDE_NOT_AUTHORITATIVE);
@@ -335,9 +291,9 @@ static void test_ede_reason(void **state)
 	assert_int_equal(o.ede, BOLT_EDE_INVALID_DATA);
 
 	/* Success has no EDE. */
-	start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.80");
-	finish_pkt(&p);
+	ut_pkt_start(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.80");
+	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 	assert_int_equal(o.ede, BOLT_EDE_NONE);
 }
@@ -347,16 +303,16 @@ static void test_ede_reason(void **state)
 static void test_dname(void **state)
 {
 	(void)state;
-	static struct pkt p, r;
+	static struct ut_pkt p, r;
 	struct outcome o;
 	for (int with_cname = 0; with_cname < 2; with_cname++) {
-		start(&p, "www.old.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
-		add(&p, BOLT_SEC_ANSWER, "old.dom1.boltnet.", BOLT_TYPE_DNAME, 300, "new.dom1.boltnet.");
+		ut_pkt_start(&p, "www.old.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
+		ut_pkt_add(&p, BOLT_SEC_ANSWER, "old.dom1.boltnet.", BOLT_TYPE_DNAME, 300, "new.dom1.boltnet.");
 		if (with_cname)
-			add(&p, BOLT_SEC_ANSWER, "www.old.dom1.boltnet.", BOLT_TYPE_CNAME, 0,
+			ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.old.dom1.boltnet.", BOLT_TYPE_CNAME, 0,
 			    "www.new.dom1.boltnet.");
-		add(&p, BOLT_SEC_ANSWER, "www.new.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.81");
-		finish_pkt(&p);
+		ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.new.dom1.boltnet.", BOLT_TYPE_A, 300, "198.19.1.81");
+		ut_pkt_finish(&p);
 		inject("dom1.boltnet.", "www.old.dom1.boltnet.", BOLT_TYPE_A, &p, &o);
 		assert_int_equal(o.rcode, BOLT_RCODE_NOERROR);
 		assert_int_equal(o.kind, BOLT_CACHE_POSITIVE);
@@ -371,10 +327,10 @@ static void test_dname(void **state)
 	}
 
 	uint8_t n[BOLT_NAME_MAX], ow[BOLT_NAME_MAX], t[BOLT_NAME_MAX], out[BOLT_NAME_MAX], want[BOLT_NAME_MAX];
-	name("a.b.old.example.", n);
-	name("old.example.", ow);
-	name("new.example.net.", t);
-	name("a.b.new.example.net.", want);
+	ut_name("a.b.old.example.", n);
+	ut_name("old.example.", ow);
+	ut_name("new.example.net.", t);
+	ut_name("a.b.new.example.net.", want);
 	assert_int_equal(dname_synth(n, ow, t, out), bolt_name_len(want, 255));
 	assert_true(bolt_name_equal(out, want));
 	/* Not below the owner. */
@@ -389,9 +345,9 @@ static void test_dname(void **state)
 		longname[pos++] = '.';
 	}
 	memcpy(longname + pos, "x.", 3);
-	name(longname, t);
-	name("a.b.c.d.e.f.x.", n);
-	name("x.", ow);
+	ut_name(longname, t);
+	ut_name("a.b.c.d.e.f.x.", n);
+	ut_name("x.", ow);
 	assert_int_equal(dname_synth(n, ow, t, out), BOLT_ESPACE);
 }
 
@@ -400,16 +356,16 @@ static void test_dname(void **state)
 static void test_ds_not_a_referral(void **state)
 {
 	(void)state;
-	static struct pkt p;
-	start(&p, "dom1.boltnet.", BOLT_TYPE_DS, 0);
-	add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_NS, 300, "ns1.dom1.boltnet.");
-	finish_pkt(&p);
+	static struct ut_pkt p;
+	ut_pkt_start(&p, "dom1.boltnet.", BOLT_TYPE_DS, 0);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_NS, 300, "ns1.dom1.boltnet.");
+	ut_pkt_finish(&p);
 	assert_int_equal(bolt_msg_parse(p.buf, (size_t)p.len, &p.m, p.rrs, 64, p.scratch,
 	                                sizeof(p.scratch)),
 	                 0);
 	uint8_t z[BOLT_NAME_MAX], q[BOLT_NAME_MAX];
-	name("boltnet.", z);
-	name("dom1.boltnet.", q);
+	ut_name("boltnet.", z);
+	ut_name("dom1.boltnet.", q);
 	scrub_response(&p.m, z, q, BOLT_TYPE_DS, p.keep);
 	struct ans_query aq = { .zone = z, .asked = q, .asked_type = BOLT_TYPE_DS, .qname = q,
 	                        .cur = q, .qtype = BOLT_TYPE_DS, .max_cname = 8 };
@@ -429,15 +385,15 @@ static void test_ds_not_a_referral(void **state)
 static void test_prime_check(void **state)
 {
 	(void)state;
-	static struct pkt p;
+	static struct ut_pkt p;
 	static struct prime_result res;
 	const char *why;
-	start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
-	add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "b.root.test.");
-	add(&p, BOLT_SEC_ADDITIONAL, "a.root.test.", BOLT_TYPE_A, 518400, "198.18.1.1");
-	add(&p, BOLT_SEC_ADDITIONAL, "a.root.test.", BOLT_TYPE_AAAA, 518400, "2001:db8::1");
-	finish_pkt(&p);
+	ut_pkt_start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "b.root.test.");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "a.root.test.", BOLT_TYPE_A, 518400, "198.18.1.1");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "a.root.test.", BOLT_TYPE_AAAA, 518400, "2001:db8::1");
+	ut_pkt_finish(&p);
 	assert_int_equal(prime_check(p.buf, (size_t)p.len, 53, &res, &why), 0);
 	assert_int_equal(res.ns.n, 2);
 	assert_int_equal(res.ns_ttl, 518400);
@@ -445,36 +401,36 @@ static void test_prime_check(void **state)
 	assert_int_equal(res.naddr[1], 0);
 
 	/* NS without any address in the additional section. */
-	start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
-	finish_pkt(&p);
+	ut_pkt_start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
+	ut_pkt_finish(&p);
 	assert_true(prime_check(p.buf, (size_t)p.len, 53, &res, &why) < 0);
 	assert_string_equal(why, "no addresses for the root's name servers");
 
 	/* An interceptor: no AA. */
-	start(&p, ".", BOLT_TYPE_NS, 0);
-	add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
-	finish_pkt(&p);
+	ut_pkt_start(&p, ".", BOLT_TYPE_NS, 0);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, ".", BOLT_TYPE_NS, 518400, "a.root.test.");
+	ut_pkt_finish(&p);
 	assert_true(prime_check(p.buf, (size_t)p.len, 53, &res, &why) < 0);
 	assert_string_equal(why, "no AA flag");
 	/* NXDOMAIN for everything. */
-	start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
-	finish_pkt(&p);
+	ut_pkt_start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
+	ut_pkt_finish(&p);
 	assert_true(prime_check(p.buf, (size_t)p.len, 53, &res, &why) < 0);
 	assert_string_equal(why, "rcode NXDOMAIN");
 	/* No NS records; a wrong owner. */
-	start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
-	finish_pkt(&p);
+	ut_pkt_start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
+	ut_pkt_finish(&p);
 	assert_true(prime_check(p.buf, (size_t)p.len, 53, &res, &why) < 0);
 	assert_string_equal(why, "no NS records");
-	start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, "com.", BOLT_TYPE_NS, 518400, "a.root.test.");
-	finish_pkt(&p);
+	ut_pkt_start(&p, ".", BOLT_TYPE_NS, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "com.", BOLT_TYPE_NS, 518400, "a.root.test.");
+	ut_pkt_finish(&p);
 	assert_true(prime_check(p.buf, (size_t)p.len, 53, &res, &why) < 0);
 	assert_string_equal(why, "NS records not owned by the root");
 	/* Another question. */
-	start(&p, "com.", BOLT_TYPE_NS, BOLT_FLAG_AA);
-	finish_pkt(&p);
+	ut_pkt_start(&p, "com.", BOLT_TYPE_NS, BOLT_FLAG_AA);
+	ut_pkt_finish(&p);
 	assert_true(prime_check(p.buf, (size_t)p.len, 53, &res, &why) < 0);
 	assert_true(prime_check(p.buf, 3, 53, &res, &why) < 0);
 }
@@ -485,7 +441,7 @@ static void test_axfr_not_sent(void **state)
 	(void)state;
 	struct outcome o;
 	uint8_t q[BOLT_NAME_MAX];
-	name("dom1.boltnet.", q);
+	ut_name("dom1.boltnet.", q);
 	memset(&o, 0, sizeof(o));
 	cp.offline = false; /* would send, if it tried */
 	assert_int_equal(res_start(&cp, q, BOLT_TYPE_AXFR, BOLT_CLASS_IN, false, on_done, &o), 0);

@@ -19,6 +19,7 @@
 #include "boltdns/cache.h"
 #include "boltdns/config.h"
 #include "boltdns/wire.h"
+#include "ut_build.h"
 #include "cp.h"
 #include "iter/hints.h"
 #include "iter/infra.h"
@@ -26,38 +27,9 @@
 #include "iter/respolicy.h"
 #include "rpz.h"
 
-struct pkt {
-	uint8_t buf[4096];
-	int len;
-	struct bolt_build b;
-};
-
 static struct bolt_config cfg;
 static struct cp cp;
 static struct rpz_zone *zones[2];
-
-static void name(const char *text, uint8_t *out)
-{
-	assert_true(bolt_name_from_text(text, out) > 0);
-}
-
-static void start(struct pkt *p, const char *qname, uint16_t qtype, uint16_t flags)
-{
-	uint8_t n[BOLT_NAME_MAX];
-	name(qname, n);
-	assert_int_equal(bolt_build_init(&p->b, p->buf, sizeof(p->buf), 1, BOLT_FLAG_QR | flags), 0);
-	assert_int_equal(bolt_build_question(&p->b, n, (size_t)bolt_name_len(n, 255), qtype,
-	                                     BOLT_CLASS_IN), 0);
-}
-
-static void add(struct pkt *p, uint8_t sec, const char *owner, uint16_t type, const char *rdata)
-{
-	uint8_t o[BOLT_NAME_MAX], rd[512];
-	name(owner, o);
-	int rl = bolt_rdata_from_text(type, rdata, rd, sizeof(rd));
-	assert_true(rl >= 0);
-	assert_int_equal(bolt_build_rr(&p->b, sec, o, type, BOLT_CLASS_IN, 3600, rd, (uint16_t)rl), 0);
-}
 
 struct outcome {
 	bool done;
@@ -103,7 +75,7 @@ static void policy(const char *const *texts, unsigned n)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t origin[BOLT_NAME_MAX];
-		name(i == 0 ? "one.test." : "two.test.", origin);
+		ut_name(i == 0 ? "one.test." : "two.test.", origin);
 		zones[i] = rpz_zone_new(origin);
 		assert_non_null(zones[i]);
 		assert_int_equal(rpz_zone_parse(zones[i], texts[i], strlen(texts[i]), "t", NULL, NULL), 0);
@@ -139,12 +111,19 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A record of the TTL every record here has. */
+static void add(struct ut_pkt *p, uint8_t sec, const char *owner, uint16_t type,
+                const char *rdata)
+{
+	ut_pkt_add(p, sec, owner, type, 3600, rdata);
+}
+
 /* www.bad.example A asked of a root server, which refers to bad.example:
  * NS ns1.evil.example (glue 192.0.2.53) and ns.bad.example (glue 192.0.2.54). */
 static void referral(struct outcome *o, const char *qname)
 {
-	static struct pkt p;
-	start(&p, qname, BOLT_TYPE_A, 0);
+	static struct ut_pkt p;
+	ut_pkt_start(&p, qname, BOLT_TYPE_A, 0);
 	add(&p, BOLT_SEC_AUTHORITY, "bad.example.", BOLT_TYPE_NS, "ns1.evil.example.");
 	add(&p, BOLT_SEC_AUTHORITY, "bad.example.", BOLT_TYPE_NS, "ns.bad.example.");
 	add(&p, BOLT_SEC_ADDITIONAL, "ns1.evil.example.", BOLT_TYPE_A, "192.0.2.53");
@@ -152,7 +131,7 @@ static void referral(struct outcome *o, const char *qname)
 	p.len = bolt_build_finish(&p.b);
 	assert_true(p.len > 0);
 	uint8_t q[BOLT_NAME_MAX];
-	name(qname, q);
+	ut_name(qname, q);
 	struct infra_addr a;
 	memset(&a, 0, sizeof(a));
 	a.family = AF_INET;
@@ -198,7 +177,7 @@ static void test_nsdname(void **state)
 	assert_int_equal(o.h.trigger, RPZ_TRIG_NSDNAME);
 	assert_int_equal(o.h.action, RPZ_ACT_NXDOMAIN);
 	uint8_t ns[BOLT_NAME_MAX];
-	name("ns1.evil.example.", ns);
+	ut_name("ns1.evil.example.", ns);
 	assert_int_equal(o.vlen, bolt_name_len(ns, BOLT_NAME_MAX));
 	assert_memory_equal(o.value, ns, o.vlen);
 	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
@@ -290,12 +269,12 @@ static void test_cname_chain(void **state)
 	policy(one, 1);
 	struct outcome o;
 	referral(&o, "www.bad.example.");   /* bad.example's NS set into the infra cache */
-	static struct pkt p;
-	start(&p, "www.good.example.", BOLT_TYPE_A, BOLT_FLAG_AA);
+	static struct ut_pkt p;
+	ut_pkt_start(&p, "www.good.example.", BOLT_TYPE_A, BOLT_FLAG_AA);
 	add(&p, BOLT_SEC_ANSWER, "www.good.example.", BOLT_TYPE_CNAME, "www.bad.example.");
 	p.len = bolt_build_finish(&p.b);
 	uint8_t q[BOLT_NAME_MAX];
-	name("www.good.example.", q);
+	ut_name("www.good.example.", q);
 	struct infra_addr a;
 	memset(&a, 0, sizeof(a));
 	a.family = AF_INET;

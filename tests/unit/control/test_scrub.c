@@ -11,44 +11,11 @@
 #include <string.h>
 
 #include "boltdns/wire.h"
+#include "ut_build.h"
 #include "iter/scrub.h"
 
-struct pkt {
-	uint8_t buf[4096];
-	struct bolt_build b;
-	struct bolt_msg m;
-	struct bolt_rr rrs[64];
-	uint8_t scratch[16384];
-	bool keep[64];
-};
-
-static void name(const char *text, uint8_t *out)
-{
-	assert_true(bolt_name_from_text(text, out) > 0);
-}
-
-static void start(struct pkt *p, const char *qname, uint16_t qtype, uint16_t flags)
-{
-	uint8_t n[BOLT_NAME_MAX];
-	name(qname, n);
-	assert_int_equal(bolt_build_init(&p->b, p->buf, sizeof(p->buf), 1, BOLT_FLAG_QR | flags), 0);
-	assert_int_equal(bolt_build_question(&p->b, n, (size_t)bolt_name_len(n, 255), qtype,
-	                                     BOLT_CLASS_IN),
-	                 0);
-}
-
-static void add(struct pkt *p, uint8_t sec, const char *owner, uint16_t type, uint32_t ttl,
-                const char *rdata)
-{
-	uint8_t o[BOLT_NAME_MAX], rd[512];
-	name(owner, o);
-	int rl = bolt_rdata_from_text(type, rdata, rd, sizeof(rd));
-	assert_true(rl >= 0);
-	assert_int_equal(bolt_build_rr(&p->b, sec, o, type, BOLT_CLASS_IN, ttl, rd, (uint16_t)rl), 0);
-}
-
 /* Finish, parse, scrub; returns the number dropped. */
-static unsigned scrub(struct pkt *p, const char *zone, const char *qname, uint16_t qtype)
+static unsigned scrub(struct ut_pkt *p, const char *zone, const char *qname, uint16_t qtype)
 {
 	int len = bolt_build_finish(&p->b);
 	assert_true(len > 0);
@@ -56,16 +23,16 @@ static unsigned scrub(struct pkt *p, const char *zone, const char *qname, uint16
 	                                sizeof(p->scratch)),
 	                 0);
 	uint8_t z[BOLT_NAME_MAX], q[BOLT_NAME_MAX];
-	name(zone, z);
-	name(qname, q);
+	ut_name(zone, z);
+	ut_name(qname, q);
 	return scrub_response(&p->m, z, q, qtype, p->keep);
 }
 
 /* Was the RR with this owner and type kept? (fails if absent) */
-static bool kept(struct pkt *p, const char *owner, uint16_t type, uint8_t sec)
+static bool kept(struct ut_pkt *p, const char *owner, uint16_t type, uint8_t sec)
 {
 	uint8_t o[BOLT_NAME_MAX];
-	name(owner, o);
+	ut_name(owner, o);
 	for (unsigned i = 0; i < p->m.rrcount; i++)
 		if (p->rrs[i].type == type && p->rrs[i].section == sec &&
 		    bolt_name_equal(p->rrs[i].owner, o))
@@ -77,13 +44,13 @@ static bool kept(struct pkt *p, const char *owner, uint16_t type, uint8_t sec)
 static void test_referral_with_glue(void **state)
 {
 	(void)state;
-	static struct pkt p;
-	start(&p, "dom1.boltnet.", BOLT_TYPE_A, 0);
-	add(&p, BOLT_SEC_AUTHORITY, "boltnet.", BOLT_TYPE_NS, 172800, "ns1.nic.boltnet.");
-	add(&p, BOLT_SEC_AUTHORITY, "boltorg.", BOLT_TYPE_NS, 172800, "ns1.nic.boltorg.");
-	add(&p, BOLT_SEC_ADDITIONAL, "ns1.nic.boltnet.", BOLT_TYPE_A, 172800, "198.18.1.10");
-	add(&p, BOLT_SEC_ADDITIONAL, "ns1.nic.boltorg.", BOLT_TYPE_A, 172800, "198.18.1.11");
-	add(&p, BOLT_SEC_ADDITIONAL, "www.example.", BOLT_TYPE_A, 172800, "192.0.2.1");
+	static struct ut_pkt p;
+	ut_pkt_start(&p, "dom1.boltnet.", BOLT_TYPE_A, 0);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "boltnet.", BOLT_TYPE_NS, 172800, "ns1.nic.boltnet.");
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "boltorg.", BOLT_TYPE_NS, 172800, "ns1.nic.boltorg.");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "ns1.nic.boltnet.", BOLT_TYPE_A, 172800, "198.18.1.10");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "ns1.nic.boltorg.", BOLT_TYPE_A, 172800, "198.18.1.11");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "www.example.", BOLT_TYPE_A, 172800, "192.0.2.1");
 	assert_int_equal(scrub(&p, ".", "dom1.boltnet.", BOLT_TYPE_A), 3);
 	assert_true(kept(&p, "boltnet.", BOLT_TYPE_NS, BOLT_SEC_AUTHORITY));
 	assert_true(kept(&p, "ns1.nic.boltnet.", BOLT_TYPE_A, BOLT_SEC_ADDITIONAL));
@@ -98,10 +65,10 @@ static void test_out_of_bailiwick_glue(void **state)
 	(void)state;
 	/* The boltnet. server refers dom4.boltnet. to a name in boltorg. with
 	 * "glue": it may not vouch for boltorg. addresses. */
-	static struct pkt p;
-	start(&p, "www.dom4.boltnet.", BOLT_TYPE_A, 0);
-	add(&p, BOLT_SEC_AUTHORITY, "dom4.boltnet.", BOLT_TYPE_NS, 3600, "ns.dom1.boltorg.");
-	add(&p, BOLT_SEC_ADDITIONAL, "ns.dom1.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.53");
+	static struct ut_pkt p;
+	ut_pkt_start(&p, "www.dom4.boltnet.", BOLT_TYPE_A, 0);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "dom4.boltnet.", BOLT_TYPE_NS, 3600, "ns.dom1.boltorg.");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "ns.dom1.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.53");
 	assert_int_equal(scrub(&p, "boltnet.", "www.dom4.boltnet.", BOLT_TYPE_A), 1);
 	assert_true(kept(&p, "dom4.boltnet.", BOLT_TYPE_NS, BOLT_SEC_AUTHORITY));
 	assert_false(kept(&p, "ns.dom1.boltorg.", BOLT_TYPE_A, BOLT_SEC_ADDITIONAL));
@@ -111,15 +78,15 @@ static void test_forged_records(void **state)
 {
 	(void)state;
 	/* What the hierarchy's "evil" server sends for www.evil.boltorg. */
-	static struct pkt p;
-	start(&p, "www.evil.boltorg.", BOLT_TYPE_A, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, "www.evil.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.80");
-	add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.66.66");
-	add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_NS, 3600, "ns.evil.boltorg.");
-	add(&p, BOLT_SEC_AUTHORITY, "evil.boltorg.", BOLT_TYPE_NS, 3600, "ns.evil.boltorg.");
-	add(&p, BOLT_SEC_ADDITIONAL, "www.dom2.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.66");
-	add(&p, BOLT_SEC_ADDITIONAL, "ns1.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.66.53");
-	add(&p, BOLT_SEC_ADDITIONAL, "ns.evil.boltorg.", BOLT_TYPE_A, 3600, "198.18.1.66");
+	static struct ut_pkt p;
+	ut_pkt_start(&p, "www.evil.boltorg.", BOLT_TYPE_A, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.evil.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.80");
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.66.66");
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_NS, 3600, "ns.evil.boltorg.");
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "evil.boltorg.", BOLT_TYPE_NS, 3600, "ns.evil.boltorg.");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "www.dom2.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.66");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "ns1.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.66.53");
+	ut_pkt_add(&p, BOLT_SEC_ADDITIONAL, "ns.evil.boltorg.", BOLT_TYPE_A, 3600, "198.18.1.66");
 	assert_int_equal(scrub(&p, "evil.boltorg.", "www.evil.boltorg.", BOLT_TYPE_A), 4);
 	assert_true(kept(&p, "www.evil.boltorg.", BOLT_TYPE_A, BOLT_SEC_ANSWER));
 	assert_false(kept(&p, "www.dom1.boltnet.", BOLT_TYPE_A, BOLT_SEC_ANSWER));
@@ -133,14 +100,14 @@ static void test_forged_records(void **state)
 static void test_cname_chain(void **state)
 {
 	(void)state;
-	static struct pkt p;
-	start(&p, "a.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
-	add(&p, BOLT_SEC_ANSWER, "a.dom1.boltnet.", BOLT_TYPE_CNAME, 3600, "alias.dom1.boltnet.");
-	add(&p, BOLT_SEC_ANSWER, "alias.dom1.boltnet.", BOLT_TYPE_CNAME, 3600, "b.dom2.boltorg.");
+	static struct ut_pkt p;
+	ut_pkt_start(&p, "a.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA);
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "a.dom1.boltnet.", BOLT_TYPE_CNAME, 3600, "alias.dom1.boltnet.");
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "alias.dom1.boltnet.", BOLT_TYPE_CNAME, 3600, "b.dom2.boltorg.");
 	/* The chain leaves the zone: the server cannot speak for b.dom2.boltorg. */
-	add(&p, BOLT_SEC_ANSWER, "b.dom2.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.66");
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "b.dom2.boltorg.", BOLT_TYPE_A, 3600, "198.19.66.66");
 	/* In the zone, but not on the chain. */
-	add(&p, BOLT_SEC_ANSWER, "mail.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.1.25");
+	ut_pkt_add(&p, BOLT_SEC_ANSWER, "mail.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.1.25");
 	assert_int_equal(scrub(&p, "dom1.boltnet.", "a.dom1.boltnet.", BOLT_TYPE_A), 2);
 	assert_true(kept(&p, "a.dom1.boltnet.", BOLT_TYPE_CNAME, BOLT_SEC_ANSWER));
 	assert_true(kept(&p, "alias.dom1.boltnet.", BOLT_TYPE_CNAME, BOLT_SEC_ANSWER));
@@ -148,10 +115,10 @@ static void test_cname_chain(void **state)
 	assert_false(kept(&p, "mail.dom1.boltnet.", BOLT_TYPE_A, BOLT_SEC_ANSWER));
 
 	/* A question for the CNAME itself keeps just it. */
-	static struct pkt c;
-	start(&c, "a.dom1.boltnet.", BOLT_TYPE_CNAME, BOLT_FLAG_AA);
-	add(&c, BOLT_SEC_ANSWER, "a.dom1.boltnet.", BOLT_TYPE_CNAME, 3600, "www.dom1.boltnet.");
-	add(&c, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.1.80");
+	static struct ut_pkt c;
+	ut_pkt_start(&c, "a.dom1.boltnet.", BOLT_TYPE_CNAME, BOLT_FLAG_AA);
+	ut_pkt_add(&c, BOLT_SEC_ANSWER, "a.dom1.boltnet.", BOLT_TYPE_CNAME, 3600, "www.dom1.boltnet.");
+	ut_pkt_add(&c, BOLT_SEC_ANSWER, "www.dom1.boltnet.", BOLT_TYPE_A, 3600, "198.19.1.80");
 	assert_int_equal(scrub(&c, "dom1.boltnet.", "a.dom1.boltnet.", BOLT_TYPE_CNAME), 1);
 	assert_true(kept(&c, "a.dom1.boltnet.", BOLT_TYPE_CNAME, BOLT_SEC_ANSWER));
 }
@@ -159,12 +126,12 @@ static void test_cname_chain(void **state)
 static void test_negative(void **state)
 {
 	(void)state;
-	static struct pkt p;
-	start(&p, "nx.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
-	add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_SOA, 3600,
+	static struct ut_pkt p;
+	ut_pkt_start(&p, "nx.dom1.boltnet.", BOLT_TYPE_A, BOLT_FLAG_AA | BOLT_RCODE_NXDOMAIN);
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "dom1.boltnet.", BOLT_TYPE_SOA, 3600,
 	    "ns1.dom1.boltnet. hostmaster.dom1.boltnet. 1 3600 600 86400 300");
 	/* An SOA of a zone the name is not in. */
-	add(&p, BOLT_SEC_AUTHORITY, "other.dom1.boltnet.", BOLT_TYPE_SOA, 3600,
+	ut_pkt_add(&p, BOLT_SEC_AUTHORITY, "other.dom1.boltnet.", BOLT_TYPE_SOA, 3600,
 	    "ns1.dom1.boltnet. hostmaster.dom1.boltnet. 1 3600 600 86400 1");
 	assert_int_equal(scrub(&p, "dom1.boltnet.", "nx.dom1.boltnet.", BOLT_TYPE_A), 1);
 	assert_true(kept(&p, "dom1.boltnet.", BOLT_TYPE_SOA, BOLT_SEC_AUTHORITY));

@@ -16,6 +16,7 @@
 
 #include "boltdns/config.h"
 #include "boltdns/wire.h"
+#include "ut_build.h"
 #include "iter/answer.h"
 #include "iter/infra.h"
 #include "iter/resolve.h"
@@ -23,15 +24,10 @@
 #include "iter/scrub.h"
 #include "iter/zones.h"
 
-static void name(const char *text, uint8_t *out)
-{
-	assert_true(bolt_name_from_text(text, out) > 0);
-}
-
 static void cfg_zone(struct bolt_cfg_zone *z, const char *zname, int type, const char *server)
 {
 	memset(z, 0, sizeof(*z));
-	name(zname, z->name);
+	ut_name(zname, z->name);
 	bolt_name_lower(z->name, (size_t)bolt_name_len(z->name, BOLT_NAME_MAX));
 	z->type = type;
 	assert_int_equal(bolt_sockaddr_parse(server, &z->servers[0]), 0);
@@ -43,7 +39,7 @@ static const char *match(const char *qname, int max_labels)
 {
 	static char text[1024];
 	uint8_t q[BOLT_NAME_MAX];
-	name(qname, q);
+	ut_name(qname, q);
 	const struct zone *z = zones_match(q, max_labels, NULL);
 	if (z == NULL)
 		return "-";
@@ -85,7 +81,7 @@ static void test_longest_match(void **state)
 	assert_string_equal(match("corp.example.", 1), "-");
 	/* skip: forward-first gave up on the deepest one */
 	uint8_t q[BOLT_NAME_MAX];
-	name("a.b.corp.example.", q);
+	ut_name("a.b.corp.example.", q);
 	const struct zone *deep = zones_match(q, -1, NULL);
 	const struct zone *next = zones_match(q, -1, deep);
 	assert_non_null(next);
@@ -115,7 +111,7 @@ static void test_reload_changes(void **state)
 	assert_string_equal(changes, "a.example. b.example. ");
 	unsigned gen = zones_generation();
 	uint8_t q[BOLT_NAME_MAX];
-	name("www.a.example.", q);
+	ut_name("www.a.example.", q);
 	const struct zone *a = zones_match(q, -1, NULL);
 	zones_note_question(a);
 	zones_note_try(a, &a->srv[0].a, ZONE_TRY_SENT);
@@ -157,70 +153,42 @@ static void test_infra_forget(void **state)
 	struct infra *t = infra_new(64);
 	assert_non_null(t);
 	struct infra_nsset ns = { .n = 1 };
-	name("ns1.example.", ns.name[0]);
+	ut_name("ns1.example.", ns.name[0]);
 	ns.len[0] = (uint8_t)bolt_name_len(ns.name[0], BOLT_NAME_MAX);
 	const char *zones[] = { "corp.example.", "b.corp.example.", "xcorp.example.", "example." };
 	for (unsigned i = 0; i < 4; i++) {
 		uint8_t z[BOLT_NAME_MAX];
-		name(zones[i], z);
+		ut_name(zones[i], z);
 		assert_int_equal(infra_ns_put(t, z, &ns, 1000, 3600), 0);
 	}
 	uint8_t z[BOLT_NAME_MAX], down = 1;
-	name("corp.example.", z);
+	ut_name("corp.example.", z);
 	assert_int_equal(infra_put(t, INFRA_ZONE_DOWN, z, (size_t)bolt_name_len(z, BOLT_NAME_MAX),
 	                           &down, 1, 5000), 0);
 	assert_int_equal(infra_zone_del_below(t, z), 3);
 	struct infra_nsset got;
 	assert_int_equal(infra_ns_get(t, z, 1000, &got), BOLT_ENOENT);
-	name("xcorp.example.", z);
+	ut_name("xcorp.example.", z);
 	assert_int_equal(infra_ns_get(t, z, 1000, &got), 0);
-	name("example.", z);
+	ut_name("example.", z);
 	assert_int_equal(infra_ns_get(t, z, 1000, &got), 0);
 	infra_free(t);
 }
 
 /* ---- answers of a recursive server ---- */
 
-struct pkt {
-	uint8_t buf[4096];
-	int len;
-	struct bolt_build b;
-	struct bolt_msg m;
-	struct bolt_rr rrs[64];
-	uint8_t scratch[16384];
-	bool keep[64];
-};
-
-static void start(struct pkt *p, const char *qname, uint16_t qtype, uint16_t flags)
-{
-	uint8_t n[BOLT_NAME_MAX];
-	name(qname, n);
-	assert_int_equal(bolt_build_init(&p->b, p->buf, sizeof(p->buf), 1, BOLT_FLAG_QR | flags), 0);
-	assert_int_equal(bolt_build_question(&p->b, n, (size_t)bolt_name_len(n, 255), qtype,
-	                                     BOLT_CLASS_IN), 0);
-}
-
-static void add(struct pkt *p, uint8_t sec, const char *owner, uint16_t type, const char *rdata)
-{
-	uint8_t o[BOLT_NAME_MAX], rd[512];
-	name(owner, o);
-	int rl = bolt_rdata_from_text(type, rdata, rd, sizeof(rd));
-	assert_true(rl >= 0);
-	assert_int_equal(bolt_build_rr(&p->b, sec, o, type, BOLT_CLASS_IN, 300, rd, (uint16_t)rl), 0);
-}
-
 /* Classify p (asked qname A) as the iterator does for a forward zone
  * (bailiwick: the root) or, recursive false, for an authoritative server
  * of zone. */
-static enum ans_kind classify(struct pkt *p, const char *qname, const char *zone, bool recursive)
+static enum ans_kind classify(struct ut_pkt *p, const char *qname, const char *zone, bool recursive)
 {
 	p->len = bolt_build_finish(&p->b);
 	assert_true(p->len > 0);
 	assert_int_equal(bolt_msg_parse(p->buf, (size_t)p->len, &p->m, p->rrs, 64, p->scratch,
 	                                sizeof(p->scratch)), 0);
 	uint8_t z[BOLT_NAME_MAX], q[BOLT_NAME_MAX];
-	name(recursive ? "." : zone, z);
-	name(qname, q);
+	ut_name(recursive ? "." : zone, z);
+	ut_name(qname, q);
 	scrub_response(&p->m, z, q, BOLT_TYPE_A, p->keep);
 	struct ans_query aq = { .zone = z, .asked = q, .asked_type = BOLT_TYPE_A, .qname = q,
 	                        .cur = q, .qtype = BOLT_TYPE_A, .max_cname = 8,
@@ -232,38 +200,46 @@ static enum ans_kind classify(struct pkt *p, const char *qname, const char *zone
 	return res.kind;
 }
 
+/* A record of the TTL every record here has. */
+static void add(struct ut_pkt *p, uint8_t sec, const char *owner, uint16_t type,
+                const char *rdata)
+{
+	ut_pkt_add(p, sec, owner, type, 300, rdata);
+}
+
 static void test_recursive_answers(void **state)
 {
 	(void)state;
-	static struct pkt p;
+	static struct ut_pkt p;
 	/* NXDOMAIN without AA: a forwarder's answer, an interceptor's otherwise */
 	for (int rec = 0; rec < 2; rec++) {
-		start(&p, "nx.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA | BOLT_RCODE_NXDOMAIN);
+		ut_pkt_start(&p, "nx.corp.example.", BOLT_TYPE_A,
+		             BOLT_FLAG_RD | BOLT_FLAG_RA | BOLT_RCODE_NXDOMAIN);
 		add(&p, BOLT_SEC_AUTHORITY, "corp.example.", BOLT_TYPE_SOA,
 		    "ns1.corp.example. h.corp.example. 1 3600 600 86400 300");
 		assert_int_equal(classify(&p, "nx.corp.example.", "corp.example.", rec),
 		                 rec ? ANS_NXDOMAIN : ANS_LAME);
 	}
 	/* a chain into another zone, settled by the forwarder: NODATA at its end */
-	start(&p, "a.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	ut_pkt_start(&p, "a.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
 	add(&p, BOLT_SEC_ANSWER, "a.corp.example.", BOLT_TYPE_CNAME, "b.other.example.");
 	add(&p, BOLT_SEC_AUTHORITY, "other.example.", BOLT_TYPE_SOA,
 	    "ns1.other.example. h.other.example. 1 3600 600 86400 300");
 	assert_int_equal(classify(&p, "a.corp.example.", "corp.example.", true), ANS_NODATA);
 	/* and the whole chain with its data */
-	start(&p, "a.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	ut_pkt_start(&p, "a.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
 	add(&p, BOLT_SEC_ANSWER, "a.corp.example.", BOLT_TYPE_CNAME, "b.other.example.");
 	add(&p, BOLT_SEC_ANSWER, "b.other.example.", BOLT_TYPE_A, "198.19.0.1");
 	assert_int_equal(classify(&p, "a.corp.example.", "corp.example.", true), ANS_DATA);
 	/* NODATA with the zone's NS next to its SOA: not a referral */
-	start(&p, "www.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	ut_pkt_start(&p, "www.corp.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
 	add(&p, BOLT_SEC_AUTHORITY, "corp.example.", BOLT_TYPE_SOA,
 	    "ns1.corp.example. h.corp.example. 1 3600 600 86400 300");
 	add(&p, BOLT_SEC_AUTHORITY, "corp.example.", BOLT_TYPE_NS, "ns1.corp.example.");
 	assert_int_equal(classify(&p, "www.corp.example.", "corp.example.", true), ANS_NODATA);
 	/* NS without an SOA: an authoritative server's referral (the iterator
 	 * counts it against the forwarder) */
-	start(&p, "www.sub.corp.example.", BOLT_TYPE_A, 0);
+	ut_pkt_start(&p, "www.sub.corp.example.", BOLT_TYPE_A, 0);
 	add(&p, BOLT_SEC_AUTHORITY, "sub.corp.example.", BOLT_TYPE_NS, "ns1.sub.corp.example.");
 	assert_int_equal(classify(&p, "www.sub.corp.example.", "corp.example.", true), ANS_REFERRAL);
 }
@@ -313,13 +289,14 @@ static void test_forwarded_resolution(void **state)
 	struct bolt_cfg_zone z;
 	cfg_zone(&z, "fwd.example.", BOLT_ZONE_FORWARD, "198.18.1.20");
 	zones_configure(&z, 1, NULL, NULL);
-	static struct pkt p;
+	static struct ut_pkt p;
 	uint8_t q[BOLT_NAME_MAX], zn[BOLT_NAME_MAX];
-	name("nx.fwd.example.", q);
-	name("fwd.example.", zn);
+	ut_name("nx.fwd.example.", q);
+	ut_name("fwd.example.", zn);
 	struct infra_addr a = zones_get(0)->srv[0].a;
 	for (int fwd = 0; fwd < 2; fwd++) {
-		start(&p, "nx.fwd.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA | BOLT_RCODE_NXDOMAIN);
+		ut_pkt_start(&p, "nx.fwd.example.", BOLT_TYPE_A,
+		             BOLT_FLAG_RD | BOLT_FLAG_RA | BOLT_RCODE_NXDOMAIN);
 		add(&p, BOLT_SEC_AUTHORITY, "fwd.example.", BOLT_TYPE_SOA,
 		    "ns1.fwd.example. h.fwd.example. 1 3600 600 86400 300");
 		p.len = bolt_build_finish(&p.b);
@@ -335,8 +312,8 @@ static void test_forwarded_resolution(void **state)
 		assert_int_equal(o.rcode, fwd ? BOLT_RCODE_NXDOMAIN : BOLT_RCODE_SERVFAIL);
 	}
 	/* a forwarder's whole chain, data at its end outside the zone */
-	name("www.fwd.example.", q);
-	start(&p, "www.fwd.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
+	ut_name("www.fwd.example.", q);
+	ut_pkt_start(&p, "www.fwd.example.", BOLT_TYPE_A, BOLT_FLAG_RD | BOLT_FLAG_RA);
 	add(&p, BOLT_SEC_ANSWER, "www.fwd.example.", BOLT_TYPE_CNAME, "cdn.other.example.");
 	add(&p, BOLT_SEC_ANSWER, "cdn.other.example.", BOLT_TYPE_A, "198.19.0.1");
 	p.len = bolt_build_finish(&p.b);
