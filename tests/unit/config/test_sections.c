@@ -10,45 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "boltdns/config.h"
 #include "boltdns/wire.h"
-
-static struct bolt_config *cfg_new(void)
-{
-	struct bolt_config *c = malloc(sizeof(*c));
-	assert_non_null(c);
-	bolt_config_defaults(c);
-	return c;
-}
-
-static struct bolt_config *load_ok(const char *text)
-{
-	struct bolt_config *c = cfg_new();
-	char err[512];
-	int ret = bolt_config_load_string(c, text, "t.conf", err, sizeof(err));
-	if (ret != 0)
-		fail_msg("refused (%d): %s\n--- text ---\n%s", ret, err, text);
-	return c;
-}
-
-/* Refused with "t.conf:LINE: ..." containing what; the target is untouched. */
-static void load_bad(const char *text, unsigned line, const char *what)
-{
-	struct bolt_config *c = cfg_new();
-	struct bolt_config *orig = cfg_new();
-	char err[512], prefix[32];
-	int ret = bolt_config_load_string(c, text, "t.conf", err, sizeof(err));
-	if (ret != BOLT_ECONFIG)
-		fail_msg("accepted (%d)\n--- text ---\n%s", ret, text);
-	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", line);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, what) == NULL)
-		fail_msg("got '%s', wanted '%s...%s'\n--- text ---\n%s", err, prefix, what, text);
-	assert_memory_equal(c, orig, sizeof(*c));
-	free(c);
-	free(orig);
-}
+#include "config_helpers.h"
 
 static bool name_is(const uint8_t *wire, const char *text)
 {
@@ -56,33 +19,15 @@ static bool name_is(const uint8_t *wire, const char *text)
 	return bolt_name_to_text(wire, buf, sizeof(buf)) > 0 && strcmp(buf, text) == 0;
 }
 
-static bool addr_is(const struct bolt_sockaddr *sa, const char *text)
+/* print -> load -> print gives the same text, and the loaded zones equal
+ * the first (check_roundtrip of config_helpers.c and the [zone] sections). */
+static void check_zones_roundtrip(const struct bolt_config *c)
 {
-	char buf[64];
-	return bolt_sockaddr_format(sa, buf, sizeof(buf)) > 0 && strcmp(buf, text) == 0;
-}
-
-static char *print_cfg(const struct bolt_config *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	assert_int_equal(bolt_config_print(c, f), 0);
-	assert_int_equal(fclose(f), 0);
-	return buf;
-}
-
-/* print -> load gives the same values, and printing again the same text. */
-static void check_roundtrip(const struct bolt_config *c)
-{
+	check_roundtrip(c);
 	char *text = print_cfg(c);
 	struct bolt_config *back = load_ok(text);
-	char *again = print_cfg(back);
-	assert_string_equal(text, again);
 	assert_int_equal(back->nzones, c->nzones);
 	assert_memory_equal(back->zones, c->zones, sizeof(c->zones[0]) * c->nzones);
-	free(again);
 	free(back);
 	free(text);
 }
@@ -141,7 +86,7 @@ static void test_instances(void **state)
 	assert_int_equal(z->type, BOLT_ZONE_FORWARD);
 	assert_false(z->forward_first);
 	assert_false(z->tcp);
-	check_roundtrip(c);
+	check_zones_roundtrip(c);
 	free(c);
 }
 
@@ -192,7 +137,7 @@ static void test_max(void **state)
 		                        "[zone]\nname = z%u.example\nservers = 198.18.0.%u\n", i, i % 250 + 1);
 	struct bolt_config *c = load_ok(text);
 	assert_int_equal(c->nzones, BOLT_CFG_MAX_ZONES);
-	check_roundtrip(c);
+	check_zones_roundtrip(c);
 	free(c);
 	snprintf(text + len, cap - len, "[zone]\nname = one.too.many\nservers = 198.18.0.1\n");
 	load_bad(text, BOLT_CFG_MAX_ZONES * 3 + 1, "more than 64 [zone] sections");
