@@ -14,34 +14,7 @@
 
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
-
-#define CACHE_SIZE (16u << 20)
-
-struct fx {
-	void *mem;
-	struct bolt_cache *c;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	f->mem = aligned_alloc(4096, CACHE_SIZE);
-	memset(f->mem, 0, CACHE_SIZE);
-	int err = 0;
-	f->c = bolt_cache_format(f->mem, CACHE_SIZE, 1, &err);
-	if (f->c == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	free(f->mem);
-	free(f);
-	return 0;
-}
+#include "ut_cache.h"
 
 /* A resolver's answer for www.example.com A: two A records (TTL 300 and
  * 100), an NS in authority (TTL 3600). Returns the length. */
@@ -86,7 +59,7 @@ struct looked {
 	uint8_t sec[4096];
 };
 
-static int lookup(struct fx *f, const struct bolt_query *q, uint32_t now, struct looked *l)
+static int lookup(struct ut_cache *f, const struct bolt_query *q, uint32_t now, struct looked *l)
 {
 	struct bolt_cache_key k;
 	memcpy(k.name, q->qname_lc, q->qname_len);
@@ -139,7 +112,7 @@ static void test_to_cache_offsets(void **state)
 
 static void test_roundtrip_aged(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[512], qbuf[512], resp[512];
 	struct bolt_build b;
 	int len = build_answer(msg, sizeof(msg), "www.example.com", &b);
@@ -194,7 +167,7 @@ static void test_roundtrip_aged(void **state)
 
 static void test_edns_and_tc(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[512], qbuf[512], resp[512];
 	struct bolt_build b;
 	int len = build_answer(msg, sizeof(msg), "www.example.com", &b);
@@ -237,7 +210,7 @@ static void test_edns_and_tc(void **state)
  * transport, which must resolve the question. */
 static void test_policy_markers(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[512], qbuf[512], resp[512];
 	struct bolt_build b;
 	uint8_t qn[BOLT_NAME_MAX];
@@ -276,7 +249,7 @@ static void test_policy_markers(void **state)
 
 static void test_static_and_mismatch(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[512], qbuf[512], resp[512];
 	struct bolt_build b;
 	int len = build_answer(msg, sizeof(msg), "www.example.com", &b);
@@ -353,7 +326,7 @@ static int build_servfail(uint8_t *buf, size_t cap, struct bolt_build *b, uint8_
 
 static void test_ede_cached_servfail(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[512], qbuf[512], resp[512];
 	struct bolt_build b;
 	uint8_t el;
@@ -424,7 +397,7 @@ static void test_ede_cached_servfail(void **state)
 
 static void test_ede_tc(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[512], qbuf[512], resp[512];
 	struct bolt_build b;
 	int len = build_answer(msg, sizeof(msg), "www.example.com", &b);
@@ -469,7 +442,7 @@ static void test_ede_tc(void **state)
 
 static void test_ede_stale(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[512], qbuf[512], resp[512];
 	struct bolt_build b;
 	int len = build_answer(msg, sizeof(msg), "www.example.com", &b);
@@ -564,13 +537,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_to_cache_offsets),
-		cmocka_unit_test_setup_teardown(test_roundtrip_aged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_edns_and_tc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_static_and_mismatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_policy_markers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ede_cached_servfail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ede_tc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ede_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_aged, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_edns_and_tc, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_static_and_mismatch, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_markers, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_ede_cached_servfail, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_ede_tc, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_ede_stale, ut_cache_setup, ut_cache_teardown),
 		cmocka_unit_test(test_ede_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

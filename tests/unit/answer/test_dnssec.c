@@ -15,35 +15,9 @@
 
 #include "boltdns/answer.h"
 #include "boltdns/wire_ctx.h"
+#include "ut_cache.h"
 
-#define CACHE_SIZE (16u << 20)
 #define NOW 100000u
-
-struct fx {
-	void *mem;
-	struct bolt_cache *c;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	f->mem = aligned_alloc(4096, CACHE_SIZE);
-	memset(f->mem, 0, CACHE_SIZE);
-	int err = 0;
-	f->c = bolt_cache_format(f->mem, CACHE_SIZE, 1, &err);
-	if (f->c == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	free(f->mem);
-	free(f);
-	return 0;
-}
 
 /* www.example.com A 198.18.0.1 (TTL 300), and for do_bit nsig RRSIGs of
  * siglen signature bytes each over it, as the resolver would put them in
@@ -79,7 +53,7 @@ static int build_signed(uint8_t *buf, size_t cap, bool do_bit, unsigned nsig, si
 }
 
 /* Insert the answer for www.example.com A with status (both DO values). */
-static void put(struct fx *f, uint8_t status)
+static void put(struct ut_cache *f, uint8_t status)
 {
 	uint8_t msg[2048];
 	struct bolt_build b;
@@ -92,7 +66,7 @@ static void put(struct fx *f, uint8_t status)
 }
 
 /* Insert the bogus answer for www.example.com A (both DO values). */
-static void put_bogus(struct fx *f, uint32_t bogus_ttl)
+static void put_bogus(struct ut_cache *f, uint32_t bogus_ttl)
 {
 	uint8_t msg[2048];
 	struct bolt_build b;
@@ -121,7 +95,7 @@ struct client {
 /* A query with header flags (RD, AD, CD) and EDNS (udp 0: none, DO when
  * do_bit), looked up under key_flags (BOLT_CACHE_KEY_CD or 0) and answered
  * with limit udp_limit. Returns the lookup's code; c->rlen the builder's. */
-static int ask(struct fx *f, struct client *c, uint16_t flags, uint16_t udp, bool do_bit,
+static int ask(struct ut_cache *f, struct client *c, uint16_t flags, uint16_t udp, bool do_bit,
                uint8_t key_flags, uint32_t now)
 {
 	struct bolt_build b;
@@ -171,7 +145,7 @@ static unsigned count_type(const struct client *c, uint16_t type)
 /* AD for every status x AD x DO x CD: only secure, only with AD or DO. */
 static void test_ad_matrix(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	static const uint8_t statuses[] = { BOLT_SEC_UNCHECKED, BOLT_SEC_SECURE, BOLT_SEC_INSECURE,
 	                                    BOLT_SEC_INDETERMINATE };
 	struct client *c = calloc(1, sizeof(*c));
@@ -212,7 +186,7 @@ static void test_ad_matrix(void **state)
  * on its own: only the status decides. */
 static void test_ad_from_entry_ignored(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[2048];
 	struct bolt_build b;
 	int len = build_signed(msg, sizeof(msg), true, 1, 64, &b);
@@ -230,7 +204,7 @@ static void test_ad_from_entry_ignored(void **state)
  * the data (no AD), each under its own key. */
 static void test_bogus_cd(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	struct client *c = calloc(1, sizeof(*c));
 	char text[64];
 	put_bogus(f, 60);
@@ -309,7 +283,7 @@ static void test_bogus_cd(void **state)
 /* Bad arguments of the insert functions. */
 static void test_insert_refused(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[2048];
 	struct bolt_build b;
 	int len = build_signed(msg, sizeof(msg), true, 1, 64, &b);
@@ -345,7 +319,7 @@ static void test_insert_refused(void **state)
  * (not the A without its RRSIGs), no AD; over a larger size it is whole. */
 static void test_tc_do(void **state)
 {
-	struct fx *f = *state;
+	struct ut_cache *f = *state;
 	uint8_t msg[4096];
 	struct bolt_build b;
 	/* One A and three 256-byte signatures: ~900 bytes. */
@@ -395,11 +369,11 @@ static void test_layout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ad_matrix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ad_from_entry_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bogus_cd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_insert_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tc_do, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ad_matrix, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_ad_from_entry_ignored, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_bogus_cd, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_insert_refused, ut_cache_setup, ut_cache_teardown),
+		cmocka_unit_test_setup_teardown(test_tc_do, ut_cache_setup, ut_cache_teardown),
 		cmocka_unit_test(test_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
