@@ -23,6 +23,7 @@
 #include "iter/resolve.h"
 #include "iter/scrub.h"
 #include "iter/select.h"
+#include "cp_helpers.h"
 
 static struct bolt_config cfg;
 static struct cp cp;
@@ -58,38 +59,15 @@ static void on_done(struct res *r, void *arg)
 static int setup(void **state)
 {
 	(void)state;
-	bolt_config_defaults(&cfg);
-	memset(&cp, 0, sizeof(cp));
-	cp.cfg = &cfg;
-	cp.loop = uv_default_loop();
-	cp.offline = true;
-	cp.upstream_port = 53;
-	char err[256];
-	/* Only a loopback root: with do-not-query-localhost nothing further is
-	 * sent, so a failure shows the reason of the injected answer. */
-	assert_int_equal(hints_parse(". NS a.root.test.\na.root.test. A 127.0.0.1\n", "hints", 53,
-	                             &cp.hints, err, sizeof(err)),
-	                 0);
-	cp.infra = infra_new(256);
-	assert_non_null(cp.infra);
+	cp_offline_init(&cp, &cfg);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	infra_free(cp.infra);
+	cp_offline_fini(&cp);
 	return 0;
-}
-
-static struct infra_addr server(void)
-{
-	struct infra_addr a;
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	a.port = 53;
-	inet_pton(AF_INET, "198.18.1.20", a.addr);
-	return a;
 }
 
 static void inject(const char *zone, const char *qname, uint16_t qtype, struct ut_pkt *p,
@@ -98,7 +76,7 @@ static void inject(const char *zone, const char *qname, uint16_t qtype, struct u
 	uint8_t z[BOLT_NAME_MAX], q[BOLT_NAME_MAX];
 	ut_name(zone, z);
 	ut_name(qname, q);
-	struct infra_addr a = server();
+	struct infra_addr a = cp_v4("198.18.1.20");
 	memset(o, 0, sizeof(*o));
 	assert_int_equal(res_inject(&cp, z, &a, q, qtype, p->buf, (size_t)p->len, on_done, o), 0);
 	assert_true(o->done);
@@ -236,7 +214,7 @@ static void test_notimp_https_isolated(void **state)
 	ut_pkt_finish(&p);
 	inject("dom1.boltnet.", "www.dom1.boltnet.", BOLT_TYPE_HTTPS, &p, &o);
 	assert_int_equal(o.rcode, BOLT_RCODE_SERVFAIL);
-	struct infra_addr a = server();
+	struct infra_addr a = cp_v4("198.18.1.20");
 	struct infra_srv s;
 	infra_srv_get(cp.infra, &a, bolt_now(), &s);
 	assert_int_equal(s.no_edns_until, 0);

@@ -21,19 +21,10 @@
 #include "iter/inflight.h"
 #include "iter/resolve.h"
 #include "iter/select.h"
+#include "cp_helpers.h"
 
 static const uint8_t bulk[] = "\4bulk\7boltnet";
 static const uint8_t dom1[] = "\4dom1\7boltnet";
-
-static struct infra_addr v4(const char *text)
-{
-	struct infra_addr a;
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	a.port = 53;
-	assert_int_equal(inet_pton(AF_INET, text, a.addr), 1);
-	return a;
-}
 
 static void test_zone_limit(void **state)
 {
@@ -74,7 +65,7 @@ static void test_zone_limit(void **state)
 static void test_server_counts(void **state)
 {
 	(void)state;
-	struct infra_addr a = v4("198.18.1.20"), b = v4("198.18.1.21");
+	struct infra_addr a = cp_v4("198.18.1.20"), b = cp_v4("198.18.1.21");
 	assert_int_equal(lim_server_count(&a), 0);
 	assert_int_equal(lim_server_sent(&a), 0);
 	assert_int_equal(lim_server_sent(&a), 0);
@@ -100,7 +91,7 @@ static void test_select_busy(void **state)
 	cfg.do_not_query_localhost = false;
 	cfg.max_inflight_server = 2;
 	struct infra *t = infra_new(64);
-	struct infra_addr c[2] = { v4("198.18.1.20"), v4("198.18.1.21") };
+	struct infra_addr c[2] = { cp_v4("198.18.1.20"), cp_v4("198.18.1.21") };
 	/* .20 is faster, so chosen first while it is free. */
 	infra_srv_rtt(t, &c[0], 100, 5);
 	infra_srv_rtt(t, &c[1], 100, 50);
@@ -174,7 +165,7 @@ static void test_resolution_refused(void **state)
 	ns.len[0] = sizeof(ns1);
 	memcpy(ns.name[0], ns1, sizeof(ns1));
 	assert_int_equal(infra_ns_put(cp.infra, bulk, &ns, now, 3600), 0);
-	struct infra_addr a = v4("198.18.1.20");
+	struct infra_addr a = cp_v4("198.18.1.20");
 	assert_int_equal(infra_addr_put(cp.infra, ns1, INFRA_SRC_GLUE, &a, 1, now, 3600), 0);
 
 	static const uint8_t q[] = "\1x\4bulk\7boltnet";

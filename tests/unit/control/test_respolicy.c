@@ -26,6 +26,7 @@
 #include "iter/resolve.h"
 #include "iter/respolicy.h"
 #include "rpz.h"
+#include "cp_helpers.h"
 
 static struct bolt_config cfg;
 static struct cp cp;
@@ -88,18 +89,8 @@ static void policy(const char *const *texts, unsigned n)
 static int setup(void **state)
 {
 	(void)state;
-	bolt_config_defaults(&cfg);
+	cp_offline_init(&cp, &cfg);
 	cfg.validation = false;
-	memset(&cp, 0, sizeof(cp));
-	cp.cfg = &cfg;
-	cp.loop = uv_default_loop();
-	cp.offline = true;
-	cp.upstream_port = 53;
-	char err[256];
-	assert_int_equal(hints_parse(". NS a.root.test.\na.root.test. A 127.0.0.1\n", "hints", 53,
-	                             &cp.hints, err, sizeof(err)), 0);
-	cp.infra = infra_new(256);
-	assert_non_null(cp.infra);
 	return 0;
 }
 
@@ -132,11 +123,7 @@ static void referral(struct outcome *o, const char *qname)
 	assert_true(p.len > 0);
 	uint8_t q[BOLT_NAME_MAX];
 	ut_name(qname, q);
-	struct infra_addr a;
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	a.port = 53;
-	inet_pton(AF_INET, "127.0.0.1", a.addr);
+	struct infra_addr a = cp_v4("127.0.0.1");
 	memset(o, 0, sizeof(*o));
 	assert_int_equal(res_inject(&cp, (const uint8_t *)"", &a, q, BOLT_TYPE_A, p.buf,
 	                            (size_t)p.len, on_done, o), 0);
@@ -275,11 +262,7 @@ static void test_cname_chain(void **state)
 	p.len = bolt_build_finish(&p.b);
 	uint8_t q[BOLT_NAME_MAX];
 	ut_name("www.good.example.", q);
-	struct infra_addr a;
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	a.port = 53;
-	inet_pton(AF_INET, "127.0.0.1", a.addr);
+	struct infra_addr a = cp_v4("127.0.0.1");
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(res_inject(&cp, (const uint8_t *)"", &a, q, BOLT_TYPE_A, p.buf,
 	                            (size_t)p.len, on_done, &o), 0);

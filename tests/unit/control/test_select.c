@@ -15,28 +15,9 @@
 #include "boltdns/config.h"
 #include "boltdns/errcode.h"
 #include "iter/select.h"
+#include "cp_helpers.h"
 
 static struct bolt_config cfg;
-
-static struct infra_addr v4(const char *text)
-{
-	struct infra_addr a;
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	a.port = 53;
-	assert_int_equal(inet_pton(AF_INET, text, a.addr), 1);
-	return a;
-}
-
-static struct infra_addr v6(const char *text)
-{
-	struct infra_addr a;
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET6;
-	a.port = 53;
-	assert_int_equal(inet_pton(AF_INET6, text, a.addr), 1);
-	return a;
-}
 
 static int setup(void **state)
 {
@@ -58,7 +39,7 @@ static void test_exclusion_per_question(void **state)
 {
 	(void)state;
 	struct infra *t = infra_new(64);
-	struct infra_addr c[2] = { v4("198.18.1.20"), v4("198.18.1.21") };
+	struct infra_addr c[2] = { cp_v4("198.18.1.20"), cp_v4("198.18.1.21") };
 	struct sel_query q;
 	struct sel_choice ch;
 	/* Make .20 the faster one. */
@@ -96,7 +77,7 @@ static void test_timeouts_server_wide(void **state)
 {
 	(void)state;
 	struct infra *t = infra_new(64);
-	struct infra_addr c[2] = { v4("198.18.1.20"), v4("198.18.1.99") };
+	struct infra_addr c[2] = { cp_v4("198.18.1.20"), cp_v4("198.18.1.99") };
 	struct sel_query q;
 	struct sel_choice ch;
 	infra_srv_rtt(t, &c[0], 1000, 50);
@@ -165,7 +146,7 @@ static void test_edns_fallback(void **state)
 {
 	(void)state;
 	struct infra *t = infra_new(64);
-	struct infra_addr a = v4("198.18.1.20");
+	struct infra_addr a = cp_v4("198.18.1.20");
 	struct sel_query q;
 	struct sel_choice ch;
 	struct infra_srv s;
@@ -213,9 +194,9 @@ static void test_do_not_query(void **state)
 	struct infra *t = infra_new(64);
 	struct sel_query q;
 	struct sel_choice ch;
-	struct infra_addr lo = v4("127.0.0.1"), lo6 = v6("::1"), mapped = v6("::ffff:127.0.0.53");
-	struct infra_addr zero = v4("0.1.2.3"), mc = v4("224.0.0.1"), ok = v4("198.18.1.1");
-	struct infra_addr blocked = v4("198.18.7.7");
+	struct infra_addr lo = cp_v4("127.0.0.1"), lo6 = cp_v6("::1"), mapped = cp_v6("::ffff:127.0.0.53");
+	struct infra_addr zero = cp_v4("0.1.2.3"), mc = cp_v4("224.0.0.1"), ok = cp_v4("198.18.1.1");
+	struct infra_addr blocked = cp_v4("198.18.7.7");
 
 	assert_true(cfg.do_not_query_localhost);
 	assert_false(sel_allowed(&cfg, &lo));
@@ -256,7 +237,7 @@ static void test_v6_after_v4(void **state)
 	struct infra *t = infra_new(64);
 	struct sel_query q;
 	struct sel_choice ch;
-	struct infra_addr c[3] = { v6("2001:db8::53"), v4("198.18.1.20"), v6("2001:db8::53") };
+	struct infra_addr c[3] = { cp_v6("2001:db8::53"), cp_v4("198.18.1.20"), cp_v6("2001:db8::53") };
 	sel_reset(&q);
 	assert_int_equal(choose(&q, t, c, 3, 1000, &ch), 0);
 	assert_int_equal(ch.a.family, AF_INET);
@@ -276,7 +257,7 @@ static void test_unknown_first(void **state)
 {
 	(void)state;
 	struct infra *t = infra_new(64);
-	struct infra_addr c[2] = { v4("198.18.1.20"), v4("198.18.1.21") };
+	struct infra_addr c[2] = { cp_v4("198.18.1.20"), cp_v4("198.18.1.21") };
 	struct sel_query q;
 	struct sel_choice ch;
 	for (int round = 0; round < 3; round++) {

@@ -23,6 +23,7 @@
 #include "cp.h"
 #include "iter/scrub.h"
 #include "iter/zones.h"
+#include "cp_helpers.h"
 
 static void cfg_zone(struct bolt_cfg_zone *z, const char *zname, int type, const char *server)
 {
@@ -274,18 +275,8 @@ static void test_forwarded_resolution(void **state)
 	(void)state;
 	static struct bolt_config cfg;
 	static struct cp cp;
-	bolt_config_defaults(&cfg);
+	cp_offline_init(&cp, &cfg);
 	cfg.validation = false;
-	memset(&cp, 0, sizeof(cp));
-	cp.cfg = &cfg;
-	cp.loop = uv_default_loop();
-	cp.offline = true;
-	cp.upstream_port = 53;
-	char err[256];
-	assert_int_equal(hints_parse(". NS a.root.test.\na.root.test. A 127.0.0.1\n", "hints", 53,
-	                             &cp.hints, err, sizeof(err)), 0);
-	cp.infra = infra_new(256);
-	assert_non_null(cp.infra);
 	struct bolt_cfg_zone z;
 	cfg_zone(&z, "fwd.example.", BOLT_ZONE_FORWARD, "198.18.1.20");
 	zones_configure(&z, 1, NULL, NULL);
