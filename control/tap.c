@@ -154,6 +154,9 @@ void tap_client_response(struct cp *cp, const struct waiter *w, const uint8_t *m
 	peer_of(w, &m);
 	struct dnstap_policy pol;
 	const struct tap_policy *tp = cp->tap_policy;
+	/* TCP-only does nothing to a stream client: it gets the real answer */
+	if (tp != NULL && tp->action == DNSTAP_ACTION_TRUNCATE && w->stream)
+		tp = NULL;
 	if (tp != NULL && tp->action != 0) {
 		pol = (struct dnstap_policy){
 			.type = "RPZ",

@@ -34,6 +34,7 @@ $TTL 60
   NS ns.rpz.test.
 blocked.dom1.boltnet   CNAME .
 *.wild.dom2.boltorg    CNAME *.
+short.dom1.boltnet     CNAME rpz-tcp-only.
 32.3.3.19.198.rpz-ip   A 192.0.2.99
 ZONE
 e2e_start_hierarchy
@@ -62,6 +63,10 @@ s=$(q x.wild.dom2.boltorg A | grep -c 'ANSWER: 0')
 [ "$s" = 1 ] && ok "RPZ wildcard trigger: NODATA" || bad "x.wild.dom2.boltorg: not NODATA"
 s=$(short_of c.dom3.boltnet A)
 [ "$s" = "192.0.2.99 " ] && ok "RPZ response-IP trigger: local data" || bad "c.dom3.boltnet: '$s'"
+f=$(q short.dom1.boltnet A | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p')
+case " $f " in *" tc "*) ok "RPZ TCP-only over UDP: TC=1" ;; *) bad "short.dom1.boltnet over UDP: flags '$f'" ;; esac
+s=$(ns dig @127.0.0.1 -p "$E2E_PORT" +tcp +short +time=5 +tries=1 short.dom1.boltnet A 2>/dev/null | tr '\n' ' ')
+[ "$s" = "198.19.1.60 " ] && ok "RPZ TCP-only over TCP: resolved" || bad "short.dom1.boltnet over TCP: '$s'"
 h0=$(dp_stat hits)
 for _ in 1 2 3 4; do q +short www.dom2.boltorg A >/dev/null; done
 h1=$(dp_stat hits)
@@ -114,6 +119,12 @@ pol 'x\.wild\.dom2\.boltorg\.' NOERROR 'RPZ,NODATA,QNAME,\*\.wild\.dom2\.boltorg
 pol 'c\.dom3\.boltnet\.' NOERROR 'RPZ,LOCAL_DATA,RESPONSE_IP,32\.3\.3\.19\.198\.rpz-ip\.rpz\.test\.,198\.19\.3\.3' &&
   ok "Policy of a response-IP trigger: LOCAL_DATA, RESPONSE_IP, the address" ||
   bad "no Policy for c.dom3.boltnet: $(grep 'c\.dom3' "$E2E_DIR/tap.txt" | tr '\n' '|')"
+pol 'short\.dom1\.boltnet\.' NOERROR 'RPZ,TRUNCATE,QNAME,short\.dom1\.boltnet\.rpz\.test\.,short\.dom1\.boltnet\.' &&
+  ok "Policy of TCP-only over UDP: TRUNCATE" ||
+  bad "no TRUNCATE Policy for short.dom1.boltnet: $(grep 'short' "$E2E_DIR/tap.txt" | tr '\n' '|')"
+has "^CLIENT_RESPONSE TCP .* short\.dom1\.boltnet\. 1 NOERROR e2e-tap 1 1 - - -$" &&
+  ok "no Policy on the TCP client TCP-only let through" ||
+  bad "TCP answer of short.dom1.boltnet: $(grep '^CLIENT_RESPONSE TCP .*short' "$E2E_DIR/tap.txt" | tr '\n' '|')"
 [ "$(cnt '^CLIENT_RESPONSE .* www\.dom2\.boltorg\. 1 NOERROR .* - -$')" -ge 1 ] &&
   ! has '^CLIENT_QUERY .* RPZ,' && ok "no Policy where none applied (other responses, queries)" ||
   bad "a Policy where none applied"
