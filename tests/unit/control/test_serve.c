@@ -23,6 +23,7 @@
 #include "cp.h"
 #include "prefetch.h"
 #include "serve.h"
+#include "ut_cache.h"
 
 static struct bolt_config cfg;
 static struct cp cp;
@@ -135,19 +136,8 @@ static void put(const char *name, uint32_t ttl, uint32_t when, uint8_t kind)
 /* The cache entry of (name, qtype): its kind, or -1 when there is none. */
 static int cached_kind(const char *name, uint16_t qtype, struct bolt_cache_val *val)
 {
-	struct bolt_cache_key k;
-	memset(&k, 0, sizeof(k));
-	int ql = bolt_name_from_text(name, k.name);
-	bolt_name_lower(k.name, (size_t)ql);
-	k.name_len = (uint8_t)ql;
-	k.qtype = qtype;
-	k.qclass = BOLT_CLASS_IN;
-	bolt_cache_key_hash(cp.region->cache, &k);
-	static uint8_t sec[4096];
-	uint16_t ttl[16];
-	struct bolt_cache_out out = { .ttl_off = ttl, .ttl_cap = 16, .sections = sec,
-	                              .cap = sizeof(sec) };
-	int rc = bolt_cache_lookup(cp.region->cache, &k, bolt_now(), &out);
+	struct bolt_cache_out out;
+	int rc = ut_cache_find(cp.region->cache, name, qtype, false, bolt_now(), &out);
 	if (rc != 0 && rc != BOLT_EEXPIRED)
 		return -1;
 	if (val != NULL)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ctl_harness.h"
+#include "ut_cache.h"
 
 /* Under -fsanitize=undefined, undefined behaviour fails the run instead of
  * printing a line nobody reads (the sanitizer runtime calls this hook). */
@@ -292,21 +293,8 @@ void put_entry(const char *name, uint16_t type, uint8_t kind, uint32_t ttl,
 
 int cache_has(const char *name, uint16_t type, bool do_bit)
 {
-	static uint8_t sections[BOLT_MSG_MAX];
-	static uint16_t ttl_off[4096];
-	struct bolt_cache_key k;
-	struct bolt_cache_out out = { .sections = sections, .cap = sizeof(sections),
-	                              .ttl_off = ttl_off, .ttl_cap = 4096 };
-	memset(&k, 0, sizeof(k));
-	int l = bolt_name_from_text(name, k.name);
-	assert_true(l > 0);
-	bolt_name_lower(k.name, (size_t)l);
-	k.name_len = (uint8_t)l;
-	k.qtype = type;
-	k.qclass = BOLT_CLASS_IN;
-	k.do_bit = do_bit;
-	bolt_cache_key_hash(S.region->cache, &k);
-	int ret = bolt_cache_lookup(S.region->cache, &k, bolt_now(), &out);
+	struct bolt_cache_out out;
+	int ret = ut_cache_find(S.region->cache, name, type, do_bit, bolt_now(), &out);
 	return ret == 0 || ret == BOLT_EEXPIRED;
 }
 

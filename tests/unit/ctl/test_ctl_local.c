@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctl_harness.h"
+#include "ut_cache.h"
 
 static void test_local_data(void **state)
 {
@@ -156,20 +157,8 @@ static void test_local_config(void **state)
 /* The kind of the cache entry of (name, type, DO=0), -1 when absent. */
 static int cache_kind(const char *name, uint16_t type, uint32_t *expires)
 {
-	static uint8_t sections[BOLT_MSG_MAX];
-	static uint16_t ttl_off[4096];
-	struct bolt_cache_key k;
-	struct bolt_cache_out out = { .sections = sections, .cap = sizeof(sections),
-	                              .ttl_off = ttl_off, .ttl_cap = 4096 };
-	memset(&k, 0, sizeof(k));
-	int l = bolt_name_from_text(name, k.name);
-	assert_true(l > 0);
-	bolt_name_lower(k.name, (size_t)l);
-	k.name_len = (uint8_t)l;
-	k.qtype = type;
-	k.qclass = BOLT_CLASS_IN;
-	bolt_cache_key_hash(S.region->cache, &k);
-	if (bolt_cache_lookup(S.region->cache, &k, bolt_now(), &out) != 0)
+	struct bolt_cache_out out;
+	if (ut_cache_find(S.region->cache, name, type, false, bolt_now(), &out) != 0)
 		return -1;
 	if (expires)
 		*expires = out.val.expires;
