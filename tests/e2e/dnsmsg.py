@@ -24,10 +24,11 @@ def failures():
 
 
 def name(n):
-    """A name in text to wire form (no escapes)."""
+    """A name in text to wire form (no escapes; "." is the root)."""
     out = b""
     for label in n.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
+        if label:
+            out += bytes([len(label)]) + label.encode()
     return out + b"\0"
 
 

@@ -86,33 +86,23 @@ ede_of() { q "$@" | sed -n 's/^; EDE: \([0-9]*\).*/\1/p' | sort -n | tr '\n' ' '
 # type number or mnemonic dig would not send as asked (AXFR over UDP);
 # prints "RCODE-NUMBER ANCOUNT ede=CODE[,CODE]|-" or "timeout"
 rawq() {
-  ns python3 - "$E2E_PORT" "$@" <<'PY'
+  ns env PYTHONPATH="$E2E_PYLIB" python3 - "$E2E_PORT" "$@" <<'PY'
 import random, socket, struct, sys
+from dnsmsg import frame, name, read_msg
 port, transport, qname, qtype = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 types = {"A": 1, "AXFR": 252, "IXFR": 251, "ANY": 255, "HTTPS": 65}
 qt = types.get(qtype.upper()) or int(qtype)
 flags = 0 if len(sys.argv) > 5 and sys.argv[5] == "norec" else 0x0100
 qid = random.randrange(65536)
-name = b"".join(bytes([len(l)]) + l.encode() for l in qname.rstrip(".").split(".") if l) + b"\0"
-msg = struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 1) + name + struct.pack("!HH", qt, 1)
+msg = struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 1) + name(qname) + struct.pack("!HH", qt, 1)
 msg += b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)
 try:
     if transport == "tcp":
         s = socket.create_connection(("127.0.0.1", port), timeout=6)
-        s.sendall(struct.pack("!H", len(msg)) + msg)
-        hdr = b""
-        while len(hdr) < 2:
-            c = s.recv(2 - len(hdr))
-            if not c:
-                raise socket.timeout
-            hdr += c
-        n = struct.unpack("!H", hdr)[0]
-        resp = b""
-        while len(resp) < n:
-            c = s.recv(n - len(resp))
-            if not c:
-                raise socket.timeout
-            resp += c
+        s.sendall(frame(msg))
+        resp = read_msg(s)
+        if resp is None:
+            raise socket.timeout
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(6)
