@@ -83,13 +83,13 @@ static void h_status(void *arg, struct bolt_ctl_sink *s)
 
 /* ---- server in a thread ---- */
 
-void run_loop(void *arg)
+static void run_loop(void *arg)
 {
 	struct srv *s = arg;
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 }
 
-void stop_cb(uv_async_t *a)
+static void stop_cb(uv_async_t *a)
 {
 	struct srv *s = a->data;
 	bolt_ctl_stop(s->ctl);
@@ -97,7 +97,7 @@ void stop_cb(uv_async_t *a)
 	uv_close((uv_handle_t *)&s->switch_region, NULL);
 }
 
-void switch_cb(uv_async_t *a)
+static void switch_cb(uv_async_t *a)
 {
 	struct srv *s = a->data;
 	bolt_ctl_set_region(s->ctl, s->next);
@@ -113,18 +113,12 @@ void srv_set_region(struct bolt_region *r)
 	uv_sem_wait(&S.switched);
 }
 
-void srv_start(void)
+/* Start the server on S.use with hooks (NULL: none) in its own thread. */
+static void srv_start_with(const struct bolt_ctl_hooks *hooks)
 {
 	int err = 0;
-	struct bolt_ctl_hooks hooks = {
-		.arg = &S.hs,
-		.reload = h_reload,
-		.set_verbosity = h_verbosity,
-		.stats = h_stats,
-		.status = h_status,
-	};
 	assert_int_equal(uv_loop_init(&S.loop), 0);
-	S.ctl = bolt_ctl_start(&S.loop, &S.cfg, S.use, &hooks, &err);
+	S.ctl = bolt_ctl_start(&S.loop, &S.cfg, S.use, hooks, &err);
 	assert_non_null(S.ctl);
 	if (idle_override)
 		S.ctl->idle_ms = idle_override;
@@ -134,6 +128,23 @@ void srv_start(void)
 	S.switch_region.data = &S;
 	assert_int_equal(uv_sem_init(&S.switched, 0), 0);
 	assert_int_equal(uv_thread_create(&S.thr, run_loop, &S), 0);
+}
+
+void srv_start(void)
+{
+	struct bolt_ctl_hooks hooks = {
+		.arg = &S.hs,
+		.reload = h_reload,
+		.set_verbosity = h_verbosity,
+		.stats = h_stats,
+		.status = h_status,
+	};
+	srv_start_with(&hooks);
+}
+
+void srv_start_without_hooks(void)
+{
+	srv_start_with(NULL);
 }
 
 void srv_stop(void)

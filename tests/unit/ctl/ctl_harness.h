@@ -58,15 +58,11 @@ extern uint64_t idle_override;
 /* The stats hook (S.hs as arg): a counter, a gauge, a histogram, a bad name. */
 void h_stats(void *arg, struct bolt_ctl_sink *s);
 
-/* The server thread's loop and the async callbacks srv_start() installs, for
- * a test that starts the server itself (without hooks). */
-void run_loop(void *arg);
-void stop_cb(uv_async_t *a);
-void switch_cb(uv_async_t *a);
-
-/* Start the server (on S.use, with the hooks) in its own thread; stop it and
- * check that it left no handle and no socket file behind. */
+/* Start the server (on S.use, with the hooks, or without any) in its own
+ * thread; stop it and check that it left no handle and no socket file
+ * behind. */
 void srv_start(void);
+void srv_start_without_hooks(void);
 void srv_stop(void);
 /* Switch the server's region from the test thread, as the control plane
  * does when it detaches and attaches again. */

@@ -293,16 +293,7 @@ static void test_hooks(void **state)
 	assert_int_equal(S.hs.reloads, 1);
 
 	/* without hooks: a clear error, not a crash */
-	int err = 0;
-	assert_int_equal(uv_loop_init(&S.loop), 0);
-	S.ctl = bolt_ctl_start(&S.loop, &S.cfg, S.region, NULL, &err);
-	assert_non_null(S.ctl);
-	assert_int_equal(uv_async_init(&S.loop, &S.stop, stop_cb), 0);
-	S.stop.data = &S;
-	assert_int_equal(uv_async_init(&S.loop, &S.switch_region, switch_cb), 0);
-	S.switch_region.data = &S;
-	assert_int_equal(uv_sem_init(&S.switched, 0), 0);
-	assert_int_equal(uv_thread_create(&S.thr, run_loop, &S), 0);
+	srv_start_without_hooks();
 	expect_error("reload", "not supported");
 	expect_error("verbosity 2", "not supported");
 	expect_ok("stats", NULL);
