@@ -16,6 +16,13 @@ struct bolt_config *cfg_new(void)
 	return c;
 }
 
+struct bolt_config *cfg_load(const char *text, int *ret, char *err, size_t cap)
+{
+	struct bolt_config *c = cfg_new();
+	*ret = bolt_config_load_string(c, text, "t.conf", err, cap);
+	return c;
+}
+
 /* Load text that must be good. */
 struct bolt_config *load_ok(const char *text)
 {

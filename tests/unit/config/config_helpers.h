@@ -18,6 +18,9 @@
 
 /* A configuration with the defaults. */
 struct bolt_config *cfg_new(void);
+/* Load text (as "t.conf") into a configuration with the defaults, whatever
+ * comes of it: *ret is bolt_config_load_string's result, err its message. */
+struct bolt_config *cfg_load(const char *text, int *ret, char *err, size_t cap);
 /* Load text (as "t.conf") that must be good. */
 struct bolt_config *load_ok(const char *text);
 /* Load text that must be refused with "t.conf:LINE: ..." mentioning what,

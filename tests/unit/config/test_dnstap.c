@@ -9,24 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "config_helpers.h"
 
-#include "boltdns/config.h"
-
-static struct bolt_config *load(const char *text, int *ret, char *err, size_t errlen)
-{
-	struct bolt_config *c = malloc(sizeof(*c));
-	assert_non_null(c);
-	bolt_config_defaults(c);
-	*ret = bolt_config_load_string(c, text, "t.conf", err, errlen);
-	return c;
-}
-
-static void load_bad(const char *text, const char *want)
+static void load_refused(const char *text, const char *want)
 {
 	char err[512];
 	int ret;
-	struct bolt_config *c = load(text, &ret, err, sizeof(err));
+	struct bolt_config *c = cfg_load(text, &ret, err, sizeof(err));
 	if (ret == 0 || strstr(err, want) == NULL)
 		fail_msg("got %d '%s', wanted '%s'", ret, err, want);
 	free(c);
@@ -51,14 +40,14 @@ static void test_values(void **state)
 	(void)state;
 	char err[512];
 	int ret;
-	struct bolt_config *c = load("[dnstap]\n"
-	                             "socket = /run/boltdns/dnstap.sock\n"
-	                             "client-query = no\n"
-	                             "resolver-response = no\n"
-	                             "sample = 1/100\n"
-	                             "identity = ns1.isp.example\n"
-	                             "version = test 1\n"
-	                             "queue-size = 64\n", &ret, err, sizeof(err));
+	struct bolt_config *c = cfg_load("[dnstap]\n"
+	                                 "socket = /run/boltdns/dnstap.sock\n"
+	                                 "client-query = no\n"
+	                                 "resolver-response = no\n"
+	                                 "sample = 1/100\n"
+	                                 "identity = ns1.isp.example\n"
+	                                 "version = test 1\n"
+	                                 "queue-size = 64\n", &ret, err, sizeof(err));
 	assert_int_equal(ret, 0);
 	assert_string_equal(c->dnstap_socket, "/run/boltdns/dnstap.sock");
 	assert_false(c->dnstap_client_query);
@@ -77,7 +66,7 @@ static void test_values(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "[dnstap]\nsocket = /run/boltdns/dnstap.sock\n"));
 	assert_non_null(strstr(buf, "sample = 100\n"));
-	struct bolt_config *back = load(buf, &ret, err, sizeof(err));
+	struct bolt_config *back = cfg_load(buf, &ret, err, sizeof(err));
 	assert_int_equal(ret, 0);
 	assert_int_equal(back->dnstap_sample, 100);
 	assert_false(back->dnstap_client_query);
@@ -85,7 +74,7 @@ static void test_values(void **state)
 	free(buf);
 	free(c);
 
-	c = load("[dnstap]\nfile = /tmp/x.fstrm\nsample = 7\n", &ret, err, sizeof(err));
+	c = cfg_load("[dnstap]\nfile = /tmp/x.fstrm\nsample = 7\n", &ret, err, sizeof(err));
 	assert_int_equal(ret, 0);
 	assert_int_equal(c->dnstap_sample, 7);
 	free(c);
@@ -94,18 +83,18 @@ static void test_values(void **state)
 static void test_bad(void **state)
 {
 	(void)state;
-	load_bad("[dnstap]\nsocket = /a\n\nfile = /b\n",
-	         "t.conf:4: [dnstap] socket and file: set one of them, not both");
-	load_bad("[dnstap]\nsample = 10\n", "t.conf:2: [dnstap] sample: needs socket or file");
-	load_bad("[dnstap]\nfile = /b\nsample = 1/\n", "t.conf:3: [dnstap] sample");
-	load_bad("[dnstap]\nfile = /b\nsample = 2/10\n", "t.conf:3: [dnstap] sample");
-	load_bad("[dnstap]\nfile = /b\nsample = -1\n", "t.conf:3: [dnstap] sample");
-	load_bad("[dnstap]\nfile = /b\nqueue-size = 8\n", "t.conf:3: [dnstap] queue-size");
-	load_bad("[dnstap]\nclient-query = maybe\n", "t.conf:2: [dnstap] client-query");
-	load_bad("[dnstap]\nsocket = /"
-	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "t.conf:2: [dnstap] socket");
-	load_bad("[dnstap]\nnope = 1\n", "t.conf:2:");
+	load_refused("[dnstap]\nsocket = /a\n\nfile = /b\n",
+	             "t.conf:4: [dnstap] socket and file: set one of them, not both");
+	load_refused("[dnstap]\nsample = 10\n", "t.conf:2: [dnstap] sample: needs socket or file");
+	load_refused("[dnstap]\nfile = /b\nsample = 1/\n", "t.conf:3: [dnstap] sample");
+	load_refused("[dnstap]\nfile = /b\nsample = 2/10\n", "t.conf:3: [dnstap] sample");
+	load_refused("[dnstap]\nfile = /b\nsample = -1\n", "t.conf:3: [dnstap] sample");
+	load_refused("[dnstap]\nfile = /b\nqueue-size = 8\n", "t.conf:3: [dnstap] queue-size");
+	load_refused("[dnstap]\nclient-query = maybe\n", "t.conf:2: [dnstap] client-query");
+	load_refused("[dnstap]\nsocket = /"
+	             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "t.conf:2: [dnstap] socket");
+	load_refused("[dnstap]\nnope = 1\n", "t.conf:2:");
 }
 
 int main(void)

@@ -11,25 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "boltdns/config.h"
+#include "config_helpers.h"
 #include "boltdns/wire.h"
-
-static struct bolt_config *load(const char *text, int *ret, char *err, size_t cap)
-{
-	struct bolt_config *c = malloc(sizeof(*c));
-	assert_non_null(c);
-	bolt_config_defaults(c);
-	*ret = bolt_config_load_string(c, text, "t.conf", err, cap);
-	return c;
-}
 
 static void bad(const char *text, const char *want)
 {
 	char err[512];
 	int ret;
-	struct bolt_config *c = load(text, &ret, err, sizeof(err));
+	struct bolt_config *c = cfg_load(text, &ret, err, sizeof(err));
 	if (ret != BOLT_ECONFIG || strncmp(err, want, strlen(want)) != 0)
 		fail_msg("got %d '%s', wanted '%s'", ret, err, want);
 	free(c);
@@ -40,10 +29,10 @@ static void test_zones(void **state)
 	(void)state;
 	char err[512], name[300];
 	int ret;
-	struct bolt_config *c = load("[rpz]\nname = rpz.example\nfile = /etc/a.zone\n"
-	                             "policy = nxdomain\nede = blocked\nlog = yes\n"
-	                             "[rpz]\nname = two.example.\nfile = /etc/b.zone\n",
-	                             &ret, err, sizeof(err));
+	struct bolt_config *c = cfg_load("[rpz]\nname = rpz.example\nfile = /etc/a.zone\n"
+	                                 "policy = nxdomain\nede = blocked\nlog = yes\n"
+	                                 "[rpz]\nname = two.example.\nfile = /etc/b.zone\n",
+	                                 &ret, err, sizeof(err));
 	assert_int_equal(ret, 0);
 	assert_int_equal(c->nrpz, 2);
 	assert_true(bolt_name_to_text(c->rpz[0].name, name, sizeof(name)) > 0);
@@ -56,8 +45,9 @@ static void test_zones(void **state)
 	assert_int_equal(c->rpz[1].ede, BOLT_RPZ_EDE_NONE);
 	assert_false(c->rpz[1].log);
 	assert_false(c->rpz[1].has_primary);
-	struct bolt_config *p = load("[rpz]\nname = x.example\nprimary = 192.0.2.1@5353\n"
-	                             "tsig-key = k.example:hmac-sha256:AAAA\n", &ret, err, sizeof(err));
+	struct bolt_config *p = cfg_load("[rpz]\nname = x.example\nprimary = 192.0.2.1@5353\n"
+	                                 "tsig-key = k.example:hmac-sha256:AAAA\n",
+	                                 &ret, err, sizeof(err));
 	assert_int_equal(ret, 0);
 	assert_true(p->rpz[0].has_primary);
 	assert_int_equal(p->rpz[0].primary.port, 5353);
@@ -70,7 +60,7 @@ static void test_zones(void **state)
 	assert_non_null(pf);
 	assert_int_equal(bolt_config_print(p, pf), 0);
 	fclose(pf);
-	struct bolt_config *pback = load(ptext, &ret, err, sizeof(err));
+	struct bolt_config *pback = cfg_load(ptext, &ret, err, sizeof(err));
 	if (ret != 0)
 		fail_msg("printed configuration refused: %s", err);
 	assert_memory_equal(pback->rpz, p->rpz, sizeof(p->rpz));
@@ -84,7 +74,7 @@ static void test_zones(void **state)
 	assert_non_null(f);
 	assert_int_equal(bolt_config_print(c, f), 0);
 	fclose(f);
-	struct bolt_config *back = load(text, &ret, err, sizeof(err));
+	struct bolt_config *back = cfg_load(text, &ret, err, sizeof(err));
 	if (ret != 0)
 		fail_msg("printed configuration refused: %s\n%s", err, text);
 	assert_int_equal(back->nrpz, 2);
