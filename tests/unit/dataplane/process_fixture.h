@@ -1,7 +1,8 @@
 /*
  * The fixture of the dataplane burst processing tests (test_process.c,
- * test_process_limits.c, test_process_cookie.c; process_fixture.c): a region
- * and cache in /dev/shm, a worker on lcore 3, DP_BURST_MAX packet slots.
+ * test_process_limits.c, test_process_cookie.c, test_dnssec.c;
+ * process_fixture.c): a region and cache in /dev/shm, a worker on lcore 3,
+ * DP_BURST_MAX packet slots.
  */
 #ifndef BOLTDNS_TEST_PROCESS_FIXTURE_H
 #define BOLTDNS_TEST_PROCESS_FIXTURE_H
@@ -30,6 +31,10 @@ struct fixture {
 	struct dp_worker *w;
 	uint8_t bufs[DP_BURST_MAX][BUF];
 	struct dp_pkt pkts[DP_BURST_MAX];
+	/* room to parse a response */
+	struct bolt_msg m;
+	struct bolt_rr rrs[16];
+	uint8_t scratch[2 * BUF];
 };
 
 /* The big-endian 16-bit value at p. */

@@ -16,57 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "boltdns/answer.h"
-#include "boltdns/region.h"
-#include "boltdns/wire.h"
 #include "boltdns/wire_ctx.h"
-#include "process.h"
-
-#define BUF 4096
-
-struct fixture {
-	char path[128];
-	struct bolt_region *r;
-	struct dp_worker *w;
-	uint8_t bufs[DP_BURST_MAX][BUF];
-	struct dp_pkt pkts[DP_BURST_MAX];
-	struct bolt_msg m;
-	struct bolt_rr rrs[16];
-	uint8_t scratch[2 * BUF];
-};
-
-static int setup(void **state)
-{
-	static struct fixture fx;
-	struct fixture *f = &fx;
-	int err;
-	memset(f, 0, sizeof(*f));
-	snprintf(f->path, sizeof(f->path), "/dev/shm/boltdns-ut-dpsec-%d", (int)getpid());
-	struct bolt_region_params p = {
-		.path = f->path, .size = 32u << 20, .shards = 0, .ring_slots = 16, .wipe = true,
-	};
-	f->r = bolt_region_create(&p, &err);
-	if (!f->r) {
-		fprintf(stderr, "region: %s\n", bolt_strerror(err));
-		return -1;
-	}
-	static struct dp_worker w;
-	f->w = &w;
-	if (dp_worker_init(f->w, f->r, 0, 1232) != 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	bolt_region_detach(f->r);
-	unlink(f->path);
-	return 0;
-}
+#include "process_fixture.h"
 
 /* NAME A 198.18.9.1, and for do_bit nsig RRSIGs of siglen bytes each. */
 static int build(uint8_t *msg, size_t cap, const char *name, bool do_bit, unsigned nsig,
