@@ -127,3 +127,11 @@ unsigned drain(struct fixture *f)
 	}
 	return n;
 }
+
+void policy_off(struct fixture *f, unsigned n)
+{
+	dp_worker_fini(f->w);
+	dp_worker_set_policy(f->w, NULL);
+	for (unsigned i = 0; i < n; i++)
+		f->pkts[i].client = NULL;
+}

@@ -57,6 +57,9 @@ void raw(struct fixture *f, unsigned i, const uint8_t *bytes, size_t len);
 void expect_rcode(struct fixture *f, unsigned i, uint16_t id, unsigned rcode);
 /* pkts[i] comes from the IPv4 address a4 (kept by pointer). */
 void set_client(struct fixture *f, unsigned i, const uint8_t *a4);
+/* Back to no policy (dp_worker_fini frees the worker's share of one, and
+ * it is taken away); pkts[0..n) without a client address. */
+void policy_off(struct fixture *f, unsigned n);
 /* Drain the miss ring of worker 3; returns the number of messages taken. */
 unsigned drain(struct fixture *f);
 

@@ -129,8 +129,7 @@ static void test_cookies(void **state)
 	assert_int_equal(vouched_ok, 4);
 	assert_int_equal(plain_ok + bad_ok, 1);
 	assert_int_equal(bad_cookie, bad_ok);
-	dp_worker_fini(f->w);
-	dp_worker_set_policy(f->w, NULL);
+	policy_off(f, 0);
 
 	/* A malformed COOKIE (9 bytes): FORMERR. */
 	mk_query(f, 0, 7, "ck.example.", BOLT_TYPE_A, 1232, false);
@@ -177,11 +176,7 @@ static void test_cookies(void **state)
 	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
 	expect_rcode(f, 0, 10, BOLT_RCODE_NOERROR);
 	assert_null(resp_cookie(f, 0));
-	dp_worker_fini(f->w);
-	dp_worker_set_policy(f->w, NULL);
-
-	for (unsigned i = 0; i < 12; i++)
-		f->pkts[i].client = NULL;
+	policy_off(f, 12);
 	free(cfg);
 }
 

@@ -79,10 +79,7 @@ static void test_acl(void **state)
 	mk_query(f, 0, 1, "acl.example.", BOLT_TYPE_A, -1, false);
 	f->pkts[0].client = NULL;
 	assert_int_equal(dp_process_burst(f->w, f->pkts, 1), 1);
-	dp_worker_fini(f->w);
-	dp_worker_set_policy(f->w, NULL);
-	for (unsigned i = 0; i < 4; i++)
-		f->pkts[i].client = NULL;
+	policy_off(f, 4);
 	free(cfg);
 }
 
@@ -129,10 +126,7 @@ static void test_ratelimit(void **state)
 	assert_int_equal(tx, 3 + 3 + 1);
 	assert_int_equal(f->w->st->rl_dropped, dropped + 4);
 	assert_int_equal(f->w->st->rl_slipped, slipped + 3);
-	dp_worker_fini(f->w);
-	dp_worker_set_policy(f->w, NULL);
-	for (unsigned i = 0; i < 11; i++)
-		f->pkts[i].client = NULL;
+	policy_off(f, 11);
 	free(cfg);
 }
 
@@ -191,10 +185,7 @@ static void test_ratelimit_shared(void **state)
 	assert_int_equal(ans, 3);
 	assert_int_equal(tc, 6);
 	dp_worker_fini(&w2);
-	dp_worker_fini(f->w);
-	dp_worker_set_policy(f->w, NULL);
-	for (unsigned i = 0; i < 16; i++)
-		f->pkts[i].client = NULL;
+	policy_off(f, 16);
 	free(cfg);
 }
 
@@ -347,10 +338,7 @@ static void test_ratelimit_collision(void **state)
 		assert_int_equal(tc, 0);
 		break;
 	}
-	dp_worker_fini(f->w);
-	dp_worker_set_policy(f->w, NULL);
-	for (unsigned i = 0; i < 10; i++)
-		f->pkts[i].client = NULL;
+	policy_off(f, 10);
 	free(cfg);
 }
 
