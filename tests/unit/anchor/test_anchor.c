@@ -18,6 +18,7 @@
 
 #include "anchor.h"
 #include "boltdns/errcode.h"
+#include "ut_build.h"
 
 #define ROOT_KEY "/usr/share/dns/root.key"
 #define ROOT_DS "/usr/share/dns/root.ds"
@@ -61,13 +62,6 @@ static void load_bad(const char *text, unsigned line, const char *what)
 	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, what) == NULL)
 		fail_msg("got '%s', wanted '%s...%s'\n--- text ---\n%s", err, prefix, what, text);
 	free(s);
-}
-
-static int wire(const char *text, uint8_t *out)
-{
-	int len = bolt_name_from_text(text, out);
-	assert_true(len > 0);
-	return len;
 }
 
 /* DNSKEY RDATA of flags/alg 8 with the given base64 key. */
@@ -127,7 +121,7 @@ static void test_root_key_file(void **state)
 	assert_true(have20326);
 	assert_int_equal(ta_point_trusted(p), p->nkeys);
 	uint8_t name[BOLT_NAME_MAX];
-	wire("www.example.com.", name);
+	ut_name("www.example.com.", name);
 	assert_ptr_equal(ta_closest(s, name), p);
 
 	/* root.ds holds the digests of the same keys */
@@ -182,7 +176,7 @@ static void test_zone_format(void **state)
 	assert_int_equal(s->point[0].keys[0].tag, 20326);
 	assert_int_equal(s->point[0].ttl, 172800);
 	uint8_t n[BOLT_NAME_MAX];
-	wire("example.com.", n);
+	ut_name("example.com.", n);
 	struct ta_point *p = ta_set_find(s, n);
 	assert_non_null(p);
 	assert_int_equal(p->nkeys, 2);
@@ -194,9 +188,9 @@ static void test_zone_format(void **state)
 	/* a line starting with a blank keeps the owner */
 	assert_int_equal(p->keys[1].tag, 12346);
 	assert_int_equal(p->keys[1].rdlen, 4 + 48);
-	wire("sub.example.", n);
+	ut_name("sub.example.", n);
 	assert_non_null(ta_set_find(s, n));
-	wire("example.", n);
+	ut_name("example.", n);
 	p = ta_set_find(s, n);
 	assert_non_null(p);
 	assert_int_equal(p->ttl, 3600);
@@ -349,18 +343,18 @@ static void test_closest(void **state)
 		"sub.example. DS 2 8 1 0123456789abcdef0123456789abcdef01234567\n"
 		"test. DS 3 8 1 0123456789abcdef0123456789abcdef01234567\n");
 	uint8_t n[BOLT_NAME_MAX];
-	wire("A.Sub.Example.", n);
+	ut_name("A.Sub.Example.", n);
 	const struct ta_point *p = ta_closest(s, n);
 	assert_non_null(p);
 	assert_int_equal(p->keys[0].tag, 2);
-	wire("other.example.", n);
+	ut_name("other.example.", n);
 	assert_int_equal(ta_closest(s, n)->keys[0].tag, 1);
-	wire("example.", n);
+	ut_name("example.", n);
 	assert_int_equal(ta_closest(s, n)->keys[0].tag, 1);
-	wire("xsub.example.", n);
+	ut_name("xsub.example.", n);
 	assert_int_equal(ta_closest(s, n)->keys[0].tag, 1);
 	/* no root anchor: a name outside every island has none */
-	wire("example.com.", n);
+	ut_name("example.com.", n);
 	assert_null(ta_closest(s, n));
 	assert_null(ta_closest(s, root));
 	free(s);
@@ -373,19 +367,19 @@ static void test_nta(void **state)
 	assert_non_null(t);
 	nta_init(t);
 	uint8_t a[BOLT_NAME_MAX], b[BOLT_NAME_MAX], n[BOLT_NAME_MAX];
-	wire("broken.example.", a);
-	wire("Temp.Test.", b);
+	ut_name("broken.example.", a);
+	ut_name("Temp.Test.", b);
 	assert_int_equal(nta_add(t, a, true, 0), 0);
 	assert_int_equal(nta_add(t, b, false, NOW + 60), 0);
 	assert_int_equal(t->n, 2);
 	/* covers the name and below, not above or beside */
-	wire("www.BROKEN.example.", n);
+	ut_name("www.BROKEN.example.", n);
 	assert_ptr_equal(nta_covers(t, n, NOW), &t->e[0]);
-	wire("example.", n);
+	ut_name("example.", n);
 	assert_null(nta_covers(t, n, NOW));
-	wire("notbroken.example.", n);
+	ut_name("notbroken.example.", n);
 	assert_null(nta_covers(t, n, NOW));
-	wire("x.temp.test.", n);
+	ut_name("x.temp.test.", n);
 	assert_non_null(nta_covers(t, n, NOW + 59));
 	/* expired: no longer covers, then dropped */
 	assert_null(nta_covers(t, n, NOW + 60));
@@ -402,9 +396,9 @@ static void test_nta(void **state)
 	assert_true(t->e[0].from_config);
 	/* the closest NTA wins */
 	uint8_t c[BOLT_NAME_MAX];
-	wire("deep.broken.example.", c);
+	ut_name("deep.broken.example.", c);
 	assert_int_equal(nta_add(t, c, false, NOW + 100), 0);
-	wire("x.deep.broken.example.", n);
+	ut_name("x.deep.broken.example.", n);
 	assert_ptr_equal(nta_covers(t, n, NOW), &t->e[2]);
 	/* remove: config ones refused, absent ones ENOENT */
 	assert_int_equal(nta_remove(t, a), -EPERM);
@@ -415,10 +409,10 @@ static void test_nta(void **state)
 	for (unsigned i = 0; t->n < NTA_MAX; i++) {
 		char text[32];
 		snprintf(text, sizeof(text), "n%u.test.", i);
-		wire(text, n);
+		ut_name(text, n);
 		assert_int_equal(nta_add(t, n, false, NOW + 100), 0);
 	}
-	wire("one-too-many.test.", n);
+	ut_name("one-too-many.test.", n);
 	assert_int_equal(nta_add(t, n, false, NOW + 100), BOLT_ESPACE);
 	free(t);
 }
@@ -737,7 +731,7 @@ static void test_state_file(void **state)
 		strcat(lname, ".");
 	}
 	uint8_t lwire[BOLT_NAME_MAX];
-	wire(lname, lwire);
+	ut_name(lname, lwire);
 	uint8_t ds[] = { 0, 1, 8, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
 	s2 = set_new();
 	assert_int_equal(ta_set_add(s2, lwire, TA_TYPE_DS, ds, sizeof(ds), 60, TA_VALID, 0, 0, NULL), 0);
@@ -831,7 +825,7 @@ static void test_observe(void **state)
 	free(back);
 	/* not a trust point; validation off */
 	uint8_t n[BOLT_NAME_MAX];
-	wire("other.", n);
+	ut_name("other.", n);
 	assert_int_equal(anchor_5011_observe(&a, n, one, 1, true, 60, 0, NOW, &changed), BOLT_ENOENT);
 	/* a state file that cannot be written: the update stays in memory, the error is kept */
 	snprintf(a.state_path, sizeof(a.state_path), "/proc/none/root.key");

@@ -22,6 +22,7 @@
 #include "boltdns/errcode.h"
 #include "rpz.h"
 #include "tsig.h"
+#include "ut_build.h"
 
 static const char zone_text[] =
 	"$TTL 300\n"
@@ -75,15 +76,10 @@ static void log_cb(void *arg, const char *file, unsigned line, const char *msg)
 	l->n++;
 }
 
-static void wire(const char *text, uint8_t *out)
-{
-	assert_true(bolt_name_from_text(text, out) > 0);
-}
-
 static struct rpz_zone *load(struct logged *lg)
 {
 	uint8_t origin[BOLT_NAME_MAX];
-	wire("rpz.test.", origin);
+	ut_name("rpz.test.", origin);
 	struct rpz_zone *z = rpz_zone_new(origin);
 	assert_non_null(z);
 	assert_int_equal(rpz_zone_parse(z, zone_text, sizeof(zone_text) - 1, "test.rpz", log_cb, lg),
@@ -94,7 +90,7 @@ static struct rpz_zone *load(struct logged *lg)
 static uint8_t qname_action(const struct rpz_zone *z, const char *name, uint8_t *trig)
 {
 	uint8_t n[BOLT_NAME_MAX];
-	wire(name, n);
+	ut_name(name, n);
 	struct rpz_hit h;
 	if (!rpz_zone_match_qname(z, n, &h))
 		return RPZ_ACT_NONE;
@@ -165,11 +161,11 @@ static void test_addresses(void **state)
 	assert_int_equal(addr_action(z, RPZ_TRIG_NSIP, "192.0.2.1"), RPZ_ACT_NONE);
 	uint8_t n[BOLT_NAME_MAX];
 	struct rpz_hit h;
-	wire("ns1.evil.example.", n);
+	ut_name("ns1.evil.example.", n);
 	assert_true(rpz_zone_match_nsdname(z, n, &h));
-	wire("ns9.evil.example.", n);
+	ut_name("ns9.evil.example.", n);
 	assert_true(rpz_zone_match_nsdname(z, n, &h));
-	wire("evil.example.", n);
+	ut_name("evil.example.", n);
 	assert_false(rpz_zone_match_nsdname(z, n, &h));
 	char text[64];
 	assert_true(rpz_rule_text(z, h.rule, text, sizeof(text)) > 0);
@@ -191,7 +187,7 @@ static void test_ns_triggers(void **state)
 		"33.1.2.0.192.rpz-nsip            CNAME .\n"     /* line 7: prefix too long */
 		"rpz-nsdname                      CNAME .\n";    /* line 8: no name */
 	uint8_t origin[BOLT_NAME_MAX];
-	wire("rpz.test.", origin);
+	ut_name("rpz.test.", origin);
 	struct rpz_zone *z = rpz_zone_new(origin);
 	assert_non_null(z);
 	struct logged lg = { 0 };
@@ -206,21 +202,21 @@ static void test_ns_triggers(void **state)
 	uint8_t n[BOLT_NAME_MAX];
 	struct rpz_hit h;
 	char t[64];
-	wire("NS.Bad.Example.", n);
+	ut_name("NS.Bad.Example.", n);
 	bolt_name_lower(n, (size_t)bolt_name_len(n, BOLT_NAME_MAX));
 	assert_true(rpz_zone_match_nsdname(z, n, &h));
 	assert_int_equal(h.trigger, RPZ_TRIG_NSDNAME);
 	assert_int_equal(h.action, RPZ_ACT_NXDOMAIN);
 	assert_false(rpz_zone_match_qname(z, n, &h));   /* not a QNAME rule */
-	wire("a.b.evil.example.", n);
+	ut_name("a.b.evil.example.", n);
 	assert_true(rpz_zone_match_nsdname(z, n, &h));
 	assert_int_equal(h.trigger, RPZ_TRIG_NSDNAME_WILD);
 	assert_int_equal(h.action, RPZ_ACT_NODATA);
 	assert_true(rpz_rule_text(z, h.rule, t, sizeof(t)) > 0);
 	assert_string_equal(t, "*.evil.example.");
-	wire("evil.example.", n);
+	ut_name("evil.example.", n);
 	assert_false(rpz_zone_match_nsdname(z, n, &h));
-	wire("ns.bad.example.other.", n);
+	ut_name("ns.bad.example.other.", n);
 	assert_false(rpz_zone_match_nsdname(z, n, &h));
 	uint8_t a6[16], a4[4];
 	inet_pton(AF_INET6, "2001:db8::53", a6);
@@ -239,7 +235,7 @@ static void test_ns_triggers(void **state)
 	struct rpz_zone *z2 = rpz_zone_new(origin);
 	assert_non_null(z2);
 	assert_int_equal(rpz_zone_parse(z2, text, sizeof(text) - 1, "test.rpz", NULL, NULL), 0);
-	wire("ns2.bad.example.rpz-nsdname.rpz.test.", n);
+	ut_name("ns2.bad.example.rpz-nsdname.rpz.test.", n);
 	uint8_t dot[1] = { 0 };
 	const char *why;
 	assert_int_equal(rpz_zone_add_rr(z2, n, BOLT_TYPE_CNAME, 60, dot, 1, &why), 0);
@@ -258,7 +254,7 @@ static int answer(const struct rpz_zone *z, const char *name, uint16_t qtype, st
 {
 	static uint8_t buf[4096], scratch[8192];
 	uint8_t n[BOLT_NAME_MAX];
-	wire(name, n);
+	ut_name(name, n);
 	struct rpz_hit h;
 	assert_true(rpz_zone_match_qname(z, n, &h));
 	struct bolt_build b;
@@ -305,15 +301,15 @@ static void test_answers(void **state)
 	assert_int_equal(m.ancount, 1);
 	assert_int_equal(rrs[0].type, BOLT_TYPE_CNAME);
 	uint8_t want[BOLT_NAME_MAX];
-	wire("walled.garden.test.", want);
+	ut_name("walled.garden.test.", want);
 	assert_true(bolt_name_equal(rrs[0].rdata, want));
 	/* A relative target is below the zone's origin. */
 	answer(z, "rel.example.", BOLT_TYPE_A, &m, rrs, &kind);
-	wire("walled.rpz.test.", want);
+	ut_name("walled.rpz.test.", want);
 	assert_true(bolt_name_equal(rrs[0].rdata, want));
 	/* `*.suffix` targets take the query name. */
 	answer(z, "host.wild.example.", BOLT_TYPE_A, &m, rrs, &kind);
-	wire("host.wild.example.garden.test.", want);
+	ut_name("host.wild.example.garden.test.", want);
 	assert_true(bolt_name_equal(rrs[0].rdata, want));
 	rpz_zone_free(z);
 }
@@ -329,7 +325,7 @@ static void test_override_and_diff(void **state)
 	assert_int_equal(rpz_zone_ede(a), RPZ_EDE_BLOCKED);
 
 	uint8_t origin[BOLT_NAME_MAX];
-	wire("rpz.test.", origin);
+	ut_name("rpz.test.", origin);
 	struct rpz_zone *b = rpz_zone_new(origin);
 	static const char v2[] =
 		"bad.example CNAME .\n"
@@ -370,7 +366,7 @@ static void test_origin_from_soa(void **state)
 	assert_int_equal(qname_action(z, "a.sub.", NULL), RPZ_ACT_NXDOMAIN);
 	uint8_t n[BOLT_NAME_MAX];
 	struct rpz_hit h;
-	wire("b.example.", n);
+	ut_name("b.example.", n);
 	assert_true(rpz_zone_match_qname(z, n, &h));
 	assert_int_equal(h.ttl, 3720);
 	assert_int_equal(lg.n, 2);
@@ -387,7 +383,7 @@ static void test_large(void **state)
 {
 	(void)state;
 	uint8_t origin[BOLT_NAME_MAX];
-	wire("rpz.test.", origin);
+	ut_name("rpz.test.", origin);
 	struct rpz_zone *z = rpz_zone_new(origin);
 	size_t cap = 200000 * 40;
 	char *t = malloc(cap);

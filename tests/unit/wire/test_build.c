@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "pkt.h"
+#include "ut_build.h"
 
 static uint8_t qname[BOLT_NAME_MAX];
 static int qlen;
@@ -19,13 +20,6 @@ static int setup(void **state)
 	(void)state;
 	qlen = bolt_name_from_text("WWW.example.COM", qname);
 	return qlen > 0 ? 0 : -1;
-}
-
-static int wname(const char *text, uint8_t *out)
-{
-	int n = bolt_name_from_text(text, out);
-	assert_true(n > 0);
-	return n;
 }
 
 static void test_roundtrip(void **state)
@@ -38,16 +32,16 @@ static void test_roundtrip(void **state)
 	                                 BOLT_FLAG_QR | BOLT_FLAG_RD | BOLT_FLAG_RA), 0);
 	bolt_build_reserve_opt(&b);
 	assert_int_equal(bolt_build_question(&b, qname, (size_t)qlen, BOLT_TYPE_A, 1), 0);
-	wname("www.example.com", owner);
+	ut_name("www.example.com", owner);
 	assert_int_equal(bolt_build_rr(&b, BOLT_SEC_ANSWER, owner, BOLT_TYPE_A, 1, 300,
 	                               (const uint8_t *)"\xc6\x12\0\1", 4), 0);
 	assert_int_equal(bolt_build_rr(&b, BOLT_SEC_ANSWER, owner, BOLT_TYPE_A, 1, 300,
 	                               (const uint8_t *)"\xc6\x12\0\2", 4), 0);
-	int n = wname("ns1.example.com", rd);
-	wname("example.com", owner);
+	int n = ut_name("ns1.example.com", rd);
+	ut_name("example.com", owner);
 	assert_int_equal(bolt_build_rr(&b, BOLT_SEC_AUTHORITY, owner, BOLT_TYPE_NS, 1, 86400,
 	                               rd, (uint16_t)n), 0);
-	wname("ns1.example.com", owner);
+	ut_name("ns1.example.com", owner);
 	assert_int_equal(bolt_build_rr(&b, BOLT_SEC_ADDITIONAL, owner, BOLT_TYPE_AAAA, 1, 7,
 	                               (const uint8_t *)"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\1",
 	                               16), 0);
@@ -94,10 +88,10 @@ static void test_compression_bytes(void **state)
 	bolt_build_question(&b, qname, (size_t)qlen, BOLT_TYPE_MX, 1);  /* qname at 12 */
 	size_t at = b.pos;
 	/* Owner equal to the question (case differs): one pointer to 12. */
-	wname("www.example.com", owner);
+	ut_name("www.example.com", owner);
 	rd[0] = 0;
 	rd[1] = 10;
-	int n = wname("mail.Example.com", rd + 2);
+	int n = ut_name("mail.Example.com", rd + 2);
 	assert_int_equal(bolt_build_rr(&b, 0, owner, BOLT_TYPE_MX, 1, 60, rd, (uint16_t)(n + 2)), 0);
 	assert_memory_equal(buf + at, "\xc0\x0c", 2);
 	/* MX RDATA: preference, "mail", pointer to "example.com" at 16. */
@@ -108,31 +102,31 @@ static void test_compression_bytes(void **state)
 
 	/* Owner "mail.example.com" now matches the MX target entirely. */
 	at = b.pos;
-	wname("mail.example.com", owner);
+	ut_name("mail.example.com", owner);
 	assert_int_equal(bolt_build_rr(&b, 0, owner, BOLT_TYPE_A, 1, 60,
 	                               (const uint8_t *)"\1\2\3\4", 4), 0);
 	assert_int_equal(bolt_wire_get_u16(buf + at), 0xc000 | mail_at);
 
 	/* A sibling: only the common suffix is pointed to. */
 	at = b.pos;
-	wname("smtp.example.com", owner);
+	ut_name("smtp.example.com", owner);
 	bolt_build_rr(&b, 0, owner, BOLT_TYPE_A, 1, 60, (const uint8_t *)"\1\2\3\4", 4);
 	assert_memory_equal(buf + at, "\4smtp\xc0\x10", 7);
 
 	/* Unrelated name: written in full. */
 	at = b.pos;
 	size_t net_at = at;
-	wname("example.net", owner);
+	ut_name("example.net", owner);
 	bolt_build_rr(&b, 0, owner, BOLT_TYPE_A, 1, 60, (const uint8_t *)"\1\2\3\4", 4);
 	assert_memory_equal(buf + at, "\7example\3net\0", 13);
 
 	/* SOA: both names compressed; SRV: never compressed (RFC 2782). */
 	uint8_t soa[2 * BOLT_NAME_MAX + 20];
-	int l1 = wname("ns1.example.net", soa);
-	int l2 = wname("hostmaster.example.net", soa + l1);
+	int l1 = ut_name("ns1.example.net", soa);
+	int l2 = ut_name("hostmaster.example.net", soa + l1);
 	memset(soa + l1 + l2, 0x11, 20);
 	at = b.pos;
-	wname("example.net", owner);
+	ut_name("example.net", owner);
 	bolt_build_rr(&b, 1, owner, BOLT_TYPE_SOA, 1, 60, soa, (uint16_t)(l1 + l2 + 20));
 	rdat = at + 2 + 10;
 	uint8_t expect[64];
@@ -146,7 +140,7 @@ static void test_compression_bytes(void **state)
 
 	uint8_t srv[6 + BOLT_NAME_MAX];
 	memset(srv, 0, 6);
-	n = wname("mail.example.com", srv + 6);
+	n = ut_name("mail.example.com", srv + 6);
 	at = b.pos;
 	bolt_build_rr(&b, 2, owner, BOLT_TYPE_SRV, 1, 60, srv, (uint16_t)(n + 6));
 	assert_memory_equal(buf + at + 2 + 10 + 6, "\4mail\7example\3com", 18);
@@ -173,14 +167,14 @@ static void test_truncation(void **state)
 	/* Question 21 bytes; each TXT RR: 2 + 10 + 200 = 212 bytes. */
 	bolt_build_init(&b, buf, 12 + 21 + 2 * 212 + 16, 9, BOLT_FLAG_QR);
 	bolt_build_question(&b, qname, (size_t)qlen, BOLT_TYPE_TXT, 1);
-	wname("www.example.com", owner);
+	ut_name("www.example.com", owner);
 	assert_int_equal(bolt_build_rr(&b, 0, owner, BOLT_TYPE_TXT, 1, 1, txt, 200), 0);
 	assert_int_equal(bolt_build_rr(&b, 0, owner, BOLT_TYPE_TXT, 1, 1, txt, 200), 0);
 	size_t pos = b.pos;
 	uint16_t ncompr = b.ncompr;
 	/* The third does not fit: nothing written, TC on finish. */
 	uint8_t other[BOLT_NAME_MAX];
-	wname("other.example.org", other);
+	ut_name("other.example.org", other);
 	assert_int_equal(bolt_build_rr(&b, 0, other, BOLT_TYPE_TXT, 1, 1, txt, 200), BOLT_ESPACE);
 	assert_true(b.truncated);
 	assert_int_equal(b.pos, pos);
@@ -225,7 +219,7 @@ static void test_rolled_back_names_not_used(void **state)
 	uint8_t owner[BOLT_NAME_MAX], big[100];
 	memset(big, 0, sizeof(big));
 	bolt_build_init(&b, buf, sizeof(buf), 1, BOLT_FLAG_QR);
-	wname("long-unique-name.example.org", owner);
+	ut_name("long-unique-name.example.org", owner);
 	assert_int_equal(bolt_build_rr(&b, 0, owner, 999, 1, 1, big, sizeof(big)), BOLT_ESPACE);
 	size_t at = b.pos;
 	assert_int_equal(bolt_build_rr(&b, 0, owner, 999, 1, 1, big, 4), 0);
@@ -244,7 +238,7 @@ static void test_misuse(void **state)
 	uint8_t buf[512];
 	struct bolt_build b;
 	uint8_t owner[BOLT_NAME_MAX];
-	wname("a.example", owner);
+	ut_name("a.example", owner);
 	assert_int_equal(bolt_build_init(&b, buf, 11, 1, 0), BOLT_ESPACE);
 	assert_int_equal(bolt_build_finish(&b), BOLT_ESPACE);
 
@@ -374,8 +368,8 @@ static void test_large_message(void **state)
 	int n = 0;
 	while (b.pos < 0x3fff + 2000) {
 		snprintf(text, sizeof(text), "host-%d-padding-padding-padding.sub-%d.example.com", n, n % 7);
-		wname(text, owner);
-		int rl = wname(text, rd);
+		ut_name(text, owner);
+		int rl = ut_name(text, rd);
 		assert_int_equal(bolt_build_rr(&b, 0, owner, BOLT_TYPE_CNAME, 1, 60, rd,
 		                               (uint16_t)rl), 0);
 		n++;
@@ -387,7 +381,7 @@ static void test_large_message(void **state)
 	assert_int_equal(m.rrcount, n);
 	for (int i = 0; i < n; i++) {
 		snprintf(text, sizeof(text), "host-%d-padding-padding-padding.sub-%d.example.com", i, i % 7);
-		wname(text, owner);
+		ut_name(text, owner);
 		assert_true(bolt_name_equal(rrs[i].owner, owner));
 		assert_true(bolt_name_equal(rrs[i].rdata, owner));
 		/* The CNAME target is the owner: always one pointer. */
