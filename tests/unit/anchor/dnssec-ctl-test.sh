@@ -17,30 +17,13 @@ region=/dev/shm/boltdns-dnssec-ctl-test-$$
 sock=$tmp/ctl.sock
 conf=$tmp/boltdns.conf
 pid=
-fails=0
-passes=0
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$tmp" "$region"
 }
 trap cleanup EXIT
-ok()  { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect RC PATTERN -- ARGS: boltctl exits with RC and its output matches
-expect() {
-	local rc=$1 pat=$2; shift 3
-	local out got
-	out=$("$CTL" -s "$sock" "$@" 2>&1)
-	got=$?
-	if [ "$got" != "$rc" ]; then
-		bad "boltctl $* exited $got, not $rc: $out"
-	elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
-		bad "boltctl $* output does not match '$pat': $out"
-	else
-		ok
-	fi
-}
+. "$(dirname "$0")/../ctl/lib.sh"
+boltctl=("$CTL" -s "$sock")
 # absent PATTERN -- ARGS: the output does not match
 absent() {
 	local pat=$1; shift 2

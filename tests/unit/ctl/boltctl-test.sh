@@ -13,8 +13,6 @@ sock=$tmp/run/ctl.sock
 port=$((20000 + $$ % 20000))
 conf=$tmp/boltdns.conf
 pid=
-fails=0
-passes=0
 
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -23,23 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok()   { passes=$((passes + 1)); }
-bad()  { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect RC PATTERN -- ARGS: boltctl exits with RC and its output matches
-expect() {
-	local rc=$1 pat=$2; shift 3
-	local out
-	out=$("$BOLTCTL" "$@" 2>&1)
-	local got=$?
-	if [ "$got" != "$rc" ]; then
-		bad "boltctl $* exited $got, not $rc: $out"
-	elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
-		bad "boltctl $* output does not match '$pat': $out"
-	else
-		ok
-	fi
-}
+. "$(dirname "$0")/lib.sh"
+boltctl=("$BOLTCTL")
 
 write_conf() {
 	cat >"$conf" <<CONF
