@@ -212,11 +212,10 @@ static inline uint64_t key_word(const struct bolt_cache_key *k)
 	/* The key holds the same four fields in the same order: one load of
 	 * them (and of two name bytes, masked off), unless the DO byte needs
 	 * key_do_cd's normalising (only 0..3 are their own normal form). */
-	_Static_assert(offsetof(struct bolt_cache_key, qclass) == offsetof(struct bolt_cache_key, qtype) + 2 &&
-	               offsetof(struct bolt_cache_key, do_bit) == offsetof(struct bolt_cache_key, qtype) + 4 &&
-	               offsetof(struct bolt_cache_key, name_len) == offsetof(struct bolt_cache_key, qtype) + 5 &&
-	               offsetof(struct bolt_cache_key, name) == offsetof(struct bolt_cache_key, qtype) + 6,
-	               "key fields in record order");
+#define KEY_AT(f) (offsetof(struct bolt_cache_key, f) - offsetof(struct bolt_cache_key, qtype))
+	_Static_assert(KEY_AT(qclass) == 2 && KEY_AT(do_bit) == 4 && KEY_AT(name_len) == 5 &&
+	               KEY_AT(name) == 6, "key fields in record order");
+#undef KEY_AT
 	if (bolt_likely(k->do_bit <= (BOLT_CACHE_KEY_DO | BOLT_CACHE_KEY_CD))) {
 		uint64_t v;
 		memcpy(&v, (const uint8_t *)k + offsetof(struct bolt_cache_key, qtype), sizeof(v));
