@@ -34,7 +34,8 @@ void ctlsync_publish(struct cp *cp, unsigned argc, const char *const *argv)
 	if (r == NULL || cp->worker != 0)
 		return;
 	uint64_t gen = atomic_load(&r->hdr->reload_gen);
-	int64_t seq = bolt_journal_append(bolt_region_journal(r), gen, argc, argv);
+	int64_t seq = bolt_journal_append(bolt_region_journal(r), gen, (int64_t)time(NULL), argc,
+	                                  argv);
 	if (seq > 0)
 		cp->ctr.ctl_journal = (uint64_t)seq;
 	if (seq < 0)
@@ -81,8 +82,10 @@ static void apply(struct cp *cp, struct anchor_ctx *anchors, struct bolt_journal
 			aggr_forget(cp->aggr, len > 0 ? name : NULL, strcmp(cmd, "flush_zone") == 0);
 		}
 	} else if (strcmp(cmd, "nta") == 0) {
-		ret = anchor_ctl_command(anchors, c->argc, c->argv, bolt_ctl_reply_none(),
-		                         (int64_t)time(NULL), err, sizeof(err));
+		/* as of worker 0's change: an NTA expires when worker 0's does,
+		 * however late this worker repeats it */
+		ret = anchor_ctl_command(anchors, c->argc, c->argv, bolt_ctl_reply_none(), c->time,
+		                         err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "unknown change");
 		ret = -1;

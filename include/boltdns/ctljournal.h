@@ -31,6 +31,7 @@
 struct bolt_journal_slot {
 	_Atomic uint64_t seq;   /* the change's number (1, 2, ...); 0: being written */
 	uint64_t gen;           /* reload generation it belongs to */
+	int64_t time;           /* unix seconds when it was made */
 	uint32_t argc;
 	uint32_t len;           /* bytes of text used */
 	char text[BOLT_JOURNAL_TEXT];
@@ -46,19 +47,21 @@ struct bolt_ctl_journal {
 /* A change as read (words point into text). */
 struct bolt_journal_change {
 	uint64_t seq, gen;
+	int64_t time;           /* unix seconds when it was made */
 	unsigned argc;
 	char *argv[BOLT_JOURNAL_ARGS];
 	char text[BOLT_JOURNAL_TEXT];
 };
 
 /*
- * Publish a change of generation gen: argv[0..argc). Returns its sequence
+ * Publish a change of generation gen made at unix time now: argv[0..argc).
+ * Returns its sequence
  * number, or -ERANGE (nothing published) when argc is 0 or more than
  * BOLT_JOURNAL_ARGS or the words do not fit BOLT_JOURNAL_TEXT. Thread: the
  * single writer.
  */
-BOLT_API int64_t bolt_journal_append(struct bolt_ctl_journal *j, uint64_t gen, unsigned argc,
-                                     const char *const *argv);
+BOLT_API int64_t bolt_journal_append(struct bolt_ctl_journal *j, uint64_t gen, int64_t now,
+                                     unsigned argc, const char *const *argv);
 
 /* The number of the last change published (0: none). Any thread. */
 BOLT_API uint64_t bolt_journal_last(const struct bolt_ctl_journal *j);

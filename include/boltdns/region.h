@@ -43,7 +43,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 12u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 13u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
                                          8: doorbells (miss_bell, answer_bell);
@@ -57,7 +57,9 @@
                                             worker infos;
                                          12: a reason in each throttle slot
                                             (struct bolt_throttle_slot), lcore
-                                            counter throttle_passed */
+                                            counter throttle_passed;
+                                         13: the time of each control
+                                            journal change */
 #define BOLT_MAX_LCORES 16
 /* Resolver workers (boltdns-cp processes) on one region at most: one bit
  * each in the miss doorbell. */

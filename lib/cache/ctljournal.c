@@ -11,8 +11,8 @@
 #include "boltdns/ctljournal.h"
 #include "boltdns/errcode.h"
 
-int64_t bolt_journal_append(struct bolt_ctl_journal *j, uint64_t gen, unsigned argc,
-                            const char *const *argv)
+int64_t bolt_journal_append(struct bolt_ctl_journal *j, uint64_t gen, int64_t now,
+                            unsigned argc, const char *const *argv)
 {
 	if (argc == 0 || argc > BOLT_JOURNAL_ARGS)
 		return -ERANGE;
@@ -27,6 +27,7 @@ int64_t bolt_journal_append(struct bolt_ctl_journal *j, uint64_t gen, unsigned a
 	/* the clear is visible before any byte of the new change */
 	atomic_thread_fence(memory_order_release);
 	s->gen = gen;
+	s->time = now;
 	s->argc = argc;
 	s->len = (uint32_t)len;
 	size_t off = 0;
@@ -83,6 +84,7 @@ int bolt_journal_read(const struct bolt_ctl_journal *j, uint64_t seq,
 		return -ESTALE;
 	out->seq = seq;
 	out->gen = s->gen;
+	out->time = s->time;
 	uint32_t argc = s->argc, len = s->len;
 	if (argc == 0 || argc > BOLT_JOURNAL_ARGS || len == 0 || len > BOLT_JOURNAL_TEXT)
 		return -ESTALE;

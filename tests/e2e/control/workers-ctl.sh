@@ -13,7 +13,9 @@
 #  - boltctl nta add: names of a bogus zone are answered by both workers;
 #  - a worker 1 started after a change repeats the changes made since the
 #    last reload; boltctl status shows both at the same change of the
-#    control journal.
+#    control journal;
+#  - an NTA that expired before worker 1 started is expired on worker 1 too
+#    (its lifetime counts from worker 0's change, not from the repeat).
 #
 # Usage: workers-ctl.sh BOLTDNS_DP BOLTDNS_CP DP_STATS BOLTCTL
 . "$(dirname "$0")/lib.sh"
@@ -112,12 +114,19 @@ fi
 kill -9 "${W_PID[1]}"; wait "${W_PID[1]}" 2>/dev/null
 L=(); for i in $(seq 30 45); do L+=("l$i.dom1.boltnet"); done
 for i in $(seq 30 45); do ctl local_data add "l$i.dom1.boltnet 300 A 10.9.0.$i" >/dev/null; done
+# the NTA renewed for 2 s, which are over when worker 1 starts
+ctl nta add expired.boltnet 2 >/dev/null
+sleep 2.5
 start_worker 1
 for _ in $(seq 40); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
 settle
 n=$(nodata "${L[@]}")
 [ "$n" = 16 ] && ok "a worker 1 started after 16 additions answers them too" ||
   bad "late worker 1: $n of 16 NODATA"
+E=(); for i in $(seq 50 65); do E+=("nx$i.expired.boltnet"); done
+n=$(count_rcode SERVFAIL A "${E[@]}")
+[ "$n" = 16 ] && ok "an NTA expired before worker 1 started: 16 of 16 SERVFAIL (bogus) again" ||
+  bad "expired NTA: $n of 16 SERVFAIL (worker 1 counted its lifetime from its own start)"
 wait_stats
 st=$(ctl status)
 j0=$(awk '$1 == "workers.0.ctl_journal:" { print $2 }' <<<"$st")

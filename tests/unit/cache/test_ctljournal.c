@@ -1,6 +1,6 @@
 /*
  * The control journal (boltdns/ctljournal.h): changes read back in order
- * with their words and generation; a reader that fell more than
+ * with their words, generation and time; a reader that fell more than
  * BOLT_JOURNAL_SLOTS behind is told (-ESTALE), never given a reused slot;
  * bolt_journal_start finds the first change of a generation, and counts
  * what of it was overwritten; words that do not fit are refused.
@@ -28,7 +28,7 @@ static struct bolt_ctl_journal *fresh(void)
 static void add(struct bolt_ctl_journal *j, uint64_t gen, const char *a, const char *b)
 {
 	const char *w[2] = { a, b };
-	assert_true(bolt_journal_append(j, gen, b ? 2 : 1, w) > 0);
+	assert_true(bolt_journal_append(j, gen, 1000, b ? 2 : 1, w) > 0);
 }
 
 static void test_in_order(void **state)
@@ -40,11 +40,14 @@ static void test_in_order(void **state)
 	assert_int_equal(bolt_journal_read(j, 1, &c), -EAGAIN);
 	add(j, 3, "local_data", "add");
 	const char *w3[3] = { "local_data", "add", "x.test 300 A 10.0.0.1" };
-	assert_int_equal(bolt_journal_append(j, 3, 3, w3), 2);
+	assert_int_equal(bolt_journal_append(j, 3, 1767225600, 3, w3), 2);
 	assert_int_equal(bolt_journal_last(j), 2);
 	assert_int_equal(bolt_journal_read(j, 2, &c), 0);
 	assert_int_equal(c.seq, 2);
 	assert_int_equal(c.gen, 3);
+	/* the time it was made, for a reader repeating it later (an NTA's
+	 * lifetime counts from then) */
+	assert_int_equal(c.time, 1767225600);
 	assert_int_equal(c.argc, 3);
 	assert_string_equal(c.argv[0], "local_data");
 	assert_string_equal(c.argv[2], "x.test 300 A 10.0.0.1");
@@ -103,8 +106,8 @@ static void test_too_long(void **state)
 	memset(big, 'a', BOLT_JOURNAL_TEXT);
 	big[BOLT_JOURNAL_TEXT] = '\0';
 	const char *w[2] = { "local_data", big };
-	assert_int_equal(bolt_journal_append(j, 1, 2, w), -ERANGE);
-	assert_int_equal(bolt_journal_append(j, 1, 0, w), -ERANGE);
+	assert_int_equal(bolt_journal_append(j, 1, 0, 2, w), -ERANGE);
+	assert_int_equal(bolt_journal_append(j, 1, 0, 0, w), -ERANGE);
 	assert_int_equal(bolt_journal_last(j), 0);
 	free(big);
 	free(j);
