@@ -24,6 +24,10 @@ enum { OP_DEL = 1, OP_ADD = 2 };
 /* Changes one answer may hold: bounds the memory a primary can make us
  * use (64 MiB of change records). */
 #define IXFR_OPS_MAX (64u << 20)
+/* The records of a whole zone (AXFR, AXFR-style IXFR) are the zone itself,
+ * which a text file may hold as large: bounded apart, far above the
+ * largest policy feeds (1 GiB of records, ~20 M triggers). */
+#define IXFR_ZONE_MAX ((size_t)1 << 30)
 
 void rpz_ixfr_init(struct rpz_ixfr *x, bool axfr, uint32_t from)
 {
@@ -59,7 +63,7 @@ static int op_add(struct rpz_ixfr *x, uint8_t op, const uint8_t *owner, size_t o
                   uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
 	size_t need = 1 + 1 + olen + 2 + 4 + 2 + rdlen;
-	if (x->nops + need > IXFR_OPS_MAX)
+	if (x->nops + need > (x->state == ST_FULL ? IXFR_ZONE_MAX : IXFR_OPS_MAX))
 		return BOLT_ELIMIT;
 	if (x->nops + need > x->capops) {
 		size_t c = x->capops ? x->capops * 2 : 4096;

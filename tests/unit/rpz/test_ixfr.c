@@ -2,7 +2,8 @@
  * control/rpz: reading IXFR/AXFR answers (ixfr.c) and applying them to a
  * zone's records (ixfr_set.c): difference sequences over two versions, up
  * to date, a newer SOA alone, AXFR-style, a broken serial chain, a deletion
- * of a record the zone does not hold, a cut answer; NOTIFY (notify.c) and
+ * of a record the zone does not hold, a cut answer, a whole zone larger
+ * than the bound of an IXFR's changes; NOTIFY (notify.c) and
  * the TSIG of a request and of its response (tsig.c).
  */
 #include <setjmp.h>
@@ -281,6 +282,55 @@ static void test_many(void **state)
 	rpz_rrset_free(s);
 }
 
+/* An AXFR of a zone past the 64 MiB bound of an IXFR's changes (264 000
+ * records of 256 bytes each, ~80 MiB) is read whole: the records of a
+ * whole zone are the zone, as large as a text file of it may be. The
+ * changes of an incremental answer keep their bound. */
+static void test_big_zone(void **state)
+{
+	(void)state;
+	enum { N = 264000 };
+	uint8_t n[BOLT_NAME_MAX], rd[256], soa[128];
+	const char *why = "";
+	memset(rd, 'x', sizeof(rd));
+	rd[0] = 255; /* one TXT string */
+	uint16_t sl = soa_rdata(5, soa);
+	struct rpz_ixfr x;
+	rpz_ixfr_init(&x, true, 0);
+	assert_int_equal(rpz_ixfr_feed(&x, origin, BOLT_TYPE_SOA, 60, soa, sl, &why), 0);
+	int rc = 0;
+	for (unsigned i = 0; i < N && rc == 0; i++) {
+		char t[64];
+		snprintf(t, sizeof(t), "n%u.example.rpz.test.", i);
+		assert_true(bolt_name_from_text(t, n) > 0);
+		rc = rpz_ixfr_feed(&x, n, BOLT_TYPE_TXT, 60, rd, sizeof(rd), &why);
+	}
+	assert_string_equal(why, "");
+	assert_int_equal(rc, 0);
+	assert_true(x.nops > (64u << 20));
+	assert_int_equal(rpz_ixfr_feed(&x, origin, BOLT_TYPE_SOA, 60, soa, sl, &why), 1);
+	assert_int_equal(x.kind, RPZ_IXFR_FULL);
+	assert_int_equal(x.adds, N);
+	rpz_ixfr_free(&x);
+	/* The same records as additions of an IXFR: too many changes. */
+	uint8_t old[128];
+	uint16_t ol = soa_rdata(4, old);
+	rpz_ixfr_init(&x, false, 4);
+	assert_int_equal(rpz_ixfr_feed(&x, origin, BOLT_TYPE_SOA, 60, soa, sl, &why), 0);
+	assert_int_equal(rpz_ixfr_feed(&x, origin, BOLT_TYPE_SOA, 60, old, ol, &why), 0);
+	assert_int_equal(rpz_ixfr_feed(&x, origin, BOLT_TYPE_SOA, 60, soa, sl, &why), 0);
+	rc = 0;
+	for (unsigned i = 0; i < N && rc == 0; i++) {
+		char t[64];
+		snprintf(t, sizeof(t), "n%u.example.rpz.test.", i);
+		assert_true(bolt_name_from_text(t, n) > 0);
+		rc = rpz_ixfr_feed(&x, n, BOLT_TYPE_TXT, 60, rd, sizeof(rd), &why);
+	}
+	assert_int_equal(rc, BOLT_ELIMIT);
+	assert_string_equal(why, "too many changes");
+	rpz_ixfr_free(&x);
+}
+
 static void test_notify(void **state)
 {
 	(void)state;
@@ -348,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_axfr_style),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_big_zone),
 		cmocka_unit_test(test_notify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
