@@ -175,10 +175,12 @@ static int update(struct pxfr *x, struct rpz_rrset **out, struct rpz_zone **chan
 	rpz_ixfr_free(&ix);
 	if (rc == 0 && *out != NULL)
 		return 0;
-	/* Refused, a newer SOA alone, or differences that do not fit what we
-	 * hold: the whole zone. Other failures (TSIG, a cut stream) are not
-	 * retried here: AXFR from the same primary would fail alike. */
-	if (rc < 0 && rc != BOLT_ENOTIMP && rc != BOLT_ENOENT)
+	/* Refused, a newer SOA alone, differences that do not fit what we
+	 * hold, or more of them than we take (BOLT_ELIMIT: the same IXFR
+	 * would come at every retry): the whole zone. Other failures (TSIG, a
+	 * cut stream) are not retried here: AXFR from the same primary would
+	 * fail alike. */
+	if (rc < 0 && rc != BOLT_ENOTIMP && rc != BOLT_ENOENT && rc != BOLT_ELIMIT)
 		return rc;
 	*fallback = true;
 	return axfr(x, out, err, errlen);

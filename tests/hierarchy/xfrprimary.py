@@ -17,6 +17,9 @@ dnsserve.py).
         notimp      IXFR answered NOTIMP
         truncate    IXFR answer cut after its first message (connection closed)
         badsig      IXFR answer signed with another secret
+        huge        IXFR answer with 260 000 TXT records of 255 bytes more
+                    in its additions (~70 MiB of changes, 200 records a
+                    message)
       Every question is logged: EPOCH TRANSPORT QTYPE FROM-SERIAL ACTION.
   xfrprimary.py notify --server ADDR --port PORT --zone NAME --serial N
                        [--key NAME:SECRET] [--src ADDR] [--tcp] [--count N]
@@ -233,12 +236,12 @@ class Primary:
     def log(self, transport, qtype, frm, action):
         self.logf.write("%.6f %s %s %s %s\n" % (time.time(), transport, qtype, frm, action))
 
-    def messages(self, query, rrs, qtype, prior, bad=False, cut=False):
-        """The answer stream: PER_MSG records a message, each signed."""
+    def messages(self, query, rrs, qtype, prior, bad=False, cut=False, per=PER_MSG):
+        """The answer stream: per records a message, each signed."""
         qend = skip_name(query, 12) + 4
         question = query[12:qend]
         out, mac = [], prior
-        chunks = [rrs[i:i + PER_MSG] for i in range(0, len(rrs), PER_MSG)] or [[]]
+        chunks = [rrs[i:i + per] for i in range(0, len(rrs), per)] or [[]]
         secret = os.urandom(32) if bad else None
         for i, chunk in enumerate(chunks):
             hdr = query[0:2] + struct.pack("!HHHHH", 0x8400, 1, len(chunk), 0, 0)
@@ -305,11 +308,16 @@ class Primary:
             i = known.index(frm)
             for old, new in zip(self.versions[i:], self.versions[i + 1:]):
                 rrs += [old[1]] + sorted(old[2] - new[2]) + [new[1]] + sorted(new[2] - old[2])
+            per = PER_MSG
+            if mode == "huge":
+                pad = (b"\x03pad" + self.zwire, T_TXT, 60, b"\xff" + b"x" * 255)
+                rrs += [pad] * 260000
+                per = 200
             rrs.append(soa)
             self.log(transport, tname, frm, "%s %d->%d" % (
                 "ixfr" if mode == "ixfr" else mode, frm, serial))
             return self.messages(query, rrs, qtype, mac, bad=(mode == "badsig"),
-                                 cut=(mode == "truncate"))
+                                 cut=(mode == "truncate"), per=per)
 
 
 def serve(args):

@@ -11,8 +11,8 @@
 #   - NOTIFY over TCP/53 (the control plane);
 #   - a cut IXFR and an IXFR with a bad signature: the last good policy
 #     stays (rpz_xfr_failures);
-#   - IXFR refused, or answered AXFR-style: the zone transferred whole
-#     (rpz_axfr_fallbacks);
+#   - IXFR refused, answered AXFR-style, or with more changes than the
+#     client holds: the zone transferred whole (rpz_axfr_fallbacks);
 #   - NOTIFYs in a row: one transfer; a serial not newer: none.
 #
 # Usage: rpz-ixfr.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
@@ -163,6 +163,16 @@ RULES="$RULES
 short.dom1.boltnet 60 CNAME ."
 zone_write
 change_seen NXDOMAIN short.dom1.boltnet "AXFR-style IXFR answer" --key "$KEY"
+# an IXFR with more changes than the client holds (~70 MiB): AXFR, not a
+# transfer that fails again at every retry (a NODATA rule for a name that
+# does not exist: NOERROR once in effect)
+echo huge > "$PD/mode"
+RULES="$RULES
+huge.dom1.boltnet 60 CNAME *."
+zone_write
+change_seen NOERROR huge.dom1.boltnet "IXFR of too many changes: AXFR" --key "$KEY"
+grep -q " IXFR .* huge " "$PD/log" && grep -q " AXFR .*axfr $SERIAL" "$PD/log" &&
+  ok "the primary sent the huge IXFR, then was asked AXFR" || bad "primary log: $(tail -3 "$PD/log")"
 
 # ---- the counters (none of these happened before the steps above) ----
 wait_stats
