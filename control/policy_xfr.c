@@ -318,6 +318,10 @@ int policy_xfr_start(struct cp *cp)
 static bool from_primary(const struct pxfr *x, int family, const uint8_t *addr)
 {
 	const struct bolt_sockaddr *p = &x->cfg.primary;
+	/* A dual-stack TCP listener ([::]) sees an IPv4 primary as ::ffff:a.b.c.d. */
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (family == AF_INET6 && p->family == AF_INET && memcmp(addr, v4mapped, 12) == 0)
+		return memcmp(addr + 12, p->addr, 4) == 0;
 	if (family != p->family)
 		return false;
 	return memcmp(addr, p->addr, family == AF_INET ? 4 : 16) == 0;

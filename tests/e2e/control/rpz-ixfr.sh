@@ -35,6 +35,10 @@ zone_write() { # bump the serial, write the rules
   mv "$PD/zone.tmp" "$PD/zone"
 }
 SERIAL=0; zone_write
+# A dual-stack TCP listener as well: it sees the IPv4 primary as ::ffff:127.0.0.1.
+DS_PORT=5393
+sed -i "s/^tcp-listen = 127.0.0.1@$E2E_PORT\$/tcp-listen = 127.0.0.1@$E2E_PORT, [::]@$DS_PORT/" "$E2E_DIR/boltdns.conf"
+grep -q "^tcp-listen = .*\[::\]@$DS_PORT" "$E2E_DIR/boltdns.conf" || { echo "no dual-stack tcp-listen"; exit 1; }
 cat >> "$E2E_DIR/boltdns.conf" <<CONF
 [rpz]
 name = rpz.test
@@ -114,6 +118,12 @@ change_not_seen multi.dom1.boltnet "refused NOTIFYs"
 
 # ---- NOTIFY over TCP (the control plane's TCP/53) ----
 change_seen NXDOMAIN multi.dom1.boltnet "NOTIFY over TCP" --key "$KEY" --tcp
+
+# ---- NOTIFY over TCP to a dual-stack listener (the primary as ::ffff:127.0.0.1) ----
+RULES="$RULES
+big.dom1.boltnet 60 CNAME ."
+zone_write
+change_seen NXDOMAIN big.dom1.boltnet "NOTIFY over TCP to [::]" --key "$KEY" --tcp --port "$DS_PORT"
 
 # ---- a deletion by IXFR ----
 RULES="www.dom1.boltnet 60 CNAME .
