@@ -28,7 +28,14 @@
 # Writes OUT_PREFIX-raw.txt (one line a run), OUT_PREFIX.md (tables, medians)
 # and OUT_PREFIX.png (gnuplot) with OUT_PREFIX = bench/results/DATE-memif by
 # default. Knobs: ROUNDS (5) SECS (4) RATES ("100000 500000") OUTSTANDING
-# (2048) NAMES (1000) DP_CPU (0) LG_CPU (1) BUILD.
+# (2048) NAMES (1000) DP_CPU (0) LG_CPU (1) BUILD, SERVERS ("reflector dp":
+# "dp" loops boltdns-dp alone, e.g. to chase a crash), STOP_ON_CRASH (0).
+#
+# When a server dies on its own (or exits other than 0 on SIGTERM), the
+# temporary directory is kept and its path and the tail of the server's log
+# are printed (with STOP_ON_CRASH=1 the script stops there, exit status 3);
+# set up core dumps beforehand (ulimit -c unlimited, kernel.core_pattern) to
+# get one.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/bench/results/$(date -u +%Y-%m-%d)-memif}
@@ -40,6 +47,8 @@ NAMES=${NAMES:-1000}
 DP_CPU=${DP_CPU:-0}
 LG_CPU=${LG_CPU:-1}
 BUILD=${BUILD:-$ROOT/build-memif-bench}
+SERVERS=${SERVERS:-reflector dp}
+STOP_ON_CRASH=${STOP_ON_CRASH:-0}
 LOCK=/tmp/boltdns-bench.lock
 
 log() { echo "memif: $*" >&2; }
@@ -66,6 +75,8 @@ LG_MAC=02:00:00:00:6d:02
 SRV_IP=198.19.78.1
 LG_IP=198.19.78.2
 SRV_PID=""
+KEEP_TMP=0
+CRASHES=0
 cleanup() {
 	set +e
 	if [ -n "$SRV_PID" ]; then
@@ -73,7 +84,12 @@ cleanup() {
 		wait "$SRV_PID" 2>/dev/null
 	fi
 	rm -f "$REGION"
-	rm -rf "$TMP" /var/run/dpdk/bmb-*-$$
+	rm -rf /var/run/dpdk/bmb-*-$$
+	if [ "$KEEP_TMP" = 1 ]; then
+		log "$CRASHES server failure(s): kept $TMP (logs: *.log, crash-*.log)"
+	else
+		rm -rf "$TMP"
+	fi
 }
 trap cleanup EXIT
 
@@ -111,10 +127,31 @@ start_rf() {
 		--ip $SRV_IP > "$TMP/rf.log" 2>&1 &
 	SRV_PID=$!
 }
+# A server that died on its own, or did not exit 0 on SIGTERM: keep the
+# temporary directory, save the server's log, print its tail.
+srv_failed() { # srv_failed WHAT STATUS
+	local what=$1 st=$2 f
+	CRASHES=$((CRASHES + 1)) KEEP_TMP=1
+	f=$TMP/crash-$CRASHES.log
+	if [ -f "$TMP/dp.log" ] && [ "${what%% *}" != reflector ]; then cp "$TMP/dp.log" "$f"; else cp "$TMP/rf.log" "$f" 2>/dev/null; fi
+	log "server $what: exit status $st$( [ "$st" -gt 128 ] 2>/dev/null && echo " (signal $((st - 128)))"); log kept in $f; its tail:"
+	tail -n 20 "$f" >&2 || true
+	if [ "$STOP_ON_CRASH" = 1 ]; then
+		SRV_PID=""
+		exit 3
+	fi
+}
 stop_srv() {
-	kill -TERM "$SRV_PID"
-	wait "$SRV_PID" || log "server exited $? ($1)"
+	local st=0 alive=1
+	kill -0 "$SRV_PID" 2>/dev/null || alive=0
+	[ "$alive" = 0 ] || kill -TERM "$SRV_PID"
+	wait "$SRV_PID" || st=$?
 	SRV_PID=""
+	if [ "$alive" = 0 ]; then
+		srv_failed "$1 (died during the run)" "$st"
+	elif [ "$st" != 0 ]; then
+		srv_failed "$1 (on SIGTERM)" "$st"
+	fi
 }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
@@ -152,7 +189,7 @@ run_one() { # run_one ROUND SERVER MODE LOADGEN_ARGS...
 		--edns 1232 --duration "$SECS" --timeout 1000 --wait 500 --label "$srv-$mode" "$@" 2>&1 |
 		grep '^RESULT' || true)
 	t1=$(ticks "$SRV_PID") w1=$(date +%s.%N)
-	stop_srv "$srv"
+	stop_srv "$srv $mode round $round"
 	local share busy
 	share=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v a="$w0" -v b="$w1" \
 		'BEGIN { printf "%.3f", t / hz / (b - a) }')
@@ -192,6 +229,7 @@ log "waiting for the bench lock"
 flock 9
 for round in $(seq 1 "$ROUNDS"); do
 	if [ $((round % 2)) = 1 ]; then order="reflector dp"; else order="dp reflector"; fi
+	[ "$SERVERS" = "reflector dp" ] || order=$SERVERS
 	for srv in $order; do server_block "$round" "$srv"; done
 done
 flock -u 9
