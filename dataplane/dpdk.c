@@ -39,6 +39,7 @@
 #include "burst.h"
 #include "cpu.h"
 #include "dp.h"
+#include "faultguard.h"
 #include "frame.h"
 #include "log.h"
 #include "pool.h"
@@ -60,6 +61,7 @@ struct dp_port {
 	bool ol_ip;                  /* IPv4 header checksum offloaded */
 	bool ol_udp;                 /* UDP checksum offloaded */
 	bool tx_now;                 /* flush answers with their burst (tx_per_burst) */
+	bool guard;                  /* bursts under the fault guard (unmaps_under_lcore) */
 	struct dp_svc svc;
 };
 
@@ -97,6 +99,7 @@ static struct {
 	uint64_t idle_tsc;           /* IDLE_AFTER_US in TSC cycles */
 	uint64_t turn_max_tsc;       /* TURN_MAX_US in TSC cycles */
 	uint64_t hz;
+	bool guarded[RTE_MAX_ETHPORTS]; /* by ethdev id: dp_port.guard */
 } g;
 
 /* Time without work after which an lcore starts to nap (idle-sleep > 0).
@@ -114,11 +117,72 @@ static struct {
  * frames takes microseconds): busy_account leaves it out. */
 #define TURN_MAX_US 200
 
+/*
+ * A burst of a port whose driver may unmap its rings under the lcore
+ * (unmaps_under_lcore: net_memif when its peer goes away) faulted on that
+ * memory. If the port's link is down, that was the peer leaving: the burst
+ * counts as empty (what it held is left to the process, at most a burst of
+ * mbufs); with the link up it was something else, and the process aborts
+ * as the fault would have killed it.
+ */
+static void burst_faulted(uint16_t port, const char *what)
+{
+	struct rte_eth_link link;
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_DOWN) {
+		dp_warn("port %u: its peer went away during a %s burst (the driver unmapped the "
+		        "rings at %p under it): burst dropped", port, what, dp_faultguard_addr());
+		return;
+	}
+	dp_err("port %u: fault at %p in a %s burst with the link up: aborting", port,
+	       dp_faultguard_addr(), what);
+	abort();
+}
+
+static __attribute__((noinline)) uint16_t rx_guarded(uint16_t port, uint16_t q,
+                                                      struct rte_mbuf **m, uint16_t n)
+{
+	sigjmp_buf jb;
+	if (sigsetjmp(jb, 0) == 0) {
+		dp_faultguard_arm(&jb);
+		uint16_t got = rte_eth_rx_burst(port, q, m, n);
+		dp_faultguard_disarm();
+		return got;
+	}
+	burst_faulted(port, "receive");
+	return 0;
+}
+
+/* 0 when the burst faulted: its mbufs are then the driver's (it may have
+ * freed some), so the caller leaves them alone. */
+static __attribute__((noinline)) uint16_t tx_guarded(uint16_t port, uint16_t q,
+                                                      struct rte_mbuf **m, uint16_t n,
+                                                      bool *faulted)
+{
+	sigjmp_buf jb;
+	if (sigsetjmp(jb, 0) == 0) {
+		dp_faultguard_arm(&jb);
+		uint16_t sent = rte_eth_tx_burst(port, q, m, n);
+		dp_faultguard_disarm();
+		return sent;
+	}
+	burst_faulted(port, "send");
+	*faulted = true;
+	return 0;
+}
+
 static void tx_flush(struct dp_lcore *l, uint16_t port, uint16_t q, struct tx_buf *b)
 {
 	if (b->n == 0)
 		return;
-	uint16_t sent = rte_eth_tx_burst(port, q, b->m, b->n);
+	bool faulted = false;
+	uint16_t sent = g.guarded[port] ? tx_guarded(port, q, b->m, b->n, &faulted)
+	                                : rte_eth_tx_burst(port, q, b->m, b->n);
+	if (faulted) {
+		DP_STAT_ADD(l->w.st, tx_drops, b->n);
+		b->n = 0;
+		return;
+	}
 	DP_STAT_ADD(l->w.st, tx_pkts, sent);
 	if (sent < b->n) {
 		/* The NIC ring is full: drop rather than wait on the hot path. */
@@ -170,7 +234,8 @@ static unsigned rx_port(struct dp_lcore *l, unsigned pi)
 {
 	struct dp_port *p = &g.ports[pi];
 	uint16_t q = (uint16_t)l->index;
-	uint16_t n = rte_eth_rx_burst(p->id, q, l->rx, RX_BURST);
+	uint16_t n = p->guard ? rx_guarded(p->id, q, l->rx, RX_BURST)
+	                      : rte_eth_rx_burst(p->id, q, l->rx, RX_BURST);
 
 	if (n == 0)
 		return 0;
@@ -687,6 +752,16 @@ static bool tx_per_burst(const char *driver)
 	return true;
 }
 
+/*
+ * Whether the driver may unmap a port's rings while an lcore polls it:
+ * net_memif frees its shared regions on the EAL interrupt thread when the
+ * peer disconnects (faultguard.h). Such ports burst under the fault guard.
+ */
+static bool unmaps_under_lcore(const char *driver)
+{
+	return driver != NULL && strcmp(driver, "net_memif") == 0;
+}
+
 static int port_setup(uint16_t id, uint16_t want_q, struct dp_port *p)
 {
 	struct rte_eth_dev_info info;
@@ -710,6 +785,14 @@ static int port_setup(uint16_t id, uint16_t want_q, struct dp_port *p)
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
 	}
 	p->tx_now = tx_per_burst(info.driver_name);
+	p->guard = unmaps_under_lcore(info.driver_name);
+	if (p->guard) {
+		int gerr = dp_faultguard_install();
+		if (gerr != 0)
+			return gerr;
+		if (id < RTE_MAX_ETHPORTS)
+			g.guarded[id] = true;
+	}
 	p->ol_ip = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	p->ol_udp = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
 	if (p->ol_ip)

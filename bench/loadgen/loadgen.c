@@ -23,6 +23,11 @@
  * The port is started again until it takes (a memif client whose server is
  * not listening yet fails to start) and the link is waited for, up to
  * --link-wait seconds, before the clock starts.
+ *
+ * --flaps N: after the run, N times stop the port while queries are in
+ * flight (2 ms flat out, no drain) and start it again: over memif, the
+ * server sees its peer go away mid-traffic N times (tests/e2e/dataplane/
+ * dp-memif.sh: boltdns-dp must survive it). Says "FLAPS done=K" at the end.
  */
 #include "loadgen.h"
 
@@ -72,6 +77,7 @@ struct args {
 	uint64_t outstanding; /* in-flight cap; 0 = none */
 	double link_wait;  /* seconds to wait for the port to start and its link */
 	bool check_csum;   /* verify IPv4 and UDP checksums of every answer */
+	uint32_t flaps;    /* stop and restart the port this often after the run */
 	struct lg_query_opts qopts;
 };
 
@@ -99,7 +105,7 @@ static void usage(const char *prog)
 	        "  [--duration SEC] [--count N] [--timeout MS] [--wait MS]\n"
 	        "  [--sports N (power of 2)] [--sport-base P] [--outstanding N]\n"
 	        "  [--edns SIZE] [--do] [--no-rd] [--label STR] [--hist-out FILE]\n"
-	        "  [--link-wait SEC (10)] [--check-csum]\n",
+	        "  [--link-wait SEC (10)] [--check-csum] [--flaps N]\n",
 	        prog);
 }
 
@@ -127,6 +133,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"do", no_argument, NULL, 'O'},             {"no-rd", no_argument, NULL, 'R'},
 		{"label", required_argument, NULL, 'l'},    {"hist-out", required_argument, NULL, 'H'},
 		{"link-wait", required_argument, NULL, 'L'}, {"check-csum", no_argument, NULL, 'C'},
+		{"flaps", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	memset(a, 0, sizeof(*a));
@@ -233,6 +240,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 				goto bad;
 			break;
 		case 'C': a->check_csum = true; break;
+		case 'F': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v > 100000)
+				goto bad;
+			a->flaps = (uint32_t)v;
+			break;
+		}
 		case 'h': usage(argv[0]); exit(0);
 		default: goto bad;
 		}
@@ -261,6 +276,8 @@ bad:
  * started yet is turned away and never tries again: either way the port is
  * started again (stopped first in the second case) until the link comes up.
  */
+static int port_start(uint16_t port, double link_wait);
+
 static int port_init(uint16_t port, struct rte_mempool *pool, double link_wait)
 {
 	struct rte_eth_conf conf;
@@ -277,6 +294,12 @@ static int port_init(uint16_t port, struct rte_mempool *pool, double link_wait)
 		fprintf(stderr, "loadgen: port %u set-up failed: %s\n", port, rte_strerror(-rc));
 		return rc;
 	}
+	return port_start(port, link_wait);
+}
+
+static int port_start(uint16_t port, double link_wait)
+{
+	int rc;
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t give_up = rte_rdtsc() + (uint64_t)(link_wait * (double)hz);
 	for (;;) {
@@ -640,6 +663,25 @@ int main(int argc, char **argv)
 
 	report(&r, send_s > 0 ? send_s : 1e-9);
 	ret = 0;
+
+	/* --flaps: the peer's view of a client that goes away mid-traffic */
+	uint32_t flaps = 0;
+	while (flaps < a.flaps && !stop) {
+		uint64_t t = rte_rdtsc(), until = t + hz / 500;
+		while (!stop && (t = rte_rdtsc()) < until) {
+			rx_poll(&r);
+			expire(&r, t);
+			tx_some(&r, BURST, t);
+		}
+		rte_eth_dev_stop(a.port);
+		flaps++;
+		if (port_start(a.port, a.link_wait) != 0) {
+			ret = 1;
+			break;
+		}
+	}
+	if (a.flaps)
+		printf("FLAPS done=%" PRIu32 "\n", flaps);
 
 	rte_eth_dev_stop(a.port);
 err_close:
