@@ -121,9 +121,15 @@ static struct {
  * A burst of a port whose driver may unmap its rings under the lcore
  * (unmaps_under_lcore: net_memif when its peer goes away) faulted on that
  * memory. If the port's link is down, that was the peer leaving: the burst
- * counts as empty (what it held is left to the process, at most a burst of
- * mbufs); with the link up it was something else, and the process aborts
- * as the fault would have killed it.
+ * counts as empty; with the link up it was something else, and the process
+ * aborts as the fault would have killed it.
+ *
+ * The mbufs such a burst held are lost to the pool: the driver's own (a
+ * receive burst allocates 32 before it copies) and, for a send burst, ours,
+ * since the driver may have freed some of them before the fault. About 17
+ * a recovery were measured (39 recoveries in 900 disconnects of a client
+ * sending flat out); the pool holds ~3400 for one port and lcore, so each
+ * warning says how many are left.
  */
 static void burst_faulted(uint16_t port, const char *what)
 {
@@ -131,7 +137,8 @@ static void burst_faulted(uint16_t port, const char *what)
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_DOWN) {
 		dp_warn("port %u: its peer went away during a %s burst (the driver unmapped the "
-		        "rings at %p under it): burst dropped", port, what, dp_faultguard_addr());
+		        "rings at %p under it): burst dropped, its mbufs lost (%u left in the pool)",
+		        port, what, dp_faultguard_addr(), rte_mempool_avail_count(g.pool));
 		return;
 	}
 	dp_err("port %u: fault at %p in a %s burst with the link up: aborting", port,
@@ -153,8 +160,9 @@ static __attribute__((noinline)) uint16_t rx_guarded(uint16_t port, uint16_t q,
 	return 0;
 }
 
-/* 0 when the burst faulted: its mbufs are then the driver's (it may have
- * freed some), so the caller leaves them alone. */
+/* 0 and *faulted when the burst faulted: the driver may have freed some of
+ * the mbufs by then, so the caller leaves them all alone (lost to the pool
+ * rather than freed twice). */
 static __attribute__((noinline)) uint16_t tx_guarded(uint16_t port, uint16_t q,
                                                       struct rte_mbuf **m, uint16_t n,
                                                       bool *faulted)
