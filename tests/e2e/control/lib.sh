@@ -122,6 +122,28 @@ e2e_wait_attached() {
   return 1
 }
 
+# e2e_start_worker INDEX: resolver worker INDEX of a `workers = N`
+# configuration, its stats in cp<INDEX>.stats and its log in cp<INDEX>.log;
+# sets W_PID[INDEX].
+e2e_start_worker() {
+  e2e_dnssec_conf
+  ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -w "$1" \
+    -s "$E2E_DIR/cp$1.stats" >>"$E2E_DIR/cp$1.log" 2>&1 &
+  W_PID[$1]=$!
+}
+
+# e2e_start_two_workers: workers 0 and 1, each attached (or the test ends),
+# E2E_CP_PID set to worker 0, and worker 1's ring set in its own hands
+# (worker 0 may have adopted it for a moment).
+e2e_start_two_workers() {
+  e2e_start_worker 0
+  e2e_wait_attached "$E2E_DIR/cp0.stats" || { cat "$E2E_DIR/cp0.log"; echo "worker 0 did not attach"; exit 1; }
+  e2e_start_worker 1
+  e2e_wait_attached "$E2E_DIR/cp1.stats" 50 || { cat "$E2E_DIR/cp1.log"; echo "worker 1 did not attach"; exit 1; }
+  E2E_CP_PID=${W_PID[0]}
+  for _ in $(seq 30); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
+}
+
 # e2e_dnssec_conf: the trust anchor of a test's configuration. A test that
 # writes its own (xdp.sh, acl.sh) without [dnssec] gets the same section as
 # e2e_write_conf's: without it boltdns-cp would validate the signed fake

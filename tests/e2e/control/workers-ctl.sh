@@ -27,19 +27,7 @@ e2e_write_conf
 sed -i "s|^\[resolver\]|[resolver]\nworkers = 2|" "$E2E_DIR/boltdns.conf"
 e2e_start_hierarchy
 e2e_start_dp
-start_worker() { # start_worker INDEX: sets W_PID[INDEX]
-  e2e_dnssec_conf
-  ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -w "$1" \
-    -s "$E2E_DIR/cp$1.stats" >>"$E2E_DIR/cp$1.log" 2>&1 &
-  W_PID[$1]=$!
-}
-start_worker 0
-e2e_wait_attached "$E2E_DIR/cp0.stats" || { cat "$E2E_DIR/cp0.log"; echo "worker 0 did not attach"; exit 1; }
-start_worker 1
-e2e_wait_attached "$E2E_DIR/cp1.stats" 50 || { cat "$E2E_DIR/cp1.log"; echo "worker 1 did not attach"; exit 1; }
-E2E_CP_PID=${W_PID[0]}
-for _ in $(seq 30); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
-ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
+e2e_start_two_workers
 wstat() { awk -v k="$2" '$1 == k { print $2 }' "$E2E_DIR/cp$1.stats"; }
 # the workers repeat the socket's changes every 200 ms
 settle() { sleep 0.6; }
@@ -117,7 +105,7 @@ for i in $(seq 30 45); do ctl local_data add "l$i.dom1.boltnet 300 A 10.9.0.$i" 
 # the NTA renewed for 2 s, which are over when worker 1 starts
 ctl nta add expired.boltnet 2 >/dev/null
 sleep 2.5
-start_worker 1
+e2e_start_worker 1
 for _ in $(seq 40); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
 settle
 n=$(nodata "${L[@]}")

@@ -50,19 +50,7 @@ for _ in $(seq 100); do [ "$(dp_stat dp_lcores 2>/dev/null)" = 2 ] && break; sle
 [ "$(dp_stat cp_workers)" = 2 ] && ok "the region has ring sets for 2 workers" ||
   bad "cp_workers in the region: $(dp_stat cp_workers)"
 
-start_worker() { # start_worker INDEX: sets W_PID[INDEX]
-  e2e_dnssec_conf
-  ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns.conf" -w "$1" \
-    -s "$E2E_DIR/cp$1.stats" >>"$E2E_DIR/cp$1.log" 2>&1 &
-  W_PID[$1]=$!
-}
-start_worker 0
-e2e_wait_attached "$E2E_DIR/cp0.stats" || { cat "$E2E_DIR/cp0.log"; echo "worker 0 did not attach"; exit 1; }
-start_worker 1
-e2e_wait_attached "$E2E_DIR/cp1.stats" 50 || { cat "$E2E_DIR/cp1.log"; echo "worker 1 did not attach"; exit 1; }
-E2E_CP_PID=${W_PID[0]}
-# worker 1's set may have been adopted by worker 0 for a moment: wait for it
-for _ in $(seq 30); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
+e2e_start_two_workers
 if [ "$(dp_stat cp_owner_pid)" = "${W_PID[0]}" ] && [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ]; then
   ok "each worker owns its ring set (pids ${W_PID[0]} ${W_PID[1]})"
 else
@@ -148,7 +136,7 @@ ad=$(awk '$1 == "adopted_misses" { print $2 }' "$E2E_DIR/cp0.stats")
   bad "worker 0 took no miss from worker 1's rings"
 
 # ---- a new worker 1 gets its rings back
-start_worker 1
+e2e_start_worker 1
 for _ in $(seq 40); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
 wait_stats
 before=$(awk '$1 == "misses" { print $2 }' "$E2E_DIR/cp1.stats")
@@ -162,7 +150,6 @@ else
   bad "new worker 1: owner $(dp_stat cp1_owner_pid), $n of 40 answered, misses $before -> $after"
 fi
 # ---- the control socket reports and reaches every worker
-ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
 st=$(ctl status)
 p0=$(awk '$1 == "workers.0.pid:" { print $2 }' <<<"$st")
 p1=$(awk '$1 == "workers.1.pid:" { print $2 }' <<<"$st")
