@@ -52,8 +52,7 @@ CONF
 e2e_start_hierarchy
 e2e_start_dp
 e2e_start_cp
-ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
-for _ in $(seq 1 50); do [ -S "$E2E_DIR/control.sock" ] && break; sleep 0.1; done
+e2e_wait_ctl
 
 sum1() { # "RCODE ANSWERS" of one dig's output
   local out; out=$(cat)

@@ -63,8 +63,7 @@ CONF
 e2e_start_hierarchy
 e2e_start_dp
 e2e_start_cp
-ctl() { "$BOLTCTL" -s "$E2E_DIR/control.sock" "$@"; }
-for _ in $(seq 1 50); do [ -S "$E2E_DIR/control.sock" ] && break; sleep 0.1; done
+e2e_wait_ctl
 
 expect() { # DESCRIPTION WANT_RCODE WANT_ANSWERS QUERY...
   local d=$1 wr=$2 wa=$3; shift 3
