@@ -317,14 +317,12 @@ int policy_xfr_start(struct cp *cp)
 
 static bool from_primary(const struct pxfr *x, int family, const uint8_t *addr)
 {
+	/* The primary as a host prefix: bolt_prefix_match also takes an IPv4
+	 * primary seen as ::ffff:a.b.c.d by a dual-stack TCP listener ([::]). */
 	const struct bolt_sockaddr *p = &x->cfg.primary;
-	/* A dual-stack TCP listener ([::]) sees an IPv4 primary as ::ffff:a.b.c.d. */
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-	if (family == AF_INET6 && p->family == AF_INET && memcmp(addr, v4mapped, 12) == 0)
-		return memcmp(addr + 12, p->addr, 4) == 0;
-	if (family != p->family)
-		return false;
-	return memcmp(addr, p->addr, family == AF_INET ? 4 : 16) == 0;
+	struct bolt_prefix host = { .family = p->family, .len = p->family == AF_INET ? 32 : 128 };
+	memcpy(host.addr, p->addr, sizeof(host.addr));
+	return bolt_prefix_match(&host, (uint8_t)family, addr);
 }
 
 int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,

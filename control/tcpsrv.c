@@ -174,13 +174,10 @@ static void refuse_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 /* A peer on this host: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
 static bool peer_is_loopback(const struct bolt_client *p)
 {
-	static const uint8_t v6lo[16] = { [15] = 1 };
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	if (p->family == AF_INET)
-		return p->client_addr[0] == 127;
-	return p->family == AF_INET6 &&
-	       (memcmp(p->client_addr, v6lo, 16) == 0 ||
-	        (memcmp(p->client_addr, mapped, 12) == 0 && p->client_addr[12] == 127));
+	static const struct bolt_prefix lo4 = { .family = AF_INET, .len = 8, .addr = { 127 } };
+	static const struct bolt_prefix lo6 = { .family = AF_INET6, .len = 128, .addr = { [15] = 1 } };
+	return bolt_prefix_match(&lo4, p->family, p->client_addr) ||
+	       bolt_prefix_match(&lo6, p->family, p->client_addr);
 }
 
 /* A query boltdns-edge forwards says who its client is (boltdns/edgeinfo.h):
