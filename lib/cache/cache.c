@@ -215,11 +215,13 @@ static inline uint32_t tag_matches(const struct bucket *b, uint32_t tag)
 	const __m128i *v = (const __m128i *)(const void *)b;
 	__m128i t = _mm_set1_epi32((int)tag);
 	__m128i mask = _mm_set1_epi32((int)TAG_MASK);
-#define CMP4(x) ((uint32_t)_mm_movemask_ps(_mm_castsi128_ps( \
-		_mm_cmpeq_epi32(_mm_and_si128((x), mask), t))))
-	uint32_t m = CMP4(v[0]) | CMP4(v[1]) << 4 | CMP4(v[2]) << 8 | CMP4(v[3]) << 12;
+	/* each dword compared (all ones or zero), narrowed to a byte
+	 * (saturating packs keep -1 and 0), one movemask for all 16 */
+#define CMP4(x) _mm_cmpeq_epi32(_mm_and_si128((x), mask), t)
+	__m128i w = _mm_packs_epi16(_mm_packs_epi32(CMP4(v[0]), CMP4(v[1])),
+	                            _mm_packs_epi32(CMP4(v[2]), CMP4(v[3])));
 #undef CMP4
-	return m & TAG_BITS;
+	return (uint32_t)_mm_movemask_epi8(w) & TAG_BITS;
 #else
 	uint32_t m = 0;
 	for (unsigned i = 0; i < SLOTS; i++)
@@ -327,13 +329,16 @@ static inline bool name_equal(const uint8_t *shm, const uint8_t *key, size_t n)
 #else
 #if defined(__SSE2__)
 	if (bolt_likely(n >= 16)) {
-		/* 16 bytes at a time, the last block overlapping */
-		__m128i d = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(shm + n - 16)),
-		                          _mm_loadu_si128((const __m128i *)(const void *)(key + n - 16)));
-		for (size_t i = 0; i + 16 < n; i += 16)
-			d = _mm_or_si128(d, _mm_xor_si128(
-				_mm_loadu_si128((const __m128i *)(const void *)(shm + i)),
-				_mm_loadu_si128((const __m128i *)(const void *)(key + i))));
+		/* 16 bytes at a time, the last block overlapping: the first and
+		 * the last block without a loop (names of 16 to 32 bytes), the
+		 * ones between in a loop */
+#define XOR16(o) _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(shm + (o))), \
+		               _mm_loadu_si128((const __m128i *)(const void *)(key + (o))))
+		__m128i d = _mm_or_si128(XOR16(0), XOR16(n - 16));
+		if (bolt_unlikely(n > 32))
+			for (size_t i = 16; i + 16 < n; i += 16)
+				d = _mm_or_si128(d, XOR16(i));
+#undef XOR16
 		return _mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xffff;
 	}
 #endif
@@ -350,10 +355,59 @@ static inline bool name_equal(const uint8_t *shm, const uint8_t *key, size_t n)
 #endif
 }
 
-/* Copy the value of a record that matches k (kw = key_word(k)). Returns 1 on
- * a match (rc set), 0 when the record is not k's or looks torn. */
+/* One field of a record header, read from the region. */
+#define REC_FIELD(p, f, dst) shm_read(&(dst), (p) + offsetof(struct rec, f), sizeof(dst))
+
+/* Copy the value of the record at arena offset off (at most arena_size -
+ * sizeof(struct rec)) if it matches k (kw = key_word(k)). Returns 1 on a
+ * match (rc set), 0 when the record is not k's or looks torn. The header's
+ * fields are read one by one, each once, straight into registers (a copy of
+ * the whole header went through the stack), and the value's fixed part
+ * straight into out: a torn read can leave out->val inconsistent only when
+ * the caller's version check discards the result. */
 /* (always inlined: in the burst loop a call per key costs more than the
  * memory stall it would hide behind) */
+static inline __attribute__((always_inline)) int
+read_rec_at(const struct bolt_cache *c, const uint8_t *arena, uint64_t off,
+            const struct bolt_cache_key *k, uint64_t kw, uint32_t now, struct bolt_cache_out *out,
+            int *rc)
+{
+	const uint8_t *p = arena + off;
+	uint64_t hash, w;
+	REC_FIELD(p, hash, hash);
+	shm_read(&w, p + offsetof(struct rec, qtype), sizeof(w));
+	if (hash != k->hash || w != kw)
+		return 0;
+	uint32_t size, len, expires;
+	uint16_t nttl;
+	REC_FIELD(p, size, size);
+	REC_FIELD(p, val.len, len);
+	REC_FIELD(p, val.nttl, nttl);
+	/* the name's length is the key's: w matched */
+	size_t name_len = k->name_len;
+	/* clamp everything a torn header could make up */
+	uint64_t need = sizeof(struct rec) + 2u * (uint64_t)nttl + name_len + (uint64_t)len;
+	if (bolt_unlikely(size > c->arena_size - off || need > size))
+		return 0;
+	const uint8_t *ttl = p + sizeof(struct rec);
+	const uint8_t *name = ttl + 2u * nttl;
+	if (!name_equal(name, k->name, name_len))
+		return 0;
+	shm_read(&out->val, p + offsetof(struct rec, val), sizeof(out->val));
+	if (bolt_unlikely(len > out->cap || nttl > out->ttl_cap)) {
+		*rc = BOLT_ESPACE;
+		return 1;
+	}
+	if (nttl)
+		copy_out((uint8_t *)out->ttl_off, ttl, 2u * nttl);
+	if (len)
+		copy_out(out->sections, name + name_len, len);
+	REC_FIELD(p, val.expires, expires);
+	*rc = expires != BOLT_CACHE_EXPIRES_NEVER && expires <= now ? BOLT_EEXPIRED : 0;
+	return 1;
+}
+
+/* read_rec_at for a slot's ref (0: empty; any value: it may be torn). */
 static inline __attribute__((always_inline)) int
 read_rec(const struct bolt_cache *c, const uint8_t *arena, uint32_t ref,
          const struct bolt_cache_key *k, uint64_t kw, uint32_t now, struct bolt_cache_out *out,
@@ -362,30 +416,7 @@ read_rec(const struct bolt_cache *c, const uint8_t *arena, uint32_t ref,
 	uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
 	if (bolt_unlikely(ref == 0 || off > c->arena_size - sizeof(struct rec)))
 		return 0;
-	const uint8_t *p = arena + off;
-	struct rec h;
-	shm_read(&h, p, sizeof(h));
-	if (h.hash != k->hash || rec_key_word(&h) != kw)
-		return 0;
-	/* clamp everything a torn header could make up */
-	uint64_t need = sizeof(h) + 2u * (uint64_t)h.val.nttl + h.name_len + (uint64_t)h.val.len;
-	if (bolt_unlikely(h.size > c->arena_size - off || need > h.size))
-		return 0;
-	const uint8_t *ttl = p + sizeof(h);
-	const uint8_t *name = ttl + 2u * h.val.nttl;
-	if (!name_equal(name, k->name, h.name_len))
-		return 0;
-	out->val = h.val;
-	if (bolt_unlikely(h.val.len > out->cap || h.val.nttl > out->ttl_cap)) {
-		*rc = BOLT_ESPACE;
-		return 1;
-	}
-	if (h.val.nttl)
-		copy_out((uint8_t *)out->ttl_off, ttl, 2u * h.val.nttl);
-	if (h.val.len)
-		copy_out(out->sections, name + h.name_len, h.val.len);
-	*rc = rec_expired(&h, now) ? BOLT_EEXPIRED : 0;
-	return 1;
+	return read_rec_at(c, arena, off, k, kw, now, out, rc);
 }
 
 /* Try the slots of b whose tags matched (bitmap m), in slot order, until one
@@ -460,26 +491,56 @@ void bolt_cache_prefetch(const struct bolt_cache *c, const struct bolt_cache_key
 	__builtin_prefetch(bucket_at(c, sbase, hash_bucket(c, k->hash)), 0, 3);
 }
 
-/* What the second stage of a burst found in one key's home bucket. */
+/* What the first two stages of a burst found for one key. */
 struct probe {
 	const struct bucket *b;
 	uint8_t *sbase;
 	uint32_t bi;
+	uint32_t tag;                 /* hash_tag() of the key (stage 1) */
 	uint32_t seq;                 /* version the tags were read at (odd: retry) */
 	uint32_t match;               /* tag_matches() */
 	uint32_t spill;
+	uint32_t first;               /* the first candidate's ref, its offset checked
+	                                 against the arena (read_rec_at); 0: none */
 };
+
+/* The slow way for one key of a burst: its first candidate (if any) was not
+ * it, or its bucket changed since stage 2, or it has spilled entries. */
+static __attribute__((noinline)) int
+burst_rest(const struct bolt_cache *c, const struct probe *p, const struct bolt_cache_key *k,
+           uint32_t now, struct bolt_cache_out *out)
+{
+	const uint8_t *arena = arena_of(c, p->sbase);
+	uint32_t spill;
+	int r = BOLT_ENOENT;
+	bool valid = false;
+	if (bolt_likely(!(p->seq & 1u))) {
+		/* the candidates after the first */
+		uint32_t m = p->first != 0 ? p->match & (p->match - 1) : p->match;
+		r = probe_slots(c, p->b, arena, m, k, key_word(k), now, out);
+		fence_acquire();
+		valid = atomic_load_explicit(&p->b->seq, VERSION_RECHECK_ORDER) == p->seq;
+	}
+	if (bolt_unlikely(!valid))
+		return lookup_home(c, p->sbase, p->bi, k, now, out);
+	if (r == BOLT_ENOENT && p->spill != 0)
+		r = lookup_bucket(c, bucket_at(c, p->sbase, partner_of(c, p->bi)), arena, k, now,
+		                  out, &spill);
+	return r;
+}
 
 /*
  * A burst is a pipeline over all its keys, so the memory latency of one key
  * overlaps with the others': (1) locate and prefetch every home bucket;
  * (2) read each bucket's version, match its tags and prefetch every line of
  * the first candidate record (the slot says how many); (3) compare and copy
- * each candidate, then re-check the version read in (2). The version load in
- * (2) opens the same read section that the re-check in (3) closes, so each
- * bucket's line and record are read once, under one validation; only a key
- * whose bucket changed in between (or whose home has spilled entries, for a
- * miss) goes through lookup_bucket. Measured on a memory-bound table, the
+ * each first candidate, then re-check the version read in (2). The version
+ * load in (2) opens the same read section that the re-check in (3) closes,
+ * so each bucket's line and record are read once, under one validation, and
+ * the candidate's reference read in (2) is used as is; only a key whose first
+ * candidate was not it (a miss, or a tag shared with another key), whose
+ * bucket changed in between, or whose home has spilled entries (for a miss)
+ * goes the slow way (burst_rest). Measured on a memory-bound table, the
  * time goes to waiting for line-fill buffers, so what matters is the number
  * of lines per key (one bucket line, the record's own lines, nothing else);
  * interleaving stage (3) of earlier keys with stage (2) of later ones was
@@ -498,6 +559,7 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 		uint64_t h = keys[i]->hash;
 		pr[i].sbase = shard_base(c, hash_shard(c, h));
 		pr[i].bi = hash_bucket(c, h);
+		pr[i].tag = hash_tag(h);
 		pr[i].b = bucket_at(c, pr[i].sbase, pr[i].bi);
 		__builtin_prefetch(pr[i].b, 0, 3);
 	}
@@ -505,17 +567,19 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 		const struct bucket *b = pr[i].b;
 		pr[i].seq = atomic_load_explicit(&b->seq, memory_order_acquire);
 		pr[i].spill = atomic_load_explicit(&b->spill, memory_order_relaxed);
-		uint32_t m = tag_matches(b, hash_tag(keys[i]->hash));
+		uint32_t m = tag_matches(b, pr[i].tag);
 		pr[i].match = m;
+		pr[i].first = 0;
 		if (m == 0)
 			continue;
-		/* a hint only: the read in stage 3 is validated */
+		/* read again and validated in stage 3 */
 		const struct slot *sl = &b->s[SLOT_OF_BIT((unsigned)__builtin_ctz(m))];
 		uint32_t ref = atomic_load_explicit(&sl->ref, memory_order_relaxed);
 		uint32_t lines = atomic_load_explicit(&sl->tag, memory_order_relaxed) >>
 		                 TAG_LINES_SHIFT;
 		uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
-		if (ref != 0 && off < c->arena_size) {
+		if (ref != 0 && off <= c->arena_size - sizeof(struct rec)) {
+			pr[i].first = ref;
 			/* the record's lines (from the slot), up to a
 			 * typical answer's */
 			const uint8_t *r = arena_of(c, pr[i].sbase) +
@@ -529,24 +593,26 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 	for (unsigned i = 0; i < n; i++) {
 		const struct bolt_cache_key *k = keys[i];
 		const struct probe *p = &pr[i];
-		const uint8_t *arena = arena_of(c, p->sbase);
-		uint32_t spill;
 		int r = BOLT_ENOENT;
+		/* the common case: the first candidate, in a bucket that did not
+		 * change, is the key's */
+		if (bolt_likely(p->first != 0) &&
+		    read_rec_at(c, arena_of(c, p->sbase), (uint64_t)(p->first - 1) * REC_ALIGN, k,
+		                key_word(k), now, &outs[i], &r)) {
+			fence_acquire();
+			if (bolt_likely(atomic_load_explicit(&p->b->seq, VERSION_RECHECK_ORDER) ==
+			                p->seq && !(p->seq & 1u))) {
+				rc[i] = r;
+				hits += r == 0;
+				continue;
+			}
+			r = BOLT_ENOENT;
+		}
 		if (bolt_unlikely(!key_ok(k))) {
 			rc[i] = BOLT_ENOENT;
 			continue;
 		}
-		bool valid = false;
-		if (bolt_likely(!(p->seq & 1u))) {
-			r = probe_slots(c, p->b, arena, p->match, k, key_word(k), now, &outs[i]);
-			fence_acquire();
-			valid = atomic_load_explicit(&p->b->seq, VERSION_RECHECK_ORDER) == p->seq;
-		}
-		if (bolt_unlikely(!valid))
-			r = lookup_home(c, p->sbase, p->bi, k, now, &outs[i]);
-		else if (bolt_unlikely(r == BOLT_ENOENT && p->spill != 0))
-			r = lookup_bucket(c, bucket_at(c, p->sbase, partner_of(c, p->bi)), arena, k,
-			                  now, &outs[i], &spill);
+		r = burst_rest(c, p, k, now, &outs[i]);
 		rc[i] = r;
 		hits += r == 0;
 	}
