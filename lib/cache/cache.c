@@ -263,13 +263,6 @@ static inline uint64_t key_word(const struct bolt_cache_key *k)
 	return v;
 }
 
-static inline uint64_t rec_key_word(const struct rec *h)
-{
-	uint64_t v;
-	memcpy(&v, (const uint8_t *)h + offsetof(struct rec, qtype), sizeof(v));
-	return v;
-}
-
 #if !CACHE_TSAN
 static inline uint64_t load64(const uint8_t *p)
 {
