@@ -323,6 +323,9 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		c->stale_answer_timeout_ms = fresh->stale_answer_timeout_ms;
 		/* Turned off: no more synthesis (the store is kept for turning on). */
 		c->aggressive_nsec = fresh->aggressive_nsec;
+		/* and the dataplane answers from no more published ranges */
+		if (!c->aggressive_nsec && s->cp.region != NULL)
+			bolt_negrange_forget(&s->cp.region->hdr->negrange, NULL, true);
 		s->cp.hints = *hints;
 		/* NTAs follow the file; the anchors keep their RFC 5011 state */
 		(void)nta_set_config(s->anchors.nta, (const uint8_t (*)[BOLT_NAME_MAX])fresh->nta,
@@ -368,6 +371,10 @@ static void hook_flushed(void *arg, const uint8_t *name, bool below)
 {
 	struct main_state *s = arg;
 	aggr_forget(s->cp.aggr, name, below);
+	/* and the ranges published to the dataplane (negpub.h): the region is
+	 * shared, so the worker that took the command withdraws them for all */
+	if (s->cp.region != NULL)
+		bolt_negrange_forget(&s->cp.region->hdr->negrange, name, below);
 }
 
 static int hook_verbosity(void *arg, int level)

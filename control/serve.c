@@ -13,6 +13,7 @@
 #include "localdata.h"
 #include "localzones.h"
 #include "log.h"
+#include "negpub.h"
 #include "nxcut.h"
 #include "policy.h"
 #include "iter/zones.h"
@@ -599,7 +600,10 @@ static bool aggr_serve(struct cp *cp, const struct pkey *key, const struct waite
 	                      sizeof(resp_buf), &b, &ttl, &kind);
 	if (len <= 0 || ttl == 0)
 		return false;
-	if (cp->region != NULL &&
+	/* A flooded zone's names go to the dataplane (negpub.h), not into
+	 * the cache: each random name is asked once. */
+	bool flooded = kind == BOLT_CACHE_NXDOMAIN && negpub_synthesised(cp, key->name, now);
+	if (cp->region != NULL && !flooded &&
 	    bolt_answer_insert_status(cp->region->cache, resp_buf, (size_t)len, b.ttl_off, b.nttl,
 	                              key->do_bit, now, ttl, kind, 0, BOLT_SEC_SECURE) == 0)
 		cp->ctr.cache_inserts++;

@@ -11,6 +11,7 @@
 #include "cp.h"
 #include "ctl.h"
 #include "iter/aggr.h"
+#include "negpub.h"
 #include "iter/dnssec.h"
 #include "iter/inflight.h"
 #include "iter/prime.h"
@@ -157,6 +158,12 @@ static const struct cp_stat stats[] = {
 	{ SAME("aggressive_evicted"), "NSEC/NSEC3 records evicted for space", FN(aggr_evicted) },
 	{ SAME("aggressive_records"), "NSEC/NSEC3 records held", FN(aggr_records), GAUGE },
 	{ SAME("aggressive_bytes"), "Memory of the NSEC/NSEC3 store", FN(aggr_bytes), GAUGE },
+	{ SAME("negrange_published"),
+	  "NSEC ranges of flooded zones published to the dataplane (negpub.h)",
+	  FN0(negpub_published) },
+	{ SAME("negrange_skipped"),
+	  "NSEC ranges of flooded zones not published (not provable there, no room)",
+	  FN0(negpub_skipped) },
 	{ SAME("rpz_qname_hits"), "Response policies applied on the question's name",
 	  CTR(rpz_qname_hits) },
 	{ SAME("rpz_ip_hits"), "Response policies applied on an answer's address",

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "boltdns/answer.h"
+#include "negans.h"
 #include "process.h"
 
 #define OPT_LEN 11
@@ -697,7 +698,9 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		} else {
 			unsigned j = w->kslot[i];
 			len = serve_one(w, p, q, w->krc[j], &w->key[i], &w->kout[j]);
-			if (len < 0 && (len = throttle_response(w, p, q, &w->key[i])) < 0) {
+			/* a miss: a published NSEC range, the throttle, or the ring */
+			if (len < 0 && (len = dp_negrange_response(w, p, q, &w->key[i])) < 0 &&
+			    (len = throttle_response(w, p, q, &w->key[i])) < 0) {
 				p->verdict = DP_MISS;
 				continue;
 			}

@@ -34,6 +34,7 @@ const struct ctl_lcore_field ctl_lcore_fields[] = {
 	F(throttle_passed, "Misses under throttled zones handed on to the control plane all the same"),
 	F(tap_samples, "Hits sampled for dnstap, sent to the control plane"),
 	F(tap_sample_drops, "dnstap samples not sent: miss ring half full"),
+	F(negrange_answered, "Misses answered NXDOMAIN by the dataplane from a published NSEC range"),
 };
 #undef F
 const unsigned ctl_lcore_nfields = BOLT_ARRAY_SIZE(ctl_lcore_fields);

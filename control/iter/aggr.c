@@ -880,3 +880,23 @@ int aggr_answer(struct aggr *a, const uint8_t *qname, uint16_t qtype, bool dnsse
 	}
 	return ret;
 }
+
+bool aggr_zone_of(const struct aggr *a, const uint8_t *qname, uint8_t *zone, bool *nsec3)
+{
+	int ql = a != NULL ? nlen(qname) : 0;
+	if (ql <= 0)
+		return false;
+	uint8_t name[BOLT_NAME_MAX];
+	memcpy(name, qname, (size_t)ql);
+	bolt_name_lower(name, (size_t)ql);
+	for (const uint8_t *n = name;; n += 1 + *n) {
+		const struct azone *z = zone_find(a, n);
+		if (z != NULL) {
+			memcpy(zone, z->name, (size_t)nlen(z->name));
+			*nsec3 = z->type == BOLT_TYPE_NSEC3;
+			return true;
+		}
+		if (*n == 0)
+			return false;
+	}
+}

@@ -99,6 +99,13 @@ int aggr_answer(struct aggr *a, const uint8_t *qname, uint16_t qtype, bool dnsse
                 uint32_t now, uint8_t *buf, size_t cap, struct bolt_build *b, uint32_t *ttl,
                 uint8_t *kind);
 
+/*
+ * The zone whose records would answer qname (the deepest zone held at or
+ * above it): its lower-case wire name into zone (BOLT_NAME_MAX bytes) and
+ * whether it is an NSEC3 zone. False when no zone held is above qname.
+ */
+bool aggr_zone_of(const struct aggr *a, const uint8_t *qname, uint8_t *zone, bool *nsec3);
+
 /* What the store holds and did (for /metrics and boltctl stats). */
 struct aggr_stats {
 	uint64_t nxdomain;         /* NXDOMAIN answers synthesised */

@@ -39,11 +39,12 @@
 #include "boltdns/errcode.h"
 #include "boltdns/msg.h"
 #include "boltdns/ring.h"
+#include "boltdns/negrange.h"
 #include "boltdns/throttle.h"
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 13u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 14u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
                                          8: doorbells (miss_bell, answer_bell);
@@ -59,7 +60,10 @@
                                             (struct bolt_throttle_slot), lcore
                                             counter throttle_passed;
                                          13: the time of each control
-                                            journal change */
+                                            journal change;
+                                         14: published NSEC ranges
+                                            (boltdns/negrange.h), lcore
+                                            counter negrange_answered */
 #define BOLT_MAX_LCORES 16
 /* Resolver workers (boltdns-cp processes) on one region at most: one bit
  * each in the miss doorbell. */
@@ -104,6 +108,8 @@ struct bolt_lcore_stats {
 	uint64_t tap_sample_drops; /* samples not sent: miss ring half full or more */
 	uint64_t throttle_passed; /* misses under throttled zones handed on to the control
 	                             plane all the same (one in bolt_throttle_let_through) */
+	uint64_t negrange_answered; /* misses answered NXDOMAIN from a published NSEC range
+	                               (boltdns/negrange.h), not handed on */
 	uint64_t reserved[1];
 };
 
@@ -253,6 +259,9 @@ struct bolt_region_hdr {
 	/* Zones whose misses the dataplane refuses itself (boltdns/throttle.h),
 	 * written by the control plane. */
 	struct bolt_throttle_table throttle;
+	/* Validated NSEC ranges of flooded zones the dataplane answers from
+	 * itself (boltdns/negrange.h), written by the control plane. */
+	struct bolt_negrange_table negrange;
 	/* Doorbells (boltdns/ring.h "Doorbell"): miss_bell wakes resolver
 	 * worker w (bit w, and whoever adopted its set arms that bit too) when a
 	 * dataplane lcore fills an empty miss ring (k, w) while it sleeps; answer_bell wakes socket worker k (bit k) for its answer

@@ -1,0 +1,50 @@
+/*
+ * A random-subdomain flood of a signed zone, once the control plane answers
+ * it from validated NSEC records (RFC 8198, iter/aggr.h), is handed to the
+ * dataplane: the zone's synthesised NXDOMAIN answers are counted per zone
+ * against zone-nxdomain-rate (the same token bucket shape as
+ * iter/zonerate.h: rate a second, bursts of ZRATE_BURST_SECS seconds'
+ * worth), and while a zone is over it (flooded):
+ *   - NSEC zones: each range answered from is published in the region
+ *     (boltdns/negrange.h) with its records, and the dataplane answers the
+ *     names it covers itself, NXDOMAIN, as the control plane would have;
+ *   - NSEC3 zones (hashed ranges are not published): the synthesised
+ *     NXDOMAINs also count towards the zone's zone-nxdomain-rate, and the
+ *     zone is published to the dataplane throttle (boltdns/throttle.h), which
+ *     answers SERVFAIL to most of its misses, as for a flood sent upstream;
+ *   - either way, the synthesised answers of a flooded zone are not inserted
+ *     into the cache (each random name is asked once: they would only evict
+ *     answers that are asked again).
+ * zone-nxdomain-rate = 0 turns all of this off, as it turns off the rate.
+ *
+ * Loop thread only (one table per process, nothing locked).
+ */
+#ifndef BOLTDNS_CONTROL_NEGPUB_H
+#define BOLTDNS_CONTROL_NEGPUB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cp.h"
+
+/* Zones counted at once (the least recently counted one gives its slot). */
+#define NEGPUB_ZONES 64
+/* Publications tried per second at most (each builds a DO=1 answer and
+ * parses it: bounded for names whose range can never be published). */
+#define NEGPUB_TRIES_PER_SEC 200
+
+/*
+ * The control plane synthesised an NXDOMAIN for qname (lower-case wire
+ * name) from cp->aggr at now (bolt_now() seconds): count it, and when its
+ * zone is flooded publish as above. Returns true when the zone is flooded
+ * (the caller then does not insert the answer into the cache).
+ */
+bool negpub_synthesised(struct cp *cp, const uint8_t *qname, uint32_t now);
+
+/* Ranges published and publications refused since start-up (metrics), and
+ * forget the zones counted (tests). */
+uint64_t negpub_published(void);
+uint64_t negpub_skipped(void);
+void negpub_reset(void);
+
+#endif
