@@ -50,11 +50,12 @@ if [ -z "${QUICK:-}" ]; then
 	CC=clang CXX=clang++ run_build asan -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dfuzz=enabled -- --no-suite reference --no-suite long
 	# TSan: the cache stress test (threads and a second process), the ring
-	# doorbell (threads and a forked producer against sleeping consumers), and the
+	# doorbell (threads and a forked producer against sleeping consumers), the
+	# published NSEC ranges (a writer thread against a reader), and the
 	# dataplane + control plane under load; the other stress tests are
 	# floods whose point is the gcc build's speed.
 	CC=clang CXX=clang++ run_build tsan -Db_sanitize=thread -Db_lundef=false -Dbench=disabled \
-		-- cache_stress cache_doorbell rel-load-2workers
+		-- cache_stress cache_doorbell cache_negrange rel-load-2workers
 fi
 
 # One closing line for the whole run: N passed, N failed, N skipped.
