@@ -81,6 +81,7 @@ struct cp_counters {
 	uint64_t rpz_xfr_failures;   /* transfers that failed (the version in use stays) */
 	uint64_t rpz_notify_accepted;
 	uint64_t rpz_notify_refused;
+	uint64_t rpz_notify_coalesced;
 };
 
 /* Resolution latency histogram (cumulative buckets, see serve_latency_le). */

@@ -16,9 +16,14 @@
  *
  * NOTIFY (policy_xfr_notify, loop thread): accepted only for a zone with a
  * primary, from that primary's address, signed with its key when it has
- * one; it wakes the zone's thread. NOTIFYs while a transfer runs make one
- * more check after it (never a queue of transfers), and a NOTIFY whose SOA
- * serial is not newer than the one held wakes nothing.
+ * one; it wakes the zone's thread. NOTIFYs are rate limited, as NSD, Knot
+ * and Unbound coalesce them: a NOTIFY while a check is already asked for
+ * (running, or waiting) adds nothing; a check a NOTIFY asks for starts no
+ * sooner than notify-min-interval after the end of the last one, whatever
+ * the NOTIFYs say (a spoofed or buggy primary's flood with ever newer
+ * serials makes at most one check per interval); and a NOTIFY whose SOA
+ * serial is not newer than the one held wakes nothing. Those that add no
+ * check are counted (rpz_notify_coalesced).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,11 +57,12 @@ struct pxfr {
 	struct policy_zone_cfg cfg;
 	struct rpz_tsig_key key;
 	bool have_key;
+	unsigned interval_ms;     /* notify-min-interval */
 	uint8_t origin[BOLT_NAME_MAX];
 	/* Thread only: the records of the version in use. */
 	struct rpz_rrset *cur;
 	/* Under mu: */
-	bool notified;            /* a NOTIFY asks for a check */
+	bool notified;            /* a NOTIFY asks for a check (not started yet) */
 	bool have_serial;
 	uint32_t serial;          /* of cur */
 	struct rpz_zone *ready;   /* handed to the loop */
@@ -259,13 +265,25 @@ static void *run(void *arg)
 		rpz_zone_free(changed);
 		uv_async_send(&x->async);
 
-		/* Sleep until the refresh or a NOTIFY. */
-		struct timespec until;
+		/* Sleep until the refresh or a NOTIFY; a NOTIFY's check waits
+		 * for notify-min-interval after this one's end (NOTIFYs in
+		 * between are that one check). */
+		struct timespec until, earliest;
 		clock_gettime(CLOCK_MONOTONIC, &until);
+		earliest = until;
 		until.tv_sec += wait;
+		earliest.tv_sec += x->interval_ms / 1000;
+		earliest.tv_nsec += (long)(x->interval_ms % 1000) * 1000000L;
+		if (earliest.tv_nsec >= 1000000000L) {
+			earliest.tv_sec++;
+			earliest.tv_nsec -= 1000000000L;
+		}
 		pthread_mutex_lock(&x->mu);
 		while (!x->notified && pthread_cond_timedwait(&x->cv, &x->mu, &until) != ETIMEDOUT)
 			;
+		if (x->notified)
+			while (pthread_cond_timedwait(&x->cv, &x->mu, &earliest) != ETIMEDOUT)
+				;
 		x->notified = false;
 		pthread_mutex_unlock(&x->mu);
 	}
@@ -287,6 +305,7 @@ int policy_xfr_start(struct cp *cp)
 		if (nl > 1 && x->cfg.name[nl - 1] == '.')
 			x->cfg.name[nl - 1] = '\0';
 		x->cfg.primary = r->primary;
+		x->interval_ms = r->notify_interval_ms;
 		memcpy(x->origin, r->name, sizeof(x->origin));
 		bolt_name_lower(x->origin, (size_t)bolt_name_len(x->origin, BOLT_NAME_MAX));
 		if (r->tsig_key[0] != '\0') {
@@ -313,6 +332,31 @@ int policy_xfr_start(struct cp *cp)
 		xfrs[nxfrs++] = x;
 	}
 	return 0;
+}
+
+/*
+ * Ask x's thread for a check (a NOTIFY accepted, with its serial when
+ * has_serial), unless one is asked for already or the serial is not newer
+ * than the one held (counted in rpz_notify_coalesced). Returns what was
+ * done, for the log line ("": a check asked for).
+ */
+static const char *policy_xfr_wake(struct cp *cp, struct pxfr *x, bool has_serial,
+                                   uint32_t serial)
+{
+	const char *what = "";
+	pthread_mutex_lock(&x->mu);
+	if (has_serial && x->have_serial && !rpz_serial_newer(serial, x->serial)) {
+		what = ": the serial is not newer than the one held";
+	} else if (x->notified) {
+		what = ": a check is asked for already";
+	} else {
+		x->notified = true;
+		pthread_cond_signal(&x->cv);
+	}
+	pthread_mutex_unlock(&x->mu);
+	if (what[0] != '\0')
+		cp->ctr.rpz_notify_coalesced++;
+	return what;
 }
 
 static bool from_primary(const struct pxfr *x, int family, const uint8_t *addr)
@@ -375,15 +419,8 @@ int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
 		return rpz_notify_answer(&n, rcode, NULL, NULL, out, cap);
 	}
 	cp->ctr.rpz_notify_accepted++;
-	pthread_mutex_lock(&x->mu);
-	bool wake = !(n.has_serial && x->have_serial && !rpz_serial_newer(n.serial, x->serial));
-	if (wake) {
-		x->notified = true;
-		pthread_cond_signal(&x->cv);
-	}
-	pthread_mutex_unlock(&x->mu);
-	cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s%s", zname,
-	       wake ? "" : ": the serial is not newer than the one held");
+	const char *what = policy_xfr_wake(cp, x, n.has_serial, n.serial);
+	cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s%s", zname, what);
 	return rpz_notify_answer(&n, BOLT_RCODE_NOERROR, sign ? &x->key : NULL, sign ? mac : NULL,
 	                         out, cap);
 }

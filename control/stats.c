@@ -192,6 +192,9 @@ static const struct cp_stat stats[] = {
 	  CTR(rpz_notify_accepted) },
 	{ SAME("rpz_notify_refused"), "NOTIFYs refused (sender, TSIG, zone)",
 	  CTR(rpz_notify_refused) },
+	{ SAME("rpz_notify_coalesced"), "NOTIFYs accepted that started no check of their own "
+	  "(one asked for already, within notify-min-interval, or the serial held)",
+	  CTR(rpz_notify_coalesced) },
 	{ SAME("sub_resolutions"), "NS address look-ups", CTR(sub_resolutions) },
 	{ SAME("scrubbed"), "Upstream records dropped by scrubbing", CTR(scrubbed) },
 	{ SAME("cache_inserts"), "Answers inserted into the cache (all workers)",

@@ -24,6 +24,8 @@
 #define BOLT_CFG_NAME_WIRE 255             /* = BOLT_NAME_MAX (wire.h) */
 #define BOLT_CFG_MAX_ZONES 64
 #define BOLT_CFG_MAX_RPZ 32                /* [rpz] sections */
+/* [rpz] notify-min-interval when not set (ms). */
+#define BOLT_RPZ_NOTIFY_INTERVAL_MS 1000
 
 /* An address with an optional port (network order). */
 struct bolt_sockaddr {
@@ -89,6 +91,8 @@ struct bolt_cfg_rpz {
 	                                           primary, not both) */
 	bool has_primary;
 	char tsig_key[BOLT_CFG_STR];            /* tsig-key = NAME:ALGORITHM:BASE64 for transfers */
+	unsigned notify_interval_ms;            /* notify-min-interval = the least time between
+	                                           two checks a NOTIFY starts (default 1 s) */
 	int policy;                             /* policy = given | nxdomain | nodata | passthru |
 	                                           drop (default given) */
 	bool log;                               /* log = yes: a log line per policy applied */

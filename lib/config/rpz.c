@@ -30,6 +30,10 @@ static const struct key rpz_keys[] = {
 	                 .aux_off = offsetof(struct bolt_cfg_rpz, has_primary) },
 	[RK_TSIG] = { "rpz", "tsig-key", K_STR, F_EMPTY_OK, 0, RFIELD(tsig_key),
 	              .max = BOLT_CFG_STR - 1 },
+	/* NOTIFYs within this time of the last check wait for its end and
+	 * are one check (a flood of NOTIFYs is not a flood of transfers). */
+	{ "rpz", "notify-min-interval", K_MSEC, 0, 0, RFIELD(notify_interval_ms), .min = 0,
+	  .max = 3600000 },
 	{ "rpz", "policy", K_ENUM, 0, 0, RFIELD(policy), .choices = policy_choices },
 	{ "rpz", "log", K_BOOL, 0, 0, RFIELD(log) },
 	{ "rpz", "ede", K_ENUM, 0, 0, RFIELD(ede), .choices = ede_choices },
@@ -80,6 +84,12 @@ static const char *rpz_check(const struct bolt_config *cfg, unsigned idx, const 
 	return NULL;
 }
 
+static void rpz_defaults(void *inst)
+{
+	struct bolt_cfg_rpz *z = inst;
+	z->notify_interval_ms = BOLT_RPZ_NOTIFY_INTERVAL_MS;
+}
+
 const struct cfg_multi cfg_rpz_section = {
 	.name = "rpz",
 	.keys = rpz_keys,
@@ -88,6 +98,6 @@ const struct cfg_multi cfg_rpz_section = {
 	.count_off = offsetof(struct bolt_config, nrpz),
 	.elem_size = sizeof(struct bolt_cfg_rpz),
 	.max = BOLT_CFG_MAX_RPZ,
-	.defaults = NULL,  /* zeroed: policy given, log no, ede none */
+	.defaults = rpz_defaults,  /* and zeroed: policy given, log no, ede none */
 	.check = rpz_check,
 };

@@ -13,7 +13,10 @@
 #     stays (rpz_xfr_failures);
 #   - IXFR refused, answered AXFR-style, or with more changes than the
 #     client holds: the zone transferred whole (rpz_axfr_fallbacks);
-#   - NOTIFYs in a row: one transfer; a serial not newer: none.
+#   - NOTIFYs in a row: one transfer; a serial not newer: none;
+#   - a flood of 1000 NOTIFYs (UDP) and 200 (TCP) with a serial far ahead:
+#     at most one transfer per notify-min-interval, the rest coalesced (counted),
+#     and a real change after it still in effect < 2 s.
 #
 # Usage: rpz-ixfr.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
 . "$(dirname "$0")/lib.sh"
@@ -148,6 +151,30 @@ sleep 0.5
 n=$(( $(xfrs) - n0 ))
 [ "$n" -ge 1 ] && [ "$n" -le 2 ] && ok "10 NOTIFYs of a new serial: $n transfer(s)" ||
   bad "10 NOTIFYs of a new serial: $n transfers"
+
+# ---- a flood of NOTIFYs (a spoofed or broken primary, ever newer serials):
+# at most one check per notify-min-interval (1 s), the rest coalesced ----
+flood() { # COUNT ARGS...: COUNT NOTIFYs claiming a serial far ahead; checks it made
+  local count=$1; shift
+  local n0 c0 t0 a n ms c
+  n0=$(xfrs); c0=$(cp_stat rpz_notify_coalesced); t0=$(date +%s%N)
+  a=$(ns python3 "$PRIM" notify --server 127.0.0.1 --port "$E2E_PORT" --zone rpz.test \
+      --serial $((SERIAL + 1000)) --key "$KEY" --count "$count" "$@" | sort | uniq -c | tr -s ' \n' ' ')
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  sleep 1.2
+  n=$(( $(xfrs) - n0 ))
+  c=$(( $(cp_stat rpz_notify_coalesced) - ${c0:-0} ))
+  # one check per second of the flood, one at its start, one after it
+  if [ "$n" -ge 1 ] && [ "$n" -le $(( ms / 1000 + 2 )) ] && [ "$c" -ge $(( count - n - 1 )) ]; then
+    ok "$count NOTIFYs $* in $ms ms ($a): $n transfers, $c coalesced"
+  else bad "$count NOTIFYs $* in $ms ms ($a): $n transfers, $c coalesced"; fi
+}
+flood 1000
+flood 200 --tcp
+RULES="$RULES
+flood.dom1.boltnet 60 CNAME ."
+zone_write
+change_seen NXDOMAIN flood.dom1.boltnet "a change after the floods" --key "$KEY"
 
 # ---- a cut IXFR, a badly signed IXFR: the last good policy stays ----
 for mode in truncate:v6only badsig:alias; do

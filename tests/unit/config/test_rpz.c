@@ -52,6 +52,15 @@ static void test_zones(void **state)
 	assert_true(p->rpz[0].has_primary);
 	assert_int_equal(p->rpz[0].primary.port, 5353);
 	assert_string_equal(p->rpz[0].tsig_key, "k.example:hmac-sha256:AAAA");
+	assert_int_equal(p->rpz[0].notify_interval_ms, BOLT_RPZ_NOTIFY_INTERVAL_MS);
+	struct bolt_config *q = cfg_load("[rpz]\nname = x.example\nprimary = 192.0.2.1\n"
+	                                 "notify-min-interval = 2500ms\n[rpz]\nname = y.example\n"
+	                                 "primary = 192.0.2.1\nnotify-min-interval = 0\n",
+	                                 &ret, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	assert_int_equal(q->rpz[0].notify_interval_ms, 2500);
+	assert_int_equal(q->rpz[1].notify_interval_ms, 0);
+	free(q);
 	/* Printed (with "file = " empty), it loads back the same: fuzz_config
 	 * found the printed empty file refused. */
 	char *ptext = NULL;
@@ -100,6 +109,10 @@ static void test_errors(void **state)
 	bad("[rpz]\nname = a.example\nfile = /a\npolicy = block\n", "t.conf:4: ");
 	bad("[rpz]\nname = a.example\nfile = /a\nede = 15\n", "t.conf:4: ");
 	bad("[rpz]\nname = a.example\nfile = /a\nfile = /b\n", "t.conf:4: ");
+	bad("[rpz]\nname = a.example\nprimary = 192.0.2.1\nnotify-min-interval = 2h\n",
+	    "t.conf:4: [rpz] notify-min-interval: '2h' is not a number");
+	bad("[rpz]\nname = a.example\nprimary = 192.0.2.1\nnotify-min-interval = 3601s\n",
+	    "t.conf:4: [rpz] notify-min-interval: '3601s' out of range 0..3600000");
 }
 
 int main(void)
