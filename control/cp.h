@@ -82,6 +82,7 @@ struct cp_counters {
 	uint64_t rpz_notify_accepted;
 	uint64_t rpz_notify_refused;
 	uint64_t rpz_notify_coalesced;
+	uint64_t rpz_notify_relayed;
 };
 
 /* Resolution latency histogram (cumulative buckets, see serve_latency_le). */

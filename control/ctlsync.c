@@ -20,6 +20,7 @@
 #include "ctlsync.h"
 #include "iter/aggr.h"
 #include "log.h"
+#include "workers.h"
 
 /* The region's generation as this worker applied it. */
 static uint64_t worker_gen(struct cp *cp)
@@ -36,8 +37,10 @@ void ctlsync_publish(struct cp *cp, unsigned argc, const char *const *argv)
 	uint64_t gen = atomic_load(&r->hdr->reload_gen);
 	int64_t seq = bolt_journal_append(bolt_region_journal(r), gen, (int64_t)time(NULL), argc,
 	                                  argv);
-	if (seq > 0)
+	if (seq > 0) {
 		cp->ctr.ctl_journal = (uint64_t)seq;
+		workers_post_control(cp); /* the others follow it now */
+	}
 	if (seq < 0)
 		cp_log(CP_LOG_ERR, "%s: not passed on to the other resolver workers (%d words "
 		       "or longer than %d bytes)", argv[0], (int)argc, BOLT_JOURNAL_TEXT);

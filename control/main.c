@@ -258,6 +258,7 @@ static void reload_spread(struct main_state *s)
 	if (s->cp.worker == 0) {
 		uint64_t gen = atomic_fetch_add(&r->hdr->reload_gen, 1) + 1;
 		atomic_store(&wi->reload_gen, gen);
+		workers_post_control(&s->cp);
 	} else {
 		/* the table of a worker without the socket follows the file */
 		bolt_local_close(s->wlocal);
@@ -553,6 +554,19 @@ static unsigned max_in_flight(void)
 	return (unsigned)n;
 }
 
+/* Another worker posted our control bit (ringsvc.h): worker 0's reloads
+ * and run-time changes (ctlsync.h), NOTIFYs relayed by a worker that took
+ * them over TCP (policy.h). */
+static void on_control(void *arg)
+{
+	struct main_state *s = arg;
+	if (s->lost || s->cp.region == NULL)
+		return;
+	reload_follow(s);
+	ctlsync_follow(&s->sync, &s->cp, &s->anchors);
+	policy_xfr_follow(&s->cp);
+}
+
 /* Workers: adopt the sets of dead workers, give back those asked for,
  * retry a claim that waits for an adopter, follow worker 0's reloads and
  * run-time changes (WORKERS_ADOPT_MS). */
@@ -664,6 +678,7 @@ int main(int argc, char **argv)
 		cp_log(CP_LOG_ERR, "start-up failed: %s", bolt_strerror(ret));
 		return 1;
 	}
+	ring_svc_on_control(cp, on_control, &s);
 	attach_step(&s);
 	uv_timer_init(cp->loop, &s.tick);
 	s.tick.data = &s;

@@ -119,10 +119,22 @@ int policy_xfr_start(struct cp *cp);
  * primary at once) when it names a zone with a primary, comes from that
  * primary's address and, when the zone has a key, is signed with it; else
  * REFUSED (NOTAUTH for a TSIG that does not verify). Counted either way.
- * The answer goes to out[0..cap): returns its length, or 0 for none.
+ * Checks are rate limited per zone (notify-min-interval, policy_xfr.c).
+ * relay: the other resolver workers did not get this NOTIFY (TCP): an
+ * accepted one is published in the region and their control bits posted,
+ * so that each checks the zone too (policy_xfr_follow). The answer goes to
+ * out[0..cap): returns its length, or 0 for none.
  */
 int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
-                      const uint8_t *addr, uint8_t *out, size_t cap);
+                      const uint8_t *addr, bool relay, uint8_t *out, size_t cap);
+
+/*
+ * NOTIFYs other workers accepted over TCP and relayed since the last call
+ * (their bolt_worker_info rpz_notify): check those zones, rate limited like
+ * NOTIFYs of our own (counted in rpz_notify_relayed). Loop thread; call it
+ * when the control bit is posted (ringsvc.h).
+ */
+void policy_xfr_follow(struct cp *cp);
 
 /* Rules loaded in every zone (a gauge for stats). */
 uint64_t policy_rules(const struct cp *cp);

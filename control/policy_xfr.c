@@ -38,6 +38,7 @@
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
+#include "workers.h"
 #include "rpz.h"
 #include "xfr.h"
 
@@ -71,6 +72,8 @@ struct pxfr {
 	bool failed;
 	uint64_t n_ixfr, n_fallback, n_fail;
 };
+
+_Static_assert(BOLT_WORKER_RPZ_ZONES >= BOLT_CFG_MAX_RPZ, "a relay counter per [rpz] zone");
 
 /* The zones with a primary (set once at start-up, then only read). */
 static struct pxfr *xfrs[POLICY_ZONES_MAX];
@@ -359,6 +362,51 @@ static const char *policy_xfr_wake(struct cp *cp, struct pxfr *x, bool has_seria
 	return what;
 }
 
+/* The other workers check zone zi too (their own transfer threads). */
+static void relay_notify(struct cp *cp, unsigned zi)
+{
+	struct bolt_region *r = cp->region;
+	if (r == NULL || r->hdr->cp_workers < 2 || zi >= BOLT_WORKER_RPZ_ZONES)
+		return;
+	struct bolt_worker_info *wi = bolt_region_worker_info(r, cp->worker);
+	atomic_fetch_add_explicit(&wi->rpz_notify[zi], 1, memory_order_release);
+	workers_post_control(cp);
+}
+
+/* The other workers' relayed NOTIFYs as last seen (loop thread). */
+static struct {
+	const struct bolt_region_hdr *hdr; /* the region they were read from */
+	uint32_t seen[BOLT_MAX_WORKERS][BOLT_WORKER_RPZ_ZONES];
+} relayed;
+
+void policy_xfr_follow(struct cp *cp)
+{
+	struct bolt_region *r = cp->region;
+	if (r == NULL || nxfrs == 0)
+		return;
+	bool first = relayed.hdr != r->hdr;
+	relayed.hdr = r->hdr;
+	unsigned nz = nxfrs < BOLT_WORKER_RPZ_ZONES ? nxfrs : BOLT_WORKER_RPZ_ZONES;
+	for (unsigned v = 0; v < r->hdr->cp_workers && v < BOLT_MAX_WORKERS; v++) {
+		if (v == cp->worker)
+			continue;
+		struct bolt_worker_info *wi = bolt_region_worker_info(r, v);
+		for (unsigned i = 0; i < nz; i++) {
+			uint32_t n = atomic_load_explicit(&wi->rpz_notify[i], memory_order_acquire);
+			if (n == relayed.seen[v][i])
+				continue;
+			relayed.seen[v][i] = n;
+			if (first)
+				continue; /* NOTIFYs from before this process: the start-up
+				             transfer is newer than they are */
+			cp->ctr.rpz_notify_relayed++;
+			const char *what = policy_xfr_wake(cp, xfrs[i], false, 0);
+			cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s taken by worker %u%s", xfrs[i]->cfg.name,
+			       v, what);
+		}
+	}
+}
+
 static bool from_primary(const struct pxfr *x, int family, const uint8_t *addr)
 {
 	/* The primary as a host prefix: bolt_prefix_match also takes an IPv4
@@ -370,7 +418,7 @@ static bool from_primary(const struct pxfr *x, int family, const uint8_t *addr)
 }
 
 int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
-                      const uint8_t *addr, uint8_t *out, size_t cap)
+                      const uint8_t *addr, bool relay, uint8_t *out, size_t cap)
 {
 	struct rpz_notify n;
 	uint8_t buf[RPZ_NOTIFY_MAX];
@@ -385,9 +433,12 @@ int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
 	if (bolt_name_to_text(n.zone, zname, sizeof(zname)) < 0)
 		snprintf(zname, sizeof(zname), "?");
 	struct pxfr *x = NULL;
+	unsigned zi = 0;
 	for (unsigned i = 0; i < nxfrs; i++)
-		if (bolt_name_equal(xfrs[i]->origin, n.zone))
+		if (bolt_name_equal(xfrs[i]->origin, n.zone)) {
 			x = xfrs[i];
+			zi = i;
+		}
 	const char *why = NULL;
 	uint16_t rcode = BOLT_RCODE_REFUSED;
 	uint8_t mac[RPZ_TSIG_MAC_LEN];
@@ -420,6 +471,8 @@ int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
 	}
 	cp->ctr.rpz_notify_accepted++;
 	const char *what = policy_xfr_wake(cp, x, n.has_serial, n.serial);
+	if (relay)
+		relay_notify(cp, zi);
 	cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s%s", zname, what);
 	return rpz_notify_answer(&n, BOLT_RCODE_NOERROR, sign ? &x->key : NULL, sign ? mac : NULL,
 	                         out, cap);

@@ -63,6 +63,10 @@ struct ring_svc {
 	bool thread_on;
 	_Atomic bool thread_stop;
 	struct bolt_region *bell_region;
+	/* Control bit taken by the bell thread, for on_check. */
+	_Atomic bool ctl_posted;
+	void (*ctl_fn)(void *arg);
+	void *ctl_arg;
 };
 
 /* Whether this process still holds its own worker role: a ring has one
@@ -199,7 +203,7 @@ static void ring_notify(struct cp *cp, unsigned lcore, const struct bolt_miss_ms
 	}
 	uint8_t out[1024];
 	int len = policy_xfr_notify(cp, m->question, m->question_len, m->client.family,
-	                            m->client.client_addr, out, sizeof(out));
+	                            m->client.client_addr, false, out, sizeof(out));
 	if (len > 0 && !(m->flags & BOLT_MISS_F_COPY))
 		ring_push(cp, lcore, &m->client, out, (size_t)len);
 }
@@ -355,8 +359,12 @@ static void *bell_main(void *arg)
 			break;
 		/* The sets may grow or shrink (adoption): read them every turn;
 		 * ring_svc_sets_changed wakes this thread. */
-		uint32_t bits = my_bits(cp);
-		if (bolt_bell_take_bits(b, bits) != 0) {
+		uint32_t ctl = BOLT_BELL_CTL(cp->worker);
+		uint32_t bits = my_bits(cp) | ctl;
+		uint32_t got = bolt_bell_take_bits(b, bits);
+		if (got != 0) {
+			if (got & ctl)
+				atomic_store_explicit(&s->ctl_posted, true, memory_order_release);
 			uv_async_send(&s->async);
 			continue;
 		}
@@ -388,6 +396,8 @@ static bool bell_start(struct cp *cp)
 	bell_stop(cp);
 	s->bell_region = cp->region;
 	atomic_store_explicit(&s->thread_stop, false, memory_order_relaxed);
+	/* What was posted before this thread waited: follow it once. */
+	atomic_store_explicit(&s->ctl_posted, true, memory_order_release);
 	if (pthread_create(&s->thread, NULL, bell_main, cp) != 0) {
 		s->bell_region = NULL;
 		return false;
@@ -416,7 +426,19 @@ static void on_check(uv_check_t *h)
 	if (cp->region != NULL)
 		bolt_bell_disarm(&cp->region->hdr->miss_bell, my_bits(cp));
 	poll_rings(cp);
+	struct ring_svc *s = cp->rings;
+	if (atomic_load_explicit(&s->ctl_posted, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&s->ctl_posted, false, memory_order_acq_rel) &&
+	    s->ctl_fn != NULL && cp->region != NULL)
+		s->ctl_fn(s->ctl_arg);
 }
+
+void ring_svc_on_control(struct cp *cp, void (*fn)(void *arg), void *arg)
+{
+	cp->rings->ctl_fn = fn;
+	cp->rings->ctl_arg = arg;
+}
+
 
 /* The bell thread's wake-up: on_check, which runs after it, does the work. */
 static void on_async(uv_async_t *h)

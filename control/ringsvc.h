@@ -52,6 +52,16 @@ void ring_waiter_init(struct waiter *w, struct cp *cp, unsigned lcore,
  * for the new bits from now on. Loop thread. */
 void ring_svc_sets_changed(struct cp *cp, uint32_t old_sets);
 
+/*
+ * Call fn(arg) on the loop thread whenever another process posts this
+ * worker's control bit of the miss bell (BOLT_BELL_CTL: a control journal
+ * change, a reload, a NOTIFY relayed by another worker), and once after
+ * every attach (what was posted while no bell thread waited;
+ * workers_post_control posts it). One hook;
+ * NULL: none. Loop thread.
+ */
+void ring_svc_on_control(struct cp *cp, void (*fn)(void *arg), void *arg);
+
 /* Handle one miss message from lcore (exposed for the fuzzer and tests). */
 void ring_handle_miss(struct cp *cp, unsigned lcore, const struct bolt_miss_msg *m);
 

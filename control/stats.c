@@ -195,6 +195,8 @@ static const struct cp_stat stats[] = {
 	{ SAME("rpz_notify_coalesced"), "NOTIFYs accepted that started no check of their own "
 	  "(one asked for already, within notify-min-interval, or the serial held)",
 	  CTR(rpz_notify_coalesced) },
+	{ SAME("rpz_notify_relayed"), "NOTIFYs another resolver worker took over TCP and passed on",
+	  CTR(rpz_notify_relayed) },
 	{ SAME("sub_resolutions"), "NS address look-ups", CTR(sub_resolutions) },
 	{ SAME("scrubbed"), "Upstream records dropped by scrubbing", CTR(scrubbed) },
 	{ SAME("cache_inserts"), "Answers inserted into the cache (all workers)",

@@ -214,8 +214,9 @@ static void handle_query(struct tcp_conn *c, const uint8_t *msg, size_t len)
 	if (len >= BOLT_HDR_LEN && BOLT_OPCODE(bolt_wire_get_u16(msg + 2)) == 4 &&
 	    !(bolt_wire_get_u16(msg + 2) & BOLT_FLAG_QR)) {
 		uint8_t out[1024];
-		int ol = policy_xfr_notify(cp, msg, len, c->peer.family, c->peer.client_addr, out,
-		                           sizeof(out));
+		/* relay: the other workers' connections did not get it */
+		int ol = policy_xfr_notify(cp, msg, len, c->peer.family, c->peer.client_addr, true,
+		                           out, sizeof(out));
 		if (ol > 0)
 			conn_send(c, out, (size_t)ol);
 		return;

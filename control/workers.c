@@ -163,6 +163,18 @@ void workers_publish(struct cp *cp)
 	atomic_store_explicit(&wi->updated, (uint64_t)time(NULL), memory_order_relaxed);
 }
 
+void workers_post_control(struct cp *cp)
+{
+	struct bolt_region *r = cp->region;
+	if (r == NULL)
+		return;
+	uint32_t bits = 0;
+	for (unsigned w = 0; w < r->hdr->cp_workers && w < BOLT_MAX_WORKERS; w++)
+		if (w != cp->worker)
+			bits |= BOLT_BELL_CTL(w);
+	bolt_bell_post(&r->hdr->miss_bell, bits);
+}
+
 void workers_release(struct cp *cp)
 {
 	struct bolt_region *r = cp->region;

@@ -48,6 +48,14 @@ void workers_publish(struct cp *cp);
  * counters for the control socket and /metrics. */
 uint64_t workers_others(const struct cp *cp, unsigned counter);
 
+/*
+ * Post the control bit (BOLT_BELL_CTL) of every resolver worker of cp's
+ * region but cp's own: the region has a change they must follow (control
+ * journal, reload, relayed NOTIFY); their bell threads wake their loops
+ * (ringsvc.h ring_svc_on_control). Any thread; nothing without a region.
+ */
+void workers_post_control(struct cp *cp);
+
 /* Give up the adopted sets (exit, detach); the caller releases its own. */
 void workers_release(struct cp *cp);
 

@@ -44,7 +44,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 14u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 15u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
                                          8: doorbells (miss_bell, answer_bell);
@@ -63,11 +63,23 @@
                                             journal change;
                                          14: published NSEC ranges
                                             (boltdns/negrange.h), lcore
-                                            counter negrange_answered */
+                                            counter negrange_answered;
+                                         15: NOTIFYs relayed between workers
+                                            (bolt_worker_info rpz_notify),
+                                            control bits of the miss bell */
 #define BOLT_MAX_LCORES 16
 /* Resolver workers (boltdns-cp processes) on one region at most: one bit
  * each in the miss doorbell. */
 #define BOLT_MAX_WORKERS 16
+/* Worker w's control bit of the miss bell (bits 16..31, above the ring
+ * bits 0..15): "the region has news for you" (a control journal change, a
+ * reload, a NOTIFY another worker took), posted with bolt_bell_post, so a
+ * worker follows them without a timer. */
+#define BOLT_BELL_CTL(w) (1u << (16u + (w)))
+_Static_assert(BOLT_MAX_WORKERS <= 16, "the miss bell has 16 ring bits and 16 control bits");
+/* Policy zones with a primary whose NOTIFYs a worker relays (the [rpz]
+ * sections with a primary, in file order). */
+#define BOLT_WORKER_RPZ_ZONES 32
 /* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
 #define BOLT_MAX_PORTS 8
 /* Smallest region accepted (rings shrink to fit, the cache needs the rest). */
@@ -307,6 +319,11 @@ struct bolt_worker_info {
 	_Atomic uint64_t want;           /* a starting process waiting for this set */
 	_Atomic uint64_t reload_gen;     /* the last reload generation applied */
 	_Atomic uint64_t ctr[BOLT_WORKER_COUNTERS]; /* enum bolt_worker_counter */
+	/* NOTIFYs this worker took over TCP and accepted, per zone with a
+	 * primary (its index among them): the others see the count move and
+	 * check that zone too (a TCP connection reaches one worker; UDP
+	 * NOTIFYs reach every worker on the miss rings). */
+	_Atomic uint32_t rpz_notify[BOLT_WORKER_RPZ_ZONES];
 };
 
 /* Creation parameters. */

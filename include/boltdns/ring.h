@@ -147,6 +147,12 @@ BOLT_API int bolt_bell_wait(struct bolt_bell *b, uint32_t seen, int timeout_ms);
 BOLT_API int bolt_bell_wait_bits(struct bolt_bell *b, uint32_t seen, uint32_t bits,
                                  int timeout_ms);
 
+/* Post bits whether or not their consumers armed them: record them in
+ * kicked, bump seq and wake their waiters (one system call every time: for
+ * rare events, such as control changes, that a consumer must see without
+ * arming for them). Any thread. */
+BOLT_API void bolt_bell_post(struct bolt_bell *b, uint32_t bits);
+
 /* Waiter: wake the bell's waiter whatever the armed bits say (shutdown). */
 BOLT_API void bolt_bell_wake(struct bolt_bell *b);
 

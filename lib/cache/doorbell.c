@@ -47,6 +47,15 @@ void bolt_bell_ring(struct bolt_bell *b, uint32_t bits)
 	(void)futex_bits(&b->seq, FUTEX_WAKE_BITSET, INT_MAX, NULL, m);
 }
 
+void bolt_bell_post(struct bolt_bell *b, uint32_t bits)
+{
+	if (bits == 0)
+		return;
+	atomic_fetch_or_explicit(&b->kicked, bits, memory_order_release);
+	atomic_fetch_add_explicit(&b->seq, 1, memory_order_release);
+	(void)futex_bits(&b->seq, FUTEX_WAKE_BITSET, INT_MAX, NULL, bits);
+}
+
 int bolt_bell_wait(struct bolt_bell *b, uint32_t seen, int timeout_ms)
 {
 	struct timespec ts, *tsp = NULL;
