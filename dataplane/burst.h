@@ -47,11 +47,26 @@ struct dp_port_ctx {
 	uint16_t queue;        /* bolt_client.queue_id of misses */
 };
 
+/* A query the specialised hit path took (fastpath.c), between its parse and
+ * its answer. */
+struct dp_fast_q {
+	uint64_t opt_tail;     /* the query's OPT from its CLASS on (8 bytes, memory
+	                          order): put back when the general path takes it */
+	uint16_t id;
+	uint16_t flags;
+	uint16_t qend;         /* 12 + question length */
+	uint16_t limit;        /* UDP response limit (bolt_udp_limit, buffer cap) */
+	uint8_t idx;           /* frame index in the burst */
+	uint8_t edns;          /* an OPT (without options) ends the query */
+	uint8_t do_bit;
+};
+
 /* Scratch for one burst (per worker, so nothing is on the stack). */
 struct dp_burst_scratch {
 	struct dp_frame fr[DP_BURST_MAX];
 	struct dp_pkt pkts[DP_BURST_MAX];
 	uint8_t idx[DP_BURST_MAX];
+	struct dp_fast_q fq[DP_BURST_MAX];
 };
 
 /*

@@ -29,7 +29,7 @@
 #define ND_NS_LEN 24            /* type, code, csum, reserved, target */
 #define ND_NA_LEN 32            /* NA + target link-layer address option */
 #define ETH_MIN_FRAME 60        /* without FCS */
-#define REPLY_TTL 64
+#define REPLY_TTL DP_REPLY_TTL
 
 static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 {
@@ -312,10 +312,12 @@ int dp_frame_parse(const uint8_t *frame, size_t len, const struct dp_svc *svc,
 size_t dp_frame_reply_dns_csum(uint8_t *frame, const struct dp_frame *f, size_t dns_len,
                                bool csum_ip, bool csum_udp, uint32_t dns_sum)
 {
+	bool v4 = f->family == AF_INET;
+	if (v4 && (dns_sum != 0 || !csum_udp))
+		return dp_frame_reply_dns4(frame, f->l3_off, dns_len, csum_ip, csum_udp, dns_sum);
 	uint8_t *ip = frame + f->l3_off;
 	uint8_t *udp = frame + f->l4_off;
 	uint16_t ulen = (uint16_t)(DP_UDP_HLEN + dns_len);
-	bool v4 = f->family == AF_INET;
 	size_t alen = v4 ? 4 : 16;
 	uint8_t *src = v4 ? ip + 12 : ip + 8;
 

@@ -16,8 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "boltdns/common.h"
+#include "boltdns/csum.h"
 #include "boltdns/msg.h"
 
 #define DP_ETH_HLEN 14
@@ -27,6 +29,7 @@
 #define DP_UDP_HLEN 8
 #define DP_DNS_PORT 53
 #define DP_MAX_SVC 16
+#define DP_REPLY_TTL 64         /* IP TTL / hop limit of what the dataplane sends */
 
 /* The service addresses a port answers for, and its MAC. */
 struct dp_svc {
@@ -92,6 +95,73 @@ size_t dp_frame_reply_dns_csum(uint8_t *frame, const struct dp_frame *f, size_t 
 
 /* Answer an ARP request (parsed as f) in place with svc's MAC.
  * Returns the frame length (never shorter than 60 bytes). */
+/*
+ * The IPv4 part of dp_frame_reply_dns_csum, inline for the specialised hit
+ * path (fastpath.c): the IPv4 (no options) / UDP query whose IP header is
+ * at frame + l3_off becomes the response of dns_len bytes, with dns_sum
+ * the DNS payload's partial sum (non-zero). Returns the frame length.
+ */
+static inline size_t dp_frame_reply_dns4(uint8_t *frame, size_t l3_off, size_t dns_len,
+                                         bool csum_ip, bool csum_udp, uint32_t dns_sum)
+{
+	uint8_t *ip = frame + l3_off;
+	uint8_t *udp = ip + DP_IP4_HLEN;
+	uint16_t ulen = (uint16_t)(DP_UDP_HLEN + dns_len);
+
+	/* Swapping addresses and ports changes no sum: sum them (and the
+	 * header, RFC 1624 for what changes) from the query, before anything
+	 * is written, as reading back fields just stored would stall. */
+	uint64_t addr = bolt_csum_word(0, ip + 12);
+	uint32_t ports;
+	memcpy(&ports, udp, 4);
+	uint16_t ip_sum = 0;
+	if (csum_ip) {
+		/* Words 0-3 as received but the total length, then TTL and
+		 * protocol as sent, the addresses; the checksum word is 0. */
+		uint16_t old_len;
+		memcpy(&old_len, ip + 2, 2);
+		uint64_t h = bolt_csum_word(addr, ip) + (uint16_t)~old_len;
+		h = bolt_csum_add16(h, (uint16_t)(DP_IP4_HLEN + ulen));
+		h = bolt_csum_add16(h, (uint16_t)(DP_REPLY_TTL << 8 | ip[9]));
+		ip_sum = bolt_csum_fold(h);
+	}
+
+	uint8_t mac[6];
+	memcpy(mac, frame, 6);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, mac, 6);
+	uint32_t sp = ports >> 16 | ports << 16;
+	memcpy(udp, &sp, 4);
+	uint16_t be = htobe16(ulen);
+	memcpy(udp + 4, &be, 2);
+	uint64_t a;
+	memcpy(&a, ip + 12, 8);
+	a = a >> 32 | a << 32;
+	memcpy(ip + 12, &a, 8);
+	be = htobe16((uint16_t)(DP_IP4_HLEN + ulen));
+	memcpy(ip + 2, &be, 2);
+	ip[8] = DP_REPLY_TTL;
+	uint16_t c = csum_ip ? (uint16_t)~ip_sum : 0;
+	memcpy(ip + 10, &c, 2);
+
+	uint64_t u = bolt_csum_add16(addr, 17 /* UDP */);
+	u = bolt_csum_add16(u, ulen);
+	if (!csum_udp) {
+		/* The pseudo-header sum NICs complete. */
+		c = bolt_csum_fold(u);
+	} else {
+		u += (ports & 0xffff) + (ports >> 16);
+		u = bolt_csum_add16(u, ulen);
+		u += dns_sum;
+		c = (uint16_t)~bolt_csum_fold(u);
+		/* 0 means "no checksum" in UDP: send its one's complement twin. */
+		if (c == 0)
+			c = 0xffff;
+	}
+	memcpy(udp + 6, &c, 2);
+	return l3_off + DP_IP4_HLEN + ulen;
+}
+
 size_t dp_frame_reply_arp(uint8_t *frame, size_t cap, const struct dp_frame *f,
                           const struct dp_svc *svc);
 

@@ -51,6 +51,7 @@ int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,
 	w->index = index;
 	w->udp_max = udp_max ? udp_max : BOLT_EDNS_DEFAULT;
 	w->hdr = r->hdr;
+	w->fast_policy = true;
 	if (!w->st)
 		return BOLT_EGEOMETRY;
 	/* A region that never had a cookie secret gets one now (getrandom
@@ -79,6 +80,9 @@ int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
 	w->rl = pol && pol->rl_rate > 0 ? (struct dp_rl_bucket *)pol->rl : NULL;
 	w->tap_every = pol ? pol->tap_sample : 0;
 	w->tap_left = w->tap_every;
+	/* The specialised hit path serves no rate-limited client (the ACL it
+	 * checks per packet; cookies and dnstap are per query and per burst). */
+	w->fast_policy = w->rl == NULL;
 	return 0;
 }
 
@@ -173,20 +177,6 @@ static bool rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bo
 	return true;
 }
 
-static unsigned qtype_slot(uint16_t qtype)
-{
-	switch (qtype) {
-	case BOLT_TYPE_A: return 0;
-	case BOLT_TYPE_AAAA: return 1;
-	case BOLT_TYPE_CNAME: return 2;
-	case BOLT_TYPE_MX: return 3;
-	case BOLT_TYPE_NS: return 4;
-	case BOLT_TYPE_TXT: return 5;
-	case BOLT_TYPE_SOA: return 6;
-	default: return 7;
-	}
-}
-
 void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len)
 {
 	if (len < BOLT_HDR_LEN)
@@ -197,7 +187,7 @@ void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len)
 		DP_STAT_INC(w->st, truncated);
 }
 
-/* dp_count_response into the burst's counters (flushed by flush_counts). */
+/* dp_count_response into the burst's counters (flushed by dp_flush_counts). */
 static inline void count_response(struct dp_worker *w, const uint8_t *dns, size_t len)
 {
 	if (len < BOLT_HDR_LEN)
@@ -208,7 +198,7 @@ static inline void count_response(struct dp_worker *w, const uint8_t *dns, size_
 		w->bc.truncated++;
 }
 
-static void flush_counts(struct dp_worker *w)
+void dp_flush_counts(struct dp_worker *w)
 {
 	struct bolt_lcore_stats *st = w->st;
 	if (w->bc.hits)
@@ -528,7 +518,7 @@ static int serve_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_qu
 {
 	int len;
 
-	w->bc.qtype[qtype_slot(q->qtype)]++;
+	w->bc.qtype[dp_qtype_slot(q->qtype)]++;
 	if (rc == 0 && bolt_unlikely(out->val.status == BOLT_SEC_BOGUS) &&
 	    (q->flags & BOLT_FLAG_CD))
 		rc = cd_lookup(w, k, out);
@@ -564,15 +554,10 @@ static int serve_one(struct dp_worker *w, struct dp_pkt *p, const struct bolt_qu
 /* A hit on an entry in the last 10% of its TTL: ask the control plane to
  * refresh it before it expires, so popular names never miss. Rate-limited
  * per key; never blocks (ring full: the hint is dropped and counted). */
-static void prefetch_hint(struct dp_worker *w, const struct bolt_query *q,
-                          const struct bolt_cache_key *k, const struct bolt_cache_val *val)
+void dp_prefetch_hint(struct dp_worker *w, const struct bolt_cache_key *k,
+                      const struct bolt_cache_val *val)
 {
-	if (val->kind == BOLT_CACHE_STATIC || val->kind == BOLT_CACHE_SERVFAIL ||
-	    val->status == BOLT_SEC_BOGUS ||
-	    val->expires == BOLT_CACHE_EXPIRES_NEVER || val->expires <= w->now ||
-	    val->expires <= val->inserted)
-		return;
-	if ((uint64_t)(val->expires - w->now) * 10 > (uint64_t)(val->expires - val->inserted))
+	if (!dp_hint_due(w, val))
 		return;
 	uint32_t tag = (uint32_t)(k->hash >> 32);
 	unsigned slot = (unsigned)(k->hash % DP_PF_SLOTS);
@@ -580,7 +565,7 @@ static void prefetch_hint(struct dp_worker *w, const struct bolt_query *q,
 	    w->now - w->pf[slot].at < DP_PF_INTERVAL)
 		return;
 	/* question_len <= 259 < BOLT_MISS_QUESTION_MAX by the parser's limits. */
-	if (q->qname_len + 4u > BOLT_MISS_QUESTION_MAX)
+	if (k->name_len + 4u > BOLT_MISS_QUESTION_MAX)
 		return;
 	struct bolt_ring *ring = w->miss_ring[bolt_region_worker_of(k->hash, w->nrw)];
 	struct bolt_miss_msg *m = bolt_ring_reserve(ring);
@@ -589,16 +574,16 @@ static void prefetch_hint(struct dp_worker *w, const struct bolt_query *q,
 		return;
 	}
 	memset(m, 0, offsetof(struct bolt_miss_msg, question));
-	m->qtype = q->qtype;
-	m->qclass = q->qclass;
-	m->do_bit = q->do_bit;
+	m->qtype = k->qtype;
+	m->qclass = k->qclass;
+	m->do_bit = k->do_bit;
 	m->flags = BOLT_MISS_F_PREFETCH;
 	m->received = w->now;
 	/* The key's lower-cased name: the client's bytes behind the header
 	 * are being overwritten by the response. */
 	memcpy(m->question, k->name, k->name_len);
-	wr16(m->question + k->name_len, q->qtype);
-	wr16(m->question + k->name_len + 2, q->qclass);
+	wr16(m->question + k->name_len, k->qtype);
+	wr16(m->question + k->name_len + 2, k->qclass);
 	m->question_len = (uint16_t)(k->name_len + 4u);
 	bolt_ring_commit(ring);
 	w->pf[slot].tag = tag;
@@ -705,7 +690,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 				continue;
 			}
 			if (w->krc[j] == 0) {
-				prefetch_hint(w, q, &w->key[i], &w->kout[j].val);
+				dp_prefetch_hint(w, &w->key[i], &w->kout[j].val);
 				/* [dnstap] sample: every Nth hit of this worker. */
 				if (w->tap_every != 0 && --w->tap_left == 0) {
 					w->tap_left = w->tap_every;
@@ -750,7 +735,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		count_response(w, p->dns, p->out_len);
 		tx++;
 	}
-	flush_counts(w);
+	dp_flush_counts(w);
 	return tx;
 }
 

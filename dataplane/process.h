@@ -131,6 +131,10 @@ struct dp_worker {
 	uint32_t throttle_n[BOLT_THROTTLE_REASONS]; /* misses under throttled zones seen, by
 	                                               reason (bolt_throttle_let_through) */
 	uint32_t tap_every;              /* [dnstap] sample (0: off) */
+	bool fast_policy;                /* the policy lets the specialised hit path
+	                                    (fastpath.h) serve: no rate limit */
+	bool fast_off;                   /* every frame the general way (tests and the
+	                                    benchmark compare both paths with it) */
 	uint32_t tap_left;               /* hits until the next sample */
 	/* The hot counters of one burst, added to the shared ones once at its
 	 * end: one store per counter per burst instead of several per packet. */
@@ -250,6 +254,45 @@ unsigned dp_rl_bucket_of(const struct dp_policy *pol, uint8_t family, const uint
 
 /* Count a response leaving with this DNS header (rcode, TC). */
 void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len);
+/* Add the burst's counters (w->bc) to the shared ones and clear them; at the
+ * end of every burst that counted into w->bc. */
+void dp_flush_counts(struct dp_worker *w);
+
+/* The slot of w->bc.qtype (and of the shared qtype counters) of a QTYPE. */
+static inline unsigned dp_qtype_slot(uint16_t qtype)
+{
+	switch (qtype) {
+	case BOLT_TYPE_A: return 0;
+	case BOLT_TYPE_AAAA: return 1;
+	case BOLT_TYPE_CNAME: return 2;
+	case BOLT_TYPE_MX: return 3;
+	case BOLT_TYPE_NS: return 4;
+	case BOLT_TYPE_TXT: return 5;
+	case BOLT_TYPE_SOA: return 6;
+	default: return 7;
+	}
+}
+
+/* Whether a hit on val (at w->now) is in the last 10 % of its TTL, so that
+ * dp_prefetch_hint has a hint to send: the per-hit test, inline. */
+static inline bool dp_hint_due(const struct dp_worker *w, const struct bolt_cache_val *val)
+{
+	if (val->kind == BOLT_CACHE_STATIC || val->kind == BOLT_CACHE_SERVFAIL ||
+	    val->status == BOLT_SEC_BOGUS ||
+	    val->expires == BOLT_CACHE_EXPIRES_NEVER || val->expires <= w->now ||
+	    val->expires <= val->inserted)
+		return false;
+	return (uint64_t)(val->expires - w->now) * 10 <= (uint64_t)(val->expires - val->inserted);
+}
+
+/*
+ * A hit on key k (hashed) with value val: when dp_hint_due, ask the control
+ * plane to refresh the entry before it expires, so popular names never
+ * miss. Rate-limited per key (DP_PF_SLOTS, DP_PF_INTERVAL); never blocks
+ * (ring full: dropped and counted in prefetch_hint_drops).
+ */
+void dp_prefetch_hint(struct dp_worker *w, const struct bolt_cache_key *k,
+                      const struct bolt_cache_val *val);
 
 /* Increment a counter of the shared stats: only the owning worker writes it,
  * a relaxed store keeps readers in other processes from seeing torn values. */

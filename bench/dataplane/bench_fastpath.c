@@ -339,6 +339,11 @@ int main(int argc, char **argv)
 	dp_worker_init(&w, r, 0, 1232);
 	/* BENCH_DP_SAMPLE=N: [dnstap] sample = N (every Nth hit onto the ring),
 	 * set as dp_worker_set_policy would, without a policy's ACL check. */
+	/* BENCH_DP_GENERAL=1: the specialised hit path off (dataplane/fastpath.h),
+	 * every frame the general way, for an A/B in one build. */
+	const char *gen = getenv("BENCH_DP_GENERAL");
+	if (gen != NULL && atoi(gen) != 0)
+		w.fast_off = true;
 	const char *samp = getenv("BENCH_DP_SAMPLE");
 	if (samp != NULL)
 		w.tap_every = w.tap_left = (uint32_t)atoi(samp);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "boltdns/answer.h"
+#include "boltdns/csum.h"
 #include "boltdns/wire_ctx.h"
 
 /* RFC 8914 4.7 DNSSEC Bogus: the reason of a bogus answer given none. */
@@ -230,101 +231,6 @@ static void put_opt(uint8_t *p, uint16_t udp, bool do_bit)
 
 #define OPT_LEN 11
 
-/* One 8-byte word of a one's complement sum (end-around carry). */
-static inline uint64_t csum_word(uint64_t sum, const uint8_t *p)
-{
-	uint64_t w;
-	memcpy(&w, p, 8);
-	sum += w;
-	return sum + (sum < w);
-}
-
-/* One's complement sum (RFC 1071) of p[0..n) in memory byte order, 64 bits
- * at a time into a 64-bit accumulator with end-around carry. Questions and
- * records are a few dozen bytes: 32 a turn, then what is left by its bits,
- * without a loop turn per word. */
-static inline uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
-{
-	for (; n >= 32; p += 32, n -= 32) {
-		sum = csum_word(sum, p);
-		sum = csum_word(sum, p + 8);
-		sum = csum_word(sum, p + 16);
-		sum = csum_word(sum, p + 24);
-	}
-	if (n & 16) {
-		sum = csum_word(sum, p);
-		sum = csum_word(sum, p + 8);
-		p += 16;
-	}
-	if (n & 8) {
-		sum = csum_word(sum, p);
-		p += 8;
-	}
-	uint64_t t = 0;
-	if (n & 4) {
-		uint32_t w;
-		memcpy(&w, p, 4);
-		t += w;
-		p += 4;
-	}
-	if (n & 2) {
-		uint16_t w;
-		memcpy(&w, p, 2);
-		t += w;
-		p += 2;
-	}
-	if (n & 1) {
-		/* An odd last byte is the first byte of a word padded with 0. */
-		uint8_t tmp[2] = { p[0], 0 };
-		uint16_t w;
-		memcpy(&w, tmp, 2);
-		t += w;
-	}
-	sum += t;
-	return sum + (sum < t);
-}
-
-/* a + b with the end-around carry: partial sums use all 64 bits. */
-static inline uint64_t csum_plus(uint64_t a, uint64_t b)
-{
-	a += b;
-	return a + (a < b);
-}
-
-static inline uint16_t csum_fold(uint64_t sum)
-{
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The sum times 2^8 (mod 2^64 - 1, a multiple of 0xffff): what folding it
- * would give, byte-swapped (RFC 1071 2.B), without folding. */
-static inline uint64_t csum_rol8(uint64_t sum)
-{
-	return sum << 8 | sum >> 56;
-}
-
-/* The memory-order sum of bytes that sit at an odd offset, given their sum
- * as if at an even one: the same sum byte-swapped. */
-static inline uint64_t csum_at(uint64_t sum, size_t off)
-{
-	return (off & 1) ? csum_rol8(sum) : sum;
-}
-
-/* Memory-order sum of 16-bit values given in host order (header fields);
- * value_sum < 2^56. */
-static inline uint64_t csum_val(uint64_t value_sum)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return csum_rol8(value_sum);
-#else
-	return value_sum;
-#endif
-}
-
 static inline __attribute__((always_inline)) int
 from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
            const struct bolt_cache_out *out, uint32_t now, bool stale, uint16_t server_udp,
@@ -407,7 +313,7 @@ from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
 				ede = dst + rlen;
 		}
 		if (sum)
-			rsum = csum_add(0, dst, rlen);
+			rsum = bolt_csum_add(0, dst, rlen);
 		if (v->kind != BOLT_CACHE_STATIC) {
 			uint32_t age = now > v->inserted ? now - v->inserted : 0;
 			for (uint16_t i = 0; i < v->nttl; i++) {
@@ -430,7 +336,7 @@ from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
 				if (off & 1)
 					todd += d;
 				else
-					rsum = csum_plus(rsum, d);
+					rsum = bolt_csum_plus(rsum, d);
 			}
 		}
 		pos += rlen;
@@ -456,17 +362,17 @@ from_cache(uint8_t *buf, size_t cap, size_t limit, const struct bolt_query *q,
 			/* Header and OPT fields as values; the question as the
 			 * client sent it; the records where they start. */
 			uint64_t hv = (uint64_t)q->id + flags + 1u + an + ns + ar;
-			uint64_t s = csum_add(csum_val(hv), buf + BOLT_HDR_LEN, q->question_len);
-			rsum = csum_plus(rsum, csum_at(todd, 1));
-			s = csum_plus(s, csum_at(rsum, qend));
+			uint64_t s = bolt_csum_add(bolt_csum_val(hv), buf + BOLT_HDR_LEN, q->question_len);
+			rsum = bolt_csum_plus(rsum, bolt_csum_at(todd, 1));
+			s = bolt_csum_plus(s, bolt_csum_at(rsum, qend));
 			if (q->has_edns) {
 				/* 00 | 00 29 | udp | 00 00 | DO 00 | 00 00, as if at an
 				 * even offset: words 0x0000, 0x29uu, 0xuu00, 0xD000... */
 				uint64_t ov = 0x2900u + (server_udp >> 8) + (uint64_t)((server_udp & 0xff) << 8) +
 				              (q->do_bit ? 0x80u : 0);
-				s = csum_plus(s, csum_at(csum_val(ov), pos - OPT_LEN));
+				s = bolt_csum_plus(s, bolt_csum_at(bolt_csum_val(ov), pos - OPT_LEN));
 			}
-			*csum = csum_fold(s);
+			*csum = bolt_csum_fold(s);
 		}
 	}
 	return (int)pos;

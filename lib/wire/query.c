@@ -10,12 +10,10 @@
  * are taken in order, so the first offending record decides the code.
  */
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "boltdns/wire.h"
 #include "boltdns/wire_ctx.h"
+#include "boltdns/wire_lower.h"
 #include "internal.h"
 
 #define WIRE_OPT_COOKIE 10 /* RFC 7873 (BOLT_OPT_COOKIE in boltdns/cookie.h) */
@@ -68,18 +66,6 @@ static int scan_options(const uint8_t *rd, size_t rdlen, struct bolt_query *q)
 		p += 4 + olen;
 	}
 	return 0;
-}
-
-/* Lower-case the ASCII letters of 8 bytes at once (a byte's high bit,
- * after adding, says whether it lies in 'A'..'Z'). */
-static inline uint64_t lower8(uint64_t x)
-{
-	const uint64_t h = 0x8080808080808080ull;
-	uint64_t b = x & ~h;
-	uint64_t ge_a = b + 0x3f3f3f3f3f3f3f3full;    /* >= 'A': 0x41 + 0x3f = 0x80 */
-	uint64_t gt_z = b + 0x2525252525252525ull;    /* > 'Z': 0x5b + 0x25 = 0x80 */
-	uint64_t upper = (ge_a & ~gt_z) & ~x & h;
-	return x | (upper >> 2);
 }
 
 int bolt_query_parse(const uint8_t *pkt, size_t len, struct bolt_query *q)
@@ -139,36 +125,7 @@ int bolt_query_parse_into(const uint8_t *pkt, size_t len, struct bolt_query *q, 
 	}
 	n += 1;
 	/* n <= BOLT_NAME_MAX and name[0..n) lies in the packet. */
-	size_t i = 0;
-#if defined(__SSE2__)
-	if (n >= 16) {
-		/* 16 bytes at a time, the last block overlapping the one
-		 * before (lower-casing a byte twice gives the same byte) */
-		const __m128i a_off = _mm_set1_epi8((char)(0x80 - 'A'));
-		const __m128i lim26 = _mm_set1_epi8((char)(0x80 + 26));
-		const __m128i bit = _mm_set1_epi8(0x20);
-		for (;; i += 16) {
-			if (i + 16 > n)
-				i = n - 16;
-			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(name + i));
-			/* x - 'A' < 26 unsigned, as a signed compare shifted by 0x80 */
-			__m128i up = _mm_cmplt_epi8(_mm_add_epi8(x, a_off), lim26);
-			_mm_storeu_si128((__m128i *)(void *)(lc + i),
-			                 _mm_or_si128(x, _mm_and_si128(up, bit)));
-			if (i + 16 >= n)
-				break;
-		}
-		i = n;
-	}
-#endif
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, name + i, 8);
-		w = lower8(w);
-		memcpy(lc + i, &w, 8);
-	}
-	for (; i < n; i++)
-		lc[i] = wire_lower(name[i]);
+	bolt_wire_lower_into(lc, name, n);
 	if (bolt_unlikely(avail - n < 4))
 		return BOLT_ETRUNC;
 	q->qname_len = (uint16_t)n;

@@ -1,0 +1,298 @@
+/*
+ * The specialised hit path of the burst handler (see fastpath.h).
+ *
+ * Stage 1 takes, per frame, only the shape fastpath.h describes: every test
+ * the general parsers make is made here too, in the same order of
+ * importance, but only to say "not mine" (the general path then gives the
+ * error, the exception path or the drop). The QNAME is lower-cased straight
+ * into the cache key, which is hashed. Stage 2 is the cache's burst lookup
+ * (the sections copied behind each question, as in dp_process_burst).
+ * Stage 3 serves a plain hit as bolt_answer_from_cache_csum would (TTLs
+ * aged, flags, OPT, the DNS partial checksum with RFC 1624 for the TTLs)
+ * and turns the frame around (dp_frame_reply_dns4); anything else gets its
+ * OPT back and is left to the general path.
+ */
+#include <endian.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "boltdns/acl.h"
+#include "boltdns/csum.h"
+#include "boltdns/wire_lower.h"
+#include "fastpath.h"
+
+#define OPT_LEN 11
+#define L3_OFF DP_ETH_HLEN
+#define DNS_OFF (DP_ETH_HLEN + DP_IP4_HLEN + DP_UDP_HLEN)
+
+_Static_assert(DP_BURST_MAX <= 64, "the mask of frames answered is 64 bits");
+
+static inline uint16_t ld16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return be16toh(v);
+}
+
+static inline void st16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, 2);
+}
+
+/* Stage 1 for one frame: true when it is the common query, with fq and k
+ * filled (k hashed). Reads nothing past fp->len. */
+static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
+                              const struct dp_frame_pkt *fp, struct dp_fast_q *fq,
+                              struct bolt_cache_key *k)
+{
+	const uint8_t *d = fp->data;
+	const struct dp_svc *svc = p->svc;
+	size_t len = fp->len;
+
+	/* Ethernet + IPv4 + UDP + DNS header + the root name and its type
+	 * and class at least. */
+	if (bolt_unlikely(len < DNS_OFF + BOLT_HDR_LEN + 5))
+		return false;
+	const uint8_t *ip = d + L3_OFF;
+	if (ld16(d + 12) != 0x0800 || ip[0] != 0x45)
+		return false;
+	size_t total = ld16(ip + 2);
+	if (total < DP_IP4_HLEN + DP_UDP_HLEN || L3_OFF + total > len ||
+	    (ld16(ip + 6) & 0x3fff) != 0 || ip[9] != 17 /* UDP */)
+		return false;
+	if (!svc->any_addr) {
+		unsigned i = 0;
+		while (i < svc->n4 && memcmp(svc->v4[i], ip + 16, 4) != 0)
+			i++;
+		if (i == svc->n4)
+			return false;
+	}
+	const uint8_t *udp = ip + DP_IP4_HLEN;
+	size_t ulen = ld16(udp + 4);
+	if (ulen < DP_UDP_HLEN + BOLT_HDR_LEN || ulen > total - DP_IP4_HLEN ||
+	    ld16(udp + 2) != svc->dns_port)
+		return false;
+	if (w->pol != NULL && bolt_acl_check(&w->pol->acl, AF_INET, ip + 12) != BOLT_ACL_ALLOWED)
+		return false;
+
+	/* A standard query, one question, nothing or one OPT behind it. */
+	const uint8_t *dns = udp + DP_UDP_HLEN;
+	size_t dlen = ulen - DP_UDP_HLEN;
+	uint16_t flags = ld16(dns + 2);
+	if (flags & (BOLT_FLAG_QR | 0x7800 /* opcode */))
+		return false;
+	uint64_t counts;
+	memcpy(&counts, dns + 4, 8);
+	counts = be64toh(counts);
+	bool edns = counts == 0x0001000000000001ull;
+	if (!edns && counts != 0x0001000000000000ull)
+		return false;
+
+	/* QNAME: the limits of bolt_query_parse_into (labels, 255 bytes, the
+	 * packet), no compression. */
+	const uint8_t *name = dns + BOLT_HDR_LEN;
+	size_t avail = dlen - BOLT_HDR_LEN;
+	size_t lim = avail < BOLT_NAME_MAX - 1 ? avail : BOLT_NAME_MAX - 1;
+	size_t n = 0;
+	for (;;) {
+		if (bolt_unlikely(n >= avail))
+			return false;
+		uint8_t l = name[n];
+		if (l == 0)
+			break;
+		if (bolt_unlikely(l > BOLT_LABEL_MAX || n + l >= lim))
+			return false;
+		n += (size_t)l + 1;
+	}
+	n += 1;
+	if (avail - n != (edns ? 4u + OPT_LEN : 4u))
+		return false;
+	const uint8_t *opt = name + n + 4;
+	uint16_t limit = BOLT_UDP_DEFAULT;
+	bool do_bit = false;
+	fq->opt_tail = 0;
+	if (edns) {
+		/* root owner, OPT, version 0, no options */
+		if (opt[0] != 0 || ld16(opt + 1) != BOLT_TYPE_OPT || opt[6] != 0 || opt[9] != 0 ||
+		    opt[10] != 0)
+			return false;
+		memcpy(&fq->opt_tail, opt + 3, 8);
+		do_bit = (opt[7] & 0x80) != 0;
+		size_t client = ld16(opt + 3);
+		if (client < BOLT_UDP_DEFAULT)
+			client = BOLT_UDP_DEFAULT;
+		limit = (uint16_t)(client < w->udp_max ? client : w->udp_max);
+	}
+	size_t cap = (size_t)fp->room - DNS_OFF;
+	if (limit > cap)
+		limit = (uint16_t)cap;
+
+	bolt_wire_lower_into(k->name, name, n);
+	k->qtype = ld16(name + n);
+	k->qclass = ld16(name + n + 2);
+	k->do_bit = do_bit;
+	k->name_len = (uint8_t)n;
+	fq->id = ld16(dns);
+	fq->flags = flags;
+	fq->qend = (uint16_t)(BOLT_HDR_LEN + n + 4);
+	fq->limit = limit;
+	fq->edns = edns;
+	fq->do_bit = do_bit;
+	bolt_cache_key_hash(w->cache, k);
+	return true;
+}
+
+/* Stage 3 for one query: its response in place, or 0 when the general path
+ * is to take it (the caller puts the OPT back). *csum: the DNS partial sum. */
+static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
+                                 const struct bolt_cache_out *o, uint8_t *dns, uint32_t *csum)
+{
+	const struct bolt_cache_val *v = &o->val;
+	size_t qend = q->qend, rlen = v->len;
+	size_t opt = q->edns ? OPT_LEN : 0;
+
+	/* A plain answer that fits: what from_cache serves without TC, EDE,
+	 * policy markers or DNSSEC detours. */
+	if (bolt_unlikely(v->qsize + (size_t)BOLT_HDR_LEN != qend || v->ede_len != 0 ||
+	                  v->kind >= BOLT_CACHE_DROP || v->status == BOLT_SEC_BOGUS ||
+	                  v->nttl > o->ttl_cap || rlen > o->cap || qend + rlen + opt > q->limit))
+		return 0;
+
+	/* The records as the cache copied them, then per TTL the change its
+	 * rewrite makes (RFC 1624: ~old + new), even and odd offsets apart. */
+	uint8_t *dst = dns + qend;
+	uint64_t rsum = bolt_csum_add(0, dst, rlen), todd = 0;
+	if (v->kind != BOLT_CACHE_STATIC) {
+		uint32_t age = w->now > v->inserted ? w->now - v->inserted : 0;
+		for (uint16_t i = 0; i < v->nttl; i++) {
+			uint16_t off = o->ttl_off[i];
+			if (bolt_unlikely((size_t)off + 4 > rlen))
+				return 0;
+			uint32_t old;
+			memcpy(&old, dst + off, 4);
+			uint32_t ttl = be32toh(old);
+			ttl = ttl > age ? ttl - age : 0;
+			uint32_t nw = htobe32(ttl);
+			memcpy(dst + off, &nw, 4);
+			uint64_t dl = (uint64_t)(uint32_t)~old + nw;
+			if (off & 1)
+				todd += dl;
+			else
+				rsum = bolt_csum_plus(rsum, dl);
+		}
+	}
+	uint16_t flags = (uint16_t)((v->flags & ~(BOLT_FLAG_RD | BOLT_FLAG_CD | BOLT_FLAG_TC |
+	                                          BOLT_FLAG_AD)) |
+	                            (q->flags & (BOLT_FLAG_RD | BOLT_FLAG_CD)) | BOLT_FLAG_QR);
+	if (v->status == BOLT_SEC_SECURE && ((q->flags & BOLT_FLAG_AD) || q->do_bit))
+		flags |= BOLT_FLAG_AD;
+	uint16_t ar = (uint16_t)(v->arcount + (q->edns ? 1 : 0));
+	size_t pos = qend + rlen;
+	uint16_t server_udp = (uint16_t)w->udp_max;
+	uint64_t hv = (uint64_t)q->id + flags + 1u + v->ancount + v->nscount + ar;
+	uint64_t s = bolt_csum_add(bolt_csum_val(hv), dns + BOLT_HDR_LEN, qend - BOLT_HDR_LEN);
+	rsum = bolt_csum_plus(rsum, bolt_csum_at(todd, 1));
+	s = bolt_csum_plus(s, bolt_csum_at(rsum, qend));
+	if (q->edns) {
+		uint8_t *op = dns + pos;
+		op[0] = 0;
+		st16(op + 1, BOLT_TYPE_OPT);
+		st16(op + 3, server_udp);
+		uint32_t ttl = htobe32(q->do_bit ? 0x8000u : 0);
+		memcpy(op + 5, &ttl, 4);
+		st16(op + 9, 0);
+		uint64_t ov = 0x2900u + (server_udp >> 8) + (uint64_t)((server_udp & 0xff) << 8) +
+		              (q->do_bit ? 0x80u : 0);
+		s = bolt_csum_plus(s, bolt_csum_at(bolt_csum_val(ov), pos));
+		pos += OPT_LEN;
+	}
+	st16(dns, q->id);
+	st16(dns + 2, flags);
+	st16(dns + 4, 1);
+	st16(dns + 6, v->ancount);
+	st16(dns + 8, v->nscount);
+	st16(dns + 10, ar);
+	*csum = bolt_csum_fold(s);
+	return pos;
+}
+
+uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
+                       const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n,
+                       unsigned *ntx)
+{
+	unsigned nk = 0;
+
+	if (n > DP_BURST_MAX)
+		n = DP_BURST_MAX;
+	w->now = bolt_now();
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_frame_pkt *fp = &f[i];
+		if (fp->len > fp->room)
+			fp->len = fp->room;
+		struct dp_fast_q *fq = &s->fq[nk];
+		struct bolt_cache_key *k = &w->key[nk];
+		if (!fast_parse(w, p, fp, fq, k))
+			continue;
+		struct bolt_cache_out *o = &w->kout[nk];
+		uint8_t *dns = fp->data + DNS_OFF;
+		o->ttl_off = w->ttl_off[nk];
+		o->ttl_cap = DP_TTL_MAX;
+		o->sections = dns + fq->qend;
+		o->cap = (uint32_t)(fp->room - DNS_OFF - fq->qend);
+		fq->idx = (uint8_t)i;
+		w->kp[nk++] = k;
+	}
+	if (nk == 0)
+		return 0;
+	bolt_cache_lookup_burst(w->cache, w->kp, nk, w->now, w->kout, w->krc);
+
+	uint64_t done = 0;
+	unsigned served = 0;
+	for (unsigned j = 0; j < nk; j++) {
+		const struct dp_fast_q *q = &s->fq[j];
+		struct dp_frame_pkt *fp = &f[q->idx];
+		uint8_t *dns = fp->data + DNS_OFF;
+		uint32_t csum = 0;
+		size_t len = w->krc[j] == 0 ? fast_answer(w, q, &w->kout[j], dns, &csum) : 0;
+		if (len == 0) {
+			/* The general path's: the query as received (the
+			 * lookup's copy may have gone over its OPT). */
+			if (q->edns) {
+				uint8_t *op = dns + q->qend;
+				op[0] = 0;
+				st16(op + 1, BOLT_TYPE_OPT);
+				memcpy(op + 3, &q->opt_tail, 8);
+			}
+			continue;
+		}
+		const struct bolt_cache_val *v = &w->kout[j].val;
+		const struct bolt_cache_key *k = &w->key[j];
+		w->bc.hits++;
+		w->bc.qtype[dp_qtype_slot(k->qtype)]++;
+		w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;
+		if (bolt_unlikely(dp_hint_due(w, v)))
+			dp_prefetch_hint(w, k, v);
+		if (bolt_likely(csum != 0 || p->ol_udp)) {
+			fp->out_len = (uint16_t)dp_frame_reply_dns4(fp->data, L3_OFF, len, !p->ol_ip,
+			                                            !p->ol_udp, csum);
+		} else {
+			struct dp_frame fr = { .l3_off = L3_OFF, .l4_off = L3_OFF + DP_IP4_HLEN,
+			                       .dns_off = DNS_OFF, .dns_len = 0, .family = AF_INET };
+			fp->out_len = (uint16_t)dp_frame_reply_dns_csum(fp->data, &fr, len, !p->ol_ip,
+			                                                true, 0);
+		}
+		fp->action = DP_ACT_TX;
+		fp->family = AF_INET;
+		fp->l2_len = L3_OFF;
+		fp->l3_len = DP_IP4_HLEN;
+		done |= 1ull << q->idx;
+		served++;
+	}
+	if (served != 0) {
+		DP_STAT_ADD(w->st, queries, served);
+		dp_flush_counts(w);
+		*ntx += served;
+	}
+	return done;
+}

@@ -1,0 +1,66 @@
+/*
+ * ASCII lower-casing of a validated wire name into another buffer, inline:
+ * the query parser (lib/wire/query.c) and the dataplane's specialised hit
+ * path (dataplane/fastpath.c) lower-case the QNAME straight into the cache
+ * key with it. A length byte is <= 63, below 'A', so it passes unchanged.
+ * Pure; any thread.
+ */
+#ifndef BOLTDNS_WIRE_LOWER_H
+#define BOLTDNS_WIRE_LOWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Lower-case the ASCII letters of 8 bytes at once (a byte's high bit,
+ * after adding, says whether it lies in 'A'..'Z'). */
+static inline uint64_t bolt_lower8(uint64_t x)
+{
+	const uint64_t h = 0x8080808080808080ull;
+	uint64_t b = x & ~h;
+	uint64_t ge_a = b + 0x3f3f3f3f3f3f3f3full;    /* >= 'A': 0x41 + 0x3f = 0x80 */
+	uint64_t gt_z = b + 0x2525252525252525ull;    /* > 'Z': 0x5b + 0x25 = 0x80 */
+	uint64_t upper = (ge_a & ~gt_z) & ~x & h;
+	return x | (upper >> 2);
+}
+
+/* lc[0..n) = name[0..n) with 'A'..'Z' lower-cased; n <= 255, the buffers
+ * do not overlap. */
+static inline void bolt_wire_lower_into(uint8_t *lc, const uint8_t *name, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	if (n >= 16) {
+		/* 16 bytes at a time, the last block overlapping the one
+		 * before (lower-casing a byte twice gives the same byte) */
+		const __m128i a_off = _mm_set1_epi8((char)(0x80 - 'A'));
+		const __m128i lim26 = _mm_set1_epi8((char)(0x80 + 26));
+		const __m128i bit = _mm_set1_epi8(0x20);
+		for (;; i += 16) {
+			if (i + 16 > n)
+				i = n - 16;
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(name + i));
+			/* x - 'A' < 26 unsigned, as a signed compare shifted by 0x80 */
+			__m128i up = _mm_cmplt_epi8(_mm_add_epi8(x, a_off), lim26);
+			_mm_storeu_si128((__m128i *)(void *)(lc + i),
+			                 _mm_or_si128(x, _mm_and_si128(up, bit)));
+			if (i + 16 >= n)
+				break;
+		}
+		return;
+	}
+#endif
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, name + i, 8);
+		w = bolt_lower8(w);
+		memcpy(lc + i, &w, 8);
+	}
+	for (; i < n; i++)
+		lc[i] = (uint8_t)(name[i] | ((uint8_t)(name[i] - 'A') < 26u) << 5);
+}
+
+#endif

@@ -1,0 +1,537 @@
+/*
+ * The specialised hit path (dataplane/fastpath.c) against the general one:
+ * the same bursts of frames through dp_burst_handle with the fast path on
+ * and off (w->fast_off) must give the same actions, the same frame bytes,
+ * the same counters and the same messages on the miss rings (misses and
+ * prefetch hints). Random and edge-case frames over a cache of answers of
+ * 1-3 A records inserted at different times (TTLs aged, expired, in their
+ * last 10 %), secure / bogus / static / NXDOMAIN / EDE entries and large
+ * ones (TC); queries of random case with and without EDNS, random UDP
+ * sizes, DO / CD / AD / RD, versions, options, broken lengths, VLAN, IPv6,
+ * other ports; checksum offload on and off; an ACL that denies some clients;
+ * a rate limit (the fast path off for the burst).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <endian.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "boltdns/answer.h"
+#include "boltdns/config.h"
+#include "boltdns/region.h"
+#include "boltdns/wire.h"
+#include "burst.h"
+#include "fastpath.h"
+
+#define ROOM 2048
+#define NB 32
+#define NNAMES 48
+#define NBOUND 36      /* TXT answers of sizes around 512 and 1232 */
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 32) % n;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, 2);
+}
+
+static char path[128];
+static struct bolt_region *reg;
+static struct dp_worker w;
+static struct dp_burst_scratch scr;
+static struct dp_svc svc;
+static char names[NNAMES + NBOUND][64];
+static const uint8_t SVC4[4] = { 198, 18, 0, 1 };
+
+/* An answer for names[i] of type A: n records (TTL ttl), inserted at `when`,
+ * of kind / status, with an EDE option when ede. */
+static void put_answer(unsigned i, unsigned n, uint32_t ttl, uint32_t when, uint8_t kind,
+                       uint8_t status, bool ede, bool do_bit)
+{
+	uint8_t msg[4096], qname[BOLT_NAME_MAX];
+	struct bolt_build b;
+	int ql = bolt_name_from_text(names[i], qname);
+	assert_true(ql > 0);
+	uint16_t flags = BOLT_FLAG_QR | BOLT_FLAG_RA |
+	                 (kind == BOLT_CACHE_NXDOMAIN ? BOLT_RCODE_NXDOMAIN : 0);
+	assert_int_equal(bolt_build_init(&b, msg, sizeof(msg), 0, flags), 0);
+	assert_int_equal(bolt_build_question(&b, qname, (size_t)ql, BOLT_TYPE_A, BOLT_CLASS_IN), 0);
+	for (unsigned r = 0; kind != BOLT_CACHE_NXDOMAIN && r < n; r++) {
+		uint8_t rd[4] = { 198, 18, (uint8_t)i, (uint8_t)r };
+		assert_int_equal(bolt_build_rr(&b, BOLT_SEC_ANSWER, qname, BOLT_TYPE_A, BOLT_CLASS_IN,
+		                               ttl - r, rd, 4), 0);
+	}
+	int len = bolt_build_finish(&b);
+	assert_true(len > 0);
+	uint8_t ede_len = 0;
+	if (ede) {
+		int e = bolt_answer_put_ede(msg + len, sizeof(msg) - (size_t)len, 3, "stale");
+		assert_true(e > 0);
+		len += e;
+		ede_len = (uint8_t)e;
+	}
+	assert_int_equal(bolt_answer_insert_status(reg->cache, msg, (size_t)len, b.ttl_off, b.nttl,
+	                                           do_bit, when, ttl, kind, ede_len, status), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	int err;
+	snprintf(path, sizeof(path), "/dev/shm/boltdns-ut-fastpath-%d", (int)getpid());
+	struct bolt_region_params p = { .path = path, .size = 32u << 20, .ring_slots = 256,
+	                                .wipe = true };
+	reg = bolt_region_create(&p, &err);
+	if (!reg) {
+		fprintf(stderr, "region %s: %s\n", path, bolt_strerror(err));
+		return -1;
+	}
+	if (dp_worker_init(&w, reg, 0, 1232) != 0)
+		return -1;
+	memset(&svc, 0, sizeof(svc));
+	svc.dns_port = 53;
+	memcpy(svc.v4[svc.n4++], SVC4, 4);
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	memcpy(svc.v6[svc.n6++], v6, 16);
+
+	uint32_t now = bolt_now();
+	for (unsigned i = 0; i < NNAMES; i++) {
+		/* names of every length class: short, >= 16 bytes (SSE), long */
+		unsigned pad = i % 3 == 0 ? 0 : i % 3 == 1 ? 12 : 40;
+		snprintf(names[i], sizeof(names[i]), "h%u%.*s.fast.example.", i, (int)pad,
+		         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+	}
+	/* The last eight names stay uncached: misses. */
+	for (unsigned i = 0; i < NNAMES - 8; i++) {
+		unsigned n = 1 + i % 3;
+		uint8_t kind = BOLT_CACHE_POSITIVE, status = BOLT_SEC_UNCHECKED;
+		uint32_t ttl = 300 + i, when = now - i * 7;
+		bool ede = false;
+		switch (i % 12) {
+		case 3: status = BOLT_SEC_SECURE; break;
+		case 4: kind = BOLT_CACHE_STATIC; ttl = BOLT_CACHE_EXPIRES_NEVER; break;
+		case 5: kind = BOLT_CACHE_NXDOMAIN; break;
+		case 6: when = now - 1000; break;             /* expired */
+		case 7: ede = true; break;
+		case 8: when = now - 280 - i; break;           /* last 10 %: a hint */
+		case 9: n = 120; break;                        /* TC at 1232 */
+		case 10: status = BOLT_SEC_SECURE; n = 30; break; /* fits 1232, not 512 */
+		case 11: ttl = 5; when = now - 4; break;       /* TTL ages to 1 or 0 */
+		default: break;
+		}
+		if (kind == BOLT_CACHE_STATIC)
+			when = now;
+		put_answer(i, n, ttl, when, kind, status, ede, false);
+		/* the DO=1 twin, sometimes */
+		if (i % 2 == 0)
+			put_answer(i, n, ttl, when, kind, status, ede, true);
+	}
+	/* TXT answers whose response (with an OPT) is 506..517 and 1226..1237
+	 * bytes, and without one 506..517: either side of the UDP limits. */
+	for (unsigned k = 0; k < NBOUND; k++) {
+		snprintf(names[NNAMES + k], sizeof(names[0]), "b%u.fast.example.", k);
+		uint8_t m[2048], qn[BOLT_NAME_MAX], rdata[1500];
+		struct bolt_build bb;
+		int qn_len = bolt_name_from_text(names[NNAMES + k], qn);
+		size_t total = (k < 12 ? 512u : k < 24 ? 1232u : 523u) + k % 12 - 6;
+		size_t rdlen = total - 11 - 12 - ((size_t)qn_len + 4) - 12;
+		memset(rdata, 'x', sizeof(rdata));
+		bolt_build_init(&bb, m, sizeof(m), 0, BOLT_FLAG_QR | BOLT_FLAG_RA);
+		bolt_build_question(&bb, qn, (size_t)qn_len, BOLT_TYPE_TXT, BOLT_CLASS_IN);
+		assert_int_equal(bolt_build_rr(&bb, BOLT_SEC_ANSWER, qn, BOLT_TYPE_TXT, BOLT_CLASS_IN,
+		                               600, rdata, (uint16_t)rdlen), 0);
+		int ml = bolt_build_finish(&bb);
+		assert_true(ml > 0);
+		assert_int_equal((size_t)ml + 11, total);
+		assert_int_equal(bolt_answer_insert(reg->cache, m, (size_t)ml, bb.ttl_off, bb.nttl, false,
+		                                    now, 600, BOLT_CACHE_POSITIVE), 0);
+	}
+	/* A bogus answer: SERVFAIL for CD=0, the data for CD=1. */
+	uint8_t msg[512], qname[BOLT_NAME_MAX];
+	struct bolt_build b;
+	int ql = bolt_name_from_text(names[1], qname);
+	bolt_build_init(&b, msg, sizeof(msg), 0, BOLT_FLAG_QR | BOLT_FLAG_RA);
+	bolt_build_question(&b, qname, (size_t)ql, BOLT_TYPE_AAAA, BOLT_CLASS_IN);
+	uint8_t rd[16] = { 0x20, 0x01 };
+	bolt_build_rr(&b, BOLT_SEC_ANSWER, qname, BOLT_TYPE_AAAA, BOLT_CLASS_IN, 300, rd, 16);
+	int len = bolt_build_finish(&b);
+	assert_int_equal(bolt_answer_insert_bogus(reg->cache, msg, (size_t)len, b.ttl_off, b.nttl,
+	                                          false, now, 300, BOLT_CACHE_POSITIVE, 60, 0, NULL),
+	                 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bolt_region_detach(reg);
+	unlink(path);
+	return 0;
+}
+
+/* Name text -> wire with random case. */
+static int wire_name(const char *text, uint8_t *out)
+{
+	int n = bolt_name_from_text(text, out);
+	for (int i = 0; i < n; i++)
+		if (out[i] >= 'a' && out[i] <= 'z' && rnd(2))
+			out[i] = (uint8_t)(out[i] - 32);
+	return n;
+}
+
+/* A random frame into b (ROOM bytes); returns its length. Mostly the
+ * common query; one in four something else. */
+static size_t mk_frame(uint8_t *b)
+{
+	uint8_t *dns = b + 42;
+	size_t dl = 12;
+	unsigned odd = rnd(4) == 0 ? 1 + rnd(16) : 0;
+
+	memset(b, 0, ROOM);
+	put16(dns, (uint16_t)rnd(65536));
+	uint16_t flags = 0;
+	if (rnd(4))
+		flags |= BOLT_FLAG_RD;
+	if (rnd(3) == 0)
+		flags |= BOLT_FLAG_CD;
+	if (rnd(4) == 0)
+		flags |= BOLT_FLAG_AD;
+	if (odd == 1)
+		flags |= BOLT_FLAG_QR;
+	if (odd == 2)
+		flags |= 4 << 11;       /* NOTIFY */
+	if (rnd(16) == 0)
+		flags |= (uint16_t)rnd(16) | 0x0040; /* rcode bits, Z */
+	put16(dns + 2, flags);
+	put16(dns + 4, odd == 3 ? 2 : 1);
+	unsigned ni = rnd(NNAMES + NBOUND);
+	int ql = wire_name(names[ni], dns + dl);
+	if (odd == 4)
+		dns[dl] = 0xc0;         /* a pointer */
+	dl += (size_t)ql;
+	uint16_t qtype = ni >= NNAMES ? BOLT_TYPE_TXT : rnd(10) == 0 ? BOLT_TYPE_AAAA : BOLT_TYPE_A;
+	put16(dns + dl, qtype);
+	put16(dns + dl + 2, odd == 5 ? 3 : BOLT_CLASS_IN);
+	dl += 4;
+	bool edns = rnd(4) != 0 || odd == 6 || odd == 7 || odd == 8;
+	if (edns) {
+		uint8_t *o = dns + dl;
+		o[0] = odd == 9 ? 1 : 0;
+		put16(o + 1, odd == 10 ? BOLT_TYPE_A : BOLT_TYPE_OPT);
+		static const uint16_t sizes[] = { 0, 1, 500, 511, 512, 513, 1000, 1231, 1232, 1233,
+		                                  4096, 65535 };
+		put16(o + 3, sizes[rnd(12)]);
+		o[5] = rnd(8) == 0 ? (uint8_t)rnd(256) : 0;      /* extended rcode */
+		o[6] = odd == 6 ? 1 : 0;                         /* version */
+		o[7] = rnd(2) ? 0x80 : 0;                        /* DO */
+		o[8] = rnd(8) == 0 ? (uint8_t)rnd(256) : 0;      /* Z */
+		o[7] |= rnd(8) == 0 ? (uint8_t)rnd(128) : 0;
+		dl += 11;
+		if (odd == 7 || odd == 8) {
+			/* a COOKIE (odd 8: a malformed one), growing the RDATA */
+			unsigned cl = odd == 7 ? 8 : 5;
+			put16(dns + dl, 10);
+			put16(dns + dl + 2, (uint16_t)cl);
+			for (unsigned i = 0; i < cl; i++)
+				dns[dl + 4 + i] = (uint8_t)rnd(256);
+			put16(o + 9, (uint16_t)(4 + cl));
+			dl += 4 + cl;
+		}
+	}
+	put16(dns + 10, edns ? 1 : 0);
+	if (odd == 11)
+		dns[dl++] = 0;          /* trailing byte */
+	if (odd == 12)
+		dl -= 1 + rnd(3);       /* cut short */
+
+	memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
+	uint8_t *ip = b + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(28 + dl));
+	put16(ip + 4, (uint16_t)rnd(65536));
+	ip[8] = (uint8_t)(1 + rnd(255));
+	ip[9] = 17;
+	put16(ip + 10, (uint16_t)rnd(65536));   /* not checked by either path */
+	uint8_t cli[4] = { rnd(8) == 0 ? 10 : 198, 18, (uint8_t)rnd(4), (uint8_t)(2 + rnd(200)) };
+	memcpy(ip + 12, cli, 4);
+	memcpy(ip + 16, SVC4, 4);
+	if (odd == 13)
+		ip[19] = 9;             /* not our address */
+	uint8_t *u = ip + 20;
+	put16(u, (uint16_t)(1024 + rnd(60000)));
+	put16(u + 2, odd == 14 ? 54 : 53);
+	put16(u + 4, (uint16_t)(8 + dl));
+	put16(u + 6, (uint16_t)rnd(65536));
+	size_t len = 42 + dl;
+	if (odd == 15) {
+		/* Ethernet padding behind the IP packet */
+		len += 1 + rnd(20);
+		memset(b + 42 + dl, 0xa5, len - 42 - dl);
+	}
+	if (odd == 16) {
+		/* IPv4 options */
+		ip[0] = 0x46;
+	}
+	if (rnd(40) == 0) {
+		/* a VLAN tag */
+		memmove(b + 16, b + 12, len - 12);
+		put16(b + 12, 0x8100);
+		put16(b + 14, 7);
+		len += 4;
+	}
+	return len;
+}
+
+static uint8_t bufa[NB][ROOM], bufb[NB][ROOM];
+
+/* The miss-ring messages of worker 0 as sortable records. */
+struct msg_rec {
+	uint8_t bytes[64 + BOLT_NAME_MAX + 4];
+};
+
+static int cmp_rec(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct msg_rec));
+}
+
+static unsigned drain(struct msg_rec *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned v = 0; v < w.nrw; v++) {
+		struct bolt_ring *r = w.miss_ring[v];
+		const struct bolt_miss_msg *m;
+		while ((m = bolt_ring_peek(r)) != NULL) {
+			assert_true(n < max);
+			struct msg_rec *x = &out[n++];
+			memset(x, 0, sizeof(*x));
+			uint8_t *p = x->bytes;
+			memcpy(p, &m->client, sizeof(m->client) < 32 ? sizeof(m->client) : 32);
+			memcpy(p + 32, &m->id, 2);
+			memcpy(p + 34, &m->qflags, 2);
+			memcpy(p + 36, &m->qtype, 2);
+			memcpy(p + 38, &m->qclass, 2);
+			memcpy(p + 40, &m->edns_udp_size, 2);
+			p[42] = m->has_edns;
+			p[43] = m->do_bit;
+			memcpy(p + 44, &m->question_len, 2);
+			memcpy(p + 46, &m->flags, 2);
+			p[48] = (uint8_t)v;
+			size_t ql = m->question_len < sizeof(x->bytes) - 64 ? m->question_len
+			                                                    : sizeof(x->bytes) - 64;
+			memcpy(p + 64, m->question, ql);
+			bolt_ring_release(r);
+		}
+	}
+	qsort(out, n, sizeof(out[0]), cmp_rec);
+	return n;
+}
+
+/* Run frames bufs[0..n) through dp_burst_handle; the stats' change into
+ * delta, the ring's messages into recs. */
+static void run(uint8_t (*bufs)[ROOM], struct dp_frame_pkt *f, const uint16_t *len, unsigned n,
+                bool fast_off, const struct dp_port_ctx *pc, struct bolt_lcore_stats *delta,
+                struct msg_rec *recs, unsigned *nrec)
+{
+	struct bolt_lcore_stats before = *w.st;
+	for (unsigned i = 0; i < n; i++) {
+		f[i].data = bufs[i];
+		f[i].len = len[i];
+		f[i].room = ROOM;
+		f[i].out_len = 0;
+		f[i].action = 0xee;
+		f[i].family = 0xee;
+	}
+	/* The prefetch hints' memory, so that both runs may send them. */
+	memset(w.pf, 0, sizeof(w.pf));
+	w.fast_off = fast_off;
+	dp_burst_handle(&w, &scr, pc, f, n);
+	const uint64_t *a = (const uint64_t *)(const void *)&before;
+	const uint64_t *b = (const uint64_t *)(const void *)w.st;
+	uint64_t *d = (uint64_t *)(void *)delta;
+	for (size_t i = 0; i < sizeof(*delta) / 8; i++)
+		d[i] = b[i] - a[i];
+	*nrec = drain(recs, 256);
+}
+
+static unsigned fast_served;
+
+/* One round: a burst of n random frames through both paths. Returns false
+ * when the clock's second changed during the round (TTLs would differ). */
+static bool round_once(unsigned n, const struct dp_port_ctx *pc)
+{
+	static uint16_t len[NB];
+	static struct dp_frame_pkt fa[NB], fb[NB];
+	static struct msg_rec ra[256], rb[256];
+	struct bolt_lcore_stats da, db;
+	unsigned na, nb;
+
+	for (unsigned i = 0; i < n; i++) {
+		len[i] = (uint16_t)mk_frame(bufa[i]);
+		memcpy(bufb[i], bufa[i], ROOM);
+	}
+	uint32_t t0 = bolt_now();
+	run(bufa, fa, len, n, false, pc, &da, ra, &na);
+	run(bufb, fb, len, n, true, pc, &db, rb, &nb);
+	if (bolt_now() != t0)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(fa[i].action, fb[i].action);
+		assert_int_equal(fa[i].len, fb[i].len);
+		if (fa[i].action == DP_ACT_TX) {
+			assert_int_equal(fa[i].out_len, fb[i].out_len);
+			assert_int_equal(fa[i].family, fb[i].family);
+			if (fa[i].family) {
+				assert_int_equal(fa[i].l2_len, fb[i].l2_len);
+				assert_int_equal(fa[i].l3_len, fb[i].l3_len);
+			}
+			assert_memory_equal(bufa[i], bufb[i], fa[i].out_len);
+		} else {
+			/* what the general path left of the frame (a miss's
+			 * bytes as received) */
+			assert_memory_equal(bufa[i], bufb[i], fa[i].len);
+		}
+	}
+	assert_memory_equal(&da, &db, sizeof(da));
+	assert_int_equal(na, nb);
+	assert_memory_equal(ra, rb, na * sizeof(ra[0]));
+	return true;
+}
+
+static void test_fast_vs_general(void **state)
+{
+	(void)state;
+	unsigned rounds = 0, skipped = 0;
+	uint64_t hits0 = w.st->hits;
+	while (rounds < 3000) {
+		struct dp_port_ctx pc = { .svc = &svc, .ol_ip = rnd(4) == 0, .ol_udp = rnd(4) == 0,
+		                          .have_exc = rnd(2) == 0 };
+		w.udp_max = rnd(3) == 0 ? 4096 : rnd(5) == 0 ? 512 : 1232;
+		svc.any_addr = rnd(10) == 0;
+		if (round_once(1 + rnd(NB), &pc))
+			rounds++;
+		else
+			assert_true(++skipped < 100);
+	}
+	svc.any_addr = false;
+	w.udp_max = 1232;
+	/* the fast path did serve (the general path's hits are counted too) */
+	assert_true(w.st->hits - hits0 > 10000);
+	(void)fast_served;
+}
+
+/* One burst of common queries for cached names: the fast path answers
+ * them all itself (the mask), and the general path gives the same bytes. */
+static void test_fast_takes_common(void **state)
+{
+	(void)state;
+	static struct dp_frame_pkt f[NB];
+	struct dp_port_ctx pc = { .svc = &svc };
+	uint32_t now = bolt_now();
+	for (unsigned i = 0; i < NB; i++) {
+		uint8_t *b = bufa[i];
+		memset(b, 0, ROOM);
+		uint8_t *dns = b + 42;
+		put16(dns, (uint16_t)i);
+		put16(dns + 2, BOLT_FLAG_RD);
+		put16(dns + 4, 1);
+		put16(dns + 10, 1);
+		int ql = wire_name(names[i % 3], dns + 12);   /* plain positive entries */
+		size_t dl = 12 + (size_t)ql;
+		put16(dns + dl, BOLT_TYPE_A);
+		put16(dns + dl + 2, BOLT_CLASS_IN);
+		dl += 4;
+		dns[dl] = 0;
+		put16(dns + dl + 1, BOLT_TYPE_OPT);
+		put16(dns + dl + 3, 1232);
+		dl += 11;
+		memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
+		b[14] = 0x45;
+		put16(b + 16, (uint16_t)(28 + dl));
+		b[23] = 17;
+		memcpy(b + 26, "\xc6\x12\x00\x02", 4);
+		memcpy(b + 30, SVC4, 4);
+		put16(b + 34, 4000);
+		put16(b + 36, 53);
+		put16(b + 38, (uint16_t)(8 + dl));
+		f[i].data = b;
+		f[i].len = (uint16_t)(42 + dl);
+		f[i].room = ROOM;
+	}
+	unsigned ntx = 0;
+	w.fast_off = false;
+	assert_true(dp_fast_ok(&w));
+	uint64_t mask = dp_fast_burst(&w, &scr, &pc, f, NB, &ntx);
+	if (bolt_now() == now) {
+		assert_int_equal(ntx, NB);
+		assert_true(mask == 0xffffffffull);
+	}
+	/* A rate limit turns it off; a policy without one does not. */
+	static struct dp_policy pol;
+	static struct bolt_config cfg;
+	bolt_config_defaults(&cfg);
+	dp_policy_from_config(&pol, &cfg);
+	dp_worker_set_policy(&w, &pol);
+	assert_true(dp_fast_ok(&w));
+	cfg.rl_rate = 100;
+	dp_policy_from_config(&pol, &cfg);
+	dp_worker_set_policy(&w, &pol);
+	assert_false(dp_fast_ok(&w));
+	dp_worker_set_policy(&w, NULL);
+	assert_true(dp_fast_ok(&w));
+	w.tap_every = 10;
+	assert_false(dp_fast_ok(&w));
+	w.tap_every = 0;
+}
+
+/* With an ACL that allows only 198.18.0.0/16 (refusing the others), and
+ * with a rate limit: the same comparison. */
+static void test_fast_vs_general_policy(void **state)
+{
+	(void)state;
+	static struct dp_policy pol;
+	static struct bolt_config cfg;
+	for (int rl = 0; rl < 2; rl++) {
+		bolt_config_defaults(&cfg);
+		cfg.nallow = 1;
+		assert_int_equal(bolt_prefix_parse("198.18.0.0/16", &cfg.allow[0]), 0);
+		cfg.rl_rate = rl ? 1000000 : 0;
+		dp_policy_from_config(&pol, &cfg);
+		dp_worker_set_policy(&w, &pol);
+		unsigned rounds = 0, skipped = 0;
+		while (rounds < 500) {
+			struct dp_port_ctx pc = { .svc = &svc };
+			if (round_once(1 + rnd(NB), &pc))
+				rounds++;
+			else
+				assert_true(++skipped < 100);
+		}
+	}
+	dp_worker_set_policy(&w, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fast_takes_common),
+		cmocka_unit_test(test_fast_vs_general),
+		cmocka_unit_test(test_fast_vs_general_policy),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
