@@ -44,7 +44,7 @@
 
 #define BOLT_REGION_MAGIC 0x534e44544c4f42ULL /* "BOLTDNS" little-endian */
 /* Bump whenever any structure in the region changes shape. */
-#define BOLT_REGION_LAYOUT_VERSION 15u /* 5: cache lock token, cache hash secret;
+#define BOLT_REGION_LAYOUT_VERSION 16u /* 5: cache lock token, cache hash secret;
                                          6: ring owners (bolt_region_claim);
                                          7: throttled zones (boltdns/throttle.h);
                                          8: doorbells (miss_bell, answer_bell);
@@ -66,7 +66,10 @@
                                             counter negrange_answered;
                                          15: NOTIFYs relayed between workers
                                             (bolt_worker_info rpz_notify),
-                                            control bits of the miss bell */
+                                            control bits of the miss bell;
+                                         16: cache buckets of 8 slots with
+                                            16-bit tags, a new key hash
+                                            (cache version 6) */
 #define BOLT_MAX_LCORES 16
 /* Resolver workers (boltdns-cp processes) on one region at most: one bit
  * each in the miss doorbell. */

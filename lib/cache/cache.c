@@ -7,24 +7,29 @@
  *   struct bolt_cache            geometry and hash secret, read-only after formatting
  *   shard[0 .. shards)           each shard_stride bytes:
  *     struct shard               writer lock (own line), log state, counters
- *     struct bucket[buckets]     64 bytes: version, spill count, 7 (tag, ref) slots
+ *     struct bucket[buckets]     64 bytes: version, spill count, 8 slots (tags, line
+ *                                counts and refs, each an array)
  *     arena                      records, appended at head, reclaimed at tail
  *
- * Hash: XXH3 of the name with a 192-byte secret, xor a 64-bit finalizer of
+ * Hash: XXH3 of the name with a 192-byte secret, xor a multiply-fold of
  * (qtype, qclass, DO, CD: BOLT_CACHE_KEY_CD) xor a key; secret and key are drawn from getrandom
  * when the cache is formatted and kept in its header, so nobody outside can
  * compute names that share a bucket (hash flooding), and a restarted
  * process (same secret) finds every entry. A hash is therefore only valid
  * for the cache it was computed for. About 0.5 ns a key more than the
- * fixed-seed XXH3 it replaces (bench/results/2026-12-05-hash-secret.md).
+ * fixed-seed XXH3 it replaces (bench/results/2026-12-05-hash-secret.md);
+ * the short-name path and the multiply-fold took 83 instructions a key to 53
+ * (bench/results/2026-12-05-cache-lookup.md).
  *
  * Hash bits: shard = top 8 bits, bucket = low 32 bits scaled to the bucket
  * count (multiply-shift, so the count need not be a power of two and the
- * bucket array can be sized exactly), tag = bits 32..55 (independent of
- * both). A slot holds ref = (record offset / 8) + 1 (0 = empty) and a word
- * with the tag in its low 24 bits and, in its top 8, how many cache lines
- * the record spans; so a lookup reads one line, touches a record only when
- * the tag matches, and a burst lookup prefetches exactly the record's lines
+ * bucket array can be sized exactly), tag = bits 32..47 (independent of
+ * both). A slot holds the 16-bit tag, ref = (record offset / 8) + 1 (0 =
+ * empty) and how many cache lines the record spans (capped at 255); the
+ * eight tags are one aligned 16-byte vector, matched with one compare. So a
+ * lookup reads one line, touches a record only when the tag matches (a
+ * stranger's tag matches one slot in 65536: a wasted record read, not a
+ * wrong answer), and a burst lookup prefetches exactly the record's lines
  * before it reads any of them.
  *
  * Why a reader never serves a torn value (seqlock per bucket):
@@ -94,7 +99,7 @@
  *   Under TSan every access to shared record bytes is a relaxed atomic (byte
  *   by byte), which is what the algorithm assumes anyway; normal builds use
  *   memcpy and word compares on the same bytes, and match a bucket's tags with
- *   one vector load of its line (SSE2), where TSan builds load each tag.
+ *   one vector load of the tags (SSE2), where TSan builds load each tag.
  *
  * Reading in bursts (bolt_cache_lookup_burst): hash all, prefetch all home
  *   buckets; match the tags of each and prefetch the candidate record's lines
@@ -126,15 +131,21 @@ uint32_t bolt_now(void)
  * seed.) The other fields are mixed in from registers, independently of the
  * name's hash: hashing them from memory along with the name reads bytes the
  * caller has just stored piecewise, and the failed store forwarding tripled
- * the cost (6 ns a key).
+ * the cost (6 ns a key): the type word xored with the cache's random key,
+ * multiplied by a constant into 128 bits, both halves xored (every bit of the
+ * word reaches the middle bits, and the fold spreads them over all 64; one
+ * multiply where MurmurHash3's finalizer took two and three shifts).
  */
+/* An odd constant (2^64 / golden ratio) */
+#define TYPE_MULT 0x9e3779b97f4a7c15ull
+
 static inline __attribute__((always_inline)) uint64_t
 key_hash(const struct bolt_cache *c, const struct bolt_cache_key *k, size_t len)
 {
 	uint64_t t = (uint64_t)k->qtype | ((uint64_t)k->qclass << 16) |
 	             ((uint64_t)key_do_cd(k->do_bit) << 32);
 	return XXH3_64bits_withSecret(k->name, len, c->secret, sizeof(c->secret)) ^
-	       fmix64(t ^ c->type_key);
+	       mul_fold64(t ^ c->type_key, TYPE_MULT);
 }
 
 /* Names past 32 bytes: XXH3's longer paths, out of line (a tail call). */
@@ -195,39 +206,31 @@ uint64_t bolt_cache_shard_offset(const struct bolt_cache *c)
 /* ---- reader ---- */
 
 /*
- * Slot matching. A bucket line read as 16 dwords is seq, spill, then (tag,
- * ref) for slot 0..6, so slot i's tag is dword 2 + 2i. Matches are returned
- * as a bitmap in that dword numbering (bit 2 + 2i = slot i): one compare per
- * line instead of a loop with a branch per slot, whose outcome (which slot
- * holds the key) is random and mispredicts on every lookup.
+ * Slot matching. A bucket's eight 16-bit tags are one aligned vector: one
+ * compare gives two mask bits per slot (bits 2i and 2i + 1 for slot i; the
+ * even ones are kept), instead of a loop with a branch per slot, whose
+ * outcome (which slot holds the key) is random and mispredicts on every
+ * lookup.
  */
-#define TAG_BITS 0x5554u
+#define TAG_BITS 0x5555u
 /* At most this many lines of a record are prefetched (a 512-byte answer):
  * more would fill the line-fill buffers with one key's lines. */
 #define PREFETCH_LINES 8u
-#define SLOT_OF_BIT(bit) (((bit) >> 1) - 1u)
+#define SLOT_OF_BIT(bit) ((bit) >> 1)
 
-static inline uint32_t tag_matches(const struct bucket *b, uint32_t tag)
+static inline uint32_t tag_matches(const struct bucket *b, uint16_t tag)
 {
 #if defined(__SSE2__) && !CACHE_TSAN
-	/* a plain load of the line: the version check that follows every
+	/* a plain load of the tags: the version check that follows every
 	 * lookup covers these bytes like the record bytes it copies */
-	const __m128i *v = (const __m128i *)(const void *)b;
-	__m128i t = _mm_set1_epi32((int)tag);
-	__m128i mask = _mm_set1_epi32((int)TAG_MASK);
-	/* each dword compared (all ones or zero), narrowed to a byte
-	 * (saturating packs keep -1 and 0), one movemask for all 16 */
-#define CMP4(x) _mm_cmpeq_epi32(_mm_and_si128((x), mask), t)
-	__m128i w = _mm_packs_epi16(_mm_packs_epi32(CMP4(v[0]), CMP4(v[1])),
-	                            _mm_packs_epi32(CMP4(v[2]), CMP4(v[3])));
-#undef CMP4
-	return (uint32_t)_mm_movemask_epi8(w) & TAG_BITS;
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->tag);
+	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)tag));
+	return (uint32_t)_mm_movemask_epi8(eq) & TAG_BITS;
 #else
 	uint32_t m = 0;
 	for (unsigned i = 0; i < SLOTS; i++)
-		m |= (uint32_t)((atomic_load_explicit(&b->s[i].tag, memory_order_relaxed) &
-		                 TAG_MASK) == tag)
-		     << (2u + 2u * i);
+		m |= (uint32_t)(atomic_load_explicit(&b->tag[i], memory_order_relaxed) == tag)
+		     << (2u * i);
 	return m;
 #endif
 }
@@ -444,7 +447,7 @@ probe_slots(const struct bolt_cache *c, const struct bucket *b, const uint8_t *a
 	int rc = BOLT_ENOENT;
 	for (; m != 0; m &= m - 1) {
 		unsigned i = SLOT_OF_BIT((unsigned)__builtin_ctz(m));
-		uint32_t ref = atomic_load_explicit(&b->s[i].ref, memory_order_relaxed);
+		uint32_t ref = atomic_load_explicit(&b->ref[i], memory_order_relaxed);
 		if (read_rec(c, arena, ref, k, kw, now, out, &rc))
 			break;
 	}
@@ -457,7 +460,7 @@ static int lookup_bucket(const struct bolt_cache *c, const struct bucket *b,
                          const uint8_t *arena, const struct bolt_cache_key *k, uint32_t now,
                          struct bolt_cache_out *out, uint32_t *spill)
 {
-	uint32_t tag = hash_tag(k->hash);
+	uint16_t tag = hash_tag(k->hash);
 	uint64_t kw = key_word(k);
 	*spill = 0;
 	for (unsigned tries = 0; tries < READ_TRIES; tries++) {
@@ -512,7 +515,7 @@ struct probe {
 	const struct bucket *b;
 	uint8_t *sbase;
 	uint32_t bi;
-	uint32_t tag;                 /* hash_tag() of the key (stage 1) */
+	uint16_t tag;                 /* hash_tag() of the key (stage 1) */
 	uint32_t seq;                 /* version the tags were read at (odd: retry) */
 	uint32_t match;               /* tag_matches() */
 	uint32_t spill;
@@ -589,10 +592,9 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 		if (m == 0)
 			continue;
 		/* read again and validated in stage 3 */
-		const struct slot *sl = &b->s[SLOT_OF_BIT((unsigned)__builtin_ctz(m))];
-		uint32_t ref = atomic_load_explicit(&sl->ref, memory_order_relaxed);
-		uint32_t lines = atomic_load_explicit(&sl->tag, memory_order_relaxed) >>
-		                 TAG_LINES_SHIFT;
+		unsigned si = SLOT_OF_BIT((unsigned)__builtin_ctz(m));
+		uint32_t ref = atomic_load_explicit(&b->ref[si], memory_order_relaxed);
+		uint32_t lines = atomic_load_explicit(&b->lines[si], memory_order_relaxed);
 		uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
 		if (ref != 0 && off <= c->arena_size - sizeof(struct rec)) {
 			pr[i].first = ref;

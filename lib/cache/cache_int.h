@@ -40,8 +40,10 @@
 #endif
 
 #define CACHE_MAGIC 0x48434143544c4f42ULL /* "BOLTCACH" */
-#define CACHE_VERSION 5u        /* 4: 64-bit lock token; 5: hash secret */
-#define SLOTS 7
+#define CACHE_VERSION 6u        /* 4: 64-bit lock token; 5: hash secret; 6: buckets of
+                                   8 slots, 16-bit tags in one vector; type fields
+                                   mixed into the hash by one multiply */
+#define SLOTS 8
 #define REC_ALIGN 8u
 #define MAX_SHARDS 256u
 #define MIN_ARENA (1u << 20)      /* two largest records fit */
@@ -50,20 +52,23 @@
 #define LOCK_SPINS 128            /* busy spins before yielding the CPU */
 #define MAX_SECTIONS 65535u
 /* Bucket sizing: one slot per 40 arena bytes. A small record is ~90 bytes,
- * so a full arena loads buckets to ~45%, where a 7-slot bucket overflows
- * (forcing an early eviction) for ~2% of buckets. */
+ * so a full arena loads buckets to ~45%, where an 8-slot bucket overflows
+ * into its partner for ~1% of buckets (Poisson; 7 slots: ~1.5%). */
 #define BYTES_PER_SLOT 40u
 
-struct slot {
-	_Atomic uint32_t tag;         /* hash_tag() | record lines << TAG_LINES_SHIFT */
-	_Atomic uint32_t ref;         /* (offset / REC_ALIGN) + 1; 0 = empty */
-};
-
+/* A bucket: 8 slots, slot i being (tag[i], lines[i], ref[i]). The tags are
+ * one aligned 16-byte vector, so a lookup matches all eight with one compare;
+ * lines says how many cache lines the slot's record touches (capped at 255),
+ * so a burst prefetches exactly those. */
 struct bucket {
 	_Alignas(BOLT_CACHE_LINE) _Atomic uint32_t seq;
 	_Atomic uint32_t spill;       /* entries homed here, stored in the partner */
-	struct slot s[SLOTS];
+	_Atomic uint8_t lines[SLOTS];
+	_Alignas(16) _Atomic uint16_t tag[SLOTS]; /* hash_tag() */
+	_Atomic uint32_t ref[SLOTS];  /* (offset / REC_ALIGN) + 1; 0 = empty */
 };
+_Static_assert(offsetof(struct bucket, tag) == 16 && offsetof(struct bucket, ref) == 32,
+               "bucket layout");
 _Static_assert(sizeof(struct bucket) == BOLT_CACHE_LINE, "bucket is one cache line");
 
 /* Per-shard writer state. Counters are read without the lock (stats), hence
@@ -225,21 +230,19 @@ static inline uint32_t hash_bucket(const struct bolt_cache *c, uint64_t h)
 	return (uint32_t)(((uint64_t)(uint32_t)h * c->buckets) >> 32);
 }
 
-#define TAG_MASK 0x00ffffffu
-#define TAG_LINES_SHIFT 24
-
-static inline uint32_t hash_tag(uint64_t h)
+/* Bits 32..47 of the hash: independent of the bucket (low 32) and of the
+ * shard (top 8). */
+static inline uint16_t hash_tag(uint64_t h)
 {
-	return (uint32_t)(h >> 32) & TAG_MASK;
+	return (uint16_t)(h >> 32);
 }
 
-/* A slot's tag word: the key's tag and the number of cache lines (capped at
- * 255) that the record at arena offset off of size bytes touches (the arena
- * starts on a line). */
-static inline uint32_t slot_tag(uint64_t h, uint64_t off, uint64_t size)
+/* How many cache lines (capped at 255) the record at arena offset off of size
+ * bytes touches (the arena starts on a line). */
+static inline uint8_t rec_lines(uint64_t off, uint64_t size)
 {
 	uint64_t lines = (off + size - 1) / BOLT_CACHE_LINE - off / BOLT_CACHE_LINE + 1;
-	return hash_tag(h) | (uint32_t)(lines > 255 ? 255 : lines) << TAG_LINES_SHIFT;
+	return (uint8_t)(lines > 255 ? 255 : lines);
 }
 
 static inline uint64_t align_up(uint64_t v, uint64_t a)
@@ -271,15 +274,11 @@ static inline uint64_t hdr_checksum(const struct bolt_cache *c)
 }
 
 
-/* MurmurHash3's 64-bit finalizer: every input bit reaches every output bit. */
-static inline uint64_t fmix64(uint64_t x)
+/* The 128-bit product of a and b, its halves xored: XXH3's mixing step. */
+static inline uint64_t mul_fold64(uint64_t a, uint64_t b)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
+	unsigned __int128 p = (unsigned __int128)a * b;
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
 }
 
 /* The do_bit byte of a key as records hold it: DO as 0/1 (any other

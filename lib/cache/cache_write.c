@@ -84,15 +84,17 @@ static inline void write_end(struct bucket *b, uint32_t s)
 	atomic_store_explicit(&b->seq, s + 2, memory_order_release);
 }
 
-static inline void slot_set(struct slot *s, uint32_t tag, uint32_t ref)
+static inline void slot_set(struct bucket *b, unsigned i, uint16_t tag, uint8_t lines,
+                            uint32_t ref)
 {
-	atomic_store_explicit(&s->tag, tag, memory_order_relaxed);
-	atomic_store_explicit(&s->ref, ref, memory_order_relaxed);
+	atomic_store_explicit(&b->tag[i], tag, memory_order_relaxed);
+	atomic_store_explicit(&b->lines[i], lines, memory_order_relaxed);
+	atomic_store_explicit(&b->ref[i], ref, memory_order_relaxed);
 }
 
-static inline uint32_t slot_ref(const struct slot *s)
+static inline uint32_t slot_ref(const struct bucket *b, unsigned i)
 {
-	return atomic_load_explicit(&s->ref, memory_order_relaxed);
+	return atomic_load_explicit(&b->ref[i], memory_order_relaxed);
 }
 
 static inline void cnt_add(_Atomic uint64_t *c, int64_t v)
@@ -120,7 +122,7 @@ static void account_drop(const struct bolt_cache *c, uint8_t *sbase, uint32_t bi
 {
 	struct shard *sh = (struct shard *)sbase;
 	struct bucket *b = bucket_at(c, sbase, bi);
-	struct rec *r = wrec(c, arena_of(c, sbase), slot_ref(&b->s[i]));
+	struct rec *r = wrec(c, arena_of(c, sbase), slot_ref(b, i));
 	cnt_add(&sh->entries, -1);
 	if (counter != NULL)
 		cnt_add(counter, 1);
@@ -142,7 +144,7 @@ static void unlink_slot(const struct bolt_cache *c, uint8_t *sbase, uint32_t bi,
 	struct bucket *b = bucket_at(c, sbase, bi);
 	account_drop(c, sbase, bi, i, counter);
 	uint32_t s = write_begin(b);
-	slot_set(&b->s[i], 0, 0);
+	slot_set(b, i, 0, 0, 0);
 	write_end(b, s);
 }
 
@@ -158,7 +160,7 @@ static void shard_reset(const struct bolt_cache *c, uint8_t *sbase)
 		atomic_store_explicit(&b->seq, s, VERSION_ODD_ORDER);
 		fence_release();
 		for (unsigned j = 0; j < SLOTS; j++)
-			slot_set(&b->s[j], 0, 0);
+			slot_set(b, j, 0, 0, 0);
 		atomic_store_explicit(&b->spill, 0, memory_order_relaxed);
 		atomic_store_explicit(&b->seq, s + 1, memory_order_release);
 	}
@@ -255,7 +257,7 @@ static bool reclaim_tail(const struct bolt_cache *c, uint8_t *sbase, uint32_t no
 	for (unsigned w = 0; w < 2 && !found; w++) {
 		struct bucket *b = bucket_at(c, sbase, where[w]);
 		for (unsigned i = 0; i < SLOTS; i++) {
-			if (slot_ref(&b->s[i]) == ref) {
+			if (slot_ref(b, i) == ref) {
 				unlink_slot(c, sbase, where[w], i, why);
 				found = true;
 				break;
@@ -339,7 +341,7 @@ static void scan_bucket(const struct bolt_cache *c, uint8_t *arena, const struct
 	uint32_t victim_exp = 0;
 	sc->same = sc->empty = sc->expired = sc->victim = -1;
 	for (unsigned i = 0; i < SLOTS; i++) {
-		uint32_t ref = slot_ref(&b->s[i]);
+		uint32_t ref = slot_ref(b, i);
 		struct rec *r = ref ? wrec(c, arena, ref) : NULL;
 		if (r == NULL || !rec_valid(c, arena, r)) {
 			if (sc->empty < 0)
@@ -450,7 +452,7 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	}
 	struct bucket *b = bucket_at(c, sbase, bi);
 	/* an empty slot may still point at garbage (corruption): count it out */
-	if (why != NULL || slot_ref(&b->s[pick]) != 0)
+	if (why != NULL || slot_ref(b, (unsigned)pick) != 0)
 		account_drop(c, sbase, bi, (unsigned)pick, why);
 	/* whatever left the slot was counted out of its own home's spill (a
 	 * replaced spilled entry included): count the new one in */
@@ -462,7 +464,8 @@ int bolt_cache_insert(struct bolt_cache *c, const struct bolt_cache_key *k,
 	/* the old entry leaves and the new one arrives in one bucket change, so
 	 * a reader sees one or the other, never a miss in between */
 	uint32_t s = write_begin(b);
-	slot_set(&b->s[pick], slot_tag(k->hash, off, size), (uint32_t)(off / REC_ALIGN) + 1);
+	slot_set(b, (unsigned)pick, hash_tag(k->hash), rec_lines(off, size),
+	         (uint32_t)(off / REC_ALIGN) + 1);
 	write_end(b, s);
 	cnt_add(&sh->entries, 1);
 	cnt_add(&sh->bytes_used, (int64_t)size);
@@ -487,7 +490,7 @@ static int delete_matching(struct bolt_cache *c, match_fn match, const void *arg
 		for (uint32_t bi = 0; bi < c->buckets; bi++) {
 			struct bucket *b = bucket_at(c, sbase, bi);
 			for (unsigned i = 0; i < SLOTS; i++) {
-				uint32_t ref = slot_ref(&b->s[i]);
+				uint32_t ref = slot_ref(b, i);
 				if (ref == 0)
 					continue;
 				struct rec *r = wrec(c, arena, ref);
@@ -638,7 +641,7 @@ int bolt_cache_walk(struct bolt_cache *c, bolt_cache_walk_cb cb, void *arg)
 						cpu_relax();
 						continue;
 					}
-					uint32_t ref = atomic_load_explicit(&b->s[i].ref,
+					uint32_t ref = atomic_load_explicit(&b->ref[i],
 					                                    memory_order_relaxed);
 					uint64_t off = (uint64_t)(ref - 1) * REC_ALIGN;
 					bool ok = false;

@@ -595,63 +595,117 @@ static unsigned same_bucket_keys(struct bolt_cache *c, struct bolt_cache_key *ou
 	return n;
 }
 
+/* Slots in a bucket (lib/cache/cache_int.h: SLOTS); a pair holds twice as many. */
+#define BUCKET_SLOTS 8u
+
 static void test_full_bucket_spills_to_partner(void **state)
 {
 	(void)state;
+	enum { S = BUCKET_SLOTS, P = 2 * BUCKET_SLOTS };
 	struct fixture *f = fixture_new(2u << 20, 1);
-	struct bolt_cache_key keys[16];
+	struct bolt_cache_key keys[P + 2];
 	struct bolt_cache_stats st;
 	uint32_t now = bolt_now();
-	assert_int_equal(same_bucket_keys(f->c, keys, 16), 16);
+	assert_int_equal(same_bucket_keys(f->c, keys, P + 2), P + 2);
 
-	/* 14 keys of one bucket: 7 at home, 7 in the partner, all found */
-	for (unsigned i = 0; i < 14; i++)
+	/* 2S keys of one bucket: S at home, S in the partner, all found */
+	for (unsigned i = 0; i < P; i++)
 		put(f, &keys[i], 50, 1, now + 1000 + i, 0, i);
-	for (unsigned i = 0; i < 14; i++)
+	for (unsigned i = 0; i < P; i++)
 		assert_int_equal(get_check(f, &keys[i], 50, 1, i), 0);
 	bolt_cache_get_stats(f->c, &st);
-	assert_int_equal(st.entries, 14);
+	assert_int_equal(st.entries, P);
 	assert_int_equal(st.evictions, 0);
 
 	/* the burst path finds spilled entries too */
-	const struct bolt_cache_key *kp[14];
-	struct bolt_cache_out outs[14];
-	static uint8_t bufs[14][64];
-	static uint16_t tb[14][2];
-	int rc[14];
-	for (unsigned i = 0; i < 14; i++) {
+	const struct bolt_cache_key *kp[P];
+	struct bolt_cache_out outs[P];
+	static uint8_t bufs[P][64];
+	static uint16_t tb[P][2];
+	int rc[P];
+	for (unsigned i = 0; i < P; i++) {
 		kp[i] = &keys[i];
 		outs[i] = (struct bolt_cache_out){ .ttl_off = tb[i], .ttl_cap = 2,
 			                           .sections = bufs[i], .cap = 64 };
 	}
-	assert_int_equal(bolt_cache_lookup_burst(f->c, kp, 14, now, outs, rc), 14);
+	assert_int_equal(bolt_cache_lookup_burst(f->c, kp, P, now, outs, rc), P);
 
 	/* replacing a spilled entry keeps it where it is */
-	put(f, &keys[12], 60, 1, now + 2000, 0, 99);
-	assert_int_equal(get_check(f, &keys[12], 60, 1, 99), 0);
+	put(f, &keys[P - 2], 60, 1, now + 2000, 0, 99);
+	assert_int_equal(get_check(f, &keys[P - 2], 60, 1, 99), 0);
 	bolt_cache_get_stats(f->c, &st);
-	assert_int_equal(st.entries, 14);
+	assert_int_equal(st.entries, P);
 
 	/* both full: the home entry expiring soonest (keys[0]) makes room */
-	put(f, &keys[14], 50, 1, now + 5000, 0, 14);
-	assert_int_equal(get_check(f, &keys[14], 50, 1, 14), 0);
+	put(f, &keys[P], 50, 1, now + 5000, 0, P);
+	assert_int_equal(get_check(f, &keys[P], 50, 1, P), 0);
 	assert_int_equal(get_check(f, &keys[0], 50, 1, 0), BOLT_ENOENT);
 	bolt_cache_get_stats(f->c, &st);
 	assert_int_equal(st.evictions, 1);
 
 	/* deleting spilled entries, then inserting again, still works */
-	for (unsigned i = 7; i < 14; i++)
+	for (unsigned i = S; i < P; i++)
 		assert_int_equal(bolt_cache_delete(f->c, keys[i].name, keys[i].name_len, 1), 1);
-	put(f, &keys[15], 50, 1, now + 5000, 0, 15);
-	assert_int_equal(get_check(f, &keys[15], 50, 1, 15), 0);
-	for (unsigned i = 1; i < 7; i++)
+	put(f, &keys[P + 1], 50, 1, now + 5000, 0, P + 1);
+	assert_int_equal(get_check(f, &keys[P + 1], 50, 1, P + 1), 0);
+	for (unsigned i = 1; i < S; i++)
 		assert_int_equal(get_check(f, &keys[i], 50, 1, i), 0);
 	/* the only spilled entry, replaced twice, stays reachable */
-	put(f, &keys[15], 70, 1, now + 5000, 0, 16);
-	put(f, &keys[15], 80, 1, now + 5000, 0, 17);
-	assert_int_equal(get_check(f, &keys[15], 80, 1, 17), 0);
+	put(f, &keys[P + 1], 70, 1, now + 5000, 0, 1000);
+	put(f, &keys[P + 1], 80, 1, now + 5000, 0, 1001);
+	assert_int_equal(get_check(f, &keys[P + 1], 80, 1, 1001), 0);
 	bolt_cache_get_stats(f->c, &st);
-	assert_int_equal(st.entries, 8);
+	assert_int_equal(st.entries, S + 1);
+	fixture_free(f);
+}
+
+/*
+ * Tags are 16 bits (hash bits 32..47), and an empty slot's tag is 0: a key
+ * whose tag is 0 matches every empty slot of its bucket, whose ref (0) is no
+ * record. Such keys, and keys sharing one tag and one bucket, are found
+ * single and in a burst, wherever their slot is, and nothing else is.
+ */
+static void test_tag_collisions(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(2u << 20, 1);
+	uint32_t now = bolt_now();
+	struct bolt_cache_key keys[BUCKET_SLOTS], absent;
+	assert_int_equal(same_bucket_keys(f->c, keys, BUCKET_SLOTS), BUCKET_SLOTS);
+	for (unsigned tag = 0; tag < 2; tag++) {
+		/* same bucket bits (low 32), tag forced, top bits kept distinct */
+		for (unsigned i = 0; i < BUCKET_SLOTS; i++)
+			keys[i].hash = (keys[i].hash & 0xffff0000ffffffffull) |
+			               (uint64_t)(tag * 0x1234u) << 32;
+		absent = keys[BUCKET_SLOTS - 1];
+		absent.name[1] ^= 0x01;
+		/* a bucket with empty slots, filled one slot at a time */
+		for (unsigned n = 1; n <= BUCKET_SLOTS; n++) {
+			put(f, &keys[n - 1], 20 + n, 1, now + 100, 0, n);
+			const struct bolt_cache_key *kp[BUCKET_SLOTS + 1];
+			struct bolt_cache_out outs[BUCKET_SLOTS + 1];
+			static uint8_t bufs[BUCKET_SLOTS + 1][64];
+			static uint16_t tb[BUCKET_SLOTS + 1][2];
+			int rc[BUCKET_SLOTS + 1];
+			for (unsigned i = 0; i < n; i++)
+				assert_int_equal(get_check(f, &keys[i], 20 + i + 1, 1, i + 1), 0);
+			assert_int_equal(get_check(f, &absent, 0, 0, 0), BOLT_ENOENT);
+			/* newest first, the absent one last */
+			for (unsigned i = 0; i < n; i++)
+				kp[i] = &keys[n - 1 - i];
+			kp[n] = &absent;
+			for (unsigned i = 0; i <= n; i++)
+				outs[i] = (struct bolt_cache_out){ .ttl_off = tb[i], .ttl_cap = 2,
+					                           .sections = bufs[i], .cap = 64 };
+			assert_int_equal(bolt_cache_lookup_burst(f->c, kp, n + 1, now, outs, rc), n);
+			for (unsigned i = 0; i < n; i++) {
+				assert_int_equal(rc[i], 0);
+				assert_int_equal(outs[i].val.len, 20 + (n - i));
+			}
+			assert_int_equal(rc[n], BOLT_ENOENT);
+		}
+		bolt_cache_flush(f->c);
+	}
 	fixture_free(f);
 }
 
@@ -696,7 +750,8 @@ static void test_format_open(void **state)
  * Hash flooding. The key hash used to be XXH3 seeded with (qtype, qclass,
  * DO) only: anyone could search offline for names landing in one bucket
  * pair, and FLOOD_NAMES of them evicted one another (and any victim there)
- * from a pair that holds 14. Under the cache's random secret the same names
+ * from a pair that holds 2 * BUCKET_SLOTS. Under the cache's random secret the same
+ * names
  * spread like random keys: every one is kept, no bucket pair holds many.
  */
 #define FLOOD_NAMES 256
@@ -742,7 +797,7 @@ static void test_hash_flood_spread(void **state)
 			keys[n++] = k;
 	}
 
-	/* with the old hash they all fight for 14 slots */
+	/* with the old hash they all fight for one pair's slots */
 	struct fixture *old = fixture_new(8u << 20, 1);
 	uint32_t now = bolt_now();
 	for (unsigned i = 0; i < FLOOD_NAMES; i++) {
@@ -752,8 +807,8 @@ static void test_hash_flood_spread(void **state)
 	}
 	struct bolt_cache_stats ost;
 	bolt_cache_get_stats(old->c, &ost);
-	assert_true(ost.entries <= 14);
-	assert_true(ost.evictions >= FLOOD_NAMES - 14);
+	assert_true(ost.entries <= 2 * BUCKET_SLOTS);
+	assert_true(ost.evictions >= FLOOD_NAMES - 2 * BUCKET_SLOTS);
 	fixture_free(old);
 
 	/* with the cache's secret: spread, all kept */
@@ -905,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_eviction_at_capacity),
 		cmocka_unit_test(test_expired_reclaimed),
 		cmocka_unit_test(test_full_bucket_spills_to_partner),
+		cmocka_unit_test(test_tag_collisions),
 		cmocka_unit_test(test_format_open),
 		cmocka_unit_test(test_dead_lock_owner),
 		cmocka_unit_test(test_hash_flood_spread),
