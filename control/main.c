@@ -363,6 +363,10 @@ static int hook_zones(void *arg, struct bolt_ctl_reply *r, char *err, size_t err
 static void hook_changed(void *arg, unsigned argc, const char *const *argv)
 {
 	struct main_state *s = arg;
+	/* local data is answered before RFC 8198: ranges published to the
+	 * dataplane would bypass it (negpub.h) */
+	if (argc > 0 && strcmp(argv[0], "local_data") == 0 && s->cp.region != NULL)
+		bolt_negrange_forget(&s->cp.region->hdr->negrange, NULL, true);
 	ctlsync_publish(&s->cp, argc, argv);
 }
 

@@ -8,7 +8,9 @@
 #include "iter/aggr.h"
 #include "validator/validator.h"
 #include "iter/zonerate.h"
+#include "ctl.h"
 #include "negpub.h"
+#include "policy.h"
 
 struct nzone {
 	uint64_t at_ms;           /* last refill; 0: free */
@@ -21,6 +23,8 @@ static struct nzone zones[NEGPUB_ZONES];
 static uint64_t published, skipped;
 static uint64_t tries_sec;
 static unsigned tries;
+static uint64_t local_gen;
+static bool local_gen_set;
 static uint8_t buf[BOLT_MSG_MAX];
 static uint8_t scratch[2 * BOLT_MSG_MAX];
 static uint8_t copy[BOLT_NEGRANGE_WIRE_MAX];
@@ -79,8 +83,13 @@ static void publish_range(struct cp *cp, const uint8_t *zone, const uint8_t *qna
 	uint16_t toff[BOLT_NEGRANGE_RRS];
 	struct bolt_cache_out o = { .ttl_off = toff, .ttl_cap = BOLT_NEGRANGE_RRS,
 	                            .sections = copy, .cap = sizeof(copy) };
+	uint8_t lower[BOLT_NAME_MAX];
 	int ql = bolt_name_len(qname, BOLT_NAME_MAX);
-	if (ql <= 0 || bolt_negrange_lookup(t, qname, (unsigned)ql, now, false, &o) == 0)
+	if (ql <= 0)
+		return;
+	memcpy(lower, qname, (size_t)ql);
+	bolt_name_lower(lower, (size_t)ql);
+	if (bolt_negrange_lookup(t, lower, (unsigned)ql, now, false, &o) == 0)
 		return;
 	uint64_t sec = now;
 	if (sec != tries_sec) {
@@ -161,6 +170,21 @@ static void publish_range(struct cp *cp, const uint8_t *zone, const uint8_t *qna
 		skipped++;
 }
 
+/* The control plane answers some names before RFC 8198 does (serve.c):
+ * local data and response policies. The dataplane knows neither, so ranges
+ * are published only while there are none (policy.c and main.c withdraw
+ * the ranges when either appears). */
+static bool may_publish(struct cp *cp)
+{
+	uint64_t g = bolt_local_generation();
+	if (!local_gen_set) {
+		local_gen = g;
+		local_gen_set = true;
+	}
+	return g == local_gen && cp->cfg->nlocal_data == 0 && cp->cfg->hosts_file[0] == 0 &&
+	       policy_rules(cp) == 0;
+}
+
 bool negpub_synthesised(struct cp *cp, const uint8_t *qname, uint32_t now)
 {
 	unsigned rate = cp->cfg->zone_nxdomain_rate;
@@ -173,7 +197,7 @@ bool negpub_synthesised(struct cp *cp, const uint8_t *qname, uint32_t now)
 		return false;
 	if (cp->region == NULL)
 		return true;
-	if (nsec3) {
+	if (nsec3 || !may_publish(cp)) {
 		/* the throttle takes the flood over (see negpub.h) */
 		zrate_note_nxdomain(zone, rate, now_ms);
 		if (zrate_publish_due(zone, now_ms))
@@ -201,4 +225,5 @@ void negpub_reset(void)
 	published = skipped = 0;
 	tries_sec = 0;
 	tries = 0;
+	local_gen_set = false;
 }

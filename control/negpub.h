@@ -12,6 +12,9 @@
  *     NXDOMAINs also count towards the zone's zone-nxdomain-rate, and the
  *     zone is published to the dataplane throttle (boltdns/throttle.h), which
  *     answers SERVFAIL to most of its misses, as for a flood sent upstream;
+ *     The same for an NSEC zone while the control plane has local data or
+ *     response policy rules (answered before RFC 8198 there; the dataplane
+ *     knows neither);
  *   - either way, the synthesised answers of a flooded zone are not inserted
  *     into the cache (each random name is asked once: they would only evict
  *     answers that are asked again).

@@ -729,6 +729,8 @@ static void flush_changes(struct cp *cp, struct pzone *old, unsigned nold, struc
 		       rpz_zone_has(f.diff[j], RPZ_TRIG_NSIP);
 	}
 	if (rules > 0) {
+		/* ranges published to the dataplane bypass the policies (negpub.h) */
+		bolt_negrange_forget(&cp->region->hdr->negrange, NULL, true);
 		int n = bolt_cache_delete_if(cp->region->cache, flush_pred, &f);
 		if (n > 0)
 			cp->ctr.rpz_flushed += (uint64_t)n;

@@ -100,9 +100,10 @@ start_boltdns() {   # start_boltdns MODE DIR
 stat_of() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$2" 2>/dev/null || echo 0; }
 
 # One measurement: prints "success p50 p99 flood_answered_qps zone_hits server_hits nxcut ring_drops
-# rate_hits down_hits upstream cp_cpu_ms dp_throttled dp_passed" (a counter the build lacks prints 0;
-# cp_cpu_ms: the control plane's CPU time, user + system, over the whole round; dp_throttled and
-# dp_passed: misses under throttled zones the dataplane answered itself, and handed on).
+# rate_hits down_hits upstream cp_cpu_ms dp_throttled dp_passed dp_nsec" (a counter the build lacks
+# prints 0; cp_cpu_ms: the control plane's CPU time, user + system, over the whole round; dp_throttled
+# and dp_passed: misses under throttled zones the dataplane answered itself, and handed on; dp_nsec:
+# misses the dataplane answered NXDOMAIN from published NSEC ranges, boltdns/negrange.h).
 measure() {   # measure MODE ROUND
   local mode=$1 round=$2 dir=$WORK/$1-$2 tag
   mkdir -p "$dir"
@@ -147,13 +148,14 @@ measure() {   # measure MODE ROUND
   local cpu
   cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$CP/stat" 2>/dev/null || echo 0)
   "$BUILD/dataplane/tools/dp-stats" "$REGION" > "$dir/dp.stats" 2>/dev/null || true
-  printf '%s %s %s %s %s %s %s %s %s %s %s %s %s\n' \
+  printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' \
     "$(awk -v a="$noerr" -v s="$sent" 'BEGIN { printf "%.2f", 100 * a / s }')" "$lat" "${fq:-0}" \
     "$(stat_of zone_limit_hits "$dir/cp.stats")" "$(stat_of server_limit_hits "$dir/cp.stats")" \
     "$(stat_of nxdomain_cut_answers "$dir/cp.stats")" "$(stat_of dp_ring_drops "$dir/cp.stats")" \
     "$(stat_of zone_rate_hits "$dir/cp.stats")" "$(stat_of zone_down_hits "$dir/cp.stats")" \
     "$(stat_of upstream_queries "$dir/cp.stats")" "${cpu:-0}" \
-    "$(stat_of throttled "$dir/dp.stats")" "$(stat_of throttle_passed "$dir/dp.stats")"
+    "$(stat_of throttled "$dir/dp.stats")" "$(stat_of throttle_passed "$dir/dp.stats")" \
+    "$(stat_of negrange_answered "$dir/dp.stats")"
   kill_all "$DP" "$CP"
 }
 
@@ -162,18 +164,18 @@ for m in $MODES; do : > "$WORK/$m.txt"; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
     line=$(measure "$m" "$r")
-    log "round $r $m: success% p50 p99 flood_qps zone_hits server_hits nxcut ring_drops rate_hits down_hits upstream cp_cpu_ms dp_throttled dp_passed = $line"
+    log "round $r $m: success% p50 p99 flood_qps zone_hits server_hits nxcut ring_drops rate_hits down_hits upstream cp_cpu_ms dp_throttled dp_passed dp_nsec = $line"
     echo "$line" >> "$WORK/$m.txt"
   done
 done
 med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-printf '%-15s %9s %8s %8s %10s %10s %12s %10s %11s %10s %10s %10s %10s %10s %10s\n' mode success% \
-  p50_ms p99_ms flood_qps zone_hits server_hits nxcut ring_drops rate_hits down_hits upstream cp_cpu_ms \
-  dp_thr dp_pass
+printf '%-15s %9s %8s %8s %10s %10s %12s %10s %11s %10s %10s %10s %10s %10s %10s %10s\n' mode \
+  success% p50_ms p99_ms flood_qps zone_hits server_hits nxcut ring_drops rate_hits down_hits upstream \
+  cp_cpu_ms dp_thr dp_pass dp_nsec
 for m in $MODES; do
   f=$WORK/$m.txt
   printf '%-15s' "$m"
-  for c in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
+  for c in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
     printf ' %9s' "$(awk -v c=$c '{ print $c }' "$f" | med)"
   done
   echo

@@ -16,7 +16,8 @@
 #    (NOERROR, AD), and a name below an existing one (closest encloser not
 #    the apex) is left to the control plane;
 #  - the counter in boltctl stats and /metrics; boltctl flush_zone withdraws
-#    the ranges.
+#    the ranges, and so does local data added under the zone (the control
+#    plane answers it before RFC 8198; the dataplane does not know it).
 #
 # Usage: dpnsec.sh BOLTDNS_DP BOLTDNS_CP DP_STATS [BOLTCTL]   (root; 77 = skipped)
 . "$(dirname "$0")/../control/lib.sh"
@@ -142,6 +143,22 @@ if [ -n "$BOLTCTL" ]; then
   d0=$(dpn)
   dnssec_check_case flushed "g$(rnd).bulk.boltnet" A do NXDOMAIN ad - auth -
   [ "$(dpn)" = "$d0" ] && ok "after flush_zone: not from the ranges" || bad "after flush_zone: still answered from the ranges"
+
+  echo "== local data added under the zone withdraws the ranges (it is answered first)"
+  head -4000 "$E2E_DIR/flood.txt" | sed 's/-f\./-g./' > "$E2E_DIR/flood2.txt"
+  ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/flood2.txt" -n 1 -Q 4000 -q 2000 -t 2 -l 2 \
+    > "$E2E_DIR/flood2-perf.txt" 2>&1 || true
+  d0=$(dpn)
+  dnssec_check_case again "a$(rnd).bulk.boltnet" A plain NXDOMAIN ad - none -
+  [ $(($(dpn) - d0)) -eq 1 ] && ok "a second flood published the range again" || bad "not published again"
+  "$BOLTCTL" -s "$E2E_DIR/control.sock" local_data add "abc1.bulk.boltnet. 60 A 198.18.70.99" >/dev/null ||
+    bad "local_data add"
+  d0=$(dpn)
+  r=$(rcode_of abc1.bulk.boltnet AAAA)
+  a=$(ns dig +short @127.0.0.1 -p "$E2E_PORT" abc1.bulk.boltnet A)
+  [ "$r" = NOERROR ] && [ "$a" = 198.18.70.99 ] && [ "$(dpn)" = "$d0" ] &&
+    ok "abc1.bulk.boltnet: local A $a, AAAA $r (NODATA), not denied by a range" ||
+    bad "abc1.bulk.boltnet: AAAA $r, A '$a', negrange_answered $d0 -> $(dpn)"
 fi
 
 echo "(${SECONDS} s)"
