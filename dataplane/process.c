@@ -448,7 +448,7 @@ static int throttle_response(struct dp_worker *w, struct dp_pkt *p, const struct
 		ede = BOLT_EDE_NO_REACHABLE_AUTHORITY;
 		if (bolt_name_to_text(k->name + off, zone, sizeof(zone)) < 0)
 			snprintf(zone, sizeof(zone), "the zone");
-		snprintf(text, sizeof(text), "all servers for %s are down", zone);
+		snprintf(text, sizeof(text), BOLT_EDE_ZONE_DOWN_FMT, zone);
 	}
 	int len = error_in_place(p, q, true, BOLT_RCODE_SERVFAIL, q->has_edns, ede, text);
 	if (len <= 0)

@@ -51,7 +51,7 @@ bool guard_zone_down(struct res *r, char *text, size_t cap)
 		publish(r, BOLT_THROTTLE_DOWN, ZDOWN_PUBLISH_SECS);
 	char zn[300];
 	name_text(r->zone, zn, sizeof(zn));
-	snprintf(text, cap, "all servers for %s are down (timed out recently)", zn);
+	snprintf(text, cap, BOLT_EDE_ZONE_DOWN_FMT, zn);
 	return true;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "boltdns/errcode.h"
+#include "boltdns/throttle.h"
 #include "inflight.h"
 #include "select.h"
 
@@ -224,7 +225,7 @@ uint16_t sel_reason(const struct sel_query *q, uint8_t last_rcode, const char *z
 		}
 		if (q->down == 0)
 			return BOLT_EDE_NONE;
-		snprintf(text, cap, "all servers for %s are down (timed out recently)", zone_text);
+		snprintf(text, cap, BOLT_EDE_ZONE_DOWN_FMT, zone_text);
 		return BOLT_EDE_NO_REACHABLE_AUTHORITY;
 	}
 	if (answered == 0 && c[SEL_TIMEOUT] == 0) {

@@ -49,6 +49,16 @@ enum bolt_throttle_reason {
 };
 #define BOLT_THROTTLE_REASONS 3
 
+/*
+ * The Extended DNS Error text (with EDE 22, No Reachable Authority) of a
+ * SERVFAIL under a zone whose servers are all down, the same whoever
+ * answers it (the control plane's iterator, iter/select.c and
+ * iter/resguard.c; the dataplane's throttle): a printf format whose one %s
+ * is the zone's name in text form. Short, so that a zone of up to 55
+ * characters fits BOLT_EDE_TEXT_MAX.
+ */
+#define BOLT_EDE_ZONE_DOWN_FMT "all servers for %s are down"
+
 /* The dataplane hands one miss in this many under a throttled zone on to
  * the control plane, by reason. */
 #define BOLT_THROTTLE_LET_THROUGH_RATE 10

@@ -79,7 +79,7 @@ ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/ord.txt" -n 1 -Q 60 -q 100 -
   > "$E2E_DIR/ord-perf.txt" 2>&1 &
 opid=$!
 # During the flood, the dataplane's own answer for the down zone: the
-# control plane's reason, without its "(timed out recently)".
+# control plane's reason (one text, BOLT_EDE_ZONE_DOWN_FMT).
 sleep 0.5
 dpans=0 dptexts=""
 for i in 1 2 3 4 5; do
