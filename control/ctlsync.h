@@ -5,7 +5,8 @@
  * memory (boltctl local_data add/remove: the local-data table; flushes:
  * the validated NSEC ranges of RFC 8198; nta add/remove: the NTA table) in
  * the region's control journal (boltdns/ctljournal.h); every other worker
- * repeats them in order every WORKERS_ADOPT_MS, after the reload they
+ * repeats them in order when worker 0 posts its control bit of the miss
+ * bell (workers_post_control; and on its 1 s tick), after the reload they
  * follow (a change belongs to the reload generation it was made in).
  * A worker that starts late repeats the changes made since the last
  * reload; a worker 0 that starts anew (its table is the configuration's)

@@ -48,7 +48,9 @@ struct main_state {
 	struct bolt_config cfg;
 	const char *stats_path;
 	uv_timer_t tick;
-	uv_timer_t adopt;             /* workers: adoption, give-back, waiting claims */
+	uv_timer_t adopt;             /* a claim waiting for an adopter to give the set back
+	                                 (runs only then, every WORKERS_ADOPT_MS) */
+	struct pidwatch *watch;       /* the exit of the other workers' processes */
 	uv_signal_t sigterm, sigint;
 	int last_attach_err;
 	uint64_t last_owner;          /* token of the other control plane we wait for */
@@ -62,6 +64,8 @@ struct main_state {
 };
 
 static void ctl_start(struct main_state *s);
+static void on_adopt(uv_timer_t *t);
+static void workers_turn(struct main_state *s);
 
 static void usage(FILE *f)
 {
@@ -216,6 +220,9 @@ static void attach_step(struct main_state *s)
 	}
 	if (err < 0) {
 		bolt_region_detach(r);
+		/* Try again soon: the adopter gives the set back on its next turn. */
+		if (err == -EBUSY && !uv_is_active((uv_handle_t *)&s->adopt))
+			uv_timer_start(&s->adopt, on_adopt, WORKERS_ADOPT_MS, WORKERS_ADOPT_MS);
 		if (err != s->last_attach_err || owner != s->last_owner)
 			cp_log(CP_LOG_NOTICE, "region %s is in use by another boltdns-cp (pid %d) as "
 			       "worker %u: waiting for it to exit or give the rings back",
@@ -524,7 +531,11 @@ static void on_tick(uv_timer_t *t)
 		                         BOLT_COOKIE_ROTATE_S);
 		workers_publish(&s->cp);
 	}
+	/* The workers' turn also runs on control bits and exits; once a second
+	 * keeps adopted sets' heartbeats and finds owners whose beat is stale. */
+	workers_turn(s);
 	reload_follow(s);
+	ctlsync_follow(&s->sync, &s->cp, &s->anchors);
 	serve_prefetch_tick(&s->cp);
 	/* Policy zone files edited in place take effect within a second. */
 	policy_tick(&s->cp);
@@ -558,38 +569,48 @@ static unsigned max_in_flight(void)
 	return (unsigned)n;
 }
 
+/* Adopt the sets of dead workers, give back those asked for, keep adopted
+ * sets alive; then watch the owners of the sets we do not hold. */
+static void workers_turn(struct main_state *s)
+{
+	if (s->lost || s->cp.region == NULL)
+		return;
+	uint32_t old = atomic_load(&s->cp.sets);
+	if (workers_tick(&s->cp) > 0)
+		ring_svc_sets_changed(&s->cp, old);
+	workers_watch(&s->cp, s->watch);
+}
+
+/* A watched worker process exited: take its set over now. */
+static void on_worker_exit(void *arg, unsigned slot)
+{
+	(void)slot;
+	workers_turn(arg);
+}
+
 /* Another worker posted our control bit (ringsvc.h): worker 0's reloads
  * and run-time changes (ctlsync.h), NOTIFYs relayed by a worker that took
- * them over TCP (policy.h). */
+ * them over TCP (policy.h), a worker asking for its set back. */
 static void on_control(void *arg)
 {
 	struct main_state *s = arg;
 	if (s->lost || s->cp.region == NULL)
 		return;
+	workers_turn(s);
 	reload_follow(s);
 	ctlsync_follow(&s->sync, &s->cp, &s->anchors);
 	policy_xfr_follow(&s->cp);
 }
 
-/* Workers: adopt the sets of dead workers, give back those asked for,
- * retry a claim that waits for an adopter, follow worker 0's reloads and
- * run-time changes (WORKERS_ADOPT_MS). */
+/* A claim waiting for an adopter to give this worker's set back: try again
+ * every WORKERS_ADOPT_MS until it is ours (then the timer stops). */
 static void on_adopt(uv_timer_t *t)
 {
 	struct main_state *s = t->data;
-	if (s->lost)
-		return;
-	if (s->cp.region == NULL) {
-		if (s->last_attach_err == -EBUSY)
-			attach_step(s);
-		return;
-	}
-	uint32_t old = atomic_load(&s->cp.sets);
-	if (workers_tick(&s->cp) > 0)
-		ring_svc_sets_changed(&s->cp, old);
-	/* the control socket's reloads and run-time changes (ctlsync.h) */
-	reload_follow(s);
-	ctlsync_follow(&s->sync, &s->cp, &s->anchors);
+	if (!s->lost && s->cp.region == NULL && s->last_attach_err == -EBUSY)
+		attach_step(s);
+	if (s->lost || s->cp.region != NULL || s->last_attach_err != -EBUSY)
+		uv_timer_stop(t);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -683,13 +704,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ring_svc_on_control(cp, on_control, &s);
+	uv_timer_init(cp->loop, &s.adopt);
+	s.adopt.data = &s;
+	if ((s.watch = pidwatch_new(cp->loop, on_worker_exit, &s)) == NULL)
+		return fail("out of memory");
 	attach_step(&s);
+	workers_turn(&s);
 	uv_timer_init(cp->loop, &s.tick);
 	s.tick.data = &s;
 	uv_timer_start(&s.tick, on_tick, 1000, 1000);
-	uv_timer_init(cp->loop, &s.adopt);
-	s.adopt.data = &s;
-	uv_timer_start(&s.adopt, on_adopt, WORKERS_ADOPT_MS, WORKERS_ADOPT_MS);
 	write_stats(&s);
 	cp_log(CP_LOG_NOTICE, "running (pid %d)", (int)getpid());
 	/* RFC 8109: fetch the root's own NS set now; the hints only seed it. */
@@ -701,6 +724,7 @@ int main(int argc, char **argv)
 	tap_stop(cp);
 	/* Gives the claim (and cp_pid) up only if still ours. */
 	detach(&s);
+	pidwatch_close(s.watch);
 	/* Let the control socket's handles finish closing (its file is removed). */
 	uv_run(cp->loop, UV_RUN_NOWAIT);
 	/* Resolutions in flight die with the process: the OS reclaims sockets. */

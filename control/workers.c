@@ -52,6 +52,13 @@ int workers_claim(struct cp *cp, struct bolt_region *r, uint64_t *owner)
 		/* Ask an adopter to give the set back (a live worker of the same
 		 * index ignores it: this process then waits as before). */
 		atomic_store_explicit(&wi->want, cp->region_token, memory_order_release);
+		/* Wake the adopter (whichever worker it is): it gives the set
+		 * back on that turn instead of its next tick. */
+		uint32_t bits = 0;
+		for (unsigned w = 0; w < r->hdr->cp_workers && w < BOLT_MAX_WORKERS; w++)
+			if (w != cp->worker)
+				bits |= BOLT_BELL_CTL(w);
+		bolt_bell_post(&r->hdr->miss_bell, bits);
 		return ret;
 	}
 	if (ret < 0)
@@ -161,6 +168,25 @@ void workers_publish(struct cp *cp)
 	atomic_store_explicit(&wi->cpu_us, cpu, memory_order_relaxed);
 	atomic_store_explicit(&wi->in_flight, cp->pend.count, memory_order_relaxed);
 	atomic_store_explicit(&wi->updated, (uint64_t)time(NULL), memory_order_relaxed);
+}
+
+void workers_watch(struct cp *cp, struct pidwatch *pw)
+{
+	struct bolt_region *r = cp->region;
+	if (pw == NULL)
+		return;
+	uint32_t sets = atomic_load_explicit(&cp->sets, memory_order_relaxed);
+	unsigned n = r == NULL ? 0 : r->hdr->cp_workers;
+	for (unsigned v = 0; v < BOLT_MAX_WORKERS && v < PIDWATCH_SLOTS; v++) {
+		int pid = 0;
+		if (v < n && v != cp->worker && !(sets & (1u << v))) {
+			uint64_t t = atomic_load_explicit(&r->hdr->owner[BOLT_REGION_WORKER(v)].token,
+			                                  memory_order_acquire);
+			pid = t != 0 ? bolt_region_token_pid(t) : 0;
+		}
+		/* -ESRCH: gone already; the caller's next turn adopts it. */
+		(void)pidwatch_set(pw, v, pid > 0 ? pid : 0);
+	}
 }
 
 void workers_post_control(struct cp *cp)
