@@ -10,7 +10,8 @@
 #   -r ROUNDS   rounds of each build (default 3)
 #
 # In a private network namespace (IDLE_NS, default idlewk$$) with the fake
-# hierarchy, boltdns-dp (io = socket, bench/peers/boltdns-socket.conf.in)
+# hierarchy, boltdns-dp (io = socket, bench/peers/boltdns-socket.conf.in,
+# ring-slots 512: the rings of two workers in its 512 MiB)
 # and boltdns-cp -w 0 and -w 1; after start-up, priming and 3 s of quiet,
 # nothing is sent for SECONDS. Per process: wake-ups (voluntary and
 # involuntary context switches of all its threads, /proc/PID/task/*/status)
@@ -60,7 +61,7 @@ dir=$WORK/boltdns
 mkdir -p "$dir"
 sed -e "s|@ADDR@|$ADDR|g" -e "s|@WORKDIR@|$dir|g" -e "s|@HINTS@|$HINTS|g" \
     -e "s|@ANCHOR@|$WORK/hier/root.key|g" -e "s|^path = .*|path = $BENCH_NS_REGION|" \
-    -e "s|^\[resolver\]|[resolver]\nworkers = 2|" \
+    -e "s|^\[resolver\]|[resolver]\nworkers = 2|" -e "s|^ring-slots = .*|ring-slots = 512|" \
     "$ROOT/bench/peers/boltdns-socket.conf.in" > "$dir/boltdns.conf"
 
 echo "build round     dp-wake/s cp0-wake/s cp1-wake/s  dp-cpu%  cp0-cpu%  cp1-cpu%"
