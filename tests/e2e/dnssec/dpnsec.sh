@@ -15,6 +15,8 @@
 #  - no over-broad denial: names of the zone that exist still resolve
 #    (NOERROR, AD), and a name below an existing one (closest encloser not
 #    the apex) is left to the control plane;
+#  - an NSEC3 zone's flood (nsec3.boltnet): its synthesised NXDOMAINs count
+#    towards the zone's rate and the dataplane throttle takes over;
 #  - the counter in boltctl stats and /metrics; boltctl flush_zone withdraws
 #    the ranges, and so does local data added under the zone (the control
 #    plane answers it before RFC 8198; the dataplane does not know it).
@@ -128,6 +130,18 @@ if command -v unbound >/dev/null; then
 else
   echo "note: unbound not installed"
 fi
+
+echo "== an NSEC3 zone's flood goes to the throttle (hashed ranges are not published)"
+dnssec_check_case first www.nsec3.boltnet A do NOERROR ad - ans 198.19.13.20
+awk -v s="$$" 'BEGIN { srand(s); for (i = 0; i < 4000; i++) printf "n%x%x.nsec3.boltnet A\n", i, int(rand() * 2^30) }' \
+  > "$E2E_DIR/flood3.txt"
+t0=$(dp_stat throttled) d0=$(dpn)
+ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/flood3.txt" -n 1 -Q 4000 -q 2000 -t 2 -l 2 \
+  > "$E2E_DIR/flood3-perf.txt" 2>&1 || true
+t1=$(dp_stat throttled)
+[ $((${t1:-0} - ${t0:-0})) -gt 0 ] && [ "$(dpn)" = "$d0" ] &&
+  ok "nsec3.boltnet flood: the dataplane throttled $((t1 - t0)), none answered from ranges" ||
+  bad "nsec3.boltnet flood: throttled ${t0:-0} -> ${t1:-0}, negrange_answered $d0 -> $(dpn)"
 
 echo "== the counter in boltctl stats and /metrics; flush_zone withdraws the ranges"
 m=$(ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/9153; printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3; cat <&3' 2>/dev/null || true)
