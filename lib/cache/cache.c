@@ -392,10 +392,9 @@ read_rec_at(const struct bolt_cache *c, const uint8_t *arena, uint64_t off,
             int *rc)
 {
 	const uint8_t *p = arena + off;
-	uint64_t hash, w;
-	REC_FIELD(p, hash, hash);
+	uint64_t w;
 	shm_read(&w, p + offsetof(struct rec, qtype), sizeof(w));
-	if (hash != k->hash || w != kw)
+	if (w != kw)
 		return 0;
 	uint32_t size, len, expires;
 	uint16_t nttl;
