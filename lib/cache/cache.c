@@ -607,6 +607,9 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 				__builtin_prefetch(r + l * BOLT_CACHE_LINE, 0, 3);
 		}
 	}
+	/* the keys of the slow way, done after the others, so that the loop
+	 * of the common case makes no call (and keeps its registers) */
+	uint64_t slow = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct bolt_cache_key *k = keys[i];
 		const struct probe *p = &pr[i];
@@ -623,13 +626,14 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 				hits += r == 0;
 				continue;
 			}
-			r = BOLT_ENOENT;
 		}
-		if (bolt_unlikely(!key_ok(k))) {
-			rc[i] = BOLT_ENOENT;
-			continue;
-		}
-		r = burst_rest(c, p, k, now, &outs[i]);
+		slow |= 1ull << i;
+	}
+	for (; slow != 0; slow &= slow - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(slow);
+		const struct bolt_cache_key *k = keys[i];
+		int r = bolt_likely(key_ok(k)) ? burst_rest(c, &pr[i], k, now, &outs[i])
+		                               : BOLT_ENOENT;
 		rc[i] = r;
 		hits += r == 0;
 	}
