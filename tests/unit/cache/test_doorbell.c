@@ -345,10 +345,59 @@ static void test_kick_suppressed(void **state)
 	assert_int_equal(bolt_bell_wait(b, seq + 1, 10), -ETIMEDOUT);
 }
 
+/* A waiter of a control bit (BOLT_BELL_CTL) only: the resolver worker's
+ * bell thread, which also waits for its ring bits. */
+struct post_waiter {
+	uint32_t bits;
+	_Atomic uint32_t got;
+};
+
+static void *post_waiter_thread(void *arg)
+{
+	struct post_waiter *pw = arg;
+	struct bolt_bell *b = &sh->bell;
+	for (int turn = 0; turn < 200; turn++) {
+		uint32_t seq = bolt_bell_seq(b);
+		uint32_t m = bolt_bell_take_bits(b, pw->bits);
+		if (m != 0) {
+			atomic_store(&pw->got, m);
+			return NULL;
+		}
+		(void)bolt_bell_wait_bits(b, seq, pw->bits, 50);
+	}
+	return NULL;
+}
+
+/* Posts: taken whether or not the consumer armed, by the waiter of those
+ * bits only; a post to other bits is not taken by it. */
+static void test_post(void **state)
+{
+	(void)state;
+	struct bolt_bell *b = &sh->bell;
+	struct post_waiter pw = { .bits = 1u << 17 };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, post_waiter_thread, &pw), 0);
+	struct timespec ms = { 0, 100 * 1000000L };
+	nanosleep(&ms, NULL);
+	bolt_bell_post(b, 1u << 18);    /* another worker's control bit */
+	nanosleep(&ms, NULL);
+	assert_int_equal(atomic_load(&pw.got), 0);
+	assert_int_equal(bolt_bell_take_bits(b, 1u << 18), 1u << 18);
+	bolt_bell_post(b, 1u << 17);    /* never armed: still delivered */
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&pw.got), 1u << 17);
+	assert_int_equal(bolt_bell_take_bits(b, ~0u), 0);
+	bolt_bell_post(b, 0);           /* nothing to post: no change */
+	uint32_t seq = bolt_bell_seq(b);
+	bolt_bell_post(b, 0);
+	assert_int_equal(bolt_bell_seq(b), seq);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kick_suppressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_post, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waiter_eventfd, setup, teardown),
