@@ -89,7 +89,7 @@ static void publish_range(struct cp *cp, const uint8_t *zone, const uint8_t *qna
 		return;
 	memcpy(lower, qname, (size_t)ql);
 	bolt_name_lower(lower, (size_t)ql);
-	if (bolt_negrange_lookup(t, lower, (unsigned)ql, now, false, &o) == 0)
+	if (bolt_negrange_lookup(t, lower, (unsigned)ql, now, false, &o, NULL) == 0)
 		return;
 	uint64_t sec = now;
 	if (sec != tries_sec) {

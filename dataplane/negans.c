@@ -5,6 +5,10 @@
 #include "boltdns/negrange.h"
 #include "negans.h"
 
+/* The slot of this lcore's last answer, looked at first (a flood's names
+ * mostly fall in one range). */
+static _Thread_local unsigned hint;
+
 int dp_negrange_response(struct dp_worker *w, struct dp_pkt *p, const struct bolt_query *q,
                          const struct bolt_cache_key *k)
 {
@@ -35,8 +39,8 @@ int dp_negrange_response(struct dp_worker *w, struct dp_pkt *p, const struct bol
 		.sections = p->dns + qend,
 		.cap = (uint32_t)(p->cap - qend),
 	};
-	if (bolt_negrange_lookup(&w->hdr->negrange, k->name, k->name_len, w->now, k->do_bit,
-	                         &out) != 0)
+	if (bolt_negrange_lookup(&w->hdr->negrange, k->name, k->name_len, w->now, k->do_bit, &out,
+	                         &hint) != 0)
 		return -1;
 	out.val.qsize = q->question_len;
 	size_t limit = bolt_udp_limit(q, w->udp_max);

@@ -57,12 +57,21 @@
 #define BOLT_NEGRANGE_WIRE_MAX 3072
 #define BOLT_NEGRANGE_RRS 16
 #define BOLT_NEGRANGE_NAME_WORDS ((BOLT_NAME_MAX + 7) / 8)
+#define BOLT_NEGRANGE_APEX 0xff
 
 struct bolt_negrange_slot {
 	_Atomic uint32_t seq;        /* odd while the writer is inside */
 	_Atomic uint32_t until;      /* bolt_now() seconds; live while now < until */
 	uint32_t inserted;           /* bolt_now() seconds at publication (TTLs as of then) */
 	uint8_t zone_len, owner_len, next_len;
+	/* What the lookup compares (bolt_negrange_lookup): the labels of owner
+	 * and next directly under the zone, lower-case (BOLT_NEGRANGE_APEX: the
+	 * name is the apex), and whether next is at or before owner (the range
+	 * runs to the end of the zone). For a name whose closest encloser is
+	 * the apex, its canonical order against owner and next is that of its
+	 * own label under the zone against theirs. */
+	uint8_t olab_len, nlab_len, wrap;
+	uint64_t olab[8], nlab[8];
 	uint8_t n0, n1;              /* records of the DO=0 part (the SOA) and in all */
 	uint16_t len0, len1;         /* bytes of the DO=0 part and of all records */
 	uint16_t ttl_off[BOLT_NEGRANGE_RRS]; /* offset of each record's TTL in wire */
@@ -126,11 +135,13 @@ BOLT_API int bolt_negrange_entry_add(struct bolt_negrange_entry *e, const uint8_
 /*
  * Publish e: in the slot holding the same zone and owner if there is one,
  * else a free or expired slot, else the one that expires first. Returns 0,
- * -EINVAL (e has no SOA first, or until not after inserted), or -EBUSY
+ * -EINVAL (e has no SOA first, owner or next outside the zone, or until
+ * not after inserted), or -EBUSY
  * (every slot is being written, or stuck with a dead writer: nothing
  * published this time). Thread: any resolver worker's loop thread.
  */
-BOLT_API int bolt_negrange_publish(struct bolt_negrange_table *t, const struct bolt_negrange_entry *e);
+BOLT_API int bolt_negrange_publish(struct bolt_negrange_table *t,
+                                   const struct bolt_negrange_entry *e);
 
 /*
  * Withdraw what may deny name: every range of a zone at or above name and,
@@ -148,12 +159,16 @@ BOLT_API void bolt_negrange_forget(struct bolt_negrange_table *t, const uint8_t 
  * BOLT_CACHE_NXDOMAIN, status BOLT_SEC_SECURE, inserted at publication and
  * expiring with the range: bolt_answer_from_cache turns it into the
  * response (the caller sets out->val.qsize to the query's question length).
+ * The slots are scanned from *hint (NULL: from the first), which gets the
+ * slot that answered: a flood's names mostly fall in one range, found
+ * first. Cost: ~40 ns for the answer, plus ~30 ns per live slot of the same
+ * zone scanned before it.
  * Returns 0, BOLT_ENOENT (not covered, expired, or a writer was inside) or
  * BOLT_ESPACE (out too small). Reads never block. Thread: any.
  */
 BOLT_API int bolt_negrange_lookup(const struct bolt_negrange_table *t, const uint8_t *name,
                                   unsigned name_len, uint32_t now, bool dnssec,
-                                  struct bolt_cache_out *out);
+                                  struct bolt_cache_out *out, unsigned *hint);
 
 /* Live ranges at now (for boltctl and tests): how many, and how many of
  * them belong to zone (NULL: not counted). Thread: any. */

@@ -69,6 +69,24 @@ static int common_labels(const uint8_t *a, const uint8_t *b)
 	return k;
 }
 
+/* The label of name directly under a zone of zl labels (name strictly
+ * below it): its offset in name, or -1. */
+static int label_under(const uint8_t *name, int zl)
+{
+	uint8_t off[128];
+	int n = label_offsets(name, off);
+	return n > zl ? off[n - zl - 1] : -1;
+}
+
+/* Label order of RFC 4034 6.1 on lower-case labels (length-prefixed). */
+static int label_cmp(const uint8_t *a, unsigned al, const uint8_t *b, unsigned bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+	if (c != 0)
+		return c;
+	return al == bl ? 0 : al < bl ? -1 : 1;
+}
+
 bool bolt_negrange_covers(const uint8_t *zone, const uint8_t *owner, const uint8_t *next,
                           const uint8_t *name)
 {
@@ -203,8 +221,23 @@ int bolt_negrange_publish(struct bolt_negrange_table *t, const struct bolt_negra
 	int zl = bolt_name_len(e->zone, BOLT_NAME_MAX), ol = bolt_name_len(e->owner, BOLT_NAME_MAX),
 	    nl = bolt_name_len(e->next, BOLT_NAME_MAX);
 	if (zl <= 0 || ol <= 0 || nl <= 0 || e->n0 != 1 || e->n1 < 1 ||
-	    e->len1 > BOLT_NEGRANGE_WIRE_MAX || (int32_t)(e->until - e->inserted) <= 0)
+	    e->len1 > BOLT_NEGRANGE_WIRE_MAX || (int32_t)(e->until - e->inserted) <= 0 ||
+	    !bolt_name_in_zone(e->owner, e->zone) || !bolt_name_in_zone(e->next, e->zone))
 		return -EINVAL;
+	/* the labels under the zone the lookup compares */
+	int zlabels = bolt_name_labels(e->zone);
+	int oo = label_under(e->owner, zlabels), no = label_under(e->next, zlabels);
+	uint8_t olab[64] = { 0 }, nlab[64] = { 0 };
+	uint8_t olen = BOLT_NEGRANGE_APEX, nlen = BOLT_NEGRANGE_APEX;
+	if (oo >= 0) {
+		olen = e->owner[oo];
+		memcpy(olab, e->owner + oo + 1, olen);
+	}
+	if (no >= 0) {
+		nlen = e->next[no];
+		memcpy(nlab, e->next + no + 1, nlen);
+	}
+	uint8_t wrap = bolt_negrange_name_cmp(e->next, e->owner) <= 0;
 	/* A few rounds: a slot changes under the scan only when another
 	 * worker publishes at the same moment. */
 	for (int round = 0; round < 8; round++) {
@@ -243,6 +276,11 @@ int bolt_negrange_publish(struct bolt_negrange_table *t, const struct bolt_negra
 		ST(pick->zone_len, (uint8_t)zl);
 		ST(pick->owner_len, (uint8_t)ol);
 		ST(pick->next_len, (uint8_t)nl);
+		ST(pick->olab_len, olen);
+		ST(pick->nlab_len, nlen);
+		ST(pick->wrap, wrap);
+		store_bytes(pick->olab, olab, sizeof(olab));
+		store_bytes(pick->nlab, nlab, sizeof(nlab));
 		ST(pick->n0, e->n0);
 		ST(pick->n1, e->n1);
 		ST(pick->len0, e->len0);
@@ -292,11 +330,14 @@ void bolt_negrange_forget(struct bolt_negrange_table *t, const uint8_t *name, bo
 }
 
 int bolt_negrange_lookup(const struct bolt_negrange_table *t, const uint8_t *name,
-                         unsigned name_len, uint32_t now, bool dnssec, struct bolt_cache_out *out)
+                         unsigned name_len, uint32_t now, bool dnssec, struct bolt_cache_out *out,
+                         unsigned *hint)
 {
 	if ((int32_t)(atomic_load_explicit(&t->until_max, memory_order_acquire) - now) <= 0)
 		return BOLT_ENOENT;
-	for (unsigned i = 0; i < BOLT_NEGRANGE_SLOTS; i++) {
+	unsigned first = hint != NULL ? *hint % BOLT_NEGRANGE_SLOTS : 0;
+	for (unsigned k = 0; k < BOLT_NEGRANGE_SLOTS; k++) {
+		unsigned i = (first + k) % BOLT_NEGRANGE_SLOTS;
 		const struct bolt_negrange_slot *s = &t->slot[i];
 		uint32_t until = atomic_load_explicit(&s->until, memory_order_relaxed);
 		if ((int32_t)(until - now) <= 0)
@@ -307,34 +348,49 @@ int bolt_negrange_lookup(const struct bolt_negrange_table *t, const uint8_t *nam
 		until = atomic_load_explicit(&s->until, memory_order_relaxed);
 		if ((int32_t)(until - now) <= 0)
 			continue;
-		unsigned zl = LD(s->zone_len), ol = LD(s->owner_len), nl = LD(s->next_len);
-		if (zl == 0 || zl >= name_len || ol == 0 || nl == 0 || ol > BOLT_NAME_MAX ||
-		    nl > BOLT_NAME_MAX)
+		unsigned zl = LD(s->zone_len);
+		if (zl == 0 || zl >= name_len)
 			continue;
-		/* the zone must be a label-aligned suffix of name */
-		unsigned off = 0;
-		while (off < name_len && name_len - off > zl)
+		/* the zone must be a label-aligned suffix of name; x: the
+		 * label of name directly under it */
+		unsigned off = 0, x = 0;
+		while (off < name_len && name_len - off > zl) {
+			x = off;
 			off += name[off] + 1u;
+		}
 		if (off >= name_len || name_len - off != zl)
 			continue;
-		uint8_t zone[BOLT_NAME_MAX], owner[BOLT_NAME_MAX], next[BOLT_NAME_MAX];
+		uint8_t zone[BOLT_NAME_MAX], olab[64], nlab[64];
 		load_bytes(zone, s->zone, zl);
 		if (memcmp(zone, name + off, zl) != 0)
 			continue;
-		load_bytes(owner, s->owner, ol);
-		load_bytes(next, s->next, nl);
+		unsigned olen = LD(s->olab_len), nlen = LD(s->nlab_len), wrap = LD(s->wrap);
+		if (olen != BOLT_NEGRANGE_APEX)
+			load_bytes(olab, s->olab, olen < 64 ? olen : 64);
+		if (nlen != BOLT_NEGRANGE_APEX)
+			load_bytes(nlab, s->nlab, nlen < 64 ? nlen : 64);
 		unsigned n = dnssec ? LD(s->n1) : LD(s->n0);
 		unsigned len = dnssec ? LD(s->len1) : LD(s->len0);
 		uint32_t inserted = LD(s->inserted);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&s->seq, memory_order_relaxed) != q)
 			continue;
-		/* names checked only now: before, they may be torn */
-		if (bolt_name_len(owner, ol) != (int)ol || bolt_name_len(next, nl) != (int)nl ||
-		    bolt_name_len(zone, zl) != (int)zl || n == 0 || n > BOLT_NEGRANGE_RRS ||
-		    len > BOLT_NEGRANGE_WIRE_MAX ||
-		    !bolt_negrange_covers(zone, owner, next, name))
+		if ((olen != BOLT_NEGRANGE_APEX && olen > 63) || (nlen != BOLT_NEGRANGE_APEX && nlen > 63) ||
+		    n == 0 || n > BOLT_NEGRANGE_RRS || len > BOLT_NEGRANGE_WIRE_MAX)
 			continue;
+		/* bolt_negrange_covers for a name below the zone, by its label
+		 * under it: after owner's (and not equal: a name at or below
+		 * owner), before next's (not equal: at or below next, which may
+		 * make an empty non-terminal of it) unless the range wraps */
+		const uint8_t *xl = name + x + 1;
+		unsigned xlen = name[x];
+		if (olen != BOLT_NEGRANGE_APEX && label_cmp(olab, olen, xl, xlen) >= 0)
+			continue;
+		if (nlen != BOLT_NEGRANGE_APEX) {
+			int c = label_cmp(xl, xlen, nlab, nlen);
+			if (c == 0 || (c > 0 && !wrap))
+				continue;
+		}
 		if (len > out->cap || n > out->ttl_cap)
 			return BOLT_ESPACE;
 		load_bytes(out->sections, s->wire, len);
@@ -355,6 +411,8 @@ int bolt_negrange_lookup(const struct bolt_negrange_table *t, const uint8_t *nam
 		out->val.expires = until;
 		out->val.kind = BOLT_CACHE_NXDOMAIN;
 		out->val.status = BOLT_SEC_SECURE;
+		if (hint != NULL)
+			*hint = i;
 		return 0;
 	}
 	return BOLT_ENOENT;

@@ -144,7 +144,7 @@ static int answer(const struct bolt_negrange_table *t, const char *name, uint32_
 	size_t qend = BOLT_HDR_LEN + q.question_len;
 	struct bolt_cache_out o = { .ttl_off = toff, .ttl_cap = BOLT_NEGRANGE_RRS,
 	                            .sections = buf + qend, .cap = (uint32_t)(cap - qend) };
-	int rc = bolt_negrange_lookup(t, key, q.qname_len, now, dnssec, &o);
+	int rc = bolt_negrange_lookup(t, key, q.qname_len, now, dnssec, &o, NULL);
 	if (rc == BOLT_ENOENT)
 		return 0;
 	assert_int_equal(rc, 0);
@@ -220,8 +220,8 @@ static void test_answer_wire(void **state)
 	struct bolt_cache_out o = { .ttl_off = toff, .ttl_cap = BOLT_NEGRANGE_RRS,
 	                            .sections = small, .cap = sizeof(small) };
 	const uint8_t *qn = N("abc.bulk.boltnet.");
-	assert_int_equal(bolt_negrange_lookup(t, qn, (unsigned)bolt_name_len(qn, 255), now, true, &o),
-	                 BOLT_ESPACE);
+	unsigned qlen = (unsigned)bolt_name_len(qn, 255);
+	assert_int_equal(bolt_negrange_lookup(t, qn, qlen, now, true, &o, NULL), BOLT_ESPACE);
 	free(t);
 }
 
@@ -266,6 +266,59 @@ static void test_publish_refresh_forget(void **state)
 	assert_int_equal(bolt_negrange_publish(t, &e), -EINVAL);
 	assert_int_equal(bolt_negrange_entry_init(&e, N("a."), N("a."), N("a."), now, now), -EINVAL);
 	free(t);
+}
+
+/* The lookup compares labels under the zone, not whole names: it must say
+ * what bolt_negrange_covers says, for ranges of every shape (owner or next
+ * the apex, deeper owner and next, the wrap) and names of one to three
+ * labels under the zone, made of few letters so that they often share
+ * labels with owner and next. */
+static void test_lookup_is_covers(void **state)
+{
+	(void)state;
+	static const char *const ranges[][2] = {
+		{ "z.", "b.z." }, { "b.z.", "d.z." }, { "b.z.", "a.c.z." }, { "a.b.z.", "c.z." },
+		{ "c.b.z.", "d.z." }, { "d.z.", "z." }, { "bb.z.", "bc.z." }, { "d.z.", "b.z." },
+		{ "z.", "z." }, { "-.z.", "\\000.z." },
+	};
+	static const char *const labels[] = { "a", "b", "bb", "bc", "c", "d", "e", "*", "B", "ba" };
+	const unsigned nl = BOLT_ARRAY_SIZE(labels);
+	static struct bolt_negrange_entry e;
+	uint8_t buf[4096];
+	unsigned yes = 0, no = 0;
+	for (unsigned r = 0; r < BOLT_ARRAY_SIZE(ranges); r++) {
+		struct bolt_negrange_table *t = table();
+		uint8_t zone[BOLT_NAME_MAX], owner[BOLT_NAME_MAX], next[BOLT_NAME_MAX];
+		assert_true(bolt_name_from_text("z.", zone) > 0);
+		assert_true(bolt_name_from_text(ranges[r][0], owner) > 0);
+		assert_true(bolt_name_from_text(ranges[r][1], next) > 0);
+		assert_int_equal(bolt_negrange_entry_init(&e, zone, owner, next, 100, 200), 0);
+		assert_int_equal(bolt_negrange_entry_add(&e, zone, BOLT_TYPE_SOA, 100,
+		                                         (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0"
+		                                         "\0\0\0\0\0\0\0\0\0\0\0", 22), 0);
+		assert_int_equal(bolt_negrange_publish(t, &e), 0);
+		for (unsigned i = 0; i < nl * nl * nl + nl * nl + nl; i++) {
+			char text[64];
+			unsigned a = i % nl, b = (i / nl) % nl, c = i / (nl * nl);
+			if (i < nl)
+				snprintf(text, sizeof(text), "%s.z.", labels[a]);
+			else if (i < nl + nl * nl)
+				snprintf(text, sizeof(text), "%s.%s.z.", labels[a], labels[b]);
+			else
+				snprintf(text, sizeof(text), "%s.%s.%s.z.", labels[a], labels[b], labels[c % nl]);
+			uint8_t name[BOLT_NAME_MAX];
+			assert_true(bolt_name_from_text(text, name) > 0);
+			bool want = bolt_negrange_covers(zone, owner, next, name);
+			bool got = answer(t, text, 150, false, buf, sizeof(buf)) > 0;
+			if (want != got)
+				fail_msg("range %s -> %s, name %s: covers %d, lookup %d", ranges[r][0],
+				         ranges[r][1], text, want, got);
+			want ? yes++ : no++;
+		}
+		free(t);
+	}
+	printf("%u names covered, %u not, lookup agreeing\n", yes, no);
+	assert_true(yes > 100 && no > 100);
 }
 
 /* A writer republishing two shapes of one range (TTL-stamped so a reader
@@ -357,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_covers),
 		cmocka_unit_test(test_answer_wire),
 		cmocka_unit_test(test_publish_refresh_forget),
+		cmocka_unit_test(test_lookup_is_covers),
 		cmocka_unit_test(test_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
