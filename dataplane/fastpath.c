@@ -146,7 +146,7 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 /* Stage 3 for one query: its response in place, or 0 when the general path
  * is to take it (the caller puts the OPT back). *csum: the DNS partial sum. */
 static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
-                                 const struct bolt_cache_out *o, uint8_t *dns, uint32_t *csum)
+                                 const struct bolt_cache_out *o, uint8_t *dns, uint64_t *csum)
 {
 	const struct bolt_cache_val *v = &o->val;
 	size_t qend = q->qend, rlen = v->len;
@@ -159,10 +159,18 @@ static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
 	                  v->nttl > o->ttl_cap || rlen > o->cap || qend + rlen + opt > q->limit))
 		return 0;
 
-	/* The records as the cache copied them, then per TTL the change its
-	 * rewrite makes (RFC 1624: ~old + new), even and odd offsets apart. */
+	/* The question and the records as the cache copied them (one pass
+	 * when the records start at an even offset), then per TTL the change
+	 * its rewrite makes (RFC 1624: ~old + new), even and odd offsets of
+	 * the records apart. */
 	uint8_t *dst = dns + qend;
-	uint64_t rsum = bolt_csum_add(0, dst, rlen), todd = 0;
+	uint64_t qsum, rsum = 0, todd = 0;
+	if (!(qend & 1)) {
+		qsum = bolt_csum_add(0, dns + BOLT_HDR_LEN, qend - BOLT_HDR_LEN + rlen);
+	} else {
+		qsum = bolt_csum_add(0, dns + BOLT_HDR_LEN, qend - BOLT_HDR_LEN);
+		rsum = bolt_csum_add(0, dst, rlen);
+	}
 	if (v->kind != BOLT_CACHE_STATIC) {
 		uint32_t age = w->now > v->inserted ? w->now - v->inserted : 0;
 		for (uint16_t i = 0; i < v->nttl; i++) {
@@ -191,9 +199,9 @@ static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
 	size_t pos = qend + rlen;
 	uint16_t server_udp = (uint16_t)w->udp_max;
 	uint64_t hv = (uint64_t)q->id + flags + 1u + v->ancount + v->nscount + ar;
-	uint64_t s = bolt_csum_add(bolt_csum_val(hv), dns + BOLT_HDR_LEN, qend - BOLT_HDR_LEN);
 	rsum = bolt_csum_plus(rsum, bolt_csum_at(todd, 1));
-	s = bolt_csum_plus(s, bolt_csum_at(rsum, qend));
+	uint64_t s = bolt_csum_plus(bolt_csum_plus(bolt_csum_val(hv), qsum),
+	                            bolt_csum_at(rsum, qend));
 	if (q->edns) {
 		uint8_t *op = dns + pos;
 		op[0] = 0;
@@ -213,7 +221,7 @@ static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
 	st16(dns + 6, v->ancount);
 	st16(dns + 8, v->nscount);
 	st16(dns + 10, ar);
-	*csum = bolt_csum_fold(s);
+	*csum = s;      /* not 0: the flags word has QR */
 	return pos;
 }
 
@@ -253,7 +261,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		const struct dp_fast_q *q = &s->fq[j];
 		struct dp_frame_pkt *fp = &f[q->idx];
 		uint8_t *dns = fp->data + DNS_OFF;
-		uint32_t csum = 0;
+		uint64_t csum = 0;
 		size_t len = w->krc[j] == 0 ? fast_answer(w, q, &w->kout[j], dns, &csum) : 0;
 		if (len == 0) {
 			/* The general path's: the query as received (the
@@ -273,15 +281,8 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;
 		if (bolt_unlikely(dp_hint_due(w, v)))
 			dp_prefetch_hint(w, k, v);
-		if (bolt_likely(csum != 0 || p->ol_udp)) {
-			fp->out_len = (uint16_t)dp_frame_reply_dns4(fp->data, L3_OFF, len, !p->ol_ip,
-			                                            !p->ol_udp, csum);
-		} else {
-			struct dp_frame fr = { .l3_off = L3_OFF, .l4_off = L3_OFF + DP_IP4_HLEN,
-			                       .dns_off = DNS_OFF, .dns_len = 0, .family = AF_INET };
-			fp->out_len = (uint16_t)dp_frame_reply_dns_csum(fp->data, &fr, len, !p->ol_ip,
-			                                                true, 0);
-		}
+		fp->out_len = (uint16_t)dp_frame_reply_dns4(fp->data, L3_OFF, len, !p->ol_ip,
+		                                            !p->ol_udp, csum);
 		fp->action = DP_ACT_TX;
 		fp->family = AF_INET;
 		fp->l2_len = L3_OFF;

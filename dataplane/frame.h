@@ -99,10 +99,11 @@ size_t dp_frame_reply_dns_csum(uint8_t *frame, const struct dp_frame *f, size_t 
  * The IPv4 part of dp_frame_reply_dns_csum, inline for the specialised hit
  * path (fastpath.c): the IPv4 (no options) / UDP query whose IP header is
  * at frame + l3_off becomes the response of dns_len bytes, with dns_sum
- * the DNS payload's partial sum (non-zero). Returns the frame length.
+ * the DNS payload's partial sum (boltdns/csum.h, folded or not; non-zero).
+ * Returns the frame length.
  */
 static inline size_t dp_frame_reply_dns4(uint8_t *frame, size_t l3_off, size_t dns_len,
-                                         bool csum_ip, bool csum_udp, uint32_t dns_sum)
+                                         bool csum_ip, bool csum_udp, uint64_t dns_sum)
 {
 	uint8_t *ip = frame + l3_off;
 	uint8_t *udp = ip + DP_IP4_HLEN;
@@ -150,9 +151,8 @@ static inline size_t dp_frame_reply_dns4(uint8_t *frame, size_t l3_off, size_t d
 		/* The pseudo-header sum NICs complete. */
 		c = bolt_csum_fold(u);
 	} else {
-		u += (ports & 0xffff) + (ports >> 16);
-		u = bolt_csum_add16(u, ulen);
-		u += dns_sum;
+		u = bolt_csum_plus(u, (uint64_t)ports + htobe16(ulen));
+		u = bolt_csum_plus(u, dns_sum);
 		c = (uint16_t)~bolt_csum_fold(u);
 		/* 0 means "no checksum" in UDP: send its one's complement twin. */
 		if (c == 0)
