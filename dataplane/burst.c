@@ -41,7 +41,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
                          const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n)
 {
 	unsigned np = 0, ntx = 0;
-	uint64_t done = 0;
+	uint64_t done = 0, parsed = 0;
 
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
@@ -50,6 +50,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 		done = dp_fast_burst(w, s, p, f, n, &ntx);
 		if (done == (n == 64 ? ~0ull : (1ull << n) - 1))
 			return ntx;
+		parsed = s->fast_parsed;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -63,7 +64,20 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 		fp->family = 0;
 		if (fp->len > fp->room)
 			fp->len = fp->room;
-		int kind = dp_frame_parse(fp->data, fp->len, p->svc, fr);
+		int kind;
+		if (parsed >> i & 1) {
+			/* What dp_frame_parse gives for the frames the fast
+			 * path took (untagged IPv4 without options, UDP). */
+			memset(fr, 0, sizeof(*fr));
+			fr->l3_off = DP_ETH_HLEN;
+			fr->l4_off = DP_ETH_HLEN + DP_IP4_HLEN;
+			fr->dns_off = DP_ETH_HLEN + DP_IP4_HLEN + DP_UDP_HLEN;
+			fr->dns_len = s->fast_dns_len[i];
+			fr->family = AF_INET;
+			kind = DP_FRAME_DNS;
+		} else {
+			kind = dp_frame_parse(fp->data, fp->len, p->svc, fr);
+		}
 		switch (kind) {
 		case DP_FRAME_DNS: {
 			struct dp_pkt *pk = &s->pkts[np];

@@ -56,6 +56,7 @@ struct dp_fast_q {
 	uint16_t flags;
 	uint16_t qend;         /* 12 + question length */
 	uint16_t limit;        /* UDP response limit (bolt_udp_limit, buffer cap) */
+	uint16_t dns_len;      /* UDP payload length */
 	uint8_t idx;           /* frame index in the burst */
 	uint8_t edns;          /* an OPT (without options) ends the query */
 	uint8_t do_bit;
@@ -67,6 +68,11 @@ struct dp_burst_scratch {
 	struct dp_pkt pkts[DP_BURST_MAX];
 	uint8_t idx[DP_BURST_MAX];
 	struct dp_fast_q fq[DP_BURST_MAX];
+	/* Frames the fast path parsed but left to the general path (bit i:
+	 * frame i, an IPv4/UDP DNS frame without VLAN or options, its UDP
+	 * payload fast_dns_len[i] bytes): no second frame parse. */
+	uint64_t fast_parsed;
+	uint16_t fast_dns_len[DP_BURST_MAX];
 };
 
 /*

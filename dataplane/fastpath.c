@@ -133,6 +133,7 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 	k->qclass = ld16(name + n + 2);
 	k->do_bit = do_bit;
 	k->name_len = (uint8_t)n;
+	fq->dns_len = (uint16_t)dlen;
 	fq->id = ld16(dns);
 	fq->flags = flags;
 	fq->qend = (uint16_t)(BOLT_HDR_LEN + n + 4);
@@ -233,6 +234,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
+	s->fast_parsed = 0;
 	w->now = bolt_now();
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -265,7 +267,10 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		size_t len = w->krc[j] == 0 ? fast_answer(w, q, &w->kout[j], dns, &csum) : 0;
 		if (len == 0) {
 			/* The general path's: the query as received (the
-			 * lookup's copy may have gone over its OPT). */
+			 * lookup's copy may have gone over its OPT), its
+			 * frame already classified. */
+			s->fast_parsed |= 1ull << q->idx;
+			s->fast_dns_len[q->idx] = q->dns_len;
 			if (q->edns) {
 				uint8_t *op = dns + q->qend;
 				op[0] = 0;
