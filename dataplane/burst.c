@@ -41,7 +41,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
                          const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n)
 {
 	unsigned np = 0, ntx = 0;
-	uint64_t done = 0, parsed = 0;
+	uint64_t done = 0, parsed = 0, miss = 0;
 
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
@@ -51,6 +51,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 		if (done == (n == 64 ? ~0ull : (1ull << n) - 1))
 			return ntx;
 		parsed = s->fast_parsed;
+		miss = s->fast_miss;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -86,6 +87,8 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 			pk->cap = (uint16_t)(fp->room - fr->dns_off);
 			pk->family = fr->family;
 			pk->client = fp->data + fr->l3_off + (fr->family == AF_INET ? 12 : 8);
+			if (miss >> i & 1)
+				w->known_miss |= 1ull << np;
 			s->idx[np++] = (uint8_t)i;
 			continue;
 		}

@@ -72,6 +72,7 @@ struct dp_burst_scratch {
 	 * frame i, an IPv4/UDP DNS frame without VLAN or options, its UDP
 	 * payload fast_dns_len[i] bytes): no second frame parse. */
 	uint64_t fast_parsed;
+	uint64_t fast_miss;    /* of those, the ones its lookup missed (BOLT_ENOENT) */
 	uint16_t fast_dns_len[DP_BURST_MAX];
 };
 

@@ -226,6 +226,27 @@ static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
 	return pos;
 }
 
+/* Stage 3 for a query the fast path does not answer: the general path's,
+ * as received (the lookup's copy may have gone over its OPT), its frame
+ * already classified, its miss known. Out of line: the hit loop keeps its
+ * registers. */
+static __attribute__((noinline, cold)) void fast_decline(struct dp_worker *w,
+                                                         struct dp_burst_scratch *s,
+                                                         const struct dp_fast_q *q, unsigned j,
+                                                         uint8_t *dns)
+{
+	s->fast_parsed |= 1ull << q->idx;
+	s->fast_dns_len[q->idx] = q->dns_len;
+	if (w->krc[j] == BOLT_ENOENT)
+		s->fast_miss |= 1ull << q->idx;
+	if (q->edns) {
+		uint8_t *op = dns + q->qend;
+		op[0] = 0;
+		st16(op + 1, BOLT_TYPE_OPT);
+		memcpy(op + 3, &q->opt_tail, 8);
+	}
+}
+
 uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
                        const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n,
                        unsigned *ntx)
@@ -235,6 +256,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
 	s->fast_parsed = 0;
+	s->fast_miss = 0;
 	w->now = bolt_now();
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -266,17 +288,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		uint64_t csum = 0;
 		size_t len = w->krc[j] == 0 ? fast_answer(w, q, &w->kout[j], dns, &csum) : 0;
 		if (len == 0) {
-			/* The general path's: the query as received (the
-			 * lookup's copy may have gone over its OPT), its
-			 * frame already classified. */
-			s->fast_parsed |= 1ull << q->idx;
-			s->fast_dns_len[q->idx] = q->dns_len;
-			if (q->edns) {
-				uint8_t *op = dns + q->qend;
-				op[0] = 0;
-				st16(op + 1, BOLT_TYPE_OPT);
-				memcpy(op + 3, &q->opt_tail, 8);
-			}
+			fast_decline(w, s, q, j, dns);
 			continue;
 		}
 		const struct bolt_cache_val *v = &w->kout[j].val;

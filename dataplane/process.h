@@ -135,6 +135,10 @@ struct dp_worker {
 	                                    (fastpath.h) serve: no rate limit */
 	bool fast_off;                   /* every frame the general way (tests and the
 	                                    benchmark compare both paths with it) */
+	uint64_t known_miss;             /* packets of the next dp_process_burst (bit i:
+	                                    pkts[i]) whose key the caller already looked up
+	                                    in this burst and missed: not looked up again
+	                                    (read and cleared by dp_process_burst) */
 	uint32_t tap_left;               /* hits until the next sample */
 	/* The hot counters of one burst, added to the shared ones once at its
 	 * end: one store per counter per burst instead of several per packet. */
