@@ -100,12 +100,10 @@ static void publish_range(struct cp *cp, const uint8_t *zone, const uint8_t *qna
 		return;
 	struct bolt_build b;
 	uint32_t ttl = 0;
-	uint8_t kind = 0;
-	int len = aggr_answer(cp->aggr, qname, BOLT_TYPE_A, true, now, buf, sizeof(buf), &b, &ttl,
-	                      &kind);
+	int len = aggr_nxdomain_proof(cp->aggr, qname, now, buf, sizeof(buf), &b, &ttl);
 	struct bolt_msg m;
 	struct bolt_rr rrs[AGGR_LEARN_MAX];
-	if (len <= 0 || ttl == 0 || kind != BOLT_CACHE_NXDOMAIN ||
+	if (len <= 0 || ttl == 0 ||
 	    bolt_msg_parse(buf, (size_t)len, &m, rrs, AGGR_LEARN_MAX, scratch, sizeof(scratch)) != 0 ||
 	    m.rrcount == 0 || rrs[0].type != BOLT_TYPE_SOA || !bolt_name_equal(rrs[0].owner, zone)) {
 		skipped++;

@@ -900,3 +900,17 @@ bool aggr_zone_of(const struct aggr *a, const uint8_t *qname, uint8_t *zone, boo
 			return false;
 	}
 }
+
+int aggr_nxdomain_proof(struct aggr *a, const uint8_t *qname, uint32_t now, uint8_t *buf,
+                        size_t cap, struct bolt_build *b, uint32_t *ttl)
+{
+	if (a == NULL)
+		return 0;
+	/* not an answer to anybody: the counters stay */
+	uint64_t nx = a->st.nxdomain, nd = a->st.nodata;
+	uint8_t kind = 0;
+	int len = aggr_answer(a, qname, BOLT_TYPE_A, true, now, buf, cap, b, ttl, &kind);
+	a->st.nxdomain = nx;
+	a->st.nodata = nd;
+	return len > 0 && kind == BOLT_CACHE_NXDOMAIN ? len : 0;
+}

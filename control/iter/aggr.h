@@ -100,6 +100,15 @@ int aggr_answer(struct aggr *a, const uint8_t *qname, uint16_t qtype, bool dnsse
                 uint8_t *kind);
 
 /*
+ * The NXDOMAIN answer a DO=1 client would get for qname (aggr_answer with
+ * qtype A), for publishing its proof elsewhere (control/negpub.h): not
+ * counted in the store's statistics. Returns its length, 0 when the
+ * records held do not prove qname nonexistent, or a negative code.
+ */
+int aggr_nxdomain_proof(struct aggr *a, const uint8_t *qname, uint32_t now, uint8_t *buf,
+                        size_t cap, struct bolt_build *b, uint32_t *ttl);
+
+/*
  * The zone whose records would answer qname (the deepest zone held at or
  * above it): its lower-case wire name into zone (BOLT_NAME_MAX bytes) and
  * whether it is an NSEC3 zone. False when no zone held is above qname.
