@@ -81,6 +81,12 @@ static const uint8_t ns_rdata[] = { 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', '
 static const uint8_t lo4[4] = { 127, 0, 0, 1 };
 static const uint8_t lo6[16] = { [15] = 1 };
 
+const uint8_t *localzones_name(unsigned i)
+{
+	zones_init();
+	return i < NZONES ? zones[i] : NULL;
+}
+
 /* The local zone of qname: its index, NZONES when none. */
 static size_t find_zone(const uint8_t *qname)
 {

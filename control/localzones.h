@@ -52,4 +52,9 @@ int localzones_build(const uint8_t *qname, size_t qname_len, uint16_t qtype, uin
  */
 bool localzones_answer(struct cp *cp, const struct pkey *key, const struct waiter *w);
 
+/* The apex of local zone i (lower-case wire form), NULL past the last one
+ * (for negpub.c: no published NSEC range may deny their names). Any
+ * thread once the first call returned. */
+const uint8_t *localzones_name(unsigned i);
+
 #endif

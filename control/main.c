@@ -350,6 +350,11 @@ static int hook_reload(void *arg, char *err, size_t errlen)
 		memcpy(c->zones, fresh->zones, sizeof(c->zones));
 		c->nzones = fresh->nzones;
 		zonectl_apply(&s->cp, c);
+		/* a new [zone] or NTA may lie in a published range (negpub.c
+		 * checks them before publishing): withdraw them all, a flood
+		 * publishes again within a second */
+		if (s->cp.region != NULL)
+			bolt_negrange_forget(&s->cp.region->hdr->negrange, NULL, true);
 		cp_log_verbosity = c->verbosity;
 		cp_log(CP_LOG_NOTICE, "configuration reloaded from %s", s->conf_path);
 		reload_spread(s);

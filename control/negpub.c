@@ -8,7 +8,9 @@
 #include "iter/aggr.h"
 #include "validator/validator.h"
 #include "iter/zonerate.h"
+#include "iter/zones.h"
 #include "ctl.h"
+#include "localzones.h"
 #include "negpub.h"
 #include "policy.h"
 
@@ -73,6 +75,30 @@ static bool nsec_covers(const struct bolt_rr *rr, const uint8_t *name)
 	       bolt_negrange_name_cmp(rr->rdata, rr->owner) <= 0;
 }
 
+/* Would the range (zone, owner, next) deny a name that the control plane
+ * answers before RFC 8198 (serve.c) or without it: a forward or stub zone
+ * ([zone], whose servers answer its names), a local zone (localhost. has
+ * addresses), a negative trust anchor (not validated, so never
+ * synthesised)? The dataplane knows none of them. A name deeper than the
+ * label under the zone is denied exactly when that label is. */
+static bool hides_served(const struct cp *cp, const uint8_t *zone, const uint8_t *owner,
+                         const uint8_t *next)
+{
+	for (unsigned i = 0, n = zones_count(); i < n; i++) {
+		const struct zone *z = zones_get(i);
+		if (z != NULL && bolt_negrange_covers(zone, owner, next, z->name))
+			return true;
+	}
+	const uint8_t *l;
+	for (unsigned i = 0; (l = localzones_name(i)) != NULL; i++)
+		if (bolt_negrange_covers(zone, owner, next, l))
+			return true;
+	for (unsigned i = 0; i < cp->cfg->nnta && i < BOLT_CFG_MAX_NTA; i++)
+		if (bolt_negrange_covers(zone, owner, next, cp->cfg->nta[i]))
+			return true;
+	return false;
+}
+
 /* Publish the range of cp->aggr that denies qname (NSEC zone), from the
  * answer a DO=1 client would get: the SOA, its RRSIGs, the NSEC covering
  * qname and the one denying *.zone with their RRSIGs. */
@@ -132,7 +158,8 @@ static void publish_range(struct cp *cp, const uint8_t *zone, const uint8_t *qna
 	}
 	/* only what the dataplane can prove for every name it accepts: the
 	 * zone apex as closest encloser, the wildcard denied */
-	if (cover == NULL || !wild || !bolt_negrange_covers(zone, cover->owner, cover->rdata, qname)) {
+	if (cover == NULL || !wild || !bolt_negrange_covers(zone, cover->owner, cover->rdata, qname) ||
+	    hides_served(cp, zone, cover->owner, cover->rdata)) {
 		skipped++;
 		return;
 	}

@@ -13,8 +13,9 @@
 #    the same rcode, AD and authority records (owner, type, data; TTLs
 #    aside);
 #  - no over-broad denial: names of the zone that exist still resolve
-#    (NOERROR, AD), and a name below an existing one (closest encloser not
-#    the apex) is left to the control plane;
+#    (NOERROR, AD), a name below an existing one (closest encloser not
+#    the apex) is left to the control plane, and so is a name of a forward
+#    zone ([zone]) the public zone does not have (in a published range);
 #  - an NSEC3 zone's flood (nsec3.boltnet): its synthesised NXDOMAINs count
 #    towards the zone's rate and the dataplane throttle takes over;
 #  - the counter in boltctl stats and /metrics; boltctl flush_zone withdraws
@@ -28,9 +29,16 @@
 e2e_need dnssec-signzone dnssec-keygen ldns-signzone
 command -v dnsperf >/dev/null || { echo "SKIP: dnsperf not installed"; exit 77; }
 BOLTCTL=${4:-}
+# h0150corp.bulk.boltnet: a forward zone the public (signed) zone does not have,
+# answered by its own servers (here none answers: SERVFAIL), never denied by
+# a published range of bulk.boltnet
 E2E_EXTRA_RESOLVER="zone-nxdomain-rate = 100
 [control]
-metrics = 127.0.0.1@9153"
+metrics = 127.0.0.1@9153
+[zone]
+name = h0150corp.bulk.boltnet
+type = forward
+servers = 127.0.0.1@9"
 e2e_init dnssec-dpnsec "$1" "$2" "$3"
 e2e_start_all
 echo "(started in ${SECONDS} s)"
@@ -116,6 +124,16 @@ dnssec_check_case exists h0150.bulk.boltnet A do NOERROR ad - ans 198.19.128.150
 dnssec_check_case exists ns1.bulk.boltnet A plain NOERROR ad - none 198.18.1.20
 dnssec_check_case below "x$(rnd).h0007.bulk.boltnet" A do NXDOMAIN ad - auth -
 [ "$(dpn)" = "$d0" ] && ok "none of them answered from the ranges" || bad "negrange_answered moved: $d0 -> $(dpn)"
+# a flood of the range h0150 .. h0151, which holds the forward zone
+awk -v s="$$" 'BEGIN { srand(s); for (i = 0; i < 3000; i++) printf "h0150%x%x.bulk.boltnet A\n", i, int(rand() * 2^20) }' \
+  > "$E2E_DIR/flood-fwd.txt"
+ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/flood-fwd.txt" -n 1 -Q 3000 -q 2000 -t 2 -l 1 \
+  > "$E2E_DIR/flood-fwd-perf.txt" 2>&1 || true
+d0=$(dpn)
+r=$(rcode_of "www.h0150corp.bulk.boltnet" A)
+[ "$r" != NXDOMAIN ] && [ "$(dpn)" = "$d0" ] &&
+  ok "www.h0150corp.bulk.boltnet (forward zone, in a flooded range): $r, left to the control plane" ||
+  bad "www.h0150corp.bulk.boltnet (forward zone): $r, negrange_answered $d0 -> $(dpn) (denied by a range)"
 
 echo "== Unbound (validating, aggressive-nsec: yes) answers the same"
 if command -v unbound >/dev/null; then
