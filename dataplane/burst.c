@@ -41,7 +41,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
                          const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n)
 {
 	unsigned np = 0, ntx = 0;
-	uint64_t done = 0, parsed = 0, miss = 0;
+	uint64_t done = 0, parsed = 0, miss = 0, v6 = 0;
 
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
@@ -52,6 +52,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 			return ntx;
 		parsed = s->fast_parsed;
 		miss = s->fast_miss;
+		v6 = s->fast_v6;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -68,13 +69,15 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 		int kind;
 		if (parsed >> i & 1) {
 			/* What dp_frame_parse gives for the frames the fast
-			 * path took (untagged IPv4 without options, UDP). */
+			 * path took (untagged IPv4 without options or IPv6
+			 * without extension headers, UDP). */
+			size_t ihl = (v6 >> i & 1) ? DP_IP6_HLEN : DP_IP4_HLEN;
 			memset(fr, 0, sizeof(*fr));
 			fr->l3_off = DP_ETH_HLEN;
-			fr->l4_off = DP_ETH_HLEN + DP_IP4_HLEN;
-			fr->dns_off = DP_ETH_HLEN + DP_IP4_HLEN + DP_UDP_HLEN;
+			fr->l4_off = (uint16_t)(DP_ETH_HLEN + ihl);
+			fr->dns_off = (uint16_t)(DP_ETH_HLEN + ihl + DP_UDP_HLEN);
 			fr->dns_len = s->fast_dns_len[i];
-			fr->family = AF_INET;
+			fr->family = (v6 >> i & 1) ? AF_INET6 : AF_INET;
 			kind = DP_FRAME_DNS;
 		} else {
 			kind = dp_frame_parse(fp->data, fp->len, p->svc, fr);

@@ -57,6 +57,8 @@ struct dp_fast_q {
 	uint16_t qend;         /* 12 + question length */
 	uint16_t limit;        /* UDP response limit (bolt_udp_limit, buffer cap) */
 	uint16_t dns_len;      /* UDP payload length */
+	uint8_t dns_off;       /* UDP payload offset in the frame (IPv4 42, IPv6 62) */
+	uint8_t v6;            /* IPv6 (else IPv4) */
 	uint8_t idx;           /* frame index in the burst */
 	uint8_t edns;          /* an OPT (without options) ends the query */
 	uint8_t do_bit;
@@ -69,10 +71,12 @@ struct dp_burst_scratch {
 	uint8_t idx[DP_BURST_MAX];
 	struct dp_fast_q fq[DP_BURST_MAX];
 	/* Frames the fast path parsed but left to the general path (bit i:
-	 * frame i, an IPv4/UDP DNS frame without VLAN or options, its UDP
-	 * payload fast_dns_len[i] bytes): no second frame parse. */
+	 * frame i, an untagged IPv4 (no options) or IPv6 (no extension
+	 * header) UDP DNS frame, its UDP payload fast_dns_len[i] bytes): no
+	 * second frame parse. */
 	uint64_t fast_parsed;
 	uint64_t fast_miss;    /* of those, the ones its lookup missed (BOLT_ENOENT) */
+	uint64_t fast_v6;      /* of those, the IPv6 ones */
 	uint16_t fast_dns_len[DP_BURST_MAX];
 };
 

@@ -9,7 +9,8 @@
  * (the sections copied behind each question, as in dp_process_burst).
  * Stage 3 serves a plain hit as bolt_answer_from_cache_csum would (TTLs
  * aged, flags, OPT, the DNS partial checksum with RFC 1624 for the TTLs)
- * and turns the frame around (dp_frame_reply_dns4); anything else gets its
+ * and turns the frame around (dp_frame_reply_dns4; IPv6 through
+ * dp_frame_reply_dns_csum); anything else gets its
  * OPT back and is left to the general path.
  */
 #include <endian.h>
@@ -24,6 +25,7 @@
 #define OPT_LEN 11
 #define L3_OFF DP_ETH_HLEN
 #define DNS_OFF (DP_ETH_HLEN + DP_IP4_HLEN + DP_UDP_HLEN)
+#define DNS_OFF6 (DP_ETH_HLEN + DP_IP6_HLEN + DP_UDP_HLEN)
 
 _Static_assert(DP_BURST_MAX <= 64, "the mask of frames answered is 64 bits");
 
@@ -50,30 +52,54 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 	const struct dp_svc *svc = p->svc;
 	size_t len = fp->len;
 
-	/* Ethernet + IPv4 + UDP + DNS header + the root name and its type
-	 * and class at least. */
-	if (bolt_unlikely(len < DNS_OFF + BOLT_HDR_LEN + 5))
-		return false;
-	const uint8_t *ip = d + L3_OFF;
-	if (ld16(d + 12) != 0x0800 || ip[0] != 0x45)
-		return false;
-	size_t total = ld16(ip + 2);
-	if (total < DP_IP4_HLEN + DP_UDP_HLEN || L3_OFF + total > len ||
-	    (ld16(ip + 6) & 0x3fff) != 0 || ip[9] != 17 /* UDP */)
-		return false;
-	if (!svc->any_addr) {
-		unsigned i = 0;
-		while (i < svc->n4 && memcmp(svc->v4[i], ip + 16, 4) != 0)
-			i++;
-		if (i == svc->n4)
+	/* Ethernet + IP + UDP + DNS header + the root name and its type and
+	 * class at least; then what dp_frame_parse checks for a DNS frame. */
+	const uint8_t *ip = d + L3_OFF, *udp;
+	size_t room;    /* bytes of the IP packet from the UDP header on */
+	uint16_t et = ld16(d + 12);
+	if (bolt_likely(et == 0x0800)) {
+		if (bolt_unlikely(len < DNS_OFF + BOLT_HDR_LEN + 5) || ip[0] != 0x45)
 			return false;
-	}
-	const uint8_t *udp = ip + DP_IP4_HLEN;
-	size_t ulen = ld16(udp + 4);
-	if (ulen < DP_UDP_HLEN + BOLT_HDR_LEN || ulen > total - DP_IP4_HLEN ||
-	    ld16(udp + 2) != svc->dns_port)
+		size_t total = ld16(ip + 2);
+		if (total < DP_IP4_HLEN + DP_UDP_HLEN || L3_OFF + total > len ||
+		    (ld16(ip + 6) & 0x3fff) != 0 || ip[9] != 17 /* UDP */)
+			return false;
+		if (!svc->any_addr) {
+			unsigned i = 0;
+			while (i < svc->n4 && memcmp(svc->v4[i], ip + 16, 4) != 0)
+				i++;
+			if (i == svc->n4)
+				return false;
+		}
+		if (w->pol != NULL &&
+		    bolt_acl_check(&w->pol->acl, AF_INET, ip + 12) != BOLT_ACL_ALLOWED)
+			return false;
+		udp = ip + DP_IP4_HLEN;
+		room = total - DP_IP4_HLEN;
+		fq->v6 = 0;
+	} else if (et == 0x86dd) {
+		if (len < DNS_OFF6 + BOLT_HDR_LEN + 5 || (ip[0] >> 4) != 6)
+			return false;
+		room = ld16(ip + 4);
+		if (L3_OFF + DP_IP6_HLEN + room > len || ip[6] != 17 /* UDP, no extension */)
+			return false;
+		if (!svc->any_addr) {
+			unsigned i = 0;
+			while (i < svc->n6 && memcmp(svc->v6[i], ip + 24, 16) != 0)
+				i++;
+			if (i == svc->n6)
+				return false;
+		}
+		if (w->pol != NULL &&
+		    bolt_acl_check(&w->pol->acl, AF_INET6, ip + 8) != BOLT_ACL_ALLOWED)
+			return false;
+		udp = ip + DP_IP6_HLEN;
+		fq->v6 = 1;
+	} else {
 		return false;
-	if (w->pol != NULL && bolt_acl_check(&w->pol->acl, AF_INET, ip + 12) != BOLT_ACL_ALLOWED)
+	}
+	size_t ulen = ld16(udp + 4);
+	if (ulen < DP_UDP_HLEN + BOLT_HDR_LEN || ulen > room || ld16(udp + 2) != svc->dns_port)
 		return false;
 
 	/* A standard query, one question, nothing or one OPT behind it. */
@@ -124,7 +150,7 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 			client = BOLT_UDP_DEFAULT;
 		limit = (uint16_t)(client < w->udp_max ? client : w->udp_max);
 	}
-	size_t cap = (size_t)fp->room - DNS_OFF;
+	size_t cap = (size_t)fp->room - (size_t)(dns - d);
 	if (limit > cap)
 		limit = (uint16_t)cap;
 
@@ -134,6 +160,7 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 	k->do_bit = do_bit;
 	k->name_len = (uint8_t)n;
 	fq->dns_len = (uint16_t)dlen;
+	fq->dns_off = (uint8_t)(dns - d);
 	fq->id = ld16(dns);
 	fq->flags = flags;
 	fq->qend = (uint16_t)(BOLT_HDR_LEN + n + 4);
@@ -239,6 +266,8 @@ static __attribute__((noinline, cold)) void fast_decline(struct dp_worker *w,
 	s->fast_dns_len[q->idx] = q->dns_len;
 	if (w->krc[j] == BOLT_ENOENT)
 		s->fast_miss |= 1ull << q->idx;
+	if (q->v6)
+		s->fast_v6 |= 1ull << q->idx;
 	if (q->edns) {
 		uint8_t *op = dns + q->qend;
 		op[0] = 0;
@@ -257,6 +286,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		n = DP_BURST_MAX;
 	s->fast_parsed = 0;
 	s->fast_miss = 0;
+	s->fast_v6 = 0;
 	w->now = bolt_now();
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -267,11 +297,11 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		if (!fast_parse(w, p, fp, fq, k))
 			continue;
 		struct bolt_cache_out *o = &w->kout[nk];
-		uint8_t *dns = fp->data + DNS_OFF;
+		uint8_t *dns = fp->data + fq->dns_off;
 		o->ttl_off = w->ttl_off[nk];
 		o->ttl_cap = DP_TTL_MAX;
 		o->sections = dns + fq->qend;
-		o->cap = (uint32_t)(fp->room - DNS_OFF - fq->qend);
+		o->cap = (uint32_t)(fp->room - fq->dns_off - fq->qend);
 		fq->idx = (uint8_t)i;
 		w->kp[nk++] = k;
 	}
@@ -284,7 +314,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 	for (unsigned j = 0; j < nk; j++) {
 		const struct dp_fast_q *q = &s->fq[j];
 		struct dp_frame_pkt *fp = &f[q->idx];
-		uint8_t *dns = fp->data + DNS_OFF;
+		uint8_t *dns = fp->data + q->dns_off;
 		uint64_t csum = 0;
 		size_t len = w->krc[j] == 0 ? fast_answer(w, q, &w->kout[j], dns, &csum) : 0;
 		if (len == 0) {
@@ -298,12 +328,23 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;
 		if (bolt_unlikely(dp_hint_due(w, v)))
 			dp_prefetch_hint(w, k, v);
-		fp->out_len = (uint16_t)dp_frame_reply_dns4(fp->data, L3_OFF, len, !p->ol_ip,
-		                                            !p->ol_udp, csum);
+		if (bolt_likely(!q->v6)) {
+			fp->out_len = (uint16_t)dp_frame_reply_dns4(fp->data, L3_OFF, len, !p->ol_ip,
+			                                            !p->ol_udp, csum);
+			fp->family = AF_INET;
+			fp->l3_len = DP_IP4_HLEN;
+		} else {
+			struct dp_frame fr = { .l3_off = L3_OFF, .l4_off = L3_OFF + DP_IP6_HLEN,
+			                       .dns_off = DNS_OFF6, .dns_len = q->dns_len,
+			                       .family = AF_INET6 };
+			fp->out_len = (uint16_t)dp_frame_reply_dns_csum(fp->data, &fr, len, !p->ol_ip,
+			                                                !p->ol_udp,
+			                                                bolt_csum_fold(csum));
+			fp->family = AF_INET6;
+			fp->l3_len = DP_IP6_HLEN;
+		}
 		fp->action = DP_ACT_TX;
-		fp->family = AF_INET;
 		fp->l2_len = L3_OFF;
-		fp->l3_len = DP_IP4_HLEN;
 		done |= 1ull << q->idx;
 		served++;
 	}

@@ -2,8 +2,8 @@
  * The specialised hit path of the DPDK dataplane's burst handler.
  *
  * Most queries a resolver answers from its cache look the same: Ethernet
- * (untagged) / IPv4 without options / UDP to the DNS port of a service
- * address, a standard query (QR = 0, opcode 0) with one question, no
+ * (untagged) / IPv4 without options or IPv6 without extension headers /
+ * UDP to the DNS port of a service address, a standard query (QR = 0, opcode 0) with one question, no
  * answer or authority records, at most one OPT (version 0, no options) and
  * nothing else, from a client the ACL allows, with no rate limit and no
  * dnstap sampling configured; and the cache holds a plain answer for it (no

@@ -8,7 +8,8 @@
  * last 10 %), secure / bogus / static / NXDOMAIN / EDE entries and large
  * ones (TC); queries of random case with and without EDNS, random UDP
  * sizes, DO / CD / AD / RD, versions, options, broken lengths, VLAN, IPv6,
- * other ports; checksum offload on and off; an ACL that denies some clients;
+ * other ports; IPv4 and IPv6; checksum offload on and off; an ACL that
+ * denies some clients;
  * a rate limit (the fast path off for the burst).
  */
 #include <setjmp.h>
@@ -202,7 +203,7 @@ static size_t mk_frame(uint8_t *b)
 {
 	uint8_t *dns = b + 42;
 	size_t dl = 12;
-	unsigned odd = rnd(4) == 0 ? 1 + rnd(16) : 0;
+	unsigned odd = rnd(4) == 0 ? 1 + rnd(17) : 0;
 
 	memset(b, 0, ROOM);
 	put16(dns, (uint16_t)rnd(65536));
@@ -288,6 +289,31 @@ static size_t mk_frame(uint8_t *b)
 	if (odd == 16) {
 		/* IPv4 options */
 		ip[0] = 0x46;
+	}
+	if (rnd(3) == 0) {
+		/* the same as IPv6: the UDP header and payload 20 bytes on */
+		size_t l4len = len - 34;
+		memmove(b + 54, b + 34, l4len);
+		put16(b + 12, 0x86dd);
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)(8 + dl));
+		ip[6] = odd == 16 ? 0 : 17;             /* a hop-by-hop header */
+		ip[7] = (uint8_t)(1 + rnd(255));
+		static const uint8_t cli6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+		memcpy(ip + 8, cli6, 16);
+		if (rnd(8) == 0)
+			ip[10] = 0x0e;                      /* outside 2001:db8::/32 */
+		ip[23] = (uint8_t)rnd(256);
+		memcpy(ip + 24, svc.v6[0], 16);
+		if (odd == 13)
+			ip[39] = 9;                         /* not our address */
+		len += 20;
+	}
+	if (odd == 17) {
+		/* an IP length past the frame's end */
+		uint8_t *lf = b[12] == 0x86 ? ip + 4 : ip + 2;
+		put16(lf, (uint16_t)(((unsigned)lf[0] << 8 | lf[1]) + 1 + rnd(3)));
 	}
 	if (rnd(40) == 0) {
 		/* a VLAN tag */
@@ -500,7 +526,8 @@ static void test_fast_takes_common(void **state)
 	w.tap_every = 0;
 }
 
-/* With an ACL that allows only 198.18.0.0/16 (refusing the others), and
+/* With an ACL that allows only 198.18.0.0/16 and 2001:db8::/32 (refusing
+ * the others), and
  * with a rate limit: the same comparison. */
 static void test_fast_vs_general_policy(void **state)
 {
@@ -509,8 +536,9 @@ static void test_fast_vs_general_policy(void **state)
 	static struct bolt_config cfg;
 	for (int rl = 0; rl < 2; rl++) {
 		bolt_config_defaults(&cfg);
-		cfg.nallow = 1;
+		cfg.nallow = 2;
 		assert_int_equal(bolt_prefix_parse("198.18.0.0/16", &cfg.allow[0]), 0);
+		assert_int_equal(bolt_prefix_parse("2001:db8::/32", &cfg.allow[1]), 0);
 		cfg.rl_rate = rl ? 1000000 : 0;
 		dp_policy_from_config(&pol, &cfg);
 		dp_worker_set_policy(&w, &pol);
