@@ -579,6 +579,10 @@ static int cmd_dnssec(struct bolt_ctl *ctl, struct conn *c, struct ctl_req *r,
 		changed(ctl, r->argc, (const char *const *)r->argv);
 	if (nta && len > 0 && ctl->region) {
 		int n = bolt_cache_delete_zone(ctl->region->cache, name, (size_t)len);
+		/* and what else answers as secure under it: the NSEC ranges
+		 * (RFC 8198) and those published to the dataplane */
+		if (ctl->hooks.flushed && strcmp(sub, "add") == 0)
+			ctl->hooks.flushed(ctl->hooks.arg, name, true);
 		ctl_local_reapply(ctl->local, name, true);
 		ctl_out_u64(o, "flushed", n > 0 ? (uint64_t)n : 0);
 	}

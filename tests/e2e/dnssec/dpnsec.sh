@@ -190,6 +190,20 @@ if [ -n "$BOLTCTL" ]; then
   d0=$(dpn)
   dnssec_check_case again "a$(rnd).bulk.boltnet" A plain NXDOMAIN ad - none -
   [ $(($(dpn) - d0)) -eq 1 ] && ok "a second flood published the range again" || bad "not published again"
+
+  echo "== a negative trust anchor withdraws the ranges (no AD from the dataplane under it)"
+  "$BOLTCTL" -s "$E2E_DIR/control.sock" nta add bulk.boltnet 300 >/dev/null || bad "nta add"
+  d0=$(dpn)
+  dnssec_check_case nta "d$(rnd).bulk.boltnet" A do NXDOMAIN - - - -
+  [ "$(dpn)" = "$d0" ] && ok "under the NTA: not from the ranges" || bad "under the NTA: still answered from the ranges"
+  "$BOLTCTL" -s "$E2E_DIR/control.sock" nta remove bulk.boltnet >/dev/null || bad "nta remove"
+  head -3000 "$E2E_DIR/flood.txt" | sed 's/-f\./-h./' > "$E2E_DIR/flood3.txt"
+  ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/flood3.txt" -n 1 -Q 3000 -q 2000 -t 2 -l 2 \
+    > "$E2E_DIR/flood3-perf.txt" 2>&1 || true
+  d0=$(dpn)
+  dnssec_check_case again "a$(rnd).bulk.boltnet" A plain NXDOMAIN ad - none -
+  [ $(($(dpn) - d0)) -eq 1 ] && ok "after nta remove, a third flood published the range again" ||
+    bad "not published again after nta remove"
   "$BOLTCTL" -s "$E2E_DIR/control.sock" local_data add "abc1.bulk.boltnet. 60 A 198.18.70.99" >/dev/null ||
     bad "local_data add"
   d0=$(dpn)
