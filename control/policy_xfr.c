@@ -59,6 +59,7 @@ struct pxfr {
 	struct rpz_tsig_key key;
 	bool have_key;
 	unsigned interval_ms;     /* notify-min-interval */
+	unsigned relay;           /* its relay counter (relay_slot) */
 	uint8_t origin[BOLT_NAME_MAX];
 	/* Thread only: the records of the version in use. */
 	struct rpz_rrset *cur;
@@ -293,6 +294,25 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/*
+ * A zone's relay counter (bolt_worker_info rpz_notify) by its name, not by
+ * its place among the [rpz] sections: workers started from different
+ * versions of the file (sections reordered or added, then one worker
+ * restarted) name the same zone alike. Two zones on one counter make each
+ * other's NOTIFY a check of both (rate limited), never a lost one. FNV-1a
+ * of the lower-case wire name: the same in every process.
+ */
+static unsigned relay_slot(const uint8_t *origin)
+{
+	uint32_t h = 2166136261u;
+	int n = bolt_name_len(origin, BOLT_NAME_MAX);
+	for (int i = 0; i < n; i++) {
+		h ^= origin[i];
+		h *= 16777619u;
+	}
+	return h % BOLT_WORKER_RPZ_ZONES;
+}
+
 int policy_xfr_start(struct cp *cp)
 {
 	const struct bolt_config *cfg = cp->cfg;
@@ -311,6 +331,7 @@ int policy_xfr_start(struct cp *cp)
 		x->interval_ms = r->notify_interval_ms;
 		memcpy(x->origin, r->name, sizeof(x->origin));
 		bolt_name_lower(x->origin, (size_t)bolt_name_len(x->origin, BOLT_NAME_MAX));
+		x->relay = relay_slot(x->origin);
 		if (r->tsig_key[0] != '\0') {
 			if (rpz_tsig_key_parse(r->tsig_key, &x->key) < 0) {
 				cp_log(CP_LOG_ERR, "rpz: zone %s: bad tsig-key", x->cfg.name);
@@ -362,7 +383,8 @@ static const char *policy_xfr_wake(struct cp *cp, struct pxfr *x, bool has_seria
 	return what;
 }
 
-/* The other workers check zone zi too (their own transfer threads). */
+/* The other workers check the zones of relay counter zi too (their own
+ * transfer threads). */
 static void relay_notify(struct cp *cp, unsigned zi)
 {
 	struct bolt_region *r = cp->region;
@@ -386,23 +408,26 @@ void policy_xfr_follow(struct cp *cp)
 		return;
 	bool first = relayed.hdr != r->hdr;
 	relayed.hdr = r->hdr;
-	unsigned nz = nxfrs < BOLT_WORKER_RPZ_ZONES ? nxfrs : BOLT_WORKER_RPZ_ZONES;
 	for (unsigned v = 0; v < r->hdr->cp_workers && v < BOLT_MAX_WORKERS; v++) {
 		if (v == cp->worker)
 			continue;
 		struct bolt_worker_info *wi = bolt_region_worker_info(r, v);
-		for (unsigned i = 0; i < nz; i++) {
-			uint32_t n = atomic_load_explicit(&wi->rpz_notify[i], memory_order_acquire);
-			if (n == relayed.seen[v][i])
+		for (unsigned c = 0; c < BOLT_WORKER_RPZ_ZONES; c++) {
+			uint32_t n = atomic_load_explicit(&wi->rpz_notify[c], memory_order_acquire);
+			if (n == relayed.seen[v][c])
 				continue;
-			relayed.seen[v][i] = n;
+			relayed.seen[v][c] = n;
 			if (first)
 				continue; /* NOTIFYs from before this process: the start-up
 				             transfer is newer than they are */
-			cp->ctr.rpz_notify_relayed++;
-			const char *what = policy_xfr_wake(cp, xfrs[i], false, 0);
-			cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s taken by worker %u%s", xfrs[i]->cfg.name,
-			       v, what);
+			for (unsigned i = 0; i < nxfrs; i++) {
+				if (xfrs[i]->relay != c)
+					continue;
+				cp->ctr.rpz_notify_relayed++;
+				const char *what = policy_xfr_wake(cp, xfrs[i], false, 0);
+				cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s taken by worker %u%s",
+				       xfrs[i]->cfg.name, v, what);
+			}
 		}
 	}
 }
@@ -433,12 +458,9 @@ int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
 	if (bolt_name_to_text(n.zone, zname, sizeof(zname)) < 0)
 		snprintf(zname, sizeof(zname), "?");
 	struct pxfr *x = NULL;
-	unsigned zi = 0;
 	for (unsigned i = 0; i < nxfrs; i++)
-		if (bolt_name_equal(xfrs[i]->origin, n.zone)) {
+		if (bolt_name_equal(xfrs[i]->origin, n.zone))
 			x = xfrs[i];
-			zi = i;
-		}
 	const char *why = NULL;
 	uint16_t rcode = BOLT_RCODE_REFUSED;
 	uint8_t mac[RPZ_TSIG_MAC_LEN];
@@ -472,7 +494,7 @@ int policy_xfr_notify(struct cp *cp, const uint8_t *msg, size_t len, int family,
 	cp->ctr.rpz_notify_accepted++;
 	const char *what = policy_xfr_wake(cp, x, n.has_serial, n.serial);
 	if (relay)
-		relay_notify(cp, zi);
+		relay_notify(cp, x->relay);
 	cp_log(CP_LOG_INFO, "rpz: NOTIFY for %s%s", zname, what);
 	return rpz_notify_answer(&n, BOLT_RCODE_NOERROR, sign ? &x->key : NULL, sign ? mac : NULL,
 	                         out, cap);

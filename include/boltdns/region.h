@@ -80,8 +80,8 @@
  * worker follows them without a timer. */
 #define BOLT_BELL_CTL(w) (1u << (16u + (w)))
 _Static_assert(BOLT_MAX_WORKERS <= 16, "the miss bell has 16 ring bits and 16 control bits");
-/* Policy zones with a primary whose NOTIFYs a worker relays (the [rpz]
- * sections with a primary, in file order). */
+/* Relay counters of the NOTIFYs a worker takes for policy zones with a
+ * primary (bolt_worker_info rpz_notify, one picked by the zone's name). */
 #define BOLT_WORKER_RPZ_ZONES 32
 /* Ports (io = dpdk) or listen addresses (io = socket) the table describes. */
 #define BOLT_MAX_PORTS 8
@@ -323,9 +323,11 @@ struct bolt_worker_info {
 	_Atomic uint64_t reload_gen;     /* the last reload generation applied */
 	_Atomic uint64_t ctr[BOLT_WORKER_COUNTERS]; /* enum bolt_worker_counter */
 	/* NOTIFYs this worker took over TCP and accepted, per zone with a
-	 * primary (its index among them): the others see the count move and
-	 * check that zone too (a TCP connection reaches one worker; UDP
-	 * NOTIFYs reach every worker on the miss rings). */
+	 * primary (the counter a hash of the zone's name picks, not its place
+	 * in the file, which may differ between workers: control/policy_xfr.c
+	 * relay_slot): the others see the count move and check the zones of
+	 * that counter too (a TCP connection reaches one worker; UDP NOTIFYs
+	 * reach every worker on the miss rings). */
 	_Atomic uint32_t rpz_notify[BOLT_WORKER_RPZ_ZONES];
 };
 

@@ -9,7 +9,9 @@
 #  - a change + one NOTIFY over TCP: both workers transfer the new serial
 #    (their logs), one counts it relayed, and 16 new names under the new
 #    NODATA rule are answered NOERROR (not NXDOMAIN) by both workers;
-#  - the same again (the kernel may pick the other worker this time).
+#  - the same again (the kernel may pick the other worker this time);
+#  - worker 1 restarted from a file with a second [rpz] zone ahead of
+#    rpz.test: two more NOTIFYs over TCP, both workers transfer each serial.
 # The zone's SOA refresh is an hour: only the NOTIFY explains the transfers.
 #
 # Usage: workers-rpz.sh BOLTDNS_DP BOLTDNS_CP DP_STATS
@@ -86,8 +88,48 @@ for round in 1 2; do
     ok "round $round: 16 new names under the new NODATA rule NOERROR, $((m1b - m1)) misses of worker 1" ||
     bad "round $round: $n of 16 NOERROR (NODATA rule), worker 1 took $((m1b - m1)) misses"
 done
+# Workers started from different versions of the file: worker 1 restarted
+# after a second [rpz] zone with a primary was added before rpz.test (its
+# zones with a primary in another order than worker 0's). A relayed NOTIFY
+# names its zone by the zone's name, not by its place in the file: both
+# still transfer rpz.test (before: the other worker checked rpz2.test, or
+# nothing).
+echo "== worker 1 restarted with a second [rpz] zone first in its file"
+PD2="$E2E_DIR/prim2"
+mkdir -p "$PD2"
+{ echo "@ 60 SOA ns admin 1 3600 1 86400 60"; echo "@ 60 NS ns.rpz.test."
+  echo "www.dom2.boltnet 60 CNAME ."; } > "$PD2/zone"
+ns python3 "$PRIM" serve --addr 127.0.0.1 --port $((PRIM_PORT + 1)) --zone rpz2.test --dir "$PD2" \
+  --key "$KEY" --log "$PD2/log" --pidfile "$PD2/pid" >"$PD2/out" 2>&1 &
+for _ in $(seq 1 50); do [ -s "$PD2/pid" ] && break; sleep 0.1; done
+awk -v p="$((PRIM_PORT + 1))" -v k="$KEY" '
+  /^\[rpz\]$/ && !done { print "[rpz]\nname = rpz2.test\nprimary = 127.0.0.1@" p "\ntsig-key = " k; done = 1 }
+  { print }' "$E2E_DIR/boltdns.conf" > "$E2E_DIR/boltdns1.conf"
+kill -9 "${W_PID[1]}" 2>/dev/null; wait "${W_PID[1]}" 2>/dev/null
+rm -f "$E2E_DIR/cp1.stats"
+ip netns exec "$E2E_NS" "$E2E_CP" -c "$E2E_DIR/boltdns1.conf" -w 1 \
+  -s "$E2E_DIR/cp1.stats" >>"$E2E_DIR/cp1.log" 2>&1 &
+W_PID[1]=$!
+e2e_wait_attached "$E2E_DIR/cp1.stats" 100 || bad "worker 1 did not attach again"
+for _ in $(seq 30); do [ "$(dp_stat cp1_owner_pid)" = "${W_PID[1]}" ] && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q "zone rpz2.test transferred: serial 1," "$E2E_DIR/cp1.log" && break; sleep 0.1; done
+grep -q "zone rpz2.test transferred: serial 1," "$E2E_DIR/cp1.log" || bad "worker 1: rpz2.test not transferred"
+for round in 3 4; do
+  zone_write
+  a=$(ns python3 "$PRIM" notify --server 127.0.0.1 --port "$E2E_PORT" --zone rpz.test \
+      --serial "$SERIAL" --key "$KEY" --tcp)
+  [ "$a" = NOERROR ] || bad "round $round: the NOTIFY over TCP answered '$a'"
+  for _ in $(seq 30); do has_serial 0 $SERIAL && has_serial 1 $SERIAL && break; sleep 0.1; done
+  if has_serial 0 $SERIAL && has_serial 1 $SERIAL; then
+    ok "round $round (files in other orders): one NOTIFY over TCP, both workers transferred serial $SERIAL"
+  else
+    bad "round $round (files in other orders): serial $SERIAL transferred by worker 0: $(has_serial 0 $SERIAL && echo yes || echo no), worker 1: $(has_serial 1 $SERIAL && echo yes || echo no)"
+  fi
+done
+[ -s "$PD2/pid" ] && kill "$(cat "$PD2/pid")" 2>/dev/null
+wait_stats
 r=$(( $(wstat 0 rpz_notify_relayed) + $(wstat 1 rpz_notify_relayed) ))
-[ "$r" = 2 ] && ok "2 NOTIFYs relayed (worker 0: $(wstat 0 rpz_notify_relayed), worker 1: $(wstat 1 rpz_notify_relayed))" ||
+[ "$r" -ge 2 ] && ok "$r NOTIFYs relayed since worker 1 restarted or before (worker 0: $(wstat 0 rpz_notify_relayed), worker 1: $(wstat 1 rpz_notify_relayed))" ||
   bad "rpz_notify_relayed: $(wstat 0 rpz_notify_relayed) + $(wstat 1 rpz_notify_relayed)"
 for w in 0 1; do
   grep -qE 'Sanitizer|runtime error:' "$E2E_DIR/cp$w.log" && bad "sanitizer reports in cp$w.log"
