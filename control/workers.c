@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -21,13 +22,35 @@
 #include "net/upstream.h"
 #include "workers.h"
 
-/* Whether the process of token exists (a token of 0 is nobody). */
+/* Whether pid has exited and waits for its parent to reap it (a zombie):
+ * kill(0) still finds it. False when /proc cannot tell. */
+static bool zombie(int32_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')' */
+	const char *rp = strrchr(buf, ')');
+	return rp != NULL && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+/* Whether the process of token exists and has not exited (a token of 0 is
+ * nobody). A zombie is gone: its pidfd reported the exit (pidwatch.h), and
+ * its parent may reap it much later (or, watched again, it would wake the
+ * loop at once, again and again). */
 static bool token_alive(uint64_t token)
 {
 	int32_t pid = bolt_region_token_pid(token);
 	if (token == 0 || pid <= 0)
 		return false;
-	return kill(pid, 0) == 0 || errno == EPERM;
+	if (kill(pid, 0) != 0 && errno != EPERM)
+		return false;
+	return !zombie(pid);
 }
 
 static void set_bits(struct cp *cp, uint32_t add, uint32_t del)
@@ -112,8 +135,9 @@ unsigned workers_tick(struct cp *cp)
 		if (wanted)
 			continue;  /* its replacement claims it itself */
 		uint64_t cur = atomic_load_explicit(&r->hdr->owner[role].token, memory_order_acquire);
-		/* A live owner costs one kill(0) here; the claim's full test (pid
-		 * namespace, zombie, heartbeat) runs only when it might be gone. */
+		/* A live owner costs one kill(0) and a read of its /proc stat
+		 * here; the claim's full test (pid namespace, zombie,
+		 * heartbeat) runs only when it might be gone. */
 		if (cur != 0 && token_alive(cur)) {
 			uint64_t hb = atomic_load(&r->hdr->owner[role].heartbeat);
 			uint64_t age = now >= hb ? now - hb : hb - now;

@@ -126,6 +126,46 @@ static void test_counters_summed(void **state)
 	assert_int_equal(workers_others(&a, BOLT_WORKER_COUNTERS), 0);
 }
 
+/* A worker that has exited but is not reaped yet (a zombie: its parent has
+ * not waited for it), its heartbeat fresh, is gone: adopted on the turn
+ * its pidfd reports the exit (pidwatch.h). Before, kill(0) found the
+ * zombie alive and the set waited for the parent's wait() or a stale beat
+ * (30 s), while the pidfd, readable at once, woke the loop again and again
+ * (a busy loop). */
+static void test_zombie_adopted(void **state)
+{
+	(void)state;
+	pid_t z = fork();
+	if (z == 0)
+		_exit(0);
+	assert_true(z > 0);
+	bool is_zombie = false;
+	for (int i = 0; i < 200 && !is_zombie; i++) {
+		char p[64], buf[256];
+		snprintf(p, sizeof(p), "/proc/%d/stat", (int)z);
+		FILE *f = fopen(p, "re");
+		size_t n = f != NULL ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f != NULL)
+			fclose(f);
+		buf[n] = '\0';
+		const char *rp = strrchr(buf, ')');
+		is_zombie = rp != NULL && rp[1] == ' ' && rp[2] == 'Z';
+		if (!is_zombie)
+			usleep(5000);
+	}
+	assert_true(is_zombie);
+	struct cp a;
+	worker(&a, 0, tok(getpid(), 11));
+	atomic_store(&a.sets, 1u);
+	atomic_store(&R->hdr->owner[BOLT_REGION_WORKER(2)].token, tok(z, 77));
+	atomic_store(&R->hdr->owner[BOLT_REGION_WORKER(2)].heartbeat, bolt_region_clock_ms());
+	(void)workers_tick(&a);
+	bool adopted = bolt_region_owns(R, BOLT_REGION_WORKER(2), a.region_token);
+	waitpid(z, NULL, 0);
+	assert_true(adopted);
+	assert_true(bolt_region_release(R, BOLT_REGION_WORKER(2), a.region_token));
+}
+
 int main(void)
 {
 	snprintf(path, sizeof(path), "/dev/shm/boltdns-test-cp-workers-%d", (int)getpid());
@@ -141,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_adopt_and_give_back),
 		cmocka_unit_test(test_claim_beyond_region),
 		cmocka_unit_test(test_counters_summed),
+		cmocka_unit_test(test_zombie_adopted),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	bolt_region_detach(R);
