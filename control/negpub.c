@@ -5,6 +5,7 @@
 
 #include "boltdns/negrange.h"
 #include "boltdns/throttle.h"
+#include "anchor/anchor.h"
 #include "iter/aggr.h"
 #include "validator/validator.h"
 #include "iter/zonerate.h"
@@ -96,6 +97,13 @@ static bool hides_served(const struct cp *cp, const uint8_t *zone, const uint8_t
 	for (unsigned i = 0; i < cp->cfg->nnta && i < BOLT_CFG_MAX_NTA; i++)
 		if (bolt_negrange_covers(zone, owner, next, cp->cfg->nta[i]))
 			return true;
+	/* and those added at run time (boltctl nta add: its flush withdrew
+	 * the ranges then, this keeps them from coming back) */
+	const struct anchor_ctx *a = anchor_active();
+	if (a != NULL && a->nta != NULL)
+		for (unsigned i = 0; i < a->nta->n && i < NTA_MAX; i++)
+			if (bolt_negrange_covers(zone, owner, next, a->nta->e[i].name))
+				return true;
 	return false;
 }
 

@@ -134,6 +134,22 @@ r=$(rcode_of "www.h0150corp.bulk.boltnet" A)
 [ "$r" != NXDOMAIN ] && [ "$(dpn)" = "$d0" ] &&
   ok "www.h0150corp.bulk.boltnet (forward zone, in a flooded range): $r, left to the control plane" ||
   bad "www.h0150corp.bulk.boltnet (forward zone): $r, negrange_answered $d0 -> $(dpn) (denied by a range)"
+if [ -n "$BOLTCTL" ]; then
+  # a negative trust anchor added at run time in the range h0160 .. h0161:
+  # its names are not validated, so never denied from a published range
+  # (secure, AD) even when a flood of that range comes after it
+  "$BOLTCTL" -s "$E2E_DIR/control.sock" nta add h0160nta.bulk.boltnet >/dev/null || bad "nta add"
+  awk -v s="$$" 'BEGIN { srand(s); for (i = 0; i < 3000; i++) printf "h0160%x%x.bulk.boltnet A\n", i, int(rand() * 2^20) }' \
+    > "$E2E_DIR/flood-nta.txt"
+  ns dnsperf -s 127.0.0.1 -p "$E2E_PORT" -d "$E2E_DIR/flood-nta.txt" -n 1 -Q 3000 -q 2000 -t 2 -l 1 \
+    > "$E2E_DIR/flood-nta-perf.txt" 2>&1 || true
+  d0=$(dpn)
+  out=$(ns dig @127.0.0.1 -p "$E2E_PORT" +dnssec "www.h0160nta.bulk.boltnet" A 2>&1)
+  ! grep -qE "^;; flags:[a-z ]* ad[ ;]" <<<"$out" && [ "$(dpn)" = "$d0" ] &&
+    ok "www.h0160nta.bulk.boltnet (NTA added at run time, in a flooded range): $(grep -o 'status: [A-Z]*' <<<"$out"), no AD, left to the control plane" ||
+    bad "www.h0160nta.bulk.boltnet (NTA): $(grep -E '^;; flags|status' <<<"$out" | tr '\n' ' '), negrange_answered $d0 -> $(dpn)"
+  "$BOLTCTL" -s "$E2E_DIR/control.sock" nta remove h0160nta.bulk.boltnet >/dev/null || true
+fi
 
 echo "== Unbound (validating, aggressive-nsec: yes) answers the same"
 if command -v unbound >/dev/null; then
