@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "boltdns/procfs.h"
 #include "log.h"
 #include "net/upstream.h"
 #include "workers.h"
@@ -26,17 +27,8 @@
  * kill(0) still finds it. False when /proc cannot tell. */
 static bool zombie(int32_t pid)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* "pid (comm) S ...": the state follows the last ')' */
-	const char *rp = strrchr(buf, ')');
-	return rp != NULL && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	char st = bolt_proc_state(pid);
+	return st == 'Z' || st == 'X';
 }
 
 /* Whether the process of token exists and has not exited (a token of 0 is

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boltdns/procfs.h"
 #include "cpu.h"
 
 /* Whether cpu is in a CPU list file of sysfs ("0-3,8,10-11"); a missing
@@ -12,12 +13,8 @@
 static bool cpulist_has(const char *path, unsigned cpu)
 {
 	char buf[1024];
-	FILE *f = fopen(path, "re");
-	if (f == NULL)
+	if (bolt_read_small_file(path, buf, sizeof(buf)) < 0)
 		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	for (char *p = buf; *p;) {
 		char *end;
 		unsigned long a = strtoul(p, &end, 10), b;
@@ -67,12 +64,7 @@ bool dp_cpu_quota(void)
 			char file[1024], val[64] = "";
 			snprintf(file, sizeof(file), "%s%s/%s", mnt, strcmp(path, "/") ? path : "",
 			         v2 ? "cpu.max" : "cpu.cfs_quota_us");
-			FILE *q = fopen(file, "re");
-			if (q != NULL) {
-				if (fgets(val, sizeof(val), q) == NULL)
-					val[0] = '\0';
-				fclose(q);
-			}
+			(void)bolt_read_small_file(file, val, sizeof(val));
 			if (v2 ? (val[0] != '\0' && strncmp(val, "max", 3) != 0)
 			       : (val[0] != '\0' && val[0] != '-' && atol(val) > 0)) {
 				quota = true;

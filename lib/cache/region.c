@@ -30,6 +30,7 @@
 #include <xxhash.h>
 
 #include "boltdns/cache.h"
+#include "boltdns/procfs.h"
 #include "boltdns/region.h"
 
 #define DEFAULT_RING_SLOTS 4096u
@@ -596,19 +597,8 @@ uint64_t bolt_region_clock_ms(void)
 /* Whether pid names a live process (not a zombie) in our pid namespace. */
 static bool pid_alive(int32_t pid)
 {
-	char path[64], buf[256];
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* "pid (comm) S ...": the state follows the last ')'. */
-	const char *rp = strrchr(buf, ')');
-	return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+	char st = bolt_proc_state(pid);
+	return st != 0 && st != 'Z' && st != 'X';
 }
 
 /* Whether the owner holding cur (not ours, not 0) is still there. */
