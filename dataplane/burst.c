@@ -1,6 +1,7 @@
 /*
  * Per-burst frame handling shared by every DPDK port type (see burst.h).
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -90,6 +91,16 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 			pk->cap = (uint16_t)(fp->room - fr->dns_off);
 			pk->family = fr->family;
 			pk->client = fp->data + fr->l3_off + (fr->family == AF_INET ? 12 : 8);
+			if (parsed >> i & 1) {
+				/* The fast path's key, down to the packet's
+				 * index (np <= i: no key not yet moved is
+				 * overwritten). */
+				if (np != i)
+					memcpy(&w->key[np], &w->key[i],
+					       offsetof(struct bolt_cache_key, name) +
+					       w->key[i].name_len);
+				w->known_key |= 1ull << np;
+			}
 			if (miss >> i & 1)
 				w->known_miss |= 1ull << np;
 			s->idx[np++] = (uint8_t)i;

@@ -73,7 +73,9 @@ struct dp_burst_scratch {
 	/* Frames the fast path parsed but left to the general path (bit i:
 	 * frame i, an untagged IPv4 (no options) or IPv6 (no extension
 	 * header) UDP DNS frame, its UDP payload fast_dns_len[i] bytes): no
-	 * second frame parse. */
+	 * second frame parse. Each is a well-formed query (bolt_query_parse
+	 * gives 0) from a client the ACL allows, its hashed cache key in
+	 * w->key[i]: no second DNS parse or key hash either (known_key). */
 	uint64_t fast_parsed;
 	uint64_t fast_miss;    /* of those, the ones its lookup missed (BOLT_ENOENT) */
 	uint64_t fast_v6;      /* of those, the IPv6 ones */

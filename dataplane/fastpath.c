@@ -293,7 +293,10 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		if (fp->len > fp->room)
 			fp->len = fp->room;
 		struct dp_fast_q *fq = &s->fq[nk];
-		struct bolt_cache_key *k = &w->key[nk];
+		/* Keyed by frame: the general path takes over a declined
+		 * frame's key (dp_burst_handle moves it down to its packet
+		 * index, never above the frame index). */
+		struct bolt_cache_key *k = &w->key[i];
 		if (!fast_parse(w, p, fp, fq, k))
 			continue;
 		struct bolt_cache_out *o = &w->kout[nk];
@@ -322,7 +325,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 			continue;
 		}
 		const struct bolt_cache_val *v = &w->kout[j].val;
-		const struct bolt_cache_key *k = &w->key[j];
+		const struct bolt_cache_key *k = &w->key[q->idx];
 		w->bc.hits++;
 		w->bc.qtype[dp_qtype_slot(k->qtype)]++;
 		w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;

@@ -38,6 +38,9 @@ static inline bool dp_fast_ok(const struct dp_worker *w)
  * action DP_ACT_TX and its response in place, and *ntx is incremented per
  * frame answered. Returns the mask of those frames (bit i: f[i]); the
  * others are as received (bytes, len clamped to room) for the general path.
+ * Of those, the ones it parsed (s->fast_parsed) have their hashed cache key
+ * in w->key[frame index], the query's own (the general path's parse would
+ * give the same, return code 0; the ACL allowed the client).
  * Counts queries, hits, qtypes and rcodes of the frames it answers, and
  * sends their prefetch hints. Sets w->now.
  */

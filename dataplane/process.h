@@ -139,6 +139,11 @@ struct dp_worker {
 	                                    pkts[i]) whose key the caller already looked up
 	                                    in this burst and missed: not looked up again
 	                                    (read and cleared by dp_process_burst) */
+	uint64_t known_key;              /* packets of the next dp_process_burst (bit i:
+	                                    pkts[i]) the caller already parsed: a query
+	                                    bolt_query_parse takes with 0 from a client the
+	                                    ACL allows, its hashed key in key[i]; not parsed
+	                                    or hashed again (read and cleared likewise) */
 	uint32_t tap_left;               /* hits until the next sample */
 	/* The hot counters of one burst, added to the shared ones once at its
 	 * end: one store per counter per burst instead of several per packet. */
