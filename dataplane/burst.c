@@ -42,7 +42,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
                          const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n)
 {
 	unsigned np = 0, ntx = 0;
-	uint64_t done = 0, parsed = 0, miss = 0, v6 = 0;
+	uint64_t done = 0, parsed = 0, miss = 0, v6 = 0, rl = 0;
 
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
@@ -54,6 +54,7 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 		parsed = s->fast_parsed;
 		miss = s->fast_miss;
 		v6 = s->fast_v6;
+		rl = s->fast_rl;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -103,6 +104,11 @@ unsigned dp_burst_handle(struct dp_worker *w, struct dp_burst_scratch *s,
 			}
 			if (miss >> i & 1)
 				w->known_miss |= 1ull << np;
+			if (rl >> i & 1) {
+				w->known_rl |= 1ull << np;
+				if (s->fast_slip >> i & 1)
+					w->known_slip |= 1ull << np;
+			}
 			s->idx[np++] = (uint8_t)i;
 			continue;
 		}

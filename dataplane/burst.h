@@ -79,6 +79,9 @@ struct dp_burst_scratch {
 	uint64_t fast_parsed;
 	uint64_t fast_miss;    /* of those, the ones its lookup missed (BOLT_ENOENT) */
 	uint64_t fast_v6;      /* of those, the IPv6 ones */
+	uint64_t fast_rl;      /* of those, hits it took the rate limit's decision
+	                          for and found over the limit (dp_rl_over) */
+	uint64_t fast_slip;    /* of those, the ones to slip (TC=1) */
 	uint16_t fast_dns_len[DP_BURST_MAX];
 };
 

@@ -172,9 +172,13 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 }
 
 /* Stage 3 for one query: its response in place, or 0 when the general path
- * is to take it (the caller puts the OPT back). *csum: the DNS partial sum. */
+ * is to take it (the caller puts the OPT back). *csum: the DNS partial sum.
+ * With a rate limit, the client's prefix (cli its address) is counted once
+ * the response is certain, before anything of the query is overwritten:
+ * over the limit, *over is set (bit 0; bit 1: slip) and 0 returned. */
 static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
-                                 const struct bolt_cache_out *o, uint8_t *dns, uint64_t *csum)
+                                 const struct bolt_cache_out *o, uint8_t *dns, uint64_t *csum,
+                                 const uint8_t *cli, unsigned *over)
 {
 	const struct bolt_cache_val *v = &o->val;
 	size_t qend = q->qend, rlen = v->len;
@@ -216,6 +220,15 @@ static inline size_t fast_answer(struct dp_worker *w, const struct dp_fast_q *q,
 				todd += dl;
 			else
 				rsum = bolt_csum_plus(rsum, dl);
+		}
+	}
+	/* The general path's rate limit (process.c, stage 3): a hit here never
+	 * carries a cookie, so never a vouched one. */
+	if (w->rl != NULL) {
+		bool slip = false;
+		if (dp_rl_over(w, q->v6 ? AF_INET6 : AF_INET, cli, &slip)) {
+			*over = 1u | (slip ? 2u : 0u);
+			return 0;
 		}
 	}
 	uint16_t flags = (uint16_t)((v->flags & ~(BOLT_FLAG_RD | BOLT_FLAG_CD | BOLT_FLAG_TC |
@@ -287,6 +300,12 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 	s->fast_parsed = 0;
 	s->fast_miss = 0;
 	s->fast_v6 = 0;
+	s->fast_rl = 0;
+	s->fast_slip = 0;
+	/* With a rate limit, the budget is counted in frame order as the
+	 * general path alone would: the fast path answers no hit behind the
+	 * first frame the general path is to answer (cut) itself. */
+	unsigned cut = n;
 	w->now = bolt_now();
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -297,8 +316,11 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		 * frame's key (dp_burst_handle moves it down to its packet
 		 * index, never above the frame index). */
 		struct bolt_cache_key *k = &w->key[i];
-		if (!fast_parse(w, p, fp, fq, k))
+		if (!fast_parse(w, p, fp, fq, k)) {
+			if (cut == n)
+				cut = i;
 			continue;
+		}
 		struct bolt_cache_out *o = &w->kout[nk];
 		uint8_t *dns = fp->data + fq->dns_off;
 		o->ttl_off = w->ttl_off[nk];
@@ -319,9 +341,21 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		struct dp_frame_pkt *fp = &f[q->idx];
 		uint8_t *dns = fp->data + q->dns_off;
 		uint64_t csum = 0;
-		size_t len = w->krc[j] == 0 ? fast_answer(w, q, &w->kout[j], dns, &csum) : 0;
+		unsigned over = 0;
+		size_t len = 0;
+		if (w->krc[j] == 0 && (w->rl == NULL || q->idx < cut))
+			len = fast_answer(w, q, &w->kout[j], dns, &csum,
+			                  fp->data + L3_OFF + (q->v6 ? 8 : 12), &over);
 		if (len == 0) {
 			fast_decline(w, s, q, j, dns);
+			if (over != 0) {
+				/* Counted and over: the general path limits it. */
+				s->fast_rl |= 1ull << q->idx;
+				if (over & 2)
+					s->fast_slip |= 1ull << q->idx;
+			} else if (q->idx < cut) {
+				cut = q->idx;
+			}
 			continue;
 		}
 		const struct bolt_cache_val *v = &w->kout[j].val;

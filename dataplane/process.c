@@ -80,9 +80,9 @@ int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
 	w->rl = pol && pol->rl_rate > 0 ? (struct dp_rl_bucket *)pol->rl : NULL;
 	w->tap_every = pol ? pol->tap_sample : 0;
 	w->tap_left = w->tap_every;
-	/* The specialised hit path serves no rate-limited client (the ACL it
-	 * checks per packet; cookies and dnstap are per query and per burst). */
-	w->fast_policy = w->rl == NULL;
+	/* The specialised hit path checks the ACL and takes the rate limit's
+	 * decision per packet (cookies and dnstap: per query and per burst). */
+	w->fast_policy = true;
 	return 0;
 }
 
@@ -124,7 +124,7 @@ unsigned dp_rl_bucket_of(const struct dp_policy *pol, uint8_t family, const uint
 /* Count one response to the client's prefix in the table every worker
  * shares; true when it is over the limit for the current second, with *slip
  * set for every rl_slip-th response over it. */
-static bool rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bool *slip)
+bool dp_rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bool *slip)
 {
 	const struct dp_policy *pol = w->pol;
 	uint32_t tag;
@@ -687,6 +687,9 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 	unsigned nk = 0;
 	uint64_t known = w->known_miss;
 	w->known_miss = 0;
+	uint64_t krl = w->known_rl, kslip = w->known_slip;
+	w->known_rl = 0;
+	w->known_slip = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (w->parse_rc[i] != 0 || w->denied[i] || (known >> i & 1))
 			continue;
@@ -762,8 +765,15 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 		if (vouched)
 			DP_STAT_INC(st, cookies_valid);
 		if (w->rl && p->client && !vouched) {
-			bool slip = false;
-			if (rl_over(w, p->family, p->client, &slip)) {
+			bool slip = false, over;
+			if (krl >> i & 1) {
+				/* The caller counted it already (the fast path). */
+				over = true;
+				slip = (kslip >> i & 1) != 0;
+			} else {
+				over = dp_rl_over(w, p->family, p->client, &slip);
+			}
+			if (over) {
 				/* Over the limit: a slipped TC=1 answer tells a real
 				 * client to retry over TCP; a spoofed victim gets
 				 * no amplification from it. */

@@ -131,8 +131,9 @@ struct dp_worker {
 	uint32_t throttle_n[BOLT_THROTTLE_REASONS]; /* misses under throttled zones seen, by
 	                                               reason (bolt_throttle_let_through) */
 	uint32_t tap_every;              /* [dnstap] sample (0: off) */
-	bool fast_policy;                /* the policy lets the specialised hit path
-	                                    (fastpath.h) serve: no rate limit */
+	bool fast_policy;                /* the specialised hit path (fastpath.h) may
+	                                    serve (the ACL and the rate limit it applies
+	                                    per packet itself) */
 	bool fast_off;                   /* every frame the general way (tests and the
 	                                    benchmark compare both paths with it) */
 	uint64_t known_miss;             /* packets of the next dp_process_burst (bit i:
@@ -144,6 +145,12 @@ struct dp_worker {
 	                                    bolt_query_parse takes with 0 from a client the
 	                                    ACL allows, its hashed key in key[i]; not parsed
 	                                    or hashed again (read and cleared likewise) */
+	uint64_t known_rl;               /* packets of the next dp_process_burst (bit i:
+	                                    pkts[i]) the caller already counted against
+	                                    the rate limit (dp_rl_over) and found over it:
+	                                    not counted again, limited as that said
+	                                    (read and cleared likewise) */
+	uint64_t known_slip;             /* of those, the ones dp_rl_over said to slip */
 	uint32_t tap_left;               /* hits until the next sample */
 	/* The hot counters of one burst, added to the shared ones once at its
 	 * end: one store per counter per burst instead of several per packet. */
@@ -260,6 +267,17 @@ void dp_answer_done(struct dp_worker *w);
  */
 unsigned dp_rl_bucket_of(const struct dp_policy *pol, uint8_t family, const uint8_t *addr,
                          uint32_t *tag);
+
+/*
+ * Count one response to the client's prefix (family AF_INET or AF_INET6,
+ * addr its 4 or 16 bytes) in the rate-limit table every worker shares, in
+ * the second w->now; true when it is over w->pol's limit, with *slip set for
+ * every rl_slip-th response over it (left as it was otherwise). w->rl must
+ * be set. The general path calls it once per response it would send; the
+ * fast path for each hit it would answer (handing the verdict over with
+ * known_rl / known_slip when over).
+ */
+bool dp_rl_over(struct dp_worker *w, uint8_t family, const uint8_t *addr, bool *slip);
 
 /* Count a response leaving with this DNS header (rcode, TC). */
 void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len);

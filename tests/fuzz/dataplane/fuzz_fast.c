@@ -4,7 +4,9 @@
  * frames go through dp_burst_handle with the fast path on and off; the
  * actions, the frame bytes, the counters and the number of miss-ring
  * messages must agree (abort otherwise), and nothing may be read or
- * written out of bounds (ASan).
+ * written out of bounds (ASan). Bits 4-5 of the first byte choose a rate
+ * limit (none, 1 or 2 a second slipping every 2nd, one never reached): both
+ * paths start from an empty table and must leave the same one.
  *
  * Input: frames as for fuzz_dp_frame (a 2-byte big-endian length before
  * each, the last takes what is left); its seeds are this target's too.
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "boltdns/answer.h"
+#include "boltdns/config.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
 #include "burst.h"
@@ -28,6 +31,8 @@ static struct dp_worker worker;
 static struct dp_burst_scratch scratch;
 static struct dp_svc svc;
 static char path[128];
+static struct dp_policy pol;
+static struct dp_rl_bucket rl_fast[DP_RL_BUCKETS];
 
 static void cleanup(void)
 {
@@ -80,6 +85,14 @@ static void init(void)
 	memcpy(svc.v4[svc.n4++], v4, 4);
 	memcpy(svc.v6[svc.n6++], v6, 16);
 	memcpy(svc.mac, "\x02\x00\x00\x00\x00\x01", 6);
+	static struct bolt_config cfg;
+	bolt_config_defaults(&cfg);
+	cfg.nallow = 2;
+	if (bolt_prefix_parse("0.0.0.0/0", &cfg.allow[0]) != 0 ||
+	    bolt_prefix_parse("::/0", &cfg.allow[1]) != 0)
+		abort();
+	cfg.rl_slip = 2;
+	dp_policy_from_config(&pol, &cfg);
 }
 
 static unsigned drain(void)
@@ -150,11 +163,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	worker.udp_max = (knobs & 8) ? 512 : 1232;
 	struct bolt_lcore_stats da, db;
 	unsigned ma, mb;
+	static const unsigned rates[4] = { 0, 1, 2, 1000000 };
+	unsigned rate = rates[(knobs >> 4) & 3];
+	pol.rl_rate = rate;
+	dp_worker_set_policy(&worker, rate ? &pol : NULL);
 	uint32_t t0 = bolt_now();
+	if (rate)
+		memset(pol.rl, 0, sizeof(pol.rl));
 	run(ba, fa, len, n, false, &pc, &da, &ma);
+	if (rate)
+		memcpy(rl_fast, pol.rl, sizeof(rl_fast));
+	if (rate)
+		memset(pol.rl, 0, sizeof(pol.rl));
 	run(bb, fb, len, n, true, &pc, &db, &mb);
 	if (bolt_now() != t0)
 		return 0;       /* a second passed: TTLs may differ */
+	if (rate && memcmp(rl_fast, pol.rl, sizeof(rl_fast)) != 0)
+		abort();
 	for (unsigned i = 0; i < n; i++) {
 		if (fa[i].action != fb[i].action || fa[i].len != fb[i].len)
 			abort();

@@ -10,7 +10,9 @@
  * sizes, DO / CD / AD / RD, versions, options, broken lengths, VLAN, IPv6,
  * other ports; IPv4 and IPv6; checksum offload on and off; an ACL that
  * denies some clients;
- * a rate limit (the fast path off for the burst).
+ * a rate limit, high (never limiting) and low (many limited responses from
+ * a few prefixes, dropped and slipped), the rate-limit table the same after
+ * both paths.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -326,6 +328,8 @@ static size_t mk_frame(uint8_t *b)
 }
 
 static uint8_t bufa[NB][ROOM], bufb[NB][ROOM];
+/* The rate-limit table as it was before the fast path's run, and after. */
+static struct dp_rl_bucket rl_before[DP_RL_BUCKETS], rl_fast[DP_RL_BUCKETS];
 
 /* The miss-ring messages of worker 0 as sortable records. */
 struct msg_rec {
@@ -396,6 +400,37 @@ static void run(uint8_t (*bufs)[ROOM], struct dp_frame_pkt *f, const uint16_t *l
 	*nrec = drain(recs, 256);
 }
 
+/* A common query (fastpath.h) into b: ID i, RD, an A question for one of
+ * the plain positive entries, EDNS 1232, from 198.18.0.2; its length. */
+static size_t mk_common(uint8_t *b, unsigned i)
+{
+	memset(b, 0, ROOM);
+	uint8_t *dns = b + 42;
+	put16(dns, (uint16_t)i);
+	put16(dns + 2, BOLT_FLAG_RD);
+	put16(dns + 4, 1);
+	put16(dns + 10, 1);
+	int ql = wire_name(names[i % 3], dns + 12);   /* plain positive entries */
+	size_t dl = 12 + (size_t)ql;
+	put16(dns + dl, BOLT_TYPE_A);
+	put16(dns + dl + 2, BOLT_CLASS_IN);
+	dl += 4;
+	dns[dl] = 0;
+	put16(dns + dl + 1, BOLT_TYPE_OPT);
+	put16(dns + dl + 3, 1232);
+	dl += 11;
+	memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
+	b[14] = 0x45;
+	put16(b + 16, (uint16_t)(28 + dl));
+	b[23] = 17;
+	memcpy(b + 26, "\xc6\x12\x00\x02", 4);
+	memcpy(b + 30, SVC4, 4);
+	put16(b + 34, 4000);
+	put16(b + 36, 53);
+	put16(b + 38, (uint16_t)(8 + dl));
+	return 42 + dl;
+}
+
 static unsigned fast_served;
 
 /* One round: a burst of n random frames through both paths. Returns false
@@ -413,10 +448,20 @@ static bool round_once(unsigned n, const struct dp_port_ctx *pc)
 		memcpy(bufb[i], bufa[i], ROOM);
 	}
 	uint32_t t0 = bolt_now();
+	/* Both paths from the same rate-limit table. */
+	if (w.rl)
+		memcpy(rl_before, w.rl, sizeof(rl_before));
 	run(bufa, fa, len, n, false, pc, &da, ra, &na);
+	if (w.rl) {
+		memcpy(rl_fast, w.rl, sizeof(rl_fast));
+		memcpy(w.rl, rl_before, sizeof(rl_before));
+	}
 	run(bufb, fb, len, n, true, pc, &db, rb, &nb);
 	if (bolt_now() != t0)
 		return false;
+	/* the budget counted alike: once per response, in the same order */
+	if (w.rl)
+		assert_memory_equal(rl_fast, w.rl, sizeof(rl_fast));
 	for (unsigned i = 0; i < n; i++) {
 		assert_int_equal(fa[i].action, fb[i].action);
 		assert_int_equal(fa[i].len, fb[i].len);
@@ -472,32 +517,8 @@ static void test_fast_takes_common(void **state)
 	uint32_t now = bolt_now();
 	for (unsigned i = 0; i < NB; i++) {
 		uint8_t *b = bufa[i];
-		memset(b, 0, ROOM);
-		uint8_t *dns = b + 42;
-		put16(dns, (uint16_t)i);
-		put16(dns + 2, BOLT_FLAG_RD);
-		put16(dns + 4, 1);
-		put16(dns + 10, 1);
-		int ql = wire_name(names[i % 3], dns + 12);   /* plain positive entries */
-		size_t dl = 12 + (size_t)ql;
-		put16(dns + dl, BOLT_TYPE_A);
-		put16(dns + dl + 2, BOLT_CLASS_IN);
-		dl += 4;
-		dns[dl] = 0;
-		put16(dns + dl + 1, BOLT_TYPE_OPT);
-		put16(dns + dl + 3, 1232);
-		dl += 11;
-		memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
-		b[14] = 0x45;
-		put16(b + 16, (uint16_t)(28 + dl));
-		b[23] = 17;
-		memcpy(b + 26, "\xc6\x12\x00\x02", 4);
-		memcpy(b + 30, SVC4, 4);
-		put16(b + 34, 4000);
-		put16(b + 36, 53);
-		put16(b + 38, (uint16_t)(8 + dl));
 		f[i].data = b;
-		f[i].len = (uint16_t)(42 + dl);
+		f[i].len = (uint16_t)mk_common(b, i);
 		f[i].room = ROOM;
 	}
 	unsigned ntx = 0;
@@ -508,7 +529,7 @@ static void test_fast_takes_common(void **state)
 		assert_int_equal(ntx, NB);
 		assert_true(mask == 0xffffffffull);
 	}
-	/* A rate limit turns it off; a policy without one does not. */
+	/* A policy, with a rate limit or without, leaves it on. */
 	static struct dp_policy pol;
 	static struct bolt_config cfg;
 	bolt_config_defaults(&cfg);
@@ -518,7 +539,7 @@ static void test_fast_takes_common(void **state)
 	cfg.rl_rate = 100;
 	dp_policy_from_config(&pol, &cfg);
 	dp_worker_set_policy(&w, &pol);
-	assert_false(dp_fast_ok(&w));
+	assert_true(dp_fast_ok(&w));
 	dp_worker_set_policy(&w, NULL);
 	assert_true(dp_fast_ok(&w));
 	w.tap_every = 10;
@@ -534,16 +555,22 @@ static void test_fast_vs_general_policy(void **state)
 	(void)state;
 	static struct dp_policy pol;
 	static struct bolt_config cfg;
-	for (int rl = 0; rl < 2; rl++) {
+	/* no limit; one never reached; low ones (a few prefixes: 198.18.0-3/24,
+	 * 2001:db8::/56, 2001:e0e::/56), slipping every 2nd, every 3rd, none */
+	static const unsigned rate[] = { 0, 1000000, 5, 2, 3 }, slip[] = { 2, 2, 2, 3, 0 };
+	uint64_t slipped0 = w.st->rl_slipped, dropped0 = w.st->rl_dropped;
+	for (unsigned rl = 0; rl < 5; rl++) {
 		bolt_config_defaults(&cfg);
 		cfg.nallow = 2;
 		assert_int_equal(bolt_prefix_parse("198.18.0.0/16", &cfg.allow[0]), 0);
 		assert_int_equal(bolt_prefix_parse("2001:db8::/32", &cfg.allow[1]), 0);
-		cfg.rl_rate = rl ? 1000000 : 0;
+		cfg.rl_rate = rate[rl];
+		cfg.rl_slip = slip[rl];
 		dp_policy_from_config(&pol, &cfg);
 		dp_worker_set_policy(&w, &pol);
+		assert_true(w.fast_policy);
 		unsigned rounds = 0, skipped = 0;
-		while (rounds < 500) {
+		while (rounds < (rl < 2 ? 500u : 200u)) {
 			struct dp_port_ctx pc = { .svc = &svc };
 			if (round_once(1 + rnd(NB), &pc))
 				rounds++;
@@ -551,6 +578,72 @@ static void test_fast_vs_general_policy(void **state)
 				assert_true(++skipped < 100);
 		}
 	}
+	/* both paths limited (the counters are compared per round) */
+	assert_true(w.st->rl_slipped - slipped0 > 200);
+	assert_true(w.st->rl_dropped - dropped0 > 200);
+	dp_worker_set_policy(&w, NULL);
+}
+
+/* Bursts of common hits from one client with a low rate (5 a second, every
+ * 2nd limited response slipped), the fast path on: it answers the first 5
+ * itself and hands the others over with its verdict (not counted again);
+ * bytes, counters and the table as the general path alone gives. */
+static void test_fast_rl_one_prefix(void **state)
+{
+	(void)state;
+	static uint16_t len[NB];
+	static struct dp_frame_pkt fa[NB], fb[NB];
+	static struct msg_rec ra[256], rb[256];
+	static struct dp_policy pol;
+	static struct bolt_config cfg;
+	struct dp_port_ctx pc = { .svc = &svc };
+	struct bolt_lcore_stats da, db;
+	unsigned na, nb, done = 0;
+
+	bolt_config_defaults(&cfg);
+	cfg.rl_rate = 5;
+	cfg.rl_slip = 2;
+	dp_policy_from_config(&pol, &cfg);
+	dp_worker_set_policy(&w, &pol);
+	for (unsigned tries = 0; done < 3 && tries < 100; tries++) {
+		uint32_t t0 = bolt_now();
+		memset(pol.rl, 0, sizeof(pol.rl));
+		for (unsigned i = 0; i < NB; i++) {
+			len[i] = (uint16_t)mk_common(bufa[i], i);
+			memcpy(bufb[i], bufa[i], ROOM);
+		}
+		run(bufa, fa, len, NB, false, &pc, &da, ra, &na);
+		uint64_t frl = scr.fast_rl, fslip = scr.fast_slip;
+		memcpy(rl_fast, pol.rl, sizeof(rl_fast));
+		memset(pol.rl, 0, sizeof(pol.rl));
+		run(bufb, fb, len, NB, true, &pc, &db, rb, &nb);
+		if (bolt_now() != t0)
+			continue;
+		/* 5 answered by the fast path, 27 over: 13 slipped, 14 dropped */
+		assert_int_equal(__builtin_popcountll(frl), NB - 5);
+		assert_true((frl & 0x1f) == 0);
+		assert_int_equal(__builtin_popcountll(fslip), (NB - 5) / 2);
+		assert_int_equal(da.rl_slipped, (NB - 5) / 2);
+		assert_int_equal(da.rl_dropped, NB - 5 - (NB - 5) / 2);
+		assert_int_equal(da.hits, NB);
+		unsigned ntx = 0;
+		for (unsigned i = 0; i < NB; i++) {
+			assert_int_equal(fa[i].action, fb[i].action);
+			if (fa[i].action == DP_ACT_TX) {
+				ntx++;
+				assert_int_equal(fa[i].out_len, fb[i].out_len);
+				assert_memory_equal(bufa[i], bufb[i], fa[i].out_len);
+				/* the slipped ones TC=1 */
+				assert_int_equal((bufa[i][44] & 0x02) != 0, i >= 5);
+			}
+		}
+		assert_int_equal(ntx, 5 + (NB - 5) / 2);
+		assert_memory_equal(&da, &db, sizeof(da));
+		assert_int_equal(na, nb);
+		assert_memory_equal(rl_fast, pol.rl, sizeof(rl_fast));
+		done++;
+	}
+	assert_int_equal(done, 3);
 	dp_worker_set_policy(&w, NULL);
 }
 
@@ -560,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_fast_takes_common),
 		cmocka_unit_test(test_fast_vs_general),
 		cmocka_unit_test(test_fast_vs_general_policy),
+		cmocka_unit_test(test_fast_rl_one_prefix),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
