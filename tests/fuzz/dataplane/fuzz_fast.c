@@ -4,9 +4,10 @@
  * frames go through dp_burst_handle with the fast path on and off; the
  * actions, the frame bytes, the counters and the number of miss-ring
  * messages must agree (abort otherwise), and nothing may be read or
- * written out of bounds (ASan). Bits 4-5 of the first byte choose a rate
- * limit (none, 1 or 2 a second slipping every 2nd, one never reached): both
- * paths start from an empty table and must leave the same one.
+ * written out of bounds (ASan). The number of frames plus bits 4-5 of the
+ * first byte choose a rate limit (none, 1 or 2 a second slipping every 2nd,
+ * one never reached): both paths start from an empty table and must leave
+ * the same one.
  *
  * Input: frames as for fuzz_dp_frame (a 2-byte big-endian length before
  * each, the last takes what is left); its seeds are this target's too.
@@ -164,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bolt_lcore_stats da, db;
 	unsigned ma, mb;
 	static const unsigned rates[4] = { 0, 1, 2, 1000000 };
-	unsigned rate = rates[(knobs >> 4) & 3];
+	unsigned rate = rates[((knobs >> 4) + n) & 3];
 	pol.rl_rate = rate;
 	dp_worker_set_policy(&worker, rate ? &pol : NULL);
 	uint32_t t0 = bolt_now();
