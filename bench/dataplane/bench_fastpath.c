@@ -29,6 +29,10 @@
  * BENCH_DP_QNAMES=N: the frames ask N distinct questions in turn (default
  * 4096, one per frame buffer) spread over the NAMES cached, so that the
  * buckets and records a pass touches outgrow the CPU caches.
+ * BENCH_DP_RL_RATE=N: a policy as dp_policy_from_config makes it with
+ * [ratelimit] rate = N (an ACL allowing everyone; all frames come from one
+ * prefix, so N above the packets per second never limits: 1000000000) on
+ * the single-thread modes' worker.
  */
 #include <endian.h>
 #include <pthread.h>
@@ -40,6 +44,7 @@
 #include <unistd.h>
 
 #include "boltdns/answer.h"
+#include "boltdns/config.h"
 #include "boltdns/cookie.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
@@ -344,6 +349,18 @@ int main(int argc, char **argv)
 	const char *gen = getenv("BENCH_DP_GENERAL");
 	if (gen != NULL && atoi(gen) != 0)
 		w.fast_off = true;
+	const char *rlr = getenv("BENCH_DP_RL_RATE");
+	if (rlr != NULL && atol(rlr) > 0) {
+		static struct bolt_config cfg;
+		static struct dp_policy pol;
+		bolt_config_defaults(&cfg);
+		cfg.nallow = 1;
+		if (bolt_prefix_parse("0.0.0.0/0", &cfg.allow[0]) != 0)
+			return 1;
+		cfg.rl_rate = (unsigned)atol(rlr);
+		dp_policy_from_config(&pol, &cfg);
+		dp_worker_set_policy(&w, &pol);
+	}
 	const char *samp = getenv("BENCH_DP_SAMPLE");
 	if (samp != NULL)
 		w.tap_every = w.tap_left = (uint32_t)atoi(samp);
