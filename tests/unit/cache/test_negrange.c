@@ -27,8 +27,8 @@
 
 static const uint8_t *N(const char *text)
 {
-	static uint8_t names[16][BOLT_NAME_MAX];
-	static unsigned next;
+	static _Thread_local uint8_t names[16][BOLT_NAME_MAX];
+	static _Thread_local unsigned next;
 	uint8_t *n = names[next++ % 16];
 	assert_true(bolt_name_from_text(text, n) > 0);
 	return n;
