@@ -119,19 +119,10 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 	 * packet), no compression. */
 	const uint8_t *name = dns + BOLT_HDR_LEN;
 	size_t avail = dlen - BOLT_HDR_LEN;
-	size_t lim = avail < BOLT_NAME_MAX - 1 ? avail : BOLT_NAME_MAX - 1;
-	size_t n = 0;
-	for (;;) {
-		if (bolt_unlikely(n >= avail))
-			return false;
-		uint8_t l = name[n];
-		if (l == 0)
-			break;
-		if (bolt_unlikely(l > BOLT_LABEL_MAX || n + l >= lim))
-			return false;
-		n += (size_t)l + 1;
-	}
-	n += 1;
+	int scanned = bolt_wire_qname_scan(name, avail);
+	if (bolt_unlikely(scanned < 0))
+		return false;
+	size_t n = (size_t)scanned;
 	if (avail - n != (edns ? 4u + OPT_LEN : 4u))
 		return false;
 	const uint8_t *opt = name + n + 4;

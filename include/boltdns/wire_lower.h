@@ -1,5 +1,6 @@
 /*
- * ASCII lower-casing of a validated wire name into another buffer, inline:
+ * ASCII lower-casing of a validated wire name into another buffer, and the
+ * check of a question's QNAME before it, inline:
  * the query parser (lib/wire/query.c) and the dataplane's specialised hit
  * path (dataplane/fastpath.c) lower-case the QNAME straight into the cache
  * key with it. A length byte is <= 63, below 'A', so it passes unchanged.
@@ -11,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "boltdns/wire.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -61,6 +64,34 @@ static inline void bolt_wire_lower_into(uint8_t *lc, const uint8_t *name, size_t
 	}
 	for (; i < n; i++)
 		lc[i] = (uint8_t)(name[i] | ((uint8_t)(name[i] - 'A') < 26u) << 5);
+}
+
+/* The length of the uncompressed QNAME at name[0..avail) with its root
+ * byte, checked as a question's name: labels of at most 63 bytes, 255 bytes
+ * in all, within avail. Returns it (<= BOLT_NAME_MAX), or BOLT_ETRUNC (the
+ * packet ends first), BOLT_ECOMPR (a pointer), BOLT_ELABEL, BOLT_ENAME.
+ * The query parser (lib/wire/query.c) and the dataplane's specialised hit
+ * path (dataplane/fastpath.c) take the name with it. */
+static inline int bolt_wire_qname_scan(const uint8_t *name, size_t avail)
+{
+	size_t lim = avail < BOLT_NAME_MAX - 1 ? avail : BOLT_NAME_MAX - 1;
+	size_t n = 0;
+	for (;;) {
+		if (bolt_unlikely(n >= avail))
+			return BOLT_ETRUNC;
+		uint8_t l = name[n];
+		if (l == 0)
+			break;
+		if (bolt_unlikely(l > BOLT_LABEL_MAX))
+			return (l & 0xc0) == 0xc0 ? BOLT_ECOMPR : BOLT_ELABEL;
+		/* the label and the byte after it must fit the name's 255
+		 * bytes (else BOLT_ENAME) and the packet (else BOLT_ETRUNC):
+		 * one test for both while neither fails */
+		if (bolt_unlikely(n + l >= lim))
+			return n + 1 + l + 1 > BOLT_NAME_MAX ? BOLT_ENAME : BOLT_ETRUNC;
+		n += (size_t)l + 1;
+	}
+	return (int)(n + 1);
 }
 
 #endif

@@ -106,24 +106,10 @@ int bolt_query_parse_into(const uint8_t *pkt, size_t len, struct bolt_query *q, 
 	 * unchanged): one pass over the bytes, no per-label copy loop. */
 	const uint8_t *name = pkt + BOLT_HDR_LEN;
 	size_t avail = len - BOLT_HDR_LEN;
-	size_t lim = avail < BOLT_NAME_MAX - 1 ? avail : BOLT_NAME_MAX - 1;
-	size_t n = 0;
-	for (;;) {
-		if (bolt_unlikely(n >= avail))
-			return BOLT_ETRUNC;
-		uint8_t l = name[n];
-		if (l == 0)
-			break;
-		if (bolt_unlikely(l > BOLT_LABEL_MAX))
-			return (l & 0xc0) == 0xc0 ? BOLT_ECOMPR : BOLT_ELABEL;
-		/* the label and the byte after it must fit the name's 255
-		 * bytes (else BOLT_ENAME) and the packet (else BOLT_ETRUNC):
-		 * one test for both while neither fails */
-		if (bolt_unlikely(n + l >= lim))
-			return n + 1 + l + 1 > BOLT_NAME_MAX ? BOLT_ENAME : BOLT_ETRUNC;
-		n += (size_t)l + 1;
-	}
-	n += 1;
+	int scanned = bolt_wire_qname_scan(name, avail);
+	if (bolt_unlikely(scanned < 0))
+		return scanned;
+	size_t n = (size_t)scanned;
 	/* n <= BOLT_NAME_MAX and name[0..n) lies in the packet. */
 	bolt_wire_lower_into(lc, name, n);
 	if (bolt_unlikely(avail - n < 4))
