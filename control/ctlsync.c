@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "ctlsync.h"
 #include "iter/aggr.h"
+#include "iter/dnssec.h"
 #include "log.h"
 #include "workers.h"
 
@@ -74,15 +75,20 @@ static void apply(struct cp *cp, struct anchor_ctx *anchors, struct bolt_journal
 		if (cp->local != NULL)
 			ret = bolt_local_follow(cp->local, c->argc, c->argv, err, sizeof(err));
 	} else if (strncmp(cmd, "flush", 5) == 0) {
-		/* the cache is shared and was flushed; the NSEC ranges are ours */
+		/* the cache is shared and was flushed; the NSEC ranges and the
+		 * validator's keys are ours */
 		uint8_t name[BOLT_NAME_MAX];
 		int len = c->argc >= 2 ? bolt_name_from_text(c->argv[1], name) : 0;
 		if (len < 0) {
 			ret = len;
-		} else if (cp->aggr != NULL) {
+		} else {
 			if (len > 0)
 				bolt_name_lower(name, (size_t)len);
-			aggr_forget(cp->aggr, len > 0 ? name : NULL, strcmp(cmd, "flush_zone") == 0);
+			bool below = strcmp(cmd, "flush_zone") == 0;
+			if (cp->aggr != NULL)
+				aggr_forget(cp->aggr, len > 0 ? name : NULL, below);
+			/* and the keys: this worker's key cache is its own */
+			dsec_keycache_forget(len > 0 ? name : NULL, below);
 		}
 	} else if (strcmp(cmd, "nta") == 0) {
 		/* as of worker 0's change: an NTA expires when worker 0's does,

@@ -388,6 +388,7 @@ static void hook_flushed(void *arg, const uint8_t *name, bool below)
 {
 	struct main_state *s = arg;
 	aggr_forget(s->cp.aggr, name, below);
+	dsec_keycache_forget(name, below);
 	/* and the ranges published to the dataplane (negpub.h): the region is
 	 * shared, so the worker that took the command withdraws them for all */
 	if (s->cp.region != NULL)

@@ -89,6 +89,7 @@ static void part_set(struct part *pt, uint8_t status, uint16_t ede, const char *
 	pt->status = status;
 	pt->ede = ede;
 	pt->ttl = 0;
+	pt->kzone = 0;
 	pt->text[0] = 0;
 	if (fmt != NULL) {
 		va_list ap;
@@ -104,8 +105,23 @@ static void part_from_entry(struct part *pt, const struct kentry *e, const uint8
 	ntext(zone, zn, sizeof(zn));
 	if (e->state == KS_INSECURE)
 		part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
-	else
+	else {
 		part_set(pt, BOLT_SEC_BOGUS, e->ede, "%s: %s", zn, e->reason);
+		pt->kzone = dsec_zone_key(zone);
+	}
+}
+
+uint64_t dsec_zone_key(const uint8_t *zone)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	int l = nlen(zone);
+	for (int i = 0; i < l; i++) {
+		uint8_t c = zone[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		h = (h ^ c) * 0x100000001b3ull;
+	}
+	return h != 0 ? h : 1;
 }
 
 /* Records without RRSIGs at owner, sent by the servers of zone. */
@@ -336,12 +352,14 @@ done:
 	out->ttl = cap == UINT32_MAX ? 0 : cap;
 	out->ede = worst.status == BOLT_SEC_BOGUS ? worst.ede : BOLT_EDE_NONE;
 	snprintf(out->text, sizeof(out->text), "%s", worst.status == BOLT_SEC_BOGUS ? worst.text : "");
+	out->key_zone = worst.status == BOLT_SEC_BOGUS ? worst.kzone : 0;
 	return DSEC_DONE;
 fetch:
 	if (!v->need || v->nf >= DSEC_FETCH_MAX || dv_fres_find(v, v->want.name, v->want.type)) {
 		out->status = BOLT_SEC_BOGUS;
 		out->ede = BOLT_VAL_EDE_BOGUS;
 		out->ttl = 0;
+		out->key_zone = 0;
 		snprintf(out->text, sizeof(out->text), "validation: too many lookups");
 		return DSEC_DONE;
 	}

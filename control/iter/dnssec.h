@@ -70,7 +70,15 @@ struct dsec_verdict {
 	                                  most (RRSIG original TTL and expiration, RFC
 	                                  4035 5.3.3); 0: no bound */
 	char text[96];                 /* reason (bogus), "" otherwise */
+	uint64_t key_zone;             /* bogus because the keys of this zone (its DNSKEY
+	                                  set or its DS at the parent) did not validate:
+	                                  dsec_zone_key(zone); 0: the records themselves
+	                                  (or no verdict on a zone's keys) */
 };
+
+/* A 64-bit key of a zone's name, case-insensitive (FNV-1a over the lower-case
+ * wire name), as dsec_verdict.key_zone holds it. Never 0. Any thread. */
+uint64_t dsec_zone_key(const uint8_t *zone);
 
 enum dsec_step {
 	DSEC_DONE = 0,
@@ -182,5 +190,10 @@ void dsec_probe_done(const uint8_t *name);
 
 /* Empty the key cache (tests, reload). */
 void dsec_keycache_clear(void);
+/* Forget what the key cache holds for zone name (below: and every zone
+ * under it; name NULL: everything), as boltctl flush / flush_zone /
+ * flush_all do (Unbound's flush_zone empties its key cache too), so a zone
+ * whose keys were found bogus is validated afresh. */
+void dsec_keycache_forget(const uint8_t *name, bool below);
 
 #endif

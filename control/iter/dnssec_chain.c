@@ -55,6 +55,20 @@ void dsec_keycache_clear(void)
 	kc_next = 0;
 }
 
+void dsec_keycache_forget(const uint8_t *name, bool below)
+{
+	if (name == NULL) {
+		dsec_keycache_clear();
+		return;
+	}
+	for (unsigned i = 0; i < KC_MAX; i++)
+		if (kc[i].used && (below ? bolt_name_in_zone(kc[i].name, name)
+		                         : bolt_name_equal(kc[i].name, name))) {
+			orr_list_free(&kc[i].keys);
+			memset(&kc[i], 0, sizeof(kc[i]));
+		}
+}
+
 static uint32_t now_s(void)
 {
 	return bolt_now();

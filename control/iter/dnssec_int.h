@@ -66,6 +66,7 @@ struct part {
 	uint16_t ede;
 	uint32_t ttl;                 /* secure RRset: its validated lifetime (0: none) */
 	char text[96];
+	uint64_t kzone;               /* bogus from this zone's keys: dsec_zone_key; 0: not */
 };
 
 struct dsec_val {

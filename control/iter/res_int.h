@@ -52,6 +52,8 @@ struct retry_src {
 	uint64_t zone;
 	struct infra_addr a;
 	bool tcp;                       /* its answers came over TCP */
+	uint64_t keys_of;               /* a source: it sent the DNSKEY or DS set of this
+	                                   zone (dsec_zone_key); 0: the question's records */
 };
 
 /* Work limits shared by a question and its sub-resolutions. */
@@ -247,8 +249,10 @@ int deleg_pick_chase(struct res *r, uint16_t *qtype);
 
 /* A new query after a bogus answer (resretry.c). */
 /* Note that the answer of the server a for zone (over TCP or not) goes
- * into what the top-level resolution of r validates. */
-void retry_note_source(struct res *r, const uint8_t *zone, const struct infra_addr *a, bool tcp);
+ * into what the top-level resolution of r validates; keys_of: it was the
+ * DNSKEY or DS set of that zone (dsec_zone_key), 0: records of the question. */
+void retry_note_source(struct res *r, const uint8_t *zone, const struct infra_addr *a, bool tcp,
+                       uint64_t keys_of);
 /* Keep, of the cut's candidates cand[0..*n), those blamed the least for
  * the cut's zone by earlier attempts of the question; r->cut_tcp is set
  * when they were all blamed (ask them over TCP). */

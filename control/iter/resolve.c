@@ -134,7 +134,8 @@ static void fetch_deliver(struct res *r, struct res *c)
 		return;
 	}
 	if (c->q_server.family != 0)
-		retry_note_source(r, c->zone, &c->q_server, c->ans_tcp);
+		/* the validator looks up DNSKEY and DS sets only */
+		retry_note_source(r, c->zone, &c->q_server, c->ans_tcp, dsec_zone_key(c->qname));
 	if (dsec_feed(r->val, c->qname, c->qtype, c->rcode, c->negative, &c->answer, &c->sigs,
 	              &c->proof, c->zone) < 0) {
 		r->sec = BOLT_SEC_BOGUS;
@@ -245,6 +246,7 @@ static void validate(struct res *r)
 		}
 		vd.status = BOLT_SEC_BOGUS;
 		vd.ede = BOLT_EDE_OTHER;
+		vd.key_zone = 0;
 		snprintf(vd.text, sizeof(vd.text), "validation stopped: %s",
 		         why != NULL ? why : "out of memory");
 	} else if (vd.status == BOLT_SEC_BOGUS && retry_keys(r, &vd)) {
@@ -757,7 +759,8 @@ static void use_answer(struct res *r, const struct bolt_msg *m, const bool *keep
 	/* What the validator reads: this response's RRSIGs and denial records,
 	 * and which zone's servers sent the records just added. */
 	if (r->want_do) {
-		retry_note_source(r, r->zone, &r->q_server, r->ans_tcp);
+		retry_note_source(r, r->zone, &r->q_server, r->ans_tcp,
+		                  r->cb == fetch_done ? dsec_zone_key(r->qname) : 0);
 		if (dsec_collect(m, keep, &r->sigs, &r->proof) < 0) {
 			fail(r, BOLT_EDE_OTHER, "out of memory");
 			return;

@@ -7,7 +7,8 @@
  * of a zone serving broken signatures, must not turn a secure name into a
  * SERVFAIL: when a top-level resolution is validated bogus, the servers
  * whose answers it used (the final answer's and those of the validator's
- * DS/DNSKEY look-ups: the sources) are blamed for their zone, and the
+ * DS/DNSKEY look-ups: the sources) are blamed for their zone (first those
+ * that sent what failed: a zone's keys, or the records), and the
  * question is resolved again from its closest cut, at most RETRY_MAX
  * times. At each cut the servers not blamed are asked first; when every
  * server of the cut is blamed, the blamed ones are asked again over TCP (an
@@ -38,16 +39,7 @@
 
 static uint64_t zone_key(const uint8_t *zone)
 {
-	/* FNV-1a over the lower-case wire name */
-	uint64_t h = 0xcbf29ce484222325ull;
-	int l = nlen(zone);
-	for (int i = 0; i < l; i++) {
-		uint8_t c = zone[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (uint8_t)(c - 'A' + 'a');
-		h = (h ^ c) * 0x100000001b3ull;
-	}
-	return h;
+	return dsec_zone_key(zone);
 }
 
 static bool same_addr(const struct infra_addr *a, const struct infra_addr *b)
@@ -65,6 +57,15 @@ static struct retry_src *find(struct retry_src *v, unsigned n, uint64_t z,
 	return NULL;
 }
 
+static struct retry_src *find_src(struct retry_src *v, unsigned n, uint64_t z,
+                                  const struct infra_addr *a, uint64_t keys_of)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i].zone == z && v[i].keys_of == keys_of && same_addr(&v[i].a, a))
+			return &v[i];
+	return NULL;
+}
+
 static struct res *top_of(struct res *r)
 {
 	while (r->parent != NULL)
@@ -72,13 +73,14 @@ static struct res *top_of(struct res *r)
 	return r;
 }
 
-void retry_note_source(struct res *r, const uint8_t *zone, const struct infra_addr *a, bool tcp)
+void retry_note_source(struct res *r, const uint8_t *zone, const struct infra_addr *a, bool tcp,
+                       uint64_t keys_of)
 {
 	struct res *top = top_of(r);
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return;
 	uint64_t z = zone_key(zone);
-	struct retry_src *s = find(top->src, top->nsrc, z, a);
+	struct retry_src *s = find_src(top->src, top->nsrc, z, a, keys_of);
 	if (s != NULL) {
 		s->tcp = s->tcp && tcp;
 		return;
@@ -89,6 +91,7 @@ void retry_note_source(struct res *r, const uint8_t *zone, const struct infra_ad
 	s->zone = z;
 	s->a = *a;
 	s->tcp = tcp;
+	s->keys_of = keys_of;
 }
 
 /* 0: not blamed, 1: blamed over UDP, 2: blamed over TCP too. */
@@ -122,19 +125,28 @@ void retry_filter(struct res *r, struct infra_addr *cand, unsigned *n)
 }
 
 /* Blame the sources of the attempt that ended bogus; how many are new
- * (not blamed before, or blamed over UDP and now over TCP). */
-static unsigned blame_sources(struct res *r)
+ * (not blamed before, or blamed over UDP and now over TCP). First only
+ * those that sent what the verdict names (key_zone's DNSKEY or DS set, or
+ * with 0 the question's records): a server that sent good records must not
+ * be passed over because another one sent a broken DNSKEY set. When that
+ * blames nobody new (a DS that came with a referral, keys from an earlier
+ * question), every source is blamed. */
+static unsigned blame_sources(struct res *r, uint64_t key_zone)
 {
 	unsigned fresh = 0;
-	for (unsigned i = 0; i < r->nsrc; i++) {
-		const struct retry_src *s = &r->src[i];
-		struct retry_src *b = find(r->blame, r->nblame, s->zone, &s->a);
-		if (b == NULL && r->nblame < RETRY_BLAME_MAX) {
-			r->blame[r->nblame++] = *s;
-			fresh++;
-		} else if (b != NULL && s->tcp && !b->tcp) {
-			b->tcp = true;
-			fresh++;
+	for (int all = 0; all < 2 && fresh == 0; all++) {
+		for (unsigned i = 0; i < r->nsrc; i++) {
+			const struct retry_src *s = &r->src[i];
+			if (!all && s->keys_of != key_zone)
+				continue;
+			struct retry_src *b = find(r->blame, r->nblame, s->zone, &s->a);
+			if (b == NULL && r->nblame < RETRY_BLAME_MAX) {
+				r->blame[r->nblame++] = *s;
+				fresh++;
+			} else if (b != NULL && s->tcp && !b->tcp) {
+				b->tcp = true;
+				fresh++;
+			}
 		}
 	}
 	return fresh;
@@ -178,7 +190,7 @@ bool retry_after_bogus(struct res *r, const struct dsec_verdict *vd)
 	    r->val == NULL || uv_now(cp->loop) >= r->budget->deadline_ms ||
 	    r->budget->upstream >= cp->cfg->max_upstream)
 		return false;
-	if (blame_sources(r) == 0 || !dsec_bogus_retry(r->val))
+	if (blame_sources(r, vd->key_zone) == 0 || !dsec_bogus_retry(r->val))
 		return false;
 	r->restarts++;
 	dsec_counters.requeries++;

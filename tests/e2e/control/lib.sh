@@ -56,9 +56,13 @@ e2e_cleanup() {
   for p in $(ip netns pids "$E2E_NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
   ip netns delete "$E2E_NS" 2>/dev/null
   rm -f "$E2E_REGION"
-  if [ "$rc" -ne 0 ] && [ -d "$E2E_DIR" ]; then
+  if { [ "$rc" -ne 0 ] || [ -n "${E2E_SAVE_ALL:-}" ]; } && [ -d "$E2E_DIR" ]; then
     echo "--- boltdns-cp log (tail)"; tail -40 "$E2E_DIR/cp.log" 2>/dev/null
     echo "--- boltdns-dp log (tail)"; tail -20 "$E2E_DIR/dp.log" 2>/dev/null
+    # E2E_SAVE=DIR keeps a failed test's directory and logs (DIR/NAME.XXXXXX)
+    # for a look (E2E_SAVE_ALL=1: a passed one's too; E2E_VERBOSITY=4: with
+    # boltdns-cp's debug log)
+    [ -n "${E2E_SAVE:-}" ] && mkdir -p "$E2E_SAVE" && cp -r "$E2E_DIR" "$E2E_SAVE/" 2>/dev/null
   fi
   rm -rf "$E2E_DIR"
   exit $rc
@@ -84,7 +88,7 @@ wipe = yes
 [control]
 socket = $E2E_DIR/control.sock
 tcp-listen = 127.0.0.1@$E2E_PORT
-verbosity = 2
+verbosity = ${E2E_VERBOSITY:-2}
 [resolver]
 root-hints = $E2E_HIER/root.hints
 timeout = 500
