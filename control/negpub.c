@@ -33,8 +33,9 @@ static uint8_t scratch[2 * BOLT_MSG_MAX];
 static uint8_t copy[BOLT_NEGRANGE_WIRE_MAX];
 static struct bolt_negrange_entry entry;
 
-/* Count one synthesised NXDOMAIN of zone at now_ms; true when over rate. */
-static bool over_rate(const uint8_t *zone, unsigned rate, uint64_t now_ms)
+/* Count one synthesised NXDOMAIN of zone at now_ms against a bucket of
+ * burst_ms' worth at the rate; true when over it. */
+static bool over_rate(const uint8_t *zone, unsigned rate, uint64_t burst_ms, uint64_t now_ms)
 {
 	int len = bolt_name_len(zone, BOLT_NAME_MAX);
 	if (len <= 0)
@@ -42,7 +43,7 @@ static bool over_rate(const uint8_t *zone, unsigned rate, uint64_t now_ms)
 	uint64_t r = rate;
 	if (zone[0] == 0 || zone[zone[0] + 1] == 0)
 		r *= ZRATE_TOP_FACTOR;
-	uint64_t cap = r * ZRATE_BURST_SECS * 1000;
+	uint64_t cap = r * burst_ms;
 	struct nzone *s = NULL, *old = &zones[0];
 	for (unsigned i = 0; i < NEGPUB_ZONES && s == NULL; i++) {
 		if (zones[i].len == len && memcmp(zones[i].name, zone, (size_t)len) == 0)
@@ -55,8 +56,11 @@ static bool over_rate(const uint8_t *zone, unsigned rate, uint64_t now_ms)
 		s->len = (uint8_t)len;
 		memcpy(s->name, zone, (size_t)len);
 		s->tokens_milli = cap;
-	} else if (now_ms > s->at_ms) {
-		uint64_t t = s->tokens_milli + (now_ms - s->at_ms) * r;
+	} else {
+		uint64_t t = s->tokens_milli;
+		if (now_ms > s->at_ms)
+			t += (now_ms - s->at_ms) * r;
+		/* (a zone whose bucket was larger: NSEC3, or local data then) */
 		s->tokens_milli = t < cap ? t : cap;
 	}
 	s->at_ms = now_ms != 0 ? now_ms : 1;
@@ -226,11 +230,16 @@ bool negpub_synthesised(struct cp *cp, const uint8_t *qname, uint32_t now)
 	if (rate == 0 || cp->aggr == NULL || !aggr_zone_of(cp->aggr, qname, zone, &nsec3))
 		return false;
 	uint64_t now_ms = uv_now(cp->loop);
-	if (!over_rate(zone, rate, now_ms))
+	/* Publishing a range changes no answer (the dataplane proves from it
+	 * what the control plane would), so it starts after a short burst;
+	 * the throttle answers SERVFAIL, so it keeps the upstream rate's long
+	 * one. */
+	bool publish = cp->region != NULL && !nsec3 && may_publish(cp);
+	if (!over_rate(zone, rate, publish ? NEGPUB_BURST_MS : ZRATE_BURST_SECS * 1000, now_ms))
 		return false;
 	if (cp->region == NULL)
 		return true;
-	if (nsec3 || !may_publish(cp)) {
+	if (!publish) {
 		/* the throttle takes the flood over (see negpub.h) */
 		zrate_note_nxdomain(zone, rate, now_ms);
 		if (zrate_publish_due(zone, now_ms))

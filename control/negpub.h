@@ -2,9 +2,10 @@
  * A random-subdomain flood of a signed zone, once the control plane answers
  * it from validated NSEC records (RFC 8198, iter/aggr.h), is handed to the
  * dataplane: the zone's synthesised NXDOMAIN answers are counted per zone
- * against zone-nxdomain-rate (the same token bucket shape as
- * iter/zonerate.h: rate a second, bursts of ZRATE_BURST_SECS seconds'
- * worth), and while a zone is over it (flooded):
+ * against zone-nxdomain-rate (a token bucket: rate a second, bursts of
+ * NEGPUB_BURST_MS' worth where ranges are published, of ZRATE_BURST_SECS
+ * seconds' worth where the throttle takes over, as iter/zonerate.h), and
+ * while a zone is over it (flooded):
  *   - NSEC zones: each range answered from is published in the region
  *     (boltdns/negrange.h) with its records, and the dataplane answers the
  *     names it covers itself, NXDOMAIN, as the control plane would have;
@@ -32,6 +33,14 @@
 
 /* Zones counted at once (the least recently counted one gives its slot). */
 #define NEGPUB_ZONES 64
+/* The bucket of a zone whose ranges are published: one second's worth of
+ * synthesised NXDOMAINs at the rate. A published range answers as the
+ * control plane would, so there is no reason to let a flood cross the
+ * rings for the ten seconds' worth the throttle (SERVFAIL) waits for: with
+ * those, a flood of 20 000 names a second kept the control plane busy for
+ * its first half second (~10 500 answers at ~15 us, with the ordinary
+ * misses waiting behind them); with this, ~50 ms (~1 000 answers). */
+#define NEGPUB_BURST_MS 1000
 /* Publications tried per second at most (each builds a DO=1 answer and
  * parses it: bounded for names whose range can never be published). */
 #define NEGPUB_TRIES_PER_SEC 200

@@ -3,7 +3,7 @@
 # keep their success rate and latency while one zone is flooded?
 #
 #   bench/flood/run.sh [-b BUILD] [-f FLOOD_QPS] [-o ORDINARY_QPS] [-t SECS] [-k ROUNDS]
-#                      [-m "MODES"] [-z ZONE]
+#                      [-m "MODES"] [-z ZONE] [-p "GENS"]
 #
 #   -b BUILD   meson build directory with boltdns-dp and boltdns-cp (default build)
 #   -f QPS     flood rate: unique random names under ZONE (default 20000)
@@ -27,6 +27,29 @@
 #                flood-nolimits  the same with max-inflight-per-zone = 0,
 #                                max-inflight-per-server = 0, nxdomain-cut = no,
 #                                zone-nxdomain-rate = 0
+#   -p GENS    how the load generators (both dnsperf processes, flood and
+#              ordinary) are scheduled; a list runs each round once per
+#              setting, paired (default idle):
+#                idle  chrt --idle 0 (SCHED_IDLE): they run when boltdns,
+#                      NSD and the kernel leave a CPU free
+#                nice  nice -n 19
+#                none  as boltdns (the setup of the results before
+#                      2026-12-05 17:00)
+#              Why: the generators model clients on other machines, but here
+#              they share boltdns's 2 CPUs; the flood's sender alone takes
+#              about a third of a CPU, and a boltdns or NSD process woken for
+#              an ordinary miss waited behind it. The setting is the same in
+#              every mode (base, flood, flood-hits: the ordinary client is
+#              scheduled the same way with and without a flood). What it
+#              hides: loopback delivers a packet in its sender's context, so
+#              part of the kernel's receive work (softirq, the socket queue)
+#              is charged to the low-priority sender, where a NIC would
+#              charge it to the resolver's machine.
+#   FL_DIAG=1  also writes, per round, DIR/diag.txt (CPU time, run-queue
+#              wait and runs of every thread in the namespace and of
+#              ksoftirqd, per CPU time split, over the ordinary load) and
+#              DIR/slow.txt (the slowest 1 % of ordinary queries:
+#              latency@seconds after the ordinary load began)
 #
 # Everything runs in a private network namespace (FL_NS, default bflood)
 # over the fake hierarchy of tests/hierarchy/ (auth1 198.18.1.20 serves
@@ -48,7 +71,8 @@ SECS=10
 ROUNDS=3
 MODES="base flood flood-nolimits"
 ZONE=bulk.boltnet
-while getopts "b:f:o:t:k:m:z:h" opt; do
+GENS=idle
+while getopts "b:f:o:t:k:m:z:p:h" opt; do
   case "$opt" in
   b) BUILD=$OPTARG ;;
   f) FLOOD=$OPTARG ;;
@@ -57,7 +81,8 @@ while getopts "b:f:o:t:k:m:z:h" opt; do
   k) ROUNDS=$OPTARG ;;
   m) MODES=$OPTARG ;;
   z) ZONE=$OPTARG ;;
-  h) sed -n '2,33p' "$0"; exit 0 ;;
+  p) GENS=$OPTARG ;;
+  h) sed -n '2,60p' "$0"; exit 0 ;;
   *) exit 2 ;;
   esac
 done
@@ -74,6 +99,15 @@ log() { echo "flood: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, port 53)"
 for t in ip dig dnsperf; do command -v "$t" >/dev/null || die "'$t' not found"; done
 case "$FLOOD$ORD$SECS$ROUNDS" in *[!0-9]*) die "-f -o -t -k take numbers" ;; esac
+for g in $GENS; do case "$g" in idle|nice|none) ;; *) die "-p: '$g' is not idle, nice or none" ;; esac; done
+# gen_cmd SETTING: the command prefix that schedules a load generator so
+gen_cmd() {
+  case "$1" in
+  idle) echo "chrt --idle 0" ;;
+  nice) echo "nice -n 19" ;;
+  none) echo "" ;;
+  esac
+}
 
 BENCH_NS_REGION=$REGION
 . "$ROOT/bench/lib-ns.sh"
@@ -97,6 +131,46 @@ start_boltdns() {   # start_boltdns MODE DIR
   bench_ns_wait_dns h0001.bulk.boltnet || die "boltdns did not answer (logs in $dir)"
 }
 
+# snap FILE: every thread of every process in the namespace (boltdns, NSD,
+# dnsperf) with its CPU time, its time waiting on a run queue and its number
+# of runs (/proc/PID/task/TID/schedstat, ns), and the CPUs' softirq time
+# (/proc/stat, USER_HZ) and the ksoftirqd threads' schedstat: diff two with
+# diag_of. Only with FL_DIAG=1.
+snap() {
+  local p t c
+  {
+    for p in $(ip netns pids "$NS" 2>/dev/null); do
+      for t in /proc/$p/task/*; do
+        c=$(tr ' ' '_' < "$t/comm" 2>/dev/null) || continue
+        # (the ordinary client starts after the first snapshot and ends
+        # before the second: only the flood's sender is seen in both)
+        [ "$c" = dnsperf ] && c=dnsperf_flood
+        printf 'T %s %s %s %s\n' "$p" "${t##*/}" "$c" "$(cat "$t/schedstat" 2>/dev/null)"
+      done
+    done
+    for t in /proc/[0-9]*/comm; do
+      read -r c < "$t" 2>/dev/null || continue
+      case "$c" in ksoftirqd/*) p=${t%/comm}; printf 'T %s %s %s %s\n' "${p#/proc/}" "${p#/proc/}" "$c" "$(cat "$p/schedstat")" ;; esac
+    done
+    awk '/^cpu[0-9]/ { print "C", $1, $2 + $3, $4, $5, $7, $8 }' /proc/stat
+  } > "$1"
+}
+# diag_of BEFORE AFTER SECS: per command name (threads of one name summed)
+# CPU ms, run-queue wait ms, runs; per CPU user/system/idle/irq/softirq %.
+diag_of() {
+  awk -v secs="$3" '
+    FNR == NR && $1 == "T" { run[$3] = $5; wait[$3] = $6; n[$3] = $7; next }
+    FNR == NR && $1 == "C" { for (i = 3; i <= 7; i++) c0[$2, i] = $i; next }
+    $1 == "T" { k = $4; sub(/[-:][0-9]+$/, "", k)
+                cpu[k] += ($5 - run[$3]) / 1e6; wt[k] += ($6 - wait[$3]) / 1e6; ns[k] += $7 - n[$3] }
+    $1 == "C" { printf "cpu %s user %.0f%% sys %.0f%% idle %.0f%% irq %.0f%% softirq %.0f%%\n", $2,
+                  ($3 - c0[$2, 3]) / secs, ($4 - c0[$2, 4]) / secs, ($5 - c0[$2, 5]) / secs,
+                  ($6 - c0[$2, 6]) / secs, ($7 - c0[$2, 7]) / secs }
+    END { for (k in cpu) if (cpu[k] >= 1 || wt[k] >= 1)
+            printf "%-18s cpu_ms %8.1f wait_ms %8.1f runs %8d wait_us_per_run %6.1f\n", k, cpu[k], wt[k], ns[k],
+                   ns[k] ? 1000 * wt[k] / ns[k] : 0 }' "$1" "$2"
+}
+
 stat_of() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$2" 2>/dev/null || echo 0; }
 
 # One measurement: prints "success p50 p99 flood_answered_qps zone_hits server_hits nxcut ring_drops
@@ -104,8 +178,9 @@ stat_of() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$2" 2>/dev/n
 # prints 0; cp_cpu_ms: the control plane's CPU time, user + system, over the whole round; dp_throttled
 # and dp_passed: misses under throttled zones the dataplane answered itself, and handed on; dp_nsec:
 # misses the dataplane answered NXDOMAIN from published NSEC ranges, boltdns/negrange.h).
-measure() {   # measure MODE ROUND
-  local mode=$1 round=$2 dir=$WORK/$1-$2 tag
+measure() {   # measure MODE ROUND GENS
+  local mode=$1 round=$2 gen dir=$WORK/$1-$3-$2 tag
+  gen=$(gen_cmd "$3")
   mkdir -p "$dir"
   start_boltdns "$mode" "$dir"
   tag=$RANDOM$round
@@ -127,13 +202,23 @@ measure() {   # measure MODE ROUND
     # unique names go through once; the one cached name over and over
     local once="-n 1"
     [ "$mode" = flood-hits ] && once=""
-    in_ns dnsperf -s "$ADDR" -d "$dir/flood.txt" $once -Q "$FLOOD" -q 10000 -t 2 -l $((SECS + 2)) \
+    in_ns $gen dnsperf -s "$ADDR" -d "$dir/flood.txt" $once -Q "$FLOOD" -q 10000 -t 2 -l $((SECS + 2)) \
       > "$dir/flood-perf.txt" 2>&1 &
     fpid=$!
-    sleep 1
+    sleep "${FL_LEAD:-1}"
   fi
-  in_ns dnsperf -s "$ADDR" -d "$dir/ord.txt" -n 1 -Q "$ORD" -q 1000 -t 2 -v \
+  [ -n "${FL_DIAG:-}" ] && snap "$dir/snap0"
+  in_ns $gen dnsperf -s "$ADDR" -d "$dir/ord.txt" -n 1 -Q "$ORD" -q 1000 -t 2 -v \
     > "$dir/ord-perf.txt" 2>&1 || true
+  if [ -n "${FL_DIAG:-}" ]; then
+    snap "$dir/snap1"
+    diag_of "$dir/snap0" "$dir/snap1" "$SECS" | sort -k3 -g -r > "$dir/diag.txt"
+    # when the slowest 1 % of the ordinary queries were sent (the name's
+    # index / ORD: seconds after the ordinary load began, 1 s into the flood)
+    awk -v q="$ORD" '/^> NOERROR/ { split($3, a, "-"); i = substr(a[1], 2); print $NF * 1000, i / q }' \
+      "$dir/ord-perf.txt" | sort -g -r | head -$((ORD * SECS / 100)) |
+      awk '{ printf "%.2fms@%.2fs ", $1, $2 } END { print "" }' > "$dir/slow.txt"
+  fi
   [ -n "$fpid" ] && wait "$fpid" 2>/dev/null || true
   sleep 1.2
   local sent noerr lat fq
@@ -159,24 +244,41 @@ measure() {   # measure MODE ROUND
   kill_all "$DP" "$CP"
 }
 
-log "flood $FLOOD qps under $ZONE, ordinary $ORD qps under wild.dom2.boltorg, $SECS s, $ROUNDS rounds, $(nproc) cores"
-for m in $MODES; do : > "$WORK/$m.txt"; done
+log "flood $FLOOD qps under $ZONE, ordinary $ORD qps under wild.dom2.boltorg, $SECS s, $ROUNDS rounds, generators: $GENS, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+for g in $GENS; do for m in $MODES; do : > "$WORK/$m-$g.txt"; done; done
 for r in $(seq "$ROUNDS"); do
-  for m in $MODES; do
-    line=$(measure "$m" "$r")
-    log "round $r $m: success% p50 p99 flood_qps zone_hits server_hits nxcut ring_drops rate_hits down_hits upstream cp_cpu_ms dp_throttled dp_passed dp_nsec = $line"
-    echo "$line" >> "$WORK/$m.txt"
+  for g in $GENS; do
+    for m in $MODES; do
+      line=$(measure "$m" "$r" "$g")
+      log "round $r $m ($g, load $(cut -d' ' -f1 /proc/loadavg)): success% p50 p99 flood_qps zone_hits server_hits nxcut ring_drops rate_hits down_hits upstream cp_cpu_ms dp_throttled dp_passed dp_nsec = $line"
+      echo "$line" >> "$WORK/$m-$g.txt"
+    done
   done
 done
+log "load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 med() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-printf '%-15s %9s %8s %8s %10s %10s %12s %10s %11s %10s %10s %10s %10s %10s %10s %10s\n' mode \
+printf '%-15s %-5s %9s %8s %8s %10s %10s %12s %10s %11s %10s %10s %10s %10s %10s %10s %10s\n' mode gens \
   success% p50_ms p99_ms flood_qps zone_hits server_hits nxcut ring_drops rate_hits down_hits upstream \
   cp_cpu_ms dp_thr dp_pass dp_nsec
-for m in $MODES; do
-  f=$WORK/$m.txt
-  printf '%-15s' "$m"
-  for c in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
-    printf ' %9s' "$(awk -v c=$c '{ print $c }' "$f" | med)"
+for g in $GENS; do
+  for m in $MODES; do
+    f=$WORK/$m-$g.txt
+    printf '%-15s %-5s' "$m" "$g"
+    for c in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+      printf ' %9s' "$(awk -v c=$c '{ print $c }' "$f" | med)"
+    done
+    echo
   done
+done
+# p99 per round, and each mode's p99 over base's of the same round (median)
+for g in $GENS; do
+  printf 'p99 per round (%s):' "$g"
+  for m in $MODES; do printf ' %s %s;' "$m" "$(awk '{ printf "%s/", $3 }' "$WORK/$m-$g.txt")"; done
   echo
+  [ -s "$WORK/base-$g.txt" ] || continue
+  for m in $MODES; do
+    [ "$m" = base ] && continue
+    printf 'p99 %s/base paired by round (%s), median: %s\n' "$m" "$g" \
+      "$(paste -d' ' "$WORK/$m-$g.txt" "$WORK/base-$g.txt" | awk '{ printf "%.3f\n", $3 / $18 }' | med)"
+  done
 done
