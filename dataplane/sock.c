@@ -13,8 +13,9 @@
  * "Doorbell"); the control plane kicks the bell when it pushes an answer for
  * a sleeping worker, and the dataplane's bell thread, asleep on the bell's
  * futex, writes that worker's eventfd. Answers are sent as soon as they come,
- * in sendmmsg batches. After queueing misses a worker kicks the control
- * plane's miss doorbell (a fence and a load unless the control plane sleeps).
+ * in sendmmsg batches. After queueing a burst's misses, and before sending
+ * its answers, a worker kicks the control plane's miss doorbell (a fence
+ * and a load unless the control plane sleeps).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -205,7 +206,7 @@ static void serve_socket(struct sock_worker *sw, unsigned k)
 	}
 	dp_process_burst(&sw->w, sw->pkts, np);
 
-	unsigned nout = 0;
+	unsigned nout = 0, nmiss = 0;
 	for (unsigned j = 0; j < np; j++) {
 		struct dp_pkt *p = &sw->pkts[j];
 		unsigned i = idx[j];
@@ -224,8 +225,16 @@ static void serve_socket(struct sock_worker *sw, unsigned k)
 			struct bolt_client c;
 			client_of(sw, k, &sw->peer[i], &c);
 			dp_miss_push(&sw->w, j, p, &c);
+			nmiss++;
 		}
 	}
+	/* The control plane starts on the misses before this burst's answers
+	 * go out: sendmmsg delivers each answer (over loopback, into the
+	 * client's socket in this very call), so a miss among a flood's hits
+	 * waited for all of them before its resolver was woken
+	 * (cp-e2e-misskick). */
+	if (nmiss)
+		dp_miss_kick(&sw->w, &sw->app->region->hdr->miss_bell);
 	if (nout)
 		send_all(sw, fd, nout);
 }

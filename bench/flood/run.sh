@@ -35,6 +35,10 @@
 #                nice  nice -n 19
 #                none  as boltdns (the setup of the results before
 #                      2026-12-05 17:00)
+#                first the generators as before, but every thread of
+#                      boltdns-dp, boltdns-cp and the NSD servers at
+#                      nice -10 (the same order as idle, without letting
+#                      other work on the machine starve the generators)
 #              Why: the generators model clients on other machines, but here
 #              they share boltdns's 2 CPUs; the flood's sender alone takes
 #              about a third of a CPU, and a boltdns or NSD process woken for
@@ -99,14 +103,24 @@ log() { echo "flood: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, port 53)"
 for t in ip dig dnsperf; do command -v "$t" >/dev/null || die "'$t' not found"; done
 case "$FLOOD$ORD$SECS$ROUNDS" in *[!0-9]*) die "-f -o -t -k take numbers" ;; esac
-for g in $GENS; do case "$g" in idle|nice|none) ;; *) die "-p: '$g' is not idle, nice or none" ;; esac; done
+for g in $GENS; do case "$g" in idle|nice|none|first) ;; *) die "-p: '$g' is not idle, nice, none or first" ;; esac; done
 # gen_cmd SETTING: the command prefix that schedules a load generator so
 gen_cmd() {
   case "$1" in
   idle) echo "chrt --idle 0" ;;
   nice) echo "nice -n 19" ;;
-  none) echo "" ;;
+  none|first) echo "" ;;
   esac
+}
+# servers_nice N: every thread of every process in the namespace but the
+# clients (dig, dnsperf) at nice N (boltdns and NSD; first: -10, else 0)
+servers_nice() {
+  local p t c
+  for p in $(ip netns pids "$NS" 2>/dev/null); do
+    read -r c < "/proc/$p/comm" 2>/dev/null || continue
+    case "$c" in dig|dnsperf|chrt|nice) continue ;; esac
+    for t in /proc/$p/task/*; do renice -n "$1" -p "${t##*/}" >/dev/null 2>&1 || true; done
+  done
 }
 
 BENCH_NS_REGION=$REGION
@@ -183,6 +197,7 @@ measure() {   # measure MODE ROUND GENS
   gen=$(gen_cmd "$3")
   mkdir -p "$dir"
   start_boltdns "$mode" "$dir"
+  if [ "$3" = first ]; then servers_nice -10; else servers_nice 0; fi
   tag=$RANDOM$round
   # Warm the cuts both loads use, as a running resolver has them.
   in_ns dig +short @"$ADDR" "warm$tag.wild.dom2.boltorg" A >/dev/null || true
