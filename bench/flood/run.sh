@@ -29,7 +29,7 @@
 #                                zone-nxdomain-rate = 0
 #   -p GENS    how the load generators (both dnsperf processes, flood and
 #              ordinary) are scheduled; a list runs each round once per
-#              setting, paired (default idle):
+#              setting, paired (default first):
 #                idle  chrt --idle 0 (SCHED_IDLE): they run when boltdns,
 #                      NSD and the kernel leave a CPU free
 #                nice  nice -n 19
@@ -40,20 +40,26 @@
 #                      nice -10 (the same order as idle, without letting
 #                      other work on the machine starve the generators)
 #              Why: the generators model clients on other machines, but here
-#              they share boltdns's 2 CPUs; the flood's sender alone takes
-#              about a third of a CPU, and a boltdns or NSD process woken for
-#              an ordinary miss waited behind it. The setting is the same in
-#              every mode (base, flood, flood-hits: the ordinary client is
-#              scheduled the same way with and without a flood). What it
-#              hides: loopback delivers a packet in its sender's context, so
-#              part of the kernel's receive work (softirq, the socket queue)
-#              is charged to the low-priority sender, where a NIC would
-#              charge it to the resolver's machine.
+#              they share boltdns's 2 CPUs: the flood's sender takes 3.1-3.5 s
+#              of CPU per 10 s round, and with it (setting none) the control
+#              plane waited 27-48 us on a run queue per wake-up against 16-25
+#              unflooded (FL_DIAG, 2026-12-05-flood.md). first puts boltdns
+#              and NSD ahead of the generators (idle and nice do the same
+#              from the other side, but on this shared machine they also put
+#              the generators behind everybody else's work: one idle round
+#              sent 19 174 of 20 000 qps). The setting is the same in every
+#              mode (base, flood, flood-hits). What it hides: loopback
+#              delivers a packet in its sender's context, so part of the
+#              kernel's receive work (softirq, the socket queue) runs in the
+#              lower-priority sender, where a NIC would charge it to the
+#              resolver's machine.
 #   FL_DIAG=1  also writes, per round, DIR/diag.txt (CPU time, run-queue
 #              wait and runs of every thread in the namespace and of
 #              ksoftirqd, per CPU time split, over the ordinary load) and
 #              DIR/slow.txt (the slowest 1 % of ordinary queries:
 #              latency@seconds after the ordinary load began)
+#   FL_LEAD=S  seconds the flood runs before the ordinary load starts
+#              (default 1; 0 measures the flood's onset too)
 #
 # Everything runs in a private network namespace (FL_NS, default bflood)
 # over the fake hierarchy of tests/hierarchy/ (auth1 198.18.1.20 serves
@@ -75,7 +81,7 @@ SECS=10
 ROUNDS=3
 MODES="base flood flood-nolimits"
 ZONE=bulk.boltnet
-GENS=idle
+GENS=first
 while getopts "b:f:o:t:k:m:z:p:h" opt; do
   case "$opt" in
   b) BUILD=$OPTARG ;;
