@@ -16,6 +16,7 @@ PKGS=(
   fstrm-bin  # fstrm_capture: the dnstap collector of the dnstap tests
   bird2 python3-prometheus-client systemd-container
   knot  # knotd: a primary serving IXFR and sending NOTIFY (cp-e2e-rpz-knot)
+  strace  # the order of the dataplane's system calls (cp-e2e-misskick)
   # DNSSEC: zone signing for the signed fake hierarchy, kdig for DO/CD checks
   bind9-utils ldnsutils knot-dnsutils
   # benchmarks and their peers
