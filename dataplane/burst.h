@@ -62,6 +62,11 @@ struct dp_fast_q {
 	uint8_t idx;           /* frame index in the burst */
 	uint8_t edns;          /* an OPT (without options) ends the query */
 	uint8_t do_bit;
+	uint8_t kj;            /* its burst lookup's index, or a packet-cache hit
+	                          (fastpath.c KJ_PKC) or not the common query */
+	uint64_t pkh;          /* hash of its bytes after the ID (dp_pkc_hash); 0: the
+	                          packet cache is off or they do not fit it */
+	struct dp_pkc_slot *pk; /* its packet-cache entry (KJ_PKC) */
 };
 
 /* Scratch for one burst (per worker, so nothing is on the stack). */

@@ -42,11 +42,11 @@ static inline void st16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
-/* Stage 1 for one frame: true when it is the common query, with fq and k
- * filled (k hashed). Reads nothing past fp->len. */
-static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
-                              const struct dp_frame_pkt *fp, struct dp_fast_q *fq,
-                              struct bolt_cache_key *k)
+/* Stage 1 for one frame, its frame: true when it is UDP to a service
+ * address and the DNS port from a client the ACL allows, with fq's v6,
+ * dns_off and dns_len (>= 12) set. Reads nothing past fp->len. */
+static inline bool fast_frame(struct dp_worker *w, const struct dp_port_ctx *p,
+                              const struct dp_frame_pkt *fp, struct dp_fast_q *fq)
 {
 	const uint8_t *d = fp->data;
 	const struct dp_svc *svc = p->svc;
@@ -101,10 +101,20 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 	size_t ulen = ld16(udp + 4);
 	if (ulen < DP_UDP_HLEN + BOLT_HDR_LEN || ulen > room || ld16(udp + 2) != svc->dns_port)
 		return false;
+	fq->dns_len = (uint16_t)(ulen - DP_UDP_HLEN);
+	fq->dns_off = (uint8_t)(udp + DP_UDP_HLEN - d);
+	return true;
+}
 
+/* Stage 1 for one frame fast_frame took, its DNS payload: true when it is
+ * the common query, with the rest of fq and k filled (k hashed). */
+static inline bool fast_dns(struct dp_worker *w, const struct dp_frame_pkt *fp,
+                            struct dp_fast_q *fq, struct bolt_cache_key *k)
+{
 	/* A standard query, one question, nothing or one OPT behind it. */
-	const uint8_t *dns = udp + DP_UDP_HLEN;
-	size_t dlen = ulen - DP_UDP_HLEN;
+	const uint8_t *d = fp->data;
+	const uint8_t *dns = d + fq->dns_off;
+	size_t dlen = fq->dns_len;
 	uint16_t flags = ld16(dns + 2);
 	if (flags & (BOLT_FLAG_QR | 0x7800 /* opcode */))
 		return false;
@@ -150,8 +160,6 @@ static inline bool fast_parse(struct dp_worker *w, const struct dp_port_ctx *p,
 	k->qclass = ld16(name + n + 2);
 	k->do_bit = do_bit;
 	k->name_len = (uint8_t)n;
-	fq->dns_len = (uint16_t)dlen;
-	fq->dns_off = (uint8_t)(dns - d);
 	fq->id = ld16(dns);
 	fq->flags = flags;
 	fq->qend = (uint16_t)(BOLT_HDR_LEN + n + 4);
@@ -280,11 +288,79 @@ static __attribute__((noinline, cold)) void fast_decline(struct dp_worker *w,
 	}
 }
 
+/* Stage 3 for a packet-cache hit: the stored response, or 0 when its
+ * bucket of the shared cache changed since (the entry is dropped and the
+ * general path takes the frame as received) or the rate limit says no
+ * (*over as fast_answer sets it). */
+static inline size_t pkc_answer(struct dp_worker *w, struct dp_pkc_slot *e, uint8_t *dns,
+                                uint64_t *csum, const struct dp_fast_q *q, const uint8_t *cli,
+                                unsigned *over)
+{
+	if (bolt_unlikely(bolt_cache_bucket_version(w->cache, e->bref) != e->bver)) {
+		dp_pkc_drop(&w->pkc, e);
+		return 0;
+	}
+	if (w->rl != NULL) {
+		bool slip = false;
+		if (dp_rl_over(w, q->v6 ? AF_INET6 : AF_INET, cli, &slip)) {
+			*over = 1u | (slip ? 2u : 0u);
+			return 0;
+		}
+	}
+	w->pkc.hits++;
+	w->bc.qtype[e->qslot]++;
+	w->bc.rcode[e->hdr[1] & 0xf]++;
+	return dp_pkc_answer(e, dns, csum);
+}
+
+/* After fast_answer built the response of q in place: keep it in the
+ * packet cache when it may be served again as it is (a plain hit read the
+ * common way, no prefetch hint due). */
+static __attribute__((noinline)) void pkc_keep(struct dp_worker *w, const struct dp_fast_q *q,
+                                               const struct bolt_cache_out *o,
+                                               const uint8_t *dns, size_t len, uint64_t csum,
+                                               uint16_t qtype)
+{
+	if (o->bucket_ref == 0 || dp_hint_due(w, &o->val))
+		return;
+	struct dp_pkc_build b = {
+		.dns = dns, .qend = q->qend, .len = len, .csum = csum, .opt_tail = q->opt_tail,
+		.qflags = q->flags, .edns = q->edns, .qslot = (uint8_t)dp_qtype_slot(qtype),
+		.bref = o->bucket_ref, .bver = o->bucket_ver,
+	};
+	dp_pkc_store(&w->pkc, q->pkh, w->now, &b);
+}
+
+/* The frame turned around with a DNS response of len bytes (sum csum). */
+static inline void fast_reply(const struct dp_port_ctx *p, struct dp_frame_pkt *fp,
+                              const struct dp_fast_q *q, size_t len, uint64_t csum)
+{
+	if (bolt_likely(!q->v6)) {
+		fp->out_len = (uint16_t)dp_frame_reply_dns4(fp->data, L3_OFF, len, !p->ol_ip,
+		                                            !p->ol_udp, csum);
+		fp->family = AF_INET;
+		fp->l3_len = DP_IP4_HLEN;
+	} else {
+		struct dp_frame fr = { .l3_off = L3_OFF, .l4_off = L3_OFF + DP_IP6_HLEN,
+		                       .dns_off = DNS_OFF6, .dns_len = q->dns_len,
+		                       .family = AF_INET6 };
+		fp->out_len = (uint16_t)dp_frame_reply_dns_csum(fp->data, &fr, len, !p->ol_ip,
+		                                                !p->ol_udp, bolt_csum_fold(csum));
+		fp->family = AF_INET6;
+		fp->l3_len = DP_IP6_HLEN;
+	}
+	fp->action = DP_ACT_TX;
+	fp->l2_len = L3_OFF;
+}
+
+#define KJ_PKC 0xff     /* dp_fast_q.kj: a packet-cache hit */
+#define KJ_NONE 0xfe    /* not the common query: the general path's */
+
 uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
                        const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n,
                        unsigned *ntx)
 {
-	unsigned nk = 0;
+	unsigned nq = 0, nk = 0;
 
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
@@ -297,82 +373,126 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 	 * general path alone would: the fast path answers no hit behind the
 	 * first frame the general path is to answer (cut) itself. */
 	unsigned cut = n;
-	w->now = bolt_now();
+	w->now = dp_now(w);
+	struct dp_pkc *pc = &w->pkc;
+	bool pkc = pc->slot != NULL;
+	if (pkc)
+		dp_pkc_bind(pc, w->udp_max, w->pol);
+	/* 1a: the frames (and the packet cache's sets prefetched) */
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
 		if (fp->len > fp->room)
 			fp->len = fp->room;
-		struct dp_fast_q *fq = &s->fq[nk];
-		/* Keyed by frame: the general path takes over a declined
-		 * frame's key (dp_burst_handle moves it down to its packet
-		 * index, never above the frame index). */
-		struct bolt_cache_key *k = &w->key[i];
-		if (!fast_parse(w, p, fp, fq, k)) {
+		struct dp_fast_q *fq = &s->fq[nq];
+		if (!fast_frame(w, p, fp, fq)) {
 			if (cut == n)
 				cut = i;
 			continue;
 		}
-		struct bolt_cache_out *o = &w->kout[nk];
+		fq->idx = (uint8_t)i;
+		fq->pkh = 0;
+		if (pkc && dp_pkc_fits((size_t)fq->dns_len - 2)) {
+			fq->pkh = dp_pkc_hash(pc, fp->data + fq->dns_off + 2, (size_t)fq->dns_len - 2);
+			dp_pkc_prefetch(pc, fq->pkh);
+		}
+		nq++;
+	}
+	if (nq == 0)
+		return 0;
+	/* 1b: the packet cache's hits (their buckets' lines prefetched for
+	 * the version check), the others parsed for the burst lookup */
+	for (unsigned j = 0; j < nq; j++) {
+		struct dp_fast_q *fq = &s->fq[j];
+		struct dp_frame_pkt *fp = &f[fq->idx];
 		uint8_t *dns = fp->data + fq->dns_off;
+		if (fq->pkh != 0) {
+			struct dp_pkc_slot *e = dp_pkc_find(pc, fq->pkh, dns + 2,
+			                                    (size_t)fq->dns_len - 2, w->now);
+			if (e != NULL && (size_t)e->qend + e->tlen <= (size_t)fp->room - fq->dns_off) {
+				__builtin_prefetch((const uint8_t *)w->cache +
+				                   (uint64_t)(e->bref - 1) * BOLT_CACHE_LINE, 0, 3);
+				fq->pk = e;
+				fq->kj = KJ_PKC;
+				continue;
+			}
+		}
+		/* Keyed by frame: the general path takes over a declined
+		 * frame's key (dp_burst_handle moves it down to its packet
+		 * index, never above the frame index). */
+		struct bolt_cache_key *k = &w->key[fq->idx];
+		if (!fast_dns(w, fp, fq, k)) {
+			fq->kj = KJ_NONE;
+			if (fq->idx < cut)
+				cut = fq->idx;
+			continue;
+		}
+		struct bolt_cache_out *o = &w->kout[nk];
 		o->ttl_off = w->ttl_off[nk];
 		o->ttl_cap = DP_TTL_MAX;
 		o->sections = dns + fq->qend;
 		o->cap = (uint32_t)(fp->room - fq->dns_off - fq->qend);
-		fq->idx = (uint8_t)i;
+		fq->kj = (uint8_t)nk;
 		w->kp[nk++] = k;
 	}
-	if (nk == 0)
-		return 0;
-	bolt_cache_lookup_burst(w->cache, w->kp, nk, w->now, w->kout, w->krc);
+	if (nk != 0)
+		bolt_cache_lookup_burst(w->cache, w->kp, nk, w->now, w->kout, w->krc);
 
+	/* 3: in frame order (the rate limit's budget) */
 	uint64_t done = 0;
 	unsigned served = 0;
-	for (unsigned j = 0; j < nk; j++) {
-		const struct dp_fast_q *q = &s->fq[j];
+	for (unsigned jq = 0; jq < nq; jq++) {
+		const struct dp_fast_q *q = &s->fq[jq];
+		unsigned j = q->kj;
+		if (j == KJ_NONE)
+			continue;
 		struct dp_frame_pkt *fp = &f[q->idx];
 		uint8_t *dns = fp->data + q->dns_off;
+		const uint8_t *cli = fp->data + L3_OFF + (q->v6 ? 8 : 12);
 		uint64_t csum = 0;
 		unsigned over = 0;
 		size_t len = 0;
-		if (w->krc[j] == 0 && (w->rl == NULL || q->idx < cut))
-			len = fast_answer(w, q, &w->kout[j], dns, &csum,
-			                  fp->data + L3_OFF + (q->v6 ? 8 : 12), &over);
-		if (len == 0) {
-			fast_decline(w, s, q, j, dns);
-			if (over != 0) {
-				/* Counted and over: the general path limits it. */
-				s->fast_rl |= 1ull << q->idx;
-				if (over & 2)
-					s->fast_slip |= 1ull << q->idx;
-			} else if (q->idx < cut) {
-				cut = q->idx;
+		if (j == KJ_PKC) {
+			if (w->rl == NULL || q->idx < cut)
+				len = pkc_answer(w, q->pk, dns, &csum, q, cli, &over);
+			if (len == 0) {
+				/* as received, to the general path (parsed there) */
+				if (over != 0) {
+					/* the verdict is taken: the general path
+					 * parses the frame and limits it */
+					s->fast_rl |= 1ull << q->idx;
+					if (over & 2)
+						s->fast_slip |= 1ull << q->idx;
+				} else if (q->idx < cut) {
+					cut = q->idx;
+				}
+				continue;
 			}
-			continue;
-		}
-		const struct bolt_cache_val *v = &w->kout[j].val;
-		const struct bolt_cache_key *k = &w->key[q->idx];
-		w->bc.hits++;
-		w->bc.qtype[dp_qtype_slot(k->qtype)]++;
-		w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;
-		if (bolt_unlikely(dp_hint_due(w, v)))
-			dp_prefetch_hint(w, k, v);
-		if (bolt_likely(!q->v6)) {
-			fp->out_len = (uint16_t)dp_frame_reply_dns4(fp->data, L3_OFF, len, !p->ol_ip,
-			                                            !p->ol_udp, csum);
-			fp->family = AF_INET;
-			fp->l3_len = DP_IP4_HLEN;
 		} else {
-			struct dp_frame fr = { .l3_off = L3_OFF, .l4_off = L3_OFF + DP_IP6_HLEN,
-			                       .dns_off = DNS_OFF6, .dns_len = q->dns_len,
-			                       .family = AF_INET6 };
-			fp->out_len = (uint16_t)dp_frame_reply_dns_csum(fp->data, &fr, len, !p->ol_ip,
-			                                                !p->ol_udp,
-			                                                bolt_csum_fold(csum));
-			fp->family = AF_INET6;
-			fp->l3_len = DP_IP6_HLEN;
+			if (w->krc[j] == 0 && (w->rl == NULL || q->idx < cut))
+				len = fast_answer(w, q, &w->kout[j], dns, &csum, cli, &over);
+			if (len == 0) {
+				fast_decline(w, s, q, j, dns);
+				if (over != 0) {
+					/* Counted and over: the general path limits it. */
+					s->fast_rl |= 1ull << q->idx;
+					if (over & 2)
+						s->fast_slip |= 1ull << q->idx;
+				} else if (q->idx < cut) {
+					cut = q->idx;
+				}
+				continue;
+			}
+			const struct bolt_cache_val *v = &w->kout[j].val;
+			const struct bolt_cache_key *k = &w->key[q->idx];
+			w->bc.qtype[dp_qtype_slot(k->qtype)]++;
+			w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;
+			if (bolt_unlikely(dp_hint_due(w, v)))
+				dp_prefetch_hint(w, k, v);
+			if (q->pkh != 0)
+				pkc_keep(w, q, &w->kout[j], dns, len, csum, k->qtype);
 		}
-		fp->action = DP_ACT_TX;
-		fp->l2_len = L3_OFF;
+		w->bc.hits++;
+		fast_reply(p, fp, q, len, csum);
 		done |= 1ull << q->idx;
 		served++;
 	}

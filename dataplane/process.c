@@ -70,6 +70,7 @@ void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
 	pol->rl_v6_prefix = cfg->rl_v6_prefix ? cfg->rl_v6_prefix : 56;
 	pol->no_cookies = !cfg->dp_cookies;
 	pol->tap_sample = cfg->dnstap_sample;
+	pol->pkc_slots = cfg->dp_pkc_slots;
 }
 
 int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
@@ -83,12 +84,18 @@ int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
 	/* The specialised hit path checks the ACL and takes the rate limit's
 	 * decision per packet (cookies and dnstap: per query and per burst). */
 	w->fast_policy = true;
+	/* The packet cache's answers were built under the old policy. */
+	if (pol != NULL && (w->pkc.slot == NULL ? pol->pkc_slots != 0
+	                                        : pol->pkc_slots != (w->pkc.mask + 1) * 2))
+		return dp_pkc_init(&w->pkc, pol->pkc_slots);
+	dp_pkc_clear(&w->pkc);
 	return 0;
 }
 
 void dp_worker_fini(struct dp_worker *w)
 {
 	w->rl = NULL;
+	dp_pkc_fini(&w->pkc);
 }
 
 #define RL_COUNT_BITS 24
@@ -625,7 +632,7 @@ unsigned dp_process_burst(struct dp_worker *w, struct dp_pkt *pkts, unsigned n)
 
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
-	w->now = bolt_now();
+	w->now = dp_now(w);
 	/* The cookie secrets, copied again only after a rollover. */
 	uint64_t cseq = bolt_cookie_seq(w->hdr);
 	if (cseq != w->cookie_seq)

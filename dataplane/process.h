@@ -26,6 +26,7 @@
 #include "boltdns/msg.h"
 #include "boltdns/region.h"
 #include "boltdns/wire.h"
+#include "pktcache.h"
 
 #define DP_BURST_MAX 64
 /* TTL offsets one cached answer may have (an answer with more is served
@@ -106,6 +107,8 @@ struct dp_policy {
 	unsigned rl_v6_prefix;
 	bool no_cookies;       /* [dataplane] cookies = no: COOKIE options ignored */
 	unsigned tap_sample;   /* [dnstap] sample: every Nth hit goes to dnstap; 0 = none */
+	unsigned pkc_slots;    /* [dataplane] packet-cache-size: each worker's packet
+	                          cache (pktcache.h); 0 = off */
 	struct dp_rl_bucket rl[DP_RL_BUCKETS]; /* shared by all workers */
 };
 
@@ -152,6 +155,10 @@ struct dp_worker {
 	                                    (read and cleared likewise) */
 	uint64_t known_slip;             /* of those, the ones dp_rl_over said to slip */
 	uint32_t tap_left;               /* hits until the next sample */
+	uint32_t now_fake;               /* tests: the second both paths take as bolt_now()
+	                                    (dp_now); 0: the clock's */
+	struct dp_pkc pkc;               /* the fast path's packet cache (pktcache.h): sized
+	                                    by dp_worker_set_policy, freed by dp_worker_fini */
 	/* The hot counters of one burst, added to the shared ones once at its
 	 * end: one store per counter per burst instead of several per packet. */
 	struct {
@@ -196,11 +203,14 @@ void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
 
 /*
  * Apply pol (kept by pointer, must outlive w) to w; workers given the same
- * pol share its rate-limit table. Returns 0. Start-up only.
+ * pol share its rate-limit table. Sizes w's packet cache to pol->pkc_slots
+ * (allocated here, per worker; emptied in any case, also for pol NULL,
+ * which leaves its size). Returns 0, or -ENOMEM (the packet cache is then
+ * off). Start-up only.
  */
 int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol);
 
-/* Undo dp_worker_set_policy (nothing is allocated: kept for symmetry). */
+/* Undo dp_worker_set_policy (frees the packet cache). */
 void dp_worker_fini(struct dp_worker *w);
 
 /*
@@ -284,6 +294,12 @@ void dp_count_response(struct dp_worker *w, const uint8_t *dns, size_t len);
 /* Add the burst's counters (w->bc) to the shared ones and clear them; at the
  * end of every burst that counted into w->bc. */
 void dp_flush_counts(struct dp_worker *w);
+
+/* The second a burst is handled in: bolt_now(), or the test's fixed one. */
+static inline uint32_t dp_now(const struct dp_worker *w)
+{
+	return bolt_unlikely(w->now_fake != 0) ? w->now_fake : bolt_now();
+}
 
 /* The slot of w->bc.qtype (and of the shared qtype counters) of a QTYPE. */
 static inline unsigned dp_qtype_slot(uint16_t qtype)

@@ -132,7 +132,36 @@ struct bolt_cache_out {
 	uint16_t ttl_cap;
 	uint8_t *sections;     /* caller's buffer of cap bytes */
 	uint32_t cap;
+	/* Set by bolt_cache_lookup_burst on a hit (rc 0) found in the common
+	 * way (the key's home bucket, its first candidate, validated once):
+	 * which bucket the entry was read from (see bolt_cache_bucket_version)
+	 * and the version it was read at. 0 when not reported (any other path
+	 * and any other rc): the caller must then not keep anything derived
+	 * from the hit past its own use of it. */
+	uint32_t bucket_ref;
+	uint32_t bucket_ver;
 };
+
+/*
+ * The current version of the bucket a hit was read from (out->bucket_ref,
+ * non-zero, of the same cache c): while it equals out->bucket_ver, the
+ * bucket's slots and every record they point at are unchanged, so the copy
+ * the lookup made is still the entry's (a per-lcore packet cache,
+ * dataplane/pktcache.h, uses it to know that a response built from the hit
+ * is still right). Every change of the bucket advances its 32-bit version
+ * by 2 (inserts, replaces, evictions, deletes, flushes and the reset of a
+ * shard taken from a dead writer alike: none sets it back), so an equal
+ * version means no change unless 2^31 changes of the one bucket happened
+ * in between. One acquire load of the bucket's line; any thread of any
+ * process.
+ */
+static inline uint32_t bolt_cache_bucket_version(const struct bolt_cache *c, uint32_t ref)
+{
+	/* the version is the first word of a bucket, a cache line of its own */
+	const uint32_t *v = (const uint32_t *)(const void *)((const uint8_t *)c +
+	                                                     (uint64_t)(ref - 1) * BOLT_CACHE_LINE);
+	return __atomic_load_n(v, __ATOMIC_ACQUIRE);
+}
 
 /* Counters (approximate snapshots; writers maintain them per shard). */
 struct bolt_cache_stats {

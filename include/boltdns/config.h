@@ -121,6 +121,9 @@ struct bolt_config {
 	                                           (default 1) */
 	unsigned udp_max;                       /* udp-max = max UDP payload (default 1232) */
 	bool dp_cookies;                        /* cookies = answer DNS Cookies, RFC 7873 (default yes) */
+	unsigned dp_pkc_slots;                  /* packet-cache-size = slots of each worker's packet
+	                                           cache, a power of two 16..2^20; 0 = off
+	                                           (default 16384) */
 	unsigned idle_sleep_us;                 /* idle-sleep = longest nap of an idle lcore, us; 0 = poll;
 	                                           BOLT_IDLE_SLEEP_AUTO ("auto", the default): nap
 	                                           on CPUs that are not isolated or under a quota */

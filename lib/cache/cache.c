@@ -497,6 +497,7 @@ static inline int lookup_home(const struct bolt_cache *c, uint8_t *sbase, uint32
 int bolt_cache_lookup(const struct bolt_cache *c, const struct bolt_cache_key *k, uint32_t now,
                       struct bolt_cache_out *out)
 {
+	out->bucket_ref = 0;
 	if (bolt_unlikely(!key_ok(k)))
 		return BOLT_ENOENT;
 	uint8_t *sbase = shard_base(c, hash_shard(c, k->hash));
@@ -507,6 +508,16 @@ void bolt_cache_prefetch(const struct bolt_cache *c, const struct bolt_cache_key
 {
 	uint8_t *sbase = shard_base(c, hash_shard(c, k->hash));
 	__builtin_prefetch(bucket_at(c, sbase, hash_bucket(c, k->hash)), 0, 3);
+}
+
+/* bolt_cache_bucket_version's reference of bucket b: its line's index from
+ * the cache's start, plus one (0: too far for 32 bits, not reported). */
+_Static_assert(offsetof(struct bucket, seq) == 0, "the version opens the bucket's line");
+static inline uint32_t bucket_ref_of(const struct bolt_cache *c, const struct bucket *b)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)b - (const uint8_t *)c);
+	uint64_t line = off / BOLT_CACHE_LINE;
+	return off % BOLT_CACHE_LINE == 0 && line < UINT32_MAX ? (uint32_t)line + 1 : 0;
 }
 
 /* What the first two stages of a burst found for one key. */
@@ -622,6 +633,8 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 			fence_acquire();
 			if (bolt_likely(atomic_load_explicit(&p->b->seq, VERSION_RECHECK_ORDER) ==
 			                p->seq && !(p->seq & 1u))) {
+				outs[i].bucket_ref = bucket_ref_of(c, p->b);
+				outs[i].bucket_ver = p->seq;
 				rc[i] = r;
 				hits += r == 0;
 				continue;
@@ -632,6 +645,7 @@ unsigned bolt_cache_lookup_burst(const struct bolt_cache *c,
 	for (; slow != 0; slow &= slow - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(slow);
 		const struct bolt_cache_key *k = keys[i];
+		outs[i].bucket_ref = 0;
 		int r = bolt_likely(key_ok(k)) ? burst_rest(c, &pr[i], k, now, &outs[i])
 		                               : BOLT_ENOENT;
 		rc[i] = r;

@@ -539,17 +539,17 @@ number:
 		     : k->kind == K_SECS ? " (seconds, or with s / m / h / d / w)" : "");
 		return;
 	}
-	bool zero_auto = (k->flags & F_ZERO_AUTO) && ret == 0 && n == 0;
+	bool zero_auto = (k->flags & (F_ZERO_AUTO | F_ZERO_OFF)) && ret == 0 && n == 0;
+	const char *zero = (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)"
+	                   : (k->flags & F_ZERO_OFF) ? " (or 0 for off)" : "";
 	if (!zero_auto && (ret != 0 || n < k->min || n > k->max)) {
 		fail(st, "[%s] %s: '%.64s' out of range %llu..%llu%s", k->section, k->name, v,
 		     (unsigned long long)k->min, (unsigned long long)k->max,
-		     (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)"
-		     : (k->flags & F_AUTO_WORD) ? " (or auto)" : "");
+		     *zero ? zero : (k->flags & F_AUTO_WORD) ? " (or auto)" : "");
 		return;
 	}
 	if (!zero_auto && (k->flags & F_POW2) && !cfg_is_pow2(n)) {
-		fail(st, "[%s] %s: %s is not a power of two%s", k->section, k->name, v,
-		     (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)" : "");
+		fail(st, "[%s] %s: %s is not a power of two%s", k->section, k->name, v, zero);
 		return;
 	}
 	*AT(cfg, k, unsigned) = (unsigned)n;
@@ -760,6 +760,7 @@ void bolt_config_defaults(struct bolt_config *cfg)
 	cfg->udp_max = 1232;
 	cfg->idle_sleep_us = BOLT_IDLE_SLEEP_AUTO;
 	cfg->dp_cookies = true;
+	cfg->dp_pkc_slots = 16384;      /* DP_PKC_DEFAULT (dataplane/pktcache.h) */
 
 	snprintf(cfg->cache_path, sizeof(cfg->cache_path), "/dev/hugepages/boltdns");
 	cfg->cache_size = 1ull << 30;

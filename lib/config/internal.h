@@ -46,6 +46,7 @@ enum {
 	F_ZERO_AUTO = 1 << 4, /* 0 (automatic) besides [min, max] */
 	F_AUTO_WORD = 1 << 5, /* "auto" (stored as 0xffffffff) besides [min, max] */
 	F_ONE_IN = 1 << 6,   /* K_UINT: "1/N" means N (a sampling rate) */
+	F_ZERO_OFF = 1 << 7, /* 0 (off) besides [min, max] */
 };
 
 struct key {

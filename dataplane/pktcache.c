@@ -1,0 +1,105 @@
+/*
+ * The per-lcore packet cache of the fast path (see pktcache.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "boltdns/cache.h"
+#include "boltdns/csum.h"
+#include "boltdns/wire.h"
+#include "pktcache.h"
+
+int dp_pkc_init(struct dp_pkc *c, unsigned slots)
+{
+	dp_pkc_fini(c);
+	if (slots == 0)
+		return 0;
+	if (slots < DP_PKC_MIN || slots > DP_PKC_MAX || (slots & (slots - 1)) != 0)
+		return -EINVAL;
+	/* the last slot's data may be read by word compares up to its end:
+	 * nothing past the table */
+	c->slot = aligned_alloc(BOLT_CACHE_LINE, (size_t)slots * sizeof(struct dp_pkc_slot));
+	if (c->slot == NULL)
+		return -ENOMEM;
+	c->mask = slots / 2 - 1;
+	uint64_t seed = 0;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = bolt_hash_seed() ^ (uint64_t)(uintptr_t)c;
+	c->seed = seed;
+	dp_pkc_clear(c);
+	return 0;
+}
+
+void dp_pkc_fini(struct dp_pkc *c)
+{
+	free(c->slot);
+	c->slot = NULL;
+	c->mask = 0;
+}
+
+void dp_pkc_clear(struct dp_pkc *c)
+{
+	if (c->slot != NULL)
+		memset(c->slot, 0, ((size_t)c->mask + 1) * 2 * sizeof(struct dp_pkc_slot));
+}
+
+void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pkc_build *b)
+{
+	size_t qn = b->qend - BOLT_HDR_LEN;                  /* the question */
+	size_t qlen = 10 + qn + (b->edns ? 11 : 0);        /* the query after its ID */
+	size_t tlen = b->len - b->qend;
+	if (qlen + tlen > DP_PKC_DATA || !dp_pkc_fits(qlen))
+		return;
+	/* The way: this query's (same tag), else an empty or older one, else
+	 * the one the hash's top bit picks. */
+	struct dp_pkc_slot *s = &c->slot[(h & c->mask) * 2];
+	uint32_t tag = (uint32_t)(h >> 32) | 1u;
+	unsigned way;
+	if (s[0].tag == tag)
+		way = 0;
+	else if (s[1].tag == tag)
+		way = 1;
+	else if (s[0].tag == 0 || s[0].sec != now)
+		way = 0;
+	else if (s[1].tag == 0 || s[1].sec != now)
+		way = 1;
+	else
+		way = (unsigned)(h >> 63);
+	s += way;
+
+	/* The query's bytes after the ID as the fast path took them: flags,
+	 * QDCOUNT 1, AN 0, NS 0, AR 0 or 1, the question (left in place by
+	 * the answer), the OPT without options. */
+	uint8_t *d = s->data;
+	d[0] = (uint8_t)(b->qflags >> 8);
+	d[1] = (uint8_t)b->qflags;
+	memset(d + 2, 0, 8);
+	d[3] = 1;
+	d[9] = b->edns ? 1 : 0;
+	memcpy(d + 10, b->dns + BOLT_HDR_LEN, qn);
+	if (b->edns) {
+		uint8_t *o = d + 10 + qn;
+		o[0] = 0;
+		o[1] = 0;
+		o[2] = 41;      /* OPT */
+		memcpy(o + 3, &b->opt_tail, 8);
+	}
+	memcpy(d + qlen, b->dns + b->qend, tlen);
+	memcpy(s->hdr, b->dns + 2, 2);
+	memcpy(s->hdr + 2, b->dns + 6, 6);
+	/* The sum without the ID: RFC 1624's subtraction, ~id added. */
+	uint16_t id;
+	memcpy(&id, b->dns, 2);
+	s->sum = bolt_csum_fold(bolt_csum_plus(b->csum, (uint16_t)~id));
+	s->qlen = (uint8_t)qlen;
+	s->qend = (uint8_t)b->qend;
+	s->tlen = (uint8_t)tlen;
+	s->qslot = b->qslot;
+	s->bref = b->bref;
+	s->bver = b->bver;
+	s->sec = now;
+	s->tag = tag;
+	c->stores++;
+}

@@ -1,0 +1,216 @@
+/*
+ * The per-lcore packet cache of the specialised hit path (fastpath.c).
+ *
+ * A query whose DNS bytes after the 2-byte ID (flags, counts, the question
+ * as received, its case included, the OPT) equal those of a query the fast
+ * path answered from the shared cache earlier in the same second gets the
+ * same response again, the ID aside: the fast path keeps, per answered
+ * query, the response's header words after the ID, the bytes that follow
+ * the question (records and OPT) and the one's complement sum of the
+ * response's DNS payload without the ID, and answers the next identical
+ * query by copying them over it (the question stays in place) and adding
+ * the ID to the stored sum for the UDP checksum (RFC 1071 / 1624).
+ *
+ * Exact, not approximate: an entry is served only
+ *   - in the second (bolt_now()) it was built in: TTLs are aged per second,
+ *     so the same second gives the same bytes, and an entry that was not
+ *     expired then is not expired now (the shared cache's test is the same
+ *     second);
+ *   - while the shared cache's bucket the answer was read from keeps the
+ *     version it was read at (bolt_cache_bucket_version: any insert,
+ *     replace, eviction, delete, flush or shard reset of that bucket
+ *     advances it), checked by the caller for every hit;
+ *   - under the server UDP size and the policy it was built under (a change
+ *     of either clears the table: dp_pkc_bind);
+ *   - when the response fits the frame's buffer (the caller checks).
+ * It stores only answers the fast path built from a plain hit, not in the
+ * last 10 % of their TTL (those send prefetch hints: they go the fast
+ * path's way every time), whose query (after the ID) and response tail fit
+ * a slot; anything else is simply not stored. Every per-packet decision of
+ * the fast path (frame checks, service address, ACL, rate limit) and the
+ * counters still happen per packet for a hit here.
+ *
+ * The table: 2-way sets of 128-byte slots (two cache lines), the set chosen
+ * by XXH3 of the query's bytes with a random per-table seed (getrandom), so
+ * that nobody outside can send queries that collide; the stored bytes are
+ * compared in full (never the hash alone). A miss of the table costs its
+ * hash, one or two tag compares and, when the fast path answers the query,
+ * the store of its slot.
+ *
+ * Thread: one table per worker, used by that worker's thread only.
+ */
+#ifndef BOLTDNS_DP_PKTCACHE_H
+#define BOLTDNS_DP_PKTCACHE_H
+
+#include <endian.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "boltdns/common.h"
+
+/* Slots a worker's table has unless configured ([dataplane]
+ * packet-cache-size): 16384 slots, 2 MiB. */
+#define DP_PKC_DEFAULT 16384u
+#define DP_PKC_MIN 16u
+#define DP_PKC_MAX (1u << 20)
+/* Bytes of a slot for the query after its ID and the response's tail. */
+#define DP_PKC_DATA 98u
+
+struct dp_pkc_slot {
+	_Alignas(BOLT_CACHE_LINE) uint32_t tag; /* upper half of the hash, | 1; 0: empty */
+	uint32_t sec;          /* bolt_now() it was built in */
+	uint32_t bref;         /* shared cache bucket the answer came from
+	                          (bolt_cache_out.bucket_ref) */
+	uint32_t bver;         /* and its version then */
+	uint16_t sum;          /* the response's DNS payload without the ID: its one's
+	                          complement sum, folded, memory order */
+	uint8_t qlen;          /* query bytes after the ID: data[0..qlen) */
+	uint8_t qend;          /* 12 + the question's length: where the tail goes */
+	uint8_t tlen;          /* response bytes after the question: data[qlen..+tlen) */
+	uint8_t qslot;         /* dp_qtype_slot of the question's type (counters) */
+	uint8_t hdr[8];        /* the response's flags, ANCOUNT, NSCOUNT, ARCOUNT as sent
+	                          (QDCOUNT is 1) */
+	uint8_t data[DP_PKC_DATA];
+};
+_Static_assert(sizeof(struct dp_pkc_slot) == 128, "a slot is two cache lines");
+
+struct dp_pkc {
+	struct dp_pkc_slot *slot;  /* sets of 2: slot[2s], slot[2s + 1]; NULL: off */
+	uint32_t mask;             /* sets - 1 */
+	unsigned udp_max;          /* bound to (dp_pkc_bind) */
+	const void *pol;
+	uint64_t seed;             /* of the hash */
+	uint64_t hits;             /* answered from the table (tests, benchmarks) */
+	uint64_t stores;
+	uint64_t stale;            /* found, but its bucket had changed */
+};
+
+/* What dp_pkc_store keeps of one response the fast path built in place. */
+struct dp_pkc_build {
+	const uint8_t *dns;        /* the response: ID, header, the query's question
+	                              unchanged, the tail */
+	size_t qend;               /* 12 + question length */
+	size_t len;                /* response length */
+	uint64_t csum;             /* partial sum of dns[0..len) (bolt_csum_*) */
+	uint64_t opt_tail;         /* the query's OPT from its CLASS on (memory order) */
+	uint16_t qflags;           /* the query's flags word */
+	bool edns;                 /* the query ended with an OPT (no options) */
+	uint8_t qslot;
+	uint32_t bref, bver;
+};
+
+/*
+ * Size c to slots entries (0: off; else a power of two in
+ * DP_PKC_MIN..DP_PKC_MAX), empty, with a fresh random seed (getrandom; the
+ * process's bolt_hash_seed if that fails). Frees what c had. Returns 0,
+ * -EINVAL for a bad size, -ENOMEM (c is then off).
+ */
+int dp_pkc_init(struct dp_pkc *c, unsigned slots);
+
+/* Free c's table (c is off afterwards). */
+void dp_pkc_fini(struct dp_pkc *c);
+
+/* Forget every entry (the table stays). */
+void dp_pkc_clear(struct dp_pkc *c);
+
+/* The answers' server UDP size and policy: entries were built under the
+ * ones given last; other ones clear the table. Once per burst (two
+ * compares). */
+static inline void dp_pkc_bind(struct dp_pkc *c, unsigned udp_max, const void *pol)
+{
+	if (bolt_unlikely(c->udp_max != udp_max || c->pol != pol)) {
+		dp_pkc_clear(c);
+		c->udp_max = udp_max;
+		c->pol = pol;
+	}
+}
+
+/* Whether query bytes of this length (after the ID) may be in the table. */
+static inline bool dp_pkc_fits(size_t n)
+{
+	return n >= 8 && n <= DP_PKC_DATA;
+}
+
+/* The hash of the query's bytes after its ID (q, n bytes, dp_pkc_fits). */
+static inline uint64_t dp_pkc_hash(const struct dp_pkc *c, const uint8_t *q, size_t n)
+{
+	return XXH3_64bits_withSeed(q, n, c->seed);
+}
+
+/* Prefetch the set of hash h (the first line of both slots). */
+static inline void dp_pkc_prefetch(const struct dp_pkc *c, uint64_t h)
+{
+	const struct dp_pkc_slot *s = &c->slot[(h & c->mask) * 2];
+	__builtin_prefetch(s, 0, 3);
+	__builtin_prefetch(s + 1, 0, 3);
+}
+
+/* a[0..n) == b[0..n), n >= 8, by words (the last one overlapping). */
+static inline bool dp_pkc_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y, d = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return (d | (x ^ y)) == 0;
+}
+
+/* The entry of the query bytes q[0..n) (after the ID; hash h) built in the
+ * second now, or NULL. The caller then checks its bucket version
+ * (bolt_cache_bucket_version(cache, e->bref) == e->bver) and that
+ * e->qend + e->tlen fits the frame. */
+static inline struct dp_pkc_slot *dp_pkc_find(const struct dp_pkc *c, uint64_t h,
+                                              const uint8_t *q, size_t n, uint32_t now)
+{
+	struct dp_pkc_slot *s = &c->slot[(h & c->mask) * 2];
+	uint32_t tag = (uint32_t)(h >> 32) | 1u;
+	for (unsigned i = 0; i < 2; i++, s++)
+		if (s->tag == tag && s->sec == now && s->qlen == n && dp_pkc_equal(s->data, q, n))
+			return s;
+	return NULL;
+}
+
+/* Drop entry e (its bucket changed). */
+static inline void dp_pkc_drop(struct dp_pkc *c, struct dp_pkc_slot *e)
+{
+	e->tag = 0;
+	c->stale++;
+}
+
+/*
+ * Turn the query at dns (whose bytes after the ID are e's) into e's
+ * response in place: header words after the ID, the tail behind the
+ * question. *csum gets the partial sum of the response's DNS payload (ID
+ * included; never 0). Returns the response's length.
+ */
+static inline size_t dp_pkc_answer(const struct dp_pkc_slot *e, uint8_t *dns, uint64_t *csum)
+{
+	uint16_t id;
+	memcpy(&id, dns, 2);
+	memcpy(dns + 2, e->hdr, 2);
+	dns[4] = 0;
+	dns[5] = 1;
+	memcpy(dns + 6, e->hdr + 2, 6);
+	memcpy(dns + e->qend, e->data + e->qlen, e->tlen);
+	*csum = (uint64_t)e->sum + id;
+	return (size_t)e->qend + e->tlen;
+}
+
+/*
+ * Keep the response b describes for queries with the same bytes after the
+ * ID as its query (hash h of those bytes, as dp_pkc_hash gives for them)
+ * in the second now. Not stored when they do not fit a slot.
+ */
+void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pkc_build *b);
+
+#endif
