@@ -33,6 +33,9 @@
  * [ratelimit] rate = N (an ACL allowing everyone; all frames come from one
  * prefix, so N above the packets per second never limits: 1000000000) on
  * the single-thread modes' worker.
+ * BENCH_DP_PKC=N: each worker's packet cache (dataplane/pktcache.h) of N
+ * slots, 0 = off (default DP_PKC_DEFAULT, as [dataplane] packet-cache-size
+ * gives boltdns-dp), for an A/B in one build.
  */
 #include <endian.h>
 #include <pthread.h>
@@ -361,6 +364,12 @@ int main(int argc, char **argv)
 		dp_policy_from_config(&pol, &cfg);
 		dp_worker_set_policy(&w, &pol);
 	}
+	const char *pkcs = getenv("BENCH_DP_PKC");
+	unsigned pkc_slots = pkcs != NULL ? (unsigned)atol(pkcs) : DP_PKC_DEFAULT;
+	if (dp_pkc_init(&w.pkc, pkc_slots) != 0) {
+		fprintf(stderr, "BENCH_DP_PKC=%u: not a packet cache size\n", pkc_slots);
+		return 1;
+	}
 	const char *samp = getenv("BENCH_DP_SAMPLE");
 	if (samp != NULL)
 		w.tap_every = w.tap_left = (uint32_t)atoi(samp);
@@ -403,8 +412,10 @@ int main(int argc, char **argv)
 	run("restore", M_RESTORE, secs, &w, &s, &pc, r);
 	run("reflector", M_REFLECT, secs, &w, &s, &pc, r);
 	run("fastpath-hit", M_FAST, secs, &w, &s, &pc, r);
-	printf("  hits %llu, misses %llu\n", (unsigned long long)w.st->hits,
-	       (unsigned long long)w.st->misses);
+	printf("  hits %llu, misses %llu; packet cache (%u slots): hits %llu, stores %llu, "
+	       "stale %llu\n", (unsigned long long)w.st->hits, (unsigned long long)w.st->misses,
+	       pkc_slots, (unsigned long long)w.pkc.hits, (unsigned long long)w.pkc.stores,
+	       (unsigned long long)w.pkc.stale);
 
 	/* Scaling: one thread, then THREADS threads, same frames, one cache. */
 	unsigned nthr = argc > 4 ? (unsigned)atoi(argv[4]) : 2;
@@ -421,7 +432,8 @@ int main(int argc, char **argv)
 			th[i].bufs = aligned_alloc(64, sizeof(*bufs) * NFRAMES);
 			th[i].fp = calloc(NFRAMES, sizeof(struct dp_frame_pkt));
 			if (!th[i].w || !th[i].s || !th[i].bufs || !th[i].fp ||
-			    dp_worker_init(th[i].w, r, i, 1232) != 0) {
+			    dp_worker_init(th[i].w, r, i, 1232) != 0 ||
+			    dp_pkc_init(&th[i].w->pkc, pkc_slots) != 0) {
 				fprintf(stderr, "scale: no memory or no lcore %u in the region\n", i);
 				return 1;
 			}
@@ -431,6 +443,7 @@ int main(int argc, char **argv)
 		double all = scale_run(th, nthr, secs);
 		printf("scale-ratio     %8.2f x  (%u threads / 1, per CPU second)\n", all / one, nthr);
 		for (unsigned i = 0; i < nthr; i++) {
+			dp_pkc_fini(&th[i].w->pkc);
 			free(th[i].w);
 			free(th[i].s);
 			free(th[i].bufs);
