@@ -67,6 +67,9 @@ struct dp_fast_q {
 	uint64_t pkh;          /* hash of its bytes after the ID (dp_pkc_hash); 0: the
 	                          packet cache is off or they do not fit it */
 	struct dp_pkc_slot *pk; /* its packet-cache entry (KJ_PKC) */
+	uint64_t csum;         /* answered by the fast path, to keep in the packet
+	                          cache: its response's partial sum */
+	uint16_t out_len;      /* and length */
 };
 
 /* Scratch for one burst (per worker, so nothing is on the stack). */

@@ -318,15 +318,13 @@ static inline size_t pkc_answer(struct dp_worker *w, struct dp_pkc_slot *e, uint
  * common way, no prefetch hint due). */
 static __attribute__((noinline)) void pkc_keep(struct dp_worker *w, const struct dp_fast_q *q,
                                                const struct bolt_cache_out *o,
-                                               const uint8_t *dns, size_t len, uint64_t csum,
-                                               uint16_t qtype)
+                                               const uint8_t *dns, uint16_t qtype)
 {
-	if (o->bucket_ref == 0 || dp_hint_due(w, &o->val))
-		return;
 	struct dp_pkc_build b = {
-		.dns = dns, .qend = q->qend, .len = len, .csum = csum, .opt_tail = q->opt_tail,
-		.qflags = q->flags, .edns = q->edns, .qslot = (uint8_t)dp_qtype_slot(qtype),
-		.bref = o->bucket_ref, .bver = o->bucket_ver,
+		.dns = dns, .qend = q->qend, .len = q->out_len, .csum = q->csum,
+		.opt_tail = q->opt_tail, .qflags = q->flags, .edns = q->edns,
+		.qslot = (uint8_t)dp_qtype_slot(qtype), .bref = o->bucket_ref,
+		.bver = o->bucket_ver,
 	};
 	dp_pkc_store(&w->pkc, q->pkh, w->now, &b);
 }
@@ -438,7 +436,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		bolt_cache_lookup_burst(w->cache, w->kp, nk, w->now, w->kout, w->krc);
 
 	/* 3: in frame order (the rate limit's budget) */
-	uint64_t done = 0;
+	uint64_t done = 0, keep = 0;
 	unsigned served = 0;
 	for (unsigned jq = 0; jq < nq; jq++) {
 		const struct dp_fast_q *q = &s->fq[jq];
@@ -488,13 +486,23 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 			w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;
 			if (bolt_unlikely(dp_hint_due(w, v)))
 				dp_prefetch_hint(w, k, v);
-			if (q->pkh != 0)
-				pkc_keep(w, q, &w->kout[j], dns, len, csum, k->qtype);
+			/* kept after the burst: a slot it would take may be
+			 * one a later frame of the burst is to be answered from */
+			if (q->pkh != 0 && w->kout[j].bucket_ref != 0 && !dp_hint_due(w, v)) {
+				struct dp_fast_q *kq = &s->fq[jq];
+				kq->csum = csum;
+				kq->out_len = (uint16_t)len;
+				keep |= 1ull << jq;
+			}
 		}
 		w->bc.hits++;
 		fast_reply(p, fp, q, len, csum);
 		done |= 1ull << q->idx;
 		served++;
+	}
+	for (; keep != 0; keep &= keep - 1) {
+		const struct dp_fast_q *q = &s->fq[__builtin_ctzll(keep)];
+		pkc_keep(w, q, &w->kout[q->kj], f[q->idx].data + q->dns_off, w->key[q->idx].qtype);
 	}
 	if (served != 0) {
 		DP_STAT_ADD(w->st, queries, served);

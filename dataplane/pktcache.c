@@ -14,6 +14,7 @@
 int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 {
 	dp_pkc_fini(c);
+	c->hits = c->stores = c->stale = 0;
 	if (slots == 0)
 		return 0;
 	if (slots < DP_PKC_MIN || slots > DP_PKC_MAX || (slots & (slots - 1)) != 0)

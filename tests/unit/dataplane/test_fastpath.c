@@ -12,7 +12,10 @@
  * denies some clients;
  * a rate limit, high (never limiting) and low (many limited responses from
  * a few prefixes, dropped and slipped), the rate-limit table the same after
- * both paths.
+ * both paths. With the packet cache (dataplane/pktcache.h) on: repeated
+ * queries, the clock stepping, entries replaced, deleted and flushed
+ * between identical queries, a small table (test_pkc_vs_general,
+ * test_pkc_changes).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,62 +97,44 @@ static void put_answer(unsigned i, unsigned n, uint32_t ttl, uint32_t when, uint
 	                                           do_bit, when, ttl, kind, ede_len, status), 0);
 }
 
-static int setup(void **state)
+/* The entry of names[i] (i < NNAMES - 8) as of `now`, of the kind its
+ * index gives (and its DO=1 twin for even i); var != 0 makes its records
+ * differ (other TTL and count: a replaced entry). */
+static void fill_one(unsigned i, uint32_t now, unsigned var)
 {
-	(void)state;
-	int err;
-	snprintf(path, sizeof(path), "/dev/shm/boltdns-ut-fastpath-%d", (int)getpid());
-	struct bolt_region_params p = { .path = path, .size = 32u << 20, .ring_slots = 256,
-	                                .wipe = true };
-	reg = bolt_region_create(&p, &err);
-	if (!reg) {
-		fprintf(stderr, "region %s: %s\n", path, bolt_strerror(err));
-		return -1;
+	unsigned n = 1 + (i + var) % 3;
+	uint8_t kind = BOLT_CACHE_POSITIVE, status = BOLT_SEC_UNCHECKED;
+	uint32_t ttl = 300 + i + var, when = now - i * 7;
+	bool ede = false;
+	switch (i % 12) {
+	case 3: status = BOLT_SEC_SECURE; break;
+	case 4: kind = BOLT_CACHE_STATIC; ttl = BOLT_CACHE_EXPIRES_NEVER; break;
+	case 5: kind = BOLT_CACHE_NXDOMAIN; break;
+	case 6: when = now - 1000; break;             /* expired */
+	case 7: ede = true; break;
+	case 8: when = now - 280 - i; break;           /* last 10 %: a hint */
+	case 9: n = 120; break;                        /* TC at 1232 */
+	case 10: status = BOLT_SEC_SECURE; n = 30; break; /* fits 1232, not 512 */
+	case 11: ttl = 5; when = now - 4; break;       /* TTL ages to 1 or 0 */
+	default: break;
 	}
-	if (dp_worker_init(&w, reg, 0, 1232) != 0)
-		return -1;
-	memset(&svc, 0, sizeof(svc));
-	svc.dns_port = 53;
-	memcpy(svc.v4[svc.n4++], SVC4, 4);
-	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	memcpy(svc.v6[svc.n6++], v6, 16);
+	if (kind == BOLT_CACHE_STATIC)
+		when = now;
+	put_answer(i, n, ttl, when, kind, status, ede, false);
+	/* the DO=1 twin, sometimes */
+	if (i % 2 == 0)
+		put_answer(i, n, ttl, when, kind, status, ede, true);
+}
 
-	uint32_t now = bolt_now();
-	for (unsigned i = 0; i < NNAMES; i++) {
-		/* names of every length class: short, >= 16 bytes (SSE), long */
-		unsigned pad = i % 3 == 0 ? 0 : i % 3 == 1 ? 12 : 40;
-		snprintf(names[i], sizeof(names[i]), "h%u%.*s.fast.example.", i, (int)pad,
-		         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
-	}
+/* Every entry of the test as of `now`. */
+static void fill_all(uint32_t now)
+{
 	/* The last eight names stay uncached: misses. */
-	for (unsigned i = 0; i < NNAMES - 8; i++) {
-		unsigned n = 1 + i % 3;
-		uint8_t kind = BOLT_CACHE_POSITIVE, status = BOLT_SEC_UNCHECKED;
-		uint32_t ttl = 300 + i, when = now - i * 7;
-		bool ede = false;
-		switch (i % 12) {
-		case 3: status = BOLT_SEC_SECURE; break;
-		case 4: kind = BOLT_CACHE_STATIC; ttl = BOLT_CACHE_EXPIRES_NEVER; break;
-		case 5: kind = BOLT_CACHE_NXDOMAIN; break;
-		case 6: when = now - 1000; break;             /* expired */
-		case 7: ede = true; break;
-		case 8: when = now - 280 - i; break;           /* last 10 %: a hint */
-		case 9: n = 120; break;                        /* TC at 1232 */
-		case 10: status = BOLT_SEC_SECURE; n = 30; break; /* fits 1232, not 512 */
-		case 11: ttl = 5; when = now - 4; break;       /* TTL ages to 1 or 0 */
-		default: break;
-		}
-		if (kind == BOLT_CACHE_STATIC)
-			when = now;
-		put_answer(i, n, ttl, when, kind, status, ede, false);
-		/* the DO=1 twin, sometimes */
-		if (i % 2 == 0)
-			put_answer(i, n, ttl, when, kind, status, ede, true);
-	}
+	for (unsigned i = 0; i < NNAMES - 8; i++)
+		fill_one(i, now, 0);
 	/* TXT answers whose response (with an OPT) is 506..517 and 1226..1237
 	 * bytes, and without one 506..517: either side of the UDP limits. */
 	for (unsigned k = 0; k < NBOUND; k++) {
-		snprintf(names[NNAMES + k], sizeof(names[0]), "b%u.fast.example.", k);
 		uint8_t m[2048], qn[BOLT_NAME_MAX], rdata[1500];
 		struct bolt_build bb;
 		int qn_len = bolt_name_from_text(names[NNAMES + k], qn);
@@ -178,6 +163,37 @@ static int setup(void **state)
 	assert_int_equal(bolt_answer_insert_bogus(reg->cache, msg, (size_t)len, b.ttl_off, b.nttl,
 	                                          false, now, 300, BOLT_CACHE_POSITIVE, 60, 0, NULL),
 	                 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	int err;
+	snprintf(path, sizeof(path), "/dev/shm/boltdns-ut-fastpath-%d", (int)getpid());
+	struct bolt_region_params p = { .path = path, .size = 32u << 20, .ring_slots = 256,
+	                                .wipe = true };
+	reg = bolt_region_create(&p, &err);
+	if (!reg) {
+		fprintf(stderr, "region %s: %s\n", path, bolt_strerror(err));
+		return -1;
+	}
+	if (dp_worker_init(&w, reg, 0, 1232) != 0)
+		return -1;
+	memset(&svc, 0, sizeof(svc));
+	svc.dns_port = 53;
+	memcpy(svc.v4[svc.n4++], SVC4, 4);
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	memcpy(svc.v6[svc.n6++], v6, 16);
+
+	for (unsigned i = 0; i < NNAMES; i++) {
+		/* names of every length class: short, >= 16 bytes (SSE), long */
+		unsigned pad = i % 3 == 0 ? 0 : i % 3 == 1 ? 12 : 40;
+		snprintf(names[i], sizeof(names[i]), "h%u%.*s.fast.example.", i, (int)pad,
+		         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+	}
+	for (unsigned k = 0; k < NBOUND; k++)
+		snprintf(names[NNAMES + k], sizeof(names[0]), "b%u.fast.example.", k);
+	fill_all(bolt_now());
 	return 0;
 }
 
@@ -327,7 +343,7 @@ static size_t mk_frame(uint8_t *b)
 	return len;
 }
 
-static uint8_t bufa[NB][ROOM], bufb[NB][ROOM];
+static uint8_t bufa[NB][ROOM], bufb[NB][ROOM], bufq[NB][ROOM];
 /* The rate-limit table as it was before the fast path's run, and after. */
 static struct dp_rl_bucket rl_before[DP_RL_BUCKETS], rl_fast[DP_RL_BUCKETS];
 
@@ -433,20 +449,77 @@ static size_t mk_common(uint8_t *b, unsigned i)
 
 static unsigned fast_served;
 
+/* Frames sent before, for repeats: the packet cache answers a query whose
+ * bytes after the ID are those of an earlier one (same second). */
+#define NPOOL 24
+static uint8_t pool[NPOOL][ROOM];
+static uint16_t pool_len[NPOOL];
+static unsigned pool_n;
+static bool repeats;   /* round_once repeats frames of the pool */
+
+/* Frame b (len bytes) as a repeat of an earlier query from another client
+ * port with another ID (its DNS bytes after the ID unchanged). */
+static void reclient(uint8_t *b, size_t len)
+{
+	size_t l3 = 14;
+	if (len >= 18 && b[12] == 0x81 && b[13] == 0x00)
+		l3 = 18;
+	size_t udp = l3 + (b[l3 - 2] == 0x86 ? 40 : 20);
+	if (udp + 12 > len)
+		return;
+	put16(b + udp, (uint16_t)(1024 + rnd(60000)));
+	put16(b + udp + 8, (uint16_t)rnd(65536));
+}
+
+/* The next frame of a round: new (kept in the pool), or a repeat. */
+static size_t next_frame(uint8_t *b)
+{
+	if (repeats && pool_n > 0 && rnd(2) == 0) {
+		unsigned k = rnd(pool_n < NPOOL ? pool_n : NPOOL);
+		memcpy(b, pool[k], ROOM);
+		reclient(b, pool_len[k]);
+		return pool_len[k];
+	}
+	size_t len = mk_frame(b);
+	unsigned k = pool_n < NPOOL ? pool_n : rnd(NPOOL);
+	memcpy(pool[k], b, ROOM);
+	pool_len[k] = (uint16_t)len;
+	pool_n++;
+	return len;
+}
+
 /* One round: a burst of n random frames through both paths. Returns false
  * when the clock's second changed during the round (TTLs would differ). */
-static bool round_once(unsigned n, const struct dp_port_ctx *pc)
+static uint16_t len[NB];
+static struct dp_frame_pkt fa[NB], fb[NB];
+
+static void hex(const char *what, const uint8_t *b, size_t n)
 {
-	static uint16_t len[NB];
-	static struct dp_frame_pkt fa[NB], fb[NB];
+	fprintf(stderr, "%s ", what);
+	for (size_t k = 0; k < n; k++)
+		fprintf(stderr, "%02x", b[k]);
+	fprintf(stderr, "\n");
+}
+
+/* Frame i of n answered differently: the query and both answers. */
+static void dump(unsigned i, unsigned n)
+{
+	fprintf(stderr, "frame %u of %u, %u bytes: fast path %u, general %u\n", i, n, len[i],
+	        fa[i].out_len, fb[i].out_len);
+	hex("query  ", bufq[i], len[i]);
+	hex("fast   ", bufa[i], fa[i].out_len);
+	hex("general", bufb[i], fb[i].out_len);
+}
+
+/* Frames bufa[0..n) (len[]) and their copies in bufb through both paths,
+ * compared. False when the clock's second changed meanwhile. */
+static bool both_paths(unsigned n, const struct dp_port_ctx *pc)
+{
 	static struct msg_rec ra[256], rb[256];
 	struct bolt_lcore_stats da, db;
 	unsigned na, nb;
-
-	for (unsigned i = 0; i < n; i++) {
-		len[i] = (uint16_t)mk_frame(bufa[i]);
-		memcpy(bufb[i], bufa[i], ROOM);
-	}
+	for (unsigned i = 0; i < n; i++)
+		memcpy(bufq[i], bufa[i], ROOM);   /* the queries, for dump() */
 	uint32_t t0 = bolt_now();
 	/* Both paths from the same rate-limit table. */
 	if (w.rl)
@@ -457,7 +530,7 @@ static bool round_once(unsigned n, const struct dp_port_ctx *pc)
 		memcpy(w.rl, rl_before, sizeof(rl_before));
 	}
 	run(bufb, fb, len, n, true, pc, &db, rb, &nb);
-	if (bolt_now() != t0)
+	if (w.now_fake == 0 && bolt_now() != t0)
 		return false;
 	/* the budget counted alike: once per response, in the same order */
 	if (w.rl)
@@ -466,6 +539,9 @@ static bool round_once(unsigned n, const struct dp_port_ctx *pc)
 		assert_int_equal(fa[i].action, fb[i].action);
 		assert_int_equal(fa[i].len, fb[i].len);
 		if (fa[i].action == DP_ACT_TX) {
+			if (fa[i].out_len != fb[i].out_len ||
+			    memcmp(bufa[i], bufb[i], fa[i].out_len) != 0)
+				dump(i, n);
 			assert_int_equal(fa[i].out_len, fb[i].out_len);
 			assert_int_equal(fa[i].family, fb[i].family);
 			if (fa[i].family) {
@@ -483,6 +559,124 @@ static bool round_once(unsigned n, const struct dp_port_ctx *pc)
 	assert_int_equal(na, nb);
 	assert_memory_equal(ra, rb, na * sizeof(ra[0]));
 	return true;
+}
+
+static bool round_once(unsigned n, const struct dp_port_ctx *pc)
+{
+	for (unsigned i = 0; i < n; i++) {
+		len[i] = (uint16_t)next_frame(bufa[i]);
+		memcpy(bufb[i], bufa[i], ROOM);
+	}
+	return both_paths(n, pc);
+}
+
+/* n copies of the query frame q (ql bytes), other IDs and ports, through
+ * both paths; returns the packet cache's hits among them. */
+static unsigned send_same(const uint8_t *q, size_t ql, unsigned n)
+{
+	struct dp_port_ctx pc = { .svc = &svc };
+	uint64_t h0 = w.pkc.hits;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(bufa[i], q, ROOM);
+		reclient(bufa[i], ql);
+		memcpy(bufb[i], bufa[i], ROOM);
+		len[i] = (uint16_t)ql;
+	}
+	assert_true(both_paths(n, &pc));
+	return (unsigned)(w.pkc.hits - h0);
+}
+
+/* The TTL of the first answer record of the response in bufa[0] (an A
+ * query for names[0] with EDNS, fastpath.c's IPv4 layout). */
+static uint32_t first_ttl(void)
+{
+	const uint8_t *dns = bufa[0] + 42;
+	size_t q = 12 + strlen(names[0]) + 1 + 4;
+	uint32_t v;
+	memcpy(&v, dns + q + 6, 4);     /* pointer, type, class */
+	return be32toh(v);
+}
+
+/* Identical queries one after the other, the packet cache on: answered from
+ * it in the same second only, its answers the general path's; a changed
+ * entry (replaced, deleted, flushed) is never served from it again: the
+ * next identical query gets the new data or misses at once. */
+static void test_pkc_changes(void **state)
+{
+	(void)state;
+	static uint8_t q[ROOM], q2[ROOM];
+	uint32_t t = bolt_now();
+	uint8_t wn[BOLT_NAME_MAX];
+	int nl = bolt_name_from_text(names[0], wn);
+
+	assert_int_equal(dp_pkc_init(&w.pkc, 1024), 0);
+	w.now_fake = t;
+	fill_one(0, t, 0);
+	size_t ql = mk_common(q, 0);
+	/* the first answered the fast path's way and kept; the same in a burst
+	 * too (kept after the burst's lookup); the next burst all from it */
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_equal(w.pkc.stores, 1);
+	assert_int_equal(send_same(q, ql, 1), 1);
+	assert_int_equal(send_same(q, ql, 8), 8);
+	uint32_t ttl0 = first_ttl();
+	/* another case of the name: other bytes, not the same entry */
+	memcpy(q2, q, ROOM);
+	q2[42 + 13] ^= 0x20;
+	assert_int_equal(send_same(q2, ql, 1), 0);
+	assert_int_equal(send_same(q2, ql, 1), 1);
+	/* a second later: built again (TTLs one less), then served */
+	w.now_fake = t + 1;
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_equal(first_ttl(), ttl0 - 1);
+	assert_int_equal(send_same(q, ql, 2), 2);
+	/* the entry replaced: the new records at once */
+	uint64_t stale = w.pkc.stale;
+	fill_one(0, t + 1, 3);   /* one record, TTL 303 */
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_equal(w.pkc.stale, stale + 1);
+	assert_int_not_equal(first_ttl(), ttl0 - 1);
+	/* (that one the general path's: the next kept, the one after from it) */
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_equal(send_same(q, ql, 1), 1);
+	/* deleted: a miss at once (the frame onto the ring, not answered) */
+	assert_true(bolt_cache_delete(reg->cache, wn, (size_t)nl, 0) > 0);
+	uint64_t miss0 = w.st->misses;
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_not_equal(fa[0].action, DP_ACT_TX);
+	assert_true(w.st->misses > miss0);
+	/* back, kept, then the whole cache flushed: a miss at once */
+	fill_one(0, t + 1, 0);
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_equal(send_same(q, ql, 1), 1);
+	bolt_cache_flush(reg->cache);
+	miss0 = w.st->misses;
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_not_equal(fa[0].action, DP_ACT_TX);
+	assert_true(w.st->misses > miss0);
+	fill_all(t + 1);
+	/* another server UDP size clears it */
+	assert_int_equal(send_same(q, ql, 1), 0);
+	assert_int_equal(send_same(q, ql, 1), 1);
+	w.udp_max = 4096;
+	assert_int_equal(send_same(q, ql, 1), 0);
+	w.udp_max = 1232;
+	/* a table of 16 slots and many questions (every case of three names):
+	 * sets shared, entries evicted, every answer still the general path's */
+	assert_int_equal(dp_pkc_init(&w.pkc, 16), 0);
+	static uint8_t qs[40][ROOM];
+	size_t qls[40];
+	for (unsigned k = 0; k < 40; k++)
+		qls[k] = mk_common(qs[k], k < 20 ? 0 : 1);
+	unsigned hits = 0;
+	for (unsigned r = 0; r < 600; r++) {
+		unsigned k = rnd(40);
+		hits += send_same(qs[k], qls[k], 1 + rnd(4));
+	}
+	assert_true(hits > 0);
+	w.now_fake = 0;
+	fill_all(bolt_now());
+	dp_pkc_fini(&w.pkc);
 }
 
 static void test_fast_vs_general(void **state)
@@ -505,6 +699,64 @@ static void test_fast_vs_general(void **state)
 	/* the fast path did serve (the general path's hits are counted too) */
 	assert_true(w.st->hits - hits0 > 10000);
 	(void)fast_served;
+}
+
+/* The same with the packet cache on (a small table: sets shared, entries
+ * evicted), half the frames repeats of earlier ones (in the burst and
+ * across bursts, other IDs and ports), the clock (both paths' second)
+ * stepping on so that TTLs age and short ones expire between identical
+ * queries, and the shared cache changing under the stored answers: an
+ * entry replaced by other records, deleted, or everything flushed (and
+ * filled again) between two identical queries. */
+static void test_pkc_vs_general(void **state)
+{
+	(void)state;
+	unsigned rounds = 0;
+	uint32_t t = bolt_now();
+	assert_int_equal(dp_pkc_init(&w.pkc, 64), 0);
+	uint64_t h0 = w.pkc.hits, st0 = w.pkc.stale;
+	repeats = true;
+	pool_n = 0;
+	w.now_fake = t;
+	while (rounds < 3000) {
+		struct dp_port_ctx pc = { .svc = &svc, .ol_ip = rnd(4) == 0, .ol_udp = rnd(4) == 0,
+		                          .have_exc = rnd(2) == 0 };
+		if (rnd(40) == 0)
+			w.udp_max = rnd(3) == 0 ? 4096 : rnd(5) == 0 ? 512 : 1232;
+		if (rnd(30) == 0)
+			w.now_fake = ++t;
+		unsigned ch = rnd(20);
+		if (ch == 0) {
+			/* other records for a name */
+			fill_one(rnd(NNAMES - 8), t, 1 + rnd(5));
+		} else if (ch == 1) {
+			/* a name deleted (back a few rounds later) */
+			uint8_t wn[BOLT_NAME_MAX];
+			unsigned i = rnd(NNAMES - 8);
+			int nl = bolt_name_from_text(names[i], wn);
+			assert_true(bolt_cache_delete(reg->cache, wn, (size_t)nl, 0) >= 0);
+		} else if (ch == 2) {
+			fill_one(rnd(NNAMES - 8), t, 0);
+		} else if (ch == 3 && rnd(10) == 0) {
+			bolt_cache_flush(reg->cache);
+			/* a round of misses, then everything back */
+			assert_true(round_once(1 + rnd(NB), &pc));
+			fill_all(t);
+		}
+		assert_true(round_once(1 + rnd(NB), &pc));
+		rounds++;
+	}
+	/* the packet cache answered, and found changed buckets */
+	fprintf(stderr, "packet cache: %llu hits, %llu stores, %llu stale\n",
+	        (unsigned long long)(w.pkc.hits - h0), (unsigned long long)w.pkc.stores,
+	        (unsigned long long)(w.pkc.stale - st0));
+	assert_true(w.pkc.hits - h0 > 500);
+	assert_true(w.pkc.stale - st0 > 10);
+	w.udp_max = 1232;
+	w.now_fake = 0;
+	repeats = false;
+	fill_all(bolt_now());
+	dp_pkc_fini(&w.pkc);
 }
 
 /* One burst of common queries for cached names: the fast path answers
@@ -652,6 +904,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fast_takes_common),
 		cmocka_unit_test(test_fast_vs_general),
+		cmocka_unit_test(test_pkc_vs_general),
+		cmocka_unit_test(test_pkc_changes),
 		cmocka_unit_test(test_fast_vs_general_policy),
 		cmocka_unit_test(test_fast_rl_one_prefix),
 	};

@@ -1,0 +1,149 @@
+/*
+ * The packet cache's table (dataplane/pktcache.c) on its own: random
+ * responses stored and served to queries with the same bytes after the ID
+ * and another ID, the response's bytes and its one's complement sum (the
+ * stored sum without the ID, the new ID added: RFC 1071 / 1624) against a
+ * full sum of the bytes served; no entry for other bytes, another second,
+ * after a clear, or for what does not fit a slot.
+ */
+#include <setjmp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "boltdns/csum.h"
+#include "boltdns/wire.h"
+#include "pktcache.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 32) % n;
+}
+
+/* A query at q: random ID and flags, QD 1, AR edns, a question of qn random
+ * bytes, the OPT (no options) with random tail; returns its length. */
+static size_t mk_query(uint8_t *q, size_t qn, bool edns, uint16_t *flags, uint64_t *opt_tail)
+{
+	for (size_t i = 0; i < 12 + qn + 11; i++)
+		q[i] = (uint8_t)rnd(256);
+	*flags = (uint16_t)(q[2] << 8 | q[3]);
+	memset(q + 4, 0, 8);
+	q[5] = 1;
+	q[11] = edns ? 1 : 0;
+	size_t len = 12 + qn;
+	if (edns) {
+		q[len] = 0;
+		q[len + 1] = 0;
+		q[len + 2] = 41;
+		memcpy(opt_tail, q + len + 3, 8);
+		len += 11;
+	}
+	return len;
+}
+
+static void test_store_answer(void **state)
+{
+	(void)state;
+	struct dp_pkc c = { 0 };
+	assert_int_equal(dp_pkc_init(&c, 64), 0);
+	uint8_t q[256], r[512], q2[256];
+	unsigned served = 0, skipped = 0;
+	for (unsigned it = 0; it < 20000; it++) {
+		bool edns = rnd(4) != 0;
+		size_t qn = 5 + rnd(60);
+		uint16_t qflags;
+		uint64_t opt_tail = 0;
+		size_t ql = mk_query(q, qn, edns, &qflags, &opt_tail);
+		/* the response: the query's ID and question, random header
+		 * words and tail (odd and even lengths) */
+		size_t qend = 12 + qn, tl = rnd(90);
+		memcpy(r, q, qend);
+		for (size_t i = 2; i < 12; i++)
+			r[i] = (uint8_t)rnd(256);
+		r[4] = 0;
+		r[5] = 1;
+		for (size_t i = 0; i < tl; i++)
+			r[qend + i] = (uint8_t)rnd(256);
+		size_t rl = qend + tl;
+		uint32_t now = 1000 + rnd(3);
+		struct dp_pkc_build b = {
+			.dns = r, .qend = qend, .len = rl, .csum = bolt_csum_add(0, r, rl),
+			.opt_tail = opt_tail, .qflags = qflags, .edns = edns, .qslot = 1,
+			.bref = 1 + rnd(100), .bver = rnd(1000) * 2,
+		};
+		uint64_t h = dp_pkc_hash(&c, q + 2, ql - 2);
+		uint64_t st0 = c.stores;
+		dp_pkc_store(&c, h, now, &b);
+		bool fits = (ql - 2) + tl <= DP_PKC_DATA;
+		assert_int_equal(c.stores - st0, fits ? 1 : 0);
+		if (!fits) {
+			assert_null(dp_pkc_find(&c, h, q + 2, ql - 2, now));
+			skipped++;
+			continue;
+		}
+		/* the same query with another ID */
+		memcpy(q2, q, ql);
+		q2[0] = (uint8_t)rnd(256);
+		q2[1] = (uint8_t)rnd(256);
+		assert_null(dp_pkc_find(&c, h, q2 + 2, ql - 2, now + 1));
+		struct dp_pkc_slot *e = dp_pkc_find(&c, h, q2 + 2, ql - 2, now);
+		assert_non_null(e);
+		assert_int_equal(e->bref, b.bref);
+		assert_int_equal(e->bver, b.bver);
+		uint64_t sum = 0;
+		size_t al = dp_pkc_answer(e, q2, &sum);
+		assert_int_equal(al, rl);
+		assert_memory_equal(q2 + 2, r + 2, rl - 2);
+		assert_true(sum != 0);
+		assert_int_equal(bolt_csum_fold(sum), bolt_csum_fold(bolt_csum_add(0, q2, rl)));
+		served++;
+		/* one byte of the query other: not the entry */
+		memcpy(q2, q, ql);
+		q2[2 + rnd((uint32_t)ql - 2)] ^= (uint8_t)(1 + rnd(255));
+		assert_null(dp_pkc_find(&c, h, q2 + 2, ql - 2, now));
+	}
+	assert_true(served > 5000);
+	assert_true(skipped > 1000);
+	dp_pkc_clear(&c);
+	/* nothing left after a clear */
+	uint16_t qflags;
+	uint64_t opt_tail = 0;
+	size_t ql = mk_query(q, 10, true, &qflags, &opt_tail);
+	assert_null(dp_pkc_find(&c, dp_pkc_hash(&c, q + 2, ql - 2), q + 2, ql - 2, 1000));
+	dp_pkc_fini(&c);
+}
+
+static void test_sizes(void **state)
+{
+	(void)state;
+	struct dp_pkc c = { 0 };
+	assert_int_equal(dp_pkc_init(&c, 0), 0);
+	assert_null(c.slot);
+	assert_int_equal(dp_pkc_init(&c, 100), -EINVAL);
+	assert_int_equal(dp_pkc_init(&c, 8), -EINVAL);
+	assert_int_equal(dp_pkc_init(&c, DP_PKC_MAX * 2), -EINVAL);
+	assert_int_equal(dp_pkc_init(&c, 16), 0);
+	assert_int_equal(c.mask, 7);
+	/* a re-size frees the old table (LeakSanitizer) */
+	assert_int_equal(dp_pkc_init(&c, DP_PKC_DEFAULT), 0);
+	dp_pkc_fini(&c);
+	assert_null(c.slot);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_answer),
+		cmocka_unit_test(test_sizes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
