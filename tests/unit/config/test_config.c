@@ -33,6 +33,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->exception, "");
 	assert_string_equal(c->xdp_prog, "");
 	assert_true(c->dp_cookies);
+	assert_int_equal(c->dp_pkc_slots, 16384);
 
 	assert_string_equal(c->cache_path, "/dev/hugepages/boltdns");
 	assert_int_equal(c->cache_size, 1ull << 30);
@@ -125,6 +126,7 @@ static void test_every_key_good(void **state)
 		"exception = dtap0\n"
 		"xdp-prog = /usr/lib/boltdns/xdp.o\n"
 		"cookies = no\n"
+		"packet-cache-size = 0\n"
 		"[cache]\n"
 		"path = /dev/shm/boltdns\n"
 		"size = 512M\n"
@@ -195,6 +197,7 @@ static void test_every_key_good(void **state)
 	assert_string_equal(c->exception, "dtap0");
 	assert_string_equal(c->xdp_prog, "/usr/lib/boltdns/xdp.o");
 	assert_false(c->dp_cookies);
+	assert_int_equal(c->dp_pkc_slots, 0);
 
 	assert_string_equal(c->cache_path, "/dev/shm/boltdns");
 	assert_int_equal(c->cache_size, 512ull << 20);
@@ -285,6 +288,10 @@ static void test_every_key_bad(void **state)
 	key_bad("dataplane", "udp-max = 511", "out of range 512..4096");
 	key_bad("dataplane", "udp-max = 4097", "out of range");
 	key_bad("dataplane", "idle-sleep = 10001", "out of range");
+	key_bad("dataplane", "packet-cache-size = 1000", "not a power of two (or 0 for off)");
+	key_bad("dataplane", "packet-cache-size = 8", "out of range 16..1048576 (or 0 for off)");
+	key_bad("dataplane", "packet-cache-size = 2097152", "out of range");
+	key_bad("dataplane", "packet-cache-size = lots", "not a number");
 	key_bad("dataplane", "idle-sleep = -1", "");
 	key_bad("dataplane", "idle-sleep = automatic", "");
 	key_bad("dataplane", "exception = a-very-long-interface-name", "not an interface name");
