@@ -406,7 +406,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		if (fq->pkh != 0) {
 			struct dp_pkc_slot *e = dp_pkc_find(pc, fq->pkh, dns + 2,
 			                                    (size_t)fq->dns_len - 2, w->now);
-			if (e != NULL && (size_t)e->qend + e->tlen <= (size_t)fp->room - fq->dns_off) {
+			if (e != NULL && dp_pkc_room(e) <= (size_t)fp->room - fq->dns_off) {
 				__builtin_prefetch((const uint8_t *)w->cache +
 				                   (uint64_t)(e->bref - 1) * BOLT_CACHE_LINE, 0, 3);
 				fq->pk = e;

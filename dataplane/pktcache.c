@@ -19,9 +19,10 @@ int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 		return 0;
 	if (slots < DP_PKC_MIN || slots > DP_PKC_MAX || (slots & (slots - 1)) != 0)
 		return -EINVAL;
-	/* the last slot's data may be read by word compares up to its end:
-	 * nothing past the table */
-	c->slot = aligned_alloc(BOLT_CACHE_LINE, (size_t)slots * sizeof(struct dp_pkc_slot));
+	/* a line behind the last slot: dp_pkc_answer reads up to 15 bytes
+	 * past a tail */
+	c->slot = aligned_alloc(BOLT_CACHE_LINE,
+	                        ((size_t)slots + 1) * sizeof(struct dp_pkc_slot));
 	if (c->slot == NULL)
 		return -ENOMEM;
 	c->mask = slots / 2 - 1;
@@ -43,7 +44,8 @@ void dp_pkc_fini(struct dp_pkc *c)
 void dp_pkc_clear(struct dp_pkc *c)
 {
 	if (c->slot != NULL)
-		memset(c->slot, 0, ((size_t)c->mask + 1) * 2 * sizeof(struct dp_pkc_slot));
+		memset(c->slot, 0, ((size_t)c->mask + 1) * 2 * sizeof(struct dp_pkc_slot) +
+		                   sizeof(struct dp_pkc_slot));
 }
 
 void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pkc_build *b)
