@@ -1,6 +1,11 @@
 /*
  * The specialised hit path of the burst handler (see fastpath.h).
  *
+ * Stage 1a checks each frame up to its UDP payload (fast_frame) and hashes
+ * the payload after the ID for the packet cache (pktcache.h); stage 1b
+ * takes the packet cache's hits aside and parses the others. Stage 3 goes
+ * through both in frame order (the rate limit's budget).
+ *
  * Stage 1 takes, per frame, only the shape fastpath.h describes: every test
  * the general parsers make is made here too, in the same order of
  * importance, but only to say "not mine" (the general path then gives the

@@ -23,6 +23,12 @@
  * slipped TC=1 there, with its counters). So that the budget is counted in
  * frame order, hits behind the first frame the general path answers itself
  * go to the general path too.
+ * In front of its parse and lookup, the worker's packet cache (pktcache.h,
+ * w->pkc when allocated): a query with the bytes after the ID of one it
+ * answered from a plain hit in the same second, whose cache bucket has not
+ * changed since, gets that response again (the frame checks, ACL, rate
+ * limit and counters as for any hit); one whose bucket changed goes to the
+ * general path as received.
  *
  * Thread: the worker's own thread.
  */
