@@ -71,7 +71,8 @@ socket)
 	CLIENT=()
 	IO="io = socket
 listen = $SERVER@$PORT, [::1]@$PORT
-workers = 2"
+workers = 2
+packet-cache-size = 1048576"
 	;;
 af_packet|af_packet_mq|af_xdp)
 	# Namespaces and raw sockets need root; meson counts 77 as skipped.
@@ -180,6 +181,12 @@ write_conf yes
 start_dp
 check "dataplane pid and heartbeat in the region" \
 	test "$(stat_of dp_pid)" = "$DP_PID" -a "$(stat_of dp_heartbeat)" -gt 0
+if [ "$MODE" = socket ]; then
+	# the socket workers run no fast path: no packet cache of 128 MiB
+	# each (1048576 slots) allocated for nothing
+	rss=$(awk '/^RssAnon:/ { print $2 }' "/proc/$DP_PID/status")
+	check "socket workers: no packet cache allocated (RssAnon $rss kB)" test "$rss" -lt 65536
+fi
 
 # ---- cached answers --------------------------------------------------------
 "$PUT" "$REGION" www.example.com A 300 198.18.5.5 198.18.5.6
