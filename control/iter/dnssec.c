@@ -107,7 +107,7 @@ static void part_from_entry(struct part *pt, const struct kentry *e, const uint8
 		part_set(pt, BOLT_SEC_INSECURE, BOLT_EDE_NONE, NULL);
 	else {
 		part_set(pt, BOLT_SEC_BOGUS, e->ede, "%s: %s", zn, e->reason);
-		pt->kzone = dsec_zone_key(zone);
+		pt->kzone = e->cause != 0 ? e->cause : dsec_zone_key(zone);
 	}
 }
 

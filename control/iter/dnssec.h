@@ -71,7 +71,8 @@ struct dsec_verdict {
 	                                  4035 5.3.3); 0: no bound */
 	char text[96];                 /* reason (bogus), "" otherwise */
 	uint64_t key_zone;             /* bogus because the keys of this zone (its DNSKEY
-	                                  set or its DS at the parent) did not validate:
+	                                  set or its DS at the parent) did not validate
+	                                  (a zone below it: bogus by inheritance):
 	                                  dsec_zone_key(zone); 0: the records themselves
 	                                  (or no verdict on a zone's keys) */
 };

@@ -189,8 +189,16 @@ static const struct kentry *inherit(struct dsec_val *v, const uint8_t *z,
 {
 	if (pk == NULL)
 		return NULL;
-	if (pk->state == KS_BOGUS)
-		return put_bogus(v, z, pk->ede, pk->reason);
+	if (pk->state == KS_BOGUS) {
+		/* the keys that failed are the ancestor's (dsec_verdict.key_zone:
+		 * whose servers a new query avoids) */
+		uint64_t cause = pk->cause != 0 ? pk->cause
+		                 : pk != &v->tmp ? dsec_zone_key(pk->name) : 0;
+		const struct kentry *e = put_bogus(v, z, pk->ede, pk->reason);
+		if (e != &v->tmp)
+			((struct kentry *)e)->cause = cause;
+		return e;
+	}
 	return kc_put(v, z, KS_INSECURE, ttl, 0, NULL, NULL, NULL);
 }
 

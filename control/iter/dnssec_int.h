@@ -47,6 +47,8 @@ struct kentry {
 	uint16_t ede;
 	char reason[96];
 	struct orr_list keys;      /* KS_SECURE: the validated DNSKEY RRset */
+	uint64_t cause;            /* KS_BOGUS inherited from an ancestor: the zone whose
+	                              keys failed (dsec_zone_key); 0: this one's own */
 };
 
 /* One fetched DS or DNSKEY answer. */

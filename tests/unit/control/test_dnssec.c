@@ -307,6 +307,61 @@ static void test_probe(void **state)
 	assert_false(dsec_probe_due(name));
 }
 
+/* The verdict names the zone whose keys failed (dsec_verdict.key_zone:
+ * resretry.c blames first the servers that sent that zone's DNSKEY or DS
+ * set): nsec.test's DNSKEY set arrives without its RRSIGs, so nsec.test's
+ * keys are bogus, and sub.nsec.test below it is bogus by inheritance:
+ * data of sub.nsec.test is bogus because of nsec.test's keys, not
+ * sub.nsec.test's (whose DS came from a server that did nothing wrong). */
+static void test_key_zone_inherited(void **state)
+{
+	(void)state;
+	dsec_keycache_clear();
+	static const uint8_t addr[4] = { 192, 0, 2, 97 };
+	const char *own[2] = { "www.nsec.test.", "www.sub.nsec.test." };
+	const char *zn[2] = { "nsec.test.", "sub.nsec.test." };
+	for (unsigned k = 0; k < 2; k++) {
+		struct run r;
+		run_init(&r, own[k], BOLT_TYPE_A, zn[k]);
+		assert_int_equal(orr_add(&r.answer, fx_name(own[k]), BOLT_TYPE_A, BOLT_CLASS_IN,
+		                         300, addr, 4), 0);
+		struct dsec_fetch f;
+		struct dsec_verdict vd;
+		while (dsec_run(r.v, &r.in, &f, &vd) == DSEC_FETCH) {
+			char name[300];
+			assert_true(bolt_name_to_text(f.name, name, sizeof(name)) > 0);
+			struct orr_list a = { 0 }, s = { 0 }, p = { 0 };
+			add_sel(&a, name, f.type, 0);
+			/* the zone's DNSKEY set without its RRSIGs */
+			if (!(f.type == BOLT_TYPE_DNSKEY &&
+			      bolt_name_equal(f.name, fx_name("nsec.test."))))
+				add_sel(&s, name, BOLT_TYPE_RRSIG, f.type);
+			bool neg = a.n == 0;
+			if (neg) {
+				add_sel(&p, name, BOLT_TYPE_NSEC, 0);
+				add_sel(&p, name, BOLT_TYPE_RRSIG, BOLT_TYPE_NSEC);
+			}
+			assert_int_equal(dsec_feed(r.v, f.name, f.type, BOLT_RCODE_NOERROR, neg, &a,
+			                           &s, &p, fx_name("nsec.test.")), 0);
+			orr_list_free(&a);
+			orr_list_free(&s);
+			orr_list_free(&p);
+			assert_true(++r.fetches <= DSEC_FETCH_MAX);
+		}
+		dsec_free(r.v);
+		orr_list_free(&r.answer);
+		orr_list_free(&r.sigs);
+		orr_list_free(&r.proof);
+		assert_int_equal(vd.status, BOLT_SEC_BOGUS);
+		if (vd.key_zone != dsec_zone_key(fx_name("nsec.test.")))
+			print_message("%s: key_zone of %s\n", own[k],
+			              vd.key_zone == dsec_zone_key(fx_name(zn[k])) ? zn[k] : "?");
+		assert_true(vd.key_zone == dsec_zone_key(fx_name("nsec.test.")));
+		/* the next question: the conclusions from the key cache */
+		dsec_keycache_clear();
+	}
+}
+
 /* scrub_dnssec keeps RRSIGs of kept RRsets only, and the denial records. */
 static void test_scrub(void **state)
 {
@@ -362,6 +417,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nta_and_no_anchor),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_scrub),
+		cmocka_unit_test(test_key_zone_inherited),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
