@@ -378,9 +378,11 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 	unsigned cut = n;
 	w->now = dp_now(w);
 	struct dp_pkc *pc = &w->pkc;
-	bool pkc = pc->slot != NULL;
-	if (pkc)
+	bool pkc = false;
+	if (pc->slot != NULL) {
 		dp_pkc_bind(pc, w->udp_max, w->pol);
+		pkc = dp_pkc_burst(pc, w->now);
+	}
 	/* 1a: the frames (and the packet cache's sets prefetched) */
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_frame_pkt *fp = &f[i];
@@ -397,6 +399,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 		if (pkc && dp_pkc_fits((size_t)fq->dns_len - 2)) {
 			fq->pkh = dp_pkc_hash(pc, fp->data + fq->dns_off + 2, (size_t)fq->dns_len - 2);
 			dp_pkc_prefetch(pc, fq->pkh);
+			pc->probes++;
 		}
 		nq++;
 	}

@@ -14,7 +14,11 @@
 int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 {
 	dp_pkc_fini(c);
-	c->hits = c->stores = c->stale = 0;
+	c->hits = c->stores = c->stale = c->probes = 0;
+	c->win_hits = c->win_probes = 0;
+	c->win_sec = 0;
+	c->skip = 0;
+	c->bypass = false;
 	if (slots == 0)
 		return 0;
 	if (slots < DP_PKC_MIN || slots > DP_PKC_MAX || (slots & (slots - 1)) != 0)
@@ -32,6 +36,16 @@ int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 	c->seed = seed;
 	dp_pkc_clear(c);
 	return 0;
+}
+
+void dp_pkc_window(struct dp_pkc *c, uint32_t now)
+{
+	uint64_t probes = c->probes - c->win_probes, hits = c->hits - c->win_hits;
+	c->bypass = probes >= DP_PKC_MIN_PROBES && hits * 2 < probes;
+	c->win_probes = c->probes;
+	c->win_hits = c->hits;
+	c->win_sec = now;
+	c->skip = 0;
 }
 
 void dp_pkc_fini(struct dp_pkc *c)

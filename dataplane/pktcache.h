@@ -35,7 +35,9 @@
  * that nobody outside can send queries that collide; the stored bytes are
  * compared in full (never the hash alone). A miss of the table costs its
  * hash, one or two tag compares and, when the fast path answers the query,
- * the store of its slot.
+ * the store of its slot; a second in which most probes missed makes the
+ * next one use the table in one burst of DP_PKC_SAMPLE only
+ * (dp_pkc_burst).
  *
  * Thread: one table per worker, used by that worker's thread only.
  */
@@ -88,7 +90,20 @@ struct dp_pkc {
 	uint64_t hits;             /* answered from the table (tests, benchmarks) */
 	uint64_t stores;
 	uint64_t stale;            /* found, but its bucket had changed */
+	uint64_t probes;           /* queries looked for (hashed) */
+	/* Thrashing guard (dp_pkc_burst): the counters at the start of the
+	 * current second, whether the table is bypassed in it, bursts since. */
+	uint64_t win_hits, win_probes;
+	uint32_t win_sec;
+	uint32_t skip;
+	bool bypass;
 };
+
+/* Bypass: a second in which fewer than half of at least DP_PKC_MIN_PROBES
+ * probes hit makes the next one use the table in 1 burst of
+ * DP_PKC_SAMPLE only (those bursts measure whether it would pay again). */
+#define DP_PKC_MIN_PROBES 1024u
+#define DP_PKC_SAMPLE 16u
 
 /* What dp_pkc_store keeps of one response the fast path built in place. */
 struct dp_pkc_build {
@@ -128,6 +143,26 @@ static inline void dp_pkc_bind(struct dp_pkc *c, unsigned udp_max, const void *p
 		c->udp_max = udp_max;
 		c->pol = pol;
 	}
+}
+
+/* The start of a second: decide whether it bypasses the table. */
+void dp_pkc_window(struct dp_pkc *c, uint32_t now);
+
+/*
+ * Per burst (after dp_pkc_bind): whether this burst is to use the table.
+ * When most probes miss (traffic that never repeats within a second, or
+ * more distinct questions than slots), a probe and a store per query cost
+ * more than the hits save: such a second is followed by one that uses the
+ * table in 1 burst of DP_PKC_SAMPLE only, until the sampled bursts hit
+ * often enough again.
+ */
+static inline bool dp_pkc_burst(struct dp_pkc *c, uint32_t now)
+{
+	if (bolt_unlikely(now != c->win_sec))
+		dp_pkc_window(c, now);
+	if (bolt_likely(!c->bypass))
+		return true;
+	return (++c->skip & (DP_PKC_SAMPLE - 1)) == 0;
 }
 
 /* Whether query bytes of this length (after the ID) may be in the table. */

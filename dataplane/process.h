@@ -192,6 +192,8 @@ struct dp_worker {
  * lookups. udp_max: the configured maximum UDP payload. Sets the region's
  * first cookie secret when it has none (bolt_cookie_rotate; the control
  * plane rolls it over from then on).
+ * w is cleared first: a w that has a packet cache (dp_worker_set_policy)
+ * must be given to dp_worker_fini before (its table would be lost).
  * Returns 0 or BOLT_EGEOMETRY when index is beyond the region's lcores.
  */
 int dp_worker_init(struct dp_worker *w, struct bolt_region *r, unsigned index,

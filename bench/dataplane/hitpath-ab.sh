@@ -7,7 +7,10 @@
 # hitpath-report.py OUT makes the tables and the plot.
 #
 #   bench/dataplane/hitpath-ab.sh OUT BUILD_DIR...
-# Knobs: ROUNDS (5), SECS (2 per mode), NAMES (100000), CPU (1), SCALE (1: run it)
+# Knobs: ROUNDS (5), SECS (2 per mode), NAMES (100000), CPU (1), SCALE (1: run it),
+# MODE (fastpath-hit; fastpath-miss times misses the same way). BENCH_DP_* of
+# the environment reach every build (a build directory may also be a wrapper
+# whose bench/dataplane/bench_dp_fastpath sets its own, e.g. BENCH_DP_PKC=0).
 set -u
 out=$1
 shift
@@ -16,14 +19,15 @@ rounds=${ROUNDS:-5}
 secs=${SECS:-2}
 names=${NAMES:-100000}
 cpu=${CPU:-1}
+mode=${MODE:-fastpath-hit}
 n=${#builds[@]}
 : >"$out"
 for r in $(seq 1 "$rounds"); do
 	for k in $(seq 0 $((n - 1))); do
 		b=${builds[$(((k + r) % n))]}
 		res=$(flock /tmp/boltdns-bench.lock taskset -c "$cpu" \
-			"$b/bench/dataplane/bench_dp_fastpath" "$secs" "$names" fastpath-hit |
-			grep -A1 '^fastpath-hit' | tr '\n' ' ')
+			"$b/bench/dataplane/bench_dp_fastpath" "$secs" "$names" "$mode" |
+			grep -A2 "^$mode" | tr '\n' ' ')
 		echo "hit round=$r build=$b load=$(cut -d' ' -f1 /proc/loadavg) $res" >>"$out"
 	done
 done

@@ -4,7 +4,8 @@
  * and another ID, the response's bytes and its one's complement sum (the
  * stored sum without the ID, the new ID added: RFC 1071 / 1624) against a
  * full sum of the bytes served; no entry for other bytes, another second,
- * after a clear, or for what does not fit a slot.
+ * after a clear, or for what does not fit a slot; the bypass of a table
+ * whose probes mostly miss.
  */
 #include <setjmp.h>
 #include <errno.h>
@@ -139,11 +140,46 @@ static void test_sizes(void **state)
 	assert_null(c.slot);
 }
 
+/* A second in which most probes missed: the next uses the table in one
+ * burst of DP_PKC_SAMPLE; one in which they hit again: every burst. */
+static void test_bypass(void **state)
+{
+	(void)state;
+	struct dp_pkc c = { 0 };
+	assert_int_equal(dp_pkc_init(&c, 16), 0);
+	assert_true(dp_pkc_burst(&c, 100));
+	/* few probes: no decision */
+	c.probes += DP_PKC_MIN_PROBES - 1;
+	assert_true(dp_pkc_burst(&c, 101));
+	assert_false(c.bypass);
+	/* enough, a third hit */
+	c.probes += 3000;
+	c.hits += 1000;
+	unsigned used = 0;
+	for (unsigned i = 0; i < 4 * DP_PKC_SAMPLE; i++)
+		used += dp_pkc_burst(&c, 102);
+	assert_true(c.bypass);
+	assert_int_equal(used, 4);
+	/* the sampled bursts hit: every burst again */
+	c.probes += 2000;
+	c.hits += 1500;
+	assert_true(dp_pkc_burst(&c, 103));
+	assert_true(dp_pkc_burst(&c, 103));
+	assert_false(c.bypass);
+	/* half of them hit: kept */
+	c.probes += 2000;
+	c.hits += 1000;
+	assert_true(dp_pkc_burst(&c, 104));
+	assert_false(c.bypass);
+	dp_pkc_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_answer),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_bypass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
