@@ -70,7 +70,8 @@ void dp_policy_from_config(struct dp_policy *pol, const struct bolt_config *cfg)
 	pol->rl_v6_prefix = cfg->rl_v6_prefix ? cfg->rl_v6_prefix : 56;
 	pol->no_cookies = !cfg->dp_cookies;
 	pol->tap_sample = cfg->dnstap_sample;
-	pol->pkc_slots = cfg->dp_pkc_slots;
+	/* (the socket workers' bursts never go through the fast path) */
+	pol->pkc_slots = cfg->io == BOLT_IO_DPDK ? cfg->dp_pkc_slots : 0;
 }
 
 int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
