@@ -35,9 +35,9 @@
  * that nobody outside can send queries that collide; the stored bytes are
  * compared in full (never the hash alone). A miss of the table costs its
  * hash, one or two tag compares and, when the fast path answers the query,
- * the store of its slot; a second in which most probes missed makes the
- * next one use the table in one burst of DP_PKC_SAMPLE only
- * (dp_pkc_burst).
+ * the store of its slot; a window (a second, or 4096 probes) in which
+ * most probes missed makes the next one use the table in one burst of
+ * DP_PKC_SAMPLE only (dp_pkc_burst).
  *
  * Thread: one table per worker, used by that worker's thread only.
  */
@@ -99,11 +99,14 @@ struct dp_pkc {
 	bool bypass;
 };
 
-/* Bypass: a second in which fewer than half of at least DP_PKC_MIN_PROBES
- * probes hit makes the next one use the table in 1 burst of
- * DP_PKC_SAMPLE only (those bursts measure whether it would pay again). */
+/* Bypass: a window (a second, or DP_PKC_WINDOW probes) in which fewer than
+ * half of at least DP_PKC_MIN_PROBES probes hit makes the next one use the
+ * table in 1 burst of DP_PKC_SAMPLE only (those bursts measure whether it
+ * would pay again). */
 #define DP_PKC_MIN_PROBES 1024u
 #define DP_PKC_SAMPLE 16u
+/* ... decided again every second and every DP_PKC_WINDOW probes */
+#define DP_PKC_WINDOW 4096u
 
 /* What dp_pkc_store keeps of one response the fast path built in place. */
 struct dp_pkc_build {
@@ -145,20 +148,20 @@ static inline void dp_pkc_bind(struct dp_pkc *c, unsigned udp_max, const void *p
 	}
 }
 
-/* The start of a second: decide whether it bypasses the table. */
+/* The start of a window: decide whether it bypasses the table. */
 void dp_pkc_window(struct dp_pkc *c, uint32_t now);
 
 /*
  * Per burst (after dp_pkc_bind): whether this burst is to use the table.
  * When most probes miss (traffic that never repeats within a second, or
  * more distinct questions than slots), a probe and a store per query cost
- * more than the hits save: such a second is followed by one that uses the
- * table in 1 burst of DP_PKC_SAMPLE only, until the sampled bursts hit
- * often enough again.
+ * more than the hits save: such a window (a second, or DP_PKC_WINDOW
+ * probes) is followed by one that uses the table in 1 burst of
+ * DP_PKC_SAMPLE only, until the sampled bursts hit often enough again.
  */
 static inline bool dp_pkc_burst(struct dp_pkc *c, uint32_t now)
 {
-	if (bolt_unlikely(now != c->win_sec))
+	if (bolt_unlikely(now != c->win_sec || c->probes - c->win_probes >= DP_PKC_WINDOW))
 		dp_pkc_window(c, now);
 	if (bolt_likely(!c->bypass))
 		return true;

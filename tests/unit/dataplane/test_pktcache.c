@@ -171,6 +171,10 @@ static void test_bypass(void **state)
 	c.hits += 1000;
 	assert_true(dp_pkc_burst(&c, 104));
 	assert_false(c.bypass);
+	/* a window of DP_PKC_WINDOW probes within the second, none hit */
+	c.probes += DP_PKC_WINDOW;
+	(void)dp_pkc_burst(&c, 104);
+	assert_true(c.bypass);
 	dp_pkc_fini(&c);
 }
 
