@@ -43,8 +43,13 @@
  * question (Unbound's val-max-restart is 5; every attempt here may use TCP
  * to the servers already blamed, which a forger cannot race). */
 #define RETRY_MAX 3
-/* Servers whose answers one attempt used, and servers blamed, kept. */
-#define RETRY_SRC_MAX 8
+/* Servers whose answers one attempt used, and servers blamed, kept. A
+ * source is a server, its zone and what it sent (records, or which zone's
+ * keys): a question three labels below a TLD through a CNAME into a sibling
+ * zone, with nothing in the key cache, has 11 (test_cp_resretry); the last
+ * noted, the deepest zones' DNSKEY sets, are no less likely to be what
+ * failed. */
+#define RETRY_SRC_MAX 16
 #define RETRY_BLAME_MAX 16
 
 /* A server of a zone (the zone as a hash of its name). */
