@@ -448,10 +448,6 @@ int dp_socket_run(struct dp_app *app)
 	memset(ws, 0, nw * sizeof(*ws));
 	for (unsigned i = 0; i < nw; i++)
 		ws[i].efd = -1;
-	/* The packet cache sits in front of the fast path (dp_burst_handle),
-	 * which the socket workers do not run (dp_process_burst): none is
-	 * allocated for them (packet-cache-size slots of 128 bytes each). */
-	app->policy.pkc_slots = 0;
 	for (unsigned i = 0; i < nw; i++) {
 		struct sock_worker *sw = &ws[i];
 		sw->app = app;
