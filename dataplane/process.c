@@ -221,6 +221,13 @@ void dp_flush_counts(struct dp_worker *w)
 	for (unsigned i = 0; i < 16; i++)
 		if (w->bc.rcode[i])
 			DP_STAT_ADD(st, rcode[i], w->bc.rcode[i]);
+	if (w->pkc.hits != w->pkc_hits_told) {
+		/* (a table sized again, dp_pkc_init, counts from 0) */
+		if (w->pkc.hits < w->pkc_hits_told)
+			w->pkc_hits_told = 0;
+		DP_STAT_ADD(st, pkc_hits, w->pkc.hits - w->pkc_hits_told);
+		w->pkc_hits_told = w->pkc.hits;
+	}
 	memset(&w->bc, 0, sizeof(w->bc));
 }
 

@@ -232,7 +232,7 @@ static int do_stats(struct bolt_ctl *ctl, struct ctl_out *o, bool reset)
 	for (unsigned l = 0; l < BOLT_MAX_LCORES; l++) {
 		uint64_t *t = (uint64_t *)&total;
 		const uint64_t *s = (const uint64_t *)&d[l];
-		for (size_t i = 0; i < offsetof(struct bolt_lcore_stats, reserved) / 8; i++)
+		for (size_t i = 0; i < BOLT_LCORE_NCOUNTERS; i++)
 			t[i] += s[i];
 	}
 

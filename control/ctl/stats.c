@@ -35,6 +35,7 @@ const struct ctl_lcore_field ctl_lcore_fields[] = {
 	F(tap_samples, "Hits sampled for dnstap, sent to the control plane"),
 	F(tap_sample_drops, "dnstap samples not sent: miss ring half full"),
 	F(negrange_answered, "Misses answered NXDOMAIN by the dataplane from a published NSEC range"),
+	F(pkc_hits, "Hits answered from the lcore's packet cache (counted in hits too)"),
 };
 #undef F
 const unsigned ctl_lcore_nfields = BOLT_ARRAY_SIZE(ctl_lcore_fields);
@@ -43,8 +44,8 @@ const char *const ctl_qtype_names[8] = {
 	"A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "other",
 };
 
-/* Counters are every uint64_t of the struct up to reserved[]. */
-#define NCOUNTERS (offsetof(struct bolt_lcore_stats, reserved) / sizeof(uint64_t))
+/* Counters are every uint64_t of the struct (region.h). */
+#define NCOUNTERS BOLT_LCORE_NCOUNTERS
 
 void ctl_stats_read(struct bolt_region *r, struct bolt_lcore_stats *out)
 {

@@ -22,7 +22,7 @@ static const struct {
 	F(formerr), F(notimp), F(refused), F(dropped_bad), F(not_dns), F(ring_drops),
 	F(answers_sent), F(truncated), F(arp), F(exception), F(rl_dropped), F(rl_slipped),
 	F(prefetch_hints), F(prefetch_hint_drops), F(throttled), F(tap_samples), F(tap_sample_drops),
-	F(throttle_passed), F(negrange_answered),
+	F(throttle_passed), F(negrange_answered), F(pkc_hits),
 };
 
 /* The region's port table, one "port.I.key value" per line. */

@@ -125,8 +125,13 @@ struct bolt_lcore_stats {
 	                             plane all the same (one in bolt_throttle_let_through) */
 	uint64_t negrange_answered; /* misses answered NXDOMAIN from a published NSEC range
 	                               (boltdns/negrange.h), not handed on */
-	uint64_t reserved[1];
+	uint64_t pkc_hits;       /* hits answered from the lcore's packet cache
+	                            (dataplane/pktcache.h), counted in hits too. Was
+	                            reserved[0] (always 0): same layout */
 };
+/* The counters: every uint64_t of struct bolt_lcore_stats up to and with
+ * the last one (a new counter goes last and moves this along). */
+#define BOLT_LCORE_NCOUNTERS (offsetof(struct bolt_lcore_stats, pkc_hits) / sizeof(uint64_t) + 1)
 
 /* How the dataplane does its I/O (struct bolt_port_table.io). */
 enum bolt_port_io {

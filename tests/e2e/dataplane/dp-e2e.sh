@@ -452,6 +452,9 @@ if [ -x "$SERVE" ] && [ -x "$BOLTCTL" ]; then
 		a1=$(pq); a2=$(pq); a3=$(pq)
 		check "packet cache: the same query three times ($a1, $a2, $a3)" \
 			test "$a1 $a2 $a3" = "198.18.6.1 198.18.6.1 198.18.6.1"
+		# (dig's queries of one second are answered from it: counted)
+		ph=$(stat_of pkc_hits)
+		check "packet cache: its hits counted (pkc_hits ${ph:-none})" test "${ph:-0}" -ge 1
 		"$PUT" "$REGION" pkc.example.com A 300 198.18.6.2
 		a4=$(pq)
 		check "packet cache: the replaced entry's address at once ($a4)" test "$a4" = 198.18.6.2

@@ -524,7 +524,9 @@ static bool both_paths(unsigned n, const struct dp_port_ctx *pc)
 	/* Both paths from the same rate-limit table. */
 	if (w.rl)
 		memcpy(rl_before, w.rl, sizeof(rl_before));
+	uint64_t ph0 = w.pkc.hits;
 	run(bufa, fa, len, n, false, pc, &da, ra, &na);
+	uint64_t ph = w.pkc.hits - ph0;
 	if (w.rl) {
 		memcpy(rl_fast, w.rl, sizeof(rl_fast));
 		memcpy(w.rl, rl_before, sizeof(rl_before));
@@ -555,6 +557,10 @@ static bool both_paths(unsigned n, const struct dp_port_ctx *pc)
 			assert_memory_equal(bufa[i], bufb[i], fa[i].len);
 		}
 	}
+	/* the packet cache's own counter: its answers, the fast path's only */
+	assert_int_equal(da.pkc_hits, ph);
+	assert_int_equal(db.pkc_hits, 0);
+	da.pkc_hits = 0;
 	assert_memory_equal(&da, &db, sizeof(da));
 	assert_int_equal(na, nb);
 	assert_memory_equal(ra, rb, na * sizeof(ra[0]));
@@ -890,6 +896,7 @@ static void test_fast_rl_one_prefix(void **state)
 			}
 		}
 		assert_int_equal(ntx, 5 + (NB - 5) / 2);
+		da.pkc_hits = 0;   /* (the fast path's only) */
 		assert_memory_equal(&da, &db, sizeof(da));
 		assert_int_equal(na, nb);
 		assert_memory_equal(rl_fast, pol.rl, sizeof(rl_fast));
