@@ -84,6 +84,7 @@ _Static_assert(sizeof(struct dp_pkc_slot) == 128, "a slot is two cache lines");
 struct dp_pkc {
 	struct dp_pkc_slot *slot;  /* sets of 2: slot[2s], slot[2s + 1]; NULL: off */
 	uint32_t mask;             /* sets - 1 */
+	size_t map_len;            /* bytes mapped at slot (dp_pkc_fini) */
 	unsigned udp_max;          /* bound to (dp_pkc_bind) */
 	const void *pol;
 	uint64_t seed;             /* of the hash */
