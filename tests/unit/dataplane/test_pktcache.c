@@ -178,12 +178,33 @@ static void test_bypass(void **state)
 	dp_pkc_fini(&c);
 }
 
+/* dp_pkc_equal compares every byte of every length a slot can hold: one
+ * byte changed anywhere is told apart, bytes past n are not looked at. */
+static void test_equal(void **state)
+{
+	(void)state;
+	uint8_t a[DP_PKC_DATA + 16], b[DP_PKC_DATA + 16];
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)rnd(256);
+	for (size_t n = 8; n <= DP_PKC_DATA; n++) {
+		memcpy(b, a, sizeof(b));
+		b[n] ^= 0x5a;   /* past the end: ignored */
+		assert_true(dp_pkc_equal(a, b, n));
+		for (size_t k = 0; k < n; k++) {
+			memcpy(b, a, sizeof(b));
+			b[k] ^= (uint8_t)(1u << (k & 7));
+			assert_false(dp_pkc_equal(a, b, n));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_answer),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bypass),
+		cmocka_unit_test(test_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
