@@ -39,6 +39,13 @@
 #                      boltdns-dp, boltdns-cp and the NSD servers at
 #                      nice -10 (the same order as idle, without letting
 #                      other work on the machine starve the generators)
+#                pin   the generators on CPU 0 (taskset), every thread of
+#                      boltdns and NSD on CPU 1 at nice -10: the clients'
+#                      side of the machine (CPU 0, with the kernel's work of
+#                      sending over loopback) stands for the Internet, the
+#                      resolver's side (CPU 1) for the server; the
+#                      dataplane still receives and answers every flood
+#                      packet on CPU 1
 #              Why: the generators model clients on other machines, but here
 #              they share boltdns's 2 CPUs: the flood's sender takes 3.1-3.5 s
 #              of CPU per 10 s round, and with it (setting none) the control
@@ -109,13 +116,14 @@ log() { echo "flood: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace, port 53)"
 for t in ip dig dnsperf; do command -v "$t" >/dev/null || die "'$t' not found"; done
 case "$FLOOD$ORD$SECS$ROUNDS" in *[!0-9]*) die "-f -o -t -k take numbers" ;; esac
-for g in $GENS; do case "$g" in idle|nice|none|first) ;; *) die "-p: '$g' is not idle, nice, none or first" ;; esac; done
+for g in $GENS; do case "$g" in idle|nice|none|first|pin) ;; *) die "-p: '$g' is not idle, nice, none, first or pin" ;; esac; done
 # gen_cmd SETTING: the command prefix that schedules a load generator so
 gen_cmd() {
   case "$1" in
   idle) echo "chrt --idle 0" ;;
   nice) echo "nice -n 19" ;;
   none|first) echo "" ;;
+  pin) echo "taskset -c 0" ;;
   esac
 }
 # servers_nice N: every thread of every process in the namespace but the
@@ -126,6 +134,15 @@ servers_nice() {
     read -r c < "/proc/$p/comm" 2>/dev/null || continue
     case "$c" in dig|dnsperf|chrt|nice) continue ;; esac
     for t in /proc/$p/task/*; do renice -n "$1" -p "${t##*/}" >/dev/null 2>&1 || true; done
+  done
+}
+# servers_pin CPUS: every thread of boltdns and NSD on CPUS (taskset)
+servers_pin() {
+  local p c
+  for p in $(ip netns pids "$NS" 2>/dev/null); do
+    read -r c < "/proc/$p/comm" 2>/dev/null || continue
+    case "$c" in dig|dnsperf|chrt|nice|taskset) continue ;; esac
+    taskset -a -p -c "$1" "$p" >/dev/null 2>&1 || true
   done
 }
 
@@ -203,7 +220,11 @@ measure() {   # measure MODE ROUND GENS
   gen=$(gen_cmd "$3")
   mkdir -p "$dir"
   start_boltdns "$mode" "$dir"
-  if [ "$3" = first ]; then servers_nice -10; else servers_nice 0; fi
+  case "$3" in
+  first) servers_nice -10; servers_pin 0-$(($(nproc) - 1)) ;;
+  pin) servers_nice -10; servers_pin 1 ;;
+  *) servers_nice 0; servers_pin 0-$(($(nproc) - 1)) ;;
+  esac
   tag=$RANDOM$round
   # Warm the cuts both loads use, as a running resolver has them.
   in_ns dig +short @"$ADDR" "warm$tag.wild.dom2.boltorg" A >/dev/null || true
