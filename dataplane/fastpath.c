@@ -356,6 +356,22 @@ static inline void fast_reply(const struct dp_port_ctx *p, struct dp_frame_pkt *
 	fp->l2_len = L3_OFF;
 }
 
+/* A frame of q the fast path leaves to the general path: with over (the
+ * rate limit's verdict, 1 | 2 for a slip) the verdict goes along (counted
+ * and over: the general path parses the frame and limits it); without,
+ * it is the first frame the general path answers so far (*cut). */
+static inline void hand_over(struct dp_burst_scratch *s, const struct dp_fast_q *q,
+                             unsigned over, unsigned *cut)
+{
+	if (over != 0) {
+		s->fast_rl |= 1ull << q->idx;
+		if (over & 2)
+			s->fast_slip |= 1ull << q->idx;
+	} else if (q->idx < *cut) {
+		*cut = q->idx;
+	}
+}
+
 #define KJ_PKC 0xff     /* dp_fast_q.kj: a packet-cache hit */
 #define KJ_NONE 0xfe    /* not the common query: the general path's */
 
@@ -462,15 +478,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 				len = pkc_answer(w, q->pk, dns, &csum, q, cli, &over);
 			if (len == 0) {
 				/* as received, to the general path (parsed there) */
-				if (over != 0) {
-					/* the verdict is taken: the general path
-					 * parses the frame and limits it */
-					s->fast_rl |= 1ull << q->idx;
-					if (over & 2)
-						s->fast_slip |= 1ull << q->idx;
-				} else if (q->idx < cut) {
-					cut = q->idx;
-				}
+				hand_over(s, q, over, &cut);
 				continue;
 			}
 		} else {
@@ -478,14 +486,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 				len = fast_answer(w, q, &w->kout[j], dns, &csum, cli, &over);
 			if (len == 0) {
 				fast_decline(w, s, q, j, dns);
-				if (over != 0) {
-					/* Counted and over: the general path limits it. */
-					s->fast_rl |= 1ull << q->idx;
-					if (over & 2)
-						s->fast_slip |= 1ull << q->idx;
-				} else if (q->idx < cut) {
-					cut = q->idx;
-				}
+				hand_over(s, q, over, &cut);
 				continue;
 			}
 			const struct bolt_cache_val *v = &w->kout[j].val;

@@ -42,15 +42,8 @@
 #define NNAMES 48
 #define NBOUND 36      /* TXT answers of sizes around 512 and 1232 */
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32) % n;
-}
+#define TEST_RNG_SEED 0x2545f4914f6cdd1dull
+#include "test_rng.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {

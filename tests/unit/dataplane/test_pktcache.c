@@ -20,15 +20,7 @@
 #include "boltdns/wire.h"
 #include "pktcache.h"
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32) % n;
-}
+#include "test_rng.h"
 
 /* A query at q: random ID and flags, QD 1, AR edns, a question of qn random
  * bytes, the OPT (no options) with random tail; returns its length. */
