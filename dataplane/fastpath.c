@@ -313,6 +313,7 @@ static inline size_t pkc_answer(struct dp_worker *w, struct dp_pkc_slot *e, uint
 		}
 	}
 	w->pkc.hits++;
+	w->bc.pkc_hits++;
 	w->bc.qtype[e->qslot]++;
 	w->bc.rcode[e->hdr[1] & 0xf]++;
 	return dp_pkc_answer(e, dns, csum);
@@ -493,11 +494,12 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 			const struct bolt_cache_key *k = &w->key[q->idx];
 			w->bc.qtype[dp_qtype_slot(k->qtype)]++;
 			w->bc.rcode[BOLT_RCODE(ld16(dns + 2))]++;
-			if (bolt_unlikely(dp_hint_due(w, v)))
+			bool hint = dp_hint_due(w, v);
+			if (bolt_unlikely(hint))
 				dp_prefetch_hint(w, k, v);
 			/* kept after the burst: a slot it would take may be
 			 * one a later frame of the burst is to be answered from */
-			if (q->pkh != 0 && w->kout[j].bucket_ref != 0 && !dp_hint_due(w, v)) {
+			if (q->pkh != 0 && w->kout[j].bucket_ref != 0 && !hint) {
 				struct dp_fast_q *kq = &s->fq[jq];
 				kq->csum = csum;
 				kq->out_len = (uint16_t)len;

@@ -221,13 +221,8 @@ void dp_flush_counts(struct dp_worker *w)
 	for (unsigned i = 0; i < 16; i++)
 		if (w->bc.rcode[i])
 			DP_STAT_ADD(st, rcode[i], w->bc.rcode[i]);
-	if (w->pkc.hits != w->pkc_hits_told) {
-		/* (a table sized again, dp_pkc_init, counts from 0) */
-		if (w->pkc.hits < w->pkc_hits_told)
-			w->pkc_hits_told = 0;
-		DP_STAT_ADD(st, pkc_hits, w->pkc.hits - w->pkc_hits_told);
-		w->pkc_hits_told = w->pkc.hits;
-	}
+	if (w->bc.pkc_hits)
+		DP_STAT_ADD(st, pkc_hits, w->bc.pkc_hits);
 	memset(&w->bc, 0, sizeof(w->bc));
 }
 

@@ -159,13 +159,13 @@ struct dp_worker {
 	                                    (dp_now); 0: the clock's */
 	struct dp_pkc pkc;               /* the fast path's packet cache (pktcache.h): sized
 	                                    by dp_worker_set_policy, freed by dp_worker_fini */
-	uint64_t pkc_hits_told;          /* pkc.hits already added to st->pkc_hits */
 	/* The hot counters of one burst, added to the shared ones once at its
 	 * end: one store per counter per burst instead of several per packet. */
 	struct {
 		uint32_t hits;
 		uint32_t misses;
 		uint32_t truncated;
+		uint32_t pkc_hits;           /* answered from the packet cache */
 		uint32_t qtype[8];
 		uint32_t rcode[16];
 	} bc;

@@ -37,11 +37,6 @@
 #include "inflight.h"
 #include "res_int.h"
 
-static uint64_t zone_key(const uint8_t *zone)
-{
-	return dsec_zone_key(zone);
-}
-
 static bool same_addr(const struct infra_addr *a, const struct infra_addr *b)
 {
 	return a->family == b->family &&
@@ -79,7 +74,7 @@ void retry_note_source(struct res *r, const uint8_t *zone, const struct infra_ad
 	struct res *top = top_of(r);
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return;
-	uint64_t z = zone_key(zone);
+	uint64_t z = dsec_zone_key(zone);
 	struct retry_src *s = find_src(top->src, top->nsrc, z, a, keys_of);
 	if (s != NULL) {
 		s->tcp = s->tcp && tcp;
@@ -109,7 +104,7 @@ void retry_filter(struct res *r, struct infra_addr *cand, unsigned *n)
 	const struct res *top = top_of(r);
 	if (top->nblame == 0 || *n == 0)
 		return;
-	uint64_t z = zone_key(r->zone);
+	uint64_t z = dsec_zone_key(r->zone);
 	unsigned best = 2;
 	for (unsigned i = 0; i < *n && best > 0; i++) {
 		unsigned k = rank(top, z, &cand[i]);

@@ -539,16 +539,16 @@ number:
 		     : k->kind == K_SECS ? " (seconds, or with s / m / h / d / w)" : "");
 		return;
 	}
-	bool zero_auto = (k->flags & (F_ZERO_AUTO | F_ZERO_OFF)) && ret == 0 && n == 0;
+	bool zero_ok = (k->flags & (F_ZERO_AUTO | F_ZERO_OFF)) && ret == 0 && n == 0;
 	const char *zero = (k->flags & F_ZERO_AUTO) ? " (or 0 for automatic)"
 	                   : (k->flags & F_ZERO_OFF) ? " (or 0 for off)" : "";
-	if (!zero_auto && (ret != 0 || n < k->min || n > k->max)) {
+	if (!zero_ok && (ret != 0 || n < k->min || n > k->max)) {
 		fail(st, "[%s] %s: '%.64s' out of range %llu..%llu%s", k->section, k->name, v,
 		     (unsigned long long)k->min, (unsigned long long)k->max,
 		     *zero ? zero : (k->flags & F_AUTO_WORD) ? " (or auto)" : "");
 		return;
 	}
-	if (!zero_auto && (k->flags & F_POW2) && !cfg_is_pow2(n)) {
+	if (!zero_ok && (k->flags & F_POW2) && !cfg_is_pow2(n)) {
 		fail(st, "[%s] %s: %s is not a power of two%s", k->section, k->name, v, zero);
 		return;
 	}
