@@ -375,6 +375,32 @@ static inline void hand_over(struct dp_burst_scratch *s, const struct dp_fast_q 
 
 #define KJ_PKC 0xff     /* dp_fast_q.kj: a packet-cache hit */
 #define KJ_NONE 0xfe    /* not the common query: the general path's */
+#define KJ_CAND 0xfd    /* a packet-cache candidate, to compare (stage 1c) */
+
+/* Stage 1b/1c for a query the packet cache does not answer: parsed and
+ * keyed for the burst lookup (kj its lookup's index), or left to the
+ * general path (KJ_NONE; the first such frame lowers *cut). Keyed by frame:
+ * the general path takes over a declined frame's key (dp_burst_handle
+ * moves it down to its packet index, never above the frame index). */
+static inline void fast_key(struct dp_worker *w, struct dp_frame_pkt *fp, struct dp_fast_q *fq,
+                            unsigned *nk, unsigned *cut)
+{
+	uint8_t *dns = fp->data + fq->dns_off;
+	struct bolt_cache_key *k = &w->key[fq->idx];
+	if (!fast_dns(w, fp, fq, k)) {
+		fq->kj = KJ_NONE;
+		if (fq->idx < *cut)
+			*cut = fq->idx;
+		return;
+	}
+	struct bolt_cache_out *o = &w->kout[*nk];
+	o->ttl_off = w->ttl_off[*nk];
+	o->ttl_cap = DP_TTL_MAX;
+	o->sections = dns + fq->qend;
+	o->cap = (uint32_t)(fp->room - fq->dns_off - fq->qend);
+	fq->kj = (uint8_t)*nk;
+	w->kp[(*nk)++] = k;
+}
 
 uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
                        const struct dp_port_ctx *p, struct dp_frame_pkt *f, unsigned n,
@@ -422,40 +448,38 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 	}
 	if (nq == 0)
 		return 0;
-	/* 1b: the packet cache's hits (their buckets' lines prefetched for
-	 * the version check), the others parsed for the burst lookup */
+	/* 1b: the packet cache's tags (a candidate's slot prefetched for
+	 * 1c), the others parsed for the burst lookup */
+	unsigned ncand = 0;
 	for (unsigned j = 0; j < nq; j++) {
 		struct dp_fast_q *fq = &s->fq[j];
-		struct dp_frame_pkt *fp = &f[fq->idx];
-		uint8_t *dns = fp->data + fq->dns_off;
 		if (fq->pkh != 0) {
-			struct dp_pkc_slot *e = dp_pkc_find(pc, fq->pkh, dns + 2,
-			                                    (size_t)fq->dns_len - 2, w->now);
-			if (e != NULL && dp_pkc_room(e) <= (size_t)fp->room - fq->dns_off) {
-				__builtin_prefetch((const uint8_t *)w->cache +
-				                   (uint64_t)(e->bref - 1) * BOLT_CACHE_LINE, 0, 3);
-				fq->pk = e;
-				fq->kj = KJ_PKC;
+			fq->pk = dp_pkc_candidate(pc, fq->pkh, w->now);
+			if (fq->pk != NULL) {
+				fq->kj = KJ_CAND;
+				ncand++;
 				continue;
 			}
 		}
-		/* Keyed by frame: the general path takes over a declined
-		 * frame's key (dp_burst_handle moves it down to its packet
-		 * index, never above the frame index). */
-		struct bolt_cache_key *k = &w->key[fq->idx];
-		if (!fast_dns(w, fp, fq, k)) {
-			fq->kj = KJ_NONE;
-			if (fq->idx < cut)
-				cut = fq->idx;
+		fast_key(w, &f[fq->idx], fq, &nk, &cut);
+	}
+	/* 1c: the candidates compared in full (their buckets' lines
+	 * prefetched for the version check); one that differs is parsed */
+	for (unsigned j = 0; ncand != 0 && j < nq; j++) {
+		struct dp_fast_q *fq = &s->fq[j];
+		if (fq->kj != KJ_CAND)
 			continue;
+		ncand--;
+		struct dp_frame_pkt *fp = &f[fq->idx];
+		struct dp_pkc_slot *e = fq->pk;
+		if (dp_pkc_match(e, fp->data + fq->dns_off + 2, (size_t)fq->dns_len - 2) &&
+		    dp_pkc_room(e) <= (size_t)fp->room - fq->dns_off) {
+			__builtin_prefetch((const uint8_t *)w->cache +
+			                   (uint64_t)(e->bref - 1) * BOLT_CACHE_LINE, 0, 3);
+			fq->kj = KJ_PKC;
+		} else {
+			fast_key(w, fp, fq, &nk, &cut);
 		}
-		struct bolt_cache_out *o = &w->kout[nk];
-		o->ttl_off = w->ttl_off[nk];
-		o->ttl_cap = DP_TTL_MAX;
-		o->sections = dns + fq->qend;
-		o->cap = (uint32_t)(fp->room - fq->dns_off - fq->qend);
-		fq->kj = (uint8_t)nk;
-		w->kp[nk++] = k;
 	}
 	if (nk != 0)
 		bolt_cache_lookup_burst(w->cache, w->kp, nk, w->now, w->kout, w->krc);

@@ -51,12 +51,17 @@ int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 		return 0;
 	if (slots < DP_PKC_MIN || slots > DP_PKC_MAX || (slots & (slots - 1)) != 0)
 		return -EINVAL;
-	/* a line behind the last slot: dp_pkc_answer reads up to 15 bytes
-	 * past a tail */
-	c->slot = table_map(((size_t)slots + 1) * sizeof(struct dp_pkc_slot), &c->map_len);
-	if (c->slot == NULL)
+	/* The sets' tags, then the slots and one more behind the last:
+	 * dp_pkc_answer reads up to 15 bytes past a tail. */
+	size_t sets = slots / DP_PKC_WAYS;
+	uint8_t *m = table_map(sets * sizeof(struct dp_pkc_set) +
+	                       ((size_t)slots + 1) * sizeof(struct dp_pkc_slot), &c->map_len);
+	if (m == NULL)
 		return -ENOMEM;
-	c->mask = slots / 2 - 1;
+	c->set = (struct dp_pkc_set *)m;
+	c->slot = (struct dp_pkc_slot *)(m + sets * sizeof(struct dp_pkc_set));
+	c->mask = (uint32_t)sets - 1;
+	c->victim = 0;
 	uint64_t seed = 0;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = bolt_hash_seed() ^ (uint64_t)(uintptr_t)c;
@@ -77,8 +82,9 @@ void dp_pkc_window(struct dp_pkc *c, uint32_t now)
 
 void dp_pkc_fini(struct dp_pkc *c)
 {
-	if (c->slot != NULL)
-		munmap(c->slot, c->map_len);
+	if (c->set != NULL)
+		munmap(c->set, c->map_len);
+	c->set = NULL;
 	c->slot = NULL;
 	c->map_len = 0;
 	c->mask = 0;
@@ -86,9 +92,9 @@ void dp_pkc_fini(struct dp_pkc *c)
 
 void dp_pkc_clear(struct dp_pkc *c)
 {
-	if (c->slot != NULL)
-		memset(c->slot, 0, ((size_t)c->mask + 1) * 2 * sizeof(struct dp_pkc_slot) +
-		                   sizeof(struct dp_pkc_slot));
+	/* a slot counts only with its tag */
+	if (c->set != NULL)
+		memset(c->set, 0, ((size_t)c->mask + 1) * sizeof(struct dp_pkc_set));
 }
 
 void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pkc_build *b)
@@ -98,22 +104,23 @@ void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pk
 	size_t tlen = b->len - b->qend;
 	if (qlen + tlen > DP_PKC_DATA || !dp_pkc_fits(qlen))
 		return;
-	/* The way: this query's (same tag), else an empty or older one, else
-	 * the one the hash's top bit picks. */
-	struct dp_pkc_slot *s = &c->slot[(h & c->mask) * 2];
+	/* The way: this query's (same tag), else an empty one or one of an
+	 * earlier second, else the next the table's turn gives. */
+	uint32_t set = (uint32_t)h & c->mask;
+	struct dp_pkc_set *t = &c->set[set];
 	uint32_t tag = (uint32_t)(h >> 32) | 1u;
-	unsigned way;
-	if (s[0].tag == tag)
-		way = 0;
-	else if (s[1].tag == tag)
-		way = 1;
-	else if (s[0].tag == 0 || s[0].sec != now)
-		way = 0;
-	else if (s[1].tag == 0 || s[1].sec != now)
-		way = 1;
-	else
-		way = (unsigned)(h >> 63);
-	s += way;
+	unsigned way = DP_PKC_WAYS;
+	for (unsigned i = 0; i < DP_PKC_WAYS; i++) {
+		if (t->tag[i] == tag) {
+			way = i;
+			break;
+		}
+		if (way == DP_PKC_WAYS && (t->tag[i] == 0 || t->sec[i] != now))
+			way = i;
+	}
+	if (way == DP_PKC_WAYS)
+		way = c->victim++ % DP_PKC_WAYS;
+	struct dp_pkc_slot *s = &c->slot[set * DP_PKC_WAYS + way];
 
 	/* The query's bytes after the ID as the fast path took them: flags,
 	 * QDCOUNT 1, AN 0, NS 0, AR 0 or 1, the question (left in place by
@@ -145,7 +152,7 @@ void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pk
 	s->qslot = b->qslot;
 	s->bref = b->bref;
 	s->bver = b->bver;
-	s->sec = now;
-	s->tag = tag;
+	t->sec[way] = now;
+	t->tag[way] = tag;
 	c->stores++;
 }

@@ -30,13 +30,18 @@
  * the fast path (frame checks, service address, ACL, rate limit) and the
  * counters still happen per packet for a hit here.
  *
- * The table: 2-way sets of 128-byte slots (two cache lines), the set chosen
- * by XXH3 of the query's bytes with a random per-table seed (getrandom), so
- * that nobody outside can send queries that collide; the stored bytes are
- * compared in full (never the hash alone). A miss of the table costs its
- * hash, one or two tag compares and, when the fast path answers the query,
- * the store of its slot; a window (a second, or 4096 probes) in which
- * most probes missed makes the next one use the table in one burst of
+ * The table: 8-way sets, each a line of tags and seconds (dp_pkc_set) and
+ * 8 slots of 128 bytes (two cache lines). The set is chosen by XXH3 of the
+ * query's bytes with a random per-table seed (getrandom), so that nobody
+ * outside can send queries that collide; the stored bytes are compared in
+ * full (never the hash alone). A probe reads the set's line (prefetched a
+ * stage ahead: dp_pkc_prefetch), and only for a tag of this second the
+ * slot's two lines (prefetched by dp_pkc_candidate a stage before the
+ * compare, dp_pkc_match); eight ways keep questions that share a set from
+ * evicting each other while the table has room. A miss of the table costs
+ * its hash, the set's line and, when the fast path answers the query, the
+ * store of its slot; a window (a second, or 4096 probes) in which most
+ * probes missed makes the next one use the table in one burst of
  * DP_PKC_SAMPLE only (dp_pkc_burst).
  *
  * Thread: one table per worker, used by that worker's thread only.
@@ -61,12 +66,21 @@
 #define DP_PKC_MIN 16u
 #define DP_PKC_MAX (1u << 20)
 /* Bytes of a slot for the query after its ID and the response's tail. */
-#define DP_PKC_DATA 98u
+#define DP_PKC_DATA 106u
+/* Ways of a set. */
+#define DP_PKC_WAYS 8u
+
+/* A set's tags: slot i of the set is in use when tag[i] != 0, for the
+ * second sec[i]. One cache line. */
+struct dp_pkc_set {
+	_Alignas(BOLT_CACHE_LINE) uint32_t tag[DP_PKC_WAYS]; /* upper half of the hash, | 1;
+	                                                        0: empty */
+	uint32_t sec[DP_PKC_WAYS];                           /* bolt_now() it was built in */
+};
+_Static_assert(sizeof(struct dp_pkc_set) == BOLT_CACHE_LINE, "a set's tags are one line");
 
 struct dp_pkc_slot {
-	_Alignas(BOLT_CACHE_LINE) uint32_t tag; /* upper half of the hash, | 1; 0: empty */
-	uint32_t sec;          /* bolt_now() it was built in */
-	uint32_t bref;         /* shared cache bucket the answer came from
+	_Alignas(BOLT_CACHE_LINE) uint32_t bref;         /* shared cache bucket the answer came from
 	                          (bolt_cache_out.bucket_ref) */
 	uint32_t bver;         /* and its version then */
 	uint16_t sum;          /* the response's DNS payload without the ID: its one's
@@ -82,9 +96,11 @@ struct dp_pkc_slot {
 _Static_assert(sizeof(struct dp_pkc_slot) == 128, "a slot is two cache lines");
 
 struct dp_pkc {
-	struct dp_pkc_slot *slot;  /* sets of 2: slot[2s], slot[2s + 1]; NULL: off */
+	struct dp_pkc_set *set;    /* set[s]'s ways are slot[s * DP_PKC_WAYS + i] */
+	struct dp_pkc_slot *slot;  /* NULL: off */
 	uint32_t mask;             /* sets - 1 */
-	size_t map_len;            /* bytes mapped at slot (dp_pkc_fini) */
+	uint32_t victim;           /* turns over the ways a full set gives up */
+	size_t map_len;            /* bytes mapped at set (dp_pkc_fini) */
 	unsigned udp_max;          /* bound to (dp_pkc_bind) */
 	const void *pol;
 	uint64_t seed;             /* of the hash */
@@ -137,6 +153,12 @@ void dp_pkc_fini(struct dp_pkc *c);
 /* Forget every entry (the table stays). */
 void dp_pkc_clear(struct dp_pkc *c);
 
+/* The table's slots (0: off). */
+static inline unsigned dp_pkc_size(const struct dp_pkc *c)
+{
+	return c->slot == NULL ? 0 : (c->mask + 1) * DP_PKC_WAYS;
+}
+
 /* The answers' server UDP size and policy: entries were built under the
  * ones given last; other ones clear the table. Once per burst (two
  * compares). */
@@ -181,12 +203,34 @@ static inline uint64_t dp_pkc_hash(const struct dp_pkc *c, const uint8_t *q, siz
 	return XXH3_64bits_withSeed(q, n, c->seed);
 }
 
-/* Prefetch the set of hash h (the first line of both slots). */
+/* Prefetch the tags of hash h's set. */
 static inline void dp_pkc_prefetch(const struct dp_pkc *c, uint64_t h)
 {
-	const struct dp_pkc_slot *s = &c->slot[(h & c->mask) * 2];
+	__builtin_prefetch(&c->set[h & c->mask], 0, 3);
+}
+
+/* The ways of set t whose tag is tag and second now (a bit each). */
+static inline unsigned dp_pkc_ways(const struct dp_pkc_set *t, uint32_t tag, uint32_t now)
+{
+	unsigned m = 0;
+	for (unsigned i = 0; i < DP_PKC_WAYS; i++)
+		m |= (unsigned)((t->tag[i] == tag) & (t->sec[i] == now)) << i;
+	return m;
+}
+
+/* The slot that may hold the query of hash h built in the second now (its
+ * tag matches; its two lines are prefetched for dp_pkc_match), or NULL. */
+static inline struct dp_pkc_slot *dp_pkc_candidate(const struct dp_pkc *c, uint64_t h,
+                                                   uint32_t now)
+{
+	uint32_t set = (uint32_t)h & c->mask;
+	unsigned m = dp_pkc_ways(&c->set[set], (uint32_t)(h >> 32) | 1u, now);
+	if (m == 0)
+		return NULL;
+	struct dp_pkc_slot *s = &c->slot[set * DP_PKC_WAYS + (unsigned)__builtin_ctz(m)];
 	__builtin_prefetch(s, 0, 3);
-	__builtin_prefetch(s + 1, 0, 3);
+	__builtin_prefetch((const uint8_t *)s + BOLT_CACHE_LINE, 0, 3);
+	return s;
 }
 
 /* a[0..n) == b[0..n), n >= 8, by words (the last one overlapping). */
@@ -204,19 +248,22 @@ static inline bool dp_pkc_equal(const uint8_t *a, const uint8_t *b, size_t n)
 	return (d | (x ^ y)) == 0;
 }
 
+/* Whether candidate e holds the query bytes q[0..n) (after the ID). */
+static inline bool dp_pkc_match(const struct dp_pkc_slot *e, const uint8_t *q, size_t n)
+{
+	return e->qlen == n && dp_pkc_equal(e->data, q, n);
+}
+
 /* The entry of the query bytes q[0..n) (after the ID; hash h) built in the
- * second now, or NULL. The caller then checks its bucket version
+ * second now, or NULL: dp_pkc_candidate and dp_pkc_match at once. The
+ * caller then checks its bucket version
  * (bolt_cache_bucket_version(cache, e->bref) == e->bver) and that
  * dp_pkc_room(e) bytes fit the frame's buffer. */
 static inline struct dp_pkc_slot *dp_pkc_find(const struct dp_pkc *c, uint64_t h,
                                               const uint8_t *q, size_t n, uint32_t now)
 {
-	struct dp_pkc_slot *s = &c->slot[(h & c->mask) * 2];
-	uint32_t tag = (uint32_t)(h >> 32) | 1u;
-	for (unsigned i = 0; i < 2; i++, s++)
-		if (s->tag == tag && s->sec == now && s->qlen == n && dp_pkc_equal(s->data, q, n))
-			return s;
-	return NULL;
+	struct dp_pkc_slot *e = dp_pkc_candidate(c, h, now);
+	return e != NULL && dp_pkc_match(e, q, n) ? e : NULL;
 }
 
 /* Bytes dp_pkc_answer writes from the DNS payload's start for entry e:
@@ -229,7 +276,8 @@ static inline size_t dp_pkc_room(const struct dp_pkc_slot *e)
 /* Drop entry e (its bucket changed). */
 static inline void dp_pkc_drop(struct dp_pkc *c, struct dp_pkc_slot *e)
 {
-	e->tag = 0;
+	size_t i = (size_t)(e - c->slot);
+	c->set[i / DP_PKC_WAYS].tag[i % DP_PKC_WAYS] = 0;
 	c->stale++;
 }
 

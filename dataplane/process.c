@@ -86,8 +86,7 @@ int dp_worker_set_policy(struct dp_worker *w, const struct dp_policy *pol)
 	 * decision per packet (cookies and dnstap: per query and per burst). */
 	w->fast_policy = true;
 	/* The packet cache's answers were built under the old policy. */
-	if (pol != NULL && (w->pkc.slot == NULL ? pol->pkc_slots != 0
-	                                        : pol->pkc_slots != (w->pkc.mask + 1) * 2))
+	if (pol != NULL && pol->pkc_slots != dp_pkc_size(&w->pkc))
 		return dp_pkc_init(&w->pkc, pol->pkc_slots);
 	dp_pkc_clear(&w->pkc);
 	return 0;

@@ -4,8 +4,10 @@
  * and another ID, the response's bytes and its one's complement sum (the
  * stored sum without the ID, the new ID added: RFC 1071 / 1624) against a
  * full sum of the bytes served; no entry for other bytes, another second,
- * after a clear, or for what does not fit a slot; the bypass of a table
- * whose probes mostly miss.
+ * after a clear, or for what does not fit a slot; eight queries of one set
+ * kept side by side, a full set giving up an entry of an earlier second
+ * first, a dropped entry gone; the bypass of a table whose probes mostly
+ * miss.
  */
 #include <setjmp.h>
 #include <errno.h>
@@ -125,11 +127,83 @@ static void test_sizes(void **state)
 	assert_int_equal(dp_pkc_init(&c, 8), -EINVAL);
 	assert_int_equal(dp_pkc_init(&c, DP_PKC_MAX * 2), -EINVAL);
 	assert_int_equal(dp_pkc_init(&c, 16), 0);
-	assert_int_equal(c.mask, 7);
+	assert_int_equal(dp_pkc_size(&c), 16);
+	assert_int_equal(c.mask, 16 / DP_PKC_WAYS - 1);
 	/* a re-size frees the old table (LeakSanitizer) */
 	assert_int_equal(dp_pkc_init(&c, DP_PKC_DEFAULT), 0);
 	dp_pkc_fini(&c);
 	assert_null(c.slot);
+}
+
+/* Store the response "query bytes + 4 bytes" for query q (ql bytes, hash
+ * h) in the second now. */
+static void store_q(struct dp_pkc *c, const uint8_t *q, size_t ql, uint64_t h, uint32_t now)
+{
+	uint8_t r[256];
+	size_t qend = ql - 11;  /* mk_query with edns */
+	memcpy(r, q, qend);
+	memset(r + qend, 0xab, 4);
+	uint64_t opt_tail;
+	memcpy(&opt_tail, q + qend + 3, 8);
+	struct dp_pkc_build b = {
+		.dns = r, .qend = qend, .len = qend + 4, .csum = bolt_csum_add(0, r, qend + 4),
+		.opt_tail = opt_tail, .qflags = (uint16_t)(q[2] << 8 | q[3]), .edns = true,
+		.qslot = 1, .bref = 1, .bver = 2,
+	};
+	dp_pkc_store(c, h, now, &b);
+}
+
+/* The ways of a set: DP_PKC_WAYS queries whose hashes pick the same set
+ * are all kept; one more in the same second takes one of them; in a later
+ * second, a new one takes an entry of the earlier second, never one of
+ * this second; a dropped entry is not found again. */
+static void test_ways(void **state)
+{
+	(void)state;
+	struct dp_pkc c = { 0 };
+	assert_int_equal(dp_pkc_init(&c, 16), 0);       /* 2 sets */
+	enum { N = DP_PKC_WAYS + 2 };
+	uint8_t q[N][256];
+	size_t ql[N];
+	uint64_t h[N];
+	unsigned n = 0;
+	while (n < N) {
+		uint16_t fl;
+		uint64_t ot;
+		ql[n] = mk_query(q[n], 12, true, &fl, &ot);
+		h[n] = dp_pkc_hash(&c, q[n] + 2, ql[n] - 2);
+		if ((h[n] & c.mask) == 0)
+			n++;
+	}
+	for (unsigned i = 0; i < DP_PKC_WAYS; i++)
+		store_q(&c, q[i], ql[i], h[i], 500);
+	for (unsigned i = 0; i < DP_PKC_WAYS; i++)
+		assert_non_null(dp_pkc_find(&c, h[i], q[i] + 2, ql[i] - 2, 500));
+	/* a ninth in the same second: one of the eight is gone */
+	store_q(&c, q[DP_PKC_WAYS], ql[DP_PKC_WAYS], h[DP_PKC_WAYS], 500);
+	unsigned kept = 0;
+	for (unsigned i = 0; i <= DP_PKC_WAYS; i++)
+		kept += dp_pkc_find(&c, h[i], q[i] + 2, ql[i] - 2, 500) != NULL;
+	assert_int_equal(kept, DP_PKC_WAYS);
+	assert_non_null(dp_pkc_find(&c, h[DP_PKC_WAYS], q[DP_PKC_WAYS] + 2, ql[DP_PKC_WAYS] - 2,
+	                            500));
+	/* the next second: seven stored again, then the tenth takes the way
+	 * of the eighth entry of the earlier second, not one of the seven */
+	for (unsigned i = 0; i < DP_PKC_WAYS - 1; i++)
+		store_q(&c, q[i], ql[i], h[i], 501);
+	store_q(&c, q[N - 1], ql[N - 1], h[N - 1], 501);
+	for (unsigned i = 0; i < DP_PKC_WAYS - 1; i++)
+		assert_non_null(dp_pkc_find(&c, h[i], q[i] + 2, ql[i] - 2, 501));
+	struct dp_pkc_slot *e = dp_pkc_find(&c, h[N - 1], q[N - 1] + 2, ql[N - 1] - 2, 501);
+	assert_non_null(e);
+	/* dropped (its bucket changed): gone, the others stay */
+	uint64_t st = c.stale;
+	dp_pkc_drop(&c, e);
+	assert_int_equal(c.stale, st + 1);
+	assert_null(dp_pkc_find(&c, h[N - 1], q[N - 1] + 2, ql[N - 1] - 2, 501));
+	for (unsigned i = 0; i < DP_PKC_WAYS - 1; i++)
+		assert_non_null(dp_pkc_find(&c, h[i], q[i] + 2, ql[i] - 2, 501));
+	dp_pkc_fini(&c);
 }
 
 /* A second in which most probes missed: the next uses the table in one
@@ -195,6 +269,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_answer),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_ways),
 		cmocka_unit_test(test_bypass),
 		cmocka_unit_test(test_equal),
 	};
