@@ -66,7 +66,11 @@ int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = bolt_hash_seed() ^ (uint64_t)(uintptr_t)c;
 	c->seed = seed;
-	dp_pkc_clear(c);
+	/* Empty as mapped (zeros), and untouched: the worker's own thread
+	 * touches it first (its first burst binds it, dp_pkc_bind), so that its
+	 * pages come from that lcore's NUMA node, as its mempool does. */
+	c->udp_max = 0;
+	c->pol = NULL;
 	return 0;
 }
 

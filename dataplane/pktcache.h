@@ -142,7 +142,9 @@ struct dp_pkc_build {
 /*
  * Size c to slots entries (0: off; else a power of two in
  * DP_PKC_MIN..DP_PKC_MAX), empty, with a fresh random seed (getrandom; the
- * process's bolt_hash_seed if that fails). Frees what c had. Returns 0,
+ * process's bolt_hash_seed if that fails). Frees what c had. The table's
+ * memory is not touched here: the first dp_pkc_bind (the worker's first
+ * burst, on its own lcore) does. Returns 0,
  * -EINVAL for a bad size, -ENOMEM (c is then off).
  */
 int dp_pkc_init(struct dp_pkc *c, unsigned slots);

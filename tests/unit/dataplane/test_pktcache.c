@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -117,6 +118,14 @@ static void test_store_answer(void **state)
 	dp_pkc_fini(&c);
 }
 
+/* Whether the page at p is in memory (mincore). */
+static int resident(const void *p)
+{
+	unsigned char v = 0;
+	assert_int_equal(mincore((void *)p, 4096, &v), 0);
+	return v & 1;
+}
+
 static void test_sizes(void **state)
 {
 	(void)state;
@@ -131,6 +140,12 @@ static void test_sizes(void **state)
 	assert_int_equal(c.mask, 16 / DP_PKC_WAYS - 1);
 	/* a re-size frees the old table (LeakSanitizer) */
 	assert_int_equal(dp_pkc_init(&c, DP_PKC_DEFAULT), 0);
+	/* not touched by the thread that sizes it: the first bind (the
+	 * worker's first burst, on its lcore) touches it */
+	assert_int_equal(resident(c.set), 0);
+	int pol;
+	dp_pkc_bind(&c, 1232, &pol);
+	assert_int_equal(resident(c.set), 1);
 	dp_pkc_fini(&c);
 	assert_null(c.slot);
 }
