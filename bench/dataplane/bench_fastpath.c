@@ -36,8 +36,18 @@
  * BENCH_DP_PKC=N: each worker's packet cache (dataplane/pktcache.h) of N
  * slots, 0 = off (default DP_PKC_DEFAULT, as [dataplane] packet-cache-size
  * gives boltdns-dp), for an A/B in one build.
+ * BENCH_DP_ZIPF=S: the BENCH_DP_QNAMES templates ask names drawn with Zipf(S)
+ * popularity over the NAMES cached (rank k has weight 1/k^S; S > 0, e.g. 0.9
+ * or 1.1), as resolver traffic is, instead of the fixed cycle: a fixed-seed
+ * PRNG (same templates every run), rank -> name by a fixed permutation (the
+ * popular names are not neighbours), all drawn before timing starts. The
+ * header's second line gives the distinct names among the templates and the
+ * share of the templates that ask the top 1 % and the top 100 names. Unset:
+ * the fixed cycle, the same frames in the same order as before. The scale
+ * mode takes the first 4096 templates either way.
  */
 #include <endian.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -66,6 +76,8 @@ static unsigned ntpl = NFRAMES;
 static uint8_t (*tpl)[256];
 static uint16_t *tpl_len;
 static struct dp_frame_pkt fp[NFRAMES];
+/* The cached name (hostN) template i asks: tpl_name[i] = N. */
+static uint32_t *tpl_name;
 
 static const uint8_t SVC4[4] = { 198, 18, 0, 1 };
 static const uint8_t CLI4[4] = { 198, 18, 0, 2 };
@@ -146,6 +158,86 @@ static void put_a(struct bolt_region *r, const char *name)
 	int len = bolt_build_finish(&b);
 	bolt_answer_insert(r->cache, msg, (size_t)len, b.ttl_off, b.nttl, false, bolt_now(), 3600,
 	                   BOLT_CACHE_POSITIVE);
+}
+
+/* splitmix64: a fixed-seed PRNG, so every run draws the same templates. */
+static uint64_t rng_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* tpl_name[] for the fixed cycle: a multiplicative hash spreads the
+ * templates over the whole name set, so bucket accesses miss the CPU caches
+ * as they would. */
+static void names_cycle(unsigned names)
+{
+	for (unsigned i = 0; i < ntpl; i++)
+		tpl_name[i] = (uint32_t)(((uint64_t)i * 2654435761u) % names);
+}
+
+/* tpl_name[] drawn with Zipf(s) popularity over names ranks (inverse CDF,
+ * binary search), rank -> name by a fixed Fisher-Yates permutation. Prints
+ * the workload. Returns 0 or -1 (no memory). */
+static int names_zipf(unsigned names, double s)
+{
+	double *cdf = malloc(sizeof(*cdf) * names);
+	uint32_t *perm = malloc(sizeof(*perm) * names);
+	uint8_t *seen = calloc(names, 1);
+	if (!cdf || !perm || !seen) {
+		free(cdf);
+		free(perm);
+		free(seen);
+		return -1;
+	}
+	double sum = 0;
+	for (unsigned k = 0; k < names; k++)
+		cdf[k] = sum += pow((double)k + 1, -s);
+	uint64_t x = 0x5eed2026u;
+	for (unsigned k = 0; k < names; k++)
+		perm[k] = k;
+	for (unsigned k = names - 1; k > 0; k--) {
+		unsigned j = (unsigned)(rng_next(&x) % ((uint64_t)k + 1));
+		uint32_t t = perm[k];
+		perm[k] = perm[j];
+		perm[j] = t;
+	}
+	unsigned top1 = names / 100 ? names / 100 : 1, distinct = 0, in_top1 = 0, in_top100 = 0;
+	for (unsigned i = 0; i < ntpl; i++) {
+		double u = (double)(rng_next(&x) >> 11) * 0x1p-53 * sum;
+		unsigned lo = 0, hi = names - 1;
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (cdf[mid] > u)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		tpl_name[i] = perm[lo];
+		distinct += !seen[lo];
+		seen[lo] = 1;
+		in_top1 += lo < top1;
+		in_top100 += lo < 100;
+	}
+	printf("zipf s=%.2f over %u names: %u templates, %u distinct names, top 1 %% (%u names) "
+	       "%.1f %% of the templates, top 100 names %.1f %%\n", s, names, ntpl, distinct, top1,
+	       100.0 * in_top1 / ntpl, 100.0 * in_top100 / ntpl);
+	free(cdf);
+	free(perm);
+	free(seen);
+	return 0;
+}
+
+/* (Re)build every template from tpl_name[] (cookie_len as set). */
+static void fill_templates(void)
+{
+	char name[64];
+	for (unsigned i = 0; i < ntpl; i++) {
+		snprintf(name, sizeof(name), "host%u.bench.example.", tpl_name[i]);
+		tpl_len[i] = (uint16_t)mk_frame(tpl[i], name, (uint16_t)i);
+	}
 }
 
 static inline void restore(unsigned first, unsigned base)
@@ -327,6 +419,13 @@ int main(int argc, char **argv)
 	/* BENCH_DP_REGION_DIR: a hugetlbfs mount, as boltdns-dp uses in a
 	 * deployment ([cache] path); default /dev/shm (4 KB pages: a TLB miss
 	 * per bucket and record). BENCH_DP_REGION_MB: its size (512). */
+	const char *zipf = getenv("BENCH_DP_ZIPF");
+	if (zipf != NULL && *zipf == '\0')
+		zipf = NULL; /* set empty, as unset */
+	if (zipf != NULL && !(atof(zipf) > 0 && atof(zipf) <= 10)) {
+		fprintf(stderr, "BENCH_DP_ZIPF=%s: not an exponent in (0, 10]\n", zipf);
+		return 1;
+	}
 	const char *rrs = getenv("BENCH_DP_RRS");
 	if (rrs != NULL && atoi(rrs) >= 1 && atoi(rrs) <= 16)
 		n_rrs = (unsigned)atoi(rrs);
@@ -380,18 +479,12 @@ int main(int argc, char **argv)
 	bufs = aligned_alloc(64, sizeof(*bufs) * NFRAMES);
 	tpl = aligned_alloc(64, sizeof(*tpl) * ntpl);
 	tpl_len = calloc(ntpl, sizeof(*tpl_len));
-	if (!bufs || !tpl || !tpl_len)
+	tpl_name = calloc(ntpl, sizeof(*tpl_name));
+	if (!bufs || !tpl || !tpl_len || !tpl_name)
 		return 1;
 	for (unsigned i = 0; i < names; i++) {
 		snprintf(name, sizeof(name), "host%u.bench.example.", i);
 		put_a(r, name);
-	}
-	/* Spread the frames over the whole name set (a multiplicative
-	 * hash), so bucket accesses miss the CPU caches as they would. */
-	for (unsigned i = 0; i < ntpl; i++) {
-		unsigned n = (unsigned)(((uint64_t)i * 2654435761u) % names);
-		snprintf(name, sizeof(name), "host%u.bench.example.", n);
-		tpl_len[i] = (uint16_t)mk_frame(tpl[i], name, (uint16_t)i);
 	}
 	for (unsigned i = 0; i < NFRAMES; i++) {
 		fp[i].data = bufs[i] + HEADROOM;
@@ -406,9 +499,19 @@ int main(int argc, char **argv)
 
 	struct bolt_cache_stats cs;
 	bolt_cache_get_stats(r->cache, &cs);
-	printf("dataplane fast path, 1 core, bursts of %d, %u frames in rotation over %u distinct "
-	       "questions, %llu names cached (%u shards), region %s\n", BURST, NFRAMES, ntpl,
-	       (unsigned long long)cs.entries, cs.shards, path);
+	printf("dataplane fast path, 1 core, bursts of %d, %u frames in rotation over %u %s, %llu "
+	       "names cached (%u shards), region %s\n", BURST, NFRAMES, ntpl,
+	       zipf ? "question templates" : "distinct questions", (unsigned long long)cs.entries,
+	       cs.shards, path);
+	if (zipf == NULL) {
+		names_cycle(names);
+	} else if (names_zipf(names, atof(zipf)) != 0) {
+		fprintf(stderr, "BENCH_DP_ZIPF: no memory for %u names\n", names);
+		bolt_region_detach(r);
+		unlink(path);
+		return 1;
+	}
+	fill_templates();
 	run("restore", M_RESTORE, secs, &w, &s, &pc, r);
 	run("reflector", M_REFLECT, secs, &w, &s, &pc, r);
 	run("fastpath-hit", M_FAST, secs, &w, &s, &pc, r);
@@ -461,11 +564,7 @@ int main(int argc, char **argv)
 	bolt_cookie_make(cookie_data + 8, cc, CLI4, 4, bolt_now(), cur);
 	for (unsigned len = 8; len <= 24; len += 16) {
 		cookie_len = len;
-		for (unsigned i = 0; i < ntpl; i++) {
-			unsigned n = (unsigned)(((uint64_t)i * 2654435761u) % names);
-			snprintf(name, sizeof(name), "host%u.bench.example.", n);
-			tpl_len[i] = (uint16_t)mk_frame(tpl[i], name, (uint16_t)i);
-		}
+		fill_templates();
 		uint64_t sent = w.st->cookies_sent, valid = w.st->cookies_valid;
 		run(len == 8 ? "fastpath-cookie" : "fastpath-cookie-valid", M_FAST, secs, &w, &s, &pc,
 		    r);
@@ -492,5 +591,6 @@ int main(int argc, char **argv)
 	free(bufs);
 	free(tpl);
 	free(tpl_len);
+	free(tpl_name);
 	return 0;
 }

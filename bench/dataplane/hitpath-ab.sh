@@ -11,6 +11,7 @@
 # MODE (fastpath-hit; fastpath-miss times misses the same way). BENCH_DP_* of
 # the environment reach every build (a build directory may also be a wrapper
 # whose bench/dataplane/bench_dp_fastpath sets its own, e.g. BENCH_DP_PKC=0).
+# With BENCH_DP_ZIPF, the workload line (zipf s=...) goes into OUT too.
 set -u
 out=$1
 shift
@@ -27,7 +28,7 @@ for r in $(seq 1 "$rounds"); do
 		b=${builds[$(((k + r) % n))]}
 		res=$(flock /tmp/boltdns-bench.lock taskset -c "$cpu" \
 			"$b/bench/dataplane/bench_dp_fastpath" "$secs" "$names" "$mode" |
-			grep -A2 "^$mode" | tr '\n' ' ')
+			grep -E -A2 "^($mode|zipf )" | tr '\n' ' ')
 		echo "hit round=$r build=$b load=$(cut -d' ' -f1 /proc/loadavg) $res" >>"$out"
 	done
 done

@@ -5,7 +5,8 @@
 
 Prints Markdown: per build the median (and range) over the rounds of the
 whole-run ns/packet and of the median pass; the paired ratio of every build
-to the first one (same round); the scale mode's aggregate and ratio. With
+to the first one (same round); the packet cache's hits per packet and per
+probe (when the runs had one); the scale mode's aggregate and ratio. With
 PNG, writes a bar plot (gnuplot) of the median pass ns/packet per build and
 its .dat next to it.
 """
@@ -32,7 +33,7 @@ def main():
         if "=" in a:
             k, v = a.split("=", 1)
             labels[v] = k
-    hit, pas, scale1, scale2, ratio = {}, {}, {}, {}, {}
+    hit, pas, scale1, scale2, ratio, pkc = {}, {}, {}, {}, {}, {}
     order = []
     by_round = {}
     for line in open(raw):
@@ -49,6 +50,11 @@ def main():
                 hit.setdefault(b, []).append(float(a.group(1)))
                 pas.setdefault(b, []).append(float(p.group(1)))
                 by_round.setdefault(int(rnd), {})[b] = (float(a.group(1)), float(p.group(1)))
+            n = re.search(r"\((\d+) packets", rest)
+            c = re.search(r"packet cache \(\d+ slots\): hits (\d+),.* probes (\d+)", rest)
+            if n and c and int(c.group(2)) > 0:
+                pkc.setdefault(b, []).append((int(c.group(1)) / int(n.group(1)),
+                                              int(c.group(1)) / int(c.group(2))))
         else:
             s1 = re.search(r"scale-1\s+([\d.]+) Mpps", rest)
             s2 = re.search(r"scale-2\s+([\d.]+) Mpps", rest)
@@ -81,6 +87,15 @@ def main():
             if rw:
                 print(f"| {name(b)} | {med(rw):.3f} [{min(rw):.3f}–{max(rw):.3f}] | "
                       f"{med(rp):.3f} [{min(rp):.3f}–{max(rp):.3f}] |")
+    if pkc:
+        print()
+        print("| build | packet cache hits / packets | hits / probes |")
+        print("|---|---|---|")
+        for b in order:
+            if b in pkc:
+                hp = [x[0] * 100 for x in pkc[b]]
+                hq = [x[1] * 100 for x in pkc[b]]
+                print(f"| {name(b)} | {med(hp):.1f} % {rng(hp)} | {med(hq):.1f} % {rng(hq)} |")
     if scale1:
         print()
         print("| build | 1 thread, Mpps per CPU second | 2 threads, sum | ratio |")
