@@ -410,7 +410,7 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
 	unsigned names = argc > 2 ? (unsigned)atoi(argv[2]) : 100000;
-	char path[128], name[64];
+	char path[4096], name[64]; /* path: as large as bolt_region.path */
 	int err;
 
 	only = argc > 3 ? argv[3] : NULL;
@@ -440,6 +440,13 @@ int main(int argc, char **argv)
 	if (!r) {
 		fprintf(stderr, "region: %s\n", bolt_strerror(err));
 		return 1;
+	}
+	/* The file actually mapped: bolt_region_create falls back to /dev/shm
+	 * when the hugetlbfs mount has no pages free (the header says so, and
+	 * the fallback is what gets unlinked at the end). */
+	if (strcmp(r->path, path) != 0) {
+		fprintf(stderr, "region: %s not created, fell back to %s\n", path, r->path);
+		snprintf(path, sizeof(path), "%s", r->path);
 	}
 	static struct dp_worker w;
 	static struct dp_burst_scratch s;
