@@ -42,7 +42,7 @@ static void *table_map(size_t size, size_t *len)
 int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 {
 	dp_pkc_fini(c);
-	c->hits = c->stores = c->stale = c->probes = 0;
+	c->hits = c->stores = c->stale = c->probes = c->full = 0;
 	c->win_hits = c->win_probes = 0;
 	c->win_sec = 0;
 	c->skip = 0;
@@ -61,7 +61,6 @@ int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 	c->set = (struct dp_pkc_set *)m;
 	c->slot = (struct dp_pkc_slot *)(m + sets * sizeof(struct dp_pkc_set));
 	c->mask = (uint32_t)sets - 1;
-	c->victim = 0;
 	uint64_t seed = 0;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = bolt_hash_seed() ^ (uint64_t)(uintptr_t)c;
@@ -109,7 +108,11 @@ void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pk
 	if (qlen + tlen > DP_PKC_DATA || !dp_pkc_fits(qlen))
 		return;
 	/* The way: this query's (same tag), else an empty one or one of an
-	 * earlier second, else the next the table's turn gives. */
+	 * earlier second; none when the set is full of entries of this
+	 * second: what is kept stays for the second. The questions asked most
+	 * come first in a second and take the ways, those asked once do not
+	 * push them out (nor cost a store each: the table takes at most its
+	 * size in stores a second). */
 	uint32_t set = (uint32_t)h & c->mask;
 	struct dp_pkc_set *t = &c->set[set];
 	uint32_t tag = (uint32_t)(h >> 32) | 1u;
@@ -122,8 +125,10 @@ void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pk
 		if (way == DP_PKC_WAYS && (t->tag[i] == 0 || t->sec[i] != now))
 			way = i;
 	}
-	if (way == DP_PKC_WAYS)
-		way = c->victim++ % DP_PKC_WAYS;
+	if (way == DP_PKC_WAYS) {
+		c->full++;
+		return;
+	}
 	struct dp_pkc_slot *s = &c->slot[set * DP_PKC_WAYS + way];
 
 	/* The query's bytes after the ID as the fast path took them: flags,

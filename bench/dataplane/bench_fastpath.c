@@ -523,10 +523,10 @@ int main(int argc, char **argv)
 	run("reflector", M_REFLECT, secs, &w, &s, &pc, r);
 	run("fastpath-hit", M_FAST, secs, &w, &s, &pc, r);
 	printf("  hits %llu, misses %llu; packet cache (%u slots): hits %llu, stores %llu, "
-	       "stale %llu, probes %llu\n", (unsigned long long)w.st->hits,
+	       "stale %llu, probes %llu, set full %llu\n", (unsigned long long)w.st->hits,
 	       (unsigned long long)w.st->misses, pkc_slots, (unsigned long long)w.pkc.hits,
 	       (unsigned long long)w.pkc.stores, (unsigned long long)w.pkc.stale,
-	       (unsigned long long)w.pkc.probes);
+	       (unsigned long long)w.pkc.probes, (unsigned long long)w.pkc.full);
 
 	/* Scaling: one thread, then THREADS threads, same frames, one cache. */
 	unsigned nthr = argc > 4 ? (unsigned)atoi(argv[4]) : 2;
