@@ -42,7 +42,7 @@
  * takes nothing more in it: the questions asked most come first in a
  * second and keep their ways, those asked once do not push them out (with
  * eviction, 76 % of the probes of a Zipf 1.1 mix hit and the table made
- * the hit path no faster; without, 83 %, and 0.92 of the time). A miss of
+ * the hit path no faster; without, 83 %, and 0.91 of the time). A miss of
  * the table costs its hash, the set's line and, when the fast path answers
  * the query and the set has room, the store of its slot; a window (a second, or 4096 probes) in which most
  * probes missed makes the next one use the table in one burst of
