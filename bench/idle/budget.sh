@@ -3,7 +3,7 @@
 # cache-hot: does the dataplane's idle-sleep default (auto: nap on shared or
 # quota-limited CPUs) give back what a busy poller would burn?
 #
-#   bench/idle/budget.sh [-b BUILD] [-r ROUNDS] [-p PCT] [-d SECONDS] [-s "SERVERS"]
+#   bench/idle/budget.sh [-b BUILD] [-r ROUNDS] [-p PCT] [-d SECONDS] [-s "SERVERS"] [-o PREFIX]
 #
 #   -b BUILD    meson build with boltdns-dp and boltdns-cp (default build)
 #   -r ROUNDS   interleaved rounds (default 5): every server once per round
@@ -11,6 +11,11 @@
 #   -d SECONDS  dnsperf time per measurement (default 4)
 #   -s SERVERS  any of "boltdns unbound" (default both)
 #   -i SLEEP    boltdns: set idle-sleep = SLEEP instead of leaving it unset
+#   -o PREFIX   results: PREFIX-raw.txt (a header, then the lines printed
+#               per measurement), PREFIX.md (bench/idle/report.py's tables,
+#               the ratio's median against the target of 2, the changes to
+#               the example) and PREFIX.png (with its .dat; gnuplot)
+#               (default bench/results/DATE-budget, DATEb-budget, ... when it exists)
 #
 # boltdns runs deploy/boltdns.conf.example with only what ties it to a
 # machine changed (the list is printed, and kept in WORK/boltdns/run/):
@@ -38,6 +43,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+CMDLINE="$0$(printf ' %q' "$@")"
 BB_ROOT=$ROOT
 BUILD=build
 ROUNDS=5
@@ -45,7 +51,8 @@ BUDGET_PCT=5
 DUR=4
 SERVERS="boltdns unbound"
 IDLE_SLEEP=""
-while getopts "b:r:p:d:s:i:h" opt; do
+OUT=""
+while getopts "b:r:p:d:s:i:o:h" opt; do
   case "$opt" in
   b) BUILD=$OPTARG ;;
   r) ROUNDS=$OPTARG ;;
@@ -53,7 +60,8 @@ while getopts "b:r:p:d:s:i:h" opt; do
   d) DUR=$OPTARG ;;
   s) SERVERS=$OPTARG ;;
   i) IDLE_SLEEP=$OPTARG ;;
-  h) sed -n '2,33p' "$0"; exit 0 ;;
+  o) OUT=$OPTARG ;;
+  h) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
   *) exit 2 ;;
   esac
 done
@@ -72,6 +80,17 @@ REGION=/dev/shm/boltbudget-region
 EXAMPLE=${EXAMPLE:-$ROOT/deploy/boltdns.conf.example}
 [ "$(id -u)" -eq 0 ] || bb_die "must run as root"
 for t in ip dig dnsperf python3 taskset; do command -v "$t" >/dev/null || bb_die "'$t' not found"; done
+if [ -z "$OUT" ]; then
+  # today's file, or the next free suffix: never overwrite earlier results
+  for sfx in "" b c d e f g h i j; do
+    OUT=$ROOT/bench/results/$(date -u +%F)$sfx-budget
+    [ -e "$OUT.md" ] || [ -e "$OUT-raw.txt" ] || break
+  done
+fi
+mkdir -p "$(dirname "$OUT")"
+# the header now (the load average at the start); the file once set up
+HEADER=$(python3 "$ROOT/bench/idle/report.py" header --root "$ROOT" --build "$BUILD" --cmd "$CMDLINE" \
+  --param "rounds=$ROUNDS pct=$BUDGET_PCT quota_us=$((BB_CG_PERIOD_US * BUDGET_PCT / 100)) period_us=$BB_CG_PERIOD_US dnsperf_s=$DUR servers=${SERVERS// /,} idle_sleep=${IDLE_SLEEP:-unset} example=${EXAMPLE#"$ROOT"/} unbound=$(unbound -V 2>/dev/null | awk 'NR == 1 { print $2 }')")
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -139,7 +158,7 @@ boltdns_conf() {   # boltdns_conf WORKDIR
 }
 
 start_server() {   # start_server NAME WORKDIR
-  local s=$1 w=$2 i
+  local s=$1 w=$2
   bb_cg_stop_all
   if [ "$s" != boltdns ]; then
     bb_server_start "$s" "$w"
@@ -150,7 +169,7 @@ start_server() {   # start_server NAME WORKDIR
   rm -f "$REGION"
   boltdns_conf "$w"
   bb_cg_spawn "$w/dp.log" "$BUILD/dataplane/boltdns-dp" -c "$w/boltdns.conf" >/dev/null
-  for i in $(seq 100); do [ -e "$REGION" ] && break; sleep 0.1; done
+  for _ in $(seq 100); do [ -e "$REGION" ] && break; sleep 0.1; done
   bb_cg_spawn "$w/cp.log" "$BUILD/control/boltdns-cp" -c "$w/boltdns.conf" >/dev/null
   bb_up_or_skip boltdns "$w/dp.log"
 }
@@ -207,24 +226,26 @@ measure() {   # measure SERVER ROUND
     END { printf "qps=%.0f lost_pct=%s avg_us=%.0f cpu_pct=%.2f rcodes=%s\n", qps, lost, avg, 100 * u / t, rc }' "$out"
 }
 
+printf '%s\n' "$HEADER" > "$OUT-raw.txt"
 bb_log "budget $BUDGET_PCT % of one core (quota $((BB_CG_PERIOD_US * BUDGET_PCT / 100)) us per ${BB_CG_PERIOD_US} us), $ROUNDS rounds, servers: $SERVERS"
 for r in $(seq "$ROUNDS"); do
   for s in $SERVERS; do
     mkdir -p "$WORK/$s"
     if ! start_server "$s" "$WORK/$s/run"; then
-      echo "round=$r server=$s skipped: $BB_SKIP_REASON" | tee -a "$RAW"
+      echo "round=$r server=$s skipped: $BB_SKIP_REASON" | tee -a "$RAW" "$OUT-raw.txt"
       continue
     fi
     w=$(warm "$s" "$r")
     m=$(measure "$s" "$r")
-    echo "round=$r server=$s $w $m" | tee -a "$RAW"
+    echo "round=$r server=$s $w $m" | tee -a "$RAW" "$OUT-raw.txt"
     [ "$s" != boltdns ] || cp "$WORK/$s/run/dp.log" "$WORK/$s/r$r-dp.log"
     bb_cg_stop_all
   done
 done
 echo "changes to deploy/boltdns.conf.example:"
 sed 's/^/  /' "$WORK/boltdns/run/changes.diff" 2>/dev/null || true
-grep -h "idle-sleep" "$WORK"/boltdns/r*-dp.log 2>/dev/null | head -1 | sed 's/^/boltdns-dp: /' || true
+DPLOG_LINE=$(grep -h "idle-sleep" "$WORK"/boltdns/r*-dp.log 2>/dev/null | head -1 || true)
+[ -z "$DPLOG_LINE" ] || echo "boltdns-dp: $DPLOG_LINE"
 python3 - "$RAW" <<'PY'
 import re, statistics, sys
 rows = [dict(kv.split("=", 1) for kv in l.split() if "=" in kv) for l in open(sys.argv[1])]
@@ -239,3 +260,7 @@ if "boltdns" in by and "unbound" in by:
     if rat:
         print(f"ratio boltdns/unbound per round {[round(x, 2) for x in rat]}, median {statistics.median(rat):.2f}")
 PY
+python3 "$ROOT/bench/idle/report.py" budget "$OUT-raw.txt" "$OUT.png" \
+  --changes "$WORK/boltdns/run/changes.diff" --dplog-line "$DPLOG_LINE" > "$OUT.md" ||
+  bb_die "bench/idle/report.py failed (the raw lines are in $OUT-raw.txt)"
+echo "budget: wrote $OUT.md, $OUT-raw.txt, $OUT.png" >&2

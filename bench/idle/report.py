@@ -328,9 +328,11 @@ def cmd_budget(a):
     warm = [f"{kv['server']} r{kv['round']}" for kv in meas if "not-warm" in kv.get("passes", "")]
     if warm:
         out.append("\nNot warm after 4 passes (still sending upstream): " + ", ".join(warm) + "\n")
-    rc = sorted({kv.get("rcodes", "") for kv in meas} - {""})
-    if rc:
-        out.append("\nResponse codes seen: " + "; ".join(f"`{x}`" for x in rc) + "\n")
+    # dnsperf's "NOERROR 24617 (100.00%)" as NOERROR_24617_(100.00%)
+    odd = [f"{kv['server']} r{kv['round']} `{kv['rcodes']}`" for kv in meas
+           if set(re.findall(r"([A-Z]+)_\d+", kv.get("rcodes", ""))) - {"NOERROR"}]
+    if odd:
+        out.append("\nResponse codes other than NOERROR: " + "; ".join(odd) + "\n")
 
     if a.changes:
         try:
@@ -355,10 +357,11 @@ def cmd_budget(a):
         m = med(list(ratio.values()))
         rcol = len(servers) + 2
         commit = header.get("commit", "?")
+        pct = dict(w.split("=", 1) for w in params.split() if "=" in w).get("pct", "?")
         script = f"""
 set terminal @TERM@ size 1100,440 font ",10" noenhanced
 set output "{a.png}"
-set multiplot layout 1,{2 if ratio else 1} title "equal CPU budget, cache-hot (bench/idle/budget.sh, {commit}; {params}; shared 2-CPU VM)"
+set multiplot layout 1,{2 if ratio else 1} title "equal CPU budget, cache-hot: {pct} % of one core, {len(rounds)} round(s) (bench/idle/budget.sh, {commit}; shared 2-CPU VM)"
 set grid ytics
 set key bottom right
 set xlabel "round"
@@ -375,6 +378,7 @@ set ylabel "boltdns / unbound"
 set title "ratio per round (median {fmt(m, '.2f')}, target >= 2)"
 set style fill solid 0.6 border -1
 set boxwidth 0.6
+set key below
 set yrange [0:*]
 plot "{dat}" using 1:{rcol} with boxes title "ratio", 2 with lines dt 2 lw 2 title "target 2", {m if m == m else 0} with lines lw 1 title "median"
 """

@@ -52,7 +52,7 @@ while getopts "b:t:n:g:o:h" opt; do
   n) NQ=$OPTARG ;;
   g) GAP=$OPTARG ;;
   o) OUT=$OPTARG ;;
-  h) sed -n '2,38p' "$0"; exit 0 ;;
+  h) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
   *) exit 2 ;;
   esac
 done
