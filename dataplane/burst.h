@@ -63,10 +63,11 @@ struct dp_fast_q {
 	uint8_t edns;          /* an OPT (without options) ends the query */
 	uint8_t do_bit;
 	uint8_t kj;            /* its burst lookup's index, or a packet-cache hit
-	                          (fastpath.c KJ_PKC) or not the common query */
+	                          (fastpath.c KJ_PKC) or candidate (KJ_CAND, stages
+	                          1b-1c only) or not the common query (KJ_NONE) */
 	uint64_t pkh;          /* hash of its bytes after the ID (dp_pkc_hash); 0: the
 	                          packet cache is off or they do not fit it */
-	struct dp_pkc_slot *pk; /* its packet-cache entry (KJ_PKC) */
+	struct dp_pkc_slot *pk; /* its packet-cache entry (KJ_PKC, KJ_CAND) */
 	uint64_t csum;         /* answered by the fast path, to keep in the packet
 	                          cache: its response's partial sum */
 	uint16_t out_len;      /* and length */

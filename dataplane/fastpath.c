@@ -1,10 +1,14 @@
 /*
  * The specialised hit path of the burst handler (see fastpath.h).
  *
- * Stage 1a checks each frame up to its UDP payload (fast_frame) and hashes
- * the payload after the ID for the packet cache (pktcache.h); stage 1b
- * takes the packet cache's hits aside and parses the others. Stage 3 goes
- * through both in frame order (the rate limit's budget).
+ * Stage 1a checks each frame up to its UDP payload (fast_frame), hashes
+ * the payload after the ID for the packet cache (pktcache.h) and prefetches
+ * its set's tags; stage 1b takes aside the frames whose tag the set has for
+ * this second (their slots prefetched) and parses the others; stage 1c
+ * compares those candidates in full: a match is a packet-cache hit (its
+ * shared-cache bucket prefetched for the version check), anything else is
+ * parsed like the others. Stage 3 goes through all in frame order (the
+ * rate limit's budget).
  *
  * Stage 1 takes, per frame, only the shape fastpath.h describes: every test
  * the general parsers make is made here too, in the same order of
@@ -478,6 +482,7 @@ uint64_t dp_fast_burst(struct dp_worker *w, struct dp_burst_scratch *s,
 			                   (uint64_t)(e->bref - 1) * BOLT_CACHE_LINE, 0, 3);
 			fq->kj = KJ_PKC;
 		} else {
+			pc->differ++;
 			fast_key(w, fp, fq, &nk, &cut);
 		}
 	}

@@ -42,7 +42,7 @@ static void *table_map(size_t size, size_t *len)
 int dp_pkc_init(struct dp_pkc *c, unsigned slots)
 {
 	dp_pkc_fini(c);
-	c->hits = c->stores = c->stale = c->probes = c->full = 0;
+	c->hits = c->stores = c->stale = c->probes = c->full = c->differ = 0;
 	c->win_hits = c->win_probes = 0;
 	c->win_sec = 0;
 	c->skip = 0;
@@ -111,8 +111,7 @@ void dp_pkc_store(struct dp_pkc *c, uint64_t h, uint32_t now, const struct dp_pk
 	 * earlier second; none when the set is full of entries of this
 	 * second: what is kept stays for the second. The questions asked most
 	 * come first in a second and take the ways, those asked once do not
-	 * push them out (nor cost a store each: the table takes at most its
-	 * size in stores a second). */
+	 * push them out (nor cost a store each once the set is full). */
 	uint32_t set = (uint32_t)h & c->mask;
 	struct dp_pkc_set *t = &c->set[set];
 	uint32_t tag = (uint32_t)(h >> 32) | 1u;

@@ -44,9 +44,9 @@
  * eviction, 76 % of the probes of a Zipf 1.1 mix hit and the table made
  * the hit path no faster; without, 83 %, and 0.91 of the time). A miss of
  * the table costs its hash, the set's line and, when the fast path answers
- * the query and the set has room, the store of its slot; a window (a second, or 4096 probes) in which most
- * probes missed makes the next one use the table in one burst of
- * DP_PKC_SAMPLE only (dp_pkc_burst).
+ * the query and the set has room, the store of its slot; a window (a
+ * second, or 4096 probes) in which most probes missed makes the next one
+ * use the table in one burst of DP_PKC_SAMPLE only (dp_pkc_burst).
  *
  * Thread: one table per worker, used by that worker's thread only.
  */
@@ -65,7 +65,7 @@
 #include "boltdns/common.h"
 
 /* Slots a worker's table has unless configured ([dataplane]
- * packet-cache-size): 16384 slots, 2 MiB. */
+ * packet-cache-size): 16384 slots, 2.1 MiB. */
 #define DP_PKC_DEFAULT 16384u
 #define DP_PKC_MIN 16u
 #define DP_PKC_MAX (1u << 20)
@@ -111,6 +111,7 @@ struct dp_pkc {
 	uint64_t stores;
 	uint64_t stale;            /* found, but its bucket had changed */
 	uint64_t full;             /* not stored: its set full of this second's */
+	uint64_t differ;           /* a candidate (tag, second) whose bytes differed */
 	uint64_t probes;           /* queries looked for (hashed) */
 	/* Thrashing guard (dp_pkc_burst): the counters at the start of the
 	 * current second, whether the table is bypassed in it, bursts since. */

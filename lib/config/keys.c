@@ -30,7 +30,7 @@ const struct key cfg_keys[] = {
 	/* responses travel through answer slots of BOLT_ANSWER_PAYLOAD_MAX bytes */
 	{ "dataplane", "udp-max", K_UINT, 0, 0, FIELD(udp_max), .min = 512, .max = BOLT_ANSWER_PAYLOAD_MAX },
 	{ "dataplane", "cookies", K_BOOL, 0, 0, FIELD(dp_cookies) },
-	/* slots of each worker's packet cache (2-way sets of 128 bytes); 0 = off */
+	/* slots of each worker's packet cache (8-way sets, 136 bytes a slot); 0 = off */
 	{ "dataplane", "packet-cache-size", K_UINT, F_POW2 | F_ZERO_OFF, 0, FIELD(dp_pkc_slots),
 	  .min = 16, .max = 1u << 20 },
 	/* an idle lcore naps at most this long (us); 0 = pure busy polling */

@@ -172,10 +172,10 @@ static void store_q(struct dp_pkc *c, const uint8_t *q, size_t ql, uint64_t h, u
  * are all kept; one more in the same second is not stored (the set's
  * entries stay for the second); in a later second, a new one takes an
  * entry of the earlier second, never one of this second; a dropped entry
- * is not found again. */
-static void test_ways(void **state)
+ * is not found again, and a query stored again takes its own way, not the
+ * one the drop freed. In set 0 and in set 1. */
+static void ways_of_set(uint32_t target)
 {
-	(void)state;
 	struct dp_pkc c = { 0 };
 	assert_int_equal(dp_pkc_init(&c, 16), 0);       /* 2 sets */
 	enum { N = DP_PKC_WAYS + 2 };
@@ -188,7 +188,7 @@ static void test_ways(void **state)
 		uint64_t ot;
 		ql[n] = mk_query(q[n], 12, true, &fl, &ot);
 		h[n] = dp_pkc_hash(&c, q[n] + 2, ql[n] - 2);
-		if ((h[n] & c.mask) == 0)
+		if ((h[n] & c.mask) == target)
 			n++;
 	}
 	for (unsigned i = 0; i < DP_PKC_WAYS; i++)
@@ -219,7 +219,21 @@ static void test_ways(void **state)
 	assert_null(dp_pkc_find(&c, h[N - 1], q[N - 1] + 2, ql[N - 1] - 2, 501));
 	for (unsigned i = 0; i < DP_PKC_WAYS - 1; i++)
 		assert_non_null(dp_pkc_find(&c, h[i], q[i] + 2, ql[i] - 2, 501));
+	/* a query stored again takes its own way, not the one just freed */
+	struct dp_pkc_slot *own = dp_pkc_find(&c, h[DP_PKC_WAYS - 2], q[DP_PKC_WAYS - 2] + 2,
+	                                      ql[DP_PKC_WAYS - 2] - 2, 501);
+	store_q(&c, q[DP_PKC_WAYS - 2], ql[DP_PKC_WAYS - 2], h[DP_PKC_WAYS - 2], 501);
+	assert_ptr_equal(dp_pkc_find(&c, h[DP_PKC_WAYS - 2], q[DP_PKC_WAYS - 2] + 2,
+	                             ql[DP_PKC_WAYS - 2] - 2, 501), own);
+	assert_int_equal(c.set[target].tag[e - &c.slot[target * DP_PKC_WAYS]], 0);
 	dp_pkc_fini(&c);
+}
+
+static void test_ways(void **state)
+{
+	(void)state;
+	ways_of_set(0);
+	ways_of_set(1);
 }
 
 /* A second in which most probes missed: the next uses the table in one
