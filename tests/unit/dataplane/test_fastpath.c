@@ -382,6 +382,25 @@ static unsigned drain(struct msg_rec *out, unsigned max)
 	return n;
 }
 
+/* Drop the repeats of a prefetch hint from the sorted records r[0..n);
+ * returns how many are left. Both paths must hint the same keys, but not
+ * always as often: the hints' memory is direct-mapped (DP_PF_SLOTS, a
+ * collision costs an extra hint, process.h), and the fast path hints its
+ * frames before the general path hints the burst's others, so two keys
+ * sharing a slot can cost one hint more in one order than in the other. */
+static unsigned unique_hints(struct msg_rec *r, unsigned n)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t fl;
+		memcpy(&fl, r[i].bytes + 46, 2);
+		if (k > 0 && (fl & BOLT_MISS_F_PREFETCH) && cmp_rec(&r[k - 1], &r[i]) == 0)
+			continue;
+		r[k++] = r[i];
+	}
+	return k;
+}
+
 /* Run frames bufs[0..n) through dp_burst_handle; the stats' change into
  * delta, the ring's messages into recs. */
 static void run(uint8_t (*bufs)[ROOM], struct dp_frame_pkt *f, const uint16_t *len, unsigned n,
@@ -554,6 +573,11 @@ static bool both_paths(unsigned n, const struct dp_port_ctx *pc)
 	assert_int_equal(da.pkc_hits, ph);
 	assert_int_equal(db.pkc_hits, 0);
 	da.pkc_hits = 0;
+	/* the same keys hinted (unique_hints), each at least once */
+	na = unique_hints(ra, na);
+	nb = unique_hints(rb, nb);
+	assert_int_equal(da.prefetch_hints == 0, db.prefetch_hints == 0);
+	da.prefetch_hints = db.prefetch_hints = 0;
 	if (memcmp(&da, &db, sizeof(da)) != 0) {
 		/* which counters (struct bolt_lcore_stats, as uint64_t words) */
 		const uint64_t *xa = (const uint64_t *)(const void *)&da;
