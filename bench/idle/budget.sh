@@ -80,13 +80,8 @@ REGION=/dev/shm/boltbudget-region
 EXAMPLE=${EXAMPLE:-$ROOT/deploy/boltdns.conf.example}
 [ "$(id -u)" -eq 0 ] || bb_die "must run as root"
 for t in ip dig dnsperf python3 taskset; do command -v "$t" >/dev/null || bb_die "'$t' not found"; done
-if [ -z "$OUT" ]; then
-  # today's file, or the next free suffix: never overwrite earlier results
-  for sfx in "" b c d e f g h i j; do
-    OUT=$ROOT/bench/results/$(date -u +%F)$sfx-budget
-    [ -e "$OUT.md" ] || [ -e "$OUT-raw.txt" ] || break
-  done
-fi
+# today's file, or the next free suffix: never overwrite earlier results
+[ -n "$OUT" ] || OUT=$(python3 "$ROOT/bench/idle/report.py" prefix --root "$ROOT" budget)
 mkdir -p "$(dirname "$OUT")"
 # the header now (the load average at the start); the file once set up
 HEADER=$(python3 "$ROOT/bench/idle/report.py" header --root "$ROOT" --build "$BUILD" --cmd "$CMDLINE" \

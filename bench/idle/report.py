@@ -23,6 +23,7 @@ to one another) are summarised by their medians. Plain stdlib; the plot is
 skipped, with a note in the Markdown, when gnuplot is not installed.
 """
 import argparse
+import datetime
 import os
 import re
 import shutil
@@ -388,9 +389,23 @@ plot "{dat}" using 1:{rcol} with boxes title "ratio", 2 with lines dt 2 lw 2 tit
     sys.stdout.write("".join(out))
 
 
+def cmd_prefix(a):
+    """Today's results prefix for kind, or the next free suffix: never
+    overwrite earlier results (DATE-KIND, DATEb-KIND, ... DATEj-KIND)."""
+    day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    for sfx in ["", *"bcdefghij"]:
+        out = os.path.join(a.root, "bench", "results", f"{day}{sfx}-{a.kind}")
+        if not os.path.exists(out + ".md") and not os.path.exists(out + "-raw.txt"):
+            break
+    print(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
+    x = sub.add_parser("prefix")
+    x.add_argument("--root", required=True)
+    x.add_argument("kind")
     h = sub.add_parser("header")
     h.add_argument("--root", required=True)
     h.add_argument("--build", required=True)
@@ -405,7 +420,8 @@ def main():
     b.add_argument("--changes")
     b.add_argument("--dplog-line", default="")
     a = ap.parse_args()
-    {"header": cmd_header, "idle": cmd_idle, "budget": cmd_budget}[a.what](a)
+    {"prefix": cmd_prefix, "header": cmd_header, "idle": cmd_idle,
+     "budget": cmd_budget}[a.what](a)
 
 
 if __name__ == "__main__":

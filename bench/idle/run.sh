@@ -69,13 +69,8 @@ log() { echo "idle: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespace)"
 for t in ip dig python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 case "$SECS$NQ$GAP" in *[!0-9]*) die "-t, -n and -g take numbers" ;; esac
-if [ -z "$OUT" ]; then
-  # today's file, or the next free suffix: never overwrite earlier results
-  for sfx in "" b c d e f g h i j; do
-    OUT=$ROOT/bench/results/$(date -u +%F)$sfx-idle
-    [ -e "$OUT.md" ] || [ -e "$OUT-raw.txt" ] || break
-  done
-fi
+# today's file, or the next free suffix: never overwrite earlier results
+[ -n "$OUT" ] || OUT=$(python3 "$ROOT/bench/idle/report.py" prefix --root "$ROOT" idle)
 mkdir -p "$(dirname "$OUT")"
 RAW=$OUT-raw.txt
 # the header now (the load average at the start); the file once the servers answer
