@@ -111,7 +111,8 @@ struct dp_pkc {
 	uint64_t stores;
 	uint64_t stale;            /* found, but its bucket had changed */
 	uint64_t full;             /* not stored: its set full of this second's */
-	uint64_t differ;           /* a candidate (tag, second) whose bytes differed */
+	uint64_t differ;           /* a candidate (tag, second) not served: other bytes,
+	                              or no room in the frame for it */
 	uint64_t probes;           /* queries looked for (hashed) */
 	/* Thrashing guard (dp_pkc_burst): the counters at the start of the
 	 * current second, whether the table is bypassed in it, bursts since. */
