@@ -447,12 +447,16 @@ if [ -x "$SERVE" ] && [ -x "$BOLTCTL" ]; then
 		# (af_packet: the kernel sees the queries too; without the
 		# address on the exception TAP it does not refuse them)
 		case "$MODE" in af_packet*) ip addr del "$SERVER/24" dev "$EXC" ;; esac
-		pq() { qdig pkc.example.com A +nocookie +short || true; }
+		# (from one source port: one RSS queue, so one lcore's table;
+		# from three, the queries may go to both lcores of the
+		# multi-queue mode, and the third to another second)
+		pkc_port=$((40000 + $$ % 20000))
+		pq() { qdig -b "0.0.0.0#$pkc_port" pkc.example.com A +nocookie +short || true; }
 		"$PUT" "$REGION" pkc.example.com A 300 198.18.6.1
 		a1=$(pq); a2=$(pq); a3=$(pq)
 		check "packet cache: the same query three times ($a1, $a2, $a3)" \
 			test "$a1 $a2 $a3" = "198.18.6.1 198.18.6.1 198.18.6.1"
-		# (dig's queries of one second are answered from it: counted)
+		# (the second or third query is answered from it: counted)
 		ph=$(stat_of pkc_hits)
 		check "packet cache: its hits counted (pkc_hits ${ph:-none})" test "${ph:-0}" -ge 1
 		"$PUT" "$REGION" pkc.example.com A 300 198.18.6.2
